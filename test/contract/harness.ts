@@ -1,0 +1,51 @@
+/**
+ * Contract suites are written once and run against every implementation of a
+ * signature: under vitest on Node (unix and in-memory implementations), and
+ * inside unikernel images (the solo5 drivers), where vitest cannot run. So a
+ * suite is plain data: a list of named async checks using the assertions
+ * below, with no dependency on a test framework.
+ */
+import { KilnError } from '../../lib/errors.ts';
+
+export interface ContractCase {
+  name: string;
+  run(): Promise<void>;
+}
+
+export class ContractFailure extends Error {}
+
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new ContractFailure(message);
+}
+
+export function assertEqual<T>(actual: T, expected: T, what: string): void {
+  if (actual !== expected) {
+    throw new ContractFailure(`${what}: expected ${String(expected)}, got ${String(actual)}`);
+  }
+}
+
+export function assertBytesEqual(actual: Uint8Array, expected: Uint8Array, what: string): void {
+  assertEqual(actual.length, expected.length, `${what} length`);
+  for (let i = 0; i < actual.length; i++) {
+    if (actual[i] !== expected[i]) {
+      throw new ContractFailure(`${what}: byte ${i} is ${actual[i]}, expected ${expected[i]}`);
+    }
+  }
+}
+
+/** Awaits `promise` and checks that it rejects with a KilnError of class `type` and the given code. */
+export async function assertRejectsWith(
+  promise: Promise<unknown>,
+  type: abstract new (...args: never[]) => KilnError,
+  code: string,
+  what: string,
+): Promise<void> {
+  try {
+    await promise;
+  } catch (err) {
+    assert(err instanceof type, `${what}: rejected with ${String(err)}, expected a ${type.name}`);
+    assertEqual((err as KilnError).code, code, `${what}: error code`);
+    return;
+  }
+  throw new ContractFailure(`${what}: resolved, expected ${type.name}('${code}')`);
+}
