@@ -13,7 +13,7 @@
 enum smoke_exit {
 	SMOKE_EXIT_WRITE, /* the guest wrote one byte to the smoke port/address */
 	SMOKE_EXIT_HALT,  /* the guest stopped itself (hlt / PSCI SYSTEM_OFF) */
-	SMOKE_EXIT_OTHER, /* anything else: a failure, described by smoke_describe_exit */
+	SMOKE_EXIT_OTHER, /* anything else: a failure */
 };
 
 struct smoke_arch {
@@ -36,7 +36,8 @@ int smoke_setup_vcpu(int vm_fd, int vcpu_fd, uint32_t count);
  * (one byte, at the smoke port/address); anything else is SMOKE_EXIT_OTHER. */
 enum smoke_exit smoke_classify_exit(const struct kvm_run *run, uint8_t *byte);
 
-/* Prints a one-line description of an unexpected exit to stderr. */
-void smoke_describe_exit(const struct kvm_run *run);
+/* Prints a one-line description of an unexpected exit to stderr if it is
+ * of a kind only this architecture has; returns 1 if it did, else 0. */
+int smoke_describe_arch_exit(const struct kvm_run *run);
 
 #endif

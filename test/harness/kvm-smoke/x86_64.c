@@ -65,22 +65,12 @@ enum smoke_exit smoke_classify_exit(const struct kvm_run *run, uint8_t *byte)
 	return SMOKE_EXIT_OTHER;
 }
 
-void smoke_describe_exit(const struct kvm_run *run)
+int smoke_describe_arch_exit(const struct kvm_run *run)
 {
-	switch (run->exit_reason) {
-	case KVM_EXIT_IO:
-		fprintf(stderr, "kvm-smoke: unexpected port I/O: %s port 0x%x size %u count %u\n",
-			run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.port,
-			run->io.size, run->io.count);
-		break;
-	case KVM_EXIT_FAIL_ENTRY:
-		fprintf(stderr, "kvm-smoke: entry failed, hardware reason 0x%llx\n",
-			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-		break;
-	case KVM_EXIT_INTERNAL_ERROR:
-		fprintf(stderr, "kvm-smoke: internal error, suberror 0x%x\n", run->internal.suberror);
-		break;
-	default:
-		fprintf(stderr, "kvm-smoke: unexpected exit reason %u\n", run->exit_reason);
-	}
+	if (run->exit_reason != KVM_EXIT_IO)
+		return 0;
+	fprintf(stderr, "kvm-smoke: unexpected port I/O: %s port 0x%x size %u count %u\n",
+		run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.port,
+		run->io.size, run->io.count);
+	return 1;
 }
