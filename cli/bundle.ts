@@ -1,0 +1,80 @@
+/**
+ * Bundling an app with esbuild. The app imports only `lib/`; the platform's
+ * boot function is chosen here, at build time, which is how the same service
+ * runs on Node (unix) or in an image (hvt) without a change.
+ */
+import { build, type Plugin } from 'esbuild';
+import { builtinModules } from 'node:module';
+import { join, relative } from 'node:path';
+import { repoRoot } from './paths.ts';
+import { UsageError } from './usage-error.ts';
+
+export type Target = 'unix' | 'hvt';
+
+const PLATFORM_BOOT: Record<Target, string> = {
+  unix: join(repoRoot, 'drivers', 'unix', 'platform.ts'),
+  hvt: join(repoRoot, 'drivers', 'solo5', 'platform.ts'),
+};
+
+const nodeBuiltins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+
+/** Images have no Node.js: refuse Node built-ins with a line naming the importer. */
+const refuseNodeBuiltins: Plugin = {
+  name: 'kiln-refuse-node-builtins',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (!nodeBuiltins.has(args.path)) return undefined;
+      const from = args.importer ? relative(process.cwd(), args.importer) : 'the app';
+      return {
+        errors: [
+          {
+            text: `${from} imports the Node.js built-in '${args.path}', which images do not have: use the devices the app declares (lib/) instead`,
+          },
+        ],
+      };
+    });
+  },
+};
+
+export interface BundleResult {
+  outfile: string;
+  sourceMap: string;
+}
+
+/** Bundles `appFile` with the target's boot function into one ES module at `outfile`. */
+export async function bundleApp(appFile: string, target: Target, outfile: string): Promise<BundleResult> {
+  const boot = PLATFORM_BOOT[target];
+  const entry =
+    target === 'unix'
+      ? `import app from ${JSON.stringify(appFile)};\n` +
+        `import { boot } from ${JSON.stringify(boot)};\n` +
+        `process.exitCode = await boot(app, process.argv.slice(2));\n`
+      : `import app from ${JSON.stringify(appFile)};\n` +
+        `import { boot } from ${JSON.stringify(boot)};\n` +
+        `boot(app);\n`;
+  try {
+    await build({
+      stdin: { contents: entry, resolveDir: repoRoot, sourcefile: 'kiln-entry.ts', loader: 'ts' },
+      outfile,
+      bundle: true,
+      format: 'esm',
+      platform: target === 'unix' ? 'node' : 'neutral',
+      target: target === 'unix' ? 'node20' : 'es2020',
+      mainFields: ['module', 'main'],
+      sourcemap: target === 'unix' ? 'inline' : 'external',
+      sourcesContent: false,
+      plugins: target === 'hvt' ? [refuseNodeBuiltins] : [],
+      inject: target === 'hvt' ? [join(repoRoot, 'drivers', 'solo5', 'buffer-global.ts')] : [],
+      logLevel: 'silent',
+    });
+  } catch (err) {
+    const errors = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors;
+    if (errors?.length) {
+      const e = errors[0]!;
+      const where = e.location ? `${e.location.file}:${e.location.line}: ` : '';
+      throw new UsageError(`kiln build: ${where}${e.text}`);
+    }
+    throw err;
+  }
+  return { outfile, sourceMap: `${outfile}.map` };
+}

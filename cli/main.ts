@@ -1,0 +1,49 @@
+/**
+ * kiln: build and run Kiln apps.
+ *
+ *   kiln build <app> --target unix|hvt [--arch x86_64|aarch64] -o FILE
+ *   kiln run   <app> --target unix|hvt [--net TAP] [--block FILE] [--mem MB] [-- app args]
+ *
+ * Every mistake on the command line is one line on stderr and exit status 2.
+ */
+import { buildCommand } from './build-command.ts';
+import { runCommand } from './run-command.ts';
+import { UsageError } from './usage-error.ts';
+
+const USAGE = `kiln: write a network service once, run it on Node.js or boot it as a unikernel.
+
+Usage:
+  kiln build <app> --target unix|hvt [--arch ARCH] -o FILE   bundle (unix) or link an image (hvt)
+  kiln run <app> --target unix|hvt [options] [-- app args]   build when needed, then run
+  kiln <command> --help                                      options of one command
+
+<app> is a folder holding app.ts (for example examples/echo) or a .ts file.`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  build: buildCommand,
+  run: runCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`kiln: unknown command '${name}' (expected one of: ${Object.keys(COMMANDS).join(', ')}; see kiln --help)`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(err.message);
+      return 2;
+    }
+    throw err;
+  }
+}

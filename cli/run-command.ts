@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { bundleApp, type Target } from './bundle.ts';
+import { ARCHES, TARGETS } from './build-command.ts';
+import { buildImage, tenderPath, type Arch } from './image.ts';
+import { optionHelp, parseOptions, single, type OptionSpec } from './options.ts';
+import { repoRoot, resolveApp } from './paths.ts';
+import { UsageError } from './usage-error.ts';
+
+const SPEC: Record<string, OptionSpec> = {
+  target: { value: 'unix|hvt', choices: TARGETS, help: 'unix: run on Node.js; hvt: boot an image under kiln-hvt' },
+  arch: { value: 'x86_64|aarch64', choices: ARCHES, help: 'image architecture (hvt; default x86_64)' },
+  net: { value: '[NAME=]TAP', repeat: true, help: 'attach a tap device (hvt; NAME defaults to service)' },
+  block: { value: '[NAME=]FILE', repeat: true, help: 'attach a disk image file (hvt; NAME defaults to storage)' },
+  mem: { value: 'MB', help: 'guest memory in MiB (hvt; default 16)' },
+  help: { short: 'h', help: 'show this help' },
+};
+
+/** `NAME=VALUE` or `VALUE` with the default name. */
+function named(option: string, text: string, defaultName: string): [string, string] {
+  const eq = text.indexOf('=');
+  if (eq < 0) return [defaultName, text];
+  const name = text.slice(0, eq);
+  if (!/^[A-Za-z0-9_]{1,67}$/.test(name)) {
+    throw new UsageError(`kiln run: --${option} ${text}: NAME must be 1-67 letters, digits or underscores`);
+  }
+  return [name, text.slice(eq + 1)];
+}
+
+/** Runs a program with inherited stdio and resolves with its exit status (128+n for signal n). */
+function runToExit(program: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, args, { stdio: 'inherit' });
+    const forward = (signal: NodeJS.Signals): void => {
+      child.kill(signal);
+    };
+    process.on('SIGINT', forward).on('SIGTERM', forward);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward).off('SIGTERM', forward);
+      resolve(code ?? 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGKILL' ? 9 : 15));
+    });
+  });
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const options = parseOptions('run', argv, SPEC);
+  if (options.flags.has('help')) {
+    console.log(`kiln run <app> --target unix|hvt [options] [-- app args]\n\n${optionHelp(SPEC)}`);
+    return 0;
+  }
+  if (options.positional.length > 1) {
+    throw new UsageError(`kiln run: one <app> expected, got ${options.positional.join(' ')} (app arguments go after --)`);
+  }
+  const app = resolveApp('run', options.positional[0]);
+  const target = single(options, 'target') as Target | undefined;
+  if (!target) throw new UsageError('kiln run: missing --target unix|hvt');
+
+  if (target === 'unix') {
+    for (const hvtOnly of ['arch', 'net', 'block', 'mem']) {
+      if (options.values.has(hvtOnly)) throw new UsageError(`kiln run: --${hvtOnly} applies to --target hvt only`);
+    }
+    const bundle = join(repoRoot, 'build', 'unix', `${app.name}.mjs`);
+    await bundleApp(app.file, 'unix', bundle);
+    return runToExit(process.execPath, ['--enable-source-maps', bundle, ...options.rest]);
+  }
+
+  const arch = single(options, 'arch', 'x86_64') as Arch;
+  const mem = single(options, 'mem', '16')!;
+  if (!/^\d+$/.test(mem) || Number(mem) < 2 || Number(mem) > 65536) {
+    throw new UsageError(`kiln run: --mem must be a whole number of MiB from 2 to 65536, got '${mem}'`);
+  }
+  const image = join(repoRoot, 'build', arch, 'apps', `${app.name}.hvt`);
+  await buildImage(app.file, arch, image);
+  const tenderArgs = [`--mem=${mem}`];
+  for (const n of options.values.get('net') ?? []) {
+    const [name, tap] = named('net', n, 'service');
+    tenderArgs.push(`--net:${name}=${tap}`);
+  }
+  for (const b of options.values.get('block') ?? []) {
+    const [name, file] = named('block', b, 'storage');
+    tenderArgs.push(`--block:${name}=${file}`);
+  }
+  return runToExit(tenderPath(arch), [...tenderArgs, '--', image, ...options.rest]);
+}
