@@ -1,0 +1,41 @@
+#!/bin/sh
+# Installs what Kiln's builds and tests need on a fresh Debian machine, and
+# skips whatever is already there, so it is cheap to run before every test run.
+# As root it installs Debian packages; otherwise it names the missing ones.
+set -eu
+cd "$(dirname "$0")/.."
+
+# Debian packages: compilers for the images, and the real peers and probes the
+# integration tests talk to (see DESIGN.md).
+PACKAGES="musl-dev musl-tools gcc-aarch64-linux-gnu qemu-system-x86 qemu-system-arm busybox-static cpio \
+iproute2 socat iputils-ping netcat-openbsd curl tcpdump tshark wrk iperf3 hping3 dnsmasq python3-scapy"
+
+missing=""
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "kiln setup: installing Debian packages:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # tshark asks whether non-root users may capture; the default (no) is fine.
+    apt-get install -y -qq $missing >/dev/null
+  else
+    echo "kiln setup: WARNING: not root, cannot install:$missing (tests that need them will say SKIPPED)"
+  fi
+fi
+
+# npm packages, exactly as locked.
+if [ ! -x node_modules/.bin/vitest ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "kiln setup: installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# Native parts: the tender, guest bindings, QuickJS runtime (each Makefile
+# skips what is up to date).
+for dir in platform-solo5 runtime; do
+  if [ -f "$dir/Makefile" ]; then
+    make -s -C "$dir" -j2
+  fi
+done
