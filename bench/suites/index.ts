@@ -1,0 +1,4 @@
+/** Every benchmark, in report order. Each checks its own prerequisites. */
+import type { Benchmark } from '../benchmark.ts';
+
+export const BENCHMARKS: Benchmark[] = [];
