@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // contract and integration suites live in test/.
 export default defineConfig({
   test: {
-    include: ['{lib,drivers,cli,examples,runtime,test}/**/*.test.ts'],
+    include: ['{lib,drivers,cli,examples,runtime,test,bench}/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'build/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
