@@ -1,0 +1,114 @@
+/**
+ * Block over a regular file, as Solo5's tenders do it: capacity is the file's
+ * size, which must be a whole number of sectors; reads and writes are
+ * positioned (pread/pwrite); flush is fsync. Every request is checked before
+ * any byte moves, so a bad one changes nothing.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { BlockError, checkBlockRequest, type Block, type BlockInfo } from '../../lib/devices/block.ts';
+import { errnoOf } from './socket-errors.ts';
+
+export interface FileBlockOptions {
+  /** Bytes per sector: a power of two from 512 to 65536 (default 512). */
+  sectorSize?: number;
+  /** Open the file read-only; writes then fail with BlockError('read-only'). */
+  readOnly?: boolean;
+}
+
+function blockErrorFrom(err: unknown, what: string): BlockError {
+  const errno = errnoOf(err);
+  const code = errno === 'ENOSPC' || errno === 'EDQUOT' || errno === 'EFBIG' ? 'no-space' : 'io';
+  return new BlockError(code, `${what}: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+export function checkSectorSize(sectorSize: number): void {
+  if (!Number.isInteger(sectorSize) || sectorSize < 512 || sectorSize > 65536 || (sectorSize & (sectorSize - 1)) !== 0) {
+    throw new BlockError('misaligned', `sector size ${sectorSize}: expected a power of two from 512 to 65536`);
+  }
+}
+
+class FileBlock implements Block {
+  private closed = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly file: FileHandle,
+    private readonly path: string,
+    readonly info: BlockInfo,
+  ) {}
+
+  read(offset: number, buffer: Uint8Array): Promise<void> {
+    return this.run(offset, buffer.length, false, async () => {
+      for (let done = 0; done < buffer.length; ) {
+        const { bytesRead } = await this.file.read(buffer, done, buffer.length - done, offset + done);
+        if (bytesRead === 0) throw new Error(`${this.path} is shorter than the device: was it truncated?`);
+        done += bytesRead;
+      }
+    });
+  }
+
+  write(offset: number, data: Uint8Array): Promise<void> {
+    return this.run(offset, data.length, true, async () => {
+      for (let done = 0; done < data.length; ) {
+        const { bytesWritten } = await this.file.write(data, done, data.length - done, offset + done);
+        done += bytesWritten;
+      }
+    });
+  }
+
+  flush(): Promise<void> {
+    return this.run(0, 0, false, () => this.file.sync());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+    await this.file.close();
+  }
+
+  private async run(offset: number, length: number, write: boolean, io: () => Promise<void>): Promise<void> {
+    if (this.closed) throw new BlockError('closed', `block ${this.path}: the device is closed`);
+    checkBlockRequest(this.info, offset, length, write);
+    const op = io();
+    this.inFlight.add(op);
+    try {
+      await op;
+    } catch (err) {
+      throw blockErrorFrom(err, `block ${this.path} ${write ? 'write' : 'read'} at ${offset}`);
+    } finally {
+      this.inFlight.delete(op);
+    }
+  }
+}
+
+/**
+ * Opens `path` as a Block device. Fails with BlockError when the file is
+ * missing or not a regular file ('io'), or when its size is not a whole
+ * number of sectors or the sector size is bad ('misaligned').
+ */
+export async function openFileBlock(path: string, options: FileBlockOptions = {}): Promise<Block> {
+  const sectorSize = options.sectorSize ?? 512;
+  checkSectorSize(sectorSize);
+  const readOnly = options.readOnly ?? false;
+  let file: FileHandle;
+  try {
+    file = await open(path, readOnly ? 'r' : 'r+');
+  } catch (err) {
+    throw blockErrorFrom(err, `block file ${path}`);
+  }
+  try {
+    const stat = await file.stat();
+    if (!stat.isFile()) throw new BlockError('io', `block file ${path}: not a regular file`);
+    if (stat.size % sectorSize !== 0) {
+      throw new BlockError(
+        'misaligned',
+        `block file ${path}: ${stat.size} bytes is not a whole number of ${sectorSize}-byte sectors`,
+      );
+    }
+    return new FileBlock(file, path, { sectorSize, capacity: stat.size, readOnly });
+  } catch (err) {
+    await file.close();
+    throw err instanceof BlockError ? err : blockErrorFrom(err, `block file ${path}`);
+  }
+}
