@@ -1,0 +1,34 @@
+// Compiles kvm-smoke as a static binary for an emulated machine's architecture.
+
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+import { ARCHES, type VmArch } from '../arch.ts';
+import { REPO_ROOT } from '../rootfs.ts';
+
+const run = promisify(execFile);
+const SOURCE_DIR = fileURLToPath(new URL('.', import.meta.url));
+
+/** Null when the architecture's C compiler is there, otherwise the reason to skip. */
+export async function kvmSmokeBuildable(arch: VmArch): Promise<string | null> {
+  const { cc } = ARCHES[arch];
+  try {
+    await run(cc, ['--version']);
+    return null;
+  } catch {
+    return `needs ${cc} (${arch === 'aarch64' ? 'apt-get install gcc-aarch64-linux-gnu' : 'apt-get install gcc'})`;
+  }
+}
+
+/** Builds build/harness/<arch>/kvm-smoke and returns its path. */
+export async function buildKvmSmoke(arch: VmArch): Promise<string> {
+  const out = join(REPO_ROOT, 'build', 'harness', arch);
+  await mkdir(out, { recursive: true });
+  const binary = join(out, 'kvm-smoke');
+  const sources = ['kvm-smoke.c', `${arch}.c`].map((f) => join(SOURCE_DIR, f));
+  await run(ARCHES[arch].cc, ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', binary, ...sources]);
+  return binary;
+}

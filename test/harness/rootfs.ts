@@ -1,0 +1,161 @@
+// Builds, once per architecture and kernel version, what every run of that
+// machine shares: the kernel and a base initramfs (busybox and iproute2's
+// ip with their libraries, the KVM and network modules, the init). Cached under
+// build/vm-cache/<arch>/<kernel package>-<recipe hash>/; a fresh machine fetches it all
+// with apt on first use.
+
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { ARCHES, NETWORK_MODULES, USERSPACE_PACKAGES, type ArchSpec, type VmArch } from './arch.ts';
+import { CpioWriter } from './cpio.ts';
+import { fetchAndUnpack, kernelPackage } from './debian.ts';
+import { ElfFile } from './elf.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CACHE_ROOT = join(REPO_ROOT, 'build', 'vm-cache');
+const INIT_SCRIPT = fileURLToPath(new URL('./init.sh', import.meta.url));
+/** The files whose content decides what a cache entry holds. */
+const RECIPE_FILES = ['./init.sh', './arch.ts', './cpio.ts', './elf.ts', './debian.ts', './rootfs.ts'].map((f) => fileURLToPath(new URL(f, import.meta.url)));
+
+export interface MachineFiles {
+  kernel: string;
+  /** A complete newc archive; a run appends its own archive after it. */
+  baseInitramfs: string;
+}
+
+/** Returns the cached kernel and base initramfs for arch, building them if needed. */
+export async function prepareMachine(arch: VmArch): Promise<MachineFiles> {
+  const spec = ARCHES[arch];
+  const kernelPkg = await kernelPackage(spec.kernelFlavour, spec.debianArch);
+  const dir = join(CACHE_ROOT, arch, `${kernelPkg}-${await recipeHash()}`);
+  const files = { kernel: join(dir, 'vmlinuz'), baseInitramfs: join(dir, 'base.cpio') };
+  if (existsSync(files.baseInitramfs)) return files;
+
+  // Build in a private directory and rename it into place: concurrent test
+  // files never see half a cache entry, and the loser of a race just discards its copy.
+  await mkdir(dirname(dir), { recursive: true });
+  const work = await mkdtemp(join(dirname(dir), `.building-${kernelPkg}-`));
+  try {
+    const root = join(work, 'root');
+    const debs = join(work, 'debs');
+    const out = join(work, 'out');
+    await Promise.all([root, debs, out].map((d) => mkdir(d)));
+    await fetchAndUnpack([kernelPkg, ...USERSPACE_PACKAGES], spec.debianArch, debs, root);
+    await copyFile(await kernelImage(root), join(out, 'vmlinuz'));
+    await writeFile(join(out, 'base.cpio'), await baseArchive(spec, root));
+    try {
+      await rename(out, dir);
+    } catch (error) {
+      if (!existsSync(files.baseInitramfs)) throw error;
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return files;
+}
+
+async function recipeHash(): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of RECIPE_FILES) hash.update(await readFile(file));
+  return hash.digest('hex').slice(0, 12);
+}
+
+async function kernelImage(root: string): Promise<string> {
+  const images = (await readdir(join(root, 'boot'))).filter((f) => f.startsWith('vmlinuz-'));
+  if (images.length !== 1) throw new Error(`expected one /boot/vmlinuz-* in the kernel package, found ${images.length}`);
+  return join(root, 'boot', images[0]!);
+}
+
+async function baseArchive(spec: ArchSpec, root: string): Promise<Uint8Array> {
+  const cpio = new CpioWriter();
+  cpio.file('init', await readFile(INIT_SCRIPT), 0o755);
+  await addProgram(cpio, spec, root, '/bin/busybox', 'bin/busybox');
+  await addProgram(cpio, spec, root, '/bin/ip', 'sbin/ip');
+  const modules = await moduleLoadOrder(root, [...spec.kvmModules, ...NETWORK_MODULES]);
+  for (const { name, path } of modules) cpio.file(`lib/modules/${name}.ko`, await readFile(path));
+  cpio.file('etc/kiln-vm/modules', new TextEncoder().encode(modules.map((m) => `${m.name}\n`).join('')));
+  return cpio.finish();
+}
+
+/** Adds a dynamically linked program with its interpreter and, transitively, its libraries. */
+async function addProgram(cpio: CpioWriter, spec: ArchSpec, root: string, from: string, to: string): Promise<void> {
+  const program = await readElf(spec, root, from);
+  cpio.file(to, program.bytes, 0o755);
+  const interpreter = program.elf.interpreter();
+  if (interpreter === null) return;
+  if (!cpio.has(interpreter)) cpio.file(interpreter, (await readElf(spec, root, interpreter)).bytes, 0o755);
+  const pending = program.elf.needed();
+  const libDirs = [`/lib/${spec.triplet}`, `/usr/lib/${spec.triplet}`];
+  while (pending.length > 0) {
+    const soname = pending.shift()!;
+    const target = `lib/${spec.triplet}/${soname}`;
+    if (cpio.has(target)) continue;
+    const found = libDirs.map((d) => posix.join(d, soname)).find((p) => existsSync(join(root, p)));
+    if (!found) throw new Error(`${from} needs ${soname}, which none of the unpacked packages has: add its package to USERSPACE_PACKAGES in arch.ts`);
+    const lib = await readElf(spec, root, found);
+    cpio.file(target, lib.bytes, 0o755);
+    pending.push(...lib.elf.needed());
+  }
+}
+
+async function readElf(spec: ArchSpec, root: string, path: string): Promise<{ elf: ElfFile; bytes: Uint8Array }> {
+  const bytes = await readFile(await resolveInRoot(root, path));
+  const elf = new ElfFile(path, bytes);
+  if (elf.machine !== spec.elfMachine) throw new Error(`${path}: ELF machine ${elf.machine}, expected ${spec.elfMachine}`);
+  return { elf, bytes };
+}
+
+/** Follows symbolic links the way the guest will, with `root` as "/": absolute targets stay inside it. */
+async function resolveInRoot(root: string, path: string): Promise<string> {
+  let current = posix.normalize(path);
+  for (let hops = 0; hops < 40; hops++) {
+    const host = join(root, current);
+    if (!(await lstat(host)).isSymbolicLink()) return host;
+    const target = await readlink(host);
+    current = posix.normalize(target.startsWith('/') ? target : posix.join(posix.dirname(current), target));
+  }
+  throw new Error(`${path}: too many levels of symbolic links`);
+}
+
+interface Module {
+  name: string;
+  path: string;
+}
+
+/**
+ * The modules to insmod, dependencies first (from each module's .modinfo
+ * "depends"). A wanted module that is built into this kernel is skipped.
+ */
+async function moduleLoadOrder(root: string, wanted: string[]): Promise<Module[]> {
+  const [version] = await readdir(join(root, 'lib', 'modules'));
+  if (!version) throw new Error('the kernel package has no /lib/modules');
+  const base = join(root, 'lib', 'modules', version);
+  const available = new Map<string, string>();
+  for (const file of await readdir(join(base, 'kernel'), { recursive: true })) {
+    if (file.endsWith('.ko')) available.set(moduleName(posix.basename(file)), join(base, 'kernel', file));
+  }
+  const builtin = new Set(
+    (await readFile(join(base, 'modules.builtin'), 'utf8')).split('\n').filter(Boolean).map((p) => moduleName(posix.basename(p))),
+  );
+  const order: Module[] = [];
+  const visit = async (name: string, chain: string[]): Promise<void> => {
+    if (builtin.has(name) || order.some((m) => m.name === name)) return;
+    if (chain.includes(name)) throw new Error(`module dependency cycle: ${[...chain, name].join(' -> ')}`);
+    const path = available.get(name);
+    if (!path) throw new Error(`kernel module ${name} is neither in ${version}'s package nor built in`);
+    const depends = new ElfFile(path, await readFile(path)).modinfo('depends').flatMap((d) => d.split(',')).filter(Boolean);
+    for (const dep of depends) await visit(moduleName(dep), [...chain, name]);
+    order.push({ name, path });
+  };
+  for (const name of wanted) await visit(moduleName(name), []);
+  return order;
+}
+
+/** Linux treats '-' and '_' in module names alike; files may use either. */
+function moduleName(file: string): string {
+  return file.replace(/\.ko$/, '').replace(/-/g, '_');
+}

@@ -1,0 +1,197 @@
+// Runs a shell script inside an emulated Linux machine (x86_64 or aarch64,
+// QEMU with TCG) in which /dev/kvm works, so Kiln's tender can be tested
+// with real KVM on a host that has none. See README.md for the contract.
+
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { ARCHES, type VmArch } from './arch.ts';
+import { CpioWriter } from './cpio.ts';
+import { kernelPackage } from './debian.ts';
+import { prepareMachine } from './rootfs.ts';
+
+export type { VmArch } from './arch.ts';
+
+export interface VmRunOptions {
+  arch: VmArch;
+  /** Files to place in the guest: guest path -> host path of a regular file (its mode is kept). */
+  files?: Record<string, string>;
+  /** Run by busybox `sh` as root in /root, stdout and stderr together, after /dev/kvm is up. */
+  script: string;
+  /** Whole run including boot; the machine is killed when it passes. Default 5 minutes. */
+  timeoutMs?: number;
+  /** Guest memory; the initramfs (and so every file) lives in it. Default 1024. */
+  memMb?: number;
+}
+
+export interface VmRunResult {
+  /** What the script printed, newlines normalised to "\n". */
+  output: string;
+  exitCode: number;
+  /** From starting QEMU to the script starting: kernel boot and init set-up. */
+  bootMs: number;
+  /** The script's own run time, as seen from the host. */
+  scriptMs: number;
+  /** The whole serial console, kernel log (dmesg) after the script included, for diagnosis. */
+  console: string;
+}
+
+/** The VM did not get the script to its end: set-up failed, QEMU failed, or time ran out. */
+export class VmError extends Error {
+  override name = 'VmError';
+  constructor(
+    message: string,
+    readonly console: string,
+  ) {
+    super(`${message}\n--- last console lines ---\n${console.split('\n').slice(-25).join('\n')}`);
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_MEM_MB = 1024;
+
+/**
+ * Null when runInVm can work for arch on this host, otherwise a reason fit
+ * for a loud skip ("needs qemu-system-aarch64", ...). Downloads nothing.
+ */
+export async function vmAvailable(arch: VmArch): Promise<string | null> {
+  const spec = ARCHES[arch];
+  for (const [tool, args] of [
+    [spec.qemu, ['--version']],
+    ['apt-get', ['--version']],
+    ['dpkg-deb', ['--version']],
+  ] as const) {
+    try {
+      await promisify(execFile)(tool, [...args]);
+    } catch {
+      return `needs ${tool} (${tool.startsWith('qemu') ? 'apt-get install qemu-system-x86 qemu-system-arm' : 'a Debian host'})`;
+    }
+  }
+  try {
+    await kernelPackage(spec.kernelFlavour, spec.debianArch);
+  } catch (error) {
+    return `needs the ${spec.debianArch} kernel package from apt: ${(error as Error).message}`;
+  }
+  return null;
+}
+
+/** Boots the machine, runs the script once, powers off. Rejects with VmError if the script did not complete. */
+export async function runInVm(options: VmRunOptions): Promise<VmRunResult> {
+  const spec = ARCHES[options.arch];
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const memMb = options.memMb ?? DEFAULT_MEM_MB;
+  if (!Number.isInteger(memMb) || memMb < 128) throw new RangeError(`memMb must be an integer of at least 128, got ${memMb}`);
+  if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be positive, got ${timeoutMs}`);
+
+  const machine = await prepareMachine(options.arch);
+  const nonce = randomBytes(8).toString('hex');
+  const work = await mkdtemp(join(tmpdir(), 'kiln-vm-'));
+  try {
+    const initrd = join(work, 'initrd.cpio');
+    await writeFile(initrd, Buffer.concat([await readFile(machine.baseInitramfs), await runArchive(options, nonce)]));
+    const args = [
+      ...spec.qemuMachine,
+      '-m', String(memMb),
+      '-smp', '1',
+      '-nographic', '-monitor', 'none', '-nic', 'none', '-no-reboot',
+      '-kernel', machine.kernel,
+      '-initrd', initrd,
+      '-append', `console=${spec.console} quiet panic=-1 rdinit=/init`,
+    ];
+    const mark = markers(nonce);
+    return parseConsole(await runQemu(spec.qemu, args, timeoutMs, [mark.begin, mark.end]), nonce);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** The per-run archive appended to the base initramfs: the nonce, the script and the caller's files. */
+async function runArchive(options: VmRunOptions, nonce: string): Promise<Uint8Array> {
+  const cpio = new CpioWriter();
+  cpio.file('etc/kiln-vm/nonce', new TextEncoder().encode(nonce));
+  cpio.file('etc/kiln-vm/script', new TextEncoder().encode(options.script));
+  for (const [guestPath, hostPath] of Object.entries(options.files ?? {})) {
+    if (!guestPath.startsWith('/')) throw new Error(`guest path '${guestPath}' must be absolute`);
+    const info = await stat(hostPath).catch((error: Error) => {
+      throw new Error(`file for guest path ${guestPath}: ${error.message}`);
+    });
+    if (!info.isFile()) throw new Error(`file for guest path ${guestPath}: ${hostPath} is not a regular file`);
+    cpio.file(guestPath, await readFile(hostPath), info.mode);
+  }
+  return cpio.finish();
+}
+
+interface QemuRun {
+  console: string;
+  /** Host milliseconds from spawn until each watched string first appeared on the console. */
+  seenAt: Map<string, number>;
+  timedOut: boolean;
+  exit: string;
+}
+
+function runQemu(qemu: string, args: string[], timeoutMs: number, watch: string[]): Promise<QemuRun> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let console = '';
+    const seenAt = new Map<string, number>();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    const collect = (chunk: Buffer): void => {
+      // The serial line turns "\n" into "\r\n".
+      console += chunk.toString('latin1').replace(/\r/g, '');
+      for (const text of watch) if (!seenAt.has(text) && console.includes(text)) seenAt.set(text, performance.now() - started);
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    const finish = (exit: string): void => {
+      clearTimeout(timer);
+      resolve({ console, seenAt, timedOut, exit });
+    };
+    child.on('error', (error) => finish(`could not start ${qemu}: ${error.message}`));
+    child.on('close', (code, signal) => finish(signal ? `${qemu} killed by ${signal}` : `${qemu} exited with ${code}`));
+  });
+}
+
+/** The console lines init.sh prints around the script; see there. */
+function markers(nonce: string): { begin: string; end: string; setupFailed: string } {
+  return {
+    begin: `KILN-VM-SCRIPT-BEGIN ${nonce}\n`,
+    end: `\nKILN-VM-SCRIPT-END ${nonce} status=`,
+    setupFailed: `KILN-VM-SETUP-FAILED ${nonce} `,
+  };
+}
+
+function parseConsole(run: QemuRun, nonce: string): VmRunResult {
+  const mark = markers(nonce);
+  const { console } = run;
+  const failedAt = console.indexOf(mark.setupFailed);
+  if (failedAt >= 0) {
+    const reason = console.slice(failedAt + mark.setupFailed.length).split('\n')[0];
+    throw new VmError(`VM set-up failed: ${reason}`, console);
+  }
+  const beginAt = console.indexOf(mark.begin);
+  const start = beginAt + mark.begin.length;
+  // init prints a newline of its own before the end marker, in case the output lacks one.
+  const endAt = beginAt < 0 ? -1 : console.indexOf(mark.end, start);
+  const status = endAt < 0 ? null : /^(\d+)\n/.exec(console.slice(endAt + mark.end.length));
+  if (beginAt < 0 || !status) {
+    const why = run.timedOut ? 'timed out' : run.exit;
+    throw new VmError(`VM ${why} before the script ${beginAt < 0 ? 'started' : 'finished'}`, console);
+  }
+  const bootMs = run.seenAt.get(mark.begin) ?? 0;
+  return {
+    output: console.slice(start, Math.max(start, endAt)),
+    exitCode: Number(status[1]),
+    bootMs: Math.round(bootMs),
+    scriptMs: Math.round((run.seenAt.get(mark.end) ?? bootMs) - bootMs),
+    console,
+  };
+}
