@@ -1,0 +1,191 @@
+/**
+ * Buffered reading from a Flow for a line-oriented protocol: whole heads,
+ * single lines and body bytes, each bounded, so a peer can never make the
+ * reader hold more than the caller's limit.
+ */
+import type { Clock } from '../devices/clock.ts';
+import type { Flow } from '../devices/flow.ts';
+import { HttpError } from './errors.ts';
+import { decodeLatin1 } from '../text/latin1.ts';
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** Empty lines tolerated before a request line (RFC 9112 section 2.2). */
+const MAX_LEADING_EMPTY_LINES = 4;
+
+export class FlowReader {
+  private buf: Uint8Array = new Uint8Array(0);
+  private start = 0;
+  private eof = false;
+  private deadlineMs: number | null = null;
+  private gapMs: number | null = null;
+  /** Set once a wait timed out: the flow still has a read outstanding, so it cannot be read again. */
+  private timedOut: HttpError | null = null;
+
+  /** @param clock needed only for timeouts (`setTimeouts`) */
+  constructor(
+    private readonly flow: Flow,
+    private readonly clock: Clock | null = null,
+  ) {}
+
+  /**
+   * Bounds the waiting for the peer: an absolute deadline (the whole head
+   * must arrive by then) and a gap (each read must complete within it). A
+   * wait past either fails with `HttpError('timed-out')`, after which the
+   * reader is unusable. Null removes a bound.
+   */
+  setTimeouts(deadlineMs: number | null, gapMs: number | null): void {
+    if ((deadlineMs !== null || gapMs !== null) && this.clock === null) throw new Error('FlowReader timeouts need a clock');
+    this.deadlineMs = deadlineMs;
+    this.gapMs = gapMs;
+  }
+
+  /** Bytes received and not yet consumed. */
+  get buffered(): number {
+    return this.buf.length - this.start;
+  }
+
+  /** True once the peer ended its stream and everything buffered was consumed. */
+  get ended(): boolean {
+    return this.eof && this.buffered === 0;
+  }
+
+  /** Reads once more from the flow; false at end of stream. */
+  private async fill(): Promise<boolean> {
+    if (this.timedOut) throw this.timedOut;
+    if (this.eof) return false;
+    const chunk = await this.readBounded();
+    if (chunk === null || chunk.length === 0) {
+      if (chunk === null) this.eof = true;
+      return chunk !== null;
+    }
+    if (this.buffered === 0) {
+      this.buf = chunk;
+    } else {
+      const merged = new Uint8Array(this.buffered + chunk.length);
+      merged.set(this.buf.subarray(this.start));
+      merged.set(chunk, this.buffered);
+      this.buf = merged;
+    }
+    this.start = 0;
+    return true;
+  }
+
+  private readBounded(): Promise<Uint8Array | null> {
+    const gapDeadline = this.gapMs === null ? null : this.clock!.nowMs() + this.gapMs;
+    const limit =
+      this.deadlineMs === null ? gapDeadline : gapDeadline === null ? this.deadlineMs : Math.min(gapDeadline, this.deadlineMs);
+    if (limit === null) return this.flow.read();
+    return new Promise((resolve, reject) => {
+      const timer = this.clock!.at(limit, () => {
+        this.timedOut = new HttpError('timed-out', 'the peer sent nothing in time');
+        reject(this.timedOut);
+      });
+      this.flow.read().then(
+        (chunk) => {
+          timer.cancel();
+          resolve(chunk);
+        },
+        (err: unknown) => {
+          timer.cancel();
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /**
+   * Reads a message head up to and including its empty line. Returns null
+   * when the stream ends cleanly before any byte of a head. Lines must end in
+   * CRLF: a bare CR or LF is rejected at once rather than waited on.
+   *
+   * @param limit most bytes the head may take
+   * @param onFirstByte called once when the first byte of the head is here
+   */
+  async readHead(limit: number, onFirstByte?: () => void): Promise<Uint8Array | null> {
+    let skipped = 0;
+    let scan = 0; // offset from `start` up to which lines were checked
+    let firstLineEnd = -1;
+    let announced = false;
+    for (;;) {
+      // Empty lines before the head (a client's stray CRLF after a body).
+      while (scan === 0 && this.buffered >= 2 && this.buf[this.start] === CR && this.buf[this.start + 1] === LF) {
+        if (++skipped > MAX_LEADING_EMPTY_LINES) throw new HttpError('bad-request', 'too many empty lines before the request');
+        this.start += 2;
+      }
+      if (!announced && this.buffered > 0) {
+        announced = true;
+        onFirstByte?.();
+      }
+      const end = this.start + Math.min(this.buffered, limit);
+      for (let i = this.start + scan; i < end; i++) {
+        const c = this.buf[i];
+        if (c === LF) throw new HttpError('bad-request', 'bare LF in message head');
+        if (c !== CR) continue;
+        if (i + 1 >= this.buf.length) break; // need the next byte
+        if (this.buf[i + 1] !== LF) throw new HttpError('bad-request', 'bare CR in message head');
+        const lineStart = this.start + scan;
+        if (firstLineEnd < 0) firstLineEnd = i;
+        if (i === lineStart && i > this.start) {
+          // Empty line: the head is complete.
+          const head = this.buf.subarray(this.start, i + 2);
+          this.start = i + 2;
+          return head;
+        }
+        scan = i + 2 - this.start;
+        i++;
+      }
+      if (this.buffered >= limit) {
+        throw firstLineEnd < 0
+          ? new HttpError('uri-too-long', `the first line is longer than ${limit} bytes`)
+          : new HttpError('header-too-large', `the head is larger than ${limit} bytes`);
+      }
+      if (!(await this.fill())) {
+        if (this.buffered === 0) return null;
+        throw new HttpError('incomplete', 'the connection ended inside a message head');
+      }
+    }
+  }
+
+  /** Reads one CRLF-terminated line of at most `limit` bytes, without the CRLF, as Latin-1 text. */
+  async readLine(limit: number): Promise<string> {
+    let scan = 0;
+    for (;;) {
+      const end = this.start + Math.min(this.buffered, limit + 2);
+      for (let i = this.start + scan; i < end; i++) {
+        const c = this.buf[i];
+        if (c === LF) throw new HttpError('bad-request', 'bare LF in a line');
+        if (c !== CR) continue;
+        if (i + 1 >= this.buf.length) break;
+        if (this.buf[i + 1] !== LF) throw new HttpError('bad-request', 'bare CR in a line');
+        const line = decodeLatin1(this.buf, this.start, i);
+        this.start = i + 2;
+        return line;
+      }
+      scan = Math.max(0, end - this.start - 1);
+      if (this.buffered > limit + 1) throw new HttpError('bad-request', `a line is longer than ${limit} bytes`);
+      if (!(await this.fill())) throw new HttpError('incomplete', 'the connection ended inside a line');
+    }
+  }
+
+  /** Consumes exactly CRLF. */
+  async expectCrlf(): Promise<void> {
+    while (this.buffered < 2) {
+      if (!(await this.fill())) throw new HttpError('incomplete', 'the connection ended before CRLF');
+    }
+    if (this.buf[this.start] !== CR || this.buf[this.start + 1] !== LF) {
+      throw new HttpError('bad-request', 'chunk data not followed by CRLF');
+    }
+    this.start += 2;
+  }
+
+  /** Up to `max` bytes: what is buffered, else the next read. Null at end of stream. */
+  async readUpTo(max: number): Promise<Uint8Array | null> {
+    if (this.buffered === 0 && !(await this.fill())) return null;
+    const n = Math.min(max, this.buffered);
+    const out = this.buf.subarray(this.start, this.start + n);
+    this.start += n;
+    return out;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Header fields, as the Web's `Headers`: names are case-insensitive (kept in
+ * lower case), a name may repeat, `get` joins repeats with ", ". Every name
+ * and value is checked when it is added, so nothing set here can split a
+ * message on the wire.
+ */
+import { HttpError } from './errors.ts';
+import { isFieldValue, isToken, trimOws } from './syntax.ts';
+
+export type HeadersInit = KilnHeaders | Iterable<readonly [string, string]> | Record<string, string>;
+
+export class KilnHeaders implements Iterable<[string, string]> {
+  /** Fields in arrival order: [lower-case name, value]. */
+  private fields: [string, string][] = [];
+
+  constructor(init?: HeadersInit) {
+    if (init === undefined) return;
+    if (init instanceof KilnHeaders) {
+      this.fields = init.fields.map(([n, v]) => [n, v]);
+    } else if (Symbol.iterator in init) {
+      for (const [name, value] of init as Iterable<readonly [string, string]>) this.append(name, value);
+    } else {
+      for (const [name, value] of Object.entries(init)) this.append(name, value);
+    }
+  }
+
+  /** Adds a field, keeping those of the same name. */
+  append(name: string, value: string): void {
+    this.fields.push([checkName(name), checkValue(name, value)]);
+  }
+
+  /** Replaces every field of this name with one. */
+  set(name: string, value: string): void {
+    const lower = checkName(name);
+    const checked = checkValue(name, value);
+    this.fields = this.fields.filter(([n]) => n !== lower);
+    this.fields.push([lower, checked]);
+  }
+
+  delete(name: string): void {
+    const lower = name.toLowerCase();
+    this.fields = this.fields.filter(([n]) => n !== lower);
+  }
+
+  has(name: string): boolean {
+    const lower = name.toLowerCase();
+    return this.fields.some(([n]) => n === lower);
+  }
+
+  /** The field's values joined with ", ", or null when absent. */
+  get(name: string): string | null {
+    const all = this.getAll(name);
+    return all.length === 0 ? null : all.join(', ');
+  }
+
+  /** Every value of the field, in order (use for Set-Cookie, which must not be joined). */
+  getAll(name: string): string[] {
+    const lower = name.toLowerCase();
+    const out: string[] = [];
+    for (const [n, v] of this.fields) if (n === lower) out.push(v);
+    return out;
+  }
+
+  /** Number of fields, repeats counted. */
+  get size(): number {
+    return this.fields.length;
+  }
+
+  [Symbol.iterator](): Iterator<[string, string]> {
+    return this.fields.map(([n, v]): [string, string] => [n, v])[Symbol.iterator]();
+  }
+
+  /** Appends a field parsed from the wire: already validated, name already lower case. */
+  static appendParsed(headers: KilnHeaders, lowerName: string, value: string): void {
+    headers.fields.push([lowerName, value]);
+  }
+}
+
+function checkName(name: string): string {
+  if (!isToken(name)) throw new HttpError('invalid-header', `invalid header name ${JSON.stringify(name)}`);
+  return name.toLowerCase();
+}
+
+function checkValue(name: string, value: string): string {
+  const trimmed = trimOws(String(value));
+  if (!isFieldValue(trimmed)) {
+    throw new HttpError('invalid-header', `invalid characters in the value of header '${name}'`);
+  }
+  return trimmed;
+}
