@@ -1,0 +1,278 @@
+/**
+ * One IPv4 interface over a Net device: Ethernet framing, ARP, IPv4 input
+ * validation, reassembly, routing, fragmentation on output, and dispatch to
+ * the protocol layers above by protocol number.
+ */
+import type { Clock } from '../../devices/clock.ts';
+import { NetError, type Net } from '../../devices/net.ts';
+import { ARP_PACKET_LEN, ARP_REPLY, ARP_REQUEST, ArpView, writeArp } from '../wire/arp.ts';
+import { writeU16 } from '../wire/bytes.ts';
+import { checksum } from '../wire/checksum.ts';
+import {
+  BROADCAST_MAC,
+  ETHERNET_HEADER_LEN,
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
+  EthernetView,
+  macEquals,
+  writeEthernetHeader,
+} from '../wire/ethernet.ts';
+import {
+  DEFAULT_TTL,
+  FLAG_MORE_FRAGMENTS,
+  IPV4_HEADER_LEN,
+  IPV4_MAX_TOTAL_LEN,
+  Ipv4View,
+  PROTOCOL_UDP,
+  writeIpv4Header,
+} from '../wire/ipv4.ts';
+import { ArpCache, type ArpOptions } from './arp-cache.ts';
+import { LayerCounters } from './counters.ts';
+import { Reassembler, type ReassemblyOptions } from './reassembly.ts';
+import { Ipv4Routing, NO_ROUTE, isMulticastOrReserved } from './routing.ts';
+
+/** Where upper layers write a packet's payload in `tx`: after the Ethernet and IPv4 headers. */
+export const PAYLOAD_OFFSET = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN;
+
+export type SendResult = 'sent' | 'queued' | 'no-route' | 'queue-full' | 'too-big' | 'failed';
+
+/** Receives a valid IPv4 packet addressed to us; the view is valid only during the call. */
+export type ProtocolHandler = (ip: Ipv4View) => void;
+
+export interface InterfaceOptions {
+  arp?: ArpOptions;
+  reassembly?: ReassemblyOptions;
+  /** TTL of packets we send (default 64). */
+  ttl?: number;
+}
+
+const ZERO_MAC = new Uint8Array(6);
+
+export class NetworkInterface {
+  readonly mac: Uint8Array;
+  /** Largest IPv4 packet in one frame. */
+  readonly mtu: number;
+  readonly routing = new Ipv4Routing();
+  readonly ethernetCounters = new LayerCounters();
+  readonly arpCounters = new LayerCounters();
+  readonly ipv4Counters = new LayerCounters();
+  readonly arp: ArpCache;
+  readonly reassembler: Reassembler;
+  /** Upper layers build a payload at `tx[PAYLOAD_OFFSET..]`, then call `send`. Room for the largest datagram. */
+  readonly tx = new Uint8Array(PAYLOAD_OFFSET + IPV4_MAX_TOTAL_LEN - IPV4_HEADER_LEN);
+  /** Handlers by IPv4 protocol number. */
+  readonly handlers: (ProtocolHandler | undefined)[] = new Array<ProtocolHandler | undefined>(256);
+  /** Called for a unicast packet to us whose protocol has no handler (ICMP protocol unreachable). */
+  onUnknownProtocol: ProtocolHandler = () => {};
+  /** Called with the first fragment's header and 8 data bytes when reassembly timed out. */
+  onReassemblyTimeout: (firstHeader: Uint8Array) => void = () => {};
+
+  private readonly ttl: number;
+  private readonly ethernet = new EthernetView();
+  private readonly ipv4 = new Ipv4View();
+  private readonly arpView = new ArpView();
+  private readonly arpFrame = new Uint8Array(ETHERNET_HEADER_LEN + ARP_PACKET_LEN);
+  private readonly fragmentFrame: Uint8Array;
+  private identification: number;
+  private closed = false;
+
+  constructor(
+    private readonly net: Net,
+    clock: Clock,
+    initialId: number,
+    options: InterfaceOptions = {},
+  ) {
+    this.mac = net.mac.slice(0, 6);
+    this.mtu = net.mtu;
+    this.ttl = options.ttl ?? DEFAULT_TTL;
+    this.identification = initialId & 0xffff;
+    this.fragmentFrame = new Uint8Array(ETHERNET_HEADER_LEN + this.mtu);
+    this.arp = new ArpCache(
+      clock,
+      this.arpCounters,
+      {
+        sendRequest: (ip, ethDst) => this.sendArp(ARP_REQUEST, ethDst ?? BROADCAST_MAC, ethDst ?? ZERO_MAC, ip),
+        transmitQueued: (frame, mac) => this.transmit(frame, ETHERNET_HEADER_LEN, frame.length, mac),
+      },
+      options.arp,
+    );
+    this.reassembler = new Reassembler(clock, this.ipv4Counters, (h) => this.onReassemblyTimeout(h), options.reassembly);
+  }
+
+  /** Starts receiving from the Net device. */
+  start(): void {
+    this.net.onFrame((frame) => this.input(frame));
+  }
+
+  /** Sets the address; announces it with a gratuitous ARP request (RFC 5227 §3). */
+  configure(address: number, prefix: number, gateway: number): void {
+    this.routing.set(address, prefix, gateway);
+    if (address !== 0) this.sendArp(ARP_REQUEST, BROADCAST_MAC, ZERO_MAC, address);
+  }
+
+  unconfigure(): void {
+    this.routing.clear();
+    this.arp.clear();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.arp.clear();
+    this.reassembler.clear();
+    this.net.close();
+  }
+
+  /** Handles one received Ethernet frame. Never throws: bad input is counted and dropped. */
+  input(frame: Uint8Array): void {
+    const eth = this.ethernet;
+    const c = this.ethernetCounters;
+    c.add('rx');
+    if (eth.wrap(frame) !== null) return c.dropRx('truncated');
+    if (eth.isGroupDestination ? !eth.isBroadcast : !macEquals(frame, eth.destinationOffset, this.mac)) {
+      return c.dropRx('not-for-us');
+    }
+    const type = eth.etherType;
+    if (type === ETHERTYPE_IPV4) return this.inputIpv4(frame, eth.payloadStart, frame.length);
+    if (type === ETHERTYPE_ARP) return this.inputArp(frame, eth.payloadStart, frame.length);
+    c.dropRx('ethertype');
+  }
+
+  /**
+   * Sends `tx[PAYLOAD_OFFSET..PAYLOAD_OFFSET+payloadLength)` as one IPv4
+   * datagram from `src` (our address when 0 and configured) to `dst`.
+   * Fragments it when it does not fit the MTU.
+   */
+  send(src: number, dst: number, protocol: number, payloadLength: number): SendResult {
+    const c = this.ipv4Counters;
+    if (this.closed) return this.txFail('closed', 'failed');
+    const total = IPV4_HEADER_LEN + payloadLength;
+    if (total > IPV4_MAX_TOTAL_LEN) return this.txFail('too-big', 'too-big');
+    const hop = this.routing.nextHop(dst);
+    if (hop === NO_ROUTE) return this.txFail('no-route', 'no-route');
+    const from = src === 0 ? this.routing.address : src;
+    writeIpv4Header(this.tx, ETHERNET_HEADER_LEN, total, this.nextId(), 0, this.ttl, protocol, from, dst);
+    const end = ETHERNET_HEADER_LEN + total;
+    if (this.routing.isBroadcast(dst)) return this.transmit(this.tx, ETHERNET_HEADER_LEN, end, BROADCAST_MAC);
+    const mac = this.arp.lookup(hop);
+    if (mac) return this.transmit(this.tx, ETHERNET_HEADER_LEN, end, mac);
+    if (!this.arp.enqueue(hop, this.tx.slice(0, end))) return 'queue-full';
+    c.add('tx.queued');
+    return 'queued';
+  }
+
+  private inputIpv4(frame: Uint8Array, start: number, end: number): void {
+    const c = this.ipv4Counters;
+    c.add('rx');
+    let ip: Ipv4View | null = this.ipv4;
+    const invalid = ip.wrap(frame, start, end);
+    if (invalid !== null) return c.dropRx(invalid);
+    const src = ip.source;
+    const dst = ip.destination;
+    const r = this.routing;
+    if (isMulticastOrReserved(src) || r.isBroadcast(src) || src >>> 24 === 127 || (src === r.address && src !== 0)) {
+      return c.dropRx('bad-source');
+    }
+    if (!r.configured) {
+      // Before DHCP binds, only UDP (to the DHCP client) is taken, to any address (RFC 2131 §4.1).
+      if (ip.protocol !== PROTOCOL_UDP) return c.dropRx('unconfigured');
+    } else if (dst !== r.address && !r.isBroadcast(dst)) {
+      return c.dropRx(isMulticastOrReserved(dst) ? 'multicast' : 'not-for-us');
+    }
+    if (ip.isFragment) {
+      ip = this.reassembler.add(ip);
+      if (!ip) return;
+    }
+    const handler = this.handlers[ip.protocol];
+    if (handler) return handler(ip);
+    c.dropRx('protocol');
+    if (dst === r.address) this.onUnknownProtocol(ip);
+  }
+
+  private inputArp(frame: Uint8Array, start: number, end: number): void {
+    const c = this.arpCounters;
+    const arp = this.arpView;
+    c.add('rx');
+    const invalid = arp.wrap(frame, start, end);
+    if (invalid !== null) return c.dropRx(invalid);
+    const sender = arp.senderIp;
+    const senderMac = arp.senderMacOffset;
+    if (frame[senderMac]! & 1) return c.dropRx('bad-sender');
+    const ours = this.routing.address;
+    if (ours !== 0 && sender === ours) {
+      // Someone else claims our address (RFC 5227 §2.4); keep it, count it.
+      if (!macEquals(frame, senderMac, this.mac)) c.add('rx.conflict');
+      return;
+    }
+    const forUs = ours !== 0 && arp.targetIp === ours;
+    // Probes (sender 0.0.0.0, RFC 5227) teach nothing.
+    if (sender !== 0) this.arp.learn(sender, frame, senderMac, forUs);
+    if (!forUs) return;
+    if (arp.operation === ARP_REQUEST) {
+      this.sendArp(ARP_REPLY, frame.subarray(senderMac, senderMac + 6), frame.subarray(senderMac, senderMac + 6), sender);
+    } else {
+      c.add('rx.reply');
+    }
+  }
+
+  private sendArp(operation: number, ethDst: Uint8Array, targetMac: Uint8Array, targetIp: number): void {
+    const f = this.arpFrame;
+    writeEthernetHeader(f, 0, ethDst, this.mac, ETHERTYPE_ARP);
+    writeArp(f, ETHERNET_HEADER_LEN, operation, this.mac, this.routing.address, targetMac, targetIp);
+    this.arpCounters.add(operation === ARP_REQUEST ? 'tx.request' : 'tx.reply');
+    this.write(f, this.arpCounters);
+  }
+
+  /** Sends the IPv4 packet `buf[ipStart..ipEnd)` (14 bytes of headroom before it) to `mac`, fragmenting it if needed. */
+  private transmit(buf: Uint8Array, ipStart: number, ipEnd: number, mac: Uint8Array): SendResult {
+    if (ipEnd - ipStart <= this.mtu) {
+      writeEthernetHeader(buf, ipStart - ETHERNET_HEADER_LEN, mac, this.mac, ETHERTYPE_IPV4);
+      this.ipv4Counters.add('tx');
+      return this.write(buf.subarray(ipStart - ETHERNET_HEADER_LEN, ipEnd), this.ipv4Counters) ? 'sent' : 'failed';
+    }
+    return this.fragment(buf, ipStart, ipEnd, mac);
+  }
+
+  /** RFC 791 §3.2 fragmentation: data in multiples of 8 bytes, MF on all but the last. */
+  private fragment(buf: Uint8Array, ipStart: number, ipEnd: number, mac: Uint8Array): SendResult {
+    const hl = (buf[ipStart]! & 15) * 4;
+    const perFragment = Math.floor((this.mtu - hl) / 8) * 8;
+    const f = this.fragmentFrame;
+    writeEthernetHeader(f, 0, mac, this.mac, ETHERTYPE_IPV4);
+    for (let off = 0; ipStart + hl + off < ipEnd; off += perFragment) {
+      const dataStart = ipStart + hl + off;
+      const len = Math.min(perFragment, ipEnd - dataStart);
+      const more = dataStart + len < ipEnd;
+      f.set(buf.subarray(ipStart, ipStart + hl), ETHERNET_HEADER_LEN);
+      f.set(buf.subarray(dataStart, dataStart + len), ETHERNET_HEADER_LEN + hl);
+      writeU16(f, ETHERNET_HEADER_LEN + 2, hl + len);
+      writeU16(f, ETHERNET_HEADER_LEN + 6, (more ? FLAG_MORE_FRAGMENTS : 0) | (off / 8));
+      writeU16(f, ETHERNET_HEADER_LEN + 10, 0);
+      writeU16(f, ETHERNET_HEADER_LEN + 10, checksum(f, ETHERNET_HEADER_LEN, ETHERNET_HEADER_LEN + hl));
+      this.ipv4Counters.add('tx.fragments');
+      if (!this.write(f.subarray(0, ETHERNET_HEADER_LEN + hl + len), this.ipv4Counters)) return 'failed';
+    }
+    this.ipv4Counters.add('tx');
+    return 'sent';
+  }
+
+  private write(frame: Uint8Array, counters: LayerCounters): boolean {
+    try {
+      this.net.write(frame);
+      this.ethernetCounters.add('tx');
+      return true;
+    } catch (err) {
+      counters.dropTx(err instanceof NetError ? err.code : 'error');
+      return false;
+    }
+  }
+
+  private txFail(reason: string, result: SendResult): SendResult {
+    this.ipv4Counters.dropTx(reason);
+    return result;
+  }
+
+  private nextId(): number {
+    this.identification = (this.identification + 1) & 0xffff;
+    return this.identification;
+  }
+}

@@ -1,0 +1,62 @@
+/** Ethernet II frames (IEEE 802.3 with an EtherType; no FCS, the host strips it). */
+import { readU16, writeU16 } from './bytes.ts';
+
+export const ETHERNET_HEADER_LEN = 14;
+export const ETHERTYPE_IPV4 = 0x0800;
+export const ETHERTYPE_ARP = 0x0806;
+
+export const BROADCAST_MAC: Uint8Array = new Uint8Array([255, 255, 255, 255, 255, 255]);
+
+/** True when the 6 bytes at `a[ai..]` equal those at `b[bi..]`. */
+export function macEquals(a: Uint8Array, ai: number, b: Uint8Array, bi = 0): boolean {
+  for (let k = 0; k < 6; k++) if (a[ai + k] !== b[bi + k]) return false;
+  return true;
+}
+
+/** A re-pointable view of one Ethernet frame. */
+export class EthernetView {
+  bytes: Uint8Array = new Uint8Array(0);
+  start = 0;
+  end = 0;
+
+  /** Points the view at `bytes[start..end)`; returns the reason it is not a frame, or null. */
+  wrap(bytes: Uint8Array, start = 0, end = bytes.length): 'truncated' | null {
+    this.bytes = bytes;
+    this.start = start;
+    this.end = end;
+    return end - start < ETHERNET_HEADER_LEN ? 'truncated' : null;
+  }
+
+  /** Offset of the destination MAC in `bytes`. */
+  get destinationOffset(): number {
+    return this.start;
+  }
+
+  get sourceOffset(): number {
+    return this.start + 6;
+  }
+
+  get etherType(): number {
+    return readU16(this.bytes, this.start + 12);
+  }
+
+  get payloadStart(): number {
+    return this.start + ETHERNET_HEADER_LEN;
+  }
+
+  /** Group bit of the destination: broadcast and multicast. */
+  get isGroupDestination(): boolean {
+    return (this.bytes[this.start]! & 1) === 1;
+  }
+
+  get isBroadcast(): boolean {
+    return macEquals(this.bytes, this.start, BROADCAST_MAC);
+  }
+}
+
+/** Writes a 14-byte Ethernet header at `buf[off..]`. */
+export function writeEthernetHeader(buf: Uint8Array, off: number, dst: Uint8Array, src: Uint8Array, etherType: number): void {
+  buf.set(dst.subarray(0, 6), off);
+  buf.set(src.subarray(0, 6), off + 6);
+  writeU16(buf, off + 12, etherType);
+}

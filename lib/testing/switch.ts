@@ -1,0 +1,322 @@
+/**
+ * An in-memory Ethernet switch joining any number of `Net` interfaces, for
+ * tests. It can learn MAC addresses (forward unicast to one port) or flood
+ * every frame, and inject faults from a seeded generator: loss, reordering,
+ * duplication, corruption and an MTU limit. Every delivered frame can be
+ * captured to pcap.
+ *
+ * Delivery is never synchronous with `write`, so two stacks never recurse
+ * into each other:
+ * - `delivery: 'microtask'` (default): queued frames are delivered on the
+ *   next microtask tick, batch after batch. Works with real and virtual
+ *   clocks; with a VirtualClock, `await sw.settle()` then `clock.advance()`.
+ * - `delivery: 'manual'`: nothing moves until the test calls `pump()`.
+ * - `latencyMs` with a `clock`: each frame is delivered `latencyMs` after it
+ *   was written, by a timer on that clock (a VirtualClock delivers as the test
+ *   advances it; a real clock in real time).
+ */
+import type { Clock, Timer } from '../devices/clock.ts';
+import { NetError, emptyNetCounters, type FrameHandler, type MacAddress, type Net, type NetCounters } from '../devices/net.ts';
+import type { PcapWriter } from './pcap.ts';
+import { SeededRandom } from './seeded-random.ts';
+
+export interface SwitchOptions {
+  /** Seed of the fault-injection generator (default 1). */
+  seed?: number;
+  /** Probability that a frame is lost. */
+  loss?: number;
+  /** Probability that a frame is delivered twice. */
+  duplicate?: number;
+  /** Probability that a frame is held back and delivered after up to three later frames. */
+  reorder?: number;
+  /** Probability that one bit after the Ethernet header is flipped. */
+  corrupt?: number;
+  /** Frames whose payload (after the 14-byte header) exceeds this are dropped; also the ports' default MTU. */
+  mtu?: number;
+  /** `learning` (default) forwards known unicast to one port; `flooding` sends every frame to every other port. */
+  mode?: 'learning' | 'flooding';
+  delivery?: 'microtask' | 'manual';
+  /** Delay every frame by this much on `clock` instead of delivering on a microtask. */
+  latencyMs?: number;
+  clock?: Clock;
+  /** Records every delivered frame. */
+  pcap?: PcapWriter;
+}
+
+export interface PortOptions {
+  /** Default: 02:4b:69:6c:XX:XX from the port's number (locally administered). */
+  mac?: MacAddress;
+  /** Default: the switch's MTU, else 1500. */
+  mtu?: number;
+}
+
+/** What the switch did with frames. Every field only grows. */
+export interface SwitchCounters {
+  written: number;
+  delivered: number;
+  lost: number;
+  duplicated: number;
+  reordered: number;
+  corrupted: number;
+  droppedMtu: number;
+  flooded: number;
+}
+
+interface Queued {
+  frame: Uint8Array;
+  from: SwitchPort;
+  dueMs: number;
+}
+
+const HEADER = 14;
+const DEFAULT_MTU = 1500;
+
+export class VirtualSwitch {
+  private readonly random: SeededRandom;
+  private readonly ports: SwitchPort[] = [];
+  private readonly table = new Map<number, SwitchPort>();
+  private queue: Queued[] = [];
+  private held: Queued | null = null;
+  private heldFor = 0;
+  private scheduled = false;
+  private timer: Timer | null = null;
+  private readonly errors: unknown[] = [];
+  private readonly stats: SwitchCounters = {
+    written: 0,
+    delivered: 0,
+    lost: 0,
+    duplicated: 0,
+    reordered: 0,
+    corrupted: 0,
+    droppedMtu: 0,
+    flooded: 0,
+  };
+
+  constructor(private readonly options: SwitchOptions = {}) {
+    this.random = new SeededRandom(options.seed ?? 1);
+    if (options.latencyMs !== undefined && !options.clock) throw new RangeError('latencyMs needs a clock');
+    for (const p of ['loss', 'duplicate', 'reorder', 'corrupt'] as const) {
+      const v = options[p] ?? 0;
+      if (!(v >= 0 && v <= 1)) throw new RangeError(`${p} must be a probability from 0 to 1, got ${v}`);
+    }
+  }
+
+  /** Adds a port and returns it as a `Net`. */
+  attach(options: PortOptions = {}): SwitchPort {
+    const n = this.ports.length + 1;
+    const mac = options.mac ? options.mac.slice(0, 6) : new Uint8Array([0x02, 0x4b, 0x69, 0x6c, n >> 8, n & 255]);
+    const port = new SwitchPort(this, mac, options.mtu ?? this.options.mtu ?? DEFAULT_MTU);
+    this.ports.push(port);
+    return port;
+  }
+
+  counters(): SwitchCounters {
+    return { ...this.stats };
+  }
+
+  /** Frames written and not yet delivered. */
+  get queued(): number {
+    return this.queue.length + (this.held ? 1 : 0);
+  }
+
+  /**
+   * Delivers the frames queued now (not those their delivery causes) and
+   * returns how many were taken from the queue. Throws the first error a
+   * receiver threw, after the batch.
+   */
+  pump(): number {
+    const now = this.options.clock?.nowMs() ?? 0;
+    const batch = this.queue;
+    let taken = 0;
+    this.queue = [];
+    for (const q of batch) {
+      if (this.options.latencyMs !== undefined && q.dueMs > now) {
+        this.queue.push(q);
+        continue;
+      }
+      taken++;
+      this.forward(q);
+      if (this.held && ++this.heldFor > 1 + this.random.int(3)) this.releaseHeld();
+    }
+    // A held frame never waits for traffic that may not come.
+    if (this.queue.length === 0) this.releaseHeld();
+    if (this.errors.length > 0) {
+      const first = this.errors[0];
+      this.errors.length = 0;
+      throw first;
+    }
+    return taken;
+  }
+
+  /**
+   * Resolves once no frame is queued and the receivers have had `quietTurns`
+   * microtask turns to react (microtask delivery only). Gives up after
+   * `maxTurns` turns, so a never-ending exchange cannot hang a test.
+   */
+  async settle(quietTurns = 20, maxTurns = 1_000_000): Promise<void> {
+    let quiet = 0;
+    for (let turn = 0; turn < maxTurns && quiet < quietTurns; turn++) {
+      await Promise.resolve();
+      quiet = this.queued === 0 ? quiet + 1 : 0;
+    }
+  }
+
+  /** Called by a port's `write`: applies the faults and queues the copies. */
+  enqueue(from: SwitchPort, frame: Uint8Array): void {
+    const s = this.stats;
+    s.written++;
+    const key = macKey(frame, 6);
+    if (!(frame[6]! & 1)) this.table.set(key, from);
+    const r = this.random;
+    if (r.chance(this.options.loss ?? 0)) {
+      s.lost++;
+      return;
+    }
+    if (this.options.mtu !== undefined && frame.length - HEADER > this.options.mtu) {
+      s.droppedMtu++;
+      return;
+    }
+    const copy = frame.slice();
+    if (copy.length > HEADER && r.chance(this.options.corrupt ?? 0)) {
+      const bit = r.int((copy.length - HEADER) * 8);
+      copy[HEADER + (bit >> 3)]! ^= 1 << (bit & 7);
+      s.corrupted++;
+    }
+    const dueMs = (this.options.clock?.nowMs() ?? 0) + (this.options.latencyMs ?? 0);
+    const q: Queued = { frame: copy, from, dueMs };
+    this.queue.push(q);
+    if (r.chance(this.options.duplicate ?? 0)) {
+      s.duplicated++;
+      this.queue.push({ frame: copy, from, dueMs });
+    }
+    this.schedule();
+  }
+
+  detach(port: SwitchPort): void {
+    const i = this.ports.indexOf(port);
+    if (i >= 0) this.ports.splice(i, 1);
+    for (const [k, p] of this.table) if (p === port) this.table.delete(k);
+  }
+
+  private forward(q: Queued): void {
+    if (!this.held && this.random.chance(this.options.reorder ?? 0)) {
+      this.stats.reordered++;
+      this.held = q;
+      this.heldFor = 0;
+      return;
+    }
+    this.deliver(q);
+  }
+
+  private releaseHeld(): void {
+    const h = this.held;
+    if (!h) return;
+    this.held = null;
+    this.deliver(h);
+  }
+
+  private deliver(q: Queued): void {
+    this.stats.delivered++;
+    this.options.pcap?.capture(q.frame);
+    const f = q.frame;
+    const target = this.options.mode === 'flooding' || f[0]! & 1 ? undefined : this.table.get(macKey(f, 0));
+    if (target) {
+      if (target !== q.from) this.receive(target, f);
+      return;
+    }
+    this.stats.flooded++;
+    for (const p of [...this.ports]) if (p !== q.from) this.receive(p, f);
+  }
+
+  private receive(port: SwitchPort, frame: Uint8Array): void {
+    try {
+      port.receive(frame);
+    } catch (err) {
+      this.errors.push(err);
+    }
+  }
+
+  private schedule(): void {
+    const o = this.options;
+    if (o.latencyMs !== undefined) {
+      if (this.timer) return;
+      const due = this.queue[0]!.dueMs;
+      this.timer = o.clock!.at(due, () => {
+        this.timer = null;
+        try {
+          this.pump();
+        } finally {
+          if (this.queue.length > 0) this.schedule();
+        }
+      });
+      return;
+    }
+    if (o.delivery === 'manual' || this.scheduled) return;
+    this.scheduled = true;
+    void Promise.resolve().then(() => {
+      this.scheduled = false;
+      try {
+        this.pump();
+      } finally {
+        if (this.queue.length > 0) this.schedule();
+      }
+    });
+  }
+}
+
+/** One port of a VirtualSwitch, seen by its user as a `Net`. */
+export class SwitchPort implements Net {
+  private handler: FrameHandler | null = null;
+  private closed = false;
+  private readonly stats: NetCounters = emptyNetCounters();
+
+  constructor(
+    private readonly sw: VirtualSwitch,
+    readonly mac: MacAddress,
+    readonly mtu: number,
+  ) {}
+
+  write(frame: Uint8Array): void {
+    if (this.closed) throw new NetError('closed', 'interface is closed');
+    if (frame.length < HEADER || frame.length > HEADER + this.mtu) {
+      this.stats.txDropped++;
+      throw new NetError('frame-size', `frame of ${frame.length} bytes; expected ${HEADER} to ${HEADER + this.mtu}`);
+    }
+    this.stats.txFrames++;
+    this.stats.txBytes += frame.length;
+    this.sw.enqueue(this, frame);
+  }
+
+  onFrame(handler: FrameHandler): void {
+    this.handler = handler;
+  }
+
+  counters(): NetCounters {
+    return { ...this.stats };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.handler = null;
+    this.sw.detach(this);
+  }
+
+  /** Called by the switch with a frame for this port. */
+  receive(frame: Uint8Array): void {
+    if (this.closed || frame.length > HEADER + this.mtu || !this.handler) {
+      this.stats.rxDropped++;
+      return;
+    }
+    this.stats.rxFrames++;
+    this.stats.rxBytes += frame.length;
+    this.handler(frame);
+  }
+}
+
+/** The 48-bit MAC at `frame[at..]` as one number: a map key without allocating. */
+function macKey(frame: Uint8Array, at: number): number {
+  let k = 0;
+  for (let i = 0; i < 6; i++) k = k * 256 + frame[at + i]!;
+  return k;
+}
