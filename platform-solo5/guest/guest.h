@@ -1,0 +1,43 @@
+/* guest.h: state and helpers shared by the guest bindings' files. */
+#ifndef KILN_GUEST_H
+#define KILN_GUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kiln_hvt_abi.h"
+#include "solo5.h"
+
+/* Stack reserved below the top of guest memory; the heap ends there. */
+#define KILN_GUEST_STACK_SIZE 0x100000UL
+#define KILN_GUEST_PAGE_SIZE 0x1000UL
+
+struct kiln_guest_state {
+    unsigned cpl;                  /* 3 under kiln-hvt, 0 under solo5-hvt */
+    const struct kiln_mft *mft;    /* the tender's copy, read-only to us */
+    uint64_t acquired;             /* bit per manifest entry handed out */
+};
+extern struct kiln_guest_state kiln_guest;
+
+/* Boot steps, in the order kiln_guest_boot runs them. */
+void kiln_trap_init(void);
+void kiln_clock_init(uint64_t tsc_hz);
+
+/* Finds the attached manifest entry (name, type) not acquired before and
+ * marks it acquired; returns its handle, or -1. */
+int64_t kiln_manifest_acquire(const char *name, uint32_t type);
+
+/* Halts with (status); never returns. */
+void kiln_halt(int status, void *cookie) __attribute__((noreturn));
+
+/* Console output of a NUL-terminated string, and of a number in hex. */
+void kiln_puts(const char *s);
+void kiln_put_hex(uint64_t v);
+
+/* Freestanding byte helpers (named apart from libc's, which may be linked
+ * beside us). */
+size_t kiln_strlen(const char *s);
+void kiln_memcpy(void *dst, const void *src, size_t n);
+void kiln_memzero(void *dst, size_t n);
+
+#endif

@@ -1,0 +1,44 @@
+/* net.c: network devices through the NET_READ/NET_WRITE hypercalls. */
+#include "guest.h"
+#include "x86_64/cpu.h"
+
+solo5_result_t solo5_net_acquire(const char *name, solo5_handle_t *handle,
+                                 struct solo5_net_info *info)
+{
+    int64_t h = kiln_manifest_acquire(name, KILN_MFT_NET_BASIC);
+    if (h < 0)
+        return SOLO5_R_EINVAL;
+    const struct kiln_mft_entry *e = &kiln_guest.mft->e[h];
+    kiln_memcpy(info->mac_address, e->u.net_basic.mac, SOLO5_NET_ALEN);
+    info->mtu = e->u.net_basic.mtu;
+    *handle = (solo5_handle_t)h;
+    return SOLO5_R_OK;
+}
+
+solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf,
+                               size_t size)
+{
+    volatile struct kiln_hc_net_write w = {
+        .handle = handle,
+        .data = (uint64_t)(uintptr_t)buf,
+        .len = size,
+        .ret = SOLO5_R_EUNSPEC,
+    };
+    kiln_hypercall(KILN_HC_NET_WRITE, &w);
+    return (solo5_result_t)w.ret;
+}
+
+solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size,
+                              size_t *read_size)
+{
+    volatile struct kiln_hc_net_read r = {
+        .handle = handle,
+        .data = (uint64_t)(uintptr_t)buf,
+        .len = size,
+        .ret = SOLO5_R_EUNSPEC,
+    };
+    kiln_hypercall(KILN_HC_NET_READ, &r);
+    if (r.ret == SOLO5_R_OK)
+        *read_size = r.len;
+    return (solo5_result_t)r.ret;
+}

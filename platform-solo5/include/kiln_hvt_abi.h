@@ -1,0 +1,226 @@
+/*
+ * kiln_hvt_abi.h: the binary interface between a Kiln guest and a hvt tender
+ * on x86_64: boot info, hypercall numbers and argument blocks, ELF note and
+ * manifest layouts. The layouts are those of Solo5's hvt ABI version 2, so
+ * Kiln images run on upstream solo5-hvt and upstream images on kiln-hvt.
+ * Kiln's own extensions sit in ranges upstream leaves free: hypercalls 64 and
+ * up, device types at or above KILN_MFT_RESERVED_FIRST.
+ *
+ * Shared by guest and tender: only fixed-width types, no pointers (guest
+ * addresses are uint64_t so the tender can never dereference one by mistake).
+ */
+#ifndef KILN_HVT_ABI_H
+#define KILN_HVT_ABI_H
+
+#include <stdint.h>
+
+#define KILN_HVT_ABI_VERSION 2
+#define KILN_ABI_TARGET_HVT 1
+
+/* Images are linked at or above this guest address. */
+#define KILN_GUEST_MIN_BASE 0x100000UL
+
+/* A hypercall is a 32-bit `out` of the argument block's address to
+ * KILN_HYPERCALL_PIO_BASE + number. */
+#define KILN_HYPERCALL_PIO_BASE 0x500
+
+enum kiln_hypercall {
+    KILN_HC_WALLTIME = 1,
+    KILN_HC_PUTS = 2,
+    KILN_HC_POLL = 3,
+    KILN_HC_BLOCK_WRITE = 4,
+    KILN_HC_BLOCK_READ = 5,
+    KILN_HC_NET_WRITE = 6,
+    KILN_HC_NET_READ = 7,
+    KILN_HC_HALT = 8,
+    KILN_HC_UPSTREAM_END = 9, /* first number upstream does not define */
+
+    /* Kiln extensions, reserved here, served only for images that declare
+     * the matching Kiln device (see enum kiln_mft_type). */
+    KILN_HC_FORK = 64,
+    KILN_HC_WAIT = 65,
+    KILN_HC_PIPE_CREATE = 66,
+    KILN_HC_PIPE_READ = 67,
+    KILN_HC_PIPE_WRITE = 68,
+    KILN_HC_PIPE_CLOSE = 69,
+
+    /* Issued only by the tender's own exception stubs (CPL0 code that
+     * kiln-hvt places in low memory); never valid from guest code. */
+    KILN_HC_TRAP_REPORT = 127,
+    KILN_HC_END = 128
+};
+
+/* Boot info: its address is the sole argument to the entry point (%rdi). */
+struct kiln_boot_info {
+    uint64_t mem_size;       /* bytes of guest memory; the stack starts here */
+    uint64_t kernel_end;     /* first address after the loaded image */
+    uint64_t cpu_cycle_freq; /* TSC frequency, Hz */
+    uint64_t cmdline;        /* guest address of a NUL-terminated string */
+    uint64_t mft;            /* guest address of the manifest (struct kiln_mft) */
+    uint32_t host_features;  /* KILN_FEATURE_* the tender offers */
+    uint32_t guest_features; /* features the guest accepted */
+    uint64_t net_ring;       /* guest address of a frame ring, 0 if none */
+};
+_Static_assert(sizeof(struct kiln_boot_info) == 56, "boot info layout");
+
+/* Feature bits in host_features. Bit 0 is upstream's ring I/O, which
+ * kiln-hvt does not offer yet. */
+#define KILN_FEATURE_UPSTREAM_RING_IO (1U << 0)
+
+#define KILN_CMDLINE_SIZE 8192 /* bytes, terminator included */
+
+struct kiln_hc_walltime {
+    uint64_t nsecs; /* out: nanoseconds since the UNIX epoch */
+};
+
+struct kiln_hc_puts {
+    uint64_t data; /* in */
+    uint64_t len;  /* in */
+};
+
+struct kiln_hc_poll {
+    uint64_t timeout_nsecs; /* in: relative to the call */
+    uint64_t ready_set;     /* out: bit per handle with input pending */
+    int32_t ret;            /* out: number of ready handles */
+};
+
+struct kiln_hc_block_write {
+    uint64_t handle; /* in */
+    uint64_t offset; /* in: bytes */
+    uint64_t data;   /* in */
+    uint64_t len;    /* in */
+    int32_t ret;     /* out: solo5_result_t */
+};
+
+struct kiln_hc_block_read {
+    uint64_t handle; /* in */
+    uint64_t offset; /* in: bytes */
+    uint64_t data;   /* in */
+    uint64_t len;    /* in/out */
+    int32_t ret;     /* out: solo5_result_t */
+};
+
+struct kiln_hc_net_write {
+    uint64_t handle; /* in */
+    uint64_t data;   /* in */
+    uint64_t len;    /* in */
+    int32_t ret;     /* out: solo5_result_t */
+};
+
+struct kiln_hc_net_read {
+    uint64_t handle; /* in */
+    uint64_t data;   /* in */
+    uint64_t len;    /* in: buffer size; out: frame size */
+    int32_t ret;     /* out: solo5_result_t */
+};
+
+/* The cookie, when not 0, points at KILN_HALT_COOKIE_MAX bytes the tender
+ * may read (upstream uses it to find a trap frame for core dumps). */
+#define KILN_HALT_COOKIE_MAX 512
+struct kiln_hc_halt {
+    uint64_t cookie;     /* in */
+    int32_t exit_status; /* in */
+};
+
+/* Frame the tender's exception stubs hand to KILN_HC_TRAP_REPORT: what the
+ * CPU pushed, preceded by the vector and an error code (0 when the vector
+ * has none). */
+struct kiln_trap_frame {
+    uint64_t vector;
+    uint64_t error_code;
+    uint64_t rip;
+    uint64_t cs;
+    uint64_t rflags;
+    uint64_t rsp;
+    uint64_t ss;
+};
+
+/* ELF notes: owner name "Solo5" (6 bytes, padded to 8). */
+#define KILN_NOTE_NAME "Solo5"
+#define KILN_NOTE_NAME_SIZE 6
+#define KILN_NOTE_TYPE_ABI1 0x31494241U /* "ABI1" */
+#define KILN_NOTE_TYPE_MFT1 0x3154464dU /* "MFT1" */
+
+struct kiln_note_header {
+    uint32_t namesz; /* KILN_NOTE_NAME_SIZE */
+    uint32_t descsz; /* bytes after this header, alignment padding included */
+    uint32_t type;
+    char name[8];
+};
+_Static_assert(sizeof(struct kiln_note_header) == 20, "note header layout");
+
+struct kiln_abi1_desc {
+    uint32_t target;  /* KILN_ABI_TARGET_HVT */
+    uint32_t version; /* KILN_HVT_ABI_VERSION */
+    uint32_t reserved[2];
+};
+
+struct kiln_abi1_note {
+    struct kiln_note_header h;
+    struct kiln_abi1_desc d;
+};
+_Static_assert(sizeof(struct kiln_abi1_note) == 36, "ABI1 note layout");
+
+/* Kiln's own note (owner "Kiln"): what the image can do beyond the Solo5
+ * ABI. Upstream tenders ignore it. An image without it is started the way
+ * upstream starts images, at CPL0. */
+#define KILN_OWN_NOTE_NAME "Kiln"
+#define KILN_OWN_NOTE_NAME_SIZE 5
+#define KILN_NOTE_TYPE_FEATURES 0x3154464bU /* "KFT1" */
+#define KILN_IMAGE_RUNS_AT_CPL3 (1U << 0)   /* bindings work in user mode */
+
+struct kiln_features_note {
+    struct kiln_note_header h;
+    uint32_t flags;
+};
+_Static_assert(sizeof(struct kiln_features_note) == 24, "KFT1 note layout");
+
+/* Manifest (MFT1). Entry 0 is always KILN_MFT_RESERVED_FIRST with an empty
+ * name; a device's handle is the index of its entry. */
+#define KILN_MFT_VERSION 1
+#define KILN_MFT_MAX_ENTRIES 64
+#define KILN_MFT_NAME_SIZE 68
+#define KILN_MFT_NAME_MAX 67
+
+enum kiln_mft_type {
+    KILN_MFT_BLOCK_BASIC = 1,
+    KILN_MFT_NET_BASIC = 2,
+    KILN_MFT_RESERVED_FIRST = 1U << 30,
+    /* Kiln devices. Upstream tenders attach none of these, so the guest
+     * bindings refuse to start an image declaring one on such a tender. */
+    KILN_MFT_KILN_FORK = (1U << 30) + 1,
+    KILN_MFT_KILN_PIPE = (1U << 30) + 2
+};
+
+struct kiln_mft_entry {
+    char name[KILN_MFT_NAME_SIZE];
+    uint32_t type;
+    union {
+        struct {
+            uint64_t capacity; /* bytes */
+            uint16_t block_size;
+        } block_basic;
+        struct {
+            uint8_t mac[6];
+            uint16_t mtu;
+        } net_basic;
+    } u;
+    uint64_t backing; /* tender-private in the image; always 0 for the guest */
+    uint8_t attached; /* 0 in the image; set by the tender */
+};
+_Static_assert(sizeof(struct kiln_mft_entry) == 104, "manifest entry layout");
+
+struct kiln_mft {
+    uint32_t version;
+    uint32_t entries;
+    struct kiln_mft_entry e[]; /* entries of them */
+};
+_Static_assert(sizeof(struct kiln_mft) == 8, "manifest header layout");
+
+/* The manifest starts 8-aligned, 4 bytes after the note header. */
+#define KILN_MFT1_DESC_PAD 4
+#define KILN_MFT1_MAX_DESC                                                     \
+    (KILN_MFT1_DESC_PAD + sizeof(struct kiln_mft) +                            \
+     KILN_MFT_MAX_ENTRIES * sizeof(struct kiln_mft_entry))
+
+#endif /* KILN_HVT_ABI_H */

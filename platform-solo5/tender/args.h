@@ -1,0 +1,50 @@
+/*
+ * args.h: kiln-hvt's command line, which is solo5-hvt's plus --net-pcap:
+ *   kiln-hvt [--mem=MB] [--net:NAME=TAP] [--net-mac:NAME=MAC]
+ *            [--net-pcap:NAME=FILE] [--block:NAME=PATH]
+ *            [--block-sector-size:NAME=N] [--] IMAGE [ARGS...]
+ * Parsing only checks syntax; matching names against the image's manifest
+ * happens in devices.c once the image is read.
+ */
+#ifndef KILN_ARGS_H
+#define KILN_ARGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kiln_hvt_abi.h"
+
+#define KILN_MAX_DEVICE_OPTS KILN_MFT_MAX_ENTRIES
+#define KILN_DEFAULT_MEM_MB 512
+#define KILN_MAX_MEM_MB 4096 /* hypercalls carry 32-bit guest addresses */
+
+enum kiln_device_kind { KILN_DEV_NET, KILN_DEV_BLOCK };
+
+/* Everything the command line says about one device name. */
+struct kiln_device_opt {
+    enum kiln_device_kind kind;
+    char name[KILN_MFT_NAME_SIZE];
+    const char *backing;   /* --net: tap name, --block: path; NULL if absent */
+    int has_mac;
+    uint8_t mac[6];
+    const char *pcap_path; /* --net-pcap, or NULL */
+    uint32_t sector_size;  /* --block-sector-size, or 0 for the default */
+};
+
+struct kiln_options {
+    uint64_t mem_bytes;
+    struct kiln_device_opt devices[KILN_MAX_DEVICE_OPTS];
+    int n_devices;
+    const char *image;
+    char *const *guest_argv; /* NULL-terminated, after the image */
+    int want_help;
+    int want_version;
+};
+
+/* Returns 0, or -1 with a one-line reason in err. */
+int kiln_parse_args(int argc, char *const *argv, struct kiln_options *o,
+                    char *err, size_t errlen);
+
+void kiln_print_usage(const char *prog);
+
+#endif

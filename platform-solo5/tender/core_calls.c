@@ -1,0 +1,136 @@
+/* core_calls.c: the hypercalls every image may use: wall time, console
+ * output, waiting for input or a timeout, and halting. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hypercall.h"
+
+#define TIMER_TAG UINT64_MAX /* epoll tag of the internal timerfd */
+
+static int epoll_fd = -1;
+static int timer_fd = -1;
+static int n_polled;
+
+static void fatal_errno(const char *what)
+{
+    fprintf(stderr, "kiln-hvt: %s: %s\n", what, strerror(errno));
+    exit(1);
+}
+
+int kiln_poll_add(int fd, uint64_t handle)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = handle};
+    if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0)
+        return -1;
+    n_polled++;
+    return 0;
+}
+
+static enum kiln_hc_outcome walltime(const struct kiln_guest_mem *m,
+                                     uint64_t gpa, int *status)
+{
+    struct kiln_hc_walltime *a = KILN_HC_ARGS(m, gpa, struct kiln_hc_walltime);
+    if (a == NULL)
+        return kiln_hc_bad_args(KILN_HC_WALLTIME, gpa, status);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    a->nsecs = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+    return KILN_HC_CONTINUE;
+}
+
+static enum kiln_hc_outcome puts_(const struct kiln_guest_mem *m, uint64_t gpa,
+                                  int *status)
+{
+    struct kiln_hc_puts *a = KILN_HC_ARGS(m, gpa, struct kiln_hc_puts);
+    if (a == NULL)
+        return kiln_hc_bad_args(KILN_HC_PUTS, gpa, status);
+    /* Read the fields once: the guest could change them under us. */
+    uint64_t data = a->data, len = a->len;
+    const char *s = kiln_gpa_readable(m, data, len);
+    if (s == NULL) /* nothing to report back through: drop, say why */
+        fprintf(stderr, "kiln-hvt: guest console write of %llu bytes at "
+                "0x%llx is outside its memory; ignored\n",
+                (unsigned long long)len, (unsigned long long)data);
+    while (s != NULL && len > 0) {
+        ssize_t n = write(STDOUT_FILENO, s, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break; /* stdout gone: nothing useful to do */
+        s += n;
+        len -= (uint64_t)n;
+    }
+    return KILN_HC_CONTINUE;
+}
+
+static enum kiln_hc_outcome poll_(const struct kiln_guest_mem *m, uint64_t gpa,
+                                  int *status)
+{
+    struct kiln_hc_poll *a = KILN_HC_ARGS(m, gpa, struct kiln_hc_poll);
+    if (a == NULL)
+        return kiln_hc_bad_args(KILN_HC_POLL, gpa, status);
+    uint64_t timeout = a->timeout_nsecs;
+    /* A zero it_value disarms the timer; 1 ns stands for "now". */
+    struct itimerspec it = {
+        .it_value = {.tv_sec = (time_t)(timeout / 1000000000ULL),
+                     .tv_nsec = (long)(timeout % 1000000000ULL) | 1}};
+    if (timerfd_settime(timer_fd, 0, &it, NULL) != 0)
+        fatal_errno("timerfd_settime");
+    struct epoll_event evs[KILN_MFT_MAX_ENTRIES + 1];
+    int n;
+    do
+        n = epoll_wait(epoll_fd, evs, n_polled + 1, -1);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        fatal_errno("epoll_wait");
+    uint64_t ready = 0;
+    int count = 0;
+    for (int i = 0; i < n; i++) {
+        if (evs[i].data.u64 == TIMER_TAG) {
+            uint64_t expirations;
+            if (read(timer_fd, &expirations, sizeof expirations) < 0 &&
+                errno != EAGAIN)
+                fatal_errno("timerfd read");
+            continue;
+        }
+        ready |= 1ULL << evs[i].data.u64;
+        count++;
+    }
+    a->ready_set = ready;
+    a->ret = count;
+    return KILN_HC_CONTINUE;
+}
+
+static enum kiln_hc_outcome halt(const struct kiln_guest_mem *m, uint64_t gpa,
+                                 int *status)
+{
+    struct kiln_hc_halt *a = KILN_HC_ARGS(m, gpa, struct kiln_hc_halt);
+    if (a == NULL)
+        return kiln_hc_bad_args(KILN_HC_HALT, gpa, status);
+    *status = a->exit_status;
+    return KILN_HC_EXIT;
+}
+
+void kiln_core_setup(void)
+{
+    epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_fd < 0)
+        fatal_errno("epoll_create1");
+    timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (timer_fd < 0)
+        fatal_errno("timerfd_create");
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TIMER_TAG};
+    if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, timer_fd, &ev) != 0)
+        fatal_errno("epoll_ctl");
+    kiln_hc_register(KILN_HC_WALLTIME, walltime);
+    kiln_hc_register(KILN_HC_PUTS, puts_);
+    kiln_hc_register(KILN_HC_POLL, poll_);
+    kiln_hc_register(KILN_HC_HALT, halt);
+}

@@ -1,0 +1,79 @@
+/* devices.c: matching command-line devices to the manifest. */
+#include "devices.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "manifest.h"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static uint32_t mft_type_of(enum kiln_device_kind k)
+{
+    return k == KILN_DEV_NET ? KILN_MFT_NET_BASIC : KILN_MFT_BLOCK_BASIC;
+}
+
+static const struct kiln_device_opt *option_for(const struct kiln_options *o,
+                                                const char *name)
+{
+    for (int i = 0; i < o->n_devices; i++)
+        if (strcmp(o->devices[i].name, name) == 0)
+            return &o->devices[i];
+    return NULL;
+}
+
+int kiln_devices_match(const struct kiln_options *o,
+                       const struct kiln_mft *mft, char *err, size_t errlen)
+{
+    for (int i = 0; i < o->n_devices; i++) {
+        const struct kiln_device_opt *d = &o->devices[i];
+        int idx = kiln_manifest_find(mft, d->name);
+        const char *opt = d->kind == KILN_DEV_NET ? "--net" : "--block";
+        if (idx < 0)
+            return fail(err, errlen, "%s:%s given, but the image declares no "
+                        "device '%s'", opt, d->name, d->name);
+        if (mft->e[idx].type != mft_type_of(d->kind))
+            return fail(err, errlen, "%s:%s given, but '%s' is a %s device in "
+                        "the image", opt, d->name, d->name,
+                        kiln_mft_type_name(mft->e[idx].type));
+    }
+    for (uint32_t i = 1; i < mft->entries; i++) {
+        const struct kiln_mft_entry *e = &mft->e[i];
+        if (e->type >= KILN_MFT_RESERVED_FIRST)
+            return fail(err, errlen, "the image declares '%s' of type %s, "
+                        "which this kiln-hvt does not provide yet", e->name,
+                        kiln_mft_type_name(e->type));
+        if (option_for(o, e->name) == NULL)
+            return fail(err, errlen, "the image declares %s device '%s': "
+                        "attach it with --%s:%s=%s", kiln_mft_type_name(e->type),
+                        e->name, e->type == KILN_MFT_NET_BASIC ? "net" : "block",
+                        e->name,
+                        e->type == KILN_MFT_NET_BASIC ? "TAP" : "PATH");
+    }
+    return 0;
+}
+
+int kiln_devices_attach(const struct kiln_options *o, struct kiln_mft *mft,
+                        char *err, size_t errlen)
+{
+    for (uint32_t i = 1; i < mft->entries; i++) {
+        const struct kiln_device_opt *d = option_for(o, mft->e[i].name);
+        int rc = d->kind == KILN_DEV_NET
+                     ? kiln_net_attach(mft, i, d, err, errlen)
+                     : kiln_block_attach(mft, i, d, err, errlen);
+        if (rc != 0)
+            return -1;
+        mft->e[i].attached = 1;
+    }
+    return 0;
+}

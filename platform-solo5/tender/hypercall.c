@@ -1,0 +1,34 @@
+/* hypercall.c: dispatch from hypercall numbers to handlers. */
+#include "hypercall.h"
+
+#include <stdio.h>
+
+static kiln_hc_handler handlers[KILN_HC_END];
+
+void kiln_hc_register(unsigned nr, kiln_hc_handler fn)
+{
+    handlers[nr] = fn;
+}
+
+enum kiln_hc_outcome kiln_hc_bad_args(unsigned nr, uint64_t gpa, int *status)
+{
+    fprintf(stderr, "kiln-hvt: guest hypercall %u: argument block at 0x%llx "
+            "is outside its memory; stopping the guest\n", nr,
+            (unsigned long long)gpa);
+    *status = KILN_EXIT_GUEST_FAULT;
+    return KILN_HC_EXIT;
+}
+
+enum kiln_hc_outcome kiln_hc_dispatch(const struct kiln_guest_mem *m,
+                                      unsigned nr, uint64_t arg_gpa,
+                                      int *status)
+{
+    if (nr >= KILN_HC_END || handlers[nr] == NULL) {
+        fprintf(stderr, "kiln-hvt: guest made unknown hypercall %u (port "
+                "0x%x); stopping the guest\n", nr,
+                KILN_HYPERCALL_PIO_BASE + nr);
+        *status = KILN_EXIT_GUEST_FAULT;
+        return KILN_HC_EXIT;
+    }
+    return handlers[nr](m, arg_gpa, status);
+}

@@ -1,0 +1,47 @@
+/*
+ * hypercall.h: the table from hypercall number to handler. Device modules
+ * register their calls at setup; the vCPU loop dispatches through it.
+ */
+#ifndef KILN_HYPERCALL_H
+#define KILN_HYPERCALL_H
+
+#include <stdint.h>
+
+#include "guest_mem.h"
+#include "kiln_hvt_abi.h"
+
+/* What the loop does after a handler. */
+enum kiln_hc_outcome {
+    KILN_HC_CONTINUE,  /* resume the guest */
+    KILN_HC_EXIT,      /* stop; *status holds the exit status */
+};
+
+typedef enum kiln_hc_outcome (*kiln_hc_handler)(const struct kiln_guest_mem *m,
+                                                uint64_t arg_gpa,
+                                                int *status);
+
+void kiln_hc_register(unsigned nr, kiln_hc_handler fn);
+
+/* Runs hypercall (nr) with argument block (arg_gpa). Unknown numbers and
+ * argument blocks outside guest memory end the guest with a message. */
+enum kiln_hc_outcome kiln_hc_dispatch(const struct kiln_guest_mem *m,
+                                      unsigned nr, uint64_t arg_gpa,
+                                      int *status);
+
+/* Exit status for guests the tender stops: a trap, or a hypercall it must
+ * refuse outright because it cannot even report the error. */
+#define KILN_EXIT_GUEST_FAULT 255
+
+/* Host pointer to the argument block of type T at gpa, or NULL. */
+#define KILN_HC_ARGS(m, gpa, T) ((T *)kiln_gpa_writable((m), (gpa), sizeof(T)))
+
+/* Ends the guest: used when an argument block is outside guest memory. */
+enum kiln_hc_outcome kiln_hc_bad_args(unsigned nr, uint64_t gpa, int *status);
+
+/* Core calls: walltime, puts, poll, halt. */
+void kiln_core_setup(void);
+
+/* Adds fd to the set POLL waits on; readiness reports (handle)'s bit. */
+int kiln_poll_add(int fd, uint64_t handle);
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * main.c: kiln-hvt, a Solo5-hvt compatible tender. The order matters:
+ * command line, then the image and its manifest, then the devices, and only
+ * then KVM, so every refusal comes before any VM exists, as one line.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "boot_info.h"
+#include "devices.h"
+#include "hypercall.h"
+#include "image.h"
+#include "manifest.h"
+#include "vm.h"
+#include "x86_64/lowmem.h"
+
+#define KILN_VERSION "0.1.0"
+#define ERR_SIZE 512
+
+static const char *prog = "kiln-hvt";
+
+static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+/* The whole image file, read once; validation works on this copy. */
+static uint8_t *read_image(const char *path, size_t *size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0)
+        die("%s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        die("%s: not a regular file", path);
+    *size = (size_t)st.st_size;
+    uint8_t *buf = malloc(*size ? *size : 1);
+    if (buf == NULL)
+        die("%s: out of memory", path);
+    size_t got = 0;
+    while (got < *size) {
+        ssize_t n = read(fd, buf + got, *size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            die("%s: read error", path);
+        got += (size_t)n;
+    }
+    close(fd);
+    return buf;
+}
+
+static void on_signal(int sig)
+{
+    /* Only async-signal-safe calls here. */
+    static const char msg[] = "kiln-hvt: stopped by a signal\n";
+    ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)ignored;
+    _exit(128 + sig);
+}
+
+int main(int argc, char **argv)
+{
+    char err[ERR_SIZE];
+    prog = basename(argv[0]);
+
+    struct kiln_options opt;
+    if (kiln_parse_args(argc, argv, &opt, err, sizeof err) != 0)
+        die("%s", err);
+    if (opt.want_help) {
+        kiln_print_usage(prog);
+        return 0;
+    }
+    if (opt.want_version) {
+        printf("kiln-hvt %s (Solo5 hvt ABI version %d, x86_64)\n",
+               KILN_VERSION, KILN_HVT_ABI_VERSION);
+        return 0;
+    }
+    uint64_t mem_size = opt.mem_bytes & ~(X86_PAGE_2M - 1);
+    if (mem_size != opt.mem_bytes)
+        fprintf(stderr, "%s: guest memory rounded down to %llu MB (2 MB "
+                "pages)\n", prog, (unsigned long long)(mem_size >> 20));
+    char *cmdline = kiln_cmdline_join(opt.guest_argv, err, sizeof err);
+    if (cmdline == NULL)
+        die("%s", err);
+
+    size_t file_size;
+    uint8_t *file = read_image(opt.image, &file_size);
+    struct kiln_image img;
+    if (kiln_image_parse(file, file_size, mem_size, &img, err, sizeof err) != 0)
+        die("%s: %s", opt.image, err);
+    struct kiln_mft *mft =
+        kiln_manifest_parse(img.mft_desc, img.mft_desc_size, err, sizeof err);
+    if (mft == NULL)
+        die("%s: %s", opt.image, err);
+
+    if (kiln_devices_match(&opt, mft, err, sizeof err) != 0)
+        die("%s", err);
+    kiln_core_setup();
+    if (kiln_devices_attach(&opt, mft, err, sizeof err) != 0)
+        die("%s", err);
+
+    struct kiln_guest_mem mem = {.size = mem_size};
+    mem.base = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mem.base == MAP_FAILED)
+        die("cannot reserve %llu MB of guest memory: %s",
+            (unsigned long long)(mem_size >> 20), strerror(errno));
+    madvise(mem.base, mem_size, MADV_HUGEPAGE); /* fewer first-touch faults */
+    kiln_image_load(&img, mem.base);
+    free(file);
+    int user_mode = (img.kiln_flags & KILN_IMAGE_RUNS_AT_CPL3) != 0;
+
+    struct kiln_vm vm;
+    if (kiln_vm_create(&vm, &mem, err, sizeof err) != 0)
+        die("%s", err);
+    kiln_x86_setup_lowmem(mem.base, mem_size, user_mode);
+    if (kiln_boot_info_write(mem.base, X86_BOOT_INFO_BASE, mem_size, img.end,
+                             vm.tsc_hz, mft, kiln_manifest_size(mft),
+                             cmdline) != 0)
+        die("boot info does not fit in guest low memory");
+    if (kiln_vm_init_vcpu(&vm, img.entry, mem_size, user_mode, err,
+                          sizeof err) != 0)
+        die("%s", err);
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigfillset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    return kiln_vm_run(&vm, &mem) & 0xff;
+}

@@ -1,0 +1,170 @@
+/*
+ * net_tap.c: network devices backed by Linux tap interfaces, one Ethernet
+ * frame per read/write, optionally recorded to a pcap file. The tap must
+ * exist already (the tender never creates host interfaces).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "devices.h"
+#include "hypercall.h"
+#include "pcap.h"
+#include "solo5.h"
+
+#define NET_MTU 1500
+#define ETH_HEADER 14
+
+struct net_dev {
+    int fd;      /* the tap, non-blocking */
+    int pcap_fd; /* -1 unless --net-pcap */
+};
+
+static struct net_dev devs[KILN_MFT_MAX_ENTRIES];
+static const struct kiln_mft *net_mft;
+
+static const struct net_dev *dev_for(uint64_t handle)
+{
+    if (handle == 0 || handle >= net_mft->entries ||
+        net_mft->e[handle].type != KILN_MFT_NET_BASIC ||
+        !net_mft->e[handle].attached)
+        return NULL;
+    return &devs[handle];
+}
+
+static void record(const struct net_dev *d, const uint8_t *frame, size_t len)
+{
+    if (d->pcap_fd >= 0 && kiln_pcap_write(d->pcap_fd, frame, len) != 0) {
+        fprintf(stderr, "kiln-hvt: writing pcap: %s\n", strerror(errno));
+        exit(1);
+    }
+}
+
+static enum kiln_hc_outcome net_write(const struct kiln_guest_mem *m,
+                                      uint64_t gpa, int *status)
+{
+    struct kiln_hc_net_write *a = KILN_HC_ARGS(m, gpa, struct kiln_hc_net_write);
+    if (a == NULL)
+        return kiln_hc_bad_args(KILN_HC_NET_WRITE, gpa, status);
+    uint64_t data = a->data, len = a->len;
+    const struct net_dev *d = dev_for(a->handle);
+    const uint8_t *frame = kiln_gpa_readable(m, data, len);
+    if (d == NULL || frame == NULL || len < ETH_HEADER ||
+        len > NET_MTU + ETH_HEADER) {
+        a->ret = SOLO5_R_EINVAL;
+        return KILN_HC_CONTINUE;
+    }
+    ssize_t n;
+    do
+        n = write(d->fd, frame, len);
+    while (n < 0 && errno == EINTR);
+    /* A full tap queue drops the frame, as a busy wire would. */
+    if (n < 0 && errno != EAGAIN) {
+        a->ret = SOLO5_R_EUNSPEC;
+        return KILN_HC_CONTINUE;
+    }
+    record(d, frame, len);
+    a->ret = SOLO5_R_OK;
+    return KILN_HC_CONTINUE;
+}
+
+static enum kiln_hc_outcome net_read(const struct kiln_guest_mem *m,
+                                     uint64_t gpa, int *status)
+{
+    struct kiln_hc_net_read *a = KILN_HC_ARGS(m, gpa, struct kiln_hc_net_read);
+    if (a == NULL)
+        return kiln_hc_bad_args(KILN_HC_NET_READ, gpa, status);
+    uint64_t data = a->data, len = a->len;
+    const struct net_dev *d = dev_for(a->handle);
+    uint8_t *buf = kiln_gpa_writable(m, data, len);
+    if (d == NULL || buf == NULL || len < NET_MTU + ETH_HEADER) {
+        a->ret = SOLO5_R_EINVAL;
+        return KILN_HC_CONTINUE;
+    }
+    ssize_t n;
+    do
+        n = read(d->fd, buf, len);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+        a->ret = (n == 0 || errno == EAGAIN) ? SOLO5_R_AGAIN : SOLO5_R_EUNSPEC;
+        return KILN_HC_CONTINUE;
+    }
+    record(d, buf, (size_t)n);
+    a->len = (uint64_t)n;
+    a->ret = SOLO5_R_OK;
+    return KILN_HC_CONTINUE;
+}
+
+static int open_tap(const char *ifname, char *err, size_t errlen)
+{
+    if (strlen(ifname) >= IFNAMSIZ) {
+        snprintf(err, errlen, "tap name '%s' is too long", ifname);
+        return -1;
+    }
+    /* TUNSETIFF would create a missing interface; the tender must not. */
+    if (if_nametoindex(ifname) == 0) {
+        snprintf(err, errlen, "tap device '%s' does not exist (create it, "
+                 "e.g. ip tuntap add %s mode tap)", ifname, ifname);
+        return -1;
+    }
+    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "/dev/net/tun: %s", strerror(errno));
+        return -1;
+    }
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    strcpy(ifr.ifr_name, ifname);
+    if (ioctl(fd, TUNSETIFF, &ifr) != 0) {
+        snprintf(err, errlen, "tap device '%s': %s%s", ifname, strerror(errno),
+                 errno == EBUSY ? " (in use by another process?)" : "");
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int kiln_net_attach(struct kiln_mft *mft, unsigned index,
+                    const struct kiln_device_opt *opt, char *err, size_t errlen)
+{
+    struct net_dev *d = &devs[index];
+    d->pcap_fd = -1;
+    d->fd = open_tap(opt->backing, err, errlen);
+    if (d->fd < 0)
+        return -1;
+    if (opt->pcap_path != NULL) {
+        d->pcap_fd = kiln_pcap_open(opt->pcap_path);
+        if (d->pcap_fd < 0) {
+            snprintf(err, errlen, "%s: %s", opt->pcap_path, strerror(errno));
+            return -1;
+        }
+    }
+    uint8_t *mac = mft->e[index].u.net_basic.mac;
+    if (opt->has_mac) {
+        memcpy(mac, opt->mac, 6);
+    } else {
+        if (getrandom(mac, 6, 0) != 6) {
+            snprintf(err, errlen, "getrandom: %s", strerror(errno));
+            return -1;
+        }
+        mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02); /* local, unicast */
+    }
+    mft->e[index].u.net_basic.mtu = NET_MTU;
+    if (kiln_poll_add(d->fd, index) != 0) {
+        snprintf(err, errlen, "epoll: %s", strerror(errno));
+        return -1;
+    }
+    net_mft = mft;
+    kiln_hc_register(KILN_HC_NET_WRITE, net_write);
+    kiln_hc_register(KILN_HC_NET_READ, net_read);
+    return 0;
+}

@@ -1,0 +1,31 @@
+/* vm.h: the KVM virtual machine: one vCPU over the guest's memory. */
+#ifndef KILN_VM_H
+#define KILN_VM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest_mem.h"
+
+struct kiln_vm {
+    int kvm_fd, vm_fd, vcpu_fd;
+    struct kvm_run *run;
+    size_t run_size;
+    uint64_t tsc_hz;
+};
+
+/* Opens /dev/kvm, creates the VM with (mem) as its memory and one vCPU,
+ * and reads the TSC frequency. 0, or -1 with a one-line reason. */
+int kiln_vm_create(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
+                   char *err, size_t errlen);
+
+/* Sets the vCPU to start at (entry) in long mode, at CPL3 when user_mode,
+ * else at CPL0 as upstream solo5-hvt does. 0, or -1 with a reason. */
+int kiln_vm_init_vcpu(struct kiln_vm *vm, uint64_t entry, uint64_t mem_size,
+                      int user_mode, char *err, size_t errlen);
+
+/* Runs the guest until it halts or must be stopped; returns the exit
+ * status. */
+int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem);
+
+#endif

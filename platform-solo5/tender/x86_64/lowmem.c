@@ -1,0 +1,121 @@
+/* lowmem.c: page tables and descriptor tables for the guest. */
+#include "lowmem.h"
+
+#include <string.h>
+
+#include "kiln_hvt_abi.h"
+
+#define PTE_PRESENT (1ULL << 0)
+#define PTE_WRITE (1ULL << 1)
+#define PTE_USER (1ULL << 2)
+#define PTE_HUGE (1ULL << 7)
+
+/* Segment descriptor fields (Intel SDM vol. 3, 3.4.5). */
+#define DESC_ACCESSED (1ULL << 40)
+#define DESC_WRITE_READ (1ULL << 41) /* data: writable; code: readable */
+#define DESC_CODE (1ULL << 43)
+#define DESC_NOT_SYSTEM (1ULL << 44)
+#define DESC_DPL3 (3ULL << 45)
+#define DESC_PRESENT (1ULL << 47)
+#define DESC_LONG (1ULL << 53)
+#define DESC_DB (1ULL << 54)
+#define DESC_GRAN_4K (1ULL << 55)
+#define DESC_LIMIT_MAX 0x000f00000000ffffULL
+#define DESC_TYPE_TSS_AVAILABLE (9ULL << 40)
+
+#define GATE_INTERRUPT_PRESENT 0x8e
+
+static void setup_paging(uint8_t *mem, uint64_t mem_size, int user_mode)
+{
+    uint64_t *pml4 = (uint64_t *)(mem + X86_PML4_BASE);
+    uint64_t *pdpt = (uint64_t *)(mem + X86_PDPT_BASE);
+    uint64_t *pd = (uint64_t *)(mem + X86_PD_BASE);
+    uint64_t *pt0 = (uint64_t *)(mem + X86_PT0_BASE);
+    uint64_t user = user_mode ? PTE_USER : 0;
+    uint64_t table = PTE_PRESENT | PTE_WRITE | user;
+
+    memset(pml4, 0, 0x1000);
+    memset(pdpt, 0, 0x1000);
+    memset(pd, 0, 0x4000);
+    memset(pt0, 0, 0x1000);
+    pml4[0] = X86_PDPT_BASE | table;
+    for (int i = 0; i < 4; i++)
+        pdpt[i] = (X86_PD_BASE + 0x1000ULL * i) | table;
+
+    /* The first 2 MiB in 4 KiB pages, so the low area can differ. */
+    pd[0] = X86_PT0_BASE | table;
+    for (uint64_t a = 0x1000; a < X86_PAGE_2M; a += 0x1000) {
+        uint64_t pte;
+        if (a < X86_BOOT_INFO_BASE) /* tender's area */
+            pte = user_mode ? (a | PTE_PRESENT | PTE_WRITE) : 0;
+        else if (a < KILN_GUEST_MIN_BASE) /* boot info: read-only */
+            pte = a | PTE_PRESENT | user;
+        else
+            pte = a | PTE_PRESENT | PTE_WRITE | user;
+        pt0[a / 0x1000] = pte;
+    }
+    for (uint64_t a = X86_PAGE_2M; a < mem_size; a += X86_PAGE_2M)
+        pd[a / X86_PAGE_2M] = a | PTE_PRESENT | PTE_WRITE | PTE_HUGE | user;
+}
+
+static void setup_descriptors(uint8_t *mem)
+{
+    uint64_t *gdt = (uint64_t *)(mem + X86_GDT_BASE);
+    uint64_t code = DESC_LIMIT_MAX | DESC_ACCESSED | DESC_WRITE_READ |
+                    DESC_CODE | DESC_NOT_SYSTEM | DESC_PRESENT | DESC_LONG |
+                    DESC_GRAN_4K;
+    uint64_t data = DESC_LIMIT_MAX | DESC_ACCESSED | DESC_WRITE_READ |
+                    DESC_NOT_SYSTEM | DESC_PRESENT | DESC_DB | DESC_GRAN_4K;
+    uint64_t tss = X86_TSS_BASE;
+    memset(gdt, 0, 0x1000);
+    gdt[X86_SEL_KERNEL_CODE >> 3] = code;
+    gdt[X86_SEL_KERNEL_DATA >> 3] = data;
+    gdt[X86_SEL_USER_DATA >> 3] = data | DESC_DPL3;
+    gdt[X86_SEL_USER_CODE >> 3] = code | DESC_DPL3;
+    /* 16-byte TSS descriptor: limit, base 0-23, type, present, base 24-31;
+     * then base 32-63. */
+    gdt[X86_SEL_TSS >> 3] = (X86_TSS_SIZE - 1) | ((tss & 0xffffff) << 16) |
+                            DESC_TYPE_TSS_AVAILABLE | DESC_PRESENT |
+                            ((tss >> 24 & 0xff) << 56);
+    gdt[(X86_SEL_TSS >> 3) + 1] = tss >> 32;
+}
+
+/* For CPL3 guests: the TSS's exception stack, the stubs and the IDT. */
+static void setup_trap_handling(uint8_t *mem)
+{
+    /* TSS: only RSP0 (offset 4) matters: the stack exceptions from CPL3
+     * switch to. The I/O map base (offset 102) past the limit: no bitmap;
+     * IOPL=3 grants the ports. */
+    uint8_t *t = mem + X86_TSS_BASE;
+    memset(t, 0, X86_TSS_SIZE);
+    uint64_t rsp0 = X86_TRAP_STACK_TOP;
+    memcpy(t + 4, &rsp0, sizeof rsp0);
+    uint16_t iomap = X86_TSS_SIZE;
+    memcpy(t + 102, &iomap, sizeof iomap);
+
+    size_t stubs = (size_t)(kiln_x86_stubs_end - kiln_x86_stubs_start);
+    memcpy(mem + X86_STUBS_BASE, kiln_x86_stubs_start, stubs);
+
+    uint8_t *idt = mem + X86_IDT_BASE;
+    memset(idt, 0, 0x1000);
+    for (unsigned v = 0; v < X86_IDT_VECTORS; v++) {
+        uint64_t target = X86_STUBS_BASE + v * X86_STUB_SPACING;
+        uint8_t *g = idt + 16 * v;
+        uint16_t lo = (uint16_t)target, mid = (uint16_t)(target >> 16),
+                 sel = X86_SEL_KERNEL_CODE;
+        uint32_t hi = (uint32_t)(target >> 32);
+        memcpy(g + 0, &lo, 2);
+        memcpy(g + 2, &sel, 2);
+        g[5] = GATE_INTERRUPT_PRESENT;
+        memcpy(g + 6, &mid, 2);
+        memcpy(g + 8, &hi, 4);
+    }
+}
+
+void kiln_x86_setup_lowmem(uint8_t *mem, uint64_t mem_size, int user_mode)
+{
+    setup_paging(mem, mem_size, user_mode);
+    setup_descriptors(mem);
+    if (user_mode)
+        setup_trap_handling(mem);
+}

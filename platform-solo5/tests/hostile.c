@@ -1,0 +1,200 @@
+/*
+ * hostile: hands every hypercall out-of-range pointers, huge and wrapping
+ * lengths, pointers into the tender's low memory and the read-only boot info,
+ * and unknown handles. Each must be refused (SOLO5_R_EINVAL), the tender must
+ * keep running, and nothing may be written where it must not be.
+ * Declares "service" (net) and "storage" (block).
+ * With --fatal=args|port|trapport|hlt it then does one thing after which the
+ * tender must stop it (exit 255) with a one-line reason.
+ */
+#include "test_lib.h"
+#include "kiln_hvt_abi.h"
+
+static void hypercall(unsigned nr, volatile void *arg)
+{
+    __asm__ __volatile__("outl %0, %1"
+                         :
+                         : "a"((uint32_t)(uintptr_t)arg),
+                           "d"((uint16_t)(KILN_HYPERCALL_PIO_BASE + nr))
+                         : "memory");
+}
+
+static void raw_port(uint16_t port, uint32_t value)
+{
+    __asm__ __volatile__("outl %0, %1" : : "a"(value), "d"(port) : "memory");
+}
+
+/* Guest addresses no buffer may use: null page, tender's tables, boot info
+ * (read-only), end of memory, past 4 GiB, wrapping. */
+static uint64_t bad_pointers[8];
+static const uint64_t huge_lengths[] = {
+    0x100000000ULL, 0x7fffffffffffffffULL, 0xffffffffffffffffULL,
+    0xfffffffffffff000ULL};
+static const uint64_t bad_handles[] = {0, 3, 63, 64, 1000,
+                                       0x8000000000000000ULL,
+                                       0xffffffffffffffffULL};
+
+static uint8_t buf[2048];
+
+static void net_refusals(solo5_handle_t net, solo5_handle_t blk,
+                         uint64_t mem_size)
+{
+    for (unsigned i = 0; i < sizeof bad_pointers / 8; i++) {
+        volatile struct kiln_hc_net_write w = {
+            .handle = net, .data = bad_pointers[i], .len = 60, .ret = -1};
+        hypercall(KILN_HC_NET_WRITE, &w);
+        TEST_CHECK(w.ret == SOLO5_R_EINVAL);
+        volatile struct kiln_hc_net_read r = {
+            .handle = net, .data = bad_pointers[i], .len = 1514, .ret = -1};
+        hypercall(KILN_HC_NET_READ, &r);
+        TEST_CHECK(r.ret == SOLO5_R_EINVAL);
+    }
+    for (unsigned i = 0; i < sizeof huge_lengths / 8; i++) {
+        volatile struct kiln_hc_net_write w = {.handle = net,
+                                               .data = (uintptr_t)buf,
+                                               .len = huge_lengths[i],
+                                               .ret = -1};
+        hypercall(KILN_HC_NET_WRITE, &w);
+        TEST_CHECK(w.ret == SOLO5_R_EINVAL);
+        volatile struct kiln_hc_net_read r = {.handle = net,
+                                              .data = (uintptr_t)buf,
+                                              .len = huge_lengths[i],
+                                              .ret = -1};
+        hypercall(KILN_HC_NET_READ, &r);
+        TEST_CHECK(r.ret == SOLO5_R_EINVAL);
+    }
+    /* A buffer ending exactly one byte past guest memory. */
+    volatile struct kiln_hc_net_read edge = {
+        .handle = net, .data = mem_size - 1513, .len = 1514, .ret = -1};
+    hypercall(KILN_HC_NET_READ, &edge);
+    TEST_CHECK(edge.ret == SOLO5_R_EINVAL);
+    /* Too small for a frame; too big for the MTU; not a net handle. */
+    TEST_CHECK(solo5_net_write(net, buf, 13) == SOLO5_R_EINVAL);
+    TEST_CHECK(solo5_net_write(net, buf, 1515) == SOLO5_R_EINVAL);
+    size_t got;
+    TEST_CHECK(solo5_net_read(net, buf, 100, &got) == SOLO5_R_EINVAL);
+    TEST_CHECK(solo5_net_write(blk, buf, 60) == SOLO5_R_EINVAL);
+    for (unsigned i = 0; i < sizeof bad_handles / 8; i++) {
+        TEST_CHECK(solo5_net_write(bad_handles[i], buf, 60) == SOLO5_R_EINVAL);
+        TEST_CHECK(solo5_net_read(bad_handles[i], buf, sizeof buf, &got) ==
+                   SOLO5_R_EINVAL);
+    }
+}
+
+static void block_refusals(solo5_handle_t net, solo5_handle_t blk,
+                           struct solo5_block_info *bi)
+{
+    for (unsigned i = 0; i < sizeof bad_pointers / 8; i++) {
+        volatile struct kiln_hc_block_read r = {.handle = blk,
+                                                .offset = 0,
+                                                .data = bad_pointers[i],
+                                                .len = bi->block_size,
+                                                .ret = -1};
+        hypercall(KILN_HC_BLOCK_READ, &r);
+        TEST_CHECK(r.ret == SOLO5_R_EINVAL);
+        volatile struct kiln_hc_block_write w = {.handle = blk,
+                                                 .offset = 0,
+                                                 .data = bad_pointers[i],
+                                                 .len = bi->block_size,
+                                                 .ret = -1};
+        hypercall(KILN_HC_BLOCK_WRITE, &w);
+        TEST_CHECK(w.ret == SOLO5_R_EINVAL);
+    }
+    static const uint64_t bad_offsets[] = {
+        1, 511, 0xfffffffffffffe00ULL, 0x8000000000000000ULL};
+    for (unsigned i = 0; i < sizeof bad_offsets / 8; i++) {
+        TEST_CHECK(solo5_block_write(blk, bad_offsets[i], buf, 512) ==
+                   SOLO5_R_EINVAL);
+        TEST_CHECK(solo5_block_read(blk, bad_offsets[i], buf, 512) ==
+                   SOLO5_R_EINVAL);
+    }
+    TEST_CHECK(solo5_block_read(blk, bi->capacity, buf, 512) == SOLO5_R_EINVAL);
+    for (unsigned i = 0; i < sizeof huge_lengths / 8; i++) {
+        volatile struct kiln_hc_block_read r = {.handle = blk,
+                                                .offset = 0,
+                                                .data = (uintptr_t)buf,
+                                                .len = huge_lengths[i],
+                                                .ret = -1};
+        hypercall(KILN_HC_BLOCK_READ, &r);
+        TEST_CHECK(r.ret == SOLO5_R_EINVAL);
+    }
+    TEST_CHECK(solo5_block_read(net, 0, buf, 512) == SOLO5_R_EINVAL);
+    for (unsigned i = 0; i < sizeof bad_handles / 8; i++)
+        TEST_CHECK(solo5_block_write(bad_handles[i], 0, buf, 512) ==
+                   SOLO5_R_EINVAL);
+}
+
+/* Console writes with bad buffers are dropped (nothing to report back
+ * through); the tender must survive them. */
+static void console_refusals(void)
+{
+    for (unsigned i = 0; i < sizeof bad_pointers / 8; i++) {
+        volatile struct kiln_hc_puts p = {.data = bad_pointers[i], .len = 16};
+        hypercall(KILN_HC_PUTS, &p);
+    }
+    for (unsigned i = 0; i < sizeof huge_lengths / 8; i++) {
+        volatile struct kiln_hc_puts p = {.data = (uintptr_t)buf,
+                                          .len = huge_lengths[i]};
+        hypercall(KILN_HC_PUTS, &p);
+    }
+}
+
+static void fatal(const char *what, uint64_t boot_info)
+{
+    test_puts("now: ");
+    test_puts(what);
+    test_puts("\n");
+    if (test_streq(what, "args")) {
+        /* Argument block in the read-only boot info. */
+        hypercall(KILN_HC_WALLTIME, (volatile void *)(uintptr_t)boot_info);
+    } else if (test_streq(what, "port")) {
+        volatile struct kiln_hc_halt h = {0};
+        hypercall(KILN_HC_FORK, &h); /* reserved, not served */
+    } else if (test_streq(what, "trapport")) {
+        raw_port(KILN_HYPERCALL_PIO_BASE + KILN_HC_TRAP_REPORT, 0xc000);
+    } else if (test_streq(what, "hlt")) {
+        __asm__ __volatile__("hlt");
+    }
+    test_fail("the tender let the guest go on");
+}
+
+int solo5_app_main(const struct solo5_start_info *si)
+{
+    test_puts("\n**** Kiln hostile ****\n\n");
+    uint64_t mem_size = si->heap_start + si->heap_size + 0x100000;
+    uint64_t pointers[] = {0,
+                           0x1000,
+                           0x2000, /* PML4 */
+                           0x10000, /* boot info: read-only to the guest */
+                           mem_size,
+                           mem_size - 1,
+                           0xffffffffULL,
+                           0xfffffffffffff000ULL};
+    memcpy(bad_pointers, pointers, sizeof pointers);
+
+    solo5_handle_t net, blk;
+    struct solo5_net_info ni;
+    struct solo5_block_info bi;
+    TEST_CHECK(solo5_net_acquire("service", &net, &ni) == SOLO5_R_OK);
+    TEST_CHECK(solo5_block_acquire("storage", &blk, &bi) == SOLO5_R_OK);
+    TEST_CHECK(solo5_net_acquire(NULL, &net, &ni) == SOLO5_R_EINVAL);
+
+    net_refusals(net, blk, mem_size);
+    block_refusals(net, blk, &bi);
+    console_refusals();
+
+    /* The block device still holds what the test put there: the host
+     * checks the file after the run; here we check nothing was written at
+     * sector 0 through a bad request. */
+    uint8_t sector[512];
+    TEST_CHECK(solo5_block_read(blk, 0, sector, 512) == SOLO5_R_OK);
+    for (int i = 0; i < 512; i++)
+        TEST_CHECK(sector[i] == 0);
+    test_puts("all refusals correct\n");
+
+    char what[16];
+    if (test_arg(si->cmdline, "fatal", what, sizeof what))
+        fatal(what, 0x10000);
+    test_puts("SUCCESS\n");
+    return SOLO5_EXIT_SUCCESS;
+}
