@@ -5,11 +5,17 @@
  */
 import type { Flow } from '../devices/flow.ts';
 import type { KilnBody } from './body.ts';
+import { FlowError } from '../devices/flow.ts';
 import type { KilnHeaders } from './headers.ts';
+import { parseContentLength } from './framing.ts';
 import { encodeLatin1 } from '../text/latin1.ts';
 
 /** How the body goes out: with its length known up front, chunked, until close, or not at all. */
-export type OutgoingFraming = 'length' | 'chunked' | 'until-close' | 'none';
+export type OutgoingFraming =
+  | { kind: 'length'; length: number }
+  | { kind: 'chunked' }
+  | { kind: 'until-close' }
+  | { kind: 'none' };
 
 /** Bodies up to this size travel in the same write as the head: one segment for small answers. */
 const COALESCE_LIMIT = 16 * 1024;
@@ -40,17 +46,58 @@ export function serializeHead(startLine: string, headers: KilnHeaders): Uint8Arr
 }
 
 /**
- * Writes the head and the body. For `length` framing the body must have a
- * known length (the caller put it in Content-Length); a stream body under
- * `none` is cancelled unread (HEAD responses).
+ * Decides how an outgoing body is framed and sets the headers to match,
+ * replacing any Transfer-Encoding the sender set: bytes and strings get a
+ * Content-Length; a stream keeps a valid Content-Length its sender declared,
+ * else is chunked where the peer speaks HTTP/1.1, else runs until close.
+ *
+ * @param emptyGetsLength an absent body is sent as `Content-Length: 0` (responses), or with no length at all (requests)
  */
-export async function writeMessage(flow: Flow, head: Uint8Array, body: KilnBody | null, framing: OutgoingFraming): Promise<void> {
-  if (body === null || framing === 'none') {
+export function chooseFraming(
+  headers: KilnHeaders,
+  body: KilnBody | null,
+  chunkedAllowed: boolean,
+  emptyGetsLength: boolean,
+): OutgoingFraming {
+  headers.delete('transfer-encoding');
+  if (body === null || body.length !== null) {
+    const length = body?.length ?? 0;
+    if (length > 0 || emptyGetsLength) headers.set('content-length', String(length));
+    else headers.delete('content-length');
+    return length > 0 ? { kind: 'length', length } : { kind: 'none' };
+  }
+  let declared: number | null = null;
+  try {
+    declared = parseContentLength(headers, 'bad-request');
+  } catch {
+    headers.delete('content-length'); // the sender's own value is unusable: frame it ourselves
+  }
+  if (declared !== null) return { kind: 'length', length: declared };
+  if (chunkedAllowed) {
+    headers.set('transfer-encoding', 'chunked');
+    return { kind: 'chunked' };
+  }
+  return { kind: 'until-close' };
+}
+
+/**
+ * Writes the head and the body. Under `length` framing a stream must yield
+ * exactly `Content-Length` bytes, else the flow is aborted (the peer would
+ * otherwise misread what follows); under `none` a stream is cancelled unread
+ * (HEAD responses).
+ */
+export async function writeMessage(
+  flow: Flow,
+  head: Uint8Array,
+  body: KilnBody | null,
+  framing: OutgoingFraming,
+): Promise<void> {
+  if (body === null || framing.kind === 'none') {
     await flow.write(head);
     if (body !== null) await body.cancel();
     return;
   }
-  if (framing === 'length' && body.length !== null && body.length <= COALESCE_LIMIT) {
+  if (framing.kind === 'length' && body.length !== null && body.length <= COALESCE_LIMIT) {
     const bytes = await body.bytes();
     const both = new Uint8Array(head.length + bytes.length);
     both.set(head);
@@ -59,12 +106,29 @@ export async function writeMessage(flow: Flow, head: Uint8Array, body: KilnBody 
     return;
   }
   await flow.write(head);
-  if (framing !== 'chunked') {
+  if (framing.kind === 'until-close') {
     for await (const chunk of body) await flow.write(chunk);
+    return;
+  }
+  if (framing.kind === 'length') {
+    await writeExactly(flow, body, framing.length);
     return;
   }
   for await (const chunk of body) await writeChunk(flow, chunk);
   await flow.write(LAST_CHUNK);
+}
+
+async function writeExactly(flow: Flow, body: KilnBody, length: number): Promise<void> {
+  let sent = 0;
+  for await (const chunk of body) {
+    sent += chunk.length;
+    if (sent > length) break;
+    await flow.write(chunk);
+  }
+  if (sent !== length) {
+    flow.abort();
+    throw new FlowError('closed', `the body stream gave ${sent > length ? 'more' : 'fewer'} bytes than its Content-Length of ${length}`);
+  }
 }
 
 async function writeChunk(flow: Flow, chunk: Uint8Array): Promise<void> {

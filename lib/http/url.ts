@@ -5,7 +5,7 @@
 import { HttpError } from './errors.ts';
 
 export interface HttpUrl {
-  /** Host name or dotted IPv4 address, lower case; IPv6 literals keep their brackets. */
+  /** Host name or dotted IPv4 address, lower case. */
   hostname: string;
   port: number;
   /** Path, starting with `/`. */
@@ -27,7 +27,8 @@ export function parseHttpUrl(text: string): HttpUrl {
   if (scheme !== 'http') throw new HttpError('invalid-url', `unsupported scheme '${scheme}:' (only http: is supported)`);
   const authority = m[2]!;
   if (authority.includes('@')) throw new HttpError('invalid-url', 'user information in URLs is not supported');
-  const hm = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(?::(\d*))?$/.exec(authority);
+  if (authority.startsWith('[')) throw new HttpError('invalid-url', 'IPv6 addresses are not supported: the stack is IPv4 only');
+  const hm = /^([A-Za-z0-9._~!$&'()*+,;=%-]+)(?::(\d*))?$/.exec(authority);
   if (!hm) throw new HttpError('invalid-url', `invalid host in ${JSON.stringify(text)}`);
   const hostname = hm[1]!.toLowerCase();
   const port = hm[2] === undefined || hm[2] === '' ? DEFAULT_PORT : Number(hm[2]);

@@ -1,0 +1,212 @@
+/**
+ * One HTTP/1.1 connection on the server side: reads requests one after
+ * another (pipelined requests wait in the reader's buffer, so answers go out
+ * in order), calls the handler, writes responses, and decides after each
+ * whether the connection may carry another request.
+ */
+import type { Clock } from '../devices/clock.ts';
+import { FlowError, type Flow } from '../devices/flow.ts';
+import { httpDate } from './date.ts';
+import { HttpError, STATUS_FOR_ERROR } from './errors.ts';
+import { FlowReader } from './flow-reader.ts';
+import { requestFraming } from './framing.ts';
+import { parseRequestHead, type RequestHead } from './head-parser.ts';
+import { KilnHeaders } from './headers.ts';
+import { IncomingBody } from './incoming-body.ts';
+import { chooseFraming, serializeHead, writeMessage, type OutgoingFraming } from './message-writer.ts';
+import { KilnRequest } from './request.ts';
+import { KilnResponse } from './response.ts';
+import { splitList } from './syntax.ts';
+
+export type Handler = (request: KilnRequest) => KilnResponse | Promise<KilnResponse>;
+
+/** Limits and timeouts of a server, all set (defaults filled in by `serveHttp`). */
+export interface ServerSettings {
+  clock: Clock;
+  maxHeaderBytes: number;
+  maxHeaderCount: number;
+  maxBodyBytes: number;
+  /** From the first byte of a head (or from the connection's start) until the head is complete. */
+  headerTimeoutMs: number;
+  /** Between two requests on a kept-alive connection. */
+  idleTimeoutMs: number;
+  /** Longest wait for any next piece of a request body. */
+  bodyTimeoutMs: number;
+  /** Called with errors thrown by the handler (answered 500). */
+  onError: (err: unknown, request: KilnRequest) => void;
+}
+
+/** Longest chunk-size or trailer line. */
+const MAX_LINE_BYTES = 4096;
+
+export class ServerConnection {
+  private readonly reader: FlowReader;
+  /** Between requests with no byte of the next head yet: safe to close at once. */
+  private idle = true;
+  private stopping = false;
+  private served = 0;
+
+  constructor(
+    private readonly flow: Flow,
+    private readonly handler: Handler,
+    private readonly settings: ServerSettings,
+    private readonly onRequest: () => void,
+  ) {
+    this.reader = new FlowReader(flow, settings.clock);
+  }
+
+  /** Ends the connection after the response in progress; at once when it is idle. */
+  stop(): void {
+    this.stopping = true;
+    if (this.idle) void this.flow.close().catch(() => undefined);
+  }
+
+  abort(): void {
+    this.flow.abort();
+  }
+
+  async run(): Promise<void> {
+    try {
+      while (!this.stopping && (await this.exchange())) {
+        this.served++;
+      }
+    } catch {
+      // The flow failed (reset, closed under us): nothing left to answer.
+    } finally {
+      await this.flow.close().catch(() => undefined);
+    }
+  }
+
+  /** Serves one request; true when the connection stays open for another. */
+  private async exchange(): Promise<boolean> {
+    const s = this.settings;
+    this.idle = true;
+    const waitMs = this.served === 0 ? s.headerTimeoutMs : s.idleTimeoutMs;
+    this.reader.setTimeouts(s.clock.nowMs() + waitMs, null);
+    let head: RequestHead;
+    let body: IncomingBody | null = null;
+    try {
+      const bytes = await this.reader.readHead(s.maxHeaderBytes, () => {
+        this.idle = false;
+        this.reader.setTimeouts(s.clock.nowMs() + s.headerTimeoutMs, null);
+      });
+      if (bytes === null) return false;
+      this.idle = false;
+      this.reader.setTimeouts(null, null);
+      head = parseRequestHead(bytes, s.maxHeaderCount);
+      const framing = requestFraming(head, s.maxBodyBytes);
+      if (framing.kind !== 'none') {
+        const limits = { maxBodyBytes: s.maxBodyBytes, maxLineBytes: MAX_LINE_BYTES, maxTrailerCount: s.maxHeaderCount, fault: 'bad-request' as const };
+        body = new IncomingBody(this.flow, this.reader, framing, limits, s.bodyTimeoutMs, expectsContinue(head));
+      }
+    } catch (err) {
+      // Silence from a client that never started a request is not worth an answer.
+      if (!this.idle) await this.refuse(err);
+      return false;
+    }
+    this.onRequest();
+
+    const expect = head.headers.get('expect');
+    if (expect !== null && expect.toLowerCase() !== '100-continue') {
+      await this.refuse(new HttpError('bad-request', `unsupported expectation '${expect}'`), 417);
+      return false;
+    }
+    const connection = splitList(head.headers.get('connection') ?? '').map((t) => t.toLowerCase());
+    let keepAlive = head.version === '1.1' ? !connection.includes('close') : connection.includes('keep-alive');
+
+    const request = new KilnRequest({
+      method: head.method,
+      target: head.target,
+      version: head.version,
+      headers: head.headers,
+      body: body?.toBody() ?? null,
+      remote: this.flow.remote,
+      local: this.flow.local,
+    });
+    const response = await this.callHandler(request, body);
+    if (body?.failure) keepAlive = false; // where this body ends is unknown now
+
+    const headers = new KilnHeaders(response.headers);
+    if (splitList(headers.get('connection') ?? '').some((t) => t.toLowerCase() === 'close')) keepAlive = false;
+    const framing = this.responseFraming(head, response, headers);
+    if (framing.kind === 'until-close') keepAlive = false;
+    if (this.stopping) keepAlive = false;
+    headers.delete('connection');
+    if (!keepAlive) headers.set('connection', 'close');
+    else if (head.version === '1.0') headers.set('connection', 'keep-alive');
+    if (!headers.has('date')) headers.set('date', httpDate(Number(s.clock.wallNs() / 1_000_000n)));
+
+    if (body) body.responseStarted = true;
+    const statusLine = `HTTP/1.1 ${response.status} ${response.statusText}`;
+    try {
+      await writeMessage(this.flow, serializeHead(statusLine, headers), response.body, framing);
+    } catch (err) {
+      if (!(err instanceof FlowError)) {
+        // The handler's body stream failed part way: the response cannot be completed.
+        s.onError(err, request);
+        this.flow.abort();
+      }
+      return false;
+    }
+
+    if (keepAlive && body && !body.done) keepAlive = await body.drain();
+    return keepAlive;
+  }
+
+  /** The handler's response; errors become 500, or the 4xx of a body that failed to arrive. */
+  private async callHandler(request: KilnRequest, body: IncomingBody | null): Promise<KilnResponse> {
+    try {
+      const response = await this.handler(request);
+      if (!(response instanceof KilnResponse)) throw new TypeError('the handler did not return a KilnResponse');
+      if (response.status < 200) throw new RangeError(`the handler returned interim status ${response.status}`);
+      return response;
+    } catch (err) {
+      // A body that failed to arrive (too large, malformed, too slow) is the client's fault, not the handler's.
+      if (body?.failure instanceof HttpError) return errorResponse(body.failure);
+      this.settings.onError(err, request);
+      return new KilnResponse('internal server error\n', { status: 500 });
+    }
+  }
+
+  /** Sets the length headers of a response (RFC 9112 section 6.3) and says how its body goes out. */
+  private responseFraming(head: RequestHead, response: KilnResponse, headers: KilnHeaders): OutgoingFraming {
+    const s = response.status;
+    if (s === 204 || s === 304) {
+      headers.delete('transfer-encoding');
+      if (s === 204) headers.delete('content-length');
+      void response.body?.cancel();
+      return { kind: 'none' };
+    }
+    const framing = chooseFraming(headers, response.body, head.version === '1.1', true);
+    if (head.method !== 'HEAD') return framing;
+    // HEAD: the same fields as GET would have, no body (RFC 9110 section 9.3.2).
+    if (framing.kind === 'until-close') headers.delete('content-length');
+    return { kind: 'none' };
+  }
+
+  /** Answers a request that cannot be served, and gives up the connection. */
+  private async refuse(err: unknown, status?: number): Promise<void> {
+    if (!(err instanceof HttpError)) return; // the flow failed: no one to answer
+    const code = status ?? STATUS_FOR_ERROR[err.code];
+    if (code === undefined) return; // the client went away mid-request
+    const response = errorResponse(err, code);
+    const headers = new KilnHeaders(response.headers);
+    const framing = chooseFraming(headers, response.body, false, true);
+    headers.set('connection', 'close');
+    headers.set('date', httpDate(Number(this.settings.clock.wallNs() / 1_000_000n)));
+    try {
+      await writeMessage(this.flow, serializeHead(`HTTP/1.1 ${code} ${response.statusText}`, headers), response.body, framing);
+    } catch {
+      // The client is gone.
+    }
+  }
+}
+
+function expectsContinue(head: RequestHead): boolean {
+  return head.version === '1.1' && (head.headers.get('expect') ?? '').toLowerCase() === '100-continue';
+}
+
+/** A short plain-text answer naming what was wrong. */
+function errorResponse(err: HttpError, status = STATUS_FOR_ERROR[err.code] ?? 400): KilnResponse {
+  return new KilnResponse(`${err.message}\n`, { status });
+}

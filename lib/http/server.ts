@@ -1,0 +1,110 @@
+/**
+ * `serveHttp`: an HTTP/1.1 server on a TCP listener, with a handler in the
+ * style of the Web's fetch: `(request) => response`.
+ */
+import type { Clock, Timer } from '../devices/clock.ts';
+import { StackError, type TcpListener } from '../devices/stack.ts';
+import { ServerConnection, type Handler, type ServerSettings } from './server-connection.ts';
+import type { KilnRequest } from './request.ts';
+
+export type { Handler } from './server-connection.ts';
+
+export interface ServeOptions {
+  /** Drives every timeout. */
+  clock: Clock;
+  /** Largest request head, request line included (default 16 KiB; 414 or 431 past it). */
+  maxHeaderBytes?: number;
+  /** Most header fields (default 100; 431 past it). */
+  maxHeaderCount?: number;
+  /** Largest request body (default 8 MiB; 413 past it). */
+  maxBodyBytes?: number;
+  /** Time to receive a whole request head (default 10 s; 408). */
+  headerTimeoutMs?: number;
+  /** Time a kept-alive connection may wait for its next request (default 5 s). */
+  idleTimeoutMs?: number;
+  /** Longest silence inside a request body (default 30 s; 408). */
+  bodyTimeoutMs?: number;
+  /** Told about handler errors, which are answered 500 (default: ignore). */
+  onError?: (err: unknown, request: KilnRequest) => void;
+}
+
+export interface HttpServer {
+  /** Connections open now. */
+  readonly connections: number;
+  /** Requests received since the start. */
+  readonly requests: number;
+  /** Resolves once the server stopped and every connection is closed. */
+  readonly closed: Promise<void>;
+  /**
+   * Stops accepting, closes idle connections, lets requests in progress
+   * finish (their responses say `Connection: close`), and aborts whatever
+   * is still open after `graceMs` (default: wait as long as it takes).
+   */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+/** Serves `handler` on every connection the listener accepts, until `shutdown()`. */
+export function serveHttp(listener: TcpListener, handler: Handler, options: ServeOptions): HttpServer {
+  const settings: ServerSettings = {
+    clock: options.clock,
+    maxHeaderBytes: options.maxHeaderBytes ?? 16 * 1024,
+    maxHeaderCount: options.maxHeaderCount ?? 100,
+    maxBodyBytes: options.maxBodyBytes ?? 8 * 1024 * 1024,
+    headerTimeoutMs: options.headerTimeoutMs ?? 10_000,
+    idleTimeoutMs: options.idleTimeoutMs ?? 5_000,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000,
+    onError: options.onError ?? (() => undefined),
+  };
+  const live = new Set<ServerConnection>();
+  const running = new Set<Promise<void>>();
+  let requests = 0;
+  let stopping = false;
+
+  const acceptLoop = (async () => {
+    for (;;) {
+      let flow;
+      try {
+        flow = await listener.accept();
+      } catch (err) {
+        if (err instanceof StackError && err.code === 'closed') return;
+        throw err;
+      }
+      const connection = new ServerConnection(flow, handler, settings, () => void requests++);
+      if (stopping) connection.stop();
+      live.add(connection);
+      const done = connection.run().finally(() => {
+        live.delete(connection);
+        running.delete(done);
+      });
+      running.add(done);
+    }
+  })();
+
+  const closed = (async () => {
+    await acceptLoop.catch(() => undefined);
+    while (running.size > 0) await Promise.all(running);
+  })();
+
+  return {
+    get connections() {
+      return live.size;
+    },
+    get requests() {
+      return requests;
+    },
+    closed,
+    async shutdown(graceMs?: number): Promise<void> {
+      stopping = true;
+      await listener.close();
+      for (const c of live) c.stop();
+      let timer: Timer | null = null;
+      if (graceMs !== undefined) {
+        timer = options.clock.at(options.clock.nowMs() + graceMs, () => {
+          for (const c of live) c.abort();
+        });
+      }
+      await closed;
+      timer?.cancel();
+    },
+  };
+}
