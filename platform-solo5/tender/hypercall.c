@@ -13,7 +13,7 @@ void kiln_hc_register(unsigned nr, kiln_hc_handler fn)
 enum kiln_hc_outcome kiln_hc_bad_args(unsigned nr, uint64_t gpa, int *status)
 {
     fprintf(stderr, "kiln-hvt: guest hypercall %u: argument block at 0x%llx "
-            "is outside its memory; stopping the guest\n", nr,
+            "is not in its writable memory; stopping the guest\n", nr,
             (unsigned long long)gpa);
     *status = KILN_EXIT_GUEST_FAULT;
     return KILN_HC_EXIT;

@@ -24,9 +24,12 @@ static void raw_port(uint16_t port, uint32_t value)
     __asm__ __volatile__("outl %0, %1" : : "a"(value), "d"(port) : "memory");
 }
 
-/* Guest addresses no buffer may use: null page, tender's tables, boot info
- * (read-only), end of memory, past 4 GiB, wrapping. */
-static uint64_t bad_pointers[8];
+/* Guest addresses no buffer may use: null page, tender's tables, end of
+ * memory, past 4 GiB, wrapping. The read-only boot info may be a source
+ * (net write, block write) but never a destination. */
+#define N_BAD_SOURCES 7
+static uint64_t bad_sources[N_BAD_SOURCES];
+static uint64_t bad_destinations[N_BAD_SOURCES + 1];
 static const uint64_t huge_lengths[] = {
     0x100000000ULL, 0x7fffffffffffffffULL, 0xffffffffffffffffULL,
     0xfffffffffffff000ULL};
@@ -39,13 +42,15 @@ static uint8_t buf[2048];
 static void net_refusals(solo5_handle_t net, solo5_handle_t blk,
                          uint64_t mem_size)
 {
-    for (unsigned i = 0; i < sizeof bad_pointers / 8; i++) {
+    for (unsigned i = 0; i < N_BAD_SOURCES; i++) {
         volatile struct kiln_hc_net_write w = {
-            .handle = net, .data = bad_pointers[i], .len = 60, .ret = -1};
+            .handle = net, .data = bad_sources[i], .len = 60, .ret = -1};
         hypercall(KILN_HC_NET_WRITE, &w);
         TEST_CHECK(w.ret == SOLO5_R_EINVAL);
+    }
+    for (unsigned i = 0; i < N_BAD_SOURCES + 1; i++) {
         volatile struct kiln_hc_net_read r = {
-            .handle = net, .data = bad_pointers[i], .len = 1514, .ret = -1};
+            .handle = net, .data = bad_destinations[i], .len = 1514, .ret = -1};
         hypercall(KILN_HC_NET_READ, &r);
         TEST_CHECK(r.ret == SOLO5_R_EINVAL);
     }
@@ -84,17 +89,19 @@ static void net_refusals(solo5_handle_t net, solo5_handle_t blk,
 static void block_refusals(solo5_handle_t net, solo5_handle_t blk,
                            struct solo5_block_info *bi)
 {
-    for (unsigned i = 0; i < sizeof bad_pointers / 8; i++) {
+    for (unsigned i = 0; i < N_BAD_SOURCES + 1; i++) {
         volatile struct kiln_hc_block_read r = {.handle = blk,
                                                 .offset = 0,
-                                                .data = bad_pointers[i],
+                                                .data = bad_destinations[i],
                                                 .len = bi->block_size,
                                                 .ret = -1};
         hypercall(KILN_HC_BLOCK_READ, &r);
         TEST_CHECK(r.ret == SOLO5_R_EINVAL);
+    }
+    for (unsigned i = 0; i < N_BAD_SOURCES; i++) {
         volatile struct kiln_hc_block_write w = {.handle = blk,
                                                  .offset = 0,
-                                                 .data = bad_pointers[i],
+                                                 .data = bad_sources[i],
                                                  .len = bi->block_size,
                                                  .ret = -1};
         hypercall(KILN_HC_BLOCK_WRITE, &w);
@@ -128,8 +135,8 @@ static void block_refusals(solo5_handle_t net, solo5_handle_t blk,
  * through); the tender must survive them. */
 static void console_refusals(void)
 {
-    for (unsigned i = 0; i < sizeof bad_pointers / 8; i++) {
-        volatile struct kiln_hc_puts p = {.data = bad_pointers[i], .len = 16};
+    for (unsigned i = 0; i < N_BAD_SOURCES; i++) {
+        volatile struct kiln_hc_puts p = {.data = bad_sources[i], .len = 16};
         hypercall(KILN_HC_PUTS, &p);
     }
     for (unsigned i = 0; i < sizeof huge_lengths / 8; i++) {
@@ -162,15 +169,16 @@ int solo5_app_main(const struct solo5_start_info *si)
 {
     test_puts("\n**** Kiln hostile ****\n\n");
     uint64_t mem_size = si->heap_start + si->heap_size + 0x100000;
-    uint64_t pointers[] = {0,
-                           0x1000,
-                           0x2000, /* PML4 */
-                           0x10000, /* boot info: read-only to the guest */
-                           mem_size,
-                           mem_size - 1,
-                           0xffffffffULL,
-                           0xfffffffffffff000ULL};
-    memcpy(bad_pointers, pointers, sizeof pointers);
+    uint64_t sources[N_BAD_SOURCES] = {0,
+                                       0x1000,
+                                       0x2000, /* PML4 */
+                                       mem_size,
+                                       mem_size - 1,
+                                       0xffffffffULL,
+                                       0xfffffffffffff000ULL};
+    memcpy(bad_sources, sources, sizeof sources);
+    memcpy(bad_destinations, sources, sizeof sources);
+    bad_destinations[N_BAD_SOURCES] = 0x10000; /* boot info: read-only */
 
     solo5_handle_t net, blk;
     struct solo5_net_info ni;

@@ -13,10 +13,12 @@ void test_put_hex(uint64_t v);
 
 /* Prints "FAILED: what" and exits with status 1. */
 void test_fail(const char *what) __attribute__((noreturn));
+#define TEST_STRINGIFY_(x) #x
+#define TEST_STRINGIFY(x) TEST_STRINGIFY_(x)
 #define TEST_CHECK(cond)                                                       \
     do {                                                                       \
         if (!(cond))                                                           \
-            test_fail(#cond);                                                  \
+            test_fail(__FILE__ ":" TEST_STRINGIFY(__LINE__) ": " #cond);       \
     } while (0)
 
 size_t test_strlen(const char *s);
