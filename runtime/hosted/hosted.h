@@ -1,0 +1,38 @@
+/*
+ * hosted.h: the hosted platform's devices. A device's handle is its index in
+ * the image's manifest, as on hvt; the command line attaches each manifest
+ * device to a tap interface or a file.
+ */
+#ifndef KILN_HOSTED_H
+#define KILN_HOSTED_H
+
+#include <stdint.h>
+
+#include "kiln_hvt_abi.h"
+#include "solo5.h"
+
+struct hosted_device {
+    uint32_t type;            /* KILN_MFT_NET_BASIC or KILN_MFT_BLOCK_BASIC */
+    const char *name;         /* manifest name */
+    const char *target;       /* tap name or file path; NULL: not attached */
+    int fd;
+    int acquired;
+    uint8_t mac[SOLO5_NET_ALEN];
+    int mac_given;
+    uint64_t sector_size;     /* block: bytes per block */
+    uint64_t capacity;        /* block: bytes */
+};
+
+extern struct hosted_device hosted_devices[KILN_MFT_MAX_ENTRIES];
+extern unsigned hosted_device_count;
+
+/* Writes a message to standard error. */
+void hosted_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Says why, then ends the process with status 1 (a set-up error). */
+void hosted_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Opens the tap interface (net.c) / the file (block.c); fails loudly. */
+void hosted_net_open(struct hosted_device *d);
+void hosted_block_open(struct hosted_device *d);
+
+#endif

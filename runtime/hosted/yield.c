@@ -1,0 +1,34 @@
+/*
+ * yield.c: solo5_yield on the hosted platform: ppoll on the tap interfaces
+ * until the deadline.
+ */
+#include <poll.h>
+#include <time.h>
+
+#include "hosted.h"
+#include "sys.h"
+
+void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set)
+{
+    struct pollfd fds[KILN_MFT_MAX_ENTRIES];
+    solo5_handle_t handle_of[KILN_MFT_MAX_ENTRIES];
+    int n = 0;
+    for (unsigned i = 1; i < hosted_device_count; i++) {
+        if (hosted_devices[i].type != KILN_MFT_NET_BASIC || !hosted_devices[i].acquired)
+            continue;
+        fds[n].fd = hosted_devices[i].fd;
+        fds[n].events = POLLIN;
+        fds[n].revents = 0;
+        handle_of[n++] = i;
+    }
+    solo5_time_t now = solo5_clock_monotonic();
+    solo5_time_t wait = deadline > now ? deadline - now : 0;
+    struct timespec ts = {.tv_sec = (time_t)(wait / 1000000000u), .tv_nsec = (long)(wait % 1000000000u)};
+    long r = sys_call4(SYS_ppoll, fds, n, &ts, 0);
+    solo5_handle_set_t ready = 0;
+    for (int i = 0; r > 0 && i < n; i++)
+        if (fds[i].revents & POLLIN)
+            ready |= (solo5_handle_set_t)1 << handle_of[i];
+    if (ready_set)
+        *ready_set = ready;
+}

@@ -1,0 +1,73 @@
+/*
+ * kiln.h: the runtime's shared state and the entry points its files offer
+ * one another. One runtime, one context, one thread.
+ */
+#ifndef KILN_RUNTIME_H
+#define KILN_RUNTIME_H
+
+#include <stdint.h>
+
+#include "quickjs.h"
+#include "solo5.h"
+
+#define KILN_EXIT_UNCAUGHT 1  /* like Node: uncaught exception or rejection */
+#define KILN_EXIT_BOOT 255    /* the runtime itself could not start */
+
+struct kiln_state {
+    JSRuntime *rt;
+    JSContext *ctx;
+    JSValue api;              /* globalThis.__kiln */
+    solo5_time_t boot_ns;     /* monotonic clock when solo5_app_main began */
+    solo5_time_t ready_ns;    /* ... when the engine was up, before the app ran */
+};
+extern struct kiln_state kiln;
+
+/* report.c: prints an uncaught exception (with its stack) to the console. */
+void kiln_report_exception(JSContext *ctx, JSValueConst exc, const char *what);
+/* Takes and reports the context's pending exception. */
+void kiln_report_pending(JSContext *ctx, const char *what);
+
+/* rejections.c: the promise rejection tracker and its end-of-turn check. */
+void kiln_rejections_install(JSRuntime *rt);
+/* Reports the oldest rejection still unhandled; -1 when there was one. */
+int kiln_rejections_check(JSContext *ctx);
+
+/* timers.c */
+void kiln_timers_install(JSContext *ctx, JSValueConst api, JSValueConst global);
+/* Earliest deadline of a live timer; 0 when none. */
+int kiln_timers_next(solo5_time_t *deadline);
+/* Calls the callback of every timer due at (now) that was armed before this
+ * call, running pending jobs after each; -1 when one failed (reported). */
+int kiln_timers_run(JSContext *ctx, solo5_time_t now);
+
+/* devices.c: net and block bindings, and readiness watchers. */
+void kiln_devices_install(JSContext *ctx, JSValueConst api);
+solo5_handle_set_t kiln_devices_watched(void);
+/* Calls the watchers of the ready handles; -1 when one failed (reported). */
+int kiln_devices_dispatch(JSContext *ctx, solo5_handle_set_t ready);
+
+/* bindings.c: the rest of globalThis.__kiln (console, clocks, exit, ...). */
+void kiln_bindings_install(JSContext *ctx, JSValueConst api, const char *cmdline);
+/* The status the app asked for with __kiln.exitCode (0 by default). */
+int kiln_exit_code(JSContext *ctx);
+
+/* globals.c: console, setTimeout & co., queueMicrotask, performance, crypto. */
+void kiln_globals_install(JSContext *ctx, JSValueConst api, JSValueConst global);
+
+/* random.c */
+void kiln_random_install(JSContext *ctx, JSValueConst api);
+
+/* loop.c: runs jobs, timers and device events until nothing is left. */
+int kiln_loop_run(JSContext *ctx);
+/* Runs every pending job, then checks for unhandled rejections; -1 on an
+ * uncaught failure (reported). */
+int kiln_run_jobs(JSContext *ctx);
+
+/* Shared helpers (bindings.c). */
+/* Bytes of an ArrayBuffer or typed array; throws TypeError otherwise. */
+int kiln_get_bytes(JSContext *ctx, JSValueConst v, uint8_t **ptr, size_t *len);
+/* Throws an Error whose .code is (code). Returns JS_EXCEPTION. */
+JSValue kiln_throw(JSContext *ctx, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * loop.c: the event loop. One turn: run the pending jobs (promise reactions,
+ * queueMicrotask), fire the due timers, then sleep in solo5_yield until the
+ * next timer or until a watched device has input, and call the watchers of
+ * the ready devices. The loop ends when no timer is armed and no device is
+ * watched; __kiln.exit() ends the unikernel at once from anywhere.
+ */
+#include "kiln.h"
+
+/* Longest single sleep when only devices are watched: tenders convert the
+ * deadline to a relative timeout, and an hour fits every representation. */
+#define MAX_SLEEP_NS (3600ull * 1000000000ull)
+
+int kiln_run_jobs(JSContext *ctx)
+{
+    JSContext *job_ctx;
+    int r;
+    while ((r = JS_ExecutePendingJob(JS_GetRuntime(ctx), &job_ctx)) != 0) {
+        if (r < 0) {
+            kiln_report_pending(job_ctx, "Uncaught");
+            return -1;
+        }
+    }
+    return kiln_rejections_check(ctx);
+}
+
+int kiln_loop_run(JSContext *ctx)
+{
+    for (;;) {
+        if (kiln_run_jobs(ctx) < 0)
+            return -1;
+        solo5_time_t now = solo5_clock_monotonic();
+        if (kiln_timers_run(ctx, now) < 0)
+            return -1;
+
+        solo5_time_t deadline;
+        int timers = kiln_timers_next(&deadline);
+        solo5_handle_set_t watched = kiln_devices_watched();
+        if (!timers && !watched)
+            return 0;
+        now = solo5_clock_monotonic();
+        if (!timers)
+            deadline = now + MAX_SLEEP_NS;
+        else if (deadline <= now && !watched)
+            continue; /* due already: no need to ask the platform */
+        else if (deadline > now && deadline - now > MAX_SLEEP_NS)
+            deadline = now + MAX_SLEEP_NS;
+        /* With a deadline already passed, yield only polls the devices. */
+        solo5_handle_set_t ready = 0;
+        solo5_yield(deadline, &ready);
+        if ((ready & watched) && kiln_devices_dispatch(ctx, ready & watched) < 0)
+            return -1;
+    }
+}

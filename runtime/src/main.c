@@ -1,0 +1,118 @@
+/*
+ * main.c: solo5_app_main. Sets up the thread block and the heap, starts
+ * QuickJS, installs the bindings, runs the embedded bytecode, then the event
+ * loop; the loop's outcome is the unikernel's exit status.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "bytecode.h"
+#include "heap.h"
+#include "kiln.h"
+#include "tls.h"
+
+struct kiln_state kiln;
+
+/* A bundle is self-contained; the image has no module files to load. */
+static JSModuleDef *refuse_import(JSContext *ctx, const char *name, void *opaque)
+{
+    (void)opaque;
+    JS_ThrowReferenceError(ctx, "import of '%s': an image runs one bundle and loads no modules", name);
+    return NULL;
+}
+
+/* Checks the embedded file's header; the payload's bounds on success. */
+static int embedded_bytecode(const uint8_t **code, size_t *len, int *module)
+{
+    size_t size = (size_t)(kiln_bytecode_end - kiln_bytecode_start);
+    struct kiln_bytecode_header hdr;
+    if (size < sizeof hdr) {
+        printf("kiln: embedded bytecode is missing or truncated (%zu bytes)\n", size);
+        return -1;
+    }
+    memcpy(&hdr, kiln_bytecode_start, sizeof hdr);
+    if (memcmp(hdr.magic, KILN_BYTECODE_MAGIC, sizeof hdr.magic) != 0) {
+        printf("kiln: embedded file is not kiln-qjsc bytecode\n");
+        return -1;
+    }
+    if (hdr.format != KILN_BYTECODE_FORMAT) {
+        printf("kiln: bytecode format %u, this runtime reads format %u: rebuild the image\n",
+               hdr.format, KILN_BYTECODE_FORMAT);
+        return -1;
+    }
+    if (hdr.length != size - sizeof hdr ||
+        (hdr.kind != KILN_BYTECODE_MODULE && hdr.kind != KILN_BYTECODE_SCRIPT)) {
+        printf("kiln: embedded bytecode header is corrupt\n");
+        return -1;
+    }
+    *code = kiln_bytecode_start + sizeof hdr;
+    *len = (size_t)hdr.length;
+    *module = hdr.kind == KILN_BYTECODE_MODULE;
+    return 0;
+}
+
+/* Evaluates the app's top level; -1 when it threw (reported). */
+static int run_app(JSContext *ctx)
+{
+    const uint8_t *code;
+    size_t len;
+    int module;
+    if (embedded_bytecode(&code, &len, &module) < 0)
+        return -1;
+    JSValue fn = JS_ReadObject(ctx, code, len, JS_READ_OBJ_BYTECODE);
+    if (JS_IsException(fn)) {
+        kiln_report_pending(ctx, "kiln: cannot load the embedded bytecode");
+        return -1;
+    }
+    if (module && JS_ResolveModule(ctx, fn) < 0) {
+        JS_FreeValue(ctx, fn);
+        kiln_report_pending(ctx, "Uncaught");
+        return -1;
+    }
+    kiln.ready_ns = solo5_clock_monotonic();
+    JSValue result = JS_EvalFunction(ctx, fn);
+    if (JS_IsException(result)) {
+        kiln_report_pending(ctx, "Uncaught");
+        return -1;
+    }
+    JS_FreeValue(ctx, result);
+    return 0;
+}
+
+int solo5_app_main(const struct solo5_start_info *si)
+{
+    if (kiln_tls_init() < 0) {
+        static const char msg[] = "kiln: the platform refused the thread pointer\n";
+        solo5_console_write(msg, sizeof msg - 1);
+        return KILN_EXIT_BOOT;
+    }
+    kiln.boot_ns = solo5_clock_monotonic();
+    if (kiln_heap_init((void *)si->heap_start, si->heap_size) < 0) {
+        printf("kiln: a heap of %zu bytes is too small\n", si->heap_size);
+        return KILN_EXIT_BOOT;
+    }
+
+    kiln.rt = JS_NewRuntime();
+    kiln.ctx = kiln.rt ? JS_NewContext(kiln.rt) : NULL;
+    if (!kiln.ctx) {
+        printf("kiln: out of memory starting QuickJS (heap %zu bytes)\n", si->heap_size);
+        return KILN_EXIT_BOOT;
+    }
+    JSContext *ctx = kiln.ctx;
+    JS_SetModuleLoaderFunc(kiln.rt, NULL, refuse_import, NULL);
+    kiln_rejections_install(kiln.rt);
+
+    JSValue global = JS_GetGlobalObject(ctx);
+    kiln.api = JS_NewObject(ctx);
+    kiln_bindings_install(ctx, kiln.api, si->cmdline ? si->cmdline : "");
+    kiln_timers_install(ctx, kiln.api, global);
+    kiln_devices_install(ctx, kiln.api);
+    kiln_random_install(ctx, kiln.api);
+    kiln_globals_install(ctx, kiln.api, global);
+    JS_SetPropertyStr(ctx, global, "__kiln", JS_DupValue(ctx, kiln.api));
+    JS_FreeValue(ctx, global);
+
+    if (run_app(ctx) < 0 || kiln_loop_run(ctx) < 0)
+        return KILN_EXIT_UNCAUGHT;
+    return kiln_exit_code(ctx);
+}
