@@ -60,6 +60,7 @@ const DEFAULT_MEM_MB = 1024;
  */
 export async function vmAvailable(arch: VmArch): Promise<string | null> {
   const spec = ARCHES[arch];
+  if (!spec) return `unknown arch '${arch}'`;
   for (const [tool, args] of [
     [spec.qemu, ['--version']],
     ['apt-get', ['--version']],
@@ -82,17 +83,19 @@ export async function vmAvailable(arch: VmArch): Promise<string | null> {
 /** Boots the machine, runs the script once, powers off. Rejects with VmError if the script did not complete. */
 export async function runInVm(options: VmRunOptions): Promise<VmRunResult> {
   const spec = ARCHES[options.arch];
+  if (!spec) throw new RangeError(`unknown arch '${options.arch}': expected one of ${Object.keys(ARCHES).join(', ')}`);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const memMb = options.memMb ?? DEFAULT_MEM_MB;
   if (!Number.isInteger(memMb) || memMb < 128) throw new RangeError(`memMb must be an integer of at least 128, got ${memMb}`);
   if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be positive, got ${timeoutMs}`);
 
-  const machine = await prepareMachine(options.arch);
   const nonce = randomBytes(8).toString('hex');
+  const archive = await runArchive(options, nonce); // checks the caller's files before any download
+  const machine = await prepareMachine(options.arch);
   const work = await mkdtemp(join(tmpdir(), 'kiln-vm-'));
   try {
     const initrd = join(work, 'initrd.cpio');
-    await writeFile(initrd, Buffer.concat([await readFile(machine.baseInitramfs), await runArchive(options, nonce)]));
+    await writeFile(initrd, Buffer.concat([await readFile(machine.baseInitramfs), archive]));
     const args = [
       ...spec.qemuMachine,
       '-m', String(memMb),
@@ -144,13 +147,15 @@ function runQemu(qemu: string, args: string[], timeoutMs: number, watch: string[
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
-    const collect = (chunk: Buffer): void => {
+    const collect = (chunk: string): void => {
       // The serial line turns "\n" into "\r\n".
-      console += chunk.toString('latin1').replace(/\r/g, '');
+      console += chunk.replace(/\r/g, '');
       for (const text of watch) if (!seenAt.has(text) && console.includes(text)) seenAt.set(text, performance.now() - started);
     };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.setEncoding('utf8'); // decodes characters split across chunks correctly
+      stream.on('data', collect);
+    }
     const finish = (exit: string): void => {
       clearTimeout(timer);
       resolve({ console, seenAt, timedOut, exit });

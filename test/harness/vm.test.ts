@@ -1,0 +1,138 @@
+// Boots each emulated machine once and checks, in one batch script, what
+// tests of Kiln's tender rely on: /dev/kvm runs a guest, files arrive with
+// their modes, network namespaces, taps, veth pairs and ping work, and the
+// script's output and exit status come back exactly.
+
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { buildKvmSmoke, kvmSmokeBuildable } from './kvm-smoke/build.ts';
+import { VmError, runInVm, vmAvailable, type VmArch, type VmRunResult } from './vm.ts';
+
+const BOOT_TIMEOUT_MS = 10 * 60_000;
+const ARCH_LIST: VmArch[] = ['x86_64', 'aarch64'];
+
+// Each step prints "STEP <name> rc=<status>" after its own output.
+const BATCH_SCRIPT = `
+step() { name=$1; shift; "$@"; echo "STEP $name rc=$?"; }
+step smoke-once kvm-smoke
+step smoke-many kvm-smoke 2000
+step smoke-bad-arg kvm-smoke 0
+step file-arrived cat /data/hello.txt
+step file-mode sh -c 'test -x /usr/local/bin/kvm-smoke && ! test -x /data/hello.txt'
+step netns sh -c 'ip netns add left && ip netns add right && ip netns list | cut -d" " -f1 | sort | tr "\\n" " "; echo'
+step veth sh -c 'ip link add name va type veth peer name vb && ip link set va netns left && ip link set vb netns right'
+step addresses sh -c 'ip -n left addr add 10.9.0.1/24 dev va && ip -n right addr add 10.9.0.2/24 dev vb && ip -n left link set va up && ip -n right link set vb up'
+step ping ip netns exec left ping -c 2 -W 5 10.9.0.2
+step tap sh -c 'ip tuntap add tap7 mode tap && ip link set tap7 netns left && ip -n left -o link show tap7'
+printf 'last line without newline'
+exit 3
+`;
+
+function step(result: VmRunResult, name: string): { rc: number; output: string } {
+  const lines = result.output.split('\n');
+  const end = lines.findIndex((l) => l.startsWith(`STEP ${name} rc=`));
+  if (end < 0) throw new Error(`step ${name} did not run; output:\n${result.output}`);
+  let start = end;
+  while (start > 0 && !lines[start - 1]!.startsWith('STEP ')) start--;
+  return { rc: Number(lines[end]!.slice(`STEP ${name} rc=`.length)), output: lines.slice(start, end).join('\n') };
+}
+
+for (const arch of ARCH_LIST) {
+  const reason = (await vmAvailable(arch)) ?? (await kvmSmokeBuildable(arch));
+  if (reason) console.warn(`SKIPPED: vm.test.ts ${arch}: ${reason}`);
+
+  describe.skipIf(reason !== null)(`emulated ${arch} machine with /dev/kvm`, () => {
+    let result: VmRunResult;
+    let dataDir: string;
+
+    beforeAll(async () => {
+      dataDir = await mkdtemp(join(tmpdir(), 'kiln-vm-test-'));
+      const hello = join(dataDir, 'hello.txt');
+      await writeFile(hello, 'héllo from the host\n', { mode: 0o644 });
+      result = await runInVm({
+        arch,
+        files: { '/usr/local/bin/kvm-smoke': await buildKvmSmoke(arch), '/data/hello.txt': hello },
+        script: BATCH_SCRIPT,
+        timeoutMs: BOOT_TIMEOUT_MS,
+      });
+      console.log(`${arch}: boot to script ${result.bootMs} ms, batch script ${result.scriptMs} ms`);
+    }, BOOT_TIMEOUT_MS + 60_000);
+
+    afterAll(async () => {
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    });
+
+    it('runs a KVM guest: one write then halt', () => {
+      const { rc, output } = step(result, 'smoke-once');
+      expect(output).toMatch(new RegExp(`^kvm-smoke: ok arch=${arch} writes=1 `));
+      expect(rc).toBe(0);
+    });
+
+    it('runs a KVM guest through 2000 exits, reporting the cost of one', () => {
+      const { rc, output } = step(result, 'smoke-many');
+      expect(rc).toBe(0);
+      const perExit = /per_exit_us=([0-9.]+)/.exec(output);
+      expect(perExit).not.toBeNull();
+      console.log(`${arch}: ${output}`);
+    });
+
+    it('kvm-smoke itself fails on bad input, so its success means something', () => {
+      const { rc, output } = step(result, 'smoke-bad-arg');
+      expect(rc).toBe(1);
+      expect(output).toContain('WRITES must be an integer from 1 to');
+    });
+
+    it('places the given files, bytes and modes intact', () => {
+      expect(step(result, 'file-arrived')).toEqual({ rc: 0, output: 'héllo from the host' });
+      expect(step(result, 'file-mode').rc).toBe(0);
+    });
+
+    it('has network namespaces, veth pairs and ping between namespaces', () => {
+      expect(step(result, 'netns')).toEqual({ rc: 0, output: 'left right ' });
+      expect(step(result, 'veth').rc).toBe(0);
+      expect(step(result, 'addresses').rc).toBe(0);
+      const ping = step(result, 'ping');
+      expect(ping.output).toContain('2 packets transmitted, 2 packets received');
+      expect(ping.rc).toBe(0);
+    });
+
+    it('creates tap devices and moves them into a namespace', () => {
+      const tap = step(result, 'tap');
+      expect(tap.rc).toBe(0);
+      expect(tap.output).toMatch(/tap7: <[^>]*> mtu 1500/);
+    });
+
+    it('returns the output exactly and the exit status of the script', () => {
+      expect(result.output.endsWith('STEP tap rc=0\nlast line without newline')).toBe(true);
+      expect(result.exitCode).toBe(3);
+      expect(result.console).toContain('KILN-VM-KERNEL-LOG');
+    });
+  });
+}
+
+const x86Reason = await vmAvailable('x86_64');
+describe.skipIf(x86Reason !== null)('runInVm failures', () => {
+  it('kills a machine whose script outlives the timeout and says so', async () => {
+    const failure = runInVm({ arch: 'x86_64', script: 'echo started; while :; do sleep 1; done', timeoutMs: 15_000 });
+    await expect(failure).rejects.toThrow(VmError);
+    await expect(failure).rejects.toThrow(/timed out before the script/);
+  }, 120_000);
+});
+
+describe('runInVm argument checks (no machine needed)', () => {
+  it('rejects relative guest paths, missing and non-regular host files before booting', async () => {
+    await expect(runInVm({ arch: 'x86_64', script: '', files: { 'rel/path': '/etc/hostname' } })).rejects.toThrow(/must be absolute/);
+    await expect(runInVm({ arch: 'x86_64', script: '', files: { '/x': '/nonexistent/file' } })).rejects.toThrow(/guest path \/x: ENOENT/);
+    await expect(runInVm({ arch: 'x86_64', script: '', files: { '/x': tmpdir() } })).rejects.toThrow(/is not a regular file/);
+  });
+
+  it('rejects an unknown architecture and bad sizes', async () => {
+    await expect(runInVm({ arch: 'riscv64' as VmArch, script: '' })).rejects.toThrow(/unknown arch 'riscv64'/);
+    await expect(runInVm({ arch: 'x86_64', script: '', memMb: 16 })).rejects.toThrow(/memMb/);
+    await expect(runInVm({ arch: 'x86_64', script: '', timeoutMs: 0 })).rejects.toThrow(/timeoutMs/);
+    expect(await vmAvailable('riscv64' as VmArch)).toMatch(/unknown arch/);
+  });
+});
