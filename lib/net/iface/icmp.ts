@@ -31,11 +31,19 @@ export interface IcmpOptions {
 /** About a datagram we sent: its protocol, addresses, the first two 16-bit words of its payload (ports), the code. */
 export type UnreachableHandler = (protocol: number, src: number, dst: number, srcPort: number, dstPort: number, code: number) => void;
 
+/** An echo reply to `ping`. */
+export interface EchoReply {
+  from: number;
+  sequence: number;
+  payloadSize: number;
+  rttMs: number;
+}
+
 interface PendingPing {
   sentMs: number;
   payloadSize: number;
   timer: Timer;
-  resolve: (reply: { rttMs: number; from: number; payloadSize: number }) => void;
+  resolve: (reply: EchoReply) => void;
   reject: (err: StackError) => void;
 }
 
@@ -82,7 +90,7 @@ export class IcmpLayer {
   }
 
   /** Sends an echo request and resolves with the reply's round-trip time. */
-  ping(dst: number, payloadSize: number, timeoutMs: number): Promise<{ rttMs: number; from: number; payloadSize: number }> {
+  ping(dst: number, payloadSize: number, timeoutMs: number): Promise<EchoReply> {
     if (!Number.isInteger(payloadSize) || payloadSize < 0 || payloadSize > MAX_ECHO_PAYLOAD) {
       return Promise.reject(new StackError('message-size', `ping payload must be 0-${MAX_ECHO_PAYLOAD} bytes, got ${payloadSize}`));
     }
@@ -172,7 +180,7 @@ export class IcmpLayer {
       if (v.bytes[v.bodyStart + i] !== ((seq + i) & 0xff)) return this.counters.dropRx('reply-mismatch');
     }
     this.counters.add('rx.echo-reply');
-    this.settle(seq, p).resolve({ rttMs: this.clock.nowMs() - p.sentMs, from: ip.source, payloadSize: size });
+    this.settle(seq, p).resolve({ from: ip.source, sequence: seq, payloadSize: size, rttMs: this.clock.nowMs() - p.sentMs });
   }
 
   private unreachable(v: IcmpView): void {

@@ -1,0 +1,238 @@
+/**
+ * Kiln's TCP/IP stack over one Net device: the `Stack` signature built from
+ * the interface layer (Ethernet, ARP, IPv4), ICMP, UDP, the DHCP client and
+ * TCP. Configured statically from `--ipv4=A/N` and `--ipv4-gateway=G`, else
+ * by DHCP. Addresses are 32-bit numbers inside; text only at this edge.
+ */
+import { ArgError, PLATFORM_ARGS, parseArgs } from '../args.ts';
+import type { Clock } from '../devices/clock.ts';
+import type { Flow } from '../devices/flow.ts';
+import type { Net } from '../devices/net.ts';
+import { randomU32, type Random } from '../devices/random.ts';
+import {
+  StackError,
+  type ConnectOptions,
+  type Ipv4Config,
+  type ListenOptions,
+  type PingOptions,
+  type PingReply,
+  type Stack,
+  type StackCounters,
+  type TcpListener,
+  type UdpSocket,
+} from '../devices/stack.ts';
+import { formatIpv4, parseIpv4 } from '../ipv4-text.ts';
+import { DhcpClient, type DhcpOptions } from './iface/dhcp-client.ts';
+import { IcmpLayer, type IcmpOptions } from './iface/icmp.ts';
+import { NetworkInterface, PAYLOAD_OFFSET, type InterfaceOptions } from './iface/interface.ts';
+import { UdpLayer, type UdpOptions } from './iface/udp-sockets.ts';
+import { TcpLayer, type TcpOptions } from './tcp/layer.ts';
+import {
+  ICMP_DEST_UNREACHABLE,
+  ICMP_TIME_EXCEEDED,
+  TIME_EXCEEDED_REASSEMBLY,
+  UNREACHABLE_PROTOCOL,
+} from './wire/icmpv4.ts';
+import { IPV4_HEADER_LEN, PROTOCOL_TCP } from './wire/ipv4.ts';
+
+export interface StackConfig {
+  /** Boot arguments: `--ipv4=A/N` and `--ipv4-gateway=G` are taken, the rest ignored. Without `--ipv4`, DHCP. */
+  args?: readonly string[];
+  /** DHCP client settings, and how long to wait for the first lease (default 60 s). */
+  dhcp?: DhcpOptions & { timeoutMs?: number };
+  interface?: InterfaceOptions;
+  icmp?: IcmpOptions;
+  udp?: UdpOptions;
+  tcp?: TcpOptions;
+}
+
+export interface CreateStackOptions {
+  net: Net;
+  clock: Clock;
+  random: Random;
+  config?: StackConfig;
+}
+
+/** Static configuration from boot arguments, or null for DHCP. Throws `ArgError` naming a bad argument. */
+export function staticIpv4FromArgs(args: readonly string[]): { address: number; prefix: number; gateway: number } | null {
+  const ours = args.filter((a) => /^--ipv4(-gateway)?(=|$)/.test(a));
+  const parsed = parseArgs(ours, { ipv4: PLATFORM_ARGS.ipv4!, 'ipv4-gateway': PLATFORM_ARGS['ipv4-gateway']! });
+  const cidr = parsed.ipv4 as string | undefined;
+  const gatewayText = parsed['ipv4-gateway'] as string | undefined;
+  if (cidr === undefined) {
+    if (gatewayText !== undefined) throw new ArgError('missing', `--ipv4-gateway=${gatewayText}: needs --ipv4=A/N as well`);
+    return null;
+  }
+  const [addressText, prefixText] = cidr.split('/') as [string, string];
+  const address = parseIpv4(addressText)!;
+  const prefix = Number(prefixText);
+  if (address === 0) throw new ArgError('invalid', `--ipv4=${cidr}: 0.0.0.0 cannot be an interface address`);
+  const gateway = gatewayText === undefined ? 0 : parseIpv4(gatewayText)!;
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  if (gateway !== 0 && ((gateway ^ address) & mask) !== 0) {
+    throw new ArgError('invalid', `--ipv4-gateway=${gatewayText}: not inside ${cidr}`);
+  }
+  return { address, prefix, gateway };
+}
+
+/** Builds a stack over `net` and waits until it has an address (at once when static, after DHCP otherwise). */
+export async function createStack(options: CreateStackOptions): Promise<Stack> {
+  const config = options.config ?? {};
+  const fixed = staticIpv4FromArgs(config.args ?? []);
+  const stack = new NetStack(options.net, options.clock, options.random, config, fixed === null);
+  if (fixed) {
+    stack.iface.configure(fixed.address, fixed.prefix, fixed.gateway);
+    return stack;
+  }
+  try {
+    await stack.waitForLease(config.dhcp?.timeoutMs ?? 60_000);
+  } catch (err) {
+    await stack.close();
+    throw err;
+  }
+  return stack;
+}
+
+class NetStack implements Stack {
+  readonly iface: NetworkInterface;
+  readonly icmp: IcmpLayer;
+  readonly udp: UdpLayer;
+  readonly tcp: TcpLayer;
+  readonly dhcp: DhcpClient | null;
+  private closed = false;
+
+  constructor(
+    net: Net,
+    private readonly clock: Clock,
+    random: Random,
+    config: StackConfig,
+    useDhcp: boolean,
+  ) {
+    const iface = new NetworkInterface(net, clock, randomU32(random), config.interface);
+    this.iface = iface;
+    this.icmp = new IcmpLayer(iface, clock, randomU32(random), config.icmp);
+    this.udp = new UdpLayer(iface, this.icmp, random, config.udp);
+    this.tcp = new TcpLayer(
+      {
+        clock,
+        random,
+        sendSegment: (src, dst, segment) => {
+          iface.tx.set(segment, PAYLOAD_OFFSET);
+          const result = iface.send(src, dst, PROTOCOL_TCP, segment.length);
+          return result === 'sent' || result === 'queued';
+        },
+        maxSegmentFor: () => iface.mtu - IPV4_HEADER_LEN,
+      },
+      config.tcp,
+    );
+    const tcp = this.tcp;
+    iface.handlers[PROTOCOL_TCP] = (ip) => tcp.input(ip.source, ip.destination, ip.bytes.subarray(ip.payloadStart, ip.payloadEnd));
+    iface.onUnknownProtocol = (ip) => this.icmp.sendError(ICMP_DEST_UNREACHABLE, UNREACHABLE_PROTOCOL, ip);
+    iface.onReassemblyTimeout = (h) =>
+      this.icmp.sendErrorAbout(ICMP_TIME_EXCEEDED, TIME_EXCEEDED_REASSEMBLY, h, 0, h.length, h[9]!);
+    this.icmp.onUnreachable = (protocol, src, dst, srcPort, dstPort, code) => {
+      if (protocol === PROTOCOL_TCP) tcp.icmpUnreachable(src, dst, srcPort, dstPort, code);
+    };
+    this.dhcp = useDhcp ? new DhcpClient(iface, this.udp, clock, random, config.dhcp) : null;
+    iface.start();
+  }
+
+  /** Starts DHCP and resolves with the first lease; rejects with StackError('timed-out'). */
+  waitForLease(timeoutMs: number): Promise<void> {
+    const dhcp = this.dhcp!;
+    return new Promise((resolve, reject) => {
+      const timer = this.clock.at(this.clock.nowMs() + timeoutMs, () =>
+        reject(new StackError('timed-out', `no DHCP lease in ${timeoutMs} ms`)),
+      );
+      dhcp.onLease = (lease) => {
+        if (!lease) return;
+        timer.cancel();
+        dhcp.onLease = () => {};
+        resolve();
+      };
+      dhcp.start();
+    });
+  }
+
+  get ipv4(): Ipv4Config {
+    const r = this.iface.routing;
+    return {
+      address: formatIpv4(r.address),
+      prefix: r.prefix,
+      gateway: r.gateway === 0 ? null : formatIpv4(r.gateway),
+      source: this.dhcp ? 'dhcp' : 'static',
+    };
+  }
+
+  async listenTcp(port: number, options: ListenOptions = {}): Promise<TcpListener> {
+    this.checkOpen();
+    const address = this.localAddress(options.address ?? '0.0.0.0');
+    checkPort(port, 0);
+    return this.tcp.listen(address, port, options);
+  }
+
+  async connectTcp(address: string, port: number, options: ConnectOptions = {}): Promise<Flow> {
+    this.checkOpen();
+    const remote = parseIpv4(address);
+    if (remote === null || remote === 0) throw new StackError('invalid-address', `'${address}' is not a dotted IPv4 address`);
+    checkPort(port, 1);
+    if (this.iface.routing.nextHop(remote) < 0) throw new StackError('unreachable', `no route to ${address}`);
+    return this.tcp.connect(this.iface.routing.address, remote, port, options);
+  }
+
+  async bindUdp(port: number, address?: string): Promise<UdpSocket> {
+    this.checkOpen();
+    return this.udp.bind(port, address);
+  }
+
+  async ping(address: string, options: PingOptions = {}): Promise<PingReply> {
+    this.checkOpen();
+    const dst = parseIpv4(address);
+    if (dst === null) throw new StackError('invalid-address', `'${address}' is not a dotted IPv4 address`);
+    const reply = await this.icmp.ping(dst, options.payloadSize ?? 56, options.timeoutMs ?? 1000);
+    return { ...reply, from: formatIpv4(reply.from) };
+  }
+
+  counters(): StackCounters {
+    const i = this.iface;
+    const out: StackCounters = {
+      ethernet: i.ethernetCounters.snapshot(),
+      arp: { ...i.arpCounters.snapshot(), 'cache.entries': i.arp.size },
+      ipv4: i.ipv4Counters.snapshot(),
+      icmp: this.icmp.counters.snapshot(),
+      udp: this.udp.counters.snapshot(),
+      tcp: this.tcp.counters(),
+    };
+    if (this.dhcp) out.dhcp = this.dhcp.counters.snapshot();
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.dhcp?.stop(true);
+    this.tcp.close();
+    this.udp.close();
+    this.icmp.close();
+    this.iface.close();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new StackError('closed', 'the stack is closed');
+  }
+
+  /** `0.0.0.0` or our own address, as a number. */
+  private localAddress(text: string): number {
+    const a = parseIpv4(text);
+    if (a === null || (a !== 0 && a !== this.iface.routing.address)) {
+      throw new StackError('invalid-address', `cannot bind to '${text}': not 0.0.0.0 nor an address of this stack`);
+    }
+    return a;
+  }
+}
+
+function checkPort(port: number, min: number): void {
+  if (!Number.isInteger(port) || port < min || port > 65535) {
+    throw new StackError('invalid-address', `port must be an integer from ${min} to 65535, got ${port}`);
+  }
+}
