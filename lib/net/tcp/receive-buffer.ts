@@ -1,0 +1,159 @@
+/**
+ * Received bytes the application has not read yet, plus out-of-order data
+ * waiting for the gap before it to fill (RFC 9293 §3.10.7.4). Both live in
+ * one fixed ring: out-of-order bytes are stored at their final position, so
+ * reassembly never copies twice and memory never exceeds the capacity.
+ *
+ * Offsets of out-of-order ranges count from RCV.NXT (the end of the in-order
+ * data). Each range remembers when it last grew, for SACK's rule that the
+ * first block reports the most recently received segment (RFC 2018 §4).
+ */
+
+/** Out-of-order ranges kept at most; a segment that would need another is dropped (the peer resends it). */
+export const MAX_OUT_OF_ORDER_RANGES = 16;
+
+export class ReceiveBuffer {
+  private readonly ring: Uint8Array;
+  private head = 0;
+  /** In-order bytes not yet read by the application. */
+  buffered = 0;
+  private rangeCount = 0;
+  private readonly starts = new Int32Array(MAX_OUT_OF_ORDER_RANGES);
+  private readonly ends = new Int32Array(MAX_OUT_OF_ORDER_RANGES);
+  private readonly stamps = new Float64Array(MAX_OUT_OF_ORDER_RANGES);
+  private stamp = 0;
+
+  constructor(readonly capacity: number) {
+    this.ring = new Uint8Array(capacity);
+  }
+
+  /** Bytes that may still arrive beyond RCV.NXT: the window the buffer can honour. */
+  get space(): number {
+    return this.capacity - this.buffered;
+  }
+
+  get hasOutOfOrder(): boolean {
+    return this.rangeCount > 0;
+  }
+
+  /**
+   * Stores `src[start..end)`, whose first byte is `offset` bytes after
+   * RCV.NXT (offset >= 0, offset + length <= space; the caller trims).
+   * Returns how far RCV.NXT advances (0 for out-of-order data, -1 when it
+   * was dropped because no range slot was left).
+   */
+  write(offset: number, src: Uint8Array, start: number, end: number): number {
+    const length = end - start;
+    if (length <= 0) return 0;
+    if (offset > 0 && !this.recordRange(offset, offset + length)) return -1;
+    let pos = (this.head + this.buffered + offset) % this.capacity;
+    let done = 0;
+    while (done < length) {
+      const chunk = Math.min(length - done, this.capacity - pos);
+      this.ring.set(src.subarray(start + done, start + done + chunk), pos);
+      done += chunk;
+      pos = 0;
+    }
+    if (offset > 0) return 0;
+    return this.advance(length);
+  }
+
+  /** Copies up to `max` in-order bytes out for the application and frees their space. */
+  read(max: number): Uint8Array {
+    const n = Math.min(max, this.buffered);
+    const out = new Uint8Array(n);
+    let done = 0;
+    while (done < n) {
+      const chunk = Math.min(n - done, this.capacity - this.head);
+      out.set(this.ring.subarray(this.head, this.head + chunk), done);
+      done += chunk;
+      this.head = (this.head + chunk) % this.capacity;
+    }
+    this.buffered -= n;
+    return out;
+  }
+
+  /**
+   * Writes up to `max` SACK blocks (RFC 2018) into `out` as left, right
+   * sequence pairs, given RCV.NXT; the most recently extended range first,
+   * then the others from most to least recent. Returns the count.
+   */
+  sackBlocks(rcvNxt: number, out: Uint32Array, max: number): number {
+    const n = Math.min(max, this.rangeCount);
+    let taken = 0; // bit i set: range i already reported
+    for (let k = 0; k < n; k++) {
+      let best = -1;
+      for (let i = 0; i < this.rangeCount; i++) {
+        if ((taken & (1 << i)) === 0 && (best < 0 || this.stamps[i]! > this.stamps[best]!)) best = i;
+      }
+      taken |= 1 << best;
+      out[2 * k] = (rcvNxt + this.starts[best]!) >>> 0;
+      out[2 * k + 1] = (rcvNxt + this.ends[best]!) >>> 0;
+    }
+    return n;
+  }
+
+  /** Drops every out-of-order range (the data in them is forgotten). */
+  clearOutOfOrder(): void {
+    this.rangeCount = 0;
+  }
+
+  /** In-order data grew by `length`: absorb ranges it reached; returns how far RCV.NXT moved. */
+  private advance(length: number): number {
+    let moved = length;
+    // Ranges are sorted and disjoint: the first may now touch or overlap the in-order end.
+    while (this.rangeCount > 0 && this.starts[0]! <= moved) {
+      moved = Math.max(moved, this.ends[0]!);
+      this.removeRange(0);
+    }
+    for (let i = 0; i < this.rangeCount; i++) {
+      this.starts[i] = this.starts[i]! - moved;
+      this.ends[i] = this.ends[i]! - moved;
+    }
+    this.buffered += moved;
+    return moved;
+  }
+
+  /** Adds [start, end) to the sorted, disjoint range list, merging neighbours; false when no slot is left. */
+  private recordRange(start: number, end: number): boolean {
+    let i = 0;
+    while (i < this.rangeCount && this.ends[i]! < start) i++;
+    // Ranges i..j-1 touch or overlap [start, end): merge them into one.
+    let j = i;
+    let s = start;
+    let e = end;
+    while (j < this.rangeCount && this.starts[j]! <= end) {
+      s = Math.min(s, this.starts[j]!);
+      e = Math.max(e, this.ends[j]!);
+      j++;
+    }
+    const stamp = ++this.stamp;
+    if (j > i) {
+      this.starts[i] = s;
+      this.ends[i] = e;
+      this.stamps[i] = stamp;
+      for (let k = j - 1; k > i; k--) this.removeRange(k);
+      return true;
+    }
+    if (this.rangeCount === MAX_OUT_OF_ORDER_RANGES) return false;
+    for (let k = this.rangeCount; k > i; k--) {
+      this.starts[k] = this.starts[k - 1]!;
+      this.ends[k] = this.ends[k - 1]!;
+      this.stamps[k] = this.stamps[k - 1]!;
+    }
+    this.starts[i] = s;
+    this.ends[i] = e;
+    this.stamps[i] = stamp;
+    this.rangeCount++;
+    return true;
+  }
+
+  private removeRange(i: number): void {
+    for (let k = i; k + 1 < this.rangeCount; k++) {
+      this.starts[k] = this.starts[k + 1]!;
+      this.ends[k] = this.ends[k + 1]!;
+      this.stamps[k] = this.stamps[k + 1]!;
+    }
+    this.rangeCount--;
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Retransmission timeout (RFC 6298): smoothed RTT and its variation from
+ * samples, RTO = SRTT + max(G, 4 * RTTVAR) clamped to [min, max], doubled on
+ * each timeout (exponential backoff) until a new sample arrives.
+ */
+
+/** Clock granularity G: timers run on a millisecond clock. */
+const GRANULARITY_MS = 1;
+/** RFC 6298 §5.7: RTO after the handshake when the SYN had to be retransmitted and no sample exists. */
+const POST_SYN_TIMEOUT_RTO_MS = 3000;
+
+export class RttEstimator {
+  srttMs = 0;
+  rttvarMs = 0;
+  rtoMs: number;
+  hasSample = false;
+
+  constructor(
+    private readonly minRtoMs: number,
+    private readonly maxRtoMs: number,
+  ) {
+    // RFC 6298 §2.1: 1 second before any measurement.
+    this.rtoMs = Math.min(Math.max(1000, minRtoMs), maxRtoMs);
+  }
+
+  /** Takes one round-trip measurement (RFC 6298 §2.2, §2.3). */
+  sample(rttMs: number): void {
+    const r = Math.max(rttMs, 0);
+    if (!this.hasSample) {
+      this.srttMs = r;
+      this.rttvarMs = r / 2;
+      this.hasSample = true;
+    } else {
+      this.rttvarMs = 0.75 * this.rttvarMs + 0.25 * Math.abs(this.srttMs - r);
+      this.srttMs = 0.875 * this.srttMs + 0.125 * r;
+    }
+    this.rtoMs = this.clamp(this.srttMs + Math.max(GRANULARITY_MS, 4 * this.rttvarMs));
+  }
+
+  /** Doubles the timeout after it expired (RFC 6298 §5.5). */
+  backoff(): void {
+    this.rtoMs = Math.min(this.rtoMs * 2, this.maxRtoMs);
+  }
+
+  /** The handshake completed after a SYN retransmission with no sample taken. */
+  synRetransmitted(): void {
+    if (!this.hasSample) this.rtoMs = this.clamp(POST_SYN_TIMEOUT_RTO_MS);
+  }
+
+  private clamp(ms: number): number {
+    return Math.min(Math.max(ms, this.minRtoMs), this.maxRtoMs);
+  }
+}
