@@ -1,0 +1,102 @@
+/* devices_test: manifest and command line must agree, both ways; block
+ * backing files must hold whole sectors. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "devices.h"
+#include "unit.h"
+
+static struct {
+    uint32_t version, entries;
+    struct kiln_mft_entry e[3];
+} mft_storage;
+
+static struct kiln_mft *manifest(uint32_t second_type)
+{
+    memset(&mft_storage, 0, sizeof mft_storage);
+    mft_storage.version = KILN_MFT_VERSION;
+    mft_storage.entries = 3;
+    mft_storage.e[0].type = KILN_MFT_RESERVED_FIRST;
+    strcpy(mft_storage.e[1].name, "service");
+    mft_storage.e[1].type = KILN_MFT_NET_BASIC;
+    strcpy(mft_storage.e[2].name, "storage");
+    mft_storage.e[2].type = second_type;
+    return (struct kiln_mft *)&mft_storage;
+}
+
+#define ARGV(...) ((char *[]){"kiln-hvt", __VA_ARGS__, NULL})
+
+static int options(struct kiln_options *o, char **argv)
+{
+    int argc = 0;
+    char err[256];
+    while (argv[argc])
+        argc++;
+    return kiln_parse_args(argc, argv, o, err, sizeof err);
+}
+
+int main(void)
+{
+    struct kiln_options o;
+    char err[256];
+
+    CHECK(options(&o, ARGV("--net:service=t", "--block:storage=f", "a")) == 0);
+    CHECK(kiln_devices_match(&o, manifest(KILN_MFT_BLOCK_BASIC), err,
+                             sizeof err) == 0);
+
+    CHECK(options(&o, ARGV("--net:service=t", "a")) == 0);
+    CHECK(kiln_devices_match(&o, manifest(KILN_MFT_BLOCK_BASIC), err,
+                             sizeof err) == -1);
+    CHECK_ERR(err, "--block:storage=PATH");
+
+    CHECK(options(&o, ARGV("--net:service=t", "--block:storage=f",
+                           "--block:extra=g", "a")) == 0);
+    CHECK(kiln_devices_match(&o, manifest(KILN_MFT_BLOCK_BASIC), err,
+                             sizeof err) == -1);
+    CHECK_ERR(err, "declares no device 'extra'");
+
+    CHECK(options(&o, ARGV("--block:service=t", "--block:storage=f", "a")) ==
+          0);
+    CHECK(kiln_devices_match(&o, manifest(KILN_MFT_BLOCK_BASIC), err,
+                             sizeof err) == -1);
+    CHECK_ERR(err, "NET_BASIC device");
+
+    CHECK(options(&o, ARGV("--net:service=t", "a")) == 0);
+    CHECK(kiln_devices_match(&o, manifest(KILN_MFT_KILN_PIPE), err,
+                             sizeof err) == -1);
+    CHECK_ERR(err, "KILN_PIPE");
+
+    /* Block backing: capacity, sector size, refusals. */
+    char path[] = "/tmp/kiln-devices-test-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0 && ftruncate(fd, 8192) == 0);
+    close(fd);
+    struct kiln_mft *m = manifest(KILN_MFT_BLOCK_BASIC);
+    struct kiln_device_opt d = {.kind = KILN_DEV_BLOCK, .name = "storage",
+                                .backing = path};
+    CHECK(kiln_block_attach(m, 2, &d, err, sizeof err) == 0);
+    CHECK(m->e[2].u.block_basic.capacity == 8192);
+    CHECK(m->e[2].u.block_basic.block_size == 512);
+    d.sector_size = 16384;
+    CHECK(kiln_block_attach(m, 2, &d, err, sizeof err) == -1);
+    CHECK_ERR(err, "multiple of the sector size");
+    fd = open(path, O_WRONLY);
+    CHECK(ftruncate(fd, 1000) == 0);
+    close(fd);
+    d.sector_size = 0;
+    CHECK(kiln_block_attach(m, 2, &d, err, sizeof err) == -1);
+    unlink(path);
+    CHECK(kiln_block_attach(m, 2, &d, err, sizeof err) == -1);
+    CHECK_ERR(err, "No such file");
+    d.backing = "/dev";
+    CHECK(kiln_block_attach(m, 2, &d, err, sizeof err) == -1);
+
+    /* A tap that does not exist is refused without being created. */
+    struct kiln_device_opt n = {.kind = KILN_DEV_NET, .name = "service",
+                                .backing = "kilnnosuchtap0"};
+    CHECK(kiln_net_attach(m, 1, &n, err, sizeof err) == -1);
+    CHECK_ERR(err, "does not exist");
+    UNIT_DONE();
+}

@@ -1,0 +1,96 @@
+/* lowmem_test: the page tables and descriptor tables kiln-hvt builds. A CPL3
+ * guest must reach its own memory, read (not write) the boot info, and
+ * never reach the tender's tables; a CPL0 guest gets upstream's layout. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "kiln_hvt_abi.h"
+#include "unit.h"
+#include "x86_64/lowmem.h"
+
+#define P 1ULL
+#define W 2ULL
+#define U 4ULL
+#define PS 0x80ULL
+
+/* Walks the 4-level tables for va: returns the 4 KiB frame it maps to with
+ * the P/W/U bits that hold at every level, or 0 if not present. */
+static uint64_t walk(const uint8_t *mem, uint64_t va)
+{
+    const uint64_t *pml4 = (const uint64_t *)(mem + X86_PML4_BASE);
+    uint64_t e = pml4[(va >> 39) & 511], acc = e & (P | W | U);
+    if (!(e & P))
+        return 0;
+    const uint64_t *pdpt = (const uint64_t *)(mem + (e & ~0xfffULL));
+    e = pdpt[(va >> 30) & 511];
+    acc &= e;
+    if (!(e & P))
+        return 0;
+    const uint64_t *pd = (const uint64_t *)(mem + (e & ~0xfffULL));
+    e = pd[(va >> 21) & 511];
+    acc &= e;
+    if (!(e & P))
+        return 0;
+    if (e & PS)
+        return (e & ~0x1fffffULL) | ((va & 0x1fffff) & ~0xfffULL) |
+               (acc & (P | W | U));
+    const uint64_t *pt = (const uint64_t *)(mem + (e & ~0xfffULL));
+    e = pt[(va >> 12) & 511];
+    if (!(e & P))
+        return 0;
+    return (e & ~0xfffULL) | (acc & e & (P | W | U));
+}
+
+static uint64_t addr(uint64_t leaf) { return leaf & 0x000ffffffffff000ULL; }
+
+int main(void)
+{
+    const uint64_t size = 64ULL << 20;
+    uint8_t *mem = calloc(1, size);
+
+    kiln_x86_setup_lowmem(mem, size, 1);
+    uint64_t e;
+    CHECK(walk(mem, 0) == 0);
+    e = walk(mem, X86_PML4_BASE); /* tender's: supervisor only */
+    CHECK((e & P) && !(e & U));
+    e = walk(mem, X86_IDT_BASE);
+    CHECK((e & P) && !(e & U));
+    e = walk(mem, X86_BOOT_INFO_BASE); /* boot info: user, read-only */
+    CHECK((e & P) && (e & U) && !(e & W) && addr(e) == X86_BOOT_INFO_BASE);
+    e = walk(mem, KILN_GUEST_MIN_BASE - 1);
+    CHECK((e & U) && !(e & W));
+    e = walk(mem, KILN_GUEST_MIN_BASE);
+    CHECK((e & P) && (e & U) && (e & W) && addr(e) == KILN_GUEST_MIN_BASE);
+    e = walk(mem, size - 8);
+    CHECK((e & P) && (e & U) && (e & W) && addr(e) == ((size - 8) & ~0xfffULL));
+    CHECK(walk(mem, size) == 0);
+    /* GDT: user code is 64-bit DPL3; TSS descriptor points at the TSS. */
+    const uint64_t *gdt = (const uint64_t *)(mem + X86_GDT_BASE);
+    uint64_t ucode = gdt[X86_SEL_USER_CODE >> 3];
+    CHECK(((ucode >> 45) & 3) == 3 && ((ucode >> 53) & 1) == 1);
+    uint64_t tss = gdt[X86_SEL_TSS >> 3];
+    CHECK(((tss >> 16) & 0xffffff) == X86_TSS_BASE && ((tss >> 40) & 0xf) == 9);
+    uint64_t rsp0;
+    memcpy(&rsp0, mem + X86_TSS_BASE + 4, 8);
+    CHECK(rsp0 == X86_TRAP_STACK_TOP);
+    /* IDT vector 14 points at stub 14, kernel code selector. */
+    const uint8_t *g = mem + X86_IDT_BASE + 16 * 14;
+    uint16_t lo, sel;
+    memcpy(&lo, g, 2);
+    memcpy(&sel, g + 2, 2);
+    CHECK(lo == X86_STUBS_BASE + 14 * X86_STUB_SPACING);
+    CHECK(sel == X86_SEL_KERNEL_CODE && g[5] == 0x8e);
+    CHECK(memcmp(mem + X86_STUBS_BASE, kiln_x86_stubs_start,
+                 (size_t)(kiln_x86_stubs_end - kiln_x86_stubs_start)) == 0);
+
+    memset(mem, 0, size);
+    kiln_x86_setup_lowmem(mem, size, 0);
+    CHECK(walk(mem, X86_PML4_BASE) == 0); /* upstream: not present */
+    e = walk(mem, X86_BOOT_INFO_BASE);
+    CHECK((e & P) && !(e & W) && !(e & U));
+    e = walk(mem, 0x300000);
+    CHECK((e & P) && (e & W) && !(e & U));
+    CHECK(memcmp(mem + X86_IDT_BASE, (uint8_t[16]){0}, 16) == 0);
+    free(mem);
+    UNIT_DONE();
+}
