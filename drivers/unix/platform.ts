@@ -1,0 +1,232 @@
+/**
+ * The unix platform: boots an app on Node.js with the host's devices.
+ *
+ * Device configuration on unix (the app's boot arguments stay the app's):
+ * - stack: the host's sockets (stack.ts). `--ipv4=A/N` among the boot
+ *   arguments picks the host address to bind by default; it must be the
+ *   host's (any 127.x.y.z is).
+ * - block NAME: a regular file named by the environment variable
+ *   `KILN_BLOCK_<NAME>` (NAME upper-cased, e.g. `KILN_BLOCK_STORAGE=disk.img`)
+ *   or by `options.blockFiles[NAME]`; `KILN_BLOCK_<NAME>_SECTOR_SIZE=N`
+ *   (default 512) and `KILN_BLOCK_<NAME>_READ_ONLY=1` refine it.
+ * - net: raw Ethernet is not available to a Node process (no tap access), so
+ *   an app declaring `net()` is refused with a line saying so.
+ * - pipe, fork: pipe.ts and fork.ts (fork re-executes the program).
+ * - console: stdout, minimum level from `KILN_LOG_LEVEL` (default info).
+ *
+ * A bad boot argument or device configuration prints one line naming it and
+ * the expected form, and boot resolves with 2; an error escaping the app
+ * prints its stack and boot resolves with 1. SIGINT or SIGTERM (or
+ * `options.stop`) closes the stacks, which ends the app's accept and receive
+ * loops; a second signal kills the process as usual. Once the app is done,
+ * every device is closed and pending timers are cancelled, so the process
+ * exits.
+ */
+import { ArgError, PLATFORM_ARGS, parseArgs } from '../../lib/args.ts';
+import type { App, DeviceDeclaration, DeviceKind, DeviceKinds, DevicesOf } from '../../lib/app.ts';
+import type { LogLevel } from '../../lib/devices/console.ts';
+import type { Stack } from '../../lib/devices/stack.ts';
+import { KilnError } from '../../lib/errors.ts';
+import { openFileBlock, type FileBlockOptions } from './block.ts';
+import { createUnixClock } from './clock.ts';
+import { createUnixConsole, type UnixConsole } from './console.ts';
+import { createUnixFork, type UnixFork } from './fork.ts';
+import { createUnixPipes } from './pipe.ts';
+import { unixRandom } from './random.ts';
+import { createUnixStack } from './stack.ts';
+
+export interface BlockFileSpec extends FileBlockOptions {
+  path: string;
+}
+
+export interface UnixBootOptions {
+  /** Backing files of block devices by device name; each overrides `KILN_BLOCK_<NAME>`. */
+  blockFiles?: Record<string, string | BlockFileSpec>;
+  /** Where `KILN_*` settings are read (default `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** The app's console (default stdout). */
+  stdout?: { write(text: string): unknown };
+  /** Where boot reports bad configuration and crashes (default stderr). */
+  stderr?: { write(text: string): unknown };
+  /** Aborting it stops the app as SIGINT would. */
+  stop?: AbortSignal;
+  /** Stop on SIGINT and SIGTERM (default true). */
+  handleSignals?: boolean;
+}
+
+/** A boot argument or device setting the platform cannot use: one line, exit status 2. */
+class ConfigurationError extends KilnError<'configuration'> {}
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+function envName(deviceName: string, suffix = ''): string {
+  return `KILN_BLOCK_${deviceName.toUpperCase()}${suffix}`;
+}
+
+function blockSpec(name: string, options: UnixBootOptions, env: Record<string, string | undefined>): BlockFileSpec {
+  const given = options.blockFiles?.[name];
+  if (given !== undefined) return typeof given === 'string' ? { path: given } : given;
+  const path = env[envName(name)];
+  if (!path) {
+    throw new ConfigurationError(
+      'configuration',
+      `block device '${name}': no backing file; set ${envName(name)}=PATH to a regular file whose size is a whole number of sectors`,
+    );
+  }
+  const spec: BlockFileSpec = { path };
+  const sectorSize = env[envName(name, '_SECTOR_SIZE')];
+  if (sectorSize !== undefined) {
+    if (!/^\d+$/.test(sectorSize)) {
+      throw new ConfigurationError(
+        'configuration',
+        `${envName(name, '_SECTOR_SIZE')}: expected a power of two from 512 to 65536, got '${sectorSize}'`,
+      );
+    }
+    spec.sectorSize = Number(sectorSize);
+  }
+  const readOnly = env[envName(name, '_READ_ONLY')];
+  if (readOnly !== undefined) {
+    if (readOnly !== '0' && readOnly !== '1') {
+      throw new ConfigurationError('configuration', `${envName(name, '_READ_ONLY')}: expected 0 or 1, got '${readOnly}'`);
+    }
+    spec.readOnly = readOnly === '1';
+  }
+  return spec;
+}
+
+function logLevel(env: Record<string, string | undefined>): LogLevel {
+  const level = env.KILN_LOG_LEVEL ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigurationError('configuration', `KILN_LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got '${level}'`);
+  }
+  return level as LogLevel;
+}
+
+/** Only the platform's own boot arguments, checked; the app parses the rest itself. */
+function platformArgs(argv: readonly string[]): { ipv4?: string } {
+  const own = argv.filter((arg) => {
+    const name = /^--([^=]+)/.exec(arg)?.[1];
+    return name !== undefined && name in PLATFORM_ARGS;
+  });
+  const parsed = parseArgs(own, PLATFORM_ARGS) as Record<string, unknown>;
+  const cidr = parsed.ipv4;
+  return typeof cidr === 'string' ? { ipv4: cidr.split('/')[0]! } : {};
+}
+
+interface DeviceSetup {
+  options: UnixBootOptions;
+  env: Record<string, string | undefined>;
+  ipv4: string | undefined;
+  console: UnixConsole;
+  /** Where each device's close goes, to run when the app is done. */
+  closers: (() => Promise<void> | void)[];
+}
+
+/** A device the host refused at start-up is a configuration error, not a crash. */
+async function configured<T>(what: string, make: () => Promise<T> | T): Promise<T> {
+  try {
+    return await make();
+  } catch (err) {
+    if (err instanceof ConfigurationError) throw err;
+    throw new ConfigurationError('configuration', `${what}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+async function createDevices(
+  declaration: DeviceDeclaration,
+  { options, env, ipv4, console, closers }: DeviceSetup,
+): Promise<{ devices: Record<string, DeviceKinds[DeviceKind]>; stacks: Stack[]; fork: UnixFork | null }> {
+  const devices: Record<string, DeviceKinds[DeviceKind]> = {};
+  const stacks: Stack[] = [];
+  let fork: UnixFork | null = null;
+  for (const [key, spec] of Object.entries(declaration)) {
+    switch (spec.kind) {
+      case 'stack': {
+        const stack = await configured(`stack '${spec.name}'`, () => createUnixStack(ipv4 ? { address: ipv4 } : {}));
+        closers.push(() => stack.close());
+        stacks.push(stack);
+        devices[key] = stack;
+        break;
+      }
+      case 'block': {
+        const { path, ...blockOptions } = blockSpec(spec.name, options, env);
+        const block = await configured(`block device '${spec.name}'`, () => openFileBlock(path, blockOptions));
+        closers.push(() => block.close());
+        devices[key] = block;
+        break;
+      }
+      case 'net':
+        throw new ConfigurationError(
+          'configuration',
+          `net device '${spec.name}': raw Ethernet is not available on unix (a Node process has no tap device); ` +
+            "declare stack() to use the host's sockets, or run the app on hvt",
+        );
+      case 'pipe':
+        devices[key] = createUnixPipes();
+        break;
+      case 'fork':
+        fork = createUnixFork({ setReplaying: (on) => console.setMuted(on) });
+        devices[key] = fork;
+        break;
+    }
+  }
+  return { devices, stacks, fork };
+}
+
+/** Boots `app` with `argv` as its boot arguments; resolves with its exit status. */
+export async function boot<D extends DeviceDeclaration>(
+  app: App<D>,
+  argv: readonly string[],
+  options: UnixBootOptions = {},
+): Promise<number> {
+  const env = options.env ?? process.env;
+  const stderr = options.stderr ?? process.stderr;
+  const closers: (() => Promise<void> | void)[] = [];
+  const closeAll = async (): Promise<void> => {
+    await Promise.allSettled(closers.splice(0).map(async (close) => close()));
+  };
+  let fork: UnixFork | null = null;
+  // Closing the stacks is how an app is asked to stop: its accept and receive loops end.
+  // The clock and block devices stay, so the app can finish its work in order.
+  const stacks: Stack[] = [];
+  const stop = (): void => void Promise.allSettled(stacks.map((stack) => stack.close()));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stderr.write(`${app.name}: ${signal}: stopping (closing network devices; signal again to kill)\n`);
+    stop();
+  };
+  const handleSignals = options.handleSignals ?? true;
+  try {
+    const clock = createUnixClock();
+    closers.push(() => clock.close());
+    const console = createUnixConsole({ ...(options.stdout ? { out: options.stdout } : {}), minLevel: logLevel(env) });
+    const { ipv4 } = platformArgs(argv);
+    const created = await createDevices(app.devices, { options, env, ipv4, console, closers });
+    fork = created.fork;
+    stacks.push(...created.stacks);
+    if (handleSignals) {
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    }
+    options.stop?.addEventListener('abort', stop, { once: true });
+    if (options.stop?.aborted) stop();
+    const code = (await app.start({ devices: created.devices as DevicesOf<D>, args: [...argv], clock, random: unixRandom, console })) ?? 0;
+    if (!Number.isInteger(code) || code < 0 || code > 255) {
+      stderr.write(`${app.name}: start() returned ${String(code)}, expected an exit status from 0 to 255\n`);
+      return 1;
+    }
+    return code;
+  } catch (err) {
+    if (err instanceof ArgError || err instanceof ConfigurationError) {
+      stderr.write(`${app.name}: ${(err as Error).message}\n`);
+      return 2;
+    }
+    fork?.crashed();
+    stderr.write(`${app.name}: ${err instanceof Error ? (err.stack ?? err.message) : `uncaught ${String(err)}`}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    options.stop?.removeEventListener('abort', stop);
+    await closeAll();
+  }
+}
