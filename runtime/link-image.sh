@@ -1,0 +1,101 @@
+#!/bin/sh
+# link-image.sh: links a Kiln image from a bundle's bytecode and a manifest.
+#
+#   runtime/link-image.sh [--target hvt|hosted] [--arch x86_64]
+#                         [--manifest MANIFEST.c] -o OUT BYTECODE.qbc
+#
+#   BYTECODE.qbc  written by build/host/kiln-qjsc
+#   MANIFEST.c    written by build/ARCH/kiln-mft (platform-solo5); without
+#                 it the image declares no devices
+#   --target hvt     (default) a Solo5-hvt image for kiln-hvt or solo5-hvt
+#   --target hosted  the same runtime as a static Linux program, with the
+#                    Solo5 API over Linux system calls (runtime/hosted/)
+#
+# Builds what it links (make -C runtime, make -C platform-solo5) when needed,
+# refuses an hvt image that could make a Linux system call, and prints the
+# image's size.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TARGET=hvt
+ARCH=x86_64
+MANIFEST=
+OUT=
+BYTECODE=
+
+die() { echo "link-image: $*" >&2; exit 1; }
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --target) TARGET=${2:?}; shift 2 ;;
+    --arch) ARCH=${2:?}; shift 2 ;;
+    --manifest) MANIFEST=${2:?}; shift 2 ;;
+    -o) OUT=${2:?}; shift 2 ;;
+    -*) die "unknown option $1" ;;
+    *) [ -z "$BYTECODE" ] || die "one bytecode file only"; BYTECODE=$1; shift ;;
+    esac
+done
+[ -n "$OUT" ] && [ -n "$BYTECODE" ] || die "usage: link-image.sh [--target hvt|hosted] [--arch x86_64] [--manifest M.c] -o OUT BYTECODE.qbc"
+[ -f "$BYTECODE" ] || die "no bytecode file $BYTECODE"
+[ -z "$MANIFEST" ] || [ -f "$MANIFEST" ] || die "no manifest file $MANIFEST"
+case "$TARGET" in hvt|hosted) ;; *) die "unknown target $TARGET (hvt or hosted)" ;; esac
+[ "$ARCH" = x86_64 ] || die "only x86_64 images can be linked so far"
+
+B="$ROOT/build/$ARCH"
+RTLIB="$B/runtime"
+PLATFORM="$B/libkiln-solo5-hvt.a"
+MFT_TOOL="$B/kiln-mft"
+LDSCRIPT="$ROOT/platform-solo5/ld/hvt-$ARCH.ld"
+MUSL_LIBC="/usr/lib/$ARCH-linux-musl/libc.a"
+LIBGCC=$(gcc -print-libgcc-file-name)
+[ -f "$MUSL_LIBC" ] || die "no $MUSL_LIBC: apt-get install musl-dev"
+
+make -s -C "$ROOT/runtime" ARCH="$ARCH" image-libs "$B/hosted/libkiln-hosted.a" >&2
+make -s -C "$ROOT/platform-solo5" ARCH="$ARCH" "$PLATFORM" "$MFT_TOOL" >&2
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/kiln-link.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+BYTECODE_ABS=$(cd "$(dirname "$BYTECODE")" && pwd)/$(basename "$BYTECODE")
+case "$BYTECODE_ABS" in *'"'*|*'\'*) die "bytecode path may not contain quotes or backslashes" ;; esac
+cat > "$WORK/bytecode.S" <<ASM
+    .section .rodata.kiln_bytecode, "a"
+    .balign 16
+    .globl kiln_bytecode_start
+kiln_bytecode_start:
+    .incbin "$BYTECODE_ABS"
+    .globl kiln_bytecode_end
+kiln_bytecode_end:
+    .section .note.GNU-stack, "", @progbits
+ASM
+gcc -c "$WORK/bytecode.S" -o "$WORK/bytecode.o"
+
+if [ -z "$MANIFEST" ]; then
+    MANIFEST="$WORK/manifest.c"
+    "$MFT_TOOL" -o "$MANIFEST"
+fi
+gcc -O2 -fno-pic -fno-pie -ffreestanding -I"$ROOT/platform-solo5/include" -c "$MANIFEST" -o "$WORK/manifest.o"
+
+# Debug information stays in build/ objects; images carry symbols only.
+COMMON="-nostdlib -static -no-pie -Wl,--gc-sections -Wl,-z,noexecstack -Wl,--build-id=none -Wl,--strip-debug"
+if [ "$TARGET" = hvt ]; then
+    # shellcheck disable=SC2086
+    gcc $COMMON -Wl,-z,max-page-size=0x1000 -T "$LDSCRIPT" -o "$OUT" \
+        "$WORK/bytecode.o" "$WORK/manifest.o" \
+        -Wl,--whole-archive "$RTLIB/libkiln-libc.a" -Wl,--no-whole-archive \
+        -Wl,--start-group "$RTLIB/libkiln-runtime.a" "$RTLIB/libquickjs.a" "$PLATFORM" \
+        "$MUSL_LIBC" "$LIBGCC" -Wl,--end-group
+    # Everything that would reach Linux must come from the runtime: an hvt
+    # guest executing `syscall` would fault.
+    offenders=$(objdump -d "$OUT" | awk '/^[0-9a-f]+ <.*>:$/ { fn = $2 } /\tsyscall/ { print fn }' | sort -u)
+    if [ -n "$offenders" ]; then
+        rm -f "$OUT"
+        die "the image would make Linux system calls from: $(echo $offenders)"
+    fi
+else
+    # shellcheck disable=SC2086
+    gcc $COMMON -o "$OUT" "$WORK/bytecode.o" "$WORK/manifest.o" \
+        -Wl,--whole-archive "$B/hosted/libkiln-hosted.a" "$RTLIB/libkiln-libc.a" -Wl,--no-whole-archive \
+        "$RTLIB/libkiln-runtime.a" "$RTLIB/libquickjs.a" "$MUSL_LIBC" "$LIBGCC"
+fi
+echo "link-image: $OUT: $(stat -c %s "$OUT") bytes ($TARGET, $ARCH)" >&2
