@@ -28,8 +28,6 @@ export type Op = 'write' | 'create';
 export interface JournalRecord {
   /** Base64 bytes, null for end of file, [code, message] for an error, or PENDING. */
   reads: (string | null | [PipeErrorCode, string] | typeof PENDING)[];
-  writes: number;
-  creates: number;
   /** Operations that failed: [op, ordinal, code, message]. */
   failures: [Op, number, PipeErrorCode, string][];
 }
@@ -52,7 +50,6 @@ export class PipeJournal {
       if (typeof r === 'string') return new Uint8Array(Buffer.from(r, 'base64'));
       return new PipeError(r[0], r[1]);
     });
-    j.counts = { write: record.writes, create: record.creates };
     j.cost = j.reads.reduce((sum, r) => sum + ENTRY_COST + (r instanceof Uint8Array ? r.length : 0), 0);
     for (const [op, ordinal, code, message] of record.failures) {
       j.failures.set(`${op}:${ordinal}`, new PipeError(code, message));
@@ -67,8 +64,6 @@ export class PipeJournal {
         if (r instanceof PipeError) return [r.code, r.message];
         return Buffer.from(r.buffer, r.byteOffset, r.byteLength).toString('base64');
       }),
-      writes: this.counts.write,
-      creates: this.counts.create,
       failures: [...this.failures].map(([key, err]) => {
         const [op, ordinal] = key.split(':') as [Op, string];
         return [op, Number(ordinal), err.code, err.message];
