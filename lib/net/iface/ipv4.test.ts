@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { createStack } from '../stack.ts';
+import { VirtualClock } from '../../testing/virtual-clock.ts';
+import { VirtualSwitch } from '../../testing/switch.ts';
+import { SeededRandom } from '../../testing/seeded-random.ts';
+import { Probe } from '../../testing/probe.ts';
+import { drive, driveFor } from '../../testing/drive.ts';
+import { arpFrame, ethernetFrame, ipv4Frame, ipv4Packet, udpDatagram } from '../../testing/frames.ts';
+import { parseIpv4 } from '../../ipv4-text.ts';
+import { ARP_REPLY } from '../wire/arp.ts';
+import { checksum } from '../wire/checksum.ts';
+import { ETHERTYPE_IPV4 } from '../wire/ethernet.ts';
+import { ICMP_TIME_EXCEEDED, IcmpView, TIME_EXCEEDED_REASSEMBLY } from '../wire/icmpv4.ts';
+import { Ipv4View, PROTOCOL_ICMP, PROTOCOL_UDP } from '../wire/ipv4.ts';
+
+const A = parseIpv4('10.0.0.2')!;
+const P = parseIpv4('10.0.0.9')!;
+
+async function setup() {
+  const clock = new VirtualClock();
+  const sw = new VirtualSwitch();
+  const probe = new Probe(sw);
+  const net = sw.attach();
+  const stack = await createStack({ net, clock, random: new SeededRandom(5), config: { args: ['--ipv4=10.0.0.2/24'] } });
+  probe.send(arpFrame(net.mac, ARP_REPLY, probe.mac, P, net.mac, A));
+  await sw.settle();
+  probe.take();
+  const sock = await stack.bindUdp(7);
+  return { clock, sw, probe, net, stack, sock };
+}
+
+/** A UDP datagram to port 7 cut into IPv4 fragments of `size` data bytes (a multiple of 8). */
+function fragments(id: number, data: Uint8Array, size: number): { offset: number; more: boolean; bytes: Uint8Array }[] {
+  const d = udpDatagram(P, A, 9, 7, data);
+  const out = [];
+  for (let off = 0; off < d.length; off += size) {
+    out.push({ offset: off, more: off + size < d.length, bytes: d.subarray(off, Math.min(d.length, off + size)) });
+  }
+  return out.map((f) => ({ ...f, id }));
+}
+
+function fragmentFrame(mac: Uint8Array, probeMac: Uint8Array, id: number, f: { offset: number; more: boolean; bytes: Uint8Array }): Uint8Array {
+  return ipv4Frame(mac, probeMac, { src: P, dst: A, protocol: PROTOCOL_UDP, id, flagsAndOffset: (f.more ? 0x2000 : 0) | (f.offset / 8) }, f.bytes);
+}
+
+describe('IPv4 input', () => {
+  it('drops packets that fail validation, each with its reason', async () => {
+    const { probe, sw, net, stack } = await setup();
+    const good = ipv4Packet({ src: P, dst: A, protocol: PROTOCOL_UDP }, udpDatagram(P, A, 9, 7, new Uint8Array(4)));
+    const variants: [string, (p: Uint8Array) => Uint8Array][] = [
+      ['version', (p) => ((p[0] = 0x65), p)],
+      ['header-length', (p) => ((p[0] = 0x44), p)],
+      ['checksum', (p) => ((p[8] = 1), p)],
+      ['truncated', (p) => p.subarray(0, 19)],
+      ['truncated', (p) => p.subarray(0, p.length - 1)],
+    ];
+    for (const [, mutate] of variants) probe.send(ethernetFrame(net.mac, probe.mac, ETHERTYPE_IPV4, mutate(good.slice())));
+    // Total length below the header length, checksum fixed up so that only the length is wrong.
+    const short = ipv4Packet({ src: P, dst: A, protocol: PROTOCOL_UDP }, new Uint8Array(0));
+    short[3] = 10;
+    short[10] = 0;
+    short[11] = 0;
+    const sum = checksum(short, 0, 20);
+    short[10] = sum >> 8;
+    short[11] = sum & 255;
+    probe.send(ethernetFrame(net.mac, probe.mac, ETHERTYPE_IPV4, short));
+    probe.send(ipv4Frame(net.mac, probe.mac, { src: P, dst: parseIpv4('10.0.0.44')!, protocol: PROTOCOL_UDP }, new Uint8Array(8)));
+    probe.send(ipv4Frame(net.mac, probe.mac, { src: parseIpv4('224.0.0.1')!, dst: A, protocol: PROTOCOL_UDP }, new Uint8Array(8)));
+    probe.send(ipv4Frame(net.mac, probe.mac, { src: A, dst: A, protocol: PROTOCOL_UDP }, new Uint8Array(8)));
+    await sw.settle();
+    expect(stack.counters().ipv4).toMatchObject({
+      'rx.dropped.version': 1,
+      'rx.dropped.header-length': 1,
+      'rx.dropped.checksum': 1,
+      'rx.dropped.truncated': 2,
+      'rx.dropped.total-length': 1,
+      'rx.dropped.not-for-us': 1,
+      'rx.dropped.bad-source': 2,
+    });
+  });
+
+  it('accepts a frame padded beyond the packet (Ethernet minimum size)', async () => {
+    const { probe, sw, net, sock, clock } = await setup();
+    const frame = ipv4Frame(net.mac, probe.mac, { src: P, dst: A, protocol: PROTOCOL_UDP }, udpDatagram(P, A, 9, 7, new Uint8Array([5])));
+    const padded = new Uint8Array(60);
+    padded.set(frame);
+    probe.send(padded);
+    const d = await drive(clock, sw, sock.receive());
+    expect([...d.data]).toEqual([5]);
+  });
+});
+
+describe('IPv4 reassembly', () => {
+  it('reassembles fragments in any order, ignoring exact duplicates', async () => {
+    const { probe, sw, net, sock, clock, stack } = await setup();
+    const data = Uint8Array.from({ length: 3000 }, (_, i) => (i * 13) & 255);
+    const fr = fragments(1, data, 1000);
+    for (const i of [3, 1, 1, 0, 2]) probe.send(fragmentFrame(net.mac, probe.mac, 1, fr[i]!));
+    const d = await drive(clock, sw, sock.receive());
+    expect(d.data).toEqual(data);
+    expect(stack.counters().ipv4).toMatchObject({ 'rx.reassembled': 1, 'rx.fragment-duplicate': 1 });
+  });
+
+  it('refuses overlapping fragments and discards the datagram', async () => {
+    const { probe, sw, net, stack } = await setup();
+    const d = udpDatagram(P, A, 9, 7, new Uint8Array(64));
+    probe.send(fragmentFrame(net.mac, probe.mac, 2, { offset: 0, more: true, bytes: d.subarray(0, 32) }));
+    probe.send(fragmentFrame(net.mac, probe.mac, 2, { offset: 16, more: false, bytes: d.subarray(16) }));
+    probe.send(fragmentFrame(net.mac, probe.mac, 2, { offset: 32, more: false, bytes: d.subarray(32) }));
+    await sw.settle();
+    const c = stack.counters();
+    expect(c.ipv4!['rx.dropped.fragment-overlap']).toBe(1);
+    expect(c.ipv4!['rx.reassembled']).toBeUndefined();
+    expect(c.udp!['rx']).toBeUndefined();
+  });
+
+  it('refuses bad fragment lengths and datagrams beyond 64 KB', async () => {
+    const { probe, sw, net, stack } = await setup();
+    probe.send(fragmentFrame(net.mac, probe.mac, 3, { offset: 0, more: true, bytes: new Uint8Array(13) }));
+    probe.send(fragmentFrame(net.mac, probe.mac, 3, { offset: 65528, more: false, bytes: new Uint8Array(16) }));
+    await sw.settle();
+    expect(stack.counters().ipv4).toMatchObject({ 'rx.dropped.fragment-length': 1, 'rx.dropped.fragment-too-big': 1 });
+  });
+
+  it('times out after 30 s with ICMP time exceeded when the first fragment came', async () => {
+    const { probe, sw, net, stack, clock } = await setup();
+    const fr = fragments(4, new Uint8Array(100), 64);
+    probe.send(fragmentFrame(net.mac, probe.mac, 4, fr[0]!));
+    await driveFor(clock, sw, 29_999);
+    expect(probe.received).toHaveLength(0);
+    await driveFor(clock, sw, 1);
+    const [f] = probe.take();
+    const ip = new Ipv4View();
+    expect(ip.wrap(f!, 14, f!.length)).toBeNull();
+    expect(ip.protocol).toBe(PROTOCOL_ICMP);
+    const m = new IcmpView();
+    expect(m.wrap(ip.bytes, ip.payloadStart, ip.payloadEnd)).toBeNull();
+    expect([m.type, m.code]).toEqual([ICMP_TIME_EXCEEDED, TIME_EXCEEDED_REASSEMBLY]);
+    expect(stack.counters().ipv4!['rx.dropped.reassembly-timeout']).toBe(1);
+  });
+
+  it('holds at most 16 datagrams at once and frees them on timeout', async () => {
+    const { probe, sw, net, stack, clock } = await setup();
+    for (let id = 100; id < 120; id++) probe.send(fragmentFrame(net.mac, probe.mac, id, { offset: 8, more: true, bytes: new Uint8Array(8) }));
+    await sw.settle();
+    expect(stack.counters().ipv4!['rx.dropped.reassembly-full']).toBe(4);
+    await driveFor(clock, sw, 30_000);
+    expect(stack.counters().ipv4!['rx.dropped.reassembly-timeout']).toBe(16);
+    // Non-first fragments only: no ICMP time exceeded (RFC 792 needs the first).
+    expect(probe.received).toHaveLength(0);
+  });
+});
+
+describe('IPv4 output', () => {
+  it('fragments a large UDP datagram to the MTU; the peer stack reassembles it', async () => {
+    const clock = new VirtualClock();
+    const sw = new VirtualSwitch({ mtu: 576 });
+    const a = await createStack({ net: sw.attach(), clock, random: new SeededRandom(1), config: { args: ['--ipv4=10.0.0.2/24'] } });
+    const b = await createStack({ net: sw.attach(), clock, random: new SeededRandom(2), config: { args: ['--ipv4=10.0.0.3/24'] } });
+    const rx = await b.bindUdp(7);
+    const tx = await a.bindUdp(0);
+    const data = Uint8Array.from({ length: 65507 }, (_, i) => (i * 31) & 255);
+    await tx.send(data, { address: '10.0.0.3', port: 7 });
+    const d = await drive(clock, sw, rx.receive());
+    expect(d.data).toEqual(data);
+    expect(d.from).toEqual({ address: '10.0.0.2', port: tx.local.port });
+    expect(a.counters().ipv4!['tx.fragments']).toBe(Math.ceil((65507 + 8) / 552));
+    expect(sw.counters().droppedMtu).toBe(0);
+  });
+});
