@@ -45,6 +45,8 @@ export class ServerConnection {
   private idle = true;
   private stopping = false;
   private served = 0;
+  /** Ends `run()` without waiting for the handler (set while running). */
+  private abandon: () => void = () => undefined;
 
   constructor(
     private readonly flow: Flow,
@@ -61,20 +63,25 @@ export class ServerConnection {
     if (this.idle) void this.flow.close().catch(() => undefined);
   }
 
+  /** Resets the connection and stops waiting for its handler, which may never return. */
   abort(): void {
     this.flow.abort();
+    this.abandon();
   }
 
   async run(): Promise<void> {
+    const abandoned = new Promise<void>((resolve) => (this.abandon = resolve));
+    const serving = (async () => {
+      while (!this.stopping && (await this.exchange())) this.served++;
+    })();
     try {
-      while (!this.stopping && (await this.exchange())) {
-        this.served++;
-      }
+      await Promise.race([serving, abandoned]);
     } catch {
       // The flow failed (reset, closed under us): nothing left to answer.
     } finally {
       await this.flow.close().catch(() => undefined);
     }
+    serving.catch(() => undefined); // a handler finishing after an abort has no one to tell
   }
 
   /** Serves one request; true when the connection stays open for another. */
@@ -130,6 +137,8 @@ export class ServerConnection {
     if (splitList(headers.get('connection') ?? '').some((t) => t.toLowerCase() === 'close')) keepAlive = false;
     const framing = this.responseFraming(head, response, headers);
     if (framing.kind === 'until-close') keepAlive = false;
+    // A client waiting for 100 Continue that never came may or may not send its body now.
+    if (body && !body.started && expectsContinue(head)) keepAlive = false;
     if (this.stopping) keepAlive = false;
     headers.delete('connection');
     if (!keepAlive) headers.set('connection', 'close');

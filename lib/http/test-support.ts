@@ -53,7 +53,7 @@ export async function rawExchange(listener: FlowPairListener, raw: string | Uint
 
 /** Status codes of every response in a byte string, in order. */
 export function statuses(wire: string): number[] {
-  return [...wire.matchAll(/^HTTP\/1\.1 (\d{3}) /gm)].map((m) => Number(m[1]));
+  return [...wire.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
 }
 
 /** Waits until pending promise callbacks ran (bounded number of turns). */

@@ -1,0 +1,318 @@
+import { describe, expect, it } from 'vitest';
+import { KilnResponse } from './response.ts';
+import { latin1, rawExchange, readAll, settle, startTestServer, statuses } from './test-support.ts';
+import { decodeLatin1 } from '../text/latin1.ts';
+
+const GET = (path: string, extra = ''): string => `GET ${path} HTTP/1.1\r\nHost: test\r\n${extra}\r\n`;
+
+describe('serveHttp: messages', () => {
+  it('answers with Content-Length, Date and the handler headers', async () => {
+    const { listener, server } = startTestServer(
+      (req) => new KilnResponse(`path=${req.pathname} search=${req.search} url=${req.url}`, { headers: { 'X-Kind': 'test' } }),
+    );
+    const wire = await rawExchange(listener, GET('/a/b?c=1', 'Connection: close\r\n'));
+    const [head, body] = wire.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(head).toMatch(/\r\nContent-Type: text\/plain; charset=utf-8\r\n/);
+    expect(head).toMatch(/\r\nX-Kind: test\r\n/);
+    expect(head).toMatch(/\r\nDate: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT/);
+    expect(body).toBe('path=/a/b search=?c=1 url=http://test/a/b?c=1');
+    expect(head).toContain(`Content-Length: ${body!.length}`);
+    await server.shutdown();
+  });
+
+  it('keeps the connection alive and answers pipelined requests in order', async () => {
+    let delay = 3;
+    const { listener, server } = startTestServer(async (req) => {
+      // Earlier requests take longer: the answers must still come in request order.
+      for (let i = 0; i < delay * 20; i++) await Promise.resolve();
+      delay--;
+      return new KilnResponse(req.pathname);
+    });
+    const wire = await rawExchange(listener, GET('/one') + GET('/two') + GET('/three'));
+    expect(statuses(wire)).toEqual([200, 200, 200]);
+    const bodies = wire.split(/HTTP\/1\.1 200 OK\r\n[^]*?\r\n\r\n/).filter(Boolean);
+    expect(bodies).toEqual(['/one', '/two', '/three']);
+    expect(server.requests).toBe(3);
+    await server.shutdown();
+  });
+
+  it('reuses one connection for sequential requests', async () => {
+    const { listener, server } = startTestServer((req) => new KilnResponse(req.pathname));
+    const flow = listener.connect();
+    for (const path of ['/1', '/2', '/3']) {
+      await flow.write(latin1(GET(path)));
+      const chunk = decodeLatin1((await flow.read())!);
+      expect(chunk).toMatch(new RegExp(`^HTTP/1.1 200 OK\\r\\n[^]*\\r\\n\\r\\n${path}$`));
+      expect(chunk).not.toContain('Connection: close');
+    }
+    expect(server.connections).toBe(1);
+    await flow.close();
+    await server.shutdown();
+  });
+
+  it('reads a chunked request body and streams a chunked response', async () => {
+    const { listener, server } = startTestServer(async (req) => {
+      const upper = async function* () {
+        for await (const chunk of req.body!) yield latin1(decodeLatin1(chunk).toUpperCase());
+      };
+      return new KilnResponse(upper());
+    });
+    const wire = await rawExchange(
+      listener,
+      'POST /up HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n',
+    );
+    const [head, body] = wire.split('\r\n\r\n', 2).concat(wire.slice(wire.indexOf('\r\n\r\n') + 4)).slice(0, 3).filter((_, i) => i !== 1);
+    expect(head).toContain('Transfer-Encoding: chunked');
+    expect(head).not.toContain('Content-Length');
+    const decoded = body!.replace(/([0-9a-f]+)\r\n([^]*?)\r\n/g, (_m, _n, data: string) => data);
+    expect(decoded).toBe('HELLO WORLD');
+    expect(body!.endsWith('0\r\n\r\n')).toBe(true);
+    await server.shutdown();
+  });
+
+  it('sends a stream with a declared Content-Length as is, and to HTTP/1.0 until close', async () => {
+    const { listener, server } = startTestServer((req) => {
+      const parts = async function* () {
+        yield latin1('ab');
+        yield latin1('cd');
+      };
+      return new KilnResponse(parts(), { headers: req.pathname === '/declared' ? { 'content-length': '4' } : {} });
+    });
+    const declared = await rawExchange(listener, GET('/declared', 'Connection: close\r\n'));
+    expect(declared).toMatch(/Content-Length: 4\r\n[^]*\r\n\r\nabcd$/);
+    const old = await rawExchange(listener, 'GET /old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
+    expect(old).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(old).toContain('Connection: close');
+    expect(old).not.toContain('Transfer-Encoding');
+    expect(old.endsWith('\r\n\r\nabcd')).toBe(true);
+    await server.shutdown();
+  });
+
+  it('keeps an HTTP/1.0 connection alive only when asked', async () => {
+    const { listener, server } = startTestServer(() => new KilnResponse('x'));
+    const asked = await rawExchange(listener, 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.0\r\n\r\n');
+    expect(statuses(asked)).toEqual([200, 200]);
+    expect(asked.match(/Connection: keep-alive/g)).toHaveLength(1);
+    expect(asked.match(/Connection: close/g)).toHaveLength(1);
+    const plain = await rawExchange(listener, 'GET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\n\r\n');
+    expect(statuses(plain)).toEqual([200]);
+    await server.shutdown();
+  });
+
+  it('answers HEAD with the GET headers and no body, then serves the next request', async () => {
+    const { listener, server } = startTestServer((req) => new KilnResponse(req.method === 'HEAD' ? 'twelve bytes' : 'x'));
+    const wire = await rawExchange(listener, 'HEAD / HTTP/1.1\r\nHost: a\r\n\r\n' + GET('/'));
+    expect(statuses(wire)).toEqual([200, 200]);
+    expect(wire).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*Content-Length: 12\r\n[^]*?\r\n\r\nHTTP\/1\.1 200/);
+    await server.shutdown();
+  });
+
+  it('sends no body and no length with 204, and Content-Length: 0 for an empty 200', async () => {
+    const { listener, server } = startTestServer((req) =>
+      req.pathname === '/none' ? new KilnResponse('ignored', { status: 204 }) : new KilnResponse(null),
+    );
+    const wire = await rawExchange(listener, GET('/none') + GET('/empty'));
+    expect(statuses(wire)).toEqual([204, 200]);
+    const [first, second] = wire.split(/(?=HTTP\/1\.1 200)/);
+    expect(first).not.toMatch(/Content-Length|ignored/);
+    expect(second).toMatch(/Content-Length: 0\r\n/);
+    await server.shutdown();
+  });
+
+  it('answers Expect: 100-continue with 100 once the handler reads the body', async () => {
+    const { listener, server } = startTestServer(async (req) => new KilnResponse(`got ${await req.text()}`));
+    const flow = listener.connect();
+    await flow.write(latin1('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n'));
+    expect(decodeLatin1((await flow.read())!)).toBe('HTTP/1.1 100 Continue\r\n\r\n');
+    await flow.write(latin1('hello'));
+    expect(decodeLatin1((await flow.read())!)).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\ngot hello$/);
+    await flow.close();
+    await server.shutdown();
+  });
+
+  it('answers without 100 and closes when the handler ignores a body the client holds back', async () => {
+    const { listener, server } = startTestServer(() => new KilnResponse('no thanks', { status: 401 }));
+    const flow = listener.connect();
+    await flow.write(latin1('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n'));
+    const wire = await readAll(flow);
+    expect(statuses(wire)).toEqual([401]);
+    expect(wire).toContain('Connection: close');
+    await server.shutdown();
+  });
+
+  it('drains an unread body and goes on with the next request', async () => {
+    const { listener, server } = startTestServer((req) => new KilnResponse(req.pathname));
+    const wire = await rawExchange(
+      listener,
+      'POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello' +
+        'POST /b HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n' +
+        GET('/c'),
+    );
+    expect(statuses(wire)).toEqual([200, 200, 200]);
+    expect(wire).toMatch(/\/a[^]*\/b[^]*\/c$/);
+    await server.shutdown();
+  });
+
+  it('answers 500 when the handler throws, reports the error, and keeps serving', async () => {
+    const { listener, server, errors } = startTestServer((req) => {
+      if (req.pathname === '/boom') throw new Error('boom');
+      return new KilnResponse('fine');
+    });
+    const wire = await rawExchange(listener, GET('/boom') + GET('/ok'));
+    expect(statuses(wire)).toEqual([500, 200]);
+    expect(wire).not.toContain('boom'); // internals stay private
+    expect(errors.map(String)).toEqual(['Error: boom']);
+    await server.shutdown();
+  });
+
+  it('gives JSON helpers both ways', async () => {
+    const { listener, server } = startTestServer(async (req) => KilnResponse.json({ echo: await req.json() }));
+    const body = '{"a":[1,2]}';
+    const wire = await rawExchange(listener, `POST / HTTP/1.1\r\nHost: a\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    expect(wire).toContain('Content-Type: application/json');
+    expect(wire.endsWith('{"echo":{"a":[1,2]}}')).toBe(true);
+    await server.shutdown();
+  });
+});
+
+describe('serveHttp: limits', () => {
+  it('answers 431 to a head over the size limit', async () => {
+    const { listener, server } = startTestServer(() => new KilnResponse('x'), { maxHeaderBytes: 256 });
+    const wire = await rawExchange(listener, GET('/', `X-Big: ${'a'.repeat(300)}\r\n`));
+    expect(statuses(wire)).toEqual([431]);
+    await server.shutdown();
+  });
+
+  it('answers 414 to a request line over the size limit', async () => {
+    const { listener, server } = startTestServer(() => new KilnResponse('x'), { maxHeaderBytes: 256 });
+    expect(statuses(await rawExchange(listener, GET(`/${'a'.repeat(300)}`)))).toEqual([414]);
+    await server.shutdown();
+  });
+
+  it('answers 431 to more header fields than allowed', async () => {
+    const { listener, server } = startTestServer(() => new KilnResponse('x'), { maxHeaderCount: 5 });
+    const fields = Array.from({ length: 5 }, (_, i) => `X-${i}: ${i}\r\n`).join('');
+    expect(statuses(await rawExchange(listener, GET('/', fields)))).toEqual([431]);
+    expect(statuses(await rawExchange(listener, GET('/', fields.slice(0, -8))))).toEqual([200]);
+    await server.shutdown();
+  });
+
+  it('answers 413 to a declared length over the limit without reading it', async () => {
+    let called = false;
+    const { listener, server } = startTestServer(() => ((called = true), new KilnResponse('x')), { maxBodyBytes: 10 });
+    const wire = await rawExchange(listener, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n01234567890');
+    expect(statuses(wire)).toEqual([413]);
+    expect(called).toBe(false);
+    await server.shutdown();
+  });
+
+  it('answers 413 when a chunked body grows over the limit, even if the handler catches it', async () => {
+    const caught: string[] = [];
+    const { listener, server } = startTestServer(
+      async (req) => {
+        try {
+          await req.bytes();
+        } catch (err) {
+          caught.push((err as Error).message);
+          if (req.pathname === '/catch') return new KilnResponse('handled', { status: 400 });
+          throw err;
+        }
+        return new KilnResponse('x');
+      },
+      { maxBodyBytes: 10 },
+    );
+    const chunked = (path: string): string =>
+      `POST ${path} HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n012345\r\n6\r\n678901\r\n0\r\n\r\n` + GET('/next');
+    const thrown = await rawExchange(listener, chunked('/throw'));
+    expect(statuses(thrown)).toEqual([413]);
+    expect(thrown).toContain('Connection: close');
+    const handled = await rawExchange(listener, chunked('/catch'));
+    expect(statuses(handled)).toEqual([400]);
+    expect(handled).toContain('Connection: close');
+    expect(caught).toHaveLength(2);
+    await server.shutdown();
+  });
+});
+
+describe('serveHttp: timeouts and shutdown', () => {
+  it('answers 408 when a head does not complete in time', async () => {
+    const { listener, server, clock } = startTestServer(() => new KilnResponse('x'), { headerTimeoutMs: 1000 });
+    const flow = listener.connect();
+    await flow.write(latin1('GET / HTTP/1.1\r\nHost:'));
+    await settle();
+    clock.advance(999);
+    await settle();
+    await flow.write(latin1(' a\r\n'));
+    await settle();
+    clock.advance(1);
+    const wire = await readAll(flow);
+    expect(statuses(wire)).toEqual([408]);
+    await settle();
+    expect(server.connections).toBe(0);
+    await server.shutdown();
+  });
+
+  it('closes a kept-alive connection silently after the idle timeout', async () => {
+    const { listener, server, clock } = startTestServer(() => new KilnResponse('x'), { idleTimeoutMs: 500, headerTimeoutMs: 5000 });
+    const flow = listener.connect();
+    await flow.write(latin1(GET('/')));
+    await settle();
+    clock.advance(499);
+    await settle();
+    expect(server.connections).toBe(1);
+    clock.advance(1);
+    const wire = await readAll(flow);
+    expect(statuses(wire)).toEqual([200]);
+    await settle();
+    expect(server.connections).toBe(0);
+    await server.shutdown();
+  });
+
+  it('answers 408 when a body stalls', async () => {
+    const { listener, server, clock } = startTestServer(async (req) => new KilnResponse(await req.text()), { bodyTimeoutMs: 2000 });
+    const flow = listener.connect();
+    await flow.write(latin1('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc'));
+    await settle();
+    clock.advance(2000);
+    const wire = await readAll(flow);
+    expect(statuses(wire)).toEqual([408]);
+    await server.shutdown();
+  });
+
+  it('shuts down gracefully: idle connections close, a request in progress completes with Connection: close', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { listener, server } = startTestServer(async (req) => {
+      if (req.pathname === '/slow') await gate;
+      return new KilnResponse(req.pathname);
+    });
+    const idle = listener.connect();
+    await idle.write(latin1(GET('/fast')));
+    const busy = listener.connect();
+    await busy.write(latin1(GET('/slow')));
+    await settle();
+    expect(server.connections).toBe(2);
+    const stopped = server.shutdown();
+    expect(statuses(await readAll(idle))).toEqual([200]);
+    expect(() => listener.connect()).toThrow(/closed/);
+    release();
+    const wire = await readAll(busy);
+    expect(statuses(wire)).toEqual([200]);
+    expect(wire).toContain('Connection: close');
+    await stopped;
+    expect(server.connections).toBe(0);
+  });
+
+  it('aborts what is still open after the grace period', async () => {
+    const { listener, server, clock } = startTestServer(() => new Promise<KilnResponse>(() => undefined));
+    const flow = listener.connect();
+    await flow.write(latin1(GET('/forever')));
+    await settle();
+    const stopped = server.shutdown(100);
+    await settle();
+    clock.advance(100);
+    await stopped;
+    await expect(flow.read()).rejects.toMatchObject({ code: 'reset' });
+  });
+});
