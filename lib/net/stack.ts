@@ -76,7 +76,7 @@ export function staticIpv4FromArgs(args: readonly string[]): { address: number; 
 }
 
 /** Builds a stack over `net` and waits until it has an address (at once when static, after DHCP otherwise). */
-export async function createStack(options: CreateStackOptions): Promise<Stack> {
+export async function createStack(options: CreateStackOptions): Promise<NetStack> {
   const config = options.config ?? {};
   const fixed = staticIpv4FromArgs(config.args ?? []);
   const stack = new NetStack(options.net, options.clock, options.random, config, fixed === null);
@@ -93,7 +93,8 @@ export async function createStack(options: CreateStackOptions): Promise<Stack> {
   return stack;
 }
 
-class NetStack implements Stack {
+/** The Stack, with its layers open to inspection (tests check counters and memory bounds through them). */
+export class NetStack implements Stack {
   readonly iface: NetworkInterface;
   readonly icmp: IcmpLayer;
   readonly udp: UdpLayer;
