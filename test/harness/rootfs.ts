@@ -6,9 +6,11 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rename, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 import { ARCHES, NETWORK_MODULES, USERSPACE_PACKAGES, type ArchSpec, type VmArch } from './arch.ts';
 import { CpioWriter } from './cpio.ts';
@@ -45,7 +47,7 @@ export async function prepareMachine(arch: VmArch): Promise<MachineFiles> {
     const out = join(work, 'out');
     await Promise.all([root, debs, out].map((d) => mkdir(d)));
     await fetchAndUnpack([kernelPkg, ...USERSPACE_PACKAGES], spec.debianArch, debs, root);
-    await copyFile(await kernelImage(root), join(out, 'vmlinuz'));
+    await writeFile(join(out, 'vmlinuz'), await bootableKernel(spec, await kernelImage(root), work));
     await writeFile(join(out, 'base.cpio'), await baseArchive(spec, root));
     try {
       await rename(out, dir);
@@ -68,6 +70,22 @@ async function kernelImage(root: string): Promise<string> {
   const images = (await readdir(join(root, 'boot'))).filter((f) => f.startsWith('vmlinuz-'));
   if (images.length !== 1) throw new Error(`expected one /boot/vmlinuz-* in the kernel package, found ${images.length}`);
   return join(root, 'boot', images[0]!);
+}
+
+const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
+
+async function bootableKernel(spec: ArchSpec, image: string, work: string): Promise<Uint8Array> {
+  const bytes = await readFile(image);
+  if (spec.kernelFormat === 'as-is') return bytes;
+  // The bzImage's payload is one xz stream; what follows it (the decompressor's tail) is not ours.
+  const start = bytes.indexOf(XZ_MAGIC);
+  if (start < 0) throw new Error(`${image}: no xz stream inside; expected an xz-compressed bzImage`);
+  const payload = join(work, 'kernel-payload.xz');
+  await writeFile(payload, bytes.subarray(start));
+  const { stdout } = await promisify(execFile)('xz', ['-dc', '--single-stream', payload], { encoding: 'buffer', maxBuffer: 1 << 30 });
+  const vmlinux = new ElfFile(`${image} (unpacked)`, stdout);
+  if (vmlinux.machine !== spec.elfMachine) throw new Error(`${image}: unpacked kernel is for ELF machine ${vmlinux.machine}`);
+  return stdout;
 }
 
 async function baseArchive(spec: ArchSpec, root: string): Promise<Uint8Array> {
