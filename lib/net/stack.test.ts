@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { createStack, staticIpv4FromArgs } from './stack.ts';
+import { VirtualClock } from '../testing/virtual-clock.ts';
+import { VirtualSwitch, type SwitchOptions } from '../testing/switch.ts';
+import { SeededRandom } from '../testing/seeded-random.ts';
+import { drive } from '../testing/drive.ts';
+import { ArgError } from '../args.ts';
+import { parseIpv4 } from '../ipv4-text.ts';
+import type { Flow } from '../devices/flow.ts';
+
+async function pair(options: SwitchOptions = {}) {
+  const clock = new VirtualClock();
+  const sw = new VirtualSwitch(options);
+  const a = await createStack({ net: sw.attach(), clock, random: new SeededRandom(1), config: { args: ['--ipv4=10.0.0.2/24'] } });
+  const b = await createStack({ net: sw.attach(), clock, random: new SeededRandom(2), config: { args: ['--ipv4=10.0.0.3/24', '--ipv4-gateway=10.0.0.1'] } });
+  return { clock, sw, a, b };
+}
+
+async function readAll(flow: Flow): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of flow) parts.push(chunk);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+describe('static configuration from boot arguments', () => {
+  it('takes --ipv4 and --ipv4-gateway and ignores the app’s own arguments', () => {
+    expect(staticIpv4FromArgs(['--port=7', '--ipv4=10.1.2.3/16', '--ipv4-gateway=10.1.0.1', '--verbose'])).toEqual({
+      address: parseIpv4('10.1.2.3'),
+      prefix: 16,
+      gateway: parseIpv4('10.1.0.1'),
+    });
+    expect(staticIpv4FromArgs(['--port=7'])).toBeNull();
+  });
+
+  it.each([
+    [['--ipv4=10.0.0.300/24'], /--ipv4: expected an IPv4 address and prefix/],
+    [['--ipv4=10.0.0.2/33'], /--ipv4: expected/],
+    [['--ipv4=10.0.0.2'], /--ipv4: expected/],
+    [['--ipv4-gateway=10.0.0.1'], /needs --ipv4=A\/N/],
+    [['--ipv4=10.0.0.2/24', '--ipv4-gateway=10.9.0.1'], /not inside 10.0.0.2\/24/],
+    [['--ipv4=0.0.0.0/0'], /cannot be an interface address/],
+  ])('rejects %j with one clear line', (args, message) => {
+    expect(() => staticIpv4FromArgs(args)).toThrow(ArgError);
+    expect(() => staticIpv4FromArgs(args)).toThrow(message);
+  });
+
+  it('reports its configuration', async () => {
+    const { a, b } = await pair();
+    expect(a.ipv4).toEqual({ address: '10.0.0.2', prefix: 24, gateway: null, source: 'static' });
+    expect(b.ipv4).toEqual({ address: '10.0.0.3', prefix: 24, gateway: '10.0.0.1', source: 'static' });
+  });
+});
+
+describe('Stack over the interface layer', () => {
+  it('carries a TCP exchange both ways between two stacks', async () => {
+    const { clock, sw, a, b } = await pair();
+    const listener = await b.listenTcp(7);
+    const data = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 7 + 3) & 255);
+    const server = (async () => {
+      const flow = await listener.accept();
+      const got = await readAll(flow);
+      await flow.write(got);
+      await flow.shutdown();
+      return got.length;
+    })();
+    const client = (async () => {
+      const flow = await a.connectTcp('10.0.0.3', 7);
+      expect(flow.remote).toEqual({ address: '10.0.0.3', port: 7 });
+      expect(flow.local.address).toBe('10.0.0.2');
+      const echoed = readAll(flow);
+      await flow.write(data);
+      await flow.shutdown();
+      return echoed;
+    })();
+    const echoed = await drive(clock, sw, client);
+    expect(await drive(clock, sw, server)).toBe(data.length);
+    expect(echoed).toEqual(data);
+    const c = a.counters();
+    expect(Object.keys(c).sort()).toEqual(['arp', 'ethernet', 'icmp', 'ipv4', 'tcp', 'udp']);
+    expect(c.ipv4!['tx']).toBeGreaterThan(200);
+    await listener.close();
+  });
+
+  it('gets connection refused from a closed port, and checks arguments', async () => {
+    const { clock, sw, a } = await pair();
+    await expect(drive(clock, sw, a.connectTcp('10.0.0.3', 9))).rejects.toMatchObject({ code: 'refused' });
+    await expect(a.connectTcp('10.0.0.x', 9)).rejects.toMatchObject({ code: 'invalid-address' });
+    await expect(a.connectTcp('10.0.0.3', 0)).rejects.toMatchObject({ code: 'invalid-address' });
+    await expect(a.connectTcp('192.0.2.1', 80)).rejects.toMatchObject({ code: 'unreachable' });
+    await expect(a.listenTcp(80, { address: '10.0.0.77' })).rejects.toMatchObject({ code: 'invalid-address' });
+    await a.listenTcp(80);
+    await expect(a.listenTcp(80)).rejects.toMatchObject({ code: 'address-in-use' });
+  });
+
+  it('closes every socket and refuses use afterwards', async () => {
+    const { a } = await pair();
+    const sock = await a.bindUdp(5);
+    const pending = sock.receive();
+    await a.close();
+    await expect(pending).rejects.toMatchObject({ code: 'closed' });
+    await expect(a.bindUdp(6)).rejects.toMatchObject({ code: 'closed' });
+    await expect(a.ping('10.0.0.3')).rejects.toMatchObject({ code: 'closed' });
+    await a.close();
+  });
+});
