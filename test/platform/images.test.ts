@@ -1,0 +1,153 @@
+// The C test images under kiln-hvt with real KVM: on this host if it has
+// /dev/kvm, else in the x86_64 test VM (one boot for all cases). The net
+// case creates a network namespace with a tap, pings the image from it, and
+// deletes the namespace.
+
+import { readFile } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { TENDER, buildPlatform, image } from './build.ts';
+import { type KvmCaseResult, kvmPlace, runKvmCases } from './kvm.ts';
+
+const place = await kvmPlace();
+const skip = 'skip' in place ? place.skip : null;
+if (skip) console.warn(`SKIPPED: kiln-hvt image tests: ${skip}`);
+
+const NETNS = 'kilnimg';
+const TAP = 'kilntap0';
+const HOST_IP = '10.91.0.1';
+const GUEST_IP = '10.91.0.2';
+const FATAL = ['args', 'port', 'trapport', 'hlt'] as const;
+
+const hostile = (extra = ''): string =>
+  `ip netns exec ${NETNS} ./kiln-hvt --net:service=${TAP} --block:storage=hostile.img hostile.hvt ${extra}`;
+
+const cases = [
+  { name: 'hello', run: './kiln-hvt --mem=32 hello.hvt one two --expect-heap-mb=31' },
+  { name: 'time', run: './kiln-hvt time.hvt' },
+  { name: 'fpu', run: './kiln-hvt fpu.hvt' },
+  { name: 'trap', run: './kiln-hvt trap.hvt' },
+  {
+    name: 'blk',
+    run:
+      'dd if=/dev/zero of=blk.img bs=1024 count=1024 2>/dev/null && ./kiln-hvt --block:storage=blk.img blk.hvt && ' +
+      'dd if=/dev/zero of=blk4k.img bs=4096 count=64 2>/dev/null && ' +
+      './kiln-hvt --block:storage=blk4k.img --block-sector-size:storage=4096 blk.hvt',
+  },
+  {
+    name: 'netns-up',
+    run:
+      `ip netns add ${NETNS} && ip netns exec ${NETNS} ip link set lo up && ` +
+      `ip netns exec ${NETNS} ip tuntap add ${TAP} mode tap && ip netns exec ${NETNS} ip link set ${TAP} up && ` +
+      `ip netns exec ${NETNS} ip addr add ${HOST_IP}/24 dev ${TAP}`,
+  },
+  {
+    name: 'net',
+    run:
+      `ip netns exec ${NETNS} ./kiln-hvt --net:service=${TAP} --net-mac:service=02:00:00:00:91:02 ` +
+      `--net-pcap:service=net.pcap net.hvt --ipv4=${GUEST_IP} --limit=5 & pid=$!; ` +
+      `sleep 1; ip netns exec ${NETNS} ping -c 5 -i 0.2 -W 5 ${GUEST_IP}; ping=$?; ` +
+      'wait $pid; image=$?; echo "image status $image"; ' +
+      'echo "pcap bytes $(wc -c < net.pcap)"; [ $ping = 0 ] && [ $image = 0 ]',
+  },
+  { name: 'hostile', run: `dd if=/dev/zero of=hostile.img bs=1024 count=64 2>/dev/null && ${hostile()}` },
+  ...FATAL.map((f) => ({ name: `hostile-${f}`, run: hostile(`--fatal=${f}`) })),
+  { name: 'hostile-disk', run: 'cmp -n 65536 hostile.img /dev/zero && echo untouched' },
+  { name: 'netns-down', run: `ip netns del ${NETNS}` },
+];
+
+let results: Map<string, KvmCaseResult>;
+
+describe.skipIf(skip !== null)('C test images under kiln-hvt (real KVM)', () => {
+  beforeAll(async () => {
+    await buildPlatform();
+    const names = ['hello', 'time', 'fpu', 'trap', 'blk', 'net', 'hostile'];
+    results = await runKvmCases([TENDER, ...names.map(image)], cases);
+  }, 15 * 60_000);
+
+  const result = (name: string): KvmCaseResult => {
+    const r = results.get(name);
+    if (!r) throw new Error(`no result for ${name}`);
+    return r;
+  };
+
+  it('hello prints, sees its command line and heap', () => {
+    const r = result('hello');
+    expect(r.output).toContain('Hello, World');
+    expect(r.output).toContain("Command line is: 'one two --expect-heap-mb=31'");
+    expect(r.output).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+  });
+
+  it('time: clocks advance and sleeps never end early', () => {
+    expect(result('time').output).toContain('SUCCESS');
+    expect(result('time').status).toBe(0);
+  });
+
+  it('fpu: SSE works in the guest', () => {
+    expect(result('fpu').output).toContain('SUCCESS');
+    expect(result('fpu').status).toBe(0);
+  });
+
+  it('trap: a null write gives one clean report and status 255', () => {
+    const r = result('trap');
+    expect(r.output).toMatch(/kiln-hvt: guest trap: #PF page fault \(vector 14\) at rip=0x[0-9a-f]+, address=0x0,/);
+    expect(r.output).not.toContain('FAILED');
+    expect(r.status).toBe(255);
+  });
+
+  it('blk: write, read back, refusals, at 512 and 4096-byte sectors', () => {
+    const r = result('blk');
+    expect(r.output).toContain('capacity 1048576 bytes, sector 512');
+    expect(r.output).toContain('capacity 262144 bytes, sector 4096');
+    expect(r.output.match(/SUCCESS/g)).toHaveLength(2);
+    expect(r.status).toBe(0);
+  });
+
+  it('net: answers ARP and ICMP echo from the namespace; pcap records the frames', () => {
+    expect(result('netns-up').status).toBe(0);
+    const r = result('net');
+    expect(r.output).toContain(`serving ICMP echo on ${GUEST_IP}`);
+    expect(r.output).toMatch(/5 packets transmitted, 5 (packets )?received/);
+    expect(r.output).toContain('answered 5 echo requests');
+    // 24-byte header + at least ARP request/reply and 5 requests/replies.
+    const pcap = Number(/pcap bytes (\d+)/.exec(r.output)?.[1]);
+    expect(pcap).toBeGreaterThan(24 + 12 * (16 + 42));
+    expect(r.status).toBe(0);
+  });
+
+  it('hostile guest: every bad pointer, length and handle is refused', () => {
+    const r = result('hostile');
+    expect(r.output).toContain('all refusals correct');
+    expect(r.output).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+    expect(result('hostile-disk').output).toContain('untouched');
+  });
+
+  it.each(FATAL)('hostile guest --fatal=%s is stopped with one line and status 255', (f) => {
+    const r = result(`hostile-${f}`);
+    const reasons: Record<(typeof FATAL)[number], RegExp> = {
+      args: /guest hypercall 1: argument block at 0x10000 is not in its writable memory/,
+      port: /unknown hypercall 64 \(port 0x540\)/,
+      trapport: /guest code used the reserved trap-report port/,
+      hlt: /guest trap: #GP general protection/,
+    };
+    expect(r.output).toMatch(reasons[f]);
+    expect(r.output).not.toContain('the tender let the guest go on');
+    expect(r.status).toBe(255);
+  });
+
+  it('namespace removed', () => {
+    expect(result('netns-down').status).toBe(0);
+  });
+});
+
+// Keeps the image list honest: every image the Makefile builds is exercised.
+describe('image list', () => {
+  it('matches the Makefile', async () => {
+    const makefile = await readFile(new URL('../../platform-solo5/Makefile', import.meta.url), 'utf8');
+    expect(/^TESTS := (.*)$/m.exec(makefile)?.[1]?.split(' ').sort()).toEqual(
+      ['blk', 'fpu', 'hello', 'hostile', 'net', 'time', 'trap'].sort(),
+    );
+  });
+});
