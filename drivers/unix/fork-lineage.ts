@@ -12,7 +12,6 @@
  */
 import { readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { ForkError, type ExitStatus, type ForkErrorCode } from '../../lib/devices/fork.ts';
-import { reopenCloseOnExec } from './pipe-fifo.ts';
 import type { EndState, UnixPipeReader, UnixPipeWriter } from './pipe-ends.ts';
 import { PipeJournal, type JournalRecord } from './pipe-journal.ts';
 
@@ -141,17 +140,9 @@ function readScript(path: string): ReplayScript {
   return script;
 }
 
-/** Takes over inherited descriptors: all read ends first, so that reopening a write end finds its readers. */
-function takeOverEnds(script: ReplayScript): Map<number, [InheritedEnd, InheritedEnd]> {
-  const take = (record: EndRecord, end: 'read' | 'write'): InheritedEnd => {
-    if (typeof record !== 'number') return { state: record };
-    const fd = reopenCloseOnExec(record, end);
-    return fd === null ? { state: 'broken' } : { fd };
-  };
-  const readers = script.pipes.map(([, reader]) => take(reader, 'read'));
-  const ends = new Map<number, [InheritedEnd, InheritedEnd]>();
-  script.pipes.forEach(([ordinal, , writer], i) => ends.set(ordinal, [readers[i]!, take(writer, 'write')]));
-  return ends;
+function inheritedEnds(script: ReplayScript): Map<number, [InheritedEnd, InheritedEnd]> {
+  const end = (record: EndRecord): InheritedEnd => (typeof record === 'number' ? { fd: record } : { state: record });
+  return new Map(script.pipes.map(([ordinal, reader, writer]) => [ordinal, [end(reader), end(writer)]]));
 }
 
 let current: Lineage | null = null;
@@ -166,7 +157,6 @@ export function processLineage(): Lineage {
     return current;
   }
   const script = readScript(path);
-  const statusFd = reopenCloseOnExec(STATUS_FD, 'write');
-  current = new Lineage(script, takeOverEnds(script), statusFd);
+  current = new Lineage(script, inheritedEnds(script), STATUS_FD);
   return current;
 }

@@ -6,7 +6,10 @@
  * child processes can inherit as file descriptors.
  *
  * Every descriptor opened here is close-on-exec (libuv opens with O_CLOEXEC),
- * so only the descriptors a fork passes on purpose reach a child.
+ * so only the descriptors a fork passes on purpose reach a child. The ones a
+ * child inherits that way are close-on-exec in the child too (libuv sets it
+ * as it starts a process; fork.test.ts checks), so they go no further than
+ * the child passes them on itself.
  */
 import { execFile } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, rmSync, unlinkSync } from 'node:fs';
@@ -61,23 +64,5 @@ export async function createFdPair(): Promise<FdPair> {
     throw openError(err, 'cannot open a pipe');
   } finally {
     unlinkSync(path);
-  }
-}
-
-/**
- * Reopens an inherited pipe descriptor as a new close-on-exec descriptor and
- * closes the inherited one, so that it does not leak into processes this one
- * starts later (Node cannot set FD_CLOEXEC). Returns null for a write end
- * whose pipe has no reader left anywhere (the reopen fails with ENXIO): such
- * an end can only ever fail with EPIPE.
- */
-export function reopenCloseOnExec(fd: number, end: 'read' | 'write'): number | null {
-  try {
-    return openSync(`/proc/self/fd/${fd}`, (end === 'read' ? O_RDONLY : O_WRONLY) | O_NONBLOCK);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENXIO' && end === 'write') return null;
-    throw openError(err, `cannot take over inherited pipe descriptor ${fd}`);
-  } finally {
-    closeSync(fd);
   }
 }

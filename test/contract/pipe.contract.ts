@@ -159,6 +159,38 @@ export const pipeScenarios: Record<string, Scenario> = {
     return 0;
   },
 
+  /**
+   * End of file reaches the parent while a grandchild still runs, once every
+   * copy of the write end is closed: no process keeps a copy it was not
+   * meant to have (an inherited descriptor leaking into a grandchild would).
+   */
+  async 'eof-while-grandchild-lives'({ pipes, fork }) {
+    // This order gives the watched write end the highest descriptor in the child, where a leak would survive.
+    const hold = await pipes.create();
+    const { reader, writer } = await pipes.create();
+    const r = await fork.fork();
+    if (r.role === 'child') {
+      await reader.close();
+      await hold.writer.close();
+      const g = await fork.fork();
+      if (g.role === 'child') {
+        await writer.close();
+        // Stay alive until the parent has seen end of file.
+        assertEqual(await hold.reader.read(), null, 'end of the hold pipe');
+        return 0;
+      }
+      await writer.close();
+      await hold.reader.close();
+      return (await g.child.wait()).code;
+    }
+    await writer.close();
+    await hold.reader.close();
+    assertEqual(await reader.read(), null, 'read once every write end is closed');
+    await hold.writer.close();
+    assertEqual((await r.child.wait()).code, 0, "child's exit status");
+    return 0;
+  },
+
   /** The child holds the last read end: once it closes it, the parent's writes fail with EPIPE. */
   async 'epipe-after-child-reader-closes'({ pipes, fork }) {
     const { reader, writer } = await pipes.create();
@@ -328,6 +360,7 @@ export function pipeContract(subject: PipeSubject): ContractCase[] {
     { name: '64 MB arrive byte-exact', run: () => stream64MB(pipes) },
     scenario('eof-after-child-writer-closes'),
     scenario('no-eof-while-child-writer-open'),
+    scenario('eof-while-grandchild-lives'),
     scenario('epipe-after-child-reader-closes'),
   ];
 }
