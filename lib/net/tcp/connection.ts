@@ -350,6 +350,13 @@ export class Connection {
     let dataLen = seg.payloadLength;
     const segLen = dataLen + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0);
 
+    // A retransmitted SYN while ours is unanswered: the SYN-ACK was lost, send it again.
+    if (this.state === State.SynReceived && (flags & (SYN | ACK | RST)) === SYN && seq === this.irs) {
+      this.retransmitSynAck();
+      this.afterEvent();
+      return;
+    }
+
     // RFC 7323 §5.3: PAWS, before the sequence number check.
     if (this.timestamps && seg.hasTimestamp && !(flags & RST) && seqLt(seg.tsVal, this.tsRecent) && now - this.tsRecentAtMs < PAWS_IDLE_MS) {
       this.host.stats['rx.dropped.paws']++;
@@ -405,11 +412,7 @@ export class Connection {
 
     // Fourth: a SYN in a synchronized state (RFC 5961 §4) gets a challenge ACK, whatever its sequence number.
     if (flags & SYN) {
-      if (this.state === State.SynReceived && this.listener && seq === this.irs) {
-        this.retransmitSynAck();
-      } else {
-        this.challengeAck();
-      }
+      this.challengeAck();
       this.afterEvent();
       return;
     }
@@ -527,7 +530,8 @@ export class Connection {
     }
     if (seqGt(ack, this.sndUna)) {
       this.newAck(seg, ack);
-    } else if (ack === this.sndUna && this.sndMax !== this.sndUna) {
+    } else if (ack === this.sndUna && this.sndMax !== this.sndUna && windowBefore !== 0) {
+      // (Answers to zero-window probes repeat the ACK too, but signal no loss.)
       const pure = dataLen === 0 && !(flags & (SYN | FIN)) && ((seg.window << this.sndShift) >>> 0) === windowBefore;
       if (pure || newSack) this.duplicateAck();
     }
@@ -645,8 +649,10 @@ export class Connection {
     const offset = (seq - this.rcvNxt) >>> 0;
     const room = this.receiveBuffer.space - offset;
     if (length > room) {
+      // Beyond the window (a zero-window probe, or a peer ignoring our window): keep what fits, say where we are.
       length = Math.max(room, 0);
       fin = false;
+      this.ackNow = true;
     }
     if (fin) {
       this.remoteFinSeen = true;

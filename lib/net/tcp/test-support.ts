@@ -293,3 +293,38 @@ function parseSent(src: number, dst: number, segment: Uint8Array): SentSegment {
     sack,
   };
 }
+
+export interface HandshakeOptions {
+  port?: number;
+  peerPort?: number;
+  peerIsn?: number;
+  /** Options of the peer's SYN (default: MSS 1460 only). */
+  options?: number[];
+  window?: number;
+  backlog?: number;
+}
+
+export interface Handshake {
+  flow: import('../../devices/flow.ts').Flow;
+  listener: import('../../devices/stack.ts').TcpListener;
+  /** The layer's ISN and the peer's next sequence number. */
+  iss: number;
+  peerNext: number;
+  synAck: SentSegment;
+  port: number;
+  peerPort: number;
+}
+
+/** Opens a connection from the raw peer to a listener on the layer; the test then plays the peer. */
+export async function acceptFromPeer(peer: RawPeer, o: HandshakeOptions = {}): Promise<Handshake> {
+  const port = o.port ?? 80;
+  const peerPort = o.peerPort ?? 40000;
+  const peerIsn = o.peerIsn ?? 1000;
+  const listener = peer.layer.listen(ADDRESS_A, port, o.backlog === undefined ? {} : { backlog: o.backlog });
+  peer.deliver({ srcPort: peerPort, dstPort: port, seq: peerIsn, flags: 0x02, window: o.window ?? 65535, options: o.options ?? opt.mss(1460) });
+  const synAck = peer.take().find((s) => s.flags === 0x12);
+  if (!synAck) throw new Error('no SYN-ACK');
+  peer.deliver({ srcPort: peerPort, dstPort: port, seq: peerIsn + 1, ack: synAck.seq + 1, flags: 0x10, window: o.window ?? 65535 });
+  const flow = await listener.accept();
+  return { flow, listener, iss: synAck.seq, peerNext: peerIsn + 1, synAck, port, peerPort };
+}
