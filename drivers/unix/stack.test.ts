@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { connect as hostConnect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FlowError, type Flow } from '../../lib/devices/flow.ts';
+import { StackError } from '../../lib/devices/stack.ts';
+import { createUnixStack } from './stack.ts';
+import { flowErrorFrom, stackErrorFrom } from './socket-errors.ts';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function errno(code: string): Error {
+  return Object.assign(new Error("host failure"), { code });
+}
+
+describe('unix stack: host errors become typed errors', () => {
+  it.each([
+    ['ECONNREFUSED', 'refused'],
+    ['ECONNRESET', 'reset'],
+    ['EPIPE', 'reset'],
+    ['ETIMEDOUT', 'timed-out'],
+    ['EHOSTUNREACH', 'unreachable'],
+    ['ENETUNREACH', 'unreachable'],
+    ['EIO', 'reset'],
+  ])('%s on a flow is FlowError(%s), errno kept in the message', (code, expected) => {
+    const err = flowErrorFrom(errno(code), 'tcp 1.2.3.4:5');
+    expect(err).toBeInstanceOf(FlowError);
+    expect(err.code).toBe(expected);
+    expect(err.message).toBe(`tcp 1.2.3.4:5: host failure (${code})`);
+  });
+
+  it.each([
+    ['EADDRINUSE', 'address-in-use'],
+    ['EADDRNOTAVAIL', 'invalid-address'],
+    ['EMSGSIZE', 'message-size'],
+    ['EACCES', 'unsupported'],
+    ['EMFILE', 'unsupported'],
+  ])('%s on a bind or send is StackError(%s)', (code, expected) => {
+    const err = stackErrorFrom(errno(code), 'tcp listen 0.0.0.0:7');
+    expect(err).toBeInstanceOf(StackError);
+    expect(err.code).toBe(expected);
+    expect(err.message).toContain(code);
+  });
+
+  it('says why a low port was refused', () => {
+    expect(stackErrorFrom(errno('EACCES'), 'tcp listen 0.0.0.0:7').message).toMatch(/ports below 1024 need root/);
+  });
+});
+
+/** A host listener that never accepts: once its accept queue is full, the kernel drops new SYNs. */
+async function unacceptingListener(): Promise<number> {
+  const script = [
+    'import socket, sys',
+    's = socket.socket()',
+    "s.bind(('127.0.0.1', 0))",
+    's.listen(0)',
+    'print(s.getsockname()[1], flush=True)',
+    'sys.stdin.read()',
+  ].join('\n');
+  const child: ChildProcess = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  cleanups.push(() => {
+    child.kill();
+  });
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  return Number(line.toString().trim());
+}
+
+describe('unix stack: connecting', () => {
+  it("gives up after timeoutMs with FlowError('timed-out') when SYNs go unanswered", async () => {
+    const port = await unacceptingListener();
+    const stack = createUnixStack();
+    cleanups.push(() => stack.close());
+    let outcome: unknown = null;
+    // The first connections fill the accept queue; a later one's SYN is dropped. Bounded attempts.
+    for (let attempt = 0; attempt < 8 && outcome === null; attempt++) {
+      try {
+        await stack.connectTcp('127.0.0.1', port, { timeoutMs: 300 });
+      } catch (err) {
+        outcome = err;
+      }
+    }
+    expect(outcome).toBeInstanceOf(FlowError);
+    expect((outcome as FlowError).code).toBe('timed-out');
+    expect((outcome as FlowError).message).toBe(`tcp connect 127.0.0.1:${port}: no answer in 300 ms`);
+  });
+});
+
+describe('unix stack: listening', () => {
+  it('resets connections beyond the backlog and counts them, rather than queueing without bound', async () => {
+    const stack = createUnixStack();
+    cleanups.push(() => stack.close());
+    const listener = await stack.listenTcp(0, { address: '127.0.0.1', backlog: 2 });
+    // One at a time, so the kernel's own queue never overflows (it would drop a SYN, and the client retry later).
+    const sockets: Socket[] = [];
+    const ends: Promise<string>[] = [];
+    for (let i = 0; i < 4; i++) {
+      const s = hostConnect(listener.local.port, '127.0.0.1');
+      ends.push(
+        new Promise<string>((resolve) => {
+          s.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+          s.on('close', () => resolve('closed'));
+        }),
+      );
+      sockets.push(s);
+      // Connected, or already reset by the listener.
+      await Promise.race([once(s, 'connect'), ends[i]]).catch(() => {});
+    }
+    expect(await Promise.all(ends.slice(2))).toEqual(['ECONNRESET', 'ECONNRESET']);
+    const accepted: Flow[] = [await listener.accept(), await listener.accept()];
+    expect(accepted.map((flow) => flow.remote.port)).toEqual(sockets.slice(0, 2).map((s) => s.localPort));
+    expect(stack.counters().tcp!['connections.reset.backlog-full']).toBe(2);
+    for (const flow of accepted) flow.abort();
+    for (const s of sockets) s.destroy();
+  });
+
+  it('binds the address it was given by default, and reports it as its ipv4', async () => {
+    const stack = createUnixStack({ address: '127.0.0.9' });
+    cleanups.push(() => stack.close());
+    expect(stack.ipv4).toMatchObject({ address: '127.0.0.9', prefix: 8, source: 'host' });
+    const listener = await stack.listenTcp(0);
+    expect(listener.local.address).toBe('127.0.0.9');
+    const udp = await stack.bindUdp(0);
+    expect(udp.local.address).toBe('127.0.0.9');
+    const other = createUnixStack();
+    cleanups.push(() => other.close());
+    const flow = await stack.connectTcp('127.0.0.9', listener.local.port);
+    expect(flow.local.address).toBe('127.0.0.9');
+    flow.abort();
+  });
+
+  it("refuses an address the host does not have with 'invalid-address'", () => {
+    expect(() => createUnixStack({ address: '192.0.2.123' })).toThrowError(/no host interface has this address/);
+  });
+});
