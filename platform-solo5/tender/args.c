@@ -1,21 +1,10 @@
 /* args.c: parsing kiln-hvt's solo5-hvt-compatible command line. */
 #include "args.h"
+#include "fail.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* Strict decimal: digits only, no sign, no overflow past max. */
 static int parse_decimal(const char *s, uint64_t max, uint64_t *out)
@@ -70,20 +59,20 @@ static int split_name_value(const char *arg, const char *spec, char *name,
     const char *eq = strchr(spec, '=');
     size_t len = eq ? (size_t)(eq - spec) : 0;
     if (eq == NULL || len == 0 || len > KILN_MFT_NAME_MAX)
-        return fail(err, errlen, "%s: expected NAME=VALUE with a 1-%d "
+        return kiln_fail(err, errlen, "%s: expected NAME=VALUE with a 1-%d "
                     "character NAME", arg, KILN_MFT_NAME_MAX);
     for (size_t i = 0; i < len; i++) {
         char c = spec[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
               (c >= '0' && c <= '9')))
-            return fail(err, errlen, "%s: device names hold only A-Z a-z 0-9",
+            return kiln_fail(err, errlen, "%s: device names hold only A-Z a-z 0-9",
                         arg);
     }
     memcpy(name, spec, len);
     name[len] = '\0';
     *value = eq + 1;
     if (**value == '\0')
-        return fail(err, errlen, "%s: empty value", arg);
+        return kiln_fail(err, errlen, "%s: empty value", arg);
     return 0;
 }
 
@@ -99,14 +88,14 @@ static struct kiln_device_opt *device(struct kiln_options *o,
         if (strcmp(d->name, name) != 0)
             continue;
         if (d->kind != kind) {
-            fail(err, errlen, "%s: '%s' is already a %s device", arg, name,
+            kiln_fail(err, errlen, "%s: '%s' is already a %s device", arg, name,
                  d->kind == KILN_DEV_NET ? "network" : "block");
             return NULL;
         }
         return d;
     }
     if (o->n_devices == KILN_MAX_DEVICE_OPTS) {
-        fail(err, errlen, "%s: too many devices (at most %d)", arg,
+        kiln_fail(err, errlen, "%s: too many devices (at most %d)", arg,
              KILN_MAX_DEVICE_OPTS);
         return NULL;
     }
@@ -152,12 +141,12 @@ static int device_option(struct kiln_options *o, const char *arg, char *err,
         case V_NET:
         case V_BLOCK:
             if (d->backing != NULL)
-                return fail(err, errlen, "%s: '%s' attached twice", arg, name);
+                return kiln_fail(err, errlen, "%s: '%s' attached twice", arg, name);
             d->backing = value;
             return 0;
         case V_NET_MAC:
             if (parse_mac(value, d->mac) != 0)
-                return fail(err, errlen, "%s: expected a unicast MAC address "
+                return kiln_fail(err, errlen, "%s: expected a unicast MAC address "
                             "like 02:00:00:00:00:01", arg);
             d->has_mac = 1;
             return 0;
@@ -167,13 +156,13 @@ static int device_option(struct kiln_options *o, const char *arg, char *err,
         case V_BLOCK_SECTOR:
             if (parse_decimal(value, 32768, &n) != 0 || n < 512 ||
                 (n & (n - 1)) != 0)
-                return fail(err, errlen, "%s: sector size must be a power of "
+                return kiln_fail(err, errlen, "%s: sector size must be a power of "
                             "two from 512 to 32768", arg);
             d->sector_size = (uint32_t)n;
             return 0;
         }
     }
-    return fail(err, errlen, "%s: unknown option (see --help)", arg);
+    return kiln_fail(err, errlen, "%s: unknown option (see --help)", arg);
 }
 
 int kiln_parse_args(int argc, char *const *argv, struct kiln_options *o,
@@ -199,7 +188,7 @@ int kiln_parse_args(int argc, char *const *argv, struct kiln_options *o,
         if (strncmp(arg, "--mem=", 6) == 0) {
             uint64_t mb;
             if (parse_decimal(arg + 6, KILN_MAX_MEM_MB, &mb) != 0 || mb < 2)
-                return fail(err, errlen, "%s: memory must be 2 to %d MB", arg,
+                return kiln_fail(err, errlen, "%s: memory must be 2 to %d MB", arg,
                             KILN_MAX_MEM_MB);
             o->mem_bytes = mb << 20;
             continue;
@@ -208,13 +197,13 @@ int kiln_parse_args(int argc, char *const *argv, struct kiln_options *o,
             return -1;
     }
     if (i >= argc)
-        return fail(err, errlen, "missing IMAGE (see --help)");
+        return kiln_fail(err, errlen, "missing IMAGE (see --help)");
     o->image = argv[i];
     o->guest_argv = &argv[i + 1];
     for (int d = 0; d < o->n_devices; d++) {
         const struct kiln_device_opt *dev = &o->devices[d];
         if (dev->backing == NULL)
-            return fail(err, errlen, "options for '%s' given but no --%s:%s=",
+            return kiln_fail(err, errlen, "options for '%s' given but no --%s:%s=",
                         dev->name, dev->kind == KILN_DEV_NET ? "net" : "block",
                         dev->name);
     }

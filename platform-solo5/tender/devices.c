@@ -1,22 +1,11 @@
 /* devices.c: matching command-line devices to the manifest. */
 #include "devices.h"
+#include "fail.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "manifest.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 static uint32_t mft_type_of(enum kiln_device_kind k)
 {
@@ -40,21 +29,21 @@ int kiln_devices_match(const struct kiln_options *o,
         int idx = kiln_manifest_find(mft, d->name);
         const char *opt = d->kind == KILN_DEV_NET ? "--net" : "--block";
         if (idx < 0)
-            return fail(err, errlen, "%s:%s given, but the image declares no "
+            return kiln_fail(err, errlen, "%s:%s given, but the image declares no "
                         "device '%s'", opt, d->name, d->name);
         if (mft->e[idx].type != mft_type_of(d->kind))
-            return fail(err, errlen, "%s:%s given, but '%s' is a %s device in "
+            return kiln_fail(err, errlen, "%s:%s given, but '%s' is a %s device in "
                         "the image", opt, d->name, d->name,
                         kiln_mft_type_name(mft->e[idx].type));
     }
     for (uint32_t i = 1; i < mft->entries; i++) {
         const struct kiln_mft_entry *e = &mft->e[i];
         if (e->type >= KILN_MFT_RESERVED_FIRST)
-            return fail(err, errlen, "the image declares '%s' of type %s, "
+            return kiln_fail(err, errlen, "the image declares '%s' of type %s, "
                         "which this kiln-hvt does not provide yet", e->name,
                         kiln_mft_type_name(e->type));
         if (option_for(o, e->name) == NULL)
-            return fail(err, errlen, "the image declares %s device '%s': "
+            return kiln_fail(err, errlen, "the image declares %s device '%s': "
                         "attach it with --%s:%s=%s", kiln_mft_type_name(e->type),
                         e->name, e->type == KILN_MFT_NET_BASIC ? "net" : "block",
                         e->name,

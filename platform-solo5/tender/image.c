@@ -1,26 +1,15 @@
 /* image.c: ELF validation and loading. Every offset and size read from the
  * file is checked against the file and guest memory before it is used. */
 #include "image.h"
+#include "fail.h"
 
 #include <elf.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "kiln_hvt_abi.h"
 
 #define PAGE 0x1000ULL
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* Is [off, off + len) inside a buffer of size total? */
 static int in_bounds(uint64_t off, uint64_t len, uint64_t total)
@@ -32,24 +21,24 @@ static int check_header(const Elf64_Ehdr *eh, size_t size, char *err,
                         size_t errlen)
 {
     if (size < SELFMAG || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
-        return fail(err, errlen, "not an ELF file");
+        return kiln_fail(err, errlen, "not an ELF file");
     if (size < sizeof *eh)
-        return fail(err, errlen, "truncated ELF header");
+        return kiln_fail(err, errlen, "truncated ELF header");
     if (eh->e_ident[EI_CLASS] != ELFCLASS64 ||
         eh->e_ident[EI_DATA] != ELFDATA2LSB)
-        return fail(err, errlen, "not a 64-bit little-endian ELF file");
+        return kiln_fail(err, errlen, "not a 64-bit little-endian ELF file");
     if (eh->e_machine != EM_X86_64)
-        return fail(err, errlen, "wrong architecture (ELF machine %u, this "
+        return kiln_fail(err, errlen, "wrong architecture (ELF machine %u, this "
                     "tender runs x86_64 images)", eh->e_machine);
     if (eh->e_type != ET_EXEC)
-        return fail(err, errlen, "not a static executable (ELF type %u)",
+        return kiln_fail(err, errlen, "not a static executable (ELF type %u)",
                     eh->e_type);
     if (eh->e_version != EV_CURRENT || eh->e_ehsize != sizeof *eh ||
         eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0)
-        return fail(err, errlen, "malformed ELF header");
+        return kiln_fail(err, errlen, "malformed ELF header");
     if (!in_bounds(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr),
                    size) || eh->e_phoff % 8 != 0)
-        return fail(err, errlen, "program headers lie outside the file");
+        return kiln_fail(err, errlen, "program headers lie outside the file");
     return 0;
 }
 
@@ -59,34 +48,34 @@ static int add_segment(struct kiln_image *img, const Elf64_Phdr *ph,
     if (ph->p_memsz == 0)
         return 0;
     if (img->n_seg == KILN_MAX_SEGMENTS)
-        return fail(err, errlen, "more than %d loadable segments",
+        return kiln_fail(err, errlen, "more than %d loadable segments",
                     KILN_MAX_SEGMENTS);
     if (ph->p_filesz > ph->p_memsz)
-        return fail(err, errlen, "segment at 0x%llx: file size exceeds "
+        return kiln_fail(err, errlen, "segment at 0x%llx: file size exceeds "
                     "memory size", (unsigned long long)ph->p_vaddr);
     if (!in_bounds(ph->p_offset, ph->p_filesz, img->file_size))
-        return fail(err, errlen, "segment at 0x%llx: contents lie outside "
+        return kiln_fail(err, errlen, "segment at 0x%llx: contents lie outside "
                     "the file", (unsigned long long)ph->p_vaddr);
     if (ph->p_vaddr < KILN_GUEST_MIN_BASE)
-        return fail(err, errlen, "segment at 0x%llx: below the minimum load "
+        return kiln_fail(err, errlen, "segment at 0x%llx: below the minimum load "
                     "address 0x%lx", (unsigned long long)ph->p_vaddr,
                     KILN_GUEST_MIN_BASE);
     if (!in_bounds(ph->p_vaddr, ph->p_memsz, mem_size))
-        return fail(err, errlen, "segment at 0x%llx (+0x%llx bytes) falls "
+        return kiln_fail(err, errlen, "segment at 0x%llx (+0x%llx bytes) falls "
                     "outside guest memory (%llu MB)",
                     (unsigned long long)ph->p_vaddr,
                     (unsigned long long)ph->p_memsz,
                     (unsigned long long)(mem_size >> 20));
     if ((ph->p_flags & PF_W) && (ph->p_flags & PF_X))
-        return fail(err, errlen, "segment at 0x%llx is writable and "
+        return kiln_fail(err, errlen, "segment at 0x%llx is writable and "
                     "executable", (unsigned long long)ph->p_vaddr);
     uint64_t start = ph->p_vaddr & ~(PAGE - 1);
     if (start < img->end)
-        return fail(err, errlen, "segment at 0x%llx overlaps the one before "
+        return kiln_fail(err, errlen, "segment at 0x%llx overlaps the one before "
                     "(or is out of order)", (unsigned long long)ph->p_vaddr);
     uint64_t end = (ph->p_vaddr + ph->p_memsz + PAGE - 1) & ~(PAGE - 1);
     if (end > mem_size)
-        return fail(err, errlen, "segment at 0x%llx falls outside guest "
+        return kiln_fail(err, errlen, "segment at 0x%llx falls outside guest "
                     "memory", (unsigned long long)ph->p_vaddr);
     img->seg[img->n_seg++] = (struct kiln_segment){
         .vaddr = ph->p_vaddr, .filesz = ph->p_filesz, .memsz = ph->p_memsz,
@@ -133,15 +122,15 @@ static int check_abi_note(const uint8_t *desc, size_t size, char *err,
 {
     struct kiln_abi1_desc abi;
     if (desc == NULL)
-        return fail(err, errlen, "no Solo5 ABI note (is this a Solo5 image?)");
+        return kiln_fail(err, errlen, "no Solo5 ABI note (is this a Solo5 image?)");
     if (size < sizeof abi)
-        return fail(err, errlen, "malformed Solo5 ABI note");
+        return kiln_fail(err, errlen, "malformed Solo5 ABI note");
     memcpy(&abi, desc, sizeof abi);
     if (abi.target != KILN_ABI_TARGET_HVT)
-        return fail(err, errlen, "image is for Solo5 target %u, not hvt",
+        return kiln_fail(err, errlen, "image is for Solo5 target %u, not hvt",
                     abi.target);
     if (abi.version != KILN_HVT_ABI_VERSION)
-        return fail(err, errlen, "image needs hvt ABI version %u, this tender "
+        return kiln_fail(err, errlen, "image needs hvt ABI version %u, this tender "
                     "speaks version %u", abi.version, KILN_HVT_ABI_VERSION);
     return 0;
 }
@@ -163,9 +152,9 @@ int kiln_image_parse(const uint8_t *file, size_t file_size, uint64_t mem_size,
             add_segment(img, &phs[i], mem_size, err, errlen) != 0)
             return -1;
     if (img->n_seg == 0)
-        return fail(err, errlen, "no loadable segments");
+        return kiln_fail(err, errlen, "no loadable segments");
     if (eh.e_entry < KILN_GUEST_MIN_BASE || eh.e_entry >= img->end)
-        return fail(err, errlen, "entry point 0x%llx lies outside the image",
+        return kiln_fail(err, errlen, "entry point 0x%llx lies outside the image",
                     (unsigned long long)eh.e_entry);
     img->entry = eh.e_entry;
 
@@ -179,7 +168,7 @@ int kiln_image_parse(const uint8_t *file, size_t file_size, uint64_t mem_size,
         find_note(img, phs, eh.e_phnum, KILN_NOTE_NAME, KILN_NOTE_NAME_SIZE,
                   KILN_NOTE_TYPE_MFT1, &img->mft_desc_size);
     if (img->mft_desc == NULL)
-        return fail(err, errlen, "no Solo5 manifest note");
+        return kiln_fail(err, errlen, "no Solo5 manifest note");
     size_t features_size = 0;
     const uint8_t *features = find_note(
         img, phs, eh.e_phnum, KILN_OWN_NOTE_NAME, KILN_OWN_NOTE_NAME_SIZE,

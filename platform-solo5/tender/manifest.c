@@ -1,21 +1,10 @@
 /* manifest.c: the image's device list, treated as untrusted input. */
 #include "manifest.h"
+#include "fail.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 const char *kiln_mft_type_name(uint32_t type)
 {
@@ -53,29 +42,29 @@ static int check_entry(const struct kiln_mft *m, uint32_t i, char *err,
 {
     const struct kiln_mft_entry *e = &m->e[i];
     if (memchr(e->name, '\0', KILN_MFT_NAME_SIZE) == NULL)
-        return fail(err, errlen, "manifest entry %u: name not terminated", i);
+        return kiln_fail(err, errlen, "manifest entry %u: name not terminated", i);
     if (e->attached)
-        return fail(err, errlen, "manifest entry %u: marked attached", i);
+        return kiln_fail(err, errlen, "manifest entry %u: marked attached", i);
     if (i == 0) {
         if (e->type != KILN_MFT_RESERVED_FIRST || e->name[0] != '\0')
-            return fail(err, errlen, "manifest entry 0 is not the reserved "
+            return kiln_fail(err, errlen, "manifest entry 0 is not the reserved "
                         "entry");
         return 0;
     }
     const char *type = kiln_mft_type_name(e->type);
     if (type == NULL || e->type == KILN_MFT_RESERVED_FIRST)
-        return fail(err, errlen, "manifest entry '%.67s': unknown device type "
+        return kiln_fail(err, errlen, "manifest entry '%.67s': unknown device type "
                     "0x%x", e->name, e->type);
     if (e->name[0] == '\0')
-        return fail(err, errlen, "manifest entry %u: empty name", i);
+        return kiln_fail(err, errlen, "manifest entry %u: empty name", i);
     for (const char *c = e->name; *c; c++)
         if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
               (*c >= '0' && *c <= '9')))
-            return fail(err, errlen, "manifest entry %u: name holds characters "
+            return kiln_fail(err, errlen, "manifest entry %u: name holds characters "
                         "other than A-Z a-z 0-9", i);
     for (uint32_t j = 1; j < i; j++)
         if (strcmp(m->e[j].name, e->name) == 0)
-            return fail(err, errlen, "manifest declares '%s' twice", e->name);
+            return kiln_fail(err, errlen, "manifest declares '%s' twice", e->name);
     return 0;
 }
 
@@ -84,29 +73,29 @@ struct kiln_mft *kiln_manifest_parse(const uint8_t *desc, size_t size,
 {
     struct kiln_mft head;
     if (size < KILN_MFT1_DESC_PAD + sizeof head) {
-        fail(err, errlen, "malformed manifest: note too small");
+        kiln_fail(err, errlen, "malformed manifest: note too small");
         return NULL;
     }
     memcpy(&head, desc + KILN_MFT1_DESC_PAD, sizeof head);
     if (head.version != KILN_MFT_VERSION) {
-        fail(err, errlen, "malformed manifest: version %u, expected %u",
+        kiln_fail(err, errlen, "malformed manifest: version %u, expected %u",
              head.version, KILN_MFT_VERSION);
         return NULL;
     }
     if (head.entries < 1 || head.entries > KILN_MFT_MAX_ENTRIES) {
-        fail(err, errlen, "malformed manifest: %u entries (1-%u allowed)",
+        kiln_fail(err, errlen, "malformed manifest: %u entries (1-%u allowed)",
              head.entries, KILN_MFT_MAX_ENTRIES);
         return NULL;
     }
     size_t want = sizeof head + head.entries * sizeof(struct kiln_mft_entry);
     if (size - KILN_MFT1_DESC_PAD != want) {
-        fail(err, errlen, "malformed manifest: %zu bytes for %u entries, "
+        kiln_fail(err, errlen, "malformed manifest: %zu bytes for %u entries, "
              "expected %zu", size - KILN_MFT1_DESC_PAD, head.entries, want);
         return NULL;
     }
     struct kiln_mft *m = malloc(want);
     if (m == NULL) {
-        fail(err, errlen, "out of memory");
+        kiln_fail(err, errlen, "out of memory");
         return NULL;
     }
     memcpy(m, desc + KILN_MFT1_DESC_PAD, want);

@@ -6,9 +6,8 @@
  */
 #include "../guest.h"
 #include "cpu.h"
+#include "kiln_x86_exceptions.h"
 
-#define IDT_VECTORS 32
-#define STUB_SPACING 16
 #define GATE_INTERRUPT_PRESENT 0x8e
 
 struct idt_gate {
@@ -27,19 +26,7 @@ struct idt_pointer {
 } __attribute__((packed));
 
 extern const char kiln_trap_stubs[];
-static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
-
-static const char *const trap_names[IDT_VECTORS] = {
-    [0] = "#DE (divide error)",       [1] = "#DB (debug)",
-    [2] = "NMI",                      [3] = "#BP (breakpoint)",
-    [4] = "#OF (overflow)",           [5] = "#BR (bound range)",
-    [6] = "#UD (invalid opcode)",     [7] = "#NM (device not available)",
-    [8] = "#DF (double fault)",       [10] = "#TS (invalid TSS)",
-    [11] = "#NP (segment not present)", [12] = "#SS (stack fault)",
-    [13] = "#GP (general protection)", [14] = "#PF (page fault)",
-    [16] = "#MF (x87 error)",         [17] = "#AC (alignment check)",
-    [18] = "#MC (machine check)",     [19] = "#XM (SIMD exception)",
-};
+static struct idt_gate idt[KILN_X86_EXCEPTIONS] __attribute__((aligned(16)));
 
 void kiln_trap_init(void)
 {
@@ -47,8 +34,8 @@ void kiln_trap_init(void)
         return;
     uint16_t cs;
     __asm__ __volatile__("mov %%cs, %0" : "=r"(cs));
-    for (unsigned v = 0; v < IDT_VECTORS; v++) {
-        uint64_t target = (uint64_t)(uintptr_t)kiln_trap_stubs + v * STUB_SPACING;
+    for (unsigned v = 0; v < KILN_X86_EXCEPTIONS; v++) {
+        uint64_t target = (uint64_t)(uintptr_t)kiln_trap_stubs + v * KILN_X86_STUB_SPACING;
         idt[v] = (struct idt_gate){
             .offset_lo = (uint16_t)target,
             .selector = cs,
@@ -67,7 +54,7 @@ void kiln_guest_trap(const struct kiln_trap_frame *f)
 {
     uint64_t cr2;
     __asm__ __volatile__("mov %%cr2, %0" : "=r"(cr2));
-    const char *name = f->vector < IDT_VECTORS ? trap_names[f->vector] : NULL;
+    const char *name = kiln_x86_exception_name(f->vector);
     kiln_puts("Kiln: guest trap: ");
     kiln_puts(name != NULL ? name : "reserved vector");
     kiln_puts(" vector=");

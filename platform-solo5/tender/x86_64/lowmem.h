@@ -13,6 +13,8 @@
 
 #include <stdint.h>
 
+#include "kiln_x86_exceptions.h"
+
 #define X86_GDT_BASE 0x1000
 #define X86_PML4_BASE 0x2000
 #define X86_PDPT_BASE 0x3000
@@ -36,8 +38,8 @@
 #define X86_SEL_TSS 0x28
 #define X86_GDT_ENTRIES 7 /* the TSS descriptor takes two */
 
-#define X86_IDT_VECTORS 32
-#define X86_STUB_SPACING 16
+#define X86_IDT_VECTORS KILN_X86_EXCEPTIONS
+#define X86_STUB_SPACING KILN_X86_STUB_SPACING
 #define X86_TSS_SIZE 104
 
 /* Writes page tables for mem_size bytes (a multiple of 2 MiB, at most

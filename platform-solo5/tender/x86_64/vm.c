@@ -2,11 +2,11 @@
  * and the run loop that turns port-I/O exits into hypercalls. */
 #define _GNU_SOURCE
 #include "../vm.h"
+#include "../fail.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../hypercall.h"
+#include "kiln_x86_exceptions.h"
 #include "lowmem.h"
 
 #define CR0_PE (1ULL << 0)
@@ -33,29 +34,18 @@
 
 #define MAX_CPUID_ENTRIES 256
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int setup_cpuid(struct kiln_vm *vm, char *err, size_t errlen)
 {
     size_t size = sizeof(struct kvm_cpuid2) +
                   MAX_CPUID_ENTRIES * sizeof(struct kvm_cpuid_entry2);
     struct kvm_cpuid2 *c = calloc(1, size);
     if (c == NULL)
-        return fail(err, errlen, "out of memory");
+        return kiln_fail(err, errlen, "out of memory");
     c->nent = MAX_CPUID_ENTRIES;
     int rc = 0;
     if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) != 0 ||
         ioctl(vm->vcpu_fd, KVM_SET_CPUID2, c) != 0)
-        rc = fail(err, errlen, "KVM: setting CPUID: %s", strerror(errno));
+        rc = kiln_fail(err, errlen, "KVM: setting CPUID: %s", strerror(errno));
     free(c);
     return rc;
 }
@@ -66,12 +56,12 @@ int kiln_vm_create(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
     memset(vm, 0, sizeof *vm);
     vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (vm->kvm_fd < 0)
-        return fail(err, errlen, "/dev/kvm: %s", strerror(errno));
+        return kiln_fail(err, errlen, "/dev/kvm: %s", strerror(errno));
     if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
-        return fail(err, errlen, "KVM: unsupported API version");
+        return kiln_fail(err, errlen, "KVM: unsupported API version");
     vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
     if (vm->vm_fd < 0)
-        return fail(err, errlen, "KVM: creating the VM: %s", strerror(errno));
+        return kiln_fail(err, errlen, "KVM: creating the VM: %s", strerror(errno));
     struct kvm_userspace_memory_region region = {
         .slot = 0,
         .guest_phys_addr = 0,
@@ -79,24 +69,24 @@ int kiln_vm_create(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
         .userspace_addr = (uint64_t)(uintptr_t)mem->base,
     };
     if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) != 0)
-        return fail(err, errlen, "KVM: adding guest memory: %s",
+        return kiln_fail(err, errlen, "KVM: adding guest memory: %s",
                     strerror(errno));
     vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
     if (vm->vcpu_fd < 0)
-        return fail(err, errlen, "KVM: creating the vCPU: %s", strerror(errno));
+        return kiln_fail(err, errlen, "KVM: creating the vCPU: %s", strerror(errno));
     int run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
     if (run_size <= 0)
-        return fail(err, errlen, "KVM: vCPU mmap size: %s", strerror(errno));
+        return kiln_fail(err, errlen, "KVM: vCPU mmap size: %s", strerror(errno));
     vm->run_size = (size_t)run_size;
     vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
                    vm->vcpu_fd, 0);
     if (vm->run == MAP_FAILED)
-        return fail(err, errlen, "KVM: mapping the vCPU: %s", strerror(errno));
+        return kiln_fail(err, errlen, "KVM: mapping the vCPU: %s", strerror(errno));
     if (setup_cpuid(vm, err, errlen) != 0)
         return -1;
     int khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
     if (khz <= 0)
-        return fail(err, errlen, "KVM: cannot read the TSC frequency%s",
+        return kiln_fail(err, errlen, "KVM: cannot read the TSC frequency%s",
                     errno == EIO ? " (host TSC unstable)" : "");
     vm->tsc_hz = (uint64_t)khz * 1000;
     return 0;
@@ -123,7 +113,7 @@ int kiln_vm_init_vcpu(struct kiln_vm *vm, uint64_t entry, uint64_t mem_size,
 {
     struct kvm_sregs s;
     if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) != 0)
-        return fail(err, errlen, "KVM: GET_SREGS: %s", strerror(errno));
+        return kiln_fail(err, errlen, "KVM: GET_SREGS: %s", strerror(errno));
     s.cr0 = CR0_PE | CR0_MP | CR0_NE | CR0_WP | CR0_PG;
     s.cr3 = X86_PML4_BASE;
     s.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
@@ -149,7 +139,7 @@ int kiln_vm_init_vcpu(struct kiln_vm *vm, uint64_t entry, uint64_t mem_size,
         s.tr = (struct kvm_segment){.type = 11, .present = 1};
     }
     if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s) != 0)
-        return fail(err, errlen, "KVM: SET_SREGS: %s", strerror(errno));
+        return kiln_fail(err, errlen, "KVM: SET_SREGS: %s", strerror(errno));
     struct kvm_regs r = {
         .rip = entry,
         .rflags = RFLAGS_RESERVED | (user_mode ? RFLAGS_IOPL3 : 0),
@@ -157,21 +147,9 @@ int kiln_vm_init_vcpu(struct kiln_vm *vm, uint64_t entry, uint64_t mem_size,
         .rdi = X86_BOOT_INFO_BASE,
     };
     if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &r) != 0)
-        return fail(err, errlen, "KVM: SET_REGS: %s", strerror(errno));
+        return kiln_fail(err, errlen, "KVM: SET_REGS: %s", strerror(errno));
     return 0;
 }
-
-static const char *const exception_names[X86_IDT_VECTORS] = {
-    [0] = "#DE divide error",        [1] = "#DB debug",
-    [2] = "NMI",                     [3] = "#BP breakpoint",
-    [4] = "#OF overflow",            [5] = "#BR bound range",
-    [6] = "#UD invalid opcode",      [7] = "#NM device not available",
-    [8] = "#DF double fault",        [10] = "#TS invalid TSS",
-    [11] = "#NP segment not present", [12] = "#SS stack fault",
-    [13] = "#GP general protection", [14] = "#PF page fault",
-    [16] = "#MF x87 error",          [17] = "#AC alignment check",
-    [18] = "#MC machine check",      [19] = "#XM SIMD exception",
-};
 
 /* A trap report is genuine only when it comes from the stubs at CPL0;
  * guest code using the port is refused like any unknown hypercall. */
@@ -194,8 +172,7 @@ static int report_trap(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
     }
     struct kiln_trap_frame f;
     memcpy(&f, mem->base + frame_gpa, sizeof f);
-    const char *name =
-        f.vector < X86_IDT_VECTORS ? exception_names[f.vector] : NULL;
+    const char *name = kiln_x86_exception_name(f.vector);
     fprintf(stderr, "kiln-hvt: guest trap: %s (vector %llu) at rip=0x%llx",
             name ? name : "reserved", (unsigned long long)f.vector,
             (unsigned long long)f.rip);
