@@ -58,43 +58,45 @@ static int transfer(int fd, uint8_t *buf, uint64_t len, uint64_t offset,
     return 0;
 }
 
-static enum kiln_hc_outcome block_write(const struct kiln_guest_mem *m,
-                                        uint64_t gpa, int *status)
+/* BLOCK_READ and BLOCK_WRITE share one argument layout. */
+_Static_assert(sizeof(struct kiln_hc_block_read) ==
+                   sizeof(struct kiln_hc_block_write),
+               "block argument blocks differ");
+
+static enum kiln_hc_outcome block_io(const struct kiln_guest_mem *m,
+                                     uint64_t gpa, int *status, int writing)
 {
-    struct kiln_hc_block_write *a =
-        KILN_HC_ARGS(m, gpa, struct kiln_hc_block_write);
+    unsigned nr = writing ? KILN_HC_BLOCK_WRITE : KILN_HC_BLOCK_READ;
+    struct kiln_hc_block_read *a =
+        KILN_HC_ARGS(m, gpa, struct kiln_hc_block_read);
     if (a == NULL)
-        return kiln_hc_bad_args(KILN_HC_BLOCK_WRITE, gpa, status);
+        return kiln_hc_bad_args(nr, gpa, status);
+    /* Read each field once: the guest may change them meanwhile. */
     uint64_t handle = a->handle, offset = a->offset, data = a->data,
              len = a->len;
-    const uint8_t *buf = kiln_gpa_readable(m, data, len);
+    /* A write only reads guest memory; a read fills it. */
+    uint8_t *buf = writing ? (uint8_t *)kiln_gpa_readable(m, data, len)
+                           : kiln_gpa_writable(m, data, len);
     if (buf == NULL || valid_request(handle, offset, len) == NULL) {
         a->ret = SOLO5_R_EINVAL;
         return KILN_HC_CONTINUE;
     }
-    a->ret = transfer(fds[handle], (uint8_t *)buf, len, offset, 1) == 0
+    a->ret = transfer(fds[handle], buf, len, offset, writing) == 0
                  ? SOLO5_R_OK
                  : SOLO5_R_EUNSPEC;
     return KILN_HC_CONTINUE;
 }
 
+static enum kiln_hc_outcome block_write(const struct kiln_guest_mem *m,
+                                        uint64_t gpa, int *status)
+{
+    return block_io(m, gpa, status, 1);
+}
+
 static enum kiln_hc_outcome block_read(const struct kiln_guest_mem *m,
                                        uint64_t gpa, int *status)
 {
-    struct kiln_hc_block_read *a =
-        KILN_HC_ARGS(m, gpa, struct kiln_hc_block_read);
-    if (a == NULL)
-        return kiln_hc_bad_args(KILN_HC_BLOCK_READ, gpa, status);
-    uint64_t handle = a->handle, offset = a->offset, data = a->data,
-             len = a->len;
-    uint8_t *buf = kiln_gpa_writable(m, data, len);
-    if (buf == NULL || valid_request(handle, offset, len) == NULL) {
-        a->ret = SOLO5_R_EINVAL;
-        return KILN_HC_CONTINUE;
-    }
-    a->ret = transfer(fds[handle], buf, len, offset, 0) == 0 ? SOLO5_R_OK
-                                                             : SOLO5_R_EUNSPEC;
-    return KILN_HC_CONTINUE;
+    return block_io(m, gpa, status, 0);
 }
 
 static int capacity_of(int fd, uint64_t *capacity)
