@@ -379,6 +379,8 @@ export class Connection {
     if (!acceptable) {
       this.host.stats['rx.dropped.out-of-window']++;
       if (!(flags & RST)) this.ackNow = true;
+      // RFC 9293 §3.10.7.4: a retransmitted FIN in TIME-WAIT is acknowledged and restarts the 2 MSL wait.
+      if (this.state === State.TimeWait && flags & FIN) this.closeDeadline = now + 2 * this.host.options.mslMs;
       this.afterEvent();
       return;
     }
@@ -510,14 +512,7 @@ export class Connection {
       this.challengeAck();
       return false;
     }
-    if (this.state === State.TimeWait) {
-      // Only a retransmitted FIN is expected here: acknowledge it and restart the 2 MSL wait.
-      if (flags & FIN) {
-        this.ackNow = true;
-        this.closeDeadline = this.host.clock.nowMs() + 2 * this.host.options.mslMs;
-      }
-      return false;
-    }
+    if (this.state === State.TimeWait) return false; // (a FIN here is old: handled by the window check)
 
     const windowBefore = this.sndWnd;
     // A zero-window probe answered: the peer is alive, keep probing (RFC 9293 §3.8.6.1).

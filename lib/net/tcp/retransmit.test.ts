@@ -1,0 +1,133 @@
+/** Loss recovery: RTO with backoff and give-up, fast retransmit, SACK-driven retransmission, limited transmit, NewReno partial ACKs. */
+import { describe, expect, it } from 'vitest';
+import { ACK, RST } from '../wire/tcp.ts';
+import { RawPeer, acceptFromPeer, opt, type Handshake } from './test-support.ts';
+
+const P = { srcPort: 40000, dstPort: 80 };
+const MSS = 1000;
+
+/** A connection whose peer announced MSS 1000 (and SACK when asked), 12 segments acknowledged, then `segments` more written. */
+async function withFlight(peer: RawPeer, segments: number, sack: boolean): Promise<Handshake> {
+  const options = [...opt.mss(MSS), ...(sack ? opt.sackPermitted() : [])];
+  const h = await acceptFromPeer(peer, { options });
+  peer.take();
+  // Open cwnd first: three rounds of four segments, each acknowledged (slow start grows it to 16 segments).
+  for (let round = 0; round < 3; round++) {
+    void h.flow.write(new Uint8Array(MSS * 4));
+    await peer.advance(0);
+    const last = peer.take().at(-1)!;
+    peer.deliver({ ...P, seq: h.peerNext, ack: last.seq + last.payload.length, flags: ACK, window: 65535 });
+    peer.take();
+  }
+  void h.flow.write(new Uint8Array(MSS * segments));
+  await peer.advance(0);
+  return h;
+}
+
+const una = (h: Handshake): number => h.iss + 1 + 12 * MSS;
+
+describe('retransmission timeout (RFC 6298)', () => {
+  it('retransmits after 1 s, doubles the timeout each time, then fails with timed-out and a reset', async () => {
+    const peer = new RawPeer({ maxRetransmits: 3 });
+    const h = await acceptFromPeer(peer, { options: opt.mss(MSS) });
+    peer.take();
+    const reading = h.flow.read().catch((e) => e);
+    await h.flow.write(new Uint8Array(100));
+    expect(peer.take()).toHaveLength(1);
+    const times: number[] = [];
+    for (let t = 0; t < 20_000; t += 100) {
+      await peer.advance(100);
+      for (const s of peer.take()) times.push(s.flags & RST ? -peer.clock.nowMs() : peer.clock.nowMs());
+    }
+    expect(times).toEqual([1000, 3000, 7000, -15000]);
+    expect((await reading).code).toBe('timed-out');
+    expect(peer.layer.counters()['connections.timed-out']).toBe(1);
+  });
+
+  it('measures the round trip and bases the timeout on it, with the 1 s floor', async () => {
+    const peer = new RawPeer({ minRtoMs: 200 });
+    const h = await acceptFromPeer(peer, { options: opt.mss(MSS) });
+    peer.take();
+    await h.flow.write(new Uint8Array(100));
+    const [seg] = peer.take();
+    await peer.advance(50);
+    peer.deliver({ ...P, seq: h.peerNext, ack: seg!.seq + 100, flags: ACK });
+    await h.flow.write(new Uint8Array(100));
+    peer.take();
+    // SRTT 50, RTTVAR 25: RTO = 50 + 4 * 25 = 150, floored at 200.
+    await peer.advance(199);
+    expect(peer.take()).toEqual([]);
+    await peer.advance(1);
+    expect(peer.take()).toHaveLength(1);
+  });
+});
+
+describe('fast retransmit and recovery', () => {
+  it('retransmits the first segment after three duplicate ACKs, once (RFC 5681)', async () => {
+    const peer = new RawPeer();
+    const h = await withFlight(peer, 8, false);
+    const sent = peer.take();
+    expect(sent.length).toBeGreaterThanOrEqual(8);
+    for (let i = 0; i < 3; i++) peer.deliver({ ...P, seq: h.peerNext, ack: una(h), flags: ACK, window: 65535 });
+    const out = peer.take();
+    expect(out.filter((s) => s.seq === una(h) && s.payload.length === MSS)).toHaveLength(1);
+    expect(peer.layer.counters()['retransmits.fast']).toBe(1);
+    expect(peer.layer.counters()['fast-recoveries']).toBe(1);
+  });
+
+  it('sends one new segment on each of the first two duplicate ACKs (limited transmit, RFC 3042)', async () => {
+    const peer = new RawPeer();
+    const h = await withFlight(peer, 40, false);
+    const flight = peer.take();
+    const highest = flight.at(-1)!.seq + flight.at(-1)!.payload.length;
+    peer.deliver({ ...P, seq: h.peerNext, ack: una(h), flags: ACK, window: 65535 });
+    const first = peer.take();
+    expect(first.map((s) => s.seq)).toEqual([highest]);
+    peer.deliver({ ...P, seq: h.peerNext, ack: una(h), flags: ACK, window: 65535 });
+    expect(peer.take().map((s) => s.seq)).toEqual([highest + MSS]);
+  });
+
+  it('with SACK, retransmits only the blocks the peer is missing', async () => {
+    const peer = new RawPeer();
+    const h = await withFlight(peer, 10, true);
+    const flight = peer.take();
+    expect(flight).toHaveLength(10);
+    const u = una(h);
+    // The peer has segments 1-3 and 5-9 (0-based), missing 0 and 4.
+    const sack = opt.sack([u + 5 * MSS, u + 10 * MSS], [u + MSS, u + 4 * MSS]);
+    for (let i = 0; i < 3; i++) peer.deliver({ ...P, seq: h.peerNext, ack: u, flags: ACK, window: 65535, options: sack });
+    const retransmitted = peer
+      .take()
+      .filter((s) => s.payload.length > 0 && s.seq < u + 10 * MSS)
+      .map((s) => (s.seq - u) / MSS);
+    expect(retransmitted.sort()).toEqual([0, 4]);
+    expect(peer.layer.counters()['retransmits.sack']).toBe(1);
+  });
+
+  it('keeps recovering through partial ACKs without SACK (NewReno, RFC 6582)', async () => {
+    const peer = new RawPeer();
+    const h = await withFlight(peer, 10, false);
+    peer.take();
+    const u = una(h);
+    for (let i = 0; i < 3; i++) peer.deliver({ ...P, seq: h.peerNext, ack: u, flags: ACK, window: 65535 });
+    expect(peer.take().some((s) => s.seq === u)).toBe(true);
+    // Segment 0 arrives; segment 3 was lost too: the partial ACK stops at it.
+    peer.deliver({ ...P, seq: h.peerNext, ack: u + 3 * MSS, flags: ACK, window: 65535 });
+    const afterPartial = peer.take();
+    expect(afterPartial.some((s) => s.seq === u + 3 * MSS && s.payload.length === MSS)).toBe(true);
+    expect(peer.layer.counters()['fast-recoveries']).toBe(1);
+  });
+
+  it('does not count ACKs carrying data or window changes as duplicates', async () => {
+    const peer = new RawPeer();
+    const h = await withFlight(peer, 8, false);
+    peer.take();
+    let seq = h.peerNext;
+    for (let i = 0; i < 3; i++) {
+      peer.deliver({ ...P, seq, ack: una(h), flags: ACK, window: 65535, payload: new Uint8Array(10) });
+      seq += 10;
+    }
+    for (let i = 0; i < 3; i++) peer.deliver({ ...P, seq, ack: una(h), flags: ACK, window: 60000 + i });
+    expect(peer.layer.counters()['retransmits.fast']).toBe(0);
+  });
+});
