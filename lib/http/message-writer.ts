@@ -23,14 +23,19 @@ const COALESCE_LIMIT = 16 * 1024;
 const CRLF = new Uint8Array([0x0d, 0x0a]);
 const LAST_CHUNK = new Uint8Array([0x30, 0x0d, 0x0a, 0x0d, 0x0a]); // "0\r\n\r\n": no trailers
 
-const canonicalNames = new Map<string, string>();
+/** Names whose usual spelling is not simple capitalisation. */
+const canonicalNames = new Map<string, string>([
+  ['etag', 'ETag'],
+  ['te', 'TE'],
+  ['www-authenticate', 'WWW-Authenticate'],
+]);
 
 /** `content-type` → `Content-Type`: what most peers and people expect to see, though names are case-insensitive. */
 function canonicalName(lower: string): string {
   let name = canonicalNames.get(lower);
   if (name === undefined) {
     name = lower.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
-    if (canonicalNames.size < 512) canonicalNames.set(lower, name);
+    if (canonicalNames.size < 512) canonicalNames.set(lower, name); // bounded: names come from peers too
   }
   return name;
 }
