@@ -1,10 +1,9 @@
 /**
- * Clock over the host's clocks: the monotonic clock is Node's
+ * Clock over the host's clocks: the monotonic clock is Node's global
  * `performance.now()` (the same source as `process.hrtime`, fractional
  * milliseconds since the process started), the wall clock is `Date.now()`
  * (millisecond resolution, follows the host's time changes).
  */
-import { performance } from 'node:perf_hooks';
 import type { Clock, Timer } from '../../lib/devices/clock.ts';
 
 /** Node's timers hold at most a signed 32-bit millisecond delay; longer waits re-arm. */

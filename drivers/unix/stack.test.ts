@@ -135,3 +135,23 @@ describe('unix stack: listening', () => {
     expect(() => createUnixStack({ address: '192.0.2.123' })).toThrowError(/no host interface has this address/);
   });
 });
+
+describe('unix stack: udp', () => {
+  it('drops datagrams beyond the receive queue and counts them, keeping the first ones', async () => {
+    const stack = createUnixStack({ udpQueueLimit: 4 });
+    cleanups.push(() => stack.close());
+    const receiver = await stack.bindUdp(0, '127.0.0.1');
+    const sender = await stack.bindUdp(0, '127.0.0.1');
+    for (let i = 0; i < 10; i++) await sender.send(Uint8Array.of(i), receiver.local);
+    // Each send resolved once the kernel took it; loopback delivers in order. Wait for all to be seen.
+    for (let spins = 0; spins < 1000; spins++) {
+      const udp = stack.counters().udp!;
+      if ((udp['rx.datagrams'] ?? 0) + (udp['rx.dropped.queue-full'] ?? 0) === 10) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(stack.counters().udp).toMatchObject({ 'rx.datagrams': 4, 'rx.dropped.queue-full': 6, 'tx.datagrams': 10 });
+    const got: number[] = [];
+    for (let i = 0; i < 4; i++) got.push((await receiver.receive()).data[0]!);
+    expect(got).toEqual([0, 1, 2, 3]);
+  });
+});

@@ -231,6 +231,22 @@ export function stackContract(subject: StackUnderTest): ContractCase[] {
       }),
     },
     {
+      name: "tcp: writes to a peer that aborted end with 'reset'",
+      run: withPair(async (pair) => {
+        const { client, server } = await connect(pair);
+        server.abort();
+        // The first writes may be accepted before the reset arrives; a later one must fail (bounded).
+        let failure: unknown = null;
+        for (let i = 0; i < 1000 && failure === null; i++) {
+          await client.write(text('are you there?')).catch((err: unknown) => (failure = err));
+          if (failure === null) await pair.pass(1);
+        }
+        assert(failure instanceof FlowError, `writes after the peer's abort ended with ${String(failure)}, expected a FlowError`);
+        assertEqual((failure as FlowError).code, 'reset', 'error code');
+        await assertRejectsWith(client.read(), FlowError, 'reset', 'read after the reset');
+      }),
+    },
+    {
       name: "tcp: connecting to a port nobody listens on rejects with 'refused'",
       run: withPair(async (pair) => {
         const listener = await pair.b.listenTcp(0);
