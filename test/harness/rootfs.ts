@@ -1,8 +1,8 @@
-// Builds, once per architecture and kernel version, what every run of that
-// machine shares: the kernel and a base initramfs (busybox and iproute2's
-// ip with their libraries, the KVM and network modules, the init). Cached under
-// build/vm-cache/<arch>/<kernel package>-<recipe hash>/; a fresh machine fetches it all
-// with apt on first use.
+// Builds, once per architecture, what every run of that machine shares: the
+// kernel and a base initramfs (busybox and iproute2's ip with their
+// libraries, the KVM and network modules, the init). Cached under
+// build/vm-cache/<arch>/<recipe hash>/; a fresh machine fetches it all with
+// apt on first use, and a change to the recipe (these files) rebuilds it.
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -29,18 +29,46 @@ export interface MachineFiles {
   baseInitramfs: string;
 }
 
-/** Returns the cached kernel and base initramfs for arch, building them if needed. */
-export async function prepareMachine(arch: VmArch): Promise<MachineFiles> {
-  const spec = ARCHES[arch];
-  const kernelPkg = await kernelPackage(spec.kernelFlavour, spec.debianArch);
-  const dir = join(CACHE_ROOT, arch, `${kernelPkg}-${await recipeHash()}`);
-  const files = { kernel: join(dir, 'vmlinuz'), baseInitramfs: join(dir, 'base.cpio') };
+/**
+ * The cache entry for arch: build/vm-cache/<arch>/<recipe hash>/. The
+ * kernel package is resolved only when the entry is built (apt-cache takes
+ * seconds here); delete build/vm-cache to pick up a newer Debian kernel.
+ */
+async function entryFiles(arch: VmArch): Promise<MachineFiles> {
+  const dir = join(CACHE_ROOT, arch, await recipeHash());
+  return { kernel: join(dir, 'vmlinuz'), baseInitramfs: join(dir, 'base.cpio') };
+}
+
+/** The cached machine files for arch, or null when the first run has yet to fetch them. */
+export async function cachedMachine(arch: VmArch): Promise<MachineFiles | null> {
+  const files = await entryFiles(arch);
+  return existsSync(files.baseInitramfs) ? files : null;
+}
+
+const preparing = new Map<VmArch, Promise<MachineFiles>>();
+
+/** Returns the cached kernel and base initramfs for arch, fetching and building them on first use. */
+export function prepareMachine(arch: VmArch): Promise<MachineFiles> {
+  let pending = preparing.get(arch);
+  if (!pending) {
+    pending = buildMachine(arch);
+    preparing.set(arch, pending);
+    pending.catch(() => preparing.delete(arch)); // a failure is retried by the next caller
+  }
+  return pending;
+}
+
+async function buildMachine(arch: VmArch): Promise<MachineFiles> {
+  const files = await entryFiles(arch);
   if (existsSync(files.baseInitramfs)) return files;
+  const spec = ARCHES[arch];
+  const dir = dirname(files.baseInitramfs);
+  const kernelPkg = await kernelPackage(spec.kernelFlavour, spec.debianArch);
 
   // Build in a private directory and rename it into place: concurrent test
   // files never see half a cache entry, and the loser of a race just discards its copy.
   await mkdir(dirname(dir), { recursive: true });
-  const work = await mkdtemp(join(dirname(dir), `.building-${kernelPkg}-`));
+  const work = await mkdtemp(join(dirname(dir), '.building-'));
   try {
     const root = join(work, 'root');
     const debs = join(work, 'debs');
@@ -49,15 +77,26 @@ export async function prepareMachine(arch: VmArch): Promise<MachineFiles> {
     await fetchAndUnpack([kernelPkg, ...USERSPACE_PACKAGES], spec.debianArch, debs, root);
     await writeFile(join(out, 'vmlinuz'), await bootableKernel(spec, await kernelImage(root), work));
     await writeFile(join(out, 'base.cpio'), await baseArchive(spec, root));
+    await writeFile(join(out, 'kernel-package'), `${kernelPkg}\n`);
     try {
       await rename(out, dir);
     } catch (error) {
       if (!existsSync(files.baseInitramfs)) throw error;
     }
+    await removeOtherEntries(dir);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
   return files;
+}
+
+/** Entries of older recipes are dead weight (about 100 MB each). */
+async function removeOtherEntries(current: string): Promise<void> {
+  const archDir = dirname(current);
+  for (const name of await readdir(archDir)) {
+    const path = join(archDir, name);
+    if (path !== current && !name.startsWith('.building-')) await rm(path, { recursive: true, force: true });
+  }
 }
 
 async function recipeHash(): Promise<string> {

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { ARCHES, type VmArch } from './arch.ts';
 import { CpioWriter } from './cpio.ts';
 import { kernelPackage } from './debian.ts';
-import { prepareMachine } from './rootfs.ts';
+import { cachedMachine, prepareMachine } from './rootfs.ts';
 
 export type { VmArch } from './arch.ts';
 
@@ -72,6 +72,7 @@ export async function vmAvailable(arch: VmArch): Promise<string | null> {
       return `needs ${tool} (${tool.startsWith('qemu') ? 'apt-get install qemu-system-x86 qemu-system-arm' : 'a Debian host'})`;
     }
   }
+  if (await cachedMachine(arch)) return null;
   try {
     await kernelPackage(spec.kernelFlavour, spec.debianArch);
   } catch (error) {
