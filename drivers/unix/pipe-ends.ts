@@ -35,24 +35,59 @@ interface Waiter {
   reject(err: PipeError): void;
 }
 
-export class UnixPipeReader implements PipeReader {
-  private socket: Socket | null = null;
-  private fd: number | null;
-  private state: 'open' | EndState;
+/**
+ * What both ends share: the descriptor (while open here), the state, and
+ * closing. An end made without a descriptor starts in `state`: that is what a
+ * forked child gets for an end its parent had closed ('closed'), or that had
+ * seen end of file ('eof') or EPIPE ('broken').
+ */
+abstract class PipeEnd {
+  protected socket: Socket | null = null;
+  protected fd: number | null;
+  protected state: 'open' | EndState;
+
+  constructor(
+    fd: number | null,
+    protected readonly journal: PipeJournal,
+    private readonly onClosed: () => void,
+    state: EndState,
+  ) {
+    this.fd = fd;
+    this.state = fd === null ? state : 'open';
+  }
+
+  inheritable(): Inheritable {
+    return this.fd !== null && this.state === 'open' ? { fd: this.fd } : { state: this.state === 'open' ? 'closed' : this.state };
+  }
+
+  /** The kernel ended this end (end of file or EPIPE): its descriptor is gone. */
+  protected finished(state: EndState): void {
+    if (this.state === 'open') this.state = state;
+    this.fd = null;
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.fd = null;
+    this.closing();
+    this.socket?.destroy();
+    this.socket = null;
+    this.onClosed();
+  }
+
+  /** Fails whatever waits on this end, as it closes. */
+  protected abstract closing(): void;
+}
+
+export class UnixPipeReader extends PipeEnd implements PipeReader {
   private error: PipeError | null = null;
   /** Bytes of the last kernel read that the waiting read() had no room for. */
   private leftover: Uint8Array | null = null;
   private readonly waiters: Waiter[] = [];
 
-  /** `fd` null makes an end that is already in `state` (what a forked child gets for an end its parent had closed). */
-  constructor(
-    fd: number | null,
-    private readonly journal: PipeJournal,
-    private readonly onClosed: () => void,
-    state: EndState = 'closed',
-  ) {
-    this.fd = fd;
-    this.state = fd === null ? state : 'open';
+  constructor(fd: number | null, journal: PipeJournal, onClosed: () => void, state: EndState = 'closed') {
+    super(fd, journal, onClosed, state);
     if (fd === null) return;
     const buffer = new Uint8Array(READ_MAX);
     // pauseOnCreate and onread (both in Node's docs, missing from @types/node): read only when read() asks, into `buffer`.
@@ -65,12 +100,8 @@ export class UnixPipeReader implements PipeReader {
       onread: { buffer, callback: (n: number) => this.arrived(buffer.subarray(0, n)) },
     };
     this.socket = new Socket(options);
-    this.socket.on('end', () => this.ended('eof', null));
-    this.socket.on('error', (err) => this.ended('eof', new PipeError('io', `pipe read failed: ${err.message}`)));
-  }
-
-  inheritable(): Inheritable {
-    return this.fd !== null && this.state === 'open' ? { fd: this.fd } : { state: this.state === 'open' ? 'closed' : this.state };
+    this.socket.on('end', () => this.ended(null));
+    this.socket.on('error', (err) => this.ended(new PipeError('io', `pipe read failed: ${err.message}`)));
   }
 
   read(max: number = READ_MAX): Promise<Uint8Array | null> {
@@ -113,25 +144,18 @@ export class UnixPipeReader implements PipeReader {
     return this.waiters.length > 0;
   }
 
-  private ended(state: EndState, error: PipeError | null): void {
-    if (this.state === 'open') this.state = state;
+  private ended(error: PipeError | null): void {
+    this.finished('eof');
     this.error ??= error;
-    this.fd = null;
     for (const w of this.waiters.splice(0)) {
       if (this.error) w.reject(this.error);
       else w.resolve(null);
     }
   }
 
-  async close(): Promise<void> {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    this.fd = null;
+  protected closing(): void {
     this.leftover = null;
     for (const w of this.waiters.splice(0)) w.reject(new PipeError('closed', 'the pipe end was closed while a read waited'));
-    this.socket?.destroy();
-    this.socket = null;
-    this.onClosed();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
@@ -143,28 +167,13 @@ function settle(outcome: ReadOutcome): Promise<Uint8Array | null> {
   return outcome instanceof PipeError ? Promise.reject(outcome) : Promise.resolve(outcome);
 }
 
-export class UnixPipeWriter implements PipeWriter {
-  private socket: Socket | null = null;
-  private fd: number | null;
-  private state: 'open' | EndState;
-
-  /** `fd` null makes an end that is already in `state`: 'broken' for an inherited end whose readers are all gone. */
-  constructor(
-    fd: number | null,
-    private readonly journal: PipeJournal,
-    private readonly onClosed: () => void,
-    state: EndState = 'closed',
-  ) {
-    this.fd = fd;
-    this.state = fd === null ? state : 'open';
+export class UnixPipeWriter extends PipeEnd implements PipeWriter {
+  constructor(fd: number | null, journal: PipeJournal, onClosed: () => void, state: EndState = 'closed') {
+    super(fd, journal, onClosed, state);
     if (fd === null) return;
     this.socket = new Socket({ fd, readable: false, writable: true });
     // Failures reach write() through its callback; this listener only keeps them from being uncaught.
-    this.socket.on('error', () => this.broke());
-  }
-
-  inheritable(): Inheritable {
-    return this.fd !== null && this.state === 'open' ? { fd: this.fd } : { state: this.state === 'open' ? 'closed' : this.state };
+    this.socket.on('error', () => this.finished('broken'));
   }
 
   write(data: Uint8Array): Promise<void> {
@@ -191,7 +200,7 @@ export class UnixPipeWriter implements PipeWriter {
       socket.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength), (err) => {
         if (!err) return resolve();
         if ((err as NodeJS.ErrnoException).code === 'EPIPE') {
-          this.broke();
+          this.finished('broken');
           return reject(brokenPipe());
         }
         if (this.state === 'closed') return reject(new PipeError('closed', 'the pipe end was closed while a write waited'));
@@ -200,19 +209,8 @@ export class UnixPipeWriter implements PipeWriter {
     });
   }
 
-  private broke(): void {
-    if (this.state === 'open') this.state = 'broken';
-    this.fd = null;
-  }
-
-  async close(): Promise<void> {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    this.fd = null;
-    this.socket?.destroy();
-    this.socket = null;
-    this.onClosed();
-  }
+  /** A waiting write learns of the close through its callback (the socket is destroyed). */
+  protected closing(): void {}
 }
 
 function brokenPipe(): PipeError {
