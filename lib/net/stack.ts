@@ -35,6 +35,9 @@ import {
 } from './wire/icmpv4.ts';
 import { IPV4_HEADER_LEN, PROTOCOL_TCP } from './wire/ipv4.ts';
 
+/** How long `close` waits for packets still resolving their next hop. */
+const CLOSE_DRAIN_MS = 1000;
+
 export interface StackConfig {
   /** Boot arguments: `--ipv4=A/N` and `--ipv4-gateway=G` are taken, the rest ignored. Without `--ipv4`, DHCP. */
   args?: readonly string[];
@@ -215,6 +218,7 @@ export class NetStack implements Stack {
     this.tcp.close();
     this.udp.close();
     this.icmp.close();
+    await this.iface.drain(CLOSE_DRAIN_MS);
     this.iface.close();
   }
 

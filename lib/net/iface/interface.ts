@@ -47,6 +47,7 @@ export interface InterfaceOptions {
 }
 
 const ZERO_MAC = new Uint8Array(6);
+const DRAIN_POLL_MS = 10;
 
 export class NetworkInterface {
   readonly mac: Uint8Array;
@@ -78,7 +79,7 @@ export class NetworkInterface {
 
   constructor(
     private readonly net: Net,
-    clock: Clock,
+    private readonly clock: Clock,
     initialId: number,
     options: InterfaceOptions = {},
   ) {
@@ -113,6 +114,18 @@ export class NetworkInterface {
   unconfigure(): void {
     this.routing.clear();
     this.arp.clear();
+  }
+
+  /** Resolves once no packet waits for ARP, or after `limitMs`: lets last words (DHCP release, TCP resets) go out. */
+  drain(limitMs: number): Promise<void> {
+    const end = this.clock.nowMs() + limitMs;
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.arp.queued.addresses === 0 || this.clock.nowMs() >= end) return resolve();
+        this.clock.at(Math.min(end, this.clock.nowMs() + DRAIN_POLL_MS), check);
+      };
+      check();
+    });
   }
 
   close(): void {
