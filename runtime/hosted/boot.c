@@ -18,6 +18,7 @@
 
 #include "hosted.h"
 #include "sys.h"
+#include "tls.h"
 
 #define DEFAULT_MEM_MB 512 /* solo5-hvt's default */
 #define ARCH_SET_FS 0x1002
@@ -231,6 +232,10 @@ void kiln_hosted_main(long *stack)
     char **argv = (char **)(stack + 1);
     size_t mem = (size_t)DEFAULT_MEM_MB << 20;
 
+    /* Option parsing already uses libc (errno lives behind the thread
+     * pointer), so the runtime's thread block goes in first. */
+    if (kiln_tls_init() < 0)
+        hosted_fail("cannot set the thread pointer");
     load_manifest();
     int first = parse_options(argc, argv, &mem);
     for (unsigned i = 1; i < hosted_device_count; i++) {

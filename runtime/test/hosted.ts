@@ -1,0 +1,76 @@
+/**
+ * Builds JavaScript into hosted Kiln images (the runtime as a Linux process,
+ * runtime/hosted/) and runs them, for the runtime's tests.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const WORK = join(ROOT, 'build/runtime-test');
+const QJSC = join(ROOT, 'build/host/kiln-qjsc');
+const MFT = join(ROOT, 'build/x86_64/kiln-mft');
+
+/** Why hosted images cannot be built here, or null when they can. */
+export function hostedUnavailable(): string | null {
+  if (process.arch !== 'x64' || process.platform !== 'linux') return 'needs Linux on x86_64';
+  if (!existsSync('/usr/lib/x86_64-linux-musl/libc.a')) return 'needs musl-dev (apt-get install musl-dev)';
+  return null;
+}
+
+/** Builds the compiler, the runtime libraries and the hosted platform once. */
+export function buildRuntime(): void {
+  execFileSync('make', ['-s', '-C', join(ROOT, 'runtime'), 'all'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('make', ['-s', '-C', join(ROOT, 'platform-solo5'), MFT], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+export interface CompileResult {
+  status: number;
+  stderr: string;
+  bytecode: string;
+}
+
+/** Compiles (name).js with kiln-qjsc; does not throw on compile errors. */
+export function compile(name: string, source: string, opts: { script?: boolean } = {}): CompileResult {
+  mkdirSync(WORK, { recursive: true });
+  const js = join(WORK, `${name}.js`);
+  const bytecode = join(WORK, `${name}.qbc`);
+  writeFileSync(js, source);
+  const args = [...(opts.script ? ['--script'] : []), '--name', `${name}.js`, '-o', bytecode, js];
+  const r = spawnSync(QJSC, args, { encoding: 'utf8' });
+  return { status: r.status ?? -1, stderr: r.stderr, bytecode };
+}
+
+/** Compiles and links (name).js into a hosted image; returns its path. */
+export function build(
+  name: string,
+  source: string,
+  opts: { script?: boolean; devices?: string[]; target?: 'hosted' | 'hvt' } = {},
+): string {
+  const c = compile(name, source, opts);
+  if (c.status !== 0) throw new Error(`kiln-qjsc failed for ${name}:\n${c.stderr}`);
+  const manifest = join(WORK, `${name}.manifest.c`);
+  execFileSync(MFT, ['-o', manifest, ...(opts.devices ?? [])]);
+  const target = opts.target ?? 'hosted';
+  const image = join(WORK, `${name}.${target}`);
+  execFileSync(
+    join(ROOT, 'runtime/link-image.sh'),
+    ['--target', target, '--manifest', manifest, '-o', image, c.bytecode],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  return image;
+}
+
+export interface RunResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a hosted image with the given options and arguments. */
+export function run(image: string, args: string[] = [], timeoutMs = 20_000): RunResult {
+  const r = spawnSync(image, args, { encoding: 'utf8', timeout: timeoutMs });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}

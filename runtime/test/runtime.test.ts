@@ -1,0 +1,254 @@
+/**
+ * The Kiln runtime, run for real as a hosted image (QuickJS + runtime +
+ * libc shims + musl, the Solo5 API over Linux system calls): output, timers,
+ * job ordering, exit codes, uncaught failures, memory, devices, and the
+ * bytecode compiler's errors.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, build, buildRuntime, compile, hostedUnavailable, run } from './hosted.ts';
+
+const unavailable = hostedUnavailable();
+if (unavailable) console.warn(`SKIPPED: runtime hosted tests: ${unavailable}`);
+
+describe.skipIf(unavailable !== null)('runtime (hosted)', () => {
+  beforeAll(() => buildRuntime());
+
+  it('prints, formats console arguments and exits 0', () => {
+    const image = build('hello', `
+      console.log("hello", 42, true, null, undefined, 10n, { a: [1, "x"] }, [1, 2]);
+      const cyclic = {}; cyclic.self = cyclic;
+      console.error("cyclic", cyclic);
+      __kiln.write("raw ");
+      __kiln.write(new Uint8Array([0x6f, 0x6b, 0x0a]));
+    `);
+    const r = run(image);
+    expect(r.stdout).toBe('hello 42 true null undefined 10n {"a":[1,"x"]} [1,2]\ncyclic [object Object]\nraw ok\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('runs synchronous code, then microtasks, then timers by deadline and arming order', () => {
+    const image = build('ordering', `
+      const log = [];
+      setTimeout(() => log.push("t20"), 20);
+      setTimeout(() => log.push("t0-a"), 0);
+      setTimeout(() => { log.push("t0-b"); Promise.resolve().then(() => log.push("micro-in-t0-b")); }, 0);
+      setTimeout(() => log.push("t0-c"), 0);
+      setTimeout(() => log.push("t5"), 5);
+      Promise.resolve().then(() => log.push("micro1")).then(() => log.push("micro2"));
+      queueMicrotask(() => log.push("queued"));
+      log.push("sync");
+      setTimeout(() => { console.log(log.join(",")); }, 40);
+    `);
+    const r = run(image);
+    expect(r.stdout.trim()).toBe('sync,micro1,queued,micro2,t0-a,t0-b,micro-in-t0-b,t0-c,t5,t20');
+    expect(r.status).toBe(0);
+  });
+
+  it('clears timeouts and intervals, passes timer arguments, waits for real time', () => {
+    const image = build('intervals', `
+      const start = __kiln.monotonicMs();
+      let n = 0;
+      const cancelled = setTimeout(() => console.log("must not run"), 1);
+      clearTimeout(cancelled);
+      clearTimeout(12345678); clearTimeout("junk"); clearInterval(undefined);
+      const id = setInterval((a, b) => {
+        n++;
+        if (n === 3) { clearInterval(id); console.log("args", a, b, "ticks", n, "elapsed>=30", __kiln.monotonicMs() - start >= 30); }
+      }, 10, "x", 7);
+      setTimeout(() => console.log("after", n), 60);
+    `);
+    const r = run(image);
+    expect(r.stdout).toBe('args x 7 ticks 3 elapsed>=30 true\nafter 3\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('exits with exitCode at the end, or at once with exit()', () => {
+    expect(run(build('exitcode', '__kiln.exitCode = 3; setTimeout(() => console.log("done"), 1);')))
+      .toMatchObject({ status: 3, stdout: 'done\n' });
+    expect(run(build('exitnow', 'setTimeout(() => console.log("never"), 1); console.log("before"); __kiln.exit(7); console.log("after");')))
+      .toMatchObject({ status: 7, stdout: 'before\n' });
+    const bad = run(build('exitbad', 'try { __kiln.exit(300); } catch (e) { console.log(e.code, e.message); }'));
+    expect(bad.stdout).toBe('EINVAL exit: status 300 is not in 0..255\n');
+    expect(bad.status).toBe(0);
+  });
+
+  it('reports an uncaught exception with its stack (file:line) and exits 1', () => {
+    const image = build('throws', [
+      'function inner() {',
+      '  throw new TypeError("boom");',
+      '}',
+      'function outer() { inner(); }',
+      'console.log("before");',
+      'outer();',
+      'console.log("not reached");',
+    ].join('\n'));
+    const r = run(image);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('before\nUncaught TypeError: boom\n');
+    expect(r.stdout).toMatch(/at inner \(throws\.js:2\)/);
+    expect(r.stdout).toMatch(/at outer \(throws\.js:4\)/); // a one-line function
+    expect(r.stdout).toMatch(/at <anonymous> \(throws\.js:6\)/);
+    expect(r.stdout).not.toContain('not reached');
+  });
+
+  it('fails on an exception thrown in a timer or microtask, and on a non-Error throw', () => {
+    const timer = run(build('timerthrow', 'setTimeout(function tick() { null.x; }, 1); setTimeout(() => console.log("later"), 50);'));
+    expect(timer.status).toBe(1);
+    expect(timer.stdout).toMatch(/^Uncaught TypeError: .*\n\s+at tick \(timerthrow\.js:1\)/);
+    expect(timer.stdout).not.toContain('later');
+    const micro = run(build('microthrow', 'queueMicrotask(() => { throw 42; });'));
+    expect(micro).toMatchObject({ status: 1, stdout: 'Uncaught 42\n' });
+  });
+
+  it('fails on an unhandled rejection, but not on one handled within the same turn', () => {
+    const r = run(build('rejects', 'async function f() { throw new Error("nope"); } f(); setTimeout(() => console.log("later"), 50);'));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^Uncaught \(in promise\) Error: nope\n\s+at f \(rejects\.js:1\)/);
+    expect(r.stdout).not.toContain('later');
+    const handled = run(build('handled', `
+      const p = Promise.reject(new Error("x"));
+      Promise.resolve().then(() => p.catch(e => console.log("caught", e.message)));
+    `));
+    expect(handled).toMatchObject({ status: 0, stdout: 'caught x\n' });
+  });
+
+  it('runs scripts as well as modules; a module is strict', () => {
+    expect(run(build('script', 'var x = 1; console.log(typeof globalThis.x, this === globalThis);', { script: true })).stdout)
+      .toBe('number true\n');
+    expect(run(build('module', 'console.log(this === undefined, (function () { return this; })() === undefined);')).stdout)
+      .toBe('true true\n');
+  });
+
+  it('passes the command line and gives clocks, randomness and memory figures', () => {
+    const image = build('env', `
+      console.log(JSON.stringify(__kiln.argv), __kiln.cmdline);
+      const a = __kiln.monotonicNs(), b = __kiln.monotonicNs();
+      console.log(typeof a, b >= a, Math.abs(__kiln.wallMs() - Date.now()) < 1000, Math.abs(Number(__kiln.wallNs() / 1000000n) - Date.now()) < 1000);
+      const r1 = __kiln.randomBytes(new Uint8Array(32)), r2 = crypto.getRandomValues(new Uint8Array(32));
+      console.log(r1.some(x => x !== 0), r1.join() !== r2.join(), ["rdseed", "rdrand", "jitter"].includes(__kiln.randomSource));
+      const m = __kiln.memory();
+      console.log(m.heapSize > 0, m.inUse > 0, m.peak >= m.inUse, performance.now() >= 0);
+      console.log(__kiln.startup().engineNs > 0);
+    `);
+    const r = run(image, ['--', '--ipv4=10.0.0.2/24', 'x']);
+    expect(r.stdout).toBe('["--ipv4=10.0.0.2/24","x"] --ipv4=10.0.0.2/24 x\nbigint true true true\ntrue true true\ntrue true true true\ntrue\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('runs in 16 MB, survives running out of memory, and frees what the app drops', () => {
+    const image = build('memory', `
+      let before = __kiln.memory().inUse;
+      let keep = [];
+      for (let i = 0; i < 20000; i++) keep.push({ i, s: "item" + i, a: [i, i + 1] });
+      const grown = __kiln.memory().inUse;
+      keep = null;
+      __kiln.gc();
+      const after = __kiln.memory().inUse;
+      console.log("grew", grown > before + 1000000, "released", after < grown - 1000000);
+      try {
+        const hog = [];
+        for (;;) hog.push(new ArrayBuffer(1 << 20));
+      } catch (e) {
+        console.log("oom", e instanceof Error || e === null, String(e).includes("out of memory"));
+      }
+      __kiln.gc();
+      const again = []; for (let i = 0; i < 1000; i++) again.push("s" + i);
+      console.log("usable again", again.length, __kiln.memory().heapSize < 16 * 1024 * 1024);
+    `);
+    const r = run(image, ['--mem=16']);
+    expect(r.stdout).toBe('grew true released true\noom true true\nusable again 1000 true\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('reads and writes a block device in whole blocks, refusing bad requests with codes', () => {
+    const disk = join(ROOT, 'build/runtime-test/disk.img');
+    const initial = Buffer.alloc(8192);
+    initial.write('first sector', 0);
+    writeFileSync(disk, initial);
+    const image = build('block', `
+      const d = __kiln.blockAcquire("storage");
+      console.log(d.capacity, d.blockSize);
+      const buf = new Uint8Array(512);
+      __kiln.blockRead(d.handle, 0, buf);
+      console.log(String.fromCharCode(...buf.subarray(0, 12)));
+      buf.fill(0x41);
+      __kiln.blockWrite(d.handle, 1024, buf);
+      const attempts = [
+        () => __kiln.blockRead(d.handle, 100, buf),
+        () => __kiln.blockRead(d.handle, 0, new Uint8Array(100)),
+        () => __kiln.blockRead(d.handle, 8192, buf),
+        () => __kiln.blockWrite(d.handle, 7680, new Uint8Array(1024)),
+        () => __kiln.blockRead(d.handle + 1, 0, buf),
+        () => __kiln.blockAcquire("storage"),
+        () => __kiln.blockAcquire("nothing"),
+        () => __kiln.netAcquire("storage"),
+      ];
+      for (const f of attempts) { try { f(); console.log("accepted?!"); } catch (e) { console.log(e.code); } }
+    `, { devices: ['storage:BLOCK_BASIC'] });
+    const r = run(image, ['--block:storage=' + disk]);
+    expect(r.stdout).toBe('8192 512\nfirst sector\nEINVAL\nEINVAL\nERANGE\nERANGE\nEINVAL\nENODEV\nENODEV\nENODEV\n');
+    expect(r.status).toBe(0);
+    const after = readFileSync(disk);
+    expect(after.subarray(1024, 1536).every((b) => b === 0x41)).toBe(true);
+    expect(after.subarray(1536, 8192).every((b) => b === 0)).toBe(true);
+    expect(after.subarray(512, 1024).every((b) => b === 0)).toBe(true);
+  });
+
+  it('refuses a manifest device left unattached, unknown options and unknown devices', () => {
+    const image = build('needsdisk', 'console.log("ran");', { devices: ['storage:BLOCK_BASIC'] });
+    const missing = run(image);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain("device 'storage' of the manifest is not attached");
+    const unknown = run(image, ['--frobnicate']);
+    expect(unknown.stderr).toContain('unknown option --frobnicate');
+    const other = run(image, ['--block:other=/dev/null']);
+    expect(other.stderr).toContain("the image's manifest declares no device 'other'");
+    expect(missing.stdout + unknown.stdout + other.stdout).toBe('');
+  });
+
+  it('compiles to bytecode without the source text; reports syntax errors and imports', () => {
+    const ok = compile('nosource', '// MARKER_IN_COMMENT\nfunction f() { return 1 + 2; /* MARKER_IN_BODY */ }\nconsole.log(f.toString().length);\n');
+    expect(ok.status).toBe(0);
+    const text = readFileSync(ok.bytecode).toString('latin1');
+    expect(text).not.toContain('MARKER');
+    expect(text.startsWith('KILNQBC\0')).toBe(true);
+    const bad = compile('syntax', 'let x = ;\n');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/SyntaxError.*\n.*syntax\.js:1/);
+    const imports = compile('imports', 'import { x } from "./elsewhere.js";\nconsole.log(x);\n');
+    expect(imports.status).toBe(1);
+    expect(imports.stderr).toContain("the bundle imports 'elsewhere.js'");
+  });
+
+  it('refuses embedded bytecode that is not kiln-qjsc output', () => {
+    const c = compile('corrupt', 'console.log(1);');
+    const bytes = readFileSync(c.bytecode);
+    bytes.write('NOTKILN!', 0, 'latin1');
+    writeFileSync(c.bytecode, bytes);
+    const mft = join(ROOT, 'build/runtime-test/corrupt.manifest.c');
+    execFileSync(join(ROOT, 'build/x86_64/kiln-mft'), ['-o', mft]);
+    const image = join(ROOT, 'build/runtime-test/corrupt.hosted');
+    execFileSync(join(ROOT, 'runtime/link-image.sh'), ['--target', 'hosted', '--manifest', mft, '-o', image, c.bytecode], { stdio: 'ignore' });
+    const r = run(image);
+    expect(r.stdout).toBe('kiln: embedded file is not kiln-qjsc bytecode\n');
+    expect(r.status).toBe(1);
+  });
+
+  it('links an hvt image with the Solo5 notes and no Linux system calls', () => {
+    const image = build('hvtimage', 'console.log("hi");', { target: 'hvt', devices: ['service:NET_BASIC'] });
+    const notes = execFileSync('readelf', ['-n', '-W', image], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(notes).toContain('Solo5');
+    const disasm = execFileSync('objdump', ['-d', image], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    expect(disasm).not.toMatch(/\tsyscall/);
+  });
+
+  it('keeps the allocator correct under random load (C unit test against a shadow model)', () => {
+    const bin = join(ROOT, 'build/runtime-test/heap_test');
+    execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-I', join(ROOT, 'runtime/libc'),
+      join(ROOT, 'runtime/test/heap_test.c'), join(ROOT, 'runtime/libc/heap.c'), '-o', bin]);
+    expect(execFileSync(bin, { encoding: 'utf8' })).toMatch(/^heap_test: ok/);
+  });
+});
