@@ -52,12 +52,13 @@ export function flowErrorFrom(err: unknown, what: string): FlowError {
 }
 
 /**
- * A StackError for a failed bind, listen or send. The signature has no
+ * A StackError for a failed bind, listen (`binding`) or send. The signature has no
  * generic I/O code, so an errno with no closer meaning (EMFILE, ENOBUFS...)
  * becomes 'unsupported' with the host's words in the message.
  */
-export function stackErrorFrom(err: unknown, what: string): StackError {
+export function stackErrorFrom(err: unknown, what: string, binding = false): StackError {
   const errno = errnoOf(err) ?? '';
-  const hint = errno === 'EACCES' || errno === 'EPERM' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : '';
+  const refused = errno === 'EACCES' || errno === 'EPERM';
+  const hint = binding && refused ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : '';
   return new StackError(STACK_CODES[errno] ?? 'unsupported', `${what}: ${describe(err)}${hint}`);
 }

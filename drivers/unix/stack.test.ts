@@ -45,8 +45,9 @@ describe('unix stack: host errors become typed errors', () => {
     expect(err.message).toContain(code);
   });
 
-  it('says why a low port was refused', () => {
-    expect(stackErrorFrom(errno('EACCES'), 'tcp listen 0.0.0.0:7').message).toMatch(/ports below 1024 need root/);
+  it('says why a low port was refused, on bind or listen only', () => {
+    expect(stackErrorFrom(errno('EACCES'), 'tcp listen 0.0.0.0:7', true).message).toMatch(/ports below 1024 need root/);
+    expect(stackErrorFrom(errno('EACCES'), 'udp send to 255.255.255.255:9').message).not.toMatch(/ports below/);
   });
 });
 

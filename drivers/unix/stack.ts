@@ -137,7 +137,7 @@ class UnixStack implements Stack {
     await new Promise<void>((resolve, reject) => {
       socket.once('error', (err) => {
         socket.close();
-        reject(stackErrorFrom(err, `udp bind ${host}:${port}`));
+        reject(stackErrorFrom(err, `udp bind ${host}:${port}`, true));
       });
       socket.bind({ port, address: host, exclusive: true }, () => {
         socket.removeAllListeners('error');
@@ -202,7 +202,7 @@ class UnixStack implements Stack {
 
 function listenOn(server: Server, port: number, host: string, backlog: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', (err) => reject(stackErrorFrom(err, `tcp listen ${host}:${port}`)));
+    server.once('error', (err) => reject(stackErrorFrom(err, `tcp listen ${host}:${port}`, true)));
     server.listen({ port, host, backlog, exclusive: true }, () => {
       server.removeAllListeners('error');
       resolve();

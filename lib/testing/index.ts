@@ -1,3 +1,12 @@
-/** Test devices for apps' unit tests: drive time, keep disks in memory. */
+/**
+ * Test devices for apps' unit tests: time the test drives, disks in memory,
+ * an in-memory Ethernet switch (with faults and pcap capture) to join stacks,
+ * connected in-memory flows, and a seeded (not cryptographic) Random.
+ */
 export * from './virtual-clock.ts';
 export * from './memory-block.ts';
+export * from './switch.ts';
+export * from './drive.ts';
+export * from './pcap.ts';
+export * from './flow-pair.ts';
+export * from './seeded-random.ts';
