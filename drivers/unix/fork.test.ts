@@ -46,8 +46,12 @@ describe('unix fork', () => {
     await runCase('limit');
   });
 
-  it("inherited descriptors are close-on-exec in the child", async () => {
+  it('inherited descriptors are close-on-exec in the child', async () => {
     await runCase('inherited-close-on-exec');
+  });
+
+  it('a child killed by a signal: status 255, crashed', async () => {
+    await runCase('killed-by-signal');
   });
 
   it('a child that exits before its fork point: status 70, crashed, and a line saying why', async () => {

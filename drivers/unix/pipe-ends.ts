@@ -168,6 +168,9 @@ function settle(outcome: ReadOutcome): Promise<Uint8Array | null> {
 }
 
 export class UnixPipeWriter extends PipeEnd implements PipeWriter {
+  /** Rejecters of writes the kernel has not taken in full yet. */
+  private readonly pending = new Set<(err: PipeError) => void>();
+
   constructor(fd: number | null, journal: PipeJournal, onClosed: () => void, state: EndState = 'closed') {
     super(fd, journal, onClosed, state);
     if (fd === null) return;
@@ -197,20 +200,24 @@ export class UnixPipeWriter extends PipeEnd implements PipeWriter {
     if (data.length === 0) return Promise.resolve();
     const socket = this.socket!;
     return new Promise((resolve, reject) => {
+      this.pending.add(reject);
       socket.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength), (err) => {
+        // After close() the write was already failed (Node reports success for writes cut off by destroy).
+        if (!this.pending.delete(reject)) return;
         if (!err) return resolve();
         if ((err as NodeJS.ErrnoException).code === 'EPIPE') {
           this.finished('broken');
           return reject(brokenPipe());
         }
-        if (this.state === 'closed') return reject(new PipeError('closed', 'the pipe end was closed while a write waited'));
         reject(new PipeError('io', `pipe write failed: ${err.message}`));
       });
     });
   }
 
-  /** A waiting write learns of the close through its callback (the socket is destroyed). */
-  protected closing(): void {}
+  protected closing(): void {
+    for (const reject of this.pending) reject(new PipeError('closed', 'the pipe end was closed while a write waited'));
+    this.pending.clear();
+  }
 }
 
 function brokenPipe(): PipeError {

@@ -63,6 +63,15 @@ describe('unix pipes', () => {
     await Promise.all([reader.close(), writer.close()]);
   });
 
+  it('closing a write end while its write waits fails that write with closed', async () => {
+    const { reader, writer } = await pipes.create();
+    const write = writer.write(new Uint8Array(pipes.capacity * 4));
+    await writer.close();
+    await expect(write).rejects.toMatchObject({ code: 'closed' });
+    expect((await reader.read())!.length).toBeGreaterThan(0);
+    await reader.close();
+  });
+
   it('errors are PipeErrors with codes', async () => {
     const { reader, writer } = await pipes.create();
     await reader.close();
