@@ -1,5 +1,6 @@
-/* block.c: block devices through the BLOCK_READ/BLOCK_WRITE hypercalls. The
- * tender checks alignment and range; the bindings do not second-guess it. */
+/* block.c: block devices through the BLOCK_READ/BLOCK_WRITE hypercalls.
+ * Alignment and range are checked here too: upstream tenders check only the
+ * range, and a request must not reach the disk half-valid. */
 #include "guest.h"
 #include "x86_64/cpu.h"
 
@@ -16,9 +17,24 @@ solo5_result_t solo5_block_acquire(const char *name, solo5_handle_t *handle,
     return SOLO5_R_OK;
 }
 
+/* Whole blocks, aligned, within capacity, on an acquired block device. */
+static int valid_request(solo5_handle_t handle, solo5_off_t offset, size_t size)
+{
+    const struct kiln_mft *mft = kiln_guest.mft;
+    if (handle >= mft->entries || !(kiln_guest.acquired & (1ULL << handle)) ||
+        mft->e[handle].type != KILN_MFT_BLOCK_BASIC)
+        return 0;
+    uint64_t bs = mft->e[handle].u.block_basic.block_size;
+    uint64_t capacity = mft->e[handle].u.block_basic.capacity;
+    return bs != 0 && size != 0 && size % bs == 0 && offset % bs == 0 &&
+           offset <= capacity && size <= capacity - offset;
+}
+
 solo5_result_t solo5_block_write(solo5_handle_t handle, solo5_off_t offset,
                                  const uint8_t *buf, size_t size)
 {
+    if (!valid_request(handle, offset, size))
+        return SOLO5_R_EINVAL;
     volatile struct kiln_hc_block_write w = {
         .handle = handle,
         .offset = offset,
@@ -33,6 +49,8 @@ solo5_result_t solo5_block_write(solo5_handle_t handle, solo5_off_t offset,
 solo5_result_t solo5_block_read(solo5_handle_t handle, solo5_off_t offset,
                                 uint8_t *buf, size_t size)
 {
+    if (!valid_request(handle, offset, size))
+        return SOLO5_R_EINVAL;
     volatile struct kiln_hc_block_read r = {
         .handle = handle,
         .offset = offset,

@@ -19,6 +19,19 @@ static void hypercall(unsigned nr, volatile void *arg)
                          : "memory");
 }
 
+/* Block requests straight to the tender, past the bindings' own checks. */
+static int32_t raw_block(unsigned nr, uint64_t handle, uint64_t offset,
+                         uint64_t data, uint64_t len)
+{
+    volatile struct kiln_hc_block_read a = {.handle = handle,
+                                            .offset = offset,
+                                            .data = data,
+                                            .len = len,
+                                            .ret = -1};
+    hypercall(nr, &a);
+    return a.ret;
+}
+
 static void raw_port(uint16_t port, uint32_t value)
 {
     __asm__ __volatile__("outl %0, %1" : : "a"(value), "d"(port) : "memory");
@@ -87,48 +100,31 @@ static void net_refusals(solo5_handle_t net, solo5_handle_t blk,
 }
 
 static void block_refusals(solo5_handle_t net, solo5_handle_t blk,
-                           struct solo5_block_info *bi)
+                           const struct solo5_block_info *bi)
 {
-    for (unsigned i = 0; i < N_BAD_SOURCES + 1; i++) {
-        volatile struct kiln_hc_block_read r = {.handle = blk,
-                                                .offset = 0,
-                                                .data = bad_destinations[i],
-                                                .len = bi->block_size,
-                                                .ret = -1};
-        hypercall(KILN_HC_BLOCK_READ, &r);
-        TEST_CHECK(r.ret == SOLO5_R_EINVAL);
-    }
-    for (unsigned i = 0; i < N_BAD_SOURCES; i++) {
-        volatile struct kiln_hc_block_write w = {.handle = blk,
-                                                 .offset = 0,
-                                                 .data = bad_sources[i],
-                                                 .len = bi->block_size,
-                                                 .ret = -1};
-        hypercall(KILN_HC_BLOCK_WRITE, &w);
-        TEST_CHECK(w.ret == SOLO5_R_EINVAL);
-    }
+    const unsigned R = KILN_HC_BLOCK_READ, W = KILN_HC_BLOCK_WRITE;
+    const uint64_t b = (uintptr_t)buf, bs = bi->block_size;
+    for (unsigned i = 0; i < N_BAD_SOURCES + 1; i++)
+        TEST_CHECK(raw_block(R, blk, 0, bad_destinations[i], bs) ==
+                   SOLO5_R_EINVAL);
+    for (unsigned i = 0; i < N_BAD_SOURCES; i++)
+        TEST_CHECK(raw_block(W, blk, 0, bad_sources[i], bs) == SOLO5_R_EINVAL);
     static const uint64_t bad_offsets[] = {
         1, 511, 0xfffffffffffffe00ULL, 0x8000000000000000ULL};
     for (unsigned i = 0; i < sizeof bad_offsets / 8; i++) {
-        TEST_CHECK(solo5_block_write(blk, bad_offsets[i], buf, 512) ==
-                   SOLO5_R_EINVAL);
-        TEST_CHECK(solo5_block_read(blk, bad_offsets[i], buf, 512) ==
-                   SOLO5_R_EINVAL);
+        TEST_CHECK(raw_block(W, blk, bad_offsets[i], b, bs) == SOLO5_R_EINVAL);
+        TEST_CHECK(raw_block(R, blk, bad_offsets[i], b, bs) == SOLO5_R_EINVAL);
     }
-    TEST_CHECK(solo5_block_read(blk, bi->capacity, buf, 512) == SOLO5_R_EINVAL);
-    for (unsigned i = 0; i < sizeof huge_lengths / 8; i++) {
-        volatile struct kiln_hc_block_read r = {.handle = blk,
-                                                .offset = 0,
-                                                .data = (uintptr_t)buf,
-                                                .len = huge_lengths[i],
-                                                .ret = -1};
-        hypercall(KILN_HC_BLOCK_READ, &r);
-        TEST_CHECK(r.ret == SOLO5_R_EINVAL);
-    }
-    TEST_CHECK(solo5_block_read(net, 0, buf, 512) == SOLO5_R_EINVAL);
+    TEST_CHECK(raw_block(R, blk, bi->capacity, b, bs) == SOLO5_R_EINVAL);
+    TEST_CHECK(raw_block(W, blk, bi->capacity - bs, b, 2 * bs) ==
+               SOLO5_R_EINVAL);
+    TEST_CHECK(raw_block(W, blk, 0, b, bs - 1) == SOLO5_R_EINVAL);
+    TEST_CHECK(raw_block(W, blk, 0, b, 0) == SOLO5_R_EINVAL);
+    for (unsigned i = 0; i < sizeof huge_lengths / 8; i++)
+        TEST_CHECK(raw_block(R, blk, 0, b, huge_lengths[i]) == SOLO5_R_EINVAL);
+    TEST_CHECK(raw_block(R, net, 0, b, bs) == SOLO5_R_EINVAL);
     for (unsigned i = 0; i < sizeof bad_handles / 8; i++)
-        TEST_CHECK(solo5_block_write(bad_handles[i], 0, buf, 512) ==
-                   SOLO5_R_EINVAL);
+        TEST_CHECK(raw_block(W, bad_handles[i], 0, b, bs) == SOLO5_R_EINVAL);
 }
 
 /* Console writes with bad buffers are dropped (nothing to report back

@@ -20,10 +20,41 @@ struct idt_gate {
     uint32_t reserved;
 } __attribute__((packed));
 
-struct idt_pointer {
+struct table_pointer {
     uint16_t limit;
     uint64_t base;
 } __attribute__((packed));
+
+/* Upstream's tender keeps its GDT on a page the guest cannot reach, and the
+ * CPU reads the GDT to deliver an exception: install our own, with the same
+ * selectors (code 0x08, data 0x10). */
+#define SEL_CODE 0x08
+#define SEL_DATA 0x10
+static const uint64_t gdt[3] __attribute__((aligned(16))) = {
+    0,
+    0x00af9b000000ffffULL, /* 64-bit code, DPL0, present, accessed */
+    0x00cf93000000ffffULL, /* data, read/write, DPL0, present, accessed */
+};
+
+static void load_gdt(void)
+{
+    struct table_pointer p = {.limit = sizeof gdt - 1,
+                              .base = (uint64_t)(uintptr_t)gdt};
+    __asm__ __volatile__("lgdt %0\n\t"
+                         /* reload %cs with a far return to the next line */
+                         "pushq %1\n\t"
+                         "leaq 1f(%%rip), %%rax\n\t"
+                         "pushq %%rax\n\t"
+                         "lretq\n"
+                         "1:\n\t"
+                         "movl %2, %%eax\n\t"
+                         "movl %%eax, %%ds\n\t"
+                         "movl %%eax, %%es\n\t"
+                         "movl %%eax, %%ss\n\t"
+                         :
+                         : "m"(p), "i"(SEL_CODE), "i"(SEL_DATA)
+                         : "rax", "memory");
+}
 
 extern const char kiln_trap_stubs[];
 static struct idt_gate idt[KILN_X86_EXCEPTIONS] __attribute__((aligned(16)));
@@ -32,19 +63,18 @@ void kiln_trap_init(void)
 {
     if (kiln_guest.cpl != 0)
         return;
-    uint16_t cs;
-    __asm__ __volatile__("mov %%cs, %0" : "=r"(cs));
+    load_gdt();
     for (unsigned v = 0; v < KILN_X86_EXCEPTIONS; v++) {
         uint64_t target = (uint64_t)(uintptr_t)kiln_trap_stubs + v * KILN_X86_STUB_SPACING;
         idt[v] = (struct idt_gate){
             .offset_lo = (uint16_t)target,
-            .selector = cs,
+            .selector = SEL_CODE,
             .type_attr = GATE_INTERRUPT_PRESENT,
             .offset_mid = (uint16_t)(target >> 16),
             .offset_hi = (uint32_t)(target >> 32),
         };
     }
-    struct idt_pointer p = {.limit = sizeof idt - 1,
+    struct table_pointer p = {.limit = sizeof idt - 1,
                             .base = (uint64_t)(uintptr_t)idt};
     __asm__ __volatile__("lidt %0" : : "m"(p));
 }
