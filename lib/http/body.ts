@@ -108,6 +108,32 @@ export class KilnBody implements AsyncIterable<Uint8Array> {
   }
 }
 
+/**
+ * Pulls the first chunk of a stream body now and returns a body that yields
+ * it first. A server does this before sending a head: a stream that fails at
+ * once can still be answered 500, the head and first chunk share a write, and
+ * a handler that streams its request body back triggers 100 Continue in time.
+ */
+export async function prefetchFirstChunk(body: KilnBody): Promise<KilnBody> {
+  const rest = body[Symbol.asyncIterator]();
+  const first = await rest.next();
+  let pending: IteratorResult<Uint8Array> | null = first;
+  return new KilnBody({
+    [Symbol.asyncIterator]: () => ({
+      next: () => {
+        if (pending === null) return rest.next();
+        const step = pending;
+        pending = null;
+        return Promise.resolve(step);
+      },
+      return: async () => {
+        await rest.return?.();
+        return { done: true, value: undefined };
+      },
+    }),
+  });
+}
+
 export function concatBytes(parts: readonly Uint8Array[], total?: number): Uint8Array {
   if (parts.length === 1) return parts[0]!;
   const out = new Uint8Array(total ?? parts.reduce((n, p) => n + p.length, 0));

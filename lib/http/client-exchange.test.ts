@@ -51,17 +51,21 @@ describe('client exchange against serveHttp over a flow pair', () => {
 
   it('says the connection cannot be reused after Connection: close or an unread body', async () => {
     const { listener, server } = startTestServer(() => new KilnResponse('body', { headers: { connection: 'close' } }));
-    const closing = await exchange(listener.connect(), request('GET', '/'), LIMITS);
+    const closingFlow = listener.connect();
+    const closing = await exchange(closingFlow, request('GET', '/'), LIMITS);
     expect(await closing.response.text()).toBe('body');
     expect(await closing.finished).toBe(false);
+    await closingFlow.close();
 
     const { listener: l2, server: s2 } = startTestServer(() => new KilnResponse(pieces('a', 'b', 'c')));
-    const abandoned = await exchange(l2.connect(), request('GET', '/'), LIMITS);
+    const abandonedFlow = l2.connect();
+    const abandoned = await exchange(abandonedFlow, request('GET', '/'), LIMITS);
     for await (const chunk of abandoned.response.body!) {
       expect(decodeLatin1(chunk)).toBe('a');
       break;
     }
     expect(await abandoned.finished).toBe(false);
+    await abandonedFlow.close();
     await server.shutdown();
     await s2.shutdown();
   });

@@ -180,6 +180,27 @@ export class FlowReader {
     this.start += 2;
   }
 
+  /**
+   * Reads and drops input until the peer ends its stream, `maxBytes` went by
+   * or the deadline passed; never throws. Closing a socket with unread input
+   * makes the kernel send a reset, which can destroy the answer just sent
+   * before the peer reads it; draining first lets the answer arrive.
+   */
+  async discardRest(maxBytes: number, deadlineMs: number): Promise<void> {
+    if (this.timedOut) return; // a read is still outstanding: nothing more can be read
+    this.setTimeouts(deadlineMs, null);
+    let dropped = 0;
+    try {
+      while (dropped < maxBytes) {
+        const piece = await this.readUpTo(maxBytes - dropped);
+        if (piece === null) return;
+        dropped += piece.length;
+      }
+    } catch {
+      // A timeout or a failed flow ends the draining; either way the flow gets closed next.
+    }
+  }
+
   /** Up to `max` bytes: what is buffered, else the next read. Null at end of stream. */
   async readUpTo(max: number): Promise<Uint8Array | null> {
     if (this.buffered === 0 && !(await this.fill())) return null;

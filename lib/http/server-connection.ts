@@ -12,6 +12,7 @@ import { FlowReader } from './flow-reader.ts';
 import { requestFraming } from './framing.ts';
 import { parseRequestHead, type RequestHead } from './head-parser.ts';
 import { KilnHeaders } from './headers.ts';
+import { prefetchFirstChunk } from './body.ts';
 import { IncomingBody } from './incoming-body.ts';
 import { chooseFraming, serializeHead, writeMessage, type OutgoingFraming } from './message-writer.ts';
 import { KilnRequest } from './request.ts';
@@ -38,6 +39,10 @@ export interface ServerSettings {
 
 /** Longest chunk-size or trailer line. */
 const MAX_LINE_BYTES = 4096;
+
+/** Before closing, unread input is drained for at most this long and this much (a "lingering close"). */
+const LINGER_MS = 2000;
+const LINGER_BYTES = 256 * 1024;
 
 export class ServerConnection {
   private readonly reader: FlowReader;
@@ -70,17 +75,21 @@ export class ServerConnection {
   }
 
   async run(): Promise<void> {
-    const abandoned = new Promise<void>((resolve) => (this.abandon = resolve));
+    let abandoned = false;
+    const abandon = new Promise<void>((resolve) => (this.abandon = resolve)).then(() => (abandoned = true));
     const serving = (async () => {
       while (!this.stopping && (await this.exchange())) this.served++;
     })();
     try {
-      await Promise.race([serving, abandoned]);
+      await Promise.race([serving, abandon]);
     } catch {
       // The flow failed (reset, closed under us): nothing left to answer.
-    } finally {
-      await this.flow.close().catch(() => undefined);
     }
+    if (!abandoned) {
+      await this.flow.shutdown().catch(() => undefined);
+      await this.reader.discardRest(LINGER_BYTES, this.settings.clock.nowMs() + LINGER_MS);
+    }
+    await this.flow.close().catch(() => undefined);
     serving.catch(() => undefined); // a handler finishing after an abort has no one to tell
   }
 
@@ -130,7 +139,7 @@ export class ServerConnection {
       remote: this.flow.remote,
       local: this.flow.local,
     });
-    const response = await this.callHandler(request, body);
+    const response = await this.callHandler(request, body, head.method !== 'HEAD');
     if (body?.failure) keepAlive = false; // where this body ends is unknown now
 
     const headers = new KilnHeaders(response.headers);
@@ -162,13 +171,20 @@ export class ServerConnection {
     return keepAlive;
   }
 
-  /** The handler's response; errors become 500, or the 4xx of a body that failed to arrive. */
-  private async callHandler(request: KilnRequest, body: IncomingBody | null): Promise<KilnResponse> {
+  /**
+   * The handler's response, with the first chunk of a stream body already
+   * pulled (see `prefetchFirstChunk`). Errors become 500, or the 4xx of a
+   * request body that failed to arrive.
+   */
+  private async callHandler(request: KilnRequest, body: IncomingBody | null, sendsBody: boolean): Promise<KilnResponse> {
     try {
       const response = await this.handler(request);
       if (!(response instanceof KilnResponse)) throw new TypeError('the handler did not return a KilnResponse');
       if (response.status < 200) throw new RangeError(`the handler returned interim status ${response.status}`);
-      return response;
+      const stream = response.body !== null && response.body.length === null;
+      if (!stream || !sendsBody || response.status === 204 || response.status === 304) return response;
+      const { status, statusText, headers } = response;
+      return new KilnResponse(await prefetchFirstChunk(response.body!), { status, statusText, headers });
     } catch (err) {
       // A body that failed to arrive (too large, malformed, too slow) is the client's fault, not the handler's.
       if (body?.failure instanceof HttpError) return errorResponse(body.failure);

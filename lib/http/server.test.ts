@@ -138,6 +138,7 @@ describe('serveHttp: messages', () => {
     const wire = await readAll(flow);
     expect(statuses(wire)).toEqual([401]);
     expect(wire).toContain('Connection: close');
+    await flow.close(); // the server drains unread input until the client goes (a lingering close)
     await server.shutdown();
   });
 
@@ -295,11 +296,13 @@ describe('serveHttp: timeouts and shutdown', () => {
     expect(server.connections).toBe(2);
     const stopped = server.shutdown();
     expect(statuses(await readAll(idle))).toEqual([200]);
+    await idle.close();
     expect(() => listener.connect()).toThrow(/closed/);
     release();
     const wire = await readAll(busy);
     expect(statuses(wire)).toEqual([200]);
     expect(wire).toContain('Connection: close');
+    await busy.close();
     await stopped;
     expect(server.connections).toBe(0);
   });
