@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createStack, staticIpv4FromArgs } from './stack.ts';
-import { VirtualClock } from '../testing/virtual-clock.ts';
-import { VirtualSwitch, type SwitchOptions } from '../testing/switch.ts';
-import { SeededRandom } from '../testing/seeded-random.ts';
+import { staticIpv4FromArgs } from './stack.ts';
+import { stackPair } from '../testing/stack-fixtures.ts';
 import { drive } from '../testing/drive.ts';
 import { ArgError } from '../args.ts';
 import { parseIpv4 } from '../ipv4-text.ts';
 import type { Flow } from '../devices/flow.ts';
 
-async function pair(options: SwitchOptions = {}) {
-  const clock = new VirtualClock();
-  const sw = new VirtualSwitch(options);
-  const a = await createStack({ net: sw.attach(), clock, random: new SeededRandom(1), config: { args: ['--ipv4=10.0.0.2/24'] } });
-  const b = await createStack({ net: sw.attach(), clock, random: new SeededRandom(2), config: { args: ['--ipv4=10.0.0.3/24', '--ipv4-gateway=10.0.0.1'] } });
-  return { clock, sw, a, b };
-}
+const pair = () => stackPair({}, {}, { args: ['--ipv4=10.0.0.3/24', '--ipv4-gateway=10.0.0.1'] });
 
 async function readAll(flow: Flow): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];

@@ -5,10 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PcapWriter, readPcap, PcapFormatError } from './pcap.ts';
 import { VirtualClock } from './virtual-clock.ts';
-import { VirtualSwitch } from './switch.ts';
-import { SeededRandom } from './seeded-random.ts';
+import { stackPair } from './stack-fixtures.ts';
 import { drive } from './drive.ts';
-import { createStack } from '../net/stack.ts';
 
 function which(tool: string): boolean {
   try {
@@ -26,9 +24,7 @@ if (!hasTshark) console.warn('SKIPPED: pcap opened by tshark: needs tshark (apt-
 async function capture(): Promise<Uint8Array> {
   const clock = new VirtualClock();
   const pcap = new PcapWriter(clock);
-  const sw = new VirtualSwitch({ clock, latencyMs: 1, pcap });
-  const a = await createStack({ net: sw.attach(), clock, random: new SeededRandom(1), config: { args: ['--ipv4=10.0.0.2/24'] } });
-  const b = await createStack({ net: sw.attach(), clock, random: new SeededRandom(2), config: { args: ['--ipv4=10.0.0.3/24'] } });
+  const { sw, a, b } = await stackPair({ clock, latencyMs: 1, pcap });
   await drive(clock, sw, a.ping('10.0.0.3', { payloadSize: 3000 }));
   const rx = await b.bindUdp(9999);
   await (await a.bindUdp(0)).send(new TextEncoder().encode('hello pcap'), { address: '10.0.0.3', port: 9999 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createStack } from '../stack.ts';
 import { VirtualClock } from '../../testing/virtual-clock.ts';
-import { VirtualSwitch } from '../../testing/switch.ts';
 import { SeededRandom } from '../../testing/seeded-random.ts';
-import { Probe } from '../../testing/probe.ts';
+import type { Probe } from '../../testing/probe.ts';
+import { probedStack, PROBE as P, STACK_A as A } from '../../testing/stack-fixtures.ts';
 import { drive, driveFor } from '../../testing/drive.ts';
 import { arpFrame, ipv4Frame, udpDatagram } from '../../testing/frames.ts';
 import { parseIpv4 } from '../../ipv4-text.ts';
@@ -11,17 +11,9 @@ import { ARP_REPLY, ARP_REQUEST, ArpView } from '../wire/arp.ts';
 import { BROADCAST_MAC, EthernetView } from '../wire/ethernet.ts';
 import { PROTOCOL_UDP } from '../wire/ipv4.ts';
 
-const A = parseIpv4('10.0.0.2')!;
-const P = parseIpv4('10.0.0.9')!;
 
-async function setup(extra: string[] = []) {
-  const clock = new VirtualClock();
-  const sw = new VirtualSwitch();
-  const probe = new Probe(sw);
-  const net = sw.attach();
-  const stack = await createStack({ net, clock, random: new SeededRandom(7), config: { args: ['--ipv4=10.0.0.2/24', ...extra] } });
-  await sw.settle();
-  return { clock, sw, probe, net, stack };
+function setup(extra: string[] = []) {
+  return probedStack({ config: { args: ['--ipv4=10.0.0.2/24', ...extra] }, teachArp: false });
 }
 
 function arps(probe: Probe): ArpView[] {

@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createStack } from '../stack.ts';
 import { VirtualClock } from '../../testing/virtual-clock.ts';
-import { VirtualSwitch } from '../../testing/switch.ts';
-import { SeededRandom } from '../../testing/seeded-random.ts';
-import { Probe } from '../../testing/probe.ts';
+import type { Probe } from '../../testing/probe.ts';
+import { probedStack, stackPair, PROBE as P, STACK_A as A } from '../../testing/stack-fixtures.ts';
 import { drive, driveFor } from '../../testing/drive.ts';
-import { arpFrame, icmpMessage, ipv4Frame, udpDatagram } from '../../testing/frames.ts';
+import { icmpMessage, ipv4Frame, udpDatagram } from '../../testing/frames.ts';
 import { parseIpv4 } from '../../ipv4-text.ts';
-import { ARP_REPLY } from '../wire/arp.ts';
 import { ETHERTYPE_IPV4 } from '../wire/ethernet.ts';
 import {
   ICMP_DEST_UNREACHABLE,
@@ -19,21 +16,8 @@ import {
 } from '../wire/icmpv4.ts';
 import { Ipv4View, PROTOCOL_ICMP, PROTOCOL_UDP } from '../wire/ipv4.ts';
 
-const A = parseIpv4('10.0.0.2')!;
-const P = parseIpv4('10.0.0.9')!;
 
-async function setup(mtu = 1500) {
-  const clock = new VirtualClock();
-  const sw = new VirtualSwitch({ mtu });
-  const probe = new Probe(sw);
-  const net = sw.attach();
-  const stack = await createStack({ net, clock, random: new SeededRandom(3), config: { args: ['--ipv4=10.0.0.2/24'] } });
-  // Teach the stack the probe's MAC so replies go out at once.
-  probe.send(arpFrame(net.mac, ARP_REPLY, probe.mac, P, net.mac, A));
-  await sw.settle();
-  probe.take();
-  return { clock, sw, probe, net, stack };
-}
+const setup = () => probedStack();
 
 /** The IPv4 packets the probe received, parsed and reassembled by hand where fragmented. */
 function ipPackets(probe: Probe): Ipv4View[] {
@@ -104,10 +88,7 @@ describe('ICMP echo', () => {
 
 describe('ping', () => {
   it('measures round trips between two stacks on virtual time', async () => {
-    const clock = new VirtualClock();
-    const sw = new VirtualSwitch({ clock, latencyMs: 5 });
-    const a = await createStack({ net: sw.attach(), clock, random: new SeededRandom(1), config: { args: ['--ipv4=10.0.0.2/24'] } });
-    const b = await createStack({ net: sw.attach(), clock, random: new SeededRandom(2), config: { args: ['--ipv4=10.0.0.3/24'] } });
+    const { clock, sw, a, b } = await stackPair({ clock: new VirtualClock(), latencyMs: 5 });
     const first = await drive(clock, sw, a.ping('10.0.0.3', { payloadSize: 100 }));
     // The request waits for B's MAC: B's gratuitous ARP, sent at start, arrives after one trip
     // and resolves it (any ARP from the address does); then the echo request and reply.

@@ -1,32 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { createStack } from '../stack.ts';
-import { VirtualClock } from '../../testing/virtual-clock.ts';
-import { VirtualSwitch } from '../../testing/switch.ts';
-import { SeededRandom } from '../../testing/seeded-random.ts';
-import { Probe } from '../../testing/probe.ts';
+import { probedStack, stackPair, PROBE as P, STACK_A as A } from '../../testing/stack-fixtures.ts';
 import { drive, driveFor } from '../../testing/drive.ts';
-import { arpFrame, ethernetFrame, ipv4Frame, ipv4Packet, udpDatagram } from '../../testing/frames.ts';
+import { ethernetFrame, ipv4Frame, ipv4Packet, udpDatagram } from '../../testing/frames.ts';
 import { parseIpv4 } from '../../ipv4-text.ts';
-import { ARP_REPLY } from '../wire/arp.ts';
 import { checksum } from '../wire/checksum.ts';
 import { ETHERTYPE_IPV4 } from '../wire/ethernet.ts';
 import { ICMP_TIME_EXCEEDED, IcmpView, TIME_EXCEEDED_REASSEMBLY } from '../wire/icmpv4.ts';
 import { Ipv4View, PROTOCOL_ICMP, PROTOCOL_UDP } from '../wire/ipv4.ts';
 
-const A = parseIpv4('10.0.0.2')!;
-const P = parseIpv4('10.0.0.9')!;
 
 async function setup() {
-  const clock = new VirtualClock();
-  const sw = new VirtualSwitch();
-  const probe = new Probe(sw);
-  const net = sw.attach();
-  const stack = await createStack({ net, clock, random: new SeededRandom(5), config: { args: ['--ipv4=10.0.0.2/24'] } });
-  probe.send(arpFrame(net.mac, ARP_REPLY, probe.mac, P, net.mac, A));
-  await sw.settle();
-  probe.take();
-  const sock = await stack.bindUdp(7);
-  return { clock, sw, probe, net, stack, sock };
+  const t = await probedStack();
+  return { ...t, sock: await t.stack.bindUdp(7) };
 }
 
 /** A UDP datagram to port 7 cut into IPv4 fragments of `size` data bytes (a multiple of 8). */
@@ -153,10 +138,7 @@ describe('IPv4 reassembly', () => {
 
 describe('IPv4 output', () => {
   it('fragments a large UDP datagram to the MTU; the peer stack reassembles it', async () => {
-    const clock = new VirtualClock();
-    const sw = new VirtualSwitch({ mtu: 576 });
-    const a = await createStack({ net: sw.attach(), clock, random: new SeededRandom(1), config: { args: ['--ipv4=10.0.0.2/24'] } });
-    const b = await createStack({ net: sw.attach(), clock, random: new SeededRandom(2), config: { args: ['--ipv4=10.0.0.3/24'] } });
+    const { clock, sw, a, b } = await stackPair({ mtu: 576 });
     const rx = await b.bindUdp(7);
     const tx = await a.bindUdp(0);
     const data = Uint8Array.from({ length: 65507 }, (_, i) => (i * 31) & 255);

@@ -1,39 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { createStack } from '../stack.ts';
-import { VirtualClock } from '../../testing/virtual-clock.ts';
-import { VirtualSwitch } from '../../testing/switch.ts';
-import { SeededRandom } from '../../testing/seeded-random.ts';
-import { Probe } from '../../testing/probe.ts';
+import { probedStack, stackPair, PROBE as P, STACK_A as A } from '../../testing/stack-fixtures.ts';
 import { drive } from '../../testing/drive.ts';
-import { arpFrame, ipv4Frame, udpDatagram } from '../../testing/frames.ts';
-import { parseIpv4 } from '../../ipv4-text.ts';
-import { ARP_REPLY } from '../wire/arp.ts';
+import { ipv4Frame, udpDatagram } from '../../testing/frames.ts';
 import { PROTOCOL_UDP } from '../wire/ipv4.ts';
 import { UdpView } from '../wire/udp.ts';
 import { StackError } from '../../devices/stack.ts';
 
-const A = parseIpv4('10.0.0.2')!;
-const P = parseIpv4('10.0.0.9')!;
 
-async function pair() {
-  const clock = new VirtualClock();
-  const sw = new VirtualSwitch();
-  const a = await createStack({ net: sw.attach(), clock, random: new SeededRandom(1), config: { args: ['--ipv4=10.0.0.2/24'] } });
-  const b = await createStack({ net: sw.attach(), clock, random: new SeededRandom(2), config: { args: ['--ipv4=10.0.0.3/24'] } });
-  return { clock, sw, a, b };
-}
-
-async function withProbe() {
-  const clock = new VirtualClock();
-  const sw = new VirtualSwitch();
-  const probe = new Probe(sw);
-  const net = sw.attach();
-  const stack = await createStack({ net, clock, random: new SeededRandom(5), config: { args: ['--ipv4=10.0.0.2/24'] } });
-  probe.send(arpFrame(net.mac, ARP_REPLY, probe.mac, P, net.mac, A));
-  await sw.settle();
-  probe.take();
-  return { clock, sw, probe, net, stack };
-}
+const pair = () => stackPair();
+const withProbe = () => probedStack();
 
 describe('UDP', () => {
   it('exchanges datagrams both ways with the right endpoints', async () => {
@@ -102,15 +77,7 @@ describe('UDP', () => {
   });
 
   it('bounds the receive queue and counts what it drops', async () => {
-    const clock = new VirtualClock();
-    const sw = new VirtualSwitch();
-    const a = await createStack({ net: sw.attach(), clock, random: new SeededRandom(1), config: { args: ['--ipv4=10.0.0.2/24'] } });
-    const b = await createStack({
-      net: sw.attach(),
-      clock,
-      random: new SeededRandom(2),
-      config: { args: ['--ipv4=10.0.0.3/24'], udp: { receiveQueueDatagrams: 4 } },
-    });
+    const { sw, a, b } = await stackPair({}, {}, { udp: { receiveQueueDatagrams: 4 } });
     const rx = await b.bindUdp(7);
     const tx = await a.bindUdp(0);
     for (let i = 0; i < 10; i++) await tx.send(new Uint8Array([i]), { address: '10.0.0.3', port: 7 });
