@@ -6,7 +6,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { BlockError, checkBlockRequest, type Block, type BlockInfo } from '../../lib/devices/block.ts';
-import { errnoOf } from './socket-errors.ts';
+import { errnoOf } from './host-errors.ts';
 
 export interface FileBlockOptions {
   /** Bytes per sector: a power of two from 512 to 65536 (default 512). */

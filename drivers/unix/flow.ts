@@ -14,7 +14,7 @@
  */
 import type { Socket } from 'node:net';
 import { FlowError, type Endpoint, type Flow } from '../../lib/devices/flow.ts';
-import { flowErrorFrom } from './socket-errors.ts';
+import { flowErrorFrom } from './host-errors.ts';
 
 /** Where a flow reports bytes moved, for the stack's counters. */
 export interface FlowStats {

@@ -4,7 +4,8 @@
  * Device configuration on unix (the app's boot arguments stay the app's):
  * - stack: the host's sockets (stack.ts). `--ipv4=A/N` among the boot
  *   arguments picks the host address to bind by default; it must be the
- *   host's (any 127.x.y.z is).
+ *   host's (any 127.x.y.z is). `--ipv4-gateway` and `--resolver` are
+ *   checked but the host's routes and resolver apply.
  * - block NAME: a regular file named by the environment variable
  *   `KILN_BLOCK_<NAME>` (NAME upper-cased, e.g. `KILN_BLOCK_STORAGE=disk.img`)
  *   or by `options.blockFiles[NAME]`; `KILN_BLOCK_<NAME>_SECTOR_SIZE=N`

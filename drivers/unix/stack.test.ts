@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FlowError, type Flow } from '../../lib/devices/flow.ts';
 import { StackError } from '../../lib/devices/stack.ts';
 import { createUnixStack } from './stack.ts';
-import { flowErrorFrom, stackErrorFrom } from './socket-errors.ts';
+import { flowErrorFrom, stackErrorFrom } from './host-errors.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

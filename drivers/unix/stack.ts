@@ -24,7 +24,7 @@ import { checkAddress, checkPort } from './endpoint-checks.ts';
 import { SocketFlow } from './flow.ts';
 import { hostIpv4 } from './host-ipv4.ts';
 import { ServerListener } from './listener.ts';
-import { flowErrorFrom, stackErrorFrom } from './socket-errors.ts';
+import { flowErrorFrom, stackErrorFrom } from './host-errors.ts';
 import { DgramSocket } from './udp.ts';
 
 export interface UnixStackOptions {

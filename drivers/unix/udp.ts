@@ -9,7 +9,7 @@ import { StackError, type Datagram, type UdpSocket } from '../../lib/devices/sta
 import { hasCode } from '../../lib/errors.ts';
 import { HandoffQueue, iterateUntil } from './handoff-queue.ts';
 import { endpointOf } from './flow.ts';
-import { stackErrorFrom } from './socket-errors.ts';
+import { stackErrorFrom } from './host-errors.ts';
 import { checkAddress, checkPort } from './endpoint-checks.ts';
 
 /** Largest UDP payload in one IPv4 datagram: 65535 - 20 (IPv4 header) - 8 (UDP header). */

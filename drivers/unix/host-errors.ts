@@ -1,7 +1,7 @@
 /**
- * Host socket errors (Node's `err.code`, an errno name) turned into the typed
- * errors the Flow and Stack signatures promise. The errno name stays in the
- * message, so nothing the host said is lost.
+ * Host errors (Node's `err.code`, an errno name) turned into the typed
+ * errors the Flow and Stack signatures promise (block.ts maps its own codes).
+ * The errno name stays in the message, so nothing the host said is lost.
  */
 import { FlowError, type FlowErrorCode } from '../../lib/devices/flow.ts';
 import { StackError, type StackErrorCode } from '../../lib/devices/stack.ts';
