@@ -156,3 +156,24 @@ describe('unix stack: udp', () => {
     expect(got).toEqual([0, 1, 2, 3]);
   });
 });
+
+describe('unix stack: closing while opening', () => {
+  it("a connect in progress when the stack closes rejects with StackError('closed')", async () => {
+    const port = await unacceptingListener();
+    const stack = createUnixStack();
+    // Fill the listener's accept queue so that the next SYN goes unanswered (bounded attempts).
+    const settled: unknown[] = [];
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const connecting = stack.connectTcp('127.0.0.1', port, { timeoutMs: 60_000 });
+      const outcome = await Promise.race([connecting.then(() => 'connected'), new Promise((r) => setTimeout(() => r('pending'), 300))]);
+      if (outcome === 'pending') {
+        await stack.close();
+        settled.push(await connecting.catch((err: unknown) => err));
+        break;
+      }
+    }
+    expect(settled).toHaveLength(1);
+    expect(settled[0]).toBeInstanceOf(StackError);
+    expect((settled[0] as StackError).code).toBe('closed');
+  });
+});

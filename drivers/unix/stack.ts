@@ -90,8 +90,7 @@ class UnixStack implements Stack {
       },
       (l) => this.open.delete(l),
     );
-    this.open.set(listener, () => listener.close());
-    return listener;
+    return this.adopt(listener, () => listener.close(), 'tcp listen');
   }
 
   async connectTcp(address: string, port: number, options: ConnectOptions = {}): Promise<Flow> {
@@ -108,22 +107,34 @@ class UnixStack implements Stack {
       ...(this.options.address ? { localAddress: this.options.address } : {}),
     });
     socket.pause();
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new FlowError('timed-out', `${what}: no answer in ${timeoutMs} ms`));
-      }, timeoutMs);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        resolve();
+    // Until it connects, closing the stack destroys the attempt.
+    const attempt = {};
+    this.open.set(attempt, async () => void socket.destroy());
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          socket.destroy();
+          reject(new FlowError('timed-out', `${what}: no answer in ${timeoutMs} ms`));
+        }, timeoutMs);
+        socket.once('connect', () => {
+          clearTimeout(timer);
+          socket.removeAllListeners('error').removeAllListeners('close');
+          resolve();
+        });
+        socket.once('error', (err) => {
+          clearTimeout(timer);
+          this.counts.add('tcp', 'connections.failed');
+          reject(flowErrorFrom(err, what));
+        });
+        // Destroyed without an error: the stack closed while connecting.
+        socket.once('close', () => {
+          clearTimeout(timer);
+          reject(new StackError('closed', `${what}: the stack was closed`));
+        });
       });
-      socket.once('error', (err) => {
-        clearTimeout(timer);
-        this.counts.add('tcp', 'connections.failed');
-        reject(flowErrorFrom(err, what));
-      });
-    });
+    } finally {
+      this.open.delete(attempt);
+    }
     this.counts.add('tcp', 'connections.opened');
     return this.track(socket);
   }
@@ -160,8 +171,7 @@ class UnixStack implements Stack {
       },
       (s) => this.open.delete(s),
     );
-    this.open.set(udp, () => udp.close());
-    return udp;
+    return this.adopt(udp, () => udp.close(), 'udp bind');
   }
 
   async ping(address: string): Promise<PingReply> {
@@ -186,6 +196,16 @@ class UnixStack implements Stack {
     if (this.closed) throw new StackError('closed', `${what}: the stack is closed`);
   }
 
+  /** Keeps what an open produced for `close()`, or releases it at once if the stack closed meanwhile. */
+  private adopt<T extends object>(resource: T, release: () => Promise<void>, what: string): T {
+    if (this.closed) {
+      void release();
+      throw new StackError('closed', `${what}: the stack was closed`);
+    }
+    this.open.set(resource, release);
+    return resource;
+  }
+
   private track(socket: Socket): SocketFlow {
     const flow = new SocketFlow(
       socket,
@@ -195,8 +215,7 @@ class UnixStack implements Stack {
       },
       (f) => this.open.delete(f),
     );
-    this.open.set(flow, () => flow.release());
-    return flow;
+    return this.adopt(flow, () => flow.release(), 'tcp');
   }
 }
 
