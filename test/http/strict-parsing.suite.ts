@@ -1,13 +1,17 @@
-import { describe, expect, it } from 'vitest';
-import { KilnResponse } from './response.ts';
-import { rawExchange, startTestServer, statuses } from './test-support.ts';
-
 /**
+ * The HTTP server's strict parsing and limits, as a framework-free suite (see
+ * test/contract/harness.ts) so the same cases run under vitest and inside
+ * images, over the in-memory flow pair.
+ *
  * Request smuggling vectors and malformed heads (RFC 9112): each must be
  * answered 400 (or the status named) with `Connection: close`, must never
  * reach the handler, and must end the connection even though a well-formed
  * request follows it on the wire.
  */
+import { assert, assertEqual, type ContractCase } from '../contract/harness.ts';
+import { KilnResponse } from '../../lib/http/response.ts';
+import { rawExchange, startTestServer, statuses } from '../../lib/http/test-support.ts';
+import type { Handler, ServeOptions } from '../../lib/http/server.ts';
 const FOLLOW_UP = 'GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n';
 
 const VECTORS: Array<[string, string, number]> = [
@@ -66,47 +70,92 @@ const VECTORS: Array<[string, string, number]> = [
   ['unsupported expectation', 'GET / HTTP/1.1\r\nHost: a\r\nExpect: magic\r\n\r\n', 417],
 ];
 
-describe('strict parsing: smuggling vectors and malformed requests', () => {
-  for (const [name, raw, status] of VECTORS) {
-    it(`${name} → ${status} and close`, async () => {
+/** Sends `raw` to a fresh server and checks the statuses it answered, and that it then closed. */
+async function expectStatuses(raw: string, expected: number[], handler: Handler, options: Partial<ServeOptions> = {}): Promise<string> {
+  const { listener, server } = startTestServer(handler, options);
+  const wire = await rawExchange(listener, raw);
+  assertEqual(statuses(wire).join(','), expected.join(','), 'statuses answered');
+  await server.shutdown();
+  return wire;
+}
+
+const ok: Handler = () => new KilnResponse('ok');
+
+export function strictParsingCases(): ContractCase[] {
+  const cases: ContractCase[] = VECTORS.map(([name, raw, status]) => ({
+    name: `${name} → ${status} and close`,
+    run: async () => {
       const seen: string[] = [];
-      const { listener, server } = startTestServer(async (req) => {
+      const handler: Handler = async (req) => {
         seen.push(req.pathname);
         await req.bytes();
         return new KilnResponse('ok');
-      });
-      const wire = await rawExchange(listener, raw + FOLLOW_UP);
-      expect(statuses(wire)).toEqual([status]);
-      expect(wire).toMatch(/\r\nConnection: close\r\n/);
-      expect(seen).not.toContain('/smuggled');
-      if (status !== 400 || !/chunk|trailer/.test(name)) expect(seen).toEqual([]);
-      await server.shutdown();
-    });
-  }
-});
-
-describe('strict parsing: what is allowed', () => {
-  it('answers a request that follows empty lines', async () => {
-    const { listener, server } = startTestServer(() => new KilnResponse('ok'));
-    expect(statuses(await rawExchange(listener, '\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n'))).toEqual([200]);
-    await server.shutdown();
-  });
-
-  it('accepts identical repeated Content-Lengths, chunk extensions, trailers and obs-text values', async () => {
-    const bodies: string[] = [];
-    const { listener, server } = startTestServer(async (req) => {
-      bodies.push(await req.text());
-      return new KilnResponse(req.headers.get('x-latin') ?? '');
-    });
-    const wire = await rawExchange(
-      listener,
-      'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\nContent-Length: 005\r\n\r\nhello' +
-        'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\nX-Latin: caf\xe9\r\n\r\n' +
-        '3;name=value;quoted="a \\"b\\""\r\nabc\r\n2 ; x\r\nde\r\n0\r\nX-Trailer: t\r\n\r\n',
-    );
-    expect(statuses(wire)).toEqual([200, 200]);
-    expect(bodies).toEqual(['hello', 'abcde']);
-    expect(wire.endsWith('caf\xc3\xa9')).toBe(true); // the obs-text byte read as U+00E9, sent back as UTF-8
-    await server.shutdown();
-  });
-});
+      };
+      const wire = await expectStatuses(raw + FOLLOW_UP, [status], handler);
+      assert(/\r\nConnection: close\r\n/.test(wire), 'the answer says Connection: close');
+      assert(!seen.includes('/smuggled'), 'the request after the bad one never reached the handler');
+      // Bad chunked bodies are found while the handler reads them; everything else before it runs.
+      if (!/chunk|trailer/.test(name)) assertEqual(seen.length, 0, 'handler calls');
+    },
+  }));
+  cases.push(
+    {
+      name: 'answers a request that follows empty lines',
+      run: async () => void (await expectStatuses('\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n', [200], ok)),
+    },
+    {
+      name: 'accepts identical repeated Content-Lengths, chunk extensions, trailers and obs-text values',
+      run: async () => {
+        const bodies: string[] = [];
+        const wire = await expectStatuses(
+          'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\nContent-Length: 005\r\n\r\nhello' +
+            'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\nX-Latin: caf\xe9\r\n\r\n' +
+            '3;name=value;quoted="a \\"b\\""\r\nabc\r\n2 ; x\r\nde\r\n0\r\nX-Trailer: t\r\n\r\n',
+          [200, 200],
+          async (req) => {
+            bodies.push(await req.text());
+            return new KilnResponse(req.headers.get('x-latin') ?? '');
+          },
+        );
+        assertEqual(bodies.join('|'), 'hello|abcde', 'bodies read');
+        // The obs-text byte is read as U+00E9 and sent back as UTF-8.
+        assert(wire.endsWith('caf\xc3\xa9'), 'the Latin-1 header value came back');
+      },
+    },
+    {
+      name: 'answers 431 to a head over the size limit',
+      run: async () => void (await expectStatuses(`GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(300)}\r\n\r\n`, [431], ok, { maxHeaderBytes: 256 })),
+    },
+    {
+      name: 'answers 414 to a request line over the size limit',
+      run: async () => void (await expectStatuses(`GET /${'a'.repeat(300)} HTTP/1.1\r\nHost: a\r\n\r\n`, [414], ok, { maxHeaderBytes: 256 })),
+    },
+    {
+      name: 'answers 431 past the header count limit, and serves at the limit',
+      run: async () => {
+        const fields = (n: number): string => Array.from({ length: n }, (_, i) => `X-${i}: ${i}\r\n`).join('');
+        await expectStatuses(`GET / HTTP/1.1\r\nHost: a\r\n${fields(4)}\r\n`, [431], ok, { maxHeaderCount: 4 });
+        await expectStatuses(`GET / HTTP/1.1\r\nHost: a\r\n${fields(3)}\r\n`, [200], ok, { maxHeaderCount: 4 });
+      },
+    },
+    {
+      name: 'answers 413 to a declared length over the limit without calling the handler',
+      run: async () => {
+        let called = false;
+        const handler: Handler = () => ((called = true), new KilnResponse('x'));
+        await expectStatuses('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n01234567890', [413], handler, { maxBodyBytes: 10 });
+        assert(!called, 'the handler was not called');
+      },
+    },
+    {
+      name: 'answers 413 when a chunked body grows over the limit, and closes',
+      run: async () => {
+        const handler: Handler = async (req) => new KilnResponse(`${(await req.bytes()).length}`);
+        const raw = 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n012345\r\n6\r\n678901\r\n0\r\n\r\n';
+        const wire = await expectStatuses(raw + FOLLOW_UP, [413], handler, { maxBodyBytes: 10 });
+        assert(wire.includes('Connection: close'), 'the answer says Connection: close');
+      },
+    },
+  );
+  return cases;
+}
