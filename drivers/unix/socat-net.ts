@@ -1,0 +1,129 @@
+/**
+ * Net over a UDP socket on loopback, one Ethernet frame per datagram: the
+ * other end is `socat` bridging a real tap device, e.g.
+ *   socat TUN:10.0.0.1/24,tun-type=tap,tun-name=kiln0,iff-up,iff-no-pi \
+ *         UDP:127.0.0.1:<localPort>,bind=127.0.0.1:<remotePort>
+ * so the TypeScript stack on Node can talk to Linux's stack without a native
+ * addon. Run socat and this process in the same network namespace.
+ */
+import { randomFillSync } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import { NetError, emptyNetCounters, type FrameHandler, type MacAddress, type Net, type NetCounters } from '../../lib/devices/net.ts';
+
+export interface SocatNetOptions {
+  /** The UDP port this process binds; 0 lets the host pick one (see `localPort` after opening). */
+  localPort: number;
+  /** The UDP port socat binds, where frames are sent. */
+  remotePort: number;
+  /** Loopback address both bind (default 127.0.0.1). */
+  host?: string;
+  /** Default: a random locally administered unicast MAC. */
+  mac?: MacAddress;
+  /** Default 1500, as the tap's. */
+  mtu?: number;
+  /** Frames handed to the socket and not yet sent, at most (default 4096); beyond, `write` fails. */
+  maxInFlight?: number;
+}
+
+const HEADER = 14;
+
+export class SocatNet implements Net {
+  readonly mac: MacAddress;
+  readonly mtu: number;
+  private handler: FrameHandler | null = null;
+  private closed = false;
+  private inFlight = 0;
+  private readonly stats: NetCounters = emptyNetCounters();
+  private readonly maxInFlight: number;
+  private readonly host: string;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly remotePort: number,
+    options: SocatNetOptions,
+  ) {
+    this.mtu = options.mtu ?? 1500;
+    this.host = options.host ?? '127.0.0.1';
+    this.maxInFlight = options.maxInFlight ?? 4096;
+    this.mac = options.mac ? options.mac.slice(0, 6) : randomMac();
+    socket.on('message', (msg) => this.receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.length)));
+  }
+
+  /** Binds the local port; rejects with NetError('io') when it cannot. */
+  static open(options: SocatNetOptions): Promise<SocatNet> {
+    for (const [name, port, min] of [['localPort', options.localPort, 0], ['remotePort', options.remotePort, 1]] as const) {
+      if (!Number.isInteger(port) || port < min || port > 65535) {
+        return Promise.reject(new NetError('unavailable', `${name} must be a port from ${min} to 65535, got ${port}`));
+      }
+    }
+    const socket = createSocket('udp4');
+    return new Promise((resolve, reject) => {
+      socket.once('error', (err) => reject(new NetError('io', `cannot bind UDP ${options.host ?? '127.0.0.1'}:${options.localPort}: ${err.message}`)));
+      socket.bind(options.localPort, options.host ?? '127.0.0.1', () => {
+        socket.removeAllListeners('error');
+        const net = new SocatNet(socket, options.remotePort, options);
+        socket.on('error', () => net.stats.rxDropped++);
+        resolve(net);
+      });
+    });
+  }
+
+  write(frame: Uint8Array): void {
+    if (this.closed) throw new NetError('closed', 'interface is closed');
+    if (frame.length < HEADER || frame.length > HEADER + this.mtu) {
+      this.stats.txDropped++;
+      throw new NetError('frame-size', `frame of ${frame.length} bytes; expected ${HEADER} to ${HEADER + this.mtu}`);
+    }
+    if (this.inFlight >= this.maxInFlight) {
+      this.stats.txDropped++;
+      throw new NetError('io', `${this.inFlight} frames are waiting for the socket`);
+    }
+    // The socket sends later; the caller may reuse its buffer at once, so send a copy.
+    const copy = Buffer.from(frame);
+    this.inFlight++;
+    this.socket.send(copy, this.remotePort, this.host, (err) => {
+      this.inFlight--;
+      if (err) this.stats.txDropped++;
+    });
+    this.stats.txFrames++;
+    this.stats.txBytes += frame.length;
+  }
+
+  /** The UDP port bound here. */
+  get localPort(): number {
+    return this.socket.address().port;
+  }
+
+  onFrame(handler: FrameHandler): void {
+    this.handler = handler;
+  }
+
+  counters(): NetCounters {
+    return { ...this.stats };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.handler = null;
+    this.socket.close();
+  }
+
+  private receive(frame: Uint8Array): void {
+    if (this.closed || !this.handler || frame.length < HEADER || frame.length > HEADER + this.mtu) {
+      this.stats.rxDropped++;
+      return;
+    }
+    this.stats.rxFrames++;
+    this.stats.rxBytes += frame.length;
+    this.handler(frame);
+  }
+}
+
+function randomMac(): MacAddress {
+  const mac = new Uint8Array(6);
+  randomFillSync(mac);
+  // Locally administered, unicast.
+  mac[0] = (mac[0]! & 0xfc) | 0x02;
+  return mac;
+}
