@@ -6,11 +6,14 @@
  * parent hands it a replay script (a JSON file named by the KILN_FORK
  * environment variable) saying what the parent's calls returned up to the
  * fork: each earlier fork() outcome, which pipe ends were open (passed as
- * inherited descriptors) and the pipe journal. Until the child's own fork
- * call (its "fork point") it replays: fork() and pipe operations return the
- * parent's outcomes and touch nothing. From the fork point on it is live.
+ * inherited descriptors) and the pipe journal. The file is alone in a
+ * directory of its own, which the child removes once it has read it. Until
+ * the child's own fork call (its "fork point") it replays: fork() and pipe
+ * operations return the parent's outcomes and touch nothing. From the fork
+ * point on it is live.
  */
-import { readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ForkError, type ExitStatus, type ForkErrorCode } from '../../lib/devices/fork.ts';
 import type { EndState, UnixPipeReader, UnixPipeWriter } from './pipe-ends.ts';
 import { PipeJournal, type JournalRecord } from './pipe-journal.ts';
@@ -129,7 +132,7 @@ function readScript(path: string): ReplayScript {
   let script: ReplayScript;
   try {
     script = JSON.parse(readFileSync(path, 'utf8')) as ReplayScript;
-    unlinkSync(path);
+    rmSync(dirname(path), { recursive: true, force: true });
   } catch (err) {
     throw new ForkError('failed', `cannot read the fork replay script ${path} (${FORK_ENV}): ${(err as Error).message}`);
   }

@@ -43,7 +43,8 @@
  * alive at once; further forks fail with `ForkError('limit')`.
  */
 import { spawn, type StdioOptions } from 'node:child_process';
-import { closeSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { ForkError, type Child, type ExitStatus, type Fork, type ForkResult } from '../../lib/devices/fork.ts';
@@ -57,7 +58,7 @@ import {
   type ReplayScript,
 } from './fork-lineage.ts';
 import type { Inheritable } from './pipe-ends.ts';
-import { createFdPair, processTempDir } from './pipe-fifo.ts';
+import { createFdPair } from './pipe-fifo.ts';
 
 export const DEFAULT_MAX_CHILDREN = 16;
 
@@ -116,7 +117,9 @@ async function spawnChild(lineage: Lineage, call: number): Promise<Spawned> {
     pipes: [...lineage.pipes].map(([ordinal, { reader, writer }]) => [ordinal, pass(reader.inheritable()), pass(writer.inheritable())]),
     journal: lineage.journal.toRecord(),
   };
-  const scriptPath = join(processTempDir(), `fork-${process.pid}-${call}.json`);
+  // The child removes the script's directory once it has read it; the parent does when the child exits.
+  const scriptDir = mkdtempSync(join(tmpdir(), 'kiln-fork-'));
+  const scriptPath = join(scriptDir, 'replay.json');
   writeFileSync(scriptPath, JSON.stringify(script), { mode: 0o600 });
 
   const proc = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
@@ -137,11 +140,11 @@ async function spawnChild(lineage: Lineage, call: number): Promise<Spawned> {
     await new Promise<void>((resolve, reject) => proc.once('spawn', resolve).once('error', reject));
   } catch (err) {
     statusReader.destroy();
-    rmSync(scriptPath, { force: true });
+    rmSync(scriptDir, { recursive: true, force: true });
     throw new ForkError('failed', `cannot start the child process: ${(err as Error).message}`);
   }
   const exited = Promise.all([exit, channelClosed]).then(([[code, signal]]): ExitStatus => {
-    rmSync(scriptPath, { force: true });
+    rmSync(scriptDir, { recursive: true, force: true });
     return { code: signal !== null || code === null ? 255 : code, crashed: signal !== null || crashMarked };
   });
   return { child: { id: proc.pid!, wait: () => exited }, exited };

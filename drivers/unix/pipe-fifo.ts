@@ -1,6 +1,6 @@
 /**
  * Kernel pipes for Node.js, which has no pipe(2): a FIFO made with mkfifo(1)
- * in a private directory, opened at both ends and unlinked at once. What is
+ * in a fresh private directory, opened at both ends and unlinked at once. What is
  * left is an anonymous kernel pipe with POSIX semantics (bounded buffer,
  * end-of-file once no writer is open, EPIPE once no reader is open) that
  * child processes can inherit as file descriptors.
@@ -12,7 +12,7 @@
  * the child passes them on itself.
  */
 import { execFile } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, rmSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -26,18 +26,15 @@ export interface FdPair {
   writeFd: number;
 }
 
-let privateDir: string | null = null;
-let fifoCount = 0;
-
-/** A directory only this process uses, removed when it exits. */
-export function processTempDir(): string {
-  if (privateDir === null) {
-    const dir = mkdtempSync(join(tmpdir(), 'kiln-'));
-    privateDir = dir;
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  }
-  return privateDir;
-}
+/**
+ * Pipes made ahead, open and unlinked: one mkfifo process makes BATCH of
+ * them, as starting a process costs far more than a pipe. Holding them open
+ * (rather than as names) leaves nothing in the file system, however this
+ * process ends.
+ */
+const BATCH = 8;
+const ready: FdPair[] = [];
+let making: Promise<void> | null = null;
 
 function openError(err: unknown, what: string): PipeError {
   const code = (err as NodeJS.ErrnoException).code;
@@ -45,24 +42,50 @@ function openError(err: unknown, what: string): PipeError {
   return new PipeError(limit ? 'limit' : 'io', `${what}: ${(err as Error).message}`);
 }
 
-/** A new kernel pipe: both ends open, non-blocking, close-on-exec, no name left in the file system. */
-export async function createFdPair(): Promise<FdPair> {
-  const path = join(processTempDir(), `fifo-${++fifoCount}`);
+function openFifo(path: string): FdPair {
+  // The read end first: a non-blocking open of the write end fails (ENXIO) while no reader exists.
+  const readFd = openSync(path, O_RDONLY | O_NONBLOCK);
   try {
-    await run('mkfifo', ['-m', '600', path]);
+    return { readFd, writeFd: openSync(path, O_WRONLY | O_NONBLOCK) };
   } catch (err) {
-    throw new PipeError('io', `cannot create a pipe: mkfifo failed: ${(err as Error).message}`);
+    closeSync(readFd);
+    throw err;
   }
-  let readFd = -1;
+}
+
+async function makeBatch(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-pipes-'));
   try {
-    // The read end first: a non-blocking open of the write end fails (ENXIO) while no reader exists.
-    readFd = openSync(path, O_RDONLY | O_NONBLOCK);
-    const writeFd = openSync(path, O_WRONLY | O_NONBLOCK);
-    return { readFd, writeFd };
-  } catch (err) {
-    if (readFd >= 0) closeSync(readFd);
-    throw openError(err, 'cannot open a pipe');
+    const paths = Array.from({ length: BATCH }, (_, i) => join(dir, `fifo-${i}`));
+    try {
+      await run('mkfifo', ['-m', '600', ...paths]);
+    } catch (err) {
+      throw new PipeError('io', `cannot create a pipe: mkfifo failed: ${(err as Error).message}`);
+    }
+    for (const path of paths) {
+      try {
+        ready.push(openFifo(path));
+      } catch (err) {
+        // Out of descriptors part-way: keep what opened; fail only if nothing did.
+        if (ready.length === 0) throw openError(err, 'cannot open a pipe');
+        return;
+      }
+    }
   } finally {
-    unlinkSync(path);
+    rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A new kernel pipe: both ends open, non-blocking, close-on-exec, no name in the file system. */
+export async function createFdPair(): Promise<FdPair> {
+  while (ready.length === 0) {
+    making ??= makeBatch().finally(() => (making = null));
+    await making;
+  }
+  return ready.pop()!;
+}
+
+/** How many pipes are made ahead and not handed out yet (each holds two descriptors). */
+export function pipesMadeAhead(): number {
+  return ready.length;
 }

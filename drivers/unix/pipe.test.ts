@@ -6,17 +6,19 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PipeError } from '../../lib/devices/pipe.ts';
+import { pipesMadeAhead } from './pipe-fifo.ts';
 import { createUnixPipes, UNIX_PIPE_CAPACITY } from './pipe.ts';
 
-/** Descriptors of this process that are Kiln pipes (FIFOs in a kiln- directory, unlinked). */
+/** Descriptors of this process that are Kiln pipes handed out (FIFOs in a kiln- directory, unlinked), not those made ahead. */
 function pipeDescriptors(): number {
-  return readdirSync('/proc/self/fd').filter((fd) => {
+  const all = readdirSync('/proc/self/fd').filter((fd) => {
     try {
       return /kiln-.*fifo.*\(deleted\)/.test(readlinkSync(`/proc/self/fd/${fd}`));
     } catch {
       return false;
     }
-  }).length;
+  });
+  return all.length - 2 * pipesMadeAhead();
 }
 
 const pipes = createUnixPipes();
