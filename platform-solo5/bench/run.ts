@@ -1,0 +1,202 @@
+/**
+ * Benchmarks of the hvt platform, side by side in one run, reported as
+ * ratios (absolute times on a shared machine are noise):
+ *   boot   the C hello image to its first console line and to exit, kiln-hvt
+ *          against upstream solo5-hvt (same image) and solo5-spt (upstream's
+ *          hello, spt has its own ABI);
+ *   icmp   one-outstanding ICMP echo flood at 1, 512, 1024 and 1472 bytes of
+ *          payload against the C net image, kiln-hvt against solo5-hvt;
+ *   block  512-byte sector reads from the guest against a host pread loop.
+ * Upstream columns need KILN_UPSTREAM_SOLO5 (a built Solo5 tree).
+ *
+ *   npx vite-node platform-solo5/bench/run.ts [--quick]
+ *
+ * Runs where test/platform/kvm.ts finds KVM (this host, or the nested test
+ * VM: then every number includes that emulation, and only ratios mean
+ * anything).
+ */
+import { execFile } from 'node:child_process';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { OUT, TENDER, buildPlatform, image } from '../../test/platform/build.ts';
+import { kvmPlace, runKvmCases, type KvmCase } from '../../test/platform/kvm.ts';
+
+const quick = process.argv.includes('--quick');
+const ROUNDS = quick ? 3 : 7;
+const PACKETS = quick ? 2000 : 100_000;
+const READS = quick ? 10_000 : 100_000;
+const PAYLOADS = [1, 512, 1024, 1472];
+const NETNS = 'kilnbench';
+const TAP = 'kilnbtap0';
+const GUEST_IP = '10.92.0.2';
+const bench = (name: string): string => join(OUT, 'platform-bench', name);
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+interface Upstream {
+  hvt?: string;
+  spt?: string;
+  sptHello?: string;
+  libs: string[];
+}
+
+async function findUpstream(): Promise<Upstream> {
+  const root = process.env.KILN_UPSTREAM_SOLO5;
+  const found: Upstream = { libs: [] };
+  if (!root) return found;
+  const hvt = join(root, 'tenders/hvt/solo5-hvt');
+  const spt = join(root, 'tenders/spt/solo5-spt');
+  const sptHello = join(root, 'tests/test_hello/test_hello.spt');
+  if (await exists(hvt)) found.hvt = hvt;
+  if ((await exists(spt)) && (await exists(sptHello))) Object.assign(found, { spt, sptHello });
+  for (const tender of [found.hvt, found.spt].filter((t): t is string => !!t)) {
+    const { stdout } = await promisify(execFile)('ldd', [tender]);
+    for (const m of stdout.matchAll(/=> (\S*libseccomp[^\s]*)/g)) if (!found.libs.includes(m[1]!)) found.libs.push(m[1]!);
+  }
+  return found;
+}
+
+/** Tenders to compare, as the shell runs them in the VM's working directory. */
+function tenders(u: Upstream): { name: string; run: string }[] {
+  const list = [{ name: 'kiln-hvt', run: './kiln-hvt' }];
+  if (u.hvt) list.push({ name: 'solo5-hvt', run: 'env LD_LIBRARY_PATH=. ./solo5-hvt' });
+  return list;
+}
+
+function bootCases(u: Upstream): KvmCase[] {
+  const cmds = tenders(u).map((t) => ({ name: t.name, run: `./launch-timer ${t.run} hello.hvt` }));
+  if (u.spt) cmds.push({ name: 'solo5-spt', run: './launch-timer env LD_LIBRARY_PATH=. ./solo5-spt test_hello.spt' });
+  const cases: KvmCase[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    // Alternate the order each round so neither side always runs warm.
+    const order = r % 2 === 0 ? cmds : [...cmds].reverse();
+    for (const c of order) cases.push({ name: `boot.${c.name}.${r}`, run: c.run });
+  }
+  return cases;
+}
+
+function netCases(u: Upstream): KvmCase[] {
+  const cases: KvmCase[] = [
+    {
+      name: 'net.up',
+      run:
+        `ip netns add ${NETNS} && ip netns exec ${NETNS} ip tuntap add ${TAP} mode tap && ` +
+        `ip netns exec ${NETNS} ip link set ${TAP} up && ip netns exec ${NETNS} ip addr add 10.92.0.1/24 dev ${TAP}`,
+    },
+  ];
+  for (const size of PAYLOADS)
+    for (const t of tenders(u))
+      cases.push({
+        name: `icmp.${t.name}.${size}`,
+        run:
+          `ip netns exec ${NETNS} ${t.run} --net:service=${TAP} net.hvt --ipv4=${GUEST_IP} >/dev/null & pid=$!; sleep 1; ` +
+          `ip netns exec ${NETNS} ./echo-flood ${GUEST_IP} 20 ${size} >/dev/null; ` + // ARP and warm-up
+          `ip netns exec ${NETNS} ./echo-flood ${GUEST_IP} ${PACKETS} ${size}; kill $pid; wait $pid 2>/dev/null; true`,
+      });
+  cases.push({ name: 'net.down', run: `ip netns del ${NETNS}` });
+  return cases;
+}
+
+function blockCases(u: Upstream): KvmCase[] {
+  const cases: KvmCase[] = [{ name: 'blk.setup', run: 'dd if=/dev/urandom of=bench.img bs=1024 count=4096 2>/dev/null' }];
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const t of tenders(u))
+      cases.push({ name: `block.${t.name}.${r}`, run: `${t.run} --block:storage=bench.img blkread.hvt --count=${READS}` });
+    cases.push({ name: `block.pread.${r}`, run: `./pread-loop bench.img ${READS} 512` });
+  }
+  return cases;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function field(output: string, key: string): number {
+  const m = new RegExp(`${key}=(\\d+)`).exec(output);
+  if (!m) throw new Error(`no ${key}= in: ${output}`);
+  return Number(m[1]);
+}
+
+type Row = [string, string, string, string];
+
+async function main(): Promise<number> {
+  const place = await kvmPlace();
+  if ('skip' in place) {
+    console.log(`skipped: ${place.skip}`);
+    return 0;
+  }
+  await buildPlatform();
+  const u = await findUpstream();
+  if (!u.hvt) console.log('note: upstream columns skipped: set KILN_UPSTREAM_SOLO5 to a built Solo5 tree');
+  const files = [
+    TENDER,
+    image('hello'),
+    image('net'),
+    bench('blkread.hvt'),
+    bench('launch-timer'),
+    bench('echo-flood'),
+    bench('pread-loop'),
+    ...[u.hvt, u.spt, u.sptHello].filter((f): f is string => !!f),
+    ...u.libs,
+  ];
+  const cases = [...bootCases(u), ...blockCases(u), ...netCases(u)];
+  const results = await runKvmCases(files, cases, 4 * 60 * 60_000);
+  const samples = (prefix: string, key: string): number[] =>
+    [...results].filter(([n]) => n.startsWith(prefix)).map(([, r]) => field(r.output, key));
+
+  const rows: Row[] = [['benchmark', 'kiln-hvt', 'baseline', 'kiln-hvt / baseline']];
+  const ms = (ns: number): string => `${(ns / 1e6).toFixed(2)} ms`;
+  for (const [what, key] of [
+    ['boot to first line', 'first_output_ns'],
+    ['boot to exit', 'exit_ns'],
+  ] as const) {
+    const kiln = median(samples('boot.kiln-hvt.', key));
+    for (const other of ['solo5-hvt', 'solo5-spt']) {
+      const s = samples(`boot.${other}.`, key);
+      if (s.length) rows.push([what, ms(kiln), `${other} ${ms(median(s))}`, (kiln / median(s)).toFixed(2)]);
+    }
+    if (!u.hvt) rows.push([what, ms(kiln), '(no upstream)', '-']);
+  }
+  const perRead = (prefix: string): number =>
+    median([...results].filter(([n]) => n.startsWith(prefix)).map(([, r]) => field(r.output, 'elapsed_ns') / field(r.output, 'reads')));
+  const kilnRead = perRead('block.kiln-hvt.');
+  const hostRead = perRead('block.pread.');
+  const us = (ns: number): string => `${(ns / 1e3).toFixed(2)} us/read`;
+  rows.push([`${READS} block reads, 512 B`, us(kilnRead), `host pread ${us(hostRead)}`, (kilnRead / hostRead).toFixed(2)]);
+  if (u.hvt) {
+    const up = perRead('block.solo5-hvt.');
+    rows.push([`${READS} block reads, 512 B`, us(kilnRead), `solo5-hvt ${us(up)}`, (kilnRead / up).toFixed(2)]);
+  }
+  for (const size of PAYLOADS) {
+    const rate = (t: string): number => {
+      const out = results.get(`icmp.${t}.${size}`)!.output;
+      return field(out, 'received') / (field(out, 'elapsed_ns') / 1e9);
+    };
+    const kiln = rate('kiln-hvt');
+    const lost = field(results.get(`icmp.kiln-hvt.${size}`)!.output, 'lost');
+    const label = `ICMP echo ${PACKETS} x ${size} B`;
+    const kilnCell = `${Math.round(kiln)} pkt/s${lost ? ` (${lost} lost)` : ''}`;
+    if (u.hvt) {
+      const up = rate('solo5-hvt');
+      // Throughput: higher is better, so the ratio is kiln / baseline too.
+      rows.push([label, kilnCell, `solo5-hvt ${Math.round(up)} pkt/s`, (kiln / up).toFixed(2)]);
+    } else rows.push([label, kilnCell, '(no upstream)', '-']);
+  }
+
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  console.log(`\nhvt platform benchmarks (${quick ? 'quick' : 'full'}; KVM on ${place.where === 'vm' ? 'the nested test VM' : 'this host'}; medians of ${ROUNDS} alternating rounds)`);
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '));
+  console.log('times: lower is better; packets/s: higher is better.');
+  return 0;
+}
+
+process.exitCode = await main();
