@@ -13,6 +13,19 @@
 
 struct kiln_state kiln;
 
+/*
+ * JavaScript runs on a stack taken from the heap: an eighth of it, between
+ * 1 and 8 MiB (the platform's own stack is 1 MiB under hvt; QuickJS needs
+ * about 640 bytes per nested JS call, so 8 MiB allows some 12,000). QuickJS
+ * may use all but STACK_RESERVE of it; C code below the JS frames (bindings,
+ * printf) gets the rest.
+ */
+#define STACK_MIN (1u << 20)
+#define STACK_MAX (8u << 20)
+#define STACK_RESERVE (128u << 10)
+
+int kiln_call_on_stack(void *top, int (*fn)(void *), void *arg);
+
 /* A bundle is self-contained; the image has no module files to load. */
 static JSModuleDef *refuse_import(JSContext *ctx, const char *name, void *opaque)
 {
@@ -79,19 +92,17 @@ static int run_app(JSContext *ctx)
     return 0;
 }
 
-int solo5_app_main(const struct solo5_start_info *si)
-{
-    if (kiln_tls_init() < 0) {
-        static const char msg[] = "kiln: the platform refused the thread pointer\n";
-        solo5_console_write(msg, sizeof msg - 1);
-        return KILN_EXIT_BOOT;
-    }
-    kiln.boot_ns = solo5_clock_monotonic();
-    if (kiln_heap_init((void *)si->heap_start, si->heap_size) < 0) {
-        printf("kiln: a heap of %zu bytes is too small\n", si->heap_size);
-        return KILN_EXIT_BOOT;
-    }
+struct run_args {
+    const struct solo5_start_info *si;
+    size_t stack_size;
+};
 
+/* Everything from QuickJS's start to the end of the event loop, on the
+ * JavaScript stack. */
+static int run(void *arg)
+{
+    const struct solo5_start_info *si = ((struct run_args *)arg)->si;
+    size_t stack_size = ((struct run_args *)arg)->stack_size;
     kiln.rt = JS_NewRuntime();
     kiln.ctx = kiln.rt ? JS_NewContext(kiln.rt) : NULL;
     if (!kiln.ctx) {
@@ -99,6 +110,7 @@ int solo5_app_main(const struct solo5_start_info *si)
         return KILN_EXIT_BOOT;
     }
     JSContext *ctx = kiln.ctx;
+    JS_SetMaxStackSize(kiln.rt, stack_size - STACK_RESERVE);
     JS_SetModuleLoaderFunc(kiln.rt, NULL, refuse_import, NULL);
     kiln_rejections_install(kiln.rt);
 
@@ -115,4 +127,27 @@ int solo5_app_main(const struct solo5_start_info *si)
     if (run_app(ctx) < 0 || kiln_loop_run(ctx) < 0)
         return KILN_EXIT_UNCAUGHT;
     return kiln_exit_code(ctx);
+}
+
+int solo5_app_main(const struct solo5_start_info *si)
+{
+    if (kiln_tls_init() < 0) {
+        static const char msg[] = "kiln: the platform refused the thread pointer\n";
+        solo5_console_write(msg, sizeof msg - 1);
+        return KILN_EXIT_BOOT;
+    }
+    kiln.boot_ns = solo5_clock_monotonic();
+    if (kiln_heap_init((void *)si->heap_start, si->heap_size) < 0) {
+        printf("kiln: a heap of %zu bytes is too small\n", si->heap_size);
+        return KILN_EXIT_BOOT;
+    }
+    size_t stack_size = si->heap_size / 8;
+    stack_size = stack_size < STACK_MIN ? STACK_MIN : stack_size > STACK_MAX ? STACK_MAX : stack_size;
+    char *stack = kiln_memalign(4096, stack_size);
+    if (!stack) {
+        printf("kiln: a heap of %zu bytes has no room for the JavaScript stack\n", si->heap_size);
+        return KILN_EXIT_BOOT;
+    }
+    struct run_args arg = {si, stack_size};
+    return kiln_call_on_stack(stack + stack_size, run, &arg);
 }

@@ -1,7 +1,11 @@
 /* report.c: how an uncaught exception reaches the console. */
 #include <stdio.h>
+#include <string.h>
 
 #include "kiln.h"
+
+/* A stack overflow's trace has thousands of identical frames. */
+#define MAX_FRAMES 40
 
 static void print_cstring(JSContext *ctx, JSValueConst v)
 {
@@ -21,8 +25,22 @@ void kiln_report_exception(JSContext *ctx, JSValueConst exc, const char *what)
     putchar('\n');
     if (JS_IsError(ctx, exc)) {
         JSValue stack = JS_GetPropertyStr(ctx, exc, "stack");
-        if (JS_IsString(stack))
-            print_cstring(ctx, stack);
+        const char *text = JS_IsString(stack) ? JS_ToCString(ctx, stack) : NULL;
+        const char *p = text;
+        for (int frames = 0; p && *p; frames++) {
+            const char *end = strchr(p, '\n');
+            size_t len = end ? (size_t)(end - p + 1) : strlen(p);
+            if (frames == MAX_FRAMES) {
+                int more = 0;
+                for (; *p; p++)
+                    more += *p == '\n';
+                printf("    ... %d more frames\n", more);
+                break;
+            }
+            solo5_console_write(p, len);
+            p += len;
+        }
+        JS_FreeCString(ctx, text);
         JS_FreeValue(ctx, stack);
     }
 }

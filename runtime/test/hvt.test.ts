@@ -33,6 +33,11 @@ const PROGRAMS: Record<string, string> = {
     catch (e) { console.log("oom", String(e).includes("out of memory")); }
     console.log("heap-mb", Math.round(__kiln.memory().heapSize / 1048576));
   `,
+  recursion: `
+    function f(n) { return n === 0 ? 0 : f(n - 1) + 1; }
+    console.log(f(2500));
+    try { f(1e7); } catch (e) { console.log(e.name, e.message); }
+  `,
   block: `
     const d = __kiln.blockAcquire("storage");
     const buf = new Uint8Array(d.blockSize).fill(0x5a);
@@ -52,6 +57,7 @@ const CASES = [
   { name: 'rejects', run: './kiln-hvt --mem=16 rejects.hvt' },
   { name: 'exits', run: './kiln-hvt --mem=16 exits.hvt' },
   { name: 'memory', run: './kiln-hvt --mem=16 memory.hvt' },
+  { name: 'recursion', run: './kiln-hvt --mem=16 recursion.hvt' },
   {
     name: 'block',
     run: 'dd if=/dev/zero of=disk.img bs=512 count=64 2>/dev/null && ./kiln-hvt --mem=16 --block:storage=disk.img block.hvt',
@@ -75,6 +81,7 @@ describe.skipIf(skip !== null)('runtime as hvt images under kiln-hvt (real KVM)'
 
   it('boots, prints, runs microtasks and timers, exits 0', () => {
     const r = result('hello');
+    console.info(`hvt hello image: ${r.output.split('\n')[1]}`);
     expect(r.output).toMatch(/^hello 42 \{"a":\[1,"x"\]\} 10n \["a","b"\]\nengine-ms \d+\.\d+ random \w+\nmicrotask\ntimer\n/);
     expect(r.status).toBe(0);
   });
@@ -94,6 +101,11 @@ describe.skipIf(skip !== null)('runtime as hvt images under kiln-hvt (real KVM)'
   it('runs in --mem=16 and survives running out of memory', () => {
     expect(result('memory').output).toMatch(/^oom true\nheap-mb 1[0-5]\n/);
     expect(result('memory').status).toBe(0);
+  });
+
+  it('runs JavaScript on its own stack: deep recursion, catchable overflow', () => {
+    expect(result('recursion').output).toBe('2500\nInternalError stack overflow\n');
+    expect(result('recursion').status).toBe(0);
   });
 
   it('reads and writes the block device, refusing out-of-range requests', () => {

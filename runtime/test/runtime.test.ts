@@ -163,6 +163,18 @@ describe.skipIf(unavailable !== null)('runtime (hosted)', () => {
     expect(r.status).toBe(0);
   });
 
+  it('allows deep recursion, turns stack overflow into a catchable error and trims its trace', () => {
+    const image = build('recursion', [
+      'function f(n) { return n === 0 ? 0 : f(n - 1) + 1; }',
+      'console.log(f(2500));',
+      'try { f(1e7); } catch (e) { console.log(e.name, e.message); }',
+      'f(1e7);',
+    ].join('\n'));
+    const r = run(image, ['--mem=16']);
+    expect(r.stdout).toMatch(/^2500\nInternalError stack overflow\nUncaught InternalError: stack overflow\n(    at f \(recursion\.js:1\)\n){40}    \.\.\. \d+ more frames\n$/);
+    expect(r.status).toBe(1);
+  });
+
   it('reads and writes a block device in whole blocks, refusing bad requests with codes', () => {
     const disk = join(ROOT, 'build/runtime-test/disk.img');
     const initial = Buffer.alloc(8192);
