@@ -95,17 +95,16 @@ export class Lineage {
 
   /** Ends the replay at the fork point; throws (after reporting a crash) if the replay did not follow the parent. */
   endReplay(): void {
-    const problems: string[] = [];
-    if (!this.journal.replayComplete()) problems.push('it read pipes fewer times than its parent did');
+    const problems = this.journal.replayDifferences();
     if (this.inherited.size > 0) {
-      problems.push(`it did not re-create pipe(s) #${[...this.inherited.keys()].join(', #')} that its parent created`);
+      problems.push(`pipe(s) #${[...this.inherited.keys()].join(', #')} of its parent not re-created`);
     }
     this.journal.replaying = false;
     for (const listener of this.replayListeners) listener(false);
     this.replayListeners.clear();
     if (problems.length > 0) {
       this.reportCrash();
-      throw new ForkError('failed', `fork replay diverged before this child's fork point: ${problems.join('; ')} (on unix, code before fork() must make the same device calls in every run)`);
+      throw new ForkError('failed', `fork replay diverged: this child reached its fork point with ${problems.join('; ')} (on unix, code before fork() must make the same device calls in every run)`);
     }
   }
 

@@ -61,6 +61,6 @@ describe('unix fork', () => {
 
   it('a child that reaches its fork point by another path fails there and counts as crashed', async () => {
     const { stderr } = await runCase('diverged-at-fork-point');
-    expect(stderr).toContain('did not re-create pipe(s) #0');
+    expect(stderr).toContain('reached its fork point with 0 pipe creates against 1 in its parent; pipe(s) #0 of its parent not re-created');
   });
 });

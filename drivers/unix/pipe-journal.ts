@@ -28,6 +28,8 @@ export type Op = 'write' | 'create';
 export interface JournalRecord {
   /** Base64 bytes, null for end of file, [code, message] for an error, or PENDING. */
   reads: (string | null | [PipeErrorCode, string] | typeof PENDING)[];
+  /** How many writes and creates the parent had made. */
+  calls: Record<Op, number>;
   /** Operations that failed: [op, ordinal, code, message]. */
   failures: [Op, number, PipeErrorCode, string][];
 }
@@ -38,6 +40,8 @@ export class PipeJournal {
   private reads: Slot[] = [];
   private failures = new Map<string, PipeError>();
   private counts: Record<Op, number> = { write: 0, create: 0 };
+  /** While replaying: the parent's counts, which the replay must reach exactly. */
+  private parentCounts: Record<Op, number> = { write: 0, create: 0 };
   private cost = 0;
   private replayedReads = 0;
   /** Set once the journal outgrew JOURNAL_LIMIT and stopped recording. */
@@ -50,6 +54,7 @@ export class PipeJournal {
       if (typeof r === 'string') return new Uint8Array(Buffer.from(r, 'base64'));
       return new PipeError(r[0], r[1]);
     });
+    j.parentCounts = { ...record.calls };
     j.cost = j.reads.reduce((sum, r) => sum + ENTRY_COST + (r instanceof Uint8Array ? r.length : 0), 0);
     for (const [op, ordinal, code, message] of record.failures) {
       j.failures.set(`${op}:${ordinal}`, new PipeError(code, message));
@@ -64,6 +69,7 @@ export class PipeJournal {
         if (r instanceof PipeError) return [r.code, r.message];
         return Buffer.from(r.buffer, r.byteOffset, r.byteLength).toString('base64');
       }),
+      calls: { ...this.counts },
       failures: [...this.failures].map(([key, err]) => {
         const [op, ordinal] = key.split(':') as [Op, string];
         return [op, Number(ordinal), err.code, err.message];
@@ -112,9 +118,16 @@ export class PipeJournal {
     };
   }
 
-  /** Whether the replay made as many reads as the parent before the fork. */
-  replayComplete(): boolean {
-    return this.replayedReads >= this.reads.length;
+  /** How the replay differed from the parent in the number of each kind of call (empty when it did not). */
+  replayDifferences(): string[] {
+    const differences: string[] = [];
+    const compare = (what: string, replayed: number, parent: number): void => {
+      if (replayed !== parent) differences.push(`${replayed} pipe ${what} against ${parent} in its parent`);
+    };
+    compare('reads', this.replayedReads, this.reads.length);
+    compare('writes', this.counts.write, this.parentCounts.write);
+    compare('creates', this.counts.create, this.parentCounts.create);
+    return differences;
   }
 
   /** Numbers the next write or create; returns its ordinal. */
