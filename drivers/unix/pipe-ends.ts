@@ -4,9 +4,10 @@
  *
  * Reads: the socket reads into a fixed buffer and only while a `read()` waits
  * (one kernel read per wake-up, then it pauses), so no bytes are taken from
- * the kernel ahead of the app: the pipe's capacity is the kernel's. Writes:
- * resolve once libuv has handed every byte to the kernel, so a full pipe
- * holds the writer back. End of file and EPIPE come from the kernel, which
+ * the kernel ahead of the app and the pipe's capacity is the kernel's. (The
+ * one exception: a `read(max)` with `max` below what the kernel returned
+ * keeps the rest here for the next read.) Writes resolve once libuv has
+ * handed every byte to the kernel, so a full pipe holds the writer back. End of file and EPIPE come from the kernel, which
  * counts the ends open in every process, forked children included.
  *
  * Every operation first asks the process's PipeJournal: in a forked child
