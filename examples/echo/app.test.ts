@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { consoleOver } from '../../lib/devices/console.ts';
 import type { Flow } from '../../lib/devices/flow.ts';
-import { VirtualClock } from '../../lib/testing/index.ts';
+import { createStack } from '../../lib/net/stack.ts';
+import { SeededRandom, VirtualClock, VirtualSwitch, drive } from '../../lib/testing/index.ts';
 import { createUnixStack } from '../../drivers/unix/stack.ts';
 import { unixRandom } from '../../drivers/unix/random.ts';
 import { boot } from '../../drivers/unix/platform.ts';
@@ -75,6 +76,30 @@ describe('examples/echo', () => {
     await server.close();
     await expect(running).resolves.toBeUndefined();
     expect(await idle.read()).toBeNull();
+    expect(watch.lines.at(-1)).toBe('[info] echo: stopped');
+    await client.close();
+  });
+
+  it('echoes over the TypeScript stack on the in-memory switch, in virtual time', async () => {
+    const clock = new VirtualClock();
+    const sw = new VirtualSwitch();
+    const stackAt = (cidr: string, seed: number) =>
+      createStack({ net: sw.attach(), clock, random: new SeededRandom(seed), config: { args: [`--ipv4=${cidr}`] } });
+    const [server, client] = await Promise.all([stackAt('10.0.0.2/24', 1), stackAt('10.0.0.3/24', 2)]);
+    const watch = lineWatcher();
+    const running = echo.start({
+      devices: { stack: server },
+      args: ['--port=7', '--ipv4=10.0.0.2/24'],
+      clock,
+      random: new SeededRandom(3),
+      console: consoleOver(watch.write),
+    });
+    const data = bytes(200_000, 9);
+    const echoed = await drive(clock, sw, (async () => roundTrip(await client.connectTcp('10.0.0.2', 7), data))());
+    expect(firstDifference(echoed, data)).toBe(-1);
+    expect(watch.lines[0]).toBe('[info] echo: listening on 0.0.0.0:7');
+    await server.close();
+    await drive(clock, sw, running);
     expect(watch.lines.at(-1)).toBe('[info] echo: stopped');
     await client.close();
   });
