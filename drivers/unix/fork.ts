@@ -178,15 +178,17 @@ export function createUnixFork(options: UnixForkOptions = {}): UnixFork {
       if (lineage.journal.overflowed) {
         fail(new ForkError('unsupported', 'this process read more from pipes before forking than a unix fork can replay in the child (1 MiB); fork before reading, or read in the children'));
       }
+      // Counted from now, so that forks started together cannot pass the limit.
+      liveChildren++;
       let spawned: Spawned;
       try {
         spawned = await spawnChild(lineage, call);
       } catch (err) {
+        liveChildren--;
         return fail(err instanceof ForkError ? err : new ForkError('failed', (err as Error).message));
       }
       const record = { role: 'parent' as const, id: spawned.child.id, status: null as ExitStatus | null };
       lineage.forks[call - 1] = record;
-      liveChildren++;
       void spawned.exited.then((status) => {
         liveChildren--;
         record.status = status;
