@@ -99,7 +99,7 @@ describe('examples/echo', () => {
     expect(firstDifference(echoed, data)).toBe(-1);
     expect(watch.lines[0]).toBe('[info] echo: listening on 0.0.0.0:7');
     await server.close();
-    await drive(clock, sw, running);
+    await drive(clock, sw, Promise.resolve(running));
     expect(watch.lines.at(-1)).toBe('[info] echo: stopped');
     await client.close();
   });
