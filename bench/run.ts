@@ -13,7 +13,7 @@ import { writeReport, type BenchmarkResult, type CaseResult, type RunResult } fr
 import { summarize } from './stats.ts';
 import { BENCHMARKS } from './suites/index.ts';
 
-const resultsDir = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'bench', 'results');
+const resultsDir = join(fileURLToPath(new URL('.', import.meta.url)), 'results');
 
 function usage(message: string): number {
   console.error(`bench: ${message} (usage: npm run bench -- [--quick] [--only ${BENCHMARKS.map((b) => b.name).join(',')}] [--rounds N])`);

@@ -16,7 +16,9 @@ const PLATFORM_BOOT: Record<Target, string> = {
   hvt: join(repoRoot, 'drivers', 'solo5', 'platform.ts'),
 };
 
-const nodeBuiltins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+// `buffer` is also the npm package that gives images a Node-compatible Buffer.
+const nodeBuiltins = new Set(builtinModules.filter((m) => m !== 'buffer').flatMap((m) => [m, `node:${m}`]));
+nodeBuiltins.add('node:buffer');
 
 /** Images have no Node.js: refuse Node built-ins with a line naming the importer. */
 const refuseNodeBuiltins: Plugin = {

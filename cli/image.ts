@@ -1,8 +1,21 @@
 /**
- * Linking an app into a Solo5-hvt image: bundle (hvt drivers) → bytecode →
- * manifest note → link with the runtime, QuickJS, musl and guest bindings.
+ * Linking an app into a Solo5-hvt image:
+ *   1. bundle the app with the hvt drivers (esbuild, ES module);
+ *   2. compile the bundle to QuickJS bytecode (build/host/kiln-qjsc), so the
+ *      image never parses JavaScript at boot;
+ *   3. turn the app's device declaration into the MFT1 manifest note
+ *      (build/ARCH/kiln-mft);
+ *   4. link runtime, QuickJS, musl, guest bindings, manifest and bytecode
+ *      (runtime/link-image.sh).
  */
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { manifestOf, type App } from '../lib/app.ts';
+import { bundleApp } from './bundle.ts';
 import { repoRoot } from './paths.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -15,8 +28,52 @@ export function tenderPath(arch: Arch): string {
 export interface ImageResult {
   path: string;
   size: number;
+  /** The bundle's source map, for mapping stack traces back to TypeScript. */
+  sourceMap: string;
 }
 
-export async function buildImage(_appFile: string, arch: Arch, _output: string): Promise<ImageResult> {
-  throw new UsageError(`kiln build: --target hvt (${arch}) is not available yet: the image linker is being built`);
+const run = promisify(execFile);
+
+async function step(what: string, program: string, args: string[]): Promise<void> {
+  try {
+    await run(program, args, { cwd: repoRoot, maxBuffer: 16 << 20 });
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    const detail = (e.stderr ?? '').trim().split('\n').filter(Boolean).pop() ?? e.message;
+    throw new UsageError(`kiln build: ${what} failed: ${detail}`);
+  }
+}
+
+/** Loads the app module on Node to read its device declaration. */
+async function loadApp(appFile: string, workDir: string): Promise<App> {
+  const outfile = join(workDir, 'declaration.mjs');
+  await build({ entryPoints: [appFile], outfile, bundle: true, platform: 'node', format: 'esm', logLevel: 'silent' });
+  const module = (await import(`${pathToFileURL(outfile).href}?t=${Date.now()}`)) as { default?: App };
+  if (!module.default || typeof module.default.start !== 'function') {
+    throw new UsageError(`kiln build: ${appFile} must export default defineApp({ name, devices, start })`);
+  }
+  return module.default;
+}
+
+export async function buildImage(appFile: string, arch: Arch, output: string): Promise<ImageResult> {
+  if (arch !== 'x86_64') throw new UsageError(`kiln build: --arch ${arch}: images for ${arch} cannot be linked yet`);
+  const workDir = join(repoRoot, 'build', arch, 'apps', `${output.replace(/[^A-Za-z0-9]+/g, '_')}.work`);
+  mkdirSync(workDir, { recursive: true });
+  mkdirSync(dirname(output), { recursive: true });
+
+  const app = await loadApp(appFile, workDir);
+  const bundle = join(workDir, 'bundle.mjs');
+  const { sourceMap } = await bundleApp(appFile, 'hvt', bundle);
+
+  await step('building the runtime', 'make', ['-s', '-C', 'runtime', 'host', 'image-libs', `ARCH=${arch}`]);
+  await step('building the platform', 'make', ['-s', '-C', 'platform-solo5', `ARCH=${arch}`]);
+  const bytecode = join(workDir, 'bundle.qbc');
+  await step('compiling to bytecode', join(repoRoot, 'build', 'host', 'kiln-qjsc'), ['--name', `${app.name}.js`, '-o', bytecode, bundle]);
+
+  const manifest = join(workDir, 'manifest.c');
+  const entries = manifestOf(app).map((e) => `${e.name}:${e.type}`);
+  await step('writing the manifest', join(repoRoot, 'build', arch, 'kiln-mft'), ['-o', manifest, ...entries]);
+
+  await step('linking', join(repoRoot, 'runtime', 'link-image.sh'), ['--target', 'hvt', '--arch', arch, '--manifest', manifest, '-o', output, bytecode]);
+  return { path: output, size: statSync(output).size, sourceMap };
 }

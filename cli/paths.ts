@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from './usage-error.ts';
 
 /** The repository (package) root: cli/ sits directly below it. */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** An app is a module file, or a folder holding `app.ts`. */
 export function resolveApp(command: string, spec: string | undefined): { file: string; name: string } {

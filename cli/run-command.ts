@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { bundleApp, type Target } from './bundle.ts';
 import { ARCHES, TARGETS } from './build-command.ts';
 import { buildImage, tenderPath, type Arch } from './image.ts';
+import { bootInVm, hostHasKvm } from './vm-boot.ts';
 import { optionHelp, parseOptions, single, type OptionSpec } from './options.ts';
 import { repoRoot, resolveApp } from './paths.ts';
 import { UsageError } from './usage-error.ts';
@@ -21,8 +22,8 @@ function named(option: string, text: string, defaultName: string): [string, stri
   const eq = text.indexOf('=');
   if (eq < 0) return [defaultName, text];
   const name = text.slice(0, eq);
-  if (!/^[A-Za-z0-9_]{1,67}$/.test(name)) {
-    throw new UsageError(`kiln run: --${option} ${text}: NAME must be 1-67 letters, digits or underscores`);
+  if (!/^[A-Za-z0-9]{1,67}$/.test(name)) {
+    throw new UsageError(`kiln run: --${option} ${text}: NAME must be 1-67 letters or digits`);
   }
   return [name, text.slice(eq + 1)];
 }
@@ -81,5 +82,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     const [name, file] = named('block', b, 'storage');
     tenderArgs.push(`--block:${name}=${file}`);
   }
-  return runToExit(tenderPath(arch), [...tenderArgs, '--', image, ...options.rest]);
+  if (await hostHasKvm()) return runToExit(tenderPath(arch), [...tenderArgs, '--', image, ...options.rest]);
+  if (tenderArgs.length > 1) {
+    throw new UsageError('kiln run: --net and --block need /dev/kvm on this host (the emulated machine has no access to host taps or files)');
+  }
+  return bootInVm(arch, tenderPath(arch), image, tenderArgs, options.rest);
 }

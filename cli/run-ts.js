@@ -3,11 +3,23 @@
 // tens of milliseconds), imports it and calls its exported main(argv), so the
 // tooling needs no separate build step and no TypeScript loader.
 import { build } from 'esbuild';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { basename, dirname, join } from 'node:path';
 
 const repo = dirname(dirname(fileURLToPath(import.meta.url)));
+
+// Bundled code would see the bundle's location in import.meta.url; give each
+// module its own source file's URL, so modules can find files beside them.
+const sourceLocation = {
+  name: 'kiln-source-location',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href)),
+      loader: 'ts',
+    }));
+  },
+};
 
 export async function runTs(entry, argv) {
   const outfile = join(repo, 'build', 'node', `${basename(dirname(entry))}-${basename(entry, '.ts')}.mjs`);
@@ -22,6 +34,7 @@ export async function runTs(entry, argv) {
     packages: 'external',
     sourcemap: 'inline',
     logLevel: 'error',
+    plugins: [sourceLocation],
   });
   // Write then rename, so that kiln commands started at the same moment
   // never import a half-written file.

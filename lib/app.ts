@@ -103,9 +103,9 @@ export function manifestOf(app: App<DeviceDeclaration>): ManifestEntry[] {
     if (!(spec.kind in MANIFEST_TYPE)) {
       throw new AppDeclarationError(`device '${key}': unknown kind '${String(spec.kind)}'`);
     }
-    if (!/^[A-Za-z0-9_]+$/.test(spec.name) || spec.name.length > MAX_DEVICE_NAME) {
+    if (!/^[A-Za-z0-9]+$/.test(spec.name) || spec.name.length > MAX_DEVICE_NAME) {
       throw new AppDeclarationError(
-        `device '${key}': name '${spec.name}' must be 1-${MAX_DEVICE_NAME} letters, digits or underscores`,
+        `device '${key}': name '${spec.name}' must be 1-${MAX_DEVICE_NAME} letters or digits`,
       );
     }
     const type = MANIFEST_TYPE[spec.kind];

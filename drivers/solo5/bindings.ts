@@ -1,0 +1,46 @@
+/**
+ * The runtime's host bindings as TypeScript sees them: `globalThis.__kiln`,
+ * installed by runtime/src (runtime/BINDINGS.md is the reference), plus the
+ * web-style globals the runtime provides (setTimeout, crypto).
+ *
+ * Errors thrown by the bindings are plain Errors with a `code` string
+ * (EINVAL, ERANGE, ENODEV, EAGAIN, EUNSPEC); the drivers turn them into the
+ * signatures' typed errors.
+ */
+export interface KilnBindings {
+  write(data: string | Uint8Array): void;
+  monotonicNs(): bigint;
+  monotonicMs(): number;
+  wallNs(): bigint;
+  exit(status: number): never;
+  argv: string[];
+  /** The status the unikernel exits with once nothing is left to do. */
+  exitCode: number;
+  /** Fills `buffer` from the runtime's cryptographic generator. */
+  randomBytes(buffer: Uint8Array): Uint8Array;
+  memory(): { heapSize: number; inUse: number; peak: number; pagesUsed: number };
+  netAcquire(name: string): { handle: number; mac: Uint8Array; mtu: number };
+  /** Bytes of the frame read into `buffer`, or -1 when no frame is pending. */
+  netRead(handle: number, buffer: Uint8Array): number;
+  netWrite(handle: number, frame: Uint8Array): void;
+  /** Calls `callback` when input is pending; a watched device keeps the unikernel running. */
+  netWatch(handle: number, callback: ((handle: number) => void) | null): void;
+  blockAcquire(name: string): { handle: number; capacity: number; blockSize: number };
+  blockRead(handle: number, offset: number, buffer: Uint8Array): void;
+  blockWrite(handle: number, offset: number, data: Uint8Array): void;
+}
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __kiln: KilnBindings;
+}
+
+/** The `code` a binding put on an error it threw, or 'EUNSPEC'. */
+export function bindingErrorCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'EUNSPEC';
+}
+
+export function bindings(): KilnBindings {
+  return globalThis.__kiln;
+}

@@ -1,0 +1,41 @@
+/**
+ * Block over a Solo5 BLOCK_BASIC device. Requests are checked against the
+ * geometry first (a refused request changes nothing), then go to the tender,
+ * which writes through to the backing file as each request completes; Solo5
+ * has no flush hypercall, so `flush` has nothing left to wait for.
+ */
+import { BlockError, checkBlockRequest, type Block, type BlockInfo } from '../../lib/devices/block.ts';
+import { bindingErrorCode, bindings } from './bindings.ts';
+
+export function openSolo5Block(name: string): Block {
+  const k = bindings();
+  const { handle, capacity, blockSize } = k.blockAcquire(name);
+  const info: BlockInfo = { sectorSize: blockSize, capacity, readOnly: false };
+  let closed = false;
+
+  const io = (write: boolean, offset: number, data: Uint8Array): Promise<void> => {
+    if (closed) return Promise.reject(new BlockError('closed', `block '${name}': closed`));
+    try {
+      checkBlockRequest(info, offset, data.length, write);
+      if (data.length === 0) return Promise.resolve();
+      if (write) k.blockWrite(handle, offset, data);
+      else k.blockRead(handle, offset, data);
+      return Promise.resolve();
+    } catch (err) {
+      if (err instanceof BlockError) return Promise.reject(err);
+      const op = write ? 'write' : 'read';
+      return Promise.reject(new BlockError('io', `block '${name}': ${op} at ${offset} failed (${bindingErrorCode(err)})`));
+    }
+  };
+
+  return {
+    info,
+    read: (offset, buffer) => io(false, offset, buffer),
+    write: (offset, data) => io(true, offset, data),
+    flush: () => (closed ? Promise.reject(new BlockError('closed', `block '${name}': closed`)) : Promise.resolve()),
+    close: () => {
+      closed = true;
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,5 @@
+/**
+ * Gives image code Node's `Buffer` (from the `buffer` package), injected by
+ * the hvt bundle only where code uses it.
+ */
+export { Buffer } from 'buffer';

@@ -1,0 +1,18 @@
+/** Clock over the runtime's Solo5 clocks (TSC-based monotonic, wall from the tender) and its timer heap. */
+import type { Clock, Timer } from '../../lib/devices/clock.ts';
+import { bindings } from './bindings.ts';
+
+export function createSolo5Clock(): Clock {
+  const k = bindings();
+  const at = (deadlineMs: number, fn: () => void): Timer => {
+    const id = setTimeout(fn, Math.max(0, deadlineMs - k.monotonicMs()));
+    return { cancel: () => clearTimeout(id) };
+  };
+  return {
+    monotonicNs: () => k.monotonicNs(),
+    wallNs: () => k.wallNs(),
+    nowMs: () => k.monotonicMs(),
+    at,
+    sleepUntil: (deadlineNs) => new Promise((resolve) => at(Number(deadlineNs) / 1e6, resolve)),
+  };
+}

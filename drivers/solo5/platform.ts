@@ -1,0 +1,110 @@
+/**
+ * The hvt platform: boots an app inside a unikernel image, with the devices
+ * its manifest declared, over the runtime's host bindings.
+ *
+ * - stack NAME: Kiln's TypeScript TCP/IP stack (lib/net) over the NET_BASIC
+ *   device NAME, configured from `--ipv4=A/N` and `--ipv4-gateway=G` among
+ *   the boot arguments, else by DHCP.
+ * - net NAME: the raw NET_BASIC device.
+ * - block NAME: the BLOCK_BASIC device NAME.
+ * - pipe, fork: not on hvt yet (they need the tender's fork and pipe
+ *   devices); an app declaring them is refused at boot with one line.
+ *
+ * A bad boot argument, or a device the tender did not attach, prints one line
+ * and the unikernel exits with 2; an error escaping the app prints its stack
+ * and exits with 1. Once the app's start resolves, its devices are closed, so
+ * the runtime's event loop ends and the unikernel exits with the app's status.
+ */
+import { ArgError } from '../../lib/args.ts';
+import type { App, DeviceDeclaration, DeviceKind, DeviceKinds, DevicesOf } from '../../lib/app.ts';
+import { KilnError } from '../../lib/errors.ts';
+import { createStack } from '../../lib/net/stack.ts';
+import { bindingErrorCode, bindings } from './bindings.ts';
+import { openSolo5Block } from './block.ts';
+import { createSolo5Clock } from './clock.ts';
+import { createSolo5Console } from './console.ts';
+import { openSolo5Net } from './net.ts';
+import { createSolo5Random } from './random.ts';
+
+class ConfigurationError extends KilnError<'configuration'> {}
+
+/** Acquiring a device the tender did not attach is a configuration error, not a crash. */
+function acquire<T>(what: string, open: () => T): T {
+  try {
+    return open();
+  } catch (err) {
+    if (bindingErrorCode(err) === 'ENODEV') {
+      throw new ConfigurationError('configuration', `${what}: not attached by the tender (give it with --net:NAME=TAP or --block:NAME=FILE)`);
+    }
+    throw err;
+  }
+}
+
+async function run<D extends DeviceDeclaration>(app: App<D>, closers: (() => unknown)[]): Promise<number> {
+  const k = bindings();
+  const argv = [...k.argv];
+  const clock = createSolo5Clock();
+  const random = createSolo5Random();
+  const console = createSolo5Console();
+  const devices: Record<string, DeviceKinds[DeviceKind]> = {};
+  for (const [key, spec] of Object.entries(app.devices)) {
+    switch (spec.kind) {
+      case 'net': {
+        const net = acquire(`net device '${spec.name}'`, () => openSolo5Net(spec.name));
+        closers.push(() => net.close());
+        devices[key] = net;
+        break;
+      }
+      case 'stack': {
+        const net = acquire(`net device '${spec.name}'`, () => openSolo5Net(spec.name));
+        closers.push(() => net.close());
+        const stack = await createStack({ net, clock, random, config: { args: argv } });
+        closers.unshift(() => stack.close());
+        devices[key] = stack;
+        break;
+      }
+      case 'block': {
+        const block = acquire(`block device '${spec.name}'`, () => openSolo5Block(spec.name));
+        closers.push(() => block.close());
+        devices[key] = block;
+        break;
+      }
+      case 'pipe':
+      case 'fork':
+        throw new ConfigurationError(
+          'configuration',
+          `${spec.kind} device: not available on hvt yet (needs kiln-hvt's fork and pipe devices); run the app with --target unix`,
+        );
+    }
+  }
+  const code = (await app.start({ devices: devices as DevicesOf<D>, args: argv, clock, random, console })) ?? 0;
+  if (!Number.isInteger(code) || code < 0 || code > 255) {
+    console.write(`${app.name}: start() returned ${String(code)}, expected an exit status from 0 to 255`);
+    return 1;
+  }
+  return code;
+}
+
+/** Boots `app`; the unikernel exits with its status once nothing is left to do. */
+export function boot<D extends DeviceDeclaration>(app: App<D>): void {
+  const k = bindings();
+  const closers: (() => unknown)[] = [];
+  const finish = async (code: number): Promise<void> => {
+    k.exitCode = code;
+    for (const close of closers.splice(0)) {
+      try {
+        await close();
+      } catch {
+        // Closing is best effort once the app is done; its status stands.
+      }
+    }
+  };
+  run(app, closers).then(finish, (err: unknown) => {
+    if (err instanceof ArgError || err instanceof ConfigurationError) {
+      k.write(`${app.name}: ${err.message}\n`);
+      return finish(2);
+    }
+    k.write(`${app.name}: ${err instanceof Error ? (err.stack ?? err.message) : `uncaught ${String(err)}`}\n`);
+    return finish(1);
+  });
+}
