@@ -14,7 +14,7 @@ import { parseResponseHead, type ResponseHead } from './head-parser.ts';
 import type { KilnHeaders } from './headers.ts';
 import { chooseFraming, serializeHead, writeMessage } from './message-writer.ts';
 import { KilnResponse } from './response.ts';
-import { isToken, splitList } from './syntax.ts';
+import { splitList } from './syntax.ts';
 import type { HttpUrl } from './url.ts';
 
 export interface ExchangeLimits {
@@ -52,7 +52,6 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /** Sends `request` on `flow` and resolves with the response once its head arrived. */
 export async function exchange(flow: Flow, request: OutgoingRequest, limits: ExchangeLimits): Promise<Exchange> {
-  if (!isToken(request.method)) throw new HttpError('invalid-header', `invalid method ${JSON.stringify(request.method)}`);
   const headers = request.headers;
   if (!headers.has('host')) headers.set('host', request.url.host);
   const framing = chooseFraming(headers, request.body, true, BODY_METHODS.has(request.method));

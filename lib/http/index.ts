@@ -6,3 +6,4 @@ export { KilnHeaders, type HeadersInit } from './headers.ts';
 export { KilnBody, type BodyInit } from './body.ts';
 export { HttpError, type HttpErrorCode } from './errors.ts';
 export { parseHttpUrl, type HttpUrl } from './url.ts';
+export { HttpClient, httpRequest, type HttpClientOptions, type HttpRequestOptions } from './client.ts';

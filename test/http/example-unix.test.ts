@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUnixStack } from '../../drivers/unix/stack.ts';
 import { createUnixClock } from '../../drivers/unix/clock.ts';
-import { httpRequest } from '../../lib/http/client.ts';
+import { HttpClient, httpRequest } from '../../lib/http/client.ts';
 import { DnsResolver } from '../../lib/dns/resolver.ts';
 import { TestDnsServer } from '../../lib/dns/test-dns-server.ts';
 
@@ -165,6 +165,24 @@ describe.skipIf(!hasCurl)('examples/http on unix', () => {
     } finally {
       await stack.close();
       await dns.stop();
+    }
+  });
+
+  it("keeps one connection alive across requests with Kiln's HttpClient", async () => {
+    const stack = createUnixStack();
+    const client = new HttpClient(stack, { clock: createUnixClock(), timeoutMs: 10_000 });
+    try {
+      const accepted = async (): Promise<number> => {
+        const stats = (await (await client.request(`${base()}/stats`)).json()) as { stack: { tcp: Record<string, number> } };
+        return stats.stack.tcp['connections.accepted']!;
+      };
+      const before = await accepted();
+      for (let i = 0; i < 5; i++) expect(await (await client.request(`${base()}/`)).text()).toBe('hello');
+      expect(await accepted()).toBe(before);
+      expect(client.idleConnections).toBe(1);
+    } finally {
+      await client.close();
+      await stack.close();
     }
   });
 
