@@ -10,6 +10,14 @@ cd "$(dirname "$0")/.."
 PACKAGES="musl-dev musl-tools gcc-aarch64-linux-gnu qemu-system-x86 qemu-system-arm busybox-static cpio \
 iproute2 socat iputils-ping netcat-openbsd curl tcpdump tshark wrk iperf3 hping3 dnsmasq python3-scapy"
 
+# aarch64 tests run Debian's arm64 kernel and user space in an emulated
+# machine: apt must know the arm64 architecture to download them.
+if [ "$(id -u)" = 0 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "kiln setup: adding the arm64 architecture to apt"
+  dpkg --add-architecture arm64
+  apt-get update -qq
+fi
+
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
