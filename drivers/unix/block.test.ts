@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockError } from '../../lib/devices/block.ts';
 import { openFileBlock } from './block.ts';
@@ -64,6 +65,39 @@ describe('unix file Block: opening', () => {
     await block.read((64 << 20) - 512, back);
     expect(back).toEqual(last);
     await block.close();
+  });
+});
+
+const hasStrace = spawnSync('strace', ['-V']).status === 0;
+if (!hasStrace) console.warn('SKIPPED: unix file Block fsync test needs strace');
+
+describe('unix file Block: durability', () => {
+  it.skipIf(!hasStrace)('flush is an fsync of the file, after the writes reached it (pwrite)', async () => {
+    const script = join(dir, 'flush.mjs');
+    const image = join(dir, 'flush.img');
+    await writeFile(image, new Uint8Array(4096));
+    await build({
+      stdin: {
+        contents:
+          `import { openFileBlock } from ${JSON.stringify(join(import.meta.dirname, 'block.ts'))};\n` +
+          `const block = await openFileBlock(${JSON.stringify(image)});\n` +
+          'await block.write(1024, new Uint8Array(512).fill(1));\nawait block.flush();\nawait block.close();\n',
+        resolveDir: import.meta.dirname,
+        loader: 'ts',
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: script,
+      logLevel: 'error',
+    });
+    const traced = spawnSync('strace', ['-f', '-e', 'trace=pwrite64,fsync', process.execPath, script], { encoding: 'utf8' });
+    expect(traced.status).toBe(0);
+    const calls = traced.stderr.split('\n').filter((line) => /pwrite64\(|fsync\(/.test(line));
+    expect(calls).toHaveLength(2);
+    expect(calls[0]).toMatch(/pwrite64\((\d+), .*, 512, 1024\) = 512/);
+    const fd = /pwrite64\((\d+),/.exec(calls[0]!)![1];
+    expect(calls[1]).toMatch(new RegExp(`fsync\\(${fd}\\)\\s+= 0`));
   });
 });
 
