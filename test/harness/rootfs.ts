@@ -1,5 +1,5 @@
 // Builds, once per architecture, what every run of that machine shares: the
-// kernel and a base initramfs (busybox and iproute2's ip with their
+// kernel and a base initramfs (two busyboxes and iproute2's ip with their
 // libraries, the KVM and network modules, the init). Cached under
 // build/vm-cache/<arch>/<recipe hash>/; a fresh machine fetches it all with
 // apt on first use, and a change to the recipe (these files) rebuilds it.
@@ -12,7 +12,7 @@ import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { ARCHES, NETWORK_MODULES, USERSPACE_PACKAGES, type ArchSpec, type VmArch } from './arch.ts';
+import { ARCHES, NETWORK_MODULES, STATIC_BUSYBOX_PACKAGE, USERSPACE_PACKAGES, type ArchSpec, type VmArch } from './arch.ts';
 import { CpioWriter } from './cpio.ts';
 import { fetchAndUnpack, kernelPackage } from './debian.ts';
 import { ElfFile } from './elf.ts';
@@ -70,13 +70,13 @@ async function buildMachine(arch: VmArch): Promise<MachineFiles> {
   await mkdir(dirname(dir), { recursive: true });
   const work = await mkdtemp(join(dirname(dir), '.building-'));
   try {
-    const root = join(work, 'root');
-    const debs = join(work, 'debs');
-    const out = join(work, 'out');
-    await Promise.all([root, debs, out].map((d) => mkdir(d)));
-    await fetchAndUnpack([kernelPkg, ...USERSPACE_PACKAGES], spec.debianArch, debs, root);
-    await writeFile(join(out, 'vmlinuz'), await bootableKernel(spec, await kernelImage(root), work));
-    await writeFile(join(out, 'base.cpio'), await baseArchive(spec, root));
+    const at = (name: string): string => join(work, name);
+    const out = at('out');
+    await Promise.all(['root', 'debs', 'static-root', 'static-debs', 'out'].map((d) => mkdir(at(d))));
+    await fetchAndUnpack([kernelPkg, ...USERSPACE_PACKAGES], spec.debianArch, at('debs'), at('root'));
+    await fetchAndUnpack([STATIC_BUSYBOX_PACKAGE], spec.debianArch, at('static-debs'), at('static-root'));
+    await writeFile(join(out, 'vmlinuz'), await bootableKernel(spec, await kernelImage(at('root')), work));
+    await writeFile(join(out, 'base.cpio'), await baseArchive(spec, at('root'), at('static-root')));
     await writeFile(join(out, 'kernel-package'), `${kernelPkg}\n`);
     try {
       await rename(out, dir);
@@ -127,10 +127,15 @@ async function bootableKernel(spec: ArchSpec, image: string, work: string): Prom
   return stdout;
 }
 
-async function baseArchive(spec: ArchSpec, root: string): Promise<Uint8Array> {
+/** Where the dynamic busybox goes; /bin/sh and /bin/ash point to it (see USERSPACE_PACKAGES). */
+const SHELL_BUSYBOX = '/usr/lib/kiln-vm/busybox';
+
+async function baseArchive(spec: ArchSpec, root: string, staticRoot: string): Promise<Uint8Array> {
   const cpio = new CpioWriter();
   cpio.file('init', await readFile(INIT_SCRIPT), 0o755);
-  await addProgram(cpio, spec, root, '/bin/busybox', 'bin/busybox');
+  await addProgram(cpio, spec, staticRoot, '/bin/busybox', 'bin/busybox');
+  await addProgram(cpio, spec, root, '/bin/busybox', SHELL_BUSYBOX);
+  for (const shell of ['bin/sh', 'bin/ash']) cpio.symlink(shell, SHELL_BUSYBOX);
   await addProgram(cpio, spec, root, '/bin/ip', 'sbin/ip');
   const modules = await moduleLoadOrder(root, [...spec.kvmModules, ...NETWORK_MODULES]);
   for (const { name, path } of modules) cpio.file(`lib/modules/${name}.ko`, await readFile(path));
