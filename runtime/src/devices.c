@@ -54,6 +54,15 @@ static const char *get_name(JSContext *ctx, JSValueConst v, const char *fn)
     return JS_ToCString(ctx, v);
 }
 
+/* Throws ENODEV for (name), which it frees. */
+static JSValue no_device(JSContext *ctx, const char *fn, const char *kind, const char *name)
+{
+    JSValue e = kiln_throw(ctx, "ENODEV", "%s: no %s device '%s' (not in the manifest, not "
+                           "attached by the tender, or acquired already)", fn, kind, name);
+    JS_FreeCString(ctx, name);
+    return e;
+}
+
 /* netAcquire(name) -> { handle, mac: Uint8Array(6), mtu } */
 static JSValue net_acquire(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
@@ -64,13 +73,8 @@ static JSValue net_acquire(JSContext *ctx, JSValueConst this_val, int argc, JSVa
     solo5_handle_t h;
     struct solo5_net_info info;
     solo5_result_t r = solo5_net_acquire(name, &h, &info);
-    if (r != SOLO5_R_OK || h >= MAX_HANDLES) {
-        JSValue e = kiln_throw(ctx, "ENODEV",
-                               "netAcquire: no network device '%s' (not in the manifest, "
-                               "not attached by the tender, or acquired already)", name);
-        JS_FreeCString(ctx, name);
-        return e;
-    }
+    if (r != SOLO5_R_OK || h >= MAX_HANDLES)
+        return no_device(ctx, "netAcquire", "network", name);
     JS_FreeCString(ctx, name);
     handles[h].kind = HANDLE_NET;
     handles[h].net_frame_max = info.mtu + SOLO5_NET_HLEN;
@@ -159,13 +163,8 @@ static JSValue block_acquire(JSContext *ctx, JSValueConst this_val, int argc, JS
     solo5_handle_t h;
     struct solo5_block_info info;
     solo5_result_t r = solo5_block_acquire(name, &h, &info);
-    if (r != SOLO5_R_OK || h >= MAX_HANDLES || info.block_size == 0) {
-        JSValue e = kiln_throw(ctx, "ENODEV",
-                               "blockAcquire: no block device '%s' (not in the manifest, "
-                               "not attached by the tender, or acquired already)", name);
-        JS_FreeCString(ctx, name);
-        return e;
-    }
+    if (r != SOLO5_R_OK || h >= MAX_HANDLES || info.block_size == 0)
+        return no_device(ctx, "blockAcquire", "block", name);
     JS_FreeCString(ctx, name);
     handles[h].kind = HANDLE_BLOCK;
     handles[h].block = info;
@@ -247,16 +246,8 @@ int kiln_devices_dispatch(JSContext *ctx, solo5_handle_set_t ready)
         ready &= ready - 1;
         if (!(watched & ((solo5_handle_set_t)1 << h)))
             continue; /* unwatched by an earlier callback in this turn */
-        JSValue fn = JS_DupValue(ctx, handles[h].watcher);
         JSValue arg = JS_NewInt32(ctx, h);
-        JSValue r = JS_Call(ctx, fn, JS_UNDEFINED, 1, (JSValueConst *)&arg);
-        JS_FreeValue(ctx, fn);
-        if (JS_IsException(r)) {
-            kiln_report_pending(ctx, "Uncaught");
-            return -1;
-        }
-        JS_FreeValue(ctx, r);
-        if (kiln_run_jobs(ctx) < 0)
+        if (kiln_call_from_loop(ctx, JS_DupValue(ctx, handles[h].watcher), 1, &arg) < 0)
             return -1;
     }
     return 0;

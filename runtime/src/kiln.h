@@ -62,6 +62,9 @@ int kiln_loop_run(JSContext *ctx);
 /* Runs every pending job, then checks for unhandled rejections; -1 on an
  * uncaught failure (reported). */
 int kiln_run_jobs(JSContext *ctx);
+/* Calls (fn), which it takes over, from the loop: a throw is reported as
+ * uncaught; pending jobs run after it. -1 on an uncaught failure. */
+int kiln_call_from_loop(JSContext *ctx, JSValue fn, int argc, JSValueConst *argv);
 
 /* Shared helpers (bindings.c). */
 /* Bytes of an ArrayBuffer or typed array; throws TypeError otherwise. */

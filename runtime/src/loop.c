@@ -24,6 +24,18 @@ int kiln_run_jobs(JSContext *ctx)
     return kiln_rejections_check(ctx);
 }
 
+int kiln_call_from_loop(JSContext *ctx, JSValue fn, int argc, JSValueConst *argv)
+{
+    JSValue r = JS_Call(ctx, fn, JS_UNDEFINED, argc, argv);
+    JS_FreeValue(ctx, fn);
+    if (JS_IsException(r)) {
+        kiln_report_pending(ctx, "Uncaught");
+        return -1;
+    }
+    JS_FreeValue(ctx, r);
+    return kiln_run_jobs(ctx);
+}
+
 int kiln_loop_run(JSContext *ctx)
 {
     for (;;) {

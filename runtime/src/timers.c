@@ -258,17 +258,11 @@ int kiln_timers_run(JSContext *ctx, solo5_time_t now)
             t->argc = 0;
             release(ctx, slot);
         }
-        JSValue r = JS_Call(ctx, fn, JS_UNDEFINED, argc, (JSValueConst *)args);
-        JS_FreeValue(ctx, fn);
+        int failed = kiln_call_from_loop(ctx, fn, argc, (JSValueConst *)args) < 0;
         for (int i = 0; i < argc; i++)
             JS_FreeValue(ctx, args[i]);
         js_free(ctx, args);
-        if (JS_IsException(r)) {
-            kiln_report_pending(ctx, "Uncaught");
-            return -1;
-        }
-        JS_FreeValue(ctx, r);
-        if (kiln_run_jobs(ctx) < 0)
+        if (failed)
             return -1;
     }
     return 0;
