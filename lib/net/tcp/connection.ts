@@ -637,7 +637,7 @@ export class Connection {
     if (this.appClosed && length > 0) {
       // Nobody will read this: reset, as RFC 9293 §3.10.4 and common stacks do for closed sockets.
       this.host.stats['rx.dropped.after-close']++;
-      this.sendReset(this.sndNxt, this.rcvNxt, true);
+      this.sendReset(this.sndMax, this.rcvNxt, true);
       this.fail('closed');
       return;
     }
@@ -764,7 +764,7 @@ export class Connection {
   /** Resets the connection at once (RFC 9293 §3.10.5 ABORT). */
   abort(code: FlowErrorCode): void {
     if (this.state === State.Closed) return;
-    if (this.state !== State.SynSent && this.state !== State.TimeWait) this.sendReset(this.sndNxt, this.rcvNxt, true);
+    if (this.state !== State.SynSent && this.state !== State.TimeWait) this.sendReset(this.sndMax, this.rcvNxt, true);
     this.host.stats['connections.aborted']++;
     this.fail(code);
   }
@@ -920,7 +920,9 @@ export class Connection {
   private sendAck(): void {
     const b = this.host.tx;
     const hl = this.writeOptions(b);
-    this.writeHeader(b, this.sndNxt, ACK, hl);
+    // SND.MAX, not SND.NXT: while a timeout resends old data, an ACK with an old
+    // sequence number would fall left of the peer's window and be dropped unread.
+    this.writeHeader(b, this.sndMax, ACK, hl);
     this.send(hl);
   }
 
@@ -1124,7 +1126,7 @@ export class Connection {
       this.release();
       return;
     }
-    if (this.state !== State.SynSent) this.sendReset(this.sndNxt, this.rcvNxt, true);
+    if (this.state !== State.SynSent) this.sendReset(this.sndMax, this.rcvNxt, true);
     this.fail(code);
   }
 

@@ -62,6 +62,25 @@ describe('retransmission timeout (RFC 6298)', () => {
   });
 });
 
+describe('acknowledging while retransmitting', () => {
+  it('sends pure ACKs with SND.MAX, so a peer that has everything does not drop them as old', async () => {
+    const peer = new RawPeer();
+    const h = await acceptFromPeer(peer, { options: opt.mss(MSS) });
+    peer.take();
+    await h.flow.write(new Uint8Array(3 * MSS));
+    const flight = peer.take();
+    expect(flight).toHaveLength(3);
+    await peer.advance(1000);
+    expect(peer.take().map((s) => s.seq)).toEqual([h.iss + 1]); // the timeout resends from SND.UNA
+    // Two segments from the peer make the layer acknowledge at once.
+    peer.deliver({ ...P, seq: h.peerNext, ack: h.iss + 1, flags: ACK, payload: new Uint8Array(10) });
+    peer.deliver({ ...P, seq: h.peerNext + 10, ack: h.iss + 1, flags: ACK, payload: new Uint8Array(10) });
+    const [ack] = peer.take();
+    expect(ack).toMatchObject({ flags: ACK, ack: h.peerNext + 20, seq: h.iss + 1 + 3 * MSS });
+    expect(ack!.payload.length).toBe(0);
+  });
+});
+
 describe('fast retransmit and recovery', () => {
   it('retransmits the first segment after three duplicate ACKs, once (RFC 5681)', async () => {
     const peer = new RawPeer();

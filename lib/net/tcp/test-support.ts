@@ -6,6 +6,7 @@
  *   what the layer sent.
  * Both only move time when nothing else can happen, so runs are exact.
  */
+import type { Flow } from '../../devices/flow.ts';
 import { VirtualClock } from '../../testing/virtual-clock.ts';
 import { SeededRandom } from '../../testing/seeded-random.ts';
 import { TcpLayer } from './layer.ts';
@@ -328,3 +329,59 @@ export async function acceptFromPeer(peer: RawPeer, o: HandshakeOptions = {}): P
   const flow = await listener.accept();
   return { flow, listener, iss: synAck.seq, peerNext: peerIsn + 1, synAck, port, peerPort };
 }
+
+// Streams of known bytes, for transfers that must arrive byte-exact.
+
+export const MB = 1024 * 1024;
+const CHUNK = 64 * 1024;
+
+/** Deterministic, position-dependent bytes, so loss, duplication or misordering cannot go unseen. */
+const TABLE = (() => {
+  const t = new Uint8Array(MB);
+  let x = 0x12345678;
+  for (let i = 0; i < t.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    t[i] = x & 255;
+  }
+  return t;
+})();
+
+export function patternByte(stream: number, i: number): number {
+  return TABLE[(i + stream * 4099) & (MB - 1)]! ^ ((i >>> 20) & 255);
+}
+
+function fill(stream: number, offset: number, out: Uint8Array): void {
+  for (let k = 0; k < out.length; k++) out[k] = patternByte(stream, offset + k);
+}
+
+export async function sendAll(flow: Flow, stream: number, total: number): Promise<void> {
+  const chunk = new Uint8Array(CHUNK);
+  for (let off = 0; off < total; off += CHUNK) {
+    const n = Math.min(CHUNK, total - off);
+    fill(stream, off, chunk.subarray(0, n));
+    await flow.write(chunk.subarray(0, n));
+  }
+  await flow.shutdown();
+}
+
+/** Reads to end of stream, checking every byte; returns the count. */
+export async function receiveAll(flow: Flow, stream: number): Promise<number> {
+  let got = 0;
+  for await (const chunk of flow) {
+    for (let k = 0; k < chunk.length; k++) {
+      if (chunk[k] !== patternByte(stream, got + k)) throw new Error(`stream ${stream}: byte ${got + k} differs`);
+    }
+    got += chunk.length;
+  }
+  return got;
+}
+
+/** Both directions at once on one flow; resolves with the bytes received. */
+export async function exchange(flow: Flow, sendStream: number, receiveStream: number, total: number): Promise<number> {
+  const [, got] = await Promise.all([sendAll(flow, sendStream, total), receiveAll(flow, receiveStream)]);
+  await flow.close();
+  return got;
+}
+

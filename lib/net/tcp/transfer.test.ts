@@ -4,61 +4,7 @@
  * connections at once.
  */
 import { describe, expect, it } from 'vitest';
-import type { Flow } from '../../devices/flow.ts';
-import { ADDRESS_A, ADDRESS_B, TcpLink, type LinkOptions } from './test-support.ts';
-
-const MB = 1024 * 1024;
-const CHUNK = 64 * 1024;
-
-/** Deterministic, position-dependent bytes, so loss, duplication or misordering cannot go unseen. */
-const TABLE = (() => {
-  const t = new Uint8Array(MB);
-  let x = 0x12345678;
-  for (let i = 0; i < t.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    t[i] = x & 255;
-  }
-  return t;
-})();
-
-function patternByte(stream: number, i: number): number {
-  return TABLE[(i + stream * 4099) & (MB - 1)]! ^ ((i >>> 20) & 255);
-}
-
-function fill(stream: number, offset: number, out: Uint8Array): void {
-  for (let k = 0; k < out.length; k++) out[k] = patternByte(stream, offset + k);
-}
-
-async function sendAll(flow: Flow, stream: number, total: number): Promise<void> {
-  const chunk = new Uint8Array(CHUNK);
-  for (let off = 0; off < total; off += CHUNK) {
-    const n = Math.min(CHUNK, total - off);
-    fill(stream, off, chunk.subarray(0, n));
-    await flow.write(chunk.subarray(0, n));
-  }
-  await flow.shutdown();
-}
-
-/** Reads to end of stream, checking every byte; returns the count. */
-async function receiveAll(flow: Flow, stream: number): Promise<number> {
-  let got = 0;
-  for await (const chunk of flow) {
-    for (let k = 0; k < chunk.length; k++) {
-      if (chunk[k] !== patternByte(stream, got + k)) throw new Error(`stream ${stream}: byte ${got + k} differs`);
-    }
-    got += chunk.length;
-  }
-  return got;
-}
-
-/** Both directions at once on one flow; resolves with the bytes received. */
-async function exchange(flow: Flow, sendStream: number, receiveStream: number, total: number): Promise<number> {
-  const [, got] = await Promise.all([sendAll(flow, sendStream, total), receiveAll(flow, receiveStream)]);
-  await flow.close();
-  return got;
-}
+import { ADDRESS_A, ADDRESS_B, MB, TcpLink, exchange, type LinkOptions } from './test-support.ts';
 
 async function bidirectional(link: TcpLink, connections: number, total: number): Promise<number[]> {
   const listener = link.b.listen(ADDRESS_B, 80);
