@@ -8,6 +8,7 @@
  * child has exited, the parent's write to it fails.
  */
 import { defineApp, fork, hasCode, parseArgs, pipe, type PipeReader } from '../../lib/index.ts';
+import { decodeUtf8, encodeUtf8 } from '../../lib/text/utf8.ts';
 import { fnv1a, FNV1A_OFFSET, hex32 } from './fnv1a.ts';
 
 const ARGS = {
@@ -31,11 +32,14 @@ function fill(out: Uint8Array, state: number): number {
   return state;
 }
 
-async function readText(reader: PipeReader): Promise<string> {
-  let text = '';
-  const decoder = new TextDecoder();
-  for await (const chunk of reader) text += decoder.decode(chunk, { stream: true });
-  return text + decoder.decode();
+/** Reads a short message until end of file. */
+async function readMessage(reader: PipeReader, limit: number): Promise<string> {
+  const bytes: number[] = [];
+  for await (const chunk of reader) {
+    if (bytes.length + chunk.length > limit) throw new Error(`message longer than ${limit} bytes`);
+    bytes.push(...chunk);
+  }
+  return decodeUtf8(new Uint8Array(bytes));
 }
 
 const mibPerSecond = (bytes: number, ns: bigint): string => (bytes / (1024 * 1024) / Math.max(Number(ns) / 1e9, 1e-9)).toFixed(0);
@@ -63,7 +67,7 @@ export default defineApp({
       }
       const rate = received > 0 ? ` (${mibPerSecond(received, clock.monotonicNs() - firstByteAt)} MiB/s from the first byte, hashing included)` : '';
       console.info(`child: end of file after ${received} bytes${rate}`);
-      await report.writer.write(new TextEncoder().encode(`${received} ${hex32(hash)}`));
+      await report.writer.write(encodeUtf8(`${received} ${hex32(hash)}`));
       await Promise.all([data.reader.close(), report.writer.close()]);
       // Exiting closes the only read end of `doomed`.
       return received === bytes ? 0 : SHORT_STREAM;
@@ -83,7 +87,7 @@ export default defineApp({
     await data.writer.close();
     console.info(`parent: sent ${bytes} bytes, then closed the write end`);
 
-    const answer = await readText(report.reader);
+    const answer = await readMessage(report.reader, 256);
     console.info('parent: report pipe at end of file (the child closed its write end)');
     const status = await r.child.wait();
     const [count, childHash] = answer.split(' ');

@@ -6,10 +6,7 @@
  */
 import { PipeError } from '../../lib/devices/pipe.ts';
 import { assert, assertEqual, assertRejectsWith, type ContractCase } from './harness.ts';
-import { readAll, writeUntilBroken, type Scenario } from './pipe.contract.ts';
-
-const text = (s: string): Uint8Array => new TextEncoder().encode(s);
-const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
+import { decode, readAll, text, writeUntilBroken, type Scenario } from './pipe.contract.ts';
 
 export const forkScenarios: Record<string, Scenario> = {
   /** fork() resolves in both: the child with the marker, the parent with a handle whose wait gives the status. */

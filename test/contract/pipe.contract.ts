@@ -10,6 +10,7 @@
  */
 import type { Fork } from '../../lib/devices/fork.ts';
 import { PipeError, type PipeReader, type PipeWriter, type Pipes } from '../../lib/devices/pipe.ts';
+import { decodeUtf8, encodeUtf8 } from '../../lib/text/utf8.ts';
 import { assert, assertBytesEqual, assertEqual, assertRejectsWith, ContractFailure, type ContractCase } from './harness.ts';
 
 export interface ScenarioDevices {
@@ -55,8 +56,9 @@ export function pattern(start: number, length: number): Uint8Array {
   return bytes;
 }
 
-const text = (s: string): Uint8Array => new TextEncoder().encode(s);
-const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
+// lib's UTF-8, not TextEncoder: images have none.
+export const text = encodeUtf8;
+export const decode = (b: Uint8Array): string => decodeUtf8(b);
 
 /** Reads until end of file; fails beyond `limit` bytes. */
 export async function readAll(reader: PipeReader, limit = 1 << 20): Promise<Uint8Array> {
