@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { bundleApp, type Target } from './bundle.ts';
 import { ARCHES, TARGETS } from './build-command.ts';
 import { buildImage, tenderPath, type Arch } from './image.ts';
@@ -12,7 +12,7 @@ const SPEC: Record<string, OptionSpec> = {
   target: { value: 'unix|hvt', choices: TARGETS, help: 'unix: run on Node.js; hvt: boot an image under kiln-hvt' },
   arch: { value: 'x86_64|aarch64', choices: ARCHES, help: 'image architecture (hvt; default x86_64)' },
   net: { value: '[NAME=]TAP', repeat: true, help: 'attach a tap device (hvt; NAME defaults to service)' },
-  block: { value: '[NAME=]FILE', repeat: true, help: 'attach a disk image file (hvt; NAME defaults to storage)' },
+  block: { value: '[NAME=]FILE', repeat: true, help: 'attach a disk image file (NAME defaults to storage)' },
   mem: { value: 'MB', help: 'guest memory in MiB (hvt; default 16)' },
   help: { short: 'h', help: 'show this help' },
 };
@@ -29,9 +29,9 @@ function named(option: string, text: string, defaultName: string): [string, stri
 }
 
 /** Runs a program with inherited stdio and resolves with its exit status (128+n for signal n). */
-function runToExit(program: string, args: string[]): Promise<number> {
+function runToExit(program: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { stdio: 'inherit' });
+    const child = spawn(program, args, { stdio: 'inherit', env });
     const forward = (signal: NodeJS.Signals): void => {
       child.kill(signal);
     };
@@ -58,12 +58,18 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!target) throw new UsageError('kiln run: missing --target unix|hvt');
 
   if (target === 'unix') {
-    for (const hvtOnly of ['arch', 'net', 'block', 'mem']) {
+    for (const hvtOnly of ['arch', 'net', 'mem']) {
       if (options.values.has(hvtOnly)) throw new UsageError(`kiln run: --${hvtOnly} applies to --target hvt only`);
+    }
+    // The unix platform takes block devices' files from KILN_BLOCK_<NAME>.
+    const env = { ...process.env };
+    for (const b of options.values.get('block') ?? []) {
+      const [name, file] = named('block', b, 'storage');
+      env[`KILN_BLOCK_${name.toUpperCase()}`] = resolve(file);
     }
     const bundle = join(repoRoot, 'build', 'unix', `${app.name}.mjs`);
     await bundleApp(app.file, 'unix', bundle);
-    return runToExit(process.execPath, ['--enable-source-maps', bundle, ...options.rest]);
+    return runToExit(process.execPath, ['--enable-source-maps', bundle, ...options.rest], env);
   }
 
   const arch = single(options, 'arch', 'x86_64') as Arch;
