@@ -5,16 +5,8 @@
  */
 #include <errno.h>
 #include <stddef.h>
-#include <stdio.h>
 
 #include "heap.h"
-#include "solo5.h"
-
-void kiln_heap_fatal(const char *what, const void *p)
-{
-    printf("kiln: heap corruption: %s (%p)\n", what, p);
-    solo5_abort();
-}
 
 static void *check(void *p)
 {
