@@ -60,13 +60,13 @@ static int split_name_value(const char *arg, const char *spec, char *name,
     size_t len = eq ? (size_t)(eq - spec) : 0;
     if (eq == NULL || len == 0 || len > KILN_MFT_NAME_MAX)
         return kiln_fail(err, errlen, "%s: expected NAME=VALUE with a 1-%d "
-                    "character NAME", arg, KILN_MFT_NAME_MAX);
+                         "character NAME", arg, KILN_MFT_NAME_MAX);
     for (size_t i = 0; i < len; i++) {
         char c = spec[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
               (c >= '0' && c <= '9')))
             return kiln_fail(err, errlen, "%s: device names hold only A-Z a-z 0-9",
-                        arg);
+                             arg);
     }
     memcpy(name, spec, len);
     name[len] = '\0';
@@ -89,14 +89,14 @@ static struct kiln_device_opt *device(struct kiln_options *o,
             continue;
         if (d->kind != kind) {
             kiln_fail(err, errlen, "%s: '%s' is already a %s device", arg, name,
-                 d->kind == KILN_DEV_NET ? "network" : "block");
+                      d->kind == KILN_DEV_NET ? "network" : "block");
             return NULL;
         }
         return d;
     }
     if (o->n_devices == KILN_MAX_DEVICE_OPTS) {
         kiln_fail(err, errlen, "%s: too many devices (at most %d)", arg,
-             KILN_MAX_DEVICE_OPTS);
+                  KILN_MAX_DEVICE_OPTS);
         return NULL;
     }
     struct kiln_device_opt *d = &o->devices[o->n_devices++];
@@ -147,7 +147,7 @@ static int device_option(struct kiln_options *o, const char *arg, char *err,
         case V_NET_MAC:
             if (parse_mac(value, d->mac) != 0)
                 return kiln_fail(err, errlen, "%s: expected a unicast MAC address "
-                            "like 02:00:00:00:00:01", arg);
+                                 "like 02:00:00:00:00:01", arg);
             d->has_mac = 1;
             return 0;
         case V_NET_PCAP:
@@ -157,7 +157,7 @@ static int device_option(struct kiln_options *o, const char *arg, char *err,
             if (parse_decimal(value, 32768, &n) != 0 || n < 512 ||
                 (n & (n - 1)) != 0)
                 return kiln_fail(err, errlen, "%s: sector size must be a power of "
-                            "two from 512 to 32768", arg);
+                                 "two from 512 to 32768", arg);
             d->sector_size = (uint32_t)n;
             return 0;
         }
@@ -189,7 +189,7 @@ int kiln_parse_args(int argc, char *const *argv, struct kiln_options *o,
             uint64_t mb;
             if (parse_decimal(arg + 6, KILN_MAX_MEM_MB, &mb) != 0 || mb < 2)
                 return kiln_fail(err, errlen, "%s: memory must be 2 to %d MB", arg,
-                            KILN_MAX_MEM_MB);
+                                 KILN_MAX_MEM_MB);
             o->mem_bytes = mb << 20;
             continue;
         }
@@ -204,8 +204,8 @@ int kiln_parse_args(int argc, char *const *argv, struct kiln_options *o,
         const struct kiln_device_opt *dev = &o->devices[d];
         if (dev->backing == NULL)
             return kiln_fail(err, errlen, "options for '%s' given but no --%s:%s=",
-                        dev->name, dev->kind == KILN_DEV_NET ? "net" : "block",
-                        dev->name);
+                             dev->name, dev->kind == KILN_DEV_NET ? "net" : "block",
+                             dev->name);
     }
     return 0;
 }

@@ -30,24 +30,24 @@ int kiln_devices_match(const struct kiln_options *o,
         const char *opt = d->kind == KILN_DEV_NET ? "--net" : "--block";
         if (idx < 0)
             return kiln_fail(err, errlen, "%s:%s given, but the image declares no "
-                        "device '%s'", opt, d->name, d->name);
+                             "device '%s'", opt, d->name, d->name);
         if (mft->e[idx].type != mft_type_of(d->kind))
             return kiln_fail(err, errlen, "%s:%s given, but '%s' is a %s device in "
-                        "the image", opt, d->name, d->name,
-                        kiln_mft_type_name(mft->e[idx].type));
+                             "the image", opt, d->name, d->name,
+                             kiln_mft_type_name(mft->e[idx].type));
     }
     for (uint32_t i = 1; i < mft->entries; i++) {
         const struct kiln_mft_entry *e = &mft->e[i];
         if (e->type >= KILN_MFT_RESERVED_FIRST)
             return kiln_fail(err, errlen, "the image declares '%s' of type %s, "
-                        "which this kiln-hvt does not provide yet", e->name,
-                        kiln_mft_type_name(e->type));
+                             "which this kiln-hvt does not provide yet", e->name,
+                             kiln_mft_type_name(e->type));
         if (option_for(o, e->name) == NULL)
             return kiln_fail(err, errlen, "the image declares %s device '%s': "
-                        "attach it with --%s:%s=%s", kiln_mft_type_name(e->type),
-                        e->name, e->type == KILN_MFT_NET_BASIC ? "net" : "block",
-                        e->name,
-                        e->type == KILN_MFT_NET_BASIC ? "TAP" : "PATH");
+                             "attach it with --%s:%s=%s", kiln_mft_type_name(e->type),
+                             e->name, e->type == KILN_MFT_NET_BASIC ? "net" : "block",
+                             e->name,
+                             e->type == KILN_MFT_NET_BASIC ? "TAP" : "PATH");
     }
     return 0;
 }

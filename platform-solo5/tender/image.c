@@ -29,10 +29,10 @@ static int check_header(const Elf64_Ehdr *eh, size_t size, char *err,
         return kiln_fail(err, errlen, "not a 64-bit little-endian ELF file");
     if (eh->e_machine != EM_X86_64)
         return kiln_fail(err, errlen, "wrong architecture (ELF machine %u, this "
-                    "tender runs x86_64 images)", eh->e_machine);
+                         "tender runs x86_64 images)", eh->e_machine);
     if (eh->e_type != ET_EXEC)
         return kiln_fail(err, errlen, "not a static executable (ELF type %u)",
-                    eh->e_type);
+                         eh->e_type);
     if (eh->e_version != EV_CURRENT || eh->e_ehsize != sizeof *eh ||
         eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0)
         return kiln_fail(err, errlen, "malformed ELF header");
@@ -49,34 +49,34 @@ static int add_segment(struct kiln_image *img, const Elf64_Phdr *ph,
         return 0;
     if (img->n_seg == KILN_MAX_SEGMENTS)
         return kiln_fail(err, errlen, "more than %d loadable segments",
-                    KILN_MAX_SEGMENTS);
+                         KILN_MAX_SEGMENTS);
     if (ph->p_filesz > ph->p_memsz)
         return kiln_fail(err, errlen, "segment at 0x%llx: file size exceeds "
-                    "memory size", (unsigned long long)ph->p_vaddr);
+                         "memory size", (unsigned long long)ph->p_vaddr);
     if (!in_bounds(ph->p_offset, ph->p_filesz, img->file_size))
         return kiln_fail(err, errlen, "segment at 0x%llx: contents lie outside "
-                    "the file", (unsigned long long)ph->p_vaddr);
+                         "the file", (unsigned long long)ph->p_vaddr);
     if (ph->p_vaddr < KILN_GUEST_MIN_BASE)
         return kiln_fail(err, errlen, "segment at 0x%llx: below the minimum load "
-                    "address 0x%lx", (unsigned long long)ph->p_vaddr,
-                    KILN_GUEST_MIN_BASE);
+                         "address 0x%lx", (unsigned long long)ph->p_vaddr,
+                         KILN_GUEST_MIN_BASE);
     if (!in_bounds(ph->p_vaddr, ph->p_memsz, mem_size))
         return kiln_fail(err, errlen, "segment at 0x%llx (+0x%llx bytes) falls "
-                    "outside guest memory (%llu MB)",
-                    (unsigned long long)ph->p_vaddr,
-                    (unsigned long long)ph->p_memsz,
-                    (unsigned long long)(mem_size >> 20));
+                         "outside guest memory (%llu MB)",
+                         (unsigned long long)ph->p_vaddr,
+                         (unsigned long long)ph->p_memsz,
+                         (unsigned long long)(mem_size >> 20));
     if ((ph->p_flags & PF_W) && (ph->p_flags & PF_X))
         return kiln_fail(err, errlen, "segment at 0x%llx is writable and "
-                    "executable", (unsigned long long)ph->p_vaddr);
+                         "executable", (unsigned long long)ph->p_vaddr);
     uint64_t start = ph->p_vaddr & ~(PAGE - 1);
     if (start < img->end)
         return kiln_fail(err, errlen, "segment at 0x%llx overlaps the one before "
-                    "(or is out of order)", (unsigned long long)ph->p_vaddr);
+                         "(or is out of order)", (unsigned long long)ph->p_vaddr);
     uint64_t end = (ph->p_vaddr + ph->p_memsz + PAGE - 1) & ~(PAGE - 1);
     if (end > mem_size)
         return kiln_fail(err, errlen, "segment at 0x%llx falls outside guest "
-                    "memory", (unsigned long long)ph->p_vaddr);
+                         "memory", (unsigned long long)ph->p_vaddr);
     img->seg[img->n_seg++] = (struct kiln_segment){
         .vaddr = ph->p_vaddr, .filesz = ph->p_filesz, .memsz = ph->p_memsz,
         .offset = ph->p_offset};
@@ -128,10 +128,10 @@ static int check_abi_note(const uint8_t *desc, size_t size, char *err,
     memcpy(&abi, desc, sizeof abi);
     if (abi.target != KILN_ABI_TARGET_HVT)
         return kiln_fail(err, errlen, "image is for Solo5 target %u, not hvt",
-                    abi.target);
+                         abi.target);
     if (abi.version != KILN_HVT_ABI_VERSION)
         return kiln_fail(err, errlen, "image needs hvt ABI version %u, this tender "
-                    "speaks version %u", abi.version, KILN_HVT_ABI_VERSION);
+                         "speaks version %u", abi.version, KILN_HVT_ABI_VERSION);
     return 0;
 }
 
@@ -155,7 +155,7 @@ int kiln_image_parse(const uint8_t *file, size_t file_size, uint64_t mem_size,
         return kiln_fail(err, errlen, "no loadable segments");
     if (eh.e_entry < KILN_GUEST_MIN_BASE || eh.e_entry >= img->end)
         return kiln_fail(err, errlen, "entry point 0x%llx lies outside the image",
-                    (unsigned long long)eh.e_entry);
+                         (unsigned long long)eh.e_entry);
     img->entry = eh.e_entry;
 
     size_t abi_size = 0;

@@ -48,20 +48,20 @@ static int check_entry(const struct kiln_mft *m, uint32_t i, char *err,
     if (i == 0) {
         if (e->type != KILN_MFT_RESERVED_FIRST || e->name[0] != '\0')
             return kiln_fail(err, errlen, "manifest entry 0 is not the reserved "
-                        "entry");
+                             "entry");
         return 0;
     }
     const char *type = kiln_mft_type_name(e->type);
     if (type == NULL || e->type == KILN_MFT_RESERVED_FIRST)
         return kiln_fail(err, errlen, "manifest entry '%.67s': unknown device type "
-                    "0x%x", e->name, e->type);
+                         "0x%x", e->name, e->type);
     if (e->name[0] == '\0')
         return kiln_fail(err, errlen, "manifest entry %u: empty name", i);
     for (const char *c = e->name; *c; c++)
         if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
               (*c >= '0' && *c <= '9')))
             return kiln_fail(err, errlen, "manifest entry %u: name holds characters "
-                        "other than A-Z a-z 0-9", i);
+                             "other than A-Z a-z 0-9", i);
     for (uint32_t j = 1; j < i; j++)
         if (strcmp(m->e[j].name, e->name) == 0)
             return kiln_fail(err, errlen, "manifest declares '%s' twice", e->name);
@@ -79,18 +79,18 @@ struct kiln_mft *kiln_manifest_parse(const uint8_t *desc, size_t size,
     memcpy(&head, desc + KILN_MFT1_DESC_PAD, sizeof head);
     if (head.version != KILN_MFT_VERSION) {
         kiln_fail(err, errlen, "malformed manifest: version %u, expected %u",
-             head.version, KILN_MFT_VERSION);
+                  head.version, KILN_MFT_VERSION);
         return NULL;
     }
     if (head.entries < 1 || head.entries > KILN_MFT_MAX_ENTRIES) {
         kiln_fail(err, errlen, "malformed manifest: %u entries (1-%u allowed)",
-             head.entries, KILN_MFT_MAX_ENTRIES);
+                  head.entries, KILN_MFT_MAX_ENTRIES);
         return NULL;
     }
     size_t want = sizeof head + head.entries * sizeof(struct kiln_mft_entry);
     if (size - KILN_MFT1_DESC_PAD != want) {
         kiln_fail(err, errlen, "malformed manifest: %zu bytes for %u entries, "
-             "expected %zu", size - KILN_MFT1_DESC_PAD, head.entries, want);
+                  "expected %zu", size - KILN_MFT1_DESC_PAD, head.entries, want);
         return NULL;
     }
     struct kiln_mft *m = malloc(want);

@@ -70,7 +70,7 @@ int kiln_vm_create(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
     };
     if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) != 0)
         return kiln_fail(err, errlen, "KVM: adding guest memory: %s",
-                    strerror(errno));
+                         strerror(errno));
     vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
     if (vm->vcpu_fd < 0)
         return kiln_fail(err, errlen, "KVM: creating the vCPU: %s", strerror(errno));
@@ -87,7 +87,7 @@ int kiln_vm_create(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
     int khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
     if (khz <= 0)
         return kiln_fail(err, errlen, "KVM: cannot read the TSC frequency%s",
-                    errno == EIO ? " (host TSC unstable)" : "");
+                         errno == EIO ? " (host TSC unstable)" : "");
     vm->tsc_hz = (uint64_t)khz * 1000;
     return 0;
 }
