@@ -249,7 +249,9 @@ export function pipeContract(subject: PipeSubject): ContractCase[] {
       name: 'holds capacity bytes with nobody reading',
       async run() {
         const { reader, writer } = await pipes.create();
-        await writer.write(pattern(0, pipes.capacity));
+        const write = writer.write(pattern(0, pipes.capacity));
+        assert(!(await stillWaiting(write)), `a write of capacity (${pipes.capacity}) bytes waited with nobody reading`);
+        await write;
         await writer.close();
         assertBytesEqual(await readAll(reader), pattern(0, pipes.capacity), 'bytes read back');
         await reader.close();
