@@ -13,6 +13,7 @@
 #include "hypercall.h"
 
 #define TIMER_TAG UINT64_MAX /* epoll tag of the internal timerfd */
+#define MAX_DROP_REPORTS 20
 
 static int epoll_fd = -1;
 static int timer_fd = -1;
@@ -54,10 +55,14 @@ static enum kiln_hc_outcome puts_(const struct kiln_guest_mem *m, uint64_t gpa,
     /* Read the fields once: the guest could change them under us. */
     uint64_t data = a->data, len = a->len;
     const char *s = kiln_gpa_readable(m, data, len);
-    if (s == NULL) /* nothing to report back through: drop, say why */
+    /* Nothing to report back through: drop it and say why, a bounded number
+     * of times so a guest cannot flood the tender's stderr. */
+    static unsigned dropped;
+    if (s == NULL && dropped++ < MAX_DROP_REPORTS)
         fprintf(stderr, "kiln-hvt: guest console write of %llu bytes at "
-                "0x%llx is outside its memory; ignored\n",
-                (unsigned long long)len, (unsigned long long)data);
+                "0x%llx is outside its memory; ignored%s\n",
+                (unsigned long long)len, (unsigned long long)data,
+                dropped == MAX_DROP_REPORTS ? " (no more such reports)" : "");
     while (s != NULL && len > 0) {
         ssize_t n = write(STDOUT_FILENO, s, len);
         if (n < 0 && errno == EINTR)
