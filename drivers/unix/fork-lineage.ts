@@ -12,7 +12,7 @@
  * operations return the parent's outcomes and touch nothing. From the fork
  * point on it is live.
  */
-import { readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ForkError, type ExitStatus, type ForkErrorCode } from '../../lib/devices/fork.ts';
 import type { EndState, UnixPipeReader, UnixPipeWriter } from './pipe-ends.ts';
@@ -98,6 +98,9 @@ export class Lineage {
     const problems = this.journal.replayDifferences();
     if (this.inherited.size > 0) {
       problems.push(`pipe(s) #${[...this.inherited.keys()].join(', #')} of its parent not re-created`);
+      // Nothing here will ever use those ends: held open, they would keep the parent from seeing EOF or EPIPE.
+      for (const end of [...this.inherited.values()].flat()) if ('fd' in end) closeSync(end.fd);
+      this.inherited.clear();
     }
     this.journal.replaying = false;
     for (const listener of this.replayListeners) listener(false);
