@@ -94,7 +94,7 @@ void solo5_abort(void)
 static solo5_time_t clock_ns(int clk)
 {
     struct timespec ts;
-    if (sys_call3(SYS_clock_gettime, clk, &ts, 0) < 0)
+    if (hosted_clock_gettime(clk, &ts) != 0 && sys_call3(SYS_clock_gettime, clk, &ts, 0) < 0)
         return 0;
     return (solo5_time_t)ts.tv_sec * 1000000000u + (solo5_time_t)ts.tv_nsec;
 }
@@ -231,6 +231,7 @@ void kiln_hosted_main(long *stack)
     int argc = (int)stack[0];
     char **argv = (char **)(stack + 1);
     size_t mem = (size_t)DEFAULT_MEM_MB << 20;
+    hosted_vdso_init(argv + argc + 1);
 
     /* Option parsing already uses libc (errno lives behind the thread
      * pointer), so the runtime's thread block goes in first. */

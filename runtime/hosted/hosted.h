@@ -31,6 +31,11 @@ void hosted_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Says why, then ends the process with status 1 (a set-up error). */
 void hosted_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/* Finds the vDSO's clock_gettime from the auxiliary vector after (envp). */
+void hosted_vdso_init(char **envp);
+/* The vDSO's clock_gettime; -1 when there is none (use the system call). */
+int hosted_clock_gettime(long clk, void *ts);
+
 /* Opens the tap interface (net.c) / the file (block.c); fails loudly. */
 void hosted_net_open(struct hosted_device *d);
 void hosted_block_open(struct hosted_device *d);

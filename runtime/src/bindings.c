@@ -25,16 +25,23 @@ JSValue kiln_throw(JSContext *ctx, const char *code, const char *fmt, ...)
     return JS_Throw(ctx, err);
 }
 
+/* ArrayBuffer, for telling buffers from views without throwing. */
+static JSValue array_buffer_ctor;
+
 int kiln_get_bytes(JSContext *ctx, JSValueConst v, uint8_t **ptr, size_t *len)
 {
+    /* No exception is built on the way to success (building one costs
+     * microseconds, and this is the drivers' hot path): ArrayBuffers are
+     * recognised by their constructor, anything else is tried as a view. */
     size_t size;
-    uint8_t *buf = JS_GetArrayBuffer(ctx, &size, v);
-    if (buf) {
+    if (JS_IsObject(v) && JS_IsInstanceOf(ctx, v, array_buffer_ctor) > 0) {
+        uint8_t *buf = JS_GetArrayBuffer(ctx, &size, v);
+        if (!buf) /* detached, or a disguised object: the exception is pending */
+            return -1;
         *ptr = buf;
         *len = size;
         return 0;
     }
-    JS_FreeValue(ctx, JS_GetException(ctx));
     size_t offset, bytes, per_element;
     JSValue ab = JS_GetTypedArrayBuffer(ctx, v, &offset, &bytes, &per_element);
     if (JS_IsException(ab)) {
@@ -42,7 +49,7 @@ int kiln_get_bytes(JSContext *ctx, JSValueConst v, uint8_t **ptr, size_t *len)
         JS_ThrowTypeError(ctx, "expected an ArrayBuffer or a typed array");
         return -1;
     }
-    buf = JS_GetArrayBuffer(ctx, &size, ab);
+    uint8_t *buf = JS_GetArrayBuffer(ctx, &size, ab);
     JS_FreeValue(ctx, ab);
     if (!buf) /* detached: the exception is pending */
         return -1;
@@ -184,6 +191,9 @@ void kiln_bindings_install(JSContext *ctx, JSValueConst api, const char *cmdline
         JS_CFUNC_DEF("startup", 0, api_startup),
     };
     JS_SetPropertyFunctionList(ctx, api, fns, sizeof fns / sizeof fns[0]);
+    JSValue global = JS_GetGlobalObject(ctx);
+    array_buffer_ctor = JS_GetPropertyStr(ctx, global, "ArrayBuffer");
+    JS_FreeValue(ctx, global);
     JS_SetPropertyStr(ctx, api, "cmdline", JS_NewString(ctx, cmdline));
     JS_SetPropertyStr(ctx, api, "argv", split_cmdline(ctx, cmdline));
     JS_SetPropertyStr(ctx, api, "exitCode", JS_NewInt32(ctx, 0));
