@@ -5,7 +5,6 @@
  */
 import type { Flow } from '../devices/flow.ts';
 import type { KilnBody } from './body.ts';
-import { FlowError } from '../devices/flow.ts';
 import type { KilnHeaders } from './headers.ts';
 import { parseContentLength } from './framing.ts';
 import { encodeLatin1 } from '../text/latin1.ts';
@@ -132,7 +131,8 @@ async function writeExactly(flow: Flow, body: KilnBody, length: number): Promise
   }
   if (sent !== length) {
     flow.abort();
-    throw new FlowError('closed', `the body stream gave ${sent > length ? 'more' : 'fewer'} bytes than its Content-Length of ${length}`);
+    // The sender's own mistake (a wrong Content-Length), reported as such rather than as a network failure.
+    throw new RangeError(`the body stream gave ${sent > length ? 'more' : 'fewer'} bytes than its Content-Length of ${length}`);
   }
 }
 

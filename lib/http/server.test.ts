@@ -289,3 +289,41 @@ describe('serveHttp: timeouts and shutdown', () => {
     await expect(flow.read()).rejects.toMatchObject({ code: 'reset' });
   });
 });
+
+describe('serveHttp: handler mistakes', () => {
+  it('aborts a response whose stream breaks its declared Content-Length, and reports it', async () => {
+    const { listener, server, errors } = startTestServer(() => {
+      const short = async function* () {
+        yield latin1('abc');
+      };
+      return new KilnResponse(short(), { headers: { 'content-length': '10' } });
+    });
+    const flow = listener.connect();
+    await flow.write(latin1(GET('/')));
+    let wire = '';
+    await expect(
+      (async () => {
+        for (;;) {
+          const chunk = await flow.read();
+          if (chunk === null) return;
+          wire += decodeLatin1(chunk);
+        }
+      })(),
+    ).rejects.toMatchObject({ code: 'reset' });
+    expect(wire).toMatch(/Content-Length: 10\r\n/);
+    expect(errors.map(String)).toEqual(['RangeError: the body stream gave fewer bytes than its Content-Length of 10']);
+    await server.shutdown();
+  });
+
+  it('answers 500 when a stream body fails before its first chunk', async () => {
+    const { listener, server, errors } = startTestServer(() => {
+      const broken = async function* (): AsyncGenerator<Uint8Array> {
+        throw new Error('no data today');
+      };
+      return new KilnResponse(broken());
+    });
+    expect(statuses(await rawExchange(listener, GET('/')))).toEqual([500]);
+    expect(errors.map(String)).toEqual(['Error: no data today']);
+    await server.shutdown();
+  });
+});
