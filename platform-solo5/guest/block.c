@@ -2,7 +2,7 @@
  * Alignment and range are checked here too: upstream tenders check only the
  * range, and a request must not reach the disk half-valid. */
 #include "guest.h"
-#include "x86_64/cpu.h"
+#include "cpu.h"
 
 solo5_result_t solo5_block_acquire(const char *name, solo5_handle_t *handle,
                                    struct solo5_block_info *info)

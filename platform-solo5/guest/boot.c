@@ -4,7 +4,7 @@
  * device the image declares, and computes the heap.
  */
 #include "guest.h"
-#include "x86_64/cpu.h"
+#include "cpu.h"
 
 struct kiln_guest_state kiln_guest;
 

@@ -1,6 +1,6 @@
 /* console.c: console output through the PUTS hypercall. */
 #include "guest.h"
-#include "x86_64/cpu.h"
+#include "cpu.h"
 
 void solo5_console_write(const char *buf, size_t size)
 {

@@ -1,6 +1,6 @@
 /* exit.c: ending the unikernel. */
 #include "guest.h"
-#include "x86_64/cpu.h"
+#include "cpu.h"
 
 void kiln_halt(int status, void *cookie)
 {

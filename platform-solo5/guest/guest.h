@@ -21,7 +21,7 @@ extern struct kiln_guest_state kiln_guest;
 
 /* Boot steps, in the order kiln_guest_boot runs them. */
 void kiln_trap_init(void);
-void kiln_clock_init(uint64_t tsc_hz);
+void kiln_clock_init(uint64_t cycle_hz);
 
 /* Finds the attached manifest entry (name, type) not acquired before and
  * marks it acquired; returns its handle, or -1. */

@@ -1,6 +1,6 @@
 /* net.c: network devices through the NET_READ/NET_WRITE hypercalls. */
 #include "guest.h"
-#include "x86_64/cpu.h"
+#include "cpu.h"
 
 solo5_result_t solo5_net_acquire(const char *name, solo5_handle_t *handle,
                                  struct solo5_net_info *info)

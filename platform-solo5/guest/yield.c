@@ -1,6 +1,6 @@
 /* yield.c: sleeping until a deadline or device input. */
 #include "guest.h"
-#include "x86_64/cpu.h"
+#include "cpu.h"
 
 void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set)
 {

@@ -1,6 +1,6 @@
 /*
  * kiln_hvt_abi.h: the binary interface between a Kiln guest and a hvt tender
- * on x86_64: boot info, hypercall numbers and argument blocks, ELF note and
+ * on x86_64 and aarch64: boot info, hypercall numbers and argument blocks, ELF note and
  * manifest layouts. The layouts are those of Solo5's hvt ABI version 2, so
  * Kiln images run on upstream solo5-hvt and upstream images on kiln-hvt.
  * Kiln's own extensions sit in ranges upstream leaves free: hypercalls 64 and
@@ -20,9 +20,15 @@
 /* Images are linked at or above this guest address. */
 #define KILN_GUEST_MIN_BASE 0x100000UL
 
-/* A hypercall is a 32-bit `out` of the argument block's address to
+/* x86_64: a hypercall is a 32-bit `out` of the argument block's address to
  * KILN_HYPERCALL_PIO_BASE + number. */
 #define KILN_HYPERCALL_PIO_BASE 0x500
+
+/* aarch64: a hypercall is a 32-bit store of the argument block's address to
+ * KILN_HYPERCALL_MMIO_ADDR(number), in the MMIO window that starts where
+ * guest memory (at most 4 GiB) ends. Addresses are 8 bytes apart. */
+#define KILN_HYPERCALL_MMIO_BASE 0x100000000ULL
+#define KILN_HYPERCALL_MMIO_ADDR(nr) (KILN_HYPERCALL_MMIO_BASE + ((uint64_t)(nr) << 3))
 
 enum kiln_hypercall {
     KILN_HC_WALLTIME = 1,
@@ -50,11 +56,12 @@ enum kiln_hypercall {
     KILN_HC_END = 128
 };
 
-/* Boot info: its address is the sole argument to the entry point (%rdi). */
+/* Boot info: its address is the sole argument to the entry point (%rdi on
+ * x86_64, x0 on aarch64). */
 struct kiln_boot_info {
     uint64_t mem_size;       /* bytes of guest memory; the stack starts here */
     uint64_t kernel_end;     /* first address after the loaded image */
-    uint64_t cpu_cycle_freq; /* TSC frequency, Hz */
+    uint64_t cpu_cycle_freq; /* TSC (x86_64) or CNTVCT_EL0 (aarch64), Hz */
     uint64_t cmdline;        /* guest address of a NUL-terminated string */
     uint64_t mft;            /* guest address of the manifest (struct kiln_mft) */
     uint32_t host_features;  /* KILN_FEATURE_* the tender offers */

@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 
+#include "arch.h"
+
 static kiln_hc_handler handlers[KILN_HC_END];
 
 void kiln_hc_register(unsigned nr, kiln_hc_handler fn)
@@ -24,9 +26,9 @@ enum kiln_hc_outcome kiln_hc_dispatch(const struct kiln_guest_mem *m,
                                       int *status)
 {
     if (nr >= KILN_HC_END || handlers[nr] == NULL) {
-        fprintf(stderr, "kiln-hvt: guest made unknown hypercall %u (port "
-                "0x%x); stopping the guest\n", nr,
-                KILN_HYPERCALL_PIO_BASE + nr);
+        fprintf(stderr, "kiln-hvt: guest made unknown hypercall %u (%s "
+                "0x%llx); stopping the guest\n", nr, KILN_ARCH_HC_WHERE,
+                KILN_ARCH_HC_LOCATION(nr));
         *status = KILN_EXIT_GUEST_FAULT;
         return KILN_HC_EXIT;
     }

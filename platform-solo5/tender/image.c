@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arch.h"
 #include "kiln_hvt_abi.h"
 
 #define PAGE 0x1000ULL
@@ -27,9 +28,10 @@ static int check_header(const Elf64_Ehdr *eh, size_t size, char *err,
     if (eh->e_ident[EI_CLASS] != ELFCLASS64 ||
         eh->e_ident[EI_DATA] != ELFDATA2LSB)
         return kiln_fail(err, errlen, "not a 64-bit little-endian ELF file");
-    if (eh->e_machine != EM_X86_64)
+    if (eh->e_machine != KILN_ARCH_ELF_MACHINE)
         return kiln_fail(err, errlen, "wrong architecture (ELF machine %u, this "
-                         "tender runs x86_64 images)", eh->e_machine);
+                         "tender runs %s images)", eh->e_machine,
+                         KILN_ARCH_NAME);
     if (eh->e_type != ET_EXEC)
         return kiln_fail(err, errlen, "not a static executable (ELF type %u)",
                          eh->e_type);

@@ -1,6 +1,6 @@
 /*
  * image.h: reading and validating a hvt ELF image before anything is
- * created: ELF64 x86_64 executable, loadable segments inside guest memory,
+ * created: ELF64 executable for this tender's architecture, loadable segments inside guest memory,
  * above the minimum base, in order and not overlapping, never writable and
  * executable at once; a Solo5 ABI1 note for hvt version 2; a MFT1 note.
  */

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "args.h"
 #include "boot_info.h"
 #include "devices.h"
@@ -23,7 +24,6 @@
 #include "image.h"
 #include "manifest.h"
 #include "vm.h"
-#include "x86_64/lowmem.h"
 
 #define KILN_VERSION "0.1.0"
 #define ERR_SIZE 512
@@ -90,11 +90,11 @@ int main(int argc, char **argv)
         return 0;
     }
     if (opt.want_version) {
-        printf("kiln-hvt %s (Solo5 hvt ABI version %d, x86_64)\n",
-               KILN_VERSION, KILN_HVT_ABI_VERSION);
+        printf("kiln-hvt %s (Solo5 hvt ABI version %d, %s)\n",
+               KILN_VERSION, KILN_HVT_ABI_VERSION, KILN_ARCH_NAME);
         return 0;
     }
-    uint64_t mem_size = opt.mem_bytes & ~(X86_PAGE_2M - 1);
+    uint64_t mem_size = opt.mem_bytes & ~(KILN_ARCH_MEM_ALIGN - 1);
     if (mem_size != opt.mem_bytes)
         fprintf(stderr, "%s: guest memory rounded down to %llu MB (2 MB "
                 "pages)\n", prog, (unsigned long long)(mem_size >> 20));
@@ -132,8 +132,8 @@ int main(int argc, char **argv)
     struct kiln_vm vm;
     if (kiln_vm_create(&vm, &mem, err, sizeof err) != 0)
         die("%s", err);
-    kiln_x86_setup_lowmem(mem.base, mem_size, user_mode);
-    if (kiln_boot_info_write(mem.base, X86_BOOT_INFO_BASE, mem_size, img.end,
+    kiln_arch_setup_lowmem(mem.base, mem_size, user_mode);
+    if (kiln_boot_info_write(mem.base, KILN_BOOT_INFO_BASE, mem_size, img.end,
                              vm.tsc_hz, mft, kiln_manifest_size(mft),
                              cmdline) != 0)
         die("boot info does not fit in guest low memory");

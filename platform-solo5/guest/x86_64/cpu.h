@@ -6,6 +6,10 @@
 
 #include "kiln_hvt_abi.h"
 
+/* Thread-local storage layout: variant II, the TLS image ends at the
+ * thread pointer, and the word there points to itself. */
+#define KILN_TLS_VARIANT 2
+
 /* Hands (arg)'s address to the tender through an exit on port BASE + nr.
  * Guest memory never exceeds 4 GiB, so a 32-bit port write carries it. The
  * "memory" clobber orders the argument block's stores and loads around it. */
@@ -18,7 +22,7 @@ static inline void kiln_hypercall(unsigned nr, volatile void *arg)
                          : "memory");
 }
 
-static inline uint64_t kiln_rdtsc(void)
+static inline uint64_t kiln_cycle_counter(void)
 {
     uint32_t lo, hi;
     __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
