@@ -80,7 +80,7 @@ gcc -O2 -fno-pic -fno-pie -ffreestanding -I"$ROOT/platform-solo5/include" -c "$M
 COMMON="-nostdlib -static -no-pie -Wl,--gc-sections -Wl,-z,noexecstack -Wl,--build-id=none -Wl,--strip-debug"
 if [ "$TARGET" = hvt ]; then
     # shellcheck disable=SC2086
-    gcc $COMMON -Wl,-z,max-page-size=0x1000 -T "$LDSCRIPT" -o "$OUT" \
+    gcc $COMMON -Wl,-z,max-page-size=0x1000 -T "$LDSCRIPT" -L "$ROOT/platform-solo5/ld" -o "$OUT" \
         "$WORK/bytecode.o" "$WORK/manifest.o" \
         -Wl,--whole-archive "$RTLIB/libkiln-libc.a" -Wl,--no-whole-archive \
         -Wl,--start-group "$RTLIB/libkiln-runtime.a" "$RTLIB/libquickjs.a" "$PLATFORM" \
