@@ -50,8 +50,12 @@ MUSL_LIBC="/usr/lib/$ARCH-linux-musl/libc.a"
 LIBGCC=$(gcc -print-libgcc-file-name)
 [ -f "$MUSL_LIBC" ] || die "no $MUSL_LIBC: apt-get install musl-dev"
 
-make -s -C "$ROOT/runtime" ARCH="$ARCH" image-libs "$B/hosted/libkiln-hosted.a" >&2
-make -s -C "$ROOT/platform-solo5" ARCH="$ARCH" "$PLATFORM" "$MFT_TOOL" >&2
+# One build at a time: links run in parallel (tests), builds must not.
+mkdir -p "$ROOT/build"
+flock "$ROOT/build/.kiln-build.lock" sh -c '
+    make -s -C "$1/runtime" ARCH="$2" image-libs "$3" &&
+    make -s -C "$1/platform-solo5" ARCH="$2" "$4" "$5"' sh \
+    "$ROOT" "$ARCH" "$B/hosted/libkiln-hosted.a" "$PLATFORM" "$MFT_TOOL" >&2
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/kiln-link.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT

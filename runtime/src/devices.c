@@ -18,7 +18,7 @@ static struct {
     struct solo5_block_info block;
     JSValue watcher;           /* JS_UNDEFINED when not watched */
 } handles[MAX_HANDLES];
-static solo5_handle_set_t watched;
+static solo5_handle_set_t watched, keep_alive;
 
 static const char *result_code(solo5_result_t r)
 {
@@ -132,23 +132,28 @@ static JSValue net_write(JSContext *ctx, JSValueConst this_val, int argc, JSValu
     return JS_UNDEFINED;
 }
 
-/* netWatch(handle, callback | null): callback(handle) runs when input is
- * pending; a watched device keeps the event loop alive. */
+/* netWatch(handle, callback | null, keepAlive = true): callback(handle) runs
+ * when input is pending; the watch keeps the event loop running unless
+ * keepAlive is false. */
 static JSValue net_watch(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     (void)this_val;
     solo5_handle_t h;
     if (argc < 2 || get_handle(ctx, argv[0], HANDLE_NET, "netWatch", &h) < 0)
-        return argc < 2 ? JS_ThrowTypeError(ctx, "netWatch(handle, callback | null)") : JS_EXCEPTION;
+        return argc < 2 ? JS_ThrowTypeError(ctx, "netWatch(handle, callback | null[, keepAlive])")
+                        : JS_EXCEPTION;
     if (!JS_IsNull(argv[1]) && !JS_IsFunction(ctx, argv[1]))
         return JS_ThrowTypeError(ctx, "netWatch: the callback must be a function or null");
+    solo5_handle_set_t bit = (solo5_handle_set_t)1 << h;
     JS_FreeValue(ctx, handles[h].watcher);
-    if (JS_IsNull(argv[1])) {
-        handles[h].watcher = JS_UNDEFINED;
-        watched &= ~((solo5_handle_set_t)1 << h);
-    } else {
+    watched &= ~bit;
+    keep_alive &= ~bit;
+    handles[h].watcher = JS_UNDEFINED;
+    if (!JS_IsNull(argv[1])) {
         handles[h].watcher = JS_DupValue(ctx, argv[1]);
-        watched |= (solo5_handle_set_t)1 << h;
+        watched |= bit;
+        if (argc < 3 || JS_ToBool(ctx, argv[2]))
+            keep_alive |= bit;
     }
     return JS_UNDEFINED;
 }
@@ -237,6 +242,11 @@ void kiln_devices_install(JSContext *ctx, JSValueConst api)
 solo5_handle_set_t kiln_devices_watched(void)
 {
     return watched;
+}
+
+int kiln_devices_keep_alive(void)
+{
+    return keep_alive != 0;
 }
 
 int kiln_devices_dispatch(JSContext *ctx, solo5_handle_set_t ready)

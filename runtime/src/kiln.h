@@ -34,8 +34,10 @@ int kiln_rejections_check(JSContext *ctx);
 
 /* timers.c */
 void kiln_timers_install(JSContext *ctx, JSValueConst api, JSValueConst global);
-/* Earliest deadline of a live timer; 0 when none. */
+/* Earliest deadline of an armed timer; 0 when none. */
 int kiln_timers_next(solo5_time_t *deadline);
+/* Whether an armed timer keeps the loop running (not unref'd). */
+int kiln_timers_keep_alive(void);
 /* Calls the callback of every timer due at (now) that was armed before this
  * call, running pending jobs after each; -1 when one failed (reported). */
 int kiln_timers_run(JSContext *ctx, solo5_time_t now);
@@ -43,6 +45,8 @@ int kiln_timers_run(JSContext *ctx, solo5_time_t now);
 /* devices.c: net and block bindings, and readiness watchers. */
 void kiln_devices_install(JSContext *ctx, JSValueConst api);
 solo5_handle_set_t kiln_devices_watched(void);
+/* Whether a watch keeps the loop running (not made with keepAlive false). */
+int kiln_devices_keep_alive(void);
 /* Calls the watchers of the ready handles; -1 when one failed (reported). */
 int kiln_devices_dispatch(JSContext *ctx, solo5_handle_set_t ready);
 

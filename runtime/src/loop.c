@@ -2,8 +2,9 @@
  * loop.c: the event loop. One turn: run the pending jobs (promise reactions,
  * queueMicrotask), fire the due timers, then sleep in solo5_yield until the
  * next timer or until a watched device has input, and call the watchers of
- * the ready devices. The loop ends when no timer is armed and no device is
- * watched; __kiln.exit() ends the unikernel at once from anywhere.
+ * the ready devices. The loop ends when no armed timer and no device watch
+ * keeps it running (see keep-alive in BINDINGS.md); __kiln.exit() ends the
+ * unikernel at once from anywhere.
  */
 #include "kiln.h"
 
@@ -48,7 +49,7 @@ int kiln_loop_run(JSContext *ctx)
         solo5_time_t deadline;
         int timers = kiln_timers_next(&deadline);
         solo5_handle_set_t watched = kiln_devices_watched();
-        if (!timers && !watched)
+        if (!kiln_timers_keep_alive() && !kiln_devices_keep_alive())
             return 0;
         now = solo5_clock_monotonic();
         if (!timers)

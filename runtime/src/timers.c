@@ -26,6 +26,7 @@ struct timer {
     uint32_t generation;
     uint32_t heap_pos;     /* index in the heap; meaningful while armed */
     int armed;
+    int keep_alive;        /* counts towards keeping the event loop running */
     uint32_t next_free;    /* free-slot chain while unused */
 };
 
@@ -34,6 +35,7 @@ static uint32_t slot_count, slot_cap, free_head = UINT32_MAX;
 static uint32_t *heap;
 static uint32_t heap_len;
 static uint64_t next_order;
+static uint32_t keep_alive_count;
 
 static int before(uint32_t a, uint32_t b)
 {
@@ -96,6 +98,7 @@ static void release(JSContext *ctx, uint32_t slot)
     js_free(ctx, t->args);
     t->args = NULL;
     t->armed = 0;
+    keep_alive_count -= t->keep_alive;
     /* Ids stay exact doubles: slot bits + generation bits <= 53. */
     t->generation = (t->generation + 1) & ((1u << (53 - SLOT_BITS)) - 1);
     t->next_free = free_head;
@@ -165,6 +168,8 @@ static JSValue arm(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst
     for (int i = 0; i < extra; i++)
         args[i] = JS_DupValue(ctx, argv[2 + i]);
     t->armed = 1;
+    t->keep_alive = 1;
+    keep_alive_count++;
     heap_set(heap_len++, slot);
     sift_up(heap_len - 1);
     return JS_NewFloat64(ctx, timer_id(slot));
@@ -180,22 +185,46 @@ static JSValue set_interval(JSContext *ctx, JSValueConst this_val, int argc, JSV
     return arm(ctx, this_val, argc, argv, 1);
 }
 
+/* The armed timer an id names, or UINT32_MAX for anything else. */
+static uint32_t lookup(JSContext *ctx, JSValueConst v)
+{
+    double id;
+    if (!JS_IsNumber(v) || JS_ToFloat64(ctx, &id, v))
+        return UINT32_MAX;
+    if (!(id >= 1) || id != floor(id) || id > 9007199254740991.0)
+        return UINT32_MAX;
+    uint64_t n = (uint64_t)id - 1;
+    uint32_t slot = (uint32_t)(n % MAX_SLOTS);
+    if (slot >= slot_count || !slots[slot].armed || slots[slot].generation != n / MAX_SLOTS)
+        return UINT32_MAX;
+    return slot;
+}
+
 /* clearTimeout(id) / clearInterval(id); unknown or stale ids are ignored. */
 static JSValue clear_timer(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     (void)this_val;
-    double id;
-    if (argc < 1 || !JS_IsNumber(argv[0]) || JS_ToFloat64(ctx, &id, argv[0]))
-        return JS_UNDEFINED;
-    if (!(id >= 1) || id != floor(id) || id > 9007199254740991.0)
-        return JS_UNDEFINED;
-    uint64_t n = (uint64_t)id - 1;
-    uint32_t slot = (uint32_t)(n % MAX_SLOTS);
-    if (slot >= slot_count || !slots[slot].armed || slots[slot].generation != n / MAX_SLOTS)
-        return JS_UNDEFINED;
-    heap_remove(slots[slot].heap_pos);
-    release(ctx, slot);
+    uint32_t slot = argc ? lookup(ctx, argv[0]) : UINT32_MAX;
+    if (slot != UINT32_MAX) {
+        heap_remove(slots[slot].heap_pos);
+        release(ctx, slot);
+    }
     return JS_UNDEFINED;
+}
+
+/* timerKeepAlive(id, keep): whether the armed timer keeps the event loop
+ * running (Node's ref/unref); true when armed. Returns false for an id that
+ * names no armed timer. */
+static JSValue timer_keep_alive(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val;
+    uint32_t slot = argc ? lookup(ctx, argv[0]) : UINT32_MAX;
+    if (slot == UINT32_MAX)
+        return JS_FALSE;
+    int keep = argc < 2 || JS_ToBool(ctx, argv[1]);
+    keep_alive_count += keep - slots[slot].keep_alive;
+    slots[slot].keep_alive = keep;
+    return JS_TRUE;
 }
 
 void kiln_timers_install(JSContext *ctx, JSValueConst api, JSValueConst global)
@@ -211,6 +240,12 @@ void kiln_timers_install(JSContext *ctx, JSValueConst api, JSValueConst global)
         JS_SetPropertyStr(ctx, api, fns[i].name, JS_DupValue(ctx, f));
         JS_SetPropertyStr(ctx, global, fns[i].name, f);
     }
+    JS_SetPropertyStr(ctx, api, "timerKeepAlive", JS_NewCFunction(ctx, timer_keep_alive, "timerKeepAlive", 2));
+}
+
+int kiln_timers_keep_alive(void)
+{
+    return keep_alive_count > 0;
 }
 
 int kiln_timers_next(solo5_time_t *deadline)

@@ -19,10 +19,17 @@ export function hostedUnavailable(): string | null {
   return null;
 }
 
-/** Builds the compiler, the runtime libraries and the hosted platform once. */
+/**
+ * Builds the compiler, the runtime libraries and the hosted platform, under
+ * the lock link-image.sh takes too (test files run in parallel).
+ */
 export function buildRuntime(): void {
-  execFileSync('make', ['-s', '-C', join(ROOT, 'runtime'), 'all'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  execFileSync('make', ['-s', '-C', join(ROOT, 'platform-solo5'), MFT], { stdio: ['ignore', 'ignore', 'inherit'] });
+  mkdirSync(join(ROOT, 'build'), { recursive: true });
+  const lock = join(ROOT, 'build/.kiln-build.lock');
+  const make = (...args: string[]) =>
+    execFileSync('flock', [lock, 'make', '-s', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  make('-C', join(ROOT, 'runtime'), 'all');
+  make('-C', join(ROOT, 'platform-solo5'), MFT);
 }
 
 export interface CompileResult {

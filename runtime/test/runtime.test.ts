@@ -65,6 +65,20 @@ describe.skipIf(unavailable !== null)('runtime (hosted)', () => {
     expect(r.status).toBe(0);
   });
 
+  it('ends the loop when only timers that do not keep it alive remain', () => {
+    const image = build('keepalive', `
+      let ticks = 0;
+      const background = setInterval(() => ticks++, 1);
+      console.log(__kiln.timerKeepAlive(background, false), __kiln.timerKeepAlive(123456789, false));
+      const again = setInterval(() => {}, 1);
+      __kiln.timerKeepAlive(again, false);
+      __kiln.timerKeepAlive(again, true);
+      setTimeout(() => { clearInterval(again); console.log("done", ticks > 0); }, 30);
+    `);
+    const r = run(image);
+    expect(r).toMatchObject({ status: 0, stdout: 'true false\ndone true\n' });
+  });
+
   it('exits with exitCode at the end, or at once with exit()', () => {
     expect(run(build('exitcode', '__kiln.exitCode = 3; setTimeout(() => console.log("done"), 1);')))
       .toMatchObject({ status: 3, stdout: 'done\n' });
