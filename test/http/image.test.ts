@@ -1,0 +1,100 @@
+/**
+ * examples/http as an hvt image under kiln-hvt with real KVM (on this host
+ * if it has /dev/kvm, else in the x86_64 test VM), probed by curl from a
+ * network namespace the test creates: hello, keep-alive reuse, a chunked
+ * upload, 100 parallel clients, a smuggling attempt answered 400.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, TENDER, buildPlatform } from '../platform/build.ts';
+import { type KvmCaseResult, kvmPlace, runKvmCases } from '../platform/kvm.ts';
+
+const place = await kvmPlace();
+const hasCurl = spawnSync('curl', ['--version']).status === 0;
+const skip = 'skip' in place ? place.skip : hasCurl ? null : 'needs curl on the host (its binary and libraries are copied to the test machine)';
+if (skip) console.warn(`SKIPPED: examples/http image tests: ${skip}`);
+
+const NETNS = 'kilnhttp';
+const TAP = 'kilnhttp0';
+const HOST_IP = '10.93.0.1';
+const GUEST_IP = '10.93.0.2';
+const URL = `http://${GUEST_IP}`;
+
+/** curl and every shared library it loads, for the test machine (which has libc but no curl). */
+function curlFiles(): string[] {
+  const ldd = execFileSync('ldd', ['/usr/bin/curl'], { encoding: 'utf8' });
+  const libs = [...ldd.matchAll(/=> (\/\S+)/g)].map((m) => m[1]!).filter((p) => !/\/(libc|ld-linux[^/]*)\.so/.test(p));
+  return ['/usr/bin/curl', ...libs];
+}
+
+const CURL = `LD_LIBRARY_PATH=/root ip netns exec ${NETNS} ./curl -sS --no-progress-meter --max-time 60`;
+const cases = [
+  {
+    name: 'netns-up',
+    run:
+      `ip netns add ${NETNS} && ip netns exec ${NETNS} ip link set lo up && ` +
+      `ip netns exec ${NETNS} ip tuntap add ${TAP} mode tap && ip netns exec ${NETNS} ip link set ${TAP} up && ` +
+      `ip netns exec ${NETNS} ip addr add ${HOST_IP}/24 dev ${TAP}`,
+  },
+  {
+    name: 'serve',
+    run: [
+      `ip netns exec ${NETNS} ./kiln-hvt --mem=64 --net:service=${TAP} http.hvt --ipv4=${GUEST_IP}/24 --port=80 > image.log 2>&1 & pid=$!`,
+      // Up once it answers (bounded: 60 tries).
+      `i=0; until ${CURL} -o /dev/null ${URL}/ 2>/dev/null; do i=$((i+1)); [ $i -ge 60 ] && break; sleep 1; done`,
+      `echo "HELLO [$(${CURL} ${URL}/)]"`,
+      `echo "REUSE $(${CURL} -w '%{num_connects},' -o /dev/null ${URL}/ -o /dev/null ${URL}/ -o /dev/null ${URL}/ -o /dev/null ${URL}/)"`,
+      'head -c 300000 /dev/urandom > upload.bin',
+      `${CURL} -H 'Transfer-Encoding: chunked' --data-binary @upload.bin ${URL}/echo > echoed.bin; cmp upload.bin echoed.bin && echo UPLOAD-SAME`,
+      `urls=""; n=0; while [ $n -lt 100 ]; do urls="$urls ${URL}/?c=$n -o /dev/null"; n=$((n+1)); done`,
+      `echo "PARALLEL $(${CURL} --parallel --parallel-immediate --parallel-max 100 -w '%{http_code}\\n' $urls | grep -c '^200$')"`,
+      `printf 'POST /echo HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 3\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\nGET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' > smuggle.txt`,
+      `echo "SMUGGLE [$(ip netns exec ${NETNS} busybox nc -w 10 ${GUEST_IP} 80 < smuggle.txt | head -1 | tr -d '\\r')]"`,
+      `echo "STATS $(${CURL} ${URL}/stats)"`,
+      'kill $pid; wait $pid; echo "image status $?"; cat image.log',
+    ].join('\n'),
+  },
+  { name: 'netns-down', run: `ip netns del ${NETNS}` },
+];
+
+let results: Map<string, KvmCaseResult>;
+
+describe.skipIf(skip !== null)('examples/http as an hvt image (real KVM, curl from a namespace)', () => {
+  beforeAll(async () => {
+    await buildPlatform();
+    const out = join(ROOT, 'build', 'http-image');
+    mkdirSync(out, { recursive: true });
+    const image = join(out, 'http.hvt');
+    execFileSync(process.execPath, [join(ROOT, 'cli', 'kiln.js'), 'build', join(ROOT, 'examples', 'http'), '--target', 'hvt', '-o', image]);
+    results = await runKvmCases([TENDER, image, ...curlFiles()], cases);
+  }, 20 * 60_000);
+
+  const output = (name: string): string => {
+    const r = results.get(name);
+    if (!r) throw new Error(`no result for ${name}`);
+    return r.output;
+  };
+
+  it('serves hello, reuses a kept-alive connection, echoes a chunked upload', () => {
+    expect(results.get('netns-up')?.status).toBe(0);
+    const out = output('serve');
+    expect(out).toContain('HELLO [hello]');
+    expect(out).toContain('REUSE 1,0,0,0,');
+    expect(out).toContain('UPLOAD-SAME');
+  });
+
+  it('serves 100 parallel clients and answers a smuggling attempt 400', () => {
+    const out = output('serve');
+    expect(out).toContain('PARALLEL 100');
+    expect(out).toContain('SMUGGLE [HTTP/1.1 400 Bad Request]');
+    expect(out).toMatch(/STATS \{"uptimeSeconds":[\d.]+,"requests":\d+/);
+  });
+
+  it('logs its start, stops on a signal, and leaves no namespace behind', () => {
+    expect(output('serve')).toContain('[info] http: listening on 0.0.0.0:80');
+    expect(output('serve')).toContain('kiln-hvt: stopped by a signal');
+    expect(results.get('netns-down')?.status).toBe(0);
+  });
+});
