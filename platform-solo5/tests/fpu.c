@@ -1,5 +1,6 @@
-/* fpu: SSE arithmetic works (compiled with -msse2; kiln-hvt runs the image
- * at CPL3, where this machine executes FPU code natively). */
+/* fpu: SIMD and floating-point arithmetic works (x86_64: SSE, compiled with
+ * -msse2; kiln-hvt runs the image at CPL3, where this machine executes FPU
+ * code natively. aarch64: the FP/SIMD registers the tender enables). */
 #include "test_lib.h"
 
 typedef double v2df __attribute__((vector_size(16)));
@@ -21,7 +22,11 @@ int solo5_app_main(const struct solo5_start_info *si)
     TEST_CHECK(sum > 1.6439 && sum < 1.6440);
 
     double r;
+#if defined(__x86_64__)
     __asm__("sqrtsd %1, %0" : "=x"(r) : "x"(seeds[1]));
+#else
+    __asm__("fsqrt %d0, %d1" : "=w"(r) : "w"(seeds[1]));
+#endif
     TEST_CHECK(r == 1.5);
     test_puts("SUCCESS\n");
     return SOLO5_EXIT_SUCCESS;

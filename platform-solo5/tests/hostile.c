@@ -5,19 +5,14 @@
  * keep running, and nothing may be written where it must not be.
  * Declares "service" (net) and "storage" (block).
  * With --fatal=args|port|trapport|hlt it then does one thing after which the
- * tender must stop it (exit 255) with a one-line reason.
+ * tender must stop it (exit 255) with a one-line reason; on aarch64 also
+ * --fatal=mmio|wide|load (stray, 8-byte and reading hypercall accesses).
  */
 #include "test_lib.h"
+#include "cpu.h" /* the bindings' kiln_hypercall */
 #include "kiln_hvt_abi.h"
 
-static void hypercall(unsigned nr, volatile void *arg)
-{
-    __asm__ __volatile__("outl %0, %1"
-                         :
-                         : "a"((uint32_t)(uintptr_t)arg),
-                           "d"((uint16_t)(KILN_HYPERCALL_PIO_BASE + nr))
-                         : "memory");
-}
+#define hypercall kiln_hypercall
 
 /* Block requests straight to the tender, past the bindings' own checks. */
 static int32_t raw_block(unsigned nr, uint64_t handle, uint64_t offset,
@@ -30,11 +25,6 @@ static int32_t raw_block(unsigned nr, uint64_t handle, uint64_t offset,
                                             .ret = -1};
     hypercall(nr, &a);
     return a.ret;
-}
-
-static void raw_port(uint16_t port, uint32_t value)
-{
-    __asm__ __volatile__("outl %0, %1" : : "a"(value), "d"(port) : "memory");
 }
 
 /* Guest addresses no buffer may use: null page, tender's tables, end of
@@ -142,6 +132,18 @@ static void console_refusals(void)
     }
 }
 
+/* Stops the CPU without the tender: x86_64 `hlt` (a #GP at CPL3); aarch64
+ * PSCI SYSTEM_OFF through `hvc`. */
+static void stop_cpu(void)
+{
+#if defined(__x86_64__)
+    __asm__ __volatile__("hlt");
+#else
+    register uint64_t x0 __asm__("x0") = 0x84000008; /* PSCI 0.2 SYSTEM_OFF */
+    __asm__ __volatile__("hvc #0" : "+r"(x0) : : "memory");
+#endif
+}
+
 static void fatal(const char *what, uint64_t boot_info)
 {
     test_puts("now: ");
@@ -154,10 +156,19 @@ static void fatal(const char *what, uint64_t boot_info)
         volatile struct kiln_hc_halt h = {0};
         hypercall(KILN_HC_FORK, &h); /* reserved, not served */
     } else if (test_streq(what, "trapport")) {
-        raw_port(KILN_HYPERCALL_PIO_BASE + KILN_HC_TRAP_REPORT, 0xc000);
+        hypercall(KILN_HC_TRAP_REPORT, (volatile void *)0xc000);
     } else if (test_streq(what, "hlt")) {
-        __asm__ __volatile__("hlt");
+        stop_cpu();
     }
+#if defined(__aarch64__)
+    volatile uint64_t *window = (volatile uint64_t *)KILN_HYPERCALL_MMIO_BASE;
+    if (test_streq(what, "mmio")) /* in the window, past every hypercall */
+        window[KILN_HC_END + 1] = 1;
+    else if (test_streq(what, "wide")) /* 8 bytes to PUTS's address */
+        window[KILN_HC_PUTS] = (uintptr_t)buf;
+    else if (test_streq(what, "load"))
+        (void)window[KILN_HC_PUTS];
+#endif
     test_fail("the tender let the guest go on");
 }
 
