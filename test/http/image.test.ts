@@ -1,8 +1,9 @@
 /**
- * examples/http as an hvt image under kiln-hvt with real KVM (on this host
- * if it has /dev/kvm, else in the x86_64 test VM), probed by curl from a
- * network namespace the test creates: hello, keep-alive reuse, a chunked
- * upload, 100 parallel clients, a smuggling attempt answered 400.
+ * HTTP in hvt images under kiln-hvt with real KVM (on this host if it has
+ * /dev/kvm, else in the x86_64 test VM): the strict-parsing suite as an
+ * image, and examples/http probed by curl from a network namespace the test
+ * creates: hello, keep-alive reuse, a chunked upload, 100 parallel clients, a
+ * smuggling attempt answered 400.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, TENDER, buildPlatform } from '../platform/build.ts';
 import { type KvmCaseResult, kvmPlace, runKvmCases } from '../platform/kvm.ts';
+import { strictParsingCases } from './strict-parsing.suite.ts';
 
 const place = await kvmPlace();
 const hasCurl = spawnSync('curl', ['--version']).status === 0;
@@ -31,6 +33,7 @@ function curlFiles(): string[] {
 
 const CURL = `LD_LIBRARY_PATH=/root ip netns exec ${NETNS} ./curl -sS --no-progress-meter --max-time 60`;
 const cases = [
+  { name: 'suite', run: './kiln-hvt --mem=32 httpsuite.hvt' },
   {
     name: 'netns-up',
     run:
@@ -61,14 +64,17 @@ const cases = [
 
 let results: Map<string, KvmCaseResult>;
 
-describe.skipIf(skip !== null)('examples/http as an hvt image (real KVM, curl from a namespace)', () => {
+describe.skipIf(skip !== null)('HTTP in hvt images (real KVM, curl from a namespace)', () => {
   beforeAll(async () => {
     await buildPlatform();
     const out = join(ROOT, 'build', 'http-image');
     mkdirSync(out, { recursive: true });
-    const image = join(out, 'http.hvt');
-    execFileSync(process.execPath, [join(ROOT, 'cli', 'kiln.js'), 'build', join(ROOT, 'examples', 'http'), '--target', 'hvt', '-o', image]);
-    results = await runKvmCases([TENDER, image, ...curlFiles()], cases);
+    const build = (app: string, image: string): string => {
+      execFileSync(process.execPath, [join(ROOT, 'cli', 'kiln.js'), 'build', app, '--target', 'hvt', '-o', join(out, image)]);
+      return join(out, image);
+    };
+    const images = [build(join(ROOT, 'examples', 'http'), 'http.hvt'), build(join(ROOT, 'test', 'http', 'suite-app.ts'), 'httpsuite.hvt')];
+    results = await runKvmCases([TENDER, ...images, ...curlFiles()], cases);
   }, 20 * 60_000);
 
   const output = (name: string): string => {
@@ -76,6 +82,14 @@ describe.skipIf(skip !== null)('examples/http as an hvt image (real KVM, curl fr
     if (!r) throw new Error(`no result for ${name}`);
     return r.output;
   };
+
+  it('passes the strict-parsing suite inside an image', () => {
+    const suite = results.get('suite')!;
+    expect(suite.output.split('\n').filter((l) => l.startsWith('FAIL'))).toEqual([]);
+    expect(suite.output).toContain('\n0 failed');
+    expect(suite.output.match(/^PASS /gm)).toHaveLength(strictParsingCases().length);
+    expect(suite.status).toBe(0);
+  });
 
   it('serves hello, reuses a kept-alive connection, echoes a chunked upload', () => {
     expect(results.get('netns-up')?.status).toBe(0);

@@ -1,21 +1,11 @@
 /**
- * Runs the framework-free HTTP suites inside a bare QuickJS engine (bundled by
+ * Runs the framework-free HTTP suite inside a bare QuickJS engine (bundled by
  * test/http/quickjs.test.ts): no Node, no TextEncoder, no timers, as in an
- * image. Reports each case through the host function `report(name, error)`.
+ * image. Reports through two host functions.
  */
-import { strictParsingCases } from './strict-parsing.suite.ts';
+import { runCases, strictParsingCases } from './strict-parsing.suite.ts';
 
-declare function report(name: string, error: string): void;
-declare function finished(): void;
+declare function report(line: string): void;
+declare function finished(failed: number): void;
 
-void (async () => {
-  for (const c of strictParsingCases()) {
-    try {
-      await c.run();
-      report(c.name, '');
-    } catch (err) {
-      report(c.name, err instanceof Error ? `${err.name}: ${err.message}` : String(err));
-    }
-  }
-  finished();
-})();
+void runCases(strictParsingCases(), report).then(finished);

@@ -159,3 +159,22 @@ export function strictParsingCases(): ContractCase[] {
   );
   return cases;
 }
+
+/**
+ * Runs cases one by one, writing `PASS name` or `FAIL name: error` for each;
+ * resolves with the number that failed. For places without a test framework
+ * (QuickJS, images).
+ */
+export async function runCases(cases: ContractCase[], write: (line: string) => void): Promise<number> {
+  let failed = 0;
+  for (const c of cases) {
+    try {
+      await c.run();
+      write(`PASS ${c.name}`);
+    } catch (err) {
+      failed++;
+      write(`FAIL ${c.name}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+    }
+  }
+  return failed;
+}
