@@ -15,6 +15,26 @@ static void print_cstring(JSContext *ctx, JSValueConst v)
 }
 
 /*
+ * The stack through __kiln.formatStack when the bundle installed one (Kiln's
+ * build does: it maps bundle lines to the TypeScript sources); as QuickJS
+ * wrote it otherwise, or when the formatter fails.
+ */
+static JSValue formatted_stack(JSContext *ctx, JSValue stack)
+{
+    JSValue format = JS_GetPropertyStr(ctx, kiln.api, "formatStack");
+    JSValue out = JS_IsFunction(ctx, format) ? JS_Call(ctx, format, kiln.api, 1, &stack) : JS_UNDEFINED;
+    if (JS_IsException(format) || JS_IsException(out))
+        JS_FreeValue(ctx, JS_GetException(ctx));
+    JS_FreeValue(ctx, format);
+    if (!JS_IsString(out)) {
+        JS_FreeValue(ctx, out);
+        return stack;
+    }
+    JS_FreeValue(ctx, stack);
+    return out;
+}
+
+/*
  * "<what> Error: message" then QuickJS's stack lines ("    at f (app.js:12)").
  * Thrown non-errors print as their string form.
  */
@@ -25,6 +45,8 @@ void kiln_report_exception(JSContext *ctx, JSValueConst exc, const char *what)
     putchar('\n');
     if (JS_IsError(ctx, exc)) {
         JSValue stack = JS_GetPropertyStr(ctx, exc, "stack");
+        if (JS_IsString(stack))
+            stack = formatted_stack(ctx, stack);
         const char *text = JS_IsString(stack) ? JS_ToCString(ctx, stack) : NULL;
         const char *p = text;
         for (int frames = 0; p && *p; frames++) {

@@ -223,6 +223,46 @@ describe.skipIf(unavailable !== null)('runtime (hosted)', () => {
     expect(after.subarray(512, 1024).every((b) => b === 0)).toBe(true);
   });
 
+  it('answers junk arguments to every binding with a clear error and keeps running', () => {
+    const image = build('junk', `
+      const u8 = new Uint8Array(16);
+      const calls = {
+        write: () => __kiln.write(),
+        writeNumber: () => __kiln.write(42),
+        writeDataView: () => __kiln.write(new DataView(new ArrayBuffer(4))),
+        exitNaN: () => __kiln.exit(-1),
+        setTimeoutNoFn: () => setTimeout("code", 1),
+        setIntervalNoArgs: () => setInterval(),
+        netReadNoArgs: () => __kiln.netRead(),
+        netReadBadHandle: () => __kiln.netRead(99, u8),
+        netReadString: () => __kiln.netRead("0", u8),
+        netWriteFraction: () => __kiln.netWrite(0.5, u8),
+        netWatchNoFn: () => __kiln.netWatch(0, 42),
+        netAcquireNumber: () => __kiln.netAcquire(7),
+        blockAcquireNone: () => __kiln.blockAcquire(),
+        blockReadNegative: () => __kiln.blockRead(0, -512, u8),
+        randomBytesString: () => __kiln.randomBytes("abc"),
+        randomBytesObject: () => __kiln.randomBytes({ length: 4 }),
+        queueMicrotaskNoFn: () => queueMicrotask(1),
+      };
+      for (const [name, f] of Object.entries(calls)) {
+        try { f(); console.log(name, "accepted"); }
+        catch (e) { console.log(name, e.constructor.name, e.code ?? "-"); }
+      }
+      console.log("alive", __kiln.randomBytes(u8) === u8);
+    `);
+    const r = run(image);
+    expect(r.stdout).toBe([
+      'write TypeError -', 'writeNumber TypeError -', 'writeDataView TypeError -', 'exitNaN Error EINVAL',
+      'setTimeoutNoFn TypeError -', 'setIntervalNoArgs TypeError -', 'netReadNoArgs TypeError -',
+      'netReadBadHandle Error EINVAL', 'netReadString Error EINVAL', 'netWriteFraction Error EINVAL',
+      'netWatchNoFn Error EINVAL', 'netAcquireNumber TypeError -', 'blockAcquireNone TypeError -',
+      'blockReadNegative Error EINVAL', 'randomBytesString TypeError -', 'randomBytesObject TypeError -',
+      'queueMicrotaskNoFn TypeError -', 'alive true', '',
+    ].join('\n'));
+    expect(r.status).toBe(0);
+  });
+
   it('refuses a manifest device left unattached, unknown options and unknown devices', () => {
     const image = build('needsdisk', 'console.log("ran");', { devices: ['storage:BLOCK_BASIC'] });
     const missing = run(image);
