@@ -3,14 +3,36 @@
  * geometry first (a refused request changes nothing), then go to the tender,
  * which writes through to the backing file as each request completes; Solo5
  * has no flush hypercall, so `flush` has nothing left to wait for.
+ *
+ * Solo5 hands out a device once and never takes it back, so the driver keeps
+ * each acquisition: opening a name again (after closing it, as a reboot
+ * would) gives a new Block over the same device. Solo5 has no read-only
+ * devices either: `readOnly` is enforced here, in the guest.
  */
 import { BlockError, checkBlockRequest, type Block, type BlockInfo } from '../../lib/devices/block.ts';
 import { bindingErrorCode, bindings } from './bindings.ts';
 
-export function openSolo5Block(name: string): Block {
+interface Acquired {
+  handle: number;
+  capacity: number;
+  blockSize: number;
+}
+
+const acquired = new Map<string, Acquired>();
+
+export interface Solo5BlockOptions {
+  readOnly?: boolean;
+}
+
+export function openSolo5Block(name: string, options: Solo5BlockOptions = {}): Block {
   const k = bindings();
-  const { handle, capacity, blockSize } = k.blockAcquire(name);
-  const info: BlockInfo = { sectorSize: blockSize, capacity, readOnly: false };
+  let device = acquired.get(name);
+  if (!device) {
+    device = k.blockAcquire(name);
+    acquired.set(name, device);
+  }
+  const { handle, capacity, blockSize } = device;
+  const info: BlockInfo = { sectorSize: blockSize, capacity, readOnly: options.readOnly ?? false };
   let closed = false;
 
   const io = (write: boolean, offset: number, data: Uint8Array): Promise<void> => {
