@@ -25,14 +25,40 @@ JSValue kiln_throw(JSContext *ctx, const char *code, const char *fmt, ...)
     return JS_Throw(ctx, err);
 }
 
-/* ArrayBuffer, for telling buffers from views without throwing. */
-static JSValue array_buffer_ctor;
+/* For telling buffers from views without throwing. */
+static JSValue array_buffer_ctor, data_view_ctor;
+
+/* The bytes of a DataView: its buffer, offset and length properties. */
+static int data_view_bytes(JSContext *ctx, JSValueConst v, uint8_t **ptr, size_t *len)
+{
+    JSValue ab = JS_GetPropertyStr(ctx, v, "buffer");
+    JSValue off = JS_GetPropertyStr(ctx, v, "byteOffset");
+    JSValue n = JS_GetPropertyStr(ctx, v, "byteLength");
+    size_t size;
+    int64_t offset = 0, bytes = 0;
+    uint8_t *buf = JS_GetArrayBuffer(ctx, &size, ab);
+    /* A failed conversion leaves its exception pending. */
+    int failed = !buf || JS_ToInt64(ctx, &offset, off) || JS_ToInt64(ctx, &bytes, n);
+    JS_FreeValue(ctx, ab);
+    JS_FreeValue(ctx, off);
+    JS_FreeValue(ctx, n);
+    if (failed)
+        return -1;
+    if (offset < 0 || bytes < 0 || (uint64_t)offset > size || (uint64_t)bytes > size - (uint64_t)offset) {
+        JS_ThrowTypeError(ctx, "a DataView outside its buffer");
+        return -1;
+    }
+    *ptr = buf + offset;
+    *len = (size_t)bytes;
+    return 0;
+}
 
 int kiln_get_bytes(JSContext *ctx, JSValueConst v, uint8_t **ptr, size_t *len)
 {
     /* No exception is built on the way to success (building one costs
-     * microseconds, and this is the drivers' hot path): ArrayBuffers are
-     * recognised by their constructor, anything else is tried as a view. */
+     * microseconds, and this is the drivers' hot path): buffers and
+     * DataViews are recognised by their constructors, anything else is
+     * tried as a typed array. */
     size_t size;
     if (JS_IsObject(v) && JS_IsInstanceOf(ctx, v, array_buffer_ctor) > 0) {
         uint8_t *buf = JS_GetArrayBuffer(ctx, &size, v);
@@ -42,11 +68,13 @@ int kiln_get_bytes(JSContext *ctx, JSValueConst v, uint8_t **ptr, size_t *len)
         *len = size;
         return 0;
     }
+    if (JS_IsObject(v) && JS_IsInstanceOf(ctx, v, data_view_ctor) > 0)
+        return data_view_bytes(ctx, v, ptr, len);
     size_t offset, bytes, per_element;
     JSValue ab = JS_GetTypedArrayBuffer(ctx, v, &offset, &bytes, &per_element);
     if (JS_IsException(ab)) {
         JS_FreeValue(ctx, JS_GetException(ctx));
-        JS_ThrowTypeError(ctx, "expected an ArrayBuffer or a typed array");
+        JS_ThrowTypeError(ctx, "expected an ArrayBuffer, a typed array or a DataView");
         return -1;
     }
     uint8_t *buf = JS_GetArrayBuffer(ctx, &size, ab);
@@ -193,6 +221,7 @@ void kiln_bindings_install(JSContext *ctx, JSValueConst api, const char *cmdline
     JS_SetPropertyFunctionList(ctx, api, fns, sizeof fns / sizeof fns[0]);
     JSValue global = JS_GetGlobalObject(ctx);
     array_buffer_ctor = JS_GetPropertyStr(ctx, global, "ArrayBuffer");
+    data_view_ctor = JS_GetPropertyStr(ctx, global, "DataView");
     JS_FreeValue(ctx, global);
     JS_SetPropertyStr(ctx, api, "cmdline", JS_NewString(ctx, cmdline));
     JS_SetPropertyStr(ctx, api, "argv", split_cmdline(ctx, cmdline));

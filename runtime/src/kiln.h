@@ -58,6 +58,9 @@ int kiln_exit_code(JSContext *ctx);
 /* globals.c: console, setTimeout & co., queueMicrotask, performance, crypto. */
 void kiln_globals_install(JSContext *ctx, JSValueConst api, JSValueConst global);
 
+/* text.c: TextEncoder and TextDecoder (UTF-8). */
+void kiln_text_install(JSContext *ctx, JSValueConst global);
+
 /* random.c */
 void kiln_random_install(JSContext *ctx, JSValueConst api);
 
@@ -71,7 +74,7 @@ int kiln_run_jobs(JSContext *ctx);
 int kiln_call_from_loop(JSContext *ctx, JSValue fn, int argc, JSValueConst *argv);
 
 /* Shared helpers (bindings.c). */
-/* Bytes of an ArrayBuffer or typed array; throws TypeError otherwise. */
+/* Bytes of an ArrayBuffer, typed array or DataView; TypeError otherwise. */
 int kiln_get_bytes(JSContext *ctx, JSValueConst v, uint8_t **ptr, size_t *len);
 /* Throws an Error whose .code is (code). Returns JS_EXCEPTION. */
 JSValue kiln_throw(JSContext *ctx, const char *code, const char *fmt, ...)

@@ -223,6 +223,41 @@ describe.skipIf(unavailable !== null)('runtime (hosted)', () => {
     expect(after.subarray(512, 1024).every((b) => b === 0)).toBe(true);
   });
 
+  it('provides TextEncoder and TextDecoder with the WHATWG UTF-8 rules (same output as Node)', () => {
+    const image = build('text', `
+      const enc = new TextEncoder(), dec = new TextDecoder();
+      const hex = (u8) => Array.from(u8, b => b.toString(16).padStart(2, "0")).join(" ");
+      console.log(enc.encoding, dec.encoding, dec.fatal, dec.ignoreBOM);
+      console.log(hex(enc.encode("aé€😀")), hex(enc.encode("x\\ud800y")), enc.encode().length);
+      console.log(dec.decode(enc.encode("aé€😀")) === "aé€😀");
+      console.log(JSON.stringify(dec.decode(new Uint8Array([0xf0, 0x80, 0x80, 0x41, 0xc0, 0xff, 0xed, 0xa0, 0x80, 0xe2, 0x82]))));
+      console.log(JSON.stringify(dec.decode(new Uint8Array([0xef, 0xbb, 0xbf, 0x41]))), JSON.stringify(new TextDecoder("utf-8", { ignoreBOM: true }).decode(new Uint8Array([0xef, 0xbb, 0xbf, 0x41]))));
+      const s = new TextDecoder(); const bytes = enc.encode("😀é");
+      console.log(JSON.stringify(s.decode(bytes.subarray(0, 2), { stream: true }) + s.decode(bytes.subarray(2, 5), { stream: true }) + s.decode(bytes.subarray(5))));
+      try { new TextDecoder("utf-8", { fatal: true }).decode(new Uint8Array([0xff])); } catch (e) { console.log(e.name, e.message); }
+      try { new TextDecoder("latin1"); } catch (e) { console.log(e.name, e.message); }
+      console.log(new TextDecoder(" UTF8 ").encoding, dec.decode(new DataView(new Uint8Array([0x68, 0x69]).buffer)), dec.decode(new Uint8Array([0x68, 0x69]).buffer));
+      const dst = new Uint8Array(5); console.log(JSON.stringify(enc.encodeInto("a😀b", dst)), hex(dst));
+      try { TextEncoder(); } catch (e) { console.log(e.name); }
+    `);
+    const r = run(image);
+    expect(r.stdout).toBe([
+      'utf-8 utf-8 false false',
+      '61 c3 a9 e2 82 ac f0 9f 98 80 78 ef bf bd 79 0',
+      'true',
+      '"\ufffd\ufffd\ufffdA\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd"',
+      '"A" "\ufeffA"',
+      '"😀é"',
+      'TypeError TextDecoder: the input is not valid UTF-8',
+      "RangeError TextDecoder: encoding 'latin1' is not supported (UTF-8 only)",
+      'utf-8 hi hi',
+      '{"read":3,"written":5} 61 f0 9f 98 80',
+      'TypeError',
+      '',
+    ].join('\n'));
+    expect(r.status).toBe(0);
+  });
+
   it('answers junk arguments to every binding with a clear error and keeps running', () => {
     const image = build('junk', `
       const u8 = new Uint8Array(16);
