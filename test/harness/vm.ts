@@ -13,6 +13,7 @@ import { ARCHES, type VmArch } from './arch.ts';
 import { CpioWriter } from './cpio.ts';
 import { kernelPackage } from './debian.ts';
 import { cachedMachine, prepareMachine } from './rootfs.ts';
+import { SerialCapture } from './serial.ts';
 
 export type { VmArch } from './arch.ts';
 
@@ -29,7 +30,7 @@ export interface VmRunOptions {
 }
 
 export interface VmRunResult {
-  /** What the script printed, newlines normalised to "\n". */
+  /** What the script printed (as UTF-8 text), with the serial line's "\r\n" turned back into "\n". */
   output: string;
   exitCode: number;
   /** From starting QEMU to the script starting: kernel boot and init set-up. */
@@ -65,6 +66,7 @@ export async function vmAvailable(arch: VmArch): Promise<string | null> {
     [spec.qemu, ['--version']],
     ['apt-get', ['--version']],
     ['dpkg-deb', ['--version']],
+    ['xz', ['--version']],
   ] as const) {
     try {
       await promisify(execFile)(tool, [...args]);
@@ -130,36 +132,29 @@ async function runArchive(options: VmRunOptions, nonce: string): Promise<Uint8Ar
 }
 
 interface QemuRun {
-  console: string;
-  /** Host milliseconds from spawn until each watched string first appeared on the console. */
-  seenAt: Map<string, number>;
+  capture: SerialCapture;
   timedOut: boolean;
   exit: string;
 }
 
 function runQemu(qemu: string, args: string[], timeoutMs: number, watch: string[]): Promise<QemuRun> {
   return new Promise((resolve) => {
-    const started = performance.now();
+    const capture = new SerialCapture(watch);
+    const stderr = new SerialCapture([]);
     const child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let console = '';
-    const seenAt = new Map<string, number>();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
-    const collect = (chunk: string): void => {
-      // The serial line turns "\n" into "\r\n".
-      console += chunk.replace(/\r/g, '');
-      for (const text of watch) if (!seenAt.has(text) && console.includes(text)) seenAt.set(text, performance.now() - started);
-    };
-    for (const stream of [child.stdout, child.stderr]) {
+    for (const [stream, sink] of [[child.stdout, capture], [child.stderr, stderr]] as const) {
       stream.setEncoding('utf8'); // decodes characters split across chunks correctly
-      stream.on('data', collect);
+      stream.on('data', (chunk: string) => sink.add(chunk));
     }
     const finish = (exit: string): void => {
       clearTimeout(timer);
-      resolve({ console, seenAt, timedOut, exit });
+      const qemuSaid = stderr.text.trim();
+      resolve({ capture, timedOut, exit: qemuSaid ? `${exit}: ${qemuSaid}` : exit });
     };
     child.on('error', (error) => finish(`could not start ${qemu}: ${error.message}`));
     child.on('close', (code, signal) => finish(signal ? `${qemu} killed by ${signal}` : `${qemu} exited with ${code}`));
@@ -177,7 +172,7 @@ function markers(nonce: string): { begin: string; end: string; setupFailed: stri
 
 function parseConsole(run: QemuRun, nonce: string): VmRunResult {
   const mark = markers(nonce);
-  const { console } = run;
+  const console = run.capture.text;
   const failedAt = console.indexOf(mark.setupFailed);
   if (failedAt >= 0) {
     const reason = console.slice(failedAt + mark.setupFailed.length).split('\n')[0];
@@ -192,12 +187,12 @@ function parseConsole(run: QemuRun, nonce: string): VmRunResult {
     const why = run.timedOut ? 'timed out' : run.exit;
     throw new VmError(`VM ${why} before the script ${beginAt < 0 ? 'started' : 'finished'}`, console);
   }
-  const bootMs = run.seenAt.get(mark.begin) ?? 0;
+  const bootMs = run.capture.seenAt(mark.begin) ?? 0;
   return {
     output: console.slice(start, Math.max(start, endAt)),
     exitCode: Number(status[1]),
     bootMs: Math.round(bootMs),
-    scriptMs: Math.round((run.seenAt.get(mark.end) ?? bootMs) - bootMs),
+    scriptMs: Math.round((run.capture.seenAt(mark.end) ?? bootMs) - bootMs),
     console,
   };
 }
