@@ -17,6 +17,8 @@ export interface FlowPairOptions {
   b?: Endpoint;
 }
 
+const EMPTY = new Uint8Array(0);
+
 interface Waiter<T> {
   resolve(value: T): void;
   reject(err: Error): void;
@@ -25,6 +27,8 @@ interface Waiter<T> {
 /** One direction: bytes written by one side, read by the other. */
 class Channel {
   private chunks: Uint8Array[] = [];
+  /** Index of the first unread chunk in `chunks`. */
+  private head = 0;
   private buffered = 0;
   /** The writer shut down or closed: end of stream once drained. */
   ended = false;
@@ -74,6 +78,7 @@ class Channel {
   dropReader(): void {
     this.readerGone = true;
     this.chunks = [];
+    this.head = 0;
     this.buffered = 0;
     for (const r of this.readers.splice(0)) r.resolve(null);
     for (const w of this.writers.splice(0)) w.resolve(); // they retry and see readerGone
@@ -83,20 +88,37 @@ class Channel {
     if (this.failure) return;
     this.failure = err;
     this.chunks = [];
+    this.head = 0;
     this.buffered = 0;
     for (const r of this.readers.splice(0)) r.reject(err);
     for (const w of this.writers.splice(0)) w.reject(err);
   }
 
+  /** Everything buffered, up to `maxReadSize`, in one array: a read returns what has arrived, as on a socket. */
   private take(): Uint8Array {
-    const first = this.chunks[0]!;
+    const limit = Math.min(this.buffered, this.maxReadSize);
+    const first = this.chunks[this.head]!;
     let out: Uint8Array;
-    if (first.length <= this.maxReadSize) {
-      this.chunks.shift();
-      out = first;
+    if (first.length >= limit) {
+      out = first.subarray(0, limit);
+      if (first.length === limit) this.chunks[this.head++] = EMPTY;
+      else this.chunks[this.head] = first.subarray(limit);
     } else {
-      out = first.subarray(0, this.maxReadSize);
-      this.chunks[0] = first.subarray(this.maxReadSize);
+      out = new Uint8Array(limit);
+      let o = 0;
+      while (o < limit) {
+        const chunk = this.chunks[this.head]!;
+        const n = Math.min(chunk.length, limit - o);
+        out.set(chunk.subarray(0, n), o);
+        o += n;
+        if (n === chunk.length) this.chunks[this.head++] = EMPTY;
+        else this.chunks[this.head] = chunk.subarray(n);
+      }
+    }
+    // Drop consumed slots now and then, so the queue stays O(1) per operation.
+    if (this.head > 64 && this.head * 2 > this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head);
+      this.head = 0;
     }
     this.buffered -= out.length;
     for (const w of this.writers.splice(0)) w.resolve();
