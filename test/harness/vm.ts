@@ -2,7 +2,7 @@
 // QEMU with TCG) in which /dev/kvm works, so Kiln's tender can be tested
 // with real KVM on a host that has none. See README.md for the contract.
 
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -137,11 +137,18 @@ interface QemuRun {
   exit: string;
 }
 
+/** QEMU processes still running; killed if this process exits first (a test runner giving up, say). */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 function runQemu(qemu: string, args: string[], timeoutMs: number, watch: string[]): Promise<QemuRun> {
   return new Promise((resolve) => {
     const capture = new SerialCapture(watch);
     const stderr = new SerialCapture([]);
     const child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -153,6 +160,7 @@ function runQemu(qemu: string, args: string[], timeoutMs: number, watch: string[
     }
     const finish = (exit: string): void => {
       clearTimeout(timer);
+      running.delete(child);
       const qemuSaid = stderr.text.trim();
       resolve({ capture, timedOut, exit: qemuSaid ? `${exit}: ${qemuSaid}` : exit });
     };
