@@ -48,7 +48,8 @@ void kiln_guest_boot(const struct kiln_boot_info *bi)
 
     uintptr_t heap_start = (bi->kernel_end + KILN_GUEST_PAGE_SIZE - 1) &
                            ~(KILN_GUEST_PAGE_SIZE - 1);
-    uintptr_t heap_end = bi->mem_size - KILN_GUEST_STACK_SIZE;
+    uintptr_t heap_end = kiln_net_rings_reserve(
+        bi->host_features, heap_start, bi->mem_size - KILN_GUEST_STACK_SIZE);
     if (heap_end <= heap_start) {
         kiln_puts("Kiln: not enough guest memory for a heap\n");
         kiln_halt(SOLO5_EXIT_ABORT, NULL);

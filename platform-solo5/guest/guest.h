@@ -16,12 +16,29 @@ struct kiln_guest_state {
     unsigned cpl;                  /* 3 under kiln-hvt, 0 under solo5-hvt */
     const struct kiln_mft *mft;    /* the tender's copy, read-only to us */
     uint64_t acquired;             /* bit per manifest entry handed out */
+    /* kiln-hvt's frame rings, carved from the top of the heap at boot, one
+     * per attached network device; NULL on other tenders. */
+    struct kiln_net_ring *net_ring[KILN_MFT_MAX_ENTRIES];
+    uint64_t ring_active;          /* bit per handle whose ring is in use */
 };
 extern struct kiln_guest_state kiln_guest;
 
 /* Boot steps, in the order kiln_guest_boot runs them. */
 void kiln_trap_init(void);
 void kiln_clock_init(uint64_t cycle_hz);
+
+/* Reserves frame rings below heap_end when the tender offers them; returns
+ * the new heap end. */
+uintptr_t kiln_net_rings_reserve(uint32_t host_features, uintptr_t heap_start,
+                                 uintptr_t heap_end);
+
+/* Registers (h)'s ring with the tender, if one was reserved; the ring paths
+ * below serve only handles whose bit is set in ring_active. */
+void kiln_net_ring_start(solo5_handle_t h);
+solo5_result_t kiln_net_ring_write(solo5_handle_t h, const uint8_t *buf,
+                                   size_t size);
+solo5_result_t kiln_net_ring_read(solo5_handle_t h, uint8_t *buf, size_t size,
+                                  size_t *read_size);
 
 /* Finds the attached manifest entry (name, type) not acquired before and
  * marks it acquired; returns its handle, or -1. */

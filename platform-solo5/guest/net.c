@@ -1,4 +1,5 @@
-/* net.c: network devices through the NET_READ/NET_WRITE hypercalls. */
+/* net.c: network devices: through kiln-hvt's frame rings when it offers
+ * them (net_ring.c), else one NET_READ/NET_WRITE hypercall per frame. */
 #include "guest.h"
 #include "cpu.h"
 
@@ -12,12 +13,21 @@ solo5_result_t solo5_net_acquire(const char *name, solo5_handle_t *handle,
     kiln_memcpy(info->mac_address, e->u.net_basic.mac, SOLO5_NET_ALEN);
     info->mtu = e->u.net_basic.mtu;
     *handle = (solo5_handle_t)h;
+    kiln_net_ring_start((solo5_handle_t)h);
     return SOLO5_R_OK;
+}
+
+static int uses_ring(solo5_handle_t handle)
+{
+    return handle < KILN_MFT_MAX_ENTRIES &&
+           (kiln_guest.ring_active & (1ULL << handle));
 }
 
 solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf,
                                size_t size)
 {
+    if (uses_ring(handle))
+        return kiln_net_ring_write(handle, buf, size);
     volatile struct kiln_hc_net_write w = {
         .handle = handle,
         .data = (uint64_t)(uintptr_t)buf,
@@ -31,6 +41,8 @@ solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf,
 solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size,
                               size_t *read_size)
 {
+    if (uses_ring(handle))
+        return kiln_net_ring_read(handle, buf, size, read_size);
     volatile struct kiln_hc_net_read r = {
         .handle = handle,
         .data = (uint64_t)(uintptr_t)buf,

@@ -49,6 +49,9 @@ enum kiln_hypercall {
     KILN_HC_PIPE_READ = 67,
     KILN_HC_PIPE_WRITE = 68,
     KILN_HC_PIPE_CLOSE = 69,
+    /* Kiln's network frame rings (KILN_FEATURE_NET_RING). */
+    KILN_HC_NET_RING_SETUP = 70,
+    KILN_HC_NET_SYNC = 71,
 
     /* Issued only by the tender's own exception stubs (CPL0 code that
      * kiln-hvt places in low memory); never valid from guest code. */
@@ -73,6 +76,10 @@ _Static_assert(sizeof(struct kiln_boot_info) == 56, "boot info layout");
 /* Feature bits in host_features. Bit 0 is upstream's ring I/O, which
  * kiln-hvt does not offer yet. */
 #define KILN_FEATURE_UPSTREAM_RING_IO (1U << 0)
+/* kiln-hvt's frame rings. Bit 31: tenders older than Solo5 0.12 leave the
+ * manifest's version (1) and entry count (<= 64) in these two words, so no
+ * low bit can be trusted to mean anything there. */
+#define KILN_FEATURE_NET_RING (1U << 31)
 
 #define KILN_CMDLINE_SIZE 8192 /* bytes, terminator included */
 
@@ -118,6 +125,45 @@ struct kiln_hc_net_read {
     uint64_t handle; /* in */
     uint64_t data;   /* in */
     uint64_t len;    /* in: buffer size; out: frame size */
+    int32_t ret;     /* out: solo5_result_t */
+};
+
+/*
+ * Network frame rings: one per network device, in guest memory, registered
+ * with KILN_HC_NET_RING_SETUP. The guest queues frames to send in tx and
+ * takes received frames from rx without exits; at every exit the tender
+ * sends what tx holds and fills rx from the tap, and KILN_HC_POLL returns at
+ * once while rx holds frames. KILN_HC_NET_SYNC is an exit for just that
+ * (tx full, or rx empty while the tap may hold more). Producer indices are
+ * written only by their producer, consumer indices only by their consumer;
+ * they run freely and are taken modulo KILN_NET_RING_SLOTS. The tender
+ * treats every field as untrusted.
+ */
+#define KILN_NET_RING_SLOTS 64
+#define KILN_NET_RING_SLOT_SIZE 2048 /* >= MTU 1500 + 14-byte header */
+
+struct kiln_net_ring_queue {
+    uint32_t produced;           /* slots filled, by the producer */
+    uint32_t consumed;           /* slots taken, by the consumer */
+    uint32_t len[KILN_NET_RING_SLOTS];
+    uint8_t slot[KILN_NET_RING_SLOTS][KILN_NET_RING_SLOT_SIZE];
+};
+
+struct kiln_net_ring {
+    struct kiln_net_ring_queue rx; /* tender produces, guest consumes */
+    struct kiln_net_ring_queue tx; /* guest produces, tender consumes */
+    uint32_t rx_tap_empty; /* tender: its last fill found the tap empty */
+    uint32_t reserved;
+};
+
+struct kiln_hc_net_ring_setup {
+    uint64_t handle; /* in: a NET_BASIC device */
+    uint64_t ring;   /* in: guest address of struct kiln_net_ring */
+    int32_t ret;     /* out: solo5_result_t */
+};
+
+struct kiln_hc_net_sync {
+    uint64_t handle; /* in */
     int32_t ret;     /* out: solo5_result_t */
 };
 

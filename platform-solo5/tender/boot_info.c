@@ -30,8 +30,8 @@ char *kiln_cmdline_join(char *const *argv, char *err, size_t errlen)
 
 int kiln_boot_info_write(uint8_t *mem, uint64_t base, uint64_t mem_size,
                          uint64_t kernel_end, uint64_t tsc_hz,
-                         const struct kiln_mft *mft, size_t mft_size,
-                         const char *cmdline)
+                         uint32_t host_features, const struct kiln_mft *mft,
+                         size_t mft_size, const char *cmdline)
 {
     size_t cmd_size = strlen(cmdline) + 1;
     uint64_t mft_at = base + sizeof(struct kiln_boot_info);
@@ -44,6 +44,7 @@ int kiln_boot_info_write(uint8_t *mem, uint64_t base, uint64_t mem_size,
         .cpu_cycle_freq = tsc_hz,
         .cmdline = cmd_at,
         .mft = mft_at,
+        .host_features = host_features,
     };
     memcpy(mem + base, &bi, sizeof bi);
     memcpy(mem + mft_at, mft, mft_size);

@@ -12,12 +12,13 @@
  * KILN_CMDLINE_SIZE bytes with its NUL; NULL with a reason in err. */
 char *kiln_cmdline_join(char *const *argv, char *err, size_t errlen);
 
-/* Writes boot info, manifest copy and command line at base (a guest
+/* Writes boot info (offering host_features), manifest copy and command line
+ * at base (a guest
  * address in mem) and returns 0, or -1 when they do not fit below
  * KILN_GUEST_MIN_BASE. */
 int kiln_boot_info_write(uint8_t *mem, uint64_t base, uint64_t mem_size,
                          uint64_t kernel_end, uint64_t tsc_hz,
-                         const struct kiln_mft *mft, size_t mft_size,
-                         const char *cmdline);
+                         uint32_t host_features, const struct kiln_mft *mft,
+                         size_t mft_size, const char *cmdline);
 
 #endif

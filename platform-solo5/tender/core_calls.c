@@ -81,7 +81,9 @@ static enum kiln_hc_outcome poll_(const struct kiln_guest_mem *m, uint64_t gpa,
     struct kiln_hc_poll *a = KILN_HC_ARGS(m, gpa, struct kiln_hc_poll);
     if (a == NULL)
         return kiln_hc_bad_args(KILN_HC_POLL, gpa, status);
-    uint64_t timeout = a->timeout_nsecs;
+    /* Frames already in a ring count as input: no waiting then. */
+    uint64_t ready = kiln_hc_pending();
+    uint64_t timeout = ready ? 0 : a->timeout_nsecs;
     /* A zero it_value disarms the timer; 1 ns stands for "now". */
     struct itimerspec it = {
         .it_value = {.tv_sec = (time_t)(timeout / 1000000000ULL),
@@ -91,12 +93,10 @@ static enum kiln_hc_outcome poll_(const struct kiln_guest_mem *m, uint64_t gpa,
     struct epoll_event evs[KILN_MFT_MAX_ENTRIES + 1];
     int n;
     do
-        n = epoll_wait(epoll_fd, evs, n_polled + 1, -1);
+        n = epoll_wait(epoll_fd, evs, n_polled + 1, ready ? 0 : -1);
     while (n < 0 && errno == EINTR);
     if (n < 0)
         fatal_errno("epoll_wait");
-    uint64_t ready = 0;
-    int count = 0;
     for (int i = 0; i < n; i++) {
         if (evs[i].data.u64 == TIMER_TAG) {
             uint64_t expirations;
@@ -106,8 +106,11 @@ static enum kiln_hc_outcome poll_(const struct kiln_guest_mem *m, uint64_t gpa,
             continue;
         }
         ready |= 1ULL << evs[i].data.u64;
-        count++;
     }
+    /* Move what just arrived into the rings before the guest looks. */
+    if (n > 0)
+        ready |= kiln_hc_run_exit_hook(m);
+    int count = __builtin_popcountll(ready);
     a->ready_set = ready;
     a->ret = count;
     return KILN_HC_CONTINUE;

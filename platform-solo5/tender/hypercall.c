@@ -6,6 +6,24 @@
 #include "arch.h"
 
 static kiln_hc_handler handlers[KILN_HC_END];
+static kiln_exit_hook exit_hook;
+static uint64_t pending;
+
+void kiln_hc_set_exit_hook(kiln_exit_hook fn)
+{
+    exit_hook = fn;
+}
+
+uint64_t kiln_hc_run_exit_hook(const struct kiln_guest_mem *m)
+{
+    pending = exit_hook ? exit_hook(m) : 0;
+    return pending;
+}
+
+uint64_t kiln_hc_pending(void)
+{
+    return pending;
+}
 
 void kiln_hc_register(unsigned nr, kiln_hc_handler fn)
 {
@@ -32,5 +50,6 @@ enum kiln_hc_outcome kiln_hc_dispatch(const struct kiln_guest_mem *m,
         *status = KILN_EXIT_GUEST_FAULT;
         return KILN_HC_EXIT;
     }
+    kiln_hc_run_exit_hook(m);
     return handlers[nr](m, arg_gpa, status);
 }

@@ -38,6 +38,16 @@ enum kiln_hc_outcome kiln_hc_dispatch(const struct kiln_guest_mem *m,
 /* Ends the guest: used when an argument block is outside guest memory. */
 enum kiln_hc_outcome kiln_hc_bad_args(unsigned nr, uint64_t gpa, int *status);
 
+/* Work done at every hypercall exit, before the handler, while the vCPU is
+ * stopped (serving the frame rings). Returns the handles whose input already
+ * waits in guest memory. At most one hook. */
+typedef uint64_t (*kiln_exit_hook)(const struct kiln_guest_mem *m);
+void kiln_hc_set_exit_hook(kiln_exit_hook fn);
+uint64_t kiln_hc_run_exit_hook(const struct kiln_guest_mem *m);
+
+/* What the hook returned at this exit (dispatch runs it). */
+uint64_t kiln_hc_pending(void);
+
 /* Core calls: walltime, puts, poll, halt. */
 void kiln_core_setup(void);
 

@@ -23,6 +23,7 @@
 #include "hypercall.h"
 #include "image.h"
 #include "manifest.h"
+#include "net_ring.h"
 #include "vm.h"
 
 #define KILN_VERSION "0.1.0"
@@ -134,8 +135,8 @@ int main(int argc, char **argv)
         die("%s", err);
     kiln_arch_setup_lowmem(mem.base, mem_size, user_mode);
     if (kiln_boot_info_write(mem.base, KILN_BOOT_INFO_BASE, mem_size, img.end,
-                             vm.tsc_hz, mft, kiln_manifest_size(mft),
-                             cmdline) != 0)
+                             vm.tsc_hz, kiln_net_ring_host_features(), mft,
+                             kiln_manifest_size(mft), cmdline) != 0)
         die("boot info does not fit in guest low memory");
     if (kiln_vm_init_vcpu(&vm, img.entry, mem_size, user_mode, err,
                           sizeof err) != 0)

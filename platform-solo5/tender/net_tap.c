@@ -17,6 +17,7 @@
 
 #include "devices.h"
 #include "hypercall.h"
+#include "net_ring.h"
 #include "pcap.h"
 #include "solo5.h"
 
@@ -48,6 +49,33 @@ static void record(const struct net_dev *d, const uint8_t *frame, size_t len)
     }
 }
 
+/* One frame to the tap. A full tap queue drops it, as a busy wire would.
+ * Returns 0, or -1 when the tap failed. */
+static int tap_send(const struct net_dev *d, const uint8_t *frame, size_t len)
+{
+    ssize_t n;
+    do
+        n = write(d->fd, frame, len);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && errno != EAGAIN)
+        return -1;
+    record(d, frame, len);
+    return 0;
+}
+
+/* One frame from the tap: its length, 0 when none waits, -1 on failure. */
+static long tap_receive(const struct net_dev *d, uint8_t *buf, size_t size)
+{
+    ssize_t n;
+    do
+        n = read(d->fd, buf, size);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return errno == EAGAIN ? 0 : -1;
+    record(d, buf, (size_t)n);
+    return n;
+}
+
 static enum kiln_hc_outcome net_write(const struct kiln_guest_mem *m,
                                       uint64_t gpa, int *status)
 {
@@ -62,17 +90,7 @@ static enum kiln_hc_outcome net_write(const struct kiln_guest_mem *m,
         a->ret = SOLO5_R_EINVAL;
         return KILN_HC_CONTINUE;
     }
-    ssize_t n;
-    do
-        n = write(d->fd, frame, len);
-    while (n < 0 && errno == EINTR);
-    /* A full tap queue drops the frame, as a busy wire would. */
-    if (n < 0 && errno != EAGAIN) {
-        a->ret = SOLO5_R_EUNSPEC;
-        return KILN_HC_CONTINUE;
-    }
-    record(d, frame, len);
-    a->ret = SOLO5_R_OK;
+    a->ret = tap_send(d, frame, len) == 0 ? SOLO5_R_OK : SOLO5_R_EUNSPEC;
     return KILN_HC_CONTINUE;
 }
 
@@ -89,18 +107,25 @@ static enum kiln_hc_outcome net_read(const struct kiln_guest_mem *m,
         a->ret = SOLO5_R_EINVAL;
         return KILN_HC_CONTINUE;
     }
-    ssize_t n;
-    do
-        n = read(d->fd, buf, len);
-    while (n < 0 && errno == EINTR);
+    long n = tap_receive(d, buf, len);
     if (n <= 0) {
-        a->ret = (n == 0 || errno == EAGAIN) ? SOLO5_R_AGAIN : SOLO5_R_EUNSPEC;
+        a->ret = n == 0 ? SOLO5_R_AGAIN : SOLO5_R_EUNSPEC;
         return KILN_HC_CONTINUE;
     }
-    record(d, buf, (size_t)n);
     a->len = (uint64_t)n;
     a->ret = SOLO5_R_OK;
     return KILN_HC_CONTINUE;
+}
+
+/* The same device seen through the frame rings. */
+static void ring_send(void *dev, const uint8_t *frame, size_t len)
+{
+    tap_send(dev, frame, len); /* a ring has no per-frame status */
+}
+
+static long ring_receive(void *dev, uint8_t *buf, size_t size)
+{
+    return tap_receive(dev, buf, size);
 }
 
 static int open_tap(const char *ifname, char *err, size_t errlen)
@@ -164,6 +189,11 @@ int kiln_net_attach(struct kiln_mft *mft, unsigned index,
         return -1;
     }
     net_mft = mft;
+    kiln_net_ring_offer(index, (struct kiln_net_io){
+                                   .dev = d,
+                                   .send = ring_send,
+                                   .receive = ring_receive,
+                               });
     kiln_hc_register(KILN_HC_NET_WRITE, net_write);
     kiln_hc_register(KILN_HC_NET_READ, net_read);
     return 0;

@@ -3,10 +3,13 @@
  * lengths, pointers into the tender's low memory and the read-only boot info,
  * and unknown handles. Each must be refused (SOLO5_R_EINVAL), the tender must
  * keep running, and nothing may be written where it must not be.
- * Declares "service" (net) and "storage" (block).
+ * Declares "service" (net) and "storage" (block). Needs --guest-mem-mb=N,
+ * the tender's --mem.
  * With --fatal=args|port|trapport|hlt it then does one thing after which the
  * tender must stop it (exit 255) with a one-line reason; on aarch64 also
- * --fatal=mmio|wide|load (stray, 8-byte and reading hypercall accesses).
+ * --fatal=mmio|wide|load (stray, 8-byte and reading hypercall accesses),
+ * stubs (a fault with VBAR_EL1 back on the tender's stubs) and nested (a
+ * fault on SP_EL1, as if inside the bindings' trap handler).
  */
 #include "test_lib.h"
 #include "cpu.h" /* the bindings' kiln_hypercall */
@@ -117,6 +120,66 @@ static void block_refusals(solo5_handle_t net, solo5_handle_t blk,
         TEST_CHECK(raw_block(W, bad_handles[i], 0, b, bs) == SOLO5_R_EINVAL);
 }
 
+/* A frame ring the test registers itself (the bindings would register
+ * theirs at solo5_net_acquire, which this test therefore skips), so it can
+ * then break it every way a guest could. */
+static struct kiln_net_ring ring __attribute__((aligned(4096)));
+
+static int32_t ring_setup(uint64_t handle, uint64_t at)
+{
+    volatile struct kiln_hc_net_ring_setup a = {
+        .handle = handle, .ring = at, .ret = -1};
+    hypercall(KILN_HC_NET_RING_SETUP, &a);
+    return a.ret;
+}
+
+static int32_t ring_sync(uint64_t handle)
+{
+    volatile struct kiln_hc_net_sync a = {.handle = handle, .ret = -1};
+    hypercall(KILN_HC_NET_SYNC, &a);
+    return a.ret;
+}
+
+static void ring_refusals(solo5_handle_t net, solo5_handle_t blk,
+                          uint64_t mem_size)
+{
+    const uint64_t r = (uintptr_t)&ring;
+    TEST_CHECK(ring_setup(net, 0x10000) == SOLO5_R_EINVAL); /* read-only */
+    TEST_CHECK(ring_setup(net, 0x2000) == SOLO5_R_EINVAL);
+    TEST_CHECK(ring_setup(net, mem_size - 4096) == SOLO5_R_EINVAL);
+    TEST_CHECK(ring_setup(net, 0xfffffffffffff000ULL) == SOLO5_R_EINVAL);
+    TEST_CHECK(ring_setup(net, r + 4) == SOLO5_R_EINVAL); /* unaligned */
+    TEST_CHECK(ring_setup(blk, r) == SOLO5_R_EINVAL);
+    for (unsigned i = 0; i < sizeof bad_handles / 8; i++)
+        TEST_CHECK(ring_setup(bad_handles[i], r) == SOLO5_R_EINVAL);
+    TEST_CHECK(ring_sync(net) == SOLO5_R_EINVAL); /* no ring yet */
+    TEST_CHECK(ring_setup(net, r) == SOLO5_R_OK);
+    TEST_CHECK(ring_setup(net, r) == SOLO5_R_EINVAL); /* only once */
+    TEST_CHECK(ring_sync(blk) == SOLO5_R_EINVAL);
+
+    /* A transmit index a thousand frames ahead, lengths of every wrong
+     * kind: the tender takes at most a ring's worth and sends none. */
+    static const uint32_t bad_lengths[] = {0, 13, 1515, 2049, 0xffffffffU};
+    for (unsigned i = 0; i < KILN_NET_RING_SLOTS; i++)
+        ring.tx.len[i] = bad_lengths[i % (sizeof bad_lengths / 4)];
+    ring.tx.produced = 1000;
+    TEST_CHECK(ring_sync(net) == SOLO5_R_OK);
+    TEST_CHECK(ring.tx.consumed == KILN_NET_RING_SLOTS);
+    /* A receive index running ahead of the tender's: no slot is filled. */
+    uint32_t produced = ring.rx.produced;
+    ring.rx.consumed = produced + 5000;
+    TEST_CHECK(ring_sync(net) == SOLO5_R_OK);
+    TEST_CHECK(ring.rx.produced == produced);
+    ring.rx.consumed = produced;
+    /* The ring still works: one valid frame goes out. */
+    ring.tx.produced = ring.tx.consumed + 1;
+    uint32_t slot = ring.tx.consumed % KILN_NET_RING_SLOTS;
+    memset(ring.tx.slot[slot], 0xff, 60); /* broadcast, junk ethertype */
+    ring.tx.len[slot] = 60;
+    TEST_CHECK(ring_sync(net) == SOLO5_R_OK);
+    TEST_CHECK(ring.tx.consumed == ring.tx.produced);
+}
+
 /* Console writes with bad buffers are dropped (nothing to report back
  * through); the tender must survive them. */
 static void console_refusals(void)
@@ -168,6 +231,14 @@ static void fatal(const char *what, uint64_t boot_info)
         window[KILN_HC_PUTS] = (uintptr_t)buf;
     else if (test_streq(what, "load"))
         (void)window[KILN_HC_PUTS];
+    if (test_streq(what, "stubs"))
+        __asm__ __volatile__("msr vbar_el1, %0\n\tisb" : : "r"(0xb000UL));
+    volatile uintptr_t unmapped = 0x8;
+    if (test_streq(what, "stubs"))
+        *(volatile uint32_t *)unmapped = 1;
+    else if (test_streq(what, "nested")) /* one block: sp changes under C */
+        __asm__ __volatile__("msr spsel, #1\n\tstr wzr, [%0]"
+                             : : "r"(unmapped) : "memory");
 #endif
     test_fail("the tender let the guest go on");
 }
@@ -175,7 +246,13 @@ static void fatal(const char *what, uint64_t boot_info)
 int solo5_app_main(const struct solo5_start_info *si)
 {
     test_puts("\n**** Kiln hostile ****\n\n");
-    uint64_t mem_size = si->heap_start + si->heap_size + 0x100000;
+    /* Guest memory size as given to the tender (--mem): the heap no longer
+     * tells it, frame rings may sit between heap and stack. */
+    char mem_mb[16];
+    if (!test_arg(si->cmdline, "guest-mem-mb", mem_mb, sizeof mem_mb))
+        test_fail("needs --guest-mem-mb=N (the tender's --mem)");
+    uint64_t mem_size = test_parse_u64(mem_mb) << 20;
+    TEST_CHECK(mem_size >= si->heap_start + si->heap_size);
     uint64_t sources[N_BAD_SOURCES] = {0,
                                        0x1000,
                                        0x2000, /* PML4 */
@@ -187,14 +264,18 @@ int solo5_app_main(const struct solo5_start_info *si)
     memcpy(bad_destinations, sources, sizeof sources);
     bad_destinations[N_BAD_SOURCES] = 0x10000; /* boot info: read-only */
 
-    solo5_handle_t net, blk;
+    solo5_handle_t net, blk, h;
     struct solo5_net_info ni;
     struct solo5_block_info bi;
-    TEST_CHECK(solo5_net_acquire("service", &net, &ni) == SOLO5_R_OK);
+    /* Handles are manifest indices: service is 1. Not acquired through the
+     * bindings, so the test owns the ring registration (ring_refusals). */
+    net = 1;
     TEST_CHECK(solo5_block_acquire("storage", &blk, &bi) == SOLO5_R_OK);
-    TEST_CHECK(solo5_net_acquire(NULL, &net, &ni) == SOLO5_R_EINVAL);
+    TEST_CHECK(solo5_net_acquire(NULL, &h, &ni) == SOLO5_R_EINVAL);
+    TEST_CHECK(solo5_net_acquire("nosuch", &h, &ni) == SOLO5_R_EINVAL);
 
     net_refusals(net, blk, mem_size);
+    ring_refusals(net, blk, mem_size);
     block_refusals(net, blk, &bi);
     console_refusals();
 

@@ -20,7 +20,7 @@ const GUEST_IP = '10.91.0.2';
 const FATAL = ['args', 'port', 'trapport', 'hlt'] as const;
 
 const hostile = (extra = ''): string =>
-  `ip netns exec ${NETNS} ./kiln-hvt --net:service=${TAP} --block:storage=hostile.img hostile.hvt ${extra}`;
+  `ip netns exec ${NETNS} ./kiln-hvt --mem=64 --net:service=${TAP} --block:storage=hostile.img hostile.hvt --guest-mem-mb=64 ${extra}`;
 
 const cases = [
   { name: 'hello', run: './kiln-hvt --mem=32 hello.hvt one two --expect-heap-mb=31' },

@@ -1,0 +1,23 @@
+/* net_ring.h: Kiln's network frame rings, over any frame device. */
+#ifndef KILN_NET_RING_H
+#define KILN_NET_RING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* How the rings reach a device: send one frame; receive one frame into buf
+ * (returns its length, or 0 when none is waiting). */
+struct kiln_net_io {
+    void *dev;
+    void (*send)(void *dev, const uint8_t *frame, size_t len);
+    long (*receive)(void *dev, uint8_t *buf, size_t size);
+};
+
+/* Lets the guest register a ring for network device (handle). */
+void kiln_net_ring_offer(unsigned handle, struct kiln_net_io io);
+
+/* KILN_FEATURE_NET_RING once a device was offered, else 0: for the boot
+ * info's host_features. */
+uint32_t kiln_net_ring_host_features(void);
+
+#endif
