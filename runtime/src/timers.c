@@ -1,5 +1,7 @@
 /*
- * timers.c: setTimeout / setInterval over the monotonic clock.
+ * timers.c: setTimeout, setInterval and setImmediate over the monotonic clock.
+ *
+ * setImmediate(fn) is a timer due at once (clearImmediate clears it).
  *
  * Timers live in a slot table (so an id finds its timer in O(1)) and a binary
  * min-heap of slot numbers ordered by (deadline, arming order), so timers
@@ -129,23 +131,18 @@ static int grow(JSContext *ctx)
     return 0;
 }
 
-/* setTimeout(fn, ms, ...args) and setInterval(fn, ms, ...args). */
-static JSValue arm(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int repeat)
+/* Arms a timer calling fn(...extra) after (ms); returns its id. */
+static JSValue arm(JSContext *ctx, const char *name, JSValueConst fn, double ms, int repeat, int extra,
+                   JSValueConst *extra_argv)
 {
-    (void)this_val;
-    if (argc < 1 || !JS_IsFunction(ctx, argv[0]))
-        return JS_ThrowTypeError(ctx, "%s: the callback must be a function",
-                                 repeat ? "setInterval" : "setTimeout");
-    double ms = 0;
-    if (argc >= 2 && JS_ToFloat64(ctx, &ms, argv[1]))
-        return JS_EXCEPTION;
+    if (!JS_IsFunction(ctx, fn))
+        return JS_ThrowTypeError(ctx, "%s: the callback must be a function", name);
     /* Like the web platform: NaN, negative and huge delays mean "soon". */
     if (!(ms >= 0) || ms > 2147483647.0)
         ms = 0;
 
     if (free_head == UINT32_MAX && slot_count == slot_cap && grow(ctx) < 0)
         return JS_EXCEPTION;
-    int extra = argc > 2 ? argc - 2 : 0;
     JSValue *args = NULL;
     if (extra && !(args = js_malloc(ctx, extra * sizeof *args)))
         return JS_EXCEPTION;
@@ -162,11 +159,11 @@ static JSValue arm(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst
     t->deadline = solo5_clock_monotonic() + delay;
     t->order = next_order++;
     t->interval = repeat ? (delay ? delay : 1) : 0;
-    t->fn = JS_DupValue(ctx, argv[0]);
+    t->fn = JS_DupValue(ctx, fn);
     t->args = args;
     t->argc = extra;
     for (int i = 0; i < extra; i++)
-        args[i] = JS_DupValue(ctx, argv[2 + i]);
+        args[i] = JS_DupValue(ctx, extra_argv[i]);
     t->armed = 1;
     t->keep_alive = 1;
     keep_alive_count++;
@@ -175,14 +172,33 @@ static JSValue arm(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst
     return JS_NewFloat64(ctx, timer_id(slot));
 }
 
+/* setTimeout(fn, ms, ...args) and setInterval(fn, ms, ...args). */
+static JSValue set_timer(JSContext *ctx, int argc, JSValueConst *argv, int repeat)
+{
+    double ms = 0;
+    if (argc >= 2 && JS_ToFloat64(ctx, &ms, argv[1]))
+        return JS_EXCEPTION;
+    return arm(ctx, repeat ? "setInterval" : "setTimeout", argc ? argv[0] : JS_UNDEFINED, ms, repeat,
+               argc > 2 ? argc - 2 : 0, argv + 2);
+}
+
 static JSValue set_timeout(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    return arm(ctx, this_val, argc, argv, 0);
+    (void)this_val;
+    return set_timer(ctx, argc, argv, 0);
 }
 
 static JSValue set_interval(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    return arm(ctx, this_val, argc, argv, 1);
+    (void)this_val;
+    return set_timer(ctx, argc, argv, 1);
+}
+
+/* setImmediate(fn, ...args): the next loop turn, after device input. */
+static JSValue set_immediate(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val;
+    return arm(ctx, "setImmediate", argc ? argv[0] : JS_UNDEFINED, 0, 0, argc > 1 ? argc - 1 : 0, argv + 1);
 }
 
 /* The armed timer an id names, or UINT32_MAX for anything else. */
@@ -234,6 +250,8 @@ void kiln_timers_install(JSContext *ctx, JSValueConst api, JSValueConst global)
         {"setInterval", set_interval, 2},
         {"clearTimeout", clear_timer, 1},
         {"clearInterval", clear_timer, 1},
+        {"setImmediate", set_immediate, 1},
+        {"clearImmediate", clear_timer, 1},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         JSValue f = JS_NewCFunction(ctx, fns[i].fn, fns[i].name, fns[i].length);

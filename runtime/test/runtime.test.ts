@@ -36,6 +36,8 @@ describe.skipIf(unavailable !== null)('runtime (hosted)', () => {
       setTimeout(() => log.push("t0-a"), 0);
       setTimeout(() => { log.push("t0-b"); Promise.resolve().then(() => log.push("micro-in-t0-b")); }, 0);
       setTimeout(() => log.push("t0-c"), 0);
+      setImmediate((x) => log.push("imm-" + x), "arg");
+      clearImmediate(setImmediate(() => log.push("cleared immediate")));
       setTimeout(() => log.push("t5"), 5);
       Promise.resolve().then(() => log.push("micro1")).then(() => log.push("micro2"));
       queueMicrotask(() => log.push("queued"));
@@ -43,7 +45,7 @@ describe.skipIf(unavailable !== null)('runtime (hosted)', () => {
       setTimeout(() => { console.log(log.join(",")); }, 40);
     `);
     const r = run(image);
-    expect(r.stdout.trim()).toBe('sync,micro1,queued,micro2,t0-a,t0-b,micro-in-t0-b,t0-c,t5,t20');
+    expect(r.stdout.trim()).toBe('sync,micro1,queued,micro2,t0-a,t0-b,micro-in-t0-b,t0-c,imm-arg,t5,t20');
     expect(r.status).toBe(0);
   });
 
@@ -264,7 +266,7 @@ describe.skipIf(unavailable !== null)('runtime (hosted)', () => {
       const calls = {
         write: () => __kiln.write(),
         writeNumber: () => __kiln.write(42),
-        writeDataView: () => __kiln.write(new DataView(new ArrayBuffer(4))),
+        writeLookalike: () => __kiln.write({ buffer: new ArrayBuffer(4), byteLength: 4 }),
         exitNaN: () => __kiln.exit(-1),
         setTimeoutNoFn: () => setTimeout("code", 1),
         setIntervalNoArgs: () => setInterval(),
@@ -288,7 +290,7 @@ describe.skipIf(unavailable !== null)('runtime (hosted)', () => {
     `);
     const r = run(image);
     expect(r.stdout).toBe([
-      'write TypeError -', 'writeNumber TypeError -', 'writeDataView TypeError -', 'exitNaN Error EINVAL',
+      'write TypeError -', 'writeNumber TypeError -', 'writeLookalike TypeError -', 'exitNaN Error EINVAL',
       'setTimeoutNoFn TypeError -', 'setIntervalNoArgs TypeError -', 'netReadNoArgs TypeError -',
       'netReadBadHandle Error EINVAL', 'netReadString Error EINVAL', 'netWriteFraction Error EINVAL',
       'netWatchNoFn Error EINVAL', 'netAcquireNumber TypeError -', 'blockAcquireNone TypeError -',
