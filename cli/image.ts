@@ -1,6 +1,7 @@
 /**
  * Linking an app into a Solo5-hvt image:
- *   1. bundle the app with the hvt drivers (esbuild, ES module);
+ *   1. bundle the app with the hvt drivers (esbuild, ES module), and put the
+ *      stack-trace prelude with the bundle's line table in front of it;
  *   2. compile the bundle to QuickJS bytecode (build/host/kiln-qjsc), so the
  *      image never parses JavaScript at boot;
  *   3. turn the app's device declaration into the MFT1 manifest note
@@ -17,6 +18,7 @@ import { build } from 'esbuild';
 import { manifestOf, type App } from '../lib/app.ts';
 import { bundleApp } from './bundle.ts';
 import { repoRoot } from './paths.ts';
+import { prependStackPrelude } from './stack-prelude.ts';
 import { UsageError } from './usage-error.ts';
 
 export type Arch = 'x86_64' | 'aarch64';
@@ -64,11 +66,13 @@ export async function buildImage(appFile: string, arch: Arch, output: string): P
   const app = await loadApp(appFile, workDir);
   const bundle = join(workDir, 'bundle.mjs');
   const { sourceMap } = await bundleApp(appFile, 'hvt', bundle);
+  const frameFile = `${app.name}.js`;
+  await prependStackPrelude(bundle, sourceMap, frameFile);
 
   await step('building the runtime', 'make', ['-s', '-C', 'runtime', 'host', 'image-libs', `ARCH=${arch}`]);
   await step('building the platform', 'make', ['-s', '-C', 'platform-solo5', `ARCH=${arch}`]);
   const bytecode = join(workDir, 'bundle.qbc');
-  await step('compiling to bytecode', join(repoRoot, 'build', 'host', 'kiln-qjsc'), ['--name', `${app.name}.js`, '-o', bytecode, bundle]);
+  await step('compiling to bytecode', join(repoRoot, 'build', 'host', 'kiln-qjsc'), ['--name', frameFile, '-o', bytecode, bundle]);
 
   const manifest = join(workDir, 'manifest.c');
   const entries = manifestOf(app).map((e) => `${e.name}:${e.type}`);

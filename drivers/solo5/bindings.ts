@@ -28,6 +28,11 @@ export interface KilnBindings {
   blockAcquire(name: string): { handle: number; capacity: number; blockSize: number };
   blockRead(handle: number, offset: number, buffer: Uint8Array): void;
   blockWrite(handle: number, offset: number, data: Uint8Array): void;
+  /**
+   * Set by the image's bundle (stack-trace-prelude.ts): the runtime passes
+   * every stack trace it prints through it, to name the TypeScript sources.
+   */
+  formatStack?: (stack: string) => string;
 }
 
 declare global {

@@ -104,7 +104,9 @@ export function boot<D extends DeviceDeclaration>(app: App<D>): void {
       k.write(`${app.name}: ${err.message}\n`);
       return finish(2);
     }
-    k.write(`${app.name}: ${err instanceof Error ? (err.stack ?? err.message) : `uncaught ${String(err)}`}\n`);
+    // As the runtime reports what escapes it: QuickJS's `stack` holds only the frames.
+    const stack = err instanceof Error && typeof err.stack === 'string' ? err.stack : '';
+    k.write(`${app.name}: Uncaught ${String(err)}\n${k.formatStack?.(stack) ?? stack}`);
     return finish(1);
   });
 }

@@ -1,7 +1,8 @@
 // TypeScript apps as hvt images, booted by kiln-hvt with real KVM (on this
 // host if it has /dev/kvm, else in the x86_64 test machine, one boot for all
 // cases): hello's output, a bad boot argument, `ping -c 100` answered by the
-// TypeScript stack, and 16 MB through the echo image byte-exact. Network
+// TypeScript stack, 16 MB through the echo image byte-exact, and stack traces
+// that name the TypeScript sources when an image fails. Network
 // cases run in a namespace with a tap that the test creates and deletes.
 
 import { execFile } from 'node:child_process';
@@ -13,6 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildImage } from '../../cli/image.ts';
 import { TENDER } from '../platform/build.ts';
 import { type KvmCaseResult, kvmPlace, runKvmCases } from '../platform/kvm.ts';
+import { markedLine } from './marked-line.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, 'build', 'x86_64', 'test-apps');
@@ -27,12 +29,15 @@ const HOST_IP = '10.92.0.1';
 const PING_IP = '10.92.0.2';
 const ECHO_IP = '10.92.0.3';
 const ECHO_BYTES = 16 * 1024 * 1024;
+const THROW_APP = join(import.meta.dirname, 'throw-app.ts');
+const THROWS = ['start', 'timer', 'rejection'] as const;
 
 const inNs = (command: string): string => `ip netns exec ${NETNS} ${command}`;
 
 const cases = [
   { name: 'hello', run: './kiln-hvt --mem=16 hello.hvt' },
   { name: 'hello-bad-arg', run: './kiln-hvt --mem=16 hello.hvt --bogus=1' },
+  ...THROWS.map((where) => ({ name: `throw-${where}`, run: `./kiln-hvt --mem=16 throw.hvt --where=${where}` })),
   {
     name: 'netns-up',
     run:
@@ -66,6 +71,7 @@ describe.skipIf(skip !== null)('TypeScript apps as hvt images under kiln-hvt', (
         return path;
       }),
     );
+    images.push((await buildImage(THROW_APP, 'x86_64', join(OUT, 'throw.hvt'))).path);
     const client = join(OUT, 'tcp-roundtrip');
     await promisify(execFile)('gcc', ['-Wall', '-Wextra', '-O2', '-static', '-o', client, join(import.meta.dirname, 'tcp-roundtrip.c')]);
     results = await runKvmCases([TENDER, client, ...images], cases, 20 * 60_000);
@@ -85,6 +91,28 @@ describe.skipIf(skip !== null)('TypeScript apps as hvt images under kiln-hvt', (
     const r = result('hello-bad-arg');
     expect(r.output).toContain('hello: --bogus: unknown argument');
     expect(r.status).toBe(2);
+  });
+
+  const at = (fn: string, mark: string): string => `    at ${fn} (test/images/throw-app.ts:${markedLine(THROW_APP, mark)})`;
+
+  it('prints the TypeScript file and line of each frame when start throws, exit status 1', () => {
+    const r = result('throw-start');
+    const lines = r.output.split('\n');
+    expect(lines).toContain('throw: Uncaught Error: start failed on purpose');
+    expect(lines).toContain(at('failOnPurpose', 'throw'));
+    expect(lines).toContain(at('start', 'start'));
+    expect(r.status).toBe(1);
+  });
+
+  it('names the TypeScript lines for an exception in a timer and an unhandled rejection', () => {
+    const timer = result('throw-timer');
+    expect(timer.output.split('\n')).toEqual(expect.arrayContaining(['Uncaught Error: a timer failed on purpose', at('failOnPurpose', 'throw'), at('<anonymous>', 'timer')]));
+    expect(timer.status).toBe(1);
+    const rejection = result('throw-rejection');
+    expect(rejection.output.split('\n')).toEqual(
+      expect.arrayContaining(['Uncaught (in promise) Error: a promise failed on purpose', at('failOnPurpose', 'throw'), at('<anonymous>', 'rejection')]),
+    );
+    expect(rejection.status).toBe(1);
   });
 
   it('answers ping -c 100 from the namespace with the TypeScript stack', () => {
