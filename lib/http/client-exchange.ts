@@ -12,7 +12,7 @@ import { FlowReader } from './flow-reader.ts';
 import { responseFraming } from './framing.ts';
 import { parseResponseHead, type ResponseHead } from './head-parser.ts';
 import type { KilnHeaders } from './headers.ts';
-import { chooseFraming, serializeHead, writeMessage } from './message-writer.ts';
+import { chooseFraming, writeMessage } from './message-writer.ts';
 import { KilnResponse } from './response.ts';
 import { splitList } from './syntax.ts';
 import type { HttpUrl } from './url.ts';
@@ -55,11 +55,11 @@ export async function exchange(flow: Flow, request: OutgoingRequest, limits: Exc
   const headers = request.headers;
   if (!headers.has('host')) headers.set('host', request.url.host);
   const framing = chooseFraming(headers, request.body, true, BODY_METHODS.has(request.method));
-  const head = serializeHead(`${request.method} ${request.url.pathname}${request.url.search} HTTP/1.1`, headers);
+  const requestLine = `${request.method} ${request.url.pathname}${request.url.search} HTTP/1.1`;
   const reader = new FlowReader(flow, limits.clock);
 
   let sendFailure: unknown = null;
-  const sending = writeMessage(flow, head, request.body, framing).catch((err: unknown) => {
+  const sending = writeMessage(flow, requestLine, headers, request.body, framing).catch((err: unknown) => {
     sendFailure = err;
   });
 

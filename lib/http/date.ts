@@ -1,23 +1,34 @@
 /** The Date header's IMF-fixdate (RFC 9110 section 5.6.7), computed at most once a second. */
+import type { Clock } from '../devices/clock.ts';
+
 const DAYS = ['Thu', 'Fri', 'Sat', 'Sun', 'Mon', 'Tue', 'Wed']; // 1970-01-01 was a Thursday
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-let cachedSecond = -1;
-let cachedText = '';
-
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
 
-/** `Sun, 06 Nov 1994 08:49:37 GMT` for a wall-clock time in milliseconds since the epoch. */
-export function httpDate(wallMs: number): string {
-  const second = Math.floor(wallMs / 1000);
-  if (second !== cachedSecond) {
-    cachedSecond = second;
-    cachedText = formatImfFixdate(second);
+/**
+ * The Date value for now. The wall clock (a BigInt read) is consulted only
+ * when the monotonic clock says a new second began, so a busy server pays
+ * for it once a second, not once a request.
+ */
+export class DateHeader {
+  private validUntilMs = -Infinity;
+  private text = '';
+
+  constructor(private readonly clock: Clock) {}
+
+  now(): string {
+    const monotonic = this.clock.nowMs();
+    if (monotonic < this.validUntilMs) return this.text;
+    const wallMs = Number(this.clock.wallNs() / 1_000_000n);
+    this.text = formatImfFixdate(Math.floor(wallMs / 1000));
+    this.validUntilMs = monotonic + (1000 - (wallMs % 1000));
+    return this.text;
   }
-  return cachedText;
 }
 
-function formatImfFixdate(epochSecond: number): string {
+/** `Sun, 06 Nov 1994 08:49:37 GMT` for whole seconds since the epoch. */
+export function formatImfFixdate(epochSecond: number): string {
   const days = Math.floor(epochSecond / 86400);
   const secs = epochSecond - days * 86400;
   // Civil date from a day count (the proleptic Gregorian algorithm, era of 400 years).

@@ -39,14 +39,35 @@ function canonicalName(lower: string): string {
   return name;
 }
 
-/** The head: start line, fields, empty line. Values are already checked, so Latin-1 encoding cannot fail. */
-export function serializeHead(startLine: string, headers: KilnHeaders): Uint8Array {
-  let text = `${startLine}\r\n`;
-  for (const [name, value] of headers) text += `${canonicalName(name)}: ${value}\r\n`;
-  text += '\r\n';
-  const bytes = encodeLatin1(text);
-  if (bytes === null) throw new RangeError('a header holds characters above U+00FF'); // unreachable: values are checked
-  return bytes;
+/**
+ * The head (start line, fields, empty line) as bytes, followed by `body` in
+ * the same array when given: one allocation and one write for a small
+ * message. Values were checked when set, so every character fits a byte.
+ */
+export function serializeHead(startLine: string, headers: KilnHeaders, body?: Uint8Array): Uint8Array {
+  let length = startLine.length + 4;
+  headers.forEach((value, name) => (length += name.length + value.length + 4));
+  const out = new Uint8Array(length + (body?.length ?? 0));
+  let o = 0;
+  const put = (text: string): void => {
+    for (let i = 0; i < text.length; i++) out[o++] = text.charCodeAt(i);
+  };
+  const crlf = (): void => {
+    out[o++] = 0x0d;
+    out[o++] = 0x0a;
+  };
+  put(startLine);
+  crlf();
+  headers.forEach((value, name) => {
+    put(canonicalName(name));
+    out[o++] = 0x3a; // ':'
+    out[o++] = 0x20;
+    put(value);
+    crlf();
+  });
+  crlf();
+  if (body) out.set(body, o);
+  return out;
 }
 
 /**
@@ -92,24 +113,21 @@ export function chooseFraming(
  */
 export async function writeMessage(
   flow: Flow,
-  head: Uint8Array,
+  startLine: string,
+  headers: KilnHeaders,
   body: KilnBody | null,
   framing: OutgoingFraming,
 ): Promise<void> {
   if (body === null || framing.kind === 'none') {
-    await flow.write(head);
+    await flow.write(serializeHead(startLine, headers));
     if (body !== null) await body.cancel();
     return;
   }
   if (framing.kind === 'length' && body.length !== null && body.length <= COALESCE_LIMIT) {
-    const bytes = await body.bytes();
-    const both = new Uint8Array(head.length + bytes.length);
-    both.set(head);
-    both.set(bytes, head.length);
-    await flow.write(both);
+    await flow.write(serializeHead(startLine, headers, await body.bytes()));
     return;
   }
-  await flow.write(head);
+  await flow.write(serializeHead(startLine, headers));
   if (framing.kind === 'until-close') {
     for await (const chunk of body) await flow.write(chunk);
     return;

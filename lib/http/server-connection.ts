@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../devices/clock.ts';
 import { FlowError, type Flow } from '../devices/flow.ts';
-import { httpDate } from './date.ts';
+import type { DateHeader } from './date.ts';
 import { HttpError, STATUS_FOR_ERROR } from './errors.ts';
 import { FlowReader } from './flow-reader.ts';
 import { requestFraming } from './framing.ts';
@@ -14,11 +14,15 @@ import { parseRequestHead, type RequestHead } from './head-parser.ts';
 import { KilnHeaders } from './headers.ts';
 import { prefetchFirstChunk } from './body.ts';
 import { IncomingBody } from './incoming-body.ts';
-import { chooseFraming, serializeHead, writeMessage, type OutgoingFraming } from './message-writer.ts';
+import { chooseFraming, writeMessage, type OutgoingFraming } from './message-writer.ts';
 import { KilnRequest } from './request.ts';
 import { KilnResponse } from './response.ts';
-import { splitList } from './syntax.ts';
+import { hasToken } from './syntax.ts';
 
+/**
+ * Answers one request. The response returned belongs to the server from then
+ * on: it sets the framing, Connection and Date fields on its headers.
+ */
 export type Handler = (request: KilnRequest) => KilnResponse | Promise<KilnResponse>;
 
 /** Limits and timeouts of a server, all set (defaults filled in by `serveHttp`). */
@@ -35,6 +39,8 @@ export interface ServerSettings {
   bodyTimeoutMs: number;
   /** Called with errors thrown by the handler (answered 500). */
   onError: (err: unknown, request: KilnRequest) => void;
+  /** The Date field's value, shared by the server's connections. */
+  date: DateHeader;
 }
 
 /** Longest chunk-size or trailer line. */
@@ -127,8 +133,8 @@ export class ServerConnection {
       await this.refuse(new HttpError('bad-request', `unsupported expectation '${expect}'`), 417);
       return false;
     }
-    const connection = splitList(head.headers.get('connection') ?? '').map((t) => t.toLowerCase());
-    let keepAlive = head.version === '1.1' ? !connection.includes('close') : connection.includes('keep-alive');
+    const connection = head.headers.get('connection');
+    let keepAlive = head.version === '1.1' ? !hasToken(connection, 'close') : hasToken(connection, 'keep-alive');
 
     const request = new KilnRequest({
       method: head.method,
@@ -142,8 +148,9 @@ export class ServerConnection {
     const response = await this.callHandler(request, body, head.method !== 'HEAD');
     if (body?.failure) keepAlive = false; // where this body ends is unknown now
 
-    const headers = new KilnHeaders(response.headers);
-    if (splitList(headers.get('connection') ?? '').some((t) => t.toLowerCase() === 'close')) keepAlive = false;
+    // The response is the server's now: its fields get the framing, Connection and Date.
+    const headers = response.headers;
+    if (hasToken(headers.get('connection'), 'close')) keepAlive = false;
     const framing = this.responseFraming(head, response, headers);
     if (framing.kind === 'until-close') keepAlive = false;
     // A client waiting for 100 Continue that never came may or may not send its body now.
@@ -152,12 +159,12 @@ export class ServerConnection {
     headers.delete('connection');
     if (!keepAlive) headers.set('connection', 'close');
     else if (head.version === '1.0') headers.set('connection', 'keep-alive');
-    if (!headers.has('date')) headers.set('date', httpDate(Number(s.clock.wallNs() / 1_000_000n)));
+    if (!headers.has('date')) headers.set('date', s.date.now());
 
     if (body) body.responseStarted = true;
     const statusLine = `HTTP/1.1 ${response.status} ${response.statusText}`;
     try {
-      await writeMessage(this.flow, serializeHead(statusLine, headers), response.body, framing);
+      await writeMessage(this.flow, statusLine, headers, response.body, framing);
     } catch (err) {
       if (!(err instanceof FlowError)) {
         // The handler's body stream failed part way: the response cannot be completed.
@@ -215,12 +222,12 @@ export class ServerConnection {
     const code = status ?? STATUS_FOR_ERROR[err.code];
     if (code === undefined) return; // the client went away mid-request
     const response = errorResponse(err, code);
-    const headers = new KilnHeaders(response.headers);
+    const headers = response.headers;
     const framing = chooseFraming(headers, response.body, false, true);
     headers.set('connection', 'close');
-    headers.set('date', httpDate(Number(this.settings.clock.wallNs() / 1_000_000n)));
+    headers.set('date', this.settings.date.now());
     try {
-      await writeMessage(this.flow, serializeHead(`HTTP/1.1 ${code} ${response.statusText}`, headers), response.body, framing);
+      await writeMessage(this.flow, `HTTP/1.1 ${code} ${response.statusText}`, headers, response.body, framing);
     } catch {
       // The client is gone.
     }

@@ -4,6 +4,7 @@
  */
 import type { Clock, Timer } from '../devices/clock.ts';
 import { StackError, type TcpListener } from '../devices/stack.ts';
+import { DateHeader } from './date.ts';
 import { ServerConnection, type Handler, type ServerSettings } from './server-connection.ts';
 import type { KilnRequest } from './request.ts';
 
@@ -54,6 +55,7 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
     idleTimeoutMs: options.idleTimeoutMs ?? 5_000,
     bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000,
     onError: options.onError ?? (() => undefined),
+    date: new DateHeader(options.clock),
   };
   const live = new Set<ServerConnection>();
   const running = new Set<Promise<void>>();

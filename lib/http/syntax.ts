@@ -55,3 +55,9 @@ export function splitList(value: string): string[] {
     .map(trimOws)
     .filter((m) => m.length > 0);
 }
+
+/** Whether a comma-separated list field (absent: null) holds `token`, compared case-insensitively. */
+export function hasToken(value: string | null, token: string): boolean {
+  if (value === null) return false;
+  return splitList(value).some((member) => member.toLowerCase() === token);
+}
