@@ -1,9 +1,32 @@
-/** HTTP/1.1 for Kiln apps: a server (`serveHttp`) and a client (`httpRequest`) over the Flow signature. */
+/**
+ * HTTP/1.1 for Kiln apps, over the Flow signature, shaped like the Web's
+ * fetch API.
+ *
+ * Serving (keep-alive, in-order pipelining, chunked both ways, 100-continue,
+ * HEAD, limits answered 413/414/431, timeouts, graceful shutdown, strict
+ * RFC 9112 parsing):
+ *
+ *     const listener = await stack.listenTcp(80);
+ *     const server = serveHttp(listener, async (request) => {
+ *       if (request.pathname === '/echo') return new KilnResponse(request.body);
+ *       return KilnResponse.json({ hello: request.headers.get('user-agent') });
+ *     }, { clock });
+ *     ...
+ *     await server.shutdown(5_000);
+ *
+ * Fetching (by name through a `DnsResolver`, or to an IPv4 address):
+ *
+ *     const client = new HttpClient(stack, { resolver, clock, timeoutMs: 10_000 });
+ *     const response = await client.request('http://example.test/data', { method: 'POST', body: 'hi' });
+ *     const text = await response.text();
+ *
+ * `httpRequest(stack, url, init)` is the one-shot form (no connection kept).
+ */
 export { serveHttp, type Handler, type HttpServer, type ServeOptions } from './server.ts';
+export { HttpClient, httpRequest, type HttpClientOptions, type HttpRequestOptions } from './client.ts';
 export { KilnRequest } from './request.ts';
 export { KilnResponse, type ResponseInit } from './response.ts';
 export { KilnHeaders, type HeadersInit } from './headers.ts';
 export { KilnBody, type BodyInit } from './body.ts';
 export { HttpError, type HttpErrorCode } from './errors.ts';
 export { parseHttpUrl, type HttpUrl } from './url.ts';
-export { HttpClient, httpRequest, type HttpClientOptions, type HttpRequestOptions } from './client.ts';
