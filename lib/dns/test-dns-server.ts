@@ -1,11 +1,13 @@
 /**
- * A small but real DNS server for tests (Node only, not used by apps): UDP
- * and TCP on a loopback address, answering from a table the test controls,
- * and recording every query it sees. Written independently of the resolver's
- * own message code, so the two check each other.
+ * A small but real DNS server for tests (not used by apps), answering from a
+ * table the test controls and recording every query it sees: over Node's
+ * sockets on a loopback address (TestDnsServer), or over any Kiln Stack
+ * (serveDnsOn). Written independently of the resolver's own message code, so
+ * the two check each other.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
+import type { Stack } from '../devices/stack.ts';
 
 export interface TestRecord {
   name: string;
@@ -76,17 +78,105 @@ function buildReply(query: Buffer, q: { id: number; name: string; questionEnd: n
   return Buffer.from(bytes);
 }
 
-export class TestDnsServer {
+/**
+ * The server's logic, apart from any socket: a query in, the messages to send
+ * back out. Used by TestDnsServer over Node's sockets, and by tests that
+ * serve DNS from Kiln's own stack.
+ */
+export class DnsAnswerer {
   readonly seen: SeenQuery[] = [];
   private counts = new Map<string, number>();
+
+  constructor(public behaviour: Behaviour) {}
+
+  /** What to send back: over UDP a forged copy may come first; nothing when silent or not a query. */
+  answer(message: Uint8Array, transport: 'udp' | 'tcp'): Uint8Array[] {
+    const msg = Buffer.from(message.buffer, message.byteOffset, message.length);
+    const q = parseQuery(msg);
+    if (!q) return [];
+    this.seen.push({ name: q.name, transport, id: q.id });
+    const count = (this.counts.get(q.name) ?? 0) + 1;
+    this.counts.set(q.name, count);
+    const reply = this.behaviour(q.name, transport, count);
+    if (reply === 'silent') return [];
+    const udp = transport === 'udp';
+    const out = [buildReply(msg, q, reply, udp)];
+    if (udp && reply.forgeFirst) out.unshift(buildReply(msg, q, { answers: [{ name: q.name, type: 'A', ttl: 60, data: '6.6.6.6' }] }, true, q.id ^ 0x5a5a));
+    return out;
+  }
+
+  /** Forgets the queries seen (and the per-name counts behaviours get). */
+  reset(): void {
+    this.seen.length = 0;
+    this.counts.clear();
+  }
+}
+
+/** Adds DNS-over-TCP's two-byte length prefix (RFC 1035 section 4.2.2). */
+export function withLengthPrefix(message: Uint8Array): Uint8Array {
+  const out = new Uint8Array(message.length + 2);
+  out.set(u16(message.length));
+  out.set(message, 2);
+  return out;
+}
+
+/** Serves DNS on port 53 of `stack`, over UDP and TCP, until the stack closes. */
+export async function serveDnsOn(stack: Stack, answerer: DnsAnswerer): Promise<void> {
+  const udp = await stack.bindUdp(53);
+  const tcp = await stack.listenTcp(53);
+  // A send or a connection that fails under loss is the client's to retry; the server goes on.
+  void (async () => {
+    for await (const datagram of udp) {
+      for (const reply of answerer.answer(datagram.data, 'udp')) await udp.send(reply, datagram.from).catch(() => undefined);
+    }
+  })();
+  void (async () => {
+    for await (const flow of tcp) {
+      void (async () => {
+        let buffered = new Uint8Array(0);
+        for await (const chunk of flow) {
+          const merged = new Uint8Array(buffered.length + chunk.length);
+          merged.set(buffered);
+          merged.set(chunk, buffered.length);
+          buffered = merged;
+          if (buffered.length >= 2 && buffered.length >= 2 + ((buffered[0]! << 8) | buffered[1]!)) break;
+        }
+        const [reply] = answerer.answer(buffered.subarray(2), 'tcp');
+        if (reply) await flow.write(withLengthPrefix(reply));
+        await flow.close();
+      })().catch(() => flow.abort());
+    }
+  })();
+}
+
+export class TestDnsServer {
+  readonly answerer: DnsAnswerer;
 
   private constructor(
     private readonly udp: Socket,
     private readonly tcp: Server,
     readonly address: string,
     readonly port: number,
-    public behaviour: Behaviour,
-  ) {}
+    behaviour: Behaviour,
+  ) {
+    this.answerer = new DnsAnswerer(behaviour);
+  }
+
+  get seen(): SeenQuery[] {
+    return this.answerer.seen;
+  }
+
+  get behaviour(): Behaviour {
+    return this.answerer.behaviour;
+  }
+
+  set behaviour(b: Behaviour) {
+    this.answerer.behaviour = b;
+  }
+
+  reset(): void {
+    this.answerer.reset();
+  }
 
   /** Starts on `address` (a loopback address); port 0 picks one, and TCP takes the same number. */
   static async start(address: string, behaviour: Behaviour, port = 0): Promise<TestDnsServer> {
@@ -102,48 +192,21 @@ export class TestDnsServer {
       tcp.listen(bound, address, () => resolve());
     });
     const server = new TestDnsServer(udp, tcp, address, bound, behaviour);
-    udp.on('message', (msg, from) => server.onDatagram(msg, from.address, from.port));
+    udp.on('message', (msg, from) => {
+      for (const reply of server.answerer.answer(msg, 'udp')) udp.send(reply, from.port, from.address);
+    });
     tcp.on('connection', (socket) => {
       let buffered = Buffer.alloc(0);
       socket.on('data', (data) => {
         buffered = Buffer.concat([buffered, data]);
         if (buffered.length < 2 || buffered.length < 2 + buffered.readUInt16BE(0)) return;
-        const reply = server.answer(buffered.subarray(2, 2 + buffered.readUInt16BE(0)), 'tcp');
-        if (reply) socket.end(Buffer.concat([Buffer.from(u16(reply.length)), reply]));
+        const [reply] = server.answerer.answer(buffered.subarray(2, 2 + buffered.readUInt16BE(0)), 'tcp');
+        if (reply) socket.end(withLengthPrefix(reply));
         else socket.destroy();
       });
       socket.on('error', () => undefined);
     });
     return server;
-  }
-
-  private onDatagram(msg: Buffer, address: string, port: number): void {
-    const q = parseQuery(msg);
-    if (!q) return;
-    const reply = this.reply(q, 'udp');
-    if (reply === 'silent') return;
-    if (reply.forgeFirst) this.udp.send(buildReply(msg, q, { answers: [{ name: q.name, type: 'A', ttl: 60, data: '6.6.6.6' }] }, true, q.id ^ 0x5a5a), port, address);
-    this.udp.send(buildReply(msg, q, reply, true), port, address);
-  }
-
-  private answer(msg: Buffer, transport: 'tcp'): Buffer | null {
-    const q = parseQuery(msg);
-    if (!q) return null;
-    const reply = this.reply(q, transport);
-    return reply === 'silent' ? null : buildReply(msg, q, reply, false);
-  }
-
-  private reply(q: { id: number; name: string }, transport: 'udp' | 'tcp'): TestReply | 'silent' {
-    this.seen.push({ name: q.name, transport, id: q.id });
-    const count = (this.counts.get(q.name) ?? 0) + 1;
-    this.counts.set(q.name, count);
-    return this.behaviour(q.name, transport, count);
-  }
-
-  /** Forgets the queries seen (and the per-name counts behaviours get). */
-  reset(): void {
-    this.seen.length = 0;
-    this.counts.clear();
   }
 
   async stop(): Promise<void> {

@@ -12,6 +12,8 @@ import { stackPair } from '../../lib/testing/stack-fixtures.ts';
 import type { SwitchOptions, VirtualSwitch } from '../../lib/testing/switch.ts';
 import type { VirtualClock } from '../../lib/testing/virtual-clock.ts';
 import { decodeLatin1, encodeLatin1 } from '../../lib/text/latin1.ts';
+import { DnsResolver } from '../../lib/dns/resolver.ts';
+import { DnsAnswerer, serveDnsOn } from '../../lib/dns/test-dns-server.ts';
 
 const SERVER = '10.0.0.3';
 
@@ -50,7 +52,7 @@ async function network(faults: SwitchOptions = {}) {
     await run(Promise.resolve(running));
     expect(lines.at(-1)).toMatch(/^\[info\] http: stopped after \d+ requests$/);
   };
-  return { a, b, client, run, stop, lines };
+  return { a, b, clock, client, run, stop, lines };
 }
 
 const pattern = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 13 + 7) & 0xff);
@@ -104,6 +106,21 @@ describe('examples/http over the TypeScript stack', () => {
     expect([...wire.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1])).toEqual(['200', '200', '200', '400']);
     expect(wire).toMatch(/<\/svg>\n[^]*Content-Length: 5\r\n[^]*\r\n\r\nhelloHTTP\/1\.1 400/);
     await run(flow.close());
+    await stop();
+  });
+
+  it('is reached by name: the resolver asks a DNS server on the same network', async () => {
+    const { a, b, clock, run, stop } = await network({ seed: 2, loss: 0.05 });
+    const dns = new DnsAnswerer((name) =>
+      name === 'www.kiln.test' ? { answers: [{ name, type: 'A', ttl: 60, data: SERVER }] } : { rcode: 3 },
+    );
+    await run(serveDnsOn(b, dns));
+    const resolver = new DnsResolver(a, { servers: [SERVER], clock, random: new SeededRandom(3), timeoutMs: 3000 });
+    const byName = new HttpClient(a, { resolver, clock, timeoutMs: 60_000 });
+    expect(await run((await run(byName.request('http://www.kiln.test/'))).text())).toBe('hello');
+    await expect(run(byName.request('http://nowhere.kiln.test/'))).rejects.toMatchObject({ code: 'not-found' });
+    expect(dns.seen.map((q) => q.name)).toContain('www.kiln.test');
+    await byName.close();
     await stop();
   });
 
