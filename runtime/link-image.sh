@@ -1,7 +1,7 @@
 #!/bin/sh
 # link-image.sh: links a Kiln image from a bundle's bytecode and a manifest.
 #
-#   runtime/link-image.sh [--target hvt|hosted] [--arch x86_64]
+#   runtime/link-image.sh [--target hvt|hosted] [--arch x86_64|aarch64]
 #                         [--manifest MANIFEST.c] -o OUT BYTECODE.qbc
 #
 #   BYTECODE.qbc  written by build/host/kiln-qjsc
@@ -39,7 +39,15 @@ done
 [ -f "$BYTECODE" ] || die "no bytecode file $BYTECODE"
 [ -z "$MANIFEST" ] || [ -f "$MANIFEST" ] || die "no manifest file $MANIFEST"
 case "$TARGET" in hvt|hosted) ;; *) die "unknown target $TARGET (hvt or hosted)" ;; esac
-[ "$ARCH" = x86_64 ] || die "only x86_64 images can be linked so far"
+# The toolchain for the image's architecture, and the instruction that would
+# enter Linux from it.
+case "$ARCH" in
+x86_64) CC=gcc; OBJDUMP=objdump; SYSCALL_INSN=syscall ;;
+aarch64) CC=aarch64-linux-gnu-gcc; OBJDUMP=aarch64-linux-gnu-objdump; SYSCALL_INSN=svc ;;
+*) die "unknown architecture $ARCH (x86_64 or aarch64)" ;;
+esac
+[ "$TARGET" = hvt ] || [ "$ARCH" = x86_64 ] || die "hosted images run on x86_64 Linux only"
+command -v "$CC" >/dev/null || die "no $CC: apt-get install gcc-aarch64-linux-gnu"
 
 B="$ROOT/build/$ARCH"
 RTLIB="$B/runtime"
@@ -47,15 +55,17 @@ PLATFORM="$B/libkiln-solo5-hvt.a"
 MFT_TOOL="$B/kiln-mft"
 LDSCRIPT="$ROOT/platform-solo5/ld/hvt-$ARCH.ld"
 MUSL_LIBC="/usr/lib/$ARCH-linux-musl/libc.a"
-LIBGCC=$(gcc -print-libgcc-file-name)
-[ -f "$MUSL_LIBC" ] || die "no $MUSL_LIBC: apt-get install musl-dev"
+LIBGCC=$("$CC" -print-libgcc-file-name)
+[ -f "$MUSL_LIBC" ] || die "no $MUSL_LIBC: apt-get install musl-dev$([ "$ARCH" = aarch64 ] && echo :arm64)"
+HOSTED_LIB=
+[ "$TARGET" = hosted ] && HOSTED_LIB="$B/hosted/libkiln-hosted.a"
 
 # One build at a time: links run in parallel (tests), builds must not.
 mkdir -p "$ROOT/build"
 flock "$ROOT/build/.kiln-build.lock" sh -c '
-    make -s -C "$1/runtime" ARCH="$2" image-libs "$3" &&
+    make -s -C "$1/runtime" ARCH="$2" image-libs $3 &&
     make -s -C "$1/platform-solo5" ARCH="$2" "$4" "$5"' sh \
-    "$ROOT" "$ARCH" "$B/hosted/libkiln-hosted.a" "$PLATFORM" "$MFT_TOOL" >&2
+    "$ROOT" "$ARCH" "$HOSTED_LIB" "$PLATFORM" "$MFT_TOOL" >&2
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/kiln-link.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -72,33 +82,34 @@ kiln_bytecode_start:
 kiln_bytecode_end:
     .section .note.GNU-stack, "", @progbits
 ASM
-gcc -c "$WORK/bytecode.S" -o "$WORK/bytecode.o"
+$CC -c "$WORK/bytecode.S" -o "$WORK/bytecode.o"
 
 if [ -z "$MANIFEST" ]; then
     MANIFEST="$WORK/manifest.c"
     "$MFT_TOOL" -o "$MANIFEST"
 fi
-gcc -O2 -fno-pic -fno-pie -ffreestanding -I"$ROOT/platform-solo5/include" -c "$MANIFEST" -o "$WORK/manifest.o"
+$CC -O2 -fno-pic -fno-pie -ffreestanding -I"$ROOT/platform-solo5/include" -c "$MANIFEST" -o "$WORK/manifest.o"
 
 # Debug information stays in build/ objects; images carry symbols only.
 COMMON="-nostdlib -static -no-pie -Wl,--gc-sections -Wl,-z,noexecstack -Wl,--build-id=none -Wl,--strip-debug"
 if [ "$TARGET" = hvt ]; then
     # shellcheck disable=SC2086
-    gcc $COMMON -Wl,-z,max-page-size=0x1000 -T "$LDSCRIPT" -L "$ROOT/platform-solo5/ld" -o "$OUT" \
+    "$CC" $COMMON -Wl,-z,max-page-size=0x1000 -T "$LDSCRIPT" -L "$ROOT/platform-solo5/ld" -o "$OUT" \
         "$WORK/bytecode.o" "$WORK/manifest.o" \
         -Wl,--whole-archive "$RTLIB/libkiln-libc.a" -Wl,--no-whole-archive \
         -Wl,--start-group "$RTLIB/libkiln-runtime.a" "$RTLIB/libquickjs.a" "$PLATFORM" \
         "$MUSL_LIBC" "$LIBGCC" -Wl,--end-group
     # Everything that would reach Linux must come from the runtime: an hvt
-    # guest executing `syscall` would fault.
-    offenders=$(objdump -d "$OUT" | awk '/^[0-9a-f]+ <.*>:$/ { fn = $2 } /\tsyscall/ { print fn }' | sort -u)
+    # guest executing `syscall` (x86_64) or `svc` (aarch64) would fault.
+    offenders=$("$OBJDUMP" -d "$OUT" | awk -v insn="$SYSCALL_INSN" \
+        '/^[0-9a-f]+ <.*>:$/ { fn = $2 } $0 ~ "\t" insn "([ \t]|$)" { print fn }' | sort -u)
     if [ -n "$offenders" ]; then
         rm -f "$OUT"
         die "the image would make Linux system calls from: $(echo $offenders)"
     fi
 else
     # shellcheck disable=SC2086
-    gcc $COMMON -o "$OUT" "$WORK/bytecode.o" "$WORK/manifest.o" \
+    "$CC" $COMMON -o "$OUT" "$WORK/bytecode.o" "$WORK/manifest.o" \
         -Wl,--whole-archive "$B/hosted/libkiln-hosted.a" "$RTLIB/libkiln-libc.a" -Wl,--no-whole-archive \
         "$RTLIB/libkiln-runtime.a" "$RTLIB/libquickjs.a" "$MUSL_LIBC" "$LIBGCC"
 fi

@@ -2,9 +2,8 @@
  * tls.c: the one thread's descriptor, as musl reaches it through the thread
  * pointer. musl keeps per-thread state (errno, the locale) in its struct
  * pthread at the thread pointer (aarch64: just below it), and reads the
- * descriptor's own address
- * from its first word. The image has no __thread variables, so no TLS data
- * sits below the descriptor.
+ * descriptor's own address from its first word. The image has no __thread
+ * variables, so no TLS data sits beside the descriptor.
  *
  * Offsets are those of musl 1.2.3's struct pthread (checked against
  * libc.a). x86_64: the thread pointer is the descriptor's address
