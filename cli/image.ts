@@ -58,7 +58,6 @@ async function loadApp(appFile: string, workDir: string): Promise<App> {
 }
 
 export async function buildImage(appFile: string, arch: Arch, output: string): Promise<ImageResult> {
-  if (arch !== 'x86_64') throw new UsageError(`kiln build: --arch ${arch}: images for ${arch} cannot be linked yet`);
   const workDir = join(repoRoot, 'build', arch, 'apps', `${output.replace(/[^A-Za-z0-9]+/g, '_')}.work`);
   mkdirSync(workDir, { recursive: true });
   mkdirSync(dirname(output), { recursive: true });
