@@ -8,36 +8,36 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { casesScript, splitCaseOutput, type VmCase, type VmCaseResult } from './cases.ts';
 import { buildKvmSmoke, kvmSmokeBuildable } from './kvm-smoke/build.ts';
 import { VmError, runInVm, vmAvailable, type VmArch, type VmRunResult } from './vm.ts';
 
 const BOOT_TIMEOUT_MS = 10 * 60_000;
 const ARCH_LIST: VmArch[] = ['x86_64', 'aarch64'];
 
-// Each step prints "STEP <name> rc=<status>" after its own output.
-const BATCH_SCRIPT = `
-step() { name=$1; shift; "$@"; echo "STEP $name rc=$?"; }
-step smoke-once kvm-smoke
-step smoke-many kvm-smoke 2000
-step smoke-bad-arg kvm-smoke 0
-step file-arrived cat /data/hello.txt
-step file-mode sh -c 'test -x /usr/local/bin/kvm-smoke && ! test -x /data/hello.txt'
-step netns sh -c 'ip netns add left && ip netns add right && ip netns list | cut -d" " -f1 | sort | tr "\\n" " "; echo'
-step veth sh -c 'ip link add name va type veth peer name vb && ip link set va netns left && ip link set vb netns right'
-step addresses sh -c 'ip -n left addr add 10.9.0.1/24 dev va && ip -n right addr add 10.9.0.2/24 dev vb && ip -n left link set va up && ip -n right link set vb up'
-step ping ip netns exec left ping -c 2 -W 5 10.9.0.2
-step tap sh -c 'ip tuntap add tap7 mode tap && ip link set tap7 netns left && ip -n left -o link show tap7'
-printf 'last line without newline'
-exit 3
-`;
+const CASES: VmCase[] = [
+  { name: 'smoke-once', run: 'kvm-smoke' },
+  { name: 'smoke-many', run: 'kvm-smoke 2000' },
+  { name: 'smoke-bad-arg', run: 'kvm-smoke 0' },
+  { name: 'file-arrived', run: 'cat /data/hello.txt' },
+  { name: 'file-mode', run: 'test -x /usr/local/bin/kvm-smoke && ! test -x /data/hello.txt' },
+  { name: 'netns', run: 'ip netns add left && ip netns add right && ip netns list | cut -d" " -f1 | sort | tr "\\n" " "' },
+  { name: 'veth', run: 'ip link add name va type veth peer name vb && ip link set va netns left && ip link set vb netns right' },
+  {
+    name: 'addresses',
+    run: 'ip -n left addr add 10.9.0.1/24 dev va && ip -n right addr add 10.9.0.2/24 dev vb && ip -n left link set va up && ip -n right link set vb up',
+  },
+  { name: 'ping', run: 'ip netns exec left ping -c 2 -W 5 10.9.0.2' },
+  { name: 'tap', run: 'ip tuntap add tap7 mode tap && ip link set tap7 netns left && ip -n left -o link show tap7' },
+];
+const TAG = 'VM-TEST';
+// runInVm itself, not runCasesInVm: the tail checks that output and exit status come back exactly.
+const SCRIPT = `${casesScript(CASES, TAG)}printf 'last line without newline'\nexit 3\n`;
 
-function step(result: VmRunResult, name: string): { rc: number; output: string } {
-  const lines = result.output.split('\n');
-  const end = lines.findIndex((l) => l.startsWith(`STEP ${name} rc=`));
-  if (end < 0) throw new Error(`step ${name} did not run; output:\n${result.output}`);
-  let start = end;
-  while (start > 0 && !lines[start - 1]!.startsWith('STEP ')) start--;
-  return { rc: Number(lines[end]!.slice(`STEP ${name} rc=`.length)), output: lines.slice(start, end).join('\n') };
+function outcome(cases: Map<string, VmCaseResult>, name: string): VmCaseResult {
+  const found = cases.get(name);
+  if (!found) throw new Error(`no case ${name}`);
+  return found;
 }
 
 for (const arch of ARCH_LIST) {
@@ -46,6 +46,7 @@ for (const arch of ARCH_LIST) {
 
   describe.skipIf(reason !== null)(`emulated ${arch} machine with /dev/kvm`, () => {
     let result: VmRunResult;
+    let cases: Map<string, VmCaseResult>;
     let dataDir: string;
 
     beforeAll(async () => {
@@ -55,10 +56,11 @@ for (const arch of ARCH_LIST) {
       result = await runInVm({
         arch,
         files: { '/usr/local/bin/kvm-smoke': await buildKvmSmoke(arch), '/data/hello.txt': hello },
-        script: BATCH_SCRIPT,
+        script: SCRIPT,
         timeoutMs: BOOT_TIMEOUT_MS,
       });
-      console.log(`${arch}: boot to script ${result.bootMs} ms, batch script ${result.scriptMs} ms`);
+      cases = splitCaseOutput(result.output, CASES, TAG);
+      console.log(`${arch}: boot to script ${result.bootMs} ms, cases ${result.scriptMs} ms`);
     }, BOOT_TIMEOUT_MS + 60_000);
 
     afterAll(async () => {
@@ -66,47 +68,47 @@ for (const arch of ARCH_LIST) {
     });
 
     it('runs a KVM guest: one write then halt', () => {
-      const { rc, output } = step(result, 'smoke-once');
+      const { status, output } = outcome(cases, 'smoke-once');
       expect(output).toMatch(new RegExp(`^kvm-smoke: ok arch=${arch} writes=1 `));
-      expect(rc).toBe(0);
+      expect(status).toBe(0);
     });
 
     it('runs a KVM guest through 2000 exits, reporting the cost of one', () => {
-      const { rc, output } = step(result, 'smoke-many');
-      expect(rc).toBe(0);
+      const { status, output } = outcome(cases, 'smoke-many');
+      expect(status).toBe(0);
       const perExit = /per_exit_us=([0-9.]+)/.exec(output);
       expect(perExit).not.toBeNull();
       console.log(`${arch}: ${output}`);
     });
 
     it('kvm-smoke itself fails on bad input, so its success means something', () => {
-      const { rc, output } = step(result, 'smoke-bad-arg');
-      expect(rc).toBe(1);
+      const { status, output } = outcome(cases, 'smoke-bad-arg');
+      expect(status).toBe(1);
       expect(output).toContain('WRITES must be an integer from 1 to');
     });
 
     it('places the given files, bytes and modes intact', () => {
-      expect(step(result, 'file-arrived')).toEqual({ rc: 0, output: 'héllo from the host' });
-      expect(step(result, 'file-mode').rc).toBe(0);
+      expect(outcome(cases, 'file-arrived')).toEqual({ status: 0, output: 'héllo from the host\n' });
+      expect(outcome(cases, 'file-mode').status).toBe(0);
     });
 
     it('has network namespaces, veth pairs and ping between namespaces', () => {
-      expect(step(result, 'netns')).toEqual({ rc: 0, output: 'left right ' });
-      expect(step(result, 'veth').rc).toBe(0);
-      expect(step(result, 'addresses').rc).toBe(0);
-      const ping = step(result, 'ping');
+      expect(outcome(cases, 'netns')).toEqual({ status: 0, output: 'left right ' });
+      expect(outcome(cases, 'veth').status).toBe(0);
+      expect(outcome(cases, 'addresses').status).toBe(0);
+      const ping = outcome(cases, 'ping');
       expect(ping.output).toContain('2 packets transmitted, 2 packets received');
-      expect(ping.rc).toBe(0);
+      expect(ping.status).toBe(0);
     });
 
     it('creates tap devices and moves them into a namespace', () => {
-      const tap = step(result, 'tap');
-      expect(tap.rc).toBe(0);
+      const tap = outcome(cases, 'tap');
+      expect(tap.status).toBe(0);
       expect(tap.output).toMatch(/tap7: <[^>]*> mtu 1500/);
     });
 
     it('returns the output exactly and the exit status of the script', () => {
-      expect(result.output.endsWith('STEP tap rc=0\nlast line without newline')).toBe(true);
+      expect(result.output.endsWith(`\n${TAG} end tap 0\nlast line without newline`)).toBe(true);
       expect(result.exitCode).toBe(3);
       expect(result.console).toContain('KILN-VM-KERNEL-LOG');
     });
