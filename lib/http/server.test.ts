@@ -21,6 +21,14 @@ describe('serveHttp: messages', () => {
     await server.shutdown();
   });
 
+  it('counts Content-Length in bytes for text beyond ASCII', async () => {
+    const { listener, server } = startTestServer(() => new KilnResponse('héllo €'));
+    const wire = await rawExchange(listener, GET('/'));
+    expect(wire).toContain('Content-Length: 10\r\n'); // h é(2) l l o ' ' €(3)
+    expect(wire.endsWith('h\xc3\xa9llo \xe2\x82\xac')).toBe(true);
+    await server.shutdown();
+  });
+
   it('keeps the connection alive and answers pipelined requests in order', async () => {
     let delay = 3;
     const { listener, server } = startTestServer(async (req) => {
@@ -202,6 +210,25 @@ describe('serveHttp: limits', () => {
     expect(statuses(handled)).toEqual([400]);
     expect(handled).toContain('Connection: close');
     expect(caught).toHaveLength(2);
+    await server.shutdown();
+  });
+});
+
+describe('serveHttp: connection limit', () => {
+  it('stops accepting at maxConnections and goes on when one closes', async () => {
+    const { listener, server } = startTestServer((req) => new KilnResponse(req.pathname), { maxConnections: 2 });
+    const first = listener.connect();
+    const second = listener.connect();
+    const third = listener.connect();
+    for (const flow of [first, second, third]) await flow.write(latin1(GET('/')));
+    await settle();
+    expect(server.connections).toBe(2);
+    expect(statuses(decodeLatin1((await first.read())!))).toEqual([200]);
+    await first.close();
+    expect(statuses(decodeLatin1((await third.read())!))).toEqual([200]);
+    expect(server.connections).toBe(2);
+    await second.close();
+    await third.close();
     await server.shutdown();
   });
 });

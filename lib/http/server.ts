@@ -27,6 +27,12 @@ export interface ServeOptions {
   bodyTimeoutMs?: number;
   /** Told about handler errors, which are answered 500 (default: ignore). */
   onError?: (err: unknown, request: KilnRequest) => void;
+  /**
+   * Connections served at once (default 1000). Past it the server stops
+   * accepting until one closes; new clients wait in the listener's backlog.
+   * This bounds memory, which an image has little of.
+   */
+  maxConnections?: number;
 }
 
 export interface HttpServer {
@@ -59,11 +65,14 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
   };
   const live = new Set<ServerConnection>();
   const running = new Set<Promise<void>>();
+  const maxConnections = Math.max(1, options.maxConnections ?? 1000);
+  let slotFreed: (() => void) | null = null;
   let requests = 0;
   let stopping = false;
 
   const acceptLoop = (async () => {
     for (;;) {
+      while (live.size >= maxConnections) await new Promise<void>((resolve) => (slotFreed = resolve));
       let flow;
       try {
         flow = await listener.accept();
@@ -77,6 +86,8 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
       const done = connection.run().finally(() => {
         live.delete(connection);
         running.delete(done);
+        slotFreed?.();
+        slotFreed = null;
       });
       running.add(done);
     }
