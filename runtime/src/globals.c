@@ -4,7 +4,8 @@
  * crypto.getRandomValues (setTimeout & co. come from timers.c).
  *
  * console.* joins its arguments with spaces and ends the line: strings as
- * they are, errors with their stack, other objects as JSON (falling back to
+ * they are, errors with their stack (through __kiln.formatStack when the
+ * bundle installed one), other objects as JSON (falling back to
  * String() for cycles and the like), bigints with an "n". All levels go to
  * the one Solo5 console, in a single write per call.
  */
@@ -31,6 +32,8 @@ static void put_value(JSContext *ctx, DynBuf *out, JSValueConst v)
     } else if (JS_IsError(ctx, v)) {
         put_string(ctx, out, v);
         JSValue stack = JS_GetPropertyStr(ctx, v, "stack");
+        if (JS_IsString(stack))
+            stack = kiln_format_stack(ctx, stack);
         if (JS_IsString(stack)) {
             dbuf_putc(out, '\n');
             put_string(ctx, out, stack);

@@ -26,6 +26,11 @@ extern struct kiln_state kiln;
 void kiln_report_exception(JSContext *ctx, JSValueConst exc, const char *what);
 /* Takes and reports the context's pending exception. */
 void kiln_report_pending(JSContext *ctx, const char *what);
+/* A stack string (which it takes over) through __kiln.formatStack when the
+ * bundle installed one (Kiln's build does: it maps bundle lines to the
+ * TypeScript sources); as QuickJS wrote it otherwise, or when the formatter
+ * fails. */
+JSValue kiln_format_stack(JSContext *ctx, JSValue stack);
 
 /* rejections.c: the promise rejection tracker and its end-of-turn check. */
 void kiln_rejections_install(JSRuntime *rt);

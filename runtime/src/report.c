@@ -14,12 +14,7 @@ static void print_cstring(JSContext *ctx, JSValueConst v)
     JS_FreeCString(ctx, s);
 }
 
-/*
- * The stack through __kiln.formatStack when the bundle installed one (Kiln's
- * build does: it maps bundle lines to the TypeScript sources); as QuickJS
- * wrote it otherwise, or when the formatter fails.
- */
-static JSValue formatted_stack(JSContext *ctx, JSValue stack)
+JSValue kiln_format_stack(JSContext *ctx, JSValue stack)
 {
     JSValue format = JS_GetPropertyStr(ctx, kiln.api, "formatStack");
     JSValue out = JS_IsFunction(ctx, format) ? JS_Call(ctx, format, kiln.api, 1, &stack) : JS_UNDEFINED;
@@ -46,7 +41,7 @@ void kiln_report_exception(JSContext *ctx, JSValueConst exc, const char *what)
     if (JS_IsError(ctx, exc)) {
         JSValue stack = JS_GetPropertyStr(ctx, exc, "stack");
         if (JS_IsString(stack))
-            stack = formatted_stack(ctx, stack);
+            stack = kiln_format_stack(ctx, stack);
         const char *text = JS_IsString(stack) ? JS_ToCString(ctx, stack) : NULL;
         const char *p = text;
         for (int frames = 0; p && *p; frames++) {
