@@ -110,6 +110,25 @@ describe.skipIf(unavailable !== null)('runtime (hosted)', () => {
     expect(r.stdout).not.toContain('not reached');
   });
 
+  it('passes printed stacks through __kiln.formatStack, and prints them unchanged when it fails', () => {
+    const image = build('formatstack', [
+      '__kiln.formatStack = (stack) => stack.replace(/formatstack\\.js:(\\d+)/g, (_, n) => "src/app.ts:" + (n * 10));',
+      'console.error(new Error("logged"));',
+      '__kiln.formatStack = () => { throw new Error("formatter broke"); };',
+      'console.log(new RangeError("raw"));',
+      '__kiln.formatStack = (stack) => stack.toUpperCase();',
+      'function fail() { throw new Error("boom"); }',
+      'fail();',
+    ].join('\n'));
+    const r = run(image);
+    expect(r.stdout).toBe([
+      'Error: logged', '    at <anonymous> (src/app.ts:20)',
+      'RangeError: raw', '    at <anonymous> (formatstack.js:4)',
+      'Uncaught Error: boom', '    AT FAIL (FORMATSTACK.JS:6)', '    AT <ANONYMOUS> (FORMATSTACK.JS:7)', '',
+    ].join('\n'));
+    expect(r.status).toBe(1);
+  });
+
   it('fails on an exception thrown in a timer or microtask, and on a non-Error throw', () => {
     const timer = run(build('timerthrow', 'setTimeout(function tick() { null.x; }, 1); setTimeout(() => console.log("later"), 50);'));
     expect(timer.status).toBe(1);
