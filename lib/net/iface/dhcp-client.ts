@@ -166,7 +166,7 @@ export class DhcpClient {
   private input(srcPort: number, bytes: Uint8Array, start: number, end: number): void {
     const c = this.counters;
     const v = this.view;
-    c.add('rx');
+    c.rx++;
     if (srcPort !== DHCP_SERVER_PORT) return c.dropRx('port');
     const invalid = v.wrap(bytes, start, end);
     if (invalid !== null) return c.dropRx(invalid);

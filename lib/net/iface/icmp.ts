@@ -74,7 +74,7 @@ export class IcmpLayer {
   input(ip: Ipv4View): void {
     const c = this.counters;
     const v = this.view;
-    c.add('rx');
+    c.rx++;
     const invalid = v.wrap(ip.bytes, ip.payloadStart, ip.payloadEnd);
     if (invalid !== null) return c.dropRx(invalid);
     switch (v.type) {
@@ -213,7 +213,8 @@ export class IcmpLayer {
 
   private send(dst: number, length: number): SendResult {
     const result = this.iface.send(0, dst, PROTOCOL_ICMP, length);
-    this.counters.add(result === 'sent' || result === 'queued' ? 'tx' : `tx.dropped.${result}`);
+    if (result === 'sent' || result === 'queued') this.counters.tx++;
+    else this.counters.dropTx(result);
     return result;
   }
 }

@@ -139,7 +139,7 @@ export class NetworkInterface {
   input(frame: Uint8Array): void {
     const eth = this.ethernet;
     const c = this.ethernetCounters;
-    c.add('rx');
+    c.rx++;
     if (eth.wrap(frame) !== null) return c.dropRx('truncated');
     if (eth.isGroupDestination ? !eth.isBroadcast : !macEquals(frame, eth.destinationOffset, this.mac)) {
       return c.dropRx('not-for-us');
@@ -175,7 +175,7 @@ export class NetworkInterface {
 
   private inputIpv4(frame: Uint8Array, start: number, end: number): void {
     const c = this.ipv4Counters;
-    c.add('rx');
+    c.rx++;
     let ip: Ipv4View | null = this.ipv4;
     const invalid = ip.wrap(frame, start, end);
     if (invalid !== null) return c.dropRx(invalid);
@@ -204,7 +204,7 @@ export class NetworkInterface {
   private inputArp(frame: Uint8Array, start: number, end: number): void {
     const c = this.arpCounters;
     const arp = this.arpView;
-    c.add('rx');
+    c.rx++;
     const invalid = arp.wrap(frame, start, end);
     if (invalid !== null) return c.dropRx(invalid);
     const sender = arp.senderIp;
@@ -239,7 +239,7 @@ export class NetworkInterface {
   private transmit(buf: Uint8Array, ipStart: number, ipEnd: number, mac: Uint8Array): SendResult {
     if (ipEnd - ipStart <= this.mtu) {
       writeEthernetHeader(buf, ipStart - ETHERNET_HEADER_LEN, mac, this.mac, ETHERTYPE_IPV4);
-      this.ipv4Counters.add('tx');
+      this.ipv4Counters.tx++;
       return this.write(buf.subarray(ipStart - ETHERNET_HEADER_LEN, ipEnd), this.ipv4Counters) ? 'sent' : 'failed';
     }
     return this.fragment(buf, ipStart, ipEnd, mac);
@@ -264,14 +264,14 @@ export class NetworkInterface {
       this.ipv4Counters.add('tx.fragments');
       if (!this.write(f.subarray(0, ETHERNET_HEADER_LEN + hl + len), this.ipv4Counters)) return 'failed';
     }
-    this.ipv4Counters.add('tx');
+    this.ipv4Counters.tx++;
     return 'sent';
   }
 
   private write(frame: Uint8Array, counters: LayerCounters): boolean {
     try {
       this.net.write(frame);
-      this.ethernetCounters.add('tx');
+      this.ethernetCounters.tx++;
       return true;
     } catch (err) {
       counters.dropTx(err instanceof NetError ? err.code : 'error');

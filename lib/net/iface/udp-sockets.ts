@@ -93,14 +93,15 @@ export class UdpLayer {
     const from = src === 0 ? this.iface.routing.address : src;
     writeUdpHeader(tx, PAYLOAD_OFFSET, srcPort, dstPort, data.length, from, dst);
     const result = this.iface.send(from, dst, PROTOCOL_UDP, UDP_HEADER_LEN + data.length);
-    this.counters.add(result === 'sent' || result === 'queued' ? 'tx' : `tx.dropped.${result}`);
+    if (result === 'sent' || result === 'queued') this.counters.tx++;
+    else this.counters.dropTx(result);
     return result;
   }
 
   input(ip: Ipv4View): void {
     const c = this.counters;
     const v = this.view;
-    c.add('rx');
+    c.rx++;
     const src = ip.source;
     const dst = ip.destination;
     const invalid = v.wrap(ip.bytes, ip.payloadStart, ip.payloadEnd, src, dst);

@@ -1,5 +1,6 @@
 /** ARP for IPv4 over Ethernet (RFC 826). */
 import { readU16, readU32, writeU16, writeU32 } from './bytes.ts';
+import { writeMac } from './ethernet.ts';
 
 export const ARP_PACKET_LEN = 28;
 export const ARP_REQUEST = 1;
@@ -61,8 +62,8 @@ export function writeArp(
   buf[off + 4] = 6;
   buf[off + 5] = 4;
   writeU16(buf, off + 6, operation);
-  buf.set(senderMac.subarray(0, 6), off + 8);
+  writeMac(buf, off + 8, senderMac);
   writeU32(buf, off + 14, senderIp);
-  buf.set(targetMac.subarray(0, 6), off + 18);
+  writeMac(buf, off + 18, targetMac);
   writeU32(buf, off + 24, targetIp);
 }

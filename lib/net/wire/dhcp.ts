@@ -1,5 +1,6 @@
 /** DHCP messages (RFC 2131 over the BOOTP layout of RFC 951; options from RFC 2132). */
 import { readU32, writeU16, writeU32 } from './bytes.ts';
+import { writeMac } from './ethernet.ts';
 
 export const DHCP_SERVER_PORT = 67;
 export const DHCP_CLIENT_PORT = 68;
@@ -136,7 +137,7 @@ export class DhcpWriter {
     writeU32(this.buf, 4, transactionId);
     writeU16(this.buf, 10, broadcast ? FLAG_BROADCAST : 0);
     writeU32(this.buf, 12, clientAddress);
-    this.buf.set(clientMac.subarray(0, 6), 28);
+    writeMac(this.buf, 28, clientMac);
     writeU32(this.buf, 236, MAGIC_COOKIE);
     this.cursor = DHCP_FIXED_LEN;
   }

@@ -54,9 +54,14 @@ export class EthernetView {
   }
 }
 
+/** Copies the 6-byte MAC `mac` to `buf[off..]` (a loop: no subarray view to allocate per packet). */
+export function writeMac(buf: Uint8Array, off: number, mac: Uint8Array): void {
+  for (let k = 0; k < 6; k++) buf[off + k] = mac[k]!;
+}
+
 /** Writes a 14-byte Ethernet header at `buf[off..]`. */
 export function writeEthernetHeader(buf: Uint8Array, off: number, dst: Uint8Array, src: Uint8Array, etherType: number): void {
-  buf.set(dst.subarray(0, 6), off);
-  buf.set(src.subarray(0, 6), off + 6);
+  writeMac(buf, off, dst);
+  writeMac(buf, off + 6, src);
   writeU16(buf, off + 12, etherType);
 }
