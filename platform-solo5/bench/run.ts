@@ -5,7 +5,9 @@
  *          against upstream solo5-hvt (same image) and solo5-spt (upstream's
  *          hello, spt has its own ABI);
  *   icmp   one-outstanding ICMP echo flood at 1, 512, 1024 and 1472 bytes of
- *          payload against the C net image, kiln-hvt against solo5-hvt;
+ *          payload against the C net image: kiln-hvt with its frame rings
+ *          against kiln-hvt without them and against solo5-hvt, with
+ *          kiln-hvt's hypercalls per echo;
  *   block  512-byte sector reads from the guest against a host pread loop.
  * Upstream columns need KILN_UPSTREAM_SOLO5 (a built Solo5 tree).
  *
@@ -82,6 +84,18 @@ function bootCases(u: Upstream): KvmCase[] {
   return cases;
 }
 
+const WARMUP = 20;
+
+/** ICMP sides: kiln-hvt with its frame rings, without them, and upstream. */
+function icmpTenders(u: Upstream): { name: string; run: string }[] {
+  const list = [
+    { name: 'kiln-hvt', run: 'env KILN_HVT_STATS=1 ./kiln-hvt' },
+    { name: 'kiln-hvt-noring', run: 'env KILN_HVT_STATS=1 KILN_HVT_NET_RING=0 ./kiln-hvt' },
+  ];
+  if (u.hvt) list.push({ name: 'solo5-hvt', run: 'env LD_LIBRARY_PATH=. ./solo5-hvt' });
+  return list;
+}
+
 function netCases(u: Upstream): KvmCase[] {
   const cases: KvmCase[] = [
     {
@@ -91,14 +105,16 @@ function netCases(u: Upstream): KvmCase[] {
         `ip netns exec ${NETNS} ip link set ${TAP} up && ip netns exec ${NETNS} ip addr add 10.92.0.1/24 dev ${TAP}`,
     },
   ];
+  // The image stops itself after the last echo, so kiln-hvt can print its
+  // hypercall counts; upstream's tender is stopped with a signal.
   for (const size of PAYLOADS)
-    for (const t of tenders(u))
+    for (const t of icmpTenders(u))
       cases.push({
         name: `icmp.${t.name}.${size}`,
         run:
-          `ip netns exec ${NETNS} ${t.run} --net:service=${TAP} net.hvt --ipv4=${GUEST_IP} >/dev/null & pid=$!; sleep 1; ` +
-          `ip netns exec ${NETNS} ./echo-flood ${GUEST_IP} 20 ${size} >/dev/null; ` + // ARP and warm-up
-          `ip netns exec ${NETNS} ./echo-flood ${GUEST_IP} ${PACKETS} ${size}; kill $pid; wait $pid 2>/dev/null; true`,
+          `ip netns exec ${NETNS} ${t.run} --net:service=${TAP} net.hvt --ipv4=${GUEST_IP} --limit=${WARMUP + PACKETS} >/dev/null & pid=$!; sleep 1; ` +
+          `ip netns exec ${NETNS} ./echo-flood ${GUEST_IP} ${WARMUP} ${size} >/dev/null; ` + // ARP and warm-up
+          `ip netns exec ${NETNS} ./echo-flood ${GUEST_IP} ${PACKETS} ${size}; sleep 0.5; kill $pid 2>/dev/null; wait $pid; true`,
       });
   cases.push({ name: 'net.down', run: `ip netns del ${NETNS}` });
   return cases;
@@ -177,19 +193,21 @@ async function main(): Promise<number> {
     rows.push([`${READS} block reads, 512 B`, us(kilnRead), `solo5-hvt ${us(up)}`, (kilnRead / up).toFixed(2)]);
   }
   for (const size of PAYLOADS) {
-    const rate = (t: string): number => {
-      const out = results.get(`icmp.${t}.${size}`)!.output;
-      return field(out, 'received') / (field(out, 'elapsed_ns') / 1e9);
+    const run = (t: string): string => results.get(`icmp.${t}.${size}`)!.output;
+    const rate = (t: string): number => field(run(t), 'received') / (field(run(t), 'elapsed_ns') / 1e9);
+    // Hypercalls per echo (request in, reply out), warm-up included.
+    const perEcho = (t: string): string => {
+      const total = /hypercalls:.* total=(\d+)/.exec(run(t));
+      return total ? `, ${(Number(total[1]) / (WARMUP + PACKETS)).toFixed(1)} calls/echo` : '';
     };
-    const kiln = rate('kiln-hvt');
-    const lost = field(results.get(`icmp.kiln-hvt.${size}`)!.output, 'lost');
+    const cell = (t: string): string => {
+      const lost = field(run(t), 'lost');
+      return `${Math.round(rate(t))} pkt/s${perEcho(t)}${lost ? `, ${lost} lost` : ''}`;
+    };
     const label = `ICMP echo ${PACKETS} x ${size} B`;
-    const kilnCell = `${Math.round(kiln)} pkt/s${lost ? ` (${lost} lost)` : ''}`;
-    if (u.hvt) {
-      const up = rate('solo5-hvt');
-      // Throughput: higher is better, so the ratio is kiln / baseline too.
-      rows.push([label, kilnCell, `solo5-hvt ${Math.round(up)} pkt/s`, (kiln / up).toFixed(2)]);
-    } else rows.push([label, kilnCell, '(no upstream)', '-']);
+    // Throughput: higher is better, so the ratio is kiln / baseline too.
+    rows.push([label, cell('kiln-hvt'), `no rings ${cell('kiln-hvt-noring')}`, (rate('kiln-hvt') / rate('kiln-hvt-noring')).toFixed(2)]);
+    if (u.hvt) rows.push([label, cell('kiln-hvt'), `solo5-hvt ${cell('solo5-hvt')}`, (rate('kiln-hvt') / rate('solo5-hvt')).toFixed(2)]);
   }
 
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

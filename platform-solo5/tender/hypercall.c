@@ -6,6 +6,7 @@
 #include "arch.h"
 
 static kiln_hc_handler handlers[KILN_HC_END];
+static uint64_t counts[KILN_HC_END]; /* hypercalls served, by number */
 static kiln_exit_hook exit_hook;
 static uint64_t pending;
 
@@ -50,6 +51,29 @@ enum kiln_hc_outcome kiln_hc_dispatch(const struct kiln_guest_mem *m,
         *status = KILN_EXIT_GUEST_FAULT;
         return KILN_HC_EXIT;
     }
+    counts[nr]++;
     kiln_hc_run_exit_hook(m);
     return handlers[nr](m, arg_gpa, status);
+}
+
+void kiln_hc_print_counts(FILE *to)
+{
+    static const char *const names[KILN_HC_END] = {
+        [KILN_HC_WALLTIME] = "walltime",     [KILN_HC_PUTS] = "puts",
+        [KILN_HC_POLL] = "poll",             [KILN_HC_BLOCK_WRITE] = "block_write",
+        [KILN_HC_BLOCK_READ] = "block_read", [KILN_HC_NET_WRITE] = "net_write",
+        [KILN_HC_NET_READ] = "net_read",     [KILN_HC_HALT] = "halt",
+        [KILN_HC_NET_RING_SETUP] = "net_ring_setup",
+        [KILN_HC_NET_SYNC] = "net_sync",
+    };
+    uint64_t total = 0;
+    fprintf(to, "kiln-hvt: hypercalls:");
+    for (unsigned nr = 0; nr < KILN_HC_END; nr++) {
+        if (counts[nr] == 0)
+            continue;
+        total += counts[nr];
+        fprintf(to, " %s=%llu", names[nr] ? names[nr] : "other",
+                (unsigned long long)counts[nr]);
+    }
+    fprintf(to, " total=%llu\n", (unsigned long long)total);
 }

@@ -6,6 +6,7 @@
 #define KILN_HYPERCALL_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "guest_mem.h"
 #include "kiln_hvt_abi.h"
@@ -47,6 +48,10 @@ uint64_t kiln_hc_run_exit_hook(const struct kiln_guest_mem *m);
 
 /* What the hook returned at this exit (dispatch runs it). */
 uint64_t kiln_hc_pending(void);
+
+/* One line: how many hypercalls of each kind the guest made (for
+ * KILN_HVT_STATS=1). */
+void kiln_hc_print_counts(FILE *to);
 
 /* Core calls: walltime, puts, poll, halt. */
 void kiln_core_setup(void);

@@ -146,5 +146,8 @@ int main(int argc, char **argv)
     sigfillset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    return kiln_vm_run(&vm, &mem) & 0xff;
+    int status = kiln_vm_run(&vm, &mem);
+    if (getenv("KILN_HVT_STATS") != NULL)
+        kiln_hc_print_counts(stderr);
+    return status & 0xff;
 }

@@ -189,11 +189,15 @@ int kiln_net_attach(struct kiln_mft *mft, unsigned index,
         return -1;
     }
     net_mft = mft;
-    kiln_net_ring_offer(index, (struct kiln_net_io){
-                                   .dev = d,
-                                   .send = ring_send,
-                                   .receive = ring_receive,
-                               });
+    /* KILN_HVT_NET_RING=0 keeps the one-hypercall-per-frame path (for
+     * comparing the two). */
+    const char *ring = getenv("KILN_HVT_NET_RING");
+    if (ring == NULL || strcmp(ring, "0") != 0)
+        kiln_net_ring_offer(index, (struct kiln_net_io){
+                                       .dev = d,
+                                       .send = ring_send,
+                                       .receive = ring_receive,
+                                   });
     kiln_hc_register(KILN_HC_NET_WRITE, net_write);
     kiln_hc_register(KILN_HC_NET_READ, net_read);
     return 0;
