@@ -41,10 +41,11 @@ const cases = [
       `ip netns exec ${NETNS} ip tuntap add ${TAP} mode tap && ip netns exec ${NETNS} ip link set ${TAP} up && ` +
       `ip netns exec ${NETNS} ip addr add ${HOST_IP}/24 dev ${TAP}`,
   },
-  {
-    name: 'net',
+  ...(['ring', 'noring'] as const).map((mode) => ({
+    name: `net-${mode}`,
     run:
-      `ip netns exec ${NETNS} ./kiln-hvt --net:service=${TAP} --net-mac:service=02:00:00:00:91:02 ` +
+      `ip netns exec ${NETNS} env KILN_HVT_STATS=1 KILN_HVT_NET_RING=${mode === 'ring' ? 1 : 0} ` +
+      `./kiln-hvt --net:service=${TAP} --net-mac:service=02:00:00:00:91:02 ` +
       `--net-pcap:service=net.pcap net.hvt --ipv4=${GUEST_IP} --limit=6 & pid=$!; ` +
       `sleep 1; ip netns exec ${NETNS} ping -c 5 -i 0.2 -W 5 ${GUEST_IP}; ping=$?; ` +
       // While the image runs (its tap going down flushes the entry); the
@@ -52,7 +53,7 @@ const cases = [
       `ip netns exec ${NETNS} ip neigh show ${GUEST_IP}; ip netns exec ${NETNS} ping -c 1 -W 5 ${GUEST_IP} >/dev/null; ` +
       'wait $pid; image=$?; echo "image status $image"; ' +
       'echo "pcap bytes $(wc -c < net.pcap) magic $(od -An -tx4 -N4 net.pcap)"; [ $ping = 0 ] && [ $image = 0 ]',
-  },
+  })),
   { name: 'hostile', run: `dd if=/dev/zero of=hostile.img bs=1024 count=64 2>/dev/null && ${hostile()}` },
   ...FATAL.map((f) => ({ name: `hostile-${f}`, run: hostile(`--fatal=${f}`) })),
   { name: 'hostile-disk', run: 'cmp -n 65536 hostile.img /dev/zero && echo untouched' },
@@ -108,18 +109,29 @@ describe.skipIf(skip !== null)('C test images under kiln-hvt (real KVM)', () => 
     expect(r.status).toBe(0);
   });
 
-  it('net: answers ARP and ICMP echo from the namespace; pcap records the frames', () => {
+  it.each(['ring', 'noring'])('net (%s): answers ARP and ICMP echo from the namespace; pcap records the frames', (mode) => {
     expect(result('netns-up').status).toBe(0);
-    const r = result('net');
+    const r = result(`net-${mode}`);
     expect(r.output).toContain(`serving ICMP echo on ${GUEST_IP}`);
     expect(r.output).toMatch(/5 packets transmitted, 5 (packets )?received/);
     expect(r.output).toContain('answered 6 echo requests');
     // The MAC given with --net-mac is the one the image answered ARP with.
     expect(r.output).toContain('lladdr 02:00:00:00:91:02');
-    // 24-byte header + at least ARP request/reply and 5 requests/replies.
+    // 24-byte header + at least ARP request/reply and 6 requests/replies.
     expect(r.output).toMatch(/magic\s+a1b2c3d4/);
     const pcap = Number(/pcap bytes (\d+)/.exec(r.output)?.[1]);
-    expect(pcap).toBeGreaterThan(24 + 12 * (16 + 42));
+    expect(pcap).toBeGreaterThan(24 + 14 * (16 + 42));
+    // With rings, frames move without per-frame hypercalls; without, each
+    // frame is one.
+    const calls = /kiln-hvt: hypercalls: (.*)/.exec(r.output)?.[1] ?? '';
+    if (mode === 'ring') {
+      expect(calls).toContain('net_ring_setup=1');
+      expect(calls).not.toMatch(/net_read|net_write/);
+    } else {
+      expect(calls).not.toContain('net_ring_setup');
+      expect(calls).toMatch(/net_write=(\d+)/);
+      expect(Number(/net_write=(\d+)/.exec(calls)?.[1])).toBeGreaterThanOrEqual(7);
+    }
     expect(r.status).toBe(0);
   });
 
