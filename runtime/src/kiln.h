@@ -19,6 +19,7 @@ struct kiln_state {
     JSValue api;              /* globalThis.__kiln */
     solo5_time_t boot_ns;     /* monotonic clock when solo5_app_main began */
     solo5_time_t ready_ns;    /* ... when the engine was up, before the app ran */
+    size_t js_stack_size;     /* bytes of the heap JavaScript runs on */
 };
 extern struct kiln_state kiln;
 

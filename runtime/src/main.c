@@ -92,17 +92,11 @@ static int run_app(JSContext *ctx)
     return 0;
 }
 
-struct run_args {
-    const struct solo5_start_info *si;
-    size_t stack_size;
-};
-
 /* Everything from QuickJS's start to the end of the event loop, on the
  * JavaScript stack. */
 static int run(void *arg)
 {
-    const struct solo5_start_info *si = ((struct run_args *)arg)->si;
-    size_t stack_size = ((struct run_args *)arg)->stack_size;
+    const struct solo5_start_info *si = arg;
     kiln.rt = JS_NewRuntime();
     kiln.ctx = kiln.rt ? JS_NewContext(kiln.rt) : NULL;
     if (!kiln.ctx) {
@@ -110,7 +104,7 @@ static int run(void *arg)
         return KILN_EXIT_BOOT;
     }
     JSContext *ctx = kiln.ctx;
-    JS_SetMaxStackSize(kiln.rt, stack_size - STACK_RESERVE);
+    JS_SetMaxStackSize(kiln.rt, kiln.js_stack_size - STACK_RESERVE);
     JS_SetModuleLoaderFunc(kiln.rt, NULL, refuse_import, NULL);
     kiln_rejections_install(kiln.rt);
 
@@ -149,6 +143,6 @@ int solo5_app_main(const struct solo5_start_info *si)
         printf("kiln: a heap of %zu bytes has no room for the JavaScript stack\n", si->heap_size);
         return KILN_EXIT_BOOT;
     }
-    struct run_args arg = {si, stack_size};
-    return kiln_call_on_stack(stack + stack_size, run, &arg);
+    kiln.js_stack_size = stack_size;
+    return kiln_call_on_stack(stack + stack_size, run, (void *)si);
 }
