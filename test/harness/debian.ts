@@ -23,7 +23,9 @@ async function command(file: string, args: string[], cwd?: string): Promise<stri
   }
 }
 
-function missingArchitectureHint(debianArch: string): string {
+async function missingPackagesHint(debianArch: string): Promise<string> {
+  const native = (await command('dpkg', ['--print-architecture']).catch(() => '')).trim();
+  if (native === debianArch) return 'apt has no package lists for this host; on the host run: apt-get update';
   return `apt knows no ${debianArch} packages; on the host run: dpkg --add-architecture ${debianArch} && apt-get update`;
 }
 
@@ -37,10 +39,10 @@ export async function kernelPackage(flavour: string, debianArch: string): Promis
   try {
     out = await command('apt-cache', ['depends', `linux-image-${flavour}:${debianArch}`]);
   } catch (error) {
-    throw new DebianError(`${(error as Error).message}\n${missingArchitectureHint(debianArch)}`);
+    throw new DebianError(`${(error as Error).message}\n${await missingPackagesHint(debianArch)}`);
   }
   const match = /Depends: (linux-image-[0-9][^\s:]*)/.exec(out);
-  if (!match?.[1]) throw new DebianError(`no kernel image package behind linux-image-${flavour}:${debianArch}\n${missingArchitectureHint(debianArch)}`);
+  if (!match?.[1]) throw new DebianError(`no kernel image package behind linux-image-${flavour}:${debianArch}\n${await missingPackagesHint(debianArch)}`);
   return match[1];
 }
 

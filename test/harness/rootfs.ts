@@ -21,7 +21,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CACHE_ROOT = join(REPO_ROOT, 'build', 'vm-cache');
 const INIT_SCRIPT = fileURLToPath(new URL('./init.sh', import.meta.url));
 /** The files whose content decides what a cache entry holds. */
-const RECIPE_FILES = ['./init.sh', './arch.ts', './cpio.ts', './elf.ts', './debian.ts', './rootfs.ts'].map((f) => fileURLToPath(new URL(f, import.meta.url)));
+const RECIPE_FILES = ['./init.sh', './arch.ts', './cpio.ts', './elf.ts', './rootfs.ts'].map((f) => fileURLToPath(new URL(f, import.meta.url)));
 
 export interface MachineFiles {
   kernel: string;
