@@ -2,6 +2,18 @@
 import type { Benchmark } from '../benchmark.ts';
 import { netstackBenchmark } from '../netstack.ts';
 import { tcpBenchmark } from '../tcp.ts';
+import { blockBenchmark } from './block.ts';
+import { bootBenchmark } from './boot.ts';
+import { icmpBenchmark } from './icmp.ts';
 import { sizeBenchmark } from './size.ts';
+import { tcpImageBenchmark } from './tcp-image.ts';
 
-export const BENCHMARKS: Benchmark[] = [sizeBenchmark, netstackBenchmark, tcpBenchmark];
+export const BENCHMARKS: Benchmark[] = [
+  sizeBenchmark,
+  bootBenchmark,
+  icmpBenchmark,
+  netstackBenchmark,
+  tcpBenchmark,
+  tcpImageBenchmark,
+  blockBenchmark,
+];

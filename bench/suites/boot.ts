@@ -1,0 +1,73 @@
+/**
+ * Boot time of the hello app: from starting the tender to the first console
+ * line, and to exit (platform-solo5/bench/launch_timer.c measures both and
+ * swallows the output, so console speed does not count).
+ *
+ * Kiln: examples/hello as an hvt image under kiln-hvt. Baselines, in the
+ * same machine and batch: the C hello image of platform-solo5 under kiln-hvt
+ * (what the engine, runtime and bytecode add to a bare Solo5 guest), and
+ * `node` running the same app's unix bundle (what a Node deployment pays).
+ * Node and the libraries it needs beyond libc are copied into the machine.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { bundleApp } from '../../cli/bundle.ts';
+import { buildImage } from '../../cli/image.ts';
+import { repoRoot } from '../../cli/paths.ts';
+import type { Benchmark, BenchCase } from '../benchmark.ts';
+import { field, KvmBatch, kvmMissing, kvmWhere, platformFile, roundsFor, TENDER } from './kvm-batch.ts';
+
+const APP = join(repoRoot, 'examples', 'hello', 'app.ts');
+const WORK = join(repoRoot, 'build', 'bench', 'boot');
+
+/** Shared libraries `node` needs that the test machine's libc6 does not bring. */
+async function nodeLibraries(): Promise<string[]> {
+  const { stdout } = await promisify(execFile)('ldd', [process.execPath]);
+  return [...stdout.matchAll(/=> (\S+\/(lib(?:stdc\+\+|gcc_s)[^/\s]*))/g)].map((m) => m[1]!);
+}
+
+const SIDES = {
+  kiln: { name: 'hello image (TypeScript)', run: './launch-timer ./kiln-hvt --mem=16 kiln-hello.hvt' },
+  c: { name: 'C hello image', run: './launch-timer ./kiln-hvt --mem=16 hello.hvt' },
+  node: { name: 'node + unix bundle', run: './launch-timer env LD_LIBRARY_PATH=. ./node hello.mjs' },
+} as const;
+type SideKey = keyof typeof SIDES;
+
+export const bootBenchmark: Benchmark = {
+  name: 'boot',
+  title: `Boot of hello, tender start to first line and to exit (${await kvmWhere()})`,
+  unit: 'ms',
+  better: 'lower',
+  missing: kvmMissing,
+  async cases(mode) {
+    const kilnImage = join(WORK, 'kiln-hello.hvt');
+    const bundle = join(WORK, 'hello.mjs');
+    await buildImage(APP, 'x86_64', kilnImage);
+    await bundleApp(APP, 'unix', bundle);
+    const files = [TENDER, kilnImage, platformFile('tests/hello.hvt'), platformFile('platform-bench/launch-timer'), process.execPath, bundle, ...(await nodeLibraries())];
+    const order: SideKey[] = ['kiln', 'c', 'node'];
+    const batch = new KvmBatch(
+      {
+        files,
+        round: (r) => (r % 2 === 0 ? order : [...order].reverse()).map((key) => ({ name: `boot.${key}.${r}`, run: SIDES[key].run })),
+        timeoutMs: 60 * 60_000,
+      },
+      roundsFor(mode),
+    );
+    const ms = (key: string) => (output: string) => {
+      if (field(output, 'status') !== 0) throw new Error(`boot: the program failed: ${output}`);
+      return field(output, key) / 1e6;
+    };
+    const side = (key: SideKey, what: string) => batch.side(SIDES[key].name, (r) => `boot.${key}.${r}`, ms(what));
+    const cases: BenchCase[] = [];
+    for (const [label, what] of [
+      ['to first line', 'first_output_ns'],
+      ['to exit', 'exit_ns'],
+    ] as const) {
+      cases.push({ label: `${label}, against C`, kiln: side('kiln', what), baseline: side('c', what) });
+      cases.push({ label: `${label}, against node`, kiln: side('kiln', what), baseline: side('node', what) });
+    }
+    return cases;
+  },
+};

@@ -1,0 +1,72 @@
+/**
+ * The seeds' network benchmark: an ICMP echo flood from the host side of a
+ * tap, one request outstanding at a time (platform-solo5/bench/echo_flood.c),
+ * at 1, 512, 1024 and 1472 bytes of payload, reported as packets per second.
+ *
+ * Kiln: examples/ping as an hvt image (the TypeScript stack answers).
+ * Baseline: platform-solo5's C net test image (a bare Solo5 ICMP responder).
+ * Both run under kiln-hvt at once, each on its own tap in one namespace
+ * made for the run, and the floods alternate between them round by round.
+ * Full mode sends the seeds' 100,000 packets per sample, quick mode 2,000.
+ */
+import { join } from 'node:path';
+import { buildImage } from '../../cli/image.ts';
+import { repoRoot } from '../../cli/paths.ts';
+import type { Benchmark } from '../benchmark.ts';
+import { alternate, field, KvmBatch, kvmMissing, kvmWhere, platformFile, roundsFor, TENDER } from './kvm-batch.ts';
+import { inNs, netnsDown, netnsUp, startServer, stopServer } from './netns.ts';
+
+const NS = 'kilnbicmp';
+const PAYLOADS = [1, 512, 1024, 1472];
+const SERVERS = {
+  kiln: { name: 'ping image (TypeScript stack)', tap: 'kilnbi0', net: '10.94.0', run: 'ping.hvt --ipv4=10.94.0.2/24' },
+  c: { name: 'C net image', tap: 'kilnbi1', net: '10.95.0', run: 'net.hvt --ipv4=10.95.0.2' },
+} as const;
+type ServerKey = keyof typeof SERVERS;
+
+const flood = (key: ServerKey, packets: number, size: number): string =>
+  inNs(NS, `./echo-flood ${SERVERS[key].net}.2 ${packets} ${size}`);
+
+/** Replies per second of one flood; lost requests count against it (they cost their timeout). */
+function rate(output: string): number {
+  return field(output, 'received') / (field(output, 'elapsed_ns') / 1e9);
+}
+
+export const icmpBenchmark: Benchmark = {
+  name: 'icmp',
+  title: `ICMP echo flood from the host over a tap (${await kvmWhere()})`,
+  unit: 'packets/s',
+  better: 'higher',
+  missing: kvmMissing,
+  async cases(mode) {
+    const ping = join(repoRoot, 'build', 'bench', 'icmp', 'ping.hvt');
+    await buildImage(join(repoRoot, 'examples', 'ping', 'app.ts'), 'x86_64', ping);
+    const packets = mode.quick ? 2000 : 100_000;
+    const keys = Object.keys(SERVERS) as ServerKey[];
+    const batch = new KvmBatch(
+      {
+        files: [TENDER, ping, platformFile('tests/net.hvt'), platformFile('platform-bench/echo-flood')],
+        setup: [
+          { name: 'icmp.up', run: netnsUp(NS, keys.map((k) => ({ name: SERVERS[k].tap, hostCidr: `${SERVERS[k].net}.1/24` }))) },
+          ...keys.map((k) => ({
+            name: `icmp.start.${k}`,
+            run: `${startServer(k, inNs(NS, `./kiln-hvt --mem=32 --net:service=${SERVERS[k].tap} ${SERVERS[k].run}`))}; sleep 2; ${flood(k, 20, 64)}`,
+          })),
+        ],
+        round: (r) =>
+          PAYLOADS.flatMap((size) => alternate<ServerKey>(r, 'kiln', 'c').map((k) => ({ name: `icmp.${k}.${size}.${r}`, run: flood(k, packets, size) }))),
+        teardown: [
+          ...keys.map((k) => ({ name: `icmp.stop.${k}`, run: stopServer(k) })),
+          { name: 'icmp.down', run: netnsDown(NS) },
+        ],
+        timeoutMs: 12 * 60 * 60_000,
+      },
+      roundsFor(mode),
+    );
+    return PAYLOADS.map((size) => ({
+      label: `${packets} x ${size} B payload`,
+      kiln: batch.side(SERVERS.kiln.name, (r) => `icmp.kiln.${size}.${r}`, rate),
+      baseline: batch.side(SERVERS.c.name, (r) => `icmp.c.${size}.${r}`, rate),
+    }));
+  },
+};

@@ -1,0 +1,88 @@
+/**
+ * TCP bulk transfer through an image: a Linux client in a namespace made for
+ * the run sends a stream and reads the echo back, byte-exact
+ * (test/images/tcp-roundtrip.c), reported in MB/s of the stream.
+ *
+ * Kiln: examples/echo as an hvt image under kiln-hvt, over a tap (the
+ * TypeScript stack on the far side). Baseline: Linux to Linux in the same
+ * namespace, the same client against a C echo server over loopback
+ * (tcp_echo_server.c), so both sides pay the same client.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { buildImage } from '../../cli/image.ts';
+import { repoRoot } from '../../cli/paths.ts';
+import type { Benchmark } from '../benchmark.ts';
+import { alternate, KvmBatch, kvmMissing, kvmWhere, roundsFor, TENDER } from './kvm-batch.ts';
+import { inNs, netnsDown, netnsUp, startServer, stopServer } from './netns.ts';
+
+const NS = 'kilnbtcp';
+const TAP = 'kilnbt0';
+const WORK = join(repoRoot, 'build', 'bench', 'tcp-image');
+const MB = 1024 * 1024;
+const TARGETS = {
+  kiln: { name: 'echo image (TypeScript stack)', address: '10.96.0.2', port: 7 },
+  linux: { name: 'Linux echo server, loopback', address: '127.0.0.1', port: 7007 },
+} as const;
+type TargetKey = keyof typeof TARGETS;
+
+async function compile(source: string, output: string): Promise<string> {
+  await promisify(execFile)('gcc', ['-Wall', '-Wextra', '-O2', '-static', '-o', output, source]);
+  return output;
+}
+
+const roundtrip = (key: TargetKey, bytes: number): string =>
+  inNs(NS, `./tcp-roundtrip ${TARGETS[key].address} ${TARGETS[key].port} ${bytes}`);
+
+function megabytesPerSecond(output: string): number {
+  const m = /echoed byte-exact in [\d.]+ s \(([\d.]+) MB\/s\)/.exec(output);
+  if (!m) throw new Error(`tcp-image: no rate in: ${output}`);
+  return Number(m[1]);
+}
+
+export const tcpImageBenchmark: Benchmark = {
+  name: 'tcp-image',
+  title: `TCP echo of a bulk stream through the echo image, against Linux to Linux (${await kvmWhere()})`,
+  unit: 'MB/s',
+  better: 'higher',
+  missing: kvmMissing,
+  async cases(mode) {
+    mkdirSync(WORK, { recursive: true });
+    const echo = join(WORK, 'echo.hvt');
+    await buildImage(join(repoRoot, 'examples', 'echo', 'app.ts'), 'x86_64', echo);
+    const client = await compile(join(repoRoot, 'test', 'images', 'tcp-roundtrip.c'), join(WORK, 'tcp-roundtrip'));
+    const server = await compile(join(repoRoot, 'bench', 'suites', 'tcp_echo_server.c'), join(WORK, 'tcp-echo-server'));
+    const bytes = (mode.quick ? 2 : 16) * MB;
+    const batch = new KvmBatch(
+      {
+        files: [TENDER, echo, client, server],
+        setup: [
+          { name: 'tcp.up', run: netnsUp(NS, [{ name: TAP, hostCidr: '10.96.0.1/24' }]) },
+          {
+            name: 'tcp.start',
+            run:
+              `${startServer('kiln', inNs(NS, `./kiln-hvt --mem=32 --net:service=${TAP} echo.hvt --ipv4=${TARGETS.kiln.address}/24 --port=${TARGETS.kiln.port}`))}; ` +
+              `${startServer('linux', inNs(NS, `./tcp-echo-server ${TARGETS.linux.address} ${TARGETS.linux.port}`))}; ` +
+              `sleep 2; ${roundtrip('kiln', 65536)} && ${roundtrip('linux', 65536)}`,
+          },
+        ],
+        round: (r) => alternate<TargetKey>(r, 'kiln', 'linux').map((k) => ({ name: `tcp.${k}.${r}`, run: roundtrip(k, bytes) })),
+        teardown: [
+          { name: 'tcp.stop', run: `${stopServer('kiln')}; ${stopServer('linux')}` },
+          { name: 'tcp.down', run: netnsDown(NS) },
+        ],
+        timeoutMs: 6 * 60 * 60_000,
+      },
+      roundsFor(mode),
+    );
+    return [
+      {
+        label: `${bytes / MB} MB echoed`,
+        kiln: batch.side(TARGETS.kiln.name, (r) => `tcp.kiln.${r}`, megabytesPerSecond),
+        baseline: batch.side(TARGETS.linux.name, (r) => `tcp.linux.${r}`, megabytesPerSecond),
+      },
+    ];
+  },
+};
