@@ -1,6 +1,7 @@
 // Builds platform-solo5 once per test process and names what it produced.
 
 import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -9,15 +10,10 @@ export const OUT = join(ROOT, 'build/x86_64');
 export const TENDER = join(OUT, 'kiln-hvt');
 export const MFT_TOOL = join(OUT, 'kiln-mft');
 export const image = (name: string): string => join(OUT, 'tests', `${name}.hvt`);
-export const UNIT_TESTS = [
-  'args_test',
-  'devices_test',
-  'guest_mem_test',
-  'image_test',
-  'lowmem_test',
-  'manifest_test',
-  'pcap_test',
-].map((name) => join(OUT, 'unit', name));
+/** One host unit test per C file in platform-solo5/tests/unit. */
+export const UNIT_TESTS = readdirSync(join(ROOT, 'platform-solo5/tests/unit'))
+  .filter((f) => f.endsWith('.c'))
+  .map((f) => join(OUT, 'unit', f.slice(0, -2)));
 
 let built: Promise<void> | undefined;
 
