@@ -11,7 +11,7 @@
  *   block  512-byte sector reads from the guest against a host pread loop.
  * Upstream columns need KILN_UPSTREAM_SOLO5 (a built Solo5 tree).
  *
- *   npx vite-node platform-solo5/bench/run.ts [--quick]
+ *   npx vite-node platform-solo5/bench/run.ts [--quick] [--packets=N] [--reads=N]
  *
  * Runs where test/platform/kvm.ts finds KVM (this host, or the nested test
  * VM: then every number includes that emulation, and only ratios mean
@@ -26,9 +26,16 @@ import { OUT, TENDER, buildPlatform, image } from '../../test/platform/build.ts'
 import { kvmPlace, runKvmCases, type KvmCase } from '../../test/platform/kvm.ts';
 
 const quick = process.argv.includes('--quick');
+/** --packets=N / --reads=N override the counts (defaults: the seeds' 100,000). */
+function countArg(name: string, fallback: number): number {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  const n = arg ? Number(arg.slice(name.length + 3)) : fallback;
+  if (!Number.isInteger(n) || n <= 0) throw new RangeError(`--${name} must be a positive integer`);
+  return n;
+}
 const ROUNDS = quick ? 3 : 7;
-const PACKETS = quick ? 2000 : 100_000;
-const READS = quick ? 10_000 : 100_000;
+const PACKETS = countArg('packets', quick ? 2000 : 100_000);
+const READS = countArg('reads', quick ? 10_000 : 100_000);
 const PAYLOADS = [1, 512, 1024, 1472];
 const NETNS = 'kilnbench';
 const TAP = 'kilnbtap0';
