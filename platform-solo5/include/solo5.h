@@ -96,7 +96,10 @@ struct solo5_net_info {
 solo5_result_t solo5_net_acquire(const char *name, solo5_handle_t *handle,
                                  struct solo5_net_info *info);
 
-/* Sends one Ethernet frame of (size) bytes (at most mtu + SOLO5_NET_HLEN). */
+/* Sends one Ethernet frame of (size) bytes (at most mtu + SOLO5_NET_HLEN).
+ * Under kiln-hvt the frame may be queued in guest memory and leave at the
+ * next call into the tender, normally the next solo5_yield: an application
+ * that sends and then computes for long should yield (deadline 0) first. */
 solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf,
                                size_t size);
 
