@@ -2,7 +2,9 @@
  * DHCP client (RFC 2131): INIT → SELECTING (DISCOVER, first OFFER) →
  * REQUESTING (REQUEST, ACK or NAK) → BOUND; at T1 RENEWING (unicast REQUEST
  * to the server), at T2 REBINDING (broadcast REQUEST), at lease expiry back
- * to INIT without an address. Retransmissions back off exponentially from
+ * to INIT without an address. Before using an offered address the client
+ * probes it with ARP (RFC 2131 §4.4.1, RFC 5227) and declines it when
+ * another host answers. Retransmissions back off exponentially from
  * 4 s to 64 s with ±1 s of randomisation (§4.1); renewals retry after half
  * the remaining time, at least 60 s (§4.4.5).
  */
@@ -12,6 +14,7 @@ import {
   BOOTREPLY,
   BOOTREQUEST,
   DHCPACK,
+  DHCPDECLINE,
   DHCPDISCOVER,
   DHCPNAK,
   DHCPOFFER,
@@ -39,7 +42,7 @@ import type { NetworkInterface } from './interface.ts';
 import { LIMITED_BROADCAST, maskToPrefix } from './routing.ts';
 import type { UdpLayer } from './udp-sockets.ts';
 
-export type DhcpState = 'init' | 'selecting' | 'requesting' | 'bound' | 'renewing' | 'rebinding' | 'stopped';
+export type DhcpState = 'init' | 'selecting' | 'requesting' | 'checking' | 'bound' | 'renewing' | 'rebinding' | 'stopped';
 
 export interface DhcpLease {
   address: number;
@@ -53,11 +56,16 @@ export interface DhcpLease {
 export interface DhcpOptions {
   /** Requests sent in SELECTING or REQUESTING before starting over (default 5). */
   maxAttempts?: number;
+  /** Gap between the two ARP probes of an offered address, and the wait after them; 0 skips probing (default 1 s). */
+  probeMs?: number;
 }
 
 const FIRST_RETRY_MS = 4_000;
 const MAX_RETRY_MS = 64_000;
 const MIN_RENEW_RETRY_MS = 60_000;
+const PROBES = 2;
+/** Wait after declining an address before starting over (RFC 2131 §3.1.5). */
+const DECLINE_WAIT_MS = 10_000;
 const PARAMETERS = new Uint8Array([OPTION_SUBNET_MASK, OPTION_ROUTER, OPTION_LEASE_TIME, OPTION_RENEWAL_TIME, OPTION_REBINDING_TIME]);
 
 export class DhcpClient {
@@ -72,6 +80,8 @@ export class DhcpClient {
   private readonly writer = new DhcpWriter(this.buffer);
   private readonly clientId: Uint8Array;
   private readonly maxAttempts: number;
+  private readonly probeMs: number;
+  private probesSent = 0;
   private xid = 0;
   private attempts = 0;
   private offered = 0;
@@ -90,6 +100,7 @@ export class DhcpClient {
     options: DhcpOptions = {},
   ) {
     this.maxAttempts = options.maxAttempts ?? 5;
+    this.probeMs = options.probeMs ?? 1000;
     this.clientId = new Uint8Array(7);
     this.clientId[0] = 1;
     this.clientId.set(iface.mac, 1);
@@ -218,10 +229,40 @@ export class DhcpClient {
     this.expiryMs = base + leaseSeconds * 1000;
     this.t1Ms = base + (t1 > 0 && t1 < leaseSeconds ? t1 : leaseSeconds * 0.5) * 1000;
     this.t2Ms = Math.max(this.t1Ms, base + (t2 > 0 && t2 < leaseSeconds ? t2 : leaseSeconds * 0.875) * 1000);
+    if (this.state === 'requesting' && this.probeMs > 0) return this.check(lease);
+    this.commit(lease, previous);
+  }
+
+  /** CHECKING: ARP probes for the offered address; any answer from another host is a conflict. */
+  private check(lease: DhcpLease): void {
+    this.state = 'checking';
+    this.probesSent = 0;
+    this.iface.onForeignArp = (sender, target) => {
+      if (sender === lease.address || (sender === 0 && target === lease.address)) this.decline(lease);
+    };
+    const next = (): void => {
+      if (this.probesSent === PROBES) return this.commit(lease, null);
+      this.probesSent++;
+      this.iface.probe(lease.address);
+      this.setTimer(next, this.clock.nowMs() + this.probeMs);
+    };
+    next();
+  }
+
+  private decline(lease: DhcpLease): void {
+    this.iface.onForeignArp = () => {};
+    this.counters.add('declined');
+    this.send(DHCPDECLINE, 0, lease.server, true, lease.address, LIMITED_BROADCAST);
+    this.state = 'init';
+    this.setTimer(() => this.discover(), this.clock.nowMs() + DECLINE_WAIT_MS);
+  }
+
+  private commit(lease: DhcpLease, previous: DhcpLease | null): void {
+    this.iface.onForeignArp = () => {};
     this.lease = lease;
     this.state = 'bound';
-    if (!previous || previous.address !== lease.address || previous.prefix !== prefix || previous.gateway !== gateway) {
-      this.iface.configure(lease.address, prefix, gateway);
+    if (!previous || previous.address !== lease.address || previous.prefix !== lease.prefix || previous.gateway !== lease.gateway) {
+      this.iface.configure(lease.address, lease.prefix, lease.gateway);
     }
     this.setTimer(() => {
       this.state = 'renewing';
@@ -237,7 +278,7 @@ export class DhcpClient {
     w.option(OPTION_CLIENT_ID, this.clientId);
     if (requested !== 0) w.optionU32(OPTION_REQUESTED_IP, requested);
     if (server !== 0) w.optionU32(OPTION_SERVER_ID, server);
-    if (type !== DHCPRELEASE) {
+    if (type === DHCPDISCOVER || type === DHCPREQUEST) {
       w.optionU16(OPTION_MAX_MESSAGE_SIZE, Math.min(this.iface.mtu, 65535));
       w.option(OPTION_PARAMETER_LIST, PARAMETERS);
     }
@@ -252,7 +293,7 @@ export class DhcpClient {
   }
 }
 
-const DHCP_NAMES: Record<number, string> = { 1: 'discover', 3: 'request', 7: 'release' };
+const DHCP_NAMES: Record<number, string> = { 1: 'discover', 3: 'request', 4: 'decline', 7: 'release' };
 
 /** The classful prefix, for a server that sends no subnet mask (RFC 2131 leaves it to the client). */
 function naturalPrefix(address: number): number {

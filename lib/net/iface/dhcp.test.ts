@@ -11,6 +11,7 @@ import { writeU32 } from '../wire/bytes.ts';
 import {
   BOOTREPLY,
   DHCPACK,
+  DHCPDECLINE,
   DHCPDISCOVER,
   DHCPNAK,
   DHCPOFFER,
@@ -50,6 +51,8 @@ class FakeServer {
   readonly port: SwitchPort;
   readonly seen: ClientMessage[] = [];
   readonly arps: Uint8Array[] = [];
+  /** Answer ARP probes for the offered address, as a host already using it would. */
+  conflict = false;
   private unread = 0;
 
   constructor(
@@ -73,6 +76,9 @@ class FakeServer {
       const a = new ArpView();
       if (a.wrap(f, 14, f.length) === null && a.operation === ARP_REQUEST && a.targetIp === SERVER) {
         this.port.write(arpFrame(f.slice(6, 12), ARP_REPLY, this.port.mac, SERVER, f.slice(6, 12), a.senderIp));
+      }
+      if (this.conflict && a.operation === ARP_REQUEST && a.senderIp === 0 && a.targetIp === OFFERED) {
+        this.port.write(arpFrame(f.slice(6, 12), ARP_REPLY, this.port.mac, OFFERED, f.slice(6, 12), 0));
       }
       return;
     }
@@ -147,10 +153,17 @@ describe('DHCP client', () => {
     expect(request.xid).toBe(discover.xid);
     expect([request.requested, request.server, request.ciaddr]).toEqual([OFFERED, SERVER, 0]);
     expect(stack.ipv4).toEqual({ address: '10.0.0.50', prefix: 24, gateway: '10.0.0.1', source: 'dhcp' });
-    const announce = server.arps.at(-1)!;
-    const a = new ArpView();
-    a.wrap(announce, 14, announce.length);
-    expect([a.senderIp, a.targetIp]).toEqual([OFFERED, OFFERED]);
+    const arps = server.arps.map((f) => {
+      const a = new ArpView();
+      a.wrap(f, 14, f.length);
+      return [a.senderIp, a.targetIp];
+    });
+    // Two RFC 5227 probes before using the address, then the announcement.
+    expect(arps).toEqual([
+      [0, OFFERED],
+      [0, OFFERED],
+      [OFFERED, OFFERED],
+    ]);
     expect(stack.counters().dhcp).toMatchObject({ 'tx.discover': 1, 'tx.request': 1, 'rx.offer': 1, 'rx.ack': 1 });
   });
 
@@ -185,7 +198,7 @@ describe('DHCP client', () => {
   it('renews at T1 by unicast to the server, keeping the address', async () => {
     const { clock, sw, server, net, stack } = await bound();
     server.collect();
-    await driveFor(clock, sw, (LEASE_S / 2) * 1000 - 1);
+    await driveFor(clock, sw, (LEASE_S / 2) * 1000 - 1 - clock.nowMs());
     expect(server.collect()).toHaveLength(0);
     await driveFor(clock, sw, 1);
     const [renew] = server.collect();
@@ -203,7 +216,7 @@ describe('DHCP client', () => {
   it('retries renewal, rebinds by broadcast at T2, and gives the address up at expiry', async () => {
     const { clock, sw, server, stack } = await bound();
     server.collect();
-    await driveFor(clock, sw, LEASE_S * 1000 - 1);
+    await driveFor(clock, sw, LEASE_S * 1000 - 1 - clock.nowMs());
     const msgs = server.collect();
     const renewing = msgs.filter((m) => m.ipDst === SERVER);
     const rebinding = msgs.filter((m) => m.ipDst === 0xffffffff);
@@ -218,6 +231,31 @@ describe('DHCP client', () => {
     expect(stack.counters().dhcp!['lease.expired']).toBe(1);
     const [discover] = server.collect();
     expect(discover!.type).toBe(DHCPDISCOVER);
+  });
+
+  it('declines an address another host answers for, waits 10 s, and starts over', async () => {
+    const { sw, server, net, clock, creating } = await dhcpStack();
+    server.conflict = true;
+    await sw.settle();
+    server.reply(server.collect()[0]!, net.mac, DHCPOFFER);
+    await sw.settle();
+    server.reply(server.collect()[0]!, net.mac, DHCPACK);
+    await sw.settle();
+    const [decline] = server.collect();
+    expect(decline!.type).toBe(DHCPDECLINE);
+    expect([decline!.requested, decline!.server]).toEqual([OFFERED, SERVER]);
+    await driveFor(clock, sw, 9_999);
+    expect(server.collect()).toHaveLength(0);
+    await driveFor(clock, sw, 1);
+    const [discover] = server.collect();
+    expect(discover!.type).toBe(DHCPDISCOVER);
+    // The second offer is free: bound now.
+    server.conflict = false;
+    server.reply(discover!, net.mac, DHCPOFFER);
+    await sw.settle();
+    server.reply(server.collect()[0]!, net.mac, DHCPACK);
+    const stack = await drive(clock, sw, creating);
+    expect(stack.counters().dhcp).toMatchObject({ declined: 1, 'tx.decline': 1 });
   });
 
   it('releases the lease on close', async () => {

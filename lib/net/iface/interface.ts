@@ -65,6 +65,8 @@ export class NetworkInterface {
   readonly handlers: (ProtocolHandler | undefined)[] = new Array<ProtocolHandler | undefined>(256);
   /** Called for a unicast packet to us whose protocol has no handler (ICMP protocol unreachable). */
   onUnknownProtocol: ProtocolHandler = () => {};
+  /** Called for every valid ARP packet from another MAC (address conflict detection, RFC 5227). */
+  onForeignArp: (senderIp: number, targetIp: number) => void = () => {};
   /** Called with the first fragment's header and 8 data bytes when reassembly timed out. */
   onReassemblyTimeout: (firstHeader: Uint8Array) => void = () => {};
 
@@ -92,7 +94,7 @@ export class NetworkInterface {
       clock,
       this.arpCounters,
       {
-        sendRequest: (ip, ethDst) => this.sendArp(ARP_REQUEST, ethDst ?? BROADCAST_MAC, ethDst ?? ZERO_MAC, ip),
+        sendRequest: (ip, ethDst) => this.sendArp(ARP_REQUEST, ethDst ?? BROADCAST_MAC, ethDst ?? ZERO_MAC, this.routing.address, ip),
         transmitQueued: (frame, mac) => this.transmit(frame, ETHERNET_HEADER_LEN, frame.length, mac),
       },
       options.arp,
@@ -108,7 +110,12 @@ export class NetworkInterface {
   /** Sets the address; announces it with a gratuitous ARP request (RFC 5227 §3). */
   configure(address: number, prefix: number, gateway: number): void {
     this.routing.set(address, prefix, gateway);
-    if (address !== 0) this.sendArp(ARP_REQUEST, BROADCAST_MAC, ZERO_MAC, address);
+    if (address !== 0) this.sendArp(ARP_REQUEST, BROADCAST_MAC, ZERO_MAC, address, address);
+  }
+
+  /** Sends an ARP probe for `address` (RFC 5227 §2.1.1: sender address 0), to learn whether someone uses it. */
+  probe(address: number): void {
+    this.sendArp(ARP_REQUEST, BROADCAST_MAC, ZERO_MAC, 0, address);
   }
 
   unconfigure(): void {
@@ -210,6 +217,7 @@ export class NetworkInterface {
     const sender = arp.senderIp;
     const senderMac = arp.senderMacOffset;
     if (frame[senderMac]! & 1) return c.dropRx('bad-sender');
+    if (!macEquals(frame, senderMac, this.mac)) this.onForeignArp(sender, arp.targetIp);
     const ours = this.routing.address;
     if (ours !== 0 && sender === ours) {
       // Someone else claims our address (RFC 5227 §2.4); keep it, count it.
@@ -221,16 +229,17 @@ export class NetworkInterface {
     if (sender !== 0) this.arp.learn(sender, frame, senderMac, forUs);
     if (!forUs) return;
     if (arp.operation === ARP_REQUEST) {
-      this.sendArp(ARP_REPLY, frame.subarray(senderMac, senderMac + 6), frame.subarray(senderMac, senderMac + 6), sender);
+      const requester = frame.subarray(senderMac, senderMac + 6);
+      this.sendArp(ARP_REPLY, requester, requester, ours, sender);
     } else {
       c.add('rx.reply');
     }
   }
 
-  private sendArp(operation: number, ethDst: Uint8Array, targetMac: Uint8Array, targetIp: number): void {
+  private sendArp(operation: number, ethDst: Uint8Array, targetMac: Uint8Array, senderIp: number, targetIp: number): void {
     const f = this.arpFrame;
     writeEthernetHeader(f, 0, ethDst, this.mac, ETHERTYPE_ARP);
-    writeArp(f, ETHERNET_HEADER_LEN, operation, this.mac, this.routing.address, targetMac, targetIp);
+    writeArp(f, ETHERNET_HEADER_LEN, operation, this.mac, senderIp, targetMac, targetIp);
     this.arpCounters.add(operation === ARP_REQUEST ? 'tx.request' : 'tx.reply');
     this.write(f, this.arpCounters);
   }
