@@ -19,6 +19,11 @@ struct kiln_vm {
 int kiln_vm_create(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
                    char *err, size_t errlen);
 
+/* The architecture's part of kiln_vm_create, once the vCPU exists (x86_64:
+ * CPUID and the TSC frequency; aarch64: vCPU init and the counter
+ * frequency). 0, or -1 with a one-line reason. */
+int kiln_vm_arch_create(struct kiln_vm *vm, char *err, size_t errlen);
+
 /* Sets the vCPU to start at (entry) in long mode, at CPL3 when user_mode,
  * else at CPL0 as upstream solo5-hvt does. 0, or -1 with a reason. */
 int kiln_vm_init_vcpu(struct kiln_vm *vm, uint64_t entry, uint64_t mem_size,

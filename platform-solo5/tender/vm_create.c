@@ -1,0 +1,47 @@
+/* vm_create.c: the KVM objects every architecture needs: the VM, its memory
+ * and one vCPU with its shared run area. The rest is kiln_vm_arch_create. */
+#define _GNU_SOURCE
+#include "vm.h"
+#include "fail.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+int kiln_vm_create(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
+                   char *err, size_t errlen)
+{
+    memset(vm, 0, sizeof *vm);
+    vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (vm->kvm_fd < 0)
+        return kiln_fail(err, errlen, "/dev/kvm: %s", strerror(errno));
+    if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
+        return kiln_fail(err, errlen, "KVM: unsupported API version");
+    vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+    if (vm->vm_fd < 0)
+        return kiln_fail(err, errlen, "KVM: creating the VM: %s", strerror(errno));
+    struct kvm_userspace_memory_region region = {
+        .slot = 0,
+        .guest_phys_addr = 0,
+        .memory_size = mem->size,
+        .userspace_addr = (uint64_t)(uintptr_t)mem->base,
+    };
+    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) != 0)
+        return kiln_fail(err, errlen, "KVM: adding guest memory: %s",
+                         strerror(errno));
+    vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+    if (vm->vcpu_fd < 0)
+        return kiln_fail(err, errlen, "KVM: creating the vCPU: %s", strerror(errno));
+    int run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (run_size <= 0)
+        return kiln_fail(err, errlen, "KVM: vCPU mmap size: %s", strerror(errno));
+    vm->run_size = (size_t)run_size;
+    vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                   vm->vcpu_fd, 0);
+    if (vm->run == MAP_FAILED)
+        return kiln_fail(err, errlen, "KVM: mapping the vCPU: %s", strerror(errno));
+    return kiln_vm_arch_create(vm, err, errlen);
+}
