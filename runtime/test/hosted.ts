@@ -38,11 +38,23 @@ export interface CompileResult {
   bytecode: string;
 }
 
+export interface BuildOptions {
+  /** A script (esbuild --format=iife) rather than a module. */
+  script?: boolean;
+  /** Manifest entries, NAME:TYPE as kiln-mft takes them. */
+  devices?: string[];
+  target?: 'hosted' | 'hvt';
+  /** A folder of its own under build/runtime-test, so test files running in
+   * parallel never share a file name. */
+  dir?: string;
+}
+
 /** Compiles (name).js with kiln-qjsc; does not throw on compile errors. */
-export function compile(name: string, source: string, opts: { script?: boolean } = {}): CompileResult {
-  mkdirSync(WORK, { recursive: true });
-  const js = join(WORK, `${name}.js`);
-  const bytecode = join(WORK, `${name}.qbc`);
+export function compile(name: string, source: string, opts: BuildOptions = {}): CompileResult {
+  const work = join(WORK, opts.dir ?? '.');
+  mkdirSync(work, { recursive: true });
+  const js = join(work, `${name}.js`);
+  const bytecode = join(work, `${name}.qbc`);
   writeFileSync(js, source);
   const args = [...(opts.script ? ['--script'] : []), '--name', `${name}.js`, '-o', bytecode, js];
   const r = spawnSync(QJSC, args, { encoding: 'utf8' });
@@ -50,17 +62,14 @@ export function compile(name: string, source: string, opts: { script?: boolean }
 }
 
 /** Compiles and links (name).js into a hosted image; returns its path. */
-export function build(
-  name: string,
-  source: string,
-  opts: { script?: boolean; devices?: string[]; target?: 'hosted' | 'hvt' } = {},
-): string {
+export function build(name: string, source: string, opts: BuildOptions = {}): string {
   const c = compile(name, source, opts);
   if (c.status !== 0) throw new Error(`kiln-qjsc failed for ${name}:\n${c.stderr}`);
-  const manifest = join(WORK, `${name}.manifest.c`);
+  const work = join(WORK, opts.dir ?? '.');
+  const manifest = join(work, `${name}.manifest.c`);
   execFileSync(MFT, ['-o', manifest, ...(opts.devices ?? [])]);
   const target = opts.target ?? 'hosted';
-  const image = join(WORK, `${name}.${target}`);
+  const image = join(work, `${name}.${target}`);
   execFileSync(
     join(ROOT, 'runtime/link-image.sh'),
     ['--target', target, '--manifest', manifest, '-o', image, c.bytecode],

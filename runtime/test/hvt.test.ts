@@ -75,7 +75,7 @@ describe.skipIf(skip !== null)('runtime as hvt images under kiln-hvt (real KVM)'
   beforeAll(async () => {
     buildRuntime();
     const images = Object.entries(PROGRAMS).map(([name, src]) =>
-      build(name, src, { target: 'hvt', devices: DEVICES[name] ?? [] }));
+      build(name, src, { target: 'hvt', devices: DEVICES[name] ?? [], dir: 'hvt' }));
     results = await runKvmCases([TENDER, ...images], CASES);
   }, 15 * 60_000);
 

@@ -83,7 +83,7 @@ describe.skipIf(unavailable !== null)('runtime network bindings (hosted, tap in 
   });
 
   it('answers 20 pings from JavaScript, then leaves the loop once its watch stops keeping it alive', async () => {
-    const image = build('responder', RESPONDER, { devices: ['service:NET_BASIC'] });
+    const image = build('responder', RESPONDER, { devices: ['service:NET_BASIC'], dir: 'net' });
     const child = spawn('ip', ['netns', 'exec', NS, image, '--net:service=tap0', '--', '20'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
