@@ -9,6 +9,9 @@ import type { KilnHeaders } from './headers.ts';
 import { parseContentLength } from './framing.ts';
 import { encodeLatin1 } from '../text/latin1.ts';
 
+/** What writing a message needs of a flow (a server passes one whose writes have a deadline). */
+export type MessageSink = Pick<Flow, 'write' | 'abort'>;
+
 /** How the body goes out: with its length known up front, chunked, until close, or not at all. */
 export type OutgoingFraming =
   | { kind: 'length'; length: number }
@@ -112,7 +115,7 @@ export function chooseFraming(
  * (HEAD responses).
  */
 export async function writeMessage(
-  flow: Flow,
+  flow: MessageSink,
   startLine: string,
   headers: KilnHeaders,
   body: KilnBody | null,
@@ -140,7 +143,7 @@ export async function writeMessage(
   await flow.write(LAST_CHUNK);
 }
 
-async function writeExactly(flow: Flow, body: KilnBody, length: number): Promise<void> {
+async function writeExactly(flow: MessageSink, body: KilnBody, length: number): Promise<void> {
   let sent = 0;
   for await (const chunk of body) {
     sent += chunk.length;
@@ -154,7 +157,7 @@ async function writeExactly(flow: Flow, body: KilnBody, length: number): Promise
   }
 }
 
-async function writeChunk(flow: Flow, chunk: Uint8Array): Promise<void> {
+async function writeChunk(flow: MessageSink, chunk: Uint8Array): Promise<void> {
   const size = encodeLatin1(`${chunk.length.toString(16)}\r\n`)!;
   if (chunk.length > COALESCE_LIMIT) {
     await flow.write(size);

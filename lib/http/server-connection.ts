@@ -14,7 +14,7 @@ import { parseRequestHead, type RequestHead } from './head-parser.ts';
 import { KilnHeaders } from './headers.ts';
 import { prefetchFirstChunk } from './body.ts';
 import { IncomingBody } from './incoming-body.ts';
-import { chooseFraming, writeMessage, type OutgoingFraming } from './message-writer.ts';
+import { chooseFraming, writeMessage, type MessageSink, type OutgoingFraming } from './message-writer.ts';
 import { KilnRequest } from './request.ts';
 import { KilnResponse } from './response.ts';
 import { hasToken } from './syntax.ts';
@@ -37,6 +37,8 @@ export interface ServerSettings {
   idleTimeoutMs: number;
   /** Longest wait for any next piece of a request body. */
   bodyTimeoutMs: number;
+  /** Longest wait for one write of a response to be accepted (a client that stops reading). */
+  sendTimeoutMs: number;
   /** Called with errors thrown by the handler (answered 500). */
   onError: (err: unknown, request: KilnRequest) => void;
   /** The Date field's value, shared by the server's connections. */
@@ -59,6 +61,9 @@ export class ServerConnection {
   /** Ends `run()` without waiting for the handler (set while running). */
   private abandon: () => void = () => undefined;
 
+  /** Where responses go: the flow, with a deadline on every write. */
+  private readonly output: MessageSink;
+
   constructor(
     private readonly flow: Flow,
     private readonly handler: Handler,
@@ -66,6 +71,18 @@ export class ServerConnection {
     private readonly onRequest: () => void,
   ) {
     this.reader = new FlowReader(flow, settings.clock);
+    this.output = { write: (data) => this.writeWithin(data), abort: () => flow.abort() };
+  }
+
+  /** A client that stops reading would hold a write (and this connection) forever: reset it instead. */
+  private async writeWithin(data: Uint8Array): Promise<void> {
+    const clock = this.settings.clock;
+    const timer = clock.at(clock.nowMs() + this.settings.sendTimeoutMs, () => this.flow.abort());
+    try {
+      await this.flow.write(data);
+    } finally {
+      timer.cancel();
+    }
   }
 
   /** Ends the connection after the response in progress; at once when it is idle. */
@@ -164,7 +181,7 @@ export class ServerConnection {
     if (body) body.responseStarted = true;
     const statusLine = `HTTP/1.1 ${response.status} ${response.statusText}`;
     try {
-      await writeMessage(this.flow, statusLine, headers, response.body, framing);
+      await writeMessage(this.output, statusLine, headers, response.body, framing);
     } catch (err) {
       if (!(err instanceof FlowError)) {
         // The handler's body stream failed part way: the response cannot be completed.
@@ -227,7 +244,7 @@ export class ServerConnection {
     headers.set('connection', 'close');
     headers.set('date', this.settings.date.now());
     try {
-      await writeMessage(this.flow, `HTTP/1.1 ${code} ${response.statusText}`, headers, response.body, framing);
+      await writeMessage(this.output, `HTTP/1.1 ${code} ${response.statusText}`, headers, response.body, framing);
     } catch {
       // The client is gone.
     }

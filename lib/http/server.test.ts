@@ -278,6 +278,23 @@ describe('serveHttp: timeouts and shutdown', () => {
     await server.shutdown();
   });
 
+  it('resets a client that stops reading once a write waits past the send timeout', async () => {
+    const big = new Uint8Array(100_000);
+    const { listener, server, clock } = startTestServer(() => new KilnResponse(big), { sendTimeoutMs: 3000 }, { capacity: 1024 });
+    const flow = listener.connect();
+    await flow.write(latin1(GET('/')));
+    await settle();
+    expect(server.connections).toBe(1);
+    clock.advance(2999);
+    await settle();
+    expect(server.connections).toBe(1);
+    clock.advance(1);
+    await settle();
+    expect(server.connections).toBe(0);
+    await expect(readAll(flow)).rejects.toMatchObject({ code: 'reset' });
+    await server.shutdown();
+  });
+
   it('shuts down gracefully: idle connections close, a request in progress completes with Connection: close', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));

@@ -25,6 +25,8 @@ export interface ServeOptions {
   idleTimeoutMs?: number;
   /** Longest silence inside a request body (default 30 s; 408). */
   bodyTimeoutMs?: number;
+  /** Longest wait for a client to take one write of a response before the connection is reset (default 30 s). */
+  sendTimeoutMs?: number;
   /** Told about handler errors, which are answered 500 (default: ignore). */
   onError?: (err: unknown, request: KilnRequest) => void;
   /**
@@ -60,6 +62,7 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
     headerTimeoutMs: options.headerTimeoutMs ?? 10_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 5_000,
     bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000,
+    sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
     onError: options.onError ?? (() => undefined),
     date: new DateHeader(options.clock),
   };
