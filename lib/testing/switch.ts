@@ -150,14 +150,16 @@ export class VirtualSwitch {
 
   /**
    * Resolves once no frame is queued and the receivers have had `quietTurns`
-   * microtask turns to react (microtask delivery only). Gives up after
-   * `maxTurns` turns, so a never-ending exchange cannot hang a test.
+   * microtask turns to react. With `latencyMs`, frames wait for the clock,
+   * which alone moves them: only the receivers' turns are waited for. Gives
+   * up after `maxTurns` turns, so a never-ending exchange cannot hang a test.
    */
   async settle(quietTurns = 20, maxTurns = 1_000_000): Promise<void> {
+    const clockDriven = this.options.latencyMs !== undefined;
     let quiet = 0;
     for (let turn = 0; turn < maxTurns && quiet < quietTurns; turn++) {
       await Promise.resolve();
-      quiet = this.queued === 0 ? quiet + 1 : 0;
+      quiet = clockDriven || this.queued === 0 ? quiet + 1 : 0;
     }
   }
 
