@@ -307,6 +307,9 @@ static struct span *span_of(const void *p, size_t page)
 static void small_free(void *p, size_t page)
 {
     struct span *s = span_of(p, page);
+    /* The cheap half of double-free detection: the block freed last. */
+    if (p == s->free)
+        kiln_heap_fatal("free of a block freed just before (double free)", p);
     *(void **)p = s->free;
     s->free = p;
     s->live--;

@@ -6,6 +6,7 @@
  * that freeing everything returns the pages, and out-of-memory behaviour.
  * Exits non-zero with a message on the first failure.
  */
+#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,11 +36,30 @@ static uint64_t next(void)
     return rng_state;
 }
 
+/* Set while a test provokes a report on purpose. */
+static int expect_fatal;
+static jmp_buf fatal_jump;
+
 void kiln_heap_fatal(const char *what, const void *p)
 {
+    if (expect_fatal)
+        longjmp(fatal_jump, 1);
     printf("FAIL: heap reported %s at %p\n", what, p);
     exit(1);
 }
+
+/* Runs (bad) expecting the allocator to report a caller bug. */
+static int reports(void (*bad)(void *), void *arg)
+{
+    expect_fatal = 1;
+    int reported = setjmp(fatal_jump);
+    if (!reported)
+        bad(arg);
+    expect_fatal = 0;
+    return reported;
+}
+
+static void free_it(void *p) { kiln_free(p); }
 
 #define CHECK(cond, ...) do { if (!(cond)) { printf("FAIL: " __VA_ARGS__); printf("\n"); exit(1); } } while (0)
 
@@ -148,6 +168,17 @@ int main(void)
         chain = n;
     }
     CHECK(kiln_malloc(st.size / 2) != NULL, "memory not reusable after exhaustion");
+
+    /* Caller bugs are reported, not absorbed. */
+    unsigned char *small = kiln_malloc(40), *large = kiln_malloc(100000);
+    CHECK(reports(free_it, small + 16), "free inside a small block");
+    CHECK(reports(free_it, large + 4096), "free inside a large block");
+    CHECK(reports(free_it, region), "free of the allocator's own tables");
+    CHECK(reports(free_it, (void *)&st), "free outside the heap");
+    kiln_free(small);
+    CHECK(reports(free_it, small), "double free of a small block");
+    kiln_free(large);
+    CHECK(reports(free_it, large), "double free of a large block");
     printf("heap_test: ok (%d steps, %u blocks)\n", STEPS, ids - 1);
     return 0;
 }
