@@ -34,6 +34,8 @@ import {
   UNREACHABLE_PROTOCOL,
 } from './wire/icmpv4.ts';
 import { IPV4_HEADER_LEN, PROTOCOL_TCP } from './wire/ipv4.ts';
+import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from './iface/ephemeral-ports.ts';
+
 
 /** How long `close` waits for packets still resolving their next hop. */
 const CLOSE_DRAIN_MS = 1000;
@@ -108,7 +110,7 @@ export class NetStack implements Stack {
   constructor(
     net: Net,
     private readonly clock: Clock,
-    random: Random,
+    private readonly random: Random,
     config: StackConfig,
     useDhcp: boolean,
   ) {
@@ -172,7 +174,17 @@ export class NetStack implements Stack {
     this.checkOpen();
     const address = this.localAddress(options.address ?? '0.0.0.0');
     checkPort(port, 0);
-    return this.tcp.listen(address, port, options);
+    if (port !== 0) return this.tcp.listen(address, port, options);
+    // Port 0: the first free port of the ephemeral range, from a random start.
+    const start = randomU32(this.random) % EPHEMERAL_COUNT;
+    for (let i = 0; i < EPHEMERAL_COUNT; i++) {
+      try {
+        return this.tcp.listen(address, EPHEMERAL_FIRST + ((start + i) % EPHEMERAL_COUNT), options);
+      } catch (err) {
+        if (!(err instanceof StackError && err.code === 'address-in-use')) throw err;
+      }
+    }
+    throw new StackError('address-in-use', 'no free ephemeral TCP port');
   }
 
   async connectTcp(address: string, port: number, options: ConnectOptions = {}): Promise<Flow> {

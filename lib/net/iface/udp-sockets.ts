@@ -14,6 +14,7 @@ import { UDP_HEADER_LEN, UDP_MAX_PAYLOAD, UdpView, writeUdpHeader } from '../wir
 import { LayerCounters } from './counters.ts';
 import type { IcmpLayer } from './icmp.ts';
 import { PAYLOAD_OFFSET, type NetworkInterface, type SendResult } from './interface.ts';
+import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from './ephemeral-ports.ts';
 
 export interface UdpOptions {
   /** Datagrams waiting to be received per socket (default 256). */
@@ -25,8 +26,6 @@ export interface UdpOptions {
 /** Receives datagrams for a port taken by the stack itself (the DHCP client). The bytes are valid only during the call. */
 export type UdpHandler = (src: number, srcPort: number, dst: number, bytes: Uint8Array, start: number, end: number) => void;
 
-const EPHEMERAL_FIRST = 49152;
-const EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
 
 interface Binding {
   /** 0 for any of our addresses. */
