@@ -7,7 +7,7 @@
  * same machine and batch: the C hello image of platform-solo5 under kiln-hvt
  * (what the engine, runtime and bytecode add to a bare Solo5 guest), and
  * `node` running the same app's unix bundle (what a Node deployment pays).
- * Node and the libraries it needs beyond libc are copied into the machine.
+ * Node, its libraries and its loader are copied into the machine.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -21,16 +21,19 @@ import { field, KvmBatch, kvmMissing, kvmWhere, platformFile, roundsFor, TENDER 
 const APP = join(repoRoot, 'examples', 'hello', 'app.ts');
 const WORK = join(repoRoot, 'build', 'bench', 'boot');
 
-/** Shared libraries `node` needs that the test machine's libc6 does not bring. */
+/**
+ * `node`'s shared libraries and its dynamic loader, from the host: the
+ * machine runs node through that loader with only these, whatever it has.
+ */
 async function nodeLibraries(): Promise<string[]> {
   const { stdout } = await promisify(execFile)('ldd', [process.execPath]);
-  return [...stdout.matchAll(/=> (\S+\/(lib(?:stdc\+\+|gcc_s)[^/\s]*))/g)].map((m) => m[1]!);
+  return [...stdout.matchAll(/(?:=> )?(\/\S+\.so[.\d]*) \(0x/g)].map((m) => m[1]!);
 }
 
 const SIDES = {
   kiln: { name: 'hello image (TypeScript)', run: './launch-timer ./kiln-hvt --mem=16 kiln-hello.hvt' },
   c: { name: 'C hello image', run: './launch-timer ./kiln-hvt --mem=16 hello.hvt' },
-  node: { name: 'node + unix bundle', run: './launch-timer env LD_LIBRARY_PATH=. ./node hello.mjs' },
+  node: { name: 'node + unix bundle', run: './launch-timer ./ld-linux-x86-64.so.2 --library-path . ./node hello.mjs' },
 } as const;
 type SideKey = keyof typeof SIDES;
 

@@ -50,12 +50,15 @@ export interface BatchPlan {
   timeoutMs: number;
 }
 
+export type CaseRunner = (files: string[], cases: KvmCase[], timeoutMs: number) => Promise<Map<string, KvmCaseResult>>;
+
 export class KvmBatch {
   private readonly batches: Promise<Map<string, KvmCaseResult>>[] = [];
 
   constructor(
     private readonly plan: BatchPlan,
     private readonly rounds: number,
+    private readonly runCases: CaseRunner = runKvmCases,
   ) {}
 
   private async result(name: (round: number) => string, sample: number): Promise<KvmCaseResult> {
@@ -66,7 +69,7 @@ export class KvmBatch {
         ...Array.from({ length: this.rounds }, (_, r) => this.plan.round(r)).flat(),
         ...(this.plan.teardown ?? []),
       ];
-      this.batches.push(runKvmCases(this.plan.files, cases, this.plan.timeoutMs));
+      this.batches.push(this.runCases(this.plan.files, cases, this.plan.timeoutMs));
     }
     const results = await this.batches[index]!;
     for (const c of this.plan.setup ?? []) {
