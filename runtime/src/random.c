@@ -8,7 +8,9 @@
  * best source the CPU has:
  *   "rdseed"  x86 RDSEED (conditioned hardware entropy),
  *   "rdrand"  x86 RDRAND (hardware DRBG),
- *   "jitter"  no hardware source: timestamp-counter jitter over a memory
+ *   "rndrrs"  aarch64 RNDRRS (FEAT_RNG, reseeded from the hardware's
+ *             entropy source before every value),
+ *   "jitter"  no hardware source: cycle-counter jitter over a memory
  *             walk mixed with both clocks. Weak against an attacker who can
  *             observe or steer the host's timing; documented as such.
  */
@@ -18,8 +20,8 @@
 
 #define RESEED_BYTES (1u << 20)
 
-enum source { SOURCE_JITTER, SOURCE_RDRAND, SOURCE_RDSEED };
-static const char *const source_names[] = {"jitter", "rdrand", "rdseed"};
+enum source { SOURCE_JITTER, SOURCE_RDRAND, SOURCE_RDSEED, SOURCE_RNDRRS };
+static const char *const source_names[] = {"jitter", "rdrand", "rdseed", "rndrrs"};
 
 static struct {
     uint32_t key[8];
@@ -99,6 +101,37 @@ static uint64_t cycles(void)
     uint32_t lo, hi;
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
     return ((uint64_t)hi << 32) | lo;
+}
+#elif defined(__aarch64__)
+/* FEAT_RNG: ID_AA64ISAR0_EL1.RNDR (bits 63:60) is non-zero. Images run at
+ * EL1, where the ID registers are readable. */
+static enum source detect(void)
+{
+    uint64_t isar0;
+    __asm__ volatile("mrs %0, id_aa64isar0_el1" : "=r"(isar0));
+    return (isar0 >> 60) != 0 ? SOURCE_RNDRRS : SOURCE_JITTER;
+}
+
+/* One RNDRRS word (s3_3_c2_c4_1); it sets NZCV.Z when it could not return
+ * one in reasonable time. 0 when it kept failing. */
+static int hardware_word(enum source s, uint64_t *out)
+{
+    (void)s;
+    for (int tries = 0; tries < 128; tries++) {
+        uint64_t ok;
+        __asm__ volatile("mrs %0, s3_3_c2_c4_1\n\tcset %1, ne" : "=r"(*out), "=r"(ok) : : "cc");
+        if (ok)
+            return 1;
+    }
+    return 0;
+}
+
+/* The generic timer's virtual count. */
+static uint64_t cycles(void)
+{
+    uint64_t v;
+    __asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v) : : "memory");
+    return v;
 }
 #else
 static enum source detect(void) { return SOURCE_JITTER; }
