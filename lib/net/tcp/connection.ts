@@ -1017,19 +1017,21 @@ export class Connection {
   }
 
   private fireTimers(): void {
+    // The clock fired for `armedAt`: treat that as reached even if its own
+    // reading rounds a hair below it, or the timer would re-arm forever.
+    const due = this.armedAt;
     this.timer = null;
     this.armedAt = Infinity;
     if (this.state === State.Closed) return;
     this.host.enter();
     try {
-      this.runDueTimers();
+      this.runDueTimers(Math.max(this.host.clock.nowMs(), due));
     } finally {
       this.host.leave();
     }
   }
 
-  private runDueTimers(): void {
-    const now = this.host.clock.nowMs();
+  private runDueTimers(now: number): void {
     if (this.connectDeadline <= now) {
       this.connectDeadline = Infinity;
       if (this.state === State.SynSent || this.state === State.SynReceived) {

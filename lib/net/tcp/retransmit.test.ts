@@ -1,6 +1,7 @@
 /** Loss recovery: RTO with backoff and give-up, fast retransmit, SACK-driven retransmission, limited transmit, NewReno partial ACKs. */
 import { describe, expect, it } from 'vitest';
 import { ACK, RST } from '../wire/tcp.ts';
+import { VirtualClock } from '../../testing/virtual-clock.ts';
 import { RawPeer, acceptFromPeer, opt, type Handshake } from './test-support.ts';
 
 const P = { srcPort: 40000, dstPort: 80 };
@@ -59,6 +60,26 @@ describe('retransmission timeout (RFC 6298)', () => {
     expect(peer.take()).toEqual([]);
     await peer.advance(1);
     expect(peer.take()).toHaveLength(1);
+  });
+});
+
+/** A clock whose reading lags a hair behind the deadlines it fires, as float rounding can make any clock do. */
+class LaggingClock extends VirtualClock {
+  override nowMs(): number {
+    return super.nowMs() - 1e-6;
+  }
+}
+
+describe('timers', () => {
+  it('fire once even when the clock reads a hair below the deadline', async () => {
+    const peer = new RawPeer({ maxRetransmits: 2 }, 1500, new LaggingClock());
+    const h = await acceptFromPeer(peer, { options: opt.mss(MSS) });
+    peer.take();
+    const reading = h.flow.read().catch((e) => e.code);
+    await h.flow.write(new Uint8Array(10));
+    await peer.advance(10_000);
+    expect(peer.take()).toHaveLength(4); // data, two retransmissions, the reset
+    expect(await reading).toBe('timed-out');
   });
 });
 

@@ -225,13 +225,16 @@ export function craft(src: number, dst: number, s: CraftedSegment): Uint8Array {
 
 /** A TcpLayer at ADDRESS_A whose peer is the test itself (at ADDRESS_B). */
 export class RawPeer {
-  readonly clock = new VirtualClock();
   readonly layer: TcpLayer;
   readonly sent: SentSegment[] = [];
   /** What sendSegment returns (false simulates a routing failure). */
   deliverable = true;
 
-  constructor(tcp: TcpOptions = {}, mtu = 1500) {
+  constructor(
+    tcp: TcpOptions = {},
+    mtu = 1500,
+    readonly clock: VirtualClock = new VirtualClock(),
+  ) {
     this.layer = new TcpLayer(
       {
         clock: this.clock,
@@ -323,7 +326,7 @@ export async function acceptFromPeer(peer: RawPeer, o: HandshakeOptions = {}): P
   const peerIsn = o.peerIsn ?? 1000;
   const listener = peer.layer.listen(ADDRESS_A, port, o.backlog === undefined ? {} : { backlog: o.backlog });
   peer.deliver({ srcPort: peerPort, dstPort: port, seq: peerIsn, flags: 0x02, window: o.window ?? 65535, options: o.options ?? opt.mss(1460) });
-  const synAck = peer.take().find((s) => s.flags === 0x12);
+  const synAck = peer.take().find((s) => s.flags === 0x12 && s.srcPort === port && s.dstPort === peerPort);
   if (!synAck) throw new Error('no SYN-ACK');
   peer.deliver({ srcPort: peerPort, dstPort: port, seq: peerIsn + 1, ack: synAck.seq + 1, flags: 0x10, window: o.window ?? 65535 });
   const flow = await listener.accept();
