@@ -16,12 +16,13 @@ import { ARCHES, NETWORK_MODULES, STATIC_BUSYBOX_PACKAGE, USERSPACE_PACKAGES, ty
 import { CpioWriter } from './cpio.ts';
 import { fetchAndUnpack, kernelPackage } from './debian.ts';
 import { ElfFile } from './elf.ts';
+import { moduleLoadOrder } from './modules.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CACHE_ROOT = join(REPO_ROOT, 'build', 'vm-cache');
 const INIT_SCRIPT = fileURLToPath(new URL('./init.sh', import.meta.url));
 /** The files whose content decides what a cache entry holds. */
-const RECIPE_FILES = ['./init.sh', './arch.ts', './cpio.ts', './elf.ts', './rootfs.ts'].map((f) => fileURLToPath(new URL(f, import.meta.url)));
+const RECIPE_FILES = ['./init.sh', './arch.ts', './cpio.ts', './elf.ts', './modules.ts', './rootfs.ts'].map((f) => fileURLToPath(new URL(f, import.meta.url)));
 
 export interface MachineFiles {
   kernel: string;
@@ -181,43 +182,4 @@ async function resolveInRoot(root: string, path: string): Promise<string> {
     current = posix.normalize(target.startsWith('/') ? target : posix.join(posix.dirname(current), target));
   }
   throw new Error(`${path}: too many levels of symbolic links`);
-}
-
-interface Module {
-  name: string;
-  path: string;
-}
-
-/**
- * The modules to insmod, dependencies first (from each module's .modinfo
- * "depends"). A wanted module that is built into this kernel is skipped.
- */
-async function moduleLoadOrder(root: string, wanted: string[]): Promise<Module[]> {
-  const [version] = await readdir(join(root, 'lib', 'modules'));
-  if (!version) throw new Error('the kernel package has no /lib/modules');
-  const base = join(root, 'lib', 'modules', version);
-  const available = new Map<string, string>();
-  for (const file of await readdir(join(base, 'kernel'), { recursive: true })) {
-    if (file.endsWith('.ko')) available.set(moduleName(posix.basename(file)), join(base, 'kernel', file));
-  }
-  const builtin = new Set(
-    (await readFile(join(base, 'modules.builtin'), 'utf8')).split('\n').filter(Boolean).map((p) => moduleName(posix.basename(p))),
-  );
-  const order: Module[] = [];
-  const visit = async (name: string, chain: string[]): Promise<void> => {
-    if (builtin.has(name) || order.some((m) => m.name === name)) return;
-    if (chain.includes(name)) throw new Error(`module dependency cycle: ${[...chain, name].join(' -> ')}`);
-    const path = available.get(name);
-    if (!path) throw new Error(`kernel module ${name} is neither in ${version}'s package nor built in`);
-    const depends = new ElfFile(path, await readFile(path)).modinfo('depends').flatMap((d) => d.split(',')).filter(Boolean);
-    for (const dep of depends) await visit(moduleName(dep), [...chain, name]);
-    order.push({ name, path });
-  };
-  for (const name of wanted) await visit(moduleName(name), []);
-  return order;
-}
-
-/** Linux treats '-' and '_' in module names alike; files may use either. */
-function moduleName(file: string): string {
-  return file.replace(/\.ko$/, '').replace(/-/g, '_');
 }

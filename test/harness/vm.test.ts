@@ -129,6 +129,8 @@ describe('runInVm argument checks (no machine needed)', () => {
     await expect(runInVm({ arch: 'x86_64', script: '', files: { 'rel/path': '/etc/hostname' } })).rejects.toThrow(/must be absolute/);
     await expect(runInVm({ arch: 'x86_64', script: '', files: { '/x': '/nonexistent/file' } })).rejects.toThrow(/guest path \/x: ENOENT/);
     await expect(runInVm({ arch: 'x86_64', script: '', files: { '/x': tmpdir() } })).rejects.toThrow(/is not a regular file/);
+    await expect(runInVm({ arch: 'x86_64', script: '', files: { '/etc/kiln-vm/modules': '/etc/hostname' } })).rejects.toThrow(/belongs to the harness/);
+    await expect(runInVm({ arch: 'x86_64', script: '', files: { '/init': '/etc/hostname' } })).rejects.toThrow(/belongs to the harness/);
   });
 
   it('rejects an unknown architecture and bad sizes', async () => {

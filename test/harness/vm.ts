@@ -122,6 +122,7 @@ async function runArchive(options: VmRunOptions, nonce: string): Promise<Uint8Ar
   cpio.file('etc/kiln-vm/script', new TextEncoder().encode(options.script));
   for (const [guestPath, hostPath] of Object.entries(options.files ?? {})) {
     if (!guestPath.startsWith('/')) throw new Error(`guest path '${guestPath}' must be absolute`);
+    if (guestPath === '/init' || guestPath.startsWith('/etc/kiln-vm/')) throw new Error(`guest path '${guestPath}' belongs to the harness's init`);
     const info = await stat(hostPath).catch((error: Error) => {
       throw new Error(`file for guest path ${guestPath}: ${error.message}`);
     });
