@@ -34,6 +34,7 @@ import {
   UNREACHABLE_PROTOCOL,
 } from './wire/icmpv4.ts';
 import { IPV4_HEADER_LEN, PROTOCOL_TCP } from './wire/ipv4.ts';
+import { ETHERNET_HEADER_LEN } from './wire/ethernet.ts';
 import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from './iface/ephemeral-ports.ts';
 
 
@@ -133,6 +134,7 @@ export class NetStack implements Stack {
     );
     const tcp = this.tcp;
     iface.handlers[PROTOCOL_TCP] = (ip) => tcp.input(ip.source, ip.destination, ip.bytes.subarray(ip.payloadStart, ip.payloadEnd));
+    iface.onUnresolved = (frame) => this.icmp.undeliverable(frame, ETHERNET_HEADER_LEN, frame.length);
     iface.onUnknownProtocol = (ip) => this.icmp.sendError(ICMP_DEST_UNREACHABLE, UNREACHABLE_PROTOCOL, ip);
     iface.onReassemblyTimeout = (h) =>
       this.icmp.sendErrorAbout(ICMP_TIME_EXCEEDED, TIME_EXCEEDED_REASSEMBLY, h, 0, h.length, h[9]!);

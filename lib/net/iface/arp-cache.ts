@@ -30,6 +30,8 @@ export interface ArpTransmitter {
   sendRequest(ip: number, ethDst: Uint8Array | null): void;
   /** Sends a queued IPv4 packet (14 bytes of headroom, then the packet) to `mac`. */
   transmitQueued(frame: Uint8Array, mac: Uint8Array): void;
+  /** A queued packet is dropped because its next hop never answered. */
+  unresolved(frame: Uint8Array): void;
 }
 
 interface Entry {
@@ -158,6 +160,7 @@ export class ArpCache {
       this.pending.delete(ip);
       for (const frame of p.frames) this.queuedBytes -= frame.length;
       this.counters.add('tx.dropped.unresolved', p.frames.length);
+      for (const frame of p.frames) this.transmitter.unresolved(frame);
       return;
     }
     p.requests++;

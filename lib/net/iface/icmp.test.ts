@@ -115,6 +115,17 @@ describe('ping', () => {
   });
 });
 
+describe('ping to an address nobody has', () => {
+  it('fails with unreachable once ARP gives up, before its own timeout', async () => {
+    const { clock, sw, stack } = await setup();
+    const started = clock.nowMs();
+    await expect(drive(clock, sw, stack.ping('10.0.0.77', { timeoutMs: 10_000 }))).rejects.toMatchObject({ code: 'unreachable' });
+    // Three requests one second apart, then the queued echo request is dropped.
+    expect(clock.nowMs() - started).toBe(3000);
+    expect(stack.counters().icmp!['local.unreachable']).toBe(1);
+  });
+});
+
 describe('ICMP errors', () => {
   it('sends port unreachable for a closed UDP port, rate-limited, quoting the datagram', async () => {
     const { clock, probe, sw, net, stack } = await setup();

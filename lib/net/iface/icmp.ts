@@ -13,6 +13,7 @@ import {
   ICMP_ECHO_REQUEST,
   ICMP_HEADER_LEN,
   IcmpView,
+  UNREACHABLE_HOST,
   writeIcmpHeader,
 } from '../wire/icmpv4.ts';
 import { IPV4_HEADER_LEN, PROTOCOL_ICMP, type Ipv4View } from '../wire/ipv4.ts';
@@ -83,7 +84,7 @@ export class IcmpLayer {
       case ICMP_ECHO_REPLY:
         return this.echoReply(ip, v);
       case ICMP_DEST_UNREACHABLE:
-        return this.unreachable(v);
+        return this.unreachable(v.bytes, v.bodyStart, v.end, v.code);
       default:
         c.add('rx.ignored');
     }
@@ -183,13 +184,22 @@ export class IcmpLayer {
     this.settle(seq, p).resolve({ from: ip.source, sequence: seq, payloadSize: size, rttMs: this.clock.nowMs() - p.sentMs });
   }
 
-  private unreachable(v: IcmpView): void {
-    const inner = v.bodyStart;
-    const b = v.bytes;
+  /**
+   * Our packet at `b[packetStart..end)` could not be delivered: ARP for its
+   * next hop failed. Told to its sender as a host unreachable would be
+   * (RFC 1122 §2.3.2.2 leaves the report to the host; Linux says EHOSTUNREACH).
+   */
+  undeliverable(b: Uint8Array, packetStart: number, end: number): void {
+    this.counters.add('local.unreachable');
+    this.unreachable(b, packetStart, end, UNREACHABLE_HOST);
+  }
+
+  /** Dispatches a destination unreachable about the original datagram at `b[inner..end)`. */
+  private unreachable(b: Uint8Array, inner: number, end: number, code: number): void {
     // The original header and at least 8 bytes of its data must be there (RFC 792).
-    if (v.end - inner < IPV4_HEADER_LEN || b[inner]! >> 4 !== 4) return this.counters.dropRx('bad-original');
+    if (end - inner < IPV4_HEADER_LEN || b[inner]! >> 4 !== 4) return this.counters.dropRx('bad-original');
     const hl = (b[inner]! & 15) * 4;
-    if (hl < IPV4_HEADER_LEN || v.end - inner < hl + 8) return this.counters.dropRx('bad-original');
+    if (hl < IPV4_HEADER_LEN || end - inner < hl + 8) return this.counters.dropRx('bad-original');
     const protocol = b[inner + 9]!;
     const src = readU32(b, inner + 12);
     const dst = readU32(b, inner + 16);
@@ -199,10 +209,10 @@ export class IcmpLayer {
     if (protocol === PROTOCOL_ICMP && b[data] === ICMP_ECHO_REQUEST && readU16(b, data + 4) === this.identifier) {
       const seq = readU16(b, data + 6);
       const p = this.pings.get(seq);
-      if (p) this.settle(seq, p).reject(new StackError('unreachable', `${formatIpv4(dst)} is unreachable (ICMP code ${v.code})`));
+      if (p) this.settle(seq, p).reject(new StackError('unreachable', `${formatIpv4(dst)} is unreachable (ICMP code ${code})`));
       return;
     }
-    this.onUnreachable(protocol, src, dst, readU16(b, data), readU16(b, data + 2), v.code);
+    this.onUnreachable(protocol, src, dst, readU16(b, data), readU16(b, data + 2), code);
   }
 
   private settle(seq: number, p: PendingPing): PendingPing {

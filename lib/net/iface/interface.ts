@@ -65,6 +65,8 @@ export class NetworkInterface {
   readonly handlers: (ProtocolHandler | undefined)[] = new Array<ProtocolHandler | undefined>(256);
   /** Called for a unicast packet to us whose protocol has no handler (ICMP protocol unreachable). */
   onUnknownProtocol: ProtocolHandler = () => {};
+  /** Called with a packet we sent (14 bytes of headroom first) that was dropped because ARP failed. */
+  onUnresolved: (frame: Uint8Array) => void = () => {};
   /** Called for every valid ARP packet from another MAC (address conflict detection, RFC 5227). */
   onForeignArp: (senderIp: number, targetIp: number) => void = () => {};
   /** Called with the first fragment's header and 8 data bytes when reassembly timed out. */
@@ -96,6 +98,7 @@ export class NetworkInterface {
       {
         sendRequest: (ip, ethDst) => this.sendArp(ARP_REQUEST, ethDst ?? BROADCAST_MAC, ethDst ?? ZERO_MAC, this.routing.address, ip),
         transmitQueued: (frame, mac) => this.transmit(frame, ETHERNET_HEADER_LEN, frame.length, mac),
+        unresolved: (frame) => this.onUnresolved(frame),
       },
       options.arp,
     );
