@@ -1,7 +1,8 @@
 /*
  * boot.c: from the entry point to solo5_app_main. Reads the tender's boot
  * info, sets up traps and clocks, refuses to run on a tender that lacks a
- * device the image declares, and computes the heap.
+ * device the image declares, computes the heap and gives the application a
+ * TLS block.
  */
 #include "guest.h"
 #include "cpu.h"
@@ -50,10 +51,11 @@ void kiln_guest_boot(const struct kiln_boot_info *bi)
                            ~(KILN_GUEST_PAGE_SIZE - 1);
     uintptr_t heap_end = kiln_net_rings_reserve(
         bi->host_features, heap_start, bi->mem_size - KILN_GUEST_STACK_SIZE);
-    if (heap_end <= heap_start) {
+    if (heap_end <= heap_start + solo5_tls_size() + KILN_GUEST_PAGE_SIZE) {
         kiln_puts("Kiln: not enough guest memory for a heap\n");
         kiln_halt(SOLO5_EXIT_ABORT, NULL);
     }
+    heap_end = kiln_tls_boot(heap_end);
     struct solo5_start_info si = {
         .cmdline = (const char *)(uintptr_t)bi->cmdline,
         .heap_start = heap_start,

@@ -27,6 +27,11 @@ extern struct kiln_guest_state kiln_guest;
 void kiln_trap_init(void);
 void kiln_clock_init(uint64_t cycle_hz);
 
+/* Gives the application's main thread a TLS block just below heap_end and
+ * loads the thread pointer, so __thread variables and libc's errno work from
+ * the first line of solo5_app_main; returns the new heap end. */
+uintptr_t kiln_tls_boot(uintptr_t heap_end);
+
 /* Reserves frame rings below heap_end when the tender offers them; returns
  * the new heap end. */
 uintptr_t kiln_net_rings_reserve(uint32_t host_features, uintptr_t heap_start,

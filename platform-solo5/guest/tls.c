@@ -63,3 +63,11 @@ solo5_result_t solo5_tls_init(uintptr_t tls)
     *(uintptr_t *)tp = tp;
     return SOLO5_R_OK;
 }
+
+uintptr_t kiln_tls_boot(uintptr_t heap_end)
+{
+    uintptr_t block = (heap_end - solo5_tls_size()) & ~(tls_align() - 1);
+    solo5_tls_init(block);
+    solo5_set_tls_base(solo5_tls_tp_offset(block));
+    return block;
+}

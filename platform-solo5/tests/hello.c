@@ -1,6 +1,11 @@
-/* hello: prints, shows its command line, checks the start info and that
- * undeclared devices cannot be acquired. */
+/* hello: prints, shows its command line, checks the start info, that
+ * thread-local variables work from the start, and that undeclared devices
+ * cannot be acquired. */
 #include "test_lib.h"
+
+/* The bindings give the main thread a TLS block before solo5_app_main. */
+__thread int tls_counter = 5;
+__thread uint64_t tls_zero;
 
 int solo5_app_main(const struct solo5_start_info *si)
 {
@@ -16,6 +21,10 @@ int solo5_app_main(const struct solo5_start_info *si)
     heap[0] = 1;
     heap[si->heap_size - 1] = 2;
     TEST_CHECK(heap[0] == 1 && heap[si->heap_size - 1] == 2);
+
+    tls_counter++;
+    tls_zero += 3;
+    TEST_CHECK(tls_counter == 6 && tls_zero == 3);
 
     solo5_handle_t h;
     struct solo5_net_info ni;
