@@ -9,7 +9,7 @@ import { access, constants, copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
-import { runInVm, vmAvailable } from '../harness/vm.ts';
+import { VmError, runInVm, vmAvailable } from '../harness/vm.ts';
 
 export interface KvmCase {
   name: string;
@@ -104,8 +104,16 @@ export async function runKvmCases(
   } else {
     const guestFiles: Record<string, string> = {};
     for (const f of files) guestFiles[`/root/${basename(f)}`] = f;
-    const r = await runInVm({ arch: 'x86_64', files: guestFiles, script: `cd /root\n${text}`, timeoutMs });
-    output = r.output;
+    const run = () => runInVm({ arch: 'x86_64', files: guestFiles, script: `cd /root\n${text}`, timeoutMs });
+    try {
+      output = (await run()).output;
+    } catch (error) {
+      // A machine that died before running anything says nothing about the
+      // code under test (seen rarely when the host is overloaded): once more.
+      if (!(error instanceof VmError) || !/before the script started/.test(error.message)) throw error;
+      console.warn(`test VM did not start the script; retrying once: ${error.message.split('\n')[0]}`);
+      output = (await run()).output;
+    }
   }
   return split(output, cases, marker);
 }
