@@ -1,7 +1,8 @@
 // TypeScript apps as aarch64 hvt images (`kiln build --arch aarch64`:
 // QuickJS, the runtime and the bindings cross-built), booted by the aarch64
 // kiln-hvt in the emulated aarch64 machine, one boot for every case:
-// hello's output and exit status, a bad boot argument, `ping -c 20` and a
+// hello's output and exit status, a bad boot argument, random bytes seeded
+// from the CPU's RNDRRS, `ping -c 20` and a
 // TCP echo answered by the TypeScript stack from a namespace there, and the
 // Block, Clock, Console and Random contract suites inside an image against
 // the solo5 drivers (test/images/contract-app.ts).
@@ -38,6 +39,7 @@ const contract = (args: string): string => `timeout 900 ./kiln-hvt --mem=32 ${at
 const cases = [
   { name: 'hello', run: './kiln-hvt --mem=16 hello.hvt' },
   { name: 'hello-bad-arg', run: './kiln-hvt --mem=16 hello.hvt --bogus=1' },
+  { name: 'random', run: './kiln-hvt --mem=16 random.hvt && ./kiln-hvt --mem=16 random.hvt' },
   {
     name: 'netns-up',
     run:
@@ -82,6 +84,7 @@ describe.skipIf(skip !== null)('aarch64: TypeScript apps as hvt images under kil
       images.push((await buildImage(join(ROOT, 'examples', app, 'app.ts'), 'aarch64', join(APPS, `${app}.hvt`))).path);
     }
     images.push((await buildImage(join(ROOT, 'test/images/contract-app.ts'), 'aarch64', join(APPS, 'contract.hvt'))).path);
+    images.push((await buildImage(join(import.meta.dirname, 'random-app.ts'), 'aarch64', join(APPS, 'random.hvt'))).path);
     const client = join(APPS, 'tcp-roundtrip');
     await promisify(execFile)('aarch64-linux-gnu-gcc', [
       '-Wall', '-Wextra', '-O2', '-static', '-o', client, join(ROOT, 'test/images/tcp-roundtrip.c'),
@@ -101,6 +104,16 @@ describe.skipIf(skip !== null)('aarch64: TypeScript apps as hvt images under kil
     const r = result('hello-bad-arg');
     expect(r.output).toContain('hello: --bogus: unknown argument');
     expect(r.status).toBe(2);
+  });
+
+  // QEMU's "max" CPU has FEAT_RNG, and KVM passes it to the guest.
+  it('seeds its random generator from RNDRRS; two boots draw different bytes', () => {
+    const r = result('random');
+    expect(r.output.match(/random source: rndrrs/g)).toHaveLength(2);
+    const draws = [...r.output.matchAll(/random bytes: ([0-9a-f]{32})/g)].map((m) => m[1]);
+    expect(draws).toHaveLength(2);
+    expect(draws[0]).not.toBe(draws[1]);
+    expect(r.status).toBe(0);
   });
 
   it(`answers ping -c ${PINGS} from the namespace with the TypeScript stack`, () => {

@@ -7,14 +7,14 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { buildPlatform as buildX86Platform, image as x86Image } from '../platform/build.ts';
-import { type MachineResult, OUT, TENDER, buildPlatform, machineUnavailable, runCases } from './machine.ts';
+import { type MachineResult, OUT, ROOT, TENDER, machineUnavailable, makePlatform, runCases } from './machine.ts';
 
 const skip = await machineUnavailable();
 if (skip) console.warn(`SKIPPED: aarch64 C test images: needs ${skip}`);
 
 const image = (name: string): string => join(OUT, 'tests', `${name}.hvt`);
 const X86_HELLO = join(OUT, 'foreign', 'x86-hello.hvt');
+const X86_HELLO_BUILT = join(ROOT, 'build/x86_64/tests/hello.hvt');
 const NETNS = 'kilna64';
 const TAP = 'kilntap0';
 const HOST_IP = '10.92.0.1';
@@ -82,12 +82,12 @@ const result = (name: string): MachineResult => {
 
 describe.skipIf(skip !== null)('aarch64: C test images under kiln-hvt (real KVM, emulated machine)', () => {
   beforeAll(async () => {
-    await buildPlatform();
+    await makePlatform('ARCH=aarch64');
     const names = ['hello', 'time', 'fpu', 'trap', 'blk', 'net', 'hostile'];
     // An x86_64 image must be refused with one line, not loaded.
-    await buildX86Platform();
+    await makePlatform(X86_HELLO_BUILT);
     await mkdir(join(OUT, 'foreign'), { recursive: true });
-    await copyFile(x86Image('hello'), X86_HELLO);
+    await copyFile(X86_HELLO_BUILT, X86_HELLO);
     results = await runCases([TENDER, ...names.map(image), X86_HELLO], cases);
   }, 20 * 60_000);
 

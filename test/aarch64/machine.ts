@@ -31,14 +31,14 @@ export async function machineUnavailable(): Promise<string | null> {
   return reason === null ? null : `the aarch64 test machine (${reason})`;
 }
 
-let platformBuilt: Promise<void> | undefined;
-
-/** `make -C platform-solo5 ARCH=aarch64`, once per test process. */
-export function buildPlatform(): Promise<void> {
-  platformBuilt ??= promisify(execFile)('make', ['-s', '-j2', '-C', join(ROOT, 'platform-solo5'), 'ARCH=aarch64'], {
-    maxBuffer: 16 << 20,
-  }).then(() => undefined);
-  return platformBuilt;
+/** `make -s -j2 -C platform-solo5 ARGS...` under the lock link-image.sh
+ * takes, so test files building at once do not write the same files. */
+export async function makePlatform(...args: string[]): Promise<void> {
+  await promisify(execFile)(
+    'flock',
+    [join(ROOT, 'build/.kiln-build.lock'), 'make', '-s', '-j2', '-C', join(ROOT, 'platform-solo5'), ...args],
+    { maxBuffer: 16 << 20 },
+  );
 }
 
 /** Boots once, runs the cases in order with `files` copied into /root
