@@ -26,8 +26,11 @@ describe('SerialCapture', () => {
     capture.add('\nrest');
     const first = capture.seenAt('BEGIN x\n');
     expect(first).toBeTypeOf('number');
+    expect(capture.foundAt('BEGIN x\n')).toBe('noise '.length);
     capture.add('BEGIN x\r\n');
     expect(capture.seenAt('BEGIN x\n')).toBe(first);
+    expect(capture.foundAt('BEGIN x\n')).toBe('noise '.length);
     expect(capture.seenAt('never')).toBeUndefined();
+    expect(capture.foundAt('never')).toBeUndefined();
   });
 });

@@ -1,10 +1,10 @@
 // Collects what an emulated machine prints on its serial console.
 
-/** Accumulates console text and the host time at which watched strings first appeared. */
+/** Accumulates console text and where and when watched strings first appeared. */
 export class SerialCapture {
   private collected = '';
   private carriedReturn = false;
-  private readonly seen = new Map<string, number>();
+  private readonly seen = new Map<string, { index: number; ms: number }>();
   private readonly started = performance.now();
 
   constructor(private readonly watch: readonly string[]) {}
@@ -19,7 +19,8 @@ export class SerialCapture {
     for (const watched of this.watch) {
       if (this.seen.has(watched)) continue;
       // Only the new text and the watched string's length before it can hold a new match.
-      if (this.collected.indexOf(watched, Math.max(0, searchFrom - watched.length)) >= 0) this.seen.set(watched, performance.now() - this.started);
+      const index = this.collected.indexOf(watched, Math.max(0, searchFrom - watched.length));
+      if (index >= 0) this.seen.set(watched, { index, ms: performance.now() - this.started });
     }
   }
 
@@ -30,6 +31,11 @@ export class SerialCapture {
 
   /** Milliseconds from construction until `watched` first appeared, if it has. */
   seenAt(watched: string): number | undefined {
-    return this.seen.get(watched);
+    return this.seen.get(watched)?.ms;
+  }
+
+  /** Where in `text` the first `watched` starts, if it has appeared. */
+  foundAt(watched: string): number | undefined {
+    return this.seen.get(watched)?.index;
   }
 }

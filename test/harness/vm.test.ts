@@ -48,6 +48,7 @@ for (const arch of ARCH_LIST) {
     let result: VmRunResult;
     let cases: Map<string, VmCaseResult>;
     let dataDir: string;
+    const streamed: string[] = [];
 
     beforeAll(async () => {
       dataDir = await mkdtemp(join(tmpdir(), 'kiln-vm-test-'));
@@ -58,6 +59,7 @@ for (const arch of ARCH_LIST) {
         files: { '/usr/local/bin/kvm-smoke': await buildKvmSmoke(arch), '/data/hello.txt': hello },
         script: SCRIPT,
         timeoutMs: BOOT_TIMEOUT_MS,
+        onOutput: (text) => streamed.push(text),
       });
       cases = splitCaseOutput(result.output, CASES, TAG);
       console.log(`${arch}: boot to script ${result.bootMs} ms, cases ${result.scriptMs} ms`);
@@ -111,6 +113,11 @@ for (const arch of ARCH_LIST) {
       expect(result.output.endsWith(`\n${TAG} end tap 0\nlast line without newline`)).toBe(true);
       expect(result.exitCode).toBe(3);
       expect(result.console).toContain('KILN-VM-KERNEL-LOG');
+    });
+
+    it('streams the same output while the script runs', () => {
+      expect(streamed.length).toBeGreaterThan(1);
+      expect(streamed.join('')).toBe(result.output);
     });
   });
 }

@@ -27,6 +27,8 @@ export interface VmRunOptions {
   timeoutMs?: number;
   /** Guest memory; the initramfs (and so every file) lives in it. Default 1024. */
   memMb?: number;
+  /** Called with the script's output as it arrives (the same text `output` will hold, in pieces). */
+  onOutput?: (text: string) => void;
 }
 
 export interface VmRunResult {
@@ -109,7 +111,9 @@ export async function runInVm(options: VmRunOptions): Promise<VmRunResult> {
       '-append', `console=${spec.console} quiet panic=-1 rdinit=/init`,
     ];
     const mark = markers(nonce);
-    return parseConsole(await runQemu(spec.qemu, args, timeoutMs, [mark.begin, mark.end]), nonce);
+    const capture = new SerialCapture([mark.begin, mark.end]);
+    const forward = options.onOutput ? outputForwarder(capture, mark, options.onOutput) : undefined;
+    return parseConsole(await runQemu(spec.qemu, args, timeoutMs, capture, forward), nonce);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -144,9 +148,8 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-function runQemu(qemu: string, args: string[], timeoutMs: number, watch: string[]): Promise<QemuRun> {
+function runQemu(qemu: string, args: string[], timeoutMs: number, capture: SerialCapture, onConsole?: () => void): Promise<QemuRun> {
   return new Promise((resolve) => {
-    const capture = new SerialCapture(watch);
     const stderr = new SerialCapture([]);
     const child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);
@@ -155,10 +158,13 @@ function runQemu(qemu: string, args: string[], timeoutMs: number, watch: string[
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
-    for (const [stream, sink] of [[child.stdout, capture], [child.stderr, stderr]] as const) {
-      stream.setEncoding('utf8'); // decodes characters split across chunks correctly
-      stream.on('data', (chunk: string) => sink.add(chunk));
-    }
+    child.stdout.setEncoding('utf8'); // decodes characters split across chunks correctly
+    child.stdout.on('data', (chunk: string) => {
+      capture.add(chunk);
+      onConsole?.();
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => stderr.add(chunk));
     const finish = (exit: string): void => {
       clearTimeout(timer);
       running.delete(child);
@@ -170,8 +176,33 @@ function runQemu(qemu: string, args: string[], timeoutMs: number, watch: string[
   });
 }
 
+/**
+ * Passes on the script's output while it runs: everything after the begin
+ * marker, except a tail that could be the start of the end marker, until
+ * the end marker is there.
+ */
+function outputForwarder(capture: SerialCapture, mark: Markers, onOutput: (text: string) => void): () => void {
+  let emitted = -1;
+  return () => {
+    const beginAt = capture.foundAt(mark.begin);
+    if (beginAt === undefined) return;
+    if (emitted < 0) emitted = beginAt + mark.begin.length;
+    const text = capture.text;
+    const limit = capture.foundAt(mark.end) ?? text.length - (mark.end.length - 1);
+    if (limit <= emitted) return;
+    onOutput(text.slice(emitted, limit));
+    emitted = limit;
+  };
+}
+
+interface Markers {
+  begin: string;
+  end: string;
+  setupFailed: string;
+}
+
 /** The console lines init.sh prints around the script; see there. */
-function markers(nonce: string): { begin: string; end: string; setupFailed: string } {
+function markers(nonce: string): Markers {
   return {
     begin: `KILN-VM-SCRIPT-BEGIN ${nonce}\n`,
     end: `\nKILN-VM-SCRIPT-END ${nonce} status=`,
