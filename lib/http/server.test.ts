@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { KilnResponse } from './response.ts';
+import { serveHttp } from './server.ts';
+import { StackError } from '../devices/stack.ts';
+import { VirtualClock } from '../testing/virtual-clock.ts';
+import { FlowPairListener } from '../testing/flow-pair.ts';
 import { latin1, rawExchange, readAll, settle, startTestServer, statuses } from './test-support.ts';
 import { decodeLatin1 } from '../text/latin1.ts';
 
@@ -210,6 +214,27 @@ describe('serveHttp: limits', () => {
     expect(statuses(handled)).toEqual([400]);
     expect(handled).toContain('Connection: close');
     expect(caught).toHaveLength(2);
+    await server.shutdown();
+  });
+});
+
+describe('serveHttp: accepting', () => {
+  it('keeps accepting after a failed accept', async () => {
+    const listener = new FlowPairListener();
+    // A listener whose first accept fails as a host would when out of descriptors.
+    let failures = 1;
+    const flaky = Object.assign(Object.create(listener) as typeof listener, {
+      accept: () => (failures-- > 0 ? Promise.reject(new StackError('unsupported', 'EMFILE')) : listener.accept()),
+    });
+    const clock = new VirtualClock();
+    const server = serveHttp(flaky, () => new KilnResponse('served'), { clock });
+    const flow = listener.connect();
+    await flow.write(latin1(GET('/')));
+    await settle();
+    clock.advance(100);
+    const chunk = decodeLatin1((await flow.read())!);
+    expect(chunk).toMatch(/served$/);
+    await flow.close();
     await server.shutdown();
   });
 });

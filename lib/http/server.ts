@@ -2,13 +2,16 @@
  * `serveHttp`: an HTTP/1.1 server on a TCP listener, with a handler in the
  * style of the Web's fetch: `(request) => response`.
  */
-import type { Clock, Timer } from '../devices/clock.ts';
+import { sleep, type Clock, type Timer } from '../devices/clock.ts';
 import { StackError, type TcpListener } from '../devices/stack.ts';
 import { DateHeader } from './date.ts';
 import { ServerConnection, type Handler, type ServerSettings } from './server-connection.ts';
 import type { KilnRequest } from './request.ts';
 
 export type { Handler } from './server-connection.ts';
+
+/** Pause after a failed accept before trying again. */
+const ACCEPT_RETRY_MS = 100;
 
 export interface ServeOptions {
   /** Drives every timeout. */
@@ -81,7 +84,9 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
         flow = await listener.accept();
       } catch (err) {
         if (err instanceof StackError && err.code === 'closed') return;
-        throw err;
+        // A passing failure (out of descriptors or memory): wait a little and accept again, rather than stop serving.
+        await sleep(options.clock, ACCEPT_RETRY_MS);
+        continue;
       }
       const connection = new ServerConnection(flow, handler, settings, () => void requests++);
       if (stopping) connection.stop();
