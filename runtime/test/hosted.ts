@@ -27,7 +27,7 @@ export function buildRuntime(): void {
   mkdirSync(join(ROOT, 'build'), { recursive: true });
   const lock = join(ROOT, 'build/.kiln-build.lock');
   const make = (...args: string[]) =>
-    execFileSync('flock', [lock, 'make', '-s', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('flock', [lock, 'make', '-s', '-j2', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
   make('-C', join(ROOT, 'runtime'), 'all');
   make('-C', join(ROOT, 'platform-solo5'), MFT);
 }
