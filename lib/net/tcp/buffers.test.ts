@@ -100,3 +100,28 @@ describe('SackScoreboard', () => {
     expect([s.holeStart, s.holeEnd]).toEqual([0xffffff00, 0xffffff80]);
   });
 });
+
+describe('buffer memory', () => {
+  it('is allocated on first use and given back when empty', () => {
+    const s = new SendBuffer(1 << 20);
+    s.release();
+    expect(s.append(seqBytes(0, 3), 0, 3)).toBe(3);
+    s.release(); // not empty: kept
+    const out = new Uint8Array(3);
+    s.copyOut(0, 3, out, 0);
+    expect(out).toEqual(seqBytes(0, 3));
+    s.consume(3);
+    s.release();
+    expect(s.append(seqBytes(5, 2), 0, 2)).toBe(2);
+    s.copyOut(0, 2, out, 0);
+    expect(out.subarray(0, 2)).toEqual(seqBytes(5, 2));
+    const r = new ReceiveBuffer(1 << 20);
+    expect(r.read(10)).toEqual(new Uint8Array(0));
+    r.write(0, seqBytes(0, 4), 0, 4);
+    r.release(); // holds data: kept
+    expect(r.read(10)).toEqual(seqBytes(0, 4));
+    r.release();
+    r.write(0, seqBytes(9, 1), 0, 1);
+    expect(r.read(10)).toEqual(seqBytes(9, 1));
+  });
+});

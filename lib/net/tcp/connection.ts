@@ -707,6 +707,7 @@ export class Connection {
 
   private enterTimeWait(): void {
     this.state = State.TimeWait;
+    this.releaseMemory();
     this.rtxDeadline = Infinity;
     this.keepaliveDeadline = Infinity;
     this.closeDeadline = this.host.clock.nowMs() + 2 * this.host.options.mslMs;
@@ -724,9 +725,16 @@ export class Connection {
     return n;
   }
 
+  /** Gives the buffers' memory back once they can hold nothing more of use. */
+  private releaseMemory(): void {
+    this.sendBuffer.release();
+    if (this.eof || this.state === State.Closed) this.receiveBuffer.release();
+  }
+
   /** Takes up to 64 KiB of in-order data; opens the window as the application reads (RFC 9293 §3.8.6.2.2). */
   read(): Uint8Array {
     const chunk = this.receiveBuffer.read(MAX_READ);
+    if (this.eof && this.receiveBuffer.buffered === 0) this.receiveBuffer.release();
     if (chunk.length > 0 && this.state !== State.Closed && this.state !== State.TimeWait) {
       const advertised = (this.rcvAdv - this.rcvNxt) | 0;
       const candidate = seqAdd(this.rcvNxt, this.receiveBuffer.space);
@@ -1161,6 +1169,7 @@ export class Connection {
     this.cancelTimer();
     this.rtxDeadline = this.delackDeadline = this.keepaliveDeadline = this.closeDeadline = this.connectDeadline = Infinity;
     if (wasHalfOpen) this.listener?.halfOpenDone(this);
+    this.releaseMemory();
     this.host.release(this);
     // A reader waiting for end of stream after a graceful close learns it here.
     if (this.error === null) this.user?.readable();

@@ -13,7 +13,8 @@
 export const MAX_OUT_OF_ORDER_RANGES = 16;
 
 export class ReceiveBuffer {
-  private readonly ring: Uint8Array;
+  /** Allocated on first use, given back by `release` (see SendBuffer). */
+  private ring: Uint8Array | null = null;
   private head = 0;
   /** In-order bytes not yet read by the application. */
   buffered = 0;
@@ -23,8 +24,13 @@ export class ReceiveBuffer {
   private readonly stamps = new Float64Array(MAX_OUT_OF_ORDER_RANGES);
   private stamp = 0;
 
-  constructor(readonly capacity: number) {
-    this.ring = new Uint8Array(capacity);
+  constructor(readonly capacity: number) {}
+
+  /** Frees the ring while it holds nothing. */
+  release(): void {
+    if (this.buffered > 0 || this.rangeCount > 0) return;
+    this.ring = null;
+    this.head = 0;
   }
 
   /** Bytes that may still arrive beyond RCV.NXT: the window the buffer can honour. */
@@ -46,11 +52,13 @@ export class ReceiveBuffer {
     const length = end - start;
     if (length <= 0) return 0;
     if (offset > 0 && !this.recordRange(offset, offset + length)) return -1;
+    if (this.ring === null) this.ring = new Uint8Array(this.capacity);
+    const ring = this.ring;
     let pos = (this.head + this.buffered + offset) % this.capacity;
     let done = 0;
     while (done < length) {
       const chunk = Math.min(length - done, this.capacity - pos);
-      this.ring.set(src.subarray(start + done, start + done + chunk), pos);
+      ring.set(src.subarray(start + done, start + done + chunk), pos);
       done += chunk;
       pos = 0;
     }
@@ -62,10 +70,12 @@ export class ReceiveBuffer {
   read(max: number): Uint8Array {
     const n = Math.min(max, this.buffered);
     const out = new Uint8Array(n);
+    if (n === 0) return out;
+    const ring = this.ring!;
     let done = 0;
     while (done < n) {
       const chunk = Math.min(n - done, this.capacity - this.head);
-      out.set(this.ring.subarray(this.head, this.head + chunk), done);
+      out.set(ring.subarray(this.head, this.head + chunk), done);
       done += chunk;
       this.head = (this.head + chunk) % this.capacity;
     }
