@@ -76,7 +76,7 @@ describe('VirtualSwitch', () => {
         const p = payload(40);
         p[0] = i >> 8;
         p[1] = i & 255;
-        a.write(ethernetFrame(b.mac, a.mac, 0x88b5, p));
+        a.write(ethernetFrame(b.mac, a.mac, 0x0800, p));
         if (i % 100 === 99) sw.pump();
       }
       sw.pump();
@@ -95,9 +95,22 @@ describe('VirtualSwitch', () => {
     }
     expect(one.got.length).toBe(4000 - c.lost + c.duplicated);
     // Corruption flips one bit after the Ethernet header, never in it.
-    expect(one.got.every((f) => f[12] === 0x88 && f[13] === 0xb5)).toBe(true);
+    expect(one.got.every((f) => f[12] === 0x08 && f[13] === 0x00)).toBe(true);
     const order = one.got.map((f) => (f[14]! << 8) | f[15]!);
     expect(order.some((n, i) => i > 0 && n < order[i - 1]!)).toBe(true);
+  });
+
+  it('never corrupts frames without a checksum of their own (ARP)', () => {
+    const sw = new VirtualSwitch({ delivery: 'manual', corrupt: 1 });
+    const a = sw.attach();
+    const b = sw.attach();
+    const got = collect(b);
+    const arp = ethernetFrame(b.mac, a.mac, 0x0806, payload(28));
+    for (let i = 0; i < 100; i++) a.write(arp);
+    a.write(ethernetFrame(b.mac, a.mac, 0x0800, payload(28)));
+    sw.pump();
+    expect(got.slice(0, 100).every((f) => f.every((byte, i) => byte === arp[i]))).toBe(true);
+    expect(sw.counters().corrupted).toBe(1);
   });
 
   it('delays frames by latency on a virtual clock', () => {

@@ -29,7 +29,12 @@ export interface SwitchOptions {
   duplicate?: number;
   /** Probability that a frame is held back and delivered after up to three later frames. */
   reorder?: number;
-  /** Probability that one bit after the Ethernet header is flipped. */
+  /**
+   * Probability that one bit of an IPv4 frame, after the Ethernet header, is
+   * flipped: what the IPv4, ICMP, UDP and TCP checksums must catch. Other
+   * frames (ARP) carry no checksum of their own and rely on Ethernet's FCS,
+   * so they pass intact.
+   */
   corrupt?: number;
   /** Frames whose payload (after the 14-byte header) exceeds this are dropped; also the ports' default MTU. */
   mtu?: number;
@@ -179,7 +184,7 @@ export class VirtualSwitch {
       return;
     }
     const copy = frame.slice();
-    if (copy.length > HEADER && r.chance(this.options.corrupt ?? 0)) {
+    if (copy.length > HEADER && copy[12] === 0x08 && copy[13] === 0x00 && r.chance(this.options.corrupt ?? 0)) {
       const bit = r.int((copy.length - HEADER) * 8);
       copy[HEADER + (bit >> 3)]! ^= 1 << (bit & 7);
       s.corrupted++;

@@ -138,7 +138,8 @@ export class IcmpLayer {
     const c = this.counters;
     const src = readU32(bytes, start + 12);
     const dst = readU32(bytes, start + 16);
-    if (protocol === PROTOCOL_ICMP && end - start > IPV4_HEADER_LEN && !isInformational(bytes[start + (bytes[start]! & 15) * 4]!)) {
+    const icmpType = start + (bytes[start]! & 15) * 4;
+    if (protocol === PROTOCOL_ICMP && icmpType < end && !isInformational(bytes[icmpType]!)) {
       return c.add('tx.suppressed.about-error');
     }
     const r = this.iface.routing;
