@@ -53,7 +53,8 @@ export function parseFieldLines(
   maxCount: number,
   fault: Fault,
 ): void {
-  for (const line of lines) {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
     const first = line.charCodeAt(0);
     if (first === 0x20 || first === 0x09) throw new HttpError(fault, 'obsolete line folding in a header field');
     const colon = line.indexOf(':');

@@ -43,18 +43,20 @@ export class KilnHeaders implements Iterable<[string, string]> {
 
   /** Calls `fn` with each field in order, without copying the list (the server's hot path). */
   forEach(fn: (value: string, name: string) => void): void {
-    for (const [n, v] of this.fields) fn(v, n);
+    for (let i = 0; i < this.fields.length; i++) fn(this.fields[i]![1], this.fields[i]![0]);
   }
 
   private removeAll(lower: string): void {
     let kept = 0;
-    for (const field of this.fields) if (field[0] !== lower) this.fields[kept++] = field;
+    for (let i = 0; i < this.fields.length; i++) if (this.fields[i]![0] !== lower) this.fields[kept++] = this.fields[i]!;
     this.fields.length = kept;
   }
 
   has(name: string): boolean {
     const lower = name.toLowerCase();
-    return this.fields.some(([n]) => n === lower);
+    // Index loops here and below: iterator protocols are costly in QuickJS, and these run per request.
+    for (let i = 0; i < this.fields.length; i++) if (this.fields[i]![0] === lower) return true;
+    return false;
   }
 
   /** The field's values joined with ", ", or null when absent. */
@@ -67,7 +69,10 @@ export class KilnHeaders implements Iterable<[string, string]> {
   getAll(name: string): string[] {
     const lower = name.toLowerCase();
     const out: string[] = [];
-    for (const [n, v] of this.fields) if (n === lower) out.push(v);
+    for (let i = 0; i < this.fields.length; i++) {
+      const field = this.fields[i]!;
+      if (field[0] === lower) out.push(field[1]);
+    }
     return out;
   }
 

