@@ -67,6 +67,9 @@ void kiln_globals_install(JSContext *ctx, JSValueConst api, JSValueConst global)
 /* text.c: TextEncoder and TextDecoder (UTF-8). */
 void kiln_text_install(JSContext *ctx, JSValueConst global);
 
+/* checksum.c: __kiln.sumWords, the Internet checksum's sum. */
+void kiln_checksum_install(JSContext *ctx, JSValueConst api);
+
 /* random.c */
 void kiln_random_install(JSContext *ctx, JSValueConst api);
 

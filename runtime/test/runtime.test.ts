@@ -279,6 +279,34 @@ describe.skipIf(unavailable !== null)('runtime (hosted)', () => {
     expect(r.status).toBe(0);
   });
 
+  it('sums checksum words natively, to the same checksum as the JavaScript sum, and checks its ranges', () => {
+    const image = build('sumwords', `
+      function sumWords(bytes, start, end, sum = 0) {
+        let i = start;
+        for (; i + 1 < end; i += 2) sum += (bytes[i] << 8) | bytes[i + 1];
+        if (i < end) sum += bytes[i] << 8;
+        return sum > 0x7fffffff ? (sum & 0xffff) + (sum >>> 16) : sum;
+      }
+      const finish = (sum) => { while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16); return ~sum & 0xffff; };
+      const buf = new Uint8Array(4096), r = new Uint32Array(3);
+      let same = 0;
+      for (let k = 0; k < 2000; k++) {
+        __kiln.randomBytes(buf); __kiln.randomBytes(r);
+        const a = r[0] % 4097, b = a + r[1] % (4097 - a), init = r[2] % 0x40000;
+        const native = __kiln.sumWords(buf, a, b, init);
+        if (native <= 0xffff && finish(native) === finish(sumWords(buf, a, b, init))) same++;
+      }
+      const ones = new Uint8Array(1500).fill(0xff);
+      console.log(same, __kiln.sumWords(ones), __kiln.sumWords(new Uint8Array([1, 2, 3])), __kiln.sumWords(ones.buffer, 1, 2, 1));
+      for (const args of [[buf, 5, 4097], [buf, -1], [buf, 1.5], [buf, 0, 10, -3], [buf, 10, 5]]) {
+        try { console.log(__kiln.sumWords(...args)); } catch (e) { console.log(e.code); }
+      }
+    `);
+    const r = run(image);
+    expect(r.stdout).toBe('2000 65535 1026 65281\nERANGE\nERANGE\nERANGE\nERANGE\n0\n');
+    expect(r.status).toBe(0);
+  });
+
   it('answers junk arguments to every binding with a clear error and keeps running', () => {
     const image = build('junk', `
       const u8 = new Uint8Array(16);
