@@ -14,6 +14,18 @@ import { parseIpv4 } from '../ipv4-text.ts';
 import { ARP_REPLY, ARP_REQUEST } from './wire/arp.ts';
 import { checksum, finishChecksum, pseudoHeaderSum, sumWords } from './wire/checksum.ts';
 import { BROADCAST_MAC, ETHERTYPE_IPV4 } from './wire/ethernet.ts';
+import { readU32, writeU32 } from './wire/bytes.ts';
+import {
+  BOOTREPLY,
+  DHCPACK,
+  DHCPNAK,
+  DHCPOFFER,
+  DhcpWriter,
+  OPTION_LEASE_TIME,
+  OPTION_MESSAGE_TYPE,
+  OPTION_SERVER_ID,
+  OPTION_SUBNET_MASK,
+} from './wire/dhcp.ts';
 import { PROTOCOL_ICMP, PROTOCOL_TCP, PROTOCOL_UDP } from './wire/ipv4.ts';
 
 const FRAMES = Number(process.env.KILN_FUZZ_FRAMES ?? 100_000);
@@ -86,6 +98,7 @@ function template(r: SeededRandom, ours: Uint8Array, peer: Uint8Array): Uint8Arr
   }
 }
 
+/** Flips bits, overwrites header bytes, truncates, extends, or fixes the IPv4 checksum, up to 3 times. */
 function mutate(r: SeededRandom, f: Uint8Array): Uint8Array {
   let out = f;
   const n = r.int(4);
@@ -171,5 +184,66 @@ describe('fuzz', () => {
     sw.pump();
     sw.pump();
     expect(replies).toBe(before + 1);
+  }, 600_000);
+
+  it('survives 20,000 hostile DHCP replies while it configures itself', async () => {
+    const clock = new VirtualClock();
+    const sw = new VirtualSwitch({ delivery: 'manual' });
+    const wire = sw.attach();
+    let xid = 0;
+    wire.onFrame((f) => {
+      // Learn the client's transaction id from its DISCOVER/REQUEST, so replies reach the option parser.
+      if (f.length >= 42 + 240 && f[23] === PROTOCOL_UDP && f[36] === 0 && f[37] === 67) xid = readU32(f, 42 + 4);
+    });
+    const net = sw.attach();
+    const creating = createStack({ net, clock, random: new SeededRandom(SEED), config: { dhcp: { timeoutMs: 3_600_000 } } });
+    let settled = false;
+    creating.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    sw.pump();
+    const r = new SeededRandom(SEED + 1);
+    const server = parseIpv4('10.0.0.1')!;
+    const buf = new Uint8Array(600);
+    const writer = new DhcpWriter(buf);
+    for (let i = 0; i < 20_000; i++) {
+      writer.begin(BOOTREPLY, r.chance(0.9) ? xid : r.nextU32(), net.mac, 0, true);
+      writeU32(buf, 16, r.chance(0.8) ? parseIpv4('10.0.0.50')! : r.nextU32());
+      writer.optionU8(OPTION_MESSAGE_TYPE, [DHCPOFFER, DHCPACK, DHCPNAK, r.int(256)][r.int(4)]!);
+      if (r.chance(0.8)) writer.optionU32(OPTION_SERVER_ID, server);
+      if (r.chance(0.8)) writer.optionU32(OPTION_LEASE_TIME, r.chance(0.5) ? 3600 : r.nextU32());
+      if (r.chance(0.5)) writer.optionU32(OPTION_SUBNET_MASK, r.chance(0.7) ? 0xffffff00 : r.nextU32());
+      // Options of random codes and lengths, some running past the end.
+      for (let k = r.int(4); k > 0; k--) {
+        const junk = new Uint8Array(r.int(40));
+        r.fill(junk);
+        writer.option(r.int(256), junk);
+      }
+      let message: Uint8Array = buf.subarray(0, writer.finish());
+      if (r.chance(0.5)) message = mutate(r, message.slice());
+      const frame = ethernetFrame(
+        BROADCAST_MAC,
+        wire.mac,
+        ETHERTYPE_IPV4,
+        ipv4Packet({ src: server, dst: 0xffffffff, protocol: PROTOCOL_UDP }, udpDatagram(server, 0xffffffff, 67, 68, message)),
+      );
+      if (frame.length <= 1514) wire.write(frame);
+      sw.pump();
+      sw.pump();
+      if (r.chance(0.01)) clock.advance(r.int(20_000));
+    }
+    for (let k = 0; k < 400 && !settled; k++) {
+      clock.advance(10_000);
+      sw.pump();
+      await Promise.resolve();
+    }
+    const stack = await creating.catch(() => null);
+    if (stack) {
+      expect(stack.ipv4.source).toBe('dhcp');
+      // The replies got through the parser into the state machine, not just its first checks.
+      expect(stack.counters().dhcp).toMatchObject({ 'rx.offer': expect.any(Number), 'rx.ack': expect.any(Number) });
+      await stack.close();
+    }
   }, 600_000);
 });
