@@ -42,33 +42,55 @@ function canonicalName(lower: string): string {
   return name;
 }
 
+/** Encoded field lines, by name and value: most responses repeat the same few, and copying bytes beats encoding text (much more so in QuickJS, where the encoding is an interpreted loop). */
+const lineCache = new Map<string, Uint8Array>();
+const LINE_CACHE_ENTRIES = 256;
+/** Longer lines (cookies, one-off values) are encoded each time rather than cached. */
+const LINE_CACHE_MAX_CHARS = 96;
+
+/** Latin-1 bytes of text whose characters are all below U+0100 (checked when the fields were set). */
+function bytesOf(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
+function fieldLine(name: string, value: string): Uint8Array {
+  const key = `${name}:${value}`; // a name is a token, so it holds no ':' and the key is unambiguous
+  let line = lineCache.get(key);
+  if (line === undefined) {
+    line = bytesOf(`${canonicalName(name)}: ${value}\r\n`);
+    if (key.length > LINE_CACHE_MAX_CHARS) return line;
+    if (lineCache.size >= LINE_CACHE_ENTRIES) lineCache.clear();
+    lineCache.set(key, line);
+  }
+  return line;
+}
+
 /**
  * The head (start line, fields, empty line) as bytes, followed by `body` in
  * the same array when given: one allocation and one write for a small
- * message. Values were checked when set, so every character fits a byte.
+ * message.
  */
 export function serializeHead(startLine: string, headers: KilnHeaders, body?: Uint8Array): Uint8Array {
+  const lines: Uint8Array[] = [];
   let length = startLine.length + 4;
-  headers.forEach((value, name) => (length += name.length + value.length + 4));
+  headers.forEach((value, name) => {
+    const line = fieldLine(name, value);
+    lines.push(line);
+    length += line.length;
+  });
   const out = new Uint8Array(length + (body?.length ?? 0));
   let o = 0;
-  const put = (text: string): void => {
-    for (let i = 0; i < text.length; i++) out[o++] = text.charCodeAt(i);
-  };
-  const crlf = (): void => {
-    out[o++] = 0x0d;
-    out[o++] = 0x0a;
-  };
-  put(startLine);
-  crlf();
-  headers.forEach((value, name) => {
-    put(canonicalName(name));
-    out[o++] = 0x3a; // ':'
-    out[o++] = 0x20;
-    put(value);
-    crlf();
-  });
-  crlf();
+  for (let i = 0; i < startLine.length; i++) out[o++] = startLine.charCodeAt(i);
+  out[o++] = 0x0d;
+  out[o++] = 0x0a;
+  for (let i = 0; i < lines.length; i++) {
+    out.set(lines[i]!, o);
+    o += lines[i]!.length;
+  }
+  out[o++] = 0x0d;
+  out[o++] = 0x0a;
   if (body) out.set(body, o);
   return out;
 }
