@@ -25,6 +25,7 @@ import { formatIpv4, parseIpv4 } from '../ipv4-text.ts';
 import { DhcpClient, type DhcpOptions } from './iface/dhcp-client.ts';
 import { IcmpLayer, type IcmpOptions } from './iface/icmp.ts';
 import { NetworkInterface, PAYLOAD_OFFSET, type InterfaceOptions } from './iface/interface.ts';
+import { prefixToMask } from './iface/routing.ts';
 import { UdpLayer, type UdpOptions } from './iface/udp-sockets.ts';
 import { TcpLayer, type TcpOptions } from './tcp/layer.ts';
 import {
@@ -74,8 +75,7 @@ export function staticIpv4FromArgs(args: readonly string[]): { address: number; 
   const prefix = Number(prefixText);
   if (address === 0) throw new ArgError('invalid', `--ipv4=${cidr}: 0.0.0.0 cannot be an interface address`);
   const gateway = gatewayText === undefined ? 0 : parseIpv4(gatewayText)!;
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  if (gateway !== 0 && ((gateway ^ address) & mask) !== 0) {
+  if (gateway !== 0 && ((gateway ^ address) & prefixToMask(prefix)) !== 0) {
     throw new ArgError('invalid', `--ipv4-gateway=${gatewayText}: not inside ${cidr}`);
   }
   return { address, prefix, gateway };
