@@ -107,8 +107,9 @@ solo5_result_t solo5_set_tls_base(uintptr_t base)
     return sys_call3(SYS_arch_prctl, ARCH_SET_FS, base, 0) == 0 ? SOLO5_R_OK : SOLO5_R_EINVAL;
 }
 
-/* "--opt:NAME=VALUE": the device of that name from the manifest. */
-static struct hosted_device *device_arg(const char *arg, const char *opt, const char **value)
+/* "--opt:NAME=VALUE": the device of that name from the manifest, which must
+ * be of (type); its VALUE in *value. */
+static struct hosted_device *device_arg(const char *arg, const char *opt, uint32_t type, const char **value)
 {
     const char *name = arg + strlen(opt);
     const char *eq = strchr(name, '=');
@@ -117,8 +118,12 @@ static struct hosted_device *device_arg(const char *arg, const char *opt, const 
     *value = eq + 1;
     for (unsigned i = 1; i < hosted_device_count; i++) {
         struct hosted_device *d = &hosted_devices[i];
-        if (d->name && strlen(d->name) == (size_t)(eq - name) && !memcmp(d->name, name, (size_t)(eq - name)))
-            return d;
+        if (!d->name || strlen(d->name) != (size_t)(eq - name) || memcmp(d->name, name, (size_t)(eq - name)))
+            continue;
+        if (d->type != type)
+            hosted_fail("%s: '%s' is not a %s device", arg, d->name,
+                        type == KILN_MFT_NET_BASIC ? "network" : "block");
+        return d;
     }
     hosted_fail("%s: the image's manifest declares no device '%.*s'", arg, (int)(eq - name), name);
 }
@@ -175,25 +180,17 @@ static int parse_options(int argc, char **argv, size_t *mem)
         if (!strncmp(a, "--mem=", 6)) {
             *mem = number_arg(a, a + 6, 2, 1u << 20) << 20;
         } else if (!strncmp(a, "--net:", 6)) {
-            d = device_arg(a, "--net:", &value);
-            if (d->type != KILN_MFT_NET_BASIC)
-                hosted_fail("%s: '%s' is not a network device", a, d->name);
+            d = device_arg(a, "--net:", KILN_MFT_NET_BASIC, &value);
             d->target = value;
         } else if (!strncmp(a, "--net-mac:", 10)) {
-            d = device_arg(a, "--net-mac:", &value);
-            if (d->type != KILN_MFT_NET_BASIC)
-                hosted_fail("%s: '%s' is not a network device", a, d->name);
+            d = device_arg(a, "--net-mac:", KILN_MFT_NET_BASIC, &value);
             parse_mac(a, value, d->mac);
             d->mac_given = 1;
         } else if (!strncmp(a, "--block:", 8)) {
-            d = device_arg(a, "--block:", &value);
-            if (d->type != KILN_MFT_BLOCK_BASIC)
-                hosted_fail("%s: '%s' is not a block device", a, d->name);
+            d = device_arg(a, "--block:", KILN_MFT_BLOCK_BASIC, &value);
             d->target = value;
         } else if (!strncmp(a, "--block-sector-size:", 20)) {
-            d = device_arg(a, "--block-sector-size:", &value);
-            if (d->type != KILN_MFT_BLOCK_BASIC)
-                hosted_fail("%s: '%s' is not a block device", a, d->name);
+            d = device_arg(a, "--block-sector-size:", KILN_MFT_BLOCK_BASIC, &value);
             d->sector_size = number_arg(a, value, 512, 1u << 16);
             if (d->sector_size & (d->sector_size - 1))
                 hosted_fail("%s: the sector size must be a power of two", a);

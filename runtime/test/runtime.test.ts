@@ -356,7 +356,11 @@ describe.skipIf(unavailable !== null)('runtime (hosted)', () => {
     expect(unknown.stderr).toContain('unknown option --frobnicate');
     const other = run(image, ['--block:other=/dev/null']);
     expect(other.stderr).toContain("the image's manifest declares no device 'other'");
-    expect(missing.stdout + unknown.stdout + other.stdout).toBe('');
+    const kind = run(image, ['--net:storage=tap0']);
+    expect(kind.stderr).toContain("--net:storage=tap0: 'storage' is not a network device");
+    const size = run(image, ['--block-sector-size:storage=1000', '--block:storage=/dev/null']);
+    expect(size.stderr).toContain('the sector size must be a power of two');
+    for (const r of [missing, unknown, other, kind, size]) expect(r).toMatchObject({ status: 1, stdout: '' });
   });
 
   it('compiles to bytecode without the source text; reports syntax errors and imports', () => {
