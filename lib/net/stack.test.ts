@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { staticIpv4FromArgs } from './stack.ts';
+import { createStack, staticIpv4FromArgs } from './stack.ts';
+import { VirtualClock } from '../testing/virtual-clock.ts';
+import { VirtualSwitch } from '../testing/switch.ts';
+import { SeededRandom } from '../testing/seeded-random.ts';
 import { stackPair } from '../testing/stack-fixtures.ts';
 import { drive } from '../testing/drive.ts';
 import { ArgError } from '../args.ts';
@@ -40,6 +43,13 @@ describe('static configuration from boot arguments', () => {
   ])('rejects %j with one clear line', (args, message) => {
     expect(() => staticIpv4FromArgs(args)).toThrow(ArgError);
     expect(() => staticIpv4FromArgs(args)).toThrow(message);
+  });
+
+  it('refuses an interface whose MTU cannot carry IPv4', async () => {
+    const sw = new VirtualSwitch({ mtu: 60 });
+    await expect(
+      createStack({ net: sw.attach(), clock: new VirtualClock(), random: new SeededRandom(1), config: { args: ['--ipv4=10.0.0.2/24'] } }),
+    ).rejects.toMatchObject({ code: 'unsupported', message: expect.stringMatching(/MTU is 60; IPv4 needs 68/) });
   });
 
   it('reports its configuration', async () => {

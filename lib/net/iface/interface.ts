@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../../devices/clock.ts';
 import { NetError, type Net } from '../../devices/net.ts';
+import { StackError } from '../../devices/stack.ts';
 import { ARP_PACKET_LEN, ARP_REPLY, ARP_REQUEST, ArpView, writeArp } from '../wire/arp.ts';
 import { writeU16 } from '../wire/bytes.ts';
 import { checksum } from '../wire/checksum.ts';
@@ -48,6 +49,8 @@ export interface InterfaceOptions {
 
 const ZERO_MAC = new Uint8Array(6);
 const DRAIN_POLL_MS = 10;
+/** Every IPv4 link must carry 68-byte packets unfragmented (RFC 791 §3.2). */
+const MIN_MTU = 68;
 
 export class NetworkInterface {
   readonly mac: Uint8Array;
@@ -87,6 +90,9 @@ export class NetworkInterface {
     initialId: number,
     options: InterfaceOptions = {},
   ) {
+    if (!Number.isInteger(net.mtu) || net.mtu < MIN_MTU || net.mtu > IPV4_MAX_TOTAL_LEN) {
+      throw new StackError('unsupported', `the interface's MTU is ${net.mtu}; IPv4 needs ${MIN_MTU} to ${IPV4_MAX_TOTAL_LEN} (RFC 791)`);
+    }
     this.mac = net.mac.slice(0, 6);
     this.mtu = net.mtu;
     this.ttl = options.ttl ?? DEFAULT_TTL;
