@@ -6,6 +6,7 @@
  * keeps it running (see keep-alive in BINDINGS.md); __kiln.exit() ends the
  * unikernel at once from anywhere.
  */
+#include "heap.h"
 #include "kiln.h"
 
 /* Longest single sleep when only devices are watched: tenders convert the
@@ -37,11 +38,34 @@ int kiln_call_from_loop(JSContext *ctx, JSValue fn, int argc, JSValueConst *argv
     return kiln_run_jobs(ctx);
 }
 
+/*
+ * QuickJS collects cycles once its allocations pass a threshold, which it
+ * resets after each collection to 1.5 times what is live. In a small heap
+ * that point can lie beyond the heap: allocations then fail while cyclic
+ * garbage waits. Each turn, bring the threshold back inside three quarters of
+ * the heap, but at least a sixteenth of it above what is live, so a nearly
+ * full heap is collected now and then rather than at every allocation.
+ */
+static void cap_gc_threshold(JSContext *ctx)
+{
+    struct kiln_heap_stats st;
+    kiln_heap_stats(&st);
+    size_t room = st.size - kiln.js_stack_size;
+    size_t live = st.in_use - kiln.js_stack_size;
+    size_t threshold = live + live / 2;
+    if (threshold > room / 4 * 3)
+        threshold = room / 4 * 3;
+    if (threshold < live + room / 16)
+        threshold = live + room / 16;
+    JS_SetGCThreshold(JS_GetRuntime(ctx), threshold);
+}
+
 int kiln_loop_run(JSContext *ctx)
 {
     for (;;) {
         if (kiln_run_jobs(ctx) < 0)
             return -1;
+        cap_gc_threshold(ctx);
         solo5_time_t now = solo5_clock_monotonic();
         if (kiln_timers_run(ctx, now) < 0)
             return -1;

@@ -198,6 +198,23 @@ describe.skipIf(unavailable !== null)('runtime (hosted)', () => {
     expect(r.status).toBe(0);
   });
 
+  it('collects cyclic garbage in time when the live set fills most of a 16 MB heap', () => {
+    // Without the runtime capping QuickJS's collection threshold, the next
+    // collection would be due beyond the heap: out of memory at turn ~10.
+    const image = build('cycles', `
+      const live = [];
+      let turns = 0;
+      function churn() {
+        for (let i = 0; i < 1000; i++) { const a = { pad: new Array(60).fill(i) }; const b = { a }; a.b = b; }
+        if (turns < 9) live.push(new Uint8Array(1 << 20));
+        if (++turns < 200) setTimeout(churn, 0);
+        else console.log("done", turns, __kiln.memory().peak < 16 * 1048576);
+      }
+      churn();
+    `);
+    expect(run(image, ['--mem=16'])).toMatchObject({ status: 0, stdout: 'done 200 true\n' });
+  });
+
   it('allows deep recursion, turns stack overflow into a catchable error and trims its trace', () => {
     const image = build('recursion', [
       'function f(n) { return n === 0 ? 0 : f(n - 1) + 1; }',
