@@ -8,8 +8,10 @@
  * With --fatal=args|port|trapport|hlt it then does one thing after which the
  * tender must stop it (exit 255) with a one-line reason; on aarch64 also
  * --fatal=mmio|wide|load (stray, 8-byte and reading hypercall accesses),
- * stubs (a fault with VBAR_EL1 back on the tender's stubs) and nested (a
- * fault on SP_EL1, as if inside the bindings' trap handler).
+ * stubs (a fault with VBAR_EL1 back on the tender's stubs), nested (a
+ * fault on SP_EL1, as if inside the bindings' trap handler), bootinfo (a
+ * write to the read-only boot info) and tables (a read of the tender's page
+ * tables, which the guest's own tables leave unmapped).
  */
 #include "test_lib.h"
 #include "cpu.h" /* the bindings' kiln_hypercall */
@@ -239,6 +241,11 @@ static void fatal(const char *what, uint64_t boot_info)
     else if (test_streq(what, "nested")) /* one block: sp changes under C */
         __asm__ __volatile__("msr spsel, #1\n\tstr wzr, [%0]"
                              : : "r"(unmapped) : "memory");
+    volatile uintptr_t boot_info_page = boot_info, table_page = 0x1000;
+    if (test_streq(what, "bootinfo"))
+        *(volatile uint32_t *)boot_info_page = 1;
+    else if (test_streq(what, "tables"))
+        (void)*(volatile uint64_t *)table_page;
 #endif
     test_fail("the tender let the guest go on");
 }

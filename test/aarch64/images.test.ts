@@ -35,6 +35,10 @@ const FATAL: Record<string, RegExp> = {
   load: /kiln-hvt: guest read 8 bytes at 0x100000010, outside its memory and not a hypercall/,
   stubs: /kiln-hvt: guest trap: data abort \(ESR 0x96[0-9a-f]+\) at pc=0x[0-9a-f]+, address=0x8, sp=0x[0-9a-f]+ \(before the image installed its vectors\)/,
   nested: /Kiln: guest trap while handling a trap \(or before the trap stack was set up\); stopping/,
+  // A write permission fault (DFSC 0b0011xx, WnR) on the read-only boot info;
+  // a translation fault (DFSC 0b0001xx) reading the tender's page tables.
+  bootinfo: /Kiln: guest trap: data abort \(ESR 0x0*9600004[c-f]\) at pc=0x[0-9a-f]+ address=0x0{11}10000 /,
+  tables: /Kiln: guest trap: data abort \(ESR 0x0*9600000[4-7]\) at pc=0x[0-9a-f]+ address=0x0{12}1000 /,
 };
 
 const cases = [
