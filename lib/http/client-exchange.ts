@@ -14,7 +14,7 @@ import { parseResponseHead, type ResponseHead } from './head-parser.ts';
 import type { KilnHeaders } from './headers.ts';
 import { chooseFraming, writeMessage } from './message-writer.ts';
 import { KilnResponse } from './response.ts';
-import { splitList } from './syntax.ts';
+import { hasToken } from './syntax.ts';
 import type { HttpUrl } from './url.ts';
 
 export interface ExchangeLimits {
@@ -77,16 +77,16 @@ export async function exchange(flow: Flow, request: OutgoingRequest, limits: Exc
 
   const bodyFraming = responseFraming(response, request.method);
   const bodyLimits = { maxBodyBytes: limits.maxBodyBytes, maxLineBytes: MAX_LINE_BYTES, maxTrailerCount: limits.maxHeaderCount, fault: 'bad-response' as const };
-  const connection = splitList(response.headers.get('connection') ?? '').map((t) => t.toLowerCase());
+  const connection = response.headers.get('connection');
   const persistent =
     bodyFraming.kind !== 'until-close' &&
-    (response.version === '1.1' ? !connection.includes('close') : connection.includes('keep-alive'));
+    (response.version === '1.1' ? !hasToken(connection, 'close') : hasToken(connection, 'keep-alive'));
 
   let settle!: (reusable: boolean) => void;
   const finished = new Promise<boolean>((resolve) => (settle = resolve));
   const reusable = async (): Promise<boolean> => {
     await sending;
-    return persistent && sendFailure === null && !headers.getAll('connection').some((v) => /\bclose\b/i.test(v));
+    return persistent && sendFailure === null && !hasToken(headers.get('connection'), 'close');
   };
 
   let body: KilnBody | null = null;
