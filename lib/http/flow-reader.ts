@@ -11,11 +11,13 @@ import { decodeLatin1 } from '../text/latin1.ts';
 const CR = 0x0d;
 const LF = 0x0a;
 
+const EMPTY = new Uint8Array(0);
+
 /** Empty lines tolerated before a request line (RFC 9112 section 2.2). */
 const MAX_LEADING_EMPTY_LINES = 4;
 
 export class FlowReader {
-  private buf: Uint8Array = new Uint8Array(0);
+  private buf: Uint8Array = EMPTY;
   private start = 0;
   private eof = false;
   private deadlineMs: number | null = null;
@@ -131,6 +133,7 @@ export class FlowReader {
           // Empty line: the head is complete.
           const head = this.buf.subarray(this.start, i + 2);
           this.start = i + 2;
+          this.releaseIfEmpty();
           return head;
         }
         scan = i + 2 - this.start;
@@ -161,6 +164,7 @@ export class FlowReader {
         if (this.buf[i + 1] !== LF) throw new HttpError('bad-request', 'bare CR in a line');
         const line = decodeLatin1(this.buf, this.start, i);
         this.start = i + 2;
+        this.releaseIfEmpty();
         return line;
       }
       scan = Math.max(0, end - this.start - 1);
@@ -178,6 +182,7 @@ export class FlowReader {
       throw new HttpError('bad-request', 'chunk data not followed by CRLF');
     }
     this.start += 2;
+    this.releaseIfEmpty();
   }
 
   /**
@@ -207,6 +212,15 @@ export class FlowReader {
     const n = Math.min(max, this.buffered);
     const out = this.buf.subarray(this.start, this.start + n);
     this.start += n;
+    this.releaseIfEmpty();
     return out;
+  }
+
+  /** Drops the reference to a fully read chunk, so an idle connection holds no receive buffer. */
+  private releaseIfEmpty(): void {
+    if (this.start === this.buf.length) {
+      this.buf = EMPTY;
+      this.start = 0;
+    }
   }
 }
