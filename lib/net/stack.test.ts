@@ -89,6 +89,26 @@ describe('Stack over the interface layer', () => {
     await listener.close();
   });
 
+  it('talks to itself through its own address and 127.0.0.1, never on the wire', async () => {
+    const { clock, sw, a } = await pair();
+    const written = sw.counters().written;
+    for (const self of ['10.0.0.2', '127.0.0.1']) {
+      expect(await drive(clock, sw, a.ping(self, { payloadSize: 2000 }))).toMatchObject({ from: self, payloadSize: 2000, rttMs: 0 });
+      const rx = await a.bindUdp(0);
+      await (await a.bindUdp(0)).send(new Uint8Array([7]), { address: self, port: rx.local.port });
+      expect([...(await drive(clock, sw, rx.receive())).data]).toEqual([7]);
+      const listener = await a.listenTcp(0);
+      const accepted = listener.accept();
+      const flow = await drive(clock, sw, a.connectTcp(self, listener.local.port));
+      const peer = await drive(clock, sw, accepted);
+      await flow.write(new Uint8Array([1, 2, 3]));
+      expect([...((await drive(clock, sw, peer.read())) ?? [])]).toEqual([1, 2, 3]);
+      flow.abort();
+      await listener.close();
+    }
+    expect(sw.counters().written).toBe(written);
+  });
+
   it('gets connection refused from a closed port, and checks arguments', async () => {
     const { clock, sw, a } = await pair();
     await expect(drive(clock, sw, a.connectTcp('10.0.0.3', 9))).rejects.toMatchObject({ code: 'refused' });

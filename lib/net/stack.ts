@@ -25,7 +25,7 @@ import { formatIpv4, parseIpv4 } from '../ipv4-text.ts';
 import { DhcpClient, type DhcpOptions } from './iface/dhcp-client.ts';
 import { IcmpLayer, type IcmpOptions } from './iface/icmp.ts';
 import { NetworkInterface, PAYLOAD_OFFSET, type InterfaceOptions } from './iface/interface.ts';
-import { prefixToMask } from './iface/routing.ts';
+import { NO_ROUTE, prefixToMask } from './iface/routing.ts';
 import { UdpLayer, type UdpOptions } from './iface/udp-sockets.ts';
 import { TcpLayer, type TcpOptions } from './tcp/layer.ts';
 import {
@@ -194,7 +194,8 @@ export class NetStack implements Stack {
     const remote = parseIpv4(address);
     if (remote === null || remote === 0) throw new StackError('invalid-address', `'${address}' is not a dotted IPv4 address`);
     checkPort(port, 1);
-    if (this.iface.routing.nextHop(remote) < 0) throw new StackError('unreachable', `no route to ${address}`);
+    const r = this.iface.routing;
+    if (!r.isLocal(remote) && r.nextHop(remote) === NO_ROUTE) throw new StackError('unreachable', `no route to ${address}`);
     return this.tcp.connect(this.iface.routing.address, remote, port, options);
   }
 

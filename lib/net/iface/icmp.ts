@@ -102,7 +102,7 @@ export class IcmpLayer {
     for (let i = 0; i < payloadSize; i++) tx[body + i] = (seq + i) & 0xff;
     writeIcmpHeader(tx, PAYLOAD_OFFSET, body + payloadSize, ICMP_ECHO_REQUEST, 0, this.identifier, seq);
     return new Promise((resolve, reject) => {
-      const result = this.send(dst, ICMP_HEADER_LEN + payloadSize);
+      const result = this.send(0, dst, ICMP_HEADER_LEN + payloadSize);
       if (result === 'no-route' || result === 'failed' || result === 'queue-full') {
         reject(new StackError('unreachable', `no route to ${formatIpv4(dst)} (${result})`));
         return;
@@ -152,7 +152,7 @@ export class IcmpLayer {
     tx.set(bytes.subarray(start, end), body);
     writeIcmpHeader(tx, PAYLOAD_OFFSET, body + (end - start), type, code, 0, 0);
     c.add(`tx.error.${type}.${code}`);
-    this.send(src, ICMP_HEADER_LEN + (end - start));
+    this.send(0, src, ICMP_HEADER_LEN + (end - start));
   }
 
   /** Rejects every ping in flight. */
@@ -161,15 +161,15 @@ export class IcmpLayer {
   }
 
   private reply(ip: Ipv4View, v: IcmpView): void {
-    const r = this.iface.routing;
     // Like Linux (icmp_echo_ignore_broadcasts), broadcast pings get no answer (smurf amplification).
-    if (ip.destination !== r.address) return this.counters.add('rx.ignored.broadcast-echo');
+    if (this.iface.routing.isBroadcast(ip.destination)) return this.counters.add('rx.ignored.broadcast-echo');
     const length = v.end - v.start;
     const tx = this.iface.tx;
     tx.set(ip.bytes.subarray(v.bodyStart, v.end), PAYLOAD_OFFSET + ICMP_HEADER_LEN);
     writeIcmpHeader(tx, PAYLOAD_OFFSET, PAYLOAD_OFFSET + length, ICMP_ECHO_REPLY, 0, v.identifier, v.sequence);
     this.counters.add('rx.echo-request');
-    this.send(ip.source, length);
+    // From the address it was sent to: ours, or 127.0.0.1 for a ping to loopback.
+    this.send(ip.destination, ip.source, length);
   }
 
   private echoReply(ip: Ipv4View, v: IcmpView): void {
@@ -222,8 +222,8 @@ export class IcmpLayer {
     return p;
   }
 
-  private send(dst: number, length: number): SendResult {
-    const result = this.iface.send(0, dst, PROTOCOL_ICMP, length);
+  private send(src: number, dst: number, length: number): SendResult {
+    const result = this.iface.send(src, dst, PROTOCOL_ICMP, length);
     if (result === 'sent' || result === 'queued') this.counters.tx++;
     else this.counters.dropTx(result);
     return result;

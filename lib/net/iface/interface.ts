@@ -30,7 +30,7 @@ import {
 import { ArpCache, type ArpOptions } from './arp-cache.ts';
 import { LayerCounters } from './counters.ts';
 import { Reassembler, type ReassemblyOptions } from './reassembly.ts';
-import { Ipv4Routing, NO_ROUTE, isMulticastOrReserved } from './routing.ts';
+import { Ipv4Routing, NO_ROUTE, isLoopback, isMulticastOrReserved } from './routing.ts';
 
 /** Where upper layers write a packet's payload in `tx`: after the Ethernet and IPv4 headers. */
 export const PAYLOAD_OFFSET = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN;
@@ -176,11 +176,13 @@ export class NetworkInterface {
     if (this.closed) return this.txFail('closed', 'failed');
     const total = IPV4_HEADER_LEN + payloadLength;
     if (total > IPV4_MAX_TOTAL_LEN) return this.txFail('too-big', 'too-big');
-    const hop = this.routing.nextHop(dst);
+    const local = this.routing.isLocal(dst);
+    const hop = local ? dst : this.routing.nextHop(dst);
     if (hop === NO_ROUTE) return this.txFail('no-route', 'no-route');
     const from = src === 0 ? this.routing.address : src;
     writeIpv4Header(this.tx, ETHERNET_HEADER_LEN, total, this.nextId(), 0, this.ttl, protocol, from, dst);
     const end = ETHERNET_HEADER_LEN + total;
+    if (local) return this.loopBack(this.tx.slice(0, end));
     if (this.routing.isBroadcast(dst)) return this.transmit(this.tx, ETHERNET_HEADER_LEN, end, BROADCAST_MAC);
     const mac = this.arp.lookup(hop);
     if (mac) return this.transmit(this.tx, ETHERNET_HEADER_LEN, end, mac);
@@ -189,7 +191,20 @@ export class NetworkInterface {
     return 'queued';
   }
 
-  private inputIpv4(frame: Uint8Array, start: number, end: number): void {
+  /**
+   * Packets to ourselves or to 127.0.0.0/8 never reach the wire (RFC 1122
+   * §3.2.1.3): they come back in as input on a later microtask, so that a
+   * sender is never re-entered from its own send.
+   */
+  private loopBack(frame: Uint8Array): SendResult {
+    this.ipv4Counters.add('tx.loopback');
+    void Promise.resolve().then(() => {
+      if (!this.closed) this.inputIpv4(frame, ETHERNET_HEADER_LEN, frame.length, true);
+    });
+    return 'sent';
+  }
+
+  private inputIpv4(frame: Uint8Array, start: number, end: number, looped = false): void {
     const c = this.ipv4Counters;
     c.rx++;
     let ip: Ipv4View | null = this.ipv4;
@@ -198,14 +213,18 @@ export class NetworkInterface {
     const src = ip.source;
     const dst = ip.destination;
     const r = this.routing;
-    if (isMulticastOrReserved(src) || r.isBroadcast(src) || src >>> 24 === 127 || (src === r.address && src !== 0)) {
-      return c.dropRx('bad-source');
-    }
-    if (!r.configured) {
-      // Before DHCP binds, only UDP (to the DHCP client) is taken, to any address (RFC 2131 §4.1).
-      if (ip.protocol !== PROTOCOL_UDP) return c.dropRx('unconfigured');
-    } else if (dst !== r.address && !r.isBroadcast(dst)) {
-      return c.dropRx(isMulticastOrReserved(dst) ? 'multicast' : 'not-for-us');
+    // Our own looped-back packets had their addresses checked when they were sent.
+    if (!looped) {
+      if (isMulticastOrReserved(src) || r.isBroadcast(src) || isLoopback(src) || (src === r.address && src !== 0)) {
+        return c.dropRx('bad-source');
+      }
+      if (isLoopback(dst)) return c.dropRx('bad-destination');
+      if (!r.configured) {
+        // Before DHCP binds, only UDP (to the DHCP client) is taken, to any address (RFC 2131 §4.1).
+        if (ip.protocol !== PROTOCOL_UDP) return c.dropRx('unconfigured');
+      } else if (dst !== r.address && !r.isBroadcast(dst)) {
+        return c.dropRx(isMulticastOrReserved(dst) ? 'multicast' : 'not-for-us');
+      }
     }
     if (ip.isFragment) {
       ip = this.reassembler.add(ip);

@@ -19,6 +19,11 @@ export function isMulticastOrReserved(address: number): boolean {
   return address >>> 28 >= 0xe;
 }
 
+/** 127.0.0.0/8: this host, never on a wire (RFC 1122 §3.2.1.3). */
+export function isLoopback(address: number): boolean {
+  return address >>> 24 === 127;
+}
+
 export class Ipv4Routing {
   /** 0 while unconfigured (DHCP not bound yet). */
   address = 0;
@@ -46,6 +51,11 @@ export class Ipv4Routing {
   isBroadcast(address: number): boolean {
     if (address === LIMITED_BROADCAST) return true;
     return this.prefix < 31 && this.configured && address === (this.address | ~this.mask) >>> 0;
+  }
+
+  /** This host: our address or 127.0.0.0/8; such packets loop back inside the stack. */
+  isLocal(address: number): boolean {
+    return isLoopback(address) || (this.configured && address === this.address);
   }
 
   isOnLink(address: number): boolean {

@@ -14,6 +14,7 @@ import { UDP_HEADER_LEN, UDP_MAX_PAYLOAD, UdpView, writeUdpHeader } from '../wir
 import { LayerCounters } from './counters.ts';
 import type { IcmpLayer } from './icmp.ts';
 import { PAYLOAD_OFFSET, type NetworkInterface, type SendResult } from './interface.ts';
+import { isLoopback } from './routing.ts';
 import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from './ephemeral-ports.ts';
 
 export interface UdpOptions {
@@ -109,7 +110,7 @@ export class UdpLayer {
     const r = this.iface.routing;
     if (!b || (b.address !== 0 && b.address !== dst && !r.isBroadcast(dst))) {
       c.dropRx('no-socket');
-      if (dst === r.address && r.configured) this.icmp.sendError(ICMP_DEST_UNREACHABLE, UNREACHABLE_PORT, ip);
+      if ((dst === r.address && r.configured) || isLoopback(dst)) this.icmp.sendError(ICMP_DEST_UNREACHABLE, UNREACHABLE_PORT, ip);
       return;
     }
     b.deliver(src, v.sourcePort, dst, v.bytes, v.payloadStart, v.payloadEnd);
