@@ -97,7 +97,7 @@ describe('Stack over the interface layer', () => {
       const rx = await a.bindUdp(0);
       await (await a.bindUdp(0)).send(new Uint8Array([7]), { address: self, port: rx.local.port });
       expect([...(await drive(clock, sw, rx.receive())).data]).toEqual([7]);
-      const listener = await a.listenTcp(0);
+      const listener = await a.listenTcp(0, { address: self });
       const accepted = listener.accept();
       const flow = await drive(clock, sw, a.connectTcp(self, listener.local.port));
       const peer = await drive(clock, sw, accepted);

@@ -241,11 +241,11 @@ export class NetStack implements Stack {
     if (this.closed) throw new StackError('closed', 'the stack is closed');
   }
 
-  /** `0.0.0.0` or our own address, as a number. */
+  /** `0.0.0.0`, our own address or a loopback address, as a number. */
   private localAddress(text: string): number {
     const a = parseIpv4(text);
-    if (a === null || (a !== 0 && a !== this.iface.routing.address)) {
-      throw new StackError('invalid-address', `cannot bind to '${text}': not 0.0.0.0 nor an address of this stack`);
+    if (a === null || (a !== 0 && !this.iface.routing.isLocal(a))) {
+      throw new StackError('invalid-address', `cannot bind to '${text}': not 0.0.0.0 nor an address of this host`);
     }
     return a;
   }

@@ -62,7 +62,7 @@ export class UdpLayer {
     if (address === null || !Number.isInteger(port) || port < 0 || port > 65535) {
       throw new StackError('invalid-address', `cannot bind UDP to ${addressText}:${port}: expected a dotted address and a port 0-65535`);
     }
-    if (address !== 0 && address !== this.iface.routing.address) {
+    if (address !== 0 && !this.iface.routing.isLocal(address)) {
       throw new StackError('invalid-address', `cannot bind UDP to ${addressText}: not an address of this stack`);
     }
     const chosen = port === 0 ? this.ephemeralPort() : port;
@@ -91,6 +91,8 @@ export class UdpLayer {
     const tx = this.iface.tx;
     tx.set(data, PAYLOAD_OFFSET + UDP_HEADER_LEN);
     const from = src === 0 ? this.iface.routing.address : src;
+    // A loopback source never goes on the wire (RFC 1122 §3.2.1.3).
+    if (isLoopback(from) && !this.iface.routing.isLocal(dst)) return 'no-route';
     writeUdpHeader(tx, PAYLOAD_OFFSET, srcPort, dstPort, data.length, from, dst);
     const result = this.iface.send(from, dst, PROTOCOL_UDP, UDP_HEADER_LEN + data.length);
     if (result === 'sent' || result === 'queued') this.counters.tx++;

@@ -67,6 +67,8 @@ describe('UDP', () => {
     await expect(s.send(new Uint8Array(1), { address: 'nowhere', port: 1 })).rejects.toMatchObject({ code: 'invalid-address' });
     await expect(s.send(new Uint8Array(1), { address: '10.0.0.3', port: 0 })).rejects.toMatchObject({ code: 'invalid-address' });
     await expect(s.send(new Uint8Array(65508), { address: '10.0.0.3', port: 1 })).rejects.toMatchObject({ code: 'message-size' });
+    const loop = await a.bindUdp(0, '127.0.0.1');
+    await expect(loop.send(new Uint8Array(1), { address: '10.0.0.3', port: 1 })).rejects.toMatchObject({ code: 'unreachable' });
     const waiting = s.receive();
     await s.close();
     await expect(waiting).rejects.toBeInstanceOf(StackError);
