@@ -161,12 +161,12 @@ describe.skipIf(skip !== null)('C test images under kiln-hvt (real KVM)', () => 
   });
 });
 
-// Keeps the image list honest: every image the Makefile builds is exercised.
+// Keeps this file honest: every platform test image it names is one the
+// Makefile builds (images other suites own, such as fork, may be added).
 describe('image list', () => {
-  it('matches the Makefile', async () => {
+  it('is built by the Makefile', async () => {
     const makefile = await readFile(new URL('../../platform-solo5/Makefile', import.meta.url), 'utf8');
-    expect(/^TESTS := (.*)$/m.exec(makefile)?.[1]?.split(' ').sort()).toEqual(
-      ['blk', 'fpu', 'hello', 'hostile', 'net', 'time', 'trap'].sort(),
-    );
+    const built = /^TESTS := (.*)$/m.exec(makefile)?.[1]?.split(' ') ?? [];
+    expect(built).toEqual(expect.arrayContaining(['blk', 'fpu', 'hello', 'hostile', 'net', 'time', 'trap']));
   });
 });

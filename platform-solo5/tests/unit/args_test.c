@@ -17,11 +17,12 @@ int main(void)
     struct kiln_options o;
     char err[256];
 
-    /* urunc's command line. */
-    CHECK(parse(&o, err, ARGV("--mem=64", "--net:service=tap0",
-                              "--block:storage=disk.img", "app.hvt",
-                              "--ipv4=10.0.0.2/24", "--ipv4-gateway=10.0.0.1")) ==
-          0);
+    /* urunc's command line. (Named arrays: guest_argv points into them, and
+     * a compound literal inside CHECK would end with CHECK's block.) */
+    char **urunc = ARGV("--mem=64", "--net:service=tap0",
+                        "--block:storage=disk.img", "app.hvt",
+                        "--ipv4=10.0.0.2/24", "--ipv4-gateway=10.0.0.1");
+    CHECK(parse(&o, err, urunc) == 0);
     CHECK(o.mem_bytes == 64ULL << 20);
     CHECK(o.n_devices == 2);
     CHECK(o.devices[0].kind == KILN_DEV_NET);
@@ -33,7 +34,8 @@ int main(void)
     CHECK(o.guest_argv[2] == NULL);
 
     /* "--" ends options; later dashes are the guest's. */
-    CHECK(parse(&o, err, ARGV("--", "app.hvt", "--mem=5")) == 0);
+    char **dashes = ARGV("--", "app.hvt", "--mem=5");
+    CHECK(parse(&o, err, dashes) == 0);
     CHECK(o.mem_bytes == (uint64_t)KILN_DEFAULT_MEM_MB << 20);
     CHECK(strcmp(o.guest_argv[0], "--mem=5") == 0);
 
