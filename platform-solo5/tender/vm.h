@@ -29,6 +29,12 @@ int kiln_vm_arch_create(struct kiln_vm *vm, char *err, size_t errlen);
 int kiln_vm_init_vcpu(struct kiln_vm *vm, uint64_t entry, uint64_t mem_size,
                       int user_mode, char *err, size_t errlen);
 
+/* Reports an exit the run loop does not handle (entry failure, internal
+ * error, anything unexpected) with the guest's program counter; returns 1,
+ * the status for the tender's own failures. */
+int kiln_vm_unhandled_exit(const struct kvm_run *run, const char *pc_name,
+                           unsigned long long pc);
+
 /* Runs the guest until it halts or must be stopped; returns the exit
  * status. */
 int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem);

@@ -235,19 +235,8 @@ int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
                     "guest\n", system_event_name(run->system_event.type),
                     guest_pc(vm));
             return KILN_EXIT_GUEST_FAULT;
-        case KVM_EXIT_FAIL_ENTRY:
-            fprintf(stderr, "kiln-hvt: KVM entry failure, reason 0x%llx\n",
-                    (unsigned long long)
-                        run->fail_entry.hardware_entry_failure_reason);
-            return 1;
-        case KVM_EXIT_INTERNAL_ERROR:
-            fprintf(stderr, "kiln-hvt: KVM internal error, suberror %u "
-                    "(pc=0x%llx)\n", run->internal.suberror, guest_pc(vm));
-            return 1;
         default:
-            fprintf(stderr, "kiln-hvt: unexpected KVM exit %u (pc=0x%llx)\n",
-                    run->exit_reason, guest_pc(vm));
-            return 1;
+            return kiln_vm_unhandled_exit(run, "pc", guest_pc(vm));
         }
     }
 }

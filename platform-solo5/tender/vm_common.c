@@ -1,5 +1,6 @@
-/* vm_create.c: the KVM objects every architecture needs: the VM, its memory
- * and one vCPU with its shared run area. The rest is kiln_vm_arch_create. */
+/* vm_common.c: the KVM parts both architectures share: creating the VM, its
+ * memory and one vCPU with its shared run area (the rest is
+ * kiln_vm_arch_create), and reporting exits no architecture handles. */
 #define _GNU_SOURCE
 #include "vm.h"
 #include "fail.h"
@@ -7,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -44,4 +46,23 @@ int kiln_vm_create(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
     if (vm->run == MAP_FAILED)
         return kiln_fail(err, errlen, "KVM: mapping the vCPU: %s", strerror(errno));
     return kiln_vm_arch_create(vm, err, errlen);
+}
+
+int kiln_vm_unhandled_exit(const struct kvm_run *run, const char *pc_name,
+                           unsigned long long pc)
+{
+    switch (run->exit_reason) {
+    case KVM_EXIT_FAIL_ENTRY:
+        fprintf(stderr, "kiln-hvt: KVM entry failure, reason 0x%llx\n",
+                (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+        break;
+    case KVM_EXIT_INTERNAL_ERROR:
+        fprintf(stderr, "kiln-hvt: KVM internal error, suberror %u (%s=0x%llx)\n",
+                run->internal.suberror, pc_name, pc);
+        break;
+    default:
+        fprintf(stderr, "kiln-hvt: unexpected KVM exit %u (%s=0x%llx)\n",
+                run->exit_reason, pc_name, pc);
+    }
+    return 1;
 }
