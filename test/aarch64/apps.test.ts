@@ -15,7 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { buildImage } from '../../cli/image.ts';
 import { BLOCK_POOL, PERSIST_DEVICE, suites, type PooledDevice, type SuiteName } from '../images/contract-app.ts';
-import { type MachineResult, OUT, ROOT, TENDER, machineUnavailable, runCases } from './machine.ts';
+import { type MachineResult, caseResult, OUT, ROOT, TENDER, machineUnavailable, runCases } from './machine.ts';
 
 const skip = await machineUnavailable();
 if (skip) console.warn(`SKIPPED: aarch64 TypeScript app images: needs ${skip}`);
@@ -68,11 +68,7 @@ const cases = [
 const expected = Object.entries(suites({})) as [SuiteName, { name: string }[]][];
 
 let results: Map<string, MachineResult>;
-const result = (name: string): MachineResult => {
-  const r = results.get(name);
-  if (!r) throw new Error(`no result for ${name}`);
-  return r;
-};
+const result = (name: string): MachineResult => caseResult(results, name);
 const lines = (name: string): string[] => result(name).output.split('\n');
 
 describe.skipIf(skip !== null)('aarch64: TypeScript apps as hvt images under kiln-hvt (emulated machine)', () => {

@@ -15,7 +15,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { type MachineResult, OUT, TENDER, machineUnavailable, makePlatform, runCases } from './machine.ts';
+import { type MachineResult, caseResult, OUT, TENDER, machineUnavailable, makePlatform, runCases } from './machine.ts';
 
 const upstream = process.env.KILN_UPSTREAM_SOLO5_AARCH64;
 const UPSTREAM_TESTS = ['hello', 'blk', 'net', 'fpu', 'time', 'tls', 'exception'];
@@ -68,11 +68,7 @@ const cases = [
 ];
 
 let results: Map<string, MachineResult>;
-const result = (name: string): MachineResult => {
-  const r = results.get(name);
-  if (!r) throw new Error(`no result for ${name}`);
-  return r;
-};
+const result = (name: string): MachineResult => caseResult(results, name);
 const passes = (name: string): void => {
   expect(result(name).output).toContain('SUCCESS');
   expect(result(name).status).toBe(0);

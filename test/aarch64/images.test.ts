@@ -7,7 +7,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { type MachineResult, OUT, ROOT, TENDER, machineUnavailable, makePlatform, runCases } from './machine.ts';
+import { type MachineResult, caseResult, OUT, ROOT, TENDER, machineUnavailable, makePlatform, runCases } from './machine.ts';
 
 const skip = await machineUnavailable();
 if (skip) console.warn(`SKIPPED: aarch64 C test images: needs ${skip}`);
@@ -78,11 +78,7 @@ const cases = [
 ];
 
 let results: Map<string, MachineResult>;
-const result = (name: string): MachineResult => {
-  const r = results.get(name);
-  if (!r) throw new Error(`no result for ${name}`);
-  return r;
-};
+const result = (name: string): MachineResult => caseResult(results, name);
 
 describe.skipIf(skip !== null)('aarch64: C test images under kiln-hvt (real KVM, emulated machine)', () => {
   beforeAll(async () => {

@@ -64,3 +64,10 @@ export async function runCases(
   }
   return results;
 }
+
+/** The named case's result; throws when the case is unknown. */
+export function caseResult(results: Map<string, MachineResult>, name: string): MachineResult {
+  const r = results.get(name);
+  if (!r) throw new Error(`no result for ${name}`);
+  return r;
+}
