@@ -8,7 +8,8 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { NetError, emptyNetCounters, type FrameHandler, type MacAddress, type Net, type NetCounters } from '../../lib/devices/net.ts';
+import { NetError, type MacAddress } from '../../lib/devices/net.ts';
+import { FrameDevice } from '../../lib/net/frame-device.ts';
 
 export interface SocatNetOptions {
   /** The UDP port this process binds; 0 lets the host pick one (see `localPort` after opening). */
@@ -25,15 +26,8 @@ export interface SocatNetOptions {
   maxInFlight?: number;
 }
 
-const HEADER = 14;
-
-export class SocatNet implements Net {
-  readonly mac: MacAddress;
-  readonly mtu: number;
-  private handler: FrameHandler | null = null;
-  private closed = false;
+export class SocatNet extends FrameDevice {
   private inFlight = 0;
-  private readonly stats: NetCounters = emptyNetCounters();
   private readonly maxInFlight: number;
   private readonly host: string;
 
@@ -42,11 +36,10 @@ export class SocatNet implements Net {
     private readonly remotePort: number,
     options: SocatNetOptions,
   ) {
-    this.mtu = options.mtu ?? 1500;
+    super(options.mac ? options.mac.slice(0, 6) : randomMac(), options.mtu ?? 1500);
     this.host = options.host ?? '127.0.0.1';
     this.maxInFlight = options.maxInFlight ?? 4096;
-    this.mac = options.mac ? options.mac.slice(0, 6) : randomMac();
-    socket.on('message', (msg) => this.receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.length)));
+    socket.on('message', (msg) => this.deliver(new Uint8Array(msg.buffer, msg.byteOffset, msg.length)));
   }
 
   /** Binds the local port; rejects with NetError('io') when it cannot. */
@@ -68,12 +61,12 @@ export class SocatNet implements Net {
     });
   }
 
-  write(frame: Uint8Array): void {
-    if (this.closed) throw new NetError('closed', 'interface is closed');
-    if (frame.length < HEADER || frame.length > HEADER + this.mtu) {
-      this.stats.txDropped++;
-      throw new NetError('frame-size', `frame of ${frame.length} bytes; expected ${HEADER} to ${HEADER + this.mtu}`);
-    }
+  /** The UDP port bound here. */
+  get localPort(): number {
+    return this.socket.address().port;
+  }
+
+  protected transmit(frame: Uint8Array): void {
     if (this.inFlight >= this.maxInFlight) {
       this.stats.txDropped++;
       throw new NetError('io', `${this.inFlight} frames are waiting for the socket`);
@@ -85,38 +78,10 @@ export class SocatNet implements Net {
       this.inFlight--;
       if (err) this.stats.txDropped++;
     });
-    this.stats.txFrames++;
-    this.stats.txBytes += frame.length;
   }
 
-  /** The UDP port bound here. */
-  get localPort(): number {
-    return this.socket.address().port;
-  }
-
-  onFrame(handler: FrameHandler): void {
-    this.handler = handler;
-  }
-
-  counters(): NetCounters {
-    return { ...this.stats };
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.handler = null;
+  protected release(): void {
     this.socket.close();
-  }
-
-  private receive(frame: Uint8Array): void {
-    if (this.closed || !this.handler || frame.length < HEADER || frame.length > HEADER + this.mtu) {
-      this.stats.rxDropped++;
-      return;
-    }
-    this.stats.rxFrames++;
-    this.stats.rxBytes += frame.length;
-    this.handler(frame);
   }
 }
 

@@ -16,9 +16,11 @@
  *   advances it; a real clock in real time).
  */
 import type { Clock, Timer } from '../devices/clock.ts';
-import { NetError, emptyNetCounters, type FrameHandler, type MacAddress, type Net, type NetCounters } from '../devices/net.ts';
+import type { MacAddress } from '../devices/net.ts';
+import { FrameDevice } from '../net/frame-device.ts';
 import type { PcapWriter } from './pcap.ts';
 import { SeededRandom } from './seeded-random.ts';
+import { ETHERNET_HEADER_LEN } from '../net/wire/ethernet.ts';
 
 export interface SwitchOptions {
   /** Seed of the fault-injection generator (default 1). */
@@ -73,7 +75,6 @@ interface Queued {
   dueMs: number;
 }
 
-const HEADER = 14;
 const DEFAULT_MTU = 1500;
 
 export class VirtualSwitch {
@@ -179,14 +180,14 @@ export class VirtualSwitch {
       s.lost++;
       return;
     }
-    if (this.options.mtu !== undefined && frame.length - HEADER > this.options.mtu) {
+    if (this.options.mtu !== undefined && frame.length - ETHERNET_HEADER_LEN > this.options.mtu) {
       s.droppedMtu++;
       return;
     }
     const copy = frame.slice();
-    if (copy.length > HEADER && copy[12] === 0x08 && copy[13] === 0x00 && r.chance(this.options.corrupt ?? 0)) {
-      const bit = r.int((copy.length - HEADER) * 8);
-      copy[HEADER + (bit >> 3)]! ^= 1 << (bit & 7);
+    if (copy.length > ETHERNET_HEADER_LEN && copy[12] === 0x08 && copy[13] === 0x00 && r.chance(this.options.corrupt ?? 0)) {
+      const bit = r.int((copy.length - ETHERNET_HEADER_LEN) * 8);
+      copy[ETHERNET_HEADER_LEN + (bit >> 3)]! ^= 1 << (bit & 7);
       s.corrupted++;
     }
     const dueMs = (this.options.clock?.nowMs() ?? 0) + (this.options.latencyMs ?? 0);
@@ -272,52 +273,26 @@ export class VirtualSwitch {
 }
 
 /** One port of a VirtualSwitch, seen by its user as a `Net`. */
-export class SwitchPort implements Net {
-  private handler: FrameHandler | null = null;
-  private closed = false;
-  private readonly stats: NetCounters = emptyNetCounters();
-
+export class SwitchPort extends FrameDevice {
   constructor(
     private readonly sw: VirtualSwitch,
-    readonly mac: MacAddress,
-    readonly mtu: number,
-  ) {}
+    mac: MacAddress,
+    mtu: number,
+  ) {
+    super(mac, mtu);
+  }
 
-  write(frame: Uint8Array): void {
-    if (this.closed) throw new NetError('closed', 'interface is closed');
-    if (frame.length < HEADER || frame.length > HEADER + this.mtu) {
-      this.stats.txDropped++;
-      throw new NetError('frame-size', `frame of ${frame.length} bytes; expected ${HEADER} to ${HEADER + this.mtu}`);
-    }
-    this.stats.txFrames++;
-    this.stats.txBytes += frame.length;
+  protected transmit(frame: Uint8Array): void {
     this.sw.enqueue(this, frame);
   }
 
-  onFrame(handler: FrameHandler): void {
-    this.handler = handler;
-  }
-
-  counters(): NetCounters {
-    return { ...this.stats };
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.handler = null;
+  protected release(): void {
     this.sw.detach(this);
   }
 
   /** Called by the switch with a frame for this port. */
   receive(frame: Uint8Array): void {
-    if (this.closed || frame.length > HEADER + this.mtu || !this.handler) {
-      this.stats.rxDropped++;
-      return;
-    }
-    this.stats.rxFrames++;
-    this.stats.rxBytes += frame.length;
-    this.handler(frame);
+    this.deliver(frame);
   }
 }
 
