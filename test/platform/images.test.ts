@@ -24,6 +24,10 @@ const hostile = (extra = ''): string =>
 
 const cases = [
   { name: 'hello', run: './kiln-hvt --mem=32 hello.hvt one two --expect-heap-mb=31' },
+  // The extremes of --mem: 4 GiB needs all four page directories; 2 MiB
+  // leaves no heap, which the bindings must say instead of crashing.
+  { name: 'hello-4g', run: './kiln-hvt --mem=4096 hello.hvt big --expect-heap-mb=4095' },
+  { name: 'hello-2m', run: './kiln-hvt --mem=2 hello.hvt' },
   { name: 'time', run: './kiln-hvt time.hvt' },
   { name: 'fpu', run: './kiln-hvt fpu.hvt' },
   { name: 'trap', run: './kiln-hvt trap.hvt' },
@@ -81,6 +85,13 @@ describe.skipIf(skip !== null)('C test images under kiln-hvt (real KVM)', () => 
     expect(r.output).toContain("Command line is: 'one two --expect-heap-mb=31'");
     expect(r.output).toContain('SUCCESS');
     expect(r.status).toBe(0);
+  });
+
+  it('hello runs in 4 GiB and refuses cleanly in 2 MiB', () => {
+    expect(result('hello-4g').output).toContain('SUCCESS');
+    expect(result('hello-4g').status).toBe(0);
+    expect(result('hello-2m').output).toContain('Kiln: not enough guest memory for a heap');
+    expect(result('hello-2m').status).toBe(255);
   });
 
   it('time: clocks advance and sleeps never end early', () => {
