@@ -49,6 +49,9 @@ solo5_result_t kiln_net_ring_read(solo5_handle_t h, uint8_t *buf, size_t size,
  * marks it acquired; returns its handle, or -1. */
 int64_t kiln_manifest_acquire(const char *name, uint32_t type);
 
+/* The handle of the attached Kiln device of (type), or -1. */
+int64_t kiln_device_handle(uint32_t type);
+
 /* Halts with (status); never returns. */
 void kiln_halt(int status, void *cookie) __attribute__((noreturn));
 

@@ -167,6 +167,46 @@ struct kiln_hc_net_sync {
     int32_t ret;     /* out: solo5_result_t */
 };
 
+/*
+ * Fork, wait and pipes (Kiln devices KILN_FORK and KILN_PIPE). Results are
+ * solo5_result_t values or the KILN_R_* codes below. Child ids are the
+ * child tender's process id, valid only in the tender that forked it.
+ */
+#define KILN_R_EPIPE 16 /* write: no read end is open anywhere */
+#define KILN_R_LIMIT 17 /* too many children or pipe ends */
+#define KILN_R_NOSYS 18 /* the tender cannot do this on this machine */
+
+struct kiln_hc_fork {
+    uint64_t child; /* out: the child's id in the parent, 0 in the child */
+    int32_t ret;    /* out */
+};
+
+struct kiln_hc_wait {
+    uint64_t child;  /* in: an id fork returned to this guest */
+    int32_t status;  /* out: exit status, 128 + signal if killed */
+    int32_t ret;     /* out: OK, AGAIN while it runs, EINVAL if not ours */
+};
+
+struct kiln_hc_pipe_create {
+    uint64_t read_end;  /* out */
+    uint64_t write_end; /* out */
+    int32_t ret;        /* out */
+};
+
+/* Read and write never block: AGAIN means wait in solo5_yield for the pipe
+ * device's handle, then retry. A read of 0 bytes with OK is end-of-file. */
+struct kiln_hc_pipe_io {
+    uint64_t end;  /* in */
+    uint64_t data; /* in */
+    uint64_t len;  /* in: bytes; out: bytes moved */
+    int32_t ret;   /* out */
+};
+
+struct kiln_hc_pipe_close {
+    uint64_t end; /* in */
+    int32_t ret;  /* out */
+};
+
 /* The cookie, when not 0, points at KILN_HALT_COOKIE_MAX bytes the tender
  * may read (upstream uses it to find a trap frame for core dumps). */
 #define KILN_HALT_COOKIE_MAX 512

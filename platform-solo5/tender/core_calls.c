@@ -16,9 +16,21 @@
 #define MAX_DROP_REPORTS 20
 #define BUSY_POLL_NS 50000ULL
 
+#define MAX_EVENTS 64      /* per epoll_wait; the rest come next time */
+#define MAX_WATCHED 1024   /* fds the poll set may hold */
+
 static int epoll_fd = -1;
 static int timer_fd = -1;
-static int n_polled;
+
+/* What the poll set holds, so a forked tender can build its own set (an
+ * epoll instance and a timerfd are shared with the parent across fork). */
+struct watch {
+    int fd; /* -1: free */
+    uint32_t events;
+    uint64_t handle;
+};
+static struct watch watched[MAX_WATCHED];
+static int n_watched;
 
 static void fatal_errno(const char *what)
 {
@@ -26,13 +38,82 @@ static void fatal_errno(const char *what)
     exit(1);
 }
 
+static struct watch *watch_of(int fd)
+{
+    for (int i = 0; i < n_watched; i++)
+        if (watched[i].fd == fd)
+            return &watched[i];
+    return NULL;
+}
+
+int kiln_poll_watch(int fd, uint32_t events, uint64_t handle)
+{
+    struct epoll_event ev = {.events = events, .data.u64 = handle};
+    struct watch *w = watch_of(fd);
+    if (w != NULL) {
+        if (epoll_ctl(epoll_fd, EPOLL_CTL_MOD, fd, &ev) != 0)
+            return -1;
+    } else {
+        w = watch_of(-1);
+        if (w == NULL && n_watched == MAX_WATCHED) {
+            errno = EMFILE;
+            return -1;
+        }
+        if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0)
+            return -1;
+        if (w == NULL)
+            w = &watched[n_watched++];
+    }
+    *w = (struct watch){.fd = fd, .events = events, .handle = handle};
+    return 0;
+}
+
 int kiln_poll_add(int fd, uint64_t handle)
 {
-    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = handle};
-    if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0)
-        return -1;
-    n_polled++;
-    return 0;
+    return kiln_poll_watch(fd, EPOLLIN, handle);
+}
+
+void kiln_poll_forget(int fd)
+{
+    struct watch *w = watch_of(fd);
+    if (w == NULL)
+        return;
+    /* Explicitly: a forked tender may hold the same open file, and epoll
+     * keeps watching until every descriptor of it is closed. */
+    epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+    w->fd = -1;
+}
+
+static void create_poll_set(void)
+{
+    epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_fd < 0)
+        fatal_errno("epoll_create1");
+    timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (timer_fd < 0)
+        fatal_errno("timerfd_create");
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TIMER_TAG};
+    if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, timer_fd, &ev) != 0)
+        fatal_errno("epoll_ctl");
+}
+
+void kiln_poll_fork_child(uint64_t drop_handles)
+{
+    close(epoll_fd);
+    close(timer_fd);
+    create_poll_set();
+    for (int i = 0; i < n_watched; i++) {
+        struct watch *w = &watched[i];
+        if (w->fd < 0)
+            continue;
+        if (drop_handles & (1ULL << w->handle)) {
+            w->fd = -1;
+            continue;
+        }
+        struct epoll_event ev = {.events = w->events, .data.u64 = w->handle};
+        if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, w->fd, &ev) != 0)
+            fatal_errno("epoll_ctl in a forked tender");
+    }
 }
 
 static enum kiln_hc_outcome walltime(const struct kiln_guest_mem *m,
@@ -86,7 +167,7 @@ static int busy_poll(struct epoll_event *evs, uint64_t timeout_ns)
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
-        int n = epoll_wait(epoll_fd, evs, n_polled + 1, 0);
+        int n = epoll_wait(epoll_fd, evs, MAX_EVENTS, 0);
         if (n != 0 && !(n < 0 && errno == EINTR))
             return n;
         clock_gettime(CLOCK_MONOTONIC, &now);
@@ -112,10 +193,10 @@ static enum kiln_hc_outcome poll_(const struct kiln_guest_mem *m, uint64_t gpa,
                      .tv_nsec = (long)(timeout % 1000000000ULL) | 1}};
     if (timerfd_settime(timer_fd, 0, &it, NULL) != 0)
         fatal_errno("timerfd_settime");
-    struct epoll_event evs[KILN_MFT_MAX_ENTRIES + 1];
+    struct epoll_event evs[MAX_EVENTS];
     int n = busy_poll(evs, ready ? 0 : timeout);
     while (n == 0 && !ready) {
-        n = epoll_wait(epoll_fd, evs, n_polled + 1, -1);
+        n = epoll_wait(epoll_fd, evs, MAX_EVENTS, -1);
         if (n < 0 && errno == EINTR)
             n = 0;
     }
@@ -152,15 +233,7 @@ static enum kiln_hc_outcome halt(const struct kiln_guest_mem *m, uint64_t gpa,
 
 void kiln_core_setup(void)
 {
-    epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-    if (epoll_fd < 0)
-        fatal_errno("epoll_create1");
-    timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (timer_fd < 0)
-        fatal_errno("timerfd_create");
-    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TIMER_TAG};
-    if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, timer_fd, &ev) != 0)
-        fatal_errno("epoll_ctl");
+    create_poll_set();
     kiln_hc_register(KILN_HC_WALLTIME, walltime);
     kiln_hc_register(KILN_HC_PUTS, puts_);
     kiln_hc_register(KILN_HC_POLL, poll_);

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fork.h"
 #include "manifest.h"
+#include "pipe.h"
 
 static uint32_t mft_type_of(enum kiln_device_kind k)
 {
@@ -38,9 +40,20 @@ int kiln_devices_match(const struct kiln_options *o,
     }
     for (uint32_t i = 1; i < mft->entries; i++) {
         const struct kiln_mft_entry *e = &mft->e[i];
+        /* Fork and pipe take no host resource the user must name: always
+         * provided, once each. */
+        if (e->type == KILN_MFT_KILN_FORK || e->type == KILN_MFT_KILN_PIPE) {
+            for (uint32_t j = 1; j < i; j++)
+                if (mft->e[j].type == e->type)
+                    return kiln_fail(err, errlen, "the image declares %s twice "
+                                     "('%s' and '%s'); one is enough",
+                                     kiln_mft_type_name(e->type),
+                                     mft->e[j].name, e->name);
+            continue;
+        }
         if (e->type >= KILN_MFT_RESERVED_FIRST)
             return kiln_fail(err, errlen, "the image declares '%s' of type %s, "
-                             "which this kiln-hvt does not provide yet", e->name,
+                             "which this kiln-hvt does not provide", e->name,
                              kiln_mft_type_name(e->type));
         if (option_for(o, e->name) == NULL)
             return kiln_fail(err, errlen, "the image declares %s device '%s': "
@@ -56,6 +69,14 @@ int kiln_devices_attach(const struct kiln_options *o, struct kiln_mft *mft,
                         char *err, size_t errlen)
 {
     for (uint32_t i = 1; i < mft->entries; i++) {
+        if (mft->e[i].type == KILN_MFT_KILN_FORK)
+            kiln_fork_attach(mft, i);
+        if (mft->e[i].type == KILN_MFT_KILN_PIPE)
+            kiln_pipe_attach(i);
+        if (mft->e[i].type >= KILN_MFT_RESERVED_FIRST) {
+            mft->e[i].attached = 1;
+            continue;
+        }
         const struct kiln_device_opt *d = option_for(o, mft->e[i].name);
         int rc = d->kind == KILN_DEV_NET
                      ? kiln_net_attach(mft, i, d, err, errlen)

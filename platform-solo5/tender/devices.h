@@ -27,6 +27,10 @@ int kiln_devices_attach(const struct kiln_options *o, struct kiln_mft *mft,
 int kiln_net_attach(struct kiln_mft *mft, unsigned index,
                     const struct kiln_device_opt *opt, char *err,
                     size_t errlen);
+/* In a forked tender: the taps stay the parent's; the child's net calls
+ * fail with SOLO5_R_EINVAL. */
+void kiln_net_fork_child(void);
+
 int kiln_block_attach(struct kiln_mft *mft, unsigned index,
                       const struct kiln_device_opt *opt, char *err,
                       size_t errlen);

@@ -65,6 +65,10 @@ void kiln_hc_print_counts(FILE *to)
         [KILN_HC_NET_READ] = "net_read",     [KILN_HC_HALT] = "halt",
         [KILN_HC_NET_RING_SETUP] = "net_ring_setup",
         [KILN_HC_NET_SYNC] = "net_sync",
+        [KILN_HC_FORK] = "fork",             [KILN_HC_WAIT] = "wait",
+        [KILN_HC_PIPE_CREATE] = "pipe_create",
+        [KILN_HC_PIPE_READ] = "pipe_read",   [KILN_HC_PIPE_WRITE] = "pipe_write",
+        [KILN_HC_PIPE_CLOSE] = "pipe_close",
     };
     uint64_t total = 0;
     fprintf(to, "kiln-hvt: hypercalls:");

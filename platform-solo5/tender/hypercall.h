@@ -59,4 +59,15 @@ void kiln_core_setup(void);
 /* Adds fd to the set POLL waits on; readiness reports (handle)'s bit. */
 int kiln_poll_add(int fd, uint64_t handle);
 
+/* Same with epoll (events), e.g. EPOLLOUT | EPOLLONESHOT; a second call for
+ * the same fd replaces its events (re-arms a one-shot watch). 0 or -1. */
+int kiln_poll_watch(int fd, uint32_t events, uint64_t handle);
+
+/* Stops watching fd (call before closing it). */
+void kiln_poll_forget(int fd);
+
+/* In a forked tender: a poll set of its own with everything the parent's
+ * watched except the fds of (drop_handles), a bit per handle. */
+void kiln_poll_fork_child(uint64_t drop_handles);
+
 #endif

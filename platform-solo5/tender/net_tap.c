@@ -36,7 +36,7 @@ static const struct net_dev *dev_for(uint64_t handle)
 {
     if (handle == 0 || handle >= net_mft->entries ||
         net_mft->e[handle].type != KILN_MFT_NET_BASIC ||
-        !net_mft->e[handle].attached)
+        !net_mft->e[handle].attached || devs[handle].fd < 0)
         return NULL;
     return &devs[handle];
 }
@@ -201,4 +201,14 @@ int kiln_net_attach(struct kiln_mft *mft, unsigned index,
     kiln_hc_register(KILN_HC_NET_WRITE, net_write);
     kiln_hc_register(KILN_HC_NET_READ, net_read);
     return 0;
+}
+
+void kiln_net_fork_child(void)
+{
+    for (unsigned h = 0; h < KILN_MFT_MAX_ENTRIES; h++)
+        if (net_mft != NULL && h < net_mft->entries &&
+            net_mft->e[h].type == KILN_MFT_NET_BASIC && devs[h].fd >= 0) {
+            close(devs[h].fd);
+            devs[h].fd = -1; /* the rings' sends fail, receives find none */
+        }
 }

@@ -149,10 +149,16 @@ describe('kiln-hvt refusals (before any VM exists)', () => {
     await refuses(['--net:service=kilnnotap9', image('net')], /tap device 'kilnnotap9' does not exist/);
   });
 
-  it('refuses Kiln device types it does not provide yet', async () => {
+  it('provides Kiln devices without options and refuses options for them', async () => {
     // blk's manifest with its BLOCK_BASIC entry re-typed as KILN_FORK.
     const path = await patched('blk', (b) => b.writeUInt32LE(2 ** 30 + 1, noteDesc(b, MFT1) + 12 + 104 + 68));
-    await refuses([path], /'storage' of type KILN_FORK, which this kiln-hvt does not provide yet/);
+    await refuses([`--block:storage=${path}`, path], /'storage' is a KILN_FORK device in the image/);
+    // Two KILN_FORK entries: one is enough.
+    const twice = await patched('hostile', (b) => {
+      b.writeUInt32LE(2 ** 30 + 1, noteDesc(b, MFT1) + 12 + 104 + 68);
+      b.writeUInt32LE(2 ** 30 + 1, noteDesc(b, MFT1) + 12 + 2 * 104 + 68);
+    });
+    await refuses([twice], /declares KILN_FORK twice/);
   });
 });
 

@@ -63,10 +63,14 @@ int main(void)
                              sizeof err) == -1);
     CHECK_ERR(err, "NET_BASIC device");
 
+    /* Kiln's pipe and fork devices need no option, and take none. */
     CHECK(options(&o, ARGV("--net:service=t", "a")) == 0);
     CHECK(kiln_devices_match(&o, manifest(KILN_MFT_KILN_PIPE), err,
+                             sizeof err) == 0);
+    CHECK(options(&o, ARGV("--net:service=t", "--block:storage=f", "a")) == 0);
+    CHECK(kiln_devices_match(&o, manifest(KILN_MFT_KILN_FORK), err,
                              sizeof err) == -1);
-    CHECK_ERR(err, "KILN_PIPE");
+    CHECK_ERR(err, "'storage' is a KILN_FORK device");
 
     /* Block backing: capacity, sector size, refusals. */
     char path[] = "/tmp/kiln-devices-test-XXXXXX";

@@ -1,0 +1,194 @@
+/*
+ * fork.c: KILN_HC_FORK and KILN_HC_WAIT. The tender saves the vCPU, forks
+ * itself (guest memory is a private anonymous mapping, so the child gets a
+ * copy-on-write copy at the same address), and the child builds a new VM
+ * and vCPU over that copy and loads the saved state. Both resume after the
+ * hypercall: the parent sees the child's id, the child 0. A child's exit is
+ * reported through a pidfd in the poll set, under the fork device's handle.
+ */
+#define _GNU_SOURCE
+#include "fork.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "devices.h"
+#include "hypercall.h"
+#include "solo5.h"
+#include "vcpu_state.h"
+
+#define ERR_SIZE 256
+
+struct child {
+    pid_t pid;  /* 0: free slot */
+    int pidfd;  /* readable once the child has exited */
+};
+
+static struct child children[KILN_FORK_MAX_CHILDREN];
+static struct kiln_vm *the_vm;
+static const struct kiln_mft *fork_mft;
+static uint64_t fork_handle;
+
+void kiln_fork_bind_vm(struct kiln_vm *vm)
+{
+    the_vm = vm;
+}
+
+static struct child *child_slot(pid_t pid)
+{
+    for (unsigned i = 0; i < KILN_FORK_MAX_CHILDREN; i++)
+        if (children[i].pid == pid)
+            return &children[i];
+    return NULL;
+}
+
+/* Net devices are not the child's: their taps stay with the parent. */
+static uint64_t net_handles(void)
+{
+    uint64_t mask = 0;
+    for (uint32_t i = 1; i < fork_mft->entries; i++)
+        if (fork_mft->e[i].type == KILN_MFT_NET_BASIC)
+            mask |= 1ULL << i;
+    return mask;
+}
+
+/* In the new tender: drop what belongs to the parent, build a VM of our own
+ * over the copied memory, load the parent's vCPU state. Failing here
+ * leaves nothing to resume: the child tender exits 1, which its parent
+ * sees as the child's status. */
+static void become_child(const struct kiln_guest_mem *mem, pid_t parent,
+                         const struct kiln_vcpu_state *state)
+{
+    char err[ERR_SIZE];
+    /* An orphaned VM could never be waited for: it goes with its parent. */
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+        _exit(1);
+    kiln_poll_fork_child(net_handles());
+    /* The parent's children are not ours to wait for. */
+    for (unsigned i = 0; i < KILN_FORK_MAX_CHILDREN; i++)
+        if (children[i].pid != 0) {
+            kiln_poll_forget(children[i].pidfd);
+            close(children[i].pidfd);
+            children[i].pid = 0;
+        }
+    kiln_net_fork_child();
+
+    struct kiln_vm fresh;
+    close(the_vm->vcpu_fd);
+    close(the_vm->vm_fd);
+    if (kiln_vm_create(&fresh, mem, err, sizeof err) != 0 ||
+        kiln_vcpu_restore(&fresh, state, err, sizeof err) != 0) {
+        fprintf(stderr, "kiln-hvt: forked tender: %s\n", err);
+        _exit(1);
+    }
+    /* The run loop holds the old kvm_run address: put the new one there. */
+    if (mremap(fresh.run, fresh.run_size, fresh.run_size,
+               MREMAP_MAYMOVE | MREMAP_FIXED, the_vm->run) == MAP_FAILED) {
+        fprintf(stderr, "kiln-hvt: forked tender: moving kvm_run: %s\n",
+                strerror(errno));
+        _exit(1);
+    }
+    close(fresh.kvm_fd);
+    the_vm->vm_fd = fresh.vm_fd;
+    the_vm->vcpu_fd = fresh.vcpu_fd;
+}
+
+static enum kiln_hc_outcome fork_(const struct kiln_guest_mem *m, uint64_t gpa,
+                                  int *status)
+{
+    struct kiln_hc_fork *a = KILN_HC_ARGS(m, gpa, struct kiln_hc_fork);
+    if (a == NULL)
+        return kiln_hc_bad_args(KILN_HC_FORK, gpa, status);
+    struct child *slot = child_slot(0);
+    if (slot == NULL) {
+        a->ret = KILN_R_LIMIT;
+        return KILN_HC_CONTINUE;
+    }
+    char err[ERR_SIZE];
+    struct kiln_vcpu_state *state = kiln_vcpu_save(the_vm, err, sizeof err);
+    if (state == NULL) {
+        fprintf(stderr, "kiln-hvt: fork: %s\n", err);
+        a->ret = KILN_R_NOSYS;
+        return KILN_HC_CONTINUE;
+    }
+    fflush(stdout);
+    fflush(stderr);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        become_child(m, parent, state);
+        kiln_vcpu_state_free(state);
+        a->child = 0;
+        a->ret = SOLO5_R_OK;
+        return KILN_HC_CONTINUE;
+    }
+    kiln_vcpu_state_free(state);
+    int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+    if (pid < 0 || pidfd < 0 ||
+        kiln_poll_watch(pidfd, EPOLLIN | EPOLLONESHOT, fork_handle) != 0) {
+        int e = errno;
+        if (pid > 0) { /* cannot follow it: do not leave it running */
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+        }
+        if (pidfd >= 0)
+            close(pidfd);
+        fprintf(stderr, "kiln-hvt: fork: %s\n", strerror(e));
+        a->ret = e == EAGAIN || e == EMFILE || e == ENOMEM ? KILN_R_LIMIT
+                                                          : SOLO5_R_EUNSPEC;
+        return KILN_HC_CONTINUE;
+    }
+    *slot = (struct child){.pid = pid, .pidfd = pidfd};
+    a->child = (uint64_t)pid;
+    a->ret = SOLO5_R_OK;
+    return KILN_HC_CONTINUE;
+}
+
+static enum kiln_hc_outcome wait_(const struct kiln_guest_mem *m, uint64_t gpa,
+                                  int *status)
+{
+    struct kiln_hc_wait *a = KILN_HC_ARGS(m, gpa, struct kiln_hc_wait);
+    if (a == NULL)
+        return kiln_hc_bad_args(KILN_HC_WAIT, gpa, status);
+    uint64_t id = a->child;
+    struct child *c = id == 0 || id > INT32_MAX ? NULL : child_slot((pid_t)id);
+    if (c == NULL) {
+        a->ret = SOLO5_R_EINVAL;
+        return KILN_HC_CONTINUE;
+    }
+    int st;
+    pid_t r;
+    do
+        r = waitpid(c->pid, &st, WNOHANG);
+    while (r < 0 && errno == EINTR);
+    if (r == 0) {
+        a->ret = SOLO5_R_AGAIN;
+        return KILN_HC_CONTINUE;
+    }
+    kiln_poll_forget(c->pidfd);
+    close(c->pidfd);
+    c->pid = 0;
+    if (r < 0) {
+        a->ret = SOLO5_R_EUNSPEC;
+        return KILN_HC_CONTINUE;
+    }
+    a->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    a->ret = SOLO5_R_OK;
+    return KILN_HC_CONTINUE;
+}
+
+void kiln_fork_attach(const struct kiln_mft *mft, unsigned index)
+{
+    fork_mft = mft;
+    fork_handle = index;
+    kiln_hc_register(KILN_HC_FORK, fork_);
+    kiln_hc_register(KILN_HC_WAIT, wait_);
+}

@@ -1,0 +1,20 @@
+/*
+ * fork.h: the KILN_FORK device: copying the running VM into a forked tender
+ * (KILN_HC_FORK) and waiting for such children (KILN_HC_WAIT).
+ */
+#ifndef KILN_FORK_H
+#define KILN_FORK_H
+
+#include "kiln_hvt_abi.h"
+#include "vm.h"
+
+/* At most this many children live (not yet waited for) per tender. */
+#define KILN_FORK_MAX_CHILDREN 64
+
+/* Registers the calls for the manifest's fork device (index). */
+void kiln_fork_attach(const struct kiln_mft *mft, unsigned index);
+
+/* The VM the fork call copies; call once it exists. */
+void kiln_fork_bind_vm(struct kiln_vm *vm);
+
+#endif

@@ -1,0 +1,210 @@
+/* fork: Kiln's VM fork and pipes under kiln-hvt. The child sees the
+ * parent's memory as it was and its own writes stay its own; exit statuses
+ * reach the parent; a child forks again; data crosses a pipe between
+ * unikernels with end-of-file once every write end is closed and EPIPE once
+ * every read end is; bad ids and buffers are refused; the child limit holds.
+ * --limit=1 also forks KILN_FORK_MAX_CHILDREN + 1 times. */
+#include "kiln_fork_pipe.h"
+#include "test_lib.h"
+
+#define SECOND 1000000000ULL
+#define CHUNK 65536
+#define STREAM_BYTES (4u << 20) /* several times the pipe's capacity */
+#define MAX_CHILDREN 64         /* kiln-hvt's KILN_FORK_MAX_CHILDREN */
+
+static volatile uint64_t shared_word = 0x1234;
+static uint8_t buf[CHUNK];
+
+static int wait_child(uint64_t id)
+{
+    int status = -1, rc;
+    /* Bounded: 60 seconds of yields that saw nothing. */
+    for (int idle = 0; (rc = kiln_wait(id, &status)) == SOLO5_R_AGAIN;) {
+        solo5_handle_set_t ready = 0;
+        solo5_yield(solo5_clock_monotonic() + SECOND, &ready);
+        if (!(ready & kiln_fork_ready_set()) && ++idle > 60)
+            test_fail("a child did not end within 60 s");
+    }
+    TEST_CHECK(rc == SOLO5_R_OK);
+    return status;
+}
+
+/* Retries (what) while the pipe says AGAIN, waiting for the pipe's bit. */
+static int pipe_io(int writer, uint64_t end, uint8_t *p, size_t n, size_t *done)
+{
+    int rc;
+    for (int idle = 0;;) {
+        rc = writer ? kiln_pipe_write(end, p, n, done)
+                    : kiln_pipe_read(end, p, n, done);
+        if (rc != SOLO5_R_AGAIN)
+            return rc;
+        solo5_handle_set_t ready = 0;
+        solo5_yield(solo5_clock_monotonic() + SECOND, &ready);
+        if (!(ready & kiln_pipe_ready_set()) && ++idle > 60)
+            test_fail("a pipe stayed blocked for 60 s");
+    }
+}
+
+static uint8_t pattern(uint32_t i)
+{
+    return (uint8_t)(i * 7 + (i >> 13));
+}
+
+static void test_memory_and_status(void)
+{
+    solo5_time_t before = solo5_clock_monotonic();
+    shared_word = 0xfeed;
+    uint64_t id = 99;
+    TEST_CHECK(kiln_fork(&id) == SOLO5_R_OK);
+    if (id == 0) {
+        /* The child: the parent's memory as it was, a clock that did not
+         * step back, and writes that stay here. */
+        TEST_CHECK(shared_word == 0xfeed);
+        TEST_CHECK(solo5_clock_monotonic() >= before);
+        shared_word = 0xc41d;
+        solo5_exit(42);
+    }
+    int status = wait_child(id);
+    TEST_CHECK(status == 42);
+    TEST_CHECK(shared_word == 0xfeed);
+    int ignored;
+    TEST_CHECK(kiln_wait(id, &ignored) == SOLO5_R_EINVAL); /* spent */
+    test_puts("fork: memory copied, status 42 seen\n");
+}
+
+static void test_nested(void)
+{
+    uint64_t id;
+    TEST_CHECK(kiln_fork(&id) == SOLO5_R_OK);
+    if (id == 0) {
+        uint64_t grandchild;
+        TEST_CHECK(kiln_fork(&grandchild) == SOLO5_R_OK);
+        if (grandchild == 0)
+            solo5_exit(5);
+        solo5_exit(10 + wait_child(grandchild));
+    }
+    TEST_CHECK(wait_child(id) == 15);
+    test_puts("fork: nested fork, status 15 seen\n");
+}
+
+/* The child streams a pattern and closes its end; the parent closed its
+ * write end first, so it sees end-of-file exactly after the last byte. */
+static void test_pipe_stream(void)
+{
+    uint64_t r, w, id;
+    TEST_CHECK(kiln_pipe(&r, &w) == SOLO5_R_OK);
+    TEST_CHECK(kiln_fork(&id) == SOLO5_R_OK);
+    if (id == 0) {
+        TEST_CHECK(kiln_pipe_close(r) == SOLO5_R_OK);
+        for (uint32_t sent = 0; sent < STREAM_BYTES;) {
+            size_t n = 0;
+            for (uint32_t i = 0; i < CHUNK; i++)
+                buf[i] = pattern(sent + i);
+            TEST_CHECK(pipe_io(1, w, buf, CHUNK, &n) == SOLO5_R_OK);
+            TEST_CHECK(n > 0 && n <= CHUNK);
+            sent += (uint32_t)n; /* after a partial write, the rest next */
+        }
+        TEST_CHECK(kiln_pipe_close(w) == SOLO5_R_OK);
+        solo5_exit(0);
+    }
+    TEST_CHECK(kiln_pipe_close(w) == SOLO5_R_OK);
+    uint32_t got = 0;
+    for (;;) {
+        size_t n = 0;
+        TEST_CHECK(pipe_io(0, r, buf, CHUNK, &n) == SOLO5_R_OK);
+        if (n == 0)
+            break;
+        for (size_t i = 0; i < n; i++)
+            if (buf[i] != pattern(got + (uint32_t)i))
+                test_fail("pipe data differs from what the child wrote");
+        got += (uint32_t)n;
+    }
+    TEST_CHECK(got == STREAM_BYTES);
+    TEST_CHECK(kiln_pipe_close(r) == SOLO5_R_OK);
+    TEST_CHECK(wait_child(id) == 0);
+    test_puts("pipe: 4 MiB from child to parent, then end-of-file\n");
+}
+
+/* The child's write fails with EPIPE once the parent's read end, the last
+ * one anywhere, is closed. */
+static void test_pipe_epipe(void)
+{
+    uint64_t r, w, id;
+    TEST_CHECK(kiln_pipe(&r, &w) == SOLO5_R_OK);
+    TEST_CHECK(kiln_fork(&id) == SOLO5_R_OK);
+    if (id == 0) {
+        TEST_CHECK(kiln_pipe_close(r) == SOLO5_R_OK);
+        size_t n;
+        /* Wait for the parent's close: its byte arrives first. */
+        TEST_CHECK(pipe_io(1, w, buf, 1, &n) == SOLO5_R_OK);
+        int rc;
+        for (int tries = 0; (rc = kiln_pipe_write(w, buf, 1, &n)) == SOLO5_R_OK;
+             tries++) {
+            TEST_CHECK(tries < 100000); /* the parent closes soon */
+            solo5_yield(solo5_clock_monotonic() + SECOND / 1000, NULL);
+        }
+        solo5_exit(rc == KILN_R_EPIPE ? 0 : 1);
+    }
+    TEST_CHECK(kiln_pipe_close(w) == SOLO5_R_OK);
+    size_t n;
+    TEST_CHECK(pipe_io(0, r, buf, 1, &n) == SOLO5_R_OK && n == 1);
+    TEST_CHECK(kiln_pipe_close(r) == SOLO5_R_OK);
+    TEST_CHECK(wait_child(id) == 0);
+    test_puts("pipe: EPIPE after the last read end closed\n");
+}
+
+static void test_refusals(void)
+{
+    uint64_t r, w;
+    size_t n;
+    int status;
+    TEST_CHECK(kiln_pipe(&r, &w) == SOLO5_R_OK);
+    TEST_CHECK(kiln_pipe_read(w, buf, 1, &n) == SOLO5_R_EINVAL);
+    TEST_CHECK(kiln_pipe_write(r, buf, 1, &n) == SOLO5_R_EINVAL);
+    TEST_CHECK(kiln_pipe_read(r, buf, 0, &n) == SOLO5_R_EINVAL);
+    TEST_CHECK(kiln_pipe_read(r, (void *)0x1000, 16, &n) == SOLO5_R_EINVAL);
+    TEST_CHECK(kiln_pipe_write(w, (void *)0xfffffff0, 64, &n) == SOLO5_R_EINVAL);
+    TEST_CHECK(kiln_pipe_read(r, buf, 1, &n) == SOLO5_R_AGAIN); /* empty */
+    TEST_CHECK(kiln_pipe_read(12345, buf, 1, &n) == SOLO5_R_EINVAL);
+    TEST_CHECK(kiln_pipe_close(r) == SOLO5_R_OK);
+    TEST_CHECK(kiln_pipe_close(r) == SOLO5_R_EINVAL);
+    TEST_CHECK(kiln_pipe_write(w, buf, 1, &n) == KILN_R_EPIPE);
+    TEST_CHECK(kiln_pipe_close(w) == SOLO5_R_OK);
+    TEST_CHECK(kiln_wait(1, &status) == SOLO5_R_EINVAL);
+    TEST_CHECK(kiln_wait(0, &status) == SOLO5_R_EINVAL);
+    test_puts("refusals: bad ends, buffers and ids\n");
+}
+
+static void test_limit(void)
+{
+    static uint64_t ids[MAX_CHILDREN];
+    for (int i = 0; i < MAX_CHILDREN; i++) {
+        TEST_CHECK(kiln_fork(&ids[i]) == SOLO5_R_OK);
+        if (ids[i] == 0)
+            solo5_exit(i);
+    }
+    uint64_t extra;
+    TEST_CHECK(kiln_fork(&extra) == KILN_R_LIMIT);
+    for (int i = 0; i < MAX_CHILDREN; i++)
+        TEST_CHECK(wait_child(ids[i]) == i);
+    TEST_CHECK(kiln_fork(&extra) == SOLO5_R_OK);
+    if (extra == 0)
+        solo5_exit(0);
+    TEST_CHECK(wait_child(extra) == 0);
+    test_puts("fork: the child limit holds and frees up\n");
+}
+
+int solo5_app_main(const struct solo5_start_info *si)
+{
+    char v[8];
+    test_puts("**** Kiln fork ****\n");
+    test_refusals();
+    test_memory_and_status();
+    test_nested();
+    test_pipe_stream();
+    test_pipe_epipe();
+    if (test_arg(si->cmdline, "limit", v, sizeof v))
+        test_limit();
+    test_puts("SUCCESS\n");
+    return SOLO5_EXIT_SUCCESS;
+}
