@@ -16,6 +16,8 @@ export interface KilnBindings {
   argv: string[];
   /** The status the unikernel exits with once nothing is left to do. */
   exitCode: number;
+  /** The Internet checksum's running sum of `bytes[start..end)` plus `sum`, folded to 16 bits (in C). */
+  sumWords(bytes: Uint8Array, start: number, end: number, sum: number): number;
   /** Fills `buffer` from the runtime's cryptographic generator. */
   randomBytes(buffer: Uint8Array): Uint8Array;
   memory(): { heapSize: number; inUse: number; peak: number; pagesUsed: number };

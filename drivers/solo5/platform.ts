@@ -19,6 +19,7 @@ import { ArgError } from '../../lib/args.ts';
 import type { App, DeviceDeclaration, DeviceKind, DeviceKinds, DevicesOf } from '../../lib/app.ts';
 import { KilnError } from '../../lib/errors.ts';
 import { createStack } from '../../lib/net/stack.ts';
+import { useSumWords } from '../../lib/net/wire/checksum.ts';
 import { bindingErrorCode, bindings } from './bindings.ts';
 import { openSolo5Block } from './block.ts';
 import { createSolo5Clock } from './clock.ts';
@@ -88,6 +89,7 @@ async function run<D extends DeviceDeclaration>(app: App<D>, closers: (() => unk
 /** Boots `app`; the unikernel exits with its status once nothing is left to do. */
 export function boot<D extends DeviceDeclaration>(app: App<D>): void {
   const k = bindings();
+  useSumWords(k.sumWords);
   const closers: (() => unknown)[] = [];
   const finish = async (code: number): Promise<void> => {
     k.exitCode = code;
