@@ -68,8 +68,10 @@ export async function buildImage(appFile: string, arch: Arch, output: string): P
   const frameFile = `${app.name}.js`;
   await prependStackPrelude(bundle, sourceMap, frameFile);
 
-  await step('building the runtime', 'make', ['-s', '-C', 'runtime', 'host', 'image-libs', `ARCH=${arch}`]);
-  await step('building the platform', 'make', ['-s', '-C', 'platform-solo5', `ARCH=${arch}`]);
+  // One build at a time in the tree (parallel builds would compile the same objects at once).
+  const lock = join(repoRoot, 'build', '.kiln-build.lock');
+  await step('building the runtime', 'flock', [lock, 'make', '-s', '-C', 'runtime', 'host', 'image-libs', `ARCH=${arch}`]);
+  await step('building the platform', 'flock', [lock, 'make', '-s', '-C', 'platform-solo5', `ARCH=${arch}`]);
   const bytecode = join(workDir, 'bundle.qbc');
   await step('compiling to bytecode', join(repoRoot, 'build', 'host', 'kiln-qjsc'), ['--name', frameFile, '-o', bytecode, bundle]);
 
