@@ -1,6 +1,7 @@
 // Two-way compatibility with upstream Solo5, against an upstream build the
 // caller provides (never fetched here): KILN_UPSTREAM_SOLO5 names the root
-// of a built Solo5 tree (tenders/hvt/solo5-hvt, tests/test_*/test_*.hvt).
+// of a built Solo5 tree (tenders/hvt/solo5-hvt, tests/test_*/test_*.hvt), or
+// several separated by ':' (e.g. a 0.9 and a 0.12 build), each checked.
 // Upstream's hello, blk and net test images run under kiln-hvt; Kiln's
 // integer-only images run under upstream solo5-hvt (at CPL0, where this
 // machine's KVM cannot run FPU code).
@@ -14,23 +15,21 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TENDER, buildPlatform, image } from './build.ts';
 import { type KvmCaseResult, kvmPlace, runKvmCases } from './kvm.ts';
 
-const upstream = process.env.KILN_UPSTREAM_SOLO5;
+const upstreams = (process.env.KILN_UPSTREAM_SOLO5 ?? '').split(':').filter((p) => p !== '');
 const place = await kvmPlace();
 
-async function upstreamMissing(): Promise<string | null> {
-  if (!upstream) return 'set KILN_UPSTREAM_SOLO5 to a built upstream Solo5 tree';
+async function upstreamMissing(upstream: string): Promise<string | null> {
   for (const f of ['tenders/hvt/solo5-hvt', 'tests/test_hello/test_hello.hvt']) {
     try {
       await access(join(upstream, f));
     } catch {
-      return `KILN_UPSTREAM_SOLO5=${upstream} has no ${f}`;
+      return `KILN_UPSTREAM_SOLO5 entry ${upstream} has no ${f}`;
     }
   }
   return null;
 }
 
-const skip = (await upstreamMissing()) ?? ('skip' in place ? place.skip : null);
-if (skip) console.warn(`SKIPPED: Solo5 compatibility checks: ${skip}`);
+if (upstreams.length === 0) console.warn('SKIPPED: Solo5 compatibility checks: set KILN_UPSTREAM_SOLO5 to a built upstream Solo5 tree');
 
 /** Shared libraries solo5-hvt needs beyond libc (libseccomp), to copy beside it. */
 async function upstreamLibraries(tender: string): Promise<string[]> {
@@ -59,61 +58,65 @@ const cases = [
   { name: 'netns-down', run: `ip netns del ${NETNS}` },
 ];
 
-let results: Map<string, KvmCaseResult>;
+for (const upstream of upstreams) {
+  const skip = (await upstreamMissing(upstream)) ?? ('skip' in place ? place.skip : null);
+  if (skip) console.warn(`SKIPPED: Solo5 compatibility checks against ${upstream}: ${skip}`);
+  let results: Map<string, KvmCaseResult>;
 
-describe.skipIf(skip !== null)('two-way compatibility with upstream Solo5', () => {
-  beforeAll(async () => {
-    await buildPlatform();
-    const u = upstream!;
-    const hvt = join(u, 'tenders/hvt/solo5-hvt');
-    const files = [
-      TENDER,
-      hvt,
-      ...(await upstreamLibraries(hvt)),
-      ...['hello', 'blk', 'net'].map((t) => join(u, `tests/test_${t}/test_${t}.hvt`)),
-      ...['hello', 'blk', 'trap', 'net'].map(image),
-    ];
-    results = await runKvmCases(files, cases);
-  }, 15 * 60_000);
+  describe.skipIf(skip !== null)(`two-way compatibility with upstream Solo5 (${upstream})`, () => {
+    beforeAll(async () => {
+      await buildPlatform();
+      const u = upstream;
+      const hvt = join(u, 'tenders/hvt/solo5-hvt');
+      const files = [
+        TENDER,
+        hvt,
+        ...(await upstreamLibraries(hvt)),
+        ...['hello', 'blk', 'net'].map((t) => join(u, `tests/test_${t}/test_${t}.hvt`)),
+        ...['hello', 'blk', 'trap', 'net'].map(image),
+      ];
+      results = await runKvmCases(files, cases);
+    }, 15 * 60_000);
 
-  const result = (name: string): KvmCaseResult => results.get(name)!;
+    const result = (name: string): KvmCaseResult => results.get(name)!;
 
-  it("upstream test_hello runs under kiln-hvt (at CPL0: it has no Kiln note)", () => {
-    expect(result('up-hello').output).toContain('Hello_Solo5');
-    expect(result('up-hello').output).toContain('SUCCESS');
-    expect(result('up-hello').status).toBe(0);
+    it("upstream test_hello runs under kiln-hvt (at CPL0: it has no Kiln note)", () => {
+      expect(result('up-hello').output).toContain('Hello_Solo5');
+      expect(result('up-hello').output).toContain('SUCCESS');
+      expect(result('up-hello').status).toBe(0);
+    });
+
+    it('upstream test_blk runs under kiln-hvt', () => {
+      expect(result('up-blk').output).toContain('SUCCESS');
+      expect(result('up-blk').status).toBe(0);
+    });
+
+    it('upstream test_net answers pings under kiln-hvt', () => {
+      expect(result('netns-up').status).toBe(0);
+      expect(result('up-net').output).toMatch(/5 packets transmitted, 5 (packets )?received/);
+      expect(result('up-net').status).toBe(0);
+    });
+
+    it("Kiln's hello runs under upstream solo5-hvt", () => {
+      expect(result('kiln-hello').output).toContain("Command line is: 'from upstream'");
+      expect(result('kiln-hello').output).toContain('SUCCESS');
+      expect(result('kiln-hello').status).toBe(0);
+    });
+
+    it("Kiln's blk runs under upstream solo5-hvt", () => {
+      expect(result('kiln-blk').output).toContain('SUCCESS');
+      expect(result('kiln-blk').status).toBe(0);
+    });
+
+    it("Kiln's CPL0 trap handler reports a null write under upstream solo5-hvt", () => {
+      expect(result('kiln-trap').output).toMatch(/Kiln: guest trap: #PF page fault vector=0x0+e rip=0x[0-9a-f]+ address=0x0+ /);
+      expect(result('kiln-trap').status).toBe(255);
+    });
+
+    it("Kiln's net answers pings under upstream solo5-hvt", () => {
+      expect(result('kiln-net').output).toMatch(/5 packets transmitted, 5 (packets )?received/);
+      expect(result('kiln-net').status).toBe(0);
+      expect(result('netns-down').status).toBe(0);
+    });
   });
-
-  it('upstream test_blk runs under kiln-hvt', () => {
-    expect(result('up-blk').output).toContain('SUCCESS');
-    expect(result('up-blk').status).toBe(0);
-  });
-
-  it('upstream test_net answers pings under kiln-hvt', () => {
-    expect(result('netns-up').status).toBe(0);
-    expect(result('up-net').output).toMatch(/5 packets transmitted, 5 (packets )?received/);
-    expect(result('up-net').status).toBe(0);
-  });
-
-  it("Kiln's hello runs under upstream solo5-hvt", () => {
-    expect(result('kiln-hello').output).toContain("Command line is: 'from upstream'");
-    expect(result('kiln-hello').output).toContain('SUCCESS');
-    expect(result('kiln-hello').status).toBe(0);
-  });
-
-  it("Kiln's blk runs under upstream solo5-hvt", () => {
-    expect(result('kiln-blk').output).toContain('SUCCESS');
-    expect(result('kiln-blk').status).toBe(0);
-  });
-
-  it("Kiln's CPL0 trap handler reports a null write under upstream solo5-hvt", () => {
-    expect(result('kiln-trap').output).toMatch(/Kiln: guest trap: #PF page fault vector=0x0+e rip=0x[0-9a-f]+ address=0x0+ /);
-    expect(result('kiln-trap').status).toBe(255);
-  });
-
-  it("Kiln's net answers pings under upstream solo5-hvt", () => {
-    expect(result('kiln-net').output).toMatch(/5 packets transmitted, 5 (packets )?received/);
-    expect(result('kiln-net').status).toBe(0);
-    expect(result('netns-down').status).toBe(0);
-  });
-});
+}
