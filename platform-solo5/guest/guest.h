@@ -13,7 +13,7 @@
 #define KILN_GUEST_PAGE_SIZE 0x1000UL
 
 struct kiln_guest_state {
-    unsigned cpl;                  /* 3 under kiln-hvt, 0 under solo5-hvt */
+    unsigned cpl; /* x86_64: 3 under kiln-hvt, 0 under solo5-hvt; aarch64: 0 (EL1) */
     const struct kiln_mft *mft;    /* the tender's copy, read-only to us */
     uint64_t acquired;             /* bit per manifest entry handed out */
     /* kiln-hvt's frame rings, carved from the top of the heap at boot, one
