@@ -86,7 +86,8 @@ describe('VirtualSwitch', () => {
     const again = run(42);
     const other = run(43);
     expect(again.c).toEqual(one.c);
-    expect(again.got).toEqual(one.got);
+    expect(again.got.length).toBe(one.got.length);
+    expect(again.got.every((f, i) => Buffer.compare(f, one.got[i]!) === 0)).toBe(true);
     expect(other.c).not.toEqual(one.c);
     const c = one.c;
     for (const k of ['lost', 'duplicated', 'reordered', 'corrupted'] as const) {
