@@ -4,6 +4,7 @@ import { netstackBenchmark } from '../netstack.ts';
 import { tcpBenchmark } from '../tcp.ts';
 import { blockBenchmark } from './block.ts';
 import { bootBenchmark } from './boot.ts';
+import { httpBenchmark, httpLatencyBenchmark } from './http.ts';
 import { icmpBenchmark } from './icmp.ts';
 import { sizeBenchmark } from './size.ts';
 import { tcpImageBenchmark } from './tcp-image.ts';
@@ -16,4 +17,6 @@ export const BENCHMARKS: Benchmark[] = [
   tcpBenchmark,
   tcpImageBenchmark,
   blockBenchmark,
+  httpBenchmark,
+  httpLatencyBenchmark,
 ];
