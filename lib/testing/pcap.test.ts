@@ -3,7 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PcapWriter, readPcap, PcapFormatError } from './pcap.ts';
+import { PcapWriter, readPcap, PcapFormatError, capturing } from './pcap.ts';
+import { VirtualSwitch } from './switch.ts';
+import { SeededRandom } from './seeded-random.ts';
+import { createStack } from '../net/stack.ts';
 import { VirtualClock } from './virtual-clock.ts';
 import { stackPair } from './stack-fixtures.ts';
 import { drive } from './drive.ts';
@@ -40,6 +43,20 @@ describe('pcap', () => {
     for (let i = 1; i < records.length; i++) expect(records[i]!.timeNs >= records[i - 1]!.timeNs).toBe(true);
     expect(records.every((r) => r.originalLength === r.frame.length)).toBe(true);
     expect(() => readPcap(new Uint8Array(10))).toThrow(PcapFormatError);
+  });
+
+  it('captures what one interface sends and receives', async () => {
+    const clock = new VirtualClock();
+    const sw = new VirtualSwitch();
+    const pcap = new PcapWriter(clock);
+    const a = await createStack({ net: capturing(sw.attach(), pcap), clock, random: new SeededRandom(1), config: { args: ['--ipv4=10.0.0.2/24'] } });
+    await createStack({ net: sw.attach(), clock, random: new SeededRandom(2), config: { args: ['--ipv4=10.0.0.3/24'] } });
+    await drive(clock, sw, a.ping('10.0.0.3'));
+    const types = readPcap(pcap.bytes()).map((r) => (r.frame[12] === 8 && r.frame[13] === 0 ? r.frame[34] : 'arp'));
+    // Both announcements, the resolution of 10.0.0.3 on the way, echo request (8) out and reply (0) in.
+    expect(types.filter((t) => t === 8)).toHaveLength(1);
+    expect(types.filter((t) => t === 0)).toHaveLength(1);
+    expect(types.filter((t) => t === 'arp').length).toBeGreaterThanOrEqual(2);
   });
 
   it.skipIf(!hasTshark)('opens in tshark, which decodes the ICMP, fragments and UDP', async () => {

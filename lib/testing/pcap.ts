@@ -5,6 +5,7 @@
  * without any file API; tests write the bytes to a file.
  */
 import type { Clock } from '../devices/clock.ts';
+import type { Net } from '../devices/net.ts';
 
 const MAGIC = 0xa1b2c3d4;
 const LINKTYPE_ETHERNET = 1;
@@ -54,6 +55,29 @@ export class PcapWriter {
     }
     return out;
   }
+}
+
+/**
+ * Wraps a Net so that every frame it sends and receives is captured too:
+ * for looking at what one stack saw, on any driver (a switch port, SocatNet).
+ */
+export function capturing(net: Net, pcap: PcapWriter): Net {
+  return {
+    mac: net.mac,
+    mtu: net.mtu,
+    write(frame) {
+      net.write(frame);
+      pcap.capture(frame);
+    },
+    onFrame(handler) {
+      net.onFrame((frame) => {
+        pcap.capture(frame);
+        handler(frame);
+      });
+    },
+    counters: () => net.counters(),
+    close: () => net.close(),
+  };
 }
 
 export interface PcapRecord {
