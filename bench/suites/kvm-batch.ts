@@ -9,6 +9,7 @@
  * Inside the VM every figure carries the emulation's cost: there only the
  * ratios mean anything.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tenderPath } from '../../cli/image.ts';
 import { repoRoot } from '../../cli/paths.ts';
@@ -27,7 +28,9 @@ export const platformFile = (path: string): string => join(repoRoot, 'build', 'x
 /** What bench/run.ts does by default (it does not tell suites about --rounds). */
 export const roundsFor = (mode: Mode): number => (mode.quick ? 3 : 7);
 
+/** What an image benchmark lacks here: musl's libc.a to link images, then a place with KVM. */
 export async function kvmMissing(): Promise<string | null> {
+  if (!existsSync('/usr/lib/x86_64-linux-musl/libc.a')) return 'needs musl-dev to link images (npm run setup)';
   const place = await kvmPlace();
   return 'skip' in place ? place.skip : null;
 }
