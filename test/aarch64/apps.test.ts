@@ -15,7 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { buildImage } from '../../cli/image.ts';
 import { BLOCK_POOL, PERSIST_DEVICE, suites, type PooledDevice, type SuiteName } from '../images/contract-app.ts';
-import { type MachineResult, caseResult, OUT, ROOT, TENDER, machineUnavailable, runCases } from './machine.ts';
+import { type MachineResult, caseResult, OUT, ROOT, TENDER, lockedMake, machineUnavailable, runCases } from './machine.ts';
 
 const skip = await machineUnavailable();
 if (skip) console.warn(`SKIPPED: aarch64 TypeScript app images: needs ${skip}`);
@@ -74,6 +74,10 @@ const lines = (name: string): string[] => result(name).output.split('\n');
 describe.skipIf(skip !== null)('aarch64: TypeScript apps as hvt images under kiln-hvt (emulated machine)', () => {
   beforeAll(async () => {
     mkdirSync(APPS, { recursive: true });
+    // Built under the shared lock first, so the builds buildImage starts find
+    // nothing left to do while other test files build too.
+    await lockedMake('runtime', 'host', 'image-libs', 'ARCH=aarch64');
+    await lockedMake('platform-solo5', 'ARCH=aarch64');
     const images: string[] = [];
     // One after another: each build runs make, and the machine is shared.
     for (const app of ['hello', 'ping', 'echo']) {

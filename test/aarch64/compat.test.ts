@@ -15,7 +15,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { type MachineResult, caseResult, OUT, TENDER, machineUnavailable, makePlatform, runCases } from './machine.ts';
+import { type MachineResult, caseResult, OUT, TENDER, machineUnavailable, lockedMake, runCases } from './machine.ts';
 
 const upstream = process.env.KILN_UPSTREAM_SOLO5_AARCH64;
 const UPSTREAM_TESTS = ['hello', 'blk', 'net', 'fpu', 'time', 'tls', 'exception'];
@@ -76,7 +76,7 @@ const passes = (name: string): void => {
 
 describe.skipIf(skip !== null)('aarch64: two-way compatibility with upstream Solo5 (emulated machine)', () => {
   beforeAll(async () => {
-    await makePlatform('ARCH=aarch64');
+    await lockedMake('platform-solo5', 'ARCH=aarch64');
     const u = upstream!;
     results = await runCases(
       [

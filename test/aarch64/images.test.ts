@@ -7,7 +7,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { type MachineResult, caseResult, OUT, ROOT, TENDER, machineUnavailable, makePlatform, runCases } from './machine.ts';
+import { type MachineResult, caseResult, OUT, ROOT, TENDER, machineUnavailable, lockedMake, runCases } from './machine.ts';
 
 const skip = await machineUnavailable();
 if (skip) console.warn(`SKIPPED: aarch64 C test images: needs ${skip}`);
@@ -82,10 +82,10 @@ const result = (name: string): MachineResult => caseResult(results, name);
 
 describe.skipIf(skip !== null)('aarch64: C test images under kiln-hvt (real KVM, emulated machine)', () => {
   beforeAll(async () => {
-    await makePlatform('ARCH=aarch64');
+    await lockedMake('platform-solo5', 'ARCH=aarch64');
     const names = ['hello', 'time', 'fpu', 'trap', 'blk', 'net', 'hostile'];
     // An x86_64 image must be refused with one line, not loaded.
-    await makePlatform(X86_HELLO_BUILT);
+    await lockedMake('platform-solo5', X86_HELLO_BUILT);
     await mkdir(join(OUT, 'foreign'), { recursive: true });
     await copyFile(X86_HELLO_BUILT, X86_HELLO);
     results = await runCases([TENDER, ...names.map(image), X86_HELLO], cases);

@@ -31,12 +31,13 @@ export async function machineUnavailable(): Promise<string | null> {
   return reason === null ? null : `the aarch64 test machine (${reason})`;
 }
 
-/** `make -s -j2 -C platform-solo5 ARGS...` under the lock link-image.sh
- * takes, so test files building at once do not write the same files. */
-export async function makePlatform(...args: string[]): Promise<void> {
+/** `make -s -j2 -C DIR ARGS...` (DIR: platform-solo5 or runtime) under the
+ * lock link-image.sh takes, so test files building at once do not write
+ * the same files. */
+export async function lockedMake(dir: 'platform-solo5' | 'runtime', ...args: string[]): Promise<void> {
   await promisify(execFile)(
     'flock',
-    [join(ROOT, 'build/.kiln-build.lock'), 'make', '-s', '-j2', '-C', join(ROOT, 'platform-solo5'), ...args],
+    [join(ROOT, 'build/.kiln-build.lock'), 'make', '-s', '-j2', '-C', join(ROOT, dir), ...args],
     { maxBuffer: 16 << 20 },
   );
 }
