@@ -30,8 +30,8 @@ export const NODE_NAME = 'Node.js http hello server';
 
 const IMAGE = 'http.hvt';
 
-/** The http example image under kiln-hvt with MIB of guest memory. */
-export const imageServer = (mib: number): string =>
+/** The http example image under kiln-hvt with MIB (a number, or a shell expansion such as `$1`) MiB of guest memory. */
+export const imageServer = (mib: string): string =>
   inNs(NS, `./kiln-hvt --mem=${mib} --net:service=${TAP} ${IMAGE} --ipv4=${IMAGE_ADDRESS}/24 --port=80`);
 
 const NODE_HELLO = `require("http").createServer((req, res) => res.end("hello")).listen(${NODE_PORT}, "${NODE_ADDRESS}")`;

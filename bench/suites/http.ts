@@ -17,7 +17,7 @@ const loadFor = (mode: Mode): WrkLoad => ({ connections: CONNECTIONS, seconds: m
 const TIMEOUT_MS = 2 * 60 * 60_000;
 
 const SERVERS = {
-  kiln: { name: IMAGE_NAME, url: IMAGE_URL, start: imageServer(64) },
+  kiln: { name: IMAGE_NAME, url: IMAGE_URL, start: imageServer('64') },
   node: { name: NODE_NAME, url: NODE_URL, start: nodeServer },
 } as const;
 type ServerKey = keyof typeof SERVERS;

@@ -6,6 +6,7 @@ import { blockBenchmark } from './block.ts';
 import { bootBenchmark } from './boot.ts';
 import { httpBenchmark, httpLatencyBenchmark } from './http.ts';
 import { icmpBenchmark } from './icmp.ts';
+import { memoryBenchmark } from './memory.ts';
 import { sizeBenchmark } from './size.ts';
 import { tcpImageBenchmark } from './tcp-image.ts';
 
@@ -19,4 +20,5 @@ export const BENCHMARKS: Benchmark[] = [
   blockBenchmark,
   httpBenchmark,
   httpLatencyBenchmark,
+  memoryBenchmark,
 ];

@@ -1,0 +1,88 @@
+/**
+ * The memory floor of the http example image: the smallest `--mem` (MiB) at
+ * which a fresh boot under kiln-hvt answers, serves a whole short wrk run
+ * with no socket error and no non-2xx answer, and is still running after
+ * it. Found by bisection over boots, each round anew, in one boot of the
+ * machine. Baseline: the peak resident memory (VmHWM, what `ps -o rss` shows
+ * at its highest) of a fresh Node.js `http` hello server serving the same
+ * load in the same namespace and machine (http-peers.ts).
+ *
+ * The two figures are not the same kind: the image's is all the memory its
+ * VM is given (code, heap, stack, buffers), Node's the pages it touched.
+ */
+import type { Benchmark, Mode } from '../benchmark.ts';
+import { awaitAnswer, httpBatchFiles, HOST_CIDR, IMAGE_NAME, IMAGE_URL, imageServer, NODE_NAME, NODE_URL, nodeServer, NS, TAP } from './http-peers.ts';
+import { alternate, field, KvmBatch, kvmMissing, kvmWhere, roundsFor } from './kvm-batch.ts';
+import { inNs, netnsDown, netnsUp } from './netns.ts';
+import { wrkCleanCondition, wrkCommand, type WrkLoad } from './wrk.ts';
+
+/** The search's bounds: LOW is taken to fail (the tender refuses 2 MiB and below), HIGH must serve. */
+const LOW_MIB = 1;
+const HIGH_MIB = 64;
+const loadFor = (mode: Mode): WrkLoad => ({ connections: 10, seconds: mode.quick ? 1 : 5 });
+
+/**
+ * sh: `serves M` boots the image with M MiB, puts the load on it and says
+ * whether it came through; then bisection between the bounds. Prints one
+ * line per boot and `floor_mib=N`.
+ */
+function imageFloorScript(load: WrkLoad): string {
+  return [
+    'serves() {',
+    `  ${imageServer('$1')} >image.log 2>&1 & pid=$!`,
+    '  ok=0',
+    `  if ${awaitAnswer(IMAGE_URL, '$pid')}; then`,
+    `    ${inNs(NS, wrkCommand(load, IMAGE_URL))} >wrk.out 2>&1`,
+    `    ${wrkCleanCondition('wrk.out')} && kill -0 $pid 2>/dev/null && ok=1`,
+    '  fi',
+    '  kill $pid 2>/dev/null; wait $pid 2>/dev/null',
+    '  echo "mem_mib=$1 serves=$ok"',
+    '  [ $ok = 1 ]',
+    '}',
+    `lo=${LOW_MIB}; hi=${HIGH_MIB}`,
+    `serves $hi || { echo "the image does not serve the load even with $hi MiB"; cat wrk.out image.log; exit 1; }`,
+    'while [ $((hi - lo)) -gt 1 ]; do mid=$(((lo + hi) / 2)); if serves $mid; then hi=$mid; else lo=$mid; fi; done',
+    'echo "floor_mib=$hi"',
+  ].join('\n');
+}
+
+/** sh: a fresh Node server under the same load; prints its peak resident set as `hwm_kib=N`. */
+function nodePeakScript(load: WrkLoad): string {
+  return [
+    `${nodeServer} >node.log 2>&1 & pid=$!`,
+    `${awaitAnswer(NODE_URL, '$pid')} || { echo "node never answered"; cat node.log; exit 1; }`,
+    `${inNs(NS, wrkCommand(load, NODE_URL))} >wrk.out 2>&1`,
+    `${wrkCleanCondition('wrk.out')} || { echo "node did not serve the load cleanly"; cat wrk.out; exit 1; }`,
+    `echo "hwm_kib=$(sed -n 's/^VmHWM: *\\([0-9]*\\) kB$/\\1/p' /proc/$pid/status)"`,
+    'kill $pid; wait $pid 2>/dev/null; true',
+  ].join('\n');
+}
+
+export const memoryBenchmark: Benchmark = {
+  name: 'memory',
+  title: `Memory to serve wrk's load on hello: the http image's smallest --mem against Node.js http's peak RSS (${await kvmWhere()})`,
+  unit: 'MiB',
+  better: 'lower',
+  missing: kvmMissing,
+  async cases(mode) {
+    const load = loadFor(mode);
+    const scripts = { kiln: imageFloorScript(load), node: nodePeakScript(load) };
+    const batch = new KvmBatch(
+      {
+        files: await httpBatchFiles(),
+        setup: [{ name: 'memory.up', run: netnsUp(NS, [{ name: TAP, hostCidr: HOST_CIDR }]) }],
+        round: (r) => alternate<keyof typeof scripts>(r, 'kiln', 'node').map((k) => ({ name: `memory.${k}.${r}`, run: scripts[k] })),
+        teardown: [{ name: 'memory.down', run: netnsDown(NS) }],
+        timeoutMs: 2 * 60 * 60_000,
+      },
+      roundsFor(mode),
+    );
+    return [
+      {
+        label: `${load.connections} connections, ${load.seconds} s of load`,
+        kiln: batch.side(IMAGE_NAME, (r) => `memory.kiln.${r}`, (output) => field(output, 'floor_mib')),
+        baseline: batch.side(NODE_NAME, (r) => `memory.node.${r}`, (output) => field(output, 'hwm_kib') / 1024),
+      },
+    ];
+  },
+};
