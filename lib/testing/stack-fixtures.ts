@@ -13,7 +13,6 @@ import { VirtualSwitch, type SwitchOptions, type SwitchPort } from './switch.ts'
 import { VirtualClock } from './virtual-clock.ts';
 
 export const STACK_A = parseIpv4('10.0.0.2')!;
-export const STACK_B = parseIpv4('10.0.0.3')!;
 export const PROBE = parseIpv4('10.0.0.9')!;
 
 export interface StackPair {

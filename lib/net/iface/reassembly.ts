@@ -8,7 +8,7 @@
 import type { Clock, Timer } from '../../devices/clock.ts';
 import { readU16, writeU16 } from '../wire/bytes.ts';
 import { checksum } from '../wire/checksum.ts';
-import { IPV4_MAX_TOTAL_LEN, Ipv4View } from '../wire/ipv4.ts';
+import { FLAG_DONT_FRAGMENT, IPV4_MAX_TOTAL_LEN, Ipv4View } from '../wire/ipv4.ts';
 import type { LayerCounters } from './counters.ts';
 
 export interface ReassemblyOptions {
@@ -157,7 +157,7 @@ export class Reassembler {
     for (const f of p.fragments) whole.set(f.data, hl + f.offset);
     writeU16(whole, 2, hl + p.total);
     // Keep the DF bit; clear MF and the offset.
-    writeU16(whole, 6, readU16(whole, 6) & 0x4000);
+    writeU16(whole, 6, readU16(whole, 6) & FLAG_DONT_FRAGMENT);
     writeU16(whole, 10, 0);
     writeU16(whole, 10, checksum(whole, 0, hl));
     this.remove(p);

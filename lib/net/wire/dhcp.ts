@@ -24,7 +24,6 @@ export const DHCPRELEASE = 7;
 export const OPTION_PAD = 0;
 export const OPTION_SUBNET_MASK = 1;
 export const OPTION_ROUTER = 3;
-export const OPTION_DNS = 6;
 export const OPTION_REQUESTED_IP = 50;
 export const OPTION_LEASE_TIME = 51;
 export const OPTION_MESSAGE_TYPE = 53;

@@ -32,10 +32,6 @@ export class EthernetView {
     return this.start;
   }
 
-  get sourceOffset(): number {
-    return this.start + 6;
-  }
-
   get etherType(): number {
     return readU16(this.bytes, this.start + 12);
   }

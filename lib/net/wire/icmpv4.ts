@@ -9,11 +9,9 @@ export const ICMP_ECHO_REQUEST = 8;
 export const ICMP_TIME_EXCEEDED = 11;
 
 /** Destination unreachable codes (RFC 792, RFC 1122 §3.2.2.1). */
-export const UNREACHABLE_NET = 0;
 export const UNREACHABLE_HOST = 1;
 export const UNREACHABLE_PROTOCOL = 2;
 export const UNREACHABLE_PORT = 3;
-export const UNREACHABLE_FRAGMENTATION_NEEDED = 4;
 
 /** Time exceeded code: fragment reassembly time exceeded. */
 export const TIME_EXCEEDED_REASSEMBLY = 1;

@@ -45,10 +45,6 @@ export class Ipv4View {
     return readU16(this.bytes, this.start + 4);
   }
 
-  get dontFragment(): boolean {
-    return (readU16(this.bytes, this.start + 6) & FLAG_DONT_FRAGMENT) !== 0;
-  }
-
   get moreFragments(): boolean {
     return (readU16(this.bytes, this.start + 6) & FLAG_MORE_FRAGMENTS) !== 0;
   }
