@@ -50,18 +50,6 @@ export const State = {
   TimeWait: 9,
 } as const;
 export type StateValue = (typeof State)[keyof typeof State];
-export const STATE_NAMES = [
-  'CLOSED',
-  'SYN-SENT',
-  'SYN-RECEIVED',
-  'ESTABLISHED',
-  'FIN-WAIT-1',
-  'FIN-WAIT-2',
-  'CLOSE-WAIT',
-  'CLOSING',
-  'LAST-ACK',
-  'TIME-WAIT',
-];
 
 /** RFC 9293 §3.7.1: the MSS assumed when the peer sends no MSS option. */
 const DEFAULT_MSS = 536;
@@ -224,10 +212,6 @@ export class Connection {
     this.tsOffset = tsOffset;
     this.rcvMss = Math.max(host.maxSegmentFor(remoteAddress) - TCP_HEADER_LEN, MIN_MSS);
     this.lastReceiveMs = host.clock.nowMs();
-  }
-
-  get stateName(): string {
-    return STATE_NAMES[this.state]!;
   }
 
   private ourWindowShift(): number {

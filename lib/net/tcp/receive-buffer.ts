@@ -103,11 +103,6 @@ export class ReceiveBuffer {
     return n;
   }
 
-  /** Drops every out-of-order range (the data in them is forgotten). */
-  clearOutOfOrder(): void {
-    this.rangeCount = 0;
-  }
-
   /** In-order data grew by `length`: absorb ranges it reached; returns how far RCV.NXT moved. */
   private advance(length: number): number {
     let moved = length;

@@ -3,7 +3,7 @@
  * for loss recovery that retransmits only the holes (RFC 6675). Ranges are
  * kept sorted and disjoint as absolute sequence numbers.
  */
-import { seqGe, seqGt, seqLe, seqLt, seqMax, seqMin } from './seq.ts';
+import { seqGt, seqLe, seqLt, seqMax, seqMin } from './seq.ts';
 
 const MAX_RANGES = 16;
 
@@ -94,12 +94,6 @@ export class SackScoreboard {
       }
       start = this.rights[i]!;
     }
-    return false;
-  }
-
-  /** True when `seq` lies inside a SACKed range. */
-  isSacked(seq: number): boolean {
-    for (let i = 0; i < this.count; i++) if (seqGe(seq, this.lefts[i]!) && seqLt(seq, this.rights[i]!)) return true;
     return false;
   }
 

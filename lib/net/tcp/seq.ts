@@ -4,11 +4,6 @@
  * unsigned 32-bit values.
  */
 
-/** a - b as a signed 32-bit distance. */
-export function seqDiff(a: number, b: number): number {
-  return (a - b) | 0;
-}
-
 export function seqAdd(a: number, n: number): number {
   return (a + n) >>> 0;
 }

@@ -112,7 +112,8 @@ export class TcpLink {
         this.counters.reordered++;
         at += this.latencyMs * (1 + this.faults.int(3));
       }
-      this.queue.push({ at, order: this.order++, to, src, dst, bytes });
+      // Whole nanoseconds, as the VirtualClock keeps time, so `at <= nowMs()` holds once it is reached.
+      this.queue.push({ at: Math.round(at * 1e6) / 1e6, order: this.order++, to, src, dst, bytes });
     }
   }
 
