@@ -807,8 +807,9 @@ export class Connection {
       let len = Math.min(unsent, this.mss, Math.max(usable, 0));
       if (len <= 0) break;
       if (len < unsent) {
-        // Less than all we have: only a full segment, or half the largest window the peer offered (SWS avoidance).
-        if (len < this.mss && len < this.maxSndWnd / 2) break;
+        // Less than all we have: only a full segment, or half the largest window the peer offered (SWS
+        // avoidance), or whatever fits when nothing is in flight, since then no ACK would come to wake us.
+        if (len < this.mss && len < this.maxSndWnd / 2 && this.sndMax !== this.sndUna) break;
       } else if (len < this.mss && !retransmission && !this.noDelay && !this.finQueued && this.sndMax !== this.sndUna) {
         break; // Nagle: a small segment waits while data is unacknowledged
       }

@@ -72,7 +72,32 @@ describe('receiving', () => {
   });
 });
 
+describe('receiving a FIN', () => {
+  it('remembers a FIN that arrives before the data in front of it', async () => {
+    const peer = new RawPeer();
+    const h = await acceptFromPeer(peer);
+    peer.take();
+    peer.deliver({ ...P, seq: h.peerNext + 5, ack: h.iss + 1, flags: ACK | 0x01, payload: bytes(5, 2) });
+    expect(peer.take()).toMatchObject([{ ack: h.peerNext }]);
+    peer.deliver({ ...P, seq: h.peerNext, ack: h.iss + 1, flags: ACK, payload: bytes(5, 1) });
+    expect(peer.take()).toMatchObject([{ ack: h.peerNext + 11 }]);
+    expect(await h.flow.read()).toEqual(new Uint8Array([...bytes(5, 1), ...bytes(5, 2)]));
+    expect(await h.flow.read()).toBeNull();
+  });
+});
+
 describe('sending', () => {
+  it('sends into a window smaller than a segment when nothing is in flight', async () => {
+    const peer = new RawPeer();
+    const h = await acceptFromPeer(peer, { window: 65535 });
+    peer.take();
+    // The peer shrinks its offer to 100 bytes (its buffer filled up elsewhere).
+    peer.deliver({ ...P, seq: h.peerNext, ack: h.iss + 1, flags: ACK, window: 100 });
+    void h.flow.write(bytes(5000));
+    await peer.advance(0);
+    expect(peer.take().map((s) => s.payload.length)).toEqual([100]);
+  });
+
   it('probes a zero window with backoff and resumes when it opens', async () => {
     const peer = new RawPeer();
     const h = await acceptFromPeer(peer);
