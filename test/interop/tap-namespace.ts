@@ -5,7 +5,7 @@
  * end. Linux's own stack sits on the tap. Everything is removed afterwards.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,7 @@ export function missingForInterop(tools: string[]): string | null {
 export class TapNamespace {
   readonly name = `kiln-it-${process.pid}`;
   private readonly children = new Set<ChildProcess>();
+  private bundle: string | null = null;
 
   /** Runs a command inside the namespace and returns its stdout. */
   exec(command: string[], options: { timeoutMs?: number; input?: Uint8Array } = {}): string {
@@ -77,7 +78,9 @@ export class TapNamespace {
 
   /** Starts the TypeScript stack with `bootArgs`; resolves with it once it reports ready. */
   async startStack(bootArgs: string[]): Promise<StackPeer> {
-    const bundle = join(ROOT, 'build', 'interop', 'stack-peer.mjs');
+    // One bundle per test process: two runs side by side must not write the same file.
+    const bundle = join(ROOT, 'build', 'interop', `stack-peer-${process.pid}.mjs`);
+    this.bundle = bundle;
     mkdirSync(dirname(bundle), { recursive: true });
     buildSync({
       entryPoints: [join(HERE, 'stack-peer.ts')],
@@ -99,6 +102,7 @@ export class TapNamespace {
   close(): void {
     for (const child of this.children) child.kill('SIGKILL');
     this.children.clear();
+    if (this.bundle) rmSync(this.bundle, { force: true });
     try {
       execFileSync('ip', ['netns', 'del', this.name]);
     } catch {
