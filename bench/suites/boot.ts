@@ -7,33 +7,23 @@
  * same machine and batch: the C hello image of platform-solo5 under kiln-hvt
  * (what the engine, runtime and bytecode add to a bare Solo5 guest), and
  * `node` running the same app's unix bundle (what a Node deployment pays).
- * Node, its libraries and its loader are copied into the machine.
+ * Node goes into the machine with its libraries and loader (host-programs.ts).
  */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { bundleApp } from '../../cli/bundle.ts';
 import { buildImage } from '../../cli/image.ts';
 import { repoRoot } from '../../cli/paths.ts';
 import type { Benchmark, BenchCase } from '../benchmark.ts';
+import { hostProgramFiles, viaLoader } from './host-programs.ts';
 import { field, KvmBatch, kvmMissing, kvmWhere, platformFile, roundsFor, TENDER } from './kvm-batch.ts';
 
 const APP = join(repoRoot, 'examples', 'hello', 'app.ts');
 const WORK = join(repoRoot, 'build', 'bench', 'boot');
 
-/**
- * `node`'s shared libraries and its dynamic loader, from the host: the
- * machine runs node through that loader with only these, whatever it has.
- */
-async function nodeLibraries(): Promise<string[]> {
-  const { stdout } = await promisify(execFile)('ldd', [process.execPath]);
-  return [...stdout.matchAll(/(?:=> )?(\/\S+\.so[.\d]*) \(0x/g)].map((m) => m[1]!);
-}
-
 const SIDES = {
   kiln: { name: 'hello image (TypeScript)', run: './launch-timer ./kiln-hvt --mem=16 kiln-hello.hvt' },
   c: { name: 'C hello image', run: './launch-timer ./kiln-hvt --mem=16 hello.hvt' },
-  node: { name: 'node + unix bundle', run: './launch-timer ./ld-linux-x86-64.so.2 --library-path . ./node hello.mjs' },
+  node: { name: 'node + unix bundle', run: `./launch-timer ${viaLoader(process.execPath)} hello.mjs` },
 } as const;
 type SideKey = keyof typeof SIDES;
 
@@ -48,7 +38,7 @@ export const bootBenchmark: Benchmark = {
     const bundle = join(WORK, 'hello.mjs');
     await buildImage(APP, 'x86_64', kilnImage);
     await bundleApp(APP, 'unix', bundle);
-    const files = [TENDER, kilnImage, platformFile('tests/hello.hvt'), platformFile('platform-bench/launch-timer'), process.execPath, bundle, ...(await nodeLibraries())];
+    const files = [TENDER, kilnImage, platformFile('tests/hello.hvt'), platformFile('platform-bench/launch-timer'), bundle, ...(await hostProgramFiles([process.execPath]))];
     const order: SideKey[] = ['kiln', 'c', 'node'];
     const batch = new KvmBatch(
       {
