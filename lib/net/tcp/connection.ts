@@ -418,7 +418,7 @@ export class Connection {
     let fin = (flags & FIN) !== 0;
     let segSeq = seq;
     if (seqLt(segSeq, this.rcvNxt)) {
-      const cut = Math.min(this.rcvNxt - segSeq, dataLen) >>> 0;
+      const cut = Math.min((this.rcvNxt - segSeq) >>> 0, dataLen);
       dataStart += cut;
       dataLen -= cut;
       segSeq = seqAdd(segSeq, cut);

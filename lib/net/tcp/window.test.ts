@@ -72,6 +72,29 @@ describe('receiving', () => {
   });
 });
 
+describe('sequence numbers wrapping past 2^32', () => {
+  it('trims overlapping data and reassembles across the wrap', async () => {
+    const peer = new RawPeer();
+    const h = await acceptFromPeer(peer, { peerIsn: 0xffffff00, options: [...opt.mss(1460), ...opt.sackPermitted()] });
+    peer.take();
+    const at = (n: number): number => (h.peerNext + n) >>> 0;
+    const data = Uint8Array.from({ length: 1000 }, (_, i) => i & 255);
+    // 0..300 in order, 500..1000 out of order (across the wrap), then 200..600 overlapping both.
+    peer.deliver({ ...P, seq: at(0), ack: h.iss + 1, flags: ACK, payload: data.subarray(0, 300) });
+    peer.deliver({ ...P, seq: at(500), ack: h.iss + 1, flags: ACK, payload: data.subarray(500) });
+    expect(peer.take().at(-1)).toMatchObject({ ack: at(300), sack: [[at(500), at(1000)]] });
+    peer.deliver({ ...P, seq: at(200), ack: h.iss + 1, flags: ACK, payload: data.subarray(200, 600) });
+    expect(peer.take().at(-1)).toMatchObject({ ack: at(1000) });
+    // A segment entirely old, from before the wrap, is outside the window: dropped and acknowledged.
+    peer.deliver({ ...P, seq: at(0), ack: h.iss + 1, flags: ACK, payload: data.subarray(0, 100) });
+    expect(peer.take()).toMatchObject([{ ack: at(1000) }]);
+    expect(peer.layer.counters()['rx.dropped.out-of-window']).toBe(1);
+    let got = new Uint8Array(0);
+    while (got.length < 1000) got = new Uint8Array([...got, ...(await h.flow.read())!]);
+    expect(got).toEqual(data);
+  });
+});
+
 describe('receiving a FIN', () => {
   it('remembers a FIN that arrives before the data in front of it', async () => {
     const peer = new RawPeer();
