@@ -83,6 +83,40 @@ describe('timers', () => {
   });
 });
 
+describe('sending across the 2^32 sequence wrap', () => {
+  it('segments, retransmits SACK holes and completes when the ISN sits just below 2^32', async () => {
+    const peer = new RawPeer();
+    const listener = peer.layer.listen(0, 80);
+    // ISN = F(4-tuple) + 4 µs ticks (RFC 6528): learn F, then move the clock so the next ISN is 2^32 - 2500.
+    peer.deliver({ ...P, seq: 1, flags: 0x02 });
+    const f = peer.take()[0]!.seq;
+    peer.deliver({ ...P, seq: 2, flags: RST });
+    const ticks = (0x100000000 - 2500 - f + 0x100000000) % 0x100000000;
+    await peer.advance(ticks / 250);
+    peer.deliver({ ...P, seq: 1000, flags: 0x02, options: [...opt.mss(MSS), ...opt.sackPermitted()] });
+    const synAck = peer.take()[0]!;
+    expect(synAck.seq).toBe(0x100000000 - 2500);
+    peer.deliver({ ...P, seq: 1001, ack: (synAck.seq + 1) >>> 0, flags: ACK });
+    const flow = await listener.accept();
+    const data = Uint8Array.from({ length: 4 * MSS }, (_, i) => (i * 7) & 255);
+    await flow.write(data);
+    const sent = peer.take();
+    expect(sent.map((x) => x.payload.length)).toEqual([MSS, MSS, MSS, MSS]);
+    const base = (synAck.seq + 1) >>> 0;
+    expect(sent.map((x) => (x.seq - base) >>> 0)).toEqual([0, MSS, 2 * MSS, 3 * MSS]);
+    // Segments 0 and 2 lost; the peer SACKs 1 and 3 (the second block lies past the wrap).
+    const at = (n: number): number => (base + n) >>> 0;
+    const sack = opt.sack([at(3 * MSS), at(4 * MSS)], [at(MSS), at(2 * MSS)]);
+    for (let i = 0; i < 3; i++) peer.deliver({ ...P, seq: 1001, ack: base, flags: ACK, options: sack });
+    const resent = peer.take().filter((x) => x.payload.length > 0);
+    expect(resent.map((x) => ((x.seq - base) >>> 0) / MSS).sort()).toEqual([0, 2]);
+    expect(resent.find((x) => x.seq === at(2 * MSS))!.payload).toEqual(data.subarray(2 * MSS, 3 * MSS));
+    peer.deliver({ ...P, seq: 1001, ack: at(4 * MSS), flags: ACK });
+    await flow.close();
+    expect(peer.take().at(-1)).toMatchObject({ flags: 0x11, seq: at(4 * MSS) });
+  });
+});
+
 describe('acknowledging while retransmitting', () => {
   it('sends pure ACKs with SND.MAX, so a peer that has everything does not drop them as old', async () => {
     const peer = new RawPeer();
