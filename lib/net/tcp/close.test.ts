@@ -44,6 +44,18 @@ describe('TCP close', () => {
     expect(peer.layer.counters()['connections.open']).toBe(0);
   });
 
+  it('ignores a reset in TIME-WAIT (RFC 1337)', async () => {
+    const peer = new RawPeer({ mslMs: 1000 });
+    const h = await acceptFromPeer(peer);
+    peer.take();
+    await h.flow.shutdown();
+    peer.deliver({ ...P, seq: h.peerNext, ack: h.iss + 2, flags: FIN | ACK });
+    peer.deliver({ ...P, seq: h.peerNext + 1, flags: RST });
+    expect(peer.layer.counters()['connections.open']).toBe(1);
+    await peer.advance(2000);
+    expect(peer.layer.counters()['connections.open']).toBe(0);
+  });
+
   it('simultaneous close goes through CLOSING to TIME-WAIT', async () => {
     const peer = new RawPeer({ mslMs: 1000 });
     const h = await acceptFromPeer(peer);

@@ -370,6 +370,7 @@ export class Connection {
     }
     this.lastReceiveMs = now;
     this.keepaliveProbes = 0;
+    this.softError = null; // the path works again
 
     // RFC 7323 §4.3: remember the timestamp to echo.
     if (this.timestamps && seg.hasTimestamp && seqLe(seq, this.lastAckSent) && seqGe(seg.tsVal, this.tsRecent)) {
@@ -386,7 +387,9 @@ export class Connection {
         this.release(); // RFC 9293: a passive open goes back to LISTEN, silently
       } else if (this.state === State.SynReceived) {
         this.fail('refused');
-      } else if (this.state === State.Closing || this.state === State.LastAck || this.state === State.TimeWait) {
+      } else if (this.state === State.TimeWait) {
+        // RFC 1337: a reset must not cut TIME-WAIT short (old duplicates could then reach a new incarnation).
+      } else if (this.state === State.Closing || this.state === State.LastAck) {
         this.release();
       } else {
         this.host.stats['connections.reset']++;

@@ -163,6 +163,15 @@ describe('TCP active open', () => {
     expect(await result).toBe('unreachable');
   });
 
+  it('reports unreachable when the IP layer could not send (no route, ARP failure) until the timeout', async () => {
+    const peer = new RawPeer({ synRetries: 2 });
+    peer.deliverable = false;
+    const result = peer.layer.connect(ADDRESS_A, ADDRESS_B, 86).catch((e: FlowError) => e.code);
+    await peer.advance(10_000);
+    expect(await result).toBe('unreachable');
+    expect(peer.layer.counters()['tx.dropped']).toBe(3);
+  });
+
   it('completes a simultaneous open (RFC 9293 figure 8)', async () => {
     const peer = new RawPeer();
     const connecting = peer.layer.connect(ADDRESS_A, ADDRESS_B, 85);
