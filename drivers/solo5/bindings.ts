@@ -30,6 +30,21 @@ export interface KilnBindings {
   blockAcquire(name: string): { handle: number; capacity: number; blockSize: number };
   blockRead(handle: number, offset: number, buffer: Uint8Array): void;
   blockWrite(handle: number, offset: number, data: Uint8Array): void;
+  /** Copies the unikernel: the child's id in the parent, 0 in the child (kiln-hvt's fork device). */
+  fork(): number;
+  /** A child's exit status (0..255; 255 when it crashed), or -1 while it runs. */
+  wait(id: number): number;
+  /** Calls `callback` when a child may have ended; `null` stops. Keeps the unikernel running. */
+  forkWatch(callback: (() => void) | null): void;
+  /** A new pipe: [read end, write end] (kiln-hvt's pipe device). */
+  pipeCreate(): [number, number];
+  /** Bytes read into `buffer` (0: end of file), or -1 while the pipe is empty. */
+  pipeRead(end: number, buffer: Uint8Array): number;
+  /** Bytes of `data` written, or -1 while the pipe is full; throws `EPIPE` with no reader anywhere. */
+  pipeWrite(end: number, data: Uint8Array): number;
+  pipeClose(end: number): void;
+  /** Calls `callback` when some pipe end may be ready; `null` stops. Keeps the unikernel running. */
+  pipeWatch(callback: (() => void) | null): void;
   /**
    * Set by the image's bundle (stack-trace-prelude.ts): the runtime passes
    * every stack trace it prints through it, to name the TypeScript sources.

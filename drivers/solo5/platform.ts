@@ -7,8 +7,10 @@
  *   the boot arguments, else by DHCP.
  * - net NAME: the raw NET_BASIC device.
  * - block NAME: the BLOCK_BASIC device NAME.
- * - pipe, fork: not on hvt yet (they need the tender's fork and pipe
- *   devices); an app declaring them is refused at boot with one line.
+ * - pipe, fork: kiln-hvt's pipe and fork devices (the build declares them
+ *   in the manifest; the tender provides them with no flag). An error
+ *   escaping the app in a forked child ends it with status 255, which its
+ *   parent sees as crashed.
  *
  * A bad boot argument, or a device the tender did not attach, prints one line
  * and the unikernel exits with 2; an error escaping the app prints its stack
@@ -22,9 +24,11 @@ import { createStack } from '../../lib/net/stack.ts';
 import { useSumWords } from '../../lib/net/wire/checksum.ts';
 import { bindingErrorCode, bindings } from './bindings.ts';
 import { openSolo5Block } from './block.ts';
+import { CRASH_STATUS, createSolo5Fork } from './fork.ts';
 import { createSolo5Clock } from './clock.ts';
 import { createSolo5Console } from './console.ts';
 import { openSolo5Net } from './net.ts';
+import { createSolo5Pipes } from './pipe.ts';
 import { createSolo5Random } from './random.ts';
 
 class ConfigurationError extends KilnError<'configuration'> {}
@@ -40,6 +44,10 @@ function acquire<T>(what: string, open: () => T): T {
     throw err;
   }
 }
+
+// One of each per unikernel: every declaration of the kind shares it.
+const pipes = createSolo5Pipes();
+const fork = createSolo5Fork();
 
 async function run<D extends DeviceDeclaration>(app: App<D>, closers: (() => unknown)[]): Promise<number> {
   const k = bindings();
@@ -71,11 +79,11 @@ async function run<D extends DeviceDeclaration>(app: App<D>, closers: (() => unk
         break;
       }
       case 'pipe':
+        devices[key] = pipes;
+        break;
       case 'fork':
-        throw new ConfigurationError(
-          'configuration',
-          `${spec.kind} device: not available on hvt yet (needs kiln-hvt's fork and pipe devices); run the app with --target unix`,
-        );
+        devices[key] = fork;
+        break;
     }
   }
   const code = (await app.start({ devices: devices as DevicesOf<D>, args: argv, clock, random, console })) ?? 0;
@@ -109,6 +117,6 @@ export function boot<D extends DeviceDeclaration>(app: App<D>): void {
     // As the runtime reports what escapes it: QuickJS's `stack` holds only the frames.
     const stack = err instanceof Error && typeof err.stack === 'string' ? err.stack : '';
     k.write(`${app.name}: Uncaught ${String(err)}\n${k.formatStack?.(stack) ?? stack}`);
-    return finish(1);
+    return finish(fork.inChild() ? CRASH_STATUS : 1);
   });
 }

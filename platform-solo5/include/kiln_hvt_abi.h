@@ -183,7 +183,7 @@ struct kiln_hc_fork {
 
 struct kiln_hc_wait {
     uint64_t child;  /* in: an id fork returned to this guest */
-    int32_t status;  /* out: exit status, 128 + signal if killed */
+    int32_t status;  /* out: exit status; 255 after a trap or a signal */
     int32_t ret;     /* out: OK, AGAIN while it runs, EINVAL if not ours */
 };
 

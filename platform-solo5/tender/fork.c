@@ -180,7 +180,8 @@ static enum kiln_hc_outcome wait_(const struct kiln_guest_mem *m, uint64_t gpa,
         a->ret = SOLO5_R_EUNSPEC;
         return KILN_HC_CONTINUE;
     }
-    a->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    /* Killed by a signal: reported as a crash, as traps are. */
+    a->status = WIFEXITED(st) ? WEXITSTATUS(st) : KILN_EXIT_GUEST_FAULT;
     a->ret = SOLO5_R_OK;
     return KILN_HC_CONTINUE;
 }

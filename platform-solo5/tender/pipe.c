@@ -19,9 +19,6 @@
 #include "hypercall.h"
 #include "solo5.h"
 
-/* Bigger than Linux's default 64 KiB: fewer exits per byte. Unprivileged
- * tenders may set up to /proc/sys/fs/pipe-max-size (1 MiB by default). */
-#define PIPE_CAPACITY (1 << 20)
 #define IO_MAX (1ULL << 30) /* bytes per call; more is split by the guest */
 
 struct end {
@@ -67,7 +64,6 @@ static enum kiln_hc_outcome create(const struct kiln_guest_mem *m,
                                                     : SOLO5_R_EUNSPEC;
         return KILN_HC_CONTINUE;
     }
-    fcntl(fds[1], F_SETPIPE_SZ, PIPE_CAPACITY); /* the default also works */
     ends[r] = (struct end){.fd = fds[0], .writer = 0};
     ends[w] = (struct end){.fd = fds[1], .writer = 1};
     a->read_end = (uint64_t)r + 1;

@@ -144,18 +144,24 @@ static JSValue net_watch(JSContext *ctx, JSValueConst this_val, int argc, JSValu
                         : JS_EXCEPTION;
     if (!JS_IsNull(argv[1]) && !JS_IsFunction(ctx, argv[1]))
         return JS_ThrowTypeError(ctx, "netWatch: the callback must be a function or null");
+    kiln_devices_set_watcher(ctx, h, argv[1], argc < 3 || JS_ToBool(ctx, argv[2]));
+    return JS_UNDEFINED;
+}
+
+void kiln_devices_set_watcher(JSContext *ctx, solo5_handle_t h, JSValueConst callback,
+                              int keep)
+{
     solo5_handle_set_t bit = (solo5_handle_set_t)1 << h;
     JS_FreeValue(ctx, handles[h].watcher);
     watched &= ~bit;
     keep_alive &= ~bit;
     handles[h].watcher = JS_UNDEFINED;
-    if (!JS_IsNull(argv[1])) {
-        handles[h].watcher = JS_DupValue(ctx, argv[1]);
+    if (!JS_IsNull(callback)) {
+        handles[h].watcher = JS_DupValue(ctx, callback);
         watched |= bit;
-        if (argc < 3 || JS_ToBool(ctx, argv[2]))
+        if (keep)
             keep_alive |= bit;
     }
-    return JS_UNDEFINED;
 }
 
 /* blockAcquire(name) -> { handle, capacity, blockSize } (bytes) */

@@ -55,6 +55,18 @@ solo5_handle_set_t kiln_devices_watched(void);
 int kiln_devices_keep_alive(void);
 /* Calls the watchers of the ready handles; -1 when one failed (reported). */
 int kiln_devices_dispatch(JSContext *ctx, solo5_handle_set_t ready);
+/* Sets (h)'s watcher (a function, or null to stop), for any device kind. */
+void kiln_devices_set_watcher(JSContext *ctx, solo5_handle_t h, JSValueConst callback,
+                              int keep_alive);
+
+/* fork.c and pipe.c: Kiln's fork and pipe devices (kiln_fork_pipe.h). */
+void kiln_fork_install(JSContext *ctx, JSValueConst api);
+void kiln_pipe_install(JSContext *ctx, JSValueConst api);
+/* Throws an Error with the code of a fork/pipe result (ELIMIT, EPIPE, ...). */
+JSValue kiln_throw_result(JSContext *ctx, int result, const char *fn);
+/* A watcher for a Kiln device's readiness bit: watch(callback | null). */
+JSValue kiln_watch_ready_set(JSContext *ctx, solo5_handle_set_t set, int argc,
+                             JSValueConst *argv, const char *fn);
 
 /* bindings.c: the rest of globalThis.__kiln (console, clocks, exit, ...). */
 void kiln_bindings_install(JSContext *ctx, JSValueConst api, const char *cmdline);

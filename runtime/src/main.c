@@ -113,6 +113,8 @@ static int run(void *arg)
     kiln_bindings_install(ctx, kiln.api, si->cmdline ? si->cmdline : "");
     kiln_timers_install(ctx, kiln.api, global);
     kiln_devices_install(ctx, kiln.api);
+    kiln_fork_install(ctx, kiln.api);
+    kiln_pipe_install(ctx, kiln.api);
     kiln_random_install(ctx, kiln.api);
     kiln_checksum_install(ctx, kiln.api);
     kiln_globals_install(ctx, kiln.api, global);

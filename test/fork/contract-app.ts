@@ -1,0 +1,72 @@
+/**
+ * fork-contract: the Pipe and Fork contract suites inside an hvt image,
+ * against the solo5 drivers over kiln-hvt's pipe and fork devices. Forked
+ * scenarios run right here: the child is a copy of this very unikernel at
+ * the fork, so it ends at the end of its scenario with the scenario's status
+ * (255 when the scenario threw: a crash). One line per case:
+ *   PASS suite: name  |  FAIL suite: name: message
+ * then `SUMMARY passed=P failed=F`; the exit status is 1 when a case failed.
+ * `--skip=NAME` (repeatable; `_` for each space) skips a case with a loud
+ * SKIP line: the
+ * test machine emulates its CPU, where the 64 MB case alone takes minutes.
+ */
+import { consoleOver } from '../../lib/devices/console.ts';
+import type { Fork } from '../../lib/devices/fork.ts';
+import type { Pipes } from '../../lib/devices/pipe.ts';
+import { defineApp, fork, pipe } from '../../lib/index.ts';
+import { bindings } from '../../drivers/solo5/bindings.ts';
+import { CRASH_STATUS } from '../../drivers/solo5/fork.ts';
+import { forkContract, forkScenarios } from '../contract/fork.contract.ts';
+import { ContractFailure, type ContractCase } from '../contract/harness.ts';
+import { pipeContract, pipeScenarios, type Scenario } from '../contract/pipe.contract.ts';
+
+/** Runs a scenario in this unikernel; a forked child never returns from here. */
+async function runScenario(scenario: Scenario | undefined, name: string, pipes: Pipes, forker: Fork & { inChild?: () => boolean }): Promise<void> {
+  if (!scenario) throw new ContractFailure(`no scenario '${name}'`);
+  let status: number;
+  try {
+    status = await scenario({ pipes, fork: forker });
+  } catch (err) {
+    if (!forker.inChild?.()) throw err;
+    bindings().write(`child of '${name}' crashed: ${err instanceof Error ? err.message : String(err)}\n`);
+    status = CRASH_STATUS;
+  }
+  if (forker.inChild?.()) bindings().exit(status);
+  if (status !== 0) throw new ContractFailure(`scenario '${name}' ended with status ${status}`);
+}
+
+export function suites(pipes: Pipes, forker: Fork): Record<'pipe' | 'fork', ContractCase[]> {
+  return {
+    pipe: pipeContract({ pipes, runScenario: (name) => runScenario(pipeScenarios[name], name, pipes, forker) }),
+    fork: forkContract({ runScenario: (name) => runScenario(forkScenarios[name], name, pipes, forker) }),
+  };
+}
+
+export default defineApp({
+  name: 'fork-contract',
+  devices: { pipes: pipe(), fork: fork() },
+  async start({ devices, args }) {
+    const out = consoleOver((line) => bindings().write(`${line}\n`));
+    const skip = new Set(args.filter((a) => a.startsWith('--skip=')).map((a) => a.slice('--skip='.length).replaceAll('_', ' ')));
+    let passed = 0;
+    let failed = 0;
+    for (const [suite, cases] of Object.entries(suites(devices.pipes, devices.fork))) {
+      for (const c of cases) {
+        if (skip.has(c.name)) {
+          out.write(`SKIP ${suite}: ${c.name} (--skip)`);
+          continue;
+        }
+        try {
+          await c.run();
+          out.write(`PASS ${suite}: ${c.name}`);
+          passed++;
+        } catch (err) {
+          out.write(`FAIL ${suite}: ${c.name}: ${err instanceof Error ? err.message : String(err)}`);
+          failed++;
+        }
+      }
+    }
+    out.write(`SUMMARY passed=${passed} failed=${failed}`);
+    return failed === 0 ? 0 : 1;
+  },
+});
