@@ -77,6 +77,14 @@ interface Queued {
 
 const DEFAULT_MTU = 1500;
 
+/** setImmediate or setTimeout where the platform has them (Node, browsers); QuickJS images have neither. */
+const HOST = globalThis as { setImmediate?: (fn: () => void) => unknown; setTimeout?: (fn: () => void, ms: number) => unknown };
+const MACROTASK: ((fn: () => void) => void) | null = HOST.setImmediate
+  ? (fn) => HOST.setImmediate!(fn)
+  : HOST.setTimeout
+    ? (fn) => HOST.setTimeout!(fn, 0)
+    : null;
+
 export class VirtualSwitch {
   private readonly random: SeededRandom;
   private readonly ports: SwitchPort[] = [];
@@ -155,17 +163,19 @@ export class VirtualSwitch {
   }
 
   /**
-   * Resolves once no frame is queued and the receivers have had `quietTurns`
-   * microtask turns to react. With `latencyMs`, frames wait for the clock,
-   * which alone moves them: only the receivers' turns are waited for. Gives
-   * up after `maxTurns` turns, so a never-ending exchange cannot hang a test.
+   * Resolves once no frame is queued and the receivers have reacted. Each
+   * round waits one macrotask where the platform has one (Node), which lets
+   * every pending promise callback run first; elsewhere (QuickJS) it waits
+   * `quietTurns` microtask turns. With `latencyMs`, frames wait for the
+   * clock, which alone moves them: only the receivers' reactions are waited
+   * for. Gives up after `maxRounds`, so a never-ending exchange cannot hang.
    */
-  async settle(quietTurns = 20, maxTurns = 1_000_000): Promise<void> {
+  async settle(quietTurns = 20, maxRounds = 100_000): Promise<void> {
     const clockDriven = this.options.latencyMs !== undefined;
-    let quiet = 0;
-    for (let turn = 0; turn < maxTurns && quiet < quietTurns; turn++) {
-      await Promise.resolve();
-      quiet = clockDriven || this.queued === 0 ? quiet + 1 : 0;
+    for (let round = 0; round < maxRounds; round++) {
+      if (MACROTASK) await new Promise<void>((resolve) => MACROTASK!(resolve));
+      else for (let turn = 0; turn < quietTurns; turn++) await Promise.resolve();
+      if (clockDriven || this.queued === 0) return;
     }
   }
 
