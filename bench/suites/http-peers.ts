@@ -19,12 +19,14 @@ import { WRK } from './wrk.ts';
 export const NS = 'kilnbhttp';
 export const TAP = 'kilnbh0';
 export const HOST_CIDR = '10.98.0.1/24';
-const IMAGE_ADDRESS = '10.98.0.2';
-const NODE_ADDRESS = '10.98.0.1';
-const NODE_PORT = 8080;
-
-export const IMAGE_URL = `http://${IMAGE_ADDRESS}/`;
-export const NODE_URL = `http://${NODE_ADDRESS}:${NODE_PORT}/`;
+/** Where each server listens. Ports are numbers: the test machine has no /etc/services to name them. */
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+export const IMAGE_ENDPOINT: Endpoint = { address: '10.98.0.2', port: 80 };
+export const NODE_ENDPOINT: Endpoint = { address: '10.98.0.1', port: 8080 };
+export const urlOf = (e: Endpoint): string => `http://${e.address}:${e.port}/`;
 export const IMAGE_NAME = 'http example image (kiln-hvt)';
 export const NODE_NAME = 'Node.js http hello server';
 
@@ -32,19 +34,24 @@ const IMAGE = 'http.hvt';
 
 /** The http example image under kiln-hvt with MIB (a number, or a shell expansion such as `$1`) MiB of guest memory. */
 export const imageServer = (mib: string): string =>
-  inNs(NS, `./kiln-hvt --mem=${mib} --net:service=${TAP} ${IMAGE} --ipv4=${IMAGE_ADDRESS}/24 --port=80`);
+  inNs(NS, `./kiln-hvt --mem=${mib} --net:service=${TAP} ${IMAGE} --ipv4=${IMAGE_ENDPOINT.address}/24 --port=${IMAGE_ENDPOINT.port}`);
 
-const NODE_HELLO = `require("http").createServer((req, res) => res.end("hello")).listen(${NODE_PORT}, "${NODE_ADDRESS}")`;
+const NODE_HELLO = `require("http").createServer((req, res) => res.end("hello")).listen(${NODE_ENDPOINT.port}, "${NODE_ENDPOINT.address}")`;
 export const nodeServer: string = inNs(NS, `${viaLoader(process.execPath)} -e '${NODE_HELLO}'`);
 
 /**
- * sh that waits (bounded: 60 tries a second apart) until URL answers, giving
- * up early when the server whose pid PID (a shell expression) names has
- * gone; its status says whether it answered.
+ * sh that waits (bounded: 60 tries a second apart) until the server at
+ * ENDPOINT answers a GET with 200, giving up early when the server whose pid
+ * PID (a shell expression) names has gone; its status says whether it
+ * answered. Busybox's nc: the machine's static busybox wget crashes.
  */
-export const awaitAnswer = (url: string, pid: string): string =>
-  `up=1; tries=0; until ${inNs(NS, `wget -q -O /dev/null -T 5 ${url}`)} 2>/dev/null; do ` +
-  `if ! kill -0 ${pid} 2>/dev/null || [ $tries -ge 60 ]; then up=0; break; fi; tries=$((tries+1)); sleep 1; done; [ $up = 1 ]`;
+export function awaitAnswer(e: Endpoint, pid: string): string {
+  const probe = `printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n' | ${inNs(NS, `nc -w 5 ${e.address} ${e.port}`)} 2>/dev/null | head -1 | grep -q ' 200 '`;
+  return (
+    `up=1; tries=0; until ${probe}; do ` +
+    `if ! kill -0 ${pid} 2>/dev/null || [ $tries -ge 60 ]; then up=0; break; fi; tries=$((tries+1)); sleep 1; done; [ $up = 1 ]`
+  );
+}
 
 /** Builds the image and returns every file the batch needs: tender, image, wrk and node with their libraries. */
 export async function httpBatchFiles(): Promise<string[]> {

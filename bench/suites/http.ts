@@ -6,7 +6,7 @@
  * machine (http-peers.ts). The two benchmarks read the same wrk runs.
  */
 import type { Benchmark, BenchCase, Mode } from '../benchmark.ts';
-import { awaitAnswer, httpBatchFiles, HOST_CIDR, IMAGE_NAME, IMAGE_URL, imageServer, NODE_NAME, NODE_URL, nodeServer, NS, TAP } from './http-peers.ts';
+import { awaitAnswer, httpBatchFiles, HOST_CIDR, IMAGE_NAME, IMAGE_ENDPOINT, imageServer, NODE_ENDPOINT, NODE_NAME, urlOf, nodeServer, NS, TAP } from './http-peers.ts';
 import { alternate, KvmBatch, kvmMissing, kvmWhere, roundsFor } from './kvm-batch.ts';
 import { inNs, netnsDown, netnsUp, startServer, stopServer } from './netns.ts';
 import { parseWrk, wrkCommand, type WrkLoad, type WrkReport } from './wrk.ts';
@@ -17,8 +17,8 @@ const loadFor = (mode: Mode): WrkLoad => ({ connections: CONNECTIONS, seconds: m
 const TIMEOUT_MS = 2 * 60 * 60_000;
 
 const SERVERS = {
-  kiln: { name: IMAGE_NAME, url: IMAGE_URL, start: imageServer('64') },
-  node: { name: NODE_NAME, url: NODE_URL, start: nodeServer },
+  kiln: { name: IMAGE_NAME, endpoint: IMAGE_ENDPOINT, start: imageServer('64') },
+  node: { name: NODE_NAME, endpoint: NODE_ENDPOINT, start: nodeServer },
 } as const;
 type ServerKey = keyof typeof SERVERS;
 
@@ -38,12 +38,12 @@ async function makeBatch(mode: Mode): Promise<KvmBatch> {
           name: `http.start.${k}`,
           run: [
             startServer(k, SERVERS[k].start),
-            `${awaitAnswer(SERVERS[k].url, `$(cat ${k}.pid)`)} || { echo "${SERVERS[k].name} never answered"; cat ${k}.log; exit 1; }`,
-            inNs(NS, wrkCommand({ connections: CONNECTIONS, seconds: 1 }, SERVERS[k].url)),
+            `${awaitAnswer(SERVERS[k].endpoint, `$(cat ${k}.pid)`)} || { echo "${SERVERS[k].name} never answered"; cat ${k}.log; exit 1; }`,
+            inNs(NS, wrkCommand({ connections: CONNECTIONS, seconds: 1 }, urlOf(SERVERS[k].endpoint))),
           ].join('\n'),
         })),
       ],
-      round: (r) => alternate<ServerKey>(r, 'kiln', 'node').map((k) => ({ name: `http.${k}.${r}`, run: inNs(NS, wrkCommand(load, SERVERS[k].url)) })),
+      round: (r) => alternate<ServerKey>(r, 'kiln', 'node').map((k) => ({ name: `http.${k}.${r}`, run: inNs(NS, wrkCommand(load, urlOf(SERVERS[k].endpoint))) })),
       teardown: [
         { name: 'http.stop', run: keys.map((k) => stopServer(k)).join('; ') },
         { name: 'http.down', run: netnsDown(NS) },

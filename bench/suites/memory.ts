@@ -11,7 +11,7 @@
  * VM is given (code, heap, stack, buffers), Node's the pages it touched.
  */
 import type { Benchmark, Mode } from '../benchmark.ts';
-import { awaitAnswer, httpBatchFiles, HOST_CIDR, IMAGE_NAME, IMAGE_URL, imageServer, NODE_NAME, NODE_URL, nodeServer, NS, TAP } from './http-peers.ts';
+import { awaitAnswer, httpBatchFiles, HOST_CIDR, IMAGE_NAME, IMAGE_ENDPOINT, imageServer, NODE_ENDPOINT, NODE_NAME, urlOf, nodeServer, NS, TAP } from './http-peers.ts';
 import { alternate, field, KvmBatch, kvmMissing, kvmWhere, roundsFor } from './kvm-batch.ts';
 import { inNs, netnsDown, netnsUp } from './netns.ts';
 import { wrkCleanCondition, wrkCommand, type WrkLoad } from './wrk.ts';
@@ -31,8 +31,8 @@ function imageFloorScript(load: WrkLoad): string {
     'serves() {',
     `  ${imageServer('$1')} >image.log 2>&1 & pid=$!`,
     '  ok=0',
-    `  if ${awaitAnswer(IMAGE_URL, '$pid')}; then`,
-    `    ${inNs(NS, wrkCommand(load, IMAGE_URL))} >wrk.out 2>&1`,
+    `  if ${awaitAnswer(IMAGE_ENDPOINT, '$pid')}; then`,
+    `    ${inNs(NS, wrkCommand(load, urlOf(IMAGE_ENDPOINT)))} >wrk.out 2>&1`,
     `    ${wrkCleanCondition('wrk.out')} && kill -0 $pid 2>/dev/null && ok=1`,
     '  fi',
     '  kill $pid 2>/dev/null; wait $pid 2>/dev/null',
@@ -50,8 +50,8 @@ function imageFloorScript(load: WrkLoad): string {
 function nodePeakScript(load: WrkLoad): string {
   return [
     `${nodeServer} >node.log 2>&1 & pid=$!`,
-    `${awaitAnswer(NODE_URL, '$pid')} || { echo "node never answered"; cat node.log; exit 1; }`,
-    `${inNs(NS, wrkCommand(load, NODE_URL))} >wrk.out 2>&1`,
+    `${awaitAnswer(NODE_ENDPOINT, '$pid')} || { echo "node never answered"; cat node.log; exit 1; }`,
+    `${inNs(NS, wrkCommand(load, urlOf(NODE_ENDPOINT)))} >wrk.out 2>&1`,
     `${wrkCleanCondition('wrk.out')} || { echo "node did not serve the load cleanly"; cat wrk.out; exit 1; }`,
     `echo "hwm_kib=$(sed -n 's/^VmHWM: *\\([0-9]*\\) kB$/\\1/p' /proc/$pid/status)"`,
     'kill $pid; wait $pid 2>/dev/null; true',
