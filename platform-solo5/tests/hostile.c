@@ -7,7 +7,8 @@
  * the tender's --mem.
  * With --fatal=args|port|trapport|hlt it then does one thing after which the
  * tender must stop it (exit 255) with a one-line reason; on aarch64 also
- * --fatal=mmio|wide|load (stray, 8-byte and reading hypercall accesses),
+ * --fatal=mmio|wide|load|misaligned (stray, 8-byte, reading and
+ * between-addresses hypercall accesses),
  * stubs (a fault with VBAR_EL1 back on the tender's stubs), nested (a
  * fault on SP_EL1, as if inside the bindings' trap handler), bootinfo (a
  * write to the read-only boot info) and tables (a read of the tender's page
@@ -233,6 +234,8 @@ static void fatal(const char *what, uint64_t boot_info)
         window[KILN_HC_PUTS] = (uintptr_t)buf;
     else if (test_streq(what, "load"))
         (void)window[KILN_HC_PUTS];
+    else if (test_streq(what, "misaligned")) /* 4 bytes into PUTS's slot */
+        ((volatile uint32_t *)window)[2 * KILN_HC_PUTS + 1] = (uint32_t)(uintptr_t)buf;
     if (test_streq(what, "stubs"))
         __asm__ __volatile__("msr vbar_el1, %0\n\tisb" : : "r"(0xb000UL));
     volatile uintptr_t unmapped = 0x8;

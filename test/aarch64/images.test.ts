@@ -33,6 +33,7 @@ const FATAL: Record<string, RegExp> = {
   mmio: /kiln-hvt: guest wrote 8 bytes at 0x100000408, outside its memory and not a hypercall/,
   wide: /kiln-hvt: guest wrote 8 bytes at 0x100000010, outside its memory and not a hypercall/,
   load: /kiln-hvt: guest read 8 bytes at 0x100000010, outside its memory and not a hypercall/,
+  misaligned: /kiln-hvt: guest wrote 4 bytes at 0x100000014, outside its memory and not a hypercall/,
   stubs: /kiln-hvt: guest trap: data abort \(ESR 0x96[0-9a-f]+\) at pc=0x[0-9a-f]+, address=0x8, sp=0x[0-9a-f]+ \(before the image installed its vectors\)/,
   nested: /Kiln: guest trap while handling a trap \(or before the trap stack was set up\); stopping/,
   // A write permission fault (DFSC 0b0011xx, WnR) on the read-only boot info;

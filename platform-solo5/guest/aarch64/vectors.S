@@ -33,24 +33,17 @@
     .globl kiln_vectors
 kiln_vectors:
     /* current EL on SP_EL0: the image's code */
-    trap_entry 0
-    trap_entry 1
-    trap_entry 2
-    trap_entry 3
+    .irp entry, 0, 1, 2, 3
+    trap_entry \entry
+    .endr
     /* current EL on SP_EL1: the handler's own code */
+    .rept 4
     nested_entry
-    nested_entry
-    nested_entry
-    nested_entry
+    .endr
     /* lower EL (AArch64, AArch32): nothing runs there; report it all the same */
-    trap_entry 8
-    trap_entry 9
-    trap_entry 10
-    trap_entry 11
-    trap_entry 12
-    trap_entry 13
-    trap_entry 14
-    trap_entry 15
+    .irp entry, 8, 9, 10, 11, 12, 13, 14, 15
+    trap_entry \entry
+    .endr
 
 trap_common:
     stp x2, x3, [sp, #16]
