@@ -4,46 +4,15 @@
  * unikernels with end-of-file once every write end is closed and EPIPE once
  * every read end is; bad ids and buffers are refused; the child limit holds.
  * --limit=1 also forks KILN_FORK_MAX_CHILDREN + 1 times. */
-#include "kiln_fork_pipe.h"
-#include "test_lib.h"
+#include "fork_lib.h"
 
-#define SECOND 1000000000ULL
+#define SECOND FORK_LIB_SECOND
 #define CHUNK 65536
 #define STREAM_BYTES (4u << 20) /* several times the pipe's capacity */
 #define MAX_CHILDREN 64         /* kiln-hvt's KILN_FORK_MAX_CHILDREN */
 
 static volatile uint64_t shared_word = 0x1234;
 static uint8_t buf[CHUNK];
-
-static int wait_child(uint64_t id)
-{
-    int status = -1, rc;
-    /* Bounded: 60 seconds of yields that saw nothing. */
-    for (int idle = 0; (rc = kiln_wait(id, &status)) == SOLO5_R_AGAIN;) {
-        solo5_handle_set_t ready = 0;
-        solo5_yield(solo5_clock_monotonic() + SECOND, &ready);
-        if (!(ready & kiln_fork_ready_set()) && ++idle > 60)
-            test_fail("a child did not end within 60 s");
-    }
-    TEST_CHECK(rc == SOLO5_R_OK);
-    return status;
-}
-
-/* Retries (what) while the pipe says AGAIN, waiting for the pipe's bit. */
-static int pipe_io(int writer, uint64_t end, uint8_t *p, size_t n, size_t *done)
-{
-    int rc;
-    for (int idle = 0;;) {
-        rc = writer ? kiln_pipe_write(end, p, n, done)
-                    : kiln_pipe_read(end, p, n, done);
-        if (rc != SOLO5_R_AGAIN)
-            return rc;
-        solo5_handle_set_t ready = 0;
-        solo5_yield(solo5_clock_monotonic() + SECOND, &ready);
-        if (!(ready & kiln_pipe_ready_set()) && ++idle > 60)
-            test_fail("a pipe stayed blocked for 60 s");
-    }
-}
 
 static uint8_t pattern(uint32_t i)
 {

@@ -7,8 +7,8 @@
  *   PASS suite: name  |  FAIL suite: name: message
  * then `SUMMARY passed=P failed=F`; the exit status is 1 when a case failed.
  * `--skip=NAME` (repeatable; `_` for each space) skips a case with a loud
- * SKIP line: the
- * test machine emulates its CPU, where the 64 MB case alone takes minutes.
+ * SKIP line: the test machine emulates its CPU, where the 64 MB case alone
+ * takes minutes.
  */
 import { consoleOver } from '../../lib/devices/console.ts';
 import type { Fork } from '../../lib/devices/fork.ts';

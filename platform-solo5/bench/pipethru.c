@@ -1,0 +1,50 @@
+/*
+ * pipethru: the guest side of the pipe benchmark. Forks; the child writes
+ * --mb=M MiB through a pipe in --chunk=B byte writes; the parent reads with
+ * the same size until end of file and times it:
+ *   "bytes=N elapsed_ns=T"
+ */
+#include "fork_lib.h"
+
+#define MAX_CHUNK (1 << 20)
+
+static uint8_t buf[MAX_CHUNK];
+
+int solo5_app_main(const struct solo5_start_info *si)
+{
+    char arg[24];
+    uint64_t mb = 256, chunk = 65536;
+    if (test_arg(si->cmdline, "mb", arg, sizeof arg))
+        mb = test_parse_u64(arg);
+    if (test_arg(si->cmdline, "chunk", arg, sizeof arg))
+        chunk = test_parse_u64(arg);
+    TEST_CHECK(chunk > 0 && chunk <= MAX_CHUNK);
+    uint64_t r, w, id;
+    TEST_CHECK(kiln_pipe(&r, &w) == SOLO5_R_OK);
+    TEST_CHECK(kiln_fork(&id) == SOLO5_R_OK);
+    size_t n;
+    if (id == 0) {
+        TEST_CHECK(kiln_pipe_close(r) == SOLO5_R_OK);
+        for (uint64_t left = mb << 20; left > 0; left -= n) {
+            size_t want = left < chunk ? left : chunk;
+            TEST_CHECK(pipe_io(1, w, buf, want, &n) == SOLO5_R_OK);
+        }
+        solo5_exit(0);
+    }
+    TEST_CHECK(kiln_pipe_close(w) == SOLO5_R_OK);
+    uint64_t total = 0;
+    solo5_time_t start = solo5_clock_monotonic();
+    do {
+        TEST_CHECK(pipe_io(0, r, buf, chunk, &n) == SOLO5_R_OK);
+        total += n;
+    } while (n > 0);
+    solo5_time_t elapsed = solo5_clock_monotonic() - start;
+    TEST_CHECK(total == mb << 20);
+    TEST_CHECK(wait_child(id) == 0);
+    test_puts("bytes=");
+    test_put_u64(total);
+    test_puts(" elapsed_ns=");
+    test_put_u64(elapsed);
+    test_puts("\n");
+    return SOLO5_EXIT_SUCCESS;
+}
