@@ -7,6 +7,8 @@
 export interface Mode {
   /** Short runs that only show the harness works (CI); full runs take as long as they need. */
   quick: boolean;
+  /** Samples the harness takes of each side (A B A B ...): suites that batch their runs batch this many. */
+  rounds: number;
 }
 
 /** One side of a comparison: a measurement that returns one sample in the benchmark's unit. */

@@ -47,7 +47,7 @@ async function runBenchmark(bench: Benchmark, quick: boolean, rounds: number): P
     return { ...base, skipped: missing, cases: [] };
   }
   const cases: CaseResult[] = [];
-  for (const c of await bench.cases({ quick })) {
+  for (const c of await bench.cases({ quick, rounds })) {
     try {
       const r = await runCase(c, rounds, bench.better);
       console.log(

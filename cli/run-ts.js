@@ -15,7 +15,9 @@ const sourceLocation = {
   name: 'kiln-source-location',
   setup(b) {
     b.onLoad({ filter: /\.ts$/ }, (args) => ({
-      contents: readFileSync(args.path, 'utf8').replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href)),
+      contents: readFileSync(args.path, 'utf8')
+        .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
+        .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(dirname(args.path))),
       loader: 'ts',
     }));
   },

@@ -25,8 +25,8 @@ export const TENDER = tenderPath('x86_64');
  */
 export const platformFile = (path: string): string => join(repoRoot, 'build', 'x86_64', path);
 
-/** What bench/run.ts does by default (it does not tell suites about --rounds). */
-export const roundsFor = (mode: Mode): number => (mode.quick ? 3 : 7);
+/** The rounds bench/run.ts will take of each side. */
+export const roundsFor = (mode: Mode): number => mode.rounds;
 
 /** What an image benchmark lacks here: musl's libc.a to link images, then a place with KVM. */
 export async function kvmMissing(): Promise<string | null> {
