@@ -1,8 +1,9 @@
 // TypeScript apps as aarch64 hvt images (`kiln build --arch aarch64`:
 // QuickJS, the runtime and the bindings cross-built), booted by the aarch64
 // kiln-hvt in the emulated aarch64 machine, one boot for every case:
-// hello's output and exit status, a bad boot argument, random bytes seeded
-// from the CPU's RNDRRS, `ping -c 20` and a
+// hello's output and exit status, a bad boot argument, an exception thrown
+// out of start reported with its TypeScript lines, random bytes seeded from
+// the CPU's RNDRRS, `ping -c 20` and a
 // TCP echo answered by the TypeScript stack from a namespace there, and the
 // Block, Clock, Console and Random contract suites inside an image against
 // the solo5 drivers (test/images/contract-app.ts).
@@ -15,6 +16,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { buildImage } from '../../cli/image.ts';
 import { BLOCK_POOL, PERSIST_DEVICE, suites, type PooledDevice, type SuiteName } from '../images/contract-app.ts';
+import { markedLine } from '../images/marked-line.ts';
 import { type MachineResult, caseResult, OUT, ROOT, TENDER, lockedMake, machineUnavailable, runCases } from './machine.ts';
 
 const skip = await machineUnavailable();
@@ -27,6 +29,7 @@ const HOST_IP = '10.93.0.1';
 const PING_IP = '10.93.0.2';
 const ECHO_IP = '10.93.0.3';
 const PINGS = 20;
+const THROW_APP = join(ROOT, 'test/images/throw-app.ts');
 const ECHO_BYTES = 1024 * 1024;
 
 const inNs = (command: string): string => `ip netns exec ${NETNS} ${command}`;
@@ -39,6 +42,7 @@ const contract = (args: string): string => `timeout 900 ./kiln-hvt --mem=32 ${at
 const cases = [
   { name: 'hello', run: './kiln-hvt --mem=16 hello.hvt' },
   { name: 'hello-bad-arg', run: './kiln-hvt --mem=16 hello.hvt --bogus=1' },
+  { name: 'throw-start', run: './kiln-hvt --mem=16 throw.hvt --where=start' },
   { name: 'random', run: './kiln-hvt --mem=16 random.hvt && ./kiln-hvt --mem=16 random.hvt' },
   {
     name: 'netns-up',
@@ -85,6 +89,7 @@ describe.skipIf(skip !== null)('aarch64: TypeScript apps as hvt images under kil
     }
     images.push((await buildImage(join(ROOT, 'test/images/contract-app.ts'), 'aarch64', join(APPS, 'contract.hvt'))).path);
     images.push((await buildImage(join(import.meta.dirname, 'random-app.ts'), 'aarch64', join(APPS, 'random.hvt'))).path);
+    images.push((await buildImage(THROW_APP, 'aarch64', join(APPS, 'throw.hvt'))).path);
     const client = join(APPS, 'tcp-roundtrip');
     await promisify(execFile)('aarch64-linux-gnu-gcc', [
       '-Wall', '-Wextra', '-O2', '-static', '-o', client, join(ROOT, 'test/images/tcp-roundtrip.c'),
@@ -104,6 +109,15 @@ describe.skipIf(skip !== null)('aarch64: TypeScript apps as hvt images under kil
     const r = result('hello-bad-arg');
     expect(r.output).toContain('hello: --bogus: unknown argument');
     expect(r.status).toBe(2);
+  });
+
+  it('prints the TypeScript file and line of each frame when start throws, exit status 1', () => {
+    const at = (fn: string, mark: string): string => `    at ${fn} (test/images/throw-app.ts:${markedLine(THROW_APP, mark)})`;
+    const lines = result('throw-start').output.split('\n');
+    expect(lines).toContain('throw: Uncaught Error: start failed on purpose');
+    expect(lines).toContain(at('failOnPurpose', 'throw'));
+    expect(lines).toContain(at('start', 'start'));
+    expect(result('throw-start').status).toBe(1);
   });
 
   // QEMU's "max" CPU has FEAT_RNG, and KVM passes it to the guest.
