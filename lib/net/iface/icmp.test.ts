@@ -52,6 +52,14 @@ describe('ICMP echo', () => {
     expect(Buffer.compare(m.bytes.subarray(m.bodyStart, m.end), body)).toBe(0);
   });
 
+  it('answers an all-zero echo request with a valid checksum (ones-complement zero)', async () => {
+    const { probe, sw, net } = await setup();
+    probe.send(ipv4Frame(net.mac, probe.mac, { src: P, dst: A, protocol: PROTOCOL_ICMP }, icmpMessage(ICMP_ECHO_REQUEST, 0, 0, 0, new Uint8Array(8))));
+    await sw.settle();
+    const m = icmpOf(ipPackets(probe)[0]!);
+    expect([m.type, m.bytes[m.start + 2], m.bytes[m.start + 3]]).toEqual([ICMP_ECHO_REPLY, 0xff, 0xff]);
+  });
+
   it('answers a 4000-byte echo request that arrives in fragments, in fragments', async () => {
     const { probe, sw, net } = await setup();
     const body = Uint8Array.from({ length: 4000 }, (_, i) => i & 255);

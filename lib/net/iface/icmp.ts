@@ -6,7 +6,7 @@
 import type { Clock, Timer } from '../../devices/clock.ts';
 import { StackError } from '../../devices/stack.ts';
 import { formatIpv4 } from '../../ipv4-text.ts';
-import { readU16, readU32 } from '../wire/bytes.ts';
+import { readU16, readU32, writeU16 } from '../wire/bytes.ts';
 import {
   ICMP_DEST_UNREACHABLE,
   ICMP_ECHO_REPLY,
@@ -165,8 +165,19 @@ export class IcmpLayer {
     if (this.iface.routing.isBroadcast(ip.destination)) return this.counters.add('rx.ignored.broadcast-echo');
     const length = v.end - v.start;
     const tx = this.iface.tx;
-    tx.set(ip.bytes.subarray(v.bodyStart, v.end), PAYLOAD_OFFSET + ICMP_HEADER_LEN);
-    writeIcmpHeader(tx, PAYLOAD_OFFSET, PAYLOAD_OFFSET + length, ICMP_ECHO_REPLY, 0, v.identifier, v.sequence);
+    const at = PAYLOAD_OFFSET;
+    tx.set(ip.bytes.subarray(v.start, v.end), at);
+    // Only the type changes (8 to 0): update the checksum for that word instead of
+    // summing the payload again (RFC 1624: HC' = ~(~HC + ~m + m')). Code 0 as RFC 792 says.
+    const before = (tx[at]! << 8) | tx[at + 1]!;
+    tx[at] = ICMP_ECHO_REPLY;
+    tx[at + 1] = 0;
+    let sum = (~readU16(tx, at + 2) & 0xffff) + (~before & 0xffff);
+    sum = (sum & 0xffff) + (sum >>> 16);
+    sum = (sum & 0xffff) + (sum >>> 16);
+    writeU16(tx, at + 2, ~sum & 0xffff);
+    // A zero result is ambiguous in ones' complement (an all-zero message needs 0xffff): sum it all then.
+    if ((~sum & 0xffff) === 0) writeIcmpHeader(tx, at, at + length, ICMP_ECHO_REPLY, 0, v.identifier, v.sequence);
     this.counters.add('rx.echo-request');
     // From the address it was sent to: ours, or 127.0.0.1 for a ping to loopback.
     this.send(ip.destination, ip.source, length);
