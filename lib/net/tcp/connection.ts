@@ -167,6 +167,8 @@ export class Connection {
   private readonly sackOut = new Uint32Array(MAX_SACK_BLOCKS * 2);
   /** RFC 6675 HighRxt: the end of what recovery has retransmitted. */
   private highRxt = 0;
+  /** SND.MAX when a hole was last retransmitted: SACKs beyond it mean that retransmission should have arrived. */
+  private rxtMark = 0;
 
   readonly rtt: RttEstimator;
   readonly cc: NewReno;
@@ -862,12 +864,20 @@ export class Connection {
     this.timing = false; // Karn's rule
     const sent = this.transmitData(this.sndUna, len, ACK | (fin ? FIN : 0));
     if (seqLt(this.highRxt, seqAdd(this.sndUna, sent))) this.highRxt = seqAdd(this.sndUna, sent);
+    this.rxtMark = this.sndMax;
     this.host.stats['retransmits']++;
     this.host.stats[counter]++;
   }
 
   /** RFC 6675 §5 NextSeg: retransmit SACK holes, then new data, while the pipe is below cwnd. */
   private sendHoles(): void {
+    // A retransmitted hole still missing while the peer SACKs data sent after it was
+    // retransmitted: the retransmission was lost too. Start over from the first hole
+    // rather than wait for the timeout.
+    if (seqGt(this.highRxt, this.sndUna) && seqGt(this.scoreboard.highest, this.rxtMark) && this.scoreboard.nextHole(this.sndUna) && seqLt(this.scoreboard.holeStart, this.highRxt)) {
+      this.highRxt = this.sndUna;
+      this.host.stats['retransmits.lost-detected']++;
+    }
     for (let burst = 0; burst < MAX_BURST && this.cc.cwnd - this.pipe() >= this.mss; burst++) {
       const from = seqGt(this.highRxt, this.sndUna) ? this.highRxt : this.sndUna;
       if (!this.scoreboard.nextHole(from)) break;
@@ -875,6 +885,7 @@ export class Connection {
       this.timing = false;
       const sent = this.transmitData(this.scoreboard.holeStart, len, ACK);
       this.highRxt = seqAdd(this.scoreboard.holeStart, sent);
+      this.rxtMark = this.sndMax;
       this.host.stats['retransmits']++;
       this.host.stats['retransmits.sack']++;
       if (sent === 0) break;

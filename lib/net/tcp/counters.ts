@@ -29,6 +29,7 @@ const NAMES = [
   'retransmits.fast',
   'retransmits.sack',
   'retransmits.timeout',
+  'retransmits.lost-detected',
   'fast-recoveries',
   'challenge-acks',
   'challenge-acks.suppressed',

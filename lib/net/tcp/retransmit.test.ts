@@ -178,6 +178,27 @@ describe('fast retransmit and recovery', () => {
     expect(peer.layer.counters()['retransmits.sack']).toBe(1);
   });
 
+  it('retransmits a hole again when the peer SACKs data sent after its retransmission', async () => {
+    const peer = new RawPeer();
+    const h = await withFlight(peer, 10, true);
+    peer.take();
+    const u = una(h);
+    void h.flow.write(new Uint8Array(4 * MSS));
+    // Segment 0 is lost; 1-9 arrive.
+    const sack1 = opt.sack([u + MSS, u + 10 * MSS]);
+    for (let i = 0; i < 3; i++) peer.deliver({ ...P, seq: h.peerNext, ack: u, flags: ACK, window: 65535, options: sack1 });
+    const first = peer.take();
+    expect(first.filter((s) => s.seq === u)).toHaveLength(1);
+    const newData = first.filter((s) => s.seq >= u + 10 * MSS);
+    expect(newData.length).toBeGreaterThan(0);
+    // The retransmission of 0 is lost too, but new data sent after it arrives.
+    const end = newData.at(-1)!.seq + MSS;
+    peer.deliver({ ...P, seq: h.peerNext, ack: u, flags: ACK, window: 65535, options: opt.sack([u + MSS, end]) });
+    expect(peer.take().filter((s) => s.seq === u)).toHaveLength(1);
+    expect(peer.layer.counters()['retransmits.lost-detected']).toBe(1);
+    expect(peer.layer.counters()['retransmits.timeout']).toBe(0);
+  });
+
   it('keeps recovering through partial ACKs without SACK (NewReno, RFC 6582)', async () => {
     const peer = new RawPeer();
     const h = await withFlight(peer, 10, false);
