@@ -1,6 +1,7 @@
 // The C test images of platform-solo5, built for aarch64, under the aarch64
 // kiln-hvt with real KVM inside the emulated aarch64 machine (one boot for
-// every case). The net case creates a network namespace with a tap there,
+// every case), fork and pipes between unikernels included. The net case
+// creates a network namespace with a tap there,
 // answers `ping -c 20` from it, and deletes the namespace.
 
 import { copyFile, mkdir } from 'node:fs/promises';
@@ -56,6 +57,9 @@ const cases = [
       './kiln-hvt --block:storage=blk4k.img --block-sector-size:storage=4096 blk.hvt',
   },
   { name: 'x86-image', run: './kiln-hvt x86-hello.hvt' },
+  // Bounded, so a hung child fails its case instead of the whole run.
+  { name: 'fork', run: 'timeout 300 ./kiln-hvt --mem=64 fork.hvt' },
+  { name: 'no-orphans', run: 'sleep 1; ps -e -o comm= | grep -c kiln-hvt || true' },
   {
     name: 'netns-up',
     run:
@@ -84,7 +88,7 @@ const result = (name: string): MachineResult => caseResult(results, name);
 describe.skipIf(skip !== null)('aarch64: C test images under kiln-hvt (real KVM, emulated machine)', () => {
   beforeAll(async () => {
     await lockedMake('platform-solo5', 'ARCH=aarch64');
-    const names = ['hello', 'time', 'fpu', 'trap', 'blk', 'net', 'hostile'];
+    const names = ['hello', 'time', 'fpu', 'trap', 'blk', 'net', 'hostile', 'fork'];
     // An x86_64 image must be refused with one line, not loaded.
     await lockedMake('platform-solo5', X86_HELLO_BUILT);
     await mkdir(join(OUT, 'foreign'), { recursive: true });
@@ -134,6 +138,20 @@ describe.skipIf(skip !== null)('aarch64: C test images under kiln-hvt (real KVM,
     const r = result('x86-image');
     expect(r.output).toMatch(/^kiln-hvt: x86-hello.hvt: wrong architecture \(ELF machine 62, this tender runs aarch64 images\)\n$/);
     expect(r.status).toBe(1);
+  });
+
+  it('fork: the child gets a copy of memory, statuses reach the parent, forks nest, pipes carry 4 MiB with EOF and EPIPE', () => {
+    const r = result('fork');
+    for (const line of [
+      'fork: memory copied, status 42 seen',
+      'fork: nested fork, status 15 seen',
+      'pipe: 4 MiB from child to parent, then end-of-file',
+      'pipe: EPIPE after the last read end closed',
+      'SUCCESS',
+    ])
+      expect(r.output).toContain(line);
+    expect(r.status).toBe(0);
+    expect(result('no-orphans').output.trim()).toBe('0');
   });
 
   it(`net: answers ARP and ping -c ${PINGS} from a namespace in the emulated machine`, () => {
