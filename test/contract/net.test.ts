@@ -1,0 +1,48 @@
+import { SocatNet } from '../../drivers/unix/socat-net.ts';
+import { VirtualSwitch } from '../../lib/testing/switch.ts';
+import { netContract } from './net.contract.ts';
+import { runContract } from './vitest-adapter.ts';
+
+const realTime = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+runContract('Net contract: in-memory switch ports', () =>
+  netContract({
+    async pair() {
+      const sw = new VirtualSwitch();
+      const a = sw.attach();
+      const b = sw.attach();
+      return {
+        a,
+        b,
+        pass: async () => sw.settle(),
+        close: async () => {
+          a.close();
+          b.close();
+        },
+      };
+    },
+  }),
+);
+
+// SocatNet speaks socat's tap framing (one frame per UDP datagram); two of
+// them aimed at each other on loopback form a wire without root or a tap.
+runContract('Net contract: SocatNet over loopback datagrams', () =>
+  netContract({
+    async pair() {
+      const first = await SocatNet.open({ localPort: 0, remotePort: 9 });
+      const b = await SocatNet.open({ localPort: 0, remotePort: first.localPort });
+      const port = first.localPort;
+      first.close();
+      const a = await SocatNet.open({ localPort: port, remotePort: b.localPort });
+      return {
+        a,
+        b,
+        pass: realTime,
+        close: async () => {
+          a.close();
+          b.close();
+        },
+      };
+    },
+  }),
+);
