@@ -10,3 +10,4 @@ export * from './drive.ts';
 export * from './pcap.ts';
 export * from './flow-pair.ts';
 export * from './seeded-random.ts';
+export * from './stack-fixtures.ts';
