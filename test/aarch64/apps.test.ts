@@ -3,7 +3,8 @@
 // kiln-hvt in the emulated aarch64 machine, one boot for every case:
 // hello's output and exit status, a bad boot argument, an exception thrown
 // out of start reported with its TypeScript lines, random bytes seeded from
-// the CPU's RNDRRS, `ping -c 20` and a
+// the CPU's RNDRRS, examples/pipeline (fork and a pipe between
+// unikernels, from TypeScript), `ping -c 20` and a
 // TCP echo answered by the TypeScript stack from a namespace there, and the
 // Block, Clock, Console and Random contract suites inside an image against
 // the solo5 drivers (test/images/contract-app.ts).
@@ -31,6 +32,7 @@ const ECHO_IP = '10.93.0.3';
 const PINGS = 20;
 const THROW_APP = join(ROOT, 'test/images/throw-app.ts');
 const ECHO_BYTES = 1024 * 1024;
+const PIPELINE_BYTES = 1024 * 1024;
 
 const inNs = (command: string): string => `ip netns exec ${NETNS} ${command}`;
 const devices = [...BLOCK_POOL, PERSIST_DEVICE];
@@ -43,6 +45,7 @@ const cases = [
   { name: 'hello', run: './kiln-hvt --mem=16 hello.hvt' },
   { name: 'hello-bad-arg', run: './kiln-hvt --mem=16 hello.hvt --bogus=1' },
   { name: 'throw-start', run: './kiln-hvt --mem=16 throw.hvt --where=start' },
+  { name: 'pipeline', run: `timeout 600 ./kiln-hvt --mem=64 pipeline.hvt --bytes=${PIPELINE_BYTES}` },
   { name: 'random', run: './kiln-hvt --mem=16 random.hvt && ./kiln-hvt --mem=16 random.hvt' },
   {
     name: 'netns-up',
@@ -84,7 +87,7 @@ describe.skipIf(skip !== null)('aarch64: TypeScript apps as hvt images under kil
     await lockedMake('platform-solo5', 'ARCH=aarch64');
     const images: string[] = [];
     // One after another: each build runs make, and the machine is shared.
-    for (const app of ['hello', 'ping', 'echo']) {
+    for (const app of ['hello', 'ping', 'echo', 'pipeline']) {
       images.push((await buildImage(join(ROOT, 'examples', app, 'app.ts'), 'aarch64', join(APPS, `${app}.hvt`))).path);
     }
     images.push((await buildImage(join(ROOT, 'test/images/contract-app.ts'), 'aarch64', join(APPS, 'contract.hvt'))).path);
@@ -118,6 +121,14 @@ describe.skipIf(skip !== null)('aarch64: TypeScript apps as hvt images under kil
     expect(lines).toContain(at('failOnPurpose', 'throw'));
     expect(lines).toContain(at('start', 'start'));
     expect(result('throw-start').status).toBe(1);
+  });
+
+  it('runs examples/pipeline: a forked child verifies count and FNV-1a through a pipe, EOF and EPIPE show', () => {
+    const out = result('pipeline').output;
+    expect(out).toMatch(new RegExp(`pipeline: ${PIPELINE_BYTES} bytes, FNV-1a 0x[0-9a-f]{8}, verified by the child`));
+    expect(out).toContain('parent: report pipe at end of file (the child closed its write end)');
+    expect(out).toContain('parent: write after the child exited failed with EPIPE (no read end open anywhere), as expected');
+    expect(result('pipeline').status).toBe(0);
   });
 
   // QEMU's "max" CPU has FEAT_RNG, and KVM passes it to the guest.
