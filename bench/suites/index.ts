@@ -3,10 +3,12 @@ import type { Benchmark } from '../benchmark.ts';
 import { netstackBenchmark } from '../netstack.ts';
 import { tcpBenchmark } from '../tcp.ts';
 import { blockBenchmark } from './block.ts';
+import { forkBenchmark } from './fork.ts';
 import { bootBenchmark } from './boot.ts';
 import { httpBenchmark, httpLatencyBenchmark } from './http.ts';
 import { icmpBenchmark } from './icmp.ts';
 import { memoryBenchmark } from './memory.ts';
+import { pipeBenchmark } from './pipe.ts';
 import { sizeBenchmark } from './size.ts';
 import { tcpImageBenchmark } from './tcp-image.ts';
 
@@ -18,6 +20,8 @@ export const BENCHMARKS: Benchmark[] = [
   tcpBenchmark,
   tcpImageBenchmark,
   blockBenchmark,
+  forkBenchmark,
+  pipeBenchmark,
   httpBenchmark,
   httpLatencyBenchmark,
   memoryBenchmark,

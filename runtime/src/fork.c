@@ -1,7 +1,5 @@
 /* fork.c: __kiln.fork, __kiln.wait and __kiln.forkWatch over Kiln's fork
  * device (runtime/BINDINGS.md, "Fork and pipes"). */
-#include <math.h>
-
 #include "kiln.h"
 #include "kiln_fork_pipe.h"
 
@@ -22,12 +20,12 @@ static JSValue fork_(JSContext *ctx, JSValueConst this_val, int argc, JSValueCon
 static JSValue wait_(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     (void)this_val;
-    double d;
-    if (argc < 1 || !JS_IsNumber(argv[0]) || JS_ToFloat64(ctx, &d, argv[0]) ||
-        d != floor(d) || d <= 0 || d > 0x7fffffff)
-        return kiln_throw(ctx, "EINVAL", "wait: the id must be one fork returned");
+    uint64_t id;
+    if (kiln_get_id(ctx, argc ? argv[0] : JS_UNDEFINED, 0x7fffffff, "wait",
+                    "an id fork returned", &id) < 0)
+        return JS_EXCEPTION;
     int status;
-    int r = kiln_wait((uint64_t)d, &status);
+    int r = kiln_wait(id, &status);
     if (r == SOLO5_R_AGAIN)
         return JS_NewInt32(ctx, -1);
     if (r != SOLO5_R_OK)

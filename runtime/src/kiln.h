@@ -64,6 +64,9 @@ void kiln_fork_install(JSContext *ctx, JSValueConst api);
 void kiln_pipe_install(JSContext *ctx, JSValueConst api);
 /* Throws an Error with the code of a fork/pipe result (ELIMIT, EPIPE, ...). */
 JSValue kiln_throw_result(JSContext *ctx, int result, const char *fn);
+/* A positive integer id up to (max) in v, else EINVAL "fn: not what". */
+int kiln_get_id(JSContext *ctx, JSValueConst v, double max, const char *fn, const char *what,
+                uint64_t *id);
 /* A watcher for a Kiln device's readiness bit: watch(callback | null). */
 JSValue kiln_watch_ready_set(JSContext *ctx, solo5_handle_set_t set, int argc,
                              JSValueConst *argv, const char *fn);

@@ -1,5 +1,7 @@
 /* kiln_devices.c: what the fork and pipe bindings share: their error codes
  * and their readiness watchers. */
+#include <math.h>
+
 #include "kiln.h"
 #include "kiln_fork_pipe.h"
 
@@ -31,4 +33,16 @@ JSValue kiln_watch_ready_set(JSContext *ctx, solo5_handle_set_t set, int argc,
         return JS_ThrowTypeError(ctx, "%s(callback | null)", fn);
     kiln_devices_set_watcher(ctx, (solo5_handle_t)__builtin_ctzll(set), argv[0], 1);
     return JS_UNDEFINED;
+}
+
+int kiln_get_id(JSContext *ctx, JSValueConst v, double max, const char *fn, const char *what,
+                uint64_t *id)
+{
+    double d;
+    if (!JS_IsNumber(v) || JS_ToFloat64(ctx, &d, v) || d != floor(d) || d <= 0 || d > max) {
+        kiln_throw(ctx, "EINVAL", "%s: not %s", fn, what);
+        return -1;
+    }
+    *id = (uint64_t)d;
+    return 0;
 }

@@ -1,21 +1,12 @@
 /* pipe.c: __kiln.pipeCreate/Read/Write/Close and __kiln.pipeWatch over
  * Kiln's pipe device (runtime/BINDINGS.md, "Fork and pipes"). Bytes move
  * straight between the tender and the caller's buffer. */
-#include <math.h>
-
 #include "kiln.h"
 #include "kiln_fork_pipe.h"
 
 static int get_end(JSContext *ctx, JSValueConst v, const char *fn, uint64_t *end)
 {
-    double d;
-    if (!JS_IsNumber(v) || JS_ToFloat64(ctx, &d, v) || d != floor(d) || d <= 0 ||
-        d > 0xffffffff) {
-        kiln_throw(ctx, "EINVAL", "%s: not a pipe end", fn);
-        return -1;
-    }
-    *end = (uint64_t)d;
-    return 0;
+    return kiln_get_id(ctx, v, 0xffffffff, fn, "a pipe end", end);
 }
 
 /* pipeCreate() -> [readEnd, writeEnd] */

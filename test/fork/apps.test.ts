@@ -27,7 +27,7 @@ if (skip) console.warn(`SKIPPED: fork and pipe apps inside hvt images: ${skip}`)
 
 // Bounded, so a hung image fails its case instead of the whole VM run.
 const cases = [
-  { name: 'contracts', run: `timeout 600 ./kiln-hvt --mem=64 fork-contract.hvt --skip=${SKIPPED.replaceAll(' ', '_')}` },
+  { name: 'contracts', run: `timeout 600 ./kiln-hvt --mem=64 fork-contract.hvt --skip=${SKIPPED.split(' ').join('_')}` },
   { name: 'pipeline', run: `timeout 600 ./kiln-hvt --mem=64 pipeline.hvt --bytes=${PIPELINE_BYTES}` },
   { name: 'pipeline-odd', run: 'timeout 600 ./kiln-hvt --mem=32 pipeline.hvt --bytes=100003 --chunk=4099' },
 ];

@@ -5,7 +5,8 @@
  * the fork, so it ends at the end of its scenario with the scenario's status
  * (255 when the scenario threw: a crash). One line per case:
  *   PASS suite: name  |  FAIL suite: name: message
- * then `SUMMARY passed=P failed=F`; the exit status is 1 when a case failed.
+ * then `SUMMARY passed=P failed=F` (test/images/contract-app.ts's runner,
+ * with its per-case timeout); the exit status is 1 when a case failed.
  * `--skip=NAME` (repeatable; `_` for each space) skips a case with a loud
  * SKIP line: the test machine emulates its CPU, where the 64 MB case alone
  * takes minutes.
@@ -19,6 +20,7 @@ import { CRASH_STATUS } from '../../drivers/solo5/fork.ts';
 import { forkContract, forkScenarios } from '../contract/fork.contract.ts';
 import { ContractFailure, type ContractCase } from '../contract/harness.ts';
 import { pipeContract, pipeScenarios, type Scenario } from '../contract/pipe.contract.ts';
+import { runSuites } from '../images/contract-app.ts';
 
 /** Runs a scenario in this unikernel; a forked child never returns from here. */
 async function runScenario(scenario: Scenario | undefined, name: string, pipes: Pipes, forker: Fork & { inChild?: () => boolean }): Promise<void> {
@@ -45,28 +47,14 @@ export function suites(pipes: Pipes, forker: Fork): Record<'pipe' | 'fork', Cont
 export default defineApp({
   name: 'fork-contract',
   devices: { pipes: pipe(), fork: fork() },
-  async start({ devices, args }) {
+  async start({ devices, args, clock }) {
     const out = consoleOver((line) => bindings().write(`${line}\n`));
-    const skip = new Set(args.filter((a) => a.startsWith('--skip=')).map((a) => a.slice('--skip='.length).replaceAll('_', ' ')));
-    let passed = 0;
-    let failed = 0;
-    for (const [suite, cases] of Object.entries(suites(devices.pipes, devices.fork))) {
-      for (const c of cases) {
-        if (skip.has(c.name)) {
-          out.write(`SKIP ${suite}: ${c.name} (--skip)`);
-          continue;
-        }
-        try {
-          await c.run();
-          out.write(`PASS ${suite}: ${c.name}`);
-          passed++;
-        } catch (err) {
-          out.write(`FAIL ${suite}: ${c.name}: ${err instanceof Error ? err.message : String(err)}`);
-          failed++;
-        }
-      }
+    const skip = new Set(args.filter((a) => a.startsWith('--skip=')).map((a) => a.slice('--skip='.length).split('_').join(' ')));
+    const all = suites(devices.pipes, devices.fork);
+    for (const [suite, cases] of Object.entries(all)) {
+      for (const c of cases.filter((c) => skip.has(c.name))) out.write(`SKIP ${suite}: ${c.name} (--skip)`);
+      all[suite as keyof typeof all] = cases.filter((c) => !skip.has(c.name));
     }
-    out.write(`SUMMARY passed=${passed} failed=${failed}`);
-    return failed === 0 ? 0 : 1;
+    return runSuites(all, clock, out);
   },
 });
