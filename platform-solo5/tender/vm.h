@@ -11,11 +11,12 @@ struct kiln_vm {
     int kvm_fd, vm_fd, vcpu_fd;
     struct kvm_run *run;
     size_t run_size;
-    uint64_t tsc_hz;
+    uint64_t tsc_hz; /* the guest's cycle counter (TSC, CNTVCT_EL0), Hz */
 };
 
 /* Opens /dev/kvm, creates the VM with (mem) as its memory and one vCPU,
- * and reads the TSC frequency. 0, or -1 with a one-line reason. */
+ * and reads the cycle counter's frequency. 0, or -1 with a one-line
+ * reason. */
 int kiln_vm_create(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
                    char *err, size_t errlen);
 

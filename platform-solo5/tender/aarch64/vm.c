@@ -40,7 +40,6 @@
 #define PSTATE_EL1H 0x5ULL
 #define PSTATE_DAIF (0xfULL << 6)
 #define PSTATE_MODE_MASK 0xfULL
-#define PSTATE_EL1T 0x4ULL
 
 /* FP and SIMD instructions do not trap (CPACR_EL1.FPEN = 3). */
 #define CPACR_FPEN (3ULL << 20)
