@@ -88,9 +88,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     const [name, file] = named('block', b, 'storage');
     tenderArgs.push(`--block:${name}=${file}`);
   }
-  if (await hostHasKvm()) return runToExit(tenderPath(arch), [...tenderArgs, '--', image, ...options.rest]);
+  // kiln-hvt runs guests of its own architecture; another one boots in the emulated machine.
+  const hostArch = process.arch === 'arm64' ? 'aarch64' : process.arch === 'x64' ? 'x86_64' : process.arch;
+  if (arch === hostArch && (await hostHasKvm())) return runToExit(tenderPath(arch), [...tenderArgs, '--', image, ...options.rest]);
   if (tenderArgs.length > 1) {
-    throw new UsageError('kiln run: --net and --block need /dev/kvm on this host (the emulated machine has no access to host taps or files)');
+    throw new UsageError(`kiln run: --net and --block need /dev/kvm on this host and an ${arch} host (the emulated machine has no access to host taps or files)`);
   }
   return bootInVm(arch, tenderPath(arch), image, tenderArgs, options.rest);
 }
