@@ -9,7 +9,7 @@ import type { Benchmark, BenchCase, Mode } from '../benchmark.ts';
 import { awaitAnswer, httpBatchFiles, HOST_CIDR, IMAGE_NAME, IMAGE_ENDPOINT, imageServer, NODE_ENDPOINT, NODE_NAME, urlOf, nodeServer, NS, TAP } from './http-peers.ts';
 import { alternate, KvmBatch, kvmMissing, kvmWhere, roundsFor } from './kvm-batch.ts';
 import { inNs, netnsDown, netnsUp, startServer, stopServer } from './netns.ts';
-import { parseWrk, wrkCommand, type WrkLoad, type WrkReport } from './wrk.ts';
+import { parseWrk, wrkCleanCondition, wrkCommand, type WrkLoad, type WrkReport } from './wrk.ts';
 
 const CONNECTIONS = 10;
 const loadFor = (mode: Mode): WrkLoad => ({ connections: CONNECTIONS, seconds: mode.quick ? 3 : 10 });
@@ -33,13 +33,14 @@ async function makeBatch(mode: Mode): Promise<KvmBatch> {
       files: await httpBatchFiles(),
       setup: [
         { name: 'http.up', run: netnsUp(NS, [{ name: TAP, hostCidr: HOST_CIDR }]) },
-        // Both up and answering, then one second of load each to warm them (Node's JIT, the image's heap).
+        // Both up and answering, then one sample's length of load each to warm them (Node's JIT, the image's heap).
         ...keys.map((k) => ({
           name: `http.start.${k}`,
           run: [
             startServer(k, SERVERS[k].start),
             `${awaitAnswer(SERVERS[k].endpoint, `$(cat ${k}.pid)`)} || { echo "${SERVERS[k].name} never answered"; cat ${k}.log; exit 1; }`,
-            inNs(NS, wrkCommand({ connections: CONNECTIONS, seconds: 1 }, urlOf(SERVERS[k].endpoint))),
+            `${inNs(NS, wrkCommand(load, urlOf(SERVERS[k].endpoint)))} >warm-${k}.out 2>&1`,
+            `${wrkCleanCondition(`warm-${k}.out`)} || { echo "${SERVERS[k].name}: the warm-up load had errors"; cat warm-${k}.out ${k}.log; exit 1; }`,
           ].join('\n'),
         })),
       ],
