@@ -55,6 +55,8 @@ export type StateValue = (typeof State)[keyof typeof State];
 const DEFAULT_MSS = 536;
 /** Smallest peer MSS honoured, so a tiny MSS cannot make us send a flood of tiny segments. */
 const MIN_MSS = 64;
+/** RFC 9293 §3.8.6.2.1: how long SWS avoidance may hold data back from a small window with nothing in flight (0.1-1 s). */
+const SWS_OVERRIDE_MS = 200;
 /** RFC 7323 §5.5: TS.Recent older than 24 days is invalid for PAWS. */
 const PAWS_IDLE_MS = 24 * 24 * 3600 * 1000;
 /** Largest chunk one application read takes out of the receive buffer. */
@@ -187,6 +189,8 @@ export class Connection {
   private lastReceiveMs = 0;
   private lastSendMs = 0;
   private keepaliveProbes = 0;
+  /** The SWS override timeout expired: send what the window allows, however small. */
+  private swsOverride = false;
 
   private rtxDeadline = Infinity;
   private delackDeadline = Infinity;
@@ -813,8 +817,8 @@ export class Connection {
       if (len <= 0) break;
       if (len < unsent) {
         // Less than all we have: only a full segment, or half the largest window the peer offered (SWS
-        // avoidance), or whatever fits when nothing is in flight, since then no ACK would come to wake us.
-        if (len < this.mss && len < this.maxSndWnd / 2 && this.sndMax !== this.sndUna) break;
+        // avoidance); a retransmission, or whatever fits once the override timeout expired.
+        if (len < this.mss && len < this.maxSndWnd / 2 && !retransmission && !this.swsOverride) break;
       } else if (len < this.mss && !retransmission && !this.noDelay && !this.finQueued && this.sndMax !== this.sndUna) {
         break; // Nagle: a small segment waits while data is unacknowledged
       }
@@ -826,9 +830,10 @@ export class Connection {
         this.host.stats['retransmits.timeout']++;
       }
     }
-    if (this.rtxDeadline === Infinity && this.sendBuffer.length > ((this.sndNxt - this.sndUna) >>> 0) && this.sndWnd === 0) {
-      // Zero window with data waiting: the persist timer (RFC 9293 §3.8.6.1).
-      this.rtxDeadline = this.host.clock.nowMs() + this.rtt.rtoMs;
+    if (this.rtxDeadline === Infinity && this.sendBuffer.length > ((this.sndNxt - this.sndUna) >>> 0)) {
+      // Data waits with nothing in flight, so no ACK will come to wake us: the persist timer for a zero
+      // window (RFC 9293 §3.8.6.1), else the override timeout for a window SWS avoidance held back (§3.8.6.2.1).
+      this.rtxDeadline = this.host.clock.nowMs() + (this.sndWnd === 0 ? this.rtt.rtoMs : Math.min(SWS_OVERRIDE_MS, this.rtt.rtoMs));
     }
   }
 
@@ -847,12 +852,14 @@ export class Connection {
     this.writeHeader(b, seq, flags, hl);
     this.send(hl + len);
     const end = seqAdd(seq, len + (flags & FIN ? 1 : 0));
+    // A deadline set while nothing was in flight was a persist or override one: this data needs the RTO.
+    const wasIdle = this.sndMax === this.sndUna;
     if (seqGt(end, this.sndNxt)) this.sndNxt = end;
     if (seqGt(end, this.sndMax)) {
       if (!this.timing && !this.timestamps && len > 0) this.startTiming(seq);
       this.sndMax = end;
     }
-    if (this.rtxDeadline === Infinity && seqGt(this.sndMax, this.sndUna)) this.rtxDeadline = this.host.clock.nowMs() + this.rtt.rtoMs;
+    if ((wasIdle || this.rtxDeadline === Infinity) && seqGt(this.sndMax, this.sndUna)) this.rtxDeadline = this.host.clock.nowMs() + this.rtt.rtoMs;
     return len;
   }
 
@@ -1064,7 +1071,7 @@ export class Connection {
     if (this.state !== State.Closed) this.afterEvent();
   }
 
-  /** The retransmission timer expired (RFC 6298 §5.4-5.7), or the persist timer when the window is zero. */
+  /** The retransmission timer expired (RFC 6298 §5.4-5.7), or the persist timer or SWS override timeout with nothing in flight. */
   private retransmitTimeout(): void {
     if (this.state === State.SynSent || this.state === State.SynReceived) {
       if (++this.retries > this.host.options.synRetries) {
@@ -1082,7 +1089,13 @@ export class Connection {
       this.probeZeroWindow();
       return;
     }
-    if (this.sndUna === this.sndMax) return;
+    if (this.sndUna === this.sndMax) {
+      // The SWS override timeout: nothing was lost, the window was only too small to fill a segment.
+      this.swsOverride = true;
+      this.output();
+      this.swsOverride = false;
+      return;
+    }
     if (++this.retries > this.host.options.maxRetransmits) {
       this.timedOut();
       return;

@@ -110,15 +110,55 @@ describe('receiving a FIN', () => {
 });
 
 describe('sending', () => {
-  it('sends into a window smaller than a segment when nothing is in flight', async () => {
+  /** A connection whose peer (MSS 1460, first offering 65535) shrinks its window to `window`, then 5000 bytes written. */
+  async function writeIntoSmallWindow(window: number) {
     const peer = new RawPeer();
-    const h = await acceptFromPeer(peer, { window: 65535 });
+    const h = await acceptFromPeer(peer, { window: 65535, options: opt.mss(1460) });
     peer.take();
-    // The peer shrinks its offer to 100 bytes (its buffer filled up elsewhere).
-    peer.deliver({ ...P, seq: h.peerNext, ack: h.iss + 1, flags: ACK, window: 100 });
+    const una = h.iss + 1;
+    peer.deliver({ ...P, seq: h.peerNext, ack: una, flags: ACK, window });
     void h.flow.write(bytes(5000));
+    return { peer, h, una };
+  }
+
+  it('holds data back from a window below one segment, and sends what it allows at the override timeout when no update comes', async () => {
+    const peer = new RawPeer();
+    const h = await acceptFromPeer(peer, { window: 65535, options: opt.mss(1460) });
+    peer.take();
+    void h.flow.write(bytes(20_000));
     await peer.advance(0);
-    expect(peer.take().map((s) => s.payload.length)).toEqual([100]);
+    const first = peer.take();
+    const end = Math.max(...first.map((s) => s.seq + s.payload.length));
+    // Everything is acknowledged, but the peer now offers 1088 bytes: less than a segment and than half its
+    // largest window, so SWS avoidance holds the data; then the peer is silent (its window update was lost).
+    peer.deliver({ ...P, seq: h.peerNext, ack: end, flags: ACK, window: 1088 });
+    await peer.advance(0);
+    expect(peer.take()).toEqual([]);
+    await peer.advance(200);
+    expect(peer.take()).toMatchObject([{ seq: end, payload: { length: 1088 } }]);
+  });
+
+  it('sends at once when the window opens before the override timeout, and times what it sent by the RTO', async () => {
+    const { peer, h, una } = await writeIntoSmallWindow(100);
+    await peer.advance(100);
+    expect(peer.take()).toEqual([]);
+    peer.deliver({ ...P, seq: h.peerNext, ack: una, flags: ACK, window: 65535 });
+    await peer.advance(0);
+    expect(peer.take()[0]).toMatchObject({ seq: una, payload: { length: 1460 } });
+    // The override deadline does not stand in for the retransmission timer of what is now in flight.
+    await peer.advance(500);
+    expect(peer.take()).toEqual([]);
+    expect(peer.layer.counters()['retransmits']).toBe(0);
+  });
+
+  it('retransmits a segment sent into a window below one segment when it is lost', async () => {
+    const { peer, una } = await writeIntoSmallWindow(100);
+    await peer.advance(200);
+    expect(peer.take()).toMatchObject([{ seq: una, payload: { length: 100 } }]);
+    // That segment is lost: the retransmission timer resends it, SWS avoidance does not hold it back.
+    await peer.advance(1000);
+    expect(peer.take()).toMatchObject([{ seq: una, payload: { length: 100 } }]);
+    expect(peer.layer.counters()['retransmits.timeout']).toBe(1);
   });
 
   it('probes a zero window with backoff and resumes when it opens', async () => {
