@@ -1,8 +1,9 @@
-// The C fork test image (platform-solo5/tests/fork.c) under kiln-hvt with
-// real KVM: a VM fork with a copy-on-write guest, exit statuses, nested
-// forks, a 4 MiB stream through a pipe between unikernels with end-of-file
-// and EPIPE, refusals, and the child limit. Runs on this host when it has
-// /dev/kvm, else in the x86_64 test VM; skipped loudly when neither exists.
+// The C fork test images (platform-solo5/tests/fork.c, forkdev.c) under
+// kiln-hvt with real KVM: a VM fork with a copy-on-write guest, exit
+// statuses, nested forks, a 4 MiB stream through a pipe between unikernels
+// with end-of-file and EPIPE, refusals, the child limit, and the child's
+// devices. Runs on this host when it has /dev/kvm, else in the x86_64 test
+// VM; skipped loudly when neither exists.
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -17,6 +18,16 @@ if (skip) console.warn(`SKIPPED: kiln-hvt fork image tests: ${skip}`);
 const cases = [
   { name: 'fork-64m', run: 'timeout 300 env KILN_HVT_STATS=1 ./kiln-hvt --mem=64 fork.hvt' },
   { name: 'fork-limit', run: 'timeout 600 ./kiln-hvt --mem=16 fork.hvt --limit=1' },
+  // Devices of a child: block shared, net refused (plain calls, so the
+  // refusal can be reported), in a namespace of its own with a tap.
+  {
+    name: 'forkdev',
+    run:
+      'ip netns add kilnfork && ip netns exec kilnfork ip tuntap add kilnfork0 mode tap && ' +
+      'ip netns exec kilnfork ip link set kilnfork0 up && dd if=/dev/zero of=forkdev.img bs=512 count=8 2>/dev/null && ' +
+      'ip netns exec kilnfork env KILN_HVT_NET_RING=0 timeout 120 ./kiln-hvt --net:service=kilnfork0 ' +
+      '--block:storage=forkdev.img forkdev.hvt; s=$?; ip netns del kilnfork; exit $s',
+  },
   // Nothing is left behind: every child tender was waited for.
   { name: 'no-orphans', run: 'sleep 1; ps -e -o comm= | grep -c kiln-hvt || true' },
 ];
@@ -26,7 +37,7 @@ let results: Map<string, KvmCaseResult>;
 describe.skipIf(skip !== null)('fork and pipe image under kiln-hvt (real KVM)', () => {
   beforeAll(async () => {
     await buildPlatform();
-    results = await runKvmCases([TENDER, image('fork')], cases, 20 * 60_000);
+    results = await runKvmCases([TENDER, image('fork'), image('forkdev')], cases, 20 * 60_000);
   }, 25 * 60_000);
 
   const result = (name: string): KvmCaseResult => {
@@ -55,6 +66,12 @@ describe.skipIf(skip !== null)('fork and pipe image under kiln-hvt (real KVM)', 
     const r = result('fork-limit');
     expect(r.output).toContain('fork: the child limit holds and frees up');
     expect(r.output).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+  });
+
+  it("shares the block device with a child and refuses it the parent's network device", () => {
+    const r = result('forkdev');
+    expect(r.output).toContain('forkdev: block shared with the child, net refused to it');
     expect(r.status).toBe(0);
   });
 
