@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // In CI, one test file at a time: the image tests each run an emulated
+    // machine, and two at once on a 2-core runner starve vitest's own workers.
+    fileParallelism: !process.env.CI,
   },
 });
