@@ -20,6 +20,8 @@ export interface BenchmarkResult {
   unit: string;
   better: 'higher' | 'lower';
   skipped?: string;
+  /** Why the benchmark broke off, when it did. */
+  failed?: string;
   cases: CaseResult[];
 }
 
@@ -73,8 +75,8 @@ export function markdownReport(run: RunResult): string {
   ];
   for (const b of run.benchmarks) {
     lines.push(`## ${b.title} (\`${b.name}\`)`, '');
-    if (b.skipped) {
-      lines.push(`skipped: ${b.skipped}`, '');
+    if (b.skipped || b.failed) {
+      lines.push(b.skipped ? `skipped: ${b.skipped}` : `FAILED: ${b.failed}`, '');
       continue;
     }
     lines.push(`| case | Kiln (${b.unit}) | baseline (${b.unit}) | advantage |`, '|---|---|---|---|');
@@ -93,5 +95,5 @@ export function writeReport(dir: string, run: RunResult): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'latest.json'), JSON.stringify(run, null, 2) + '\n');
   writeFileSync(join(dir, 'latest.md'), markdownReport(run));
-  for (const b of run.benchmarks) if (!b.skipped) writeFileSync(join(dir, `${b.name}.svg`), ratioChart(b));
+  for (const b of run.benchmarks) if (!b.skipped && !b.failed) writeFileSync(join(dir, `${b.name}.svg`), ratioChart(b));
 }

@@ -82,11 +82,20 @@ export async function main(argv: string[]): Promise<number> {
     } else return usage(`unknown argument ${a}`);
   }
   const run: RunResult = { machine: machineInfo(), mode: quick ? 'quick' : 'full', benchmarks: [] };
+  let failed = 0;
   for (const bench of BENCHMARKS) {
     if (only && !only.includes(bench.name)) continue;
-    run.benchmarks.push(await runBenchmark(bench, quick, rounds ?? (quick ? 3 : 7)));
+    try {
+      run.benchmarks.push(await runBenchmark(bench, quick, rounds ?? (quick ? 3 : 7)));
+    } catch (err) {
+      // One broken benchmark must not lose the others' figures: report it and go on.
+      failed++;
+      const message = err instanceof Error ? err.message : String(err);
+      console.error(`${bench.name}: FAILED: ${message}`);
+      run.benchmarks.push({ name: bench.name, title: bench.title, unit: bench.unit, better: bench.better, failed: message, cases: [] });
+    }
   }
   writeReport(resultsDir, run);
   console.log(`bench: report in ${join('bench', 'results', 'latest.md')}`);
-  return 0;
+  return failed === 0 ? 0 : 1;
 }
