@@ -43,11 +43,11 @@ function imageFloorScript(load: WrkLoad): string {
     '    elif ! kill -0 $pid 2>/dev/null; then why="the image stopped"',
     '    else ok=1; why=""; fi',
     '  fi',
-    `  hwm=$(${PEAK_KIB('$pid')})`,
+    `  hwm=$(${PEAK_KIB('$pid')} 2>/dev/null)`,
     '  kill $pid 2>/dev/null; wait $pid 2>/dev/null',
     '  echo "mem_mib=$1 serves=$ok hwm_kib=$hwm $why"',
     // What the image said when it failed, for the reader of the output.
-    '  [ $ok = 1 ] || tail -n 3 image.log | sed "s/^/  image: /"',
+    `  [ $ok = 1 ] || grep -v '^ *at ' image.log | tail -n 2 | sed 's/^/  image: /'`,
     '  [ $ok = 1 ]',
     '}',
     `lo=${LOW_MIB}; hi=${HIGH_MIB}`,
@@ -93,7 +93,11 @@ export const memoryBenchmark: Benchmark = {
     return [
       {
         label: `image: smallest --mem; Node: peak RSS (${lasting})`,
-        kiln: batch.side(IMAGE_NAME, (r) => `memory.kiln.${r}`, (output) => field(output, 'floor_mib')),
+        kiln: batch.side(IMAGE_NAME, (r) => `memory.kiln.${r}`, (output) => {
+          // The bisection's steps, so a reader sees where and why boots failed.
+          console.log(`memory: bisection: ${output.trim().replace(/\n(?=mem_mib=|floor_mib=)/g, '; ').replace(/\n/g, ' ')}`);
+          return field(output, 'floor_mib');
+        }),
         baseline: batch.side(NODE_NAME, (r) => `memory.node.${r}`, nodePeakMib),
       },
       {
