@@ -27,6 +27,8 @@ export interface Endpoint {
 export const IMAGE_ENDPOINT: Endpoint = { address: '10.98.0.2', port: 80 };
 export const NODE_ENDPOINT: Endpoint = { address: '10.98.0.1', port: 8080 };
 export const urlOf = (e: Endpoint): string => `http://${e.address}:${e.port}/`;
+/** wrk's connection count, for both servers and both benchmarks (as DESIGN's anchor figure, wrk -c10). */
+export const CONNECTIONS = 10;
 export const IMAGE_NAME = 'http example image (kiln-hvt)';
 export const NODE_NAME = 'Node.js http hello server';
 

@@ -6,12 +6,11 @@
  * machine (http-peers.ts). The two benchmarks read the same wrk runs.
  */
 import type { Benchmark, BenchCase, Mode } from '../benchmark.ts';
-import { awaitAnswer, httpBatchFiles, HOST_CIDR, IMAGE_NAME, IMAGE_ENDPOINT, imageServer, NODE_ENDPOINT, NODE_NAME, urlOf, nodeServer, NS, TAP } from './http-peers.ts';
+import { awaitAnswer, CONNECTIONS, httpBatchFiles, HOST_CIDR, IMAGE_NAME, IMAGE_ENDPOINT, imageServer, NODE_ENDPOINT, NODE_NAME, urlOf, nodeServer, NS, TAP } from './http-peers.ts';
 import { alternate, KvmBatch, kvmMissing, kvmWhere, roundsFor } from './kvm-batch.ts';
 import { inNs, netnsDown, netnsUp, startServer, stopServer } from './netns.ts';
 import { parseWrk, wrkCleanCondition, wrkCommand, type WrkLoad, type WrkReport } from './wrk.ts';
 
-const CONNECTIONS = 10;
 const loadFor = (mode: Mode): WrkLoad => ({ connections: CONNECTIONS, seconds: mode.quick ? 3 : 10 });
 /** Generous for a loaded host: the image's boot, a warm-up and the rounds, all under emulation. */
 const TIMEOUT_MS = 2 * 60 * 60_000;

@@ -14,7 +14,7 @@
  * at the floor, against Node's.
  */
 import type { Benchmark, Mode } from '../benchmark.ts';
-import { awaitAnswer, httpBatchFiles, HOST_CIDR, IMAGE_NAME, IMAGE_ENDPOINT, imageServer, NODE_ENDPOINT, NODE_NAME, urlOf, nodeServer, NS, TAP } from './http-peers.ts';
+import { awaitAnswer, CONNECTIONS, httpBatchFiles, HOST_CIDR, IMAGE_NAME, IMAGE_ENDPOINT, imageServer, NODE_ENDPOINT, NODE_NAME, urlOf, nodeServer, NS, TAP } from './http-peers.ts';
 import { alternate, field, KvmBatch, kvmMissing, kvmWhere, roundsFor } from './kvm-batch.ts';
 import { inNs, netnsDown, netnsUp } from './netns.ts';
 import { wrkCleanCondition, wrkCommand, type WrkLoad } from './wrk.ts';
@@ -22,7 +22,7 @@ import { wrkCleanCondition, wrkCommand, type WrkLoad } from './wrk.ts';
 /** The search's bounds: LOW is taken to fail (the tender refuses 2 MiB and below), HIGH must serve. */
 const LOW_MIB = 1;
 const HIGH_MIB = 64;
-const loadFor = (mode: Mode): WrkLoad => ({ connections: 10, seconds: mode.quick ? 1 : 5 });
+const loadFor = (mode: Mode): WrkLoad => ({ connections: CONNECTIONS, seconds: mode.quick ? 1 : 5 });
 
 /** sh: the peak resident set (VmHWM, KiB) of the process PID. */
 const PEAK_KIB = (pid: string): string => `awk '/^VmHWM:/ { print $2 }' /proc/${pid}/status`;
