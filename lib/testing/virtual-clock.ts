@@ -11,28 +11,32 @@ interface Scheduled {
  * A Clock that only moves when the test moves it. Timers fire in deadline
  * order (ties in scheduling order) as `advance`/`advanceTo` pass them; a
  * timer scheduled by a firing timer fires in the same call if it is due.
+ * While a timer for deadline D runs, `nowMs()` reads at least D: time is
+ * kept in the milliseconds timers are given in, so no rounding through
+ * nanoseconds can make a due timer look early.
  */
 export class VirtualClock implements Clock {
-  private nowNs = 0n;
+  private now: number;
   private wallOriginNs: bigint;
   private timers: Scheduled[] = [];
   private seq = 0;
 
   constructor(options: { startMs?: number; wallNs?: bigint } = {}) {
-    this.nowNs = BigInt(Math.round((options.startMs ?? 0) * 1e6));
+    this.now = options.startMs ?? 0;
     this.wallOriginNs = options.wallNs ?? 1_700_000_000_000_000_000n;
   }
 
+  /** Rounded up, so a `sleepUntil(ns)` that has fired reads at least `ns`. */
   monotonicNs(): bigint {
-    return this.nowNs;
+    return BigInt(Math.ceil(this.now * 1e6));
   }
 
   wallNs(): bigint {
-    return this.wallOriginNs + this.nowNs;
+    return this.wallOriginNs + this.monotonicNs();
   }
 
   nowMs(): number {
-    return Number(this.nowNs) / 1e6;
+    return this.now;
   }
 
   at(deadlineMs: number, fn: () => void): Timer {
@@ -71,11 +75,10 @@ export class VirtualClock implements Clock {
     for (;;) {
       const next = this.popDue(deadlineMs);
       if (!next) break;
-      if (next.deadlineMs * 1e6 > Number(this.nowNs)) this.nowNs = BigInt(Math.round(next.deadlineMs * 1e6));
+      this.now = Math.max(this.now, next.deadlineMs);
       next.fn();
     }
-    const target = BigInt(Math.round(deadlineMs * 1e6));
-    if (target > this.nowNs) this.nowNs = target;
+    this.now = Math.max(this.now, deadlineMs);
   }
 
   private popDue(limitMs: number): Scheduled | null {
