@@ -46,8 +46,9 @@ function defaultGateway(): string | null {
  * The host's configuration as the Stack reports it. With `address` (from
  * `--ipv4=A/N` on unix) that address must belong to the host (any of
  * 127.0.0.0/8 does); otherwise the first non-loopback address, else 127.0.0.1.
+ * DNS servers are left to `hostDnsServers`, read anew each time.
  */
-export function hostIpv4(address?: string): Ipv4Config {
+export function hostIpv4(address?: string): Omit<Ipv4Config, 'dnsServers'> {
   const all = hostAddresses();
   const gateway = defaultGateway();
   if (address !== undefined) {

@@ -23,6 +23,7 @@ import {
 import { checkAddress, checkPort } from './endpoint-checks.ts';
 import { SocketFlow } from './flow.ts';
 import { hostIpv4 } from './host-ipv4.ts';
+import { hostDnsServers } from './host-resolvers.ts';
 import { ServerListener } from './listener.ts';
 import { flowErrorFrom, stackErrorFrom } from './host-errors.ts';
 import { DgramSocket } from './udp.ts';
@@ -55,14 +56,19 @@ class Counters {
 }
 
 class UnixStack implements Stack {
-  readonly ipv4: Ipv4Config;
+  private readonly host: Omit<Ipv4Config, 'dnsServers'>;
   private readonly counts = new Counters();
   /** What `close()` must release: listeners, UDP sockets and flows still open. */
   private readonly open = new Map<object, () => Promise<void>>();
   private closed = false;
 
   constructor(private readonly options: UnixStackOptions) {
-    this.ipv4 = hostIpv4(options.address);
+    this.host = hostIpv4(options.address);
+  }
+
+  /** The host's configuration; its DNS servers as /etc/resolv.conf names them now (the host may change them). */
+  get ipv4(): Ipv4Config {
+    return { ...this.host, dnsServers: hostDnsServers() };
   }
 
   async listenTcp(port: number, options: ListenOptions = {}): Promise<TcpListener> {

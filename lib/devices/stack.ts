@@ -29,6 +29,13 @@ export interface Ipv4Config {
   gateway: string | null;
   /** `static` from boot arguments, `dhcp` from a lease, `host` on unix. */
   source: 'static' | 'dhcp' | 'host';
+  /**
+   * DNS servers this configuration names, dotted, in order of preference:
+   * the DHCP lease's (option 6, updated on renewal), the host's
+   * (/etc/resolv.conf) on unix, none when static. `--resolver=IP` is not
+   * listed here: lib/dns reads it and it wins over these.
+   */
+  dnsServers: readonly string[];
 }
 
 export interface ListenOptions {

@@ -26,8 +26,15 @@ import {
 import { queryTcp, queryUdp, type Query } from './transport.ts';
 
 export interface ResolverOptions {
-  /** DNS servers, dotted IPv4 (from `--resolver=IP`, or what DHCP gave). */
-  servers: readonly string[];
+  /**
+   * DNS servers to ask, dotted IPv4, in order. Without this list: every
+   * `--resolver=IP` among `args` when there is one (it wins), else the
+   * stack's `ipv4.dnsServers` (a DHCP lease's option 6; the host's on
+   * unix), read at each lookup so a renewed lease's list applies.
+   */
+  servers?: readonly string[];
+  /** Boot arguments, for `--resolver=IP`; the others are ignored. */
+  args?: readonly string[];
   clock: Clock;
   /** Query ids come from here (unpredictable ids make forged answers harder). */
   random: Random;
@@ -49,7 +56,8 @@ const MAX_CNAME_HOPS = 8;
 export class DnsResolver implements HostResolver {
   private readonly cache: DnsCache;
   private readonly inFlight = new Map<string, Promise<CachedLookup>>();
-  private readonly servers: readonly string[];
+  /** The fixed list, or null to take the stack's at each lookup. */
+  private readonly servers: readonly string[] | null;
   private readonly port: number;
   private readonly timeoutMs: number;
   private readonly attempts: number;
@@ -58,11 +66,16 @@ export class DnsResolver implements HostResolver {
     private readonly stack: Stack,
     private readonly options: ResolverOptions,
   ) {
-    if (options.servers.length === 0) throw new DnsError('no-resolver', 'no DNS server configured (give --resolver=IP)');
-    for (const s of options.servers) {
-      if (parseIpv4(s) === null) throw new DnsError('no-resolver', `DNS server '${s}' is not an IPv4 address`);
+    if (options.servers) {
+      if (options.servers.length === 0) throw new DnsError('no-resolver', 'no DNS server configured (give --resolver=IP)');
+      for (const s of options.servers) {
+        if (parseIpv4(s) === null) throw new DnsError('no-resolver', `DNS server '${s}' is not an IPv4 address`);
+      }
+      this.servers = [...options.servers];
+    } else {
+      const fromArgs = resolversFromArgs(options.args ?? []);
+      this.servers = fromArgs.length > 0 ? fromArgs : null;
     }
-    this.servers = [...options.servers];
     this.port = options.port ?? 53;
     this.timeoutMs = options.timeoutMs ?? 2000;
     this.attempts = Math.max(1, options.attempts ?? 3);
@@ -95,10 +108,22 @@ export class DnsResolver implements HostResolver {
     return pending;
   }
 
+  /** The servers for this lookup: the fixed list, else what the stack's configuration names now. */
+  private currentServers(name: string): readonly string[] {
+    if (this.servers) return this.servers;
+    const { dnsServers, source } = this.stack.ipv4;
+    if (dnsServers.length > 0) return dnsServers;
+    throw new DnsError(
+      'no-resolver',
+      `cannot look up '${name}': no DNS server (no --resolver=IP boot argument, and the ${source} network configuration names none)`,
+    );
+  }
+
   private async lookup(name: string): Promise<CachedLookup> {
+    const servers = this.currentServers(name);
     let lastError: DnsError | null = null;
     for (let round = 0; round < this.attempts; round++) {
-      for (const address of this.servers) {
+      for (const address of servers) {
         const server = { address, port: this.port };
         const id = randomU32(this.options.random) & 0xffff;
         const query: Query = { id, name, type: TYPE_A, bytes: encodeQuery(id, name, TYPE_A) };

@@ -54,8 +54,8 @@ describe('static configuration from boot arguments', () => {
 
   it('reports its configuration', async () => {
     const { a, b } = await pair();
-    expect(a.ipv4).toEqual({ address: '10.0.0.2', prefix: 24, gateway: null, source: 'static' });
-    expect(b.ipv4).toEqual({ address: '10.0.0.3', prefix: 24, gateway: '10.0.0.1', source: 'static' });
+    expect(a.ipv4).toEqual({ address: '10.0.0.2', prefix: 24, gateway: null, source: 'static', dnsServers: [] });
+    expect(b.ipv4).toEqual({ address: '10.0.0.3', prefix: 24, gateway: '10.0.0.1', source: 'static', dnsServers: [] });
   });
 });
 

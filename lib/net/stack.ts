@@ -169,6 +169,7 @@ export class NetStack implements Stack {
       prefix: r.prefix,
       gateway: r.gateway === 0 ? null : formatIpv4(r.gateway),
       source: this.dhcp ? 'dhcp' : 'static',
+      dnsServers: this.dhcp?.lease?.dnsServers.map(formatIpv4) ?? [],
     };
   }
 

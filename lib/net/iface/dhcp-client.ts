@@ -6,7 +6,9 @@
  * probes it with ARP (RFC 2131 §4.4.1, RFC 5227) and declines it when
  * another host answers. Retransmissions back off exponentially from
  * 4 s to 64 s with ±1 s of randomisation (§4.1); renewals retry after half
- * the remaining time, at least 60 s (§4.4.5).
+ * the remaining time, at least 60 s (§4.4.5). The lease carries the DNS
+ * servers of option 6 (RFC 2132 §3.8); a malformed list is counted
+ * (`rx.ignored.dns-servers`) and read as none, never costing the lease.
  */
 import type { Clock, Timer } from '../../devices/clock.ts';
 import { randomU32, type Random } from '../../devices/random.ts';
@@ -25,6 +27,7 @@ import {
   DhcpView,
   DhcpWriter,
   OPTION_CLIENT_ID,
+  OPTION_DNS_SERVERS,
   OPTION_LEASE_TIME,
   OPTION_MAX_MESSAGE_SIZE,
   OPTION_MESSAGE_TYPE,
@@ -51,6 +54,8 @@ export interface DhcpLease {
   gateway: number;
   server: number;
   leaseSeconds: number;
+  /** DNS servers in the server's order of preference (option 6); empty when it gave none. */
+  dnsServers: readonly number[];
 }
 
 export interface DhcpOptions {
@@ -66,7 +71,14 @@ const MIN_RENEW_RETRY_MS = 60_000;
 const PROBES = 2;
 /** Wait after declining an address before starting over (RFC 2131 §3.1.5). */
 const DECLINE_WAIT_MS = 10_000;
-const PARAMETERS = new Uint8Array([OPTION_SUBNET_MASK, OPTION_ROUTER, OPTION_LEASE_TIME, OPTION_RENEWAL_TIME, OPTION_REBINDING_TIME]);
+const PARAMETERS = new Uint8Array([
+  OPTION_SUBNET_MASK,
+  OPTION_ROUTER,
+  OPTION_DNS_SERVERS,
+  OPTION_LEASE_TIME,
+  OPTION_RENEWAL_TIME,
+  OPTION_REBINDING_TIME,
+]);
 
 export class DhcpClient {
   readonly counters = new LayerCounters();
@@ -223,6 +235,7 @@ export class DhcpClient {
       gateway,
       server: server > 0 ? server : (previous?.server ?? this.offerServer),
       leaseSeconds,
+      dnsServers: this.dnsServers(v),
     };
     // Lease times count from when the request went out (RFC 2131 §4.4.1); T1 0.5, T2 0.875 by default (§4.4.5).
     const base = this.requestSentMs;
@@ -231,6 +244,16 @@ export class DhcpClient {
     this.t2Ms = Math.max(this.t1Ms, base + (t2 > 0 && t2 < leaseSeconds ? t2 : leaseSeconds * 0.875) * 1000);
     if (this.state === 'requesting' && this.probeMs > 0) return this.check(lease);
     this.commit(lease, previous);
+  }
+
+  /** Option 6's servers; a list of the wrong length, or holding 0.0.0.0 or 255.255.255.255, is ignored whole. */
+  private dnsServers(v: DhcpView): readonly number[] {
+    const servers = v.optionAddresses(OPTION_DNS_SERVERS);
+    if (servers === null || servers.some((s) => s === 0 || s === LIMITED_BROADCAST)) {
+      this.counters.add('rx.ignored.dns-servers');
+      return [];
+    }
+    return servers;
   }
 
   /** CHECKING: ARP probes for the offered address; any answer from another host is a conflict. */

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createStack } from '../stack.ts';
-import { VirtualClock } from '../../testing/virtual-clock.ts';
-import { VirtualSwitch, type SwitchPort } from '../../testing/switch.ts';
-import { SeededRandom } from '../../testing/seeded-random.ts';
 import { drive, driveFor } from '../../testing/drive.ts';
-import { arpFrame, ipv4Frame, udpDatagram } from '../../testing/frames.ts';
-import { parseIpv4 } from '../../ipv4-text.ts';
-import { ARP_REPLY, ARP_REQUEST, ArpView } from '../wire/arp.ts';
-import { writeU32 } from '../wire/bytes.ts';
+import { ArpView } from '../wire/arp.ts';
 import {
-  BOOTREPLY,
   DHCPACK,
   DHCPDECLINE,
   DHCPDISCOVER,
@@ -17,142 +9,23 @@ import {
   DHCPOFFER,
   DHCPRELEASE,
   DHCPREQUEST,
-  DhcpView,
-  DhcpWriter,
-  OPTION_LEASE_TIME,
-  OPTION_MESSAGE_TYPE,
-  OPTION_REQUESTED_IP,
-  OPTION_ROUTER,
-  OPTION_SERVER_ID,
-  OPTION_SUBNET_MASK,
+  OPTION_DNS_SERVERS,
 } from '../wire/dhcp.ts';
 import { BROADCAST_MAC } from '../wire/ethernet.ts';
-import { Ipv4View, PROTOCOL_UDP } from '../wire/ipv4.ts';
-import { UdpView } from '../wire/udp.ts';
-
-const SERVER = parseIpv4('10.0.0.1')!;
-const OFFERED = parseIpv4('10.0.0.50')!;
-const LEASE_S = 3600;
-
-interface ClientMessage {
-  type: number;
-  xid: number;
-  ciaddr: number;
-  requested: number;
-  server: number;
-  ipSrc: number;
-  ipDst: number;
-  ethDst: Uint8Array;
-  atMs: number;
-}
-
-/** A hand-driven DHCP server on the wire: it records what the client sends as it arrives, answers ARP for itself, and replies when told. */
-class FakeServer {
-  readonly port: SwitchPort;
-  readonly seen: ClientMessage[] = [];
-  readonly arps: Uint8Array[] = [];
-  /** Answer ARP probes for the offered address, as a host already using it would. */
-  conflict = false;
-  private unread = 0;
-
-  constructor(
-    sw: VirtualSwitch,
-    private readonly clock: VirtualClock,
-  ) {
-    this.port = sw.attach();
-    this.port.onFrame((f) => this.receive(f));
-  }
-
-  /** Client DHCP messages received since the last call. */
-  collect(): ClientMessage[] {
-    const out = this.seen.slice(this.unread);
-    this.unread = this.seen.length;
-    return out;
-  }
-
-  private receive(f: Uint8Array): void {
-    if (f[12] === 8 && f[13] === 6) {
-      this.arps.push(f.slice());
-      const a = new ArpView();
-      if (a.wrap(f, 14, f.length) === null && a.operation === ARP_REQUEST && a.targetIp === SERVER) {
-        this.port.write(arpFrame(f.slice(6, 12), ARP_REPLY, this.port.mac, SERVER, f.slice(6, 12), a.senderIp));
-      }
-      if (this.conflict && a.operation === ARP_REQUEST && a.senderIp === 0 && a.targetIp === OFFERED) {
-        this.port.write(arpFrame(f.slice(6, 12), ARP_REPLY, this.port.mac, OFFERED, f.slice(6, 12), 0));
-      }
-      return;
-    }
-    const ip = new Ipv4View();
-    if (ip.wrap(f, 14, f.length) !== null || ip.protocol !== PROTOCOL_UDP) return;
-    const u = new UdpView();
-    expect(u.wrap(f, ip.payloadStart, ip.payloadEnd, ip.source, ip.destination)).toBeNull();
-    if (u.destinationPort !== 67) return;
-    expect(u.sourcePort).toBe(68);
-    const d = new DhcpView();
-    expect(d.wrap(f, u.payloadStart, u.payloadEnd)).toBeNull();
-    this.seen.push({
-      type: d.optionU8(OPTION_MESSAGE_TYPE),
-      xid: d.transactionId,
-      ciaddr: d.clientAddress,
-      requested: d.optionU32(OPTION_REQUESTED_IP),
-      server: d.optionU32(OPTION_SERVER_ID),
-      ipSrc: ip.source,
-      ipDst: ip.destination,
-      ethDst: f.slice(0, 6),
-      atMs: this.clock.nowMs(),
-    });
-  }
-
-  reply(to: ClientMessage, clientMac: Uint8Array, type: number, leaseS = LEASE_S): void {
-    const buf = new Uint8Array(576);
-    const w = new DhcpWriter(buf);
-    w.begin(BOOTREPLY, to.xid, clientMac, to.ciaddr, true);
-    if (type !== DHCPNAK) writeU32(buf, 16, OFFERED);
-    w.optionU8(OPTION_MESSAGE_TYPE, type);
-    w.optionU32(OPTION_SERVER_ID, SERVER);
-    if (type !== DHCPNAK) {
-      w.optionU32(OPTION_LEASE_TIME, leaseS);
-      w.optionU32(OPTION_SUBNET_MASK, 0xffffff00);
-      w.optionU32(OPTION_ROUTER, SERVER);
-    }
-    const payload = buf.subarray(0, w.finish());
-    const dst = 0xffffffff;
-    this.port.write(ipv4Frame(BROADCAST_MAC, this.port.mac, { src: SERVER, dst, protocol: PROTOCOL_UDP }, udpDatagram(SERVER, dst, 67, 68, payload)));
-  }
-}
-
-async function dhcpStack(timeoutMs = 60_000) {
-  const clock = new VirtualClock();
-  const sw = new VirtualSwitch();
-  const server = new FakeServer(sw, clock);
-  const net = sw.attach();
-  const creating = createStack({ net, clock, random: new SeededRandom(11), config: { dhcp: { timeoutMs } } });
-  return { clock, sw, server, net, creating };
-}
-
-/** Runs DISCOVER/OFFER/REQUEST/ACK and returns the bound stack. */
-async function bound() {
-  const t = await dhcpStack();
-  await t.sw.settle();
-  const [discover] = t.server.collect();
-  t.server.reply(discover!, t.net.mac, DHCPOFFER);
-  await t.sw.settle();
-  const [request] = t.server.collect();
-  t.server.reply(request!, t.net.mac, DHCPACK);
-  const stack = await drive(t.clock, t.sw, t.creating);
-  return { ...t, stack, discover: discover!, request: request! };
-}
+import { boundStack, dhcpStack, dnsOption, LEASE_S, OFFERED, SERVER } from './test-dhcp-server.ts';
 
 describe('DHCP client', () => {
   it('gets a lease: DISCOVER, OFFER, REQUEST, ACK, then announces the address', async () => {
-    const { stack, discover, request, server } = await bound();
+    const { stack, discover, request, server } = await boundStack();
     expect(discover.type).toBe(DHCPDISCOVER);
     expect([discover.ipSrc, discover.ipDst]).toEqual([0, 0xffffffff]);
     expect([...discover.ethDst]).toEqual([...BROADCAST_MAC]);
     expect(request.type).toBe(DHCPREQUEST);
     expect(request.xid).toBe(discover.xid);
     expect([request.requested, request.server, request.ciaddr]).toEqual([OFFERED, SERVER, 0]);
-    expect(stack.ipv4).toEqual({ address: '10.0.0.50', prefix: 24, gateway: '10.0.0.1', source: 'dhcp' });
+    expect(stack.ipv4).toEqual({ address: '10.0.0.50', prefix: 24, gateway: '10.0.0.1', source: 'dhcp', dnsServers: [] });
+    expect(discover.parameters).toContain(OPTION_DNS_SERVERS);
+    expect(request.parameters).toContain(OPTION_DNS_SERVERS);
     const arps = server.arps.map((f) => {
       const a = new ArpView();
       a.wrap(f, 14, f.length);
@@ -196,7 +69,7 @@ describe('DHCP client', () => {
   });
 
   it('renews at T1 by unicast to the server, keeping the address', async () => {
-    const { clock, sw, server, net, stack } = await bound();
+    const { clock, sw, server, net, stack } = await boundStack();
     server.collect();
     await driveFor(clock, sw, (LEASE_S / 2) * 1000 - 1 - clock.nowMs());
     expect(server.collect()).toHaveLength(0);
@@ -214,7 +87,7 @@ describe('DHCP client', () => {
   });
 
   it('retries renewal, rebinds by broadcast at T2, and gives the address up at expiry', async () => {
-    const { clock, sw, server, stack } = await bound();
+    const { clock, sw, server, stack } = await boundStack();
     server.collect();
     await driveFor(clock, sw, LEASE_S * 1000 - 1 - clock.nowMs());
     const msgs = server.collect();
@@ -259,7 +132,7 @@ describe('DHCP client', () => {
   });
 
   it('releases the lease on close', async () => {
-    const { stack, server, sw, clock } = await bound();
+    const { stack, server, sw, clock } = await boundStack();
     server.collect();
     await drive(clock, sw, stack.close());
     await sw.settle();
@@ -277,5 +150,48 @@ describe('DHCP client', () => {
     await sw.settle();
     expect(server.collect()).toHaveLength(0);
     await expect(drive(clock, sw, creating)).rejects.toMatchObject({ code: 'timed-out' });
+  });
+  describe('DNS servers (option 6)', () => {
+    it('takes the list in the server\'s order', async () => {
+      const { stack } = await boundStack((s) => (s.dnsServers = dnsOption('10.0.0.53', '10.0.0.54', '192.0.2.1')));
+      expect(stack.ipv4.dnsServers).toEqual(['10.0.0.53', '10.0.0.54', '192.0.2.1']);
+      expect(stack.counters().dhcp!['rx.ignored.dns-servers']).toBeUndefined();
+    });
+
+    it('ignores a malformed list, counts it, and keeps the lease', async () => {
+      const bad = [new Uint8Array(0), new Uint8Array([10, 0, 0, 53, 10]), new Uint8Array(7), dnsOption('10.0.0.53', '0.0.0.0'), dnsOption('255.255.255.255')];
+      for (const value of bad) {
+        const { stack } = await boundStack((s) => (s.dnsServers = value));
+        expect(stack.ipv4).toMatchObject({ address: '10.0.0.50', dnsServers: [] });
+        expect(stack.counters().dhcp!['rx.ignored.dns-servers']).toBe(1);
+      }
+    });
+
+    it('follows the list a renewal brings, and an ACK without the option clears it', async () => {
+      const { clock, sw, server, net, stack } = await boundStack((s) => (s.dnsServers = dnsOption('10.0.0.53')));
+      expect(stack.ipv4.dnsServers).toEqual(['10.0.0.53']);
+      const renewal = async (): Promise<void> => {
+        server.collect();
+        await driveFor(clock, sw, (LEASE_S / 2) * 1000);
+        const [renew] = server.collect();
+        expect(renew!.type).toBe(DHCPREQUEST);
+        expect(renew!.parameters).toContain(OPTION_DNS_SERVERS);
+        server.reply(renew!, net.mac, DHCPACK);
+        await sw.settle();
+      };
+      server.dnsServers = dnsOption('10.0.0.54', '10.0.0.53');
+      await renewal();
+      expect(stack.ipv4.dnsServers).toEqual(['10.0.0.54', '10.0.0.53']);
+      server.dnsServers = null;
+      await renewal();
+      expect(stack.ipv4.dnsServers).toEqual([]);
+      expect(stack.ipv4.address).toBe('10.0.0.50');
+    });
+
+    it('forgets the servers with the lease', async () => {
+      const { clock, sw, stack } = await boundStack((s) => (s.dnsServers = dnsOption('10.0.0.53')));
+      await driveFor(clock, sw, LEASE_S * 1000);
+      expect(stack.ipv4).toMatchObject({ address: '0.0.0.0', dnsServers: [] });
+    });
   });
 });

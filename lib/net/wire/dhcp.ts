@@ -24,6 +24,7 @@ export const DHCPRELEASE = 7;
 export const OPTION_PAD = 0;
 export const OPTION_SUBNET_MASK = 1;
 export const OPTION_ROUTER = 3;
+export const OPTION_DNS_SERVERS = 6;
 export const OPTION_REQUESTED_IP = 50;
 export const OPTION_LEASE_TIME = 51;
 export const OPTION_MESSAGE_TYPE = 53;
@@ -119,6 +120,21 @@ export class DhcpView {
   optionU32(code: number): number {
     const at = this.findOption(code);
     return at >= 0 && this.optionLength >= 4 ? readU32(this.bytes, at) : -1;
+  }
+
+  /**
+   * The addresses of a list option such as DNS servers (RFC 2132 §3.8: a
+   * non-zero multiple of four bytes): [] when absent, null when its length
+   * breaks that rule.
+   */
+  optionAddresses(code: number): number[] | null {
+    const at = this.findOption(code);
+    if (at < 0) return [];
+    const length = this.optionLength;
+    if (length === 0 || length % 4 !== 0) return null;
+    const out: number[] = [];
+    for (let i = 0; i < length; i += 4) out.push(readU32(this.bytes, at + i));
+    return out;
   }
 }
 
