@@ -4,8 +4,10 @@
  * Device configuration on unix (the app's boot arguments stay the app's):
  * - stack: the host's sockets (stack.ts). `--ipv4=A/N` among the boot
  *   arguments picks the host address to bind by default; it must be the
- *   host's (any 127.x.y.z is). `--ipv4-gateway` and `--resolver` are
- *   checked but the host's routes and resolver apply.
+ *   host's (any 127.x.y.z is). `--ipv4-gateway` is checked but the host's
+ *   routes apply. The Stack's `ipv4.dnsServers` are the host's
+ *   (/etc/resolv.conf), which lib/dns's resolver asks unless `--resolver=IP`
+ *   names a server (it wins, as on hvt over a DHCP lease).
  * - block NAME: a regular file named by the environment variable
  *   `KILN_BLOCK_<NAME>` (NAME upper-cased, e.g. `KILN_BLOCK_STORAGE=disk.img`)
  *   or by `options.blockFiles[NAME]`; `KILN_BLOCK_<NAME>_SECTOR_SIZE=N`
