@@ -99,15 +99,21 @@ describe.skipIf(missing !== null)('interop with Linux over a tap', () => {
     expect(result).toEqual({ received: SIXTEEN_MB, sha256: sha256(testPattern(SIXTEEN_MB, 99)) });
   }, 200_000);
 
-  it('gets its address from dnsmasq by DHCP', async () => {
+  it('gets its address and DNS server from dnsmasq by DHCP, and resolves a name through it with no --resolver', async () => {
     stack.stop();
     const leases = join(dir, 'leases');
+    // DNS on the tap address only, answering from its own table (never from the host's resolvers;
+    // other names under kiln.test are NXDOMAIN); DHCP hands that address out as the DNS server
+    // (option 6), as dnsmasq does by default.
     ns.spawn([
       'dnsmasq',
       '--no-daemon',
-      '--port=0',
       `--interface=${TAP}`,
       '--bind-interfaces',
+      '--no-resolv',
+      '--no-hosts',
+      '--local=/kiln.test/',
+      '--address=/web.kiln.test/10.77.0.99',
       '--dhcp-range=10.77.0.50,10.77.0.60,255.255.255.0,2m',
       `--dhcp-leasefile=${leases}`,
       '--dhcp-option=option:router,10.77.0.1',
@@ -117,6 +123,8 @@ describe.skipIf(missing !== null)('interop with Linux over a tap', () => {
     const out = ns.exec(['ping', '-c', '3', '-i', '0.2', '-W', '3', dhcp.address]);
     expect(out).toMatch(/3 received/);
     expect(readFileSync(leases, 'utf8')).toContain(dhcp.address);
+    expect(await dhcp.command('resolve web.kiln.test')).toEqual({ addresses: ['10.77.0.99'], dnsServers: [LINUX_ADDRESS] });
+    expect(await dhcp.command('resolve nothing.kiln.test')).toMatchObject({ code: 'not-found' });
     dhcp.stop();
   }, 120_000);
 });

@@ -6,8 +6,9 @@
  *   recv HOST PORT         connect, read to end of stream: {"received":N,"sha256":HEX}
  *   ping HOST SIZE         one ICMP echo: {"rttMs":...}
  *   counters               the stack's counters
+ *   resolve NAME           A records through lib/dns: {"addresses":[...],"dnsServers":[...]}
  * Arguments: --local-port=N --remote-port=N, and the stack's boot arguments
- * (--ipv4=A/N, --ipv4-gateway=G; DHCP without them).
+ * (--ipv4=A/N, --ipv4-gateway=G; DHCP without them; --resolver=IP for resolve).
  */
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
@@ -15,6 +16,7 @@ import { SocatNet } from '../../drivers/unix/socat-net.ts';
 import { createUnixClock } from '../../drivers/unix/clock.ts';
 import { unixRandom } from '../../drivers/unix/random.ts';
 import { createStack } from '../../lib/net/stack.ts';
+import { DnsResolver } from '../../lib/dns/resolver.ts';
 import type { Flow } from '../../lib/devices/flow.ts';
 import { formatMac } from '../../lib/devices/net.ts';
 import { testPattern } from './pattern.ts';
@@ -24,8 +26,9 @@ const say = (value: unknown): void => void process.stdout.write(`${JSON.stringif
 
 const net = await SocatNet.open({ localPort: Number(arg('local-port')), remotePort: Number(arg('remote-port')) });
 const clock = createUnixClock();
-const stackArgs = process.argv.slice(2).filter((a) => a.startsWith('--ipv4'));
+const stackArgs = process.argv.slice(2).filter((a) => a.startsWith('--ipv4') || a.startsWith('--resolver'));
 const stack = await createStack({ net, clock, random: unixRandom, config: { args: stackArgs, dhcp: { timeoutMs: 30_000 } } });
+const resolver = new DnsResolver(stack, { args: stackArgs, clock, random: unixRandom });
 
 const echo = await stack.listenTcp(7);
 void (async () => {
@@ -75,6 +78,8 @@ async function run(line: string): Promise<unknown> {
       return await stack.ping(host!, { payloadSize: Number(port), timeoutMs: 3000 });
     case 'counters':
       return stack.counters();
+    case 'resolve':
+      return { addresses: await resolver.resolveA(host!), dnsServers: stack.ipv4.dnsServers };
     default:
       return { error: `unknown command '${cmd}'` };
   }
