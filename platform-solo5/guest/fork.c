@@ -10,6 +10,12 @@ int kiln_fork(uint64_t *child)
     volatile struct kiln_hc_fork a = {.ret = SOLO5_R_EUNSPEC};
     kiln_hypercall(KILN_HC_FORK, &a);
     *child = a.child;
+    /* The child's network devices are new ones (a tap of its own and a new
+     * MAC, or none): it may acquire them again to learn their MAC. */
+    if (a.ret == SOLO5_R_OK && a.child == 0)
+        for (uint32_t i = 1; i < kiln_guest.mft->entries; i++)
+            if (kiln_guest.mft->e[i].type == KILN_MFT_NET_BASIC)
+                kiln_guest.acquired &= ~(1ULL << i);
     return a.ret;
 }
 

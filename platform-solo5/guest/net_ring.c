@@ -4,6 +4,7 @@
  * exit; the tender moves frames at the next exit, which is usually the
  * solo5_yield that follows. An exit is forced only when the transmit ring is
  * full, or the receive ring is empty while the tap may still hold frames.
+ * In a forked child given no tap the tender marks the ring unavailable.
  */
 #include "cpu.h"
 #include "guest.h"
@@ -61,6 +62,8 @@ static size_t frame_max(solo5_handle_t h)
 solo5_result_t kiln_net_ring_write(solo5_handle_t h, const uint8_t *buf,
                                    size_t size)
 {
+    if (kiln_guest.net_ring[h]->unavailable)
+        return KILN_R_UNAVAILABLE;
     struct kiln_net_ring_queue *q = &kiln_guest.net_ring[h]->tx;
     if (size < SOLO5_NET_HLEN || size > frame_max(h) ||
         size > KILN_NET_RING_SLOT_SIZE)
@@ -81,6 +84,8 @@ solo5_result_t kiln_net_ring_read(solo5_handle_t h, uint8_t *buf, size_t size,
 {
     struct kiln_net_ring *ring = kiln_guest.net_ring[h];
     struct kiln_net_ring_queue *q = &ring->rx;
+    if (ring->unavailable)
+        return KILN_R_UNAVAILABLE;
     if (size < frame_max(h))
         return SOLO5_R_EINVAL;
     for (;;) {

@@ -153,7 +153,9 @@ struct kiln_net_ring {
     struct kiln_net_ring_queue rx; /* tender produces, guest consumes */
     struct kiln_net_ring_queue tx; /* guest produces, tender consumes */
     uint32_t rx_tap_empty; /* tender: its last fill found the tap empty */
-    uint32_t reserved;
+    /* tender: the device is not this unikernel's any more (a forked child
+     * given no tap): every ring operation fails with KILN_R_UNAVAILABLE. */
+    uint32_t unavailable;
 };
 
 struct kiln_hc_net_ring_setup {
@@ -175,6 +177,10 @@ struct kiln_hc_net_sync {
 #define KILN_R_EPIPE 16 /* write: no read end is open anywhere */
 #define KILN_R_LIMIT 17 /* too many children or pipe ends */
 #define KILN_R_NOSYS 18 /* the tender cannot do this on this machine */
+/* The device is declared and attached, but not to this unikernel: a forked
+ * child's network device when no --fork-net pool gave it a tap, or a block
+ * device refused to children with --fork-block:NAME=refuse. */
+#define KILN_R_UNAVAILABLE 19
 
 struct kiln_hc_fork {
     uint64_t child; /* out: the child's id in the parent, 0 in the child */

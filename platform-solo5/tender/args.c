@@ -106,7 +106,60 @@ static struct kiln_device_opt *device(struct kiln_options *o,
     return d;
 }
 
-enum value_kind { V_NET, V_NET_MAC, V_NET_PCAP, V_BLOCK, V_BLOCK_SECTOR };
+/* A Linux interface name: 1-15 characters, none of them '/', ':', ',' or
+ * white space. */
+static int valid_tap_name(const char *s, size_t len)
+{
+    if (len == 0 || len >= KILN_TAP_NAME_SIZE)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == '/' || s[i] == ':' || s[i] == ',' || s[i] <= ' ' ||
+            s[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* The comma-separated list of --fork-net into d->fork_taps. */
+static int parse_tap_pool(struct kiln_device_opt *d, const char *arg,
+                          const char *list, char *err, size_t errlen)
+{
+    if (d->n_fork_taps != 0)
+        return kiln_fail(err, errlen, "%s: a pool for '%s' given twice", arg,
+                         d->name);
+    for (const char *p = list;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (!valid_tap_name(p, len))
+            return kiln_fail(err, errlen, "%s: expected --fork-net:NAME=TAP1,"
+                             "TAP2,... with tap names of 1-%d characters "
+                             "(no '/', ':' or spaces)", arg,
+                             KILN_TAP_NAME_SIZE - 1);
+        if (d->n_fork_taps == KILN_FORK_POOL_MAX)
+            return kiln_fail(err, errlen, "%s: at most %d taps in a pool", arg,
+                             KILN_FORK_POOL_MAX);
+        char *tap = d->fork_taps[d->n_fork_taps];
+        memcpy(tap, p, len);
+        tap[len] = '\0';
+        for (int i = 0; i < d->n_fork_taps; i++)
+            if (strcmp(d->fork_taps[i], tap) == 0)
+                return kiln_fail(err, errlen, "%s: tap '%s' named twice", arg,
+                                 tap);
+        d->n_fork_taps++;
+        if (comma == NULL)
+            return 0;
+        p = comma + 1;
+    }
+}
+
+enum value_kind {
+    V_NET,
+    V_NET_MAC,
+    V_NET_PCAP,
+    V_FORK_NET,
+    V_BLOCK,
+    V_BLOCK_SECTOR,
+    V_FORK_BLOCK
+};
 
 static const struct {
     const char *prefix;
@@ -116,8 +169,10 @@ static const struct {
     {"--net:", V_NET, KILN_DEV_NET},
     {"--net-mac:", V_NET_MAC, KILN_DEV_NET},
     {"--net-pcap:", V_NET_PCAP, KILN_DEV_NET},
+    {"--fork-net:", V_FORK_NET, KILN_DEV_NET},
     {"--block:", V_BLOCK, KILN_DEV_BLOCK},
     {"--block-sector-size:", V_BLOCK_SECTOR, KILN_DEV_BLOCK},
+    {"--fork-block:", V_FORK_BLOCK, KILN_DEV_BLOCK},
 };
 
 static int device_option(struct kiln_options *o, const char *arg, char *err,
@@ -153,6 +208,8 @@ static int device_option(struct kiln_options *o, const char *arg, char *err,
         case V_NET_PCAP:
             d->pcap_path = value;
             return 0;
+        case V_FORK_NET:
+            return parse_tap_pool(d, arg, value, err, errlen);
         case V_BLOCK_SECTOR:
             if (parse_decimal(value, 32768, &n) != 0 || n < 512 ||
                 (n & (n - 1)) != 0)
@@ -160,9 +217,43 @@ static int device_option(struct kiln_options *o, const char *arg, char *err,
                                  "two from 512 to 32768", arg);
             d->sector_size = (uint32_t)n;
             return 0;
+        case V_FORK_BLOCK:
+            if (strcmp(value, "share") != 0 && strcmp(value, "refuse") != 0)
+                return kiln_fail(err, errlen, "%s: expected --fork-block:%s="
+                                 "share or --fork-block:%s=refuse", arg, name,
+                                 name);
+            d->fork_refuse = strcmp(value, "refuse") == 0;
+            return 0;
         }
     }
     return kiln_fail(err, errlen, "%s: unknown option (see --help)", arg);
+}
+
+/* Every tap serves one purpose: a device's own, or one place in one pool.
+ * Two pools sharing a tap would hand it to two children. */
+static int check_taps_distinct(const struct kiln_options *o, char *err,
+                               size_t errlen)
+{
+    for (int d = 0; d < o->n_devices; d++) {
+        const struct kiln_device_opt *pool = &o->devices[d];
+        for (int t = 0; t < pool->n_fork_taps; t++) {
+            const char *tap = pool->fork_taps[t];
+            for (int e = 0; e < o->n_devices; e++) {
+                const struct kiln_device_opt *other = &o->devices[e];
+                if (other->kind == KILN_DEV_NET &&
+                    strcmp(other->backing, tap) == 0)
+                    return kiln_fail(err, errlen, "--fork-net:%s: tap '%s' is "
+                                     "already --net:%s's", pool->name, tap,
+                                     other->name);
+                for (int u = 0; e > d && u < other->n_fork_taps; u++)
+                    if (strcmp(other->fork_taps[u], tap) == 0)
+                        return kiln_fail(err, errlen, "--fork-net: tap '%s' "
+                                         "is in the pools of '%s' and '%s'",
+                                         tap, pool->name, other->name);
+            }
+        }
+    }
+    return 0;
 }
 
 int kiln_parse_args(int argc, char *const *argv, struct kiln_options *o,
@@ -207,7 +298,7 @@ int kiln_parse_args(int argc, char *const *argv, struct kiln_options *o,
                              dev->name, dev->kind == KILN_DEV_NET ? "net" : "block",
                              dev->name);
     }
-    return 0;
+    return check_taps_distinct(o, err, errlen);
 }
 
 void kiln_print_usage(const char *prog)
@@ -226,6 +317,20 @@ void kiln_print_usage(const char *prog)
            "  --block:NAME=PATH         attach file PATH as block device NAME\n"
            "  --block-sector-size:NAME=N  sector size of NAME (power of two, "
            "512-32768; default 512)\n"
+           "Forked children (images declaring KILN_FORK):\n"
+           "  --fork-net:NAME=TAP1,TAP2,...  taps for children's network "
+           "device NAME: each\n"
+           "                            child takes a free one (shared by "
+           "all forked tenders)\n"
+           "                            and a random MAC of its own; a fork "
+           "finding none free\n"
+           "                            fails (limit). Without a pool the "
+           "child's NAME is\n"
+           "                            unavailable: its calls fail.\n"
+           "  --fork-block:NAME=share|refuse  share block device NAME with "
+           "children\n"
+           "                            (default), or make their calls on "
+           "it fail\n"
            "  --help, --version\n"
            "Every device the image's manifest declares must be attached, and "
            "only those.\n"

@@ -1,8 +1,10 @@
 /*
- * args.h: kiln-hvt's command line, which is solo5-hvt's plus --net-pcap:
+ * args.h: kiln-hvt's command line, which is solo5-hvt's plus --net-pcap and
+ * what forked children get (--fork-net, --fork-block):
  *   kiln-hvt [--mem=MB] [--net:NAME=TAP] [--net-mac:NAME=MAC]
- *            [--net-pcap:NAME=FILE] [--block:NAME=PATH]
- *            [--block-sector-size:NAME=N] [--] IMAGE [ARGS...]
+ *            [--net-pcap:NAME=FILE] [--fork-net:NAME=TAP1,TAP2,...]
+ *            [--block:NAME=PATH] [--block-sector-size:NAME=N]
+ *            [--fork-block:NAME=share|refuse] [--] IMAGE [ARGS...]
  * Parsing only checks syntax; matching names against the image's manifest
  * happens in devices.c once the image is read.
  */
@@ -17,6 +19,8 @@
 #define KILN_MAX_DEVICE_OPTS KILN_MFT_MAX_ENTRIES
 #define KILN_DEFAULT_MEM_MB 512
 #define KILN_MAX_MEM_MB 4096 /* hypercalls carry 32-bit guest addresses */
+#define KILN_FORK_POOL_MAX 64 /* taps in one --fork-net pool */
+#define KILN_TAP_NAME_SIZE 16 /* Linux's IFNAMSIZ, terminator included */
 
 enum kiln_device_kind { KILN_DEV_NET, KILN_DEV_BLOCK };
 
@@ -29,6 +33,10 @@ struct kiln_device_opt {
     uint8_t mac[6];
     const char *pcap_path; /* --net-pcap, or NULL */
     uint32_t sector_size;  /* --block-sector-size, or 0 for the default */
+    /* --fork-net: taps for forked children, one per child that holds it */
+    char fork_taps[KILN_FORK_POOL_MAX][KILN_TAP_NAME_SIZE];
+    int n_fork_taps;
+    int fork_refuse;       /* --fork-block:NAME=refuse */
 };
 
 struct kiln_options {

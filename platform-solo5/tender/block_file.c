@@ -1,7 +1,10 @@
 /*
  * block_file.c: block devices backed by a file (or a block special file).
  * Requests must be whole sectors at sector-aligned offsets within capacity;
- * anything else is refused with SOLO5_R_EINVAL and transfers nothing.
+ * anything else is refused with SOLO5_R_EINVAL and transfers nothing. A
+ * forked tender shares the file with its parent, unless the device was
+ * given --fork-block:NAME=refuse: then its calls fail there with
+ * KILN_R_UNAVAILABLE.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,7 +22,8 @@
 
 #define DEFAULT_SECTOR 512
 
-static int fds[KILN_MFT_MAX_ENTRIES];
+static int fds[KILN_MFT_MAX_ENTRIES];      /* -1 once refused */
+static int refuse_in_child[KILN_MFT_MAX_ENTRIES];
 static const struct kiln_mft *block_mft;
 
 /* The entry for (handle) when (offset, len) is a valid request on it. */
@@ -81,6 +85,10 @@ static enum kiln_hc_outcome block_io(const struct kiln_guest_mem *m,
         a->ret = SOLO5_R_EINVAL;
         return KILN_HC_CONTINUE;
     }
+    if (fds[handle] < 0) {
+        a->ret = KILN_R_UNAVAILABLE;
+        return KILN_HC_CONTINUE;
+    }
     a->ret = transfer(fds[handle], buf, len, offset, writing) == 0
                  ? SOLO5_R_OK
                  : SOLO5_R_EUNSPEC;
@@ -136,10 +144,20 @@ int kiln_block_attach(struct kiln_mft *mft, unsigned index,
         return -1;
     }
     fds[index] = fd;
+    refuse_in_child[index] = opt->fork_refuse;
     mft->e[index].u.block_basic.capacity = capacity;
     mft->e[index].u.block_basic.block_size = (uint16_t)sector;
     block_mft = mft;
     kiln_hc_register(KILN_HC_BLOCK_WRITE, block_write);
     kiln_hc_register(KILN_HC_BLOCK_READ, block_read);
     return 0;
+}
+
+void kiln_block_fork_child(void)
+{
+    for (unsigned h = 0; h < KILN_MFT_MAX_ENTRIES; h++)
+        if (refuse_in_child[h] && fds[h] >= 0) {
+            close(fds[h]);
+            fds[h] = -1;
+        }
 }

@@ -34,7 +34,7 @@ int kiln_boot_info_write(uint8_t *mem, uint64_t base, uint64_t mem_size,
                          size_t mft_size, const char *cmdline)
 {
     size_t cmd_size = strlen(cmdline) + 1;
-    uint64_t mft_at = base + sizeof(struct kiln_boot_info);
+    uint64_t mft_at = KILN_BOOT_INFO_MFT_AT(base);
     uint64_t cmd_at = mft_at + mft_size;
     if (cmd_size > KILN_CMDLINE_SIZE || cmd_at + cmd_size > KILN_GUEST_MIN_BASE)
         return -1;

@@ -8,6 +8,9 @@
 
 #include "kiln_hvt_abi.h"
 
+/* Guest address of the manifest copy in the boot info at (base). */
+#define KILN_BOOT_INFO_MFT_AT(base) ((base) + sizeof(struct kiln_boot_info))
+
 /* Joins argv with single spaces into a malloc'ed string of at most
  * KILN_CMDLINE_SIZE bytes with its NUL; NULL with a reason in err. */
 char *kiln_cmdline_join(char *const *argv, char *err, size_t errlen);

@@ -23,6 +23,25 @@ static const struct kiln_device_opt *option_for(const struct kiln_options *o,
     return NULL;
 }
 
+/* --fork-net and --fork-block are about children: an image that cannot
+ * fork has none, and the flag is a mistake worth saying so. */
+static int check_fork_options(const struct kiln_options *o,
+                              const struct kiln_mft *mft, char *err,
+                              size_t errlen)
+{
+    for (uint32_t i = 1; i < mft->entries; i++)
+        if (mft->e[i].type == KILN_MFT_KILN_FORK)
+            return 0;
+    for (int i = 0; i < o->n_devices; i++) {
+        const struct kiln_device_opt *d = &o->devices[i];
+        if (d->n_fork_taps > 0 || d->fork_refuse)
+            return kiln_fail(err, errlen, "--fork-%s:%s given, but the image "
+                             "declares no KILN_FORK device (it cannot fork)",
+                             d->kind == KILN_DEV_NET ? "net" : "block", d->name);
+    }
+    return 0;
+}
+
 int kiln_devices_match(const struct kiln_options *o,
                        const struct kiln_mft *mft, char *err, size_t errlen)
 {
@@ -62,7 +81,7 @@ int kiln_devices_match(const struct kiln_options *o,
                              e->name,
                              e->type == KILN_MFT_NET_BASIC ? "TAP" : "PATH");
     }
-    return 0;
+    return check_fork_options(o, mft, err, errlen);
 }
 
 int kiln_devices_attach(const struct kiln_options *o, struct kiln_mft *mft,

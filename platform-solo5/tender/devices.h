@@ -10,7 +10,9 @@
 #include <stddef.h>
 
 #include "args.h"
+#include "guest_mem.h"
 #include "kiln_hvt_abi.h"
+#include "net_pool.h"
 
 /* Checks names and kinds only (no host resources touched). 0, or -1 with a
  * one-line reason in err. */
@@ -27,12 +29,22 @@ int kiln_devices_attach(const struct kiln_options *o, struct kiln_mft *mft,
 int kiln_net_attach(struct kiln_mft *mft, unsigned index,
                     const struct kiln_device_opt *opt, char *err,
                     size_t errlen);
-/* In a forked tender: the taps stay the parent's; the child's net calls
- * fail with SOLO5_R_EINVAL. */
-void kiln_net_fork_child(void);
+/* Opens tap (ifname), which must exist. The fd, or -1 with a reason. */
+int kiln_tap_open(const char *ifname, char *err, size_t errlen);
+
+/* In a forked tender, before the guest runs again: the parent's taps are
+ * not ours. A device with a tap in (claim) uses it, with a new MAC (in the
+ * guest's manifest too) and rings emptied of the parent's frames; the
+ * others are unavailable (KILN_R_UNAVAILABLE). 0, or -1 with a reason. */
+int kiln_net_fork_child(const struct kiln_guest_mem *m,
+                        const struct kiln_net_claim *claim, char *err,
+                        size_t errlen);
 
 int kiln_block_attach(struct kiln_mft *mft, unsigned index,
                       const struct kiln_device_opt *opt, char *err,
                       size_t errlen);
+/* In a forked tender: devices given --fork-block:NAME=refuse are closed and
+ * their calls fail with KILN_R_UNAVAILABLE; the others stay shared. */
+void kiln_block_fork_child(void);
 
 #endif

@@ -22,6 +22,7 @@
 
 #include "devices.h"
 #include "hypercall.h"
+#include "net_pool.h"
 #include "solo5.h"
 #include "vcpu_state.h"
 
@@ -50,7 +51,8 @@ static struct child *child_slot(pid_t pid)
     return NULL;
 }
 
-/* Net devices are not the child's: their taps stay with the parent. */
+/* Net devices' taps stay with the parent (net_tap.c gives the child its
+ * own, if any). */
 static uint64_t net_handles(void)
 {
     uint64_t mask = 0;
@@ -60,17 +62,26 @@ static uint64_t net_handles(void)
     return mask;
 }
 
+/* A forked tender that cannot go on: its taps go back to the pool. */
+static void child_fails(void)
+{
+    kiln_net_pool_release(getpid());
+    _exit(1);
+}
+
 /* In the new tender: drop what belongs to the parent, build a VM of our own
  * over the copied memory, load the parent's vCPU state. Failing here
  * leaves nothing to resume: the child tender exits 1, which its parent
  * sees as the child's status. */
 static void become_child(const struct kiln_guest_mem *mem, pid_t parent,
-                         const struct kiln_vcpu_state *state)
+                         const struct kiln_vcpu_state *state,
+                         const struct kiln_net_claim *claim)
 {
     char err[ERR_SIZE];
+    kiln_net_claim_hand_over(claim, parent, getpid());
     /* An orphaned VM could never be waited for: it goes with its parent. */
     if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
-        _exit(1);
+        child_fails();
     kiln_poll_fork_child(net_handles());
     /* The parent's children are not ours to wait for. */
     for (unsigned i = 0; i < KILN_FORK_MAX_CHILDREN; i++)
@@ -79,7 +90,11 @@ static void become_child(const struct kiln_guest_mem *mem, pid_t parent,
             close(children[i].pidfd);
             children[i].pid = 0;
         }
-    kiln_net_fork_child();
+    if (kiln_net_fork_child(mem, claim, err, sizeof err) != 0) {
+        fprintf(stderr, "kiln-hvt: forked tender: %s\n", err);
+        child_fails();
+    }
+    kiln_block_fork_child();
 
     struct kiln_vm fresh;
     close(the_vm->vcpu_fd);
@@ -87,14 +102,14 @@ static void become_child(const struct kiln_guest_mem *mem, pid_t parent,
     if (kiln_vm_create(&fresh, mem, err, sizeof err) != 0 ||
         kiln_vcpu_restore(&fresh, state, err, sizeof err) != 0) {
         fprintf(stderr, "kiln-hvt: forked tender: %s\n", err);
-        _exit(1);
+        child_fails();
     }
     /* The run loop holds the old kvm_run address: put the new one there. */
     if (mremap(fresh.run, fresh.run_size, fresh.run_size,
                MREMAP_MAYMOVE | MREMAP_FIXED, the_vm->run) == MAP_FAILED) {
         fprintf(stderr, "kiln-hvt: forked tender: moving kvm_run: %s\n",
                 strerror(errno));
-        _exit(1);
+        child_fails();
     }
     close(fresh.kvm_fd);
     the_vm->vm_fd = fresh.vm_fd;
@@ -112,10 +127,18 @@ static enum kiln_hc_outcome fork_(const struct kiln_guest_mem *m, uint64_t gpa,
         a->ret = KILN_R_LIMIT;
         return KILN_HC_CONTINUE;
     }
+    /* A pool with no tap free is a limit like the number of children. */
+    struct kiln_net_claim claim;
+    unsigned exhausted;
+    if (kiln_net_claim_take(&claim, &exhausted) != 0) {
+        a->ret = KILN_R_LIMIT;
+        return KILN_HC_CONTINUE;
+    }
     char err[ERR_SIZE];
     struct kiln_vcpu_state *state = kiln_vcpu_save(the_vm, err, sizeof err);
     if (state == NULL) {
         fprintf(stderr, "kiln-hvt: fork: %s\n", err);
+        kiln_net_claim_drop(&claim);
         a->ret = KILN_R_NOSYS;
         return KILN_HC_CONTINUE;
     }
@@ -124,13 +147,17 @@ static enum kiln_hc_outcome fork_(const struct kiln_guest_mem *m, uint64_t gpa,
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
-        become_child(m, parent, state);
+        become_child(m, parent, state, &claim);
         kiln_vcpu_state_free(state);
         a->child = 0;
         a->ret = SOLO5_R_OK;
         return KILN_HC_CONTINUE;
     }
     kiln_vcpu_state_free(state);
+    if (pid > 0)
+        kiln_net_claim_hand_over(&claim, parent, pid);
+    else
+        kiln_net_claim_drop(&claim);
     int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
     if (pid < 0 || pidfd < 0 ||
         kiln_poll_watch(pidfd, EPOLLIN | EPOLLONESHOT, fork_handle) != 0) {
@@ -138,6 +165,7 @@ static enum kiln_hc_outcome fork_(const struct kiln_guest_mem *m, uint64_t gpa,
         if (pid > 0) { /* cannot follow it: do not leave it running */
             kill(pid, SIGKILL);
             waitpid(pid, NULL, 0);
+            kiln_net_pool_release(pid);
         }
         if (pidfd >= 0)
             close(pidfd);
@@ -164,15 +192,22 @@ static enum kiln_hc_outcome wait_(const struct kiln_guest_mem *m, uint64_t gpa,
         a->ret = SOLO5_R_EINVAL;
         return KILN_HC_CONTINUE;
     }
-    int st;
-    pid_t r;
+    /* Looked at before it is reaped, so its pid cannot be anyone's yet:
+     * the taps a child killed outright could not give back are freed. */
+    siginfo_t info = {.si_pid = 0};
+    int r;
     do
-        r = waitpid(c->pid, &st, WNOHANG);
+        r = waitid(P_PID, (id_t)c->pid, &info, WEXITED | WNOHANG | WNOWAIT);
     while (r < 0 && errno == EINTR);
-    if (r == 0) {
+    if (r == 0 && info.si_pid == 0) {
         a->ret = SOLO5_R_AGAIN;
         return KILN_HC_CONTINUE;
     }
+    kiln_net_pool_release(c->pid);
+    int st;
+    do
+        r = waitpid(c->pid, &st, 0);
+    while (r < 0 && errno == EINTR);
     kiln_poll_forget(c->pidfd);
     close(c->pidfd);
     c->pid = 0;

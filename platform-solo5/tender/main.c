@@ -24,6 +24,7 @@
 #include "hypercall.h"
 #include "image.h"
 #include "manifest.h"
+#include "net_pool.h"
 #include "net_ring.h"
 #include "vm.h"
 
@@ -72,7 +73,9 @@ static uint8_t *read_image(const char *path, size_t *size)
 
 static void on_signal(int sig)
 {
-    /* Only async-signal-safe calls here. */
+    /* Only async-signal-safe calls here. A forked tender's taps go back to
+     * the pool (atexit handlers do not run on _exit). */
+    kiln_net_pool_release(getpid());
     static const char msg[] = "kiln-hvt: stopped by a signal\n";
     ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
     (void)ignored;

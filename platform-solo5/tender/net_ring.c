@@ -113,10 +113,33 @@ static enum kiln_hc_outcome net_sync(const struct kiln_guest_mem *m, uint64_t gp
     if (a == NULL)
         return kiln_hc_bad_args(KILN_HC_NET_SYNC, gpa, status);
     uint64_t handle = a->handle;
-    a->ret = handle < KILN_MFT_MAX_ENTRIES && (with_ring & (1ULL << handle))
-                 ? SOLO5_R_OK
-                 : SOLO5_R_EINVAL;
+    if (handle < KILN_MFT_MAX_ENTRIES && (with_ring & (1ULL << handle)))
+        a->ret = SOLO5_R_OK;
+    else if (handle < KILN_MFT_MAX_ENTRIES && rings[handle].ring != NULL)
+        a->ret = KILN_R_UNAVAILABLE; /* served no more (net_ring.h) */
+    else
+        a->ret = SOLO5_R_EINVAL;
     return KILN_HC_CONTINUE;
+}
+
+void kiln_net_ring_fork_child(unsigned handle, int available)
+{
+    struct ring_state *r = &rings[handle];
+    uint64_t bit = 1ULL << handle;
+    if (!available)
+        r->io.dev = NULL; /* no registering it later either */
+    if (!(with_ring & bit))
+        return;
+    struct kiln_net_ring *ring = r->ring;
+    if (!available) {
+        ring->unavailable = 1;
+        with_ring &= ~bit;
+        return;
+    }
+    /* What the parent queued it sends itself; what it received is its own. */
+    r->tx_consumed = ring->tx.consumed = ring->tx.produced;
+    ring->rx.consumed = ring->rx.produced = r->rx_produced;
+    ring->rx_tap_empty = 0;
 }
 
 void kiln_net_ring_offer(unsigned handle, struct kiln_net_io io)

@@ -16,6 +16,11 @@ struct kiln_net_io {
 /* Lets the guest register a ring for network device (handle). */
 void kiln_net_ring_offer(unsigned handle, struct kiln_net_io io);
 
+/* In a forked tender: the ring of (handle), if registered, is emptied of
+ * the parent's frames when (available), else marked unavailable and no
+ * longer served. */
+void kiln_net_ring_fork_child(unsigned handle, int available);
+
 /* KILN_FEATURE_NET_RING once a device was offered, else 0: for the boot
  * info's host_features. */
 uint32_t kiln_net_ring_host_features(void);

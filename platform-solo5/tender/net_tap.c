@@ -1,13 +1,15 @@
 /*
  * net_tap.c: network devices backed by Linux tap interfaces, one Ethernet
  * frame per read/write, optionally recorded to a pcap file. The tap must
- * exist already (the tender never creates host interfaces).
+ * exist already (the tender never creates host interfaces). In a forked
+ * tender a device takes a tap from its --fork-net pool, or is unavailable.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,30 +17,37 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "boot_info.h"
 #include "devices.h"
 #include "hypercall.h"
+#include "net_pool.h"
 #include "net_ring.h"
 #include "pcap.h"
 #include "solo5.h"
 
 #define NET_MTU 1500
 #define ETH_HEADER 14
+#define STALE_FRAMES_MAX 4096 /* a tap queue holds far fewer */
 
 struct net_dev {
-    int fd;      /* the tap, non-blocking */
-    int pcap_fd; /* -1 unless --net-pcap */
+    int fd;          /* the tap, non-blocking; -1 when unavailable */
+    int pcap_fd;     /* -1 unless --net-pcap */
+    int pooled;      /* fd is a pool tap's, shared with the whole tree */
 };
 
 static struct net_dev devs[KILN_MFT_MAX_ENTRIES];
-static const struct kiln_mft *net_mft;
+static struct kiln_mft *net_mft;
 
-static const struct net_dev *dev_for(uint64_t handle)
+/* SOLO5_R_OK with *d set, SOLO5_R_EINVAL for a handle that is no attached
+ * network device, KILN_R_UNAVAILABLE for one this tender has no tap for. */
+static int dev_for(uint64_t handle, const struct net_dev **d)
 {
     if (handle == 0 || handle >= net_mft->entries ||
         net_mft->e[handle].type != KILN_MFT_NET_BASIC ||
-        !net_mft->e[handle].attached || devs[handle].fd < 0)
-        return NULL;
-    return &devs[handle];
+        !net_mft->e[handle].attached)
+        return SOLO5_R_EINVAL;
+    *d = &devs[handle];
+    return devs[handle].fd < 0 ? KILN_R_UNAVAILABLE : SOLO5_R_OK;
 }
 
 static void record(const struct net_dev *d, const uint8_t *frame, size_t len)
@@ -83,11 +92,14 @@ static enum kiln_hc_outcome net_write(const struct kiln_guest_mem *m,
     if (a == NULL)
         return kiln_hc_bad_args(KILN_HC_NET_WRITE, gpa, status);
     uint64_t data = a->data, len = a->len;
-    const struct net_dev *d = dev_for(a->handle);
+    const struct net_dev *d = NULL;
+    int rc = dev_for(a->handle, &d);
     const uint8_t *frame = kiln_gpa_readable(m, data, len);
-    if (d == NULL || frame == NULL || len < ETH_HEADER ||
-        len > NET_MTU + ETH_HEADER) {
-        a->ret = SOLO5_R_EINVAL;
+    if (rc == SOLO5_R_OK && (frame == NULL || len < ETH_HEADER ||
+                             len > NET_MTU + ETH_HEADER))
+        rc = SOLO5_R_EINVAL;
+    if (rc != SOLO5_R_OK) {
+        a->ret = rc;
         return KILN_HC_CONTINUE;
     }
     a->ret = tap_send(d, frame, len) == 0 ? SOLO5_R_OK : SOLO5_R_EUNSPEC;
@@ -101,10 +113,13 @@ static enum kiln_hc_outcome net_read(const struct kiln_guest_mem *m,
     if (a == NULL)
         return kiln_hc_bad_args(KILN_HC_NET_READ, gpa, status);
     uint64_t data = a->data, len = a->len;
-    const struct net_dev *d = dev_for(a->handle);
+    const struct net_dev *d = NULL;
+    int rc = dev_for(a->handle, &d);
     uint8_t *buf = kiln_gpa_writable(m, data, len);
-    if (d == NULL || buf == NULL || len < NET_MTU + ETH_HEADER) {
-        a->ret = SOLO5_R_EINVAL;
+    if (rc == SOLO5_R_OK && (buf == NULL || len < NET_MTU + ETH_HEADER))
+        rc = SOLO5_R_EINVAL;
+    if (rc != SOLO5_R_OK) {
+        a->ret = rc;
         return KILN_HC_CONTINUE;
     }
     long n = tap_receive(d, buf, len);
@@ -128,7 +143,7 @@ static long ring_receive(void *dev, uint8_t *buf, size_t size)
     return tap_receive(dev, buf, size);
 }
 
-static int open_tap(const char *ifname, char *err, size_t errlen)
+int kiln_tap_open(const char *ifname, char *err, size_t errlen)
 {
     if (strlen(ifname) >= IFNAMSIZ) {
         snprintf(err, errlen, "tap name '%s' is too long", ifname);
@@ -158,13 +173,22 @@ static int open_tap(const char *ifname, char *err, size_t errlen)
     return fd;
 }
 
+/* A random locally administered unicast address. 0, or -1 (errno). */
+static int random_mac(uint8_t mac[6])
+{
+    if (getrandom(mac, 6, 0) != 6)
+        return -1;
+    mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02);
+    return 0;
+}
+
 int kiln_net_attach(struct kiln_mft *mft, unsigned index,
                     const struct kiln_device_opt *opt, char *err, size_t errlen)
 {
     struct net_dev *d = &devs[index];
     d->pcap_fd = -1;
-    d->fd = open_tap(opt->backing, err, errlen);
-    if (d->fd < 0)
+    d->fd = kiln_tap_open(opt->backing, err, errlen);
+    if (d->fd < 0 || kiln_net_pool_open(index, opt, err, errlen) != 0)
         return -1;
     if (opt->pcap_path != NULL) {
         d->pcap_fd = kiln_pcap_open(opt->pcap_path);
@@ -176,12 +200,9 @@ int kiln_net_attach(struct kiln_mft *mft, unsigned index,
     uint8_t *mac = mft->e[index].u.net_basic.mac;
     if (opt->has_mac) {
         memcpy(mac, opt->mac, 6);
-    } else {
-        if (getrandom(mac, 6, 0) != 6) {
-            snprintf(err, errlen, "getrandom: %s", strerror(errno));
-            return -1;
-        }
-        mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02); /* local, unicast */
+    } else if (random_mac(mac) != 0) {
+        snprintf(err, errlen, "getrandom: %s", strerror(errno));
+        return -1;
     }
     mft->e[index].u.net_basic.mtu = NET_MTU;
     if (kiln_poll_add(d->fd, index) != 0) {
@@ -203,12 +224,61 @@ int kiln_net_attach(struct kiln_mft *mft, unsigned index,
     return 0;
 }
 
-void kiln_net_fork_child(void)
+/* Frames the tap queued for its previous holder are not the new one's. */
+static void drain(int fd)
 {
-    for (unsigned h = 0; h < KILN_MFT_MAX_ENTRIES; h++)
-        if (net_mft != NULL && h < net_mft->entries &&
-            net_mft->e[h].type == KILN_MFT_NET_BASIC && devs[h].fd >= 0) {
-            close(devs[h].fd);
-            devs[h].fd = -1; /* the rings' sends fail, receives find none */
+    uint8_t frame[NET_MTU + ETH_HEADER];
+    for (int i = 0; i < STALE_FRAMES_MAX; i++)
+        if (read(fd, frame, sizeof frame) < 0 && errno != EINTR)
+            return;
+}
+
+/* A MAC for the child, other than the parent's, in the tender's manifest
+ * and in the guest's copy of it (the vCPU is stopped: it cannot be
+ * reading). 0, or -1 (errno). */
+static int new_mac(const struct kiln_guest_mem *m, unsigned h)
+{
+    uint8_t *mac = net_mft->e[h].u.net_basic.mac, fresh[6];
+    do
+        if (random_mac(fresh) != 0)
+            return -1;
+    while (memcmp(fresh, mac, 6) == 0);
+    memcpy(mac, fresh, 6);
+    uint64_t at = KILN_BOOT_INFO_MFT_AT(KILN_BOOT_INFO_BASE) +
+                  sizeof(struct kiln_mft) + h * sizeof(struct kiln_mft_entry) +
+                  offsetof(struct kiln_mft_entry, u.net_basic.mac);
+    memcpy(m->base + at, fresh, 6); /* in low memory, below the image */
+    return 0;
+}
+
+int kiln_net_fork_child(const struct kiln_guest_mem *m,
+                        const struct kiln_net_claim *claim, char *err,
+                        size_t errlen)
+{
+    for (unsigned h = 1; net_mft != NULL && h < net_mft->entries; h++) {
+        struct net_dev *d = &devs[h];
+        if (net_mft->e[h].type != KILN_MFT_NET_BASIC || !net_mft->e[h].attached)
+            continue;
+        if (d->fd >= 0 && !d->pooled)
+            close(d->fd); /* the parent's own tap */
+        if (d->pcap_fd >= 0)
+            close(d->pcap_fd); /* the recording stays the parent's */
+        d->pcap_fd = -1;
+        d->fd = -1;
+        int slot = claim->slot[h];
+        if (slot < 0) {
+            kiln_net_ring_fork_child(h, 0);
+            continue;
         }
+        d->fd = kiln_net_pool_fd(h, slot);
+        d->pooled = 1;
+        drain(d->fd);
+        if (new_mac(m, h) != 0 || kiln_poll_add(d->fd, h) != 0) {
+            snprintf(err, errlen, "network device '%s': %s", net_mft->e[h].name,
+                     strerror(errno));
+            return -1;
+        }
+        kiln_net_ring_fork_child(h, 1);
+    }
+    return 0;
 }

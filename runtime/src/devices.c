@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "kiln.h"
+#include "kiln_hvt_abi.h"
 
 #define MAX_HANDLES 64
 
@@ -26,6 +27,9 @@ static const char *result_code(solo5_result_t r)
     case SOLO5_R_OK: return "OK";
     case SOLO5_R_AGAIN: return "EAGAIN";
     case SOLO5_R_EINVAL: return "EINVAL";
+    /* kiln-hvt: the device is not this unikernel's (a forked child's net
+     * device without a tap of its own, a block device refused to it). */
+    case KILN_R_UNAVAILABLE: return "EUNAVAIL";
     default: return "EUNSPEC";
     }
 }

@@ -91,5 +91,60 @@ int main(void)
                               "a.hvt")) == -1);
     CHECK(parse(&o, err, ARGV("--block:d=x", "--block-sector-size:d=65536",
                               "a.hvt")) == -1);
+
+    /* Forked children: a tap pool per network device, block shared or
+     * refused. */
+    char **pool = ARGV("--net:s=tap0", "--fork-net:s=tap1,tap2,a.b-c_d",
+                       "--block:d=x", "--fork-block:d=refuse", "a.hvt");
+    CHECK(parse(&o, err, pool) == 0);
+    CHECK(o.devices[0].n_fork_taps == 3);
+    CHECK(strcmp(o.devices[0].fork_taps[0], "tap1") == 0);
+    CHECK(strcmp(o.devices[0].fork_taps[2], "a.b-c_d") == 0);
+    CHECK(o.devices[1].fork_refuse == 1);
+    CHECK(parse(&o, err, ARGV("--block:d=x", "--fork-block:d=share",
+                              "a.hvt")) == 0);
+    CHECK(o.devices[0].fork_refuse == 0);
+    CHECK(parse(&o, err, ARGV("--net:s=t", "--net:u=v", "--fork-net:s=a",
+                              "--fork-net:u=b", "a.hvt")) == 0);
+
+    CHECK(parse(&o, err, ARGV("--net:s=t", "--fork-net:s=", "a.hvt")) == -1);
+    CHECK_ERR(err, "empty value");
+    CHECK(parse(&o, err, ARGV("--net:s=t", "--fork-net:s=a,,b", "a.hvt")) ==
+          -1);
+    CHECK_ERR(err, "expected --fork-net:NAME=TAP1,TAP2,...");
+    CHECK(parse(&o, err, ARGV("--net:s=t", "--fork-net:s=a,", "a.hvt")) == -1);
+    CHECK(parse(&o, err, ARGV("--net:s=t", "--fork-net:s=a/b", "a.hvt")) ==
+          -1);
+    CHECK(parse(&o, err, ARGV("--net:s=t", "--fork-net:s=a b", "a.hvt")) ==
+          -1);
+    CHECK(parse(&o, err, ARGV("--net:s=t", "--fork-net:s=tap0123456789abc",
+                              "a.hvt")) == -1);
+    CHECK_ERR(err, "1-15 characters");
+    CHECK(parse(&o, err, ARGV("--net:s=t", "--fork-net:s=a,b,a", "a.hvt")) ==
+          -1);
+    CHECK_ERR(err, "tap 'a' named twice");
+    CHECK(parse(&o, err, ARGV("--net:s=t", "--fork-net:s=a", "--fork-net:s=b",
+                              "a.hvt")) == -1);
+    CHECK_ERR(err, "given twice");
+    CHECK(parse(&o, err, ARGV("--net:s=t", "--fork-net:s=a,t", "a.hvt")) ==
+          -1);
+    CHECK_ERR(err, "tap 't' is already --net:s's");
+    CHECK(parse(&o, err, ARGV("--net:s=t", "--net:u=v", "--fork-net:s=a,v",
+                              "a.hvt")) == -1);
+    CHECK_ERR(err, "already --net:u's");
+    CHECK(parse(&o, err, ARGV("--net:s=t", "--net:u=v", "--fork-net:s=a,b",
+                              "--fork-net:u=c,b", "a.hvt")) == -1);
+    CHECK_ERR(err, "in the pools of 's' and 'u'");
+    CHECK(parse(&o, err, ARGV("--fork-net:s=a", "a.hvt")) == -1);
+    CHECK_ERR(err, "no --net:s=");
+    CHECK(parse(&o, err, ARGV("--block:s=f", "--fork-net:s=a", "a.hvt")) ==
+          -1);
+    CHECK_ERR(err, "already a block device");
+    CHECK(parse(&o, err, ARGV("--block:d=x", "--fork-block:d=deny", "a.hvt")) ==
+          -1);
+    CHECK_ERR(err, "--fork-block:d=share or --fork-block:d=refuse");
+    CHECK(parse(&o, err, ARGV("--net:d=x", "--fork-block:d=refuse", "a.hvt")) ==
+          -1);
+    CHECK_ERR(err, "already a network device");
     UNIT_DONE();
 }

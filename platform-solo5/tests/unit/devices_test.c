@@ -72,6 +72,21 @@ int main(void)
                              sizeof err) == -1);
     CHECK_ERR(err, "'storage' is a KILN_FORK device");
 
+    /* Children's options need an image that forks. */
+    CHECK(options(&o, ARGV("--net:service=t", "--fork-net:service=u", "a")) ==
+          0);
+    CHECK(kiln_devices_match(&o, manifest(KILN_MFT_KILN_PIPE), err,
+                             sizeof err) == -1);
+    CHECK_ERR(err, "--fork-net:service given, but the image declares no "
+                   "KILN_FORK device");
+    CHECK(kiln_devices_match(&o, manifest(KILN_MFT_KILN_FORK), err,
+                             sizeof err) == 0);
+    CHECK(options(&o, ARGV("--net:service=t", "--block:storage=f",
+                           "--fork-block:storage=refuse", "a")) == 0);
+    CHECK(kiln_devices_match(&o, manifest(KILN_MFT_BLOCK_BASIC), err,
+                             sizeof err) == -1);
+    CHECK_ERR(err, "--fork-block:storage given");
+
     /* Block backing: capacity, sector size, refusals. */
     char path[] = "/tmp/kiln-devices-test-XXXXXX";
     int fd = mkstemp(path);

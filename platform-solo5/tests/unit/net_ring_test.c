@@ -120,6 +120,29 @@ int main(void)
     ring->rx.produced = 12345;
     CHECK(call(KILN_HC_NET_SYNC, 1, 0) == SOLO5_R_OK);
     CHECK(ring->rx.produced - produced <= KILN_NET_RING_SLOTS);
+
+    /* A forked child with a tap of its own: the parent's queued and
+     * received frames are not its own. */
+    ring->rx.consumed = ring->rx.produced - 5;
+    ring->tx.produced = ring->tx.consumed + 3;
+    sent = 0;
+    kiln_net_ring_fork_child(1, 1);
+    CHECK(ring->rx.consumed == ring->rx.produced);
+    CHECK(ring->tx.consumed == ring->tx.produced);
+    CHECK(call(KILN_HC_NET_SYNC, 1, 0) == SOLO5_R_OK);
+    CHECK(sent == 0 && ring->unavailable == 0);
+
+    /* A forked child without one: the ring is marked, served no more, and
+     * cannot be registered again. */
+    to_receive = 5;
+    produced = ring->rx.produced;
+    ring->tx.produced = ring->tx.consumed + 2;
+    kiln_net_ring_fork_child(1, 0);
+    CHECK(ring->unavailable == 1);
+    CHECK(call(KILN_HC_NET_SYNC, 1, 0) == KILN_R_UNAVAILABLE);
+    CHECK(sent == 0 && ring->rx.produced == produced);
+    CHECK(call(KILN_HC_NET_RING_SETUP, 1, RING) == SOLO5_R_EINVAL);
+    CHECK(call(KILN_HC_NET_SYNC, 2, 0) == SOLO5_R_EINVAL);
     free(mem.base);
     UNIT_DONE();
 }

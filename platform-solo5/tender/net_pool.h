@@ -1,0 +1,52 @@
+/*
+ * net_pool.h: the taps --fork-net sets aside for forked children. The root
+ * tender opens every pool tap at start-up (so a missing tap is refused
+ * before the guest runs) and keeps a table of who holds each one in memory
+ * shared by every tender forked from it, children of children included: a
+ * tap is claimed with an atomic compare-and-swap, so no two tenders ever
+ * hold the same tap. A tap is free again once the tender holding it ends:
+ * it releases its own on exit (also on SIGTERM/SIGINT), and the parent
+ * releases a child's when it reaps one that could not (SIGKILL).
+ */
+#ifndef KILN_NET_POOL_H
+#define KILN_NET_POOL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "args.h"
+#include "kiln_hvt_abi.h"
+
+/* The taps one fork takes: a pool slot per network handle, -1 where the
+ * device has no pool. */
+struct kiln_net_claim {
+    int slot[KILN_MFT_MAX_ENTRIES];
+};
+
+/* Opens (opt)'s pool taps for network device (handle). 0, or -1 with a
+ * one-line reason naming the argument. */
+int kiln_net_pool_open(unsigned handle, const struct kiln_device_opt *opt,
+                       char *err, size_t errlen);
+
+/* Whether device (handle) has a pool. */
+int kiln_net_pool_has(unsigned handle);
+
+/* Before fork(): takes a free tap for every device with a pool, held by
+ * this tender until kiln_net_claim_hand_over. -1 when some pool has none
+ * free (nothing is then held); (handle) says which. */
+int kiln_net_claim_take(struct kiln_net_claim *c, unsigned *handle);
+
+/* After fork(), in parent and child alike: the child holds the taps. */
+void kiln_net_claim_hand_over(const struct kiln_net_claim *c, pid_t parent,
+                              pid_t child);
+
+/* The fork failed: the taps are free again. */
+void kiln_net_claim_drop(const struct kiln_net_claim *c);
+
+/* The fd of the tap in (handle)'s pool slot (slot). */
+int kiln_net_pool_fd(unsigned handle, int slot);
+
+/* Frees every tap (pid) holds. Async-signal-safe. */
+void kiln_net_pool_release(pid_t pid);
+
+#endif
