@@ -4,7 +4,9 @@
  *
  * - stack NAME: Kiln's TypeScript TCP/IP stack (lib/net) over the NET_BASIC
  *   device NAME, configured from `--ipv4=A/N` and `--ipv4-gateway=G` among
- *   the boot arguments, else by DHCP.
+ *   the boot arguments, else by DHCP (whose DNS servers lib/dns's resolver
+ *   asks unless `--resolver=IP` is given). Its TCP buffers are sized to the
+ *   heap (`tcpBuffersForHeap`): smaller below `--mem=16`.
  * - net NAME: the raw NET_BASIC device.
  * - block NAME: the BLOCK_BASIC device NAME.
  * - pipe, fork: kiln-hvt's pipe and fork devices (the build declares them
@@ -19,8 +21,9 @@
  */
 import { ArgError } from '../../lib/args.ts';
 import type { App, DeviceDeclaration, DeviceKind, DeviceKinds, DevicesOf } from '../../lib/app.ts';
+import { useCrc32 } from '../../lib/crc32.ts';
 import { KilnError } from '../../lib/errors.ts';
-import { createStack } from '../../lib/net/stack.ts';
+import { createStack, tcpBuffersForHeap } from '../../lib/net/stack.ts';
 import { useSumWords } from '../../lib/net/wire/checksum.ts';
 import { bindingErrorCode, bindings } from './bindings.ts';
 import { openSolo5Block } from './block.ts';
@@ -67,7 +70,8 @@ async function run<D extends DeviceDeclaration>(app: App<D>, closers: (() => unk
       case 'stack': {
         const net = acquire(`net device '${spec.name}'`, () => openSolo5Net(spec.name));
         closers.push(() => net.close());
-        const stack = await createStack({ net, clock, random, config: { args: argv } });
+        const tcp = tcpBuffersForHeap(k.memory().heapSize);
+        const stack = await createStack({ net, clock, random, config: { args: argv, tcp } });
         closers.unshift(() => stack.close());
         devices[key] = stack;
         break;
@@ -98,6 +102,7 @@ async function run<D extends DeviceDeclaration>(app: App<D>, closers: (() => unk
 export function boot<D extends DeviceDeclaration>(app: App<D>): void {
   const k = bindings();
   useSumWords(k.sumWords);
+  useCrc32(k.crc32);
   const closers: (() => unknown)[] = [];
   const finish = async (code: number): Promise<void> => {
     k.exitCode = code;

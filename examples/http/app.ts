@@ -1,13 +1,15 @@
 /**
  * A small HTTP/1.1 service: `hello` on `/`, JSON figures on `/stats`
- * (uptime, requests, memory, the stack's counters), a static asset under
- * `/static/`, and `/echo`, which streams a POSTed body back. Listens on
- * `--port=N` (default 80) until its stack is closed.
+ * (uptime, requests, connections shed, memory, the stack's counters), a
+ * static asset under `/static/`, and `/echo`, which streams a POSTed body
+ * back. Listens on `--port=N` (default 80) until its stack is closed. In an
+ * image short of memory it sheds load: new connections are reset and
+ * kept-alive ones closed after their response until memory is back.
  */
 import { defineApp, parseArgs, stack, type Clock, type Stack } from '../../lib/index.ts';
 import { KilnResponse, serveHttp, type HttpServer, type KilnRequest } from '../../lib/http/index.ts';
 import { ASSETS } from './assets.ts';
-import { memoryFigures } from './memory.ts';
+import { memoryFigures, memoryPressure } from './memory.ts';
 
 const ARGS = {
   port: { type: 'int', min: 0, max: 65535, default: 80, help: 'TCP port to serve on (0: any free port)' },
@@ -32,6 +34,7 @@ function stats(ctx: Context): KilnResponse {
       uptimeSeconds: Math.round(ctx.clock.nowMs() - ctx.startedMs) / 1000,
       requests: server.requests,
       connections: server.connections,
+      shedConnections: server.shed,
       memory: memoryFigures(),
       stack: ctx.stack.counters(),
     },
@@ -73,6 +76,8 @@ export default defineApp({
     const ctx: Context = { clock, stack: devices.net, startedMs: clock.nowMs(), server: () => server };
     const server = serveHttp(listener, (request) => route(ctx, request), {
       clock,
+      // Short of memory, new connections are reset rather than the image running out.
+      overloaded: memoryPressure(clock),
       onError: (err, request) =>
         console.error(`http: ${request.method} ${request.target}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
     });

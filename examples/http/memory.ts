@@ -1,12 +1,47 @@
 /**
- * What the platform tells about memory, for /stats. No device signature
- * carries this yet, so it is found by feature: an image's runtime exposes
- * its allocator's figures, Node its process figures; elsewhere, nothing.
+ * What the platform tells about memory, for /stats and for shedding load.
+ * No device signature carries this yet, so it is found by feature: an
+ * image's runtime exposes its allocator's figures, Node its process
+ * figures; elsewhere, nothing.
  */
+import type { Clock } from '../../lib/index.ts';
+
 export type MemoryFigures = Record<string, number>;
 
 interface KilnRuntimeApi {
   memory?: () => MemoryFigures;
+  gc?: () => void;
+}
+
+/** Free heap below which the image counts as short: a quarter of the heap, at least this. */
+const MIN_RESERVE_BYTES = 512 * 1024;
+/** Collections asked for by the pressure check, at most one per this long. */
+const GC_INTERVAL_MS = 100;
+
+/**
+ * Whether the image is short of memory (less than a quarter of its heap
+ * free, at least 512 KiB), for `serveHttp`'s `overloaded`. Cyclic garbage
+ * counts as used until collected, so before saying "short" the check has the
+ * runtime collect it (at most every 100 ms) and looks again. Never short on
+ * Node, which grows its heap as it needs.
+ */
+export function memoryPressure(clock: Clock): () => boolean {
+  const api = (globalThis as unknown as { __kiln?: KilnRuntimeApi }).__kiln;
+  const memory = api?.memory;
+  if (typeof memory !== 'function') return () => false;
+  const short = (): boolean => {
+    const { heapSize = 0, inUse = 0 } = memory();
+    return heapSize - inUse < Math.max(heapSize / 4, MIN_RESERVE_BYTES);
+  };
+  let lastGcMs = -Infinity;
+  return () => {
+    if (!short()) return false;
+    const now = clock.nowMs();
+    if (typeof api?.gc !== 'function' || now - lastGcMs < GC_INTERVAL_MS) return true;
+    lastGcMs = now;
+    api.gc();
+    return short();
+  };
 }
 interface NodeLikeProcess {
   memoryUsage?: () => MemoryFigures;

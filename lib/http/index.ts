@@ -14,8 +14,11 @@
  *     ...
  *     await server.shutdown(5_000);
  *
- * Fetching (by name through a `DnsResolver`, or to an IPv4 address):
+ * Fetching (by name through a `DnsResolver`, or to an IPv4 address; the
+ * resolver asks `--resolver=IP` if given, else the DHCP lease's DNS servers,
+ * the host's on unix):
  *
+ *     const resolver = new DnsResolver(stack, { args, clock, random });
  *     const client = new HttpClient(stack, { resolver, clock, timeoutMs: 10_000 });
  *     const response = await client.request('http://example.test/data', { method: 'POST', body: 'hi' });
  *     const text = await response.text();

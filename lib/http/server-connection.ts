@@ -41,6 +41,8 @@ export interface ServerSettings {
   sendTimeoutMs: number;
   /** Called with errors thrown by the handler (answered 500). */
   onError: (err: unknown, request: KilnRequest) => void;
+  /** True while resources are short: responses then close their connection. */
+  overloaded: () => boolean;
   /** The Date field's value, shared by the server's connections. */
   date: DateHeader;
 }
@@ -172,7 +174,8 @@ export class ServerConnection {
     if (framing.kind === 'until-close') keepAlive = false;
     // A client waiting for 100 Continue that never came may or may not send its body now.
     if (body && !body.started && expectsContinue(head)) keepAlive = false;
-    if (this.stopping) keepAlive = false;
+    // Stopping, or short of memory: this connection's buffers are better freed than kept for a next request.
+    if (this.stopping || s.overloaded()) keepAlive = false;
     headers.delete('connection');
     if (!keepAlive) headers.set('connection', 'close');
     else if (head.version === '1.0') headers.set('connection', 'keep-alive');

@@ -258,6 +258,49 @@ describe('serveHttp: connection limit', () => {
   });
 });
 
+describe('serveHttp: shedding load while overloaded', () => {
+  it('resets new connections and closes kept-alive ones after their response, then serves again', async () => {
+    let short = false;
+    const { listener, server } = startTestServer((req) => new KilnResponse(req.pathname), { overloaded: () => short });
+    const kept = listener.connect();
+    await kept.write(latin1(GET('/before')));
+    expect(decodeLatin1((await kept.read())!)).not.toContain('Connection: close');
+
+    short = true;
+    const refused = listener.connect();
+    await refused.write(latin1(GET('/refused'))).catch(() => undefined);
+    await expect(readAll(refused)).rejects.toMatchObject({ code: 'reset' });
+    expect(server.shed).toBe(1);
+    // The connection in service still gets its answer, and is then closed to free its buffers.
+    await kept.write(latin1(GET('/during')));
+    const during = await readAll(kept);
+    expect(statuses(during)).toEqual([200]);
+    expect(during).toContain('Connection: close');
+    await kept.close();
+
+    short = false;
+    expect(await rawExchange(listener, GET('/after'))).toMatch(/^HTTP\/1\.1 200 OK[^]*\/after$/);
+    expect(server.shed).toBe(1);
+    expect(server.requests).toBe(3);
+    await server.shutdown();
+  });
+
+  it('keeps serving when setting a connection up fails', async () => {
+    let failures = 1;
+    const { listener, server } = startTestServer((req) => new KilnResponse(req.pathname), {
+      // As an allocation failure would strike while a connection is set up.
+      overloaded: () => {
+        if (failures-- > 0) throw Object.assign(new Error('out of memory'), { name: 'InternalError' });
+        return false;
+      },
+    });
+    const failed = listener.connect();
+    await expect(readAll(failed)).rejects.toMatchObject({ code: 'reset' });
+    expect(await rawExchange(listener, GET('/next', 'Connection: close\r\n'))).toMatch(/\/next$/);
+    await server.shutdown();
+  });
+});
+
 describe('serveHttp: timeouts and shutdown', () => {
   it('answers 408 when a head does not complete in time', async () => {
     const { listener, server, clock } = startTestServer(() => new KilnResponse('x'), { headerTimeoutMs: 1000 });

@@ -3,6 +3,7 @@
  * style of the Web's fetch: `(request) => response`.
  */
 import { sleep, type Clock, type Timer } from '../devices/clock.ts';
+import type { Flow } from '../devices/flow.ts';
 import { StackError, type TcpListener } from '../devices/stack.ts';
 import { DateHeader } from './date.ts';
 import { ServerConnection, type Handler, type ServerSettings } from './server-connection.ts';
@@ -38,6 +39,15 @@ export interface ServeOptions {
    * This bounds memory, which an image has little of.
    */
   maxConnections?: number;
+  /**
+   * Says whether memory (or another resource) is short now. Asked as each
+   * connection is accepted and after each response: while it holds, a new
+   * connection is reset at once (cheaper than any answer, which would need
+   * buffers of its own) and a kept-alive connection is closed after its
+   * response, so its buffers are freed. Default: never. An image can check
+   * its runtime's memory figures (examples/http does).
+   */
+  overloaded?: () => boolean;
 }
 
 export interface HttpServer {
@@ -45,6 +55,8 @@ export interface HttpServer {
   readonly connections: number;
   /** Requests received since the start. */
   readonly requests: number;
+  /** Connections reset at accept because the server was overloaded. */
+  readonly shed: number;
   /** Resolves once the server stopped and every connection is closed. */
   readonly closed: Promise<void>;
   /**
@@ -67,6 +79,7 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
     bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000,
     sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
     onError: options.onError ?? (() => undefined),
+    overloaded: options.overloaded ?? (() => false),
     date: new DateHeader(options.clock),
   };
   const live = new Set<ServerConnection>();
@@ -74,7 +87,32 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
   const maxConnections = Math.max(1, options.maxConnections ?? 1000);
   let slotFreed: (() => void) | null = null;
   let requests = 0;
+  let shed = 0;
   let stopping = false;
+
+  /** Serves one accepted flow, or sheds it; never throws (a failure here must not end the accept loop). */
+  const admit = (flow: Flow): void => {
+    try {
+      if (settings.overloaded()) {
+        shed++;
+        flow.abort();
+        return;
+      }
+      const connection = new ServerConnection(flow, handler, settings, () => void requests++);
+      if (stopping) connection.stop();
+      live.add(connection);
+      const done = connection.run().finally(() => {
+        live.delete(connection);
+        running.delete(done);
+        slotFreed?.();
+        slotFreed = null;
+      });
+      running.add(done);
+    } catch {
+      // Out of memory setting the connection up: that connection fails, the server goes on.
+      flow.abort();
+    }
+  };
 
   const acceptLoop = (async () => {
     for (;;) {
@@ -88,16 +126,7 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
         await sleep(options.clock, ACCEPT_RETRY_MS);
         continue;
       }
-      const connection = new ServerConnection(flow, handler, settings, () => void requests++);
-      if (stopping) connection.stop();
-      live.add(connection);
-      const done = connection.run().finally(() => {
-        live.delete(connection);
-        running.delete(done);
-        slotFreed?.();
-        slotFreed = null;
-      });
-      running.add(done);
+      admit(flow);
     }
   })();
 
@@ -112,6 +141,9 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
     },
     get requests() {
       return requests;
+    },
+    get shed() {
+      return shed;
     },
     closed,
     async shutdown(graceMs?: number): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createStack, staticIpv4FromArgs } from './stack.ts';
+import { createStack, isOutOfMemory, staticIpv4FromArgs, tcpBuffersForHeap } from './stack.ts';
 import { VirtualClock } from '../testing/virtual-clock.ts';
 import { VirtualSwitch } from '../testing/switch.ts';
 import { SeededRandom } from '../testing/seeded-random.ts';
@@ -45,6 +45,13 @@ describe('static configuration from boot arguments', () => {
     expect(() => staticIpv4FromArgs(args)).toThrow(message);
   });
 
+  it('sizes TCP buffers to the heap: the default from 16 MiB, smaller powers of two below, 8 KiB at least', () => {
+    const MiB = 1024 * 1024;
+    const size = (heap: number) => tcpBuffersForHeap(heap).receiveBufferSize;
+    expect(tcpBuffersForHeap(64 * MiB)).toEqual({ sendBufferSize: 128 * 1024, receiveBufferSize: 128 * 1024 });
+    expect([16 * MiB, 13 * MiB, 5 * MiB, 3 * MiB, 1 * MiB, 0].map(size)).toEqual([131072, 65536, 32768, 16384, 8192, 8192]);
+  });
+
   it('refuses an interface whose MTU cannot carry IPv4', async () => {
     const sw = new VirtualSwitch({ mtu: 60 });
     await expect(
@@ -87,6 +94,41 @@ describe('Stack over the interface layer', () => {
     expect(Object.keys(c).sort()).toEqual(['arp', 'ethernet', 'icmp', 'ipv4', 'tcp', 'udp']);
     expect(c.ipv4!['tx']).toBeGreaterThan(200);
     await listener.close();
+  });
+
+  it('drops a frame whose handling runs out of memory, and TCP recovers once memory is back', async () => {
+    const { clock, sw, a, b } = await pair();
+    const listener = await b.listenTcp(7);
+    // As QuickJS reports a failed allocation: the SYN and the first data segments meet a full heap.
+    const input = b.tcp.input.bind(b.tcp);
+    let failures = 3;
+    b.tcp.input = (src, dst, segment) => {
+      if (failures === 0) return input(src, dst, segment);
+      failures--;
+      const err = new Error('out of memory');
+      err.name = 'InternalError';
+      throw err;
+    };
+    const data = Uint8Array.from({ length: 5000 }, (_, i) => i & 255);
+    const server = (async () => readAll(await listener.accept()))();
+    const client = (async () => {
+      const flow = await a.connectTcp('10.0.0.3', 7);
+      await flow.write(data);
+      await flow.close();
+    })();
+    await drive(clock, sw, client);
+    expect(Buffer.compare(await drive(clock, sw, server), data)).toBe(0);
+    expect(b.counters().ethernet!['rx.dropped.out-of-memory']).toBe(3);
+    expect(a.counters().tcp!['retransmits']).toBeGreaterThan(0);
+  });
+
+  it('tells allocation failures from other errors, which still escape as the bugs they are', () => {
+    const named = (name: string, message: string): Error => Object.assign(new Error(message), { name });
+    expect(isOutOfMemory(named('InternalError', 'out of memory'))).toBe(true);
+    expect(isOutOfMemory(new RangeError('Array buffer allocation failed'))).toBe(true);
+    expect(isOutOfMemory(named('InternalError', 'stack overflow'))).toBe(false);
+    expect(isOutOfMemory(new TypeError('out of memory'))).toBe(false);
+    expect(isOutOfMemory('out of memory')).toBe(false);
   });
 
   it('talks to itself through its own address and 127.0.0.1, never on the wire', async () => {

@@ -42,6 +42,40 @@ import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from './iface/ephemeral-ports.ts';
 /** How long `close` waits for packets still resolving their next hop. */
 const CLOSE_DRAIN_MS = 1000;
 
+/**
+ * Whether `err` is an allocation failure: QuickJS's `InternalError: out of
+ * memory` in an image, a failed ArrayBuffer allocation on Node.
+ */
+export function isOutOfMemory(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return (err.name === 'InternalError' && err.message === 'out of memory') || (err instanceof RangeError && /allocation failed/i.test(err.message));
+}
+
+/**
+ * `net`, but a frame whose handling runs out of memory is dropped (and
+ * counted) instead of the error escaping to the driver, which would end an
+ * image: to the peers it is a lost frame, which they resend, by when memory
+ * may have been freed.
+ */
+function droppingOnOutOfMemory(net: Net, dropped: () => void): Net {
+  return {
+    mac: net.mac,
+    mtu: net.mtu,
+    write: (frame) => net.write(frame),
+    onFrame: (handler) =>
+      net.onFrame((frame) => {
+        try {
+          handler(frame);
+        } catch (err) {
+          if (!isOutOfMemory(err)) throw err;
+          dropped();
+        }
+      }),
+    counters: () => net.counters(),
+    close: () => net.close(),
+  };
+}
+
 export interface StackConfig {
   /** Boot arguments: `--ipv4=A/N` and `--ipv4-gateway=G` are taken, the rest ignored. Without `--ipv4`, DHCP. */
   args?: readonly string[];
@@ -58,6 +92,22 @@ export interface CreateStackOptions {
   clock: Clock;
   random: Random;
   config?: StackConfig;
+}
+
+/** TCP's default buffer each way, and the heap from which an image can afford it. */
+const FULL_TCP_BUFFER = 128 * 1024;
+const SMALLEST_TCP_BUFFER = 8 * 1024;
+
+/**
+ * TCP buffer sizes for an image whose heap is `heapBytes`: the default
+ * 128 KiB each way from a 16 MiB heap up; below, the largest power of two
+ * within heap/128 (at least 8 KiB), so a small image still has room for tens
+ * of connections, each holding a ring each way while data is in flight.
+ */
+export function tcpBuffersForHeap(heapBytes: number): Pick<TcpOptions, 'sendBufferSize' | 'receiveBufferSize'> {
+  let size = FULL_TCP_BUFFER;
+  while (size > SMALLEST_TCP_BUFFER && size > heapBytes / 128) size /= 2;
+  return { sendBufferSize: size, receiveBufferSize: size };
 }
 
 /** Static configuration from boot arguments, or null for DHCP. Throws `ArgError` naming a bad argument. */
@@ -106,6 +156,8 @@ export class NetStack implements Stack {
   readonly udp: UdpLayer;
   readonly tcp: TcpLayer;
   readonly dhcp: DhcpClient | null;
+  /** Frames dropped because handling them ran out of memory. */
+  private outOfMemoryDrops = 0;
   private closed = false;
 
   constructor(
@@ -115,7 +167,8 @@ export class NetStack implements Stack {
     config: StackConfig,
     useDhcp: boolean,
   ) {
-    const iface = new NetworkInterface(net, clock, randomU32(random), config.interface);
+    const guarded = droppingOnOutOfMemory(net, () => void this.outOfMemoryDrops++);
+    const iface = new NetworkInterface(guarded, clock, randomU32(random), config.interface);
     this.iface = iface;
     this.icmp = new IcmpLayer(iface, clock, randomU32(random), config.icmp);
     this.udp = new UdpLayer(iface, this.icmp, random, config.udp);
@@ -215,8 +268,10 @@ export class NetStack implements Stack {
 
   counters(): StackCounters {
     const i = this.iface;
+    const ethernet = i.ethernetCounters.snapshot();
+    if (this.outOfMemoryDrops > 0) ethernet['rx.dropped.out-of-memory'] = this.outOfMemoryDrops;
     const out: StackCounters = {
-      ethernet: i.ethernetCounters.snapshot(),
+      ethernet,
       arp: { ...i.arpCounters.snapshot(), 'cache.entries': i.arp.size },
       ipv4: i.ipv4Counters.snapshot(),
       icmp: this.icmp.counters.snapshot(),
