@@ -18,6 +18,8 @@ export interface KilnBindings {
   exitCode: number;
   /** The Internet checksum's running sum of `bytes[start..end)` plus `sum`, folded to 16 bits (in C). */
   sumWords(bytes: Uint8Array, start: number, end: number, sum: number): number;
+  /** Continues `crc`, the CRC-32 of the bytes before (0 for none), over `bytes` (in C). */
+  crc32(bytes: Uint8Array, crc: number): number;
   /** Fills `buffer` from the runtime's cryptographic generator. */
   randomBytes(buffer: Uint8Array): Uint8Array;
   memory(): { heapSize: number; inUse: number; peak: number; pagesUsed: number };

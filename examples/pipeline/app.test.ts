@@ -16,14 +16,14 @@ function kilnRun(...appArgs: string[]): { status: number | null; stdout: string;
 const lines = (text: string): string[] => text.split('\n').filter(Boolean);
 
 describe('examples/pipeline on unix', () => {
-  it('streams 64 MiB by default; the child verifies count and FNV-1a; EOF and EPIPE show; exit 0', () => {
+  it('streams 64 MiB by default; the child verifies count and CRC-32; EOF and EPIPE show; exit 0', () => {
     const r = kilnRun();
     expect(r.status, r.stderr).toBe(0);
     const out = lines(r.stdout);
     const summary = out.find((l) => l.startsWith('[info] pipeline: '));
-    expect(summary).toMatch(/^\[info\] pipeline: 67108864 bytes, FNV-1a 0x[0-9a-f]{8}, verified by the child$/);
-    const hash = /0x[0-9a-f]{8}/.exec(summary!)![0];
-    expect(out).toContainEqual(expect.stringMatching(new RegExp(`exited with status 0; it verified 67108864 bytes, FNV-1a ${hash}$`)));
+    expect(summary).toMatch(/^\[info\] pipeline: 67108864 bytes, CRC-32 0x[0-9a-f]{8}, verified by the child$/);
+    const crc = /0x[0-9a-f]{8}/.exec(summary!)![0];
+    expect(out).toContainEqual(expect.stringMatching(new RegExp(`exited with status 0; it verified 67108864 bytes, CRC-32 ${crc}$`)));
     expect(out).toContainEqual(expect.stringMatching(/^\[info\] child: end of file after 67108864 bytes/));
     expect(out).toContain('[info] parent: report pipe at end of file (the child closed its write end)');
     expect(out).toContain('[info] parent: write after the child exited failed with EPIPE (no read end open anywhere), as expected');
@@ -34,13 +34,13 @@ describe('examples/pipeline on unix', () => {
   it('streams a size that is not a multiple of the write size', () => {
     const r = kilnRun('--bytes=100003', '--chunk=4099');
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/pipeline: 100003 bytes, FNV-1a 0x[0-9a-f]{8}, verified by the child/);
+    expect(r.stdout).toMatch(/pipeline: 100003 bytes, CRC-32 0x[0-9a-f]{8}, verified by the child/);
   });
 
-  it('streams nothing: end of file at once, hash of the empty stream', () => {
+  it('streams nothing: end of file at once, CRC-32 of the empty stream', () => {
     const r = kilnRun('--bytes=0');
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain('pipeline: 0 bytes, FNV-1a 0x811c9dc5, verified by the child');
+    expect(r.stdout).toContain('pipeline: 0 bytes, CRC-32 0x00000000, verified by the child');
   });
 
   it('a bad boot argument gets one line and exit status 2', () => {

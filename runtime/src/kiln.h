@@ -85,6 +85,9 @@ void kiln_text_install(JSContext *ctx, JSValueConst global);
 /* checksum.c: __kiln.sumWords, the Internet checksum's sum. */
 void kiln_checksum_install(JSContext *ctx, JSValueConst api);
 
+/* crc32.c: __kiln.crc32, CRC-32 of a stream's bytes. */
+void kiln_crc32_install(JSContext *ctx, JSValueConst api);
+
 /* random.c */
 void kiln_random_install(JSContext *ctx, JSValueConst api);
 
