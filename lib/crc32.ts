@@ -13,23 +13,35 @@
 /** Continues `crc`, the CRC-32 of the bytes before (0 for none), over `bytes`: the CRC-32 of the whole. */
 export type Crc32 = (bytes: Uint8Array, crc: number) => number;
 
-/** table[b]: the CRC step for byte b. Built at first use: images never use it. */
+/**
+ * Slicing by eight, as the runtime's C does: entry 256 * k + b is the CRC of
+ * byte b followed by k zero bytes, so eight bytes cost eight independent
+ * lookups (about 3x the byte-at-a-time loop on V8). Built at first use:
+ * images never use it.
+ */
 let table: Int32Array | undefined;
 
 function buildTable(): Int32Array {
-  const t = new Int32Array(256);
+  const t = new Int32Array(256 * 8);
   for (let b = 0; b < 256; b++) {
     let c = b;
     for (let bit = 0; bit < 8; bit++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
     t[b] = c;
   }
+  for (let i = 256; i < t.length; i++) t[i] = (t[i - 256]! >>> 8) ^ t[t[i - 256]! & 0xff]!;
   return t;
 }
 
 function crc32InJs(bytes: Uint8Array, crc: number): number {
-  table ??= buildTable();
+  const t = (table ??= buildTable());
   let c = ~crc;
-  for (let i = 0; i < bytes.length; i++) c = table[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  let i = 0;
+  for (; i + 8 <= bytes.length; i += 8) {
+    const lo = c ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
+    c = t[1792 + (lo & 0xff)]! ^ t[1536 + ((lo >>> 8) & 0xff)]! ^ t[1280 + ((lo >>> 16) & 0xff)]! ^ t[1024 + (lo >>> 24)]! ^
+      t[768 + bytes[i + 4]!]! ^ t[512 + bytes[i + 5]!]! ^ t[256 + bytes[i + 6]!]! ^ t[bytes[i + 7]!]!;
+  }
+  for (; i < bytes.length; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
 

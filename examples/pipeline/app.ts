@@ -90,6 +90,7 @@ export default defineApp({
     await Promise.all([data.reader.close(), report.writer.close(), doomed.reader.close()]);
     const source = new Source(random, Math.min(chunk, bytes));
     let crc = 0;
+    const startedAt = clock.monotonicNs();
     for (let sent = 0; sent < bytes; ) {
       const piece = source.next(Math.min(chunk, bytes - sent));
       crc = crc32(piece, crc);
@@ -97,7 +98,7 @@ export default defineApp({
       sent += piece.length;
     }
     await data.writer.close();
-    console.info(`parent: sent ${bytes} bytes, then closed the write end`);
+    console.info(`parent: sent ${bytes} bytes (${mibPerSecond(bytes, clock.monotonicNs() - startedAt)} MiB/s, CRC included), then closed the write end`);
 
     const answer = await readMessage(report.reader, 256);
     console.info('parent: report pipe at end of file (the child closed its write end)');
