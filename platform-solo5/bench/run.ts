@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { OUT, TENDER, buildPlatform, image } from '../../test/platform/build.ts';
-import { kvmPlace, runKvmCases, type KvmCase } from '../../test/platform/kvm.ts';
+import { kvmPlace, runKvmCases, type KvmCase } from '../../test/harness/cases.ts';
 
 const quick = process.argv.includes('--quick');
 /** --packets=N / --reads=N override the counts (defaults: the seeds' 100,000). */

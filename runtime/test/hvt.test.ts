@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type KvmCaseResult, kvmPlace, runKvmCases } from '../../test/platform/kvm.ts';
+import { type KvmCaseResult, kvmPlace, runKvmCases } from '../../test/harness/cases.ts';
 import { ROOT, build, buildRuntime, hostedUnavailable } from './hosted.ts';
 
 const place = await kvmPlace();

@@ -15,26 +15,28 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { type MachineResult, caseResult, OUT, TENDER, machineUnavailable, lockedMake, runCases } from './machine.ts';
+import { caseResult, kvmPlace, runKvmCases, type KvmCaseResult } from '../harness/cases.ts';
+import { buildPlatform, image, tender } from '../platform/build.ts';
 
 const upstream = process.env.KILN_UPSTREAM_SOLO5_AARCH64;
 const UPSTREAM_TESTS = ['hello', 'blk', 'net', 'fpu', 'time', 'tls', 'exception'];
 const KILN_TESTS = ['hello', 'blk', 'net', 'fpu', 'time', 'trap'];
 
 async function upstreamMissing(): Promise<string | null> {
-  if (!upstream) return 'KILN_UPSTREAM_SOLO5_AARCH64 set to an upstream Solo5 tree built for aarch64';
+  if (!upstream) return 'needs KILN_UPSTREAM_SOLO5_AARCH64 set to an upstream Solo5 tree built for aarch64';
   for (const f of ['tenders/hvt/solo5-hvt', ...UPSTREAM_TESTS.map((t) => `tests/test_${t}/test_${t}.hvt`)]) {
     try {
       await access(join(upstream, f));
     } catch {
-      return `${f} in KILN_UPSTREAM_SOLO5_AARCH64=${upstream}`;
+      return `needs ${f} in KILN_UPSTREAM_SOLO5_AARCH64=${upstream}`;
     }
   }
   return null;
 }
 
-const skip = (await upstreamMissing()) ?? (await machineUnavailable());
-if (skip) console.warn(`SKIPPED: aarch64 Solo5 compatibility checks: needs ${skip}`);
+const place = await kvmPlace('aarch64');
+const skip = (await upstreamMissing()) ?? ('skip' in place ? place.skip : null);
+if (skip) console.warn(`SKIPPED: aarch64 Solo5 compatibility checks: ${skip}`);
 
 const NETNS = 'kilna64cmp';
 const TAP = 'kilncmp1';
@@ -67,8 +69,8 @@ const cases = [
   { name: 'netns-down', run: `ip netns del ${NETNS}` },
 ];
 
-let results: Map<string, MachineResult>;
-const result = (name: string): MachineResult => caseResult(results, name);
+let results: Map<string, KvmCaseResult>;
+const result = (name: string): KvmCaseResult => caseResult(results, name);
 const passes = (name: string): void => {
   expect(result(name).output).toContain('SUCCESS');
   expect(result(name).status).toBe(0);
@@ -76,16 +78,18 @@ const passes = (name: string): void => {
 
 describe.skipIf(skip !== null)('aarch64: two-way compatibility with upstream Solo5 (emulated machine)', () => {
   beforeAll(async () => {
-    await lockedMake('platform-solo5', 'ARCH=aarch64');
+    await buildPlatform('aarch64');
     const u = upstream!;
-    results = await runCases(
+    results = await runKvmCases(
       [
-        TENDER,
+        tender('aarch64'),
         join(u, 'tenders/hvt/solo5-hvt'),
         ...UPSTREAM_TESTS.map((t) => join(u, `tests/test_${t}/test_${t}.hvt`)),
-        ...KILN_TESTS.map((t) => join(OUT, 'tests', `${t}.hvt`)),
+        ...KILN_TESTS.map((t) => image(t, 'aarch64')),
       ],
       cases,
+      20 * 60_000,
+      'aarch64',
     );
   }, 20 * 60_000);
 

@@ -1,21 +1,31 @@
-// The C fork test images (platform-solo5/tests/fork.c, forkdev.c) under
-// kiln-hvt with real KVM: a VM fork with a copy-on-write guest, exit
-// statuses, nested forks, a 4 MiB stream through a pipe between unikernels
-// with end-of-file and EPIPE, refusals, the child limit, and the child's
-// devices. Runs on this host when it has /dev/kvm, else in the x86_64 test
-// VM; skipped loudly when neither exists.
+// Fork and pipe between unikernels under kiln-hvt with real KVM, for each
+// architecture (on this host if it has /dev/kvm for it, else in that
+// architecture's emulated machine; one boot per architecture for all its
+// cases; skipped loudly when neither exists):
+// - the C images (platform-solo5/tests/fork.c, forkdev.c): a VM fork with a
+//   copy-on-write guest, exit statuses, nested forks, a 4 MiB stream through
+//   a pipe with end-of-file and EPIPE, refusals, the child limit, the
+//   child's devices;
+// - the Pipe and Fork contract suites inside a TypeScript image against the
+//   solo5 drivers (contract-app.ts). The machines emulate their CPU, where
+//   the contract's 64 MB case alone takes minutes: it is skipped with a
+//   SKIP line.
 
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { TENDER, buildPlatform, image } from '../platform/build.ts';
-import { type KvmCaseResult, kvmPlace, runKvmCases } from '../platform/kvm.ts';
+import { buildImage } from '../../cli/image.ts';
+import type { Fork } from '../../lib/devices/fork.ts';
+import type { Pipes } from '../../lib/devices/pipe.ts';
+import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
+import { buildPlatform, image, outDir, tender } from '../platform/build.ts';
+import { suites } from './contract-app.ts';
 
-const place = await kvmPlace();
-const skip = 'skip' in place ? place.skip : null;
-if (skip) console.warn(`SKIPPED: kiln-hvt fork image tests: ${skip}`);
+const SKIPPED = '64 MB arrive byte-exact';
+const CONTRACT = 'pipe-fork-contract.hvt';
 
 // Bounded, so a hung child fails its case instead of the whole run.
-const cases = [
+const cases: KvmCase[] = [
   { name: 'fork-64m', run: 'timeout 300 env KILN_HVT_STATS=1 ./kiln-hvt --mem=64 fork.hvt' },
   { name: 'fork-limit', run: 'timeout 600 ./kiln-hvt --mem=16 fork.hvt --limit=1' },
   // Devices of a child: block shared, net refused (plain calls, so the
@@ -28,54 +38,81 @@ const cases = [
       'ip netns exec kilnfork env KILN_HVT_NET_RING=0 timeout 120 ./kiln-hvt --net:service=kilnfork0 ' +
       '--block:storage=forkdev.img forkdev.hvt; s=$?; ip netns del kilnfork; exit $s',
   },
+  { name: 'contracts', run: `timeout 900 ./kiln-hvt --mem=64 ${CONTRACT} --skip=${SKIPPED.split(' ').join('_')}` },
   // Nothing is left behind: every child tender was waited for.
   { name: 'no-orphans', run: 'sleep 1; ps -e -o comm= | grep -c kiln-hvt || true' },
 ];
 
-let results: Map<string, KvmCaseResult>;
-
-describe.skipIf(skip !== null)('fork and pipe image under kiln-hvt (real KVM)', () => {
-  beforeAll(async () => {
-    await buildPlatform();
-    results = await runKvmCases([TENDER, image('fork'), image('forkdev')], cases, 20 * 60_000);
-  }, 25 * 60_000);
-
-  const result = (name: string): KvmCaseResult => {
-    const r = results.get(name);
-    if (!r) throw new Error(`no result for ${name}`);
-    return r;
-  };
-
-  it('forks, copies memory, reports statuses, nests, pipes with EOF and EPIPE', () => {
-    const r = result('fork-64m');
-    for (const line of [
-      'refusals: bad ends, buffers and ids',
-      'fork: memory copied, status 42 seen',
-      'fork: nested fork, status 15 seen',
-      'pipe: 4 MiB from child to parent, then end-of-file',
-      'pipe: EPIPE after the last read end closed',
-      'SUCCESS',
-    ])
-      expect(r.output).toContain(line);
-    expect(r.output).not.toContain('FAILED');
-    expect(r.output).toMatch(/hypercalls: .*fork=\d+ wait=\d+ pipe_create=\d+/);
-    expect(r.status).toBe(0);
-  });
-
-  it('refuses a fork beyond the child limit, and forks again once children are waited for', () => {
-    const r = result('fork-limit');
-    expect(r.output).toContain('fork: the child limit holds and frees up');
-    expect(r.output).toContain('SUCCESS');
-    expect(r.status).toBe(0);
-  });
-
-  it("shares the block device with a child and refuses it the parent's network device", () => {
-    const r = result('forkdev');
-    expect(r.output).toContain('forkdev: block shared with the child, net refused to it');
-    expect(r.status).toBe(0);
-  });
-
-  it('leaves no tender running', () => {
-    expect(result('no-orphans').output.trim()).toBe('0');
-  });
+// Case names per suite. Listing runs nothing: devices that throw when touched prove it.
+const untouched = new Proxy({}, {
+  get() {
+    throw new Error('listing the contract cases touched a device');
+  },
 });
+const expected = Object.entries(suites(untouched as Pipes, untouched as Fork)).map(
+  ([suite, list]) => [suite, list.map((c) => c.name).filter((name) => name !== SKIPPED)] as const,
+);
+
+for (const arch of testArches()) {
+  const skip = await kvmSkip(arch, 'fork and pipe images under kiln-hvt');
+  let results: Map<string, KvmCaseResult>;
+  const result = (name: string): KvmCaseResult => caseResult(results, name);
+
+  describe.skipIf(skip !== null)(`${arch}: fork and pipe images under kiln-hvt (real KVM)`, () => {
+    beforeAll(async () => {
+      await buildPlatform(arch);
+      const contract = join(outDir(arch), 'test-apps', CONTRACT);
+      await buildImage(join(import.meta.dirname, 'contract-app.ts'), arch, contract);
+      results = await runKvmCases([tender(arch), image('fork', arch), image('forkdev', arch), contract], cases, 25 * 60_000, arch);
+    }, 35 * 60_000);
+
+    it('forks, copies memory, reports statuses, nests, pipes with EOF and EPIPE', () => {
+      const r = result('fork-64m');
+      for (const line of [
+        'refusals: bad ends, buffers and ids',
+        'fork: memory copied, status 42 seen',
+        'fork: nested fork, status 15 seen',
+        'pipe: 4 MiB from child to parent, then end-of-file',
+        'pipe: EPIPE after the last read end closed',
+        'SUCCESS',
+      ])
+        expect(r.output).toContain(line);
+      expect(r.output).not.toContain('FAILED');
+      expect(r.output).toMatch(/hypercalls: .*fork=\d+ wait=\d+ pipe_create=\d+/);
+      expect(r.status).toBe(0);
+    });
+
+    it('refuses a fork beyond the child limit, and forks again once children are waited for', () => {
+      const r = result('fork-limit');
+      expect(r.output).toContain('fork: the child limit holds and frees up');
+      expect(r.output).toContain('SUCCESS');
+      expect(r.status).toBe(0);
+    });
+
+    it("shares the block device with a child and refuses it the parent's network device", () => {
+      const r = result('forkdev');
+      expect(r.output).toContain('forkdev: block shared with the child, net refused to it');
+      expect(r.status).toBe(0);
+    });
+
+    for (const [suite, names] of expected) {
+      it(`passes all ${names.length} cases of the ${suite} contract (forked scenarios included) with the solo5 drivers`, () => {
+        const lines = result('contracts').output.split('\n');
+        expect(lines.filter((l) => l.startsWith(`FAIL ${suite}: `))).toEqual([]);
+        expect(lines.filter((l) => l.startsWith(`PASS ${suite}: `))).toEqual(names.map((name) => `PASS ${suite}: ${name}`));
+      });
+    }
+
+    it('skips only the 64 MB case, loudly, and exits 0', () => {
+      const lines = result('contracts').output.split('\n');
+      expect(lines.filter((l) => l.startsWith('SKIP '))).toEqual([`SKIP pipe: ${SKIPPED} (--skip)`]);
+      const total = expected.reduce((n, [, names]) => n + names.length, 0);
+      expect(lines).toContain(`SUMMARY passed=${total} failed=0`);
+      expect(result('contracts').status).toBe(0);
+    });
+
+    it('leaves no tender running', () => {
+      expect(result('no-orphans').output.trim()).toBe('0');
+    });
+  });
+}

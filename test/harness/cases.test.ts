@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
-import { casesScript, splitCaseOutput, type VmCase } from './cases.ts';
+import { casesScript, splitCaseOutput, type KvmCase } from './cases.ts';
 
 const TAG = 'T-1';
 
 // The script is plain sh: run it with the host's shell to get real output to split.
-function runOnHost(cases: VmCase[]): string {
+function runOnHost(cases: KvmCase[]): string {
   return execFileSync('sh', ['-c', casesScript(cases, TAG)]).toString();
 }
 

@@ -1,46 +1,146 @@
-// Named cases in one boot: a boot costs seconds, so a test file runs all
-// its shell cases in one machine and gets each case's output and exit
-// status back on its own.
+// Named shell cases where a real /dev/kvm exists, for either architecture:
+// on this host when it has one for that architecture (and we are root, for
+// taps and namespaces), otherwise inside the emulated machine of vm.ts. A
+// boot costs seconds, so a test file runs all its cases in one go and gets
+// each case's output and exit status back on its own.
 
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { access, constants, copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 
-import { VmError, runInVm, type VmRunOptions, type VmRunResult } from './vm.ts';
+import { ARCHES } from './arch.ts';
+import { VmError, runInVm, vmAvailable, type VmArch, type VmRunResult } from './vm.ts';
 
-export interface VmCase {
+export interface KvmCase {
   /** Unique within the batch; letters, digits, '.', '_', '-'. */
   name: string;
-  /** sh commands, run in their own subshell in /root, stderr merged into stdout. */
+  /** sh commands, run in their own subshell in the directory holding the files, stderr merged into stdout. */
   run: string;
 }
 
-export interface VmCaseResult {
+export interface KvmCaseResult {
   /** Exactly what the case printed. */
   output: string;
   status: number;
 }
 
-export interface VmCasesResult {
-  cases: Map<string, VmCaseResult>;
-  /** The whole run: bootMs, scriptMs, console for diagnosis. */
-  run: VmRunResult;
-}
+export type KvmPlace = { where: 'host' | 'vm' } | { skip: string };
 
 const CASE_NAME = /^[A-Za-z0-9._-]+$/;
+const HOST_ARCH: Partial<Record<NodeJS.Architecture, VmArch>> = { x64: 'x86_64', arm64: 'aarch64' };
+const DEFAULT_TIMEOUT_MS = 12 * 60_000;
 
-/** Boots once, runs the cases in order, and splits the output per case. */
-export async function runCasesInVm(options: Omit<VmRunOptions, 'script'> & { cases: VmCase[] }): Promise<VmCasesResult> {
-  const { cases, ...vmOptions } = options;
-  const tag = `KILN-VM-CASE-${randomBytes(6).toString('hex')}`;
-  const run = await runInVm({ ...vmOptions, script: casesScript(cases, tag) });
+async function hostHasKvm(arch: VmArch): Promise<boolean> {
+  if (HOST_ARCH[process.arch] !== arch || process.getuid?.() !== 0) return false;
   try {
-    return { cases: splitCaseOutput(run.output, cases, tag), run };
+    await access('/dev/kvm', constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const places = new Map<VmArch, Promise<KvmPlace>>();
+
+/** Where KVM cases for arch can run, or why they cannot (for a loud skip). */
+export function kvmPlace(arch: VmArch = 'x86_64'): Promise<KvmPlace> {
+  let place = places.get(arch);
+  if (!place) {
+    place = (async (): Promise<KvmPlace> => {
+      if (await hostHasKvm(arch)) return { where: 'host' };
+      const reason = await vmAvailable(arch);
+      if (reason === null) return { where: 'vm' };
+      return { skip: `needs /dev/kvm for ${arch} on this host (as root) or the emulated ${arch} machine (${reason})` };
+    })();
+    places.set(arch, place);
+  }
+  return place;
+}
+
+/**
+ * The architectures the image tests run for: both, or those KILN_TEST_ARCH
+ * names (comma-separated), e.g. KILN_TEST_ARCH=aarch64 for one machine only.
+ */
+export function testArches(): VmArch[] {
+  const all = Object.keys(ARCHES) as VmArch[];
+  const wanted = process.env.KILN_TEST_ARCH?.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  if (!wanted?.length) return all;
+  for (const a of wanted) if (!(all as string[]).includes(a)) throw new Error(`KILN_TEST_ARCH: unknown architecture '${a}' (expected ${all.join(', ')})`);
+  return wanted as VmArch[];
+}
+
+/** Null when KVM cases for arch can run, else the reason, announced with a loud SKIPPED line naming `what`. */
+export async function kvmSkip(arch: VmArch, what: string): Promise<string | null> {
+  const place = await kvmPlace(arch);
+  if (!('skip' in place)) return null;
+  console.warn(`SKIPPED: ${arch}: ${what}: ${place.skip}`);
+  return place.skip;
+}
+
+/**
+ * Runs every case in order in one go (one machine boot for all of them),
+ * with `files` copied into the working directory under their base names.
+ * Rejects when KVM is not available for arch (check kvmPlace first and
+ * skip loudly), and with VmError when a case never finished.
+ */
+export async function runKvmCases(
+  files: string[],
+  cases: KvmCase[],
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+  arch: VmArch = 'x86_64',
+): Promise<Map<string, KvmCaseResult>> {
+  const place = await kvmPlace(arch);
+  if ('skip' in place) throw new Error(place.skip);
+  const tag = `KILN-CASE-${randomBytes(6).toString('hex')}`;
+  const script = casesScript(cases, tag);
+  if (place.where === 'host') return splitCaseOutput(await runOnHost(files, script), cases, tag);
+  const guestFiles = Object.fromEntries(files.map((f) => [`/root/${basename(f)}`, f]));
+  const run = () => runInVm({ arch, files: guestFiles, script: `cd /root\n${script}`, timeoutMs });
+  let result: VmRunResult;
+  try {
+    result = await run();
   } catch (error) {
-    throw new VmError((error as Error).message, run.console);
+    // A machine that died before running anything says nothing about the
+    // code under test (seen rarely when the host is overloaded): once more.
+    if (!(error instanceof VmError) || !/before the script started/.test(error.message)) throw error;
+    console.warn(`${arch} test machine did not start the script; retrying once: ${error.message.split('\n')[0]}`);
+    result = await run();
+  }
+  try {
+    return splitCaseOutput(result.output, cases, tag);
+  } catch (error) {
+    throw new VmError((error as Error).message, result.console);
+  }
+}
+
+/** The named case's result; throws when there is none (a typo, or a case dropped from the batch). */
+export function caseResult(results: Map<string, KvmCaseResult>, name: string): KvmCaseResult {
+  const found = results.get(name);
+  if (!found) throw new Error(`no result for case ${name}`);
+  return found;
+}
+
+async function runOnHost(files: string[], script: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'kiln-kvm-'));
+  try {
+    for (const f of files) await copyFile(f, join(dir, basename(f)));
+    return await new Promise<string>((resolvePromise, reject) => {
+      const child = spawn('sh', ['-c', script], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('error', reject);
+      child.on('close', () => resolvePromise(out));
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
 /** The shell script that runs the cases, each framed by lines carrying `tag`. */
-export function casesScript(cases: VmCase[], tag: string): string {
+export function casesScript(cases: KvmCase[], tag: string): string {
   const names = new Set<string>();
   for (const { name } of cases) {
     if (!CASE_NAME.test(name)) throw new Error(`case name '${name}' must match ${CASE_NAME}`);
@@ -54,8 +154,8 @@ export function casesScript(cases: VmCase[], tag: string): string {
 }
 
 /** Cuts the output of casesScript(cases, tag) into each case's output and status. */
-export function splitCaseOutput(output: string, cases: VmCase[], tag: string): Map<string, VmCaseResult> {
-  const results = new Map<string, VmCaseResult>();
+export function splitCaseOutput(output: string, cases: KvmCase[], tag: string): Map<string, KvmCaseResult> {
+  const results = new Map<string, KvmCaseResult>();
   let from = 0;
   for (const { name } of cases) {
     const begin = `${tag} begin ${name}\n`;

@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { casesScript, splitCaseOutput, type VmCase, type VmCaseResult } from './cases.ts';
+import { caseResult, casesScript, splitCaseOutput, type KvmCase, type KvmCaseResult } from './cases.ts';
 import { buildKvmSmoke, kvmSmokeBuildable } from './kvm-smoke/build.ts';
 import { VmError, runInVm, vmAvailable, type VmArch, type VmRunResult } from './vm.ts';
 
 const BOOT_TIMEOUT_MS = 10 * 60_000;
 const ARCH_LIST: VmArch[] = ['x86_64', 'aarch64'];
 
-const CASES: VmCase[] = [
+const CASES: KvmCase[] = [
   { name: 'smoke-once', run: 'kvm-smoke' },
   { name: 'smoke-many', run: 'kvm-smoke 2000' },
   { name: 'smoke-bad-arg', run: 'kvm-smoke 0' },
@@ -31,14 +31,8 @@ const CASES: VmCase[] = [
   { name: 'tap', run: 'ip tuntap add tap7 mode tap && ip link set tap7 netns left && ip -n left -o link show tap7' },
 ];
 const TAG = 'VM-TEST';
-// runInVm itself, not runCasesInVm: the tail checks that output and exit status come back exactly.
+// runInVm itself, not runKvmCases: the tail checks that output and exit status come back exactly.
 const SCRIPT = `${casesScript(CASES, TAG)}printf 'last line without newline'\nexit 3\n`;
-
-function outcome(cases: Map<string, VmCaseResult>, name: string): VmCaseResult {
-  const found = cases.get(name);
-  if (!found) throw new Error(`no case ${name}`);
-  return found;
-}
 
 for (const arch of ARCH_LIST) {
   const reason = (await vmAvailable(arch)) ?? (await kvmSmokeBuildable(arch));
@@ -46,7 +40,7 @@ for (const arch of ARCH_LIST) {
 
   describe.skipIf(reason !== null)(`emulated ${arch} machine with /dev/kvm`, () => {
     let result: VmRunResult;
-    let cases: Map<string, VmCaseResult>;
+    let cases: Map<string, KvmCaseResult>;
     let dataDir: string;
     const streamed: string[] = [];
 
@@ -70,13 +64,13 @@ for (const arch of ARCH_LIST) {
     });
 
     it('runs a KVM guest: one write then halt', () => {
-      const { status, output } = outcome(cases, 'smoke-once');
+      const { status, output } = caseResult(cases, 'smoke-once');
       expect(output).toMatch(new RegExp(`^kvm-smoke: ok arch=${arch} writes=1 `));
       expect(status).toBe(0);
     });
 
     it('runs a KVM guest through 2000 exits, reporting the cost of one', () => {
-      const { status, output } = outcome(cases, 'smoke-many');
+      const { status, output } = caseResult(cases, 'smoke-many');
       expect(status).toBe(0);
       const perExit = /per_exit_us=([0-9.]+)/.exec(output);
       expect(perExit).not.toBeNull();
@@ -84,27 +78,27 @@ for (const arch of ARCH_LIST) {
     });
 
     it('kvm-smoke itself fails on bad input, so its success means something', () => {
-      const { status, output } = outcome(cases, 'smoke-bad-arg');
+      const { status, output } = caseResult(cases, 'smoke-bad-arg');
       expect(status).toBe(1);
       expect(output).toContain('WRITES must be an integer from 1 to');
     });
 
     it('places the given files, bytes and modes intact', () => {
-      expect(outcome(cases, 'file-arrived')).toEqual({ status: 0, output: 'héllo from the host\n' });
-      expect(outcome(cases, 'file-mode').status).toBe(0);
+      expect(caseResult(cases, 'file-arrived')).toEqual({ status: 0, output: 'héllo from the host\n' });
+      expect(caseResult(cases, 'file-mode').status).toBe(0);
     });
 
     it('has network namespaces, veth pairs and ping between namespaces', () => {
-      expect(outcome(cases, 'netns')).toEqual({ status: 0, output: 'left right ' });
-      expect(outcome(cases, 'veth').status).toBe(0);
-      expect(outcome(cases, 'addresses').status).toBe(0);
-      const ping = outcome(cases, 'ping');
+      expect(caseResult(cases, 'netns')).toEqual({ status: 0, output: 'left right ' });
+      expect(caseResult(cases, 'veth').status).toBe(0);
+      expect(caseResult(cases, 'addresses').status).toBe(0);
+      const ping = caseResult(cases, 'ping');
       expect(ping.output).toContain('2 packets transmitted, 2 packets received');
       expect(ping.status).toBe(0);
     });
 
     it('creates tap devices and moves them into a namespace', () => {
-      const tap = outcome(cases, 'tap');
+      const tap = caseResult(cases, 'tap');
       expect(tap.status).toBe(0);
       expect(tap.output).toMatch(/tap7: <[^>]*> mtu 1500/);
     });

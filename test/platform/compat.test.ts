@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { TENDER, buildPlatform, image } from './build.ts';
-import { type KvmCaseResult, kvmPlace, runKvmCases } from './kvm.ts';
+import { type KvmCaseResult, kvmPlace, runKvmCases } from '../harness/cases.ts';
 
 const upstreams = (process.env.KILN_UPSTREAM_SOLO5 ?? '').split(':').filter((p) => p !== '');
 const place = await kvmPlace();
@@ -79,7 +79,7 @@ for (const upstream of upstreams) {
         hvt,
         ...(await upstreamLibraries(hvt)),
         ...['hello', 'blk', 'net'].map((t) => join(u, `tests/test_${t}/test_${t}.hvt`)),
-        ...['hello', 'blk', 'trap', 'net'].map(image),
+        ...['hello', 'blk', 'trap', 'net'].map((name) => image(name)),
       ];
       results = await runKvmCases(files, cases);
     }, 15 * 60_000);
