@@ -1,135 +1,241 @@
-// TypeScript apps as hvt images, booted by kiln-hvt with real KVM (on this
-// host if it has /dev/kvm, else in the x86_64 test machine, one boot for all
-// cases): hello's output, a bad boot argument, `ping -c 100` answered by the
-// TypeScript stack, 16 MB through the echo image byte-exact, and stack traces
-// that name the TypeScript sources when an image fails. Network
-// cases run in a namespace with a tap that the test creates and deletes.
+// TypeScript apps as hvt images (`kiln build`: QuickJS, the runtime and the
+// bindings, cross-built for aarch64), booted by kiln-hvt with real KVM for
+// each architecture (on this host if it has /dev/kvm for it, else in that
+// architecture's emulated machine; one boot per architecture for every
+// case, so the contract suites share it too):
+// - hello's output, a bad boot argument, stack traces that name the
+//   TypeScript sources when an image fails, random bytes from the CPU's
+//   generator;
+// - ping answered and a TCP stream echoed byte-exact by the TypeScript
+//   stack, from a namespace with a tap that the test creates and deletes;
+// - the Block, Clock, Console and Random contract suites inside an image
+//   against the solo5 drivers (contract-app.ts), and a second boot reading
+//   back what the first flushed.
+// Fork and pipe images run in test/fork.
 
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { buildImage } from '../../cli/image.ts';
-import { TENDER } from '../platform/build.ts';
-import { type KvmCaseResult, kvmPlace, runKvmCases } from '../platform/kvm.ts';
+import { ARCHES } from '../harness/arch.ts';
+import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
+import type { VmArch } from '../harness/vm.ts';
+import { ROOT, buildPlatform, lockedMake, outDir, tender } from '../platform/build.ts';
+import { BLOCK_POOL, PERSIST_DEVICE, suites, type PooledDevice, type SuiteName } from './contract-app.ts';
 import { markedLine } from './marked-line.ts';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const OUT = join(ROOT, 'build', 'x86_64', 'test-apps');
-
-const place = await kvmPlace();
-const skip = 'skip' in place ? place.skip : null;
-if (skip) console.warn(`SKIPPED: TypeScript app images under kiln-hvt: ${skip}`);
 
 const NETNS = 'kilnapps';
 const TAP = 'kilntap1';
 const HOST_IP = '10.92.0.1';
 const PING_IP = '10.92.0.2';
 const ECHO_IP = '10.92.0.3';
-const ECHO_BYTES = 16 * 1024 * 1024;
 const THROW_APP = join(import.meta.dirname, 'throw-app.ts');
 const THROWS = ['start', 'timer', 'rejection'] as const;
+const PIPELINE_BYTES = 1024 * 1024;
+
+/**
+ * What differs between the architectures. aarch64's machine emulates a
+ * slower CPU, so its network cases move less. examples/pipeline runs here
+ * only on aarch64: test/fork/apps.test.ts runs it on x86_64.
+ */
+interface ArchCases {
+  pings: number;
+  pingInterval: string;
+  echoBytes: number;
+  /** Where the runtime's generator takes its seed from (the CPU's RNG instruction). */
+  randomSource: RegExp;
+  pipeline: boolean;
+}
+
+const ARCH: Record<VmArch, ArchCases> = {
+  x86_64: { pings: 100, pingInterval: '0.02', echoBytes: 16 << 20, randomSource: /^(rdseed|rdrand)$/, pipeline: false },
+  aarch64: { pings: 20, pingInterval: '0.2', echoBytes: 1 << 20, randomSource: /^rndrrs$/, pipeline: true },
+};
 
 const inNs = (command: string): string => `ip netns exec ${NETNS} ${command}`;
+const devices = [...BLOCK_POOL, PERSIST_DEVICE];
+const makeFile = (d: PooledDevice): string => `dd if=/dev/zero of=${d.name}.img bs=${d.sectorSize} count=${d.sectors} 2>/dev/null`;
+const attach = devices.map((d) => `--block:${d.name}=${d.name}.img --block-sector-size:${d.name}=${d.sectorSize}`).join(' ');
+// Bounded, so a hung image fails its case instead of the whole run.
+const contract = (args: string): string => `timeout 900 ./kiln-hvt --mem=32 ${attach} contract.hvt ${args}`.trim();
+const serve = (app: string, ip: string, args: string): string =>
+  inNs(`./kiln-hvt --mem=16 --net:service=${TAP} ${app}.hvt --ipv4=${ip}/24 ${args}`);
 
-const cases = [
-  { name: 'hello', run: './kiln-hvt --mem=16 hello.hvt' },
-  { name: 'hello-bad-arg', run: './kiln-hvt --mem=16 hello.hvt --bogus=1' },
-  ...THROWS.map((where) => ({ name: `throw-${where}`, run: `./kiln-hvt --mem=16 throw.hvt --where=${where}` })),
-  {
-    name: 'netns-up',
-    run:
-      `ip netns add ${NETNS} && ${inNs('ip link set lo up')} && ${inNs(`ip tuntap add ${TAP} mode tap`)} && ` +
-      `${inNs(`ip link set ${TAP} up`)} && ${inNs(`ip addr add ${HOST_IP}/24 dev ${TAP}`)}`,
-  },
-  {
-    name: 'ping',
-    run:
-      `${inNs(`./kiln-hvt --mem=16 --net:service=${TAP} ping.hvt --ipv4=${PING_IP}/24 --seconds=600`)} & pid=$!; ` +
-      `sleep 2; ${inNs(`ping -c 100 -i 0.02 -W 10 ${PING_IP}`)}; status=$?; kill $pid; wait $pid; exit $status`,
-  },
-  {
-    name: 'echo',
-    run:
-      `${inNs(`./kiln-hvt --mem=16 --net:service=${TAP} echo.hvt --ipv4=${ECHO_IP}/24 --port=7`)} & pid=$!; ` +
-      `sleep 2; ${inNs(`./tcp-roundtrip ${ECHO_IP} 7 ${ECHO_BYTES}`)}; status=$?; kill $pid; wait $pid; exit $status`,
-  },
-  { name: 'netns-down', run: `ip netns del ${NETNS}` },
-];
+function cases(arch: VmArch): KvmCase[] {
+  const { pings, pingInterval, echoBytes, pipeline } = ARCH[arch];
+  return [
+    { name: 'hello', run: './kiln-hvt --mem=16 hello.hvt' },
+    { name: 'hello-bad-arg', run: './kiln-hvt --mem=16 hello.hvt --bogus=1' },
+    ...THROWS.map((where) => ({ name: `throw-${where}`, run: `./kiln-hvt --mem=16 throw.hvt --where=${where}` })),
+    { name: 'random', run: './kiln-hvt --mem=16 random.hvt && ./kiln-hvt --mem=16 random.hvt' },
+    ...(pipeline ? [{ name: 'pipeline', run: `timeout 600 ./kiln-hvt --mem=64 pipeline.hvt --bytes=${PIPELINE_BYTES}` }] : []),
+    {
+      name: 'netns-up',
+      run:
+        `ip netns add ${NETNS} && ${inNs('ip link set lo up')} && ${inNs(`ip tuntap add ${TAP} mode tap`)} && ` +
+        `${inNs(`ip link set ${TAP} up`)} && ${inNs(`ip addr add ${HOST_IP}/24 dev ${TAP}`)}`,
+    },
+    {
+      name: 'ping',
+      run:
+        `${serve('ping', PING_IP, '--seconds=600')} & pid=$!; ` +
+        `sleep 3; ${inNs(`ping -c ${pings} -i ${pingInterval} -W 10 ${PING_IP}`)}; status=$?; kill $pid; wait $pid; exit $status`,
+    },
+    {
+      name: 'echo',
+      run:
+        `${serve('echo', ECHO_IP, '--port=7')} & pid=$!; ` +
+        `sleep 3; ${inNs(`timeout 600 ./tcp-roundtrip ${ECHO_IP} 7 ${echoBytes}`)}; status=$?; kill $pid; wait $pid; exit $status`,
+    },
+    { name: 'netns-down', run: `ip netns del ${NETNS}` },
+    { name: 'disks', run: devices.map(makeFile).join(' && ') },
+    { name: 'contracts', run: contract('') },
+    { name: 'reboot', run: contract('--check-persisted') },
+  ];
+}
 
-let results: Map<string, KvmCaseResult>;
+/** Builds the images and the Linux TCP client for arch; returns every file the cases need. */
+async function build(arch: VmArch): Promise<string[]> {
+  const apps = join(outDir(arch), 'test-apps');
+  mkdirSync(apps, { recursive: true });
+  // With two make jobs under the shared lock first, so the builds buildImage
+  // starts find nothing left to do.
+  await lockedMake('runtime', 'host', 'image-libs', `ARCH=${arch}`);
+  await buildPlatform(arch);
+  const sources: Record<string, string> = {
+    hello: join(ROOT, 'examples/hello/app.ts'),
+    ping: join(ROOT, 'examples/ping/app.ts'),
+    echo: join(ROOT, 'examples/echo/app.ts'),
+    throw: THROW_APP,
+    random: join(import.meta.dirname, 'random-app.ts'),
+    contract: join(import.meta.dirname, 'contract-app.ts'),
+    ...(ARCH[arch].pipeline ? { pipeline: join(ROOT, 'examples/pipeline/app.ts') } : {}),
+  };
+  const files = [tender(arch)];
+  // One after another: each build runs make, and the machine is shared.
+  for (const [name, source] of Object.entries(sources)) files.push((await buildImage(source, arch, join(apps, `${name}.hvt`))).path);
+  const client = join(apps, 'tcp-roundtrip');
+  await promisify(execFile)(ARCHES[arch].cc, ['-Wall', '-Wextra', '-O2', '-static', '-o', client, join(import.meta.dirname, 'tcp-roundtrip.c')]);
+  return [...files, client];
+}
 
-describe.skipIf(skip !== null)('TypeScript apps as hvt images under kiln-hvt', () => {
-  beforeAll(async () => {
-    mkdirSync(OUT, { recursive: true });
-    const images = await Promise.all(
-      ['hello', 'ping', 'echo'].map(async (app) => {
-        const path = join(OUT, `${app}.hvt`);
-        await buildImage(join(ROOT, 'examples', app, 'app.ts'), 'x86_64', path);
-        return path;
-      }),
-    );
-    images.push((await buildImage(THROW_APP, 'x86_64', join(OUT, 'throw.hvt'))).path);
-    const client = join(OUT, 'tcp-roundtrip');
-    await promisify(execFile)('gcc', ['-Wall', '-Wextra', '-O2', '-static', '-o', client, join(import.meta.dirname, 'tcp-roundtrip.c')]);
-    results = await runKvmCases([TENDER, client, ...images], cases, 20 * 60_000);
-  }, 30 * 60_000);
+/** Case names per suite, from the suites themselves (listing them runs nothing). */
+const expected = Object.entries(suites({})) as [SuiteName, { name: string }[]][];
 
-  const result = (name: string): KvmCaseResult => results.get(name)!;
+for (const arch of testArches()) {
+  const skip = await kvmSkip(arch, 'TypeScript app images under kiln-hvt');
+  const { pings, echoBytes, randomSource, pipeline } = ARCH[arch];
+  let results: Map<string, KvmCaseResult>;
+  const result = (name: string): KvmCaseResult => caseResult(results, name);
+  const lines = (name: string): string[] => result(name).output.split('\n');
 
-  it('boots hello in 16 MB, prints its line and both clocks, exits 0', () => {
-    const r = result('hello');
-    expect(r.output).toContain('Hello from Kiln!');
-    expect(r.output).toMatch(/monotonic clock: \d+ ns since boot/);
-    expect(r.output).toMatch(/wall clock: 20\d\d-\d\d-\d\dT/);
-    expect(r.status).toBe(0);
+  describe.skipIf(skip !== null)(`${arch}: TypeScript apps as hvt images under kiln-hvt`, () => {
+    beforeAll(async () => {
+      results = await runKvmCases(await build(arch), cases(arch), 30 * 60_000, arch);
+    }, 45 * 60_000);
+
+    it('boots hello in 16 MB, prints its line and both clocks, exits 0', () => {
+      const r = result('hello');
+      expect(r.output).toContain('Hello from Kiln!');
+      expect(r.output).toMatch(/monotonic clock: \d+ ns since boot/);
+      expect(r.output).toMatch(/wall clock: 20\d\d-\d\d-\d\dT/);
+      expect(r.status).toBe(0);
+    });
+
+    it('refuses a bad boot argument with one line naming it, exit status 2', () => {
+      const r = result('hello-bad-arg');
+      expect(r.output).toContain('hello: --bogus: unknown argument');
+      expect(r.status).toBe(2);
+    });
+
+    const at = (fn: string, mark: string): string => `    at ${fn} (test/images/throw-app.ts:${markedLine(THROW_APP, mark)})`;
+
+    it('prints the TypeScript file and line of each frame when start throws, exit status 1', () => {
+      const r = result('throw-start');
+      expect(lines('throw-start')).toEqual(
+        expect.arrayContaining(['throw: Uncaught Error: start failed on purpose', at('failOnPurpose', 'throw'), at('start', 'start')]),
+      );
+      expect(r.status).toBe(1);
+    });
+
+    it('names the TypeScript lines for an exception in a timer and an unhandled rejection', () => {
+      expect(lines('throw-timer')).toEqual(
+        expect.arrayContaining(['Uncaught Error: a timer failed on purpose', at('failOnPurpose', 'throw'), at('<anonymous>', 'timer')]),
+      );
+      expect(result('throw-timer').status).toBe(1);
+      expect(lines('throw-rejection')).toEqual(
+        expect.arrayContaining(['Uncaught (in promise) Error: a promise failed on purpose', at('failOnPurpose', 'throw'), at('<anonymous>', 'rejection')]),
+      );
+      expect(result('throw-rejection').status).toBe(1);
+    });
+
+    it("seeds its random generator from the CPU's generator; two boots draw different bytes", () => {
+      const r = result('random');
+      const sources = [...r.output.matchAll(/random source: (\S+)/g)].map((m) => m[1]);
+      expect(sources).toHaveLength(2);
+      for (const source of sources) expect(source).toMatch(randomSource);
+      const draws = [...r.output.matchAll(/random bytes: ([0-9a-f]{32})/g)].map((m) => m[1]);
+      expect(draws).toHaveLength(2);
+      expect(draws[0]).not.toBe(draws[1]);
+      expect(r.status).toBe(0);
+    });
+
+    if (pipeline)
+      it('runs examples/pipeline: a forked child verifies count and checksum through a pipe, EOF and EPIPE show', () => {
+        const out = result('pipeline').output;
+        expect(out).toMatch(new RegExp(`pipeline: ${PIPELINE_BYTES} bytes, [^,\\n]+, verified by the child`));
+        expect(out).toContain('parent: report pipe at end of file (the child closed its write end)');
+        expect(out).toContain('parent: write after the child exited failed with EPIPE (no read end open anywhere), as expected');
+        expect(result('pipeline').status).toBe(0);
+      });
+
+    it(`answers ping -c ${pings} from the namespace with the TypeScript stack`, () => {
+      const r = result('ping');
+      expect(r.output).toContain(`ping: answering ICMP echo on ${PING_IP}/24 (static)`);
+      expect(r.output).toMatch(new RegExp(`${pings} packets transmitted, ${pings} (packets )?received`));
+      expect(r.status).toBe(0);
+    });
+
+    it(`echoes ${echoBytes >> 20} MiB over TCP from a Linux client byte-exact`, () => {
+      const r = result('echo');
+      expect(r.output).toContain(`${echoBytes} bytes echoed byte-exact`);
+      expect(r.status).toBe(0);
+    });
+
+    it('removes its namespace', () => {
+      expect(result('netns-up').status).toBe(0);
+      expect(result('netns-down').status).toBe(0);
+    });
+
+    for (const [suite, list] of expected) {
+      it(`passes all ${list.length} cases of the ${suite} contract inside the image`, () => {
+        expect(result('disks').status).toBe(0);
+        expect(lines('contracts').filter((l) => l.startsWith(`FAIL ${suite}: `))).toEqual([]);
+        expect(lines('contracts').filter((l) => l.startsWith(`PASS ${suite}: `))).toEqual(list.map((c) => `PASS ${suite}: ${c.name}`));
+      });
+    }
+
+    it('runs every contract case once and exits 0', () => {
+      const total = expected.reduce((n, [, list]) => n + list.length, 0);
+      expect(lines('contracts')).toContain(`SUMMARY passed=${total} failed=0`);
+      expect(result('contracts').status).toBe(0);
+    });
+
+    it("the console suite's lines reach the tender's console", () => {
+      const out = lines('contracts');
+      expect(out).toContain('hello, kiln');
+      expect(out).toContain('[warn] shown');
+      expect(out).toContain('[info] line 99');
+      expect(out).not.toContain('[info] hidden');
+    });
+
+    it('a second boot over the same files reads what the first boot wrote and flushed', () => {
+      expect(lines('contracts')).toContain('PASS persist: write and flush for the second boot');
+      expect(lines('reboot')).toContain('PASS persist: a second boot reads what the first wrote and flushed');
+      expect(result('reboot').status).toBe(0);
+    });
   });
-
-  it('refuses a bad boot argument with one line naming it, exit status 2', () => {
-    const r = result('hello-bad-arg');
-    expect(r.output).toContain('hello: --bogus: unknown argument');
-    expect(r.status).toBe(2);
-  });
-
-  const at = (fn: string, mark: string): string => `    at ${fn} (test/images/throw-app.ts:${markedLine(THROW_APP, mark)})`;
-
-  it('prints the TypeScript file and line of each frame when start throws, exit status 1', () => {
-    const r = result('throw-start');
-    const lines = r.output.split('\n');
-    expect(lines).toContain('throw: Uncaught Error: start failed on purpose');
-    expect(lines).toContain(at('failOnPurpose', 'throw'));
-    expect(lines).toContain(at('start', 'start'));
-    expect(r.status).toBe(1);
-  });
-
-  it('names the TypeScript lines for an exception in a timer and an unhandled rejection', () => {
-    const timer = result('throw-timer');
-    expect(timer.output.split('\n')).toEqual(expect.arrayContaining(['Uncaught Error: a timer failed on purpose', at('failOnPurpose', 'throw'), at('<anonymous>', 'timer')]));
-    expect(timer.status).toBe(1);
-    const rejection = result('throw-rejection');
-    expect(rejection.output.split('\n')).toEqual(
-      expect.arrayContaining(['Uncaught (in promise) Error: a promise failed on purpose', at('failOnPurpose', 'throw'), at('<anonymous>', 'rejection')]),
-    );
-    expect(rejection.status).toBe(1);
-  });
-
-  it('answers ping -c 100 from the namespace with the TypeScript stack', () => {
-    const r = result('ping');
-    expect(r.output).toContain(`ping: answering ICMP echo on ${PING_IP}/24 (static)`);
-    expect(r.output).toMatch(/100 packets transmitted, 100 (packets )?received/);
-    expect(r.status).toBe(0);
-  });
-
-  it('echoes 16 MB from a Linux client byte-exact', () => {
-    const r = result('echo');
-    expect(r.output).toContain(`${ECHO_BYTES} bytes echoed byte-exact`);
-    expect(r.status).toBe(0);
-  });
-
-  it('removes its namespace', () => {
-    expect(result('netns-up').status).toBe(0);
-    expect(result('netns-down').status).toBe(0);
-  });
-});
+}

@@ -1,5 +1,5 @@
 /** Prints which source seeds the runtime's generator and 16 random bytes
- * from it (aarch64 image test: the RNDRRS path). */
+ * from it (image test: RDSEED/RDRAND on x86_64, RNDRRS on aarch64). */
 import { defineApp, parseArgs } from '../../lib/index.ts';
 
 interface KilnHost {
