@@ -7,13 +7,15 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Benchmark, BenchCase } from './benchmark.ts';
+import type { Benchmark, BenchCase, Mode } from './benchmark.ts';
 import { machineInfo } from './machine.ts';
-import { writeReport, type BenchmarkResult, type CaseResult, type RunResult } from './report.ts';
+import { writeReport, type CaseResult, type RunResult } from './report.ts';
 import { summarize } from './stats.ts';
 import { BENCHMARKS } from './suites/index.ts';
 
 const resultsDir = join(fileURLToPath(new URL('.', import.meta.url)), 'results');
+
+const seconds = (since: number): string => ((performance.now() - since) / 1000).toFixed(1);
 
 function usage(message: string): number {
   console.error(`bench: ${message} (usage: npm run bench -- [--quick] [--only ${BENCHMARKS.map((b) => b.name).join(',')}] [--rounds N])`);
@@ -39,27 +41,42 @@ async function runCase(c: BenchCase, rounds: number, better: 'higher' | 'lower')
   return { label: c.label, kilnName: c.kiln.name, baselineName: c.baseline.name, kiln: k, baseline: b, advantage };
 }
 
-async function runBenchmark(bench: Benchmark, quick: boolean, rounds: number): Promise<BenchmarkResult> {
-  const base = { name: bench.name, title: bench.title, unit: bench.unit, better: bench.better };
-  const missing = await bench.missing();
-  if (missing) {
-    console.log(`${bench.name}: skipped: ${missing}`);
-    return { ...base, skipped: missing, cases: [] };
+/** A benchmark ready to measure: skipped, failed while setting up, or its cases. */
+type Prepared = { skipped: string } | { failed: string } | { cases: BenchCase[] };
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+async function prepare(bench: Benchmark, mode: Mode): Promise<Prepared> {
+  try {
+    const missing = await bench.missing();
+    return missing ? { skipped: missing } : { cases: await bench.cases(mode) };
+  } catch (err) {
+    return { failed: messageOf(err) };
   }
-  const cases: CaseResult[] = [];
-  for (const c of await bench.cases({ quick, rounds })) {
-    try {
-      const r = await runCase(c, rounds, bench.better);
-      console.log(
-        `${bench.name} ${r.label}: ${r.kilnName} ${r.kiln.median.toPrecision(4)} vs ${r.baselineName} ` +
-          `${r.baseline.median.toPrecision(4)} ${bench.unit}: ${r.advantage.toFixed(2)}x`,
-      );
-      cases.push(r);
-    } finally {
-      await c.teardown?.();
+}
+
+/** Each case's rounds; every case is torn down, also when one fails. */
+async function measure(bench: Benchmark, cases: BenchCase[], rounds: number): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  let next = 0;
+  try {
+    for (; next < cases.length; next++) {
+      const c = cases[next]!;
+      try {
+        const r = await runCase(c, rounds, bench.better);
+        console.log(
+          `${bench.name} ${r.label}: ${r.kilnName} ${r.kiln.median.toPrecision(4)} vs ${r.baselineName} ` +
+            `${r.baseline.median.toPrecision(4)} ${bench.unit}: ${r.advantage.toFixed(2)}x`,
+        );
+        results.push(r);
+      } finally {
+        await c.teardown?.();
+      }
     }
+  } finally {
+    for (const c of cases.slice(next + 1)) await c.teardown?.();
   }
-  return { ...base, cases };
+  return results;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -81,20 +98,37 @@ export async function main(argv: string[]): Promise<number> {
       rounds = Number(v);
     } else return usage(`unknown argument ${a}`);
   }
+  const mode: Mode = { quick, rounds: rounds ?? (quick ? 3 : 7) };
   const run: RunResult = { machine: machineInfo(), mode: quick ? 'quick' : 'full', benchmarks: [] };
+  const selected = BENCHMARKS.filter((b) => !only || only.includes(b.name));
+  // Every benchmark sets up (builds, queues its machine batch) before any
+  // measures, so the image suites' batches share one boot of the machine.
+  const started = performance.now();
+  const prepared = await Promise.all(selected.map((b) => prepare(b, mode)));
+  console.log(`bench: set up ${selected.length} benchmarks in ${seconds(started)} s`);
   let failed = 0;
-  for (const bench of BENCHMARKS) {
-    if (only && !only.includes(bench.name)) continue;
-    try {
-      run.benchmarks.push(await runBenchmark(bench, quick, rounds ?? (quick ? 3 : 7)));
-    } catch (err) {
+  for (const [i, bench] of selected.entries()) {
+    const base = { name: bench.name, title: bench.title, unit: bench.unit, better: bench.better };
+    const ready = prepared[i]!;
+    const fail = (message: string): void => {
       // One broken benchmark must not lose the others' figures: report it and go on.
       failed++;
-      const message = err instanceof Error ? err.message : String(err);
       console.error(`${bench.name}: FAILED: ${message}`);
-      run.benchmarks.push({ name: bench.name, title: bench.title, unit: bench.unit, better: bench.better, failed: message, cases: [] });
+      run.benchmarks.push({ ...base, failed: message, cases: [] });
+    };
+    if ('skipped' in ready) {
+      console.log(`${bench.name}: skipped: ${ready.skipped}`);
+      run.benchmarks.push({ ...base, skipped: ready.skipped, cases: [] });
+    } else if ('failed' in ready) fail(ready.failed);
+    else {
+      try {
+        run.benchmarks.push({ ...base, cases: await measure(bench, ready.cases, mode.rounds) });
+      } catch (err) {
+        fail(messageOf(err));
+      }
     }
   }
+  console.log(`bench: ${run.mode} run of ${selected.length} benchmarks took ${seconds(started)} s`);
   writeReport(resultsDir, run);
   console.log(`bench: report in ${join('bench', 'results', 'latest.md')}`);
   return failed === 0 ? 0 : 1;

@@ -7,13 +7,14 @@
  * file (platform-solo5/bench/pread_loop.c). A second case puts
  * platform-solo5's C reader (bench/blkread.c) against the same loop, so the
  * report shows what the tender costs and what the TypeScript side adds.
- * Quick mode does 10,000 reads per sample. Reported per read.
+ * Quick mode does 2,000 reads per sample. Reported per read.
  */
 import { join } from 'node:path';
-import { buildImage } from '../../cli/image.ts';
 import { repoRoot } from '../../cli/paths.ts';
+import { buildPlatform } from '../../test/platform/build.ts';
 import type { Benchmark } from '../benchmark.ts';
-import { field, KvmBatch, kvmMissing, kvmWhere, platformFile, roundsFor, TENDER } from './kvm-batch.ts';
+import { benchImage } from './build.ts';
+import { field, KvmBatch, kvmMissing, kvmWhere, platformFile, TENDER } from './kvm-batch.ts';
 
 const READERS = {
   kiln: { name: 'TypeScript image', run: (n: number) => `./kiln-hvt --mem=16 --block:storage=bench.img blkread-ts.hvt --count=${n}` },
@@ -31,18 +32,18 @@ export const blockBenchmark: Benchmark = {
   better: 'lower',
   missing: kvmMissing,
   async cases(mode) {
-    const tsImage = join(repoRoot, 'build', 'bench', 'block', 'blkread-ts.hvt');
-    await buildImage(join(repoRoot, 'bench', 'suites', 'blkread-app.ts'), 'x86_64', tsImage);
-    const reads = mode.quick ? 10_000 : 100_000;
+    const [tsImage] = await Promise.all([benchImage(join(repoRoot, 'bench', 'suites', 'blkread-app.ts'), 'blkread-ts.hvt'), buildPlatform()]);
+    const reads = mode.quick ? 2000 : 100_000;
     const order: ReaderKey[] = ['kiln', 'c', 'pread'];
     const batch = new KvmBatch(
       {
+        name: 'block',
         files: [TENDER, tsImage, platformFile('platform-bench/blkread.hvt'), platformFile('platform-bench/pread-loop')],
         setup: [{ name: 'block.file', run: 'dd if=/dev/urandom of=bench.img bs=1024 count=4096 2>/dev/null' }],
         round: (r) => (r % 2 === 0 ? order : [...order].reverse()).map((k) => ({ name: `block.${k}.${r}`, run: READERS[k].run(reads) })),
         timeoutMs: 6 * 60 * 60_000,
       },
-      roundsFor(mode),
+      mode.rounds,
     );
     const side = (k: ReaderKey) => batch.side(READERS[k].name, (r) => `block.${k}.${r}`, microsecondsPerRead);
     return [

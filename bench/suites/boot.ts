@@ -9,21 +9,17 @@
  * `node` running the same app's unix bundle (what a Node deployment pays).
  * Node goes into the machine with its libraries and loader (host-programs.ts).
  */
-import { join } from 'node:path';
-import { bundleApp } from '../../cli/bundle.ts';
-import { buildImage } from '../../cli/image.ts';
-import { repoRoot } from '../../cli/paths.ts';
+import { buildPlatform } from '../../test/platform/build.ts';
 import type { Benchmark, BenchCase } from '../benchmark.ts';
+import { benchBundle, benchImage } from './build.ts';
+import { HELLO_APP, HELLO_BUNDLE, HELLO_IMAGE } from './hello.ts';
 import { hostProgramFiles, viaLoader } from './host-programs.ts';
-import { field, KvmBatch, kvmMissing, kvmWhere, platformFile, roundsFor, TENDER } from './kvm-batch.ts';
-
-const APP = join(repoRoot, 'examples', 'hello', 'app.ts');
-const WORK = join(repoRoot, 'build', 'bench', 'boot');
+import { field, KvmBatch, kvmMissing, kvmWhere, platformFile, TENDER } from './kvm-batch.ts';
 
 const SIDES = {
-  kiln: { name: 'hello image (TypeScript)', run: './launch-timer ./kiln-hvt --mem=16 kiln-hello.hvt' },
+  kiln: { name: 'hello image (TypeScript)', run: `./launch-timer ./kiln-hvt --mem=16 ${HELLO_IMAGE}` },
   c: { name: 'C hello image', run: './launch-timer ./kiln-hvt --mem=16 hello.hvt' },
-  node: { name: 'node + unix bundle', run: `./launch-timer ${viaLoader(process.execPath)} hello.mjs` },
+  node: { name: 'node + unix bundle', run: `./launch-timer ${viaLoader(process.execPath)} ${HELLO_BUNDLE}` },
 } as const;
 type SideKey = keyof typeof SIDES;
 
@@ -34,19 +30,17 @@ export const bootBenchmark: Benchmark = {
   better: 'lower',
   missing: kvmMissing,
   async cases(mode) {
-    const kilnImage = join(WORK, 'kiln-hello.hvt');
-    const bundle = join(WORK, 'hello.mjs');
-    await buildImage(APP, 'x86_64', kilnImage);
-    await bundleApp(APP, 'unix', bundle);
+    const [kilnImage, bundle] = await Promise.all([benchImage(HELLO_APP, HELLO_IMAGE), benchBundle(HELLO_APP, HELLO_BUNDLE), buildPlatform()]);
     const files = [TENDER, kilnImage, platformFile('tests/hello.hvt'), platformFile('platform-bench/launch-timer'), bundle, ...(await hostProgramFiles([process.execPath]))];
     const order: SideKey[] = ['kiln', 'c', 'node'];
     const batch = new KvmBatch(
       {
+        name: 'boot',
         files,
         round: (r) => (r % 2 === 0 ? order : [...order].reverse()).map((key) => ({ name: `boot.${key}.${r}`, run: SIDES[key].run })),
         timeoutMs: 60 * 60_000,
       },
-      roundsFor(mode),
+      mode.rounds,
     );
     const ms = (key: string) => (output: string) => {
       if (field(output, 'status') !== 0) throw new Error(`boot: the program failed: ${output}`);

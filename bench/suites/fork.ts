@@ -7,8 +7,8 @@
  * goal: under 2 ms on this machine.
  */
 import type { Benchmark } from '../benchmark.ts';
-import { alternate, field, KvmBatch, kvmMissing, kvmWhere, platformFile, roundsFor, TENDER } from './kvm-batch.ts';
 import { buildPlatform } from '../../test/platform/build.ts';
+import { alternate, field, KvmBatch, kvmMissing, kvmWhere, platformFile, TENDER } from './kvm-batch.ts';
 
 const MEM_MB = 64;
 const TOUCH_MB = 48; // what fits in the heap of a 64 MB image
@@ -28,11 +28,12 @@ export const forkBenchmark: Benchmark = {
     const count = mode.quick ? 5 : 25;
     const batch = new KvmBatch(
       {
+        name: 'fork',
         files: [TENDER, platformFile('platform-bench/forklat.hvt'), platformFile('platform-bench/fork-linux')],
         round: (r) => alternate(r, 'kiln', 'linux').map((k) => ({ name: `fork.${k}.${r}`, run: run[k as keyof typeof run](count) })),
         timeoutMs: 60 * 60_000,
       },
-      roundsFor(mode),
+      mode.rounds,
     );
     const ms = (key: string) => (output: string) => field(output, key) / 1e6;
     return [

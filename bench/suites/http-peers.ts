@@ -7,10 +7,10 @@
  *  - Node: an `http` server answering `hello` on the namespace's own tap
  *    address (so its traffic takes the kernel's local path).
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildImage } from '../../cli/image.ts';
 import { repoRoot } from '../../cli/paths.ts';
+import { buildPlatform } from '../../test/platform/build.ts';
+import { benchImage } from './build.ts';
 import { hostProgramFiles, viaLoader } from './host-programs.ts';
 import { TENDER } from './kvm-batch.ts';
 import { inNs } from './netns.ts';
@@ -42,7 +42,7 @@ const NODE_HELLO = `require("http").createServer((req, res) => res.end("hello"))
 export const nodeServer: string = inNs(NS, `${viaLoader(process.execPath)} -e '${NODE_HELLO}'`);
 
 /**
- * sh that waits (bounded: 60 tries a second apart) until the server at
+ * sh that waits (bounded: 240 tries a quarter second apart) until the server at
  * ENDPOINT answers a GET with 200, giving up early when the server whose pid
  * PID (a shell expression) names has gone; its status says whether it
  * answered. Busybox's nc: the machine's static busybox wget crashes.
@@ -51,15 +51,16 @@ export function awaitAnswer(e: Endpoint, pid: string): string {
   const probe = `printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n' | ${inNs(NS, `nc -w 5 ${e.address} ${e.port}`)} 2>/dev/null | head -1 | grep -q ' 200 '`;
   return (
     `up=1; tries=0; until ${probe}; do ` +
-    `if ! kill -0 ${pid} 2>/dev/null || [ $tries -ge 60 ]; then up=0; break; fi; tries=$((tries+1)); sleep 1; done; [ $up = 1 ]`
+    `if ! kill -0 ${pid} 2>/dev/null || [ $tries -ge 240 ]; then up=0; break; fi; tries=$((tries+1)); sleep 0.25; done; [ $up = 1 ]`
   );
 }
 
 /** Builds the image and returns every file the batch needs: tender, image, wrk and node with their libraries. */
 export async function httpBatchFiles(): Promise<string[]> {
-  const work = join(repoRoot, 'build', 'bench', 'http');
-  mkdirSync(work, { recursive: true });
-  const image = join(work, IMAGE);
-  await buildImage(join(repoRoot, 'examples', 'http', 'app.ts'), 'x86_64', image);
-  return [TENDER, image, ...(await hostProgramFiles([WRK, process.execPath]))];
+  const [image, programs] = await Promise.all([
+    benchImage(join(repoRoot, 'examples', 'http', 'app.ts'), IMAGE),
+    hostProgramFiles([WRK, process.execPath]),
+    buildPlatform(),
+  ]);
+  return [TENDER, image, ...programs];
 }

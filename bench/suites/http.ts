@@ -7,11 +7,11 @@
  */
 import type { Benchmark, BenchCase, Mode } from '../benchmark.ts';
 import { awaitAnswer, CONNECTIONS, httpBatchFiles, HOST_CIDR, IMAGE_NAME, IMAGE_ENDPOINT, imageServer, NODE_ENDPOINT, NODE_NAME, urlOf, nodeServer, NS, TAP } from './http-peers.ts';
-import { alternate, KvmBatch, kvmMissing, kvmWhere, roundsFor } from './kvm-batch.ts';
+import { alternate, KvmBatch, kvmMissing, kvmWhere } from './kvm-batch.ts';
 import { inNs, netnsDown, netnsUp, startServer, stopServer } from './netns.ts';
 import { parseWrk, wrkCleanCondition, wrkCommand, type WrkLoad, type WrkReport } from './wrk.ts';
 
-const loadFor = (mode: Mode): WrkLoad => ({ connections: CONNECTIONS, seconds: mode.quick ? 3 : 10 });
+const loadFor = (mode: Mode): WrkLoad => ({ connections: CONNECTIONS, seconds: mode.quick ? 2 : 10 });
 /** Generous for a loaded host: the image's boot, a warm-up and the rounds, all under emulation. */
 const TIMEOUT_MS = 2 * 60 * 60_000;
 
@@ -29,6 +29,7 @@ async function makeBatch(mode: Mode): Promise<KvmBatch> {
   const keys: ServerKey[] = ['kiln', 'node'];
   return new KvmBatch(
     {
+      name: 'http',
       files: await httpBatchFiles(),
       setup: [
         { name: 'http.up', run: netnsUp(NS, [{ name: TAP, hostCidr: HOST_CIDR }]) },
@@ -50,7 +51,7 @@ async function makeBatch(mode: Mode): Promise<KvmBatch> {
       ],
       timeoutMs: TIMEOUT_MS,
     },
-    roundsFor(mode),
+    mode.rounds,
   );
 }
 

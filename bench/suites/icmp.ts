@@ -7,13 +7,14 @@
  * Baseline: platform-solo5's C net test image (a bare Solo5 ICMP responder).
  * Both run under kiln-hvt at once, each on its own tap in one namespace
  * made for the run, and the floods alternate between them round by round.
- * Full mode sends the seeds' 100,000 packets per sample, quick mode 2,000.
+ * Full mode sends the seeds' 100,000 packets per sample, quick mode 500.
  */
 import { join } from 'node:path';
-import { buildImage } from '../../cli/image.ts';
 import { repoRoot } from '../../cli/paths.ts';
+import { buildPlatform } from '../../test/platform/build.ts';
 import type { Benchmark } from '../benchmark.ts';
-import { alternate, field, KvmBatch, kvmMissing, kvmWhere, platformFile, roundsFor, TENDER } from './kvm-batch.ts';
+import { benchImage } from './build.ts';
+import { alternate, field, KvmBatch, kvmMissing, kvmWhere, platformFile, TENDER } from './kvm-batch.ts';
 import { inNs, netnsDown, netnsUp, startServer, stopServer } from './netns.ts';
 
 const NS = 'kilnbicmp';
@@ -39,12 +40,12 @@ export const icmpBenchmark: Benchmark = {
   better: 'higher',
   missing: kvmMissing,
   async cases(mode) {
-    const ping = join(repoRoot, 'build', 'bench', 'icmp', 'ping.hvt');
-    await buildImage(join(repoRoot, 'examples', 'ping', 'app.ts'), 'x86_64', ping);
-    const packets = mode.quick ? 2000 : 100_000;
+    const [ping] = await Promise.all([benchImage(join(repoRoot, 'examples', 'ping', 'app.ts'), 'ping.hvt'), buildPlatform()]);
+    const packets = mode.quick ? 500 : 100_000;
     const keys = Object.keys(SERVERS) as ServerKey[];
     const batch = new KvmBatch(
       {
+        name: 'icmp',
         files: [TENDER, ping, platformFile('tests/net.hvt'), platformFile('platform-bench/echo-flood')],
         setup: [
           { name: 'icmp.up', run: netnsUp(NS, keys.map((k) => ({ name: SERVERS[k].tap, hostCidr: `${SERVERS[k].net}.1/24` }))) },
@@ -61,7 +62,7 @@ export const icmpBenchmark: Benchmark = {
         ],
         timeoutMs: 12 * 60 * 60_000,
       },
-      roundsFor(mode),
+      mode.rounds,
     );
     return PAYLOADS.map((size) => ({
       label: `${packets} x ${size} B payload`,

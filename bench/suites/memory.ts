@@ -15,7 +15,7 @@
  */
 import type { Benchmark, Mode } from '../benchmark.ts';
 import { awaitAnswer, CONNECTIONS, httpBatchFiles, HOST_CIDR, IMAGE_NAME, IMAGE_ENDPOINT, imageServer, NODE_ENDPOINT, NODE_NAME, urlOf, nodeServer, NS, TAP } from './http-peers.ts';
-import { alternate, field, KvmBatch, kvmMissing, kvmWhere, roundsFor } from './kvm-batch.ts';
+import { alternate, field, KvmBatch, kvmMissing, kvmWhere } from './kvm-batch.ts';
 import { inNs, netnsDown, netnsUp } from './netns.ts';
 import { wrkCleanCondition, wrkCommand, type WrkLoad } from './wrk.ts';
 
@@ -23,16 +23,18 @@ import { wrkCleanCondition, wrkCommand, type WrkLoad } from './wrk.ts';
 const LOW_MIB = 1;
 const HIGH_MIB = 64;
 const loadFor = (mode: Mode): WrkLoad => ({ connections: CONNECTIONS, seconds: mode.quick ? 1 : 5 });
+/** How close the search gets (MiB): to the MiB in full mode; quick mode, which only shows that the harness works, saves boots. */
+const stepFor = (mode: Mode): number => (mode.quick ? 4 : 1);
 
 /** sh: the peak resident set (VmHWM, KiB) of the process PID. */
 const PEAK_KIB = (pid: string): string => `awk '/^VmHWM:/ { print $2 }' /proc/${pid}/status`;
 
 /**
  * sh: `serves M` boots the image with M MiB, puts the load on it and says
- * whether it came through; then bisection between the bounds. Prints one
- * line per boot and `floor_mib=N`.
+ * whether it came through; then bisection between the bounds until they are
+ * STEP apart. Prints one line per boot and `floor_mib=N`.
  */
-function imageFloorScript(load: WrkLoad): string {
+function imageFloorScript(load: WrkLoad, step: number): string {
   return [
     'serves() {',
     `  ${imageServer('$1')} >image.log 2>&1 & pid=$!`,
@@ -52,7 +54,7 @@ function imageFloorScript(load: WrkLoad): string {
     '}',
     `lo=${LOW_MIB}; hi=${HIGH_MIB}`,
     `serves $hi && floor_hwm=$hwm || { echo "the image does not serve the load even with $hi MiB"; cat wrk.out image.log; exit 1; }`,
-    'while [ $((hi - lo)) -gt 1 ]; do mid=$(((lo + hi) / 2)); if serves $mid; then hi=$mid; floor_hwm=$hwm; else lo=$mid; fi; done',
+    `while [ $((hi - lo)) -gt ${step} ]; do mid=$(((lo + hi) / 2)); if serves $mid; then hi=$mid; floor_hwm=$hwm; else lo=$mid; fi; done`,
     'echo "floor_mib=$hi floor_hwm_kib=$floor_hwm"',
   ].join('\n');
 }
@@ -77,22 +79,24 @@ export const memoryBenchmark: Benchmark = {
   missing: kvmMissing,
   async cases(mode) {
     const load = loadFor(mode);
-    const scripts = { kiln: imageFloorScript(load), node: nodePeakScript(load) };
+    const step = stepFor(mode);
+    const scripts = { kiln: imageFloorScript(load, step), node: nodePeakScript(load) };
     const batch = new KvmBatch(
       {
+        name: 'memory',
         files: await httpBatchFiles(),
         setup: [{ name: 'memory.up', run: netnsUp(NS, [{ name: TAP, hostCidr: HOST_CIDR }]) }],
         round: (r) => alternate<keyof typeof scripts>(r, 'kiln', 'node').map((k) => ({ name: `memory.${k}.${r}`, run: scripts[k] })),
         teardown: [{ name: 'memory.down', run: netnsDown(NS) }],
         timeoutMs: 2 * 60 * 60_000,
       },
-      roundsFor(mode),
+      mode.rounds,
     );
     const nodePeakMib = (output: string): number => field(output, 'hwm_kib') / 1024;
     const lasting = `${load.connections} connections, ${load.seconds} s of load`;
     return [
       {
-        label: `image: smallest --mem; Node: peak RSS (${lasting})`,
+        label: `image: smallest --mem${step > 1 ? ` (to within ${step} MiB)` : ''}; Node: peak RSS (${lasting})`,
         kiln: batch.side(IMAGE_NAME, (r) => `memory.kiln.${r}`, (output) => {
           // The bisection's steps, so a reader sees where and why boots failed.
           console.log(`memory: bisection: ${output.trim().replace(/\n(?=mem_mib=|floor_mib=)/g, '; ').replace(/\n/g, ' ')}`);

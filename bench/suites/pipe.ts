@@ -5,8 +5,8 @@
  * and pipe_linux.c. The issue's goal: at least 1.0x.
  */
 import type { Benchmark } from '../benchmark.ts';
-import { alternate, field, KvmBatch, kvmMissing, kvmWhere, platformFile, roundsFor, TENDER } from './kvm-batch.ts';
 import { buildPlatform } from '../../test/platform/build.ts';
+import { alternate, field, KvmBatch, kvmMissing, kvmWhere, platformFile, TENDER } from './kvm-batch.ts';
 
 const CHUNK = 65536;
 const run = {
@@ -25,11 +25,12 @@ export const pipeBenchmark: Benchmark = {
     const mb = mode.quick ? 16 : 256;
     const batch = new KvmBatch(
       {
+        name: 'pipe',
         files: [TENDER, platformFile('platform-bench/pipethru.hvt'), platformFile('platform-bench/pipe-linux')],
         round: (r) => alternate(r, 'kiln', 'linux').map((k) => ({ name: `pipe.${k}.${r}`, run: run[k as keyof typeof run](mb) })),
         timeoutMs: 60 * 60_000,
       },
-      roundsFor(mode),
+      mode.rounds,
     );
     const mbPerSecond = (output: string): number => field(output, 'bytes') / 1e6 / (field(output, 'elapsed_ns') / 1e9);
     return [

@@ -5,14 +5,9 @@
  * (Node's shared libraries not counted, in Node's favour).
  */
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { buildImage } from '../../cli/image.ts';
-import { bundleApp } from '../../cli/bundle.ts';
-import { repoRoot } from '../../cli/paths.ts';
 import type { Benchmark } from '../benchmark.ts';
-
-const APP = join(repoRoot, 'examples', 'hello', 'app.ts');
-const OUT = join(repoRoot, 'build', 'bench', 'size');
+import { benchBundle, benchImage } from './build.ts';
+import { HELLO_APP, HELLO_BUNDLE, HELLO_IMAGE } from './hello.ts';
 
 export const sizeBenchmark: Benchmark = {
   name: 'size',
@@ -23,10 +18,7 @@ export const sizeBenchmark: Benchmark = {
     return existsSync('/usr/lib/x86_64-linux-musl/libc.a') ? null : 'needs musl-dev (npm run setup)';
   },
   async cases() {
-    const image = join(OUT, 'hello.hvt');
-    const bundle = join(OUT, 'hello.mjs');
-    await buildImage(APP, 'x86_64', image);
-    await bundleApp(APP, 'unix', bundle);
+    const [image, bundle] = await Promise.all([benchImage(HELLO_APP, HELLO_IMAGE), benchBundle(HELLO_APP, HELLO_BUNDLE)]);
     return [
       {
         label: 'hello',

@@ -8,30 +8,22 @@
  * namespace, the same client against a C echo server over loopback
  * (tcp_echo_server.c), so both sides pay the same client.
  */
-import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { buildImage } from '../../cli/image.ts';
 import { repoRoot } from '../../cli/paths.ts';
+import { buildPlatform } from '../../test/platform/build.ts';
 import type { Benchmark } from '../benchmark.ts';
-import { alternate, KvmBatch, kvmMissing, kvmWhere, roundsFor, TENDER } from './kvm-batch.ts';
+import { benchImage, benchProgram } from './build.ts';
+import { alternate, KvmBatch, kvmMissing, kvmWhere, TENDER } from './kvm-batch.ts';
 import { inNs, netnsDown, netnsUp, startServer, stopServer } from './netns.ts';
 
 const NS = 'kilnbtcp';
 const TAP = 'kilnbt0';
-const WORK = join(repoRoot, 'build', 'bench', 'tcp-image');
 const MiB = 1024 * 1024;
 const TARGETS = {
   kiln: { name: 'echo image (TypeScript stack)', address: '10.96.0.2', port: 7 },
   linux: { name: 'Linux echo server, loopback', address: '127.0.0.1', port: 7007 },
 } as const;
 type TargetKey = keyof typeof TARGETS;
-
-async function compile(source: string, output: string): Promise<string> {
-  await promisify(execFile)('gcc', ['-Wall', '-Wextra', '-O2', '-static', '-o', output, source]);
-  return output;
-}
 
 const roundtrip = (key: TargetKey, bytes: number): string =>
   inNs(NS, `./tcp-roundtrip ${TARGETS[key].address} ${TARGETS[key].port} ${bytes}`);
@@ -54,14 +46,16 @@ export const tcpImageBenchmark: Benchmark = {
   better: 'higher',
   missing: kvmMissing,
   async cases(mode) {
-    mkdirSync(WORK, { recursive: true });
-    const echo = join(WORK, 'echo.hvt');
-    await buildImage(join(repoRoot, 'examples', 'echo', 'app.ts'), 'x86_64', echo);
-    const client = await compile(join(repoRoot, 'test', 'images', 'tcp-roundtrip.c'), join(WORK, 'tcp-roundtrip'));
-    const server = await compile(join(repoRoot, 'bench', 'suites', 'tcp_echo_server.c'), join(WORK, 'tcp-echo-server'));
-    const bytes = (mode.quick ? 2 : 16) * MiB;
+    const [echo, client, server] = await Promise.all([
+      benchImage(join(repoRoot, 'examples', 'echo', 'app.ts'), 'echo.hvt'),
+      benchProgram(join(repoRoot, 'test', 'images', 'tcp-roundtrip.c'), 'tcp-roundtrip'),
+      benchProgram(join(repoRoot, 'bench', 'suites', 'tcp_echo_server.c'), 'tcp-echo-server'),
+      buildPlatform(),
+    ]);
+    const bytes = (mode.quick ? 1 : 16) * MiB;
     const batch = new KvmBatch(
       {
+        name: 'tcp-image',
         files: [TENDER, echo, client, server],
         setup: [
           { name: 'tcp.up', run: netnsUp(NS, [{ name: TAP, hostCidr: '10.96.0.1/24' }]) },
@@ -80,7 +74,7 @@ export const tcpImageBenchmark: Benchmark = {
         ],
         timeoutMs: 6 * 60 * 60_000,
       },
-      roundsFor(mode),
+      mode.rounds,
     );
     return [
       {
