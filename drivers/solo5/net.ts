@@ -2,24 +2,58 @@
  * Net over a Solo5 NET_BASIC device. Frames are read straight into one
  * preallocated buffer (the tender's copy is the only one) and handed to the
  * receiver as views of it, valid during the call.
+ *
+ * In a forked child (kiln-hvt) the device is a new one: a tap of the
+ * child's own from the tender's `--fork-net` pool, with its own MAC
+ * (`adoptChild` reads it), or none: then the device is unavailable, `write`
+ * throws `NetError('unavailable')` and the receiver is never called again.
  */
 import { NetError, emptyNetCounters, type FrameHandler, type Net } from '../../lib/devices/net.ts';
 import { bindingErrorCode, bindings } from './bindings.ts';
 
 const ETHERNET_HEADER = 14;
+/** The binding's code for a device that is not this unikernel's (kiln-hvt's KILN_R_UNAVAILABLE). */
+const UNAVAILABLE = 'EUNAVAIL';
 
-export function openSolo5Net(name: string): Net {
+export interface Solo5Net extends Net {
+  /**
+   * In a forked child, before anything else uses the device: takes the
+   * child's MAC, and finds out whether the tender gave the child a tap.
+   * Returns false when it did not (the device is then unavailable).
+   */
+  adoptChild(): boolean;
+}
+
+export function openSolo5Net(name: string): Solo5Net {
   const k = bindings();
-  const { handle, mac, mtu } = k.netAcquire(name);
+  const acquired = k.netAcquire(name);
+  const { handle, mtu } = acquired;
+  let mac = acquired.mac;
   const counters = emptyNetCounters();
   const buffer = new Uint8Array(mtu + ETHERNET_HEADER);
   let handler: FrameHandler | null = null;
   let closed = false;
+  let unavailable = false;
+
+  const unavailableError = (): NetError =>
+    new NetError('unavailable', `net '${name}': not this unikernel's (a forked child given no tap: kiln-hvt --fork-net:${name}=TAP1,...)`);
+
+  /** Reads one frame: its length, -1 when none waits, or null once the device turned out unavailable. */
+  const readOne = (): number | null => {
+    try {
+      return k.netRead(handle, buffer);
+    } catch (err) {
+      if (bindingErrorCode(err) !== UNAVAILABLE) throw err;
+      unavailable = true;
+      k.netWatch(handle, null); // nothing will arrive: do not keep the unikernel running
+      return null;
+    }
+  };
 
   const drain = (): void => {
     for (;;) {
-      const length = k.netRead(handle, buffer);
-      if (length < 0) return;
+      const length = readOne();
+      if (length === null || length < 0) return;
       counters.rxFrames++;
       counters.rxBytes += length;
       if (!handler) {
@@ -31,10 +65,16 @@ export function openSolo5Net(name: string): Net {
   };
 
   return {
-    mac,
+    get mac() {
+      return mac;
+    },
     mtu,
     write(frame) {
       if (closed) throw new NetError('closed', `net '${name}': closed`);
+      if (unavailable) {
+        counters.txDropped++;
+        throw unavailableError();
+      }
       if (frame.length < ETHERNET_HEADER || frame.length > mtu + ETHERNET_HEADER) {
         counters.txDropped++;
         throw new NetError('frame-size', `net '${name}': a frame of ${frame.length} bytes is not in ${ETHERNET_HEADER}..${mtu + ETHERNET_HEADER}`);
@@ -43,6 +83,10 @@ export function openSolo5Net(name: string): Net {
         k.netWrite(handle, frame);
       } catch (err) {
         counters.txDropped++;
+        if (bindingErrorCode(err) === UNAVAILABLE) {
+          unavailable = true;
+          throw unavailableError();
+        }
         throw new NetError('io', `net '${name}': write failed (${bindingErrorCode(err)})`);
       }
       counters.txFrames++;
@@ -50,7 +94,7 @@ export function openSolo5Net(name: string): Net {
     },
     onFrame(h) {
       handler = h;
-      if (!closed) k.netWatch(handle, drain);
+      if (!closed && !unavailable) k.netWatch(handle, drain);
     },
     counters: () => ({ ...counters }),
     close() {
@@ -58,6 +102,15 @@ export function openSolo5Net(name: string): Net {
       closed = true;
       handler = null;
       k.netWatch(handle, null);
+    },
+    adoptChild() {
+      // The watcher goes first: acquiring again resets the runtime's record of the handle.
+      k.netWatch(handle, null);
+      mac = k.netAcquire(name).mac;
+      // A read tells the two apart; a frame already there is the child's own.
+      drain();
+      if (!unavailable && !closed && handler) k.netWatch(handle, drain);
+      return !unavailable;
     },
   };
 }

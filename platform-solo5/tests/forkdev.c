@@ -1,32 +1,79 @@
-/* forkdev: devices of a forked unikernel. The block device is shared: what
- * the child writes, the parent reads after the child ends. The network
- * device stays the parent's: the child's sends are refused with
- * SOLO5_R_EINVAL (run with KILN_HVT_NET_RING=0, so each send is a call that
- * can report it), the parent's still go out. */
+/* forkdev: devices of a forked unikernel, by --mode:
+ * - shared (default): the block device is shared (what the child writes,
+ *   the parent reads after the child ends); the network device stays the
+ *   parent's: the child's sends and reads fail with KILN_R_UNAVAILABLE,
+ *   through the rings or plain calls alike (KILN_HVT_NET_RING=0), while the
+ *   parent's still go out.
+ * - pool: run with --fork-net:service=ONE_TAP, both taps on one bridge. The
+ *   child takes the pool's tap and a MAC of its own; parent and child see
+ *   each other's frames across the bridge. While the child holds the tap
+ *   a second fork is refused (KILN_R_LIMIT); once it is waited for the tap
+ *   is handed out again, and a grandchild then finds the pool empty.
+ * - refuse: run with --fork-block:storage=refuse: the child's block calls
+ *   fail with KILN_R_UNAVAILABLE, the parent's still work. */
 #include "fork_lib.h"
+
+#define ETHERTYPE_TEST 0x88b5 /* IEEE local experimental */
+#define MARK_SIZE 8
 
 static uint8_t sector[512];
 static uint8_t frame[60];
+static uint8_t rx[1514];
 
-int solo5_app_main(const struct solo5_start_info *si)
+static solo5_handle_t net, blk;
+static struct solo5_net_info ni;
+
+/* A broadcast frame from (mac) carrying (mark). */
+static void send_mark(const uint8_t mac[6], const char *mark)
 {
-    (void)si;
-    solo5_handle_t net, blk;
-    struct solo5_net_info ni;
-    struct solo5_block_info bi;
-    TEST_CHECK(solo5_net_acquire("service", &net, &ni) == SOLO5_R_OK);
-    TEST_CHECK(solo5_block_acquire("storage", &blk, &bi) == SOLO5_R_OK);
-    TEST_CHECK(bi.block_size == sizeof sector);
-    memset(frame, 0xff, 6); /* broadcast, from us, an unused EtherType */
-    memcpy(frame + 6, ni.mac_address, 6);
-    frame[12] = 0x88;
-    frame[13] = 0xb5;
+    memset(frame, 0, sizeof frame);
+    memset(frame, 0xff, 6);
+    memcpy(frame + 6, mac, 6);
+    frame[12] = ETHERTYPE_TEST >> 8;
+    frame[13] = ETHERTYPE_TEST & 0xff;
+    memcpy(frame + 14, mark, MARK_SIZE);
     TEST_CHECK(solo5_net_write(net, frame, sizeof frame) == SOLO5_R_OK);
+}
 
+/* Waits up to 30 s for a test frame carrying (mark) from a MAC other than
+ * (own); copies its source MAC to (from). */
+static void receive_mark(const uint8_t own[6], const char *mark, uint8_t from[6])
+{
+    solo5_time_t give_up = solo5_clock_monotonic() + 30 * FORK_LIB_SECOND;
+    while (solo5_clock_monotonic() < give_up) {
+        size_t n;
+        while (solo5_net_read(net, rx, sizeof rx, &n) == SOLO5_R_OK) {
+            if (n < 14 + MARK_SIZE || rx[12] != ETHERTYPE_TEST >> 8 ||
+                rx[13] != (ETHERTYPE_TEST & 0xff) ||
+                memcmp(rx + 14, mark, MARK_SIZE) != 0 ||
+                memcmp(rx + 6, own, 6) == 0)
+                continue;
+            memcpy(from, rx + 6, 6);
+            return;
+        }
+        solo5_yield(solo5_clock_monotonic() + FORK_LIB_SECOND, NULL);
+    }
+    test_fail("no frame from the other side of the fork within 30 s");
+}
+
+/* The child's view of its network device: acquired again, it reports the
+ * child's own MAC. */
+static void reacquire(struct solo5_net_info *info)
+{
+    solo5_handle_t h;
+    TEST_CHECK(solo5_net_acquire("service", &h, info) == SOLO5_R_OK);
+    TEST_CHECK(h == net);
+}
+
+static void shared_mode(void)
+{
+    send_mark(ni.mac_address, "parent00");
     uint64_t id;
     TEST_CHECK(kiln_fork(&id) == SOLO5_R_OK);
     if (id == 0) {
-        if (solo5_net_write(net, frame, sizeof frame) != SOLO5_R_EINVAL)
+        size_t n;
+        if (solo5_net_write(net, frame, sizeof frame) != KILN_R_UNAVAILABLE ||
+            solo5_net_read(net, rx, sizeof rx, &n) != KILN_R_UNAVAILABLE)
             solo5_exit(2);
         memset(sector, 0x5a, sizeof sector);
         solo5_exit(solo5_block_write(blk, 512, sector, sizeof sector) == SOLO5_R_OK ? 0 : 3);
@@ -36,8 +83,77 @@ int solo5_app_main(const struct solo5_start_info *si)
     TEST_CHECK(solo5_block_read(blk, 512, sector, sizeof sector) == SOLO5_R_OK);
     for (size_t i = 0; i < sizeof sector; i++)
         TEST_CHECK(sector[i] == 0x5a);
-    TEST_CHECK(solo5_net_write(net, frame, sizeof frame) == SOLO5_R_OK);
+    send_mark(ni.mac_address, "parent01");
     test_puts("forkdev: block shared with the child, net refused to it\n");
+}
+
+static void pool_mode(void)
+{
+    uint64_t id, other;
+    uint8_t peer[6];
+    TEST_CHECK(kiln_fork(&id) == SOLO5_R_OK);
+    if (id == 0) {
+        struct solo5_net_info mine;
+        reacquire(&mine);
+        if (memcmp(mine.mac_address, ni.mac_address, 6) == 0)
+            test_fail("the child kept the parent's MAC");
+        send_mark(mine.mac_address, "child000");
+        receive_mark(mine.mac_address, "parent00", peer);
+        solo5_exit(memcmp(peer, ni.mac_address, 6) == 0 ? 0 : 4);
+    }
+    receive_mark(ni.mac_address, "child000", peer);
+    /* The child holds the only tap, and waits for our frame: no tap left. */
+    TEST_CHECK(kiln_fork(&other) == KILN_R_LIMIT);
+    send_mark(ni.mac_address, "parent00");
+    TEST_CHECK(wait_child(id) == 0);
+    test_puts("forkdev: the child has its own tap and MAC, frames cross both ways\n");
+
+    TEST_CHECK(kiln_fork(&id) == SOLO5_R_OK);
+    if (id == 0) {
+        struct solo5_net_info mine;
+        reacquire(&mine);
+        /* A grandchild draws from the same pool, which we now empty. */
+        solo5_exit(kiln_fork(&other) == KILN_R_LIMIT ? 0 : 5);
+    }
+    TEST_CHECK(wait_child(id) == 0);
+    test_puts("forkdev: a held tap is refused to the next fork, a freed one "
+              "handed out again, the pool shared with grandchildren\n");
+}
+
+static void refuse_mode(void)
+{
+    uint64_t id;
+    TEST_CHECK(kiln_fork(&id) == SOLO5_R_OK);
+    if (id == 0) {
+        memset(sector, 0x77, sizeof sector);
+        if (solo5_block_write(blk, 0, sector, sizeof sector) != KILN_R_UNAVAILABLE ||
+            solo5_block_read(blk, 0, sector, sizeof sector) != KILN_R_UNAVAILABLE)
+            solo5_exit(6);
+        /* A bad request is still a bad request. */
+        solo5_exit(solo5_block_read(blk, 1, sector, sizeof sector) == SOLO5_R_EINVAL ? 0 : 7);
+    }
+    TEST_CHECK(wait_child(id) == 0);
+    TEST_CHECK(solo5_block_read(blk, 0, sector, sizeof sector) == SOLO5_R_OK);
+    for (size_t i = 0; i < sizeof sector; i++)
+        TEST_CHECK(sector[i] != 0x77);
+    test_puts("forkdev: block refused to the child, still the parent's\n");
+}
+
+int solo5_app_main(const struct solo5_start_info *si)
+{
+    struct solo5_block_info bi;
+    TEST_CHECK(solo5_net_acquire("service", &net, &ni) == SOLO5_R_OK);
+    TEST_CHECK(solo5_block_acquire("storage", &blk, &bi) == SOLO5_R_OK);
+    TEST_CHECK(bi.block_size == sizeof sector);
+    char mode[16];
+    if (!test_arg(si->cmdline, "mode", mode, sizeof mode))
+        shared_mode();
+    else if (test_streq(mode, "pool"))
+        pool_mode();
+    else if (test_streq(mode, "refuse"))
+        refuse_mode();
+    else
+        test_fail("--mode must be pool or refuse, or absent");
     test_puts("SUCCESS\n");
     return SOLO5_EXIT_SUCCESS;
 }

@@ -1,0 +1,202 @@
+// The devices of a forked unikernel under kiln-hvt with real KVM (on this
+// host if it has /dev/kvm, else in the emulated machine; one boot per
+// architecture for all its cases; skipped loudly when neither exists).
+// Every case runs in a network namespace the batch creates (a bridge with
+// the parent's tap and the pool's taps) and deletes at the end.
+// - the C image (platform-solo5/tests/forkdev.c): a child without a tap of
+//   its own gets KILN_R_UNAVAILABLE through the rings and plain calls; with
+//   --fork-net it takes the pool's tap and a MAC of its own, frames cross
+//   the bridge both ways, a held tap is refused to the next fork (limit)
+//   and handed out again once its child is waited for, a grandchild draws
+//   from the same pool; --fork-block:NAME=refuse; the tender's refusals of
+//   bad --fork-* arguments at start-up.
+// - x86_64 only, a TypeScript image (fork-devices-app.ts): a forked child
+//   whose stack takes its own address by DHCP on its own tap answers ping
+//   beside its parent at the parent's static address; without a pool the
+//   child's stack fails with NetError('unavailable'); a refused block
+//   device with BlockError('unavailable').
+
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { buildImage } from '../../cli/image.ts';
+import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
+import type { VmArch } from '../harness/vm.ts';
+import { buildPlatform, image, outDir, tender } from '../platform/build.ts';
+
+const NS = 'kilnfd';
+const APP = 'fork-devices-app.hvt';
+const inNs = (command: string): string => `ip netns exec ${NS} ${command}`;
+
+// A bridge with the parent's tap (fd0) and three for pools; a disk image.
+const setup: KvmCase = {
+  name: 'setup',
+  run:
+    `ip netns add ${NS} && ${inNs('ip link set lo up')} && ${inNs('ip link add br0 type bridge')} && ` +
+    `${inNs('ip addr add 10.77.0.1/24 dev br0')} && ${inNs('ip link set br0 up')} && ` +
+    `for t in fd0 fd1 fd2 fd3; do ${inNs('ip tuntap add $t mode tap')} && ${inNs('ip link set $t master br0')} && ` +
+    `${inNs('ip link set $t up')} || exit 1; done && dd if=/dev/zero of=fd.img bs=512 count=8 2>/dev/null && echo ready`,
+};
+
+const hvt = (args: string, image = 'forkdev.hvt', env = ''): string =>
+  inNs(`env ${env} timeout 300 ./kiln-hvt --net:service=fd0 --block:storage=fd.img ${args} ${image}`);
+
+const cCases: KvmCase[] = [
+  { name: 'unavailable-rings', run: hvt('') },
+  { name: 'unavailable-plain', run: hvt('', 'forkdev.hvt', 'KILN_HVT_NET_RING=0') },
+  { name: 'pool-rings', run: hvt('--fork-net:service=fd1', 'forkdev.hvt --mode=pool') },
+  { name: 'pool-plain', run: hvt('--fork-net:service=fd1', 'forkdev.hvt --mode=pool', 'KILN_HVT_NET_RING=0') },
+  { name: 'block-refused', run: hvt('--fork-block:storage=refuse', 'forkdev.hvt --mode=refuse') },
+  // Refused at start-up, before any VM: one line each, status 1.
+  {
+    name: 'refusals',
+    run: [
+      hvt('--fork-net:service=fd1,nosuchtap'),
+      hvt('--fork-net:service=fd1,fd2,fd1'),
+      hvt('--fork-net:service=fd1,fd0'),
+      hvt('--fork-net:service='),
+      hvt('--fork-block:storage=maybe'),
+      hvt('--fork-net:other=fd1'),
+      inNs('./kiln-hvt --net:service=fd0 --fork-net:service=fd1 net.hvt'),
+    ]
+      .map((command) => `${command}; echo "status $?"`)
+      .join('\n'),
+  },
+];
+
+const tsCases: KvmCase[] = [
+  {
+    // The parent answers at its static address, the child at the one DHCP
+    // gave it; a connection to the child's port 9 ends it.
+    name: 'ts-pool',
+    run: [
+      `${inNs('busybox udhcpd -f udhcpd.conf')} >udhcpd.log 2>&1 & dhcpd=$!`,
+      `${hvt('--fork-net:service=fd1,fd2', `${APP} --ipv4=10.77.0.2/24 --mode=pool`)} >app.log 2>&1 & app=$!`,
+      // Bounded waits: the address lines appear once DHCP is done.
+      'i=0; until grep -q "child address" app.log || [ $i -ge 240 ]; do sleep 0.5; i=$((i+1)); done',
+      'cat app.log',
+      'child=$(sed -n "s/.*child address \\([0-9.]*\\).*/\\1/p" app.log | head -1)',
+      'echo "child is at $child"',
+      `${inNs('ping -c 3 -W 5 10.77.0.2')} >/dev/null && echo "parent answers ping"`,
+      `[ -n "$child" ] && ${inNs('ping -c 3 -W 5 $child')} >/dev/null && echo "child answers ping"`,
+      `[ -n "$child" ] && echo bye | ${inNs('busybox nc -w 5 $child 9')}`,
+      'wait $app; echo "app status $?"',
+      'cat app.log',
+      'kill $dhcpd',
+    ].join('\n'),
+  },
+  {
+    name: 'ts-unavailable',
+    run: hvt('--fork-block:storage=refuse', `${APP} --ipv4=10.77.0.2/24 --mode=unavailable`),
+  },
+];
+
+const teardown: KvmCase = { name: 'teardown', run: `ip netns del ${NS}; sleep 1; ps -e -o comm= | grep -c kiln-hvt || true` };
+
+const UDHCPD_CONF = join(outDir('x86_64'), 'fork-devices', 'udhcpd.conf');
+
+for (const arch of testArches()) {
+  const skip = await kvmSkip(arch, 'devices of forked unikernels');
+  const withApp = arch === 'x86_64';
+
+  describe.skipIf(skip !== null)(`devices of a forked unikernel under kiln-hvt (${arch}, real KVM)`, () => {
+    let results: Map<string, KvmCaseResult>;
+    const result = (name: string): KvmCaseResult => caseResult(results, name);
+
+    beforeAll(async () => {
+      await buildPlatform(arch);
+      const files = [tender(arch), image('forkdev', arch), image('net', arch)];
+      if (withApp) files.push(...(await appFiles(arch)));
+      const cases = [setup, ...cCases, ...(withApp ? tsCases : []), teardown];
+      results = await runKvmCases(files, cases, 30 * 60_000, arch);
+    }, 40 * 60_000);
+
+    it('sets up the namespace', () => {
+      expect(result('setup').output).toContain('ready');
+    });
+
+    it('makes a child without a tap of its own get KILN_R_UNAVAILABLE, through rings and plain calls', () => {
+      for (const name of ['unavailable-rings', 'unavailable-plain']) {
+        const r = result(name);
+        expect(r.output).toContain('forkdev: block shared with the child, net refused to it');
+        expect(r.output).toContain('SUCCESS');
+        expect(r.status).toBe(0);
+      }
+    });
+
+    it('gives a child a tap from the pool and a MAC of its own, refuses a held tap, reuses a freed one', () => {
+      for (const name of ['pool-rings', 'pool-plain']) {
+        const r = result(name);
+        expect(r.output).toContain('forkdev: the child has its own tap and MAC, frames cross both ways');
+        expect(r.output).toContain('a held tap is refused to the next fork, a freed one handed out again, the pool shared with grandchildren');
+        expect(r.output).toContain('SUCCESS');
+        expect(r.status).toBe(0);
+      }
+    });
+
+    it('refuses a block device to children with --fork-block:NAME=refuse', () => {
+      const r = result('block-refused');
+      expect(r.output).toContain('forkdev: block refused to the child, still the parent');
+      expect(r.status).toBe(0);
+    });
+
+    it('refuses bad --fork-net/--fork-block arguments at start-up, naming them', () => {
+      const out = result('refusals').output;
+      for (const line of [
+        "--fork-net:service: tap device 'nosuchtap' does not exist",
+        "--fork-net:service=fd1,fd2,fd1: tap 'fd1' named twice",
+        "--fork-net:service: tap 'fd0' is already --net:service's",
+        '--fork-net:service=: empty value',
+        '--fork-block:storage=maybe: expected --fork-block:storage=share or --fork-block:storage=refuse',
+        "options for 'other' given but no --net:other=",
+        '--fork-net:service given, but the image declares no KILN_FORK device',
+      ])
+        expect(out).toContain(line);
+      expect(out.match(/^status 1$/gm)).toHaveLength(7);
+    });
+
+    it.runIf(withApp)('runs a forked TypeScript child on its own tap with its own address beside its parent', () => {
+      const r = result('ts-pool');
+      expect(r.output).toContain('parent answers ping');
+      expect(r.output).toMatch(/child is at 10\.77\.0\.\d+/);
+      expect(r.output).not.toMatch(/child is at 10\.77\.0\.2\b/);
+      expect(r.output).toContain('child answers ping');
+      expect(r.output).toContain('parent: child ended with 0');
+      expect(r.output).toContain('app status 0');
+    });
+
+    it.runIf(withApp)("fails a child's stack without a tap and a refused block device with typed errors", () => {
+      const r = result('ts-unavailable');
+      expect(r.output).toContain('child: ping: NetError unavailable');
+      expect(r.output).toContain('child: block read: BlockError unavailable');
+      expect(r.output).toContain('parent: child ended with 0');
+      expect(r.status).toBe(0);
+    });
+
+    it('leaves no tender running', () => {
+      expect(result('teardown').output.trim()).toBe('0');
+    });
+  });
+}
+
+/** The TypeScript image and the DHCP server's configuration for the pool case. */
+async function appFiles(arch: VmArch): Promise<string[]> {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const app = join(outDir(arch), 'fork-devices', APP);
+  await mkdir(join(outDir(arch), 'fork-devices'), { recursive: true });
+  await buildImage(join(import.meta.dirname, 'fork-devices-app.ts'), arch, app);
+  await writeFile(
+    UDHCPD_CONF,
+    [
+      'start 10.77.0.100',
+      'end 10.77.0.120',
+      'interface br0',
+      'lease_file /tmp/udhcpd.leases',
+      'pidfile /tmp/udhcpd.pid',
+      'opt subnet 255.255.255.0',
+      'opt lease 600',
+      '',
+    ].join('\n'),
+  );
+  return [app, UDHCPD_CONF];
+}
