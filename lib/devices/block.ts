@@ -12,9 +12,7 @@ export type BlockErrorCode =
   /** The host reported another I/O error. */
   | 'io'
   /** The device has been closed. */
-  | 'closed'
-  /** The device cannot be used here (for example by a forked child it was refused to). */
-  | 'unavailable';
+  | 'closed';
 
 export class BlockError extends KilnError<BlockErrorCode> {}
 
