@@ -13,9 +13,19 @@ const SPEC: Record<string, OptionSpec> = {
   arch: { value: 'x86_64|aarch64', choices: ARCHES, help: 'image architecture (hvt; default x86_64)' },
   net: { value: '[NAME=]TAP', repeat: true, help: 'attach a tap device (hvt; NAME defaults to service)' },
   block: { value: '[NAME=]FILE', repeat: true, help: 'attach a disk image file (NAME defaults to storage)' },
+  'fork-net': { value: '[NAME=]TAP1,TAP2,...', repeat: true, help: "taps for forked children's net device, one per child (hvt; kiln-hvt --fork-net)" },
+  'fork-block': { value: '[NAME=]share|refuse', repeat: true, help: 'share a block device with forked children (default) or refuse it to them (hvt)' },
   mem: { value: 'MB', help: 'guest memory in MiB (hvt; default 16)' },
   help: { short: 'h', help: 'show this help' },
 };
+
+/** Options handed to kiln-hvt as `--OPTION:NAME=VALUE`, with NAME's default. */
+const TENDER_DEVICE_OPTIONS = [
+  ['net', 'service'],
+  ['block', 'storage'],
+  ['fork-net', 'service'],
+  ['fork-block', 'storage'],
+] as const;
 
 /** `NAME=VALUE` or `VALUE` with the default name. */
 function named(option: string, text: string, defaultName: string): [string, string] {
@@ -58,7 +68,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!target) throw new UsageError('kiln run: missing --target unix|hvt');
 
   if (target === 'unix') {
-    for (const hvtOnly of ['arch', 'net', 'mem']) {
+    for (const hvtOnly of ['arch', 'net', 'mem', 'fork-net', 'fork-block']) {
       if (options.values.has(hvtOnly)) throw new UsageError(`kiln run: --${hvtOnly} applies to --target hvt only`);
     }
     // The unix platform takes block devices' files from KILN_BLOCK_<NAME>.
@@ -80,19 +90,17 @@ export async function runCommand(argv: string[]): Promise<number> {
   const image = join(repoRoot, 'build', arch, 'apps', `${app.name}.hvt`);
   await buildImage(app.file, arch, image);
   const tenderArgs = [`--mem=${mem}`];
-  for (const n of options.values.get('net') ?? []) {
-    const [name, tap] = named('net', n, 'service');
-    tenderArgs.push(`--net:${name}=${tap}`);
-  }
-  for (const b of options.values.get('block') ?? []) {
-    const [name, file] = named('block', b, 'storage');
-    tenderArgs.push(`--block:${name}=${file}`);
+  for (const [option, defaultName] of TENDER_DEVICE_OPTIONS) {
+    for (const text of options.values.get(option) ?? []) {
+      const [name, value] = named(option, text, defaultName);
+      tenderArgs.push(`--${option}:${name}=${value}`);
+    }
   }
   // kiln-hvt runs guests of its own architecture; another one boots in the emulated machine.
   const hostArch = process.arch === 'arm64' ? 'aarch64' : process.arch === 'x64' ? 'x86_64' : process.arch;
   if (arch === hostArch && (await hostHasKvm())) return runToExit(tenderPath(arch), [...tenderArgs, '--', image, ...options.rest]);
   if (tenderArgs.length > 1) {
-    throw new UsageError(`kiln run: --net and --block need /dev/kvm on this host and an ${arch} host (the emulated machine has no access to host taps or files)`);
+    throw new UsageError(`kiln run: --net, --block and --fork-* need /dev/kvm on this host and an ${arch} host (the emulated machine has no access to host taps or files)`);
   }
   return bootInVm(arch, tenderPath(arch), image, tenderArgs, options.rest);
 }

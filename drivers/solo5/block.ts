@@ -8,6 +8,9 @@
  * each acquisition: opening a name again (after closing it, as a reboot
  * would) gives a new Block over the same device. Solo5 has no read-only
  * devices either: `readOnly` is enforced here, in the guest.
+ *
+ * A forked child's calls on a device kiln-hvt refuses to children
+ * (`--fork-block:NAME=refuse`) fail with `BlockError('unavailable')`.
  */
 import { BlockError, checkBlockRequest, type Block, type BlockInfo } from '../../lib/devices/block.ts';
 import { bindingErrorCode, bindings } from './bindings.ts';
@@ -46,6 +49,9 @@ export function openSolo5Block(name: string, options: Solo5BlockOptions = {}): B
     } catch (err) {
       if (err instanceof BlockError) return Promise.reject(err);
       const op = write ? 'write' : 'read';
+      if (bindingErrorCode(err) === 'EUNAVAIL') {
+        return Promise.reject(new BlockError('unavailable', `block '${name}': ${op}: refused to a forked child (kiln-hvt --fork-block:${name}=refuse)`));
+      }
       return Promise.reject(new BlockError('io', `block '${name}': ${op} at ${offset} failed (${bindingErrorCode(err)})`));
     }
   };

@@ -5,6 +5,10 @@
  * (an uncaught error in a forked child, a trap, a signal) ends with status
  * 255, which the parent sees as `crashed`; a child that exits with 255 by
  * itself is taken for crashed too.
+ *
+ * The child's devices are not all the parent's (kiln-hvt's `--fork-net`,
+ * `--fork-block`): `onChild` makes them the child's before its `fork()`
+ * resolves.
  */
 import { ForkError, type Child, type ExitStatus, type Fork, type ForkErrorCode, type ForkResult } from '../../lib/devices/fork.ts';
 import { bindingErrorCode, bindings } from './bindings.ts';
@@ -21,10 +25,12 @@ export interface Solo5Fork extends Fork {
 function forkError(err: unknown): ForkError {
   const codes: Record<string, ForkErrorCode> = { ELIMIT: 'limit', ENOSYS: 'unsupported', EINVAL: 'unsupported', ENODEV: 'unsupported' };
   const code = codes[bindingErrorCode(err)] ?? 'failed';
-  return new ForkError(code, err instanceof Error ? err.message : String(err));
+  const message = err instanceof Error ? err.message : String(err);
+  // kiln-hvt reports an exhausted --fork-net pool as the same limit.
+  return new ForkError(code, code === 'limit' ? `${message} (children, or free taps in a --fork-net pool)` : message);
 }
 
-export function createSolo5Fork(): Solo5Fork {
+export function createSolo5Fork(onChild: () => Promise<void> = () => Promise.resolve()): Solo5Fork {
   const ready = new Readiness((callback) => bindings().forkWatch(callback));
   let child = false;
 
@@ -54,6 +60,7 @@ export function createSolo5Fork(): Solo5Fork {
       }
       if (id !== 0) return { role: 'parent', child: handle(id) };
       child = true;
+      await onChild();
       return { role: 'child' };
     },
   };

@@ -13,6 +13,9 @@
  *   in the manifest; the tender provides them with no flag). An error
  *   escaping the app in a forked child ends it with status 255, which its
  *   parent sees as crashed.
+ * - in a forked child, net devices are the child's own (a tap from
+ *   kiln-hvt's `--fork-net` pool, a new MAC) or unavailable, and a stack is
+ *   rebuilt for it, by DHCP (forked-stack.ts), before its `fork()` resolves.
  *
  * A bad boot argument, or a device the tender did not attach, prints one line
  * and the unikernel exits with 2; an error escaping the app prints its stack
@@ -30,7 +33,8 @@ import { openSolo5Block } from './block.ts';
 import { CRASH_STATUS, createSolo5Fork } from './fork.ts';
 import { createSolo5Clock } from './clock.ts';
 import { createSolo5Console } from './console.ts';
-import { openSolo5Net } from './net.ts';
+import { createForkableStack, type ForkableStack } from './forked-stack.ts';
+import { openSolo5Net, type Solo5Net } from './net.ts';
 import { createSolo5Pipes } from './pipe.ts';
 import { createSolo5Random } from './random.ts';
 
@@ -50,7 +54,14 @@ function acquire<T>(what: string, open: () => T): T {
 
 // One of each per unikernel: every declaration of the kind shares it.
 const pipes = createSolo5Pipes();
-const fork = createSolo5Fork();
+// The devices a forked child makes its own before its fork() resolves.
+const nets: Solo5Net[] = [];
+const stacks: ForkableStack[] = [];
+const fork = createSolo5Fork(async () => {
+  for (const s of stacks) s.detach();
+  const available = new Map(nets.map((net) => [net, net.adoptChild()]));
+  await Promise.all(stacks.map((s) => s.rebuildInChild(available.get(s.net)!)));
+});
 
 async function run<D extends DeviceDeclaration>(app: App<D>, closers: (() => unknown)[]): Promise<number> {
   const k = bindings();
@@ -64,16 +75,21 @@ async function run<D extends DeviceDeclaration>(app: App<D>, closers: (() => unk
       case 'net': {
         const net = acquire(`net device '${spec.name}'`, () => openSolo5Net(spec.name));
         closers.push(() => net.close());
+        nets.push(net);
         devices[key] = net;
         break;
       }
       case 'stack': {
         const net = acquire(`net device '${spec.name}'`, () => openSolo5Net(spec.name));
         closers.push(() => net.close());
+        nets.push(net);
         const tcp = tcpBuffersForHeap(k.memory().heapSize);
-        const stack = await createStack({ net, clock, random, config: { args: argv, tcp } });
-        closers.unshift(() => stack.close());
-        devices[key] = stack;
+        const forkable = await createForkableStack(spec.name, net, argv, (port, args) =>
+          createStack({ net: port, clock, random, config: { args, tcp } }),
+        );
+        stacks.push(forkable);
+        closers.unshift(() => forkable.stack.close());
+        devices[key] = forkable.stack;
         break;
       }
       case 'block': {

@@ -12,7 +12,9 @@ export type BlockErrorCode =
   /** The host reported another I/O error. */
   | 'io'
   /** The device has been closed. */
-  | 'closed';
+  | 'closed'
+  /** The device cannot be used here (for example by a forked child it was refused to). */
+  | 'unavailable';
 
 export class BlockError extends KilnError<BlockErrorCode> {}
 
