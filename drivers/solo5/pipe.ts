@@ -1,15 +1,18 @@
 /**
- * Pipes on hvt, over kiln-hvt's pipe device: host pipes held by the
- * tender, so a forked unikernel inherits every end and end-of-file and EPIPE
- * hold across unikernels. Calls never block the VM: a read of an empty pipe
- * or a write to a full one waits for the device's readiness and retries.
+ * Pipes on hvt, over kiln-hvt's pipe device: a ring per pipe in memory the
+ * forked unikernels share, moved by the runtime's C binding with no exit
+ * while the ring allows, and host pipes held by the tenders for waking and
+ * for end-of-file and EPIPE across unikernels
+ * (platform-solo5/include/kiln_pipe_ring.h). Calls never block the VM: a
+ * read of an empty pipe or a write to a full one waits for the device's
+ * readiness and retries.
  */
 import { PipeError, type PipeEnds, type PipeErrorCode, type PipeReader, type PipeWriter, type Pipes } from '../../lib/devices/pipe.ts';
 import { bindingErrorCode, bindings } from './bindings.ts';
 import { Readiness } from './readiness.ts';
 
-/** Linux's pipe capacity, which kiln-hvt keeps. */
-export const SOLO5_PIPE_CAPACITY = 65536;
+/** A ring's size in kiln-hvt (KILN_PIPE_RING_SIZE): four times a Linux pipe's default. */
+export const SOLO5_PIPE_CAPACITY = 262144;
 const DEFAULT_READ = 65536;
 
 function pipeError(err: unknown): PipeError {

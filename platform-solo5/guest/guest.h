@@ -20,6 +20,7 @@ struct kiln_guest_state {
      * per attached network device; NULL on other tenders. */
     struct kiln_net_ring *net_ring[KILN_MFT_MAX_ENTRIES];
     uint64_t ring_active;          /* bit per handle whose ring is in use */
+    uintptr_t mem_end; /* the boot info's mem_size (kiln-hvt's pipe area follows) */
 };
 extern struct kiln_guest_state kiln_guest;
 

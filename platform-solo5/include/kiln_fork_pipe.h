@@ -24,14 +24,20 @@ int kiln_fork(uint64_t *child);
  * kiln_fork_ready_set(). SOLO5_R_EINVAL for an id that is not ours. */
 int kiln_wait(uint64_t child, int *status);
 
-/* A new pipe. Ends are inherited by children forked later. */
+/* A new pipe. Ends are inherited by children forked later. KILN_R_LIMIT
+ * when this family of forked unikernels has a pipe in use in every ring
+ * of its pipe area (a pipe is in use until every copy of both its ends is
+ * closed), or KILN_PIPE_MAX_ENDS ends are open here (kiln_pipe_ring.h). */
 int kiln_pipe(uint64_t *read_end, uint64_t *write_end);
 
 /* Moves up to (size) bytes; *done says how many. A read of 0 bytes is
  * end-of-file (no write end open anywhere). SOLO5_R_AGAIN when the pipe is
  * empty (read) or full (write): wait in solo5_yield for
- * kiln_pipe_ready_set(), then retry. A write fails with KILN_R_EPIPE once
- * no read end is open anywhere. */
+ * kiln_pipe_ready_set(), then retry. A write of at most KILN_PIPE_BUF
+ * bytes is never split; a longer one may move part. A write fails with
+ * KILN_R_EPIPE once no read end is open anywhere. Under kiln-hvt these
+ * move bytes through the pipe's shared ring with no exit while this
+ * unikernel alone holds the end and the ring allows. */
 int kiln_pipe_read(uint64_t end, void *buf, size_t size, size_t *done);
 int kiln_pipe_write(uint64_t end, const void *buf, size_t size, size_t *done);
 

@@ -52,6 +52,8 @@ enum kiln_hypercall {
     /* Kiln's network frame rings (KILN_FEATURE_NET_RING). */
     KILN_HC_NET_RING_SETUP = 70,
     KILN_HC_NET_SYNC = 71,
+    /* Kiln's pipe rings (kiln_pipe_ring.h): wake the other side. */
+    KILN_HC_PIPE_NOTIFY = 72,
 
     /* Issued only by the tender's own exception stubs (CPL0 code that
      * kiln-hvt places in low memory); never valid from guest code. */
@@ -197,10 +199,18 @@ struct kiln_hc_pipe_create {
     uint64_t read_end;  /* out */
     uint64_t write_end; /* out */
     int32_t ret;        /* out */
+    /* out: 1 + the index of the pipe's ring in the shared pipe area
+     * (kiln_pipe_ring.h), which starts at the boot info's mem_size; 0 when
+     * the tender keeps no ring (older kiln-hvt: in what was padding). */
+    uint32_t ring;
 };
+_Static_assert(sizeof(struct kiln_hc_pipe_create) == 24, "pipe create layout");
 
 /* Read and write never block: AGAIN means wait in solo5_yield for the pipe
- * device's handle, then retry. A read of 0 bytes with OK is end-of-file. */
+ * device's handle, then retry. A read of 0 bytes with OK is end-of-file.
+ * With a ring, the guest moves bytes itself while it can and calls these
+ * when it cannot (or shares the end with another unikernel); the tender
+ * then moves what it can, or sets the waiting flag and arms the readiness. */
 struct kiln_hc_pipe_io {
     uint64_t end;  /* in */
     uint64_t data; /* in */
@@ -210,6 +220,13 @@ struct kiln_hc_pipe_io {
 
 struct kiln_hc_pipe_close {
     uint64_t end; /* in */
+    int32_t ret;  /* out */
+};
+
+/* After the guest moved bytes and saw that the other side sleeps and can
+ * now go on (kiln_pipe_ring_wakes): the tender wakes it. */
+struct kiln_hc_pipe_notify {
+    uint64_t end; /* in: the end the guest just used */
     int32_t ret;  /* out */
 };
 

@@ -23,6 +23,7 @@
 #include "devices.h"
 #include "hypercall.h"
 #include "net_pool.h"
+#include "pipe.h"
 #include "solo5.h"
 #include "vcpu_state.h"
 
@@ -145,6 +146,7 @@ static enum kiln_hc_outcome fork_(const struct kiln_guest_mem *m, uint64_t gpa,
     fflush(stdout);
     fflush(stderr);
     pid_t parent = getpid();
+    kiln_pipe_fork_begin(); /* the child will hold our pipe ends too */
     pid_t pid = fork();
     if (pid == 0) {
         become_child(m, parent, state, &claim);
@@ -162,6 +164,7 @@ static enum kiln_hc_outcome fork_(const struct kiln_guest_mem *m, uint64_t gpa,
     if (pid < 0 || pidfd < 0 ||
         kiln_poll_watch(pidfd, EPOLLIN | EPOLLONESHOT, fork_handle) != 0) {
         int e = errno;
+        kiln_pipe_fork_abandoned();
         if (pid > 0) { /* cannot follow it: do not leave it running */
             kill(pid, SIGKILL);
             waitpid(pid, NULL, 0);

@@ -26,6 +26,7 @@
 #include "manifest.h"
 #include "net_pool.h"
 #include "net_ring.h"
+#include "pipe.h"
 #include "vm.h"
 
 #define KILN_VERSION "0.1.0"
@@ -130,6 +131,13 @@ int main(int argc, char **argv)
         die("cannot reserve %llu MB of guest memory: %s",
             (unsigned long long)(mem_size >> 20), strerror(errno));
     madvise(mem.base, mem_size, MADV_HUGEPAGE); /* fewer first-touch faults */
+    /* The guest is told of the memory below the pipe area only. */
+    uint64_t usable = kiln_pipe_map_area(&mem, err, sizeof err);
+    if (usable == 0)
+        die("%s", err);
+    if (img.end > usable)
+        die("%s: the image does not fit below the pipe area (the top eighth "
+            "of guest memory): give --mem more", opt.image);
     kiln_image_load(&img, mem.base);
     free(file);
     int user_mode = (img.kiln_flags & KILN_IMAGE_RUNS_AT_CPL3) != 0;
@@ -139,11 +147,11 @@ int main(int argc, char **argv)
         die("%s", err);
     kiln_fork_bind_vm(&vm);
     kiln_arch_setup_lowmem(mem.base, mem_size, user_mode);
-    if (kiln_boot_info_write(mem.base, KILN_BOOT_INFO_BASE, mem_size, img.end,
+    if (kiln_boot_info_write(mem.base, KILN_BOOT_INFO_BASE, usable, img.end,
                              vm.tsc_hz, kiln_net_ring_host_features(), mft,
                              kiln_manifest_size(mft), cmdline) != 0)
         die("boot info does not fit in guest low memory");
-    if (kiln_vm_init_vcpu(&vm, img.entry, mem_size, user_mode, err,
+    if (kiln_vm_init_vcpu(&vm, img.entry, usable, user_mode, err,
                           sizeof err) != 0)
         die("%s", err);
 

@@ -1,6 +1,7 @@
 /* pipe.c: __kiln.pipeCreate/Read/Write/Close and __kiln.pipeWatch over
  * Kiln's pipe device (runtime/BINDINGS.md, "Fork and pipes"). Bytes move
- * straight between the tender and the caller's buffer. */
+ * straight between the caller's buffer and the pipe's shared ring
+ * (platform-solo5/guest/pipe.c), with no exit while the ring allows. */
 #include "kiln.h"
 #include "kiln_fork_pipe.h"
 

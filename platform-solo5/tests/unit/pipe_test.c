@@ -1,9 +1,17 @@
 /* pipe_test: the tender's pipe device and the poll set's one-shot watches,
- * on host pipes with a fake guest memory (no KVM): data, AGAIN then a
- * readiness report exactly once, end-of-file, EPIPE, refusals, the limit on
- * ends. */
+ * over a fake guest memory with the real shared pipe area on top (no KVM):
+ * data through the ring, AGAIN then a readiness report exactly once,
+ * the guest's own moves and NOTIFY, end-of-file, EPIPE, refusals, broken
+ * ring indices, the limit on rings; across a real fork() of the tender's
+ * state: shared ends go through the tenders, holders are counted, a
+ * stream crosses with end-of-file, and a child killed outright still
+ * gives end-of-file. */
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "hypercall.h"
 #include "pipe.h"
@@ -12,9 +20,12 @@
 
 #define ARGS 0x100000
 #define BUF 0x200000
+#define BUF2 0x300000
 #define PIPE_HANDLE 3
+#define SECOND 1000000000ULL
 
 static struct kiln_guest_mem mem;
+static uint8_t *area;
 
 static void dispatch(unsigned nr)
 {
@@ -22,13 +33,15 @@ static void dispatch(unsigned nr)
     CHECK(kiln_hc_dispatch(&mem, nr, ARGS, &status) == KILN_HC_CONTINUE);
 }
 
-static int32_t create(uint64_t *r, uint64_t *w)
+static int32_t create(uint64_t *r, uint64_t *w, uint32_t *ring)
 {
     struct kiln_hc_pipe_create *a = (void *)(mem.base + ARGS);
     *a = (struct kiln_hc_pipe_create){.ret = -1};
     dispatch(KILN_HC_PIPE_CREATE);
     *r = a->read_end;
     *w = a->write_end;
+    if (ring != NULL)
+        *ring = a->ring;
     return a->ret;
 }
 
@@ -42,43 +55,95 @@ static int32_t io(unsigned nr, uint64_t end, uint64_t data, uint64_t len, uint64
     return a->ret;
 }
 
-static int32_t close_end(uint64_t end)
+static int32_t end_call(unsigned nr, uint64_t end)
 {
     struct kiln_hc_pipe_close *a = (void *)(mem.base + ARGS);
     *a = (struct kiln_hc_pipe_close){.end = end, .ret = -1};
-    dispatch(KILN_HC_PIPE_CLOSE);
+    dispatch(nr);
     return a->ret;
 }
 
-/* The ready set of a poll that does not wait. */
-static uint64_t poll_now(void)
+static int32_t close_end(uint64_t end)
+{
+    return end_call(KILN_HC_PIPE_CLOSE, end);
+}
+
+/* The ready set of a poll that waits at most (ns). */
+static uint64_t poll_for(uint64_t ns)
 {
     struct kiln_hc_poll *a = (void *)(mem.base + ARGS);
-    *a = (struct kiln_hc_poll){.timeout_nsecs = 0};
+    *a = (struct kiln_hc_poll){.timeout_nsecs = ns};
     dispatch(KILN_HC_POLL);
     return a->ready_set;
 }
 
-int main(void)
+static uint64_t poll_now(void)
 {
-    mem.size = 4 << 20;
-    mem.base = calloc(1, mem.size);
-    kiln_core_setup();
-    kiln_pipe_attach(PIPE_HANDLE);
-    const uint64_t bit = 1ULL << PIPE_HANDLE;
-    uint64_t r, w, n;
+    return poll_for(0);
+}
 
-    CHECK(create(&r, &w) == SOLO5_R_OK && r != w && r != 0 && w != 0);
-    /* Empty: AGAIN, and nothing to report until a byte arrives, then once. */
+/* One call retried across AGAIN, waiting for readiness (bounded). */
+static int32_t io_waiting(unsigned nr, uint64_t end, uint64_t data, uint64_t len,
+                          uint64_t *done)
+{
+    int32_t rc;
+    for (int tries = 0; (rc = io(nr, end, data, len, done)) == SOLO5_R_AGAIN; tries++) {
+        if (tries == 1000)
+            return -1;
+        poll_for(SECOND / 10);
+    }
+    return rc;
+}
+
+static uint8_t pattern(uint64_t i)
+{
+    return (uint8_t)(i * 13 + (i >> 11));
+}
+
+static struct kiln_pipe_ring *ring_at(uint32_t ring)
+{
+    return kiln_pipe_ring_at(area, ring - 1);
+}
+
+static void copy(void *d, const void *s, size_t n)
+{
+    memcpy(d, s, n);
+}
+
+static void test_basics(uint64_t bit)
+{
+    uint64_t r, w, n;
+    uint32_t ring;
+    CHECK(create(&r, &w, &ring) == SOLO5_R_OK && r != w && r != 0 && w != 0);
+    CHECK(ring >= 1 && ring <= KILN_PIPE_RINGS);
+    /* Empty: AGAIN with the reader's flag set, and nothing to report until
+     * a byte arrives, then once. */
     CHECK(io(KILN_HC_PIPE_READ, r, BUF, 16, &n) == SOLO5_R_AGAIN);
+    CHECK(ring_at(ring)->reader_waiting == 1);
     CHECK((poll_now() & bit) == 0);
     memcpy(mem.base + BUF, "hello", 5);
     CHECK(io(KILN_HC_PIPE_WRITE, w, BUF, 5, &n) == SOLO5_R_OK && n == 5);
+    /* The bytes are in the shared ring; the lone sleeper's flag cleared. */
+    CHECK(ring_at(ring)->head == 5 && ring_at(ring)->reader_waiting == 0);
+    CHECK(memcmp(kiln_pipe_ring_data(area, ring - 1), "hello", 5) == 0);
     CHECK(poll_now() & bit);
     CHECK((poll_now() & bit) == 0); /* one-shot: re-armed only by AGAIN */
     memset(mem.base + BUF, 0, 5);
     CHECK(io(KILN_HC_PIPE_READ, r, BUF, 16, &n) == SOLO5_R_OK && n == 5);
     CHECK(memcmp(mem.base + BUF, "hello", 5) == 0);
+    CHECK(io(KILN_HC_PIPE_WRITE, w, BUF, 0, &n) == SOLO5_R_OK && n == 0);
+
+    /* The guest's own moves: a sleeping reader is woken by NOTIFY. */
+    CHECK(io(KILN_HC_PIPE_READ, r, BUF, 16, &n) == SOLO5_R_AGAIN);
+    CHECK(kiln_pipe_ring_put(ring_at(ring), kiln_pipe_ring_data(area, ring - 1),
+                             "abc", 3, copy) == 3);
+    CHECK((poll_now() & bit) == 0);
+    CHECK(ring_at(ring)->reader_waiting == 1);
+    CHECK(end_call(KILN_HC_PIPE_NOTIFY, w) == SOLO5_R_OK);
+    CHECK(ring_at(ring)->reader_waiting == 0);
+    CHECK(poll_now() & bit);
+    CHECK(io(KILN_HC_PIPE_READ, r, BUF, 16, &n) == SOLO5_R_OK && n == 3);
+    CHECK(end_call(KILN_HC_PIPE_NOTIFY, 9999) == SOLO5_R_EINVAL);
 
     /* Refusals: wrong end kind, empty read, memory outside the guest's,
      * unknown ends; nothing moves. */
@@ -91,15 +156,37 @@ int main(void)
     CHECK(io(KILN_HC_PIPE_READ, 0, BUF, 1, &n) == SOLO5_R_EINVAL);
     CHECK(io(KILN_HC_PIPE_READ, KILN_PIPE_MAX_ENDS + 1, BUF, 1, &n) == SOLO5_R_EINVAL);
     CHECK(close_end(9999) == SOLO5_R_EINVAL);
+    CHECK(ring_at(ring)->head == 8 && ring_at(ring)->tail == 8);
 
-    /* Full: a write takes what fits, then AGAIN; draining reports it. */
-    uint64_t total = 0;
-    while (io(KILN_HC_PIPE_WRITE, w, BUF, 65536, &n) == SOLO5_R_OK)
-        total += n;
-    CHECK(total == 65536); /* Linux's default capacity */
+    /* Full: a write takes what fits, then AGAIN. A write of at most
+     * PIPE_BUF bytes is never split. */
+    const uint64_t size = KILN_PIPE_RING_SIZE;
+    CHECK(io(KILN_HC_PIPE_WRITE, w, BUF, size - 100, &n) == SOLO5_R_OK && n == size - 100);
+    CHECK(io(KILN_HC_PIPE_WRITE, w, BUF, 101, &n) == SOLO5_R_AGAIN);
+    CHECK(ring_at(ring)->writer_waiting == 101);
+    CHECK(io(KILN_HC_PIPE_WRITE, w, BUF, KILN_PIPE_BUF + 1, &n) == SOLO5_R_OK && n == 100);
+    /* A sleeping writer is woken once the room it needs is there: the
+     * whole write, or half the ring for a longer one. */
+    CHECK(io(KILN_HC_PIPE_WRITE, w, BUF, 3000, &n) == SOLO5_R_AGAIN);
+    CHECK(ring_at(ring)->writer_waiting == 3000);
+    CHECK(io(KILN_HC_PIPE_READ, r, BUF, 2999, &n) == SOLO5_R_OK && n == 2999);
     CHECK((poll_now() & bit) == 0);
-    CHECK(io(KILN_HC_PIPE_READ, r, BUF, 65536, &n) == SOLO5_R_OK && n == 65536);
+    CHECK(io(KILN_HC_PIPE_READ, r, BUF, 1, &n) == SOLO5_R_OK && n == 1);
     CHECK(poll_now() & bit);
+    CHECK(io(KILN_HC_PIPE_WRITE, w, BUF, 3000, &n) == SOLO5_R_OK && n == 3000);
+    CHECK(io(KILN_HC_PIPE_WRITE, w, BUF, size, &n) == SOLO5_R_AGAIN);
+    CHECK(ring_at(ring)->writer_waiting == size / 2);
+    CHECK(io(KILN_HC_PIPE_READ, r, BUF, size / 2 - 1, &n) == SOLO5_R_OK);
+    CHECK((poll_now() & bit) == 0);
+    CHECK(io(KILN_HC_PIPE_READ, r, BUF, size, &n) == SOLO5_R_OK && n == size / 2 + 1);
+    CHECK(poll_now() & bit);
+
+    /* A guest that breaks the indices gets an error; the tender stays in
+     * its ring. */
+    ring_at(ring)->head = ring_at(ring)->tail + 3 * KILN_PIPE_RING_SIZE;
+    CHECK(io(KILN_HC_PIPE_READ, r, BUF, 16, &n) == SOLO5_R_EUNSPEC);
+    CHECK(io(KILN_HC_PIPE_WRITE, w, BUF, 16, &n) == SOLO5_R_EUNSPEC);
+    ring_at(ring)->head = ring_at(ring)->tail;
 
     /* End-of-file once the write end is closed; closing twice refused. */
     CHECK(close_end(w) == SOLO5_R_OK);
@@ -107,20 +194,165 @@ int main(void)
     CHECK(io(KILN_HC_PIPE_READ, r, BUF, 16, &n) == SOLO5_R_OK && n == 0);
     CHECK(close_end(r) == SOLO5_R_OK);
 
-    /* EPIPE once the read end is closed. */
-    CHECK(create(&r, &w) == SOLO5_R_OK);
+    /* EPIPE once the read end is closed, told to the guest in the ring. */
+    CHECK(create(&r, &w, &ring) == SOLO5_R_OK);
     CHECK(close_end(r) == SOLO5_R_OK);
+    CHECK(ring_at(ring)->readers_gone == 1);
     CHECK(io(KILN_HC_PIPE_WRITE, w, BUF, 1, &n) == KILN_R_EPIPE);
     CHECK(close_end(w) == SOLO5_R_OK);
+}
 
-    /* The limit on ends: KILN_PIPE_MAX_ENDS / 2 pipes, then LIMIT; ids of
-     * closed ends are reused. */
+/* As many pipes as rings, then LIMIT; rings and ids of closed pipes are
+ * reused, emptied. */
+static void test_limit(void)
+{
+    uint64_t r, w, n;
+    uint32_t ring;
     int made = 0;
-    while (create(&r, &w) == SOLO5_R_OK)
+    while (create(&r, &w, NULL) == SOLO5_R_OK)
         made++;
-    CHECK(made == KILN_PIPE_MAX_ENDS / 2);
-    CHECK(create(&r, &w) == KILN_R_LIMIT);
+    CHECK(made == 7);
+    CHECK(create(&r, &w, NULL) == KILN_R_LIMIT);
+    CHECK(io(KILN_HC_PIPE_WRITE, 2, BUF, 7, &n) == SOLO5_R_OK);
     CHECK(close_end(1) == SOLO5_R_OK && close_end(2) == SOLO5_R_OK);
-    CHECK(create(&r, &w) == SOLO5_R_OK && r == 1 && w == 2);
+    CHECK(create(&r, &w, &ring) == SOLO5_R_OK && r == 1 && w == 2);
+    CHECK(ring_at(ring)->head == 0 && ring_at(ring)->readers_gone == 0);
+    for (uint64_t id = 1; id <= 2 * 7; id++)
+        CHECK(close_end(id) == SOLO5_R_OK);
+}
+
+/* As a forked tender starts: a poll set of its own. */
+static pid_t fork_tender(void)
+{
+    kiln_pipe_fork_begin();
+    pid_t pid = fork();
+    if (pid == 0)
+        kiln_poll_fork_child(0);
+    return pid;
+}
+
+static int exited_ok(pid_t pid)
+{
+    int st;
+    return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* A child streams a pattern through the tenders (both ends are shared
+ * while it runs), then ends; the parent reads it all, then end-of-file. */
+static void test_fork_stream(void)
+{
+    uint64_t r, w, n;
+    uint32_t ring;
+    const uint64_t bytes = 300000;
+    CHECK(create(&r, &w, &ring) == SOLO5_R_OK);
+    pid_t pid = fork_tender();
+    if (pid == 0) {
+        int ok = close_end(r) == SOLO5_R_OK;
+        for (uint64_t sent = 0; ok && sent < bytes; sent += n) {
+            uint64_t len = bytes - sent < 10000 ? bytes - sent : 10000;
+            for (uint64_t i = 0; i < len; i++)
+                mem.base[BUF2 + i] = pattern(sent + i);
+            ok = io_waiting(KILN_HC_PIPE_WRITE, w, BUF2, len, &n) == SOLO5_R_OK;
+        }
+        exit(ok ? 0 : 1); /* the tender's exit gives up its ends */
+    }
+    CHECK(pid > 0);
+    CHECK(ring_at(ring)->shared_writer == 1);
+    CHECK(close_end(w) == SOLO5_R_OK);
+    uint64_t got = 0;
+    int same = 1;
+    do {
+        CHECK(io_waiting(KILN_HC_PIPE_READ, r, BUF, 65536, &n) == SOLO5_R_OK);
+        for (uint64_t i = 0; i < n; i++)
+            same &= mem.base[BUF + i] == pattern(got + i);
+        got += n;
+    } while (n > 0 && got <= bytes);
+    CHECK(same && got == bytes);
+    CHECK(exited_ok(pid));
+    /* The child closed its read end and gave up its write end: the
+     * parent's read end is its own again. */
+    CHECK(ring_at(ring)->shared_reader == 0 && ring_at(ring)->shared_writer == 0);
+    CHECK(close_end(r) == SOLO5_R_OK);
+}
+
+/* The last reader is a child that ends: the parent's write fails with
+ * EPIPE at once, from the flag in the ring. */
+static void test_fork_epipe(void)
+{
+    uint64_t r, w, n;
+    uint32_t ring;
+    CHECK(create(&r, &w, &ring) == SOLO5_R_OK);
+    pid_t pid = fork_tender();
+    if (pid == 0)
+        exit(0);
+    CHECK(close_end(r) == SOLO5_R_OK);
+    CHECK(ring_at(ring)->readers_gone == 0); /* the child still holds it */
+    CHECK(exited_ok(pid));
+    CHECK(ring_at(ring)->readers_gone == 1);
+    CHECK(io(KILN_HC_PIPE_WRITE, w, BUF, 1, &n) == KILN_R_EPIPE);
+    CHECK(close_end(w) == SOLO5_R_OK);
+}
+
+/* A child tender killed outright never gives up its ends (its ring stays
+ * claimed), yet the host pipes still end the reader's wait with
+ * end-of-file and the writer's with EPIPE. */
+static void test_fork_killed(void)
+{
+    uint64_t r, w, n;
+    CHECK(create(&r, &w, NULL) == SOLO5_R_OK);
+    pid_t pid = fork_tender();
+    if (pid == 0) {
+        raise(SIGKILL);
+        _exit(1);
+    }
+    int st;
+    CHECK(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st));
+    CHECK(close_end(w) == SOLO5_R_OK);
+    CHECK(io(KILN_HC_PIPE_READ, r, BUF, 16, &n) == SOLO5_R_OK && n == 0);
+    CHECK(close_end(r) == SOLO5_R_OK);
+
+    CHECK(create(&r, &w, NULL) == SOLO5_R_OK);
+    pid = fork_tender();
+    if (pid == 0) {
+        raise(SIGKILL);
+        _exit(1);
+    }
+    CHECK(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st));
+    CHECK(close_end(r) == SOLO5_R_OK);
+    uint64_t total = 0;
+    int32_t rc;
+    while ((rc = io(KILN_HC_PIPE_WRITE, w, BUF, 65536, &n)) == SOLO5_R_OK &&
+           total <= KILN_PIPE_RING_SIZE)
+        total += n;
+    CHECK(rc == KILN_R_EPIPE && total == KILN_PIPE_RING_SIZE);
+    CHECK(close_end(w) == SOLO5_R_OK);
+}
+
+int main(void)
+{
+    char err[256];
+    mem.size = 16 << 20;
+    mem.base = mmap(NULL, mem.size, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(mem.base != MAP_FAILED);
+    kiln_core_setup();
+    kiln_pipe_attach(PIPE_HANDLE);
+    /* An eighth of guest memory, 7 rings at 16 MiB. */
+    CHECK(kiln_pipe_rings_for(64 << 20) == KILN_PIPE_RINGS);
+    CHECK(kiln_pipe_rings_for(1ULL << 40) == KILN_PIPE_RINGS);
+    CHECK(kiln_pipe_rings_for(32 << 20) == 15);
+    CHECK(kiln_pipe_rings_for(2 << 20) == 1);
+    CHECK(kiln_pipe_rings_for(mem.size) == 7);
+    uint64_t usable = kiln_pipe_map_area(&mem, err, sizeof err);
+    CHECK(usable == mem.size - KILN_PIPE_CTRL_SIZE - 7 * KILN_PIPE_RING_SIZE);
+    area = mem.base + usable;
+    const uint64_t bit = 1ULL << PIPE_HANDLE;
+
+    test_basics(bit);
+    test_limit();
+    test_fork_stream();
+    test_fork_epipe();
+    test_fork_killed();
+
     UNIT_DONE();
 }
