@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { buildImage } from '../../cli/image.ts';
 import { TENDER, buildPlatform } from '../platform/build.ts';
-import { type KvmCaseResult, kvmPlace, runKvmCases } from '../platform/kvm.ts';
+import { type KvmCaseResult, kvmPlace, runKvmCases } from '../harness/cases.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, 'build', 'x86_64', 'test-apps');
