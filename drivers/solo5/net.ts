@@ -6,7 +6,8 @@
  * In a forked child (kiln-hvt) the device is a new one: a tap of the
  * child's own from the tender's `--fork-net` pool, with its own MAC
  * (`adoptChild` reads it), or none: then the device is unavailable, `write`
- * throws `NetError('unavailable')` and the receiver is never called again.
+ * and `onFrame` throw `NetError('unavailable')`, a receiver set before is
+ * never called again, and the device no longer keeps the unikernel running.
  */
 import { NetError, emptyNetCounters, type FrameHandler, type Net } from '../../lib/devices/net.ts';
 import { bindingErrorCode, bindings } from './bindings.ts';
@@ -93,8 +94,9 @@ export function openSolo5Net(name: string): Solo5Net {
       counters.txBytes += frame.length;
     },
     onFrame(h) {
+      if (unavailable) throw unavailableError();
       handler = h;
-      if (!closed && !unavailable) k.netWatch(handle, drain);
+      if (!closed) k.netWatch(handle, drain);
     },
     counters: () => ({ ...counters }),
     close() {
