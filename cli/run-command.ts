@@ -13,7 +13,7 @@ const SPEC: Record<string, OptionSpec> = {
   arch: { value: 'x86_64|aarch64', choices: ARCHES, help: 'image architecture (hvt; default x86_64)' },
   net: { value: '[NAME=]TAP', repeat: true, help: 'attach a tap device (hvt; NAME defaults to service)' },
   block: { value: '[NAME=]FILE', repeat: true, help: 'attach a disk image file (NAME defaults to storage)' },
-  'fork-net': { value: '[NAME=]TAP1,TAP2,...', repeat: true, help: "taps for forked children's net device, one per child (hvt; kiln-hvt --fork-net)" },
+  'fork-net': { value: '[NAME=]TAP,TAP,...', repeat: true, help: "taps for forked children's net device, one per child (hvt; kiln-hvt --fork-net)" },
   'fork-block': { value: '[NAME=]share|refuse', repeat: true, help: 'share a block device with forked children (default) or refuse it to them (hvt)' },
   mem: { value: 'MB', help: 'guest memory in MiB (hvt; default 16)' },
   help: { short: 'h', help: 'show this help' },
