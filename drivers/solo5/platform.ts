@@ -5,8 +5,9 @@
  * - stack NAME: Kiln's TypeScript TCP/IP stack (lib/net) over the NET_BASIC
  *   device NAME, configured from `--ipv4=A/N` and `--ipv4-gateway=G` among
  *   the boot arguments, else by DHCP (whose DNS servers lib/dns's resolver
- *   asks unless `--resolver=IP` is given). Its TCP buffers are sized to the
- *   heap (`tcpBuffersForHeap`): smaller below `--mem=16`.
+ *   asks unless `--resolver=IP` is given). Its TCP buffers and accept queue
+ *   are sized to the heap (`tcpOptionsForHeap`): smaller when the heap is
+ *   under 16 MiB (below about `--mem=20`).
  * - net NAME: the raw NET_BASIC device.
  * - block NAME: the BLOCK_BASIC device NAME.
  * - pipe, fork: kiln-hvt's pipe and fork devices (the build declares them
@@ -26,7 +27,7 @@ import { ArgError } from '../../lib/args.ts';
 import type { App, DeviceDeclaration, DeviceKind, DeviceKinds, DevicesOf } from '../../lib/app.ts';
 import { useCrc32 } from '../../lib/crc32.ts';
 import { KilnError } from '../../lib/errors.ts';
-import { createStack, tcpBuffersForHeap } from '../../lib/net/stack.ts';
+import { createStack, tcpOptionsForHeap } from '../../lib/net/stack.ts';
 import { useSumWords } from '../../lib/net/wire/checksum.ts';
 import { bindingErrorCode, bindings } from './bindings.ts';
 import { openSolo5Block } from './block.ts';
@@ -83,7 +84,7 @@ async function run<D extends DeviceDeclaration>(app: App<D>, closers: (() => unk
         const net = acquire(`net device '${spec.name}'`, () => openSolo5Net(spec.name));
         closers.push(() => net.close());
         nets.push(net);
-        const tcp = tcpBuffersForHeap(k.memory().heapSize);
+        const tcp = tcpOptionsForHeap(k.memory().heapSize);
         const forkable = await createForkableStack(spec.name, net, argv, (port, args) =>
           createStack({ net: port, clock, random, config: { args, tcp } }),
         );

@@ -9,7 +9,7 @@
 import { defineApp, parseArgs, stack, type Clock, type Stack } from '../../lib/index.ts';
 import { KilnResponse, serveHttp, type HttpServer, type KilnRequest } from '../../lib/http/index.ts';
 import { ASSETS } from './assets.ts';
-import { memoryFigures, memoryPressure } from './memory.ts';
+import { connectionBudget, memoryFigures, memoryPressure } from './memory.ts';
 
 const ARGS = {
   port: { type: 'int', min: 0, max: 65535, default: 80, help: 'TCP port to serve on (0: any free port)' },
@@ -76,7 +76,8 @@ export default defineApp({
     const ctx: Context = { clock, stack: devices.net, startedMs: clock.nowMs(), server: () => server };
     const server = serveHttp(listener, (request) => route(ctx, request), {
       clock,
-      // Short of memory, new connections are reset rather than the image running out.
+      // In an image: no more connections than memory holds, and while it is short anyway, new ones are reset.
+      maxConnections: connectionBudget(),
       overloaded: memoryPressure(clock),
       onError: (err, request) =>
         console.error(`http: ${request.method} ${request.target}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),

@@ -5,6 +5,7 @@
  * figures; elsewhere, nothing.
  */
 import type { Clock } from '../../lib/index.ts';
+import { tcpOptionsForHeap } from '../../lib/net/stack.ts';
 
 export type MemoryFigures = Record<string, number>;
 
@@ -13,25 +14,65 @@ interface KilnRuntimeApi {
   gc?: () => void;
 }
 
-/** Free heap below which the image counts as short: a quarter of the heap, at least this. */
-const MIN_RESERVE_BYTES = 512 * 1024;
+/** Free heap below which the image counts as short: an eighth of the heap, at least this. */
+const MIN_RESERVE_BYTES = 256 * 1024;
+/** The runtime allocator's page: spans of small objects and large runs take whole pages. */
+const HEAP_PAGE_BYTES = 4096;
+/** What a connection holds besides its TCP rings (the HTTP server's state, a request and its answer), generously. */
+const CONNECTION_STATE_BYTES = 16 * 1024;
+
+function runtimeApi(): KilnRuntimeApi | undefined {
+  return (globalThis as unknown as { __kiln?: KilnRuntimeApi }).__kiln;
+}
+
+const reserveFor = (heapSize: number): number => Math.max(heapSize / 8, MIN_RESERVE_BYTES);
+
+/**
+ * Free heap: what neither live objects nor the allocator's pages hold. Pages
+ * count because a TCP ring needs whole free pages, which partly used spans of
+ * small objects do not give back.
+ */
+function freeBytes(figures: MemoryFigures): number {
+  const { heapSize = 0, inUse = 0, pagesUsed = 0 } = figures;
+  return heapSize - Math.max(inUse, pagesUsed * HEAP_PAGE_BYTES);
+}
+
+/**
+ * How many connections an image can serve at once (for `serveHttp`'s
+ * `maxConnections`): the heap free now, less the reserve and what TCP's
+ * accept queue may hold (a receive ring per waiting connection), over the
+ * most one connection holds (a TCP ring each way, as the platform sizes them
+ * for this heap, and its HTTP state). Connections grow after they are
+ * accepted, so a check of free memory at accept time alone would let a
+ * burst in that then runs the heap out. Undefined (no limit of ours) on Node.
+ */
+export function connectionBudget(): number | undefined {
+  const memory = runtimeApi()?.memory;
+  if (typeof memory !== 'function') return undefined;
+  const figures = memory();
+  const heapSize = figures.heapSize ?? 0;
+  const tcp = tcpOptionsForHeap(heapSize);
+  const perConnection = tcp.sendBufferSize + tcp.receiveBufferSize + CONNECTION_STATE_BYTES;
+  const waiting = tcp.backlog * tcp.receiveBufferSize;
+  return Math.max(1, Math.floor((freeBytes(figures) - reserveFor(heapSize) - waiting) / perConnection));
+}
 /** Collections asked for by the pressure check, at most one per this long. */
 const GC_INTERVAL_MS = 100;
 
 /**
- * Whether the image is short of memory (less than a quarter of its heap
- * free, at least 512 KiB), for `serveHttp`'s `overloaded`. Cyclic garbage
+ * Whether the image is short of memory (less than an eighth of its heap
+ * free, at least 256 KiB), for `serveHttp`'s `overloaded`. Cyclic garbage
  * counts as used until collected, so before saying "short" the check has the
  * runtime collect it (at most every 100 ms) and looks again. Never short on
  * Node, which grows its heap as it needs.
  */
 export function memoryPressure(clock: Clock): () => boolean {
-  const api = (globalThis as unknown as { __kiln?: KilnRuntimeApi }).__kiln;
+  const api = runtimeApi();
   const memory = api?.memory;
   if (typeof memory !== 'function') return () => false;
   const short = (): boolean => {
-    const { heapSize = 0, inUse = 0 } = memory();
-    return heapSize - inUse < Math.max(heapSize / 4, MIN_RESERVE_BYTES);
+    const figures = memory();
+    return freeBytes(figures) < reserveFor(figures.heapSize ?? 0);
   };
   let lastGcMs = -Infinity;
   return () => {
@@ -43,13 +84,15 @@ export function memoryPressure(clock: Clock): () => boolean {
     return short();
   };
 }
+
 interface NodeLikeProcess {
   memoryUsage?: () => MemoryFigures;
 }
 
 export function memoryFigures(): MemoryFigures | null {
-  const g = globalThis as unknown as { __kiln?: KilnRuntimeApi; process?: NodeLikeProcess };
-  if (typeof g.__kiln?.memory === 'function') return { ...g.__kiln.memory() };
+  const g = globalThis as unknown as { process?: NodeLikeProcess };
+  const memory = runtimeApi()?.memory;
+  if (typeof memory === 'function') return { ...memory() };
   if (typeof g.process?.memoryUsage === 'function') {
     const { rss, heapTotal, heapUsed } = g.process.memoryUsage();
     return { rss: rss ?? 0, heapTotal: heapTotal ?? 0, heapUsed: heapUsed ?? 0 };

@@ -101,7 +101,8 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
       const connection = new ServerConnection(flow, handler, settings, () => void requests++);
       if (stopping) connection.stop();
       live.add(connection);
-      const done = connection.run().finally(() => {
+      // run() handles its own failures; one that still escapes (out of memory) ends only this connection.
+      const done = connection.run().catch(() => flow.abort()).finally(() => {
         live.delete(connection);
         running.delete(done);
         slotFreed?.();
@@ -116,17 +117,14 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
 
   const acceptLoop = (async () => {
     for (;;) {
-      while (live.size >= maxConnections) await new Promise<void>((resolve) => (slotFreed = resolve));
-      let flow;
       try {
-        flow = await listener.accept();
+        while (live.size >= maxConnections) await new Promise<void>((resolve) => (slotFreed = resolve));
+        admit(await listener.accept());
       } catch (err) {
         if (err instanceof StackError && err.code === 'closed') return;
         // A passing failure (out of descriptors or memory): wait a little and accept again, rather than stop serving.
         await sleep(options.clock, ACCEPT_RETRY_MS);
-        continue;
       }
-      admit(flow);
     }
   })();
 

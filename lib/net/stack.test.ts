@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createStack, isOutOfMemory, staticIpv4FromArgs, tcpBuffersForHeap } from './stack.ts';
+import { createStack, isOutOfMemory, staticIpv4FromArgs, tcpOptionsForHeap } from './stack.ts';
 import { VirtualClock } from '../testing/virtual-clock.ts';
 import { VirtualSwitch } from '../testing/switch.ts';
 import { SeededRandom } from '../testing/seeded-random.ts';
@@ -45,11 +45,14 @@ describe('static configuration from boot arguments', () => {
     expect(() => staticIpv4FromArgs(args)).toThrow(message);
   });
 
-  it('sizes TCP buffers to the heap: the default from 16 MiB, smaller powers of two below, 8 KiB at least', () => {
+  it('sizes TCP buffers and the accept queue to the heap: the defaults from 16 MiB, smaller below', () => {
     const MiB = 1024 * 1024;
-    const size = (heap: number) => tcpBuffersForHeap(heap).receiveBufferSize;
-    expect(tcpBuffersForHeap(64 * MiB)).toEqual({ sendBufferSize: 128 * 1024, receiveBufferSize: 128 * 1024 });
-    expect([16 * MiB, 13 * MiB, 5 * MiB, 3 * MiB, 1 * MiB, 0].map(size)).toEqual([131072, 65536, 32768, 16384, 8192, 8192]);
+    expect(tcpOptionsForHeap(64 * MiB)).toEqual({ sendBufferSize: 131072, receiveBufferSize: 131072, backlog: 128 });
+    expect(tcpOptionsForHeap(16 * MiB)).toEqual({ sendBufferSize: 131072, receiveBufferSize: 131072, backlog: 128 });
+    expect(tcpOptionsForHeap(13 * MiB)).toEqual({ sendBufferSize: 32768, receiveBufferSize: 32768, backlog: 8 });
+    expect(tcpOptionsForHeap(5 * MiB)).toEqual({ sendBufferSize: 16384, receiveBufferSize: 16384, backlog: 8 });
+    expect(tcpOptionsForHeap(1 * MiB)).toEqual({ sendBufferSize: 8192, receiveBufferSize: 8192, backlog: 8 });
+    expect(tcpOptionsForHeap(0).sendBufferSize).toBe(8192);
   });
 
   it('refuses an interface whose MTU cannot carry IPv4', async () => {
@@ -126,6 +129,7 @@ describe('Stack over the interface layer', () => {
     const named = (name: string, message: string): Error => Object.assign(new Error(message), { name });
     expect(isOutOfMemory(named('InternalError', 'out of memory'))).toBe(true);
     expect(isOutOfMemory(new RangeError('Array buffer allocation failed'))).toBe(true);
+    expect(isOutOfMemory(null)).toBe(true); // QuickJS, when the error object itself could not be allocated
     expect(isOutOfMemory(named('InternalError', 'stack overflow'))).toBe(false);
     expect(isOutOfMemory(new TypeError('out of memory'))).toBe(false);
     expect(isOutOfMemory('out of memory')).toBe(false);

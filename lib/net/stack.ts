@@ -44,9 +44,11 @@ const CLOSE_DRAIN_MS = 1000;
 
 /**
  * Whether `err` is an allocation failure: QuickJS's `InternalError: out of
- * memory` in an image, a failed ArrayBuffer allocation on Node.
+ * memory` in an image, or the `null` QuickJS throws when even that error
+ * could not be allocated; a failed ArrayBuffer allocation on Node.
  */
 export function isOutOfMemory(err: unknown): boolean {
+  if (err === null) return true;
   if (!(err instanceof Error)) return false;
   return (err.name === 'InternalError' && err.message === 'out of memory') || (err instanceof RangeError && /allocation failed/i.test(err.message));
 }
@@ -94,20 +96,28 @@ export interface CreateStackOptions {
   config?: StackConfig;
 }
 
-/** TCP's default buffer each way, and the heap from which an image can afford it. */
+/** TCP's default buffer each way, and the smallest an image gets. */
 const FULL_TCP_BUFFER = 128 * 1024;
 const SMALLEST_TCP_BUFFER = 8 * 1024;
+/** The accept queue: TCP's default, and a small image's. */
+const DEFAULT_BACKLOG = 128;
+const SMALL_HEAP_BACKLOG = 8;
+
+/** Heap from which an image gets TCP's defaults. */
+const FULL_TCP_HEAP = 16 * 1024 * 1024;
 
 /**
- * TCP buffer sizes for an image whose heap is `heapBytes`: the default
- * 128 KiB each way from a 16 MiB heap up; below, the largest power of two
- * within heap/128 (at least 8 KiB), so a small image still has room for tens
- * of connections, each holding a ring each way while data is in flight.
+ * TCP options for an image whose heap is `heapBytes`. From a 16 MiB heap
+ * up, TCP's defaults. Below, buffers of the largest power of two within
+ * heap/256 (at least 8 KiB), and an accept queue of 8: a burst of clients
+ * then waits in SYN retries instead of taking memory (a receive ring each,
+ * once their request arrives) that the connections in service need.
  */
-export function tcpBuffersForHeap(heapBytes: number): Pick<TcpOptions, 'sendBufferSize' | 'receiveBufferSize'> {
+export function tcpOptionsForHeap(heapBytes: number): Required<Pick<TcpOptions, 'sendBufferSize' | 'receiveBufferSize' | 'backlog'>> {
+  if (heapBytes >= FULL_TCP_HEAP) return { sendBufferSize: FULL_TCP_BUFFER, receiveBufferSize: FULL_TCP_BUFFER, backlog: DEFAULT_BACKLOG };
   let size = FULL_TCP_BUFFER;
-  while (size > SMALLEST_TCP_BUFFER && size > heapBytes / 128) size /= 2;
-  return { sendBufferSize: size, receiveBufferSize: size };
+  while (size > SMALLEST_TCP_BUFFER && size > heapBytes / 256) size /= 2;
+  return { sendBufferSize: size, receiveBufferSize: size, backlog: SMALL_HEAP_BACKLOG };
 }
 
 /** Static configuration from boot arguments, or null for DHCP. Throws `ArgError` naming a bad argument. */

@@ -157,6 +157,7 @@ static JSValue api_memory(JSContext *ctx, JSValueConst this_val, int argc, JSVal
     JS_SetPropertyStr(ctx, o, "peak", JS_NewFloat64(ctx, (double)st.peak));
     JS_SetPropertyStr(ctx, o, "pagesUsed", JS_NewFloat64(ctx, (double)st.pages_used));
     JS_SetPropertyStr(ctx, o, "jsStack", JS_NewFloat64(ctx, (double)kiln.js_stack_size));
+    JS_SetPropertyStr(ctx, o, "outOfMemory", JS_NewFloat64(ctx, kiln.out_of_memory));
     return o;
 }
 

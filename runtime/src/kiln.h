@@ -20,6 +20,7 @@ struct kiln_state {
     solo5_time_t boot_ns;     /* monotonic clock when solo5_app_main began */
     solo5_time_t ready_ns;    /* ... when the engine was up, before the app ran */
     size_t js_stack_size;     /* bytes of the heap JavaScript runs on */
+    double out_of_memory;     /* out-of-memory exceptions absorbed by the loop */
 };
 extern struct kiln_state kiln;
 
@@ -27,6 +28,11 @@ extern struct kiln_state kiln;
 void kiln_report_exception(JSContext *ctx, JSValueConst exc, const char *what);
 /* Takes and reports the context's pending exception. */
 void kiln_report_pending(JSContext *ctx, const char *what);
+/* An out-of-memory exception (QuickJS's InternalError, or the null it throws
+ * when even that cannot be allocated) that reaches the loop ends only the
+ * work that met it, not the unikernel: counts it (kiln.out_of_memory), says
+ * so on the console the first time, and returns 1. Any other exception: 0. */
+int kiln_absorb_out_of_memory(JSContext *ctx, JSValueConst exc, const char *where);
 /* A stack string (which it takes over) through __kiln.formatStack when the
  * bundle installed one (Kiln's build does: it maps bundle lines to the
  * TypeScript sources); as QuickJS wrote it otherwise, or when the formatter

@@ -13,15 +13,25 @@
  * deadline to a relative timeout, and an hour fits every representation. */
 #define MAX_SLEEP_NS (3600ull * 1000000000ull)
 
+/* Takes the pending exception: 0 when it was an out-of-memory the loop
+ * absorbs, else reports it and returns -1. */
+static int uncaught(JSContext *ctx, const char *where)
+{
+    JSValue exc = JS_GetException(ctx);
+    int absorbed = kiln_absorb_out_of_memory(ctx, exc, where);
+    if (!absorbed)
+        kiln_report_exception(ctx, exc, "Uncaught");
+    JS_FreeValue(ctx, exc);
+    return absorbed ? 0 : -1;
+}
+
 int kiln_run_jobs(JSContext *ctx)
 {
     JSContext *job_ctx;
     int r;
     while ((r = JS_ExecutePendingJob(JS_GetRuntime(ctx), &job_ctx)) != 0) {
-        if (r < 0) {
-            kiln_report_pending(job_ctx, "Uncaught");
+        if (r < 0 && uncaught(job_ctx, "a promise job") < 0)
             return -1;
-        }
     }
     return kiln_rejections_check(ctx);
 }
@@ -30,10 +40,8 @@ int kiln_call_from_loop(JSContext *ctx, JSValue fn, int argc, JSValueConst *argv
 {
     JSValue r = JS_Call(ctx, fn, JS_UNDEFINED, argc, argv);
     JS_FreeValue(ctx, fn);
-    if (JS_IsException(r)) {
-        kiln_report_pending(ctx, "Uncaught");
+    if (JS_IsException(r) && uncaught(ctx, "a callback") < 0)
         return -1;
-    }
     JS_FreeValue(ctx, r);
     return kiln_run_jobs(ctx);
 }

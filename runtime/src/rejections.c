@@ -2,7 +2,8 @@
  * rejections.c: unhandled promise rejections. QuickJS tells us when a promise
  * is rejected with no handler and when a handler is attached later; a
  * rejection still unhandled once the job queue has drained is fatal, as in
- * Node (exit status 1, reason and stack on the console).
+ * Node (exit status 1, reason and stack on the console), unless its reason
+ * is an out-of-memory, which ends only the work that met it (report.c).
  */
 #include <stdlib.h>
 
@@ -52,6 +53,15 @@ void kiln_rejections_install(JSRuntime *rt)
 
 int kiln_rejections_check(JSContext *ctx)
 {
+    while (pending && kiln_absorb_out_of_memory(ctx, pending->reason, "a promise")) {
+        struct rejection *r = pending;
+        pending = r->next;
+        if (!pending)
+            pending_tail = &pending;
+        JS_FreeValue(ctx, r->promise);
+        JS_FreeValue(ctx, r->reason);
+        free(r);
+    }
     if (!pending)
         return 0;
     kiln_report_exception(ctx, pending->reason, "Uncaught (in promise)");

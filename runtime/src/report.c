@@ -68,3 +68,32 @@ void kiln_report_pending(JSContext *ctx, const char *what)
     kiln_report_exception(ctx, exc, what);
     JS_FreeValue(ctx, exc);
 }
+
+/* Compares a string property of (obj) without allocating (QuickJS hands ASCII
+ * strings out in place), so it works while memory is exhausted. */
+static int property_is(JSContext *ctx, JSValueConst obj, const char *name, const char *expected)
+{
+    JSValue v = JS_GetPropertyStr(ctx, obj, name);
+    if (JS_IsException(v)) {
+        JS_FreeValue(ctx, JS_GetException(ctx));
+        return 0;
+    }
+    const char *s = JS_IsString(v) ? JS_ToCString(ctx, v) : NULL;
+    int same = s && strcmp(s, expected) == 0;
+    JS_FreeCString(ctx, s);
+    JS_FreeValue(ctx, v);
+    return same;
+}
+
+int kiln_absorb_out_of_memory(JSContext *ctx, JSValueConst exc, const char *where)
+{
+    int oom = JS_IsNull(exc) ||
+              (JS_IsError(ctx, exc) && property_is(ctx, exc, "name", "InternalError") &&
+               property_is(ctx, exc, "message", "out of memory"));
+    if (!oom)
+        return 0;
+    if (kiln.out_of_memory++ == 0)
+        printf("kiln: out of memory in %s: that work is dropped, the unikernel goes on "
+               "(such failures are counted in __kiln.memory().outOfMemory)\n", where);
+    return 1;
+}

@@ -198,6 +198,19 @@ describe.skipIf(unavailable !== null)('runtime (hosted)', () => {
     expect(r.status).toBe(0);
   });
 
+  it('lets an out-of-memory reaching the loop end only that work: a timer, a microtask, a rejection; counted, told once', () => {
+    const image = build('oomloop', `
+      function exhaust() { const hog = []; for (;;) hog.push(new ArrayBuffer(1 << 20)); }
+      (async function rejected() { exhaust(); })();
+      queueMicrotask(function micro() { exhaust(); });
+      setTimeout(function timer() { exhaust(); }, 1);
+      setTimeout(() => console.log("alive", __kiln.memory().outOfMemory), 20);
+    `);
+    const r = run(image, ['--mem=16']);
+    expect(r.stdout).toMatch(/^kiln: out of memory in a promise job: that work is dropped, the unikernel goes on .*\nalive 3\n$/);
+    expect(r.status).toBe(0);
+  });
+
   it('collects cyclic garbage in time when the live set fills most of a 16 MB heap', () => {
     // Without the runtime capping QuickJS's collection threshold, the next
     // collection would be due beyond the heap: out of memory at turn ~10.

@@ -3,14 +3,15 @@
  * /dev/kvm, else in the x86_64 test VM): the strict-parsing suite as an
  * image, and examples/http probed by curl from a network namespace the test
  * creates: hello, keep-alive reuse, a chunked upload, 100 parallel clients, a
- * smuggling attempt answered 400.
+ * smuggling attempt answered 400; and at the memory floor (--mem=8), a burst
+ * of 100 clients shed rather than fatal.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, TENDER, buildPlatform } from '../platform/build.ts';
-import { type KvmCaseResult, kvmPlace, runKvmCases } from '../platform/kvm.ts';
+import { type KvmCaseResult, kvmPlace, runKvmCases } from '../harness/cases.ts';
 import { strictParsingCases } from './strict-parsing.suite.ts';
 
 const place = await kvmPlace();
@@ -59,6 +60,21 @@ const cases = [
       'kill $pid; wait $pid; echo "image status $?"; cat image.log',
     ].join('\n'),
   },
+  {
+    // The memory floor: at --mem=8 a burst of 100 clients at once is more than the image holds, so it must shed load
+    // (reset new connections while memory is short) and stay up, instead of dying out of memory.
+    name: 'small-memory',
+    run: [
+      `ip netns exec ${NETNS} ./kiln-hvt --mem=8 --net:service=${TAP} http.hvt --ipv4=${GUEST_IP}/24 --port=80 > small.log 2>&1 & pid=$!`,
+      `i=0; until ${CURL} -o /dev/null ${URL}/ 2>/dev/null; do i=$((i+1)); [ $i -ge 60 ] && break; sleep 1; done`,
+      `urls=""; n=0; while [ $n -lt 400 ]; do urls="$urls ${URL}/?c=$n -o /dev/null"; n=$((n+1)); done`,
+      `echo "BURST $(${CURL} --parallel --parallel-immediate --parallel-max 100 -w '%{http_code}\\n' $urls 2>/dev/null | grep -c '^200$')"`,
+      'kill -0 $pid && echo ALIVE',
+      `echo "AFTER [$(${CURL} ${URL}/)]"`,
+      `echo "STATS $(${CURL} ${URL}/stats)"`,
+      'kill $pid; wait $pid; cat small.log',
+    ].join('\n'),
+  },
   { name: 'netns-down', run: `ip netns del ${NETNS}` },
 ];
 
@@ -104,6 +120,16 @@ describe.skipIf(skip !== null)('HTTP in hvt images (real KVM, curl from a namesp
     expect(out).toContain('PARALLEL 100');
     expect(out).toContain('SMUGGLE [HTTP/1.1 400 Bad Request]');
     expect(out).toMatch(/STATS \{"uptimeSeconds":[\d.]+,"requests":\d+/);
+  });
+
+  it('stays up at --mem=8 under a burst of 100 clients, shedding what it cannot hold, and serves afterwards', () => {
+    const out = output('small-memory');
+    expect(out).toContain('ALIVE');
+    expect(out).toContain('AFTER [hello]');
+    expect(Number(/BURST (\d+)/.exec(out)?.[1])).toBeGreaterThan(0);
+    expect(out).toMatch(/STATS \{"uptimeSeconds":[\d.]+,"requests":\d+,"connections":\d+,"shedConnections":\d+/);
+    expect(out).not.toMatch(/Uncaught|out of memory/);
+    expect(out).toContain('kiln-hvt: stopped by a signal');
   });
 
   it('logs its start, stops on a signal, and leaves no namespace behind', () => {
