@@ -2,10 +2,10 @@
 // architecture (on this host if it has /dev/kvm for it, else in that
 // architecture's emulated machine; one boot per architecture for all its
 // cases; skipped loudly when neither exists):
-// - the C images (platform-solo5/tests/fork.c, forkdev.c): a VM fork with a
+// - the C image (platform-solo5/tests/fork.c): a VM fork with a
 //   copy-on-write guest, exit statuses, nested forks, a 4 MiB stream through
-//   a pipe with end-of-file and EPIPE, refusals, the child limit, the
-//   child's devices;
+//   a pipe with end-of-file and EPIPE, refusals, the child limit (the
+//   child's devices are fork-devices.test.ts's);
 // - the Pipe and Fork contract suites inside a TypeScript image against the
 //   solo5 drivers (contract-app.ts). The machines emulate their CPU, where
 //   the contract's 64 MB case alone takes minutes: it is skipped with a
@@ -28,16 +28,6 @@ const CONTRACT = 'pipe-fork-contract.hvt';
 const cases: KvmCase[] = [
   { name: 'fork-64m', run: 'timeout 300 env KILN_HVT_STATS=1 ./kiln-hvt --mem=64 fork.hvt' },
   { name: 'fork-limit', run: 'timeout 600 ./kiln-hvt --mem=16 fork.hvt --limit=1' },
-  // Devices of a child: block shared, net refused (plain calls, so the
-  // refusal can be reported), in a namespace of its own with a tap.
-  {
-    name: 'forkdev',
-    run:
-      'ip netns add kilnfork && ip netns exec kilnfork ip tuntap add kilnfork0 mode tap && ' +
-      'ip netns exec kilnfork ip link set kilnfork0 up && dd if=/dev/zero of=forkdev.img bs=512 count=8 2>/dev/null && ' +
-      'ip netns exec kilnfork env KILN_HVT_NET_RING=0 timeout 120 ./kiln-hvt --net:service=kilnfork0 ' +
-      '--block:storage=forkdev.img forkdev.hvt; s=$?; ip netns del kilnfork; exit $s',
-  },
   { name: 'contracts', run: `timeout 900 ./kiln-hvt --mem=64 ${CONTRACT} --skip=${SKIPPED.split(' ').join('_')}` },
   // Nothing is left behind: every child tender was waited for.
   { name: 'no-orphans', run: 'sleep 1; ps -e -o comm= | grep -c kiln-hvt || true' },
@@ -63,7 +53,7 @@ for (const arch of testArches()) {
       await buildPlatform(arch);
       const contract = join(outDir(arch), 'test-apps', CONTRACT);
       await buildImage(join(import.meta.dirname, 'contract-app.ts'), arch, contract);
-      results = await runKvmCases([tender(arch), image('fork', arch), image('forkdev', arch), contract], cases, 25 * 60_000, arch);
+      results = await runKvmCases([tender(arch), image('fork', arch), contract], cases, 25 * 60_000, arch);
     }, 35 * 60_000);
 
     it('forks, copies memory, reports statuses, nests, pipes with EOF and EPIPE', () => {
@@ -86,12 +76,6 @@ for (const arch of testArches()) {
       const r = result('fork-limit');
       expect(r.output).toContain('fork: the child limit holds and frees up');
       expect(r.output).toContain('SUCCESS');
-      expect(r.status).toBe(0);
-    });
-
-    it("shares the block device with a child and refuses it the parent's network device", () => {
-      const r = result('forkdev');
-      expect(r.output).toContain('forkdev: block shared with the child, net refused to it');
       expect(r.status).toBe(0);
     });
 
