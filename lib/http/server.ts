@@ -92,25 +92,28 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
 
   /** Serves one accepted flow, or sheds it; never throws (a failure here must not end the accept loop). */
   const admit = (flow: Flow): void => {
+    let connection: ServerConnection | null = null;
     try {
       if (settings.overloaded()) {
         shed++;
         flow.abort();
         return;
       }
-      const connection = new ServerConnection(flow, handler, settings, () => void requests++);
+      connection = new ServerConnection(flow, handler, settings, () => void requests++);
       if (stopping) connection.stop();
       live.add(connection);
       // run() handles its own failures; one that still escapes (out of memory) ends only this connection.
-      const done = connection.run().catch(() => flow.abort()).finally(() => {
-        live.delete(connection);
+      const started = connection;
+      const done = started.run().catch(() => flow.abort()).finally(() => {
+        live.delete(started);
         running.delete(done);
         slotFreed?.();
         slotFreed = null;
       });
       running.add(done);
     } catch {
-      // Out of memory setting the connection up: that connection fails, the server goes on.
+      // Out of memory setting the connection up: that connection fails (and frees its slot), the server goes on.
+      if (connection) live.delete(connection);
       flow.abort();
     }
   };
