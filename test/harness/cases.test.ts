@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
-import { casesScript, splitCaseOutput, type KvmCase } from './cases.ts';
+import { caseResult, casesScript, splitCaseOutput, testArches, type KvmCase } from './cases.ts';
 
 const TAG = 'T-1';
 
@@ -51,5 +51,38 @@ describe('cases in one script', () => {
 
   it('refuses a case with no commands (an empty subshell is a syntax error)', () => {
     expect(() => casesScript([{ name: 'blank', run: '  \n' }], TAG)).toThrow(/case blank has no commands/);
+  });
+});
+
+describe('testArches', () => {
+  const withEnv = (value: string | undefined, run: () => void): void => {
+    const saved = process.env.KILN_TEST_ARCH;
+    if (value === undefined) delete process.env.KILN_TEST_ARCH;
+    else process.env.KILN_TEST_ARCH = value;
+    try {
+      run();
+    } finally {
+      if (saved === undefined) delete process.env.KILN_TEST_ARCH;
+      else process.env.KILN_TEST_ARCH = saved;
+    }
+  };
+
+  it('is both architectures unless KILN_TEST_ARCH names some', () => {
+    withEnv(undefined, () => expect(testArches()).toEqual(['x86_64', 'aarch64']));
+    withEnv('', () => expect(testArches()).toEqual(['x86_64', 'aarch64']));
+    withEnv('aarch64', () => expect(testArches()).toEqual(['aarch64']));
+    withEnv(' aarch64 , x86_64 ', () => expect(testArches()).toEqual(['aarch64', 'x86_64']));
+  });
+
+  it('refuses an architecture it does not know, naming it', () => {
+    withEnv('arm64', () => expect(() => testArches()).toThrow(/KILN_TEST_ARCH: unknown architecture 'arm64' \(expected x86_64, aarch64\)/));
+  });
+});
+
+describe('caseResult', () => {
+  it("gives a case's result and names a case that has none", () => {
+    const results = new Map([['a', { output: 'x\n', status: 0 }]]);
+    expect(caseResult(results, 'a')).toEqual({ output: 'x\n', status: 0 });
+    expect(() => caseResult(results, 'b')).toThrow(/no result for case b/);
   });
 });
