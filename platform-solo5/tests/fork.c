@@ -2,9 +2,12 @@
  * parent's memory as it was and its own writes stay its own; exit statuses
  * reach the parent; a child forks again; data crosses a pipe between
  * unikernels with end-of-file once every write end is closed and EPIPE once
- * every read end is; bad ids and buffers are refused; the child limit holds.
+ * every read end is; ends kept by two unikernels (writers' 4096-byte writes
+ * whole and unmixed, readers sharing the records); bad ids and buffers are
+ * refused; the child limit holds.
  * --limit=1 also forks KILN_FORK_MAX_CHILDREN + 1 times. */
 #include "fork_lib.h"
+#include "kiln_pipe_ring.h"
 
 #define SECOND FORK_LIB_SECOND
 #define CHUNK 65536
@@ -122,6 +125,130 @@ static void test_pipe_epipe(void)
     test_puts("pipe: EPIPE after the last read end closed\n");
 }
 
+/* Records of PIPE_BUF bytes: writer tag and sequence number, then a fill
+ * that depends on both, so a record cut or mixed with another shows. */
+#define RECORD KILN_PIPE_BUF
+#define RECORDS 160 /* per writer: several rings' worth, so writers wait */
+
+static void fill_record(uint8_t *p, uint64_t tag, uint64_t seq)
+{
+    for (uint32_t i = 0; i < RECORD; i++)
+        p[i] = (uint8_t)(tag * 31 + seq * 7 + i);
+    p[0] = (uint8_t)tag;
+    p[1] = (uint8_t)seq;
+    p[2] = (uint8_t)(seq >> 8);
+}
+
+/* The record's sequence number if it is whole and from (tag) (any tag
+ * when 0), else fails the test. */
+static uint64_t check_record(const uint8_t *p, uint64_t *tag)
+{
+    uint64_t seq = p[1] | (uint64_t)p[2] << 8;
+    if (*tag == 0)
+        *tag = p[0];
+    if (p[0] != *tag)
+        test_fail("a pipe record from the wrong writer");
+    for (uint32_t i = 3; i < RECORD; i++)
+        if (p[i] != (uint8_t)(*tag * 31 + seq * 7 + i))
+            test_fail("a pipe record arrived cut or mixed with another");
+    return seq;
+}
+
+/* Two children keep the write end (so it is shared and goes through their
+ * tenders): each of their PIPE_BUF-byte writes arrives whole, never
+ * interleaved with the other's, in order per writer, then end-of-file. */
+static void test_pipe_shared_writers(void)
+{
+    static uint8_t rec[RECORD];
+    uint64_t r, w, ids[2];
+    TEST_CHECK(kiln_pipe(&r, &w) == SOLO5_R_OK);
+    for (uint64_t c = 0; c < 2; c++) {
+        TEST_CHECK(kiln_fork(&ids[c]) == SOLO5_R_OK);
+        if (ids[c] != 0)
+            continue;
+        TEST_CHECK(kiln_pipe_close(r) == SOLO5_R_OK);
+        for (uint64_t seq = 0; seq < RECORDS; seq++) {
+            size_t n = 0;
+            fill_record(buf, c + 1, seq);
+            TEST_CHECK(pipe_io(1, w, buf, RECORD, &n) == SOLO5_R_OK);
+            TEST_CHECK(n == RECORD); /* never split */
+        }
+        solo5_exit(0);
+    }
+    TEST_CHECK(kiln_pipe_close(w) == SOLO5_R_OK);
+    uint64_t next[3] = {0, 0, 0};
+    size_t have = 0, n;
+    /* Reads of odd sizes, so records are put together here. */
+    do {
+        size_t want = RECORD - have < 1000 ? RECORD - have : 1000;
+        TEST_CHECK(pipe_io(0, r, rec + have, want, &n) == SOLO5_R_OK);
+        have += n;
+        if (have == RECORD) {
+            uint64_t tag = 0, seq = check_record(rec, &tag);
+            TEST_CHECK(tag == 1 || tag == 2);
+            TEST_CHECK(seq == next[tag]++);
+            have = 0;
+        }
+    } while (n > 0);
+    TEST_CHECK(have == 0 && next[1] == RECORDS && next[2] == RECORDS);
+    TEST_CHECK(kiln_pipe_close(r) == SOLO5_R_OK);
+    TEST_CHECK(wait_child(ids[0]) == 0 && wait_child(ids[1]) == 0);
+    test_puts("pipe: two writers' 4096-byte writes arrive whole, in order\n");
+}
+
+/* Two children keep the read end: every record the parent writes reaches
+ * exactly one of them, whole; each reports its count and sum of sequence
+ * numbers through a second pipe. */
+static void test_pipe_shared_readers(void)
+{
+    static uint8_t rec[RECORD];
+    uint64_t r, w, rr, rw, ids[2];
+    TEST_CHECK(kiln_pipe(&r, &w) == SOLO5_R_OK);
+    TEST_CHECK(kiln_pipe(&rr, &rw) == SOLO5_R_OK);
+    for (int c = 0; c < 2; c++) {
+        TEST_CHECK(kiln_fork(&ids[c]) == SOLO5_R_OK);
+        if (ids[c] != 0)
+            continue;
+        TEST_CHECK(kiln_pipe_close(w) == SOLO5_R_OK);
+        TEST_CHECK(kiln_pipe_close(rr) == SOLO5_R_OK);
+        uint64_t report[2] = {0, 0}; /* records, sum of sequence numbers */
+        size_t n;
+        for (;;) {
+            TEST_CHECK(pipe_io(0, r, rec, RECORD, &n) == SOLO5_R_OK);
+            if (n == 0)
+                break;
+            TEST_CHECK(n == RECORD); /* whole records only were written */
+            uint64_t tag = 3;
+            report[1] += check_record(rec, &tag);
+            report[0]++;
+        }
+        TEST_CHECK(pipe_io(1, rw, (uint8_t *)report, sizeof report, &n) == SOLO5_R_OK);
+        TEST_CHECK(n == sizeof report);
+        solo5_exit(0);
+    }
+    TEST_CHECK(kiln_pipe_close(r) == SOLO5_R_OK);
+    TEST_CHECK(kiln_pipe_close(rw) == SOLO5_R_OK);
+    for (uint64_t seq = 0; seq < 2 * RECORDS; seq++) {
+        size_t n;
+        fill_record(buf, 3, seq);
+        TEST_CHECK(pipe_io(1, w, buf, RECORD, &n) == SOLO5_R_OK && n == RECORD);
+    }
+    TEST_CHECK(kiln_pipe_close(w) == SOLO5_R_OK);
+    static uint64_t reports[4];
+    size_t got = 0, n;
+    do {
+        TEST_CHECK(pipe_io(0, rr, (uint8_t *)reports + got, sizeof reports - got, &n) ==
+                   SOLO5_R_OK);
+        got += n;
+    } while (n > 0 && got < sizeof reports);
+    TEST_CHECK(got == sizeof reports);
+    TEST_CHECK(reports[0] + reports[2] == 2 * RECORDS);
+    TEST_CHECK(reports[1] + reports[3] == RECORDS * (2 * RECORDS - 1));
+    TEST_CHECK(kiln_pipe_close(rr) == SOLO5_R_OK);
+    TEST_CHECK(wait_child(ids[0]) == 0 && wait_child(ids[1]) == 0);
+    test_puts("pipe: two readers share the records, each whole, none lost\n");
+}
+
 static void test_refusals(void)
 {
     uint64_t r, w;
@@ -172,6 +299,8 @@ int solo5_app_main(const struct solo5_start_info *si)
     test_nested();
     test_pipe_stream();
     test_pipe_epipe();
+    test_pipe_shared_writers();
+    test_pipe_shared_readers();
     if (test_arg(si->cmdline, "limit", v, sizeof v))
         test_limit();
     test_puts("SUCCESS\n");
