@@ -17,11 +17,19 @@ export interface Side {
   measure(): Promise<number>;
 }
 
+/** A side whose parts are not here: its name and what it needs, shown in its place. */
+export interface MissingSide {
+  name: string;
+  missing: string;
+}
+
 export interface BenchCase {
   /** What varies between cases, e.g. `1472 B payload`. */
   label: string;
   kiln: Side;
   baseline: Side;
+  /** A further comparison, in the same rounds, that needs parts not every host has (upstream Solo5's tender). */
+  extra?: Side | MissingSide;
   /** Releases what the case set up (servers, VMs, files). */
   teardown?(): Promise<void>;
 }

@@ -12,6 +12,8 @@ export interface CaseResult {
   baseline: Summary;
   /** Kiln's median over the baseline's, oriented so that above 1 means Kiln is better. */
   advantage: number;
+  /** The case's further comparison (BenchCase.extra): measured, with Kiln's advantage over it, or what it needs. */
+  extra?: { name: string; summary: Summary; advantage: number } | { name: string; missing: string };
 }
 
 export interface BenchmarkResult {
@@ -34,23 +36,28 @@ export interface RunResult {
 const fmt = (n: number): string =>
   Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3);
 
-/** A horizontal bar per case: Kiln's advantage, with the parity line at 1. */
+/** A horizontal bar per comparison (each case's baseline, then its extra side if measured): Kiln's advantage, with the parity line at 1. */
 export function ratioChart(result: BenchmarkResult): string {
+  const bars = result.cases.flatMap((c) => [
+    { label: c.label, advantage: c.advantage },
+    ...(c.extra && 'advantage' in c.extra ? [{ label: `${c.label}, vs ${c.extra.name}`, advantage: c.extra.advantage }] : []),
+  ]);
   const rowH = 28;
-  const left = 200;
-  const width = 640;
+  // Room for the longest label at about 6.5 px a character of 12 px sans-serif.
+  const left = Math.max(200, Math.ceil(16 + 6.5 * Math.max(...bars.map((b) => b.label.length))));
+  const width = left + 440;
   const plotW = width - left - 60;
-  const maxRatio = Math.max(2, ...result.cases.map((c) => c.advantage));
+  const maxRatio = Math.max(2, ...bars.map((b) => b.advantage));
   const x = (r: number): number => left + (Math.min(r, maxRatio) / maxRatio) * plotW;
-  const height = 40 + rowH * result.cases.length;
+  const height = 40 + rowH * bars.length;
   const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  const rows = result.cases.map((c, i) => {
+  const rows = bars.map((b, i) => {
     const y = 30 + i * rowH;
-    const colour = c.advantage >= 1 ? '#2e7d32' : '#c62828';
+    const colour = b.advantage >= 1 ? '#2e7d32' : '#c62828';
     return (
-      `<text x="${left - 8}" y="${y + 14}" text-anchor="end" font-size="12">${esc(c.label)}</text>` +
-      `<rect x="${left}" y="${y}" width="${x(c.advantage) - left}" height="${rowH - 8}" fill="${colour}"/>` +
-      `<text x="${x(c.advantage) + 4}" y="${y + 14}" font-size="12">${fmt(c.advantage)}x</text>`
+      `<text x="${left - 8}" y="${y + 14}" text-anchor="end" font-size="12">${esc(b.label)}</text>` +
+      `<rect x="${left}" y="${y}" width="${x(b.advantage) - left}" height="${rowH - 8}" fill="${colour}"/>` +
+      `<text x="${x(b.advantage) + 4}" y="${y + 14}" font-size="12">${fmt(b.advantage)}x</text>`
     );
   });
   return (
@@ -71,6 +78,7 @@ export function markdownReport(run: RunResult): string {
     '',
     'Each case ran Kiln and its baseline alternately in the same run; figures are medians, ± the interquartile range relative to the median.',
     'Advantage is Kiln over the baseline, oriented so that above 1 means Kiln is better.',
+    ...(run.benchmarks.some((b) => b.cases.some((c) => c.extra)) ? ['A further comparison, where a case has one, ran in the same rounds; its advantage is Kiln over it.'] : []),
     '',
   ];
   for (const b of run.benchmarks) {
@@ -79,13 +87,15 @@ export function markdownReport(run: RunResult): string {
       lines.push(b.skipped ? `skipped: ${b.skipped}` : `FAILED: ${b.failed}`, '');
       continue;
     }
-    lines.push(`| case | Kiln (${b.unit}) | baseline (${b.unit}) | advantage |`, '|---|---|---|---|');
-    for (const c of b.cases) {
-      lines.push(
-        `| ${c.label} | ${c.kilnName}: ${fmt(c.kiln.median)} ±${(c.kiln.relativeIqr * 100).toFixed(0)}% | ` +
-          `${c.baselineName}: ${fmt(c.baseline.median)} ±${(c.baseline.relativeIqr * 100).toFixed(0)}% | ${fmt(c.advantage)}x |`,
-      );
-    }
+    const withExtra = b.cases.some((c) => c.extra);
+    const cell = (name: string, s: Summary): string => `${name}: ${fmt(s.median)} ±${(s.relativeIqr * 100).toFixed(0)}%`;
+    const extraCells = (c: CaseResult): string =>
+      !withExtra ? '' : !c.extra ? ' | |' : 'missing' in c.extra ? ` ${c.extra.name}: skipped: ${c.extra.missing} | |` : ` ${cell(c.extra.name, c.extra.summary)} | ${fmt(c.extra.advantage)}x |`;
+    lines.push(
+      `| case | Kiln (${b.unit}) | baseline (${b.unit}) | advantage |${withExtra ? ` further comparison (${b.unit}) | advantage over it |` : ''}`,
+      `|---|---|---|---|${withExtra ? '---|---|' : ''}`,
+    );
+    for (const c of b.cases) lines.push(`| ${c.label} | ${cell(c.kilnName, c.kiln)} | ${cell(c.baselineName, c.baseline)} | ${fmt(c.advantage)}x |${extraCells(c)}`);
     lines.push('', `![${b.name}](${b.name}.svg)`, '');
   }
   return lines.join('\n');

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Benchmark, BenchCase, Mode } from './benchmark.ts';
 import { machineInfo } from './machine.ts';
+import { runCase } from './run-case.ts';
 import { writeReport, type CaseResult, type RunResult } from './report.ts';
-import { summarize } from './stats.ts';
 import { BENCHMARKS } from './suites/index.ts';
 
 const resultsDir = join(fileURLToPath(new URL('.', import.meta.url)), 'results');
@@ -20,25 +20,6 @@ const seconds = (since: number): string => ((performance.now() - since) / 1000).
 function usage(message: string): number {
   console.error(`bench: ${message} (usage: npm run bench -- [--quick] [--only ${BENCHMARKS.map((b) => b.name).join(',')}] [--rounds N])`);
   return 2;
-}
-
-async function runCase(c: BenchCase, rounds: number, better: 'higher' | 'lower'): Promise<CaseResult> {
-  const kiln: number[] = [];
-  const baseline: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    // Alternate which side goes first so neither always runs on a warm machine.
-    if (i % 2 === 0) {
-      kiln.push(await c.kiln.measure());
-      baseline.push(await c.baseline.measure());
-    } else {
-      baseline.push(await c.baseline.measure());
-      kiln.push(await c.kiln.measure());
-    }
-  }
-  const k = summarize(kiln);
-  const b = summarize(baseline);
-  const advantage = better === 'higher' ? k.median / b.median : b.median / k.median;
-  return { label: c.label, kilnName: c.kiln.name, baselineName: c.baseline.name, kiln: k, baseline: b, advantage };
 }
 
 /** A benchmark ready to measure: skipped, failed while setting up, or its cases. */
@@ -64,9 +45,10 @@ async function measure(bench: Benchmark, cases: BenchCase[], rounds: number): Pr
       const c = cases[next]!;
       try {
         const r = await runCase(c, rounds, bench.better);
+        const extra = !r.extra ? '' : 'missing' in r.extra ? `; ${r.extra.name}: skipped: ${r.extra.missing}` : `; vs ${r.extra.name} ${r.extra.summary.median.toPrecision(4)}: ${r.extra.advantage.toFixed(2)}x`;
         console.log(
           `${bench.name} ${r.label}: ${r.kilnName} ${r.kiln.median.toPrecision(4)} vs ${r.baselineName} ` +
-            `${r.baseline.median.toPrecision(4)} ${bench.unit}: ${r.advantage.toFixed(2)}x`,
+            `${r.baseline.median.toPrecision(4)} ${bench.unit}: ${r.advantage.toFixed(2)}x${extra}`,
         );
         results.push(r);
       } finally {

@@ -8,20 +8,24 @@
  * (what the engine, runtime and bytecode add to a bare Solo5 guest), and
  * `node` running the same app's unix bundle (what a Node deployment pays).
  * Node goes into the machine with its libraries and loader (host-programs.ts).
+ * Further comparison of the "against C" cases, where KILN_UPSTREAM_SOLO5
+ * names a Solo5 build: the C hello image under upstream solo5-hvt.
  */
 import { buildPlatform } from '../../test/platform/build.ts';
 import type { Benchmark, BenchCase } from '../benchmark.ts';
 import { benchBundle, benchImage } from './build.ts';
 import { HELLO_APP, HELLO_BUNDLE, HELLO_IMAGE } from './hello.ts';
 import { hostProgramFiles, viaLoader } from './host-programs.ts';
-import { field, KvmBatch, kvmMissing, kvmWhere, platformFile, TENDER } from './kvm-batch.ts';
+import { alternate, field, KvmBatch, kvmMissing, kvmWhere, platformFile, TENDER } from './kvm-batch.ts';
+import { UPSTREAM_NAME, upstreamFiles, upstreamHvt, upstreamSide } from './upstream.ts';
 
-const SIDES = {
-  kiln: { name: 'hello image (TypeScript)', run: `./launch-timer ./kiln-hvt --mem=16 ${HELLO_IMAGE}` },
-  c: { name: 'C hello image', run: './launch-timer ./kiln-hvt --mem=16 hello.hvt' },
-  node: { name: 'node + unix bundle', run: `./launch-timer ${viaLoader(process.execPath)} ${HELLO_BUNDLE}` },
+const NAMES = {
+  kiln: 'hello image (TypeScript)',
+  c: 'C hello image',
+  node: 'node + unix bundle',
+  upstream: `C hello image under ${UPSTREAM_NAME}`,
 } as const;
-type SideKey = keyof typeof SIDES;
+type SideKey = keyof typeof NAMES;
 
 export const bootBenchmark: Benchmark = {
   name: 'boot',
@@ -30,14 +34,26 @@ export const bootBenchmark: Benchmark = {
   better: 'lower',
   missing: kvmMissing,
   async cases(mode) {
-    const [kilnImage, bundle] = await Promise.all([benchImage(HELLO_APP, HELLO_IMAGE), benchBundle(HELLO_APP, HELLO_BUNDLE), buildPlatform()]);
-    const files = [TENDER, kilnImage, platformFile('tests/hello.hvt'), platformFile('platform-bench/launch-timer'), bundle, ...(await hostProgramFiles([process.execPath]))];
-    const order: SideKey[] = ['kiln', 'c', 'node'];
+    const [kilnImage, bundle, node, upstream] = await Promise.all([
+      benchImage(HELLO_APP, HELLO_IMAGE),
+      benchBundle(HELLO_APP, HELLO_BUNDLE),
+      hostProgramFiles([process.execPath]),
+      upstreamHvt(),
+      buildPlatform(),
+    ]);
+    const files = [TENDER, kilnImage, platformFile('tests/hello.hvt'), platformFile('platform-bench/launch-timer'), bundle, ...node, ...upstreamFiles(upstream)];
+    const run: Partial<Record<SideKey, string>> = {
+      kiln: `./launch-timer ./kiln-hvt --mem=16 ${HELLO_IMAGE}`,
+      c: './launch-timer ./kiln-hvt --mem=16 hello.hvt',
+      node: `./launch-timer ${viaLoader(process.execPath)} ${HELLO_BUNDLE}`,
+      ...('run' in upstream && { upstream: `./launch-timer ${upstream.run} --mem=16 hello.hvt` }),
+    };
+    const order = Object.keys(run) as SideKey[];
     const batch = new KvmBatch(
       {
         name: 'boot',
         files,
-        round: (r) => (r % 2 === 0 ? order : [...order].reverse()).map((key) => ({ name: `boot.${key}.${r}`, run: SIDES[key].run })),
+        round: (r) => alternate(r, ...order).map((key) => ({ name: `boot.${key}.${r}`, run: run[key]! })),
         timeoutMs: 60 * 60_000,
       },
       mode.rounds,
@@ -46,13 +62,14 @@ export const bootBenchmark: Benchmark = {
       if (field(output, 'status') !== 0) throw new Error(`boot: the program failed: ${output}`);
       return field(output, key) / 1e6;
     };
-    const side = (key: SideKey, what: string) => batch.side(SIDES[key].name, (r) => `boot.${key}.${r}`, ms(what));
+    const side = (key: SideKey, what: string) => batch.side(NAMES[key], (r) => `boot.${key}.${r}`, ms(what));
     const cases: BenchCase[] = [];
     for (const [label, what] of [
       ['to first line', 'first_output_ns'],
       ['to exit', 'exit_ns'],
     ] as const) {
-      cases.push({ label: `${label}, against C`, kiln: side('kiln', what), baseline: side('c', what) });
+      const extra = upstreamSide(upstream, NAMES.upstream, () => side('upstream', what));
+      cases.push({ label: `${label}, against C`, kiln: side('kiln', what), baseline: side('c', what), extra });
       cases.push({ label: `${label}, against node`, kiln: side('kiln', what), baseline: side('node', what) });
     }
     return cases;

@@ -186,7 +186,7 @@ export function field(output: string, key: string): number {
   return Number(m[1]);
 }
 
-/** Both orders of a pair, alternating by round so that neither side always goes first. */
-export function alternate<T>(round: number, a: T, b: T): [T, T] {
-  return round % 2 === 0 ? [a, b] : [b, a];
+/** The sides in order on even rounds and in reverse on odd ones, so that no side always goes first. */
+export function alternate<T>(round: number, ...sides: T[]): T[] {
+  return round % 2 === 0 ? sides : [...sides].reverse();
 }
