@@ -1,5 +1,5 @@
 /**
- * Benchmarks of images run where test/platform/kvm.ts finds KVM: this host,
+ * Benchmarks of images run where test/harness/cases.ts finds KVM: this host,
  * or the nested x86_64 test VM, which takes 10-25 s to boot. So every image
  * suite of a run shares ONE boot: each suite's batch (its set-up, rounds and
  * tear-down) joins the run's SharedBoot while the suites are prepared, and
