@@ -55,7 +55,7 @@ export const blockBenchmark: Benchmark = {
         round: (r) => alternate(r, ...order).map((k) => ({ name: `block.${k}.${r}`, run: run[k]! })),
         timeoutMs: 6 * 60 * 60_000,
       },
-      mode.rounds,
+      mode,
     );
     // A side hands out each round's sample once: every case gets sides of its own.
     const side = (k: ReaderKey) => batch.side(NAMES[k], (r) => `block.${k}.${r}`, microsecondsPerRead);

@@ -56,7 +56,7 @@ export const bootBenchmark: Benchmark = {
         round: (r) => alternate(r, ...order).map((key) => ({ name: `boot.${key}.${r}`, run: run[key]! })),
         timeoutMs: 60 * 60_000,
       },
-      mode.rounds,
+      mode,
     );
     const ms = (key: string) => (output: string) => {
       if (field(output, 'status') !== 0) throw new Error(`boot: the program failed: ${output}`);

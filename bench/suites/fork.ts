@@ -33,7 +33,7 @@ export const forkBenchmark: Benchmark = {
         round: (r) => alternate(r, 'kiln', 'linux').map((k) => ({ name: `fork.${k}.${r}`, run: run[k as keyof typeof run](count) })),
         timeoutMs: 60 * 60_000,
       },
-      mode.rounds,
+      mode,
     );
     const ms = (key: string) => (output: string) => field(output, key) / 1e6;
     return [

@@ -51,7 +51,7 @@ async function makeBatch(mode: Mode): Promise<KvmBatch> {
       ],
       timeoutMs: TIMEOUT_MS,
     },
-    mode.rounds,
+    mode,
   );
 }
 

@@ -66,7 +66,7 @@ export const icmpBenchmark: Benchmark = {
         ],
         timeoutMs: 12 * 60 * 60_000,
       },
-      mode.rounds,
+      mode,
     );
     const side = (k: ServerKey, size: number) => batch.side(SERVERS[k].name, (r) => `icmp.${k}.${size}.${r}`, rate);
     return PAYLOADS.map((size) => ({

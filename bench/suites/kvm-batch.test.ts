@@ -4,14 +4,15 @@
 // rounds and tear-down after, many suites' batches in one boot, failures.
 import { describe, expect, it, vi } from 'vitest';
 import type { KvmCase, KvmCaseResult } from '../../test/harness/cases.ts';
-import { alternate, field, filesByBaseName, KvmBatch, SharedBoot, type BatchPlan } from './kvm-batch.ts';
+import type { Mode } from '../benchmark.ts';
+import { alternate, field, filesByBaseName, KvmBatch, QUICK_BATCH_MS, SharedBoot, type BatchPlan } from './kvm-batch.ts';
 
 /** A stand-in for the machine: records each boot's files and cases (without SharedBoot's clock cases, whose uptime is their position plus 0.5 s). */
 function recordingRunner(fail: (name: string) => boolean = () => false) {
-  const boots: { files: string[]; cases: string[] }[] = [];
-  const run = async (files: string[], cases: KvmCase[]): Promise<Map<string, KvmCaseResult>> => {
+  const boots: { files: string[]; cases: string[]; timeoutMs: number }[] = [];
+  const run = async (files: string[], cases: KvmCase[], timeoutMs: number): Promise<Map<string, KvmCaseResult>> => {
     const named = cases.filter((c) => !c.name.startsWith('shared-boot.clock.'));
-    boots.push({ files, cases: named.map((c) => c.name) });
+    boots.push({ files, cases: named.map((c) => c.name), timeoutMs });
     return new Map(cases.map((c, i) => [c.name, { output: c.name.startsWith('shared-boot.clock.') ? `${i}.5` : `case=${named.indexOf(c)}`, status: fail(c.name) ? 1 : 0 }]));
   };
   return { boots, run };
@@ -26,13 +27,15 @@ const planOf = (name: string, files: string[] = []): BatchPlan => ({
   timeoutMs: 1000,
 });
 
+const full = (rounds: number): Mode => ({ quick: false, rounds });
+
 /** Where the sample's case stood in its boot. */
 const position = (output: string): number => field(output, 'case');
 
 describe('KvmBatch', () => {
   it('runs all rounds in one batch, alternating sides, set-up first and tear-down last', async () => {
     const runner = recordingRunner();
-    const batch = new KvmBatch(planOf('s'), 3, new SharedBoot(runner.run));
+    const batch = new KvmBatch(planOf('s'), full(3), new SharedBoot(runner.run));
     const a = batch.side('A', (r) => `s.a.${r}`, position);
     const b = batch.side('B', (r) => `s.b.${r}`, position);
     const samples = [await a.measure(), await b.measure(), await b.measure(), await a.measure(), await a.measure(), await b.measure()];
@@ -42,7 +45,7 @@ describe('KvmBatch', () => {
 
   it('runs another batch when asked for more rounds than one held', async () => {
     const runner = recordingRunner();
-    const batch = new KvmBatch(planOf('s'), 2, new SharedBoot(runner.run));
+    const batch = new KvmBatch(planOf('s'), full(2), new SharedBoot(runner.run));
     const a = batch.side('A', (r) => `s.a.${r}`, position);
     const samples = [];
     for (let i = 0; i < 5; i++) samples.push(await a.measure());
@@ -52,11 +55,11 @@ describe('KvmBatch', () => {
   });
 
   it('fails a sample whose case or set-up failed, naming it', async () => {
-    const failingRound = new KvmBatch(planOf('s'), 2, new SharedBoot(recordingRunner((n) => n === 's.b.1').run));
+    const failingRound = new KvmBatch(planOf('s'), full(2), new SharedBoot(recordingRunner((n) => n === 's.b.1').run));
     const b = failingRound.side('B', (r) => `s.b.${r}`, position);
     expect(await b.measure()).toBe(2);
     await expect(b.measure()).rejects.toThrow(/s\.b\.1 failed \(status 1\)/);
-    const failingSetup = new KvmBatch(planOf('s'), 2, new SharedBoot(recordingRunner((n) => n === 's.up').run));
+    const failingSetup = new KvmBatch(planOf('s'), full(2), new SharedBoot(recordingRunner((n) => n === 's.up').run));
     await expect(failingSetup.side('A', (r) => `s.a.${r}`, position).measure()).rejects.toThrow(/s\.up failed/);
   });
 });
@@ -66,14 +69,15 @@ describe('SharedBoot', () => {
     const runner = recordingRunner();
     const boot = new SharedBoot(runner.run);
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-    const zeta = new KvmBatch(planOf('zeta', ['/t/kiln-hvt', '/t/z.hvt']), 1, boot);
-    const alpha = new KvmBatch(planOf('alpha', ['/t/kiln-hvt', '/t/a.hvt']), 1, boot);
+    const zeta = new KvmBatch(planOf('zeta', ['/t/kiln-hvt', '/t/z.hvt']), full(1), boot);
+    const alpha = new KvmBatch(planOf('alpha', ['/t/kiln-hvt', '/t/a.hvt']), full(1), boot);
     const z = await zeta.side('A', (r) => `zeta.a.${r}`, position).measure();
     const a = await alpha.side('A', (r) => `alpha.a.${r}`, position).measure();
     expect(runner.boots).toEqual([
       {
         files: ['/t/kiln-hvt', '/t/a.hvt', '/t/z.hvt'],
         cases: ['alpha.up', 'alpha.a.0', 'alpha.b.0', 'alpha.down', 'zeta.up', 'zeta.a.0', 'zeta.b.0', 'zeta.down'],
+        timeoutMs: 2000,
       },
     ]);
     expect([a, z]).toEqual([1, 5]);
@@ -82,20 +86,29 @@ describe('SharedBoot', () => {
     log.mockRestore();
   });
 
+  it('gives the boot the sum of its batches\' time limits, each a short one in quick mode', async () => {
+    const runner = recordingRunner();
+    const boot = new SharedBoot(runner.run);
+    const quick = new KvmBatch(planOf('quick'), { quick: true, rounds: 1 }, boot);
+    new KvmBatch(planOf('other'), { quick: true, rounds: 1 }, boot);
+    await quick.side('A', (r) => `quick.a.${r}`, position).measure();
+    expect(runner.boots.map((b) => b.timeoutMs)).toEqual([2 * QUICK_BATCH_MS]);
+  });
+
   it('fails every batch of a boot that failed, also those not yet asked for', async () => {
     const boot = new SharedBoot(async () => {
       throw new Error('the machine died');
     });
-    const first = new KvmBatch(planOf('first'), 1, boot);
-    const second = new KvmBatch(planOf('second'), 1, boot);
+    const first = new KvmBatch(planOf('first'), full(1), boot);
+    const second = new KvmBatch(planOf('second'), full(1), boot);
     await expect(first.side('A', (r) => `first.a.${r}`, position).measure()).rejects.toThrow(/the machine died/);
     await expect(second.side('A', (r) => `second.a.${r}`, position).measure()).rejects.toThrow(/the machine died/);
   });
 
   it('refuses two suites with a case of the same name', async () => {
     const boot = new SharedBoot(recordingRunner().run);
-    const one = new KvmBatch(planOf('same'), 1, boot);
-    new KvmBatch(planOf('same'), 1, boot);
+    const one = new KvmBatch(planOf('same'), full(1), boot);
+    new KvmBatch(planOf('same'), full(1), boot);
     await expect(one.side('A', (r) => `same.a.${r}`, position).measure()).rejects.toThrow(/two cases named same\.up/);
   });
 });

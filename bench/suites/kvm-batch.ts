@@ -17,7 +17,7 @@ import { basename, join } from 'node:path';
 import { tenderPath } from '../../cli/image.ts';
 import { repoRoot } from '../../cli/paths.ts';
 import { kvmPlace, runKvmCases, type KvmCase, type KvmCaseResult } from '../../test/harness/cases.ts';
-import type { Side } from '../benchmark.ts';
+import type { Mode, Side } from '../benchmark.ts';
 
 export const TENDER = tenderPath('x86_64');
 
@@ -52,8 +52,12 @@ export interface BatchPlan {
   round(round: number): KvmCase[];
   /** Run once after the rounds. */
   teardown?: KvmCase[];
+  /** How long the batch may take in full mode (quick mode allows QUICK_BATCH_MS). */
   timeoutMs: number;
 }
+
+/** Quick batches take well under a minute each, even on a loaded host: one taking this long has hung. */
+export const QUICK_BATCH_MS = 5 * 60_000;
 
 export type CaseRunner = (files: string[], cases: KvmCase[], timeoutMs: number) => Promise<Map<string, KvmCaseResult>>;
 
@@ -140,12 +144,17 @@ export const sharedBoot = new SharedBoot();
 export class KvmBatch {
   private readonly batches: Promise<Map<string, KvmCaseResult>>[] = [];
 
+  private readonly rounds: number;
+  private readonly timeoutMs: number;
+
   /** Joins `boot` at once, so that the first sample of any suite runs this batch with the others. */
   constructor(
     private readonly plan: BatchPlan,
-    private readonly rounds: number,
+    mode: Mode,
     private readonly boot: SharedBoot = sharedBoot,
   ) {
+    this.rounds = mode.rounds;
+    this.timeoutMs = mode.quick ? QUICK_BATCH_MS : plan.timeoutMs;
     this.enqueue();
   }
 
@@ -155,7 +164,7 @@ export class KvmBatch {
       ...Array.from({ length: this.rounds }, (_, r) => this.plan.round(r)).flat(),
       ...(this.plan.teardown ?? []),
     ];
-    this.batches.push(this.boot.enqueue(this.plan.name, this.plan.files, cases, this.plan.timeoutMs));
+    this.batches.push(this.boot.enqueue(this.plan.name, this.plan.files, cases, this.timeoutMs));
   }
 
   private async result(name: (round: number) => string, sample: number): Promise<KvmCaseResult> {

@@ -90,7 +90,7 @@ export const memoryBenchmark: Benchmark = {
         teardown: [{ name: 'memory.down', run: netnsDown(NS) }],
         timeoutMs: 2 * 60 * 60_000,
       },
-      mode.rounds,
+      mode,
     );
     const nodePeakMib = (output: string): number => field(output, 'hwm_kib') / 1024;
     const lasting = `${load.connections} connections, ${load.seconds} s of load`;

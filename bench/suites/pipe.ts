@@ -30,7 +30,7 @@ export const pipeBenchmark: Benchmark = {
         round: (r) => alternate(r, 'kiln', 'linux').map((k) => ({ name: `pipe.${k}.${r}`, run: run[k as keyof typeof run](mb) })),
         timeoutMs: 60 * 60_000,
       },
-      mode.rounds,
+      mode,
     );
     const mbPerSecond = (output: string): number => field(output, 'bytes') / 1e6 / (field(output, 'elapsed_ns') / 1e9);
     return [

@@ -74,7 +74,7 @@ export const tcpImageBenchmark: Benchmark = {
         ],
         timeoutMs: 6 * 60 * 60_000,
       },
-      mode.rounds,
+      mode,
     );
     return [
       {
