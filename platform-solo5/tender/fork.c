@@ -63,10 +63,12 @@ static uint64_t net_handles(void)
     return mask;
 }
 
-/* A forked tender that cannot go on: its taps go back to the pool. */
+/* A forked tender that cannot go on: its taps go back to the pool, its
+ * pipe ends are given up. */
 static void child_fails(void)
 {
     kiln_net_pool_release(getpid());
+    kiln_pipe_give_up();
     _exit(1);
 }
 

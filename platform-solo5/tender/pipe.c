@@ -378,9 +378,10 @@ void kiln_pipe_fork_abandoned(void)
 
 /* A tender that ends gives up its ends, so the others learn at once (a
  * tender killed by a signal is still seen through the host pipes). */
-static void release_all(void)
+void kiln_pipe_give_up(void)
 {
-    count_all(-1);
+    if (attached)
+        count_all(-1);
 }
 
 static void init_lock(pthread_mutex_t *m)
@@ -430,7 +431,7 @@ uint64_t kiln_pipe_map_area(const struct kiln_guest_mem *mem, char *err,
         init_lock(&books[i].take_lock);
     }
     area = at;
-    atexit(release_all);
+    atexit(kiln_pipe_give_up);
     return mem->size - size;
 }
 

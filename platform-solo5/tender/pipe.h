@@ -32,4 +32,8 @@ uint64_t kiln_pipe_map_area(const struct kiln_guest_mem *mem, char *err,
 void kiln_pipe_fork_begin(void);
 void kiln_pipe_fork_abandoned(void);
 
+/* A tender that ends without exit() (a forked one that could not start)
+ * gives up its ends, as exit() does for the others. */
+void kiln_pipe_give_up(void);
+
 #endif
