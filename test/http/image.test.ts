@@ -3,8 +3,9 @@
  * /dev/kvm, else in the x86_64 test VM): the strict-parsing suite as an
  * image, and examples/http probed by curl from a network namespace the test
  * creates: hello, keep-alive reuse, a chunked upload, 100 parallel clients, a
- * smuggling attempt answered 400; and at the memory floor (--mem=8), a burst
- * of 100 clients shed rather than fatal.
+ * smuggling attempt answered 400; at the memory floor (--mem=8), a burst of
+ * 100 clients shed rather than fatal; and a name resolved by an image that
+ * got its address and DNS server from dnsmasq's DHCP.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -16,7 +17,16 @@ import { strictParsingCases } from './strict-parsing.suite.ts';
 
 const place = await kvmPlace();
 const hasCurl = spawnSync('curl', ['--version']).status === 0;
-const skip = 'skip' in place ? place.skip : hasCurl ? null : 'needs curl on the host (its binary and libraries are copied to the test machine)';
+const DNSMASQ = '/usr/sbin/dnsmasq';
+const hasDnsmasq = spawnSync(DNSMASQ, ['--version']).status === 0;
+const skip =
+  'skip' in place
+    ? place.skip
+    : !hasCurl
+      ? 'needs curl on the host (its binary and libraries are copied to the test machine)'
+      : !hasDnsmasq
+        ? `needs dnsmasq on the host at ${DNSMASQ} (apt-get install dnsmasq; copied to the test machine)`
+        : null;
 if (skip) console.warn(`SKIPPED: examples/http image tests: ${skip}`);
 
 const NETNS = 'kilnhttp';
@@ -25,11 +35,15 @@ const HOST_IP = '10.93.0.1';
 const GUEST_IP = '10.93.0.2';
 const URL = `http://${GUEST_IP}`;
 
-/** curl and every shared library it loads, for the test machine (which has libc but no curl). */
-function curlFiles(): string[] {
-  const ldd = execFileSync('ldd', ['/usr/bin/curl'], { encoding: 'utf8' });
-  const libs = [...ldd.matchAll(/=> (\/\S+)/g)].map((m) => m[1]!).filter((p) => !/\/(libc|ld-linux[^/]*)\.so/.test(p));
-  return ['/usr/bin/curl', ...libs];
+/** Host programs and every shared library they load, for the test machine (which has libc but not these). */
+function programFiles(programs: string[]): string[] {
+  const files = new Set<string>();
+  for (const program of programs) {
+    const ldd = execFileSync('ldd', [program], { encoding: 'utf8' });
+    files.add(program);
+    for (const m of ldd.matchAll(/=> (\/\S+)/g)) if (!/\/(libc|ld-linux[^/]*)\.so/.test(m[1]!)) files.add(m[1]!);
+  }
+  return [...files];
 }
 
 const CURL = `LD_LIBRARY_PATH=/root ip netns exec ${NETNS} ./curl -sS --no-progress-meter --max-time 60`;
@@ -75,6 +89,22 @@ const cases = [
       'kill $pid; wait $pid; cat small.log',
     ].join('\n'),
   },
+  {
+    // No --ipv4 and no --resolver: the address and the DNS server both come from dnsmasq's DHCP (option 6), and the
+    // name is answered by dnsmasq's DNS on the namespace's address (from its own table; the rest of kiln.test is NXDOMAIN).
+    name: 'dhcp-dns',
+    run: [
+      "grep -q '^root:' /etc/passwd 2>/dev/null || echo 'root:x:0:0:root:/root:/bin/sh' >> /etc/passwd",
+      "grep -q '^root:' /etc/group 2>/dev/null || echo 'root:x:0:' >> /etc/group",
+      `LD_LIBRARY_PATH=/root ip netns exec ${NETNS} ./dnsmasq --no-daemon --user=root --group=root --pid-file= --interface=${TAP} ` +
+        `--bind-interfaces --no-resolv --no-hosts --local=/kiln.test/ --address=/web.kiln.test/10.93.0.99 ` +
+        `--dhcp-range=10.93.0.50,10.93.0.60,255.255.255.0,2m --dhcp-leasefile=/root/leases > dnsmasq.log 2>&1 & dns=$!`,
+      'sleep 1',
+      `ip netns exec ${NETNS} ./kiln-hvt --mem=32 --net:service=${TAP} resolve.hvt --name=web.kiln.test; echo "status $?"`,
+      `ip netns exec ${NETNS} ./kiln-hvt --mem=32 --net:service=${TAP} resolve.hvt --name=nothing.kiln.test; echo "status $?"`,
+      'kill $dns; wait $dns; cat dnsmasq.log',
+    ].join('\n'),
+  },
   { name: 'netns-down', run: `ip netns del ${NETNS}` },
 ];
 
@@ -89,8 +119,12 @@ describe.skipIf(skip !== null)('HTTP in hvt images (real KVM, curl from a namesp
       execFileSync(process.execPath, [join(ROOT, 'cli', 'kiln.js'), 'build', app, '--target', 'hvt', '-o', join(out, image)]);
       return join(out, image);
     };
-    const images = [build(join(ROOT, 'examples', 'http'), 'http.hvt'), build(join(ROOT, 'test', 'http', 'suite-app.ts'), 'httpsuite.hvt')];
-    results = await runKvmCases([TENDER, ...images, ...curlFiles()], cases);
+    const images = [
+      build(join(ROOT, 'examples', 'http'), 'http.hvt'),
+      build(join(ROOT, 'test', 'http', 'suite-app.ts'), 'httpsuite.hvt'),
+      build(join(ROOT, 'test', 'http', 'resolve-app.ts'), 'resolve.hvt'),
+    ];
+    results = await runKvmCases([TENDER, ...images, ...programFiles(['/usr/bin/curl', DNSMASQ])], cases);
   }, 20 * 60_000);
 
   const output = (name: string): string => {
@@ -130,6 +164,13 @@ describe.skipIf(skip !== null)('HTTP in hvt images (real KVM, curl from a namesp
     expect(out).toMatch(/STATS \{"uptimeSeconds":[\d.]+,"requests":\d+,"connections":\d+,"shedConnections":\d+/);
     expect(out).not.toMatch(/Uncaught|out of memory/);
     expect(out).toContain('kiln-hvt: stopped by a signal');
+  });
+
+  it('takes its address and DNS server from DHCP and resolves a name with no --resolver (lib/dns in an image)', () => {
+    const out = output('dhcp-dns');
+    expect(out).toMatch(/address 10\.93\.0\.(5\d|60) \(dhcp\), DNS servers \[10\.93\.0\.1\]\n/);
+    expect(out).toContain('web.kiln.test -> [10.93.0.99]\nstatus 0');
+    expect(out).toContain('nothing.kiln.test -> not-found\nstatus 1');
   });
 
   it('logs its start, stops on a signal, and leaves no namespace behind', () => {
