@@ -50,7 +50,8 @@ const CLOSE_DRAIN_MS = 1000;
 export function isOutOfMemory(err: unknown): boolean {
   if (err === null) return true;
   if (!(err instanceof Error)) return false;
-  return (err.name === 'InternalError' && err.message === 'out of memory') || (err instanceof RangeError && /allocation failed/i.test(err.message));
+  if (err.name === 'InternalError') return err.message === 'out of memory';
+  return err instanceof RangeError && /allocation failed/i.test(err.message);
 }
 
 /**
