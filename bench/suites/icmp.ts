@@ -9,7 +9,7 @@
  * made for the run, and the floods alternate between them round by round.
  * Further comparison, where KILN_UPSTREAM_SOLO5 names a Solo5 build: the
  * same C image under upstream solo5-hvt, on a third tap, in the same rounds.
- * Full mode sends the seeds' 100,000 packets per sample, quick mode 500.
+ * Full mode sends the seeds' 100,000 packets per sample, quick mode 300.
  */
 import { join } from 'node:path';
 import { repoRoot } from '../../cli/paths.ts';
@@ -45,7 +45,7 @@ export const icmpBenchmark: Benchmark = {
   missing: kvmMissing,
   async cases(mode) {
     const [ping, upstream] = await Promise.all([benchImage(join(repoRoot, 'examples', 'ping', 'app.ts'), 'ping.hvt'), upstreamHvt(), buildPlatform()]);
-    const packets = mode.quick ? 500 : 100_000;
+    const packets = mode.quick ? 300 : 100_000;
     const tender: Partial<Record<ServerKey, string>> = { kiln: './kiln-hvt', c: './kiln-hvt', ...('run' in upstream && { upstream: upstream.run }) };
     const keys = Object.keys(tender) as ServerKey[];
     const batch = new KvmBatch(
