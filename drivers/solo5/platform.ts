@@ -27,7 +27,7 @@ import { ArgError } from '../../lib/args.ts';
 import type { App, DeviceDeclaration, DeviceKind, DeviceKinds, DevicesOf } from '../../lib/app.ts';
 import { useCrc32 } from '../../lib/crc32.ts';
 import { KilnError } from '../../lib/errors.ts';
-import { createStack, tcpOptionsForHeap } from '../../lib/net/stack.ts';
+import { createStack, isOutOfMemory, tcpOptionsForHeap } from '../../lib/net/stack.ts';
 import { useSumWords } from '../../lib/net/wire/checksum.ts';
 import { bindingErrorCode, bindings } from './bindings.ts';
 import { openSolo5Block } from './block.ts';
@@ -84,10 +84,14 @@ async function run<D extends DeviceDeclaration>(app: App<D>, closers: (() => unk
         const net = acquire(`net device '${spec.name}'`, () => openSolo5Net(spec.name));
         closers.push(() => net.close());
         nets.push(net);
-        const tcp = tcpOptionsForHeap(k.memory().heapSize);
+        const { heapSize } = k.memory();
+        const tcp = tcpOptionsForHeap(heapSize);
         const forkable = await createForkableStack(spec.name, net, argv, (port, args) =>
           createStack({ net: port, clock, random, config: { args, tcp } }),
-        );
+        ).catch((err: unknown) => {
+          if (!isOutOfMemory(err)) throw err;
+          throw new ConfigurationError('configuration', `stack '${spec.name}': out of memory in a heap of ${heapSize} bytes; give the unikernel more (--mem)`);
+        });
         stacks.push(forkable);
         closers.unshift(() => forkable.stack.close());
         devices[key] = forkable.stack;
