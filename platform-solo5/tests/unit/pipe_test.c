@@ -5,10 +5,14 @@
  * ring indices, the limit on rings; across a real fork() of the tender's
  * state: shared ends go through the tenders, holders are counted, a
  * stream crosses with end-of-file, and a child killed outright still
- * gives end-of-file. */
+ * gives end-of-file. And the ring protocol itself under real concurrency:
+ * two threads moving bytes and waking each other as guests and tenders do. */
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -331,6 +335,123 @@ static void test_fork_killed(void)
     CHECK(close_end(w) == SOLO5_R_OK);
 }
 
+/* Two threads, a producer and a consumer, each doing what a guest and its
+ * tender do together: move what the ring allows; when nothing moves, set
+ * the waiting flag (writers: the room they need), fence, look again, and
+ * only then sleep (on an eventfd, for at most 10 s: a lost wake-up fails
+ * the test instead of hanging it); after a move, wake the other side if
+ * kiln_pipe_ring_wakes says so. Odd sizes, so offsets wrap everywhere. */
+#define STRESS_BYTES (24u << 20)
+
+struct stress {
+    struct kiln_pipe_ring *ring;
+    uint8_t *data;
+    int wake_reader, wake_writer; /* eventfds */
+    int failed;
+};
+
+static int sleep_on(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    uint64_t v;
+    if (poll(&p, 1, 10000) != 1)
+        return -1;
+    return read(fd, &v, sizeof v) == sizeof v ? 0 : -1;
+}
+
+static void wake(struct stress *st, int by_writer)
+{
+    if (!kiln_pipe_ring_wakes(st->ring, by_writer))
+        return;
+    __atomic_store_n(by_writer ? &st->ring->reader_waiting : &st->ring->writer_waiting,
+                     0, __ATOMIC_SEQ_CST);
+    uint64_t one = 1;
+    if (write(by_writer ? st->wake_reader : st->wake_writer, &one, sizeof one) != sizeof one)
+        st->failed = 1;
+}
+
+/* One side's move, sleeping while nothing moves; -1 on a lost wake-up. */
+static long stress_move(struct stress *st, int writer, uint8_t *buf, size_t len)
+{
+    for (;;) {
+        long n = writer ? kiln_pipe_ring_put(st->ring, st->data, buf, len, copy)
+                        : kiln_pipe_ring_take(st->ring, st->data, buf, len, copy);
+        if (n != 0) {
+            if (n > 0)
+                wake(st, writer);
+            return n;
+        }
+        uint32_t need = len < KILN_PIPE_RING_SIZE / 2 ? (uint32_t)len : KILN_PIPE_RING_SIZE / 2;
+        __atomic_store_n(writer ? &st->ring->writer_waiting : &st->ring->reader_waiting,
+                         writer ? need : 1, __ATOMIC_SEQ_CST);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        n = writer ? kiln_pipe_ring_put(st->ring, st->data, buf, len, copy)
+                   : kiln_pipe_ring_take(st->ring, st->data, buf, len, copy);
+        if (n != 0) {
+            if (n > 0)
+                wake(st, writer);
+            return n;
+        }
+        if (sleep_on(writer ? st->wake_writer : st->wake_reader) != 0)
+            return -1;
+    }
+}
+
+static uint64_t next_size(uint64_t *seed)
+{
+    *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    uint64_t r = *seed >> 33;
+    return r % 4 == 0 ? 1 + r % KILN_PIPE_BUF : 1 + r % 70000;
+}
+
+static void *stress_producer(void *arg)
+{
+    struct stress *st = arg;
+    static uint8_t buf[70000];
+    uint64_t seed = 1;
+    for (uint64_t sent = 0; sent < STRESS_BYTES && !st->failed;) {
+        uint64_t len = next_size(&seed);
+        if (len > STRESS_BYTES - sent)
+            len = STRESS_BYTES - sent;
+        for (uint64_t i = 0; i < len; i++)
+            buf[i] = pattern(sent + i);
+        long n = stress_move(st, 1, buf, len);
+        if (n < 0 || (len <= KILN_PIPE_BUF && (uint64_t)n != len))
+            st->failed = 1; /* lost wake-up, broken ring, or a split small write */
+        else
+            sent += (uint64_t)n;
+    }
+    return NULL;
+}
+
+static void test_ring_concurrent(void)
+{
+    static uint8_t data[KILN_PIPE_RING_SIZE], buf[70000];
+    static struct kiln_pipe_ring ring;
+    struct stress st = {.ring = &ring, .data = data,
+                        .wake_reader = eventfd(0, EFD_NONBLOCK),
+                        .wake_writer = eventfd(0, EFD_NONBLOCK)};
+    CHECK(st.wake_reader >= 0 && st.wake_writer >= 0);
+    pthread_t producer;
+    CHECK(pthread_create(&producer, NULL, stress_producer, &st) == 0);
+    uint64_t got = 0, seed = 2;
+    int same = 1;
+    while (got < STRESS_BYTES && !st.failed) {
+        long n = stress_move(&st, 0, buf, next_size(&seed));
+        if (n < 0) {
+            st.failed = 1;
+            break;
+        }
+        for (long i = 0; i < n; i++)
+            same &= buf[i] == pattern(got + (uint64_t)i);
+        got += (uint64_t)n;
+    }
+    pthread_join(producer, NULL);
+    CHECK(!st.failed && same && got == STRESS_BYTES);
+    close(st.wake_reader);
+    close(st.wake_writer);
+}
+
 int main(void)
 {
     char err[256];
@@ -351,6 +472,7 @@ int main(void)
     area = mem.base + usable;
     const uint64_t bit = 1ULL << PIPE_HANDLE;
 
+    test_ring_concurrent();
     test_basics(bit);
     test_limit();
     test_fork_stream();
