@@ -68,7 +68,7 @@ void kiln_hc_print_counts(FILE *to)
         [KILN_HC_FORK] = "fork",             [KILN_HC_WAIT] = "wait",
         [KILN_HC_PIPE_CREATE] = "pipe_create",
         [KILN_HC_PIPE_READ] = "pipe_read",   [KILN_HC_PIPE_WRITE] = "pipe_write",
-        [KILN_HC_PIPE_CLOSE] = "pipe_close",
+        [KILN_HC_PIPE_CLOSE] = "pipe_close", [KILN_HC_PIPE_NOTIFY] = "pipe_notify",
     };
     uint64_t total = 0;
     fprintf(to, "kiln-hvt: hypercalls:");
