@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { caseResult, casesScript, splitCaseOutput, type KvmCase, type KvmCaseResult } from './cases.ts';
-import { buildKvmSmoke, kvmSmokeBuildable } from './kvm-smoke/build.ts';
+import { compilerMissing } from './compiler.ts';
+import { buildKvmSmoke } from './kvm-smoke/build.ts';
 import { VmError, runInVm, vmAvailable, type VmArch, type VmRunResult } from './vm.ts';
 
 const BOOT_TIMEOUT_MS = 10 * 60_000;
@@ -35,7 +36,7 @@ const TAG = 'VM-TEST';
 const SCRIPT = `${casesScript(CASES, TAG)}printf 'last line without newline'\nexit 3\n`;
 
 for (const arch of ARCH_LIST) {
-  const reason = (await vmAvailable(arch)) ?? (await kvmSmokeBuildable(arch));
+  const reason = (await vmAvailable(arch)) ?? (await compilerMissing(arch));
   if (reason) console.warn(`SKIPPED: vm.test.ts ${arch}: ${reason}`);
 
   describe.skipIf(reason !== null)(`emulated ${arch} machine with /dev/kvm`, () => {

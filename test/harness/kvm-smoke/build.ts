@@ -12,17 +12,6 @@ import { REPO_ROOT } from '../rootfs.ts';
 const run = promisify(execFile);
 const SOURCE_DIR = fileURLToPath(new URL('.', import.meta.url));
 
-/** Null when the architecture's C compiler is there, otherwise the reason to skip. */
-export async function kvmSmokeBuildable(arch: VmArch): Promise<string | null> {
-  const { cc } = ARCHES[arch];
-  try {
-    await run(cc, ['--version']);
-    return null;
-  } catch {
-    return `needs ${cc} (${arch === 'aarch64' ? 'apt-get install gcc-aarch64-linux-gnu' : 'apt-get install gcc'})`;
-  }
-}
-
 /** Builds build/harness/<arch>/kvm-smoke and returns its path. */
 export async function buildKvmSmoke(arch: VmArch): Promise<string> {
   const out = join(REPO_ROOT, 'build', 'harness', arch);
