@@ -4,7 +4,7 @@
  *
  * Serving (keep-alive, in-order pipelining, chunked both ways, 100-continue,
  * HEAD, limits answered 413/414/431, timeouts, graceful shutdown, strict
- * RFC 9112 parsing):
+ * RFC 9112 parsing, load shedding with `maxConnections` and `overloaded`):
  *
  *     const listener = await stack.listenTcp(80);
  *     const server = serveHttp(listener, async (request) => {
