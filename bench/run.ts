@@ -4,6 +4,8 @@
  * Runs every benchmark whose parts exist, each case alternating Kiln and its
  * baseline, and writes bench/results/latest.{json,md} plus one SVG per
  * benchmark. Benchmarks that cannot run here print "skipped: needs ...".
+ * All benchmarks set up first (at once), so that the image suites share one
+ * boot of the test machine (suites/kvm-batch.ts); then each is measured.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
