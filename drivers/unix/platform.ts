@@ -25,9 +25,11 @@
  * every device is closed and pending timers are cancelled, so the process
  * exits.
  */
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { ArgError, PLATFORM_ARGS, parseArgs } from '../../lib/args.ts';
 import type { App, DeviceDeclaration, DeviceKind, DeviceKinds, DevicesOf } from '../../lib/app.ts';
 import type { LogLevel } from '../../lib/devices/console.ts';
+import { useCrc32 } from '../../lib/crc32.ts';
 import type { Stack } from '../../lib/devices/stack.ts';
 import { KilnError } from '../../lib/errors.ts';
 import { openFileBlock, type FileBlockOptions } from './block.ts';
@@ -184,6 +186,8 @@ export async function boot<D extends DeviceDeclaration>(
 ): Promise<number> {
   const env = options.env ?? process.env;
   const stderr = options.stderr ?? process.stderr;
+  // zlib's CRC-32 is the same function as lib/crc32's JavaScript, four to five times faster.
+  useCrc32(zlibCrc32);
   const closers: (() => Promise<void> | void)[] = [];
   const closeAll = async (): Promise<void> => {
     await Promise.allSettled(closers.splice(0).map(async (close) => close()));
