@@ -18,6 +18,7 @@ import { buildImage } from '../../cli/image.ts';
 import type { Fork } from '../../lib/devices/fork.ts';
 import type { Pipes } from '../../lib/devices/pipe.ts';
 import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
+import { imageToolsMissing } from '../harness/compiler.ts';
 import { buildPlatform, image, outDir, tender } from '../platform/build.ts';
 import { suites } from './contract-app.ts';
 
@@ -44,7 +45,7 @@ const expected = Object.entries(suites(untouched as Pipes, untouched as Fork)).m
 );
 
 for (const arch of testArches()) {
-  const skip = await kvmSkip(arch, 'fork and pipe images under kiln-hvt');
+  const skip = await kvmSkip(arch, 'fork and pipe images under kiln-hvt', await imageToolsMissing(arch));
   let results: Map<string, KvmCaseResult>;
   const result = (name: string): KvmCaseResult => caseResult(results, name);
 

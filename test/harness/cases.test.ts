@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
-import { caseResult, casesScript, splitCaseOutput, testArches, type KvmCase } from './cases.ts';
+import { caseResult, casesScript, kvmSkip, splitCaseOutput, testArches, type KvmCase } from './cases.ts';
 
 const TAG = 'T-1';
 
@@ -84,5 +84,17 @@ describe('caseResult', () => {
     const results = new Map([['a', { output: 'x\n', status: 0 }]]);
     expect(caseResult(results, 'a')).toEqual({ output: 'x\n', status: 0 });
     expect(() => caseResult(results, 'b')).toThrow(/no result for case b/);
+  });
+});
+
+describe('kvmSkip', () => {
+  it("announces and returns a reason of the caller's before asking where KVM is", async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      expect(await kvmSkip('aarch64', 'some images', 'needs a compiler')).toBe('needs a compiler');
+      expect(warn).toHaveBeenCalledWith('SKIPPED: aarch64: some images: needs a compiler');
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -71,12 +71,19 @@ export function testArches(): VmArch[] {
   return wanted as VmArch[];
 }
 
-/** Null when KVM cases for arch can run, else the reason, announced with a loud SKIPPED line naming `what`. */
-export async function kvmSkip(arch: VmArch, what: string): Promise<string | null> {
-  const place = await kvmPlace(arch);
-  if (!('skip' in place)) return null;
-  console.warn(`SKIPPED: ${arch}: ${what}: ${place.skip}`);
-  return place.skip;
+/**
+ * Null when KVM cases for arch can run and nothing else is `missing` (a
+ * reason the caller found, e.g. a compiler), else the reason, announced
+ * with a loud SKIPPED line naming `what`.
+ */
+export async function kvmSkip(arch: VmArch, what: string, missing: string | null = null): Promise<string | null> {
+  let reason = missing;
+  if (reason === null) {
+    const place = await kvmPlace(arch);
+    if ('skip' in place) reason = place.skip;
+  }
+  if (reason !== null) console.warn(`SKIPPED: ${arch}: ${what}: ${reason}`);
+  return reason;
 }
 
 /**

@@ -1,7 +1,9 @@
-// Whether an architecture's C compiler (the one that makes static binaries
-// for its emulated machine, and cross-builds its images) is installed.
+// Whether the tools that build for an architecture are installed: its C
+// compiler (static binaries for its emulated machine, the C test images)
+// and, for images with the runtime, musl's libc.a.
 
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 import { ARCHES, type VmArch } from './arch.ts';
@@ -15,4 +17,12 @@ export async function compilerMissing(arch: VmArch): Promise<string | null> {
   } catch {
     return `needs ${cc} (${arch === 'aarch64' ? 'apt-get install gcc-aarch64-linux-gnu' : 'apt-get install gcc'})`;
   }
+}
+
+/** Null when images with the runtime can be built for arch (compiler and musl's libc.a), otherwise the reason to skip. */
+export async function imageToolsMissing(arch: VmArch): Promise<string | null> {
+  const missing = await compilerMissing(arch);
+  if (missing) return missing;
+  const musl = `/usr/lib/${arch}-linux-musl/libc.a`;
+  return existsSync(musl) ? null : `needs ${musl} (apt-get install musl-dev${arch === 'aarch64' ? ':arm64' : ''}, or npm run setup)`;
 }

@@ -22,6 +22,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildImage } from '../../cli/image.ts';
 import { ARCHES } from '../harness/arch.ts';
 import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
+import { imageToolsMissing } from '../harness/compiler.ts';
 import type { VmArch } from '../harness/vm.ts';
 import { ROOT, buildPlatform, lockedMake, outDir, tender } from '../platform/build.ts';
 import { BLOCK_POOL, PERSIST_DEVICE, suites, type PooledDevice, type SuiteName } from './contract-app.ts';
@@ -126,7 +127,7 @@ async function build(arch: VmArch): Promise<string[]> {
 const expected = Object.entries(suites({})) as [SuiteName, { name: string }[]][];
 
 for (const arch of testArches()) {
-  const skip = await kvmSkip(arch, 'TypeScript app images under kiln-hvt');
+  const skip = await kvmSkip(arch, 'TypeScript app images under kiln-hvt', await imageToolsMissing(arch));
   const { pings, echoBytes, randomSource, pipeline } = ARCH[arch];
   let results: Map<string, KvmCaseResult>;
   const result = (name: string): KvmCaseResult => caseResult(results, name);

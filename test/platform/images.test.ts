@@ -9,8 +9,8 @@ import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { compilerMissing } from '../harness/compiler.ts';
 import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
+import { compilerMissing } from '../harness/compiler.ts';
 import type { VmArch } from '../harness/vm.ts';
 import { buildPlatform, image, lockedMake, outDir, tender } from './build.ts';
 
@@ -118,7 +118,7 @@ function cases(arch: VmArch, foreign: boolean): KvmCase[] {
 }
 
 for (const arch of testArches()) {
-  const skip = await kvmSkip(arch, 'C test images under kiln-hvt');
+  const skip = await kvmSkip(arch, 'C test images under kiln-hvt', await compilerMissing(arch));
   const { fatal, trap, fpu } = ARCH[arch];
   // Building the other architecture's hello needs its compiler.
   const foreignSkip = await compilerMissing(OTHER[arch]);
