@@ -4,8 +4,9 @@
 // cases; skipped loudly when neither exists):
 // - the C image (platform-solo5/tests/fork.c): a VM fork with a
 //   copy-on-write guest, exit statuses, nested forks, a 4 MiB stream through
-//   a pipe with end-of-file and EPIPE, refusals, the child limit (the
-//   child's devices are fork-devices.test.ts's);
+//   a pipe with end-of-file and EPIPE, two writers' and two readers' records
+//   whole, refusals, the child limit (the child's devices are
+//   fork-devices.test.ts's);
 // - the Pipe and Fork contract suites inside a TypeScript image against the
 //   solo5 drivers (contract-app.ts). The machines emulate their CPU, where
 //   the contract's 64 MB case alone takes minutes: it is skipped with a
@@ -57,7 +58,7 @@ for (const arch of testArches()) {
       results = await runKvmCases([tender(arch), image('fork', arch), contract], cases, 25 * 60_000, arch);
     }, 35 * 60_000);
 
-    it('forks, copies memory, reports statuses, nests, pipes with EOF and EPIPE', () => {
+    it('forks, copies memory, reports statuses, nests, pipes with EOF, EPIPE and whole records', () => {
       const r = result('fork-64m');
       for (const line of [
         'refusals: bad ends, buffers and ids',
@@ -65,6 +66,8 @@ for (const arch of testArches()) {
         'fork: nested fork, status 15 seen',
         'pipe: 4 MiB from child to parent, then end-of-file',
         'pipe: EPIPE after the last read end closed',
+        "pipe: two writers' 4096-byte writes arrive whole, in order",
+        'pipe: two readers share the records, each whole, none lost',
         'SUCCESS',
       ])
         expect(r.output).toContain(line);
