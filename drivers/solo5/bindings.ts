@@ -22,7 +22,7 @@ export interface KilnBindings {
   crc32(bytes: Uint8Array, crc: number): number;
   /** Fills `buffer` from the runtime's cryptographic generator. */
   randomBytes(buffer: Uint8Array): Uint8Array;
-  memory(): { heapSize: number; inUse: number; peak: number; pagesUsed: number };
+  memory(): { heapSize: number; inUse: number; peak: number; pagesUsed: number; jsStack: number; outOfMemory: number };
   netAcquire(name: string): { handle: number; mac: Uint8Array; mtu: number };
   /** Bytes of the frame read into `buffer`, or -1 when no frame is pending. */
   netRead(handle: number, buffer: Uint8Array): number;

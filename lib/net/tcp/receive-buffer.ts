@@ -51,9 +51,9 @@ export class ReceiveBuffer {
   write(offset: number, src: Uint8Array, start: number, end: number): number {
     const length = end - start;
     if (length <= 0) return 0;
+    // The ring first: if allocating it runs out of memory, no range may claim bytes that never arrived.
+    const ring = (this.ring ??= new Uint8Array(this.capacity));
     if (offset > 0 && !this.recordRange(offset, offset + length)) return -1;
-    if (this.ring === null) this.ring = new Uint8Array(this.capacity);
-    const ring = this.ring;
     let pos = (this.head + this.buffered + offset) % this.capacity;
     let done = 0;
     while (done < length) {
