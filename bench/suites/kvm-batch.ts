@@ -18,6 +18,8 @@ import { tenderPath } from '../../cli/image.ts';
 import { repoRoot } from '../../cli/paths.ts';
 import { kvmPlace, runKvmCases, type KvmCase, type KvmCaseResult } from '../../test/harness/cases.ts';
 import type { Mode, Side } from '../benchmark.ts';
+// The suites' scripts alternate their sides as runCase does.
+export { alternate } from '../run-case.ts';
 
 export const TENDER = tenderPath('x86_64');
 
@@ -193,9 +195,4 @@ export function field(output: string, key: string): number {
   const m = new RegExp(`(?:^|\\s)${key}=(\\d+)`).exec(output);
   if (!m) throw new Error(`no ${key}= in: ${output}`);
   return Number(m[1]);
-}
-
-/** The sides in order on even rounds and in reverse on odd ones, so that no side always goes first. */
-export function alternate<T>(round: number, ...sides: T[]): T[] {
-  return round % 2 === 0 ? sides : [...sides].reverse();
 }
