@@ -14,13 +14,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "devices.h"
+#include "fork_trace.h"
 #include "hypercall.h"
 #include "net_pool.h"
 #include "pipe.h"
@@ -39,9 +39,10 @@ static struct kiln_vm *the_vm;
 static const struct kiln_mft *fork_mft;
 static uint64_t fork_handle;
 
-void kiln_fork_bind_vm(struct kiln_vm *vm)
+int kiln_fork_bind_vm(struct kiln_vm *vm, char *err, size_t errlen)
 {
     the_vm = vm;
+    return fork_mft != NULL ? kiln_vcpu_note_reset(vm, err, errlen) : 0;
 }
 
 static struct child *child_slot(pid_t pid)
@@ -98,25 +99,12 @@ static void become_child(const struct kiln_guest_mem *mem, pid_t parent,
         child_fails();
     }
     kiln_block_fork_child();
-
-    struct kiln_vm fresh;
-    close(the_vm->vcpu_fd);
-    close(the_vm->vm_fd);
-    if (kiln_vm_create(&fresh, mem, err, sizeof err) != 0 ||
-        kiln_vcpu_restore(&fresh, state, err, sizeof err) != 0) {
+    kiln_fork_trace_mark("child: devices and poll set taken over");
+    if (kiln_vm_recreate(the_vm, mem, err, sizeof err) != 0 ||
+        kiln_vcpu_restore(the_vm, state, err, sizeof err) != 0) {
         fprintf(stderr, "kiln-hvt: forked tender: %s\n", err);
         child_fails();
     }
-    /* The run loop holds the old kvm_run address: put the new one there. */
-    if (mremap(fresh.run, fresh.run_size, fresh.run_size,
-               MREMAP_MAYMOVE | MREMAP_FIXED, the_vm->run) == MAP_FAILED) {
-        fprintf(stderr, "kiln-hvt: forked tender: moving kvm_run: %s\n",
-                strerror(errno));
-        child_fails();
-    }
-    close(fresh.kvm_fd);
-    the_vm->vm_fd = fresh.vm_fd;
-    the_vm->vcpu_fd = fresh.vcpu_fd;
 }
 
 static enum kiln_hc_outcome fork_(const struct kiln_guest_mem *m, uint64_t gpa,
@@ -125,6 +113,7 @@ static enum kiln_hc_outcome fork_(const struct kiln_guest_mem *m, uint64_t gpa,
     struct kiln_hc_fork *a = KILN_HC_ARGS(m, gpa, struct kiln_hc_fork);
     if (a == NULL)
         return kiln_hc_bad_args(KILN_HC_FORK, gpa, status);
+    kiln_fork_trace_start();
     struct child *slot = child_slot(0);
     if (slot == NULL) {
         a->ret = KILN_R_LIMIT;
@@ -149,7 +138,10 @@ static enum kiln_hc_outcome fork_(const struct kiln_guest_mem *m, uint64_t gpa,
     fflush(stderr);
     pid_t parent = getpid();
     kiln_pipe_fork_begin(); /* the child will hold our pipe ends too */
+    kiln_fork_trace_mark("vCPU saved, net claimed, pipes counted");
     pid_t pid = fork();
+    kiln_fork_trace_role(pid == 0 ? "child" : "parent");
+    kiln_fork_trace_mark("fork() returned");
     if (pid == 0) {
         become_child(m, parent, state, &claim);
         kiln_vcpu_state_free(state);
@@ -179,6 +171,7 @@ static enum kiln_hc_outcome fork_(const struct kiln_guest_mem *m, uint64_t gpa,
                                                           : SOLO5_R_EUNSPEC;
         return KILN_HC_CONTINUE;
     }
+    kiln_fork_trace_mark("parent: child's pidfd watched");
     *slot = (struct child){.pid = pid, .pidfd = pidfd};
     a->child = (uint64_t)pid;
     a->ret = SOLO5_R_OK;
@@ -230,6 +223,7 @@ void kiln_fork_attach(const struct kiln_mft *mft, unsigned index)
 {
     fork_mft = mft;
     fork_handle = index;
+    kiln_fork_trace_init();
     kiln_hc_register(KILN_HC_FORK, fork_);
     kiln_hc_register(KILN_HC_WAIT, wait_);
 }

@@ -14,7 +14,9 @@
 /* Registers the calls for the manifest's fork device (index). */
 void kiln_fork_attach(const struct kiln_mft *mft, unsigned index);
 
-/* The VM the fork call copies; call once it exists. */
-void kiln_fork_bind_vm(struct kiln_vm *vm);
+/* The VM the fork call copies; call once it exists, before its vCPU is set
+ * up (an image with a fork device has the fresh vCPU's state noted). 0, or
+ * -1 with a reason. */
+int kiln_fork_bind_vm(struct kiln_vm *vm, char *err, size_t errlen);
 
 #endif

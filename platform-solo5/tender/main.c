@@ -145,7 +145,8 @@ int main(int argc, char **argv)
     struct kiln_vm vm;
     if (kiln_vm_create(&vm, &mem, err, sizeof err) != 0)
         die("%s", err);
-    kiln_fork_bind_vm(&vm);
+    if (kiln_fork_bind_vm(&vm, err, sizeof err) != 0)
+        die("%s", err);
     kiln_arch_setup_lowmem(mem.base, mem_size, user_mode);
     if (kiln_boot_info_write(mem.base, KILN_BOOT_INFO_BASE, usable, img.end,
                              vm.tsc_hz, kiln_net_ring_host_features(), mft,

@@ -24,4 +24,10 @@ int kiln_vcpu_restore(struct kiln_vm *vm, const struct kiln_vcpu_state *s,
 
 void kiln_vcpu_state_free(struct kiln_vcpu_state *s);
 
+/* Notes what (vm)'s vCPU holds before the guest's set-up, which is what a
+ * forked tender's fresh vCPU will hold, so a restore can skip what it need
+ * not write. Call once, between creating the vCPU and setting it up. 0, or
+ * -1 with a reason. */
+int kiln_vcpu_note_reset(struct kiln_vm *vm, char *err, size_t errlen);
+
 #endif

@@ -20,15 +20,30 @@ struct kiln_vm {
 int kiln_vm_create(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
                    char *err, size_t errlen);
 
-/* The architecture's part of kiln_vm_create, once the vCPU exists (x86_64:
- * CPUID and the TSC frequency; aarch64: vCPU init and the counter
- * frequency). 0, or -1 with a one-line reason. */
+/* In a forked tender: replaces (vm)'s VM and vCPU, which belong to the
+ * parent, with new ones over (mem). Keeps what is not tied to a VM: the
+ * /dev/kvm fd, the counter's frequency, the kvm_run address (the new area
+ * is mapped over the old one) and what the architecture read from KVM once
+ * (CPUID). 0, or -1 with a reason. */
+int kiln_vm_recreate(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
+                     char *err, size_t errlen);
+
+/* The architecture's part of kiln_vm_create and kiln_vm_recreate, once the
+ * vCPU exists (x86_64: CPUID; aarch64: vCPU init), reading the cycle
+ * counter's frequency when vm->tsc_hz is still 0. 0, or -1 with a one-line
+ * reason. */
 int kiln_vm_arch_create(struct kiln_vm *vm, char *err, size_t errlen);
 
 /* Sets the vCPU to start at (entry) in long mode, at CPL3 when user_mode,
  * else at CPL0 as upstream solo5-hvt does. 0, or -1 with a reason. */
 int kiln_vm_init_vcpu(struct kiln_vm *vm, uint64_t entry, uint64_t mem_size,
                       int user_mode, char *err, size_t errlen);
+
+/* Finishes the exit in progress without entering the guest: KVM moves the
+ * program counter past the hypercall's `out` or MMIO store only on the next
+ * KVM_RUN, which immediate_exit makes return at once. 0, or -1 with a
+ * reason. */
+int kiln_vm_complete_exit(struct kiln_vm *vm, char *err, size_t errlen);
 
 /* Reports an exit the run loop does not handle (entry failure, internal
  * error, anything unexpected) with the guest's program counter; returns 1,

@@ -1,9 +1,11 @@
 /* vm_common.c: the KVM parts both architectures share: creating the VM, its
  * memory and one vCPU with its shared run area (the rest is
- * kiln_vm_arch_create), and reporting exits no architecture handles. */
+ * kiln_vm_arch_create), again in a forked tender, and reporting exits no
+ * architecture handles. */
 #define _GNU_SOURCE
 #include "vm.h"
 #include "fail.h"
+#include "fork_trace.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +14,38 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <unistd.h>
+
+/* The VM, its memory and the vCPU, whose kvm_run area goes at (run_at)
+ * when given (replacing what is mapped there), else anywhere. */
+static int create_vm_and_vcpu(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
+                              void *run_at, char *err, size_t errlen)
+{
+    vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+    if (vm->vm_fd < 0)
+        return kiln_fail(err, errlen, "KVM: creating the VM: %s", strerror(errno));
+    kiln_fork_trace_mark("KVM_CREATE_VM");
+    struct kvm_userspace_memory_region region = {
+        .slot = 0,
+        .guest_phys_addr = 0,
+        .memory_size = mem->size,
+        .userspace_addr = (uint64_t)(uintptr_t)mem->base,
+    };
+    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) != 0)
+        return kiln_fail(err, errlen, "KVM: adding guest memory: %s",
+                         strerror(errno));
+    kiln_fork_trace_mark("KVM_SET_USER_MEMORY_REGION");
+    vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+    if (vm->vcpu_fd < 0)
+        return kiln_fail(err, errlen, "KVM: creating the vCPU: %s", strerror(errno));
+    kiln_fork_trace_mark("KVM_CREATE_VCPU");
+    vm->run = mmap(run_at, vm->run_size, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | (run_at ? MAP_FIXED : 0), vm->vcpu_fd, 0);
+    if (vm->run == MAP_FAILED)
+        return kiln_fail(err, errlen, "KVM: mapping the vCPU: %s", strerror(errno));
+    kiln_fork_trace_mark("kvm_run mapped");
+    return kiln_vm_arch_create(vm, err, errlen);
+}
 
 int kiln_vm_create(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
                    char *err, size_t errlen)
@@ -22,30 +56,36 @@ int kiln_vm_create(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
         return kiln_fail(err, errlen, "/dev/kvm: %s", strerror(errno));
     if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
         return kiln_fail(err, errlen, "KVM: unsupported API version");
-    vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
-    if (vm->vm_fd < 0)
-        return kiln_fail(err, errlen, "KVM: creating the VM: %s", strerror(errno));
-    struct kvm_userspace_memory_region region = {
-        .slot = 0,
-        .guest_phys_addr = 0,
-        .memory_size = mem->size,
-        .userspace_addr = (uint64_t)(uintptr_t)mem->base,
-    };
-    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) != 0)
-        return kiln_fail(err, errlen, "KVM: adding guest memory: %s",
-                         strerror(errno));
-    vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
-    if (vm->vcpu_fd < 0)
-        return kiln_fail(err, errlen, "KVM: creating the vCPU: %s", strerror(errno));
     int run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
     if (run_size <= 0)
         return kiln_fail(err, errlen, "KVM: vCPU mmap size: %s", strerror(errno));
     vm->run_size = (size_t)run_size;
-    vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-                   vm->vcpu_fd, 0);
-    if (vm->run == MAP_FAILED)
-        return kiln_fail(err, errlen, "KVM: mapping the vCPU: %s", strerror(errno));
-    return kiln_vm_arch_create(vm, err, errlen);
+    return create_vm_and_vcpu(vm, mem, NULL, err, errlen);
+}
+
+/* Everything the forked tender can take over from its parent is kept: one
+ * open(), one mmap size and one CPUID read fewer, and the run loop's
+ * kvm_run pointer stays good. */
+int kiln_vm_recreate(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
+                     char *err, size_t errlen)
+{
+    close(vm->vcpu_fd);
+    close(vm->vm_fd);
+    vm->vm_fd = vm->vcpu_fd = -1;
+    kiln_fork_trace_mark("parent's VM and vCPU fds closed");
+    return create_vm_and_vcpu(vm, mem, vm->run, err, errlen);
+}
+
+int kiln_vm_complete_exit(struct kiln_vm *vm, char *err, size_t errlen)
+{
+    vm->run->immediate_exit = 1;
+    int rc = ioctl(vm->vcpu_fd, KVM_RUN, 0);
+    vm->run->immediate_exit = 0;
+    if (rc == 0 || errno != EINTR)
+        return kiln_fail(err, errlen, "KVM: completing the exit: %s",
+                         rc == 0 ? "the guest ran" : strerror(errno));
+    kiln_fork_trace_mark("exit completed (KVM_RUN, immediate_exit)");
+    return 0;
 }
 
 int kiln_vm_unhandled_exit(const struct kvm_run *run, const char *pc_name,

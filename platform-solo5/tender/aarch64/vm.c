@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "../vm.h"
 #include "../fail.h"
+#include "../fork_trace.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -95,10 +96,13 @@ int kiln_vm_arch_create(struct kiln_vm *vm, char *err, size_t errlen)
                          strerror(errno));
     /* PSCI 0.2, so a guest that powers off through PSCI exits to us. */
     init.features[0] |= 1U << KVM_ARM_VCPU_PSCI_0_2;
+    kiln_fork_trace_mark("KVM_ARM_PREFERRED_TARGET");
     if (ioctl(vm->vcpu_fd, KVM_ARM_VCPU_INIT, &init) != 0)
         return kiln_fail(err, errlen, "KVM: KVM_ARM_VCPU_INIT: %s", strerror(errno));
+    kiln_fork_trace_mark("KVM_ARM_VCPU_INIT");
     /* The guest reads the same counter (CNTVCT_EL0) at this frequency. */
-    vm->tsc_hz = counter_frequency();
+    if (vm->tsc_hz == 0)
+        vm->tsc_hz = counter_frequency();
     if (vm->tsc_hz == 0)
         return kiln_fail(err, errlen, "the generic timer reports a frequency of 0");
     return 0;
@@ -211,6 +215,7 @@ int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
 {
     struct kvm_run *run = vm->run;
     for (;;) {
+        kiln_fork_trace_mark("entering KVM_RUN");
         if (ioctl(vm->vcpu_fd, KVM_RUN, 0) != 0) {
             if (errno == EINTR || errno == EAGAIN)
                 continue;
@@ -222,6 +227,7 @@ int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
                     guest_fault ? "; stopping the guest" : "");
             return guest_fault ? KILN_EXIT_GUEST_FAULT : 1;
         }
+        kiln_fork_trace_exit();
         int status = 0;
         switch (run->exit_reason) {
         case KVM_EXIT_MMIO:

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "../vcpu_state.h"
 #include "../fail.h"
+#include "../fork_trace.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -66,16 +67,8 @@ struct kiln_vcpu_state *kiln_vcpu_save(struct kiln_vm *vm, char *err,
         kiln_fail(err, errlen, "out of memory");
         return NULL;
     }
-    /* KVM finishes an I/O exit (moves rip past the `out`) only on the next
-     * KVM_RUN; immediate_exit does that without entering the guest. */
-    vm->run->immediate_exit = 1;
-    int rc = ioctl(vm->vcpu_fd, KVM_RUN, 0);
-    vm->run->immediate_exit = 0;
-    if (rc == 0 || errno != EINTR) {
-        kiln_fail(err, errlen, "KVM: completing the fork exit: %s",
-                  rc == 0 ? "the guest ran" : strerror(errno));
+    if (kiln_vm_complete_exit(vm, err, errlen) != 0)
         goto fail;
-    }
     s->msrs.h.nmsrs = N_MSRS;
     for (size_t i = 0; i < N_MSRS; i++)
         s->msrs.e[i].index = saved_msrs[i];
@@ -96,6 +89,7 @@ struct kiln_vcpu_state *kiln_vcpu_save(struct kiln_vm *vm, char *err,
         kiln_fail(err, errlen, "KVM: reading MSRs: %s", strerror(errno));
         goto fail;
     }
+    kiln_fork_trace_mark("registers, XSAVE, XCRs, MSRs read");
     return s;
 fail:
     free(s);
@@ -105,16 +99,22 @@ fail:
 int kiln_vcpu_restore(struct kiln_vm *vm, const struct kiln_vcpu_state *s,
                       char *err, size_t errlen)
 {
-    if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s->sregs) != 0 ||
-        ioctl(vm->vcpu_fd, KVM_SET_REGS, &s->regs) != 0)
+    if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s->sregs) != 0)
         return kiln_fail(err, errlen, "KVM: setting registers: %s",
                          strerror(errno));
+    kiln_fork_trace_mark("KVM_SET_SREGS");
+    if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &s->regs) != 0)
+        return kiln_fail(err, errlen, "KVM: setting registers: %s",
+                         strerror(errno));
+    kiln_fork_trace_mark("KVM_SET_REGS");
     if (s->has_xcrs && ioctl(vm->vcpu_fd, KVM_SET_XCRS, &s->xcrs) != 0)
         return kiln_fail(err, errlen, "KVM: setting XCR0: %s", strerror(errno));
+    kiln_fork_trace_mark("KVM_SET_XCRS");
     if (s->has_xsave ? ioctl(vm->vcpu_fd, KVM_SET_XSAVE, &s->xsave) != 0
                      : ioctl(vm->vcpu_fd, KVM_SET_FPU, &s->fpu) != 0)
         return kiln_fail(err, errlen, "KVM: setting FPU state: %s",
                          strerror(errno));
+    kiln_fork_trace_mark("KVM_SET_XSAVE");
     /* The guest's TSC goes on from its value at the fork, plus the time the
      * fork took, so its monotonic clock never steps back. */
     struct msr_list msrs = s->msrs;
@@ -123,10 +123,21 @@ int kiln_vcpu_restore(struct kiln_vm *vm, const struct kiln_vcpu_state *s,
             msrs.e[i].data += host_tsc() - s->host_tsc;
     if (ioctl(vm->vcpu_fd, KVM_SET_MSRS, &msrs) != (int)N_MSRS)
         return kiln_fail(err, errlen, "KVM: setting MSRs: %s", strerror(errno));
+    kiln_fork_trace_mark("KVM_SET_MSRS");
     uint64_t offset = s->tsc_offset;
     if (s->has_tsc_offset && tsc_offset(vm->vcpu_fd, &offset, 1) != 0)
         return kiln_fail(err, errlen, "KVM: setting the TSC offset: %s",
                          strerror(errno));
+    kiln_fork_trace_mark("KVM_SET_DEVICE_ATTR (TSC offset)");
+    return 0;
+}
+
+/* x86_64 restores whole register groups, one ioctl each: nothing to skip. */
+int kiln_vcpu_note_reset(struct kiln_vm *vm, char *err, size_t errlen)
+{
+    (void)vm;
+    (void)err;
+    (void)errlen;
     return 0;
 }
 

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "../vm.h"
 #include "../fail.h"
+#include "../fork_trace.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -31,26 +32,37 @@
 
 #define MAX_CPUID_ENTRIES 256
 
+/* What KVM supports does not change: read once, and a forked tender
+ * inherits it. */
+static struct kvm_cpuid2 *supported_cpuid;
+
 static int setup_cpuid(struct kiln_vm *vm, char *err, size_t errlen)
 {
-    size_t size = sizeof(struct kvm_cpuid2) +
-                  MAX_CPUID_ENTRIES * sizeof(struct kvm_cpuid_entry2);
-    struct kvm_cpuid2 *c = calloc(1, size);
-    if (c == NULL)
-        return kiln_fail(err, errlen, "out of memory");
-    c->nent = MAX_CPUID_ENTRIES;
-    int rc = 0;
-    if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) != 0 ||
-        ioctl(vm->vcpu_fd, KVM_SET_CPUID2, c) != 0)
-        rc = kiln_fail(err, errlen, "KVM: setting CPUID: %s", strerror(errno));
-    free(c);
-    return rc;
+    if (supported_cpuid == NULL) {
+        size_t size = sizeof(struct kvm_cpuid2) +
+                      MAX_CPUID_ENTRIES * sizeof(struct kvm_cpuid_entry2);
+        struct kvm_cpuid2 *c = calloc(1, size);
+        if (c == NULL)
+            return kiln_fail(err, errlen, "out of memory");
+        c->nent = MAX_CPUID_ENTRIES;
+        if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) != 0) {
+            free(c);
+            return kiln_fail(err, errlen, "KVM: reading CPUID: %s", strerror(errno));
+        }
+        supported_cpuid = c;
+    }
+    if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, supported_cpuid) != 0)
+        return kiln_fail(err, errlen, "KVM: setting CPUID: %s", strerror(errno));
+    kiln_fork_trace_mark("KVM_SET_CPUID2");
+    return 0;
 }
 
 int kiln_vm_arch_create(struct kiln_vm *vm, char *err, size_t errlen)
 {
     if (setup_cpuid(vm, err, errlen) != 0)
         return -1;
+    if (vm->tsc_hz != 0)
+        return 0;
     int khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
     if (khz <= 0)
         return kiln_fail(err, errlen, "KVM: cannot read the TSC frequency%s",
@@ -161,6 +173,7 @@ int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
 {
     struct kvm_run *run = vm->run;
     for (;;) {
+        kiln_fork_trace_mark("entering KVM_RUN");
         if (ioctl(vm->vcpu_fd, KVM_RUN, 0) != 0) {
             if (errno == EINTR || errno == EAGAIN)
                 continue;
@@ -168,6 +181,7 @@ int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
                     strerror(errno), guest_rip(vm));
             return 1;
         }
+        kiln_fork_trace_exit();
         switch (run->exit_reason) {
         case KVM_EXIT_IO: {
             unsigned port = run->io.port;
