@@ -12,9 +12,12 @@ import { defineApp, fork, hasCode, parseArgs, pipe, type PipeReader } from '../.
 import { crc32, crc32Hex } from '../../lib/crc32.ts';
 import { decodeUtf8, encodeUtf8 } from '../../lib/text/utf8.ts';
 
+/** Bytes per write unless `--chunk` says otherwise. */
+export const DEFAULT_CHUNK = 64 * 1024;
+
 const ARGS = {
   bytes: { type: 'int', min: 0, max: 2 ** 40, default: 64 * 1024 * 1024, help: 'how many bytes to stream' },
-  chunk: { type: 'int', min: 1, max: 16 * 1024 * 1024, default: 64 * 1024, help: 'bytes per write' },
+  chunk: { type: 'int', min: 1, max: 16 * 1024 * 1024, default: DEFAULT_CHUNK, help: 'bytes per write' },
 } as const;
 
 /** The child's exit status when it received fewer or more bytes than announced. */

@@ -5,9 +5,7 @@
  */
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { crc32Hex } from '../../lib/crc32.ts';
-import { pattern, patternLength, stream } from './app.ts';
-
-export const DEFAULT_CHUNK = 64 * 1024;
+import { DEFAULT_CHUNK, pattern, patternLength, stream } from './app.ts';
 
 export function expectedCrc(bytes: number, chunk = DEFAULT_CHUNK): string {
   let crc = 0;
