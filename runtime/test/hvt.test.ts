@@ -74,8 +74,12 @@ const result = (name: string): KvmCaseResult => {
 describe.skipIf(skip !== null)('runtime as hvt images under kiln-hvt (real KVM)', () => {
   beforeAll(async () => {
     buildRuntime();
-    const images = Object.entries(PROGRAMS).map(([name, src]) =>
-      build(name, src, { target: 'hvt', devices: DEVICES[name] ?? [], dir: 'hvt' }));
+    const images: string[] = [];
+    for (const [name, src] of Object.entries(PROGRAMS)) {
+      images.push(build(name, src, { target: 'hvt', devices: DEVICES[name] ?? [], dir: 'hvt' }));
+      // The builds are synchronous: let the worker answer vitest's RPC between them (it gives up after a minute).
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     results = await runKvmCases([TENDER, ...images], CASES);
   }, 15 * 60_000);
 

@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, TENDER, buildPlatform } from '../platform/build.ts';
 import { type KvmCase, type KvmCaseResult, kvmPlace, runKvmCases } from '../harness/cases.ts';
 import { strictParsingCases } from './strict-parsing.suite.ts';
+import { buildImage } from '../../cli/image.ts';
 
 const place = await kvmPlace();
 const hasCurl = spawnSync('curl', ['--version']).status === 0;
@@ -117,14 +118,12 @@ describe.skipIf(skip !== null)('HTTP in hvt images (real KVM, curl from a namesp
     await buildPlatform();
     const out = join(ROOT, 'build', 'http-image');
     mkdirSync(out, { recursive: true });
-    const build = (app: string, image: string): string => {
-      execFileSync(process.execPath, [join(ROOT, 'cli', 'kiln.js'), 'build', app, '--target', 'hvt', '-o', join(out, image)]);
-      return join(out, image);
-    };
+    // Built asynchronously: a worker blocked for a minute misses vitest's RPC deadline.
+    const build = async (app: string, image: string): Promise<string> => (await buildImage(app, 'x86_64', join(out, image))).path;
     const images = [
-      build(join(ROOT, 'examples', 'http'), 'http.hvt'),
-      build(join(ROOT, 'test', 'http', 'suite-app.ts'), 'httpsuite.hvt'),
-      build(join(ROOT, 'test', 'http', 'resolve-app.ts'), 'resolve.hvt'),
+      await build(join(ROOT, 'examples', 'http', 'app.ts'), 'http.hvt'),
+      await build(join(ROOT, 'test', 'http', 'suite-app.ts'), 'httpsuite.hvt'),
+      await build(join(ROOT, 'test', 'http', 'resolve-app.ts'), 'resolve.hvt'),
     ];
     results = await runKvmCases([TENDER, ...images, ...programFiles(hasDnsmasq ? ['/usr/bin/curl', DNSMASQ] : ['/usr/bin/curl'])], cases);
   }, 20 * 60_000);
