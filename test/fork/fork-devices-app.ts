@@ -4,7 +4,7 @@
  * exits with 0 when the child did.
  * - `--mode=pool` (kiln-hvt --fork-net:service=TAP...): the child's stack
  *   has its own tap, MAC and DHCP address; it prints
- *   `child address A` and answers ping until a TCP connection reaches its
+ *   `child address A (dhcp) N ms after the fork call` and answers ping until a TCP connection reaches its
  *   port 9. The parent answers ping at its own address meanwhile.
  * - `--mode=unavailable` (no pool; --fork-block:storage=refuse): the child
  *   prints the typed errors its stack and its block device give.
@@ -21,11 +21,12 @@ function describe(err: unknown): string {
 export default defineApp({
   name: 'fork-devices',
   devices: { net: stack('service'), storage: block('storage'), fork: fork() },
-  async start({ devices, args, console }) {
+  async start({ devices, args, clock, console }) {
     const { mode } = parseArgs(args, {
       mode: { type: 'string', default: 'pool', help: 'pool or unavailable' },
       ipv4: { type: 'ipv4-cidr', help: "the parent's address" },
     });
+    const before = clock.nowMs();
     const forked = await devices.fork.fork();
     if (forked.role === 'parent') {
       console.info(`parent address ${devices.net.ipv4.address}`);
@@ -49,7 +50,8 @@ export default defineApp({
       return 0;
     }
     const { address, source } = devices.net.ipv4;
-    console.info(`child address ${address} (${source})`);
+    // In the child, fork() resolves once the child's stack has its lease.
+    console.info(`child address ${address} (${source}) ${Math.round(clock.nowMs() - before)} ms after the fork call`);
     const listener = await devices.net.listenTcp(9);
     const flow = await listener.accept();
     await flow.close();

@@ -160,6 +160,9 @@ for (const arch of testArches()) {
     if (withApp) {
       it('runs a forked TypeScript child on its own tap with its own address beside its parent', () => {
         const r = result('ts-pool');
+        const lease = /child address \S+ \(dhcp\) \d+ ms after the fork call/.exec(r.output);
+        expect(lease).not.toBeNull();
+        console.info(`fork-devices: ${lease![0]} (emulated machine)`);
         expect(r.output).toContain('parent answers ping');
         expect(r.output).toMatch(/child is at 10\.77\.0\.\d+/);
         expect(r.output).not.toMatch(/child is at 10\.77\.0\.2\b/);
