@@ -7,14 +7,12 @@
  *   PASS suite: name  |  FAIL suite: name: message
  * then `SUMMARY passed=P failed=F` (test/images/contract-app.ts's runner,
  * with its per-case timeout); the exit status is 1 when a case failed.
- * `--skip=NAME` (repeatable; `_` for each space) skips a case with a loud
- * SKIP line: the test machine emulates its CPU, where the 64 MB case alone
- * takes minutes.
+ * It takes no arguments.
  */
 import { consoleOver } from '../../lib/devices/console.ts';
 import type { Fork } from '../../lib/devices/fork.ts';
 import type { Pipes } from '../../lib/devices/pipe.ts';
-import { defineApp, fork, pipe } from '../../lib/index.ts';
+import { defineApp, fork, parseArgs, pipe } from '../../lib/index.ts';
 import { bindings } from '../../drivers/solo5/bindings.ts';
 import { CRASH_STATUS } from '../../drivers/solo5/fork.ts';
 import { forkContract, forkScenarios } from '../contract/fork.contract.ts';
@@ -48,13 +46,8 @@ export default defineApp({
   name: 'fork-contract',
   devices: { pipes: pipe(), fork: fork() },
   async start({ devices, args, clock }) {
+    parseArgs(args, {});
     const out = consoleOver((line) => bindings().write(`${line}\n`));
-    const skip = new Set(args.filter((a) => a.startsWith('--skip=')).map((a) => a.slice('--skip='.length).split('_').join(' ')));
-    const all = suites(devices.pipes, devices.fork);
-    for (const [suite, cases] of Object.entries(all)) {
-      for (const c of cases.filter((c) => skip.has(c.name))) out.write(`SKIP ${suite}: ${c.name} (--skip)`);
-      all[suite as keyof typeof all] = cases.filter((c) => !skip.has(c.name));
-    }
-    return runSuites(all, clock, out);
+    return runSuites(suites(devices.pipes, devices.fork), clock, out);
   },
 });

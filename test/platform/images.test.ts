@@ -100,14 +100,18 @@ function cases(arch: VmArch, foreign: boolean): KvmCase[] {
     ...(['ring', 'noring'] as const).map((mode) => ({
       name: `net-${mode}`,
       run:
+        // Bounded: an image that misses an echo would wait for it forever.
         `ip netns exec ${NETNS} env KILN_HVT_STATS=1 KILN_HVT_NET_RING=${mode === 'ring' ? 1 : 0} ` +
-        `./kiln-hvt --net:service=${TAP} --net-mac:service=${GUEST_MAC} ` +
-        `--net-pcap:service=net.pcap net.hvt --ipv4=${GUEST_IP} --limit=${PINGS + 1} & pid=$!; ` +
-        `sleep 1; ip netns exec ${NETNS} ping -c ${PINGS} -i 0.2 -W 5 ${GUEST_IP}; ping=$?; ` +
+        `timeout 120 ./kiln-hvt --net:service=${TAP} --net-mac:service=${GUEST_MAC} ` +
+        `--net-pcap:service=net.pcap net.hvt --ipv4=${GUEST_IP} --limit=${PINGS + 1} > net.log 2>&1 & pid=$!; ` +
+        // Pings only once the image serves: one sent before its tap is
+        // attached is lost, and the image would never see its last echo.
+        'i=0; until grep -q "serving ICMP echo" net.log || [ $i -ge 600 ]; do sleep 0.1; i=$((i+1)); done; ' +
+        `ip netns exec ${NETNS} ping -c ${PINGS} -i 0.2 -W 5 ${GUEST_IP}; ping=$?; ` +
         // While the image runs (its tap going down flushes the entry); the
         // last echo lets it exit.
         `ip netns exec ${NETNS} ip neigh show ${GUEST_IP}; ip netns exec ${NETNS} ping -c 1 -W 5 ${GUEST_IP} >/dev/null; ` +
-        'wait $pid; image=$?; echo "image status $image"; ' +
+        'wait $pid; image=$?; cat net.log; echo "image status $image"; ' +
         'echo "pcap bytes $(wc -c < net.pcap) magic $(od -An -tx4 -N4 net.pcap)"; [ $ping = 0 ] && [ $image = 0 ]',
     })),
     { name: 'hostile', run: `dd if=/dev/zero of=hostile.img bs=1024 count=64 2>/dev/null && ${hostile()}` },
