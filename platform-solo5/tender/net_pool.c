@@ -3,6 +3,7 @@
 #include "net_pool.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,16 +65,31 @@ int kiln_net_pool_fd(unsigned handle, int slot)
     return pools[handle].fd[slot];
 }
 
-/* A free slot of (handle)'s pool, now held by this tender, or -1. */
+/* Whether (pid) is gone for good: not even a zombie waiting for its
+ * parent. A pid reused since only makes a dead holder look alive, which
+ * keeps its tap taken: never handed out twice. */
+static int gone(pid_t pid)
+{
+    return kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+/* A free slot of (handle)'s pool, now held by this tender, or -1. A tap
+ * whose holder is gone without giving it back (killed outright and reaped
+ * by someone else than a tender: an orphan's) is taken over. */
 static int take_slot(unsigned handle)
 {
     pid_t self = getpid();
-    for (int s = 0; s < pools[handle].n; s++) {
-        pid_t expected = 0;
-        if (__atomic_compare_exchange_n(&holders[handle][s], &expected, self,
-                                        0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-            return s;
-    }
+    for (int pass = 0; pass < 2; pass++)
+        for (int s = 0; s < pools[handle].n; s++) {
+            pid_t expected = __atomic_load_n(&holders[handle][s], __ATOMIC_SEQ_CST);
+            if ((pass == 0 && expected != 0) ||
+                (pass == 1 && (expected == 0 || !gone(expected))))
+                continue;
+            if (__atomic_compare_exchange_n(&holders[handle][s], &expected,
+                                            self, 0, __ATOMIC_SEQ_CST,
+                                            __ATOMIC_SEQ_CST))
+                return s;
+        }
     return -1;
 }
 

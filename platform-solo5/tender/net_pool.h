@@ -5,8 +5,10 @@
  * shared by every tender forked from it, children of children included: a
  * tap is claimed with an atomic compare-and-swap, so no two tenders ever
  * hold the same tap. A tap is free again once the tender holding it ends:
- * it releases its own on exit (also on SIGTERM/SIGINT), and the parent
- * releases a child's when it reaps one that could not (SIGKILL).
+ * it releases its own on exit (also on SIGTERM/SIGINT), the parent
+ * releases a child's when it reaps one that could not (SIGKILL), and a
+ * claim finding no free tap takes over one whose holder no longer exists
+ * (an orphan killed outright).
  */
 #ifndef KILN_NET_POOL_H
 #define KILN_NET_POOL_H

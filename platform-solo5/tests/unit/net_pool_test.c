@@ -107,11 +107,25 @@ int main(void)
     CHECK(waitpid(pa, &st, 0) == pa && WIFEXITED(st) && WEXITSTATUS(st) == 0);
     CHECK(claim(&a) == 0); /* held by this process from here on */
 
-    /* A child killed outright cannot: its parent frees the tap. */
+    /* A child killed outright cannot: its parent frees the tap, looking
+     * before it reaps (a zombie still holds its tap). */
     kill(pb, SIGKILL);
-    CHECK(waitpid(pb, &st, 0) == pb);
+    siginfo_t info;
+    CHECK(waitid(P_PID, (id_t)pb, &info, WEXITED | WNOWAIT) == 0);
     CHECK(claim(&b) == -1);
     kiln_net_pool_release(pb);
+    CHECK(waitpid(pb, &st, 0) == pb);
+    CHECK(claim(&b) == 1);
+    kiln_net_claim_drop(&b);
+
+    /* One nobody released and nobody waits for any more (an orphan killed
+     * outright, reaped by init): the next claim takes it over. */
+    int release_c;
+    pid_t pc = holder(&release_c);
+    CHECK(claim(&c) == 1);
+    kiln_net_claim_hand_over(&c, getpid(), pc);
+    kill(pc, SIGKILL);
+    CHECK(waitpid(pc, &st, 0) == pc);
     CHECK(claim(&b) == 1);
     kiln_net_claim_drop(&b);
 
@@ -123,16 +137,17 @@ int main(void)
         unsigned h;
         _exit(kiln_net_claim_take(&g, &h) == 0 && g.slot[HANDLE] == 1 ? 0 : 1);
     }
-    /* It ended with _exit: its claim stays until released for it. */
-    CHECK(waitpid(child, &st, 0) == child && WIFEXITED(st) &&
-          WEXITSTATUS(st) == 0);
+    /* It ended with _exit: until it is reaped, its claim stays. */
+    CHECK(waitid(P_PID, (id_t)child, &info, WEXITED | WNOWAIT) == 0 &&
+          info.si_status == 0);
     CHECK(claim(&c) == -1);
     kiln_net_pool_release(child);
+    CHECK(waitpid(child, &st, 0) == child);
     CHECK(claim(&c) == 1);
 
     /* A handover after the child already gave its taps back takes nothing. */
     kiln_net_claim_drop(&c);
-    kiln_net_claim_hand_over(&c, getpid(), 12345);
+    kiln_net_claim_hand_over(&c, getpid(), getppid()); /* a live pid */
     CHECK(claim(&c) == 1);
     UNIT_DONE();
 }
