@@ -23,6 +23,7 @@ import { buildImage } from '../../cli/image.ts';
 import { ARCHES } from '../harness/arch.ts';
 import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
 import { imageToolsMissing } from '../harness/compiler.ts';
+import { untilPingAnswers } from '../harness/shell.ts';
 import type { VmArch } from '../harness/vm.ts';
 import { ROOT, buildPlatform, lockedMake, outDir, tender } from '../platform/build.ts';
 import { BLOCK_POOL, PERSIST_DEVICE, suites, type PooledDevice, type SuiteName } from './contract-app.ts';
@@ -79,13 +80,13 @@ function cases(arch: VmArch): KvmCase[] {
       name: 'ping',
       run:
         `${serve('ping', PING_IP, '--seconds=600')} & pid=$!; ` +
-        `sleep 3; ${inNs(`ping -c ${pings} -i ${pingInterval} -W 10 ${PING_IP}`)}; status=$?; kill $pid; wait $pid; exit $status`,
+        `${untilPingAnswers(NETNS, PING_IP)}; ${inNs(`ping -c ${pings} -i ${pingInterval} -W 10 ${PING_IP}`)}; status=$?; kill $pid; wait $pid; exit $status`,
     },
     {
       name: 'echo',
       run:
         `${serve('echo', ECHO_IP, '--port=7')} & pid=$!; ` +
-        `sleep 3; ${inNs(`timeout 600 ./tcp-roundtrip ${ECHO_IP} 7 ${echoBytes}`)}; status=$?; kill $pid; wait $pid; exit $status`,
+        `${untilPingAnswers(NETNS, ECHO_IP)}; ${inNs(`timeout 600 ./tcp-roundtrip ${ECHO_IP} 7 ${echoBytes}`)}; status=$?; kill $pid; wait $pid; exit $status`,
     },
     { name: 'netns-down', run: `ip netns del ${NETNS}` },
     { name: 'disks', run: devices.map(makeFile).join(' && ') },

@@ -24,6 +24,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { caseResult, kvmPlace, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
+import { untilPingAnswers } from '../harness/shell.ts';
 import type { VmArch } from '../harness/vm.ts';
 import { buildPlatform, image, tender } from './build.ts';
 
@@ -73,7 +74,7 @@ const TAP = 'kilncmp0';
 const GUEST_IP = '10.0.0.2';
 const UPSTREAM_HVT = 'env LD_LIBRARY_PATH=. ./solo5-hvt';
 const pingUnder = (tender: string, args: string): string =>
-  `ip netns exec ${NETNS} ${tender} ${args} & pid=$!; sleep 2; ip netns exec ${NETNS} ping -c 5 -i 0.2 -W 5 ${GUEST_IP}; ` +
+  `ip netns exec ${NETNS} ${tender} ${args} & pid=$!; ${untilPingAnswers(NETNS, GUEST_IP)}; ip netns exec ${NETNS} ping -c 5 -i 0.2 -W 5 ${GUEST_IP}; ` +
   'ping=$?; kill $pid; wait $pid; [ $ping = 0 ]';
 /** The upstream tests that pass by printing SUCCESS and exiting 0. */
 const PLAIN = ['hello', 'blk', 'time', 'tls', 'fpu'];
