@@ -26,25 +26,6 @@ static int have_pipes(void)
     return kiln_device_handle(KILN_MFT_KILN_PIPE) >= 0;
 }
 
-/* Word by word: the bindings are built without libc's memcpy. */
-static void copy_words(void *dst, const void *src, size_t n)
-{
-    uint8_t *d = dst;
-    const uint8_t *s = src;
-    for (; n >= 32; n -= 32, d += 32, s += 32) {
-        uint64_t w[4];
-        __builtin_memcpy(w, s, 32);
-        __builtin_memcpy(d, w, 32);
-    }
-    for (; n >= 8; n -= 8, d += 8, s += 8) {
-        uint64_t w;
-        __builtin_memcpy(&w, s, 8);
-        __builtin_memcpy(d, &w, 8);
-    }
-    while (n-- > 0)
-        *d++ = *s++;
-}
-
 static void remember(uint64_t end, uint32_t ring, int writer)
 {
     uint8_t *area = (uint8_t *)kiln_guest.mem_end;
@@ -112,9 +93,9 @@ static int transfer(unsigned nr, uint64_t end, const void *buf, size_t size,
     const struct ring_end *re = size > 0 ? own_ring(end, writer, buf, size) : NULL;
     if (re != NULL) {
         long n = writer
-                     ? kiln_pipe_ring_put(re->ring, re->data, buf, size, copy_words)
+                     ? kiln_pipe_ring_put(re->ring, re->data, buf, size, kiln_memcpy)
                      : kiln_pipe_ring_take(re->ring, re->data, (void *)(uintptr_t)buf,
-                                           size, copy_words);
+                                           size, kiln_memcpy);
         if (n > 0) {
             wake_other_side(end, re);
             *done = (size_t)n;
