@@ -18,6 +18,18 @@ struct rejection {
 /* Oldest first. */
 static struct rejection *pending, **pending_tail = &pending;
 
+/* Unlinks the rejection at *link and frees it. */
+static void forget(JSContext *ctx, struct rejection **link)
+{
+    struct rejection *r = *link;
+    *link = r->next;
+    if (pending_tail == &r->next)
+        pending_tail = link;
+    JS_FreeValue(ctx, r->promise);
+    JS_FreeValue(ctx, r->reason);
+    free(r);
+}
+
 static void track(JSContext *ctx, JSValueConst promise, JSValueConst reason,
                   JS_BOOL is_handled, void *opaque)
 {
@@ -33,16 +45,11 @@ static void track(JSContext *ctx, JSValueConst promise, JSValueConst reason,
         pending_tail = &r->next;
         return;
     }
-    for (struct rejection **link = &pending, *r; (r = *link); link = &r->next) {
-        if (JS_VALUE_GET_PTR(r->promise) != JS_VALUE_GET_PTR(promise))
-            continue;
-        *link = r->next;
-        if (pending_tail == &r->next)
-            pending_tail = link;
-        JS_FreeValue(ctx, r->promise);
-        JS_FreeValue(ctx, r->reason);
-        free(r);
-        return;
+    for (struct rejection **link = &pending; *link; link = &(*link)->next) {
+        if (JS_VALUE_GET_PTR((*link)->promise) == JS_VALUE_GET_PTR(promise)) {
+            forget(ctx, link);
+            return;
+        }
     }
 }
 
@@ -53,15 +60,8 @@ void kiln_rejections_install(JSRuntime *rt)
 
 int kiln_rejections_check(JSContext *ctx)
 {
-    while (pending && kiln_absorb_out_of_memory(ctx, pending->reason, "a promise")) {
-        struct rejection *r = pending;
-        pending = r->next;
-        if (!pending)
-            pending_tail = &pending;
-        JS_FreeValue(ctx, r->promise);
-        JS_FreeValue(ctx, r->reason);
-        free(r);
-    }
+    while (pending && kiln_absorb_out_of_memory(ctx, pending->reason, "a promise"))
+        forget(ctx, &pending);
     if (!pending)
         return 0;
     kiln_report_exception(ctx, pending->reason, "Uncaught (in promise)");
