@@ -47,7 +47,7 @@ export interface PipeEnds {
  * end, and must close the ones they do not use (as with POSIX pipes).
  */
 export interface Pipes {
-  /** Capacity in bytes of new pipes (64 KiB by default, like Linux). */
+  /** Capacity in bytes of new pipes: 64 KiB on unix (Linux's default), 256 KiB on hvt (a kiln-hvt ring). */
   readonly capacity: number;
   create(): Promise<PipeEnds>;
 }
