@@ -167,7 +167,11 @@ export class NetStack implements Stack {
   readonly udp: UdpLayer;
   readonly tcp: TcpLayer;
   readonly dhcp: DhcpClient | null;
-  /** Frames dropped because handling them ran out of memory. */
+  /**
+   * Frames dropped because handling them ran out of memory. A plain field,
+   * not the ethernet LayerCounters' dropRx: counting must not allocate (a
+   * new Map entry) while memory is out; counters() adds it to the snapshot.
+   */
   private outOfMemoryDrops = 0;
   private closed = false;
 
