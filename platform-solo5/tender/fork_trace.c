@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #define MAX_MARKS 48
-#define REPORT_SIZE 4096
+#define REPORT_SIZE 8192 /* MAX_MARKS lines of up to 170 bytes */
 
 struct mark {
     const char *step;
@@ -40,13 +40,18 @@ void kiln_fork_trace_role(const char *r)
     role = r;
 }
 
-void kiln_fork_trace_mark(const char *step)
+static void record(const char *step)
 {
-    if (!active || n_marks == MAX_MARKS)
-        return;
     marks[n_marks].step = step;
     clock_gettime(CLOCK_MONOTONIC, &marks[n_marks].at);
     n_marks++;
+}
+
+/* The last slot is kept for the first exit, which ends every report. */
+void kiln_fork_trace_mark(const char *step)
+{
+    if (active && n_marks < MAX_MARKS - 1)
+        record(step);
 }
 
 static double ms_between(const struct timespec *a, const struct timespec *b)
@@ -59,7 +64,7 @@ void kiln_fork_trace_exit(void)
 {
     if (!active)
         return;
-    kiln_fork_trace_mark("first exit after resuming");
+    record("first exit after resuming");
     active = 0;
     char report[REPORT_SIZE];
     size_t len = 0;
