@@ -23,7 +23,8 @@ static solo5_handle_set_t watched, keep_alive;
 
 static const char *result_code(solo5_result_t r)
 {
-    switch (r) {
+    /* Switched as an int: Kiln's result codes lie outside Solo5's enum. */
+    switch ((int)r) {
     case SOLO5_R_OK: return "OK";
     case SOLO5_R_AGAIN: return "EAGAIN";
     case SOLO5_R_EINVAL: return "EINVAL";

@@ -102,9 +102,13 @@ int kiln_loop_run(JSContext *ctx);
 /* Runs every pending job, then checks for unhandled rejections; -1 on an
  * uncaught failure (reported). */
 int kiln_run_jobs(JSContext *ctx);
-/* Calls (fn), which it takes over, from the loop: a throw is reported as
- * uncaught; pending jobs run after it. -1 on an uncaught failure. */
+/* Calls (fn), which it takes over, from the loop: a throw goes to
+ * kiln_loop_uncaught; pending jobs run after it. -1 on an uncaught failure. */
 int kiln_call_from_loop(JSContext *ctx, JSValue fn, int argc, JSValueConst *argv);
+/* Takes the pending exception met by loop work (`where`, for the console):
+ * 0 when it was an out-of-memory the loop absorbs, else reports it and
+ * returns -1. */
+int kiln_loop_uncaught(JSContext *ctx, const char *where);
 
 /* Shared helpers (bindings.c). */
 /* Bytes of an ArrayBuffer, typed array or DataView; TypeError otherwise. */

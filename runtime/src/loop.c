@@ -13,9 +13,7 @@
  * deadline to a relative timeout, and an hour fits every representation. */
 #define MAX_SLEEP_NS (3600ull * 1000000000ull)
 
-/* Takes the pending exception: 0 when it was an out-of-memory the loop
- * absorbs, else reports it and returns -1. */
-static int uncaught(JSContext *ctx, const char *where)
+int kiln_loop_uncaught(JSContext *ctx, const char *where)
 {
     JSValue exc = JS_GetException(ctx);
     int absorbed = kiln_absorb_out_of_memory(ctx, exc, where);
@@ -30,7 +28,7 @@ int kiln_run_jobs(JSContext *ctx)
     JSContext *job_ctx;
     int r;
     while ((r = JS_ExecutePendingJob(JS_GetRuntime(ctx), &job_ctx)) != 0) {
-        if (r < 0 && uncaught(job_ctx, "a promise job") < 0)
+        if (r < 0 && kiln_loop_uncaught(job_ctx, "a promise job") < 0)
             return -1;
     }
     return kiln_rejections_check(ctx);
@@ -40,7 +38,7 @@ int kiln_call_from_loop(JSContext *ctx, JSValue fn, int argc, JSValueConst *argv
 {
     JSValue r = JS_Call(ctx, fn, JS_UNDEFINED, argc, argv);
     JS_FreeValue(ctx, fn);
-    if (JS_IsException(r) && uncaught(ctx, "a callback") < 0)
+    if (JS_IsException(r) && kiln_loop_uncaught(ctx, "a callback") < 0)
         return -1;
     JS_FreeValue(ctx, r);
     return kiln_run_jobs(ctx);

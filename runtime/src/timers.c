@@ -296,9 +296,12 @@ int kiln_timers_run(JSContext *ctx, solo5_time_t now)
             if (argc) {
                 JSValue *copy = js_malloc(ctx, argc * sizeof *copy);
                 if (!copy) {
+                    /* Out of memory: this round of the interval is lost, the
+                     * timer stays for its next one. */
                     JS_FreeValue(ctx, fn);
-                    kiln_report_pending(ctx, "Uncaught");
-                    return -1;
+                    if (kiln_loop_uncaught(ctx, "a timer") < 0)
+                        return -1;
+                    continue;
                 }
                 for (int i = 0; i < argc; i++)
                     copy[i] = JS_DupValue(ctx, args[i]);
