@@ -26,8 +26,8 @@
 import { ArgError } from '../../lib/args.ts';
 import type { App, DeviceDeclaration, DeviceKind, DeviceKinds, DevicesOf } from '../../lib/app.ts';
 import { useCrc32 } from '../../lib/crc32.ts';
-import { KilnError } from '../../lib/errors.ts';
-import { createStack, isOutOfMemory, tcpOptionsForHeap } from '../../lib/net/stack.ts';
+import { isOutOfMemory, KilnError } from '../../lib/errors.ts';
+import { createStack, tcpOptionsForHeap } from '../../lib/net/stack.ts';
 import { useSumWords } from '../../lib/net/wire/checksum.ts';
 import { bindingErrorCode, bindings } from './bindings.ts';
 import { openSolo5Block } from './block.ts';

@@ -21,6 +21,7 @@ import {
   type TcpListener,
   type UdpSocket,
 } from '../devices/stack.ts';
+import { isOutOfMemory } from '../errors.ts';
 import { formatIpv4, parseIpv4 } from '../ipv4-text.ts';
 import { DhcpClient, type DhcpOptions } from './iface/dhcp-client.ts';
 import { IcmpLayer, type IcmpOptions } from './iface/icmp.ts';
@@ -41,18 +42,6 @@ import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from './iface/ephemeral-ports.ts';
 
 /** How long `close` waits for packets still resolving their next hop. */
 const CLOSE_DRAIN_MS = 1000;
-
-/**
- * Whether `err` is an allocation failure: QuickJS's `InternalError: out of
- * memory` in an image, or the `null` QuickJS throws when even that error
- * could not be allocated; a failed ArrayBuffer allocation on Node.
- */
-export function isOutOfMemory(err: unknown): boolean {
-  if (err === null) return true;
-  if (!(err instanceof Error)) return false;
-  if (err.name === 'InternalError') return err.message === 'out of memory';
-  return err instanceof RangeError && /allocation failed/i.test(err.message);
-}
 
 /**
  * `net`, but a frame whose handling runs out of memory is dropped (and
