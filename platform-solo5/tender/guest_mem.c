@@ -1,7 +1,34 @@
-/* guest_mem.c: checked translation of guest addresses. */
+/* guest_mem.c: reserving guest memory, and checked translation of guest
+ * addresses. */
+#define _GNU_SOURCE
 #include "guest_mem.h"
 
 #include <stddef.h>
+#include <sys/mman.h>
+
+/* A huge page of the host (x86_64 and 4 KiB-granule aarch64). */
+#define HUGE_PAGE (2UL << 20)
+
+uint8_t *kiln_guest_mem_reserve(uint64_t size)
+{
+    /* KVM maps guest memory with a huge page only where guest and host
+     * addresses sit at the same offset in one: a 2 MiB-aligned start gives
+     * the guest 2 MiB mappings (fewer faults to fill them, after a fork
+     * too). mmap aligns to 4 KiB only: ask for more and trim. */
+    size_t span = size + HUGE_PAGE;
+    uint8_t *p = mmap(NULL, span, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    size_t head = (HUGE_PAGE - (uintptr_t)p % HUGE_PAGE) % HUGE_PAGE;
+    if (head != 0)
+        munmap(p, head);
+    munmap(p + head + size, span - head - size);
+    /* Huge pages: fewer first-touch faults, and fork() copies one entry
+     * per 2 MiB instead of 512. */
+    madvise(p + head, size, MADV_HUGEPAGE);
+    return p + head;
+}
 
 static void *checked(const struct kiln_guest_mem *m, uint64_t gpa,
                      uint64_t len, uint64_t lowest)

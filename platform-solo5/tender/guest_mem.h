@@ -1,7 +1,7 @@
 /*
- * guest_mem.h: the only way the tender turns a guest address into a host
- * pointer. Every range is checked against guest memory, with overflow-safe
- * arithmetic, before use.
+ * guest_mem.h: guest memory: reserving it, and the only way the tender
+ * turns a guest address into a host pointer. Every range is checked
+ * against guest memory, with overflow-safe arithmetic, before use.
  */
 #ifndef KILN_GUEST_MEM_H
 #define KILN_GUEST_MEM_H
@@ -18,6 +18,10 @@ struct kiln_guest_mem {
     uint8_t *base;
     uint64_t size; /* bytes; the guest address of base[i] is i */
 };
+
+/* Maps (size) bytes of private anonymous guest memory, starting on a
+ * 2 MiB boundary; NULL (errno set) when it cannot. */
+uint8_t *kiln_guest_mem_reserve(uint64_t size);
 
 /* Host pointer to [gpa, gpa + len) when the guest may hand it to the tender
  * for reading (boot info area and above), else NULL. len 0 is allowed. */

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -125,12 +124,10 @@ int main(int argc, char **argv)
         die("%s", err);
 
     struct kiln_guest_mem mem = {.size = mem_size};
-    mem.base = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (mem.base == MAP_FAILED)
+    mem.base = kiln_guest_mem_reserve(mem_size);
+    if (mem.base == NULL)
         die("cannot reserve %llu MB of guest memory: %s",
             (unsigned long long)(mem_size >> 20), strerror(errno));
-    madvise(mem.base, mem_size, MADV_HUGEPAGE); /* fewer first-touch faults */
     /* The guest is told of the memory below the pipe area only. */
     uint64_t usable = kiln_pipe_map_area(&mem, err, sizeof err);
     if (usable == 0)

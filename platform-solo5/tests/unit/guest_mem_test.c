@@ -1,5 +1,7 @@
-/* guest_mem_test: every guest range is checked, overflow included. */
+/* guest_mem_test: guest memory starts on a huge page; every guest range is
+ * checked, overflow included. */
 #include <stdint.h>
+#include <sys/mman.h>
 
 #include "guest_mem.h"
 #include "unit.h"
@@ -32,5 +34,16 @@ int main(void)
     CHECK(kiln_gpa_readable(&m, 0x2000, 8) == NULL);
     CHECK(kiln_gpa_readable(&m, top - 1, 2) == NULL);
     CHECK(kiln_gpa_readable(&m, 0xfffffffffffff000ULL, 0x2000) == NULL);
+
+    const uint64_t size = 6 << 20;
+    for (int i = 0; i < 3; i++) {
+        uint8_t *mem = kiln_guest_mem_reserve(size);
+        CHECK(mem != NULL && (uintptr_t)mem % (2 << 20) == 0);
+        if (mem != NULL) {
+            mem[0] = 1;
+            mem[size - 1] = 1;
+            CHECK(munmap(mem, size) == 0);
+        }
+    }
     UNIT_DONE();
 }
