@@ -7,6 +7,7 @@
  * stream crosses with end-of-file, and a child killed outright still
  * gives end-of-file. And the ring protocol itself under real concurrency:
  * two threads moving bytes and waking each other as guests and tenders do. */
+#include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -286,14 +287,22 @@ static void test_fork_epipe(void)
 {
     uint64_t r, w, n;
     uint32_t ring;
+    int hold[2]; /* the child keeps its ends until the parent closes hold[1] */
     CHECK(create(&r, &w, &ring) == SOLO5_R_OK);
+    CHECK(pipe(hold) == 0);
     pid_t pid = fork_tender();
     if (pid == 0) {
+        char c;
+        close(hold[1]);
+        while (read(hold[0], &c, 1) < 0 && errno == EINTR)
+            ;
         kiln_pipe_give_up();
         _exit(0);
     }
+    close(hold[0]);
     CHECK(close_end(r) == SOLO5_R_OK);
     CHECK(ring_at(ring)->readers_gone == 0); /* the child still holds it */
+    close(hold[1]);
     CHECK(exited_ok(pid));
     CHECK(ring_at(ring)->readers_gone == 1);
     CHECK(io(KILN_HC_PIPE_WRITE, w, BUF, 1, &n) == KILN_R_EPIPE);
