@@ -377,11 +377,15 @@ void kiln_pipe_fork_abandoned(void)
 }
 
 /* A tender that ends gives up its ends, so the others learn at once (a
- * tender killed by a signal is still seen through the host pipes). */
+ * tender killed by a signal is still seen through the host pipes). Once
+ * only: an explicit call may be followed by the exit handler. */
 void kiln_pipe_give_up(void)
 {
-    if (attached)
+    static int given_up;
+    if (attached && !given_up) {
+        given_up = 1;
         count_all(-1);
+    }
 }
 
 static void init_lock(pthread_mutex_t *m)

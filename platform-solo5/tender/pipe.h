@@ -33,7 +33,8 @@ void kiln_pipe_fork_begin(void);
 void kiln_pipe_fork_abandoned(void);
 
 /* A tender that ends without exit() (a forked one that could not start)
- * gives up its ends, as exit() does for the others. */
+ * gives up its ends, as exit() does for the others; a second call does
+ * nothing. */
 void kiln_pipe_give_up(void);
 
 #endif
