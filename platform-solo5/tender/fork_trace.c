@@ -68,18 +68,16 @@ void kiln_fork_trace_exit(void)
     active = 0;
     char report[REPORT_SIZE];
     size_t len = 0;
-    for (unsigned i = 0; i < n_marks && len < sizeof report; i++) {
+    for (unsigned i = 0; i < n_marks; i++) {
         const struct timespec *prev = &marks[i ? i - 1 : 0].at;
         int w = snprintf(report + len, sizeof report - len,
                          "kiln-hvt fork trace %d %s: %9.3f ms (+%8.3f) %s\n",
                          (int)getpid(), role, ms_between(&marks[0].at, &marks[i].at),
                          ms_between(prev, &marks[i].at), marks[i].step);
-        if (w < 0)
-            break;
+        if (w < 0 || (size_t)w >= sizeof report - len)
+            break; /* a line that does not fit is left out whole */
         len += (size_t)w;
     }
-    if (len > sizeof report)
-        len = sizeof report;
     ssize_t ignored = write(STDERR_FILENO, report, len);
     (void)ignored;
 }
