@@ -337,6 +337,8 @@ void kiln_print_usage(const char *prog)
            "Exit status: the guest's; 255 after a guest trap; 1 when the "
            "tender refuses or fails (with one line on stderr).\n"
            "Environment: KILN_HVT_STATS=1 prints the hypercall counts on "
-           "exit; KILN_HVT_NET_RING=0 turns off the network frame rings.\n",
+           "exit; KILN_HVT_NET_RING=0 turns off the network frame rings; "
+           "KILN_HVT_FORK_TRACE=1 prints the time of each step of every "
+           "fork.\n",
            prog, KILN_MAX_MEM_MB, KILN_DEFAULT_MEM_MB);
 }
