@@ -17,18 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "host_probe.h"
 
 #define MAX_PAYLOAD 1472
 #define REPLY_TIMEOUT_MS 100
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* RFC 1071 ones' complement sum. */
 static uint16_t checksum(const void *data, size_t n)

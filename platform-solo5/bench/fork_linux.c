@@ -9,46 +9,20 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "host_probe.h"
 
 #define MAX_FORKS 256
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: fork-linux MB COUNT\n");
+    size_t bytes;
+    unsigned count;
+    if (probe_args(argc, argv, "fork-linux", "COUNT", MAX_FORKS, &bytes, &count) != 0)
         return 2;
-    }
-    size_t bytes = strtoull(argv[1], NULL, 10) << 20;
-    unsigned count = (unsigned)strtoul(argv[2], NULL, 10);
-    if (count == 0 || count > MAX_FORKS) {
-        fprintf(stderr, "fork-linux: COUNT must be 1..%d\n", MAX_FORKS);
-        return 2;
-    }
-    uint8_t *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mem == MAP_FAILED) {
-        perror("mmap");
-        return 1;
-    }
-    for (size_t i = 0; i < bytes; i += 4096)
-        mem[i] = (uint8_t)i;
+    touched_memory(bytes);
     static uint64_t child_ns[MAX_FORKS], both_ns[MAX_FORKS];
     for (unsigned i = 0; i < count; i++) {
         int fds[2];
@@ -74,10 +48,8 @@ int main(int argc, char **argv)
         child_ns[i] = child_start - start;
         both_ns[i] = (child_start > now ? child_start : now) - start;
     }
-    qsort(child_ns, count, sizeof child_ns[0], by_value);
-    qsort(both_ns, count, sizeof both_ns[0], by_value);
     printf("forks=%u child_ns=%llu both_ns=%llu\n", count,
-           (unsigned long long)child_ns[count / 2],
-           (unsigned long long)both_ns[count / 2]);
+           (unsigned long long)median_of(child_ns, count),
+           (unsigned long long)median_of(both_ns, count));
     return 0;
 }

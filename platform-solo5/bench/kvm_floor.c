@@ -18,8 +18,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "host_probe.h"
 
 #define MAX_ROUNDS 200
 #define GUEST_CODE 0x1000
@@ -32,23 +33,10 @@ static const char *const step_names[N_STEPS] = {
 
 static uint64_t samples[N_STEPS][MAX_ROUNDS];
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void fail(const char *what)
 {
     perror(what);
     exit(1);
-}
-
-static int by_value(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
 }
 
 #if defined(__x86_64__)
@@ -177,29 +165,17 @@ static void one_round(uint8_t *mem, size_t bytes, unsigned round)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: kvm-floor MB ROUNDS\n");
+    size_t bytes;
+    unsigned rounds;
+    if (probe_args(argc, argv, "kvm-floor", "ROUNDS", MAX_ROUNDS, &bytes, &rounds) != 0)
         return 2;
-    }
-    size_t bytes = strtoull(argv[1], NULL, 10) << 20;
-    unsigned rounds = (unsigned)strtoul(argv[2], NULL, 10);
-    if (bytes == 0 || rounds == 0 || rounds > MAX_ROUNDS) {
-        fprintf(stderr, "kvm-floor: MB > 0, ROUNDS 1..%d\n", MAX_ROUNDS);
-        return 2;
-    }
-    uint8_t *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mem == MAP_FAILED)
-        fail("mmap guest memory");
-    for (size_t i = 0; i < bytes; i += 4096)
-        mem[i] = 0;
+    uint8_t *mem = touched_memory(bytes);
     memcpy(mem + GUEST_CODE, guest_code, sizeof guest_code);
     for (unsigned r = 0; r < rounds; r++)
         one_round(mem, bytes, r);
     uint64_t total = 0;
     for (unsigned s = 0; s < N_STEPS; s++) {
-        qsort(samples[s], rounds, sizeof samples[s][0], by_value);
-        uint64_t median = samples[s][rounds / 2];
+        uint64_t median = median_of(samples[s], rounds);
         if (s != CLOSE)
             total += median;
         printf("step=%s us=%.1f\n", step_names[s], (double)median / 1e3);
