@@ -16,11 +16,13 @@
 //   child's stack fails with NetError('unavailable'); a refused block
 //   device with BlockError('unavailable').
 
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { buildImage } from '../../cli/image.ts';
 import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
+import { compilerMissing, imageToolsMissing } from '../harness/compiler.ts';
 import type { VmArch } from '../harness/vm.ts';
 import { buildPlatform, image, outDir, tender } from '../platform/build.ts';
 
@@ -93,11 +95,10 @@ const tsCases: KvmCase[] = [
 
 const teardown: KvmCase = { name: 'teardown', run: `ip netns del ${NS}; sleep 1; ps -e -o comm= | grep -c kiln-hvt || true` };
 
-const UDHCPD_CONF = join(outDir('x86_64'), 'fork-devices', 'udhcpd.conf');
-
 for (const arch of testArches()) {
-  const skip = await kvmSkip(arch, 'devices of forked unikernels');
   const withApp = arch === 'x86_64';
+  // The C images need the architecture's compiler; the TypeScript image musl's libc.a too.
+  const skip = await kvmSkip(arch, 'devices of forked unikernels', await (withApp ? imageToolsMissing(arch) : compilerMissing(arch)));
 
   describe.skipIf(skip !== null)(`devices of a forked unikernel under kiln-hvt (${arch}, real KVM)`, () => {
     let results: Map<string, KvmCaseResult>;
@@ -188,12 +189,13 @@ for (const arch of testArches()) {
 
 /** The TypeScript image and the DHCP server's configuration for the pool case. */
 async function appFiles(arch: VmArch): Promise<string[]> {
-  const { mkdir, writeFile } = await import('node:fs/promises');
-  const app = join(outDir(arch), 'fork-devices', APP);
-  await mkdir(join(outDir(arch), 'fork-devices'), { recursive: true });
+  const dir = join(outDir(arch), 'fork-devices');
+  const app = join(dir, APP);
+  const conf = join(dir, 'udhcpd.conf');
+  await mkdir(dir, { recursive: true });
   await buildImage(join(import.meta.dirname, 'fork-devices-app.ts'), arch, app);
   await writeFile(
-    UDHCPD_CONF,
+    conf,
     [
       'start 10.77.0.100',
       'end 10.77.0.120',
@@ -205,5 +207,5 @@ async function appFiles(arch: VmArch): Promise<string[]> {
       '',
     ].join('\n'),
   );
-  return [app, UDHCPD_CONF];
+  return [app, conf];
 }
