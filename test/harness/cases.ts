@@ -6,10 +6,11 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, constants, copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
+import { hostHasKvm as kvmDeviceUsable } from '../../cli/vm-boot.ts';
 import { ARCHES } from './arch.ts';
 import { VmError, runInVm, vmAvailable, type VmArch, type VmRunResult } from './vm.ts';
 
@@ -32,14 +33,9 @@ const CASE_NAME = /^[A-Za-z0-9._-]+$/;
 const HOST_ARCH: Partial<Record<NodeJS.Architecture, VmArch>> = { x64: 'x86_64', arm64: 'aarch64' };
 const DEFAULT_TIMEOUT_MS = 12 * 60_000;
 
+/** Cases run on this host only for its own architecture, as root (taps, namespaces), with a usable /dev/kvm. */
 async function hostHasKvm(arch: VmArch): Promise<boolean> {
-  if (HOST_ARCH[process.arch] !== arch || process.getuid?.() !== 0) return false;
-  try {
-    await access('/dev/kvm', constants.R_OK | constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  return HOST_ARCH[process.arch] === arch && process.getuid?.() === 0 && (await kvmDeviceUsable());
 }
 
 const places = new Map<VmArch, Promise<KvmPlace>>();
