@@ -177,7 +177,8 @@ struct kiln_hc_net_sync {
  * child tender's process id, valid only in the tender that forked it.
  */
 #define KILN_R_EPIPE 16 /* write: no read end is open anywhere */
-#define KILN_R_LIMIT 17 /* too many children or pipe ends */
+#define KILN_R_LIMIT 17 /* too many children or pipe ends; a fork finding no
+                          * tap free in a --fork-net pool */
 #define KILN_R_NOSYS 18 /* the tender cannot do this on this machine */
 /* The device is declared and attached, but not to this unikernel: a forked
  * child's network device when no --fork-net pool gave it a tap, or a block
