@@ -113,7 +113,6 @@ static enum kiln_hc_outcome fork_(const struct kiln_guest_mem *m, uint64_t gpa,
     struct kiln_hc_fork *a = KILN_HC_ARGS(m, gpa, struct kiln_hc_fork);
     if (a == NULL)
         return kiln_hc_bad_args(KILN_HC_FORK, gpa, status);
-    kiln_fork_trace_start();
     struct child *slot = child_slot(0);
     if (slot == NULL) {
         a->ret = KILN_R_LIMIT;
@@ -126,6 +125,9 @@ static enum kiln_hc_outcome fork_(const struct kiln_guest_mem *m, uint64_t gpa,
         a->ret = KILN_R_LIMIT;
         return KILN_HC_CONTINUE;
     }
+    /* Traced from here: a fork refused for a limit never resumes a copy,
+     * and would leave a report of nothing at the next exit. */
+    kiln_fork_trace_start();
     char err[ERR_SIZE];
     struct kiln_vcpu_state *state = kiln_vcpu_save(the_vm, err, sizeof err);
     if (state == NULL) {
