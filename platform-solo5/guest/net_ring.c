@@ -35,7 +35,9 @@ uintptr_t kiln_net_rings_reserve(uint32_t host_features, uintptr_t heap_start,
 
 void kiln_net_ring_start(solo5_handle_t h)
 {
-    if (kiln_guest.net_ring[h] == NULL)
+    /* Registered once: a forked child acquiring its device again keeps the
+     * ring the tender already serves (or has marked unavailable). */
+    if (kiln_guest.net_ring[h] == NULL || (kiln_guest.ring_active & (1ULL << h)))
         return;
     volatile struct kiln_hc_net_ring_setup s = {
         .handle = h,
