@@ -32,6 +32,8 @@ static void release_own(void)
 int kiln_net_pool_open(unsigned handle, const struct kiln_device_opt *opt,
                        char *err, size_t errlen)
 {
+    if (opt->n_fork_taps == 0)
+        return 0; /* no pool: no table to share, nothing to give back */
     if (holders == NULL) {
         void *p = mmap(NULL, sizeof(pid_t[KILN_MFT_MAX_ENTRIES][KILN_FORK_POOL_MAX]),
                        PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
