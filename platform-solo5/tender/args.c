@@ -119,6 +119,15 @@ static int valid_tap_name(const char *s, size_t len)
     return 1;
 }
 
+/* Whether (tap) is in d's --fork-net pool. */
+static int in_pool(const struct kiln_device_opt *d, const char *tap)
+{
+    for (int i = 0; i < d->n_fork_taps; i++)
+        if (strcmp(d->fork_taps[i], tap) == 0)
+            return 1;
+    return 0;
+}
+
 /* The comma-separated list of --fork-net into d->fork_taps. */
 static int parse_tap_pool(struct kiln_device_opt *d, const char *arg,
                           const char *list, char *err, size_t errlen)
@@ -140,10 +149,8 @@ static int parse_tap_pool(struct kiln_device_opt *d, const char *arg,
         char *tap = d->fork_taps[d->n_fork_taps];
         memcpy(tap, p, len);
         tap[len] = '\0';
-        for (int i = 0; i < d->n_fork_taps; i++)
-            if (strcmp(d->fork_taps[i], tap) == 0)
-                return kiln_fail(err, errlen, "%s: tap '%s' named twice", arg,
-                                 tap);
+        if (in_pool(d, tap))
+            return kiln_fail(err, errlen, "%s: tap '%s' named twice", arg, tap);
         d->n_fork_taps++;
         if (comma == NULL)
             return 0;
@@ -230,29 +237,33 @@ static int device_option(struct kiln_options *o, const char *arg, char *err,
 }
 
 /* Every tap serves one purpose: a device's own, or one place in one pool.
- * Two pools sharing a tap would hand it to two children. */
+ * Two pools sharing a tap would hand it to two children. (tap) is in
+ * devices[d]'s pool; pools after it are compared here, those before it
+ * already were. */
+static int check_tap_once(const struct kiln_options *o, int d, const char *tap,
+                          char *err, size_t errlen)
+{
+    const struct kiln_device_opt *pool = &o->devices[d];
+    for (int e = 0; e < o->n_devices; e++) {
+        const struct kiln_device_opt *other = &o->devices[e];
+        if (other->kind == KILN_DEV_NET && strcmp(other->backing, tap) == 0)
+            return kiln_fail(err, errlen, "--fork-net:%s: tap '%s' is "
+                             "already --net:%s's", pool->name, tap, other->name);
+        if (e > d && in_pool(other, tap))
+            return kiln_fail(err, errlen, "--fork-net: tap '%s' is in the "
+                             "pools of '%s' and '%s'", tap, pool->name,
+                             other->name);
+    }
+    return 0;
+}
+
 static int check_taps_distinct(const struct kiln_options *o, char *err,
                                size_t errlen)
 {
-    for (int d = 0; d < o->n_devices; d++) {
-        const struct kiln_device_opt *pool = &o->devices[d];
-        for (int t = 0; t < pool->n_fork_taps; t++) {
-            const char *tap = pool->fork_taps[t];
-            for (int e = 0; e < o->n_devices; e++) {
-                const struct kiln_device_opt *other = &o->devices[e];
-                if (other->kind == KILN_DEV_NET &&
-                    strcmp(other->backing, tap) == 0)
-                    return kiln_fail(err, errlen, "--fork-net:%s: tap '%s' is "
-                                     "already --net:%s's", pool->name, tap,
-                                     other->name);
-                for (int u = 0; e > d && u < other->n_fork_taps; u++)
-                    if (strcmp(other->fork_taps[u], tap) == 0)
-                        return kiln_fail(err, errlen, "--fork-net: tap '%s' "
-                                         "is in the pools of '%s' and '%s'",
-                                         tap, pool->name, other->name);
-            }
-        }
-    }
+    for (int d = 0; d < o->n_devices; d++)
+        for (int t = 0; t < o->devices[d].n_fork_taps; t++)
+            if (check_tap_once(o, d, o->devices[d].fork_taps[t], err, errlen) != 0)
+                return -1;
     return 0;
 }
 
