@@ -1,7 +1,7 @@
 import { KilnError } from '../errors.ts';
 
 export type ForkErrorCode =
-  /** The limit on live children is reached, or (hvt) a `--fork-net` pool has no free tap left. */
+  /** The limit on live children is reached (hvt: 64 per unikernel, 256 in a whole tree), or (hvt) a `--fork-net` pool has no free tap left. */
   | 'limit'
   /** This platform or image cannot fork. */
   | 'unsupported'

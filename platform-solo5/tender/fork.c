@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
@@ -21,6 +22,7 @@
 
 #include "devices.h"
 #include "fork_trace.h"
+#include "fork_tree.h"
 #include "hypercall.h"
 #include "net_pool.h"
 #include "pipe.h"
@@ -113,26 +115,31 @@ static enum kiln_hc_outcome fork_(const struct kiln_guest_mem *m, uint64_t gpa,
     struct kiln_hc_fork *a = KILN_HC_ARGS(m, gpa, struct kiln_hc_fork);
     if (a == NULL)
         return kiln_hc_bad_args(KILN_HC_FORK, gpa, status);
+    char err[ERR_SIZE];
     struct child *slot = child_slot(0);
-    if (slot == NULL) {
-        a->ret = KILN_R_LIMIT;
+    int tree = slot == NULL ? 1 : kiln_fork_tree_take(err, sizeof err);
+    if (tree != 0) {
+        if (tree < 0)
+            fprintf(stderr, "kiln-hvt: %s\n", err);
+        a->ret = tree > 0 ? KILN_R_LIMIT : SOLO5_R_EUNSPEC;
         return KILN_HC_CONTINUE;
     }
     /* A pool with no tap free is a limit like the number of children. */
     struct kiln_net_claim claim;
     unsigned exhausted;
     if (kiln_net_claim_take(&claim, &exhausted) != 0) {
+        kiln_fork_tree_give_back(1);
         a->ret = KILN_R_LIMIT;
         return KILN_HC_CONTINUE;
     }
     /* Traced from here: a fork refused for a limit never resumes a copy,
      * and would leave a report of nothing at the next exit. */
     kiln_fork_trace_start();
-    char err[ERR_SIZE];
     struct kiln_vcpu_state *state = kiln_vcpu_save(the_vm, err, sizeof err);
     if (state == NULL) {
         fprintf(stderr, "kiln-hvt: fork: %s\n", err);
         kiln_net_claim_drop(&claim);
+        kiln_fork_tree_give_back(1);
         a->ret = KILN_R_NOSYS;
         return KILN_HC_CONTINUE;
     }
@@ -161,6 +168,7 @@ static enum kiln_hc_outcome fork_(const struct kiln_guest_mem *m, uint64_t gpa,
         kiln_poll_watch(pidfd, EPOLLIN | EPOLLONESHOT, fork_handle) != 0) {
         int e = errno;
         kiln_pipe_fork_abandoned();
+        kiln_fork_tree_give_back(1);
         if (pid > 0) { /* cannot follow it: do not leave it running */
             kill(pid, SIGKILL);
             waitpid(pid, NULL, 0);
@@ -211,6 +219,7 @@ static enum kiln_hc_outcome wait_(const struct kiln_guest_mem *m, uint64_t gpa,
     kiln_poll_forget(c->pidfd);
     close(c->pidfd);
     c->pid = 0;
+    kiln_fork_tree_give_back(1);
     if (r < 0) {
         a->ret = SOLO5_R_EUNSPEC;
         return KILN_HC_CONTINUE;
@@ -221,8 +230,17 @@ static enum kiln_hc_outcome wait_(const struct kiln_guest_mem *m, uint64_t gpa,
     return KILN_HC_CONTINUE;
 }
 
+void kiln_fork_give_back_children(void)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < KILN_FORK_MAX_CHILDREN; i++)
+        n += children[i].pid != 0;
+    kiln_fork_tree_give_back(n);
+}
+
 void kiln_fork_attach(const struct kiln_mft *mft, unsigned index)
 {
+    atexit(kiln_fork_give_back_children);
     fork_mft = mft;
     fork_handle = index;
     kiln_fork_trace_init();

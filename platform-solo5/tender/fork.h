@@ -19,4 +19,10 @@ void kiln_fork_attach(const struct kiln_mft *mft, unsigned index);
  * -1 with a reason. */
 int kiln_fork_bind_vm(struct kiln_vm *vm, char *err, size_t errlen);
 
+/* As this tender ends (on exit, or from a signal handler: async-signal-
+ * safe): the children it still has die with it (PR_SET_PDEATHSIG) and
+ * nobody else will reap them, so their places in the tree go back now
+ * (fork_tree.h). */
+void kiln_fork_give_back_children(void);
+
 #endif

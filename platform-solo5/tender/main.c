@@ -74,8 +74,10 @@ static uint8_t *read_image(const char *path, size_t *size)
 static void on_signal(int sig)
 {
     /* Only async-signal-safe calls here. A forked tender's taps go back to
-     * the pool (atexit handlers do not run on _exit). */
+     * the pool, its children's places to the tree (atexit handlers do not
+     * run on _exit). */
     kiln_net_pool_release(getpid());
+    kiln_fork_give_back_children();
     static const char msg[] = "kiln-hvt: stopped by a signal\n";
     ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
     (void)ignored;
