@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { bundleApp, type Target } from './bundle.ts';
 import { ARCHES, TARGETS } from './build-command.ts';
 import { buildImage, tenderPath, type Arch } from './image.ts';
-import { bootInVm, hostHasKvm } from './vm-boot.ts';
+import { bootInVm, HOST_ARCH, hostHasKvm } from './vm-boot.ts';
 import { optionHelp, parseOptions, single, type OptionSpec } from './options.ts';
 import { repoRoot, resolveApp } from './paths.ts';
 import { UsageError } from './usage-error.ts';
@@ -97,8 +97,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
   }
   // kiln-hvt runs guests of its own architecture; another one boots in the emulated machine.
-  const hostArch = process.arch === 'arm64' ? 'aarch64' : process.arch === 'x64' ? 'x86_64' : process.arch;
-  if (arch === hostArch && (await hostHasKvm())) return runToExit(tenderPath(arch), [...tenderArgs, '--', image, ...options.rest]);
+  if (arch === HOST_ARCH && (await hostHasKvm())) return runToExit(tenderPath(arch), [...tenderArgs, '--', image, ...options.rest]);
   if (tenderArgs.length > 1) {
     throw new UsageError(`kiln run: --net, --block and --fork-* need /dev/kvm on this host and an ${arch} host (the emulated machine has no access to host taps or files)`);
   }

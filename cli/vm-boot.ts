@@ -11,6 +11,9 @@ import { runInVm, vmAvailable } from '../test/harness/vm.ts';
 import type { Arch } from './image.ts';
 import { UsageError } from './usage-error.ts';
 
+/** The architecture of this host's own guests (what kiln-hvt here can run), if it is one Kiln builds for. */
+export const HOST_ARCH: Arch | undefined = ({ x64: 'x86_64', arm64: 'aarch64' } as const)[process.arch as 'x64' | 'arm64'];
+
 /** True when kiln-hvt can open /dev/kvm here. */
 export async function hostHasKvm(): Promise<boolean> {
   try {

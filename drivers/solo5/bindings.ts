@@ -59,6 +59,9 @@ declare global {
   var __kiln: KilnBindings;
 }
 
+/** The code of a binding's error for a device that is not this unikernel's (kiln-hvt's KILN_R_UNAVAILABLE: a forked child's). */
+export const UNAVAILABLE = 'EUNAVAIL';
+
 /** The `code` a binding put on an error it threw, or 'EUNSPEC'. */
 export function bindingErrorCode(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;

@@ -13,7 +13,7 @@
  * (`--fork-block:NAME=refuse`) fail with `BlockError('unavailable')`.
  */
 import { BlockError, checkBlockRequest, type Block, type BlockInfo } from '../../lib/devices/block.ts';
-import { bindingErrorCode, bindings } from './bindings.ts';
+import { bindingErrorCode, bindings, UNAVAILABLE } from './bindings.ts';
 
 interface Acquired {
   handle: number;
@@ -49,7 +49,7 @@ export function openSolo5Block(name: string, options: Solo5BlockOptions = {}): B
     } catch (err) {
       if (err instanceof BlockError) return Promise.reject(err);
       const op = write ? 'write' : 'read';
-      if (bindingErrorCode(err) === 'EUNAVAIL') {
+      if (bindingErrorCode(err) === UNAVAILABLE) {
         return Promise.reject(new BlockError('unavailable', `block '${name}': ${op}: refused to a forked child (kiln-hvt --fork-block:${name}=refuse)`));
       }
       return Promise.reject(new BlockError('io', `block '${name}': ${op} at ${offset} failed (${bindingErrorCode(err)})`));

@@ -10,11 +10,9 @@
  * never called again, and the device no longer keeps the unikernel running.
  */
 import { NetError, emptyNetCounters, type FrameHandler, type Net } from '../../lib/devices/net.ts';
-import { bindingErrorCode, bindings } from './bindings.ts';
+import { bindingErrorCode, bindings, UNAVAILABLE } from './bindings.ts';
 
 const ETHERNET_HEADER = 14;
-/** The binding's code for a device that is not this unikernel's (kiln-hvt's KILN_R_UNAVAILABLE). */
-const UNAVAILABLE = 'EUNAVAIL';
 
 export interface Solo5Net extends Net {
   /**

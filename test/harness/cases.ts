@@ -10,7 +10,7 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
-import { hostHasKvm as kvmDeviceUsable } from '../../cli/vm-boot.ts';
+import { HOST_ARCH, hostHasKvm as kvmDeviceUsable } from '../../cli/vm-boot.ts';
 import { ARCHES } from './arch.ts';
 import { VmError, runInVm, vmAvailable, type VmArch, type VmRunResult } from './vm.ts';
 
@@ -30,12 +30,11 @@ export interface KvmCaseResult {
 export type KvmPlace = { where: 'host' | 'vm' } | { skip: string };
 
 const CASE_NAME = /^[A-Za-z0-9._-]+$/;
-const HOST_ARCH: Partial<Record<NodeJS.Architecture, VmArch>> = { x64: 'x86_64', arm64: 'aarch64' };
 const DEFAULT_TIMEOUT_MS = 12 * 60_000;
 
 /** Cases run on this host only for its own architecture, as root (taps, namespaces), with a usable /dev/kvm. */
 async function hostHasKvm(arch: VmArch): Promise<boolean> {
-  return HOST_ARCH[process.arch] === arch && process.getuid?.() === 0 && (await kvmDeviceUsable());
+  return HOST_ARCH === arch && process.getuid?.() === 0 && (await kvmDeviceUsable());
 }
 
 const places = new Map<VmArch, Promise<KvmPlace>>();
