@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildImage } from '../../cli/image.ts';
 import { expectedCrc } from '../../examples/pipeline/expected-crc.ts';
 import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
+import { imageToolsMissing } from '../harness/compiler.ts';
 import { buildPlatform, outDir, tender } from '../platform/build.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -26,7 +27,7 @@ const cases: KvmCase[] = [
 ];
 
 for (const arch of testArches()) {
-  const skip = await kvmSkip(arch, 'examples/pipeline as an hvt image');
+  const skip = await kvmSkip(arch, 'examples/pipeline as an hvt image', await imageToolsMissing(arch));
   let results: Map<string, KvmCaseResult>;
   const result = (name: string): KvmCaseResult => caseResult(results, name);
 
