@@ -19,16 +19,10 @@ static uint8_t buf[MAX_CHUNK];
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: pipe-linux MB CHUNK\n");
+    size_t total;
+    unsigned chunk;
+    if (probe_args(argc, argv, "pipe-linux", "CHUNK", MAX_CHUNK, &total, &chunk) != 0)
         return 2;
-    }
-    uint64_t total = strtoull(argv[1], NULL, 10) << 20;
-    size_t chunk = strtoul(argv[2], NULL, 10);
-    if (chunk == 0 || chunk > MAX_CHUNK) {
-        fprintf(stderr, "pipe-linux: CHUNK must be 1..%d\n", MAX_CHUNK);
-        return 2;
-    }
     int fds[2];
     if (pipe(fds) != 0) {
         perror("pipe");
