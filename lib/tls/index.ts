@@ -10,3 +10,5 @@ export { parseCertificate, parseCertificatesPem, type Certificate } from './x509
 export { parsePrivateKeyPem, parsePrivateKeyDer } from './x509/keys.ts';
 export { verifyCertificateChain, hostnameMatches } from './x509/verify.ts';
 export { DerError } from './x509/der.ts';
+export { TlsFlow, TlsListener, tlsServer, tlsClient, tlsConnect, type TlsServerListenerOptions } from './flow.ts';
+export { httpsConnector, type HttpsConnectorOptions } from './https.ts';
