@@ -7,6 +7,7 @@
  * image cannot validate a chain signed with RSA). See README.md for the
  * figures that weigh it against a C library.
  */
+import './noble-shims.ts';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { gcm } from '@noble/ciphers/aes.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
