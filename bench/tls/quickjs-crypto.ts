@@ -1,11 +1,14 @@
 /**
- * node cli/run-ts... : measures the TLS crypto candidates side by side and
- * prints a table: node:crypto and @noble on Node (native), and @noble under
- * the image's QuickJS as a hosted Linux process (native CPU, the same
- * engine and runtime as an image). Used for lib/tls/README.md's figures.
+ * Measures the TLS crypto candidates side by side and prints a table:
+ * node:crypto and @noble on Node, @noble under the image's QuickJS as a
+ * hosted Linux process (the same engine and runtime as an image), and
+ * Debian's mbedtls 2.28 in C (when libmbedtls-dev is installed). All
+ * figures are native (no emulated machine). lib/tls/README.md quotes them.
+ *
+ *   node -e "import('./cli/run-ts.js').then((m) => m.runTs('bench/tls/quickjs-crypto.ts', []))"
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { nodeCryptoProvider } from '../../drivers/unix/tls-crypto.ts';
@@ -43,6 +46,14 @@ export async function main(): Promise<number> {
   const line = output.split('\n').find((l) => l.startsWith('{'));
   if (!line) throw new Error(`no result from the QuickJS probe: ${output}`);
   results['@noble (QuickJS hosted)'] = JSON.parse(line) as Record<string, number>;
+
+  if (existsSync('/usr/include/mbedtls/gcm.h')) {
+    const probe = join(work, 'mbedtls-probe');
+    execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-o', probe, join(repoRoot, 'bench', 'tls', 'mbedtls-probe.c'), '-lmbedcrypto']);
+    results['mbedtls 2.28 (C)'] = JSON.parse(execFileSync(probe, { encoding: 'utf8' })) as Record<string, number>;
+  } else {
+    console.log('mbedtls: skipped: needs libmbedtls-dev (apt-get install libmbedtls-dev)');
+  }
 
   const names = Object.keys(results);
   const rows = Object.keys(results[names[0]!]!);
