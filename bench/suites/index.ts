@@ -11,6 +11,7 @@ import { memoryBenchmark } from './memory.ts';
 import { pipeBenchmark } from './pipe.ts';
 import { sizeBenchmark } from './size.ts';
 import { tcpImageBenchmark } from './tcp-image.ts';
+import { tlsBenchmark } from './tls.ts';
 
 export const BENCHMARKS: Benchmark[] = [
   sizeBenchmark,
@@ -24,5 +25,6 @@ export const BENCHMARKS: Benchmark[] = [
   pipeBenchmark,
   httpBenchmark,
   httpLatencyBenchmark,
+  tlsBenchmark,
   memoryBenchmark,
 ];
