@@ -154,7 +154,8 @@ export class TlsConnection {
     if (type === CONTENT_HANDSHAKE) return this.onHandshakeBytes(content);
     if (type === CONTENT_APPLICATION_DATA) {
       if (this.result === null) throw fail('unexpected_message', 'application data before the handshake finished');
-      if (content.length > 0) this.received.push(Uint8Array.from(content));
+      // Decrypted content is fresh memory from the AEAD, never the caller's buffer: no copy needed.
+      if (content.length > 0) this.received.push(content);
       return;
     }
     throw fail('unexpected_message', `record of type ${type}`);

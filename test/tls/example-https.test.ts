@@ -1,7 +1,8 @@
 /**
  * examples/http serving HTTPS on the unix platform (node:crypto provider),
  * given a certificate and key as boot arguments: curl --tlsv1.3 and Kiln's
- * own HTTP client (https:// URLs through httpsConnector) on loopback.
+ * own HTTP client (https:// URLs through httpsConnector, and examples/fetch)
+ * on loopback.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -74,6 +75,20 @@ describe.skipIf(skip)('examples/http serving HTTPS on unix', () => {
       await client.close();
       await stack.close();
     }
+  });
+
+  const fetchExample = (args: string[]) =>
+    spawnSync(process.execPath, [join(repoRoot, 'cli', 'kiln.js'), 'run', join(repoRoot, 'examples', 'fetch'), '--target', 'unix', '--', ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  it('is fetched by examples/fetch over https://, which names a certificate it does not trust', () => {
+    const ok = fetchExample([`--url=https://127.0.0.1:${port}/`, `--ca=${b64(pki.rootPem)}`]);
+    expect(ok.stdout + ok.stderr).toContain('fetch: 200 OK');
+    expect(ok.stdout + ok.stderr).toMatch(/fetch: TLS 1\.3 TLS_AES_128_GCM_SHA256, x25519, ALPN http\/1\.1/);
+    expect(ok.stdout).toContain('hello');
+    expect(ok.status).toBe(0);
+    const untrusted = fetchExample([`--url=https://127.0.0.1:${port}/`, `--ca=${b64(makePki().rootPem)}`]);
+    expect(untrusted.status).toBe(1);
+    expect(untrusted.stdout + untrusted.stderr).toContain('is not issued by a trusted CA');
   });
 
   it('refuses a certificate without its key', () => {
