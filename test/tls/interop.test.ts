@@ -240,6 +240,22 @@ describe.skipIf(missing.length > 0)('TLS 1.3 interop on loopback', () => {
     }
   });
 
+  it("asks Node's client for a P-256 share (HelloRetryRequest) when only P-256 is served", async () => {
+    const tcp = await stack.listenTcp(0, { address: '127.0.0.1' });
+    const p256Only = tlsServer(tcp, { ...base, clock: createUnixClock(), groups: ['p256'], certificates: [{ chain: parseCertificatesPem(ec.chainPem), key: parsePrivateKeyPem(ec.keyPem) }] });
+    const accepted = p256Only.accept();
+    const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
+      const s = tls.connect({ host: '127.0.0.1', port: tcp.local.port, servername: 'localhost', ca: readFileSync(pki.rootPath), minVersion: 'TLSv1.3', ecdhCurve: 'X25519:P-256' }, () => resolve(s));
+      s.on('error', reject);
+    });
+    const flow = (await accepted) as TlsFlow;
+    expect(flow.session.group).toBe('p256');
+    expect(secure.getEphemeralKeyInfo()).toMatchObject({ name: 'prime256v1' });
+    secure.destroy();
+    flow.abort();
+    await p256Only.close();
+  });
+
   describe('Kiln as client, openssl s_server as server', () => {
     for (const suite of SUITES) {
       for (const g of GROUPS) {
@@ -272,6 +288,20 @@ describe.skipIf(missing.length > 0)('TLS 1.3 interop on loopback', () => {
         });
       }
     }
+
+    it('sends a second ClientHello when the server asks for P-256 (HelloRetryRequest)', async () => {
+      const p = nextPort();
+      const server = await startOpensslServer(['-accept', `127.0.0.1:${p}`, '-cert', ec.certPath, '-key', ec.keyPath, '-cert_chain', join(pki.dir, 'int.pem'), '-tls1_3', '-groups', 'P-256', '-www']);
+      try {
+        const flow = await tlsConnect(stack, '127.0.0.1', p, { ...base, serverName: 'localhost', trustAnchors: parseCertificatesPem(pki.rootPem), groups: ['x25519', 'p256'], keyShareGroups: ['x25519'] });
+        expect(flow.session.group).toBe('p256');
+        await flow.write(new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n'));
+        expect(new TextDecoder().decode(await readAll(flow))).toContain('HTTP/1.0 200 ok');
+        await flow.close();
+      } finally {
+        server.child.kill();
+      }
+    });
 
     it('refuses a self-signed server with unknown_ca, and the server hears the alert', async () => {
       const self = pki.selfSigned('self');
