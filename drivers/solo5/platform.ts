@@ -69,7 +69,7 @@ async function run<D extends DeviceDeclaration>(app: App<D>, closers: (() => unk
   const argv = [...k.argv];
   const clock = createSolo5Clock();
   const random = createSolo5Random();
-  const console = createSolo5Console();
+  const console = createSolo5Console(undefined, argv.includes('--log-time') ? clock : undefined);
   const devices: Record<string, DeviceKinds[DeviceKind]> = {};
   for (const [key, spec] of Object.entries(app.devices)) {
     switch (spec.kind) {
@@ -87,7 +87,7 @@ async function run<D extends DeviceDeclaration>(app: App<D>, closers: (() => unk
         const { heapSize } = k.memory();
         const tcp = tcpOptionsForHeap(heapSize);
         const forkable = await createForkableStack(spec.name, net, argv, (port, args) =>
-          createStack({ net: port, clock, random, config: { args, tcp } }),
+          createStack({ net: port, clock, random, config: { args, tcp, progress: (line) => console.info(`stack '${spec.name}': ${line}`) } }),
         ).catch((err: unknown) => {
           if (!isOutOfMemory(err)) throw err;
           throw new ConfigurationError('configuration', `stack '${spec.name}': out of memory in a heap of ${heapSize} bytes; give the unikernel more (--mem)`);

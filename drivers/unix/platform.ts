@@ -205,7 +205,11 @@ export async function boot<D extends DeviceDeclaration>(
   try {
     const clock = createUnixClock();
     closers.push(() => clock.close());
-    const console = createUnixConsole({ ...(options.stdout ? { out: options.stdout } : {}), minLevel: logLevel(env) });
+    const console = createUnixConsole({
+      ...(options.stdout ? { out: options.stdout } : {}),
+      minLevel: logLevel(env),
+      ...(argv.includes('--log-time') ? { stampClock: clock } : {}),
+    });
     const { ipv4 } = platformArgs(argv);
     const created = await createDevices(app.devices, { options, env, ipv4, console, closers });
     fork = created.fork;
