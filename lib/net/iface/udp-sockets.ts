@@ -16,7 +16,7 @@ import { LayerCounters } from './counters.ts';
 import type { IcmpLayer } from './icmp.ts';
 import { PAYLOAD_OFFSET, type NetworkInterface, type SendResult } from './interface.ts';
 import { isLoopback } from './routing.ts';
-import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from './ephemeral-ports.ts';
+import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from '../ephemeral-ports.ts';
 
 export interface UdpOptions {
   /** Datagrams waiting to be received per socket (default 256). */
