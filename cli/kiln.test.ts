@@ -19,6 +19,9 @@ describe('kiln command line', () => {
     [['run', 'examples/does-not-exist', '--target', 'unix'], /app 'examples\/does-not-exist' does not exist/],
     [['build', 'cli', '--target=vm'], /--target must be one of unix, hvt, got 'vm'/],
     [['build', 'cli/main.ts', '--target', 'unix'], /missing -o FILE/],
+    // The range is kiln-hvt's own (platform-solo5/tender/mem_limits.h).
+    [['run', 'examples/hello', '--target', 'hvt', '--mem=1'], /--mem must be a whole number of MiB from 2 to 4096, got '1'/],
+    [['run', 'examples/hello', '--target', 'hvt', '--mem=4097'], /--mem must be a whole number of MiB from 2 to 4096, got '4097'/],
     [['run', 'examples/echo', '--port=8080'], /unknown option --port .*app's own arguments go after --, as in: kiln run <app> -- --port=8080/],
   ])('kiln %j exits 2 with one line on stderr', (argv, message) => {
     const r = run(...argv);

@@ -4,7 +4,7 @@ import { serveHttp } from './server.ts';
 import { StackError } from '../devices/stack.ts';
 import { VirtualClock } from '../testing/virtual-clock.ts';
 import { FlowPairListener } from '../testing/flow-pair.ts';
-import { latin1, rawExchange, readAll, settle, startTestServer, statuses } from './test-support.ts';
+import { latin1, rawExchange, readAll, settle, startTestServer, statuses } from '../../test/support/http.ts';
 import { decodeLatin1 } from '../text/latin1.ts';
 
 const GET = (path: string, extra = ''): string => `GET ${path} HTTP/1.1\r\nHost: test\r\n${extra}\r\n`;

@@ -37,7 +37,7 @@ import {
 } from './wire/icmpv4.ts';
 import { IPV4_HEADER_LEN, PROTOCOL_TCP } from './wire/ipv4.ts';
 import { ETHERNET_HEADER_LEN } from './wire/ethernet.ts';
-import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from './iface/ephemeral-ports.ts';
+import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from './ephemeral-ports.ts';
 
 
 /** How long `close` waits for packets still resolving their next hop. */
