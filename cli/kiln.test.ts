@@ -16,6 +16,11 @@ describe('kiln command line', () => {
     [['run', 'examples/does-not-exist', '--target', 'unix'], /app 'examples\/does-not-exist' does not exist/],
     [['build', 'cli', '--target=vm'], /--target must be one of unix, hvt, got 'vm'/],
     [['build', 'cli/main.ts', '--target', 'unix'], /missing -o FILE/],
+    [['package', 'examples/http'], /say where: --oci -o FILE or --oci-dir DIR/],
+    [['package', 'examples/http', '--oci'], /--oci and -o FILE go together/],
+    [['package', 'examples/http', '--oci', '-o', 'x.tar', '--tag', '-bad'], /--tag must be/],
+    [['package', 'examples/http', '--oci', '-o', 'x.tar', '--', 'a b'], /empty or holds white space/],
+    [['package', 'examples/http', '--oci-dir', 'x', '--disk', 'cli/main.ts'], /multiple of 512/],
   ])('kiln %j exits 2 with one line on stderr', (argv, message) => {
     const r = run(...argv);
     expect(r.status).toBe(2);
@@ -24,7 +29,7 @@ describe('kiln command line', () => {
   });
 
   it('prints help for every subcommand', () => {
-    for (const sub of ['build', 'run']) {
+    for (const sub of ['build', 'run', 'package']) {
       const r = run(sub, '--help');
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`kiln ${sub} <app>`));
