@@ -9,6 +9,7 @@ import { buildImage, type Arch } from './image.ts';
 import { ociArchive, ociLayout, writeOciDir } from './oci.ts';
 import { optionHelp, parseOptions, single, type OptionSpec } from './options.ts';
 import { repoRoot, resolveApp } from './paths.ts';
+import { typecheckApp } from './typecheck.ts';
 import { UsageError } from './usage-error.ts';
 
 const SPEC: Record<string, OptionSpec> = {
@@ -18,6 +19,7 @@ const SPEC: Record<string, OptionSpec> = {
   arch: { value: 'x86_64|aarch64', choices: ARCHES, help: 'image architecture (default x86_64)' },
   tag: { value: 'TAG', help: 'tag recorded in the layout (default latest)' },
   disk: { value: 'FILE', help: "disk file for the app's block device 'storage' (required when it declares one)" },
+  'no-check': { help: 'skip type-checking the app with TypeScript' },
   help: { short: 'h', help: 'show this help' },
 };
 
@@ -60,6 +62,7 @@ export async function packageCommand(argv: string[]): Promise<number> {
   const diskFile = single(options, 'disk');
   const disk = diskFile === undefined ? undefined : readDisk(diskFile);
 
+  if (!options.flags.has('no-check')) typecheckApp('package', app.file);
   const arch = single(options, 'arch', 'x86_64') as Arch;
   const imagePath = join(repoRoot, 'build', arch, 'apps', `${app.name}.hvt`);
   const image = await buildImage(app.file, arch, imagePath);
