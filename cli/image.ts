@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { manifestOf, type App } from '../lib/app.ts';
+import { manifestOf, type App, type ManifestEntry } from '../lib/app.ts';
 import { buildFailure, bundleApp } from './bundle.ts';
 import { repoRoot } from './paths.ts';
 import { prependStackPrelude } from './stack-prelude.ts';
@@ -32,6 +32,9 @@ export interface ImageResult {
   size: number;
   /** The bundle's source map, for mapping stack traces back to TypeScript. */
   sourceMap: string;
+  /** The app's name and the devices its manifest declares. */
+  appName: string;
+  devices: ManifestEntry[];
 }
 
 const run = promisify(execFile);
@@ -78,9 +81,10 @@ export async function buildImage(appFile: string, arch: Arch, output: string): P
   await step('compiling to bytecode', join(repoRoot, 'build', 'host', 'kiln-qjsc'), ['--name', frameFile, '-o', bytecode, bundle]);
 
   const manifest = join(workDir, 'manifest.c');
-  const entries = manifestOf(app).map((e) => `${e.name}:${e.type}`);
+  const devices = manifestOf(app);
+  const entries = devices.map((e) => `${e.name}:${e.type}`);
   await step('writing the manifest', join(repoRoot, 'build', arch, 'kiln-mft'), ['-o', manifest, ...entries]);
 
   await step('linking', join(repoRoot, 'runtime', 'link-image.sh'), ['--target', 'hvt', '--arch', arch, '--manifest', manifest, '-o', output, bytecode]);
-  return { path: output, size: statSync(output).size, sourceMap };
+  return { path: output, size: statSync(output).size, sourceMap, appName: app.name, devices };
 }
