@@ -148,11 +148,15 @@ export function putRecord(batch: Uint8Array, at: number, op: number, key: Uint8A
   return at + recordBytes(key.length, value?.length ?? 0);
 }
 
+/** Batch flag: everything before this batch was durable when it was written, so a bad batch before it is damage, not a torn write. */
+export const AFTER_FLUSH = 1;
+
 export interface BatchHeader {
   length: number;
   storeId: number;
   seq: number;
   count: number;
+  flags: number;
 }
 
 /** Fills in the header of `batch` (records already in place) and its checksum. */
@@ -163,7 +167,7 @@ export function sealBatch(batch: Uint8Array, h: BatchHeader): void {
   putU64(v, 8, h.storeId);
   putU64(v, 16, h.seq);
   v.setUint32(24, h.count, true);
-  v.setUint32(28, 0, true);
+  v.setUint32(28, h.flags, true);
   v.setUint32(32, 0, true);
   v.setUint32(36, 0, true);
   v.setUint32(36, crc32(batch.subarray(0, h.length)), true);
@@ -173,7 +177,7 @@ export function sealBatch(batch: Uint8Array, h: BatchHeader): void {
 export function readBatchHeader(bytes: Uint8Array): BatchHeader | null {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (v.getUint32(0, true) !== BATCH_MAGIC) return null;
-  return { length: v.getUint32(4, true), storeId: getU64(v, 8), seq: getU64(v, 16), count: v.getUint32(24, true) };
+  return { length: v.getUint32(4, true), storeId: getU64(v, 8), seq: getU64(v, 16), count: v.getUint32(24, true), flags: v.getUint32(28, true) };
 }
 
 /** Whether the first `length` bytes of `batch` carry the checksum in its header. */

@@ -18,6 +18,7 @@ import { KvError } from '../devices/kv.ts';
 import { crc32 } from '../crc32.ts';
 import { decodeUtf8, encodeUtf8 } from '../text/utf8.ts';
 import {
+  AFTER_FLUSH,
   BATCH_HEADER,
   batchChecksumOk,
   decodeSuperblock,
@@ -31,6 +32,7 @@ import {
   recordBytes,
   roundUp,
   sealBatch,
+  SUPER_BYTES,
   type BatchHeader,
   type Record,
   type Superblock,
@@ -91,6 +93,8 @@ export interface CheckReport {
   logBytes: number;
   freeBytes: number;
   batches: number;
+  /** The current superblock's generation: how many times the tail moved, plus one. */
+  generation: number;
   superblocks: string[];
 }
 
@@ -103,6 +107,14 @@ function ioError(err: unknown, what: string): KvError {
 
 function randomStoreId(): number {
   return Math.floor(Math.random() * 2 ** 26) * 2 ** 26 + (Math.floor(Math.random() * 2 ** 26) ^ (Date.now() % 2 ** 26)) + 1;
+}
+
+/** Largest sector size a Block may have (drivers/unix/block.ts's limit). */
+const MAX_SECTOR = 65536;
+
+/** The byte offset of the slot that holds superblocks of `generation`: they alternate, so a torn write leaves the previous one whole. */
+function superblockSlot(generation: number, sectorSize: number): number {
+  return (generation % 2) * sectorSize;
 }
 
 /** Writes an empty store onto `block`, replacing whatever it held. */
@@ -118,9 +130,10 @@ export async function formatLogStore(block: Block, options: FormatOptions = {}):
     created: (options.now ?? Date.now)(),
   };
   try {
-    // The other slot is wiped first, so no older superblock can win over this one.
-    await block.write(s, new Uint8Array(s));
-    await block.write(0, encodeSuperblock(sb, s));
+    // The other slot is wiped first, so no older superblock can win over this
+    // one; generation g lives in slot g % 2, as every later one does.
+    await block.write(0, new Uint8Array(s));
+    await block.write(superblockSlot(sb.generation, s), encodeSuperblock(sb, s));
     await block.flush();
   } catch (err) {
     throw ioError(err, 'formatting the store');
@@ -145,6 +158,8 @@ export class LogStore extends KvBase<LogValue> {
   private queue: Txn[] = [];
   private committing: Promise<void> | null = null;
   private failed: KvError | null = null;
+  /** Whether every write so far has been flushed (marks the next batch AFTER_FLUSH). */
+  private allFlushed = true;
   private closed = false;
   private batches = 0;
   private readonly s: number;
@@ -232,14 +247,14 @@ export class LogStore extends KvBase<LogValue> {
   async sync(): Promise<void> {
     this.usable(false);
     await this.drain();
-    if (this.nonDurable && !this.block.info.readOnly) await this.io('flush', () => this.block.flush());
+    if (this.nonDurable && !this.block.info.readOnly) await this.flush();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     await this.drain();
     this.closed = true;
-    if (!this.failed && !this.block.info.readOnly) await this.io('flush', () => this.block.flush()).catch(() => undefined);
+    if (!this.failed && !this.block.info.readOnly) await this.flush().catch(() => undefined);
   }
 
   /** Re-reads every live value and checks its checksum; with the replay that mounting did, this is fsck. */
@@ -262,7 +277,7 @@ export class LogStore extends KvBase<LogValue> {
     if (live !== this.liveBytes) problems.push(`live bytes ${this.liveBytes} counted, ${live} found`);
     if (this.head - this.sb.tail > this.sb.areaSize) problems.push('the log is longer than its area');
     const stats = this.stats;
-    return { ok: problems.length === 0, problems, keys: stats.keys, liveBytes: live, logBytes: stats.logBytes, freeBytes: stats.freeBytes, batches: this.batches, superblocks };
+    return { ok: problems.length === 0, problems, keys: stats.keys, liveBytes: live, logBytes: stats.logBytes, freeBytes: stats.freeBytes, batches: this.batches, generation: this.sb.generation, superblocks };
   }
 
   private async drain(): Promise<void> {
@@ -317,22 +332,27 @@ export class LogStore extends KvBase<LogValue> {
       if (r.value) at = putRecord(batch, at, OP_SET, r.key, r.bytes, r.value.crc, r.value.mtime);
       else at = putRecord(batch, at, OP_REMOVE, r.key, null, 0, 0);
     }
-    sealBatch(batch, { length, storeId: this.sb.storeId, seq: this.nextSeq, count: records.length });
+    sealBatch(batch, { length, storeId: this.sb.storeId, seq: this.nextSeq, count: records.length, flags: this.allFlushed ? AFTER_FLUSH : 0 });
     const pos = this.head;
     let done = 0;
     for (const [offset, n] of this.pieces(pos, batch.length)) {
       await this.io('write', () => this.block.write(offset, batch.subarray(done, done + n)));
       done += n;
     }
-    if (flush) await this.io('flush', () => this.block.flush());
+    this.allFlushed = false;
+    if (flush) await this.flush();
     this.head += batch.length;
     this.nextSeq++;
     this.batches++;
     return pos;
   }
 
-  /** The batch at `pos` if it is the one with sequence number `seq`, whole and with a good checksum; else null. */
-  private async readBatch(pos: number, seq: number): Promise<ReadBatch | null> {
+  /**
+   * The batch at `pos` if it is the one with sequence number `seq`, whole and
+   * with a good checksum; its span alone when only the checksum is wrong;
+   * null when there is no such batch.
+   */
+  private async readBatch(pos: number, seq: number): Promise<ReadBatch | { damaged: number } | null> {
     const room = this.sb.tail + this.sb.areaSize - pos;
     if (room < this.s) return null;
     const first = await this.readLog(pos, this.s);
@@ -341,14 +361,34 @@ export class LogStore extends KvBase<LogValue> {
     if (header.length < BATCH_HEADER || header.length > this.sb.maxBatch || roundUp(header.length, this.s) > room) return null;
     const span = roundUp(header.length, this.s);
     const bytes = span > this.s ? await this.readLog(pos, span) : first;
-    if (!batchChecksumOk(bytes, header.length)) return null;
+    if (!batchChecksumOk(bytes, header.length)) return { damaged: span };
     return { header, bytes, records: parseRecords(bytes, header), span };
+  }
+
+  /** The batch at `pos`, which must be there. */
+  private async needBatch(pos: number, seq: number): Promise<ReadBatch> {
+    const batch = await this.readBatch(pos, seq);
+    if (!batch || 'damaged' in batch) throw new KvError('corrupt', `the batch at log position ${pos} (sequence ${seq}) cannot be read back`);
+    return batch;
+  }
+
+  private async flush(): Promise<void> {
+    await this.io('flush', () => this.block.flush());
+    this.allFlushed = true;
   }
 
   private async replay(): Promise<void> {
     for (;;) {
       const batch = await this.readBatch(this.head, this.nextSeq);
-      if (!batch) break;
+      if (batch && 'damaged' in batch) {
+        // A torn last batch ends the log; one followed by a batch written after
+        // a flush was durable, so it has been damaged since: say so.
+        const next = await this.readBatch(this.head + batch.damaged, this.nextSeq + 1);
+        if (next && 'header' in next && next.header.flags & AFTER_FLUSH) {
+          throw new KvError('corrupt', `the batch at log position ${this.head} (sequence ${this.nextSeq}) is damaged: its checksum does not match, and later batches follow it`);
+        }
+      }
+      if (!batch || 'damaged' in batch) break;
       for (const r of batch.records) {
         let key: string;
         try {
@@ -458,8 +498,7 @@ export class LogStore extends KvBase<LogValue> {
     // a copy and its superblock, the log holds both the originals and the copy).
     const room = Math.min(this.sb.maxBatch, this.sb.areaSize - (this.head - this.sb.tail));
     while (tail < this.head) {
-      const batch = await this.readBatch(tail, seq);
-      if (!batch) throw new KvError('corrupt', `the batch at log position ${tail} (sequence ${seq}) cannot be read back`);
+      const batch = await this.needBatch(tail, seq);
       const live: OutRecord[] = [];
       let liveBytes = 0;
       for (const r of batch.records) {
@@ -490,8 +529,8 @@ export class LogStore extends KvBase<LogValue> {
 
   private async writeSuperblock(next: Superblock): Promise<void> {
     const sb = { ...next, generation: this.sb.generation + 1 };
-    await this.io('write superblock', () => this.block.write((sb.generation % 2) * this.s, encodeSuperblock(sb, this.s)));
-    await this.io('flush', () => this.block.flush());
+    await this.io('write superblock', () => this.block.write(superblockSlot(sb.generation, this.s), encodeSuperblock(sb, this.s)));
+    await this.flush();
     this.sb = sb;
   }
 }
@@ -515,10 +554,29 @@ async function currentSuperblock(block: Block): Promise<Superblock> {
   const valid = slots.flatMap((x) => (x.kind === 'valid' ? [x.sb] : [])).sort((a, b) => b.generation - a.generation);
   const sb = valid[0];
   if (!sb) {
+    const other = await otherSectorSize(block);
+    if (other) throw new KvError('unsupported', `the store uses ${other}-byte sectors, the device ${s}-byte ones`);
     const why = slots.map((x, i) => `slot ${i}: ${x.kind === 'invalid' ? x.why : x.kind}`).join('; ');
     throw new KvError('corrupt', `no valid superblock (${why}): not a Kiln kv store, or damaged`);
   }
   if (sb.sectorSize !== s) throw new KvError('unsupported', `the store uses ${sb.sectorSize}-byte sectors, the device ${s}-byte ones`);
   if (sb.capacity > block.info.capacity) throw new KvError('corrupt', `the store spans ${sb.capacity} bytes but the device has ${block.info.capacity}: truncated?`);
   return sb;
+}
+
+/** The sector size of a store whose second superblock slot sits where another sector size puts it, if any. */
+async function otherSectorSize(block: Block): Promise<number | null> {
+  const s = block.info.sectorSize;
+  const head = new Uint8Array(Math.min(block.info.capacity, 2 * MAX_SECTOR));
+  try {
+    await block.read(0, head);
+  } catch {
+    return null;
+  }
+  for (let other = 512; 2 * other <= head.length; other *= 2) {
+    if (other === s) continue;
+    const found = decodeSuperblock(head.subarray(other, other + SUPER_BYTES));
+    if (found.kind === 'valid' && found.sb.sectorSize === other) return other;
+  }
+  return null;
 }
