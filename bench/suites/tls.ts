@@ -23,7 +23,7 @@ import type { Stack } from '../../lib/devices/stack.ts';
 import { KilnResponse } from '../../lib/http/response.ts';
 import { serveHttp } from '../../lib/http/server.ts';
 import { parseCertificatesPem, parsePrivateKeyPem, tlsServer } from '../../lib/tls/index.ts';
-import { hasOpenssl, makePki, type Issued, type Pki } from '../../test/tls/pki.ts';
+import { hasOpenssl, makePki, type Issued, type Pki } from '../../test/support/tls-pki.ts';
 
 const MB = 1024 * 1024;
 

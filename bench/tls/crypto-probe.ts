@@ -6,7 +6,8 @@
  */
 import type { CryptoProvider } from '../../lib/tls/crypto-provider.ts';
 import type { Random } from '../../lib/devices/random.ts';
-import { TlsServerContext, tlsClientConnection, parseCertificatesPem, parsePrivateKeyPem, type TlsConnection } from '../../lib/tls/index.ts';
+import { TlsServerContext, tlsClientConnection, parseCertificatesPem, parsePrivateKeyPem } from '../../lib/tls/index.ts';
+import { pumpEngines } from '../../test/support/tls-pump.ts';
 
 export interface ProbeInput {
   provider: CryptoProvider;
@@ -16,16 +17,6 @@ export interface ProbeInput {
   keyPem: string;
   /** Scales the repetitions (1 on Node, less under QuickJS). */
   scale: number;
-}
-
-function pump(a: TlsConnection, b: TlsConnection): void {
-  for (let i = 0; i < 50; i++) {
-    const x = a.takeOutput();
-    if (x) b.receive(x);
-    const y = b.takeOutput();
-    if (y) a.receive(y);
-    if (!x && !y) return;
-  }
 }
 
 /** Mean microseconds per call of `fn` over `n` calls. */
@@ -73,7 +64,7 @@ export function probe(input: ProbeInput): Record<string, number> {
   const client = () => tlsClientConnection({ ...base, serverName: 'localhost', trustAnchors: roots });
   out['full handshake, both sides us'] = time(n(10), () => {
     const c = client();
-    pump(c, ctx.accept());
+    pumpEngines(c, ctx.accept());
     if (!c.handshakeComplete) throw new Error(`handshake failed: ${c.error?.message}`);
   });
   // The server's share of it: ClientHellos made beforehand, the server's first flight and the client Finished.
@@ -99,7 +90,7 @@ export function probe(input: ProbeInput): Record<string, number> {
 
   const c = client();
   const s = ctx.accept();
-  pump(c, s);
+  pumpEngines(c, s);
   out['bulk TLS (seal+open, AES-128-GCM) MB/s'] = 16384 / time(n(50), () => {
     c.write(record);
     s.receive(c.takeOutput()!);

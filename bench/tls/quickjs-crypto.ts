@@ -14,7 +14,7 @@ import { build } from 'esbuild';
 import { nodeCryptoProvider } from '../../drivers/unix/tls-crypto.ts';
 import { unixRandom } from '../../drivers/unix/random.ts';
 import { nobleCryptoProvider } from '../../lib/tls/noble-crypto.ts';
-import { makePki } from '../../test/tls/pki.ts';
+import { makePki } from '../../test/support/tls-pki.ts';
 import { repoRoot } from '../../cli/paths.ts';
 import { probe } from './crypto-probe.ts';
 

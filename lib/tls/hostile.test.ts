@@ -1,26 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { nodeCryptoProvider } from '../../drivers/unix/tls-crypto.ts';
 import { unixRandom } from '../../drivers/unix/random.ts';
-import { hasOpenssl, makePki } from '../../test/tls/pki.ts';
+import { hasOpenssl, makePki } from '../../test/support/tls-pki.ts';
 import { FlowPairListener } from '../testing/flow-pair.ts';
 import { VirtualClock } from '../testing/virtual-clock.ts';
 import { Writer } from './bytes.ts';
 import { HS, handshakeMessage } from './messages.ts';
 import { plainRecord } from './record.ts';
 import { ALERTS, TlsServerContext, parseCertificatesPem, type AlertName, parsePrivateKeyPem, tlsClientConnection, tlsServer, type TlsConnection, type TlsSession } from './index.ts';
+import { pumpEngines } from '../../test/support/tls-pump.ts';
 
 const skip = !hasOpenssl();
 if (skip) console.log('SKIPPED: lib/tls hostile-input tests need the openssl command (Debian openssl)');
-
-function pump(a: TlsConnection, b: TlsConnection): void {
-  for (let i = 0; i < 50; i++) {
-    const x = a.takeOutput();
-    if (x) b.receive(x);
-    const y = b.takeOutput();
-    if (y) a.receive(y);
-    if (!x && !y) return;
-  }
-}
 
 /** A ClientHello body with the given extensions (type, data), offering TLS 1.3 unless told otherwise. */
 function clientHello(extensions: [number, Uint8Array][], compression = [0]): Uint8Array {
@@ -94,7 +85,7 @@ describe.skipIf(skip)('TLS engine: malformed input gets the right alert', () => 
     const ctx = new TlsServerContext({ ...base, certificates });
     const sessions: TlsSession[] = [];
     const c1 = tlsClientConnection({ ...base, serverName: 'localhost', trustAnchors: roots, onSession: (x) => sessions.push(x) });
-    pump(c1, ctx.accept());
+    pumpEngines(c1, ctx.accept());
     const c2 = tlsClientConnection({ ...base, serverName: 'localhost', trustAnchors: roots, session: sessions[0]! });
     const hello = c2.takeOutput()!;
     hello[hello.length - 1]! ^= 1; // the last byte of the binder

@@ -14,7 +14,7 @@ import { nodeCryptoProvider } from '../../drivers/unix/tls-crypto.ts';
 import { unixRandom } from '../../drivers/unix/random.ts';
 import { HttpClient } from '../../lib/http/client.ts';
 import { httpsConnector, parseCertificatesPem } from '../../lib/tls/index.ts';
-import { hasOpenssl, makePki, type Pki } from './pki.ts';
+import { hasOpenssl, makePki, type Pki } from '../support/tls-pki.ts';
 
 const repoRoot = join(__dirname, '..', '..');
 const hasCurl = spawnSync('curl', ['--version']).status === 0;

@@ -13,22 +13,13 @@ import { plainRecord } from '../../lib/tls/record.ts';
 import { TlsServerContext, tlsClientConnection, type TlsConnection, type TlsSession } from '../../lib/tls/index.ts';
 import type { CertifiedKey } from '../../lib/tls/config.ts';
 import type { Certificate } from '../../lib/tls/x509/certificate.ts';
+import { pumpEngines } from '../support/tls-pump.ts';
 
 export interface FuzzReport {
   cases: number;
   outcomes: Record<string, number>;
   /** Cases whose error was internal_error, with the message, for diagnosis. */
   internal: string[];
-}
-
-function pump(a: TlsConnection, b: TlsConnection): void {
-  for (let i = 0; i < 50; i++) {
-    const x = a.takeOutput();
-    if (x) b.receive(x);
-    const y = b.takeOutput();
-    if (y) a.receive(y);
-    if (!x && !y) return;
-  }
 }
 
 class Mutator {
@@ -120,7 +111,7 @@ export async function runFuzz(options: { seed: number; cases: number; certificat
   const sessions: TlsSession[] = [];
   const client = (extra: object) => tlsClientConnection({ ...base, serverName: 'localhost', trustAnchors: options.roots, ...extra });
   const first = client({ onSession: (s: TlsSession) => sessions.push(s), alpnProtocols: ['http/1.1'] });
-  pump(first, server.accept());
+  pumpEngines(first, server.accept());
   const hellos = [
     client({}).takeOutput()!,
     client({ alpnProtocols: ['h2', 'http/1.1'], keyShareGroups: ['x25519', 'p256'] }).takeOutput()!,
@@ -152,7 +143,7 @@ export async function runFuzz(options: { seed: number; cases: number; certificat
     // Resumed connections: established without certificate checks, to keep the cost per case down.
     const c = client({ session: sessions[1] ?? sessions[0] });
     const s = server.accept();
-    pump(c, s);
+    pumpEngines(c, s);
     s.takeOutput();
     // Cases follow on one connection while it stays open.
     for (let k = 0; k < 200 && i < options.cases && !s.error; k++, i++) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCertificatesPem, parsePrivateKeyPem } from '../../lib/tls/index.ts';
 import { runFuzz } from './fuzz-harness.ts';
-import { hasOpenssl, makePki } from './pki.ts';
+import { hasOpenssl, makePki } from '../support/tls-pki.ts';
 
 const skip = !hasOpenssl();
 if (skip) console.log('SKIPPED: TLS fuzz test needs the openssl command (Debian openssl) for its certificate');

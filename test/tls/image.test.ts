@@ -11,8 +11,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, TENDER, buildPlatform } from '../platform/build.ts';
 import { type KvmCaseResult, kvmPlace, runKvmCases } from '../harness/cases.ts';
 import { programFiles } from '../harness/program-files.ts';
+import { tapNamespaceCases } from '../harness/tap-namespace.ts';
 import { buildImage } from '../../cli/image.ts';
-import { hasOpenssl, makePki } from './pki.ts';
+import { hasOpenssl, makePki } from '../support/tls-pki.ts';
 
 const place = await kvmPlace();
 const hasCurl = spawnSync('curl', ['--version']).status === 0;
@@ -42,14 +43,9 @@ describe.skipIf(skip !== null)('HTTPS in an hvt image (real KVM, curl from a nam
     const body = join(out, 'body.bin');
     writeFileSync(body, Buffer.from(Array.from({ length: 65536 }, (_, i) => (i * 31) & 0xff)));
     const suites = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
+    const namespace = tapNamespaceCases(NETNS, TAP, HOST_IP);
     const cases = [
-      {
-        name: 'netns-up',
-        run:
-          `ip netns add ${NETNS} && ip netns exec ${NETNS} ip link set lo up && ` +
-          `ip netns exec ${NETNS} ip tuntap add ${TAP} mode tap && ip netns exec ${NETNS} ip link set ${TAP} up && ` +
-          `ip netns exec ${NETNS} ip addr add ${HOST_IP}/24 dev ${TAP}`,
-      },
+      namespace.up,
       {
         name: 'serve',
         run: [
@@ -65,7 +61,7 @@ describe.skipIf(skip !== null)('HTTPS in an hvt image (real KVM, curl from a nam
           'kill $pid; wait $pid; cat image.log',
         ].join('\n'),
       },
-      { name: 'netns-down', run: `ip netns del ${NETNS}` },
+      namespace.down,
     ];
     results = await runKvmCases(
       [TENDER, image, join(out, 'root.pem'), join(out, 'other-root.pem'), body, ...programFiles(['/usr/bin/curl'])],

@@ -20,7 +20,7 @@ import { KilnResponse } from '../../lib/http/response.ts';
 import { serveHttp, type HttpServer } from '../../lib/http/server.ts';
 import { parseCertificatesPem, parsePrivateKeyPem, tlsConnect, tlsServer, type TlsFlow, type TlsListener, type TlsSession } from '../../lib/tls/index.ts';
 import type { CipherSuiteName } from '../../lib/tls/suites.ts';
-import { hasOpenssl, makePki, type Issued, type Pki } from './pki.ts';
+import { hasOpenssl, makePki, type Issued, type Pki } from '../support/tls-pki.ts';
 
 function hasCommand(cmd: string, args: string[]): boolean {
   try {

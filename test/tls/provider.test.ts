@@ -8,9 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { nodeCryptoProvider } from '../../drivers/unix/tls-crypto.ts';
 import { unixRandom } from '../../drivers/unix/random.ts';
 import { nobleCryptoProvider } from '../../lib/tls/noble-crypto.ts';
-import { TlsServerContext, tlsClientConnection, parseCertificatesPem, parsePrivateKeyPem, type CryptoProvider, type TlsConnection } from '../../lib/tls/index.ts';
+import { TlsServerContext, tlsClientConnection, parseCertificatesPem, parsePrivateKeyPem, type CryptoProvider } from '../../lib/tls/index.ts';
 import type { SignatureAlgorithm } from '../../lib/tls/crypto-provider.ts';
-import { hasOpenssl, makePki, type KeyKind } from './pki.ts';
+import { hasOpenssl, makePki, type KeyKind } from '../support/tls-pki.ts';
+import { pumpEngines } from '../support/tls-pump.ts';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -90,16 +91,6 @@ describe.skipIf(skip)('crypto providers against each other', () => {
     }
   });
 
-  function pump(a: TlsConnection, b: TlsConnection): void {
-    for (let i = 0; i < 50; i++) {
-      const x = a.takeOutput();
-      if (x) b.receive(x);
-      const y = b.takeOutput();
-      if (y) a.receive(y);
-      if (!x && !y) return;
-    }
-  }
-
   for (const [server, client] of [[nobleCryptoProvider, nodeCryptoProvider], [nodeCryptoProvider, nobleCryptoProvider]]) {
     for (const kind of ['ec', 'ed25519'] as KeyKind[]) {
       for (const suite of ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'] as const) {
@@ -107,11 +98,11 @@ describe.skipIf(skip)('crypto providers against each other', () => {
           it(`server on ${server!.name}, client on ${client!.name}: ${kind}, ${suite}, ${group}`, () => {
             const s = new TlsServerContext({ crypto: server!, random: unixRandom, nowMs: () => Date.now(), certificates: [{ chain: parseCertificatesPem(leaves[kind]!.chainPem), key: parsePrivateKeyPem(leaves[kind]!.keyPem) }] }).accept();
             const c = tlsClientConnection({ crypto: client!, random: unixRandom, nowMs: () => Date.now(), serverName: 'localhost', trustAnchors: parseCertificatesPem(pki.rootPem), cipherSuites: [suite], groups: [group] });
-            pump(c, s);
+            pumpEngines(c, s);
             expect(c.error).toBeNull();
             expect(s.error).toBeNull();
             c.write(new Uint8Array(70_000).fill(3));
-            pump(c, s);
+            pumpEngines(c, s);
             expect(s.takeReceived().reduce((n, b) => n + b.length, 0)).toBe(70_000);
           });
         }
