@@ -45,8 +45,15 @@ function hex(s: string): Uint8Array {
  * the JWK form but not used, so a placeholder stands in for it.
  */
 function x25519PrivateKey(privateKey: Uint8Array): KeyObject {
-  return createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64u(privateKey), x: X25519_PLACEHOLDER }, format: 'jwk' });
+  // The engine passes the same array to keyShare and then sharedSecret: import it once.
+  let key = x25519Keys.get(privateKey);
+  if (!key) {
+    key = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64u(privateKey), x: X25519_PLACEHOLDER }, format: 'jwk' });
+    x25519Keys.set(privateKey, key);
+  }
+  return key;
 }
+const x25519Keys = new WeakMap<Uint8Array, KeyObject>();
 const X25519_PLACEHOLDER = 'A'.repeat(43);
 
 function b64u(b: Uint8Array): string {
