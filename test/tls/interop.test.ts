@@ -62,14 +62,15 @@ function run(cmd: string, args: string[], input: string | Uint8Array = ''): Prom
   });
 }
 
-/** Starts `openssl s_server`; resolves once it accepts. */
-function startOpensslServer(args: string[]): Promise<{ child: ChildProcess; output: () => string }> {
+/** Starts `openssl s_server` on a port the system picks; resolves with that port once it accepts. */
+function startOpensslServer(args: string[]): Promise<{ child: ChildProcess; port: number; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('openssl', ['s_server', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     const onData = (d: Buffer) => {
       out += d.toString('latin1');
-      if (out.includes('ACCEPT')) resolve({ child, output: () => out });
+      const m = /ACCEPT 127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve({ child, port: Number(m[1]), output: () => out });
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', (d: Buffer) => (out += d.toString('latin1')));
@@ -96,9 +97,6 @@ async function readAll(flow: Flow): Promise<Uint8Array> {
   for await (const c of flow) parts.push(Uint8Array.from(c));
   return Buffer.concat(parts);
 }
-
-let port = 40000 + Math.floor(Math.random() * 20000);
-const nextPort = () => port++;
 
 describe.skipIf(missing.length > 0)('TLS 1.3 interop on loopback', () => {
   let pki: Pki;
@@ -256,16 +254,23 @@ describe.skipIf(missing.length > 0)('TLS 1.3 interop on loopback', () => {
     await p256Only.close();
   });
 
+  it("sends no_application_protocol to Node's client when no ALPN protocol is in common", async () => {
+    const err = await new Promise<Error>((resolve) => {
+      const s = tls.connect({ host: '127.0.0.1', port: kilnPort, servername: 'localhost', ca: readFileSync(pki.rootPath), minVersion: 'TLSv1.3', ALPNProtocols: ['h2'] }, () => resolve(new Error('connected')));
+      s.on('error', resolve);
+    });
+    expect(err.message).toMatch(/no application protocol/i);
+  });
+
   describe('Kiln as client, openssl s_server as server', () => {
     for (const suite of SUITES) {
       for (const g of GROUPS) {
         it(`${suite} with ${g.openssl}: handshake, KeyUpdate both ways, resumption`, async () => {
-          const p = nextPort();
-          const server = await startOpensslServer(['-accept', `127.0.0.1:${p}`, '-cert', ec.certPath, '-key', ec.keyPath, '-cert_chain', join(pki.dir, 'int.pem'), '-tls1_3', '-ciphersuites', suite, '-groups', g.openssl, '-www']);
+          const server = await startOpensslServer(['-cert', ec.certPath, '-key', ec.keyPath, '-cert_chain', join(pki.dir, 'int.pem'), '-tls1_3', '-ciphersuites', suite, '-groups', g.openssl, '-www']);
           try {
             const sessions: TlsSession[] = [];
             const opts = { ...base, serverName: 'localhost', trustAnchors: parseCertificatesPem(pki.rootPem), cipherSuites: [suite], groups: [g.kiln], onSession: (s: TlsSession) => sessions.push(s) };
-            const flow = await tlsConnect(stack, '127.0.0.1', p, opts);
+            const flow = await tlsConnect(stack, '127.0.0.1', server.port, opts);
             expect(flow.session.suite.name).toBe(suite);
             expect(flow.session.group).toBe(g.kiln);
             await flow.updateKeys(true);
@@ -277,7 +282,7 @@ describe.skipIf(missing.length > 0)('TLS 1.3 interop on loopback', () => {
             expect(flow.truncated).toBe(false);
             await flow.close();
             expect(sessions.length).toBeGreaterThan(0);
-            const again = await tlsConnect(stack, '127.0.0.1', p, { ...opts, session: sessions[0]! });
+            const again = await tlsConnect(stack, '127.0.0.1', server.port, { ...opts, session: sessions[0]! });
             expect(again.session.resumed).toBe(true);
             await again.write(new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n'));
             expect(new TextDecoder().decode(await readAll(again))).toContain('Reused, TLSv1.3');
@@ -290,10 +295,9 @@ describe.skipIf(missing.length > 0)('TLS 1.3 interop on loopback', () => {
     }
 
     it('sends a second ClientHello when the server asks for P-256 (HelloRetryRequest)', async () => {
-      const p = nextPort();
-      const server = await startOpensslServer(['-accept', `127.0.0.1:${p}`, '-cert', ec.certPath, '-key', ec.keyPath, '-cert_chain', join(pki.dir, 'int.pem'), '-tls1_3', '-groups', 'P-256', '-www']);
+            const server = await startOpensslServer(['-cert', ec.certPath, '-key', ec.keyPath, '-cert_chain', join(pki.dir, 'int.pem'), '-tls1_3', '-groups', 'P-256', '-www']);
       try {
-        const flow = await tlsConnect(stack, '127.0.0.1', p, { ...base, serverName: 'localhost', trustAnchors: parseCertificatesPem(pki.rootPem), groups: ['x25519', 'p256'], keyShareGroups: ['x25519'] });
+        const flow = await tlsConnect(stack, '127.0.0.1', server.port, { ...base, serverName: 'localhost', trustAnchors: parseCertificatesPem(pki.rootPem), groups: ['x25519', 'p256'], keyShareGroups: ['x25519'] });
         expect(flow.session.group).toBe('p256');
         await flow.write(new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n'));
         expect(new TextDecoder().decode(await readAll(flow))).toContain('HTTP/1.0 200 ok');
@@ -305,10 +309,9 @@ describe.skipIf(missing.length > 0)('TLS 1.3 interop on loopback', () => {
 
     it('refuses a self-signed server with unknown_ca, and the server hears the alert', async () => {
       const self = pki.selfSigned('self');
-      const p = nextPort();
-      const server = await startOpensslServer(['-accept', `127.0.0.1:${p}`, '-cert', self.certPath, '-key', self.keyPath, '-tls1_3', '-www']);
+            const server = await startOpensslServer(['-cert', self.certPath, '-key', self.keyPath, '-tls1_3', '-www']);
       try {
-        await expect(tlsConnect(stack, '127.0.0.1', p, { ...base, serverName: 'localhost', trustAnchors: parseCertificatesPem(pki.rootPem) })).rejects.toMatchObject({ code: 'unknown_ca' });
+        await expect(tlsConnect(stack, '127.0.0.1', server.port, { ...base, serverName: 'localhost', trustAnchors: parseCertificatesPem(pki.rootPem) })).rejects.toMatchObject({ code: 'unknown_ca' });
         await new Promise((r) => setTimeout(r, 200));
         expect(server.output()).toMatch(/unknown ca/i);
       } finally {
