@@ -64,6 +64,7 @@ describe.skipIf(skip)('TLS engine: malformed input gets the right alert', () => 
     ['a Finished instead of a ClientHello', plainRecord(22, handshakeMessage(HS.finished, new Uint8Array(32))), 'unexpected_message'],
     ['an alert of three bytes', plainRecord(21, Uint8Array.of(2, 40, 0)), 'decode_error'],
     ['a change_cipher_spec of the wrong value', Uint8Array.of(20, 3, 3, 0, 1, 2), 'unexpected_message'],
+    ['a change_cipher_spec before the ClientHello', Uint8Array.of(20, 3, 3, 0, 1, 1), 'unexpected_message'],
   ])('%s', (_name, bytes, expected) => {
     const s = serverGets(bytes as Uint8Array);
     expect(s.error?.code ?? 'waiting').toBe(expected);
