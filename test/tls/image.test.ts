@@ -58,6 +58,12 @@ describe.skipIf(skip !== null)('HTTPS in an hvt image (real KVM, curl from a nam
           `${CURL} --tlsv1.3 --cacert root.pem --data-binary @body.bin https://${GUEST_IP}/echo > echoed.bin; cmp body.bin echoed.bin && echo ECHO-SAME`,
           `${CURL} --tlsv1.3 --cacert other-root.pem https://${GUEST_IP}/ ; echo "UNTRUSTED $?"`,
           `echo "PLAIN [$(${CURL} http://${GUEST_IP}/)]"`,
+          // Figures, emulated machine (ratios only): 20 requests on one kept-alive connection, and 5 fresh handshakes.
+          `urls=""; n=0; while [ $n -lt 20 ]; do urls="$urls -o /dev/null"; n=$((n+1)); done`,
+          `t=$(date +%s%N); ${CURL} --tlsv1.3 --cacert root.pem $(for n in $(seq 20); do echo https://${GUEST_IP}/; done) $urls; echo "FIGURE https-keepalive-20 $((($(date +%s%N)-t)/1000000)) ms"`,
+          `t=$(date +%s%N); ${CURL} $(for n in $(seq 20); do echo http://${GUEST_IP}/; done) $urls; echo "FIGURE http-keepalive-20 $((($(date +%s%N)-t)/1000000)) ms"`,
+          `t=$(date +%s%N); for n in $(seq 5); do ${CURL} -o /dev/null --tlsv1.3 --cacert root.pem https://${GUEST_IP}/; done; echo "FIGURE https-handshakes-5 $((($(date +%s%N)-t)/1000000)) ms"`,
+          `t=$(date +%s%N); for n in $(seq 5); do ${CURL} -o /dev/null http://${GUEST_IP}/; done; echo "FIGURE http-connections-5 $((($(date +%s%N)-t)/1000000)) ms"`,
           'kill $pid; wait $pid; cat image.log',
         ].join('\n'),
       },
@@ -85,6 +91,7 @@ describe.skipIf(skip !== null)('HTTPS in an hvt image (real KVM, curl from a nam
 
   it('is refused by a client that does not trust its CA, and still serves plain HTTP', () => {
     const out = output('serve');
+    console.log(out.split('\n').filter((l) => l.startsWith('FIGURE')).join('\n'));
     expect(out).toContain('UNTRUSTED 60');
     expect(out).toContain('PLAIN [hello]');
     expect(results.get('netns-down')?.status).toBe(0);
