@@ -6,12 +6,14 @@
  *     the same Node client connecting to each in turn;
  *   - HTTPS hello requests per second on keep-alive connections: lib/http
  *     over lib/tls against Node's `https`;
- *   - bulk transfer over TLS: Kiln's TLS flow against Kiln's plain TCP flow
- *     on the same stack (the issue's goal: TLS at least 0.7x plain TCP), and
- *     against Node's `tls`.
+ *   - bulk transfer over TLS (64 MiB, 8 in quick mode, checked byte for byte
+ *     by SHA-256 on every side): Kiln's TLS flow against Kiln's plain TCP
+ *     flow on the same stack (the issue's goal: TLS at least 0.7x plain
+ *     TCP), and against Node's `tls`.
  */
 import { createServer as createHttpsServer, Agent, request as httpsRequest } from 'node:https';
 import { connect as tlsConnectNode, createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { createHash } from 'node:crypto';
 import { connect as connectTcp, type AddressInfo } from 'node:net';
 import type { Benchmark, BenchCase, Mode, Side } from '../benchmark.ts';
 import { createUnixClock } from '../../drivers/unix/clock.ts';
@@ -138,21 +140,32 @@ async function httpsCase(mode: Mode): Promise<BenchCase> {
   };
 }
 
-/** Reads `bytes` from a flow that a Node client fills; returns MB/s. */
+/** The bytes every bulk case sends: 64 KiB of a pattern, repeated. */
+const CHUNK = Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 31 + (i >>> 8)) & 0xff));
+
+function expectedDigest(bytes: number): string {
+  const h = createHash('sha256');
+  for (let sent = 0; sent < bytes; sent += CHUNK.length) h.update(CHUNK);
+  return h.digest('hex');
+}
+
+/** Reads `bytes` from a flow that a Node client fills, and checks them byte for byte (by SHA-256). */
 async function drainFlow(flow: Flow, bytes: number): Promise<void> {
+  const h = createHash('sha256');
   let got = 0;
   while (got < bytes) {
     const c = await flow.read();
     if (!c) break;
+    h.update(c);
     got += c.length;
   }
   await flow.close();
-  if (got !== bytes) throw new Error(`received ${got} of ${bytes} bytes`);
+  if (got !== bytes || h.digest('hex') !== expectedDigest(bytes)) throw new Error(`received ${got} of ${bytes} bytes, or other bytes than sent`);
 }
 
 /** A Node client (plain or TLS) sends `bytes` to `port`, where `serve` reads them. */
 async function bulk(port: number, tls: boolean, ca: Buffer, bytes: number, serve: () => Promise<void>): Promise<number> {
-  const chunk = Buffer.alloc(64 * 1024, 0x5a);
+  const chunk = CHUNK;
   const start = performance.now();
   const sending = new Promise<void>((resolve, reject) => {
     const onConnect = () => {
@@ -182,12 +195,18 @@ async function bulkCase(mode: Mode): Promise<BenchCase[]> {
   const tlsListener = tlsServer(await f.stack.listenTcp(0, { address: '127.0.0.1' }), kilnTlsOptions(f));
   const tcpListener = await f.stack.listenTcp(0, { address: '127.0.0.1' });
   const node = createTlsServer({ cert: f.leaf.chainPem, key: f.leaf.keyPem, minVersion: 'TLSv1.3' }, () => undefined);
-  let nodeDone: (() => void) | null = null;
+  let nodeDone: ((err?: Error) => void) | null = null;
   node.on('secureConnection', (s: TLSSocket) => {
-    s.resume();
+    const h = createHash('sha256');
+    let got = 0;
+    s.on('data', (d: Buffer) => {
+      h.update(d);
+      got += d.length;
+    });
     s.on('end', () => {
       s.end();
-      nodeDone?.();
+      const ok = got === bytes && h.digest('hex') === expectedDigest(bytes);
+      nodeDone?.(ok ? undefined : new Error('Node received other bytes than sent'));
     });
   });
   await new Promise<void>((r) => node.listen(0, '127.0.0.1', r));
@@ -203,7 +222,8 @@ async function bulkCase(mode: Mode): Promise<BenchCase[]> {
       kiln: kilnTls,
       baseline: {
         name: "Node's tls",
-        measure: () => bulk((node.address() as AddressInfo).port, true, f.ca, bytes, () => new Promise<void>((r) => (nodeDone = r))),
+        measure: () =>
+          bulk((node.address() as AddressInfo).port, true, f.ca, bytes, () => new Promise<void>((resolve, reject) => (nodeDone = (err) => (err ? reject(err) : resolve())))),
       },
       teardown: async () => {
         await tlsListener.close();
