@@ -144,7 +144,9 @@ describe.skipIf(skip)('TLS listener: a handshake flood is bounded', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(listener.counters.timedOut).toBe(3);
     expect(listener.counters.handshakes).toBe(0);
-    // Room again: a real client gets through.
+    // Room again: a real client gets through, next to one that sends garbage and is dropped alone.
+    const garbage = tcp.connect();
+    await garbage.write(new TextEncoder().encode('GET / HTTP/1.1\r\n\r\n'));
     const ok = tcp.connect();
     const c = tlsClientConnection({ crypto: nodeCryptoProvider, random: unixRandom, nowMs: () => Date.now(), serverName: 'localhost', trustAnchors: parseCertificatesPem(pki.rootPem) });
     await ok.write(c.takeOutput()!);
@@ -156,8 +158,10 @@ describe.skipIf(skip)('TLS listener: a handshake flood is bounded', () => {
       if (out) await ok.write(out);
     }
     expect(c.error).toBeNull();
+    expect(await garbage.read()).toEqual(Uint8Array.of(21, 3, 3, 0, 2, 2, 10)); // unexpected_message, then closed
     await listener.accept();
     expect(listener.counters.handshakes).toBe(1);
+    expect(listener.counters.failed).toBe(4); // the three timed out, and the garbage
     for (const f of silent) f.abort();
     await listener.close();
   });
