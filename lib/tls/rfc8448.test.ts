@@ -197,3 +197,27 @@ describe('RFC 8448 section 4: resumed handshake', () => {
     expect(ch.earlyData).toBe(true);
   });
 });
+
+describe('RFC 8448 section 5: HelloRetryRequest messages', () => {
+  it('parses the trace: a retry asking for P-256 with a cookie, then a ServerHello with a P-256 share', () => {
+    const ch1 = parseClientHello(V.HRR_CLIENT_HELLO_1.subarray(4));
+    expect(ch1.keyShares!.map((k) => k.group)).toEqual([0x001d]);
+    expect(ch1.groups).toEqual([0x001d, 0x0017, 0x0018]);
+    const hrr = parseServerHello(V.HELLO_RETRY_REQUEST.subarray(4));
+    expect(hrr.isRetry).toBe(true);
+    expect([...hrr.extensions.get(51)!]).toEqual([0x00, 0x17]);
+    expect(hrr.extensions.get(44)!.length).toBe(0x74);
+    const sh = parseServerHello(V.HRR_SERVER_HELLO.subarray(4));
+    expect(sh.isRetry).toBe(false);
+    const share = sh.extensions.get(51)!;
+    expect((share[0]! << 8) | share[1]!).toBe(0x0017);
+    expect(share.length).toBe(4 + 65);
+    // The transcript after a retry starts with message_hash(Hash(ClientHello1)) (RFC 8446 section 4.4.1).
+    const t = new Transcript();
+    t.add(V.HRR_CLIENT_HELLO_1);
+    t.replaceFirstWithMessageHash(ks);
+    t.add(V.HELLO_RETRY_REQUEST);
+    const expected = ks.hash(concatBytes([Uint8Array.of(254, 0, 0, 32), ks.hash(V.HRR_CLIENT_HELLO_1), V.HELLO_RETRY_REQUEST]));
+    expect(hex(t.hash(ks))).toBe(hex(expected));
+  });
+});
