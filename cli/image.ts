@@ -10,7 +10,7 @@
  *      (runtime/link-image.sh).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -62,6 +62,16 @@ async function loadApp(appFile: string, workDir: string): Promise<App> {
   return module.default;
 }
 
+/**
+ * Whether the bundle holds lib/tls: its images get the runtime's mbedtls
+ * bindings (record protection in C) where Debian's libmbedcrypto is
+ * installed for the architecture, and do with @noble alone elsewhere.
+ */
+function usesTls(sourceMapFile: string): boolean {
+  const { sources } = JSON.parse(readFileSync(sourceMapFile, 'utf8')) as { sources: string[] };
+  return sources.some((s) => /(^|\/)lib\/tls\//.test(s));
+}
+
 /** TARGET `hosted` links the same contents as a Linux process (runtime/hosted), for native measurements. */
 export async function buildImage(appFile: string, arch: Arch, output: string, target: 'hvt' | 'hosted' = 'hvt'): Promise<ImageResult> {
   const workDir = join(repoRoot, 'build', arch, 'apps', `${output.replace(/[^A-Za-z0-9]+/g, '_')}.work`);
@@ -86,6 +96,7 @@ export async function buildImage(appFile: string, arch: Arch, output: string, ta
   const entries = devices.map((e) => `${e.name}:${e.type}`);
   await step('writing the manifest', join(repoRoot, 'build', arch, 'kiln-mft'), ['-o', manifest, ...entries]);
 
-  await step('linking', join(repoRoot, 'runtime', 'link-image.sh'), ['--target', target, '--arch', arch, '--manifest', manifest, '-o', output, bytecode]);
+  const crypto = usesTls(sourceMap) && existsSync(`/usr/lib/${arch}-linux-gnu/libmbedcrypto.a`) ? ['--crypto'] : [];
+  await step('linking', join(repoRoot, 'runtime', 'link-image.sh'), ['--target', target, '--arch', arch, '--manifest', manifest, ...crypto, '-o', output, bytecode]);
   return { path: output, size: statSync(output).size, sourceMap, appName: app.name, devices };
 }

@@ -22,6 +22,10 @@ export interface KilnBindings {
   crc32(bytes: Uint8Array, crc: number): number;
   /** Fills `buffer` from the runtime's cryptographic generator. */
   randomBytes(buffer: Uint8Array): Uint8Array;
+  /** mbedtls bindings, only in images linked with `--crypto` (apps using lib/tls): see runtime/crypto/mbedtls.c. */
+  aead?(seal: boolean, alg: number, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, input: Uint8Array, output: Uint8Array): boolean;
+  digest?(alg: number, data: Uint8Array, output: Uint8Array): void;
+  hmac?(alg: number, key: Uint8Array, data: Uint8Array, output: Uint8Array): void;
   memory(): { heapSize: number; inUse: number; peak: number; pagesUsed: number; jsStack: number; outOfMemory: number };
   netAcquire(name: string): { handle: number; mac: Uint8Array; mtu: number };
   /** Bytes of the frame read into `buffer`, or -1 when no frame is pending. */

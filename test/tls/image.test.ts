@@ -5,7 +5,7 @@
  * test creates. The image's crypto is @noble under QuickJS.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, TENDER, buildPlatform } from '../platform/build.ts';
@@ -20,6 +20,8 @@ const hasCurl = spawnSync('curl', ['--version']).status === 0;
 const skip = 'skip' in place ? place.skip : !hasCurl ? 'needs curl on the host' : !hasOpenssl() ? 'needs openssl on the host' : null;
 if (skip) console.warn(`SKIPPED: HTTPS image tests: ${skip}`);
 
+// Images that use lib/tls get the runtime's mbedtls bindings where Debian's libmbedcrypto is installed.
+const PROVIDER = existsSync('/usr/lib/x86_64-linux-gnu/libmbedcrypto.a') ? '@noble + mbedtls' : '@noble';
 const NETNS = 'kilntls';
 const TAP = 'kilntls0';
 const HOST_IP = '10.94.0.1';
@@ -87,7 +89,7 @@ describe.skipIf(skip !== null)('HTTPS in an hvt image (real KVM, curl from a nam
     }
     expect(out).toContain('X25519 * ALPN: server accepted http/1.1');
     expect(out).toContain('ECHO-SAME');
-    expect(out).toContain('[info] http: HTTPS (TLS 1.3, @noble) on 0.0.0.0:443');
+    expect(out).toContain(`[info] http: HTTPS (TLS 1.3, ${PROVIDER}) on 0.0.0.0:443`);
   });
 
   it('is refused by a client that does not trust its CA, and still serves plain HTTP', () => {

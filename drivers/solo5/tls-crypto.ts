@@ -1,0 +1,42 @@
+/**
+ * The runtime's mbedtls bindings (runtime/crypto/mbedtls.c) as lib/tls's
+ * native primitives, when the image was linked with them (apps that use
+ * lib/tls, where Debian's libmbedcrypto is installed for the architecture).
+ */
+import type { NativePrimitives } from '../../lib/tls/crypto-slot.ts';
+import type { AeadAlgorithm, HashAlgorithm } from '../../lib/tls/crypto-provider.ts';
+import type { KilnBindings } from './bindings.ts';
+
+const HASH: Record<HashAlgorithm, { id: number; size: number }> = {
+  sha256: { id: 0, size: 32 },
+  sha384: { id: 1, size: 48 },
+  sha512: { id: 2, size: 64 },
+};
+const AEAD: Record<AeadAlgorithm, number> = { 'aes-128-gcm': 0, 'aes-256-gcm': 0, 'chacha20-poly1305': 1 };
+const TAG = 16;
+
+/** The native primitives, or null when this image has no crypto bindings. */
+export function nativeCrypto(k: KilnBindings): NativePrimitives | null {
+  const { aead, digest, hmac } = k;
+  if (!aead || !digest || !hmac) return null;
+  return {
+    name: 'mbedtls',
+    aead(seal, algorithm, key, nonce, aad, input) {
+      if (!seal && input.length < TAG) return null;
+      const output = new Uint8Array(seal ? input.length + TAG : input.length - TAG);
+      return aead(seal, AEAD[algorithm], key, nonce, aad, input, output) ? output : null;
+    },
+    hash(algorithm, data) {
+      const h = HASH[algorithm];
+      const out = new Uint8Array(h.size);
+      digest(h.id, data, out);
+      return out;
+    },
+    hmac(algorithm, key, data) {
+      const h = HASH[algorithm];
+      const out = new Uint8Array(h.size);
+      hmac(h.id, key, data, out);
+      return out;
+    },
+  };
+}
