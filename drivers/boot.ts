@@ -4,6 +4,8 @@
  * factory per device kind; the skeleton makes each device the app declared,
  * starts the app and turns how it ended into an exit status:
  *
+ * - `--help` (an `ArgError` with code `help`): the argument list on the
+ *   app's console, status 0;
  * - a bad boot argument (`ArgError`) or a device the platform cannot give
  *   (`ConfigurationError`): one line naming it, status 2;
  * - `start()` resolving with something other than 0-255: one line, status 1;
@@ -14,6 +16,7 @@
  */
 import { ArgError } from '../lib/args.ts';
 import type { App, AppContext, DeviceDeclaration, DeviceKind, DeviceKinds, DevicesOf } from '../lib/app.ts';
+import type { Console } from '../lib/devices/console.ts';
 import { KilnError } from '../lib/errors.ts';
 
 /** A boot argument or device setting the platform cannot use: one line, exit status 2. */
@@ -43,8 +46,10 @@ export const CONFIGURATION_STATUS = 2;
 
 /** Boots `app` on `platform`; resolves with its exit status. */
 export async function runApp<D extends DeviceDeclaration>(app: App<D>, platform: Platform): Promise<number> {
+  let console: Console | null = null;
   try {
     const { devices: factories, ...services } = await platform.setup();
+    console = services.console;
     const devices: Record<string, DeviceKinds[DeviceKind]> = {};
     for (const [key, spec] of Object.entries(app.devices)) {
       const make = factories[spec.kind] as (name: string) => Promise<DeviceKinds[DeviceKind]> | DeviceKinds[DeviceKind];
@@ -58,6 +63,11 @@ export async function runApp<D extends DeviceDeclaration>(app: App<D>, platform:
     }
     return code;
   } catch (err) {
+    // `--help` is answered on the app's console (stdout on unix), with status 0.
+    if (err instanceof ArgError && err.code === 'help' && console) {
+      console.write(`${app.name}: ${err.message}`);
+      return 0;
+    }
     if (err instanceof ArgError || err instanceof ConfigurationError) {
       platform.report(`${app.name}: ${err.message}`);
       return CONFIGURATION_STATUS;

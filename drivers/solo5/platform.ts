@@ -68,6 +68,7 @@ function services(closers: (() => unknown)[]): PlatformServices {
   const args = [...k.argv];
   const clock = createSolo5Clock();
   const random = createSolo5Random();
+  const console = createSolo5Console(undefined, args.includes('--log-time') ? clock : undefined);
   const openNet = (name: string): Solo5Net => {
     const net = acquire(`net device '${name}'`, () => openSolo5Net(name));
     closers.push(() => net.close());
@@ -78,7 +79,7 @@ function services(closers: (() => unknown)[]): PlatformServices {
     args,
     clock,
     random,
-    console: createSolo5Console(),
+    console,
     devices: {
       net: openNet,
       stack: async (name) => {
@@ -86,7 +87,7 @@ function services(closers: (() => unknown)[]): PlatformServices {
         const { heapSize } = k.memory();
         const tcp = tcpOptionsForHeap(heapSize);
         const forkable = await createForkableStack(name, net, args, (port, stackArgs) =>
-          createStack({ net: port, clock, random, config: { args: stackArgs, tcp } }),
+          createStack({ net: port, clock, random, config: { args: stackArgs, tcp, progress: (line) => console.info(`stack '${name}': ${line}`) } }),
         ).catch((err: unknown) => {
           if (!isOutOfMemory(err)) throw err;
           throw new ConfigurationError('configuration', `stack '${name}': out of memory in a heap of ${heapSize} bytes; give the unikernel more (--mem)`);

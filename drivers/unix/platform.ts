@@ -198,7 +198,11 @@ export async function boot<D extends DeviceDeclaration>(
       setup: () => {
         const clock = createUnixClock();
         closers.push(() => clock.close());
-        const console = createUnixConsole({ ...(options.stdout ? { out: options.stdout } : {}), minLevel: logLevel(env) });
+        const console = createUnixConsole({
+          ...(options.stdout ? { out: options.stdout } : {}),
+          minLevel: logLevel(env),
+          ...(argv.includes('--log-time') ? { stampClock: clock } : {}),
+        });
         const { ipv4 } = platformArgs(argv);
         const forked = (made: UnixFork): void => {
           fork = made;

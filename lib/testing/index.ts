@@ -13,5 +13,6 @@ export * from './pcap.ts';
 export * from './flow-pair.ts';
 export * from './seeded-random.ts';
 export * from './stack-fixtures.ts';
+export * from './test-app.ts';
 export { ScriptedDhcpServer, boundStack, dhcpStack, dnsOption, type ClientMessage } from './dhcp-server.ts';
 export { createStack, type NetStack, type StackConfig } from '../net/stack.ts';
