@@ -80,6 +80,9 @@ export interface ConnectionUser {
   failed(code: FlowErrorCode): void;
 }
 
+/** The notices a connection gathers for its user during an event, as bits. */
+const Notice = { Opened: 1, Readable: 2, Writable: 4, Failed: 8 } as const;
+
 /** What a passive connection tells its listener. */
 export interface ListenerHooks {
   /** The handshake completed: queue the connection for accept; false when the queue is full. */
@@ -106,12 +109,6 @@ export interface ConnectionHost {
   /** Calls `conn.deliverNotices()` once the current event is over. */
   notify(conn: Connection): void;
 }
-
-/** Notices for the user, gathered during an event (bits of Connection.notices). */
-const OPENED = 1;
-const READABLE = 2;
-const WRITABLE = 4;
-const FAILED = 8;
 
 /** The peer's options from a SYN (or reconstructed from a SYN cookie). */
 export interface PeerSynOptions {
@@ -195,7 +192,7 @@ export class Connection {
   private ackNow = false;
   /** Acknowledged data freed send buffer space: tell the writer once the segment is processed. */
   private spaceFreed = false;
-  /** What the user has yet to be told (OPENED | READABLE | WRITABLE | FAILED). */
+  /** What the user has yet to be told (Notice bits). */
   private notices = 0;
   private lastReceiveMs = 0;
   private lastSendMs = 0;
@@ -666,7 +663,7 @@ export class Connection {
         this.unackedSegments++;
         if (hadGap || this.unackedSegments >= 2) this.ackNow = true;
         else if (this.delackDeadline === Infinity) this.delackDeadline = this.host.clock.nowMs() + this.host.options.delayedAckMs;
-        this.notice(READABLE);
+        this.notice(Notice.Readable);
       } else {
         // Out of order: an immediate duplicate ACK carries the SACK blocks (RFC 5681 §4.2).
         this.host.stats[moved < 0 ? 'rx.dropped.reassembly-full' : 'rx.out-of-order']++;
@@ -693,7 +690,7 @@ export class Connection {
         this.enterTimeWait();
         break;
     }
-    this.notice(READABLE);
+    this.notice(Notice.Readable);
   }
 
   private becomeEstablished(): void {
@@ -706,7 +703,7 @@ export class Connection {
     if (this.synRetransmitted) this.rtt.synRetransmitted();
     this.lastReceiveMs = this.host.clock.nowMs();
     if (wasSynReceived && this.listener) this.listener.halfOpenDone(this);
-    else this.notice(OPENED);
+    else this.notice(Notice.Opened);
   }
 
   private enterTimeWait(): void {
@@ -1009,7 +1006,7 @@ export class Connection {
     if (this.state === State.Closed) return;
     if (this.spaceFreed) {
       this.spaceFreed = false;
-      this.notice(WRITABLE);
+      this.notice(Notice.Writable);
     }
     this.output();
     if (this.ackNow && this.state !== State.SynSent && this.state !== State.SynReceived) this.sendAck();
@@ -1175,7 +1172,7 @@ export class Connection {
     if (this.state === State.Closed) return;
     this.error = code;
     this.release();
-    this.notice(FAILED);
+    this.notice(Notice.Failed);
   }
 
   /** Enters CLOSED and leaves the layer's tables. */
@@ -1189,7 +1186,7 @@ export class Connection {
     this.releaseMemory();
     this.host.release(this);
     // A reader waiting for end of stream after a graceful close learns it here.
-    if (this.error === null) this.notice(READABLE);
+    if (this.error === null) this.notice(Notice.Readable);
   }
 
   /** Tells the user what happened since the last call: the open, then data, then space, then a failure. */
@@ -1198,10 +1195,10 @@ export class Connection {
     this.notices = 0;
     const user = this.user;
     if (!user) return;
-    if (notices & OPENED) user.opened();
-    if (notices & READABLE) user.readable();
-    if (notices & WRITABLE) user.writable();
-    if (notices & FAILED) user.failed(this.error!);
+    if (notices & Notice.Opened) user.opened();
+    if (notices & Notice.Readable) user.readable();
+    if (notices & Notice.Writable) user.writable();
+    if (notices & Notice.Failed) user.failed(this.error!);
   }
 
   private notice(what: number): void {
