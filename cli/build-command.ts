@@ -35,7 +35,7 @@ export async function buildCommand(argv: string[]): Promise<number> {
   const target = single(options, 'target', 'unix') as Target;
   const output = single(options, 'output');
   if (!output) throw new UsageError('kiln build: missing -o FILE');
-  if (!options.flags.has('no-check')) typecheckApp('build', app.file);
+  if (!options.flags.has('no-check')) typecheckApp('build', app.file, target === 'unix' ? 'project' : 'image');
   if (target === 'unix') {
     if (options.values.has('arch')) throw new UsageError('kiln build: --arch applies to --target hvt only');
     await bundleApp(app.file, 'unix', resolve(output));

@@ -22,6 +22,11 @@ describe('kiln command line', () => {
     // The range is kiln-hvt's own (platform-solo5/tender/mem_limits.h).
     [['run', 'examples/hello', '--target', 'hvt', '--mem=1'], /--mem must be a whole number of MiB from 2 to 4096, got '1'/],
     [['run', 'examples/hello', '--target', 'hvt', '--mem=4097'], /--mem must be a whole number of MiB from 2 to 4096, got '4097'/],
+    [['package', 'examples/http'], /say where: --oci -o FILE or --oci-dir DIR/],
+    [['package', 'examples/http', '--oci'], /--oci and -o FILE go together/],
+    [['package', 'examples/http', '--oci', '-o', 'x.tar', '--tag', '-bad'], /--tag must be/],
+    [['package', 'examples/http', '--oci', '-o', 'x.tar', '--', 'a b'], /empty or holds white space/],
+    [['package', 'examples/http', '--oci-dir', 'x', '--disk', 'cli/main.ts'], /multiple of 512/],
     [['run', 'examples/echo', '--port=8080'], /unknown option --port .*app's own arguments go after --, as in: kiln run <app> -- --port=8080/],
   ])('kiln %j exits 2 with one line on stderr', (argv, message) => {
     const r = run(...argv);
@@ -31,7 +36,7 @@ describe('kiln command line', () => {
   });
 
   it('prints help for every subcommand', () => {
-    for (const sub of ['build', 'run']) {
+    for (const sub of ['build', 'run', 'package']) {
       const r = run(sub, '--help');
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`kiln ${sub} <app>`));

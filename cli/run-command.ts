@@ -72,7 +72,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const app = resolveApp('run', options.positional[0]);
   const target = single(options, 'target', 'unix') as Target;
-  if (!options.flags.has('no-check')) typecheckApp('run', app.file);
+  if (!options.flags.has('no-check')) typecheckApp('run', app.file, target === 'unix' ? 'project' : 'image');
 
   if (target === 'unix') {
     for (const hvtOnly of ['arch', 'net', 'mem', 'fork-net', 'fork-block']) {
