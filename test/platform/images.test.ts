@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
 import { compilerMissing } from '../harness/compiler.ts';
-import type { VmArch } from '../harness/vm.ts';
+import type { VmArch } from '../../machine/vm.ts';
 import { buildPlatform, image, lockedMake, outDir, tender } from './build.ts';
 
 const NETNS = 'kilnimg';

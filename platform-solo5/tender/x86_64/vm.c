@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 
 #include "../hypercall.h"
+#include "../stop.h"
 #include "kiln_x86_exceptions.h"
 #include "lowmem.h"
 
@@ -176,7 +177,14 @@ int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
     for (;;) {
         kiln_fork_trace_mark("entering KVM_RUN");
         if (ioctl(vm->vcpu_fd, KVM_RUN, 0) != 0) {
-            if (errno == EINTR || errno == EAGAIN)
+            if (errno == EINTR) {
+                /* A signal: end the guest, or let it see its stop request. */
+                int stopped = kiln_stop_check(run);
+                if (stopped != 0)
+                    return stopped;
+                continue;
+            }
+            if (errno == EAGAIN)
                 continue;
             if (errno == EFAULT)
                 return kiln_vm_host_fault("rip", guest_rip(vm));
