@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { HOST_ARCH } from '../../cli/vm-boot.ts';
+import { HOST_ARCH } from '../../machine/host.ts';
 import { ROOT, lockedMake, outDir } from './build.ts';
 
 const TARGETS = ['image', 'args', 'hypercall'];
