@@ -22,6 +22,7 @@
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@
 #include "mem_map.h"
 #include "pipe.h"
 #include "solo5.h"
+#include "stop.h"
 
 #define MEM (16ULL << 20)
 #define TEXT 0x100000ULL
@@ -62,7 +64,7 @@ static const unsigned calls[] = {
     KILN_HC_NET_READ,    KILN_HC_HALT,        KILN_HC_NET_RING_SETUP,
     KILN_HC_NET_SYNC,    KILN_HC_WAIT,        KILN_HC_PIPE_CREATE,
     KILN_HC_PIPE_READ,   KILN_HC_PIPE_WRITE,  KILN_HC_PIPE_CLOSE,
-    KILN_HC_PIPE_NOTIFY, KILN_HC_TRAP_REPORT,
+    KILN_HC_PIPE_NOTIFY, KILN_HC_STOP_WATCH, KILN_HC_TRAP_REPORT,
 };
 #define N_CALLS (sizeof calls / sizeof calls[0])
 
@@ -133,6 +135,14 @@ static void setup(void)
     kiln_core_setup();
     if (kiln_devices_attach(&opt, mft, err, sizeof err) != 0)
         die("devices", err);
+    /* STOP_WATCH, without its signal handlers: libFuzzer's stay. */
+    static const int signals[] = {SIGINT, SIGTERM, SIGALRM};
+    struct sigaction kept[3];
+    for (int i = 0; i < 3; i++)
+        sigaction(signals[i], NULL, &kept[i]);
+    kiln_stop_setup(NULL);
+    for (int i = 0; i < 3; i++)
+        sigaction(signals[i], &kept[i], NULL);
     unlink(block); /* the tender keeps it open */
 
     mem.size = MEM;
