@@ -136,19 +136,30 @@ export function chooseFraming(
  * otherwise misread what follows); under `none` a stream is cancelled unread
  * (HEAD responses).
  */
-export async function writeMessage(
+export function writeMessage(
   flow: MessageSink,
   startLine: string,
   headers: KilnHeaders,
   body: KilnBody | null,
   framing: OutgoingFraming,
 ): Promise<void> {
-  if (body === null || framing.kind === 'none') {
+  // Most messages are one write: no async frame of their own.
+  if (body === null) return flow.write(serializeHead(startLine, headers));
+  if (coalesced(body, framing) && !body.used) return flow.write(serializeHead(startLine, headers, body.takeFixed()!));
+  return writeInParts(flow, startLine, headers, body, framing);
+}
+
+/** Whether the body travels in the head's write. */
+const coalesced = (body: KilnBody, framing: OutgoingFraming): boolean =>
+  framing.kind === 'length' && body.length !== null && body.length <= COALESCE_LIMIT;
+
+async function writeInParts(flow: MessageSink, startLine: string, headers: KilnHeaders, body: KilnBody, framing: OutgoingFraming): Promise<void> {
+  if (framing.kind === 'none') {
     await flow.write(serializeHead(startLine, headers));
-    if (body !== null) await body.cancel();
+    await body.cancel();
     return;
   }
-  if (framing.kind === 'length' && body.length !== null && body.length <= COALESCE_LIMIT) {
+  if (coalesced(body, framing)) {
     await flow.write(serializeHead(startLine, headers, await body.bytes()));
     return;
   }

@@ -187,7 +187,8 @@ export class ServerConnection {
       remote: this.flow.remote,
       local: this.flow.local,
     });
-    const response = await this.callHandler(request, body, head.method !== 'HEAD');
+    const answer = this.callHandler(request, body, head.method !== 'HEAD');
+    const response = answer instanceof KilnResponse ? answer : await answer;
     if (body?.failure) keepAlive = false; // where this body ends is unknown now
 
     // The response is the server's now: its fields get the framing, Connection and Date.
@@ -224,23 +225,41 @@ export class ServerConnection {
   /**
    * The handler's response, with the first chunk of a stream body already
    * pulled (see `prefetchFirstChunk`). Errors become 500, or the 4xx of a
-   * request body that failed to arrive.
+   * request body that failed to arrive. A handler that answers at once is
+   * answered at once: no promise in between.
    */
-  private async callHandler(request: KilnRequest, body: IncomingBody | null, sendsBody: boolean): Promise<KilnResponse> {
+  private callHandler(request: KilnRequest, body: IncomingBody | null, sendsBody: boolean): KilnResponse | Promise<KilnResponse> {
+    let answer: KilnResponse | Promise<KilnResponse>;
     try {
-      const response = await this.handler(request);
-      if (!(response instanceof KilnResponse)) throw new TypeError('the handler did not return a KilnResponse');
-      if (response.status < 200) throw new RangeError(`the handler returned interim status ${response.status}`);
-      const stream = response.body !== null && response.body.length === null;
-      if (!stream || !sendsBody || response.status === 204 || response.status === 304) return response;
+      answer = this.handler(request);
+      if (answer instanceof KilnResponse && !needsPrefetch(checkResponse(answer), sendsBody)) return answer;
+    } catch (err) {
+      return this.handlerFailed(err, request, body);
+    }
+    return this.finishHandler(answer, request, body, sendsBody);
+  }
+
+  private async finishHandler(
+    answer: KilnResponse | Promise<KilnResponse>,
+    request: KilnRequest,
+    body: IncomingBody | null,
+    sendsBody: boolean,
+  ): Promise<KilnResponse> {
+    try {
+      const response = checkResponse(await answer);
+      if (!needsPrefetch(response, sendsBody)) return response;
       const { status, statusText, headers } = response;
       return new KilnResponse(await prefetchFirstChunk(response.body!), { status, statusText, headers });
     } catch (err) {
-      // A body that failed to arrive (too large, malformed, too slow) is the client's fault, not the handler's.
-      if (body?.failure instanceof HttpError) return errorResponse(body.failure);
-      this.settings.onError(err, request);
-      return new KilnResponse('internal server error\n', { status: 500 });
+      return this.handlerFailed(err, request, body);
     }
+  }
+
+  private handlerFailed(err: unknown, request: KilnRequest, body: IncomingBody | null): KilnResponse {
+    // A body that failed to arrive (too large, malformed, too slow) is the client's fault, not the handler's.
+    if (body?.failure instanceof HttpError) return errorResponse(body.failure);
+    this.settings.onError(err, request);
+    return new KilnResponse('internal server error\n', { status: 500 });
   }
 
   /** Sets the length headers of a response (RFC 9112 section 6.3) and says how its body goes out. */
@@ -275,6 +294,19 @@ export class ServerConnection {
       // The client is gone.
     }
   }
+}
+
+/** What a handler returned, checked to be a final response. */
+function checkResponse(response: unknown): KilnResponse {
+  if (!(response instanceof KilnResponse)) throw new TypeError('the handler did not return a KilnResponse');
+  if (response.status < 200) throw new RangeError(`the handler returned interim status ${response.status}`);
+  return response;
+}
+
+/** A stream body's first chunk is pulled before the head goes out (see prefetchFirstChunk). */
+function needsPrefetch(response: KilnResponse, sendsBody: boolean): boolean {
+  const stream = response.body !== null && response.body.length === null;
+  return stream && sendsBody && response.status !== 204 && response.status !== 304;
 }
 
 function expectsContinue(head: RequestHead): boolean {
