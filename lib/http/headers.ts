@@ -61,8 +61,13 @@ export class KilnHeaders implements Iterable<[string, string]> {
 
   /** The field's values joined with ", ", or null when absent. */
   get(name: string): string | null {
-    const all = this.getAll(name);
-    return all.length === 0 ? null : all.join(', ');
+    const lower = name.toLowerCase();
+    let joined: string | null = null;
+    for (let i = 0; i < this.fields.length; i++) {
+      const field = this.fields[i]!;
+      if (field[0] === lower) joined = joined === null ? field[1] : `${joined}, ${field[1]}`;
+    }
+    return joined;
   }
 
   /** Every value of the field, in order (use for Set-Cookie, which must not be joined). */

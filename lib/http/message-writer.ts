@@ -67,24 +67,37 @@ function fieldLine(name: string, value: string): Uint8Array {
   return line;
 }
 
+/** Encoded start lines with their CRLF: a server sends the same few status lines over and over. Bounded like lineCache. */
+const startLineCache = new Map<string, Uint8Array>();
+
+function startLineBytes(startLine: string): Uint8Array {
+  let bytes = startLineCache.get(startLine);
+  if (bytes === undefined) {
+    bytes = bytesOf(`${startLine}\r\n`);
+    if (startLine.length > LINE_CACHE_MAX_CHARS) return bytes;
+    if (startLineCache.size >= LINE_CACHE_ENTRIES) startLineCache.clear();
+    startLineCache.set(startLine, bytes);
+  }
+  return bytes;
+}
+
 /**
  * The head (start line, fields, empty line) as bytes, followed by `body` in
  * the same array when given: one allocation and one write for a small
  * message.
  */
 export function serializeHead(startLine: string, headers: KilnHeaders, body?: Uint8Array): Uint8Array {
+  const start = startLineBytes(startLine);
   const lines: Uint8Array[] = [];
-  let length = startLine.length + 4;
+  let length = start.length + 2;
   headers.forEach((value, name) => {
     const line = fieldLine(name, value);
     lines.push(line);
     length += line.length;
   });
   const out = new Uint8Array(length + (body?.length ?? 0));
-  let o = 0;
-  for (let i = 0; i < startLine.length; i++) out[o++] = startLine.charCodeAt(i);
-  out[o++] = 0x0d;
-  out[o++] = 0x0a;
+  out.set(start);
+  let o = start.length;
   for (let i = 0; i < lines.length; i++) {
     out.set(lines[i]!, o);
     o += lines[i]!.length;
