@@ -74,7 +74,8 @@ export class ServerConnection {
     private readonly settings: ServerSettings,
     private readonly onRequest: () => void,
   ) {
-    this.reader = new FlowReader(flow, settings.clock);
+    // One read timer for the connection's life (released in run()), not one per read.
+    this.reader = new FlowReader(flow, settings.clock, true);
     this.output = { write: (data) => this.writeWithin(data), abort: () => flow.abort() };
   }
 
@@ -138,6 +139,7 @@ export class ServerConnection {
     await this.flow.close().catch(() => undefined);
     this.finished = true;
     this.sendTimer?.cancel();
+    this.reader.release();
     serving.catch(() => undefined); // a handler finishing after an abort has no one to tell
   }
 

@@ -335,6 +335,26 @@ describe('serveHttp: timeouts and shutdown', () => {
     await server.shutdown();
   });
 
+  it('keeps a kept-alive connection for its whole idle timeout when that outlasts the first head timeout', async () => {
+    // One read timer per connection: armed for the first head (1000), it fires while the idle wait (3000) goes on and must wait on.
+    const { listener, server, clock } = startTestServer(() => new KilnResponse('x'), { idleTimeoutMs: 3000, headerTimeoutMs: 1000 });
+    const flow = listener.connect();
+    await flow.write(latin1(GET('/')));
+    await settle();
+    clock.advance(1500);
+    await settle();
+    expect(server.connections).toBe(1);
+    clock.advance(1499);
+    await settle();
+    expect(server.connections).toBe(1);
+    clock.advance(1);
+    const wire = await readAll(flow);
+    expect(statuses(wire)).toEqual([200]);
+    await settle();
+    expect(server.connections).toBe(0);
+    await server.shutdown();
+  });
+
   it('answers 408 when a body stalls', async () => {
     const { listener, server, clock } = startTestServer(async (req) => new KilnResponse(await req.text()), { bodyTimeoutMs: 2000 });
     const flow = listener.connect();
