@@ -53,7 +53,10 @@ export class KilnHeaders implements Iterable<[string, string]> {
   }
 
   has(name: string): boolean {
-    const lower = name.toLowerCase();
+    return this.contains(name.toLowerCase());
+  }
+
+  private contains(lower: string): boolean {
     // Index loops here and below: iterator protocols are costly in QuickJS, and these run per request.
     for (let i = 0; i < this.fields.length; i++) if (this.fields[i]![0] === lower) return true;
     return false;
@@ -61,7 +64,10 @@ export class KilnHeaders implements Iterable<[string, string]> {
 
   /** The field's values joined with ", ", or null when absent. */
   get(name: string): string | null {
-    const lower = name.toLowerCase();
+    return this.joined(name.toLowerCase());
+  }
+
+  private joined(lower: string): string | null {
     let joined: string | null = null;
     for (let i = 0; i < this.fields.length; i++) {
       const field = this.fields[i]!;
@@ -88,6 +94,26 @@ export class KilnHeaders implements Iterable<[string, string]> {
 
   [Symbol.iterator](): Iterator<[string, string]> {
     return this.fields.map(([n, v]): [string, string] => [n, v])[Symbol.iterator]();
+  }
+
+  // The library's own fields (a server's Date, Connection, Content-Length, ...): the name is a
+  // lower-case constant and the value valid by construction, so nothing is lowered or checked again.
+
+  static getKnown(headers: KilnHeaders, lowerName: string): string | null {
+    return headers.joined(lowerName);
+  }
+
+  static hasKnown(headers: KilnHeaders, lowerName: string): boolean {
+    return headers.contains(lowerName);
+  }
+
+  static deleteKnown(headers: KilnHeaders, lowerName: string): void {
+    headers.removeAll(lowerName);
+  }
+
+  static setKnown(headers: KilnHeaders, lowerName: string, value: string): void {
+    headers.removeAll(lowerName);
+    headers.fields.push([lowerName, value]);
   }
 
   /** Appends a field parsed from the wire: already validated, name already lower case. */

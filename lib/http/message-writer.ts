@@ -5,7 +5,7 @@
  */
 import type { Flow } from '../devices/flow.ts';
 import type { KilnBody } from './body.ts';
-import type { KilnHeaders } from './headers.ts';
+import { KilnHeaders } from './headers.ts';
 import { parseContentLength } from './framing.ts';
 import { encodeLatin1 } from '../text/latin1.ts';
 
@@ -122,11 +122,11 @@ export function chooseFraming(
   chunkedAllowed: boolean,
   emptyGetsLength: boolean,
 ): OutgoingFraming {
-  headers.delete('transfer-encoding');
+  KilnHeaders.deleteKnown(headers, 'transfer-encoding');
   if (body === null || body.length !== null) {
     const length = body?.length ?? 0;
-    if (length > 0 || emptyGetsLength) headers.set('content-length', String(length));
-    else headers.delete('content-length');
+    if (length > 0 || emptyGetsLength) KilnHeaders.setKnown(headers, 'content-length', String(length));
+    else KilnHeaders.deleteKnown(headers, 'content-length');
     return length > 0 ? { kind: 'length', length } : { kind: 'none' };
   }
   let declared: number | null = null;

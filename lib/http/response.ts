@@ -29,8 +29,8 @@ export class KilnResponse extends BodyCarrier {
     this.status = status;
     this.statusText = statusText;
     this.headers = new KilnHeaders(init.headers);
-    if (typeof body === 'string' && !this.headers.has('content-type')) {
-      this.headers.set('content-type', 'text/plain; charset=utf-8');
+    if (typeof body === 'string' && !KilnHeaders.hasKnown(this.headers, 'content-type')) {
+      KilnHeaders.setKnown(this.headers, 'content-type', 'text/plain; charset=utf-8');
     }
   }
 

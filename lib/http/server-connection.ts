@@ -172,12 +172,12 @@ export class ServerConnection {
     }
     this.onRequest();
 
-    const expect = head.headers.get('expect');
+    const expect = KilnHeaders.getKnown(head.headers, 'expect');
     if (expect !== null && expect.toLowerCase() !== '100-continue') {
       await this.refuse(new HttpError('bad-request', `unsupported expectation '${expect}'`), 417);
       return false;
     }
-    const connection = head.headers.get('connection');
+    const connection = KilnHeaders.getKnown(head.headers, 'connection');
     let keepAlive = head.version === '1.1' ? !hasToken(connection, 'close') : hasToken(connection, 'keep-alive');
 
     const request = new KilnRequest({
@@ -195,17 +195,17 @@ export class ServerConnection {
 
     // The response is the server's now: its fields get the framing, Connection and Date.
     const headers = response.headers;
-    if (hasToken(headers.get('connection'), 'close')) keepAlive = false;
+    if (hasToken(KilnHeaders.getKnown(headers, 'connection'), 'close')) keepAlive = false;
     const framing = this.responseFraming(head, response, headers);
     if (framing.kind === 'until-close') keepAlive = false;
     // A client waiting for 100 Continue that never came may or may not send its body now.
     if (body && !body.started && expectsContinue(head)) keepAlive = false;
     // Stopping, or short of memory: this connection's buffers are better freed than kept for a next request.
     if (this.stopping || s.overloaded()) keepAlive = false;
-    headers.delete('connection');
-    if (!keepAlive) headers.set('connection', 'close');
-    else if (head.version === '1.0') headers.set('connection', 'keep-alive');
-    if (!headers.has('date')) headers.set('date', s.date.now());
+    KilnHeaders.deleteKnown(headers, 'connection');
+    if (!keepAlive) KilnHeaders.setKnown(headers, 'connection', 'close');
+    else if (head.version === '1.0') KilnHeaders.setKnown(headers, 'connection', 'keep-alive');
+    if (!KilnHeaders.hasKnown(headers, 'date')) KilnHeaders.setKnown(headers, 'date', s.date.now());
 
     if (body) body.responseStarted = true;
     const statusLine = `HTTP/1.1 ${response.status} ${response.statusText}`;
