@@ -36,6 +36,13 @@ const FIELD_VALUE = new MatchMemo(/^[\t\x20-\x7e\x80-\xff]*$/);
 /** Visible ASCII (RFC 9112 section 3.2: no spaces, no controls). */
 const REQUEST_TARGET = new MatchMemo(/^[\x21-\x7e]+$/);
 
+/** Host = uri-host [ ":" port ] (RFC 9110 section 7.2): a reg-name or IPv4 address, or an IP literal in brackets. */
+const HOST = new MatchMemo(/^[A-Za-z0-9._~!$&'()*+,;=%-]*(:\d*)?$|^\[[0-9A-Fa-f:.]+\](:\d*)?$/);
+
+export function isHost(text: string): boolean {
+  return HOST.test(text);
+}
+
 export function isToken(text: string): boolean {
   return TOKEN.test(text);
 }
