@@ -41,9 +41,14 @@ export class KilnHeaders implements Iterable<[string, string]> {
     this.removeAll(name.toLowerCase());
   }
 
-  /** Calls `fn` with each field in order, without copying the list (the server's hot path). */
+  /** Calls `fn` with each field in order, without copying the list. */
   forEach(fn: (value: string, name: string) => void): void {
     for (let i = 0; i < this.fields.length; i++) fn(this.fields[i]![1], this.fields[i]![0]);
+  }
+
+  /** The fields as [lower-case name, value] pairs, in order, not copied: for writing a head, the server's hot path (no call per field). */
+  static fieldsOf(headers: KilnHeaders): readonly (readonly [string, string])[] {
+    return headers.fields;
   }
 
   private removeAll(lower: string): void {

@@ -90,11 +90,12 @@ export function serializeHead(startLine: string, headers: KilnHeaders, body?: Ui
   const start = startLineBytes(startLine);
   const lines: Uint8Array[] = [];
   let length = start.length + 2;
-  headers.forEach((value, name) => {
-    const line = fieldLine(name, value);
+  const fields = KilnHeaders.fieldsOf(headers);
+  for (let i = 0; i < fields.length; i++) {
+    const line = fieldLine(fields[i]![0], fields[i]![1]);
     lines.push(line);
     length += line.length;
-  });
+  }
   const out = new Uint8Array(length + (body?.length ?? 0));
   out.set(start);
   let o = start.length;
