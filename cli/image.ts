@@ -15,8 +15,8 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { manifestOf, type App } from '../lib/app.ts';
-import { bundleApp } from './bundle.ts';
+import { manifestOf, type App, type ManifestEntry } from '../lib/app.ts';
+import { buildFailure, bundleApp } from './bundle.ts';
 import { repoRoot } from './paths.ts';
 import { prependStackPrelude } from './stack-prelude.ts';
 import { UsageError } from './usage-error.ts';
@@ -32,6 +32,9 @@ export interface ImageResult {
   size: number;
   /** The bundle's source map, for mapping stack traces back to TypeScript. */
   sourceMap: string;
+  /** The app's name and the devices its manifest declares. */
+  appName: string;
+  devices: ManifestEntry[];
 }
 
 const run = promisify(execFile);
@@ -49,7 +52,9 @@ async function step(what: string, program: string, args: string[]): Promise<void
 /** Loads the app module on Node to read its device declaration. */
 async function loadApp(appFile: string, workDir: string): Promise<App> {
   const outfile = join(workDir, 'declaration.mjs');
-  await build({ entryPoints: [appFile], outfile, bundle: true, platform: 'node', format: 'esm', logLevel: 'silent' });
+  await build({ entryPoints: [appFile], outfile, bundle: true, platform: 'node', format: 'esm', logLevel: 'silent' }).catch((err: unknown) => {
+    throw buildFailure(err);
+  });
   const module = (await import(`${pathToFileURL(outfile).href}?t=${Date.now()}`)) as { default?: App };
   if (!module.default || typeof module.default.start !== 'function') {
     throw new UsageError(`kiln build: ${appFile} must export default defineApp({ name, devices, start })`);
@@ -77,9 +82,10 @@ export async function buildImage(appFile: string, arch: Arch, output: string, ta
   await step('compiling to bytecode', join(repoRoot, 'build', 'host', 'kiln-qjsc'), ['--name', frameFile, '-o', bytecode, bundle]);
 
   const manifest = join(workDir, 'manifest.c');
-  const entries = manifestOf(app).map((e) => `${e.name}:${e.type}`);
+  const devices = manifestOf(app);
+  const entries = devices.map((e) => `${e.name}:${e.type}`);
   await step('writing the manifest', join(repoRoot, 'build', arch, 'kiln-mft'), ['-o', manifest, ...entries]);
 
   await step('linking', join(repoRoot, 'runtime', 'link-image.sh'), ['--target', target, '--arch', arch, '--manifest', manifest, '-o', output, bytecode]);
-  return { path: output, size: statSync(output).size, sourceMap };
+  return { path: output, size: statSync(output).size, sourceMap, appName: app.name, devices };
 }

@@ -155,7 +155,7 @@ export class ServerConnection {
       const bytes = await this.reader.readHead(s.maxHeaderBytes, () => {
         this.idle = false;
         this.reader.setTimeouts(s.clock.nowMs() + s.headerTimeoutMs, null);
-      });
+      }, true);
       if (bytes === null) return false;
       this.idle = false;
       this.reader.setTimeouts(null, null);
