@@ -26,6 +26,10 @@ export interface KilnBindings {
   aead?(seal: boolean, alg: number, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, input: Uint8Array, output: Uint8Array): boolean;
   digest?(alg: number, data: Uint8Array, output: Uint8Array): void;
   hmac?(alg: number, key: Uint8Array, data: Uint8Array, output: Uint8Array): void;
+  ecKeyShare?(group: number, privateKey: Uint8Array, output: Uint8Array): boolean;
+  ecSharedSecret?(group: number, privateKey: Uint8Array, peerShare: Uint8Array, output: Uint8Array): boolean;
+  ecdsaP256Sign?(d: Uint8Array, hash: Uint8Array, output: Uint8Array): number;
+  ecdsaP256Verify?(point: Uint8Array, hash: Uint8Array, signature: Uint8Array): boolean;
   memory(): { heapSize: number; inUse: number; peak: number; pagesUsed: number; jsStack: number; outOfMemory: number };
   netAcquire(name: string): { handle: number; mac: Uint8Array; mtu: number };
   /** Bytes of the frame read into `buffer`, or -1 when no frame is pending. */

@@ -5,11 +5,22 @@
  * - or native primitives for the hot path (images linked with the
  *   runtime's mbedtls bindings): record protection, hashes, HMAC.
  */
-import type { AeadAlgorithm, CryptoProvider, HashAlgorithm } from './crypto-provider.ts';
+import type { AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyExchangeGroup } from './crypto-provider.ts';
+
+/** Key exchange (X25519, P-256) and ECDSA P-256 over a SHA-256 hash, in native code. */
+export interface NativeCurves {
+  keyShare(group: KeyExchangeGroup, privateKey: Uint8Array): Uint8Array | null;
+  sharedSecret(group: KeyExchangeGroup, privateKey: Uint8Array, peerShare: Uint8Array): Uint8Array | null;
+  /** A DER signature of `hash`. */
+  ecdsaP256Sign(d: Uint8Array, hash: Uint8Array): Uint8Array;
+  ecdsaP256Verify(point: Uint8Array, hash: Uint8Array, signature: Uint8Array): boolean;
+}
 
 /** Record protection and hashing in native code; the same contracts as CryptoProvider's. */
 export interface NativePrimitives {
   readonly name: string;
+  /** Present when the native library also does the curves. */
+  readonly curves: NativeCurves | null;
   /** Seals (ciphertext then tag) or opens; opening returns null when the tag does not verify. */
   aead(seal: boolean, algorithm: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, input: Uint8Array): Uint8Array | null;
   hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array;

@@ -11,6 +11,8 @@
  *       returns false (output zeroed) when the tag does not verify.
  *   __kiln.digest(alg, data, output)       alg 0/1/2: SHA-256/384/512
  *   __kiln.hmac(alg, key, data, output)    HMAC with that hash
+ *
+ * Key exchange and ECDSA are in ecc.c, installed from here.
  */
 #include <string.h>
 
@@ -135,8 +137,11 @@ static JSValue api_aead(JSContext *ctx, JSValueConst this_val, int argc, JSValue
     return JS_TRUE;
 }
 
+void kiln_ecc_install(JSContext *ctx, JSValueConst api); /* ecc.c */
+
 void kiln_crypto_install(JSContext *ctx, JSValueConst api)
 {
+    kiln_ecc_install(ctx, api);
     JS_SetPropertyStr(ctx, api, "aead", JS_NewCFunction(ctx, api_aead, "aead", 7));
     JS_SetPropertyStr(ctx, api, "digest", JS_NewCFunction(ctx, api_digest, "digest", 3));
     JS_SetPropertyStr(ctx, api, "hmac", JS_NewCFunction(ctx, api_hmac, "hmac", 4));

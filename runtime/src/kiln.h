@@ -104,6 +104,8 @@ void kiln_crypto_install(JSContext *ctx, JSValueConst api) __attribute__((weak))
 
 /* random.c */
 void kiln_random_install(JSContext *ctx, JSValueConst api);
+/* Fills dst from the runtime's ChaCha20 generator (what randomBytes gives). */
+void kiln_random_fill(uint8_t *dst, size_t len);
 
 /* loop.c: runs jobs, timers and device events until nothing is left. */
 int kiln_loop_run(JSContext *ctx);

@@ -1,21 +1,22 @@
 /**
  * Bundled into a hosted image linked with the runtime's mbedtls bindings
  * (--crypto): runs the provider vectors with lib/tls's image provider
- * (@noble plus the native primitives) under QuickJS and prints one line
- * per check, then the provider's name.
+ * (@noble plus the native primitives) under QuickJS, and checks it against
+ * @noble alone; prints one line per check, then the provider's name.
  */
 import { setNativePrimitives } from '../../lib/tls/crypto-slot.ts';
 import { platformCrypto } from '../../lib/tls/platform-crypto.ts';
 import { nativeCrypto } from '../../drivers/solo5/tls-crypto.ts';
 import type { KilnBindings } from '../../drivers/solo5/bindings.ts';
-import { VECTOR_CHECKS } from './provider-vectors.ts';
+import { nobleCryptoProvider } from '../../lib/tls/noble-crypto.ts';
+import { VECTOR_CHECKS, crossChecks } from './provider-vectors.ts';
 
 declare const __kiln: KilnBindings;
 
 const native = nativeCrypto(__kiln);
 if (native) setNativePrimitives(native);
 const provider = platformCrypto();
-for (const check of VECTOR_CHECKS) {
+for (const check of [...VECTOR_CHECKS, ...crossChecks(nobleCryptoProvider)]) {
   try {
     check.run(provider);
     console.log(`PASS ${check.name}`);

@@ -36,6 +36,39 @@ function refused(actual: Uint8Array | null, what: string): void {
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
+/** Checks between two providers: what one signs the other verifies, both agree on shared secrets. */
+export function crossChecks(other: CryptoProvider): VectorCheck[] {
+  return [
+    {
+      name: `ECDSA P-256 signatures verify across providers (with ${other.name})`,
+      run(p) {
+        const d = hex('c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721');
+        const point = p.keyShare('p256', d);
+        if (point === null || toHex(point) !== toHex(other.keyShare('p256', d))) throw new Error('the providers disagree on the public point');
+        const key = { type: 'ec' as const, curve: 'p256' as const, d, point };
+        const data = ascii('TLS 1.3, server CertificateVerify');
+        for (const [signer, verifier] of [[p, other], [other, p]] as const) {
+          const sig = signer.sign('ecdsa-p256-sha256', key, data);
+          if (!verifier.verify('ecdsa-p256-sha256', key, data, sig)) throw new Error(`${verifier.name} refuses ${signer.name}'s signature`);
+          if (verifier.verify('ecdsa-p256-sha256', key, data.subarray(1), sig)) throw new Error(`${verifier.name} accepts a signature of other data`);
+        }
+      },
+    },
+    {
+      name: `X25519 and P-256 shared secrets agree across providers (with ${other.name})`,
+      run(p) {
+        for (const group of ['x25519', 'p256'] as const) {
+          const a = hex('11'.repeat(32));
+          const b = hex('22'.repeat(32));
+          const ab = p.sharedSecret(group, a, other.keyShare(group, b)!);
+          const ba = other.sharedSecret(group, b, p.keyShare(group, a)!);
+          if (ab === null || toHex(ab) !== toHex(ba)) throw new Error(`${group}: ${toHex(ab)} against ${toHex(ba)}`);
+        }
+      },
+    },
+  ];
+}
+
 export const VECTOR_CHECKS: VectorCheck[] = [
   {
     name: 'HKDF (RFC 5869 A.1 and A.3)',
