@@ -2,7 +2,8 @@
  * HTTPS from an hvt image: examples/http with a certificate and key as boot
  * arguments, under kiln-hvt with real KVM (this host's, else the x86_64
  * test machine's), probed by curl --tlsv1.3 from a network namespace the
- * test creates. The image's crypto is @noble under QuickJS.
+ * test creates. The image's crypto: the runtime's mbedtls bindings and
+ * @noble under QuickJS.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
