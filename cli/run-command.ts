@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
-import { bundleApp, type Target } from './bundle.ts';
-import { ARCHES, TARGETS } from './build-command.ts';
+import { bundleApp } from './bundle.ts';
+import { ARCHES, TARGETS, type CliTarget } from './build-command.ts';
 import { buildImage, tenderPath, type Arch } from './image.ts';
 import { bootInVm, HOST_ARCH, hostHasKvm } from './vm-boot.ts';
 import { optionHelp, parseOptions, single, type OptionSpec } from './options.ts';
@@ -9,13 +10,13 @@ import { repoRoot, resolveApp } from './paths.ts';
 import { UsageError } from './usage-error.ts';
 
 const SPEC: Record<string, OptionSpec> = {
-  target: { value: 'unix|hvt', choices: TARGETS, help: 'unix: run on Node.js; hvt: boot an image under kiln-hvt' },
+  target: { value: 'unix|process|hvt', choices: TARGETS, help: 'unix: run on Node.js; process: the image as a sandboxed Linux process; hvt: boot an image under kiln-hvt' },
   arch: { value: 'x86_64|aarch64', choices: ARCHES, help: 'image architecture (hvt; default x86_64)' },
-  net: { value: '[NAME=]TAP', repeat: true, help: 'attach a tap device (hvt; NAME defaults to service)' },
+  net: { value: '[NAME=]TAP', repeat: true, help: 'attach a tap device (process, hvt; NAME defaults to service)' },
   block: { value: '[NAME=]FILE', repeat: true, help: 'attach a disk image file (NAME defaults to storage)' },
   'fork-net': { value: '[NAME=]TAP,TAP,...', repeat: true, help: "taps for forked children's net device, one per child (hvt; kiln-hvt --fork-net)" },
   'fork-block': { value: '[NAME=]share|refuse', repeat: true, help: 'share a block device with forked children (default) or refuse it to them (hvt)' },
-  mem: { value: 'MB', help: 'guest memory in MiB (hvt; default 16)' },
+  mem: { value: 'MB', help: 'guest memory in MiB (process, hvt; default 16)' },
   help: { short: 'h', help: 'show this help' },
 };
 
@@ -49,7 +50,7 @@ function runToExit(program: string, args: string[], env: NodeJS.ProcessEnv = pro
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       process.off('SIGINT', forward).off('SIGTERM', forward);
-      resolve(code ?? 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGKILL' ? 9 : 15));
+      resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
     });
   });
 }
@@ -57,19 +58,19 @@ function runToExit(program: string, args: string[], env: NodeJS.ProcessEnv = pro
 export async function runCommand(argv: string[]): Promise<number> {
   const options = parseOptions('run', argv, SPEC);
   if (options.flags.has('help')) {
-    console.log(`kiln run <app> --target unix|hvt [options] [-- app args]\n\n${optionHelp(SPEC)}`);
+    console.log(`kiln run <app> --target unix|process|hvt [options] [-- app args]\n\n${optionHelp(SPEC)}`);
     return 0;
   }
   if (options.positional.length > 1) {
     throw new UsageError(`kiln run: one <app> expected, got ${options.positional.join(' ')} (app arguments go after --)`);
   }
   const app = resolveApp('run', options.positional[0]);
-  const target = single(options, 'target') as Target | undefined;
-  if (!target) throw new UsageError('kiln run: missing --target unix|hvt');
+  const target = single(options, 'target') as CliTarget | undefined;
+  if (!target) throw new UsageError('kiln run: missing --target unix|process|hvt');
 
   if (target === 'unix') {
-    for (const hvtOnly of ['arch', 'net', 'mem', 'fork-net', 'fork-block']) {
-      if (options.values.has(hvtOnly)) throw new UsageError(`kiln run: --${hvtOnly} applies to --target hvt only`);
+    for (const imageOnly of ['arch', 'net', 'mem', 'fork-net', 'fork-block']) {
+      if (options.values.has(imageOnly)) throw new UsageError(`kiln run: --${imageOnly} applies to --target process or hvt only`);
     }
     // The unix platform takes block devices' files from KILN_BLOCK_<NAME>.
     const env = { ...process.env };
@@ -87,15 +88,24 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!/^\d+$/.test(mem) || Number(mem) < 2 || Number(mem) > 65536) {
     throw new UsageError(`kiln run: --mem must be a whole number of MiB from 2 to 65536, got '${mem}'`);
   }
-  const image = join(repoRoot, 'build', arch, 'apps', `${app.name}.hvt`);
-  await buildImage(app.file, arch, image);
+  if (target === 'process') {
+    for (const hvtOnly of ['fork-net', 'fork-block']) {
+      if (options.values.has(hvtOnly)) throw new UsageError(`kiln run: --${hvtOnly} applies to --target hvt only (a process has no fork)`);
+    }
+    if (HOST_ARCH !== 'x86_64' || process.platform !== 'linux' || arch !== 'x86_64') {
+      throw new UsageError('kiln run: --target process runs x86_64 Linux executables only, on an x86_64 Linux host');
+    }
+  }
+  const image = join(repoRoot, 'build', arch, 'apps', `${app.name}.${target}`);
+  await buildImage(app.file, arch, image, target);
   const tenderArgs = [`--mem=${mem}`];
   for (const [option, defaultName] of TENDER_DEVICE_OPTIONS) {
     for (const text of options.values.get(option) ?? []) {
       const [name, value] = named(option, text, defaultName);
-      tenderArgs.push(`--${option}:${name}=${value}`);
+      tenderArgs.push(`--${option}:${name}=${option === 'block' ? resolve(value) : value}`);
     }
   }
+  if (target === 'process') return runToExit(image, [...tenderArgs, '--', ...options.rest]);
   // kiln-hvt runs guests of its own architecture; another one boots in the emulated machine.
   if (arch === HOST_ARCH && (await hostHasKvm())) return runToExit(tenderPath(arch), [...tenderArgs, '--', image, ...options.rest]);
   if (tenderArgs.length > 1) {
