@@ -38,6 +38,17 @@ const refuseNodeBuiltins: Plugin = {
   },
 };
 
+/**
+ * esbuild's failure (syntax, resolution, a refused import) as one UsageError
+ * with a `file:line:col: message` line per error; anything else unchanged.
+ */
+export function buildFailure(err: unknown): unknown {
+  const errors = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors;
+  if (!errors?.length) return err;
+  const lines = errors.map((e) => (e.location ? `${e.location.file}:${e.location.line}:${e.location.column + 1}: ${e.text}` : e.text));
+  return new UsageError(`${lines.join('\n')}\nkiln build: ${errors.length} error${errors.length === 1 ? '' : 's'}`);
+}
+
 export interface BundleResult {
   outfile: string;
   sourceMap: string;
@@ -70,13 +81,7 @@ export async function bundleApp(appFile: string, target: Target, outfile: string
       logLevel: 'silent',
     });
   } catch (err) {
-    const errors = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors;
-    if (errors?.length) {
-      const e = errors[0]!;
-      const where = e.location ? `${e.location.file}:${e.location.line}: ` : '';
-      throw new UsageError(`kiln build: ${where}${e.text}`);
-    }
-    throw err;
+    throw buildFailure(err);
   }
   return { outfile, sourceMap: `${outfile}.map` };
 }

@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { manifestOf, type App } from '../lib/app.ts';
-import { bundleApp } from './bundle.ts';
+import { buildFailure, bundleApp } from './bundle.ts';
 import { repoRoot } from './paths.ts';
 import { prependStackPrelude } from './stack-prelude.ts';
 import { UsageError } from './usage-error.ts';
@@ -53,7 +53,9 @@ async function step(what: string, program: string, args: string[]): Promise<void
 /** Loads the app module on Node to read its device declaration. */
 async function loadApp(appFile: string, workDir: string): Promise<App> {
   const outfile = join(workDir, 'declaration.mjs');
-  await build({ entryPoints: [appFile], outfile, bundle: true, platform: 'node', format: 'esm', logLevel: 'silent' });
+  await build({ entryPoints: [appFile], outfile, bundle: true, platform: 'node', format: 'esm', logLevel: 'silent' }).catch((err: unknown) => {
+    throw buildFailure(err);
+  });
   const module = (await import(`${pathToFileURL(outfile).href}?t=${Date.now()}`)) as { default?: App };
   if (!module.default || typeof module.default.start !== 'function') {
     throw new UsageError(`kiln build: ${appFile} must export default defineApp({ name, devices, start })`);

@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { describe, expect, it } from 'vitest';
 
 const kiln = join(__dirname, 'kiln.js');
@@ -14,8 +17,9 @@ describe('kiln command line', () => {
     [['frob'], /unknown command 'frob'/],
     [['run', '--bogus'], /kiln run: unknown option --bogus/],
     [['run', 'examples/does-not-exist', '--target', 'unix'], /app 'examples\/does-not-exist' does not exist/],
-    [['build', 'cli', '--target=vm'], /--target must be one of unix, hvt, got 'vm'/],
+    [['build', 'cli', '--target=vm'], /--target must be one of unix, process, hvt, got 'vm'/],
     [['build', 'cli/main.ts', '--target', 'unix'], /missing -o FILE/],
+    [['run', 'examples/echo', '--port=8080'], /unknown option --port .*app's own arguments go after --, as in: kiln run <app> -- --port=8080/],
   ])('kiln %j exits 2 with one line on stderr', (argv, message) => {
     const r = run(...argv);
     expect(r.status).toBe(2);
@@ -28,6 +32,56 @@ describe('kiln command line', () => {
       const r = run(sub, '--help');
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`kiln ${sub} <app>`));
+    }
+  });
+});
+
+describe('kiln: first-hour mistakes give clear lines', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-cli-'));
+  const lib = JSON.stringify(join(__dirname, '..', 'lib', 'index.ts'));
+  const app = (name: string, body: string): string => {
+    const file = join(dir, `${name}.ts`);
+    writeFileSync(file, `import { defineApp, stack } from ${lib};\n${body}\n`);
+    return file;
+  };
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints its version', () => {
+    const r = run('--version');
+    expect(r.status).toBe(0);
+    const { version } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    expect(r.stdout.trim()).toBe(`kiln ${version}`);
+  });
+
+  it('type-checks before building: each error as file:line:col, status 2', () => {
+    const file = app(
+      'typed',
+      [
+        "const port: number = 'eighty';",
+        'export default defineApp({ name: "typed", devices: { net: stack() }, async start({ devices }) {',
+        '  await devices.net.listenTCP(port);',
+        '} });',
+      ].join('\n'),
+    );
+    const r = run('build', file, '-o', join(dir, 'typed.mjs'));
+    expect(r.status).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/typed\.ts:2:7: Type 'string' is not assignable to type 'number'/);
+    expect(r.stderr).toMatch(/typed\.ts:4:21: Property 'listenTCP' does not exist on type 'Stack'. Did you mean 'listenTcp'/);
+    expect(lines.at(-1)).toMatch(/kiln build: 2 type errors in .*typed\.ts \(fix them, or skip the check with --no-check\)/);
+    // --no-check builds it anyway (the default target is unix).
+    const unchecked = run('build', file, '--no-check', '-o', join(dir, 'typed.mjs'));
+    expect(unchecked.status).toBe(0);
+    expect(unchecked.stdout).toMatch(/wrote .*typed\.mjs/);
+  });
+
+  it('reports a syntax error as one file:line:col line, status 2, for both targets', () => {
+    const file = app('broken', 'const x = ;\nexport default defineApp({ name: "broken", devices: {}, start() {} });');
+    for (const target of ['unix', 'hvt']) {
+      const r = run('build', file, '--no-check', '--target', target, '-o', join(dir, `broken.${target}`));
+      expect(r.status, target).toBe(2);
+      expect(r.stderr, target).toMatch(/broken\.ts:2:11: Unexpected ";"/);
+      expect(r.stderr, target).not.toMatch(/\n\s+at /);
     }
   });
 });

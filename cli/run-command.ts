@@ -7,16 +7,18 @@ import { buildImage, tenderPath, type Arch } from './image.ts';
 import { bootInVm, HOST_ARCH, hostHasKvm } from './vm-boot.ts';
 import { optionHelp, parseOptions, single, type OptionSpec } from './options.ts';
 import { repoRoot, resolveApp } from './paths.ts';
+import { typecheckApp } from './typecheck.ts';
 import { UsageError } from './usage-error.ts';
 
 const SPEC: Record<string, OptionSpec> = {
-  target: { value: 'unix|process|hvt', choices: TARGETS, help: 'unix: run on Node.js; process: the image as a sandboxed Linux process; hvt: boot an image under kiln-hvt' },
+  target: { value: 'unix|process|hvt', choices: TARGETS, help: 'unix (default): run on Node.js; process: the image as a sandboxed Linux process; hvt: boot an image under kiln-hvt' },
   arch: { value: 'x86_64|aarch64', choices: ARCHES, help: 'image architecture (hvt; default x86_64)' },
   net: { value: '[NAME=]TAP', repeat: true, help: 'attach a tap device (process, hvt; NAME defaults to service)' },
   block: { value: '[NAME=]FILE', repeat: true, help: 'attach a disk image file (NAME defaults to storage)' },
   'fork-net': { value: '[NAME=]TAP,TAP,...', repeat: true, help: "taps for forked children's net device, one per child (hvt; kiln-hvt --fork-net)" },
   'fork-block': { value: '[NAME=]share|refuse', repeat: true, help: 'share a block device with forked children (default) or refuse it to them (hvt)' },
   mem: { value: 'MB', help: 'guest memory in MiB (process, hvt; default 16)' },
+  'no-check': { help: 'skip type-checking the app with TypeScript' },
   help: { short: 'h', help: 'show this help' },
 };
 
@@ -58,15 +60,15 @@ function runToExit(program: string, args: string[], env: NodeJS.ProcessEnv = pro
 export async function runCommand(argv: string[]): Promise<number> {
   const options = parseOptions('run', argv, SPEC);
   if (options.flags.has('help')) {
-    console.log(`kiln run <app> --target unix|process|hvt [options] [-- app args]\n\n${optionHelp(SPEC)}`);
+    console.log(`kiln run <app> [--target unix|process|hvt] [options] [-- app args]\n\nApp arguments (after --): kiln run <app> -- --help lists them.\n\n${optionHelp(SPEC)}`);
     return 0;
   }
   if (options.positional.length > 1) {
     throw new UsageError(`kiln run: one <app> expected, got ${options.positional.join(' ')} (app arguments go after --)`);
   }
   const app = resolveApp('run', options.positional[0]);
-  const target = single(options, 'target') as CliTarget | undefined;
-  if (!target) throw new UsageError('kiln run: missing --target unix|process|hvt');
+  const target = single(options, 'target', 'unix') as CliTarget;
+  if (!options.flags.has('no-check')) typecheckApp('run', app.file);
 
   if (target === 'unix') {
     for (const imageOnly of ['arch', 'net', 'mem', 'fork-net', 'fork-block']) {
