@@ -4,12 +4,14 @@
  * line follows solo5-hvt's, minus the image path (the image is the program):
  *
  *   app [--mem=MB] [--net:NAME=TAP] [--net-mac:NAME=MAC]
- *       [--block:NAME=PATH] [--block-sector-size:NAME=N] [--] [ARGS...]
+ *       [--block:NAME=PATH] [--block-sector-size:NAME=N] [--sandbox=off]
+ *       [--] [ARGS...]
  *
  * Options end at "--" or at the first argument not starting with "--".
  * Every device of the image's manifest must be attached, and only those.
  * Once they are open the process sandboxes itself (sandbox.c), and only then
- * does the application start.
+ * does the application start. --sandbox=off is for tools that cannot run a
+ * filtered process (valgrind implements no seccomp); it says so on stderr.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -180,7 +182,7 @@ static void load_manifest(void)
 }
 
 /* Parses the options; returns the index of the first application argument. */
-static int parse_options(int argc, char **argv, size_t *mem)
+static int parse_options(int argc, char **argv, size_t *mem, int *sandbox)
 {
     int i = 1;
     for (; i < argc; i++) {
@@ -209,6 +211,8 @@ static int parse_options(int argc, char **argv, size_t *mem)
             d->sector_size = number_arg(a, value, 512, 1u << 16);
             if (d->sector_size & (d->sector_size - 1))
                 hosted_fail("%s: the sector size must be a power of two", a);
+        } else if (!strcmp(a, "--sandbox=off") || !strcmp(a, "--sandbox=on")) {
+            *sandbox = !strcmp(a, "--sandbox=on");
         } else {
             hosted_fail("unknown option %s (application arguments go after --)", a);
         }
@@ -251,7 +255,8 @@ void kiln_hosted_main(long *stack)
     if (kiln_tls_init() < 0)
         hosted_fail("cannot set the thread pointer");
     load_manifest();
-    int first = parse_options(argc, argv, &mem);
+    int sandbox = 1;
+    int first = parse_options(argc, argv, &mem, &sandbox);
     for (unsigned i = 1; i < hosted_device_count; i++) {
         struct hosted_device *d = &hosted_devices[i];
         if (!d->target)
@@ -273,6 +278,9 @@ void kiln_hosted_main(long *stack)
         .heap_start = (uintptr_t)heap,
         .heap_size = mem,
     };
-    hosted_sandbox();
+    if (sandbox)
+        hosted_sandbox();
+    else
+        hosted_say("--sandbox=off: no system-call filter; the app has this process's rights");
     solo5_exit(solo5_app_main(&si));
 }
