@@ -5,6 +5,7 @@ import { bundleApp } from './bundle.ts';
 import { ARCHES, TARGETS, type CliTarget } from './build-command.ts';
 import { buildImage, tenderPath, type Arch } from './image.ts';
 import { bootInVm, HOST_ARCH, hostHasKvm } from './vm-boot.ts';
+import { IMAGE_ADDRESS, NAMESPACE_ADDRESS, parsePublish, publishBootArgs, PublishNamespace } from './publish.ts';
 import { optionHelp, parseOptions, single, type OptionSpec } from './options.ts';
 import { repoRoot, resolveApp } from './paths.ts';
 import { typecheckApp } from './typecheck.ts';
@@ -18,6 +19,7 @@ const SPEC: Record<string, OptionSpec> = {
   'fork-net': { value: '[NAME=]TAP,TAP,...', repeat: true, help: "taps for forked children's net device, one per child (hvt; kiln-hvt --fork-net)" },
   'fork-block': { value: '[NAME=]share|refuse', repeat: true, help: 'share a block device with forked children (default) or refuse it to them (hvt)' },
   mem: { value: 'MB', help: 'guest memory in MiB (process, hvt; default 16)' },
+  publish: { value: 'HOSTPORT:GUESTPORT', repeat: true, help: "reach the image's GUESTPORT at 127.0.0.1:HOSTPORT (process, hvt): kiln makes the tap and forwarding" },
   'no-check': { help: 'skip type-checking the app with TypeScript' },
   help: { short: 'h', help: 'show this help' },
 };
@@ -71,7 +73,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!options.flags.has('no-check')) typecheckApp('run', app.file);
 
   if (target === 'unix') {
-    for (const imageOnly of ['arch', 'net', 'mem', 'fork-net', 'fork-block']) {
+    for (const imageOnly of ['arch', 'net', 'mem', 'fork-net', 'fork-block', 'publish']) {
       if (options.values.has(imageOnly)) throw new UsageError(`kiln run: --${imageOnly} applies to --target process or hvt only`);
     }
     // The unix platform takes block devices' files from KILN_BLOCK_<NAME>.
@@ -107,9 +109,30 @@ export async function runCommand(argv: string[]): Promise<number> {
       tenderArgs.push(`--${option}:${name}=${option === 'block' ? resolve(value) : value}`);
     }
   }
-  if (target === 'process') return runToExit(image, [...tenderArgs, '--', ...options.rest]);
+  const publish = parsePublish(options.values.get('publish') ?? []);
+  if (publish.length > 0 && tenderArgs.some((a) => a.startsWith('--net:service='))) {
+    throw new UsageError('kiln run: --publish attaches the network device service itself; leave out --net for it');
+  }
   // kiln-hvt runs guests of its own architecture; another one boots in the emulated machine.
-  if (arch === HOST_ARCH && (await hostHasKvm())) return runToExit(tenderPath(arch), [...tenderArgs, '--', image, ...options.rest]);
+  const here = target === 'process' || (arch === HOST_ARCH && (await hostHasKvm()));
+  if (here) {
+    const launch = (extra: string[], bootArgs: string[]): string[] =>
+      target === 'process' ? [image, ...tenderArgs, ...extra, '--', ...bootArgs, ...options.rest]
+        : [tenderPath(arch), ...tenderArgs, ...extra, '--', image, ...bootArgs, ...options.rest];
+    if (publish.length === 0) {
+      const [program, ...args] = launch([], []);
+      return runToExit(program!, args);
+    }
+    const bootArgs = publishBootArgs(options.rest, IMAGE_ADDRESS, NAMESPACE_ADDRESS);
+    const ns = await PublishNamespace.open(publish);
+    try {
+      const [program, args] = ns.command(launch([`--net:service=${ns.tap}`], bootArgs));
+      console.error(`kiln run: ${publish.map((m) => `127.0.0.1:${m.host} -> image port ${m.guest}`).join(', ')} (namespace ${ns.name}, image at ${IMAGE_ADDRESS})`);
+      return await runToExit(program, args);
+    } finally {
+      await ns.close();
+    }
+  }
   if (tenderArgs.length > 1) {
     throw new UsageError(`kiln run: --net, --block and --fork-* need /dev/kvm on this host and an ${arch} host (the emulated machine has no access to host taps or files)`);
   }
