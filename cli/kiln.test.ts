@@ -46,6 +46,13 @@ describe('kiln: first-hour mistakes give clear lines', () => {
   };
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  it("lists the app's arguments and the boot arguments for -- --help", () => {
+    const r = run('run', 'examples/echo', '--', '--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^echo: arguments:\n {2}--port=<0\.\.65535> +TCP port to echo on/);
+    expect(r.stdout).toMatch(/boot arguments every platform reads:\n {2}--ipv4=<A\.B\.C\.D\/N>/);
+  });
+
   it('prints its version', () => {
     const r = run('--version');
     expect(r.status).toBe(0);

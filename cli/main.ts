@@ -8,6 +8,7 @@
  * Every mistake on the command line is one line on stderr and exit status 2.
  */
 import { buildCommand } from './build-command.ts';
+import { newCommand } from './new-command.ts';
 import { runCommand } from './run-command.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +24,7 @@ const USAGE = `kiln: write a network service once, run it on Node.js or boot it 
 Usage:
   kiln build <app> [--target T] [--arch ARCH] -o FILE   bundle (unix) or link an image (process, hvt)
   kiln run <app> [--target T] [options] [-- app args]   type-check, build, then run
+  kiln new NAME                                         a new app folder: app, unit test, tsconfig, README
   kiln <command> --help                                 options of one command
   kiln --version                                        Kiln's version
 
@@ -36,6 +38,7 @@ type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   build: buildCommand,
   run: runCommand,
+  new: newCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -14,6 +14,9 @@ import { dirname, join, relative } from 'node:path';
 import { repoRoot } from './paths.ts';
 import { UsageError } from './usage-error.ts';
 
+/** Declarations of the globals every Kiln target gives app code. */
+const IMAGE_GLOBALS = join(repoRoot, 'types', 'globals.d.ts');
+
 /** The nearest tsconfig.json at or above `dir`, or Kiln's own. */
 function nearestTsconfig(dir: string): string {
   for (let d = dir; ; d = dirname(d)) {
@@ -21,23 +24,6 @@ function nearestTsconfig(dir: string): string {
     if (existsSync(candidate)) return candidate;
     if (dirname(d) === d) return join(repoRoot, 'tsconfig.json');
   }
-}
-
-/**
- * The @types folders TypeScript would search from `configDir` (and Kiln's
- * own): the generated config lives elsewhere, and TypeScript looks for
- * types from where the config it was given lives.
- */
-function typeRoots(configDir: string): string[] {
-  const roots: string[] = [];
-  for (let d = configDir; ; d = dirname(d)) {
-    const candidate = join(d, 'node_modules', '@types');
-    if (existsSync(candidate)) roots.push(candidate);
-    if (dirname(d) === d) break;
-  }
-  const kiln = join(repoRoot, 'node_modules', '@types');
-  if (!roots.includes(kiln) && existsSync(kiln)) roots.push(kiln);
-  return roots;
 }
 
 /** The `tsc` of the app's project, else Kiln's own; null when neither has TypeScript. */
@@ -62,7 +48,10 @@ export function formatTscOutput(output: string): string[] {
     .filter((line) => line.trim() !== '')
     .map((line) => {
       const m = /^(.+)\((\d+),(\d+)\): error TS\d+: (.*)$/.exec(line);
-      return m ? `${m[1]}:${m[2]}:${m[3]}: ${m[4]}` : line;
+      if (!m) return line;
+      // TypeScript suggests @types/node; the real answer is that images have no such global.
+      const text = m[4]!.replace(/\. Do you need to install type definitions for node\?.*$/, ': a Node.js global, which images do not have (use the devices and globals Kiln gives apps)');
+      return `${m[1]}:${m[2]}:${m[3]}: ${text}`;
     });
 }
 
@@ -85,8 +74,9 @@ export function typecheckApp(command: string, appFile: string): void {
     config,
     JSON.stringify({
       extends: base,
-      compilerOptions: { noEmit: true, incremental: true, tsBuildInfoFile: join(dir, 'tsbuildinfo'), typeRoots: typeRoots(dirname(base)) },
-      files: [appFile],
+      // The app is checked against the globals an image has, not Node's: a Node-only global is an error here as it would be in the image.
+      compilerOptions: { noEmit: true, incremental: true, tsBuildInfoFile: join(dir, 'tsbuildinfo'), types: [] },
+      files: [appFile, IMAGE_GLOBALS],
       include: [],
     }),
   );

@@ -136,6 +136,10 @@ export function boot<D extends DeviceDeclaration>(app: App<D>): void {
     }
   };
   run(app, closers).then(finish, (err: unknown) => {
+    if (err instanceof ArgError && err.code === 'help') {
+      k.write(`${app.name}: ${err.message}\n`);
+      return finish(0);
+    }
     if (err instanceof ArgError || err instanceof ConfigurationError) {
       k.write(`${app.name}: ${err.message}\n`);
       return finish(2);

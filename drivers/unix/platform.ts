@@ -223,6 +223,10 @@ export async function boot<D extends DeviceDeclaration>(
     }
     return code;
   } catch (err) {
+    if (err instanceof ArgError && err.code === 'help') {
+      (options.stdout ?? process.stdout).write(`${app.name}: ${err.message}\n`);
+      return 0;
+    }
     if (err instanceof ArgError || err instanceof ConfigurationError) {
       stderr.write(`${app.name}: ${(err as Error).message}\n`);
       return 2;

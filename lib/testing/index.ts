@@ -11,3 +11,4 @@ export * from './pcap.ts';
 export * from './flow-pair.ts';
 export * from './seeded-random.ts';
 export * from './stack-fixtures.ts';
+export * from './test-app.ts';
