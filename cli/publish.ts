@@ -70,6 +70,28 @@ function missingTool(tool: string): boolean {
   }
 }
 
+/** Starts (server) on 127.0.0.1:(port); a port already taken is one line. */
+function listenLoopback(server: Server, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new UsageError(`kiln run: --publish ${port}: 127.0.0.1:${port} is already in use on this host`)
+          : err,
+      );
+    });
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+/** Fails with one line when a host port is taken (QEMU would only say it cannot set up a forwarding rule). */
+export async function checkPortsFree(mappings: readonly PortMapping[]): Promise<void> {
+  for (const m of mappings) {
+    const probe = await listenLoopback(createServer(), m.host);
+    await new Promise((r) => probe.close(r));
+  }
+}
+
 /** Forwards every connection to 127.0.0.1:(port) to a fresh connection made by (open), both ways, half-closes included. */
 function forwardLoopback(port: number, open: () => Socket, live: Set<Socket>): Promise<Server> {
   const server = createServer({ allowHalfOpen: true }, (client) => {
@@ -85,16 +107,7 @@ function forwardLoopback(port: number, open: () => Socket, live: Set<Socket>): P
     client.pipe(upstream);
     upstream.pipe(client);
   });
-  return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new UsageError(`kiln run: --publish ${port}: 127.0.0.1:${port} is already in use on this host`)
-          : err,
-      );
-    });
-    server.listen(port, '127.0.0.1', () => resolve(server));
-  });
+  return listenLoopback(server, port);
 }
 
 /** A network namespace with a tap for the image, and the published ports forwarded into it. */

@@ -133,8 +133,11 @@ export async function runCommand(argv: string[]): Promise<number> {
       await ns.close();
     }
   }
-  if (tenderArgs.length > 1) {
-    throw new UsageError(`kiln run: --net, --block and --fork-* need /dev/kvm on this host and an ${arch} host (the emulated machine has no access to host taps or files)`);
-  }
-  return bootInVm(arch, tenderPath(arch), image, tenderArgs, options.rest);
+  // The emulated machine: block files become its disks, published ports its forwards.
+  const blocks = (options.values.get('block') ?? []).map((text) => {
+    const [name, file] = named('block', text, 'storage');
+    return { name, file: resolve(file) };
+  });
+  const machineArgs = tenderArgs.filter((a) => !a.startsWith('--block:'));
+  return bootInVm(arch, tenderPath(arch), image, machineArgs, options.rest, { publish, blocks });
 }
