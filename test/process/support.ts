@@ -1,5 +1,6 @@
 /** What the process-target tests need, and a way to wait for a child's line. */
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { missingForInterop } from '../interop/tap-namespace.ts';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,17 +16,7 @@ export function processUnavailable(): string | null {
 
 /** What the networked tests lack (root, /dev/net/tun, tools), or null. */
 export function missingForProcessNet(tools = ['ip', 'curl', 'nc', 'ping']): string | null {
-  if (process.getuid?.() !== 0) return 'root (network namespaces and tap devices)';
-  if (!existsSync('/dev/net/tun')) return '/dev/net/tun';
-  const absent = tools.filter((t) => {
-    try {
-      execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' });
-      return false;
-    } catch {
-      return true;
-    }
-  });
-  return absent.length ? absent.join(', ') : null;
+  return existsSync('/dev/net/tun') ? missingForInterop(tools) : '/dev/net/tun';
 }
 
 /**
