@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { bundleApp } from './bundle.ts';
 import { ARCHES, TARGETS, type CliTarget } from './build-command.ts';
 import { buildImage, tenderPath, type Arch } from './image.ts';
-import { bootInVm, HOST_ARCH, hostHasKvm } from './vm-boot.ts';
+import { bootInVm, HOST_ARCH, hostHasKvm, refuseHostTaps, VM_GATEWAY, VM_IMAGE_ADDRESS } from './vm-boot.ts';
 import { IMAGE_ADDRESS, NAMESPACE_ADDRESS, parsePublish, publishBootArgs, PublishNamespace } from './publish.ts';
 import { optionHelp, parseOptions, single, type OptionSpec } from './options.ts';
 import { repoRoot, resolveApp } from './paths.ts';
@@ -100,8 +100,6 @@ export async function runCommand(argv: string[]): Promise<number> {
       throw new UsageError('kiln run: --target process runs x86_64 Linux executables only, on an x86_64 Linux host');
     }
   }
-  const image = join(repoRoot, 'build', arch, 'apps', `${app.name}.${target}`);
-  await buildImage(app.file, arch, image, target);
   const tenderArgs = [`--mem=${mem}`];
   for (const [option, defaultName] of TENDER_DEVICE_OPTIONS) {
     for (const text of options.values.get(option) ?? []) {
@@ -115,29 +113,34 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   // kiln-hvt runs guests of its own architecture; another one boots in the emulated machine.
   const here = target === 'process' || (arch === HOST_ARCH && (await hostHasKvm()));
-  if (here) {
-    const launch = (extra: string[], bootArgs: string[]): string[] =>
-      target === 'process' ? [image, ...tenderArgs, ...extra, '--', ...bootArgs, ...options.rest]
-        : [tenderPath(arch), ...tenderArgs, ...extra, '--', image, ...bootArgs, ...options.rest];
-    if (publish.length === 0) {
-      const [program, ...args] = launch([], []);
-      return runToExit(program!, args);
-    }
-    const bootArgs = publishBootArgs(options.rest, IMAGE_ADDRESS, NAMESPACE_ADDRESS);
-    const ns = await PublishNamespace.open(publish);
-    try {
-      const [program, args] = ns.command(launch([`--net:service=${ns.tap}`], bootArgs));
-      console.error(`kiln run: ${publish.map((m) => `127.0.0.1:${m.host} -> image port ${m.guest}`).join(', ')} (namespace ${ns.name}, image at ${IMAGE_ADDRESS})`);
-      return await runToExit(program, args);
-    } finally {
-      await ns.close();
-    }
+  // Mistakes are told before the build.
+  const bootArgs = publish.length === 0 ? [] : publishBootArgs(options.rest, here ? IMAGE_ADDRESS : VM_IMAGE_ADDRESS, here ? NAMESPACE_ADDRESS : VM_GATEWAY);
+  if (!here) refuseHostTaps(tenderArgs);
+
+  const image = join(repoRoot, 'build', arch, 'apps', `${app.name}.${target}`);
+  await buildImage(app.file, arch, image, target);
+  if (!here) {
+    // The emulated machine: block files become its disks, published ports its forwards.
+    const blocks = (options.values.get('block') ?? []).map((text) => {
+      const [name, file] = named('block', text, 'storage');
+      return { name, file: resolve(file) };
+    });
+    const machineArgs = tenderArgs.filter((a) => !a.startsWith('--block:'));
+    return bootInVm(arch, tenderPath(arch), image, machineArgs, [...bootArgs, ...options.rest], { publish, blocks });
   }
-  // The emulated machine: block files become its disks, published ports its forwards.
-  const blocks = (options.values.get('block') ?? []).map((text) => {
-    const [name, file] = named('block', text, 'storage');
-    return { name, file: resolve(file) };
-  });
-  const machineArgs = tenderArgs.filter((a) => !a.startsWith('--block:'));
-  return bootInVm(arch, tenderPath(arch), image, machineArgs, options.rest, { publish, blocks });
+  const launch = (extra: string[]): string[] =>
+    target === 'process' ? [image, ...tenderArgs, ...extra, '--', ...bootArgs, ...options.rest]
+      : [tenderPath(arch), ...tenderArgs, ...extra, '--', image, ...bootArgs, ...options.rest];
+  if (publish.length === 0) {
+    const [program, ...args] = launch([]);
+    return runToExit(program!, args);
+  }
+  const ns = await PublishNamespace.open(publish);
+  try {
+    const [program, args] = ns.command(launch([`--net:service=${ns.tap}`]));
+    console.error(`kiln run: ${publish.map((m) => `127.0.0.1:${m.host} -> image port ${m.guest}`).join(', ')} (namespace ${ns.name}, image at ${IMAGE_ADDRESS})`);
+    return await runToExit(program, args);
+  } finally {
+    await ns.close();
+  }
 }

@@ -8,7 +8,7 @@
  * - `--publish HOSTPORT:GUESTPORT`: QEMU's user-mode network forwards
  *   127.0.0.1:HOSTPORT into the machine, where a bridge joins its NIC and the
  *   image's tap, so the image itself holds the forwarded address
- *   (GUEST_ADDRESS, QEMU's first DHCP address; gateway 10.0.2.2);
+ *   (VM_IMAGE_ADDRESS, QEMU's first DHCP address; gateway 10.0.2.2);
  * - `--block NAME=FILE`: the file is the machine's virtio disk, so the
  *   image's writes land in it (flushed before the machine powers off);
  * - Ctrl-C asks the machine to stop kiln-hvt (SIGINT, as on a KVM host),
@@ -21,15 +21,15 @@ import { basename } from 'node:path';
 import { ARCHES } from '../test/harness/arch.ts';
 import { runInVm, vmAvailable, VmError, type RunningMachine } from '../test/harness/vm.ts';
 import type { Arch } from './image.ts';
-import { checkPortsFree, publishBootArgs, type PortMapping } from './publish.ts';
+import { checkPortsFree, type PortMapping } from './publish.ts';
 import { UsageError } from './usage-error.ts';
 
 /** The architecture of this host's own guests (what kiln-hvt here can run), if it is one Kiln builds for. */
 export const HOST_ARCH: Arch | undefined = ({ x64: 'x86_64', arm64: 'aarch64' } as const)[process.arch as 'x64' | 'arm64'];
 
 /** Where the image sits on QEMU's user-mode network, and its gateway there. */
-const GUEST_ADDRESS = '10.0.2.15';
-const GUEST_GATEWAY = '10.0.2.2';
+export const VM_IMAGE_ADDRESS = '10.0.2.15';
+export const VM_GATEWAY = '10.0.2.2';
 const GUEST_TAP = 'kiln0';
 
 /** True when kiln-hvt can open /dev/kvm here. */
@@ -81,12 +81,21 @@ function machineScript(command: string, consoleDevice: string, stopLine: string,
   ].join('\n');
 }
 
-/** Runs `kiln-hvt tenderArgs -- image imageArgs` in the emulated machine; resolves with its exit status. */
-export async function bootInVm(arch: Arch, tender: string, image: string, tenderArgs: string[], imageArgs: string[], devices: VmDevices): Promise<number> {
+/** Taps are host devices: the emulated machine cannot have them. */
+export function refuseHostTaps(tenderArgs: readonly string[]): void {
   const hostOnly = tenderArgs.find((a) => a.startsWith('--net:') || a.startsWith('--fork-net:'));
   if (hostOnly) {
     throw new UsageError(`kiln run: ${hostOnly} names a tap on this host, which the emulated machine cannot reach (this host has no /dev/kvm): use --publish HOSTPORT:GUESTPORT`);
   }
+}
+
+/**
+ * Runs `kiln-hvt tenderArgs -- image imageArgs` in the emulated machine
+ * (imageArgs already hold the address --publish needs); resolves with its
+ * exit status.
+ */
+export async function bootInVm(arch: Arch, tender: string, image: string, tenderArgs: string[], imageArgs: string[], devices: VmDevices): Promise<number> {
+  refuseHostTaps(tenderArgs);
   await checkPortsFree(devices.publish);
   const reason = await vmAvailable(arch);
   if (reason !== null) throw new UsageError(`kiln run: this host has no /dev/kvm, and the emulated machine cannot run: ${reason}`);
@@ -98,7 +107,6 @@ export async function bootInVm(arch: Arch, tender: string, image: string, tender
     ...devices.blocks.map((b, i) => `--block:${b.name}=/dev/vd${String.fromCharCode(97 + i)}`),
     ...(devices.publish.length > 0 ? [`--net:service=${GUEST_TAP}`] : []),
     '--', guestImage,
-    ...(devices.publish.length > 0 ? publishBootArgs(imageArgs, GUEST_ADDRESS, GUEST_GATEWAY) : []),
     ...imageArgs,
   ];
   const stopLine = `kiln-stop-${randomBytes(6).toString('hex')}`;
@@ -108,7 +116,7 @@ export async function bootInVm(arch: Arch, tender: string, image: string, tender
     `kiln run: this host has no /dev/kvm; booting kiln-hvt inside an emulated ${arch} Linux machine ` +
       `(QEMU with nested KVM, test/harness); Ctrl-C stops the image, then the machine`,
   );
-  for (const m of devices.publish) console.error(`kiln run: 127.0.0.1:${m.host} -> image port ${m.guest} (image at ${GUEST_ADDRESS} in the machine)`);
+  for (const m of devices.publish) console.error(`kiln run: 127.0.0.1:${m.host} -> image port ${m.guest} (image at ${VM_IMAGE_ADDRESS} in the machine)`);
 
   let machine: RunningMachine | undefined;
   let stopping = false;
@@ -129,7 +137,7 @@ export async function bootInVm(arch: Arch, tender: string, image: string, tender
       files: { '/usr/local/bin/kiln-hvt': tender, [guestImage]: image },
       script,
       disks,
-      forwards: devices.publish.map((m) => ({ hostPort: m.host, guestAddress: GUEST_ADDRESS, guestPort: m.guest })),
+      forwards: devices.publish.map((m) => ({ hostPort: m.host, guestAddress: VM_IMAGE_ADDRESS, guestPort: m.guest })),
       timeoutMs: Infinity,
       onOutput: (text) => process.stdout.write(text),
       onStart: (m) => (machine = m),
