@@ -1,10 +1,10 @@
 /**
- * `kiln run --target hvt` with a published port and a block file, end to
- * end: on this host (no /dev/kvm) the image boots in the emulated machine,
- * so this checks that its console streams while it runs, that curl on the
- * host's loopback reaches it through --publish, that Ctrl-C (SIGINT) stops
- * the image and the machine, and that its block write is in the host file
- * afterwards. One boot; run it under `flock /tmp/kiln-emu.lock` on shared hosts.
+ * `kiln run --target hvt --emulated` with a published port and a block
+ * file, end to end: the image boots in the emulated machine (as on a host
+ * without /dev/kvm; --emulated also where one exists), and this checks
+ * that its console streams while it runs, that curl on the host's loopback
+ * reaches it through --publish, that Ctrl-C (SIGINT) stops the image and the
+ * machine, and that its block write is in the host file afterwards. One boot; run it under `flock /tmp/kiln-emu.lock` on shared hosts.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ function freePort(): Promise<number> {
   });
 }
 
-describe.skipIf(why !== null)('kiln run --target hvt --publish --block (emulated machine where there is no /dev/kvm)', () => {
+describe.skipIf(why !== null)('kiln run --target hvt --emulated --publish --block', () => {
   const work = mkdtempSync(join(tmpdir(), 'kiln-run-hvt-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -38,7 +38,7 @@ describe.skipIf(why !== null)('kiln run --target hvt --publish --block (emulated
     writeFileSync(disk, Buffer.alloc(1 << 20));
     const port = await freePort();
     const stamp = `run-${process.pid}`;
-    const child = spawn(process.execPath, [join(ROOT, 'cli', 'kiln.js'), 'run', 'test/kiln-run/block-http-app.ts', '--target', 'hvt', '--no-check',
+    const child = spawn(process.execPath, [join(ROOT, 'cli', 'kiln.js'), 'run', 'test/kiln-run/block-http-app.ts', '--target', 'hvt', '--no-check', '--emulated',
       '--mem', '32', '--publish', `${port}:8080`, '--block', disk, '--', '--port=8080', `--stamp=${stamp}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let exitedEarly = false;
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { exitedEarly = true; resolve(code); }));
