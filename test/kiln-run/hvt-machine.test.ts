@@ -4,7 +4,8 @@
  * without /dev/kvm; --emulated also where one exists), and this checks
  * that its console streams while it runs, that curl on the host's loopback
  * reaches it through --publish, that Ctrl-C (SIGINT) stops the image and the
- * machine, and that its block write is in the host file afterwards. One boot; run it under `flock /tmp/kiln-emu.lock` on shared hosts.
+ * machine, and that its block write is in the host file afterwards. One
+ * boot; run it under `flock /tmp/kiln-emu.lock` on shared hosts.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
