@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { manifestOf, type App } from '../lib/app.ts';
+import { manifestOf, type App, type ManifestEntry } from '../lib/app.ts';
 import { buildFailure, bundleApp } from './bundle.ts';
 import { repoRoot } from './paths.ts';
 import { prependStackPrelude } from './stack-prelude.ts';
@@ -36,6 +36,9 @@ export interface ImageResult {
   size: number;
   /** The bundle's source map, for mapping stack traces back to TypeScript. */
   sourceMap: string;
+  /** The app's name and the devices its manifest declares. */
+  appName: string;
+  devices: ManifestEntry[];
 }
 
 const run = promisify(execFile);
@@ -97,5 +100,5 @@ export async function buildImage(appFile: string, arch: Arch, output: string, pl
 
   const linkTarget = platform === 'process' ? 'hosted' : 'hvt';
   await step('linking', join(repoRoot, 'runtime', 'link-image.sh'), ['--target', linkTarget, '--arch', arch, '--manifest', manifestFile, '-o', output, bytecode]);
-  return { path: output, size: statSync(output).size, sourceMap };
+  return { path: output, size: statSync(output).size, sourceMap, appName: app.name, devices: manifest };
 }

@@ -19,6 +19,14 @@ describe('kiln command line', () => {
     [['run', 'examples/does-not-exist', '--target', 'unix'], /app 'examples\/does-not-exist' does not exist/],
     [['build', 'cli', '--target=vm'], /--target must be one of unix, process, hvt, got 'vm'/],
     [['build', 'cli/main.ts', '--target', 'unix'], /missing -o FILE/],
+    // The range is kiln-hvt's own (platform-solo5/tender/mem_limits.h).
+    [['run', 'examples/hello', '--target', 'hvt', '--mem=1'], /--mem must be a whole number of MiB from 2 to 4096, got '1'/],
+    [['run', 'examples/hello', '--target', 'hvt', '--mem=4097'], /--mem must be a whole number of MiB from 2 to 4096, got '4097'/],
+    [['package', 'examples/http'], /say where: --oci -o FILE or --oci-dir DIR/],
+    [['package', 'examples/http', '--oci'], /--oci and -o FILE go together/],
+    [['package', 'examples/http', '--oci', '-o', 'x.tar', '--tag', '-bad'], /--tag must be/],
+    [['package', 'examples/http', '--oci', '-o', 'x.tar', '--', 'a b'], /empty or holds white space/],
+    [['package', 'examples/http', '--oci-dir', 'x', '--disk', 'cli/main.ts'], /multiple of 512/],
     [['run', 'examples/echo', '--port=8080'], /unknown option --port .*app's own arguments go after --, as in: kiln run <app> -- --port=8080/],
     [['run', 'examples/http', '--target', 'unix', '--publish', '80'], /kiln run: --publish applies to --target process or hvt only/],
     [['run', 'examples/http', '--target', 'process', '--publish', '8080:99999'], /--publish 8080:99999: expected HOSTPORT:GUESTPORT/],
@@ -33,7 +41,7 @@ describe('kiln command line', () => {
   });
 
   it('prints help for every subcommand', () => {
-    for (const sub of ['build', 'run']) {
+    for (const sub of ['build', 'run', 'package']) {
       const r = run(sub, '--help');
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`kiln ${sub} <app>`));

@@ -3,12 +3,14 @@
  *
  *   kiln build <app> [--target unix|process|hvt] [--arch x86_64|aarch64] -o FILE
  *   kiln run   <app> [--target unix|process|hvt] [--net TAP] [--block FILE] [--mem MB] [-- app args]
+ *   kiln package <app> --oci -o FILE | --oci-dir DIR [--arch ARCH] [-- app args]
  *   kiln --version
  *
  * Every mistake on the command line is one line on stderr and exit status 2.
  */
 import { buildCommand } from './build-command.ts';
 import { newCommand } from './new-command.ts';
+import { packageCommand } from './package-command.ts';
 import { runCommand } from './run-command.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +27,7 @@ Usage:
   kiln build <app> [--target T] [--arch ARCH] -o FILE   bundle (unix) or link an image (process, hvt)
   kiln run <app> [--target T] [options] [-- app args]   type-check, build, then run
   kiln new NAME                                         a new app folder: app, unit test, tsconfig, README
+  kiln package <app> --oci -o FILE [-- app args]       an OCI image for urunc (containerd, Kubernetes)
   kiln <command> --help                                 options of one command
   kiln --version                                        Kiln's version
 
@@ -39,6 +42,7 @@ const COMMANDS: Record<string, Command> = {
   build: buildCommand,
   run: runCommand,
   new: newCommand,
+  package: packageCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,24 +1,29 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DEFAULT_BLOCK_NAME, DEFAULT_NET_NAME, DEVICE_NAME_RULE, isDeviceName } from '../lib/app.ts';
 import { bundleApp } from './bundle.ts';
 import { ARCHES, TARGETS, type CliTarget } from './build-command.ts';
 import { buildImage, tenderPath, type Arch } from './image.ts';
-import { bootInVm, HOST_ARCH, hostHasKvm, refuseHostTaps, VM_GATEWAY, VM_IMAGE_ADDRESS } from './vm-boot.ts';
+import { HOST_ARCH, hostHasKvm } from '../machine/host.ts';
+import { bootInVm, refuseHostTaps, VM_GATEWAY, VM_IMAGE_ADDRESS } from './vm-boot.ts';
 import { IMAGE_ADDRESS, NAMESPACE_ADDRESS, parsePublish, publishBootArgs, PublishNamespace } from './publish.ts';
 import { optionHelp, parseOptions, single, type OptionSpec } from './options.ts';
 import { repoRoot, resolveApp } from './paths.ts';
+import { memLimits } from './tender-limits.ts';
 import { typecheckApp } from './typecheck.ts';
 import { UsageError } from './usage-error.ts';
+
+const MEM = memLimits();
 
 const SPEC: Record<string, OptionSpec> = {
   target: { value: 'unix|process|hvt', choices: TARGETS, help: 'unix (default): run on Node.js; process: the image as a sandboxed Linux process; hvt: boot an image under kiln-hvt' },
   arch: { value: 'x86_64|aarch64', choices: ARCHES, help: 'image architecture (hvt; default x86_64)' },
-  net: { value: '[NAME=]TAP', repeat: true, help: 'attach a tap device (process, hvt; NAME defaults to service)' },
-  block: { value: '[NAME=]FILE', repeat: true, help: 'attach a disk image file (NAME defaults to storage)' },
+  net: { value: '[NAME=]TAP', repeat: true, help: `attach a tap device (process, hvt; NAME defaults to ${DEFAULT_NET_NAME})` },
+  block: { value: '[NAME=]FILE', repeat: true, help: `attach a disk image file (NAME defaults to ${DEFAULT_BLOCK_NAME})` },
   'fork-net': { value: '[NAME=]TAP,TAP,...', repeat: true, help: "taps for forked children's net device, one per child (hvt; kiln-hvt --fork-net)" },
   'fork-block': { value: '[NAME=]share|refuse', repeat: true, help: 'share a block device with forked children (default) or refuse it to them (hvt)' },
-  mem: { value: 'MB', help: 'guest memory in MiB (process, hvt; default 16)' },
+  mem: { value: 'MB', help: `guest memory in MiB, ${MEM.minMb}-${MEM.maxMb} (process, hvt; default kiln-hvt's, ${MEM.defaultMb})` },
   emulated: { help: 'hvt: boot kiln-hvt inside the emulated machine even where /dev/kvm exists (one that cannot run images, say)' },
   publish: { value: 'HOSTPORT:GUESTPORT', repeat: true, help: "reach the image's GUESTPORT at 127.0.0.1:HOSTPORT (process, hvt): kiln makes the tap and forwarding" },
   'no-check': { help: 'skip type-checking the app with TypeScript' },
@@ -27,10 +32,10 @@ const SPEC: Record<string, OptionSpec> = {
 
 /** Options handed to kiln-hvt as `--OPTION:NAME=VALUE`, with NAME's default. */
 const TENDER_DEVICE_OPTIONS = [
-  ['net', 'service'],
-  ['block', 'storage'],
-  ['fork-net', 'service'],
-  ['fork-block', 'storage'],
+  ['net', DEFAULT_NET_NAME],
+  ['block', DEFAULT_BLOCK_NAME],
+  ['fork-net', DEFAULT_NET_NAME],
+  ['fork-block', DEFAULT_BLOCK_NAME],
 ] as const;
 
 /** `NAME=VALUE` or `VALUE` with the default name. */
@@ -38,8 +43,8 @@ function named(option: string, text: string, defaultName: string): [string, stri
   const eq = text.indexOf('=');
   if (eq < 0) return [defaultName, text];
   const name = text.slice(0, eq);
-  if (!/^[A-Za-z0-9]{1,67}$/.test(name)) {
-    throw new UsageError(`kiln run: --${option} ${text}: NAME must be 1-67 letters or digits`);
+  if (!isDeviceName(name)) {
+    throw new UsageError(`kiln run: --${option} ${text}: NAME must be ${DEVICE_NAME_RULE}`);
   }
   return [name, text.slice(eq + 1)];
 }
@@ -71,7 +76,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const app = resolveApp('run', options.positional[0]);
   const target = single(options, 'target', 'unix') as CliTarget;
-  if (!options.flags.has('no-check')) typecheckApp('run', app.file);
+  if (!options.flags.has('no-check')) typecheckApp('run', app.file, target === 'unix' ? 'project' : 'image');
 
   if (target === 'unix') {
     for (const imageOnly of ['arch', 'net', 'mem', 'fork-net', 'fork-block', 'publish', 'emulated']) {
@@ -80,7 +85,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     // The unix platform takes block devices' files from KILN_BLOCK_<NAME>.
     const env = { ...process.env };
     for (const b of options.values.get('block') ?? []) {
-      const [name, file] = named('block', b, 'storage');
+      const [name, file] = named('block', b, DEFAULT_BLOCK_NAME);
       env[`KILN_BLOCK_${name.toUpperCase()}`] = resolve(file);
     }
     const bundle = join(repoRoot, 'build', 'unix', `${app.name}.mjs`);
@@ -89,9 +94,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
 
   const arch = single(options, 'arch', 'x86_64') as Arch;
-  const mem = single(options, 'mem', '16')!;
-  if (!/^\d+$/.test(mem) || Number(mem) < 2 || Number(mem) > 65536) {
-    throw new UsageError(`kiln run: --mem must be a whole number of MiB from 2 to 65536, got '${mem}'`);
+  const mem = single(options, 'mem');
+  if (mem !== undefined && (!/^\d+$/.test(mem) || Number(mem) < MEM.minMb || Number(mem) > MEM.maxMb)) {
+    throw new UsageError(`kiln run: --mem must be a whole number of MiB from ${MEM.minMb} to ${MEM.maxMb}, got '${mem}'`);
   }
   if (target === 'process') {
     for (const hvtOnly of ['fork-net', 'fork-block', 'emulated']) {
@@ -101,7 +106,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       throw new UsageError('kiln run: --target process runs x86_64 Linux executables only, on an x86_64 Linux host');
     }
   }
-  const tenderArgs = [`--mem=${mem}`];
+  // Without --mem, the platform's own default applies (kiln-hvt's; the process's is the same).
+  const tenderArgs = mem === undefined ? [] : [`--mem=${mem}`];
   for (const [option, defaultName] of TENDER_DEVICE_OPTIONS) {
     for (const text of options.values.get(option) ?? []) {
       const [name, value] = named(option, text, defaultName);
@@ -109,8 +115,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
   }
   const publish = parsePublish(options.values.get('publish') ?? []);
-  if (publish.length > 0 && tenderArgs.some((a) => a.startsWith('--net:service='))) {
-    throw new UsageError('kiln run: --publish attaches the network device service itself; leave out --net for it');
+  if (publish.length > 0 && tenderArgs.some((a) => a.startsWith(`--net:${DEFAULT_NET_NAME}=`))) {
+    throw new UsageError(`kiln run: --publish attaches the network device ${DEFAULT_NET_NAME} itself; leave out --net for it`);
   }
   // kiln-hvt runs guests of its own architecture; another one boots in the emulated machine.
   const here = target === 'process' || (!options.flags.has('emulated') && arch === HOST_ARCH && (await hostHasKvm()));
@@ -123,7 +129,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!here) {
     // The emulated machine: block files become its disks, published ports its forwards.
     const blocks = (options.values.get('block') ?? []).map((text) => {
-      const [name, file] = named('block', text, 'storage');
+      const [name, file] = named('block', text, DEFAULT_BLOCK_NAME);
       return { name, file: resolve(file) };
     });
     const machineArgs = tenderArgs.filter((a) => !a.startsWith('--block:'));
@@ -138,7 +144,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const ns = await PublishNamespace.open(publish);
   try {
-    const [program, args] = ns.command(launch([`--net:service=${ns.tap}`]));
+    const [program, args] = ns.command(launch([`--net:${DEFAULT_NET_NAME}=${ns.tap}`]));
     console.error(`kiln run: ${publish.map((m) => `127.0.0.1:${m.host} -> image port ${m.guest}`).join(', ')} (namespace ${ns.name}, image at ${IMAGE_ADDRESS})`);
     return await runToExit(program, args);
   } finally {

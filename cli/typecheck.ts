@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { repoRoot } from './paths.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -24,6 +24,23 @@ function nearestTsconfig(dir: string): string {
     if (existsSync(candidate)) return candidate;
     if (dirname(d) === d) return join(repoRoot, 'tsconfig.json');
   }
+}
+
+/**
+ * The @types folders TypeScript would search from `configDir` (and Kiln's
+ * own): the generated config lives elsewhere, and TypeScript looks for type
+ * packages from where the config it was given lives.
+ */
+function typeRoots(configDir: string): string[] {
+  const roots: string[] = [];
+  for (let d = configDir; ; d = dirname(d)) {
+    const candidate = join(d, 'node_modules', '@types');
+    if (existsSync(candidate)) roots.push(candidate);
+    if (dirname(d) === d) break;
+  }
+  const kiln = join(repoRoot, 'node_modules', '@types');
+  if (!roots.includes(kiln) && existsSync(kiln)) roots.push(kiln);
+  return roots;
 }
 
 /** The `tsc` of the app's project, else Kiln's own; null when neither has TypeScript. */
@@ -56,10 +73,29 @@ export function formatTscOutput(output: string): string[] {
 }
 
 /**
+ * The declaration files (`.d.ts`) a tsconfig lists in `files`, as absolute
+ * paths, from tsc's own reading of it (`--showConfig`: comments, `extends`).
+ * The generated config replaces `files`, so these are carried over.
+ */
+function declarationFiles(tsc: string, tsconfig: string): string[] {
+  const shown = spawnSync(process.execPath, [tsc, '-p', tsconfig, '--showConfig'], { encoding: 'utf8', cwd: dirname(tsconfig) });
+  if (shown.status !== 0) return [];
+  const files = (JSON.parse(shown.stdout) as { files?: string[] }).files ?? [];
+  return files.filter((file) => file.endsWith('.d.ts')).map((file) => resolve(dirname(tsconfig), file));
+}
+
+/**
+ * Which globals the app is checked against: `image`, what an image has (a
+ * Node-only global is an error, as it would be in the image); `project`,
+ * whatever the app's tsconfig brings (for unix-only apps that use Node).
+ */
+export type CheckedGlobals = 'image' | 'project';
+
+/**
  * Checks `appFile` and its imports. Throws a UsageError (exit status 2)
  * listing every error as `file:line:col: message`.
  */
-export function typecheckApp(command: string, appFile: string): void {
+export function typecheckApp(command: string, appFile: string, globals: CheckedGlobals = 'image'): void {
   const tsc = findTsc(appFile);
   if (!tsc) {
     console.error(`kiln ${command}: note: no TypeScript installed for ${relative(process.cwd(), appFile)}; not type-checked (npm install -D typescript)`);
@@ -70,15 +106,19 @@ export function typecheckApp(command: string, appFile: string): void {
   mkdirSync(dir, { recursive: true });
   const config = join(dir, 'tsconfig.json');
   const base = nearestTsconfig(dirname(appFile));
+  const compilerOptions = { noEmit: true, incremental: true, tsBuildInfoFile: join(dir, `${globals}.tsbuildinfo`) };
   writeFileSync(
     config,
-    JSON.stringify({
-      extends: base,
-      // The app is checked against the globals an image has, not Node's: a Node-only global is an error here as it would be in the image.
-      compilerOptions: { noEmit: true, incremental: true, tsBuildInfoFile: join(dir, 'tsbuildinfo'), types: [] },
-      files: [appFile, IMAGE_GLOBALS],
-      include: [],
-    }),
+    JSON.stringify(
+      globals === 'image'
+        ? { extends: base, compilerOptions: { ...compilerOptions, types: [] }, files: [appFile, IMAGE_GLOBALS], include: [] }
+        : {
+            extends: base,
+            compilerOptions: { ...compilerOptions, typeRoots: typeRoots(dirname(base)) },
+            files: [appFile, ...declarationFiles(tsc, base)],
+            include: [],
+          },
+    ),
   );
   const result = spawnSync(process.execPath, [tsc, '-p', config, '--pretty', 'false'], { encoding: 'utf8' });
   if (result.error) throw result.error;

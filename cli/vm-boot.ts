@@ -1,6 +1,6 @@
 /**
  * Booting an image where this host has no /dev/kvm: kiln-hvt runs inside an
- * emulated Linux machine (QEMU, nested KVM; see test/harness), which has
+ * emulated Linux machine (QEMU, nested KVM; see machine/), which has
  * one. Slower to start (seconds), but the image and the tender are the real
  * ones, and the run behaves like one on a KVM host:
  *
@@ -14,33 +14,18 @@
  * - Ctrl-C asks the machine to stop kiln-hvt (SIGINT, as on a KVM host),
  *   flush the disks and power off; a second Ctrl-C kills the machine.
  */
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
-import { ARCHES } from '../test/harness/arch.ts';
-import { runInVm, vmAvailable, VmError, type RunningMachine } from '../test/harness/vm.ts';
+import { ARCHES } from '../machine/arch.ts';
+import { runInVm, vmAvailable, VmError, type RunningMachine } from '../machine/vm.ts';
 import type { Arch } from './image.ts';
 import { checkPortsFree, type PortMapping } from './publish.ts';
 import { UsageError } from './usage-error.ts';
-
-/** The architecture of this host's own guests (what kiln-hvt here can run), if it is one Kiln builds for. */
-export const HOST_ARCH: Arch | undefined = ({ x64: 'x86_64', arm64: 'aarch64' } as const)[process.arch as 'x64' | 'arm64'];
 
 /** Where the image sits on QEMU's user-mode network, and its gateway there. */
 export const VM_IMAGE_ADDRESS = '10.0.2.15';
 export const VM_GATEWAY = '10.0.2.2';
 const GUEST_TAP = 'kiln0';
-
-/** True when kiln-hvt can open /dev/kvm here. */
-export async function hostHasKvm(): Promise<boolean> {
-  try {
-    await access('/dev/kvm', constants.R_OK | constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Single-quotes `text` for sh. */
 const shQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
@@ -114,7 +99,7 @@ export async function bootInVm(arch: Arch, tender: string, image: string, tender
 
   console.error(
     `kiln run: this host has no /dev/kvm; booting kiln-hvt inside an emulated ${arch} Linux machine ` +
-      `(QEMU with nested KVM, test/harness); Ctrl-C stops the image, then the machine`,
+      `(QEMU with nested KVM, machine/); Ctrl-C stops the image, then the machine`,
   );
   for (const m of devices.publish) console.error(`kiln run: 127.0.0.1:${m.host} -> image port ${m.guest} (image at ${VM_IMAGE_ADDRESS} in the machine)`);
 

@@ -32,6 +32,7 @@ export const PLATFORM_ARGS: Record<string, ArgSpec> = {
   ipv4: { type: 'ipv4-cidr', help: 'static address and prefix, for example 10.0.0.2/24 (else DHCP)' },
   'ipv4-gateway': { type: 'ipv4', help: 'default gateway, for example 10.0.0.1' },
   resolver: { type: 'ipv4', help: 'DNS server address' },
+  'log-time': { type: 'flag', help: 'start every console line with the wall-clock time' },
 };
 
 function expected(spec: ArgSpec): string {

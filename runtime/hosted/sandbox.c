@@ -14,6 +14,9 @@
  *       ppoll          (solo5_yield)
  *       clock_gettime  CLOCK_REALTIME or CLOCK_MONOTONIC (the vDSO's fallback)
  *       exit_group
+ *       rt_sigreturn   (the end of stop.c's SIGINT/SIGTERM handler; it
+ *                      restores registers only: later calls meet the
+ *                      same filter)
  *     Anything else (open, execve, socket, mmap, a forged number, the x32
  *     ABI, another architecture's calls) traps to a handler that says which
  *     call it was on stderr and the process then dies by SIGSYS.
@@ -192,6 +195,7 @@ static void build_filter(void)
     jeq(SYS_clock_gettime, L_CLOCK, NEXT);
     jeq(SYS_pread64, L_BLOCK, NEXT);
     jeq(SYS_pwrite64, L_BLOCK, NEXT);
+    jeq(SYS_rt_sigreturn, L_ALLOW, NEXT);
     jeq(SYS_exit_group, L_ALLOW, L_DENY);
 
     /* Descriptor numbers: the kernel takes the low 32 bits of an int fd. */
@@ -260,9 +264,9 @@ static const char *call_name(int nr)
     }
 }
 
-/* Runs on the refused call's own stack and never returns (rt_sigreturn is
- * itself refused). SIGSYS is blocked while it runs, so the refused call it
- * makes last kills the process by SIGSYS at once. */
+/* Runs on the refused call's own stack and never returns to it. SIGSYS is
+ * blocked while it runs, so the refused call it makes last kills the
+ * process by SIGSYS at once. */
 static void refused(int sig, siginfo_t *info, void *context)
 {
     (void)sig;

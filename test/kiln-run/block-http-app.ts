@@ -9,7 +9,7 @@ import http from '../../examples/http/app.ts';
 export default defineApp({
   name: 'block-http',
   devices: { net: stack(), disk: block() },
-  async start({ devices, args, clock, random, console }) {
+  async start({ devices, args, clock, random, console, stopping }) {
     const stampArg = args.find((a) => a.startsWith('--stamp='));
     const { stamp } = parseArgs(stampArg ? [stampArg] : [], { stamp: { type: 'string', default: 'none', help: 'text for sector 0' } });
     const sector = new Uint8Array(devices.disk.info.sectorSize);
@@ -17,6 +17,6 @@ export default defineApp({
     await devices.disk.write(0, sector);
     await devices.disk.flush();
     console.info(`block-http: wrote sector 0 (${stamp})`);
-    return http.start({ devices: { net: devices.net }, args: args.filter((a) => a !== stampArg), clock, random, console });
+    return http.start({ devices: { net: devices.net }, args: args.filter((a) => a !== stampArg), clock, random, console, stopping });
   },
 });

@@ -13,7 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { vmAvailable } from '../harness/vm.ts';
+import { vmAvailable } from '../../machine/vm.ts';
 import { imageToolsMissing } from '../harness/compiler.ts';
 import { waitForLine } from '../process/support.ts';
 
@@ -51,9 +51,9 @@ describe.skipIf(why !== null)('kiln run --target hvt --emulated --publish --bloc
       const curl = (...args: string[]) => execFileSync('curl', ['-sS', '--max-time', '60', ...args], { encoding: 'utf8', timeout: 90_000 });
       expect(curl('-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${port}/`)).toBe('200');
       expect(curl('-H', 'content-type: text/plain', '--data-binary', 'through the machine', `http://127.0.0.1:${port}/echo`)).toBe('through the machine');
-      child.kill('SIGINT');
-      expect(await exited).toBe(130); // kiln-hvt's status when stopped by SIGINT
-      expect(output()).toContain('kiln-hvt: stopped by a signal');
+      child.kill('SIGINT'); // reaches the app as a stop request: the server winds down, the app ends with 0
+      expect(await exited).toBe(0);
+      expect(output()).toMatch(/http: stopped after \d+ requests/);
       expect(readFileSync(disk).subarray(0, 64).toString('latin1')).toMatch(new RegExp(`^block-http ${stamp}\\n\\0`));
     } finally {
       child.kill('SIGKILL');
