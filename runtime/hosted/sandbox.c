@@ -283,21 +283,12 @@ static void no_return(void)
     sys_call3(SYS_exit_group, 128 + SIGSYS, 0, 0);
 }
 
-struct kernel_sigaction {
-    void (*handler)(int, siginfo_t *, void *);
-    unsigned long flags;
-    void (*restorer)(void);
-    uint64_t mask;
-};
-
-#define SA_RESTORER_FLAG 0x04000000UL
-
 void hosted_sandbox(void)
 {
     build_filter();
     struct kernel_sigaction sa = {
-        .handler = refused,
-        .flags = SA_SIGINFO | SA_RESTORER_FLAG,
+        .action = refused,
+        .flags = SA_SIGINFO | KERNEL_SA_RESTORER,
         .restorer = no_return,
         .mask = 0,
     };
