@@ -19,7 +19,7 @@ const MEM = memLimits();
 const SPEC: Record<string, OptionSpec> = {
   target: { value: 'unix|process|hvt', choices: TARGETS, help: 'unix (default): run on Node.js; process: the image as a sandboxed Linux process; hvt: boot an image under kiln-hvt' },
   arch: { value: 'x86_64|aarch64', choices: ARCHES, help: 'image architecture (hvt; default x86_64)' },
-  net: { value: '[NAME=]TAP', repeat: true, help: `attach a tap device (process, hvt; NAME defaults to ${DEFAULT_NET_NAME})` },
+  net: { value: "[NAME=]TAP", repeat: true, help: `attach a tap device (process, hvt; NAME defaults to ${DEFAULT_NET_NAME}; kiln-hvt's --net:NAME=TAP also works)` },
   block: { value: '[NAME=]FILE', repeat: true, help: `attach a disk image file (NAME defaults to ${DEFAULT_BLOCK_NAME})` },
   'fork-net': { value: '[NAME=]TAP,TAP,...', repeat: true, help: "taps for forked children's net device, one per child (hvt; kiln-hvt --fork-net)" },
   'fork-block': { value: '[NAME=]share|refuse', repeat: true, help: 'share a block device with forked children (default) or refuse it to them (hvt)' },
@@ -65,8 +65,23 @@ function runToExit(program: string, args: string[], env: NodeJS.ProcessEnv = pro
   });
 }
 
+/**
+ * kiln-hvt's own spelling of the device options, `--net:NAME=TAP` and the
+ * like, as `--net NAME=TAP` (the kiln run form); app arguments after `--`
+ * are left alone.
+ */
+export function tenderSpelling(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  const options = end < 0 ? argv : argv.slice(0, end);
+  const rewritten = options.flatMap((arg) => {
+    const m = /^--(net|block|fork-net|fork-block):(.+)$/s.exec(arg);
+    return m ? [`--${m[1]}`, m[2]!] : [arg];
+  });
+  return end < 0 ? rewritten : [...rewritten, ...argv.slice(end)];
+}
+
 export async function runCommand(argv: string[]): Promise<number> {
-  const options = parseOptions('run', argv, SPEC);
+  const options = parseOptions('run', tenderSpelling(argv), SPEC);
   if (options.flags.has('help')) {
     console.log(`kiln run <app> [--target unix|process|hvt] [options] [-- app args]\n\nApp arguments (after --): kiln run <app> -- --help lists them.\n\n${optionHelp(SPEC)}`);
     return 0;

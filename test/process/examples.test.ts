@@ -67,7 +67,7 @@ describe.skipIf(netMissing !== null)('networked examples as sandboxed processes,
   /** Starts `kiln run <example> --target process` in the namespace; resolves once (ready) is printed. */
   async function start(example: string, ready: RegExp, args: string[]): Promise<{ child: ChildProcess; output: () => string }> {
     const child = spawn('ip', ['netns', 'exec', NS, process.execPath, KILN, 'run', `examples/${example}`, '--target', 'process', '--no-check',
-      '--net', TAP, '--', '--ipv4=10.78.0.2/24', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      `--net:service=${TAP}`, '--', '--ipv4=10.78.0.2/24', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     running = child;
     const output = await waitForLine(child, ready, 120_000);
     expect(seccompOf(join(ROOT, 'build', 'x86_64', 'apps', `${example}.process`))).toBe('2');
