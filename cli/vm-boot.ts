@@ -17,6 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { ARCHES } from '../machine/arch.ts';
+import { HOST_ARCH, hostKvmProblem } from '../machine/host.ts';
 import { runInVm, vmAvailable, VmError, type RunningMachine } from '../machine/vm.ts';
 import type { Arch } from './image.ts';
 import { checkPortsFree, type PortMapping } from './publish.ts';
@@ -70,7 +71,7 @@ function machineScript(command: string, consoleDevice: string, stopLine: string,
 export function refuseHostTaps(tenderArgs: readonly string[]): void {
   const hostOnly = tenderArgs.find((a) => a.startsWith('--net:') || a.startsWith('--fork-net:'));
   if (hostOnly) {
-    throw new UsageError(`kiln run: ${hostOnly} names a tap on this host, which the emulated machine cannot reach (this host has no /dev/kvm): use --publish HOSTPORT:GUESTPORT`);
+    throw new UsageError(`kiln run: ${hostOnly} names a tap on this host, which the emulated machine cannot reach: use --publish HOSTPORT:GUESTPORT`);
   }
 }
 
@@ -83,7 +84,8 @@ export async function bootInVm(arch: Arch, tender: string, image: string, tender
   refuseHostTaps(tenderArgs);
   await checkPortsFree(devices.publish);
   const reason = await vmAvailable(arch);
-  if (reason !== null) throw new UsageError(`kiln run: this host has no /dev/kvm, and the emulated machine cannot run: ${reason}`);
+  const why = (await hostKvmProblem()) ?? (arch === HOST_ARCH ? 'asked for the emulated machine (--emulated)' : `this host runs ${HOST_ARCH ?? process.arch} guests, not ${arch}`);
+  if (reason !== null) throw new UsageError(`kiln run: ${why}, and the emulated machine cannot run: ${reason}`);
 
   const guestImage = `/images/${basename(image)}`;
   const disks = devices.blocks.map((b) => b.file);
@@ -98,7 +100,7 @@ export async function bootInVm(arch: Arch, tender: string, image: string, tender
   const script = machineScript(['kiln-hvt', ...guestArgs].map(shQuote).join(' '), ARCHES[arch].console, stopLine, devices.publish.length > 0);
 
   console.error(
-    `kiln run: this host has no /dev/kvm; booting kiln-hvt inside an emulated ${arch} Linux machine ` +
+    `kiln run: ${why}; booting kiln-hvt inside an emulated ${arch} Linux machine ` +
       `(QEMU with nested KVM, machine/); Ctrl-C stops the image, then the machine`,
   );
   for (const m of devices.publish) console.error(`kiln run: 127.0.0.1:${m.host} -> image port ${m.guest} (image at ${VM_IMAGE_ADDRESS} in the machine)`);
