@@ -253,7 +253,9 @@ function runQemu(
 /**
  * Passes on the script's output while it runs: everything after the begin
  * marker, except a tail that could be the start of the end marker, until
- * the end marker is there.
+ * the end marker is there. Only a tail that is such a start is held back
+ * (the marker begins with a newline, so at most a line's last newline and
+ * what follows it): a server's last line shows while it runs.
  */
 function outputForwarder(capture: SerialCapture, mark: Markers, onOutput: (text: string) => void): () => void {
   let emitted = -1;
@@ -262,11 +264,19 @@ function outputForwarder(capture: SerialCapture, mark: Markers, onOutput: (text:
     if (beginAt === undefined) return;
     if (emitted < 0) emitted = beginAt + mark.begin.length;
     const text = capture.text;
-    const limit = capture.foundAt(mark.end) ?? text.length - (mark.end.length - 1);
+    const limit = capture.foundAt(mark.end) ?? text.length - markerStartAtEnd(text, mark.end);
     if (limit <= emitted) return;
     onOutput(text.slice(emitted, limit));
     emitted = limit;
   };
+}
+
+/** The length of the longest tail of (text) that is a proper beginning of (marker). */
+export function markerStartAtEnd(text: string, marker: string): number {
+  for (let k = Math.min(marker.length - 1, text.length); k > 0; k--) {
+    if (text.endsWith(marker.slice(0, k))) return k;
+  }
+  return 0;
 }
 
 interface Markers {

@@ -45,9 +45,10 @@ describe.skipIf(why !== null)('kiln run --target hvt --emulated --publish --bloc
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { exitedEarly = true; resolve(code); }));
     try {
       // Live output: the server's line arrives while the machine still runs.
-      const output = await waitForLine(child, /http: listening on 10\.0\.2\.15:8080/, 9 * 60_000);
+      const output = await waitForLine(child, /http: listening on 0\.0\.0\.0:8080/, 9 * 60_000);
       expect(exitedEarly).toBe(false);
       expect(output()).toContain(`block-http: wrote sector 0 (${stamp})`);
+      expect(output()).toContain("[info] stack 'service': address 10.0.2.15/24, gateway 10.0.2.2");
       const curl = (...args: string[]) => execFileSync('curl', ['-sS', '--max-time', '60', ...args], { encoding: 'utf8', timeout: 90_000 });
       expect(curl('-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${port}/`)).toBe('200');
       expect(curl('-H', 'content-type: text/plain', '--data-binary', 'through the machine', `http://127.0.0.1:${port}/echo`)).toBe('through the machine');
