@@ -90,8 +90,8 @@ void hosted_close_inherited(void)
 
 /* --- the filter's program, built with forward labels --------------------- */
 
-#define MAX_INSNS 512
-#define MAX_LABELS (8 + 2 * KILN_MFT_MAX_ENTRIES)
+#define MAX_INSNS 4096 /* the kernel's BPF_MAXINSNS */
+#define MAX_LABELS (8 + 4 * KILN_MFT_MAX_ENTRIES)
 
 static struct sock_filter prog[MAX_INSNS];
 static unsigned prog_len;
@@ -151,16 +151,18 @@ static void resolve_jumps(void)
 #define ARG_LO(n) (offsetof(struct seccomp_data, args) + 8 * (n))
 #define ARG_HI(n) (ARG_LO(n) + 4)
 
-/* pread64/pwrite64(fd, buf, count, offset) on block device (d): allowed
- * when count < 4 GiB and offset + count <= capacity, in 32-bit halves. */
+/* pread64/pwrite64(fd, buf, count, offset) on block device (d), its
+ * descriptor already matched: allowed when count < 4 GiB and offset + count
+ * <= capacity, in 32-bit halves. Ends in its own returns, so that every
+ * jump stays short however many devices there are. */
 static void block_extent_check(const struct hosted_device *d)
 {
     uint32_t cap_hi = (uint32_t)(d->capacity >> 32), cap_lo = (uint32_t)d->capacity;
-    int no_carry = new_label();
+    int no_carry = new_label(), allow = new_label(), deny = new_label();
     load(ARG_HI(2));
-    jeq(0, NEXT, L_DENY);
+    jeq(0, NEXT, deny);
     load(ARG_HI(3));
-    jgt(cap_hi, L_DENY, NEXT); /* also keeps the sum below from overflowing */
+    jgt(cap_hi, deny, NEXT); /* also keeps the sum below from overflowing */
     emit(BPF_ST, 2, NEXT, NEXT);                      /* M[2] = offset_hi */
     load(ARG_LO(2));
     emit(BPF_ST, 1, NEXT, NEXT);                      /* M[1] = count_lo */
@@ -174,10 +176,14 @@ static void block_extent_check(const struct hosted_device *d)
     emit(BPF_ST, 2, NEXT, NEXT);
     place(no_carry);
     emit(BPF_LD | BPF_MEM, 2, NEXT, NEXT);            /* A = sum_hi */
-    jgt(cap_hi, L_DENY, NEXT);
-    jeq(cap_hi, NEXT, L_ALLOW);
+    jgt(cap_hi, deny, NEXT);
+    jeq(cap_hi, NEXT, allow);
     emit(BPF_LD | BPF_MEM, 0, NEXT, NEXT);
-    jgt(cap_lo, L_DENY, L_ALLOW);
+    jgt(cap_lo, deny, allow);
+    place(allow);
+    ret(SECCOMP_RET_ALLOW);
+    place(deny);
+    ret(SECCOMP_RET_TRAP);
 }
 
 static void build_filter(void)
@@ -214,26 +220,23 @@ static void build_filter(void)
     load(ARG_LO(0));
     jgt(ALLOWED_CLOCKS - 1, L_DENY, L_ALLOW);
 
-    place(L_BLOCK);
-    int device_label[KILN_MFT_MAX_ENTRIES];
-    load(ARG_LO(0));
-    for (unsigned i = 1; i < hosted_device_count; i++) {
-        if (hosted_devices[i].type != KILN_MFT_BLOCK_BASIC)
-            continue;
-        device_label[i] = new_label();
-        jeq((uint32_t)hosted_devices[i].fd, device_label[i], NEXT);
-    }
-    ret(SECCOMP_RET_TRAP);
-    for (unsigned i = 1; i < hosted_device_count; i++) {
-        if (hosted_devices[i].type != KILN_MFT_BLOCK_BASIC)
-            continue;
-        place(device_label[i]);
-        block_extent_check(&hosted_devices[i]);
-    }
-
     place(L_ALLOW);
     ret(SECCOMP_RET_ALLOW);
     place(L_DENY);
+    ret(SECCOMP_RET_TRAP);
+
+    /* Block devices one after another: a descriptor that is not this
+     * device's skips to the next one's check. */
+    place(L_BLOCK);
+    for (unsigned i = 1; i < hosted_device_count; i++) {
+        if (hosted_devices[i].type != KILN_MFT_BLOCK_BASIC)
+            continue;
+        int next_device = new_label();
+        load(ARG_LO(0));
+        jeq((uint32_t)hosted_devices[i].fd, NEXT, next_device);
+        block_extent_check(&hosted_devices[i]);
+        place(next_device);
+    }
     ret(SECCOMP_RET_TRAP);
     resolve_jumps();
 }

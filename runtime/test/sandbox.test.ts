@@ -20,19 +20,19 @@ const PROBE = join(WORK, 'probe');
 const DISK = join(WORK, 'disk.img');
 const DISK_BYTES = 8 * 1024 ** 3 + 4096; // past 4 GiB, so block checks meet 64-bit offsets; sparse
 
-/** Compiles sandbox_probe.c and links it as the hosted executable's application. */
-function buildProbe(): void {
+/** Compiles sandbox_probe.c and links it as the hosted executable's application, with (devices) in its manifest. */
+function buildProbe(output: string, devices: string[]): void {
   const musl = '/usr/lib/x86_64-linux-musl/libc.a';
   const gccInclude = execFileSync('gcc', ['-print-file-name=include'], { encoding: 'utf8' }).trim();
   const libgcc = execFileSync('gcc', ['-print-libgcc-file-name'], { encoding: 'utf8' }).trim();
   const lib = join(ROOT, 'build/x86_64');
-  execFileSync(join(lib, 'kiln-mft'), ['-o', join(WORK, 'manifest.c'), 'storage:BLOCK_BASIC']);
+  execFileSync(join(lib, 'kiln-mft'), ['-o', join(WORK, 'manifest.c'), ...devices]);
   const cflags = ['-O2', '-fno-pic', '-fno-pie', '-ffreestanding', '-nostdinc', '-isystem', '/usr/include/x86_64-linux-musl',
     '-isystem', gccInclude, '-I', join(ROOT, 'runtime/hosted'), '-I', join(ROOT, 'platform-solo5/include'), '-Wall', '-Wextra', '-Werror'];
   for (const [src, obj] of [[join(ROOT, 'runtime/test/sandbox_probe.c'), 'probe.o'], [join(WORK, 'manifest.c'), 'manifest.o']] as const) {
     execFileSync('gcc', [...cflags, '-c', src, '-o', join(WORK, obj)]);
   }
-  execFileSync('gcc', ['-nostdlib', '-static', '-no-pie', '-Wl,--gc-sections', '-o', PROBE, join(WORK, 'probe.o'), join(WORK, 'manifest.o'),
+  execFileSync('gcc', ['-nostdlib', '-static', '-no-pie', '-Wl,--gc-sections', '-o', output, join(WORK, 'probe.o'), join(WORK, 'manifest.o'),
     '-Wl,--whole-archive', join(lib, 'hosted/libkiln-hosted.a'), join(lib, 'runtime/libkiln-libc.a'), '-Wl,--no-whole-archive',
     join(lib, 'runtime/libkiln-runtime.a'), join(lib, 'runtime/libquickjs.a'), musl, libgcc]);
 }
@@ -46,7 +46,7 @@ describe.skipIf(unavailable !== null)('hosted sandbox (seccomp-BPF allow-list, n
     buildRuntime();
     rmSync(WORK, { recursive: true, force: true });
     mkdirSync(WORK, { recursive: true });
-    buildProbe();
+    buildProbe(PROBE, ['storage:BLOCK_BASIC']);
     writeFileSync(DISK, '');
     execFileSync('truncate', ['-s', String(DISK_BYTES), DISK]);
   });
@@ -73,6 +73,22 @@ describe.skipIf(unavailable !== null)('hosted sandbox (seccomp-BPF allow-list, n
       expect({ call, signal: r.signal, stdout: r.stdout }).toEqual({ call, signal: 'SIGSYS', stdout: '' });
       expect(r.stderr).toBe(`kiln-process: sandbox: the app made system call ${named}, which the sandbox does not allow; stopping it (SIGSYS)\n`);
     }
+  });
+
+  it('checks the last of 60 block devices, every filter jump in reach', () => {
+    const many = join(WORK, 'probe-many');
+    const names = Array.from({ length: 60 }, (_, i) => `disk${i}`);
+    buildProbe(many, names.map((n) => `${n}:BLOCK_BASIC`));
+    const attach = names.map((n) => {
+      const file = join(WORK, `${n}.img`);
+      writeFileSync(file, Buffer.alloc(4096));
+      return `--block:${n}=${file}`;
+    });
+    const call = (what: string) => spawnSync(many, [...attach, '--', what], { encoding: 'utf8', timeout: 20_000 });
+    expect(call('block-last')).toMatchObject({ status: 0, stdout: 'allowed block-last\n', stderr: '' });
+    expect(call('block-first')).toMatchObject({ status: 0, stdout: 'allowed block-first\n' });
+    expect(call('block-past-end')).toMatchObject({ signal: 'SIGSYS', stdout: '' });
+    expect(call('open')).toMatchObject({ signal: 'SIGSYS', stdout: '' });
   });
 
   it('with --sandbox=off (for valgrind, which has no seccomp) says so, and the same calls pass', () => {

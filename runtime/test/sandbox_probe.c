@@ -14,21 +14,18 @@
 
 #define ARCH_SET_FS 0x1002
 
-static long block_fd(void)
+/* The last block device of the manifest: the filter checks it last. */
+static const struct hosted_device *last_block(void)
 {
+    const struct hosted_device *last = &hosted_devices[0];
     for (unsigned i = 1; i < hosted_device_count; i++)
         if (hosted_devices[i].type == KILN_MFT_BLOCK_BASIC)
-            return hosted_devices[i].fd;
-    return -1;
+            last = &hosted_devices[i];
+    return last;
 }
 
-static long block_capacity(void)
-{
-    for (unsigned i = 1; i < hosted_device_count; i++)
-        if (hosted_devices[i].type == KILN_MFT_BLOCK_BASIC)
-            return (long)hosted_devices[i].capacity;
-    return 0;
-}
+static long block_fd(void) { return last_block()->fd; }
+static long block_capacity(void) { return (long)last_block()->capacity; }
 
 static char sector[1024];
 
