@@ -27,6 +27,7 @@ const SPEC: Record<string, OptionSpec> = {
   emulated: { help: 'hvt: boot kiln-hvt inside the emulated machine even where /dev/kvm exists (one that cannot run images, say)' },
   publish: { value: 'HOSTPORT:GUESTPORT', repeat: true, help: "reach the image's GUESTPORT at 127.0.0.1:HOSTPORT (process, hvt): kiln makes the tap and forwarding" },
   'no-check': { help: 'skip type-checking the app with TypeScript' },
+  'dry-run': { help: 'check everything and build, then print what would run instead of running it' },
   help: { short: 'h', help: 'show this help' },
 };
 
@@ -92,6 +93,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   const app = resolveApp('run', options.positional[0]);
   const target = single(options, 'target', 'unix') as CliTarget;
   if (!options.flags.has('no-check')) typecheckApp('run', app.file, target === 'unix' ? 'project' : 'image');
+  // --dry-run: everything up to the launch, which is printed instead.
+  const dryRun = options.flags.has('dry-run');
+  const wouldRun = (where: string, command: string[]): number => {
+    console.log(`kiln run: would run${where}: ${command.join(' ')}`);
+    return 0;
+  };
 
   if (target === 'unix') {
     for (const imageOnly of ['arch', 'net', 'mem', 'fork-net', 'fork-block', 'publish', 'emulated']) {
@@ -105,7 +112,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     const bundle = join(repoRoot, 'build', 'unix', `${app.name}.mjs`);
     await bundleApp(app.file, 'unix', bundle);
-    return runToExit(process.execPath, ['--enable-source-maps', bundle, ...options.rest], env);
+    const args = ['--enable-source-maps', bundle, ...options.rest];
+    return dryRun ? wouldRun('', [process.execPath, ...args]) : runToExit(process.execPath, args, env);
   }
 
   const arch = single(options, 'arch', 'x86_64') as Arch;
@@ -148,6 +156,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       return { name, file: resolve(file) };
     });
     const machineArgs = tenderArgs.filter((a) => !a.startsWith('--block:'));
+    if (dryRun) return wouldRun(` in the emulated ${arch} machine`, ['kiln-hvt', ...machineArgs, '--', image, ...bootArgs, ...options.rest]);
     return bootInVm(arch, tenderPath(arch), image, machineArgs, [...bootArgs, ...options.rest], { publish, blocks });
   }
   const launch = (extra: string[]): string[] =>
@@ -155,8 +164,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       : [tenderPath(arch), ...tenderArgs, ...extra, '--', image, ...bootArgs, ...options.rest];
   if (publish.length === 0) {
     const [program, ...args] = launch([]);
-    return runToExit(program!, args);
+    return dryRun ? wouldRun('', [program!, ...args]) : runToExit(program!, args);
   }
+  if (dryRun) return wouldRun(` in a namespace of its own (${publish.map((m) => `127.0.0.1:${m.host} -> port ${m.guest}`).join(', ')})`, launch([`--net:${DEFAULT_NET_NAME}=TAP`]));
   const ns = await PublishNamespace.open(publish);
   try {
     const [program, args] = ns.command(launch([`--net:${DEFAULT_NET_NAME}=${ns.tap}`]));
