@@ -12,6 +12,7 @@
  * number store, not a closure.
  */
 import type { Clock, Timer } from '../../devices/clock.ts';
+import type { MemoryBudget } from '../../devices/memory-budget.ts';
 import type { FlowErrorCode } from '../../devices/flow.ts';
 import {
   ACK,
@@ -89,6 +90,8 @@ export interface ConnectionHost {
   readonly clock: Clock;
   readonly options: ResolvedTcpOptions;
   readonly stats: TcpCounters;
+  /** What the connection's rings are counted against. */
+  readonly memory: MemoryBudget;
   /** Shared transmit buffer, large enough for any segment. */
   readonly tx: Uint8Array;
   /** Checksums and sends `tx[0..length)`; false when the IP layer dropped it. */
@@ -210,8 +213,8 @@ export class Connection {
     tsOffset: number,
   ) {
     const o = host.options;
-    this.sendBuffer = new SendBuffer(o.sendBufferSize);
-    this.receiveBuffer = new ReceiveBuffer(o.receiveBufferSize);
+    this.sendBuffer = new SendBuffer(o.sendBufferSize, host.memory);
+    this.receiveBuffer = new ReceiveBuffer(o.receiveBufferSize, host.memory);
     this.rtt = new RttEstimator(o.minRtoMs, o.maxRtoMs);
     this.cc = new NewReno(DEFAULT_MSS);
     this.noDelay = o.noDelay;
@@ -374,6 +377,12 @@ export class Connection {
       this.afterEvent();
       return;
     }
+    // Room for the text before anything changes: data dropped for memory must be dropped whole, never acknowledged.
+    if (dataLen > 0 && !this.roomForText(seq, dataLen)) {
+      this.host.stats['rx.dropped.memory']++;
+      this.afterEvent();
+      return;
+    }
     this.lastReceiveMs = now;
     this.keepaliveProbes = 0;
     this.softError = null; // the path works again
@@ -439,6 +448,18 @@ export class Connection {
     }
     if (dataLen > 0 || fin) this.inputText(seg.bytes, dataStart, dataLen, segSeq, fin);
     this.afterEvent();
+  }
+
+  /**
+   * Whether the receive ring can hold the part of this segment's text that
+   * would be stored (in a state that stores text); grows it if needed, as the
+   * memory budget allows.
+   */
+  private roomForText(seq: number, length: number): boolean {
+    const s = this.state;
+    if (this.appClosed || (s !== State.SynReceived && s !== State.Established && s !== State.FinWait1 && s !== State.FinWait2)) return true;
+    const end = Math.min(((seq + length - this.rcvNxt) | 0), this.receiveBuffer.space);
+    return end <= 0 || this.receiveBuffer.reserve(end);
   }
 
   /** RFC 9293 §3.10.7.3: a segment in SYN-SENT. */

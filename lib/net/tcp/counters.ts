@@ -21,6 +21,8 @@ const NAMES = [
   'rx.dropped.bad-cookie',
   'rx.dropped.after-close',
   'rx.dropped.reentrant-overflow',
+  /** Text dropped whole (never acknowledged) because the memory budget could not hold it. */
+  'rx.dropped.memory',
   'rx.duplicate-segments',
   'rx.out-of-order',
   'rx.resets',
@@ -40,6 +42,8 @@ const NAMES = [
   'connections.established',
   'connections.reset',
   'connections.refused',
+  /** New connections refused with a reset because the memory budget was short. */
+  'connections.refused-memory',
   'connections.timed-out',
   'connections.aborted',
   'zero-window-probes',

@@ -7,6 +7,7 @@ import type { Clock } from '../../devices/clock.ts';
 import type { Flow } from '../../devices/flow.ts';
 import type { Random } from '../../devices/random.ts';
 import { StackError, type ConnectOptions, type ListenOptions, type TcpListener } from '../../devices/stack.ts';
+import { ByteBudget } from './byte-budget.ts';
 import { ACK, RST, SYN, FIN, TCP_HEADER_LEN, TcpView, fillTcpChecksum, writeTcpHeader } from '../wire/tcp.ts';
 import { Connection, type ConnectionHost, State } from './connection.ts';
 import { newTcpCounters, type TcpCounters } from './counters.ts';
@@ -36,6 +37,14 @@ const COOKIE_CHECK_MS = 128_000;
 /** Segments that arrive while the layer is busy (synchronous delivery) wait here, copied; at most this many. */
 const MAX_DEFERRED = 1024;
 const DEFAULT_CONNECT_TIMEOUT_MS = 75_000;
+/**
+ * What a connection holds besides its rings (its objects, timers, the flow
+ * and a service's state for it), counted in the memory budget from its
+ * first segment to its release. Measured in QuickJS: see bench/slow-attack.
+ */
+export const CONNECTION_STATE_BYTES = 6 * 1024;
+/** New connections are refused while less than this share of the budget is left: the rest is for connections in service. */
+const ADMISSION_RESERVE = 1 / 8;
 
 interface Deferred {
   src: number;
@@ -47,6 +56,7 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   readonly clock: Clock;
   readonly options: ResolvedTcpOptions;
   readonly stats: TcpCounters = newTcpCounters();
+  readonly memory: ByteBudget;
   readonly tx = new Uint8Array(65536);
   private readonly view = new TcpView();
   /** Connections by remote address * 2^16 + remote port; the local side is matched within. */
@@ -67,6 +77,7 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   ) {
     this.clock = env.clock;
     this.options = resolveTcpOptions(options);
+    this.memory = new ByteBudget(this.options.memoryBytes);
     const key = new Uint8Array(32);
     env.random.fill(key);
     this.secrets = new ConnectionSecrets(env.clock, key.subarray(0, 16));
@@ -139,7 +150,9 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   }
 
   counters(): Record<string, number> {
-    return { ...this.stats, 'connections.open': this.connectionCount };
+    const m = this.memory;
+    const memory: Record<string, number> = m.limit === Infinity ? {} : { 'memory.limit': m.limit, 'memory.used': m.used, 'memory.peak': m.peak, 'memory.refusals': m.refusals };
+    return { ...this.stats, 'connections.open': this.connectionCount, ...memory };
   }
 
   /** Resets every connection and closes every listener. */
@@ -188,6 +201,7 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     list.splice(i, 1);
     if (list.length === 0) this.connections.delete(key);
     this.connectionCount--;
+    this.memory.give(CONNECTION_STATE_BYTES);
   }
 
   removeListener(listener: TcpListenerSocket): void {
@@ -273,6 +287,12 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
       this.stats['rx.dropped.accept-queue-full']++;
       return;
     }
+    if (this.memoryShort()) {
+      // Refused at once, before any state is kept: the client learns now instead of retrying into a full heap.
+      this.stats['connections.refused-memory']++;
+      this.sendReset(dst, src, seg);
+      return;
+    }
     if (listener.halfOpen.size >= this.options.synBacklog) {
       this.sendCookieSynAck(listener, src, dst, seg);
       return;
@@ -323,6 +343,11 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
       this.stats['rx.dropped.accept-queue-full']++;
       return true; // the peer will retransmit; a reset would kill a good connection
     }
+    if (this.memoryShort()) {
+      this.stats['connections.refused-memory']++;
+      this.sendReset(dst, src, seg);
+      return true;
+    }
     const peer = seg.hasTimestamp ? decodeCookieTimestamp(seg.tsEcr, mss) : { mss, windowShift: -1, sackPermitted: false };
     const conn = this.createConnection(dst, localPort, src, remotePort);
     conn.openFromCookie(seg, { ...peer, timestamps: seg.hasTimestamp, tsVal: seg.tsVal });
@@ -350,7 +375,14 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     this.transmit(local, remote, length);
   }
 
+  /** Whether new connections are to be refused: too little of the memory budget left for them and those in service. */
+  private memoryShort(): boolean {
+    const m = this.memory;
+    return m.used + CONNECTION_STATE_BYTES > m.limit * (1 - ADMISSION_RESERVE);
+  }
+
   private createConnection(localAddress: number, localPort: number, remoteAddress: number, remotePort: number): Connection {
+    this.memory.take(CONNECTION_STATE_BYTES);
     const conn = new Connection(this, localAddress, localPort, remoteAddress, remotePort, this.secrets.timestampOffset(localAddress, localPort, remoteAddress, remotePort));
     const key = remoteAddress * 65536 + remotePort;
     const list = this.connections.get(key);

@@ -4,6 +4,7 @@
  * beyond which the layer answers with SYN cookies).
  */
 import type { Flow, Endpoint } from '../../devices/flow.ts';
+import type { MemoryBudget } from '../../devices/memory-budget.ts';
 import { StackError, type TcpListener } from '../../devices/stack.ts';
 import { formatIpv4 } from '../../ipv4-text.ts';
 import type { Connection, ListenerHooks } from './connection.ts';
@@ -17,6 +18,7 @@ interface Waiter {
 /** What a listener needs from the layer. */
 export interface ListenerHost extends StackGuard {
   removeListener(listener: TcpListenerSocket): void;
+  readonly memory: MemoryBudget;
 }
 
 export class TcpListenerSocket implements TcpListener, ListenerHooks {
@@ -36,6 +38,11 @@ export class TcpListenerSocket implements TcpListener, ListenerHooks {
     readonly backlog: number,
   ) {
     this.local = { address: formatIpv4(address), port };
+  }
+
+  /** The layer's budget, for the service on this listener to count its per-connection state in. */
+  get memory(): MemoryBudget {
+    return this.host.memory;
   }
 
   get acceptQueueFull(): boolean {

@@ -7,13 +7,20 @@
  * Offsets of out-of-order ranges count from RCV.NXT (the end of the in-order
  * data). Each range remembers when it last grew, for SACK's rule that the
  * first block reports the most recently received segment (RFC 2018 §4).
+ *
+ * The ring holds what is buffered, not the whole window: it grows (as the
+ * memory budget allows) when data arrives beyond its end and is given back
+ * whenever the application has read everything, so a connection that sent a
+ * few bytes and went quiet holds a small ring or none.
  */
+import type { MemoryBudget } from '../../devices/memory-budget.ts';
+import { regrow, ringSizeFor, UNLIMITED } from './ring-size.ts';
 
 /** Out-of-order ranges kept at most; a segment that would need another is dropped (the peer resends it). */
 export const MAX_OUT_OF_ORDER_RANGES = 16;
 
 export class ReceiveBuffer {
-  /** Allocated on first use, given back by `release` (see SendBuffer). */
+  /** Allocated when data arrives, given back by `release` (see SendBuffer). */
   private ring: Uint8Array | null = null;
   private head = 0;
   /** In-order bytes not yet read by the application. */
@@ -24,13 +31,40 @@ export class ReceiveBuffer {
   private readonly stamps = new Float64Array(MAX_OUT_OF_ORDER_RANGES);
   private stamp = 0;
 
-  constructor(readonly capacity: number) {}
+  constructor(
+    readonly capacity: number,
+    private readonly budget: MemoryBudget = UNLIMITED,
+  ) {}
+
+  /** Bytes of ring held now (counted in the budget). */
+  get ringBytes(): number {
+    return this.ring?.length ?? 0;
+  }
 
   /** Frees the ring while it holds nothing. */
   release(): void {
-    if (this.buffered > 0 || this.rangeCount > 0) return;
+    if (this.buffered > 0 || this.rangeCount > 0 || this.ring === null) return;
+    this.budget.give(this.ring.length);
     this.ring = null;
     this.head = 0;
+  }
+
+  /**
+   * Makes the ring large enough to store data up to `end` bytes after
+   * RCV.NXT (end <= space), taking the memory from the budget; false when the
+   * budget refuses, and then nothing changed. Asked before a segment changes
+   * any state, so that data is never acknowledged and then dropped.
+   */
+  reserve(end: number): boolean {
+    const current = this.ring?.length ?? 0;
+    const needed = this.buffered + end;
+    if (current >= needed) return true;
+    const size = ringSizeFor(needed, this.capacity);
+    if (!this.budget.tryTake(size - current)) return false;
+    const used = this.buffered + (this.rangeCount > 0 ? this.ends[this.rangeCount - 1]! : 0);
+    this.ring = regrow(this.ring, this.head, used, size);
+    this.head = 0;
+    return true;
   }
 
   /** Bytes that may still arrive beyond RCV.NXT: the window the buffer can honour. */
@@ -51,13 +85,14 @@ export class ReceiveBuffer {
   write(offset: number, src: Uint8Array, start: number, end: number): number {
     const length = end - start;
     if (length <= 0) return 0;
-    // The ring first: if allocating it runs out of memory, no range may claim bytes that never arrived.
-    const ring = (this.ring ??= new Uint8Array(this.capacity));
+    // The ring first: if it cannot be had, no range may claim bytes that never arrived.
+    if (!this.reserve(offset + length)) return -1;
+    const ring = this.ring!;
     if (offset > 0 && !this.recordRange(offset, offset + length)) return -1;
-    let pos = (this.head + this.buffered + offset) % this.capacity;
+    let pos = (this.head + this.buffered + offset) % ring.length;
     let done = 0;
     while (done < length) {
-      const chunk = Math.min(length - done, this.capacity - pos);
+      const chunk = Math.min(length - done, ring.length - pos);
       ring.set(src.subarray(start + done, start + done + chunk), pos);
       done += chunk;
       pos = 0;
@@ -66,7 +101,7 @@ export class ReceiveBuffer {
     return this.advance(length);
   }
 
-  /** Copies up to `max` in-order bytes out for the application and frees their space. */
+  /** Copies up to `max` in-order bytes out for the application and frees their space (the ring too, once empty). */
   read(max: number): Uint8Array {
     const n = Math.min(max, this.buffered);
     const out = new Uint8Array(n);
@@ -74,12 +109,13 @@ export class ReceiveBuffer {
     const ring = this.ring!;
     let done = 0;
     while (done < n) {
-      const chunk = Math.min(n - done, this.capacity - this.head);
+      const chunk = Math.min(n - done, ring.length - this.head);
       out.set(ring.subarray(this.head, this.head + chunk), done);
       done += chunk;
-      this.head = (this.head + chunk) % this.capacity;
+      this.head = (this.head + chunk) % ring.length;
     }
     this.buffered -= n;
+    this.release();
     return out;
   }
 
