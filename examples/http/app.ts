@@ -3,13 +3,14 @@
  * (uptime, requests, connections shed, memory, the stack's counters), a
  * static asset under `/static/`, and `/echo`, which streams a POSTed body
  * back. Listens on `--port=N` (default 80) until its stack is closed. In an
- * image short of memory it sheds load: new connections are reset and
- * kept-alive ones closed after their response until memory is back.
+ * image short of memory it sheds load: connections waiting longest for a
+ * request head are evicted for new ones (new ones are reset if none waits),
+ * and kept-alive ones closed after their response until memory is back.
  */
 import { defineApp, parseArgs, stack, type Clock, type Stack } from '../../lib/index.ts';
 import { KilnResponse, serveHttp, type HttpServer, type KilnRequest } from '../../lib/http/index.ts';
 import { ASSETS } from './assets.ts';
-import { connectionBudget, memoryFigures, memoryPressure } from './memory.ts';
+import { memoryFigures, memoryPressure } from './memory.ts';
 
 const ARGS = {
   port: { type: 'int', min: 0, max: 65535, default: 80, help: 'TCP port to serve on (0: any free port)' },
@@ -35,6 +36,7 @@ function stats(ctx: Context): KilnResponse {
       requests: server.requests,
       connections: server.connections,
       shedConnections: server.shed,
+      evictedConnections: server.evicted,
       memory: memoryFigures(),
       stack: ctx.stack.counters(),
     },
@@ -76,8 +78,7 @@ export default defineApp({
     const ctx: Context = { clock, stack: devices.net, startedMs: clock.nowMs(), server: () => server };
     const server = serveHttp(listener, (request) => route(ctx, request), {
       clock,
-      // In an image: no more connections than memory holds, and while it is short anyway, new ones are reset.
-      maxConnections: connectionBudget(),
+      // The connection limit and eviction come from the stack's memory budget (the listener's); the heap is watched too.
       overloaded: memoryPressure(clock),
       onError: (err, request) =>
         console.error(`http: ${request.method} ${request.target}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),

@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../devices/clock.ts';
 import type { Flow } from '../devices/flow.ts';
+import type { MemoryBudget } from '../devices/memory-budget.ts';
 import { HttpError } from './errors.ts';
 import { RequestLinePrefix } from './request-line-prefix.ts';
 import { decodeLatin1 } from '../text/latin1.ts';
@@ -26,11 +27,28 @@ export class FlowReader {
   /** Set once a wait timed out: the flow still has a read outstanding, so it cannot be read again. */
   private timedOut: HttpError | null = null;
 
-  /** @param clock needed only for timeouts (`setTimeouts`) */
+  /** Bytes of `buf` counted in the budget. */
+  private held = 0;
+
+  /**
+   * @param clock needed only for timeouts (`setTimeouts`)
+   * @param budget where the bytes held between reads are counted (a server's
+   *   heads waiting for their end)
+   */
   constructor(
     private readonly flow: Flow,
     private readonly clock: Clock | null = null,
+    private readonly budget: MemoryBudget | null = null,
   ) {}
+
+  /** Holds `buf` from now, counting it in the budget instead of what was held before. */
+  private hold(buf: Uint8Array): void {
+    this.buf = buf;
+    if (this.budget === null) return;
+    this.budget.give(this.held);
+    this.held = buf.length;
+    this.budget.take(this.held);
+  }
 
   /**
    * Bounds the waiting for the peer: an absolute deadline (the whole head
@@ -64,12 +82,12 @@ export class FlowReader {
       return chunk !== null;
     }
     if (this.buffered === 0) {
-      this.buf = chunk;
+      this.hold(chunk);
     } else {
       const merged = new Uint8Array(this.buffered + chunk.length);
       merged.set(this.buf.subarray(this.start));
       merged.set(chunk, this.buffered);
-      this.buf = merged;
+      this.hold(merged);
     }
     this.start = 0;
     return true;
@@ -226,10 +244,16 @@ export class FlowReader {
     return out;
   }
 
+  /** Drops whatever is buffered and its count in the budget: the connection is done with. */
+  forget(): void {
+    this.hold(EMPTY);
+    this.start = 0;
+  }
+
   /** Drops the reference to a fully read chunk, so an idle connection holds no receive buffer. */
   private releaseIfEmpty(): void {
     if (this.start === this.buf.length) {
-      this.buf = EMPTY;
+      this.hold(EMPTY);
       this.start = 0;
     }
   }

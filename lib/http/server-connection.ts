@@ -5,6 +5,7 @@
  * whether the connection may carry another request.
  */
 import type { Clock } from '../devices/clock.ts';
+import type { MemoryBudget } from '../devices/memory-budget.ts';
 import { FlowError, type Flow } from '../devices/flow.ts';
 import type { DateHeader } from './date.ts';
 import { HttpError, STATUS_FOR_ERROR } from './errors.ts';
@@ -43,6 +44,8 @@ export interface ServerSettings {
   onError: (err: unknown, request: KilnRequest) => void;
   /** True while resources are short: responses then close their connection. */
   overloaded: () => boolean;
+  /** Where heads waiting for their end are counted (null: nowhere). */
+  memory: MemoryBudget | null;
   /** The Date field's value, shared by the server's connections. */
   date: DateHeader;
 }
@@ -58,6 +61,10 @@ export class ServerConnection {
   private readonly reader: FlowReader;
   /** Between requests with no byte of the next head yet: safe to close at once. */
   private idle = true;
+  /** Waiting for a request head (none of it yet, or part): no request is in progress, so evicting loses no work. */
+  waitingForHead = true;
+  /** Since when it has been waiting for its current head, for eviction oldest-first. */
+  waitingSinceMs: number;
   private stopping = false;
   private served = 0;
   /** Ends `run()` without waiting for the handler (set while running). */
@@ -72,7 +79,8 @@ export class ServerConnection {
     private readonly settings: ServerSettings,
     private readonly onRequest: () => void,
   ) {
-    this.reader = new FlowReader(flow, settings.clock);
+    this.reader = new FlowReader(flow, settings.clock, settings.memory);
+    this.waitingSinceMs = settings.clock.nowMs();
     this.output = { write: (data) => this.writeWithin(data), abort: () => flow.abort() };
   }
 
@@ -91,6 +99,15 @@ export class ServerConnection {
   stop(): void {
     this.stopping = true;
     if (this.idle) void this.flow.close().catch(() => undefined);
+  }
+
+  /**
+   * Gives the connection up to free its memory while it waits for a head:
+   * reset at once (an answer would need buffers of its own). Only for
+   * `waitingForHead` connections; nothing in progress is lost.
+   */
+  evict(): void {
+    this.flow.abort();
   }
 
   /** Resets the connection and stops waiting for its handler, which may never return. */
@@ -115,6 +132,7 @@ export class ServerConnection {
       await this.reader.discardRest(LINGER_BYTES, this.settings.clock.nowMs() + LINGER_MS);
     }
     await this.flow.close().catch(() => undefined);
+    this.reader.forget();
     serving.catch(() => undefined); // a handler finishing after an abort has no one to tell
   }
 
@@ -122,6 +140,8 @@ export class ServerConnection {
   private async exchange(): Promise<boolean> {
     const s = this.settings;
     this.idle = true;
+    this.waitingForHead = true;
+    this.waitingSinceMs = s.clock.nowMs();
     const waitMs = this.served === 0 ? s.headerTimeoutMs : s.idleTimeoutMs;
     this.reader.setTimeouts(s.clock.nowMs() + waitMs, null);
     let head: RequestHead;
@@ -133,6 +153,7 @@ export class ServerConnection {
       }, true);
       if (bytes === null) return false;
       this.idle = false;
+      this.waitingForHead = false;
       this.reader.setTimeouts(null, null);
       head = parseRequestHead(bytes, s.maxHeaderCount);
       const framing = requestFraming(head, s.maxBodyBytes);

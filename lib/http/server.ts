@@ -4,6 +4,7 @@
  */
 import { sleep, type Clock, type Timer } from '../devices/clock.ts';
 import type { Flow } from '../devices/flow.ts';
+import type { MemoryBudget } from '../devices/memory-budget.ts';
 import { StackError, type TcpListener } from '../devices/stack.ts';
 import { DateHeader } from './date.ts';
 import { ServerConnection, type Handler, type ServerSettings } from './server-connection.ts';
@@ -13,6 +14,12 @@ export type { Handler } from './server-connection.ts';
 
 /** Pause after a failed accept before trying again. */
 const ACCEPT_RETRY_MS = 100;
+/** Memory is short while less than this share of the budget is left (the TCP layer refuses new connections at an eighth). */
+const SHORT_SHARE = 1 / 4;
+/** A connection becomes evictable once it has waited this long for a head: one whose request is on its way is spared. */
+const EVICTABLE_AFTER_MS = 1000;
+/** What a connection in service holds at least (state, a small ring each way), for the default connection limit. */
+const CONNECTION_BYTES = 10 * 1024;
 
 export interface ServeOptions {
   /** Drives every timeout. */
@@ -34,11 +41,23 @@ export interface ServeOptions {
   /** Told about handler errors, which are answered 500 (default: ignore). */
   onError?: (err: unknown, request: KilnRequest) => void;
   /**
-   * Connections served at once (default 1000). Past it the server stops
-   * accepting until one closes; new clients wait in the listener's backlog.
-   * This bounds memory, which an image has little of.
+   * Connections served at once (default: 1000, or fewer if the memory budget
+   * cannot hold that many connections in service). Past it a new connection
+   * takes the place of the one that has waited longest for a request head
+   * (evicted); when every connection has a request in progress, the server
+   * stops accepting until one closes and new clients wait in the listener's
+   * backlog.
    */
   maxConnections?: number;
+  /**
+   * The memory budget to count connections' buffered heads in and to watch
+   * (default: the listener's, `TcpListener.memory`, when it has one). While
+   * less than a quarter of it is left, new connections evict the connection
+   * that has waited longest for a request head, or are reset if none
+   * waits; and whenever the stack is refused memory, that connection is
+   * evicted too. Requests in progress are never touched.
+   */
+  memory?: MemoryBudget;
   /**
    * Says whether memory (or another resource) is short now. Asked as each
    * connection is accepted and after each response: while it holds, a new
@@ -57,6 +76,8 @@ export interface HttpServer {
   readonly requests: number;
   /** Connections reset at accept because the server was overloaded. */
   readonly shed: number;
+  /** Connections given up, oldest first, while they waited for a request head, to make room. */
+  readonly evicted: number;
   /** Resolves once the server stopped and every connection is closed. */
   readonly closed: Promise<void>;
   /**
@@ -69,6 +90,9 @@ export interface HttpServer {
 
 /** Serves `handler` on every connection the listener accepts, until `shutdown()`. */
 export function serveHttp(listener: TcpListener, handler: Handler, options: ServeOptions): HttpServer {
+  const memory = options.memory ?? listener.memory ?? null;
+  const memoryShort = (): boolean => memory !== null && memory.used > memory.limit * (1 - SHORT_SHARE);
+  const overloaded = options.overloaded ?? (() => false);
   const settings: ServerSettings = {
     clock: options.clock,
     maxHeaderBytes: options.maxHeaderBytes ?? 16 * 1024,
@@ -79,22 +103,47 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
     bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000,
     sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
     onError: options.onError ?? (() => undefined),
-    overloaded: options.overloaded ?? (() => false),
+    overloaded: () => memoryShort() || overloaded(),
+    memory,
     date: new DateHeader(options.clock),
   };
   const live = new Set<ServerConnection>();
   const running = new Set<Promise<void>>();
-  const maxConnections = Math.max(1, options.maxConnections ?? 1000);
+  const memoryCap = memory === null ? Infinity : Math.floor(memory.limit / CONNECTION_BYTES);
+  const maxConnections = Math.max(1, options.maxConnections ?? Math.min(1000, memoryCap));
   let slotFreed: (() => void) | null = null;
   let requests = 0;
   let shed = 0;
+  let evicted = 0;
   let stopping = false;
+
+  /** Evicts the connection that has waited longest for a request head (at least EVICTABLE_AFTER_MS); false when none has. */
+  const evictOldest = (): boolean => {
+    let oldest: ServerConnection | null = null;
+    for (const c of live) if (c.waitingForHead && (oldest === null || c.waitingSinceMs < oldest.waitingSinceMs)) oldest = c;
+    if (oldest === null || options.clock.nowMs() - oldest.waitingSinceMs < EVICTABLE_AFTER_MS) return false;
+    live.delete(oldest); // its slot is free now; its run() ends on its own
+    evicted++;
+    oldest.evict();
+    return true;
+  };
+
+  // The stack was refused memory: make room, after the segment in hand is done with (it was dropped unacknowledged; its peer resends).
+  let reclaiming = false;
+  const removeReclaimer = memory?.addReclaimer(() => {
+    if (reclaiming) return;
+    reclaiming = true;
+    void Promise.resolve().then(() => {
+      reclaiming = false;
+      evictOldest();
+    });
+  });
 
   /** Serves one accepted flow, or sheds it; never throws (a failure here must not end the accept loop). */
   const admit = (flow: Flow): void => {
     let connection: ServerConnection | null = null;
     try {
-      if (settings.overloaded()) {
+      if (settings.overloaded() && !evictOldest()) {
         shed++;
         flow.abort();
         return;
@@ -121,8 +170,10 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
   const acceptLoop = (async () => {
     for (;;) {
       try {
-        while (live.size >= maxConnections) await new Promise<void>((resolve) => (slotFreed = resolve));
-        admit(await listener.accept());
+        const flow = await listener.accept();
+        // Full: the new connection takes the place of the one waiting longest for a head, else waits for a slot.
+        while (live.size >= maxConnections && !evictOldest()) await new Promise<void>((resolve) => (slotFreed = resolve));
+        admit(flow);
       } catch (err) {
         if (err instanceof StackError && err.code === 'closed') return;
         // A passing failure (out of descriptors or memory): wait a little and accept again, rather than stop serving.
@@ -134,6 +185,7 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
   const closed = (async () => {
     await acceptLoop.catch(() => undefined);
     while (running.size > 0) await Promise.all(running);
+    removeReclaimer?.();
   })();
 
   return {
@@ -145,6 +197,9 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
     },
     get shed() {
       return shed;
+    },
+    get evicted() {
+      return evicted;
     },
     closed,
     async shutdown(graceMs?: number): Promise<void> {

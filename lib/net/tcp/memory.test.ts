@@ -1,0 +1,111 @@
+/**
+ * The memory budget (TcpOptions.memoryBytes): rings sized to what they hold
+ * and counted, new connections refused early with a reset, and text the
+ * budget cannot hold dropped whole, before it changes any state, so that
+ * nothing acknowledged is ever dropped for memory.
+ */
+import { describe, expect, it } from 'vitest';
+import { ACK, RST, SYN } from '../wire/tcp.ts';
+import { ByteBudget } from './byte-budget.ts';
+import { CONNECTION_STATE_BYTES } from './layer.ts';
+import { ReceiveBuffer } from './receive-buffer.ts';
+import { MIN_RING_BYTES } from './ring-size.ts';
+import { SendBuffer } from './send-buffer.ts';
+import { RawPeer, acceptFromPeer, opt } from './test-support.ts';
+
+const bytes = (n: number, from = 0): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (from + i) & 255);
+
+describe('rings within a memory budget', () => {
+  it('a send ring grows with what it holds, counts it, and goes back once all is acknowledged', () => {
+    const budget = new ByteBudget(1 << 20);
+    const b = new SendBuffer(64 * 1024, budget);
+    expect(b.append(bytes(100), 0, 100)).toBe(100);
+    expect(b.ringBytes).toBe(MIN_RING_BYTES);
+    expect(b.append(bytes(5000, 100), 0, 5000)).toBe(5000);
+    expect(b.ringBytes).toBe(8192);
+    expect(budget.used).toBe(8192);
+    const out = new Uint8Array(5100);
+    b.copyOut(0, 5100, out, 0);
+    expect(out).toEqual(bytes(5100));
+    b.consume(5100);
+    expect(b.ringBytes).toBe(0);
+    expect(budget.used).toBe(0);
+  });
+
+  it('a send ring past the smallest grows only as far as the budget allows; the writer takes less and waits', () => {
+    const budget = new ByteBudget(4096);
+    const b = new SendBuffer(64 * 1024, budget);
+    expect(b.append(bytes(10_000), 0, 10_000)).toBe(4096);
+    expect(budget.used).toBe(4096);
+    const tight = new ByteBudget(1000);
+    const c = new SendBuffer(64 * 1024, tight);
+    // The smallest ring is granted whatever the budget says: a connection must be able to answer.
+    expect(c.append(bytes(10_000), 0, 10_000)).toBe(MIN_RING_BYTES);
+    expect(tight.used).toBe(MIN_RING_BYTES);
+  });
+
+  it('a receive ring is reserved before the data is taken, refused whole when the budget is short, and given back when read', () => {
+    const budget = new ByteBudget(MIN_RING_BYTES * 2);
+    const r = new ReceiveBuffer(64 * 1024, budget);
+    expect(r.write(0, bytes(100), 0, 100)).toBe(100);
+    expect(r.ringBytes).toBe(MIN_RING_BYTES);
+    // Out of order, far out: the ring would have to grow past the budget.
+    expect(r.reserve(100 + 20_000)).toBe(false);
+    expect(r.write(20_000, bytes(10), 0, 10)).toBe(-1);
+    expect(r.hasOutOfOrder).toBe(false);
+    expect(budget.refusals).toBe(2);
+    // Growing keeps the bytes in order, out-of-order ranges included.
+    expect(r.write(1000, bytes(500, 1100), 0, 500)).toBe(0);
+    expect(r.write(0, bytes(1000, 100), 0, 1000)).toBe(1500);
+    expect(r.ringBytes).toBe(MIN_RING_BYTES);
+    expect(r.write(0, bytes(1000, 1600), 0, 1000)).toBe(1000);
+    expect(r.ringBytes).toBe(4096);
+    expect(r.read(1 << 20)).toEqual(bytes(2600));
+    expect(r.ringBytes).toBe(0);
+    expect(budget.used).toBe(0);
+  });
+});
+
+describe('TCP layer memory budget', () => {
+  it('counts each connection, and resets new SYNs once less than an eighth of the budget is left', async () => {
+    // Room for three connections below the reserve.
+    const peer = new RawPeer({ memoryBytes: Math.ceil((4 * CONNECTION_STATE_BYTES * 8) / 7) - 1 });
+    await acceptFromPeer(peer);
+    peer.take();
+    for (let port = 20000; port < 20003; port++) peer.deliver({ srcPort: port, dstPort: 80, seq: 1, flags: SYN, options: opt.mss(1460) });
+    const answers = peer.take();
+    expect(answers.map((s) => s.flags)).toEqual([SYN | ACK, SYN | ACK, RST | ACK]);
+    expect(answers[2]!.ack).toBe(2);
+    const c = peer.layer.counters();
+    expect(c['connections.refused-memory']).toBe(1);
+    expect(c['connections.open']).toBe(3);
+    expect(c['memory.used']).toBe(3 * CONNECTION_STATE_BYTES);
+  });
+
+  it('drops text it cannot hold before it changes any state, asks for memory back, and takes the resent text once there is room', async () => {
+    const limit = 2 * CONNECTION_STATE_BYTES + MIN_RING_BYTES - 1;
+    const peer = new RawPeer({ memoryBytes: limit });
+    const ts = opt.timestamp;
+    const h = await acceptFromPeer(peer, { options: [...opt.mss(1460), ...ts(100, 0)] });
+    const other = await acceptFromPeer(peer, { port: 81, peerPort: 40001, options: [...opt.mss(1460), ...ts(100, 0)] });
+    peer.take();
+    let reclaims = 0;
+    peer.layer.memory.addReclaimer(() => void reclaims++);
+
+    const data = { srcPort: 40000, dstPort: 80, seq: h.peerNext, ack: h.iss + 1, flags: ACK, payload: bytes(300) };
+    peer.deliver({ ...data, options: ts(200, h.synAck.tsVal!) });
+    expect(peer.layer.counters()['rx.dropped.memory']).toBe(1);
+    expect(reclaims).toBe(1);
+    await peer.advance(100);
+    // Not acknowledged, and TS.Recent not taken from it: ACKs still echo the handshake's timestamp.
+    expect(peer.take().filter((s) => s.dstPort === 40000 && s.ack !== h.peerNext)).toEqual([]);
+
+    other.flow.abort(); // frees a connection's worth
+    peer.take();
+    peer.deliver({ ...data, options: ts(300, h.synAck.tsVal!) });
+    expect(await h.flow.read()).toEqual(bytes(300));
+    await peer.advance(100);
+    const acks = peer.take().filter((s) => s.dstPort === 40000);
+    expect(acks.at(-1)).toMatchObject({ ack: h.peerNext + 300, tsEcr: 300 });
+  });
+});
