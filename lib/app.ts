@@ -69,6 +69,13 @@ export class AppDeclarationError extends Error {}
 /** Longest device name the Solo5 manifest holds (68 bytes with the terminating NUL). */
 export const MAX_DEVICE_NAME = 67;
 
+/** Device names are 1-MAX_DEVICE_NAME letters or digits (what Solo5 tenders accept on their command line). */
+export function isDeviceName(name: string): boolean {
+  return /^[A-Za-z0-9]+$/.test(name) && name.length <= MAX_DEVICE_NAME;
+}
+
+export const DEVICE_NAME_RULE = `1-${MAX_DEVICE_NAME} letters or digits`;
+
 /**
  * Declares an app. Checks the declaration at once, so a bad device name fails
  * when the module loads rather than when the image boots.
@@ -103,10 +110,8 @@ export function manifestOf(app: App<DeviceDeclaration>): ManifestEntry[] {
     if (!(spec.kind in MANIFEST_TYPE)) {
       throw new AppDeclarationError(`device '${key}': unknown kind '${String(spec.kind)}'`);
     }
-    if (!/^[A-Za-z0-9]+$/.test(spec.name) || spec.name.length > MAX_DEVICE_NAME) {
-      throw new AppDeclarationError(
-        `device '${key}': name '${spec.name}' must be 1-${MAX_DEVICE_NAME} letters or digits`,
-      );
+    if (!isDeviceName(spec.name)) {
+      throw new AppDeclarationError(`device '${key}': name '${spec.name}' must be ${DEVICE_NAME_RULE}`);
     }
     const type = MANIFEST_TYPE[spec.kind];
     const seen = entries.get(spec.name);

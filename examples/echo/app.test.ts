@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { consoleOver } from '../../lib/devices/console.ts';
 import type { Flow } from '../../lib/devices/flow.ts';
-import { createStack } from '../../lib/net/stack.ts';
-import { SeededRandom, VirtualClock, VirtualSwitch, drive } from '../../lib/testing/index.ts';
+import { SeededRandom, VirtualClock, VirtualSwitch, createStack, drive } from '../../lib/testing/index.ts';
 import { createUnixStack } from '../../drivers/unix/stack.ts';
 import { unixRandom } from '../../drivers/unix/random.ts';
 import { boot } from '../../drivers/unix/platform.ts';

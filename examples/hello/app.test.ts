@@ -43,6 +43,6 @@ describe('examples/hello', () => {
     const code = await boot(hello, ['--loud'], { stdout: out, stderr: err, handleSignals: false, env: {} });
     expect(code).toBe(2);
     expect(out.text()).toBe('');
-    expect(err.text()).toBe("hello: --loud: unknown argument\n");
+    expect(err.text()).toBe("hello: --loud: unknown argument; --help lists them all\n");
   });
 });

@@ -4,7 +4,7 @@ import { serveHttp } from './server.ts';
 import { StackError } from '../devices/stack.ts';
 import { VirtualClock } from '../testing/virtual-clock.ts';
 import { FlowPairListener } from '../testing/flow-pair.ts';
-import { latin1, rawExchange, readAll, settle, startTestServer, statuses } from './test-support.ts';
+import { latin1, rawExchange, readAll, settle, startTestServer, statuses } from '../../test/support/http.ts';
 import { decodeLatin1 } from '../text/latin1.ts';
 import { ByteBudget } from '../net/tcp/byte-budget.ts';
 
@@ -482,6 +482,30 @@ describe('serveHttp: timeouts and shutdown', () => {
     await flow.write(latin1(GET('/')));
     await settle();
     expect(server.connections).toBe(1);
+    clock.advance(2999);
+    await settle();
+    expect(server.connections).toBe(1);
+    clock.advance(1);
+    await settle();
+    expect(server.connections).toBe(0);
+    await expect(readAll(flow)).rejects.toMatchObject({ code: 'reset' });
+    await server.shutdown();
+  });
+
+  it('times each write from its own start: writes accepted in time never reset a long-lived connection, a later stalled one does', async () => {
+    const big = new Uint8Array(100_000);
+    const { listener, server, clock } = startTestServer((req) => new KilnResponse(req.pathname === '/big' ? big : 'ok'), { sendTimeoutMs: 3000 }, { capacity: 1024 });
+    const flow = listener.connect();
+    await flow.write(latin1(GET('/')));
+    await settle();
+    clock.advance(2000);
+    await flow.write(latin1(GET('/')));
+    await settle();
+    clock.advance(1500); // past the first write's start + timeout: both were accepted, nothing to reset
+    await settle();
+    expect(server.connections).toBe(1);
+    await flow.write(latin1(GET('/big')));
+    await settle();
     clock.advance(2999);
     await settle();
     expect(server.connections).toBe(1);

@@ -8,8 +8,9 @@
 #include "kiln_hvt_abi.h"
 #include "solo5.h"
 
-/* Stack reserved below the top of guest memory; the heap ends there. */
-#define KILN_GUEST_STACK_SIZE 0x100000UL
+/* Stack reserved below the top of guest memory; the heap ends there. Its
+ * lowest page is a guard page under kiln-hvt (KILN_IMAGE_STACK_GUARD). */
+#define KILN_GUEST_STACK_SIZE KILN_STACK_AREA_SIZE
 #define KILN_GUEST_PAGE_SIZE 0x1000UL
 
 struct kiln_guest_state {

@@ -285,6 +285,11 @@ _Static_assert(sizeof(struct kiln_abi1_note) == 36, "ABI1 note layout");
 #define KILN_OWN_NOTE_NAME_SIZE 5
 #define KILN_NOTE_TYPE_FEATURES 0x3154464bU /* "KFT1" */
 #define KILN_IMAGE_RUNS_AT_CPL3 (1U << 0)   /* bindings work in user mode */
+/* The heap ends KILN_STACK_AREA_SIZE below the boot info's mem_size, where
+ * the stack starts (growing down from the top): the tender may make the
+ * stack area's lowest page a guard page. */
+#define KILN_IMAGE_STACK_GUARD (1U << 1)
+#define KILN_STACK_AREA_SIZE 0x100000UL
 
 struct kiln_features_note {
     struct kiln_note_header h;

@@ -131,9 +131,9 @@ static enum kiln_hc_outcome walltime(const struct kiln_guest_mem *m,
 static enum kiln_hc_outcome puts_(const struct kiln_guest_mem *m, uint64_t gpa,
                                   int *status)
 {
-    struct kiln_hc_puts *a = KILN_HC_ARGS(m, gpa, struct kiln_hc_puts);
+    const struct kiln_hc_puts *a = KILN_HC_IN_ARGS(m, gpa, struct kiln_hc_puts);
     if (a == NULL)
-        return kiln_hc_bad_args(KILN_HC_PUTS, gpa, status);
+        return kiln_hc_bad_in_args(KILN_HC_PUTS, gpa, status);
     /* Read the fields once: the guest could change them under us. */
     uint64_t data = a->data, len = a->len;
     const char *s = kiln_gpa_readable(m, data, len);
@@ -224,9 +224,9 @@ static enum kiln_hc_outcome poll_(const struct kiln_guest_mem *m, uint64_t gpa,
 static enum kiln_hc_outcome halt(const struct kiln_guest_mem *m, uint64_t gpa,
                                  int *status)
 {
-    struct kiln_hc_halt *a = KILN_HC_ARGS(m, gpa, struct kiln_hc_halt);
+    const struct kiln_hc_halt *a = KILN_HC_IN_ARGS(m, gpa, struct kiln_hc_halt);
     if (a == NULL)
-        return kiln_hc_bad_args(KILN_HC_HALT, gpa, status);
+        return kiln_hc_bad_in_args(KILN_HC_HALT, gpa, status);
     *status = a->exit_status;
     return KILN_HC_EXIT;
 }

@@ -23,6 +23,7 @@
 #include "hypercall.h"
 #include "image.h"
 #include "manifest.h"
+#include "mem_map.h"
 #include "net_pool.h"
 #include "net_ring.h"
 #include "pipe.h"
@@ -140,13 +141,21 @@ int main(int argc, char **argv)
     kiln_image_load(&img, mem.base);
     free(file);
     int user_mode = (img.kiln_flags & KILN_IMAGE_RUNS_AT_CPL3) != 0;
+    /* Text and read-only data read-only, the guard page unmapped, in the
+     * host mapping (a forked tender's copy keeps them) and, below, in the
+     * guest's page tables. */
+    static struct kiln_mem_map map;
+    kiln_mem_map_build(&map, &img, usable);
+    if (kiln_mem_map_protect_host(&map, mem.base, err, sizeof err) != 0)
+        die("%s", err);
+    mem.map = &map;
 
     struct kiln_vm vm;
     if (kiln_vm_create(&vm, &mem, err, sizeof err) != 0)
         die("%s", err);
     if (kiln_fork_bind_vm(&vm, err, sizeof err) != 0)
         die("%s", err);
-    kiln_arch_setup_lowmem(mem.base, mem_size, user_mode);
+    kiln_arch_setup_lowmem(mem.base, mem_size, &map, user_mode);
     if (kiln_boot_info_write(mem.base, KILN_BOOT_INFO_BASE, usable, img.end,
                              vm.tsc_hz, kiln_net_ring_host_features(), mft,
                              kiln_manifest_size(mft), cmdline) != 0)

@@ -13,7 +13,7 @@ import type { SwitchOptions, VirtualSwitch } from '../../lib/testing/switch.ts';
 import type { VirtualClock } from '../../lib/testing/virtual-clock.ts';
 import { decodeLatin1, encodeLatin1 } from '../../lib/text/latin1.ts';
 import { DnsResolver } from '../../lib/dns/resolver.ts';
-import { DnsAnswerer, serveDnsOn } from '../../lib/dns/test-dns-server.ts';
+import { DnsAnswerer, serveDnsOn } from '../support/dns-server.ts';
 
 const SERVER = '10.0.0.3';
 

@@ -10,7 +10,7 @@
  */
 import { assert, assertEqual, type ContractCase } from '../contract/harness.ts';
 import { KilnResponse } from '../../lib/http/response.ts';
-import { rawExchange, startTestServer, statuses } from '../../lib/http/test-support.ts';
+import { rawExchange, startTestServer, statuses } from '../support/http.ts';
 import type { Handler, ServeOptions } from '../../lib/http/server.ts';
 import type { FlowPairOptions } from '../../lib/testing/flow-pair.ts';
 const FOLLOW_UP = 'GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n';

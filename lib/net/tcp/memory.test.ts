@@ -11,7 +11,7 @@ import { CONNECTION_STATE_BYTES } from './layer.ts';
 import { ReceiveBuffer } from './receive-buffer.ts';
 import { MIN_RING_BYTES } from './ring-size.ts';
 import { SendBuffer } from './send-buffer.ts';
-import { RawPeer, acceptFromPeer, opt } from './test-support.ts';
+import { RawPeer, acceptFromPeer, opt } from '../../../test/support/tcp-link.ts';
 
 const bytes = (n: number, from = 0): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (from + i) & 255);
 

@@ -219,6 +219,8 @@ int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
         if (ioctl(vm->vcpu_fd, KVM_RUN, 0) != 0) {
             if (errno == EINTR || errno == EAGAIN)
                 continue;
+            if (errno == EFAULT)
+                return kiln_vm_host_fault("pc", guest_pc(vm));
             /* ENOSYS: an access outside guest memory that KVM cannot
              * decode (no syndrome, e.g. a load pair): the guest's doing. */
             int guest_fault = errno == ENOSYS;
