@@ -18,8 +18,16 @@ const ACCEPT_RETRY_MS = 100;
 const SHORT_SHARE = 1 / 4;
 /** A connection becomes evictable once it has waited this long for a head: one whose request is on its way is spared. */
 const EVICTABLE_AFTER_MS = 1000;
-/** What a connection in service holds at least (state, a small ring each way), for the default connection limit. */
-const CONNECTION_BYTES = 10 * 1024;
+/**
+ * What one connection's state in the server holds (its objects, suspended
+ * async frames, timers and promises), counted in the memory budget while it
+ * is served: about 16 KiB in QuickJS, measured with the http example under
+ * a slow attack (bench/slow-attack: ~22 KiB a connection in all, TCP's
+ * share included).
+ */
+const SERVER_CONNECTION_BYTES = 16 * 1024;
+/** What a connection in service holds at least (TCP's state and a small ring each way, and ours), for the default connection limit. */
+const CONNECTION_BYTES = SERVER_CONNECTION_BYTES + 6 * 1024 + 2 * 2048;
 
 export interface ServeOptions {
   /** Drives every timeout. */
@@ -167,7 +175,9 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
       live.add(connection);
       // run() handles its own failures; one that still escapes (out of memory) ends only this connection.
       const started = connection;
+      memory?.take(SERVER_CONNECTION_BYTES); // given back when run() has ended
       const done = started.run().catch(() => flow.abort()).finally(() => {
+        memory?.give(SERVER_CONNECTION_BYTES);
         live.delete(started);
         running.delete(done);
         slotFreed?.();

@@ -37,9 +37,9 @@ const COOKIE_CHECK_MS = 128_000;
 const MAX_DEFERRED = 1024;
 const DEFAULT_CONNECT_TIMEOUT_MS = 75_000;
 /**
- * What a connection holds besides its rings (its objects, timers, the flow
- * and a service's state for it), counted in the memory budget from its
- * first segment to its release. Measured in QuickJS: see bench/slow-attack.
+ * What a connection holds besides its rings (its objects, timers, typed
+ * arrays and the flow), counted in the memory budget from its first segment
+ * to its release. A service counts its own state for the connection itself.
  */
 export const CONNECTION_STATE_BYTES = 6 * 1024;
 /** New connections are refused while less than this share of the budget is left: the rest is for connections in service. */
