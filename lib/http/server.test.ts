@@ -263,7 +263,7 @@ describe('serveHttp: connection limit and eviction', () => {
     await newer.write(latin1('GET /partial HTTP/1.1\r\n'));
     await settle();
     expect(server.connections).toBe(3);
-    clock.advance(990); // the older has waited 1 s now, the newer not yet
+    clock.advance(990); // both have waited long enough now: the older goes first
 
     const next = listener.connect();
     await next.write(latin1(GET('/next', 'Connection: close\r\n')));
@@ -322,10 +322,6 @@ describe('serveHttp: connection limit and eviction', () => {
     expect(perConnection / 2).toBeGreaterThan(0);
 
     expect(memory.tryTake(1 << 20)).toBe(false); // as the TCP layer is refused a ring
-    await settle();
-    expect(server.evicted).toBe(0); // nobody has waited a second yet
-    clock.advance(1000);
-    expect(memory.tryTake(1 << 20)).toBe(false);
     await expect(readAll(older)).rejects.toMatchObject({ code: 'reset' });
     expect(server.evicted).toBe(1);
     await settle();

@@ -16,8 +16,14 @@ export type { Handler } from './server-connection.ts';
 const ACCEPT_RETRY_MS = 100;
 /** Memory is short while less than this share of the budget is left (the TCP layer refuses new connections at an eighth). */
 const SHORT_SHARE = 1 / 4;
-/** A connection becomes evictable once it has waited this long for a head: one whose request is on its way is spared. */
-const EVICTABLE_AFTER_MS = 1000;
+/**
+ * A connection becomes evictable to bring memory down, or at the connection
+ * limit, once it has waited this long for a head: one whose request is on
+ * its way (a round trip after the handshake) is spared. To let a new
+ * connection in while memory is short, or when the stack was refused memory,
+ * the oldest goes whatever its age: under a slow attack, an attacker.
+ */
+const EVICTABLE_AFTER_MS = 250;
 /**
  * What one connection's state in the server holds (its objects, suspended
  * async frames, timers and promises), counted in the memory budget while it
@@ -139,15 +145,27 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
   let evicted = 0;
   let stopping = false;
 
-  /** Evicts the connection that has waited longest for a request head (at least EVICTABLE_AFTER_MS); false when none has. */
-  const evictOldest = (): boolean => {
+  /** Connections whose state is counted in the budget now. */
+  const charged = new Set<ServerConnection>();
+  const discharge = (c: ServerConnection): void => {
+    if (charged.delete(c)) memory?.give(SERVER_CONNECTION_BYTES);
+  };
+
+  /** Evicts the connection that has waited longest for a request head (at least `minWaitMs`); false when none has. */
+  const evictOldest = (minWaitMs: number): boolean => {
     let oldest: ServerConnection | null = null;
     for (const c of live) if (c.waitingForHead && (oldest === null || c.waitingSinceMs < oldest.waitingSinceMs)) oldest = c;
-    if (oldest === null || options.clock.nowMs() - oldest.waitingSinceMs < EVICTABLE_AFTER_MS) return false;
+    if (oldest === null || options.clock.nowMs() - oldest.waitingSinceMs < minWaitMs) return false;
     live.delete(oldest); // its slot is free now; its run() ends on its own
     evicted++;
     oldest.evict();
+    discharge(oldest); // its state goes with it (the reset released its TCP side already)
     return true;
+  };
+
+  /** Evicts, oldest first, until memory is no longer short or none has waited EVICTABLE_AFTER_MS. */
+  const relieve = (): void => {
+    while (memoryShort() && evictOldest(EVICTABLE_AFTER_MS));
   };
 
   // The stack was refused memory: make room, after the segment in hand is done with (it was dropped unacknowledged; its peer resends).
@@ -157,7 +175,8 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
     reclaiming = true;
     void Promise.resolve().then(() => {
       reclaiming = false;
-      evictOldest();
+      if (!memoryShort()) evictOldest(0);
+      relieve();
     });
   });
 
@@ -165,7 +184,7 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
   const admit = (flow: Flow): void => {
     let connection: ServerConnection | null = null;
     try {
-      if (settings.overloaded() && !evictOldest()) {
+      if (settings.overloaded() && !evictOldest(0)) {
         shed++;
         flow.abort();
         return;
@@ -175,15 +194,18 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
       live.add(connection);
       // run() handles its own failures; one that still escapes (out of memory) ends only this connection.
       const started = connection;
-      memory?.take(SERVER_CONNECTION_BYTES); // given back when run() has ended
+      memory?.take(SERVER_CONNECTION_BYTES); // given back when run() has ended, or on eviction
+      charged.add(started);
       const done = started.run().catch(() => flow.abort()).finally(() => {
-        memory?.give(SERVER_CONNECTION_BYTES);
+        discharge(started);
         live.delete(started);
         running.delete(done);
         slotFreed?.();
         slotFreed = null;
       });
       running.add(done);
+      // Short of memory: connections waiting longest for a head make room, before anything else has to be refused.
+      relieve();
     } catch {
       // Out of memory setting the connection up: that connection fails (and frees its slot), the server goes on.
       if (connection) live.delete(connection);
@@ -196,7 +218,7 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
       try {
         const flow = await listener.accept();
         // Full: the new connection takes the place of the one waiting longest for a head, else waits for a slot.
-        while (live.size >= maxConnections && !evictOldest()) await new Promise<void>((resolve) => (slotFreed = resolve));
+        while (live.size >= maxConnections && !evictOldest(EVICTABLE_AFTER_MS)) await new Promise<void>((resolve) => (slotFreed = resolve));
         admit(flow);
       } catch (err) {
         if (err instanceof StackError && err.code === 'closed') return;

@@ -23,8 +23,13 @@ export class ByteBudget implements MemoryBudget {
       return true;
     }
     this.refusals++;
-    for (const reclaim of this.reclaimers) reclaim(bytes);
+    this.reclaim(bytes);
     return false;
+  }
+
+  /** Asks the reclaimers to free memory: `bytes` were wanted and refused. */
+  reclaim(bytes: number): void {
+    for (const reclaim of this.reclaimers) reclaim(bytes);
   }
 
   take(bytes: number): void {

@@ -761,6 +761,11 @@ export class Connection {
     return chunk;
   }
 
+  /** The application closed its flow after the connection ended: unread data goes, and its ring with it. */
+  dropUnread(): void {
+    if (this.state === State.Closed) this.receiveBuffer.discard();
+  }
+
   get readable(): number {
     return this.receiveBuffer.buffered;
   }
@@ -1202,7 +1207,10 @@ export class Connection {
     this.cancelTimer();
     this.rtxDeadline = this.delackDeadline = this.keepaliveDeadline = this.closeDeadline = this.connectDeadline = Infinity;
     if (wasHalfOpen) this.listener?.halfOpenDone(this);
-    this.releaseMemory();
+    // Nothing more is sent once closed; unread data stays for the application unless it failed or closed.
+    this.sendBuffer.discard();
+    if (this.error !== null || this.appClosed) this.receiveBuffer.discard();
+    else this.receiveBuffer.release();
     this.host.release(this);
     // A reader waiting for end of stream after a graceful close learns it here.
     if (this.error === null) this.user?.readable();

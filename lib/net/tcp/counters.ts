@@ -21,7 +21,7 @@ const NAMES = [
   'rx.dropped.bad-cookie',
   'rx.dropped.after-close',
   'rx.dropped.reentrant-overflow',
-  /** Text dropped whole (never acknowledged) because the memory budget could not hold it. */
+  /** Text (or a cookie handshake's ACK) dropped whole, never acknowledged, because the memory budget could not hold it. */
   'rx.dropped.memory',
   'rx.duplicate-segments',
   'rx.out-of-order',
@@ -42,7 +42,7 @@ const NAMES = [
   'connections.established',
   'connections.reset',
   'connections.refused',
-  /** New connections refused with a reset because the memory budget was short. */
+  /** New connections refused with a reset because the memory budget was full. */
   'connections.refused-memory',
   'connections.timed-out',
   'connections.aborted',

@@ -42,8 +42,13 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 75_000;
  * to its release. A service counts its own state for the connection itself.
  */
 export const CONNECTION_STATE_BYTES = 6 * 1024;
-/** New connections are refused while less than this share of the budget is left: the rest is for connections in service. */
-const ADMISSION_RESERVE = 1 / 8;
+/**
+ * While less than this share of the budget is left, SYNs are answered with
+ * cookies (no state kept until the handshake completes) whatever the SYN
+ * backlog, so a burst of new connections cannot take what those in service
+ * need.
+ */
+const COOKIE_RESERVE = 1 / 8;
 
 interface Deferred {
   src: number;
@@ -286,13 +291,13 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
       this.stats['rx.dropped.accept-queue-full']++;
       return;
     }
-    if (this.memoryShort()) {
+    if (this.memoryFull()) {
       // Refused at once, before any state is kept: the client learns now instead of retrying into a full heap.
       this.stats['connections.refused-memory']++;
       this.sendReset(dst, src, seg);
       return;
     }
-    if (listener.halfOpen.size >= this.options.synBacklog) {
+    if (listener.halfOpen.size >= this.options.synBacklog || this.memoryTight()) {
       this.sendCookieSynAck(listener, src, dst, seg);
       return;
     }
@@ -342,9 +347,10 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
       this.stats['rx.dropped.accept-queue-full']++;
       return true; // the peer will retransmit; a reset would kill a good connection
     }
-    if (this.memoryShort()) {
-      this.stats['connections.refused-memory']++;
-      this.sendReset(dst, src, seg);
+    if (this.memoryFull()) {
+      // Not yet: nothing is kept, the peer resends its ACK or its first data (the cookie is in every segment's
+      // acknowledgement number until data flows), by when services may have freed memory.
+      this.stats['rx.dropped.memory']++;
       return true;
     }
     const peer = seg.hasTimestamp ? decodeCookieTimestamp(seg.tsEcr, mss) : { mss, windowShift: -1, sackPermitted: false };
@@ -374,10 +380,18 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     this.transmit(local, remote, length);
   }
 
-  /** Whether new connections are to be refused: too little of the memory budget left for them and those in service. */
-  private memoryShort(): boolean {
+  /** Whether one more connection would pass the budget; if so, services are asked to free memory. */
+  private memoryFull(): boolean {
     const m = this.memory;
-    return m.used + CONNECTION_STATE_BYTES > m.limit * (1 - ADMISSION_RESERVE);
+    if (m.used + CONNECTION_STATE_BYTES <= m.limit) return false;
+    m.reclaim(CONNECTION_STATE_BYTES); // so that the next SYN (or retransmitted ACK) may find room
+    return true;
+  }
+
+  /** Whether less than COOKIE_RESERVE of the budget is left. */
+  private memoryTight(): boolean {
+    const m = this.memory;
+    return m.used + CONNECTION_STATE_BYTES > m.limit * (1 - COOKIE_RESERVE);
   }
 
   private createConnection(localAddress: number, localPort: number, remoteAddress: number, remotePort: number): Connection {

@@ -67,19 +67,42 @@ describe('rings within a memory budget', () => {
 });
 
 describe('TCP layer memory budget', () => {
-  it('counts each connection, and resets new SYNs once less than an eighth of the budget is left', async () => {
-    // Room for three connections below the reserve.
-    const peer = new RawPeer({ memoryBytes: Math.ceil((4 * CONNECTION_STATE_BYTES * 8) / 7) - 1 });
+  it('counts each connection; answers SYNs with cookies when the budget is tight, and resets them when it is full', async () => {
+    const C = CONNECTION_STATE_BYTES;
+    const peer = new RawPeer({ memoryBytes: 3 * C });
     await acceptFromPeer(peer);
     peer.take();
-    for (let port = 20000; port < 20003; port++) peer.deliver({ srcPort: port, dstPort: 80, seq: 1, flags: SYN, options: opt.mss(1460) });
-    const answers = peer.take();
-    expect(answers.map((s) => s.flags)).toEqual([SYN | ACK, SYN | ACK, RST | ACK]);
-    expect(answers[2]!.ack).toBe(2);
+    const syn = (port: number): void => peer.deliver({ srcPort: port, dstPort: 80, seq: 1, flags: SYN, options: opt.mss(1460) });
+    syn(20000); // room: a half-open connection as usual
+    syn(20001); // less than an eighth left: a cookie, nothing kept
+    syn(20002);
+    const [, cookie1, cookie2] = peer.take();
+    expect(peer.layer.counters()['syn-cookies.sent']).toBe(2);
+    expect(peer.layer.memory.used).toBe(2 * C);
+
+    peer.deliver({ srcPort: 20001, dstPort: 80, seq: 2, ack: cookie1!.seq + 1, flags: ACK });
+    expect(peer.layer.counters()['syn-cookies.accepted']).toBe(1);
+    expect(peer.layer.memory.used).toBe(3 * C);
+    // Full: a new SYN is reset at once, and a cookie's ACK waits (dropped unacknowledged; the peer resends it).
+    syn(20003);
+    expect(peer.take()).toMatchObject([{ flags: RST | ACK, dstPort: 20003, ack: 2 }]);
+    peer.deliver({ srcPort: 20002, dstPort: 80, seq: 2, ack: cookie2!.seq + 1, flags: ACK });
+    expect(peer.take()).toEqual([]);
     const c = peer.layer.counters();
     expect(c['connections.refused-memory']).toBe(1);
+    expect(c['rx.dropped.memory']).toBe(1);
     expect(c['connections.open']).toBe(3);
-    expect(c['memory.used']).toBe(3 * CONNECTION_STATE_BYTES);
+    expect(c['memory.used']).toBe(3 * C);
+  });
+
+  it('gives everything back when connections end, whatever their rings held', async () => {
+    const peer = new RawPeer({ memoryBytes: 1 << 20 });
+    const h = await acceptFromPeer(peer);
+    void h.flow.write(bytes(5000)); // sent, never acknowledged
+    peer.deliver({ srcPort: 40000, dstPort: 80, seq: h.peerNext, ack: h.iss + 1, flags: ACK, payload: bytes(700) }); // never read
+    expect(peer.layer.memory.used).toBeGreaterThan(CONNECTION_STATE_BYTES);
+    h.flow.abort();
+    expect(peer.layer.memory.used).toBe(0);
   });
 
   it('drops text it cannot hold before it changes any state, asks for memory back, and takes the resent text once there is room', async () => {

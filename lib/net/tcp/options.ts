@@ -39,8 +39,9 @@ export interface TcpOptions {
   /**
    * Bytes the layer's connections may hold (rings, reassembly, per-connection
    * state), shared with services on its listeners (`TcpListener.memory`).
-   * New connections are refused with a reset once less than an eighth of it
-   * is left. Default: no limit.
+   * While less than an eighth is left, SYNs are answered with cookies only;
+   * once a connection would not fit, SYNs are refused with a reset. Default:
+   * no limit.
    */
   memoryBytes?: number;
 }

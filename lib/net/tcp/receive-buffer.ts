@@ -49,6 +49,13 @@ export class ReceiveBuffer {
     this.head = 0;
   }
 
+  /** Frees the ring whatever it holds: the connection is gone. */
+  discard(): void {
+    this.buffered = 0;
+    this.rangeCount = 0;
+    this.release();
+  }
+
   /**
    * Makes the ring large enough to store data up to `end` bytes after
    * RCV.NXT (end <= space), taking the memory from the budget; false when the

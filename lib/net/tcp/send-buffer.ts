@@ -31,6 +31,12 @@ export class SendBuffer {
     this.head = 0;
   }
 
+  /** Frees the ring whatever it holds: the connection is gone. */
+  discard(): void {
+    this.length = 0;
+    this.release();
+  }
+
   get free(): number {
     return this.capacity - this.length;
   }
