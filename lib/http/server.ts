@@ -131,7 +131,8 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
     bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000,
     sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
     onError: options.onError ?? logHandlerError,
-    overloaded: () => memoryShort() || overloaded(),
+    // Not memoryShort(): closing kept-alive connections would leave TIME-WAITs behind; idle heads are evicted instead.
+    overloaded,
     memory,
     date: new DateHeader(options.clock),
   };
@@ -184,7 +185,7 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
   const admit = (flow: Flow): void => {
     let connection: ServerConnection | null = null;
     try {
-      if (settings.overloaded() && !evictOldest(0)) {
+      if ((memoryShort() || overloaded()) && !evictOldest(0)) {
         shed++;
         flow.abort();
         return;

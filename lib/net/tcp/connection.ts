@@ -102,6 +102,8 @@ export interface ConnectionHost {
   allowChallengeAck(): boolean;
   /** The connection reached CLOSED: forget it. */
   release(conn: Connection): void;
+  /** The connection entered TIME-WAIT (it may be let go early when memory is short). */
+  enteredTimeWait(conn: Connection): void;
   /** Brackets work that may send, so segments delivered back synchronously wait their turn. */
   enter(): void;
   leave(): void;
@@ -721,6 +723,7 @@ export class Connection {
 
   private enterTimeWait(): void {
     this.state = State.TimeWait;
+    this.host.enteredTimeWait(this);
     this.releaseMemory();
     this.rtxDeadline = Infinity;
     this.keepaliveDeadline = Infinity;

@@ -49,6 +49,8 @@ const NAMES = [
   'zero-window-probes',
   'keepalive-probes',
   'time-wait.reused',
+  /** TIME-WAIT connections let go early because the memory budget was tight. */
+  'time-wait.dropped-memory',
 ] as const;
 
 export type TcpCounterName = (typeof NAMES)[number];

@@ -67,6 +67,8 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   private readonly connections = new Map<number, Connection[]>();
   private connectionCount = 0;
   private readonly listeners = new Map<number, TcpListenerSocket[]>();
+  /** Connections in TIME-WAIT, oldest first. */
+  private readonly timeWait = new Set<Connection>();
   private readonly secrets: ConnectionSecrets;
   private readonly cookies: SynCookies;
   private depth = 0;
@@ -196,7 +198,12 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     return ++this.challengeCount <= this.options.challengeAcksPerSecond;
   }
 
+  enteredTimeWait(conn: Connection): void {
+    this.timeWait.add(conn);
+  }
+
   release(conn: Connection): void {
+    this.timeWait.delete(conn);
     const key = conn.remoteAddress * 65536 + conn.remotePort;
     const list = this.connections.get(key);
     if (!list) return;
@@ -383,15 +390,26 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   /** Whether one more connection would pass the budget; if so, services are asked to free memory. */
   private memoryFull(): boolean {
     const m = this.memory;
-    if (m.used + CONNECTION_STATE_BYTES <= m.limit) return false;
+    if (!this.memoryTight() || m.used + CONNECTION_STATE_BYTES <= m.limit) return false;
     m.reclaim(CONNECTION_STATE_BYTES); // so that the next SYN (or retransmitted ACK) may find room
     return true;
   }
 
-  /** Whether less than COOKIE_RESERVE of the budget is left. */
+  /**
+   * Whether less than COOKIE_RESERVE of the budget is left, once TIME-WAIT
+   * connections were let go, oldest first, to make room (as Linux does past
+   * its TIME-WAIT bucket limit): a connection in TIME-WAIT holds little
+   * but its state, and a busy server makes many.
+   */
   private memoryTight(): boolean {
     const m = this.memory;
-    return m.used + CONNECTION_STATE_BYTES > m.limit * (1 - COOKIE_RESERVE);
+    const tight = (): boolean => m.used + CONNECTION_STATE_BYTES > m.limit * (1 - COOKIE_RESERVE);
+    for (const conn of this.timeWait) {
+      if (!tight()) return false;
+      this.stats['time-wait.dropped-memory']++;
+      conn.release();
+    }
+    return tight();
   }
 
   private createConnection(localAddress: number, localPort: number, remoteAddress: number, remotePort: number): Connection {
