@@ -65,8 +65,12 @@ export class ServerConnection {
   waitingForHead = true;
   /** Since when it has been waiting for its current head, for eviction oldest-first. */
   waitingSinceMs: number;
+  /** Requests answered on this connection so far. */
+  get served(): number {
+    return this.servedCount;
+  }
   private stopping = false;
-  private served = 0;
+  private servedCount = 0;
   /** Set once run() has closed the flow: no timer of this connection may outlive it. */
   private finished = false;
   /** Ends `run()` without waiting for the handler (set while running). */
@@ -141,7 +145,7 @@ export class ServerConnection {
     let abandoned = false;
     const abandon = new Promise<void>((resolve) => (this.abandon = resolve)).then(() => (abandoned = true));
     const serving = (async () => {
-      while (!this.stopping && (await this.exchange())) this.served++;
+      while (!this.stopping && (await this.exchange())) this.servedCount++;
     })();
     try {
       await Promise.race([serving, abandon]);
@@ -165,7 +169,7 @@ export class ServerConnection {
     this.idle = true;
     this.waitingForHead = true;
     this.waitingSinceMs = s.clock.nowMs();
-    const waitMs = this.served === 0 ? s.headerTimeoutMs : s.idleTimeoutMs;
+    const waitMs = this.servedCount === 0 ? s.headerTimeoutMs : s.idleTimeoutMs;
     this.reader.setTimeouts(s.clock.nowMs() + waitMs, null);
     let head: RequestHead;
     let body: IncomingBody | null = null;

@@ -281,6 +281,26 @@ describe('serveHttp: connection limit and eviction', () => {
     await server.shutdown();
   });
 
+  it('evicts a connection yet to complete a request before a kept-alive one, even a younger one', async () => {
+    const { listener, server, clock } = startTestServer((req) => new KilnResponse(req.pathname), { maxConnections: 2 });
+    const kept = listener.connect();
+    await kept.write(latin1(GET('/kept')));
+    expect(decodeLatin1((await kept.read())!)).toMatch(/\/kept$/);
+    clock.advance(500);
+    const partial = listener.connect();
+    await partial.write(latin1('GET /partial'));
+    await settle();
+    clock.advance(500);
+    const next = listener.connect();
+    await next.write(latin1(GET('/next', 'Connection: close\r\n')));
+    expect(await readAll(next)).toMatch(/\/next$/);
+    await expect(readAll(partial)).rejects.toMatchObject({ code: 'reset' });
+    await kept.write(latin1(GET('/again', 'Connection: close\r\n')));
+    expect(await readAll(kept)).toMatch(/\/again$/);
+    for (const flow of [kept, next]) await flow.close();
+    await server.shutdown();
+  });
+
   it('waits for a slot when every connection has a request in progress', async () => {
     let release: () => void = () => undefined;
     const slow = new Promise<void>((resolve) => (release = resolve));

@@ -57,8 +57,8 @@ export interface ServeOptions {
   /**
    * Connections served at once (default: 1000, or fewer if the memory budget
    * cannot hold that many connections in service). Past it a new connection
-   * takes the place of the one that has waited longest for a request head
-   * (evicted); when every connection has a request in progress, the server
+   * takes the place of one waiting for a request head (evicted: one yet to
+   * complete a request before a kept-alive one, then the longest waiting); when every connection has a request in progress, the server
    * stops accepting until one closes and new clients wait in the listener's
    * backlog.
    */
@@ -66,8 +66,8 @@ export interface ServeOptions {
   /**
    * The memory budget to count connections' buffered heads in and to watch
    * (default: the listener's, `TcpListener.memory`, when it has one). While
-   * less than a quarter of it is left, new connections evict the connection
-   * that has waited longest for a request head, or are reset if none
+   * less than a quarter of it is left, new connections evict a connection
+   * waiting for a request head (in the same order), or are reset if none
    * waits; and whenever the stack is refused memory, that connection is
    * evicted too. Requests in progress are never touched.
    */
@@ -152,11 +152,16 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
     if (charged.delete(c)) memory?.give(SERVER_CONNECTION_BYTES);
   };
 
-  /** Evicts the connection that has waited longest for a request head (at least `minWaitMs`); false when none has. */
+  /** Whether `a` goes before `b`: connections yet to complete a request first (an attacker never does), then the longest waiting. */
+  const evictsBefore = (a: ServerConnection, b: ServerConnection): boolean =>
+    (a.served === 0) !== (b.served === 0) ? a.served === 0 : a.waitingSinceMs < b.waitingSinceMs;
+
+  /** Evicts the first connection waiting for a request head (for at least `minWaitMs`) in eviction order; false when none. */
   const evictOldest = (minWaitMs: number): boolean => {
+    const now = options.clock.nowMs();
     let oldest: ServerConnection | null = null;
-    for (const c of live) if (c.waitingForHead && (oldest === null || c.waitingSinceMs < oldest.waitingSinceMs)) oldest = c;
-    if (oldest === null || options.clock.nowMs() - oldest.waitingSinceMs < minWaitMs) return false;
+    for (const c of live) if (c.waitingForHead && now - c.waitingSinceMs >= minWaitMs && (oldest === null || evictsBefore(c, oldest))) oldest = c;
+    if (oldest === null) return false;
     live.delete(oldest); // its slot is free now; its run() ends on its own
     evicted++;
     oldest.evict();

@@ -5,7 +5,7 @@
  * nothing acknowledged is ever dropped for memory.
  */
 import { describe, expect, it } from 'vitest';
-import { ACK, RST, SYN } from '../wire/tcp.ts';
+import { ACK, FIN, RST, SYN } from '../wire/tcp.ts';
 import { ByteBudget } from './byte-budget.ts';
 import { CONNECTION_STATE_BYTES } from './layer.ts';
 import { ReceiveBuffer } from './receive-buffer.ts';
@@ -93,6 +93,25 @@ describe('TCP layer memory budget', () => {
     expect(c['rx.dropped.memory']).toBe(1);
     expect(c['connections.open']).toBe(3);
     expect(c['memory.used']).toBe(3 * C);
+  });
+
+  it('lets TIME-WAIT connections go, oldest first, before it has to answer with cookies', async () => {
+    const C = CONNECTION_STATE_BYTES;
+    const peer = new RawPeer({ memoryBytes: 3 * C });
+    const h = await acceptFromPeer(peer);
+    // The layer closes first: FIN, the peer's ACK and FIN, our ACK, and TIME-WAIT.
+    await h.flow.close();
+    const [fin] = peer.take().filter((s) => s.flags & FIN);
+    peer.deliver({ srcPort: 40000, dstPort: 80, seq: h.peerNext, ack: fin!.seq + 1, flags: ACK | FIN });
+    peer.take();
+    expect(peer.layer.memory.used).toBe(C);
+    peer.deliver({ srcPort: 20000, dstPort: 80, seq: 1, flags: SYN, options: opt.mss(1460) }); // 2C: room
+    expect(peer.layer.counters()['time-wait.dropped-memory']).toBe(0);
+    peer.deliver({ srcPort: 20001, dstPort: 80, seq: 1, flags: SYN, options: opt.mss(1460) }); // 3C: tight, TIME-WAIT goes
+    const c = peer.layer.counters();
+    expect(c['time-wait.dropped-memory']).toBe(1);
+    expect(c['syn-cookies.sent']).toBe(0);
+    expect(c['connections.open']).toBe(2);
   });
 
   it('gives everything back when connections end, whatever their rings held', async () => {
