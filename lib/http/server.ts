@@ -14,7 +14,7 @@ export type { Handler } from './server-connection.ts';
 
 /** Pause after a failed accept before trying again. */
 const ACCEPT_RETRY_MS = 100;
-/** Memory is short while less than this share of the budget is left (the TCP layer refuses new connections at an eighth). */
+/** Memory is short while less than this share of the budget is left (below an eighth, TCP answers SYNs with cookies only). */
 const SHORT_SHARE = 1 / 4;
 /**
  * A connection becomes evictable to bring memory down, or at the connection
@@ -58,8 +58,9 @@ export interface ServeOptions {
    * Connections served at once (default: 1000, or fewer if the memory budget
    * cannot hold that many connections in service). Past it a new connection
    * takes the place of one waiting for a request head (evicted: one yet to
-   * complete a request before a kept-alive one, then the longest waiting); when every connection has a request in progress, the server
-   * stops accepting until one closes and new clients wait in the listener's
+   * complete a request before a kept-alive one, then the longest waiting);
+   * when every connection has a request in progress, the server stops
+   * accepting until one closes and new clients wait in the listener's
    * backlog.
    */
   maxConnections?: number;
@@ -75,10 +76,11 @@ export interface ServeOptions {
   /**
    * Says whether memory (or another resource) is short now. Asked as each
    * connection is accepted and after each response: while it holds, a new
-   * connection is reset at once (cheaper than any answer, which would need
-   * buffers of its own) and a kept-alive connection is closed after its
-   * response, so its buffers are freed. Default: never. An image can check
-   * its runtime's memory figures (examples/http does).
+   * connection takes the place of one waiting for a head (as above) or is
+   * reset at once (cheaper than any answer, which would need buffers of its
+   * own), and a kept-alive connection is closed after its response, so its
+   * buffers are freed. Default: never. An image can check its runtime's
+   * memory figures (examples/http does).
    */
   overloaded?: () => boolean;
 }
