@@ -453,15 +453,17 @@ export class Connection {
   }
 
   /**
-   * Whether the receive ring can hold the part of this segment's text that
-   * would be stored (in a state that stores text); grows it if needed, as the
-   * memory budget allows.
+   * Whether the receive ring can hold some new part of this segment's text
+   * (in a state that stores text); grows it first, as the memory budget
+   * allows. What it cannot hold is trimmed off later, like text beyond the
+   * window.
    */
   private roomForText(seq: number, length: number): boolean {
     const s = this.state;
     if (this.appClosed || (s !== State.SynReceived && s !== State.Established && s !== State.FinWait1 && s !== State.FinWait2)) return true;
-    const end = Math.min(((seq + length - this.rcvNxt) | 0), this.receiveBuffer.space);
-    return end <= 0 || this.receiveBuffer.reserve(end);
+    const start = Math.max((seq - this.rcvNxt) | 0, 0);
+    const end = Math.min((seq + length - this.rcvNxt) | 0, this.receiveBuffer.space);
+    return end <= start || this.receiveBuffer.reserve(end) > start;
   }
 
   /** RFC 9293 §3.10.7.3: a segment in SYN-SENT. */
@@ -658,9 +660,10 @@ export class Connection {
       return;
     }
     const offset = (seq - this.rcvNxt) >>> 0;
-    const room = this.receiveBuffer.space - offset;
+    const room = this.receiveBuffer.reserve(Math.min(offset + length, this.receiveBuffer.space)) - offset;
     if (length > room) {
-      // Beyond the window (a zero-window probe, or a peer ignoring our window): keep what fits, say where we are.
+      // Beyond the window (a zero-window probe, or a peer ignoring our window), or beyond what the memory budget
+      // lets the ring hold now: keep what fits, say where we are.
       length = Math.max(room, 0);
       fin = false;
       this.ackNow = true;

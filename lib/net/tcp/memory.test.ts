@@ -44,13 +44,13 @@ describe('rings within a memory budget', () => {
     expect(tight.used).toBe(MIN_RING_BYTES);
   });
 
-  it('a receive ring is reserved before the data is taken, refused whole when the budget is short, and given back when read', () => {
+  it('a receive ring is reserved before the data is taken, as far as the budget allows, and given back when read', () => {
     const budget = new ByteBudget(MIN_RING_BYTES * 2);
     const r = new ReceiveBuffer(64 * 1024, budget);
     expect(r.write(0, bytes(100), 0, 100)).toBe(100);
     expect(r.ringBytes).toBe(MIN_RING_BYTES);
-    // Out of order, far out: the ring would have to grow past the budget.
-    expect(r.reserve(100 + 20_000)).toBe(false);
+    // Out of order, far out: the ring would have to grow past the budget; only what the ring holds can be stored.
+    expect(r.reserve(20_010)).toBe(MIN_RING_BYTES - 100);
     expect(r.write(20_000, bytes(10), 0, 10)).toBe(-1);
     expect(r.hasOutOfOrder).toBe(false);
     expect(budget.refusals).toBe(2);
@@ -63,6 +63,11 @@ describe('rings within a memory budget', () => {
     expect(r.read(1 << 20)).toEqual(bytes(2600));
     expect(r.ringBytes).toBe(0);
     expect(budget.used).toBe(0);
+    // However tight the budget, the smallest ring is granted: a connection always makes progress.
+    const full = new ByteBudget(1);
+    const tight = new ReceiveBuffer(64 * 1024, full);
+    expect(tight.reserve(5000)).toBe(MIN_RING_BYTES);
+    expect(full.used).toBe(MIN_RING_BYTES);
   });
 });
 
@@ -124,30 +129,37 @@ describe('TCP layer memory budget', () => {
     expect(peer.layer.memory.used).toBe(0);
   });
 
-  it('drops text it cannot hold before it changes any state, asks for memory back, and takes the resent text once there is room', async () => {
-    const limit = 2 * CONNECTION_STATE_BYTES + MIN_RING_BYTES - 1;
-    const peer = new RawPeer({ memoryBytes: limit });
+  it('stores what the budget lets the ring hold, drops whole (before any state changes) what it cannot, and asks for memory back', async () => {
+    const C = CONNECTION_STATE_BYTES;
+    const peer = new RawPeer({ memoryBytes: 2 * C + MIN_RING_BYTES });
     const ts = opt.timestamp;
     const h = await acceptFromPeer(peer, { options: [...opt.mss(1460), ...ts(100, 0)] });
     const other = await acceptFromPeer(peer, { port: 81, peerPort: 40001, options: [...opt.mss(1460), ...ts(100, 0)] });
     peer.take();
     let reclaims = 0;
     peer.layer.memory.addReclaimer(() => void reclaims++);
+    const echo = h.synAck.tsVal!;
+    const data = (offset: number, n: number, tsVal: number): void =>
+      peer.deliver({ srcPort: 40000, dstPort: 80, seq: h.peerNext + offset, ack: h.iss + 1, flags: ACK, payload: bytes(n, offset), options: ts(tsVal, echo) });
+    const lastAck = (): { ack: number; tsEcr: number | null } => peer.take().filter((s) => s.dstPort === 40000).at(-1)!;
 
-    const data = { srcPort: 40000, dstPort: 80, seq: h.peerNext, ack: h.iss + 1, flags: ACK, payload: bytes(300) };
-    peer.deliver({ ...data, options: ts(200, h.synAck.tsVal!) });
-    expect(peer.layer.counters()['rx.dropped.memory']).toBe(1);
-    expect(reclaims).toBe(1);
+    data(0, 1000, 200);
+    data(1000, 1000, 300); // the smallest ring now holds 2000 unread bytes, and the budget is spent
+    data(2000, 300, 400); // room for 48 of them: stored and acknowledged, the rest trimmed
     await peer.advance(100);
-    // Not acknowledged, and TS.Recent not taken from it: ACKs still echo the handshake's timestamp.
-    expect(peer.take().filter((s) => s.dstPort === 40000 && s.ack !== h.peerNext)).toEqual([]);
+    expect(lastAck()).toMatchObject({ ack: h.peerNext + MIN_RING_BYTES, tsEcr: 400 });
+    data(3000, 100, 500); // nothing of it fits: dropped whole
+    expect(peer.layer.counters()['rx.dropped.memory']).toBe(1);
+    expect(reclaims).toBeGreaterThan(0);
+    data(0, 100, 600); // an old duplicate draws an ACK at once: TS.Recent did not come from the dropped segment
+    expect(lastAck()).toMatchObject({ ack: h.peerNext + MIN_RING_BYTES, tsEcr: 400 });
 
     other.flow.abort(); // frees a connection's worth
-    peer.take();
-    peer.deliver({ ...data, options: ts(300, h.synAck.tsVal!) });
-    expect(await h.flow.read()).toEqual(bytes(300));
+    expect(await h.flow.read()).toEqual(bytes(MIN_RING_BYTES));
+    data(MIN_RING_BYTES, 300 - 48, 700);
+    data(3000, 100, 800);
     await peer.advance(100);
-    const acks = peer.take().filter((s) => s.dstPort === 40000);
-    expect(acks.at(-1)).toMatchObject({ ack: h.peerNext + 300, tsEcr: 300 });
+    expect(lastAck()).toMatchObject({ ack: h.peerNext + 2300, tsEcr: 700 }); // (3000 is out of order: RFC 7323 keeps 700)
+    expect(await h.flow.read()).toEqual(bytes(300 - 48, MIN_RING_BYTES));
   });
 });

@@ -58,20 +58,32 @@ export class ReceiveBuffer {
 
   /**
    * Makes the ring large enough to store data up to `end` bytes after
-   * RCV.NXT (end <= space), taking the memory from the budget; false when the
-   * budget refuses, and then nothing changed. Asked before a segment changes
-   * any state, so that data is never acknowledged and then dropped.
+   * RCV.NXT (end <= space) as far as the memory budget allows, and returns
+   * how far data can be stored now (at most `end`). The smallest ring is
+   * always granted, so a connection can make progress however tight the
+   * budget; nothing else changes. Asked before a segment changes any state,
+   * so that data is never acknowledged and then dropped.
    */
-  reserve(end: number): boolean {
+  reserve(end: number): number {
+    if (end <= 0) return 0;
     const current = this.ring?.length ?? 0;
     const needed = this.buffered + end;
-    if (current >= needed) return true;
-    const size = ringSizeFor(needed, this.capacity);
-    if (!this.budget.tryTake(size - current)) return false;
+    if (current < needed) {
+      const size = ringSizeFor(needed, this.capacity);
+      if (this.budget.tryTake(size - current)) this.grow(size);
+      else if (current === 0) {
+        const least = ringSizeFor(0, this.capacity);
+        this.budget.take(least);
+        this.grow(least);
+      }
+    }
+    return Math.min(end, this.ring!.length - this.buffered);
+  }
+
+  private grow(size: number): void {
     const used = this.buffered + (this.rangeCount > 0 ? this.ends[this.rangeCount - 1]! : 0);
     this.ring = regrow(this.ring, this.head, used, size);
     this.head = 0;
-    return true;
   }
 
   /** Bytes that may still arrive beyond RCV.NXT: the window the buffer can honour. */
@@ -92,8 +104,8 @@ export class ReceiveBuffer {
   write(offset: number, src: Uint8Array, start: number, end: number): number {
     const length = end - start;
     if (length <= 0) return 0;
-    // The ring first: if it cannot be had, no range may claim bytes that never arrived.
-    if (!this.reserve(offset + length)) return -1;
+    // The ring first: if it cannot hold them, no range may claim bytes that never arrived.
+    if (this.reserve(offset + length) < offset + length) return -1;
     const ring = this.ring!;
     if (offset > 0 && !this.recordRange(offset, offset + length)) return -1;
     let pos = (this.head + this.buffered + offset) % ring.length;
