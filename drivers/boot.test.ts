@@ -4,6 +4,7 @@ import { parseArgs } from '../lib/args.ts';
 import { consoleOver } from '../lib/devices/console.ts';
 import { MemoryBlock, SeededRandom, VirtualClock } from '../lib/testing/index.ts';
 import { ConfigurationError, runApp, type DeviceFactories, type Platform } from './boot.ts';
+import { stopRequest } from '../lib/app.ts';
 
 /** A platform whose only real device is a block in memory; everything it reports is kept. */
 function memoryPlatform(crashStatus = 1): { platform: Platform; lines: string[]; made: string[]; crashes: unknown[]; started: () => boolean } {
@@ -25,7 +26,7 @@ function memoryPlatform(crashStatus = 1): { platform: Platform; lines: string[];
     fork: refuse('fork'),
   };
   const platform: Platform = {
-    setup: () => ({ args: ['--size=3'], clock: new VirtualClock(), random: new SeededRandom(1), console: consoleOver((l) => lines.push(l)), devices }),
+    setup: () => ({ args: ['--size=3'], clock: new VirtualClock(), random: new SeededRandom(1), console: consoleOver((l) => lines.push(l)), stopping: stopRequest().stopping, devices }),
     starting: () => {
       starting = true;
     },

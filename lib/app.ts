@@ -53,6 +53,25 @@ export interface AppContext<D extends DeviceDeclaration> {
   clock: Clock;
   random: Random;
   console: Console;
+  /**
+   * Resolves with the reason ('SIGTERM', 'SIGINT', 'stop') once the platform
+   * asks the app to stop; the platform also closes the app's stacks, which
+   * ends their accept and receive loops. An app waiting on anything else
+   * (a sleep, a timer) races that wait against this and winds down.
+   */
+  stopping: Promise<string>;
+}
+
+/** A stop request for an app: `stopping` resolves, once, with the first reason given to `request`. */
+export interface StopRequest {
+  stopping: Promise<string>;
+  request(reason: string): void;
+}
+
+export function stopRequest(): StopRequest {
+  let resolve: (reason: string) => void = () => {};
+  const stopping = new Promise<string>((r) => (resolve = r));
+  return { stopping, request: (reason) => resolve(reason) };
 }
 
 /** The app's exit status: a number, or nothing for 0. */

@@ -23,7 +23,7 @@
  * and exits with 1. Once the app's start resolves, its devices are closed, so
  * the runtime's event loop ends and the unikernel exits with the app's status.
  */
-import type { App, DeviceDeclaration } from '../../lib/app.ts';
+import { stopRequest, type App, type DeviceDeclaration } from '../../lib/app.ts';
 import { useCrc32 } from '../../lib/crc32.ts';
 import { isOutOfMemory } from '../../lib/errors.ts';
 import { createStack, tcpOptionsForHeap } from '../../lib/net/stack.ts';
@@ -63,7 +63,7 @@ const fork = createSolo5Fork(async () => {
 });
 
 /** The services and device factories of the hvt platform; each device's close goes to `closers`. */
-function services(closers: (() => unknown)[]): PlatformServices {
+function services(closers: (() => unknown)[]): Omit<PlatformServices, 'stopping'> {
   const k = bindings();
   const args = [...k.argv];
   const clock = createSolo5Clock();
@@ -107,6 +107,8 @@ function services(closers: (() => unknown)[]): PlatformServices {
   };
 }
 
+const SIGNAL_NAMES: Record<number, string> = { 2: 'SIGINT', 15: 'SIGTERM' };
+
 /** Boots `app`; the unikernel exits with its status once nothing is left to do. */
 export function boot<D extends DeviceDeclaration>(app: App<D>): void {
   const k = bindings();
@@ -123,8 +125,17 @@ export function boot<D extends DeviceDeclaration>(app: App<D>): void {
       }
     }
   };
+  // kiln-hvt passes SIGTERM/SIGINT on as a stop request (kiln_stop.h): close the
+  // stacks, which ends the app's accept and receive loops, as on unix.
+  const { stopping, request } = stopRequest();
+  k.onStop = (signal) => {
+    const reason = SIGNAL_NAMES[signal] ?? `signal ${signal}`;
+    k.write(`${app.name}: ${reason}: stopping (closing network devices)\n`);
+    request(reason);
+    for (const s of stacks) void s.stack.close().catch(() => undefined);
+  };
   void runApp(app, {
-    setup: () => services(closers),
+    setup: () => ({ ...services(closers), stopping }),
     report: (line) => k.write(`${line}\n`),
     crashed: (err) => {
       // As the runtime reports what escapes it: QuickJS's `stack` holds only the frames.

@@ -27,7 +27,7 @@
  */
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { PLATFORM_ARGS, parseArgs } from '../../lib/args.ts';
-import type { App, DeviceDeclaration } from '../../lib/app.ts';
+import { stopRequest, type App, type DeviceDeclaration } from '../../lib/app.ts';
 import type { LogLevel } from '../../lib/devices/console.ts';
 import { useCrc32 } from '../../lib/crc32.ts';
 import type { Stack } from '../../lib/devices/stack.ts';
@@ -38,6 +38,8 @@ import { createUnixConsole, type UnixConsole } from './console.ts';
 import { createUnixFork, type UnixFork } from './fork.ts';
 import { createUnixPipes } from './pipe.ts';
 import { unixRandom } from './random.ts';
+import { nodeCryptoProvider } from './tls-crypto.ts';
+import { setPlatformCrypto } from '../../lib/tls/crypto-slot.ts';
 import { createUnixStack } from './stack.ts';
 
 export interface BlockFileSpec extends FileBlockOptions {
@@ -179,6 +181,8 @@ export async function boot<D extends DeviceDeclaration>(
   const stderr = options.stderr ?? process.stderr;
   // zlib's CRC-32 is the same function as lib/crc32's JavaScript, four to five times faster.
   useCrc32(zlibCrc32);
+  // TLS on Node: OpenSSL's primitives, far faster than the pure-JS provider images use.
+  setPlatformCrypto(nodeCryptoProvider);
   const closers: (() => Promise<void> | void)[] = [];
   const closeAll = async (): Promise<void> => {
     await Promise.allSettled(closers.splice(0).map(async (close) => close()));
@@ -187,10 +191,15 @@ export async function boot<D extends DeviceDeclaration>(
   // Closing the stacks is how an app is asked to stop: its accept and receive loops end.
   // The clock and block devices stay, so the app can finish its work in order.
   const stacks: Stack[] = [];
-  const stop = (): void => void Promise.allSettled(stacks.map((stack) => stack.close()));
+  const { stopping, request } = stopRequest();
+  const stopFor = (reason: string): void => {
+    request(reason);
+    void Promise.allSettled(stacks.map((stack) => stack.close()));
+  };
+  const stop = (): void => stopFor('stop');
   const onSignal = (signal: NodeJS.Signals): void => {
     stderr.write(`${app.name}: ${signal}: stopping (closing network devices; signal again to kill)\n`);
-    stop();
+    stopFor(signal);
   };
   const handleSignals = options.handleSignals ?? true;
   try {
@@ -208,7 +217,7 @@ export async function boot<D extends DeviceDeclaration>(
           fork = made;
         };
         const devices = unixDevices({ options, env, ipv4, console, closers, stacks, forked });
-        return { args: [...argv], clock, random: unixRandom, console, devices };
+        return { args: [...argv], clock, random: unixRandom, console, stopping, devices };
       },
       starting: () => {
         if (handleSignals) {

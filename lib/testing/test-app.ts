@@ -13,7 +13,7 @@
  * Pipes and forks have no in-memory devices: an app declaring them is
  * tested with the unix platform (drivers/unix/platform.ts `boot`) instead.
  */
-import type { App, DeviceDeclaration, DevicesOf } from '../app.ts';
+import { stopRequest, type App, type DeviceDeclaration, type DevicesOf } from '../app.ts';
 import { consoleOver } from '../devices/console.ts';
 import { HttpClient, type HttpRequestOptions } from '../http/client.ts';
 import { KilnResponse } from '../http/response.ts';
@@ -116,8 +116,9 @@ export async function startTestApp<D extends DeviceDeclaration>(app: App<D>, opt
     throw new TestAppError(`${app.name}: the work did not finish within ${MAX_TIMER_STEPS} timer steps`);
   };
 
+  const { stopping, request } = stopRequest();
   const exit = Promise.resolve(
-    app.start({ devices: devices as DevicesOf<D>, args: options.args ?? [], clock, random, console }),
+    app.start({ devices: devices as DevicesOf<D>, args: options.args ?? [], clock, random, console, stopping }),
   ).then((code) => code ?? 0);
   // Let the app start listening before the test talks to it.
   await run(Promise.race([exit, Promise.resolve()]));
@@ -140,6 +141,7 @@ export async function startTestApp<D extends DeviceDeclaration>(app: App<D>, opt
       return new KilnResponse(init?.method === 'HEAD' ? null : body, { status, statusText, headers });
     },
     stop: async () => {
+      request('stop');
       await run(client.close());
       await run(Promise.allSettled([...stacks, peer].map((stack) => stack.close())));
       return run(exit);

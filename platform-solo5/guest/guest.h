@@ -34,6 +34,9 @@ void kiln_clock_init(uint64_t cycle_hz);
  * the first line of solo5_app_main; returns the new heap end. */
 uintptr_t kiln_tls_boot(uintptr_t heap_end);
 
+/* Notes whether the tender offers stop requests (kiln_stop.h). */
+void kiln_stop_init(uint32_t host_features);
+
 /* Reserves frame rings below heap_end when the tender offers them; returns
  * the new heap end. */
 uintptr_t kiln_net_rings_reserve(uint32_t host_features, uintptr_t heap_start,

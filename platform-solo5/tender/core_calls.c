@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "hypercall.h"
+#include "stop.h"
 
 #define TIMER_TAG UINT64_MAX /* epoll tag of the internal timerfd */
 #define MAX_DROP_REPORTS 20
@@ -195,11 +196,9 @@ static enum kiln_hc_outcome poll_(const struct kiln_guest_mem *m, uint64_t gpa,
         fatal_errno("timerfd_settime");
     struct epoll_event evs[MAX_EVENTS];
     int n = busy_poll(evs, ready ? 0 : timeout);
-    while (n == 0 && !ready) {
-        n = epoll_wait(epoll_fd, evs, MAX_EVENTS, -1);
-        if (n < 0 && errno == EINTR)
-            n = 0;
-    }
+    /* A signal (a stop request) returns to the guest with nothing ready. */
+    if (n == 0 && !ready)
+        n = kiln_stop_epoll_wait(epoll_fd, evs, MAX_EVENTS);
     if (n < 0)
         fatal_errno("epoll_wait");
     for (int i = 0; i < n; i++) {

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 #include "net_pool.h"
 #include "net_ring.h"
 #include "pipe.h"
+#include "stop.h"
 #include "vm.h"
 
 #define KILN_VERSION "0.1.0"
@@ -70,19 +70,6 @@ static uint8_t *read_image(const char *path, size_t *size)
     }
     close(fd);
     return buf;
-}
-
-static void on_signal(int sig)
-{
-    /* Only async-signal-safe calls here. A forked tender's taps go back to
-     * the pool, its children's places to the tree (atexit handlers do not
-     * run on _exit). */
-    kiln_net_pool_release(getpid());
-    kiln_fork_give_back_children();
-    static const char msg[] = "kiln-hvt: stopped by a signal\n";
-    ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
-    (void)ignored;
-    _exit(128 + sig);
 }
 
 int main(int argc, char **argv)
@@ -155,19 +142,19 @@ int main(int argc, char **argv)
         die("%s", err);
     if (kiln_fork_bind_vm(&vm, err, sizeof err) != 0)
         die("%s", err);
+    kiln_stop_setup(vm.run);
     kiln_arch_setup_lowmem(mem.base, mem_size, &map, user_mode);
     if (kiln_boot_info_write(mem.base, KILN_BOOT_INFO_BASE, usable, img.end,
-                             vm.tsc_hz, kiln_net_ring_host_features(), mft,
+                             vm.tsc_hz,
+                             kiln_net_ring_host_features() |
+                                 kiln_stop_host_features(),
+                             mft,
                              kiln_manifest_size(mft), cmdline) != 0)
         die("boot info does not fit in guest low memory");
     if (kiln_vm_init_vcpu(&vm, img.entry, usable, user_mode, err,
                           sizeof err) != 0)
         die("%s", err);
 
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigfillset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     int status = kiln_vm_run(&vm, &mem);
     if (getenv("KILN_HVT_STATS") != NULL)
         kiln_hc_print_counts(stderr);

@@ -20,7 +20,6 @@ const NAMES = [
   'rx.dropped.accept-queue-full',
   'rx.dropped.bad-cookie',
   'rx.dropped.after-close',
-  'rx.dropped.reentrant-overflow',
   /** Text (or a cookie handshake's ACK) dropped whole, never acknowledged, because the memory budget could not hold it. */
   'rx.dropped.memory',
   'rx.duplicate-segments',

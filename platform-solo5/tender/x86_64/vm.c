@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 
 #include "../hypercall.h"
+#include "../stop.h"
 #include "kiln_x86_exceptions.h"
 #include "lowmem.h"
 
@@ -170,13 +171,33 @@ static unsigned long long guest_rip(struct kiln_vm *vm)
     return ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) == 0 ? r.rip : 0;
 }
 
+/* Serves hypercall (nr) however it came (port or window); the guest's exit
+ * status when it must stop, else -1. */
+static int hypercall(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
+                     unsigned nr, uint32_t arg)
+{
+    if (nr == KILN_HC_TRAP_REPORT)
+        return report_trap(vm, mem, arg);
+    int status = 0;
+    if (kiln_hc_dispatch(mem, nr, arg, &status) == KILN_HC_EXIT)
+        return status;
+    return -1;
+}
+
 int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
 {
     struct kvm_run *run = vm->run;
     for (;;) {
         kiln_fork_trace_mark("entering KVM_RUN");
         if (ioctl(vm->vcpu_fd, KVM_RUN, 0) != 0) {
-            if (errno == EINTR || errno == EAGAIN)
+            if (errno == EINTR) {
+                /* A signal: end the guest, or let it see its stop request. */
+                int stopped = kiln_stop_check(run);
+                if (stopped != 0)
+                    return stopped;
+                continue;
+            }
+            if (errno == EAGAIN)
                 continue;
             if (errno == EFAULT)
                 return kiln_vm_host_fault("rip", guest_rip(vm));
@@ -198,19 +219,22 @@ int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
             }
             uint32_t arg;
             memcpy(&arg, (uint8_t *)run + run->io.data_offset, sizeof arg);
-            unsigned nr = port - KILN_HYPERCALL_PIO_BASE;
-            if (nr == KILN_HC_TRAP_REPORT)
-                return report_trap(vm, mem, arg);
-            int status = 0;
-            if (kiln_hc_dispatch(mem, nr, arg, &status) == KILN_HC_EXIT)
+            int status = hypercall(vm, mem, port - KILN_HYPERCALL_PIO_BASE, arg);
+            if (status >= 0)
                 return status;
             break;
         }
-        case KVM_EXIT_MMIO:
-            fprintf(stderr, "kiln-hvt: guest accessed 0x%llx, outside its "
-                    "memory (rip=0x%llx); stopping the guest\n",
-                    (unsigned long long)run->mmio.phys_addr, guest_rip(vm));
-            return KILN_EXIT_GUEST_FAULT;
+        case KVM_EXIT_MMIO: {
+            /* CPL3 guests' hypercalls: a store into the window. */
+            unsigned nr;
+            uint32_t arg;
+            if (kiln_vm_mmio_hypercall(run, "rip", guest_rip(vm), &nr, &arg) != 0)
+                return KILN_EXIT_GUEST_FAULT;
+            int status = hypercall(vm, mem, nr, arg);
+            if (status >= 0)
+                return status;
+            break;
+        }
         case KVM_EXIT_HLT:
             fprintf(stderr, "kiln-hvt: guest executed hlt (rip=0x%llx) "
                     "without halting through the tender\n", guest_rip(vm));
