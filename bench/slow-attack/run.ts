@@ -1,5 +1,5 @@
 /**
- * node bench/slow-attack.js [--quick] [--mem=64,16] [--skip-attack] [--skip-soak] [--soak-seconds=N]
+ * node bench/slow-attack.js [--quick] [--mem=64,16] [--skip-attack] [--skip-soak] [--soak-seconds=N] [--syn-burst]
  *
  * The http example as a hosted process (runtime/hosted: the image's contents
  * as a Linux process) on a tap in a namespace made for the run, under a slow
@@ -14,6 +14,10 @@
  * the attack in its middle fifth; requests and errors per second, the
  * server's heap and RSS every second, as bench/results/soak-MEM.svg.
  *
+ * With --syn-burst, only the SYN burst of syn-burst.ts: the hosted http
+ * example (--mem=64) against the kernel's listener, three alternating
+ * rounds, the ratio of medians.
+ *
  * All figures are native (hosted process, this host). Results go to
  * bench/results/slow-attack.json and .md.
  */
@@ -26,6 +30,7 @@ import { inNamespace, namespaceDown, namespaceUp, nativeMissing, NativeServer, r
 import { WRK } from '../suites/wrk.ts';
 import { soakChart } from './chart.ts';
 import type { LoadReport } from './load.ts';
+import { synBurst, type BurstResult } from './syn-burst.ts';
 
 const NS = 'kilnbslow';
 const TAP = 'kilnbs0';
@@ -36,6 +41,7 @@ const KILN_URL = `http://${KILN_ADDRESS}:80/`;
 const RESULTS = join(repoRoot, 'bench', 'results');
 
 interface Args {
+  synBurst: boolean;
   quick: boolean;
   mems: number[];
   attack: boolean;
@@ -44,10 +50,11 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, mems: [64, 16], attack: true, soak: true, soakSeconds: 600 };
+  const a: Args = { synBurst: false, quick: false, mems: [64, 16], attack: true, soak: true, soakSeconds: 600 };
   let soakSeconds: number | null = null;
   for (const arg of argv) {
     if (arg === '--quick') a.quick = true;
+    else if (arg === '--syn-burst') a.synBurst = true;
     else if (arg === '--skip-attack') a.attack = false;
     else if (arg === '--skip-soak') a.soak = false;
     else if (arg.startsWith('--mem=')) a.mems = arg.slice(6).split(',').map(Number);
@@ -292,6 +299,35 @@ export async function main(argv: string[]): Promise<number> {
       await server.ready(NS, ['curl', '-sf', '-m', '2', '-o', '/dev/null', url]);
       return server;
     };
+    if (args.synBurst) {
+      const results: BurstResult[] = [];
+      const kiln = await start('http example, hosted --mem=64', kilnCommand(image, 64), KILN_URL);
+      const node = await start('Linux kernel listener (Node.js http)', nodeCommand(), NODE_URL);
+      try {
+        const syns = args.quick ? 5000 : 20_000;
+        for (let round = 0; round < 3; round++) {
+          const order = round % 2 === 0 ? ['kiln', 'node'] : ['node', 'kiln'];
+          for (const which of order) {
+            const r = which === 'kiln' ? await synBurst(NS, kiln.name, TAP, KILN_ADDRESS, 80, syns) : await synBurst(NS, node.name, 'lo', '10.97.0.1', 8080, syns);
+            results.push(r);
+            console.log(JSON.stringify(r));
+          }
+        }
+      } finally {
+        await kiln.stop();
+        await node.stop();
+      }
+      const median = (name: string): number => {
+        const v = results.filter((r) => r.server === name).map((r) => r.answeredPerSecond).sort((a, b) => a - b);
+        return v[Math.floor(v.length / 2)]!;
+      };
+      const k = median(kiln.name);
+      const l = median(node.name);
+      const line = `SYN burst (native): hosted http example ${k.toFixed(0)} SYNs/s answered, Linux listener ${l.toFixed(0)} SYNs/s, ratio ${(k / l).toFixed(3)}`;
+      writeFileSync(join(RESULTS, 'syn-burst.json'), `${JSON.stringify({ date: new Date().toISOString(), results, ratio: k / l }, null, 1)}\n`);
+      console.log(line);
+      return 0;
+    }
     if (args.attack) {
       for (const mem of args.mems) {
         const server = await start(`http example, hosted --mem=${mem}`, kilnCommand(image, mem), KILN_URL);
