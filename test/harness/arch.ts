@@ -62,8 +62,11 @@ export const ARCHES: Record<VmArch, ArchSpec> = {
   },
 };
 
-/** Modules loaded on both machines: tap devices, veth pairs and bridges for network tests. */
-export const NETWORK_MODULES = ['tun', 'veth', 'bridge'];
+/**
+ * Modules loaded on both machines: tap devices, veth pairs and bridges for network tests, and tc's
+ * ingress qdisc, u32 classifier and mirred action (urunc's redirects between a pod's eth0 and its tap).
+ */
+export const NETWORK_MODULES = ['tun', 'veth', 'bridge', 'sch_ingress', 'cls_u32', 'act_mirred'];
 
 /**
  * Debian packages unpacked for the guest's user space, same names on both
