@@ -167,7 +167,9 @@ static int busy_poll(struct epoll_event *evs, uint64_t timeout_ns)
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
-        int n = epoll_wait(epoll_fd, evs, MAX_EVENTS, 0);
+        /* epoll_pwait, not epoll_wait: urunc's seccomp filter for solo5-hvt
+         * allows only the former (deploy/URUNC.md, section 4). */
+        int n = epoll_pwait(epoll_fd, evs, MAX_EVENTS, 0, NULL);
         if (n != 0 && !(n < 0 && errno == EINTR))
             return n;
         clock_gettime(CLOCK_MONOTONIC, &now);
@@ -196,12 +198,12 @@ static enum kiln_hc_outcome poll_(const struct kiln_guest_mem *m, uint64_t gpa,
     struct epoll_event evs[MAX_EVENTS];
     int n = busy_poll(evs, ready ? 0 : timeout);
     while (n == 0 && !ready) {
-        n = epoll_wait(epoll_fd, evs, MAX_EVENTS, -1);
+        n = epoll_pwait(epoll_fd, evs, MAX_EVENTS, -1, NULL);
         if (n < 0 && errno == EINTR)
             n = 0;
     }
     if (n < 0)
-        fatal_errno("epoll_wait");
+        fatal_errno("epoll_pwait");
     for (int i = 0; i < n; i++) {
         if (evs[i].data.u64 == TIMER_TAG) {
             uint64_t expirations;
