@@ -18,6 +18,11 @@ const SPEC: Record<string, OptionSpec> = {
   help: { short: 'h', help: 'show this help' },
 };
 
+/** `output` as a shell runs it: `./echo.mjs`, not `echo.mjs`. */
+function shellPath(output: string): string {
+  return output.includes('/') ? output : `./${output}`;
+}
+
 export async function buildCommand(argv: string[]): Promise<number> {
   const options = parseOptions('build', argv, SPEC);
   if (options.flags.has('help')) {
@@ -30,11 +35,11 @@ export async function buildCommand(argv: string[]): Promise<number> {
   const target = single(options, 'target', 'unix') as Target;
   const output = single(options, 'output');
   if (!output) throw new UsageError('kiln build: missing -o FILE');
-  if (!options.flags.has('no-check')) typecheckApp('build', app.file);
+  if (!options.flags.has('no-check')) typecheckApp('build', app.file, target === 'unix' ? 'project' : 'image');
   if (target === 'unix') {
     if (options.values.has('arch')) throw new UsageError('kiln build: --arch applies to --target hvt only');
     await bundleApp(app.file, 'unix', resolve(output));
-    console.log(`kiln build: wrote ${output} (${statSync(output).size} bytes; run it with node)`);
+    console.log(`kiln build: wrote ${output} (${statSync(output).size} bytes; run it as ${shellPath(output)}, or with node --enable-source-maps)`);
     return 0;
   }
   const arch = (single(options, 'arch', 'x86_64') as Arch);

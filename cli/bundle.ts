@@ -4,6 +4,7 @@
  * runs on Node (unix) or in an image (hvt) without a change.
  */
 import { build, type Plugin } from 'esbuild';
+import { chmodSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 import { repoRoot } from './paths.ts';
@@ -75,6 +76,8 @@ export async function bundleApp(appFile: string, target: Target, outfile: string
       target: target === 'unix' ? 'node20' : 'es2020',
       mainFields: ['module', 'main'],
       sourcemap: target === 'unix' ? 'inline' : 'external',
+      // The unix bundle runs as a program and maps its stack traces to the .ts sources.
+      ...(target === 'unix' ? { banner: { js: '#!/usr/bin/env -S node --enable-source-maps' } } : {}),
       sourcesContent: false,
       plugins: target === 'hvt' ? [refuseNodeBuiltins] : [],
       inject: target === 'hvt' ? [join(repoRoot, 'drivers', 'solo5', 'buffer-global.ts')] : [],
@@ -83,5 +86,6 @@ export async function bundleApp(appFile: string, target: Target, outfile: string
   } catch (err) {
     throw buildFailure(err);
   }
+  if (target === 'unix') chmodSync(outfile, 0o755);
   return { outfile, sourceMap: `${outfile}.map` };
 }

@@ -62,7 +62,8 @@ async function loadApp(appFile: string, workDir: string): Promise<App> {
   return module.default;
 }
 
-export async function buildImage(appFile: string, arch: Arch, output: string): Promise<ImageResult> {
+/** TARGET `hosted` links the same contents as a Linux process (runtime/hosted), for native measurements. */
+export async function buildImage(appFile: string, arch: Arch, output: string, target: 'hvt' | 'hosted' = 'hvt'): Promise<ImageResult> {
   const workDir = join(repoRoot, 'build', arch, 'apps', `${output.replace(/[^A-Za-z0-9]+/g, '_')}.work`);
   mkdirSync(workDir, { recursive: true });
   mkdirSync(dirname(output), { recursive: true });
@@ -75,7 +76,7 @@ export async function buildImage(appFile: string, arch: Arch, output: string): P
 
   // One build at a time in the tree (parallel builds would compile the same objects at once).
   const lock = join(repoRoot, 'build', '.kiln-build.lock');
-  await step('building the runtime', 'flock', [lock, 'make', '-s', '-C', 'runtime', 'host', 'image-libs', `ARCH=${arch}`]);
+  await step('building the runtime', 'flock', [lock, 'make', '-s', '-C', 'runtime', 'host', 'image-libs', ...(target === 'hosted' ? ['hosted'] : []), `ARCH=${arch}`]);
   await step('building the platform', 'flock', [lock, 'make', '-s', '-C', 'platform-solo5', `ARCH=${arch}`]);
   const bytecode = join(workDir, 'bundle.qbc');
   await step('compiling to bytecode', join(repoRoot, 'build', 'host', 'kiln-qjsc'), ['--name', frameFile, '-o', bytecode, bundle]);
@@ -85,6 +86,6 @@ export async function buildImage(appFile: string, arch: Arch, output: string): P
   const entries = devices.map((e) => `${e.name}:${e.type}`);
   await step('writing the manifest', join(repoRoot, 'build', arch, 'kiln-mft'), ['-o', manifest, ...entries]);
 
-  await step('linking', join(repoRoot, 'runtime', 'link-image.sh'), ['--target', 'hvt', '--arch', arch, '--manifest', manifest, '-o', output, bytecode]);
+  await step('linking', join(repoRoot, 'runtime', 'link-image.sh'), ['--target', target, '--arch', arch, '--manifest', manifest, '-o', output, bytecode]);
   return { path: output, size: statSync(output).size, sourceMap, appName: app.name, devices };
 }

@@ -19,6 +19,9 @@ describe('kiln command line', () => {
     [['run', 'examples/does-not-exist', '--target', 'unix'], /app 'examples\/does-not-exist' does not exist/],
     [['build', 'cli', '--target=vm'], /--target must be one of unix, hvt, got 'vm'/],
     [['build', 'cli/main.ts', '--target', 'unix'], /missing -o FILE/],
+    // The range is kiln-hvt's own (platform-solo5/tender/mem_limits.h).
+    [['run', 'examples/hello', '--target', 'hvt', '--mem=1'], /--mem must be a whole number of MiB from 2 to 4096, got '1'/],
+    [['run', 'examples/hello', '--target', 'hvt', '--mem=4097'], /--mem must be a whole number of MiB from 2 to 4096, got '4097'/],
     [['package', 'examples/http'], /say where: --oci -o FILE or --oci-dir DIR/],
     [['package', 'examples/http', '--oci'], /--oci and -o FILE go together/],
     [['package', 'examples/http', '--oci', '-o', 'x.tar', '--tag', '-bad'], /--tag must be/],
@@ -50,6 +53,13 @@ describe('kiln: first-hour mistakes give clear lines', () => {
     return file;
   };
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("lists the app's arguments and the boot arguments for -- --help", () => {
+    const r = run('run', 'examples/echo', '--', '--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^echo: arguments:\n {2}--port=<0\.\.65535> +TCP port to echo on/);
+    expect(r.stdout).toMatch(/boot arguments every platform reads:\n {2}--ipv4=<A\.B\.C\.D\/N>/);
+  });
 
   it('prints its version', () => {
     const r = run('--version');

@@ -9,6 +9,7 @@
  * Every mistake on the command line is one line on stderr and exit status 2.
  */
 import { buildCommand } from './build-command.ts';
+import { newCommand } from './new-command.ts';
 import { packageCommand } from './package-command.ts';
 import { runCommand } from './run-command.ts';
 import { readFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ const USAGE = `kiln: write a network service once, run it on Node.js or boot it 
 Usage:
   kiln build <app> [--target unix|hvt] [--arch ARCH] -o FILE   bundle (unix) or link an image (hvt)
   kiln run <app> [--target unix|hvt] [options] [-- app args]   type-check, build, then run
+  kiln new NAME                                                a new app folder: app, unit test, tsconfig, README
   kiln package <app> --oci -o FILE [-- app args]              an OCI image for urunc (containerd, Kubernetes)
   kiln <command> --help                                        options of one command
   kiln --version                                               Kiln's version
@@ -38,6 +40,7 @@ type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   build: buildCommand,
   run: runCommand,
+  new: newCommand,
   package: packageCommand,
 };
 

@@ -7,7 +7,7 @@
 import { ArgError, PLATFORM_ARGS, parseArgs } from '../args.ts';
 import type { Clock } from '../devices/clock.ts';
 import type { Flow } from '../devices/flow.ts';
-import type { Net } from '../devices/net.ts';
+import { formatMac, type Net } from '../devices/net.ts';
 import { randomU32, type Random } from '../devices/random.ts';
 import {
   StackError,
@@ -23,21 +23,22 @@ import {
 } from '../devices/stack.ts';
 import { isOutOfMemory } from '../errors.ts';
 import { formatIpv4, parseIpv4 } from '../ipv4-text.ts';
-import { DhcpClient, type DhcpOptions } from './iface/dhcp-client.ts';
-import { IcmpLayer, type IcmpOptions } from './iface/icmp.ts';
+import { DhcpClient, type DhcpOptions } from './dhcp/client.ts';
+import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from './ephemeral-ports.ts';
+import { IcmpLayer, type IcmpOptions } from './icmp/layer.ts';
 import { NetworkInterface, PAYLOAD_OFFSET, type InterfaceOptions } from './iface/interface.ts';
 import { NO_ROUTE, prefixToMask } from './iface/routing.ts';
-import { UdpLayer, type UdpOptions } from './iface/udp-sockets.ts';
 import { TcpLayer, type TcpOptions } from './tcp/layer.ts';
+import { UdpLayer, type UdpOptions } from './udp/layer.ts';
+import { ETHERNET_HEADER_LEN } from './wire/ethernet.ts';
 import {
   ICMP_DEST_UNREACHABLE,
   ICMP_TIME_EXCEEDED,
   TIME_EXCEEDED_REASSEMBLY,
+  UNREACHABLE_PORT,
   UNREACHABLE_PROTOCOL,
 } from './wire/icmpv4.ts';
-import { IPV4_HEADER_LEN, PROTOCOL_TCP } from './wire/ipv4.ts';
-import { ETHERNET_HEADER_LEN } from './wire/ethernet.ts';
-import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from './iface/ephemeral-ports.ts';
+import { IPV4_HEADER_LEN, PROTOCOL_ICMP, PROTOCOL_TCP, PROTOCOL_UDP, type Ipv4View } from './wire/ipv4.ts';
 
 
 /** How long `close` waits for packets still resolving their next hop. */
@@ -77,6 +78,12 @@ export interface StackConfig {
   icmp?: IcmpOptions;
   udp?: UdpOptions;
   tcp?: TcpOptions;
+  /**
+   * Told, one line at a time, how the stack gets its address: the static
+   * address, or that it waits for DHCP and then the lease. Platforms print
+   * these, so an image waiting for a lease is never silent.
+   */
+  progress?: (line: string) => void;
 }
 
 export interface CreateStackOptions {
@@ -136,17 +143,29 @@ export async function createStack(options: CreateStackOptions): Promise<NetStack
   const config = options.config ?? {};
   const fixed = staticIpv4FromArgs(config.args ?? []);
   const stack = new NetStack(options.net, options.clock, options.random, config, fixed === null);
+  const progress = config.progress ?? ((): void => {});
   if (fixed) {
     stack.iface.configure(fixed.address, fixed.prefix, fixed.gateway);
+    progress(`address ${describeIpv4(stack.ipv4)} (static, from --ipv4)`);
     return stack;
   }
+  const timeoutMs = config.dhcp?.timeoutMs ?? 60_000;
+  progress(`no --ipv4 given: asking DHCP for an address (MAC ${formatMac(options.net.mac)}, waiting up to ${timeoutMs / 1000} s)`);
   try {
-    await stack.waitForLease(config.dhcp?.timeoutMs ?? 60_000);
+    await stack.waitForLease(timeoutMs);
   } catch (err) {
     await stack.close();
     throw err;
   }
+  progress(`address ${describeIpv4(stack.ipv4)} (DHCP lease)`);
   return stack;
+}
+
+/** `10.0.0.2/24, gateway 10.0.0.1, DNS 10.0.0.1`, for progress lines. */
+function describeIpv4(config: Ipv4Config): string {
+  const gateway = config.gateway ? `, gateway ${config.gateway}` : ', no gateway';
+  const dns = config.dnsServers.length > 0 ? `, DNS ${config.dnsServers.join(' ')}` : '';
+  return `${config.address}/${config.prefix}${gateway}${dns}`;
 }
 
 /** The Stack, with its layers open to inspection (tests check counters and memory bounds through them). */
@@ -172,10 +191,34 @@ export class NetStack implements Stack {
     useDhcp: boolean,
   ) {
     const guarded = droppingOnOutOfMemory(net, () => void this.outOfMemoryDrops++);
-    const iface = new NetworkInterface(guarded, clock, randomU32(random), config.interface);
+    // Up: the interface hands each packet for us to receive(), which picks its protocol's layer.
+    const iface = new NetworkInterface(
+      guarded,
+      clock,
+      randomU32(random),
+      {
+        receive: (ip) => this.receive(ip),
+        protocolUnreachable: (ip) => this.icmp.sendError(ICMP_DEST_UNREACHABLE, UNREACHABLE_PROTOCOL, ip),
+        unresolved: (frame) => this.icmp.undeliverable(frame, ETHERNET_HEADER_LEN, frame.length),
+        reassemblyTimedOut: (h) => this.icmp.sendErrorAbout(ICMP_TIME_EXCEEDED, TIME_EXCEEDED_REASSEMBLY, h, 0, h.length, h[9]!),
+        foreignArp: (sender, target) => this.dhcp?.foreignArp(sender, target),
+      },
+      config.interface,
+    );
     this.iface = iface;
-    this.icmp = new IcmpLayer(iface, clock, randomU32(random), config.icmp);
-    this.udp = new UdpLayer(iface, this.icmp, random, config.udp);
+    // Down: every layer sends through the interface's Ipv4Output.
+    this.icmp = new IcmpLayer(
+      {
+        ip: iface,
+        clock,
+        unreachable: (protocol, src, dst, srcPort, dstPort, code) => {
+          if (protocol === PROTOCOL_TCP) this.tcp.icmpUnreachable(src, dst, srcPort, dstPort, code);
+        },
+      },
+      randomU32(random),
+      config.icmp,
+    );
+    this.udp = new UdpLayer({ ip: iface, random, portUnreachable: (ip) => this.icmp.sendError(ICMP_DEST_UNREACHABLE, UNREACHABLE_PORT, ip) }, config.udp);
     this.tcp = new TcpLayer(
       {
         clock,
@@ -189,17 +232,25 @@ export class NetStack implements Stack {
       },
       config.tcp,
     );
-    const tcp = this.tcp;
-    iface.handlers[PROTOCOL_TCP] = (ip) => tcp.input(ip.source, ip.destination, ip.bytes.subarray(ip.payloadStart, ip.payloadEnd));
-    iface.onUnresolved = (frame) => this.icmp.undeliverable(frame, ETHERNET_HEADER_LEN, frame.length);
-    iface.onUnknownProtocol = (ip) => this.icmp.sendError(ICMP_DEST_UNREACHABLE, UNREACHABLE_PROTOCOL, ip);
-    iface.onReassemblyTimeout = (h) =>
-      this.icmp.sendErrorAbout(ICMP_TIME_EXCEEDED, TIME_EXCEEDED_REASSEMBLY, h, 0, h.length, h[9]!);
-    this.icmp.onUnreachable = (protocol, src, dst, srcPort, dstPort, code) => {
-      if (protocol === PROTOCOL_TCP) tcp.icmpUnreachable(src, dst, srcPort, dstPort, code);
-    };
-    this.dhcp = useDhcp ? new DhcpClient(iface, this.udp, clock, random, config.dhcp) : null;
+    this.dhcp = useDhcp ? new DhcpClient({ link: iface, udp: this.udp, clock, random }, config.dhcp) : null;
     iface.start();
+  }
+
+  /** A valid IPv4 packet for us, to its protocol's layer; false for a protocol no layer takes. */
+  private receive(ip: Ipv4View): boolean {
+    switch (ip.protocol) {
+      case PROTOCOL_ICMP:
+        this.icmp.input(ip);
+        return true;
+      case PROTOCOL_UDP:
+        this.udp.input(ip);
+        return true;
+      case PROTOCOL_TCP:
+        this.tcp.input(ip.source, ip.destination, ip.bytes.subarray(ip.payloadStart, ip.payloadEnd));
+        return true;
+      default:
+        return false;
+    }
   }
 
   /** Starts DHCP and resolves with the first lease; rejects with StackError('timed-out'). */

@@ -46,6 +46,7 @@ void kiln_guest_boot(const struct kiln_boot_info *bi)
     refuse_missing_kiln_devices(mft);
 
     kiln_clock_init(bi->cpu_cycle_freq);
+    kiln_stop_init(bi->host_features);
     kiln_guest.mem_end = bi->mem_size;
 
     uintptr_t heap_start = (bi->kernel_end + KILN_GUEST_PAGE_SIZE - 1) &

@@ -1,6 +1,6 @@
 // Named shell cases where a real /dev/kvm exists, for either architecture:
 // on this host when it has one for that architecture (and we are root, for
-// taps and namespaces), otherwise inside the emulated machine of vm.ts. A
+// taps and namespaces), otherwise inside the emulated machine of machine/vm.ts. A
 // boot costs seconds, so a test file runs all its cases in one go and gets
 // each case's output and exit status back on its own.
 
@@ -10,9 +10,10 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
-import { HOST_ARCH, hostHasKvm as kvmDeviceUsable } from '../../cli/vm-boot.ts';
-import { ARCHES } from './arch.ts';
-import { VmError, runInVm, vmAvailable, type VmArch, type VmRunResult } from './vm.ts';
+import { ARCHES } from '../../machine/arch.ts';
+import { existsSync } from 'node:fs';
+import { HOST_ARCH, hostKvmProblem } from '../../machine/host.ts';
+import { VmError, runInVm, vmAvailable, type VmArch, type VmRunResult } from '../../machine/vm.ts';
 
 export interface KvmCase {
   /** Unique within the batch; letters, digits, '.', '_', '-'. */
@@ -32,9 +33,12 @@ export type KvmPlace = { where: 'host' | 'vm' } | { skip: string };
 const CASE_NAME = /^[A-Za-z0-9._-]+$/;
 const DEFAULT_TIMEOUT_MS = 12 * 60_000;
 
-/** Cases run on this host only for its own architecture, as root (taps, namespaces), with a usable /dev/kvm. */
+/** Cases run on this host only for its own architecture, as root (taps, namespaces), where /dev/kvm runs kiln-hvt's guests. */
 async function hostHasKvm(arch: VmArch): Promise<boolean> {
-  return HOST_ARCH === arch && process.getuid?.() === 0 && (await kvmDeviceUsable());
+  if (HOST_ARCH !== arch || process.getuid?.() !== 0) return false;
+  const problem = await hostKvmProblem();
+  if (problem !== null && existsSync('/dev/kvm')) console.warn(`NOTE: ${problem}: image tests run in the emulated ${arch} machine`);
+  return problem === null;
 }
 
 const places = new Map<VmArch, Promise<KvmPlace>>();

@@ -4,15 +4,18 @@
  * image, and examples/http probed by curl from a network namespace the test
  * creates: hello, keep-alive reuse, a chunked upload, 100 parallel clients, a
  * smuggling attempt answered 400; at the memory floor (--mem=8), a burst of
- * 100 clients shed rather than fatal; and a name resolved by an image that
- * got its address and DNS server from dnsmasq's DHCP.
+ * 100 clients shed rather than fatal; a graceful stop on SIGTERM; and a
+ * name resolved by an image that got its address and DNS server from
+ * dnsmasq's DHCP.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, TENDER, buildPlatform } from '../platform/build.ts';
 import { type KvmCase, type KvmCaseResult, kvmPlace, runKvmCases } from '../harness/cases.ts';
+import { programFiles } from '../harness/program-files.ts';
+import { tapNamespaceCases } from '../harness/tap-namespace.ts';
 import { strictParsingCases } from './strict-parsing.suite.ts';
 import { buildImage } from '../../cli/image.ts';
 
@@ -30,27 +33,11 @@ const HOST_IP = '10.93.0.1';
 const GUEST_IP = '10.93.0.2';
 const URL = `http://${GUEST_IP}`;
 
-/** Host programs and every shared library they load, for the test machine (which has libc but not these). */
-function programFiles(programs: string[]): string[] {
-  const files = new Set<string>();
-  for (const program of programs) {
-    const ldd = execFileSync('ldd', [program], { encoding: 'utf8' });
-    files.add(program);
-    for (const m of ldd.matchAll(/=> (\/\S+)/g)) if (!/\/(libc|ld-linux[^/]*)\.so/.test(m[1]!)) files.add(m[1]!);
-  }
-  return [...files];
-}
-
 const CURL = `LD_LIBRARY_PATH=/root ip netns exec ${NETNS} ./curl -sS --no-progress-meter --max-time 60`;
+const namespace = tapNamespaceCases(NETNS, TAP, HOST_IP);
 const cases = [
   { name: 'suite', run: './kiln-hvt --mem=32 httpsuite.hvt' },
-  {
-    name: 'netns-up',
-    run:
-      `ip netns add ${NETNS} && ip netns exec ${NETNS} ip link set lo up && ` +
-      `ip netns exec ${NETNS} ip tuntap add ${TAP} mode tap && ip netns exec ${NETNS} ip link set ${TAP} up && ` +
-      `ip netns exec ${NETNS} ip addr add ${HOST_IP}/24 dev ${TAP}`,
-  },
+  namespace.up,
   {
     name: 'serve',
     run: [
@@ -87,7 +74,7 @@ const cases = [
     ].join('\n'),
   },
   ...dhcpDnsCases(),
-  { name: 'netns-down', run: `ip netns del ${NETNS}` },
+  namespace.down,
 ];
 
 /** With dnsmasq on the host (copied in with its libraries), as DHCP and DNS server in the namespace. */
@@ -165,7 +152,7 @@ describe.skipIf(skip !== null)('HTTP in hvt images (real KVM, curl from a namesp
     expect(Number(/BURST (\d+)/.exec(out)?.[1])).toBeGreaterThan(0);
     expect(out).toMatch(/STATS \{"uptimeSeconds":[\d.]+,"requests":\d+,"connections":\d+,"shedConnections":\d+/);
     expect(out.slice(out.indexOf('TOO SMALL'))).not.toMatch(/Uncaught|out of memory/);
-    expect(out).toContain('kiln-hvt: stopped by a signal');
+    expect(out).toContain('[info] http: stopped after');
   });
 
   it.skipIf(!hasDnsmasq)('takes its address and DNS server from DHCP and resolves a name with no --resolver (lib/dns in an image)', () => {
@@ -175,9 +162,14 @@ describe.skipIf(skip !== null)('HTTP in hvt images (real KVM, curl from a namesp
     expect(out).toContain('nothing.kiln.test -> not-found\nstatus 1');
   });
 
-  it('logs its start, stops on a signal, and leaves no namespace behind', () => {
-    expect(output('serve')).toContain('[info] http: listening on 0.0.0.0:80');
-    expect(output('serve')).toContain('kiln-hvt: stopped by a signal');
+  it('logs its start, stops gracefully on SIGTERM (asked by kiln-hvt, stacks closed, status 0), and leaves no namespace behind', () => {
+    const out = output('serve');
+    expect(out).toContain('[info] http: listening on 0.0.0.0:80');
+    expect(out).toContain('image status 0');
+    expect(out).toContain('kiln-hvt: SIGTERM: asking the guest to stop (again, or in 10 s, ends it)');
+    expect(out).toContain('http: SIGTERM: stopping (closing network devices)');
+    expect(out).toMatch(/\[info\] http: stopped after \d+ requests/);
+    expect(out).not.toContain('kiln-hvt: stopped by a signal');
     expect(results.get('netns-down')?.status).toBe(0);
   });
 });

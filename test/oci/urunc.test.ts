@@ -106,7 +106,8 @@ function serveCase(name: string, mode: 'trap' | 'log' | 'off', argv: string[]): 
       `echo "ROUTED [$(${get(REMOTE.ns)})]"`,
       `echo "STATS $(ip netns exec ${NODE_NS} wget -q -T 10 -O - http://${POD.ip}/stats)"`,
       'kill -0 $pid 2>/dev/null && echo ALIVE',
-      'kill $pid; wait $pid; echo "monitor status $?"',
+      // urunc stops a container with SIGKILL (unikontainers.go, Kill), whatever signal it was asked for.
+      'kill -KILL $pid; wait $pid; echo "monitor status $?"',
       `sed 's/^/log: /' ${name}.log`,
       `dmesg | tail -n +$((seen + 1)) | grep 'type=1326' | sed -n 's/.* syscall=\\([0-9]*\\).*/SYSCALL \\1/p' | sort -u`,
     ].join('\n'),

@@ -1,0 +1,582 @@
+/**
+ * A crash-safe Kv store on a Block: a circular, log-structured,
+ * copy-on-write log of checksummed batches, found from two alternating
+ * superblocks (README.md tells the design, FORMAT.md the bytes).
+ *
+ * Writes change the in-memory index at once and queue their records; one
+ * committer at a time writes every queued transaction as one batch at the
+ * head of the log, flushes, and resolves them (group commit). Nothing ever
+ * overwrites a batch the last durable superblock still needs: space is won
+ * back by the cleaner, which copies the live records of the oldest batches
+ * to the head, flushes, and only then moves the tail in a new superblock.
+ * Mounting replays the batches from the tail while each one's checksum,
+ * store id and sequence number are right: a torn or missing batch ends the
+ * log, so what a crash leaves is always a prefix of the committed batches.
+ */
+import { BlockError, type Block } from '../devices/block.ts';
+import { KvError } from '../devices/kv.ts';
+import { crc32 } from '../crc32.ts';
+import { decodeUtf8, encodeUtf8 } from '../text/utf8.ts';
+import {
+  AFTER_FLUSH,
+  BATCH_HEADER,
+  batchChecksumOk,
+  decodeSuperblock,
+  encodeSuperblock,
+  layoutFor,
+  OP_REMOVE,
+  OP_SET,
+  parseRecords,
+  putRecord,
+  readBatchHeader,
+  recordBytes,
+  roundUp,
+  sealBatch,
+  SUPER_BYTES,
+  type BatchHeader,
+  type Record,
+  type Superblock,
+} from './format.ts';
+import { KvBase, type ValueMeta } from './kv-base.ts';
+import { Namespace, type Change } from './namespace.ts';
+
+/** Where a value is: in the log (`pos` >= 0), or still only in memory (`bytes`, `pos` -1) until its batch is written. */
+interface LogValue extends ValueMeta {
+  pos: number;
+  bytes: Uint8Array | undefined;
+  /** Bytes of its record in the log. */
+  record: number;
+}
+
+export interface LogStoreOptions {
+  /** Resolve writes once written, before they are durable (default false); `sync()` is then the barrier. */
+  nonDurable?: boolean;
+  /** Wall-clock time in ms since the epoch, for lastModified (default Date.now). */
+  now?: () => number;
+}
+
+export interface FormatOptions {
+  now?: () => number;
+  /** The store id (default random): tests pass one to be reproducible. */
+  storeId?: number;
+}
+
+interface Txn {
+  changes: Change<LogValue>[];
+  bytes: number;
+  removesOnly: boolean;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** A record to write: a set (`value` and its `bytes`) or a remove (both null). */
+interface OutRecord {
+  key: Uint8Array;
+  value: LogValue | null;
+  bytes: Uint8Array | null;
+}
+
+interface ReadBatch {
+  header: BatchHeader;
+  bytes: Uint8Array;
+  records: Record[];
+  /** Bytes it takes in the log (whole sectors). */
+  span: number;
+}
+
+/** What `check` found. */
+export interface CheckReport {
+  ok: boolean;
+  problems: string[];
+  keys: number;
+  liveBytes: number;
+  logBytes: number;
+  freeBytes: number;
+  batches: number;
+  /** The current superblock's generation: how many times the tail moved, plus one. */
+  generation: number;
+  superblocks: string[];
+}
+
+function ioError(err: unknown, what: string): KvError {
+  if (err instanceof KvError) return err;
+  if (err instanceof BlockError && err.code === 'read-only') return new KvError('read-only', `${what}: the device is read-only`);
+  if (err instanceof BlockError && err.code === 'closed') return new KvError('closed', `${what}: the device is closed`);
+  return new KvError('io', `${what}: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+function randomStoreId(): number {
+  return Math.floor(Math.random() * 2 ** 26) * 2 ** 26 + (Math.floor(Math.random() * 2 ** 26) ^ (Date.now() % 2 ** 26)) + 1;
+}
+
+/** Largest sector size a Block may have (drivers/unix/block.ts's limit). */
+const MAX_SECTOR = 65536;
+
+/** The byte offset of the slot that holds superblocks of `generation`: they alternate, so a torn write leaves the previous one whole. */
+function superblockSlot(generation: number, sectorSize: number): number {
+  return (generation % 2) * sectorSize;
+}
+
+/** Writes an empty store onto `block`, replacing whatever it held. */
+export async function formatLogStore(block: Block, options: FormatOptions = {}): Promise<void> {
+  const s = block.info.sectorSize;
+  const sb: Superblock = {
+    sectorSize: s,
+    ...layoutFor(block.info.capacity, s),
+    storeId: options.storeId ?? randomStoreId(),
+    generation: 1,
+    tail: 0,
+    tailSeq: 1,
+    created: (options.now ?? Date.now)(),
+  };
+  try {
+    // The other slot is wiped first, so no older superblock can win over this
+    // one; generation g lives in slot g % 2, as every later one does.
+    await block.write(0, new Uint8Array(s));
+    await block.write(superblockSlot(sb.generation, s), encodeSuperblock(sb, s));
+    await block.flush();
+  } catch (err) {
+    throw ioError(err, 'formatting the store');
+  }
+}
+
+/** Whether both superblock sectors are all zero (a device never formatted). */
+export async function isBlank(block: Block): Promise<boolean> {
+  const both = new Uint8Array(2 * block.info.sectorSize);
+  if (block.info.capacity < both.length) return false;
+  await block.read(0, both);
+  return both.every((b) => b === 0);
+}
+
+export class LogStore extends KvBase<LogValue> {
+  /** The state as of the batches written so far (what the cleaner keeps), key -> value; shares objects with `ns`. */
+  private written = new Map<string, LogValue>();
+  /** Record bytes of the values in `written`. */
+  private liveBytes = 0;
+  private head: number;
+  private nextSeq: number;
+  private queue: Txn[] = [];
+  private committing: Promise<void> | null = null;
+  private failed: KvError | null = null;
+  /** Whether every write so far has been flushed (marks the next batch AFTER_FLUSH). */
+  private allFlushed = true;
+  private closed = false;
+  private batches = 0;
+  private readonly s: number;
+  private readonly reserve: number;
+
+  private constructor(
+    private readonly block: Block,
+    private sb: Superblock,
+    private readonly nonDurable: boolean,
+    now: () => number,
+  ) {
+    super(now);
+    this.s = sb.sectorSize;
+    // Room the cleaner always has for a copy, and a sector more for removes made when full.
+    this.reserve = sb.maxBatch + this.s;
+    this.head = sb.tail;
+    this.nextSeq = sb.tailSeq;
+  }
+
+  /**
+   * Mounts the store on `block`: finds the current superblock and replays
+   * the log. Rejects with `corrupt` when there is no valid store (random
+   * bytes, a blank or truncated device) and `unsupported` for a newer format.
+   */
+  static async open(block: Block, options: LogStoreOptions = {}): Promise<LogStore> {
+    const sb = await currentSuperblock(block);
+    const store = new LogStore(block, sb, options.nonDurable ?? false, options.now ?? Date.now);
+    await store.replay();
+    return store;
+  }
+
+  /** Bytes a new write of `keyBytes` and `valueBytes` may still take, roughly (for reports). */
+  get stats(): { keys: number; liveBytes: number; logBytes: number; freeBytes: number; maxValue: number } {
+    return {
+      keys: this.written.size,
+      liveBytes: this.liveBytes,
+      logBytes: this.head - this.sb.tail,
+      freeBytes: Math.max(0, this.sb.areaSize - this.reserve - this.liveBytes),
+      maxValue: this.sb.maxBatch - BATCH_HEADER - recordBytes(0, 0),
+    };
+  }
+
+  protected usable(write: boolean): void {
+    if (this.closed) throw new KvError('closed', 'kv store: closed');
+    if (this.failed) throw new KvError(this.failed.code, `kv store: a write failed earlier (${this.failed.message}); open the store again`);
+    if (write && this.block.info.readOnly) throw new KvError('read-only', 'kv store: the device is read-only');
+  }
+
+  protected make(key: string, bytes: Uint8Array, mtime: number): LogValue {
+    return { pos: -1, bytes, size: bytes.length, mtime, crc: crc32(bytes), record: recordBytes(encodeUtf8(key).length, bytes.length) };
+  }
+
+  protected async read(key: string, value: LogValue, offset: number, length: number): Promise<Uint8Array> {
+    for (let v = value; ; ) {
+      if (v.bytes) return v.bytes.slice(offset, offset + length);
+      const pos = v.pos;
+      const bytes = await this.readLog(pos + offset, length);
+      if (v.pos !== pos) continue; // the cleaner moved it meanwhile: read it where it is now
+      if (offset === 0 && length === v.size && crc32(bytes) !== v.crc) {
+        const now = this.ns.value(key);
+        if (now !== v && now !== undefined) {
+          v = now; // replaced and cleaned meanwhile: the current value
+          continue;
+        }
+        if (now === undefined) throw new KvError('not-found', `'${key}': removed meanwhile`);
+        throw new KvError('corrupt', `'${key}': the value's checksum does not match (log position ${pos})`);
+      }
+      return bytes;
+    }
+  }
+
+  protected persist(changes: Change<LogValue>[]): Promise<void> {
+    let bytes = 0;
+    for (const c of changes) bytes += c.value ? c.value.record : recordBytes(encodeUtf8(c.key).length, 0);
+    if (BATCH_HEADER + bytes > this.sb.maxBatch) {
+      this.ns.undo(changes);
+      return Promise.reject(new KvError('no-space', `a write of ${bytes} bytes is larger than this store's largest batch (${this.sb.maxBatch - BATCH_HEADER})`));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ changes, bytes, removesOnly: changes.every((c) => !c.value), resolve, reject });
+      this.committing ??= this.commitQueued().finally(() => (this.committing = null));
+    });
+  }
+
+  async sync(): Promise<void> {
+    this.usable(false);
+    await this.drain();
+    if (this.nonDurable && !this.block.info.readOnly) await this.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.drain();
+    this.closed = true;
+    if (!this.failed && !this.block.info.readOnly) await this.flush().catch(() => undefined);
+  }
+
+  /** Re-reads every live value and checks its checksum; with the replay that mounting did, this is fsck. */
+  async check(): Promise<CheckReport> {
+    await this.drain();
+    const problems: string[] = [];
+    const superblocks: string[] = [];
+    for (const slot of [0, 1]) {
+      const bytes = new Uint8Array(this.s);
+      await this.io('read superblock', () => this.block.read(slot * this.s, bytes));
+      const found = decodeSuperblock(bytes);
+      superblocks.push(found.kind === 'valid' ? `slot ${slot}: generation ${found.sb.generation}` : `slot ${slot}: ${found.kind === 'newer' ? `version ${found.version}` : found.why}`);
+    }
+    let live = 0;
+    for (const [key, v] of this.written) {
+      live += v.record;
+      const bytes = await this.readLog(v.pos, v.size);
+      if (crc32(bytes) !== v.crc) problems.push(`'${key}': value checksum mismatch at log position ${v.pos}`);
+    }
+    if (live !== this.liveBytes) problems.push(`live bytes ${this.liveBytes} counted, ${live} found`);
+    if (this.head - this.sb.tail > this.sb.areaSize) problems.push('the log is longer than its area');
+    const stats = this.stats;
+    return { ok: problems.length === 0, problems, keys: stats.keys, liveBytes: live, logBytes: stats.logBytes, freeBytes: stats.freeBytes, batches: this.batches, generation: this.sb.generation, superblocks };
+  }
+
+  private async drain(): Promise<void> {
+    while (this.committing) await this.committing;
+  }
+
+  private async io<T>(what: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      throw ioError(err, `kv store: ${what}`);
+    }
+  }
+
+  // --- the log ---------------------------------------------------------------
+
+  /** Physical pieces [offset, length] of the logical byte range [pos, pos+length), split where the area wraps. */
+  private pieces(pos: number, length: number): [number, number][] {
+    const { areaStart, areaSize } = this.sb;
+    const out: [number, number][] = [];
+    while (length > 0) {
+      const at = pos % areaSize;
+      const n = Math.min(length, areaSize - at);
+      out.push([areaStart + at, n]);
+      pos += n;
+      length -= n;
+    }
+    return out;
+  }
+
+  /** The bytes of the logical range [pos, pos+length), reading whole sectors. */
+  private async readLog(pos: number, length: number): Promise<Uint8Array> {
+    const start = Math.floor(pos / this.s) * this.s;
+    const buffer = new Uint8Array(roundUp(pos + length, this.s) - start);
+    let done = 0;
+    for (const [offset, n] of this.pieces(start, buffer.length)) {
+      await this.io('read', () => this.block.read(offset, buffer.subarray(done, done + n)));
+      done += n;
+    }
+    return buffer.subarray(pos - start, pos - start + length);
+  }
+
+  /** Writes `records` as one batch at the head; flushes unless told not to. Returns the batch's position. */
+  private async append(records: OutRecord[], bytes: number, flush: boolean): Promise<number> {
+    const length = BATCH_HEADER + bytes;
+    const batch = new Uint8Array(roundUp(length, this.s));
+    if (this.head + batch.length - this.sb.tail > this.sb.areaSize) {
+      throw new KvError('corrupt', `kv store: a batch of ${batch.length} bytes would overwrite the log's tail (a bug)`);
+    }
+    let at = BATCH_HEADER;
+    for (const r of records) {
+      if (r.value) at = putRecord(batch, at, OP_SET, r.key, r.bytes, r.value.crc, r.value.mtime);
+      else at = putRecord(batch, at, OP_REMOVE, r.key, null, 0, 0);
+    }
+    sealBatch(batch, { length, storeId: this.sb.storeId, seq: this.nextSeq, count: records.length, flags: this.allFlushed ? AFTER_FLUSH : 0 });
+    const pos = this.head;
+    let done = 0;
+    for (const [offset, n] of this.pieces(pos, batch.length)) {
+      await this.io('write', () => this.block.write(offset, batch.subarray(done, done + n)));
+      done += n;
+    }
+    this.allFlushed = false;
+    if (flush) await this.flush();
+    this.head += batch.length;
+    this.nextSeq++;
+    this.batches++;
+    return pos;
+  }
+
+  /**
+   * The batch at `pos` if it is the one with sequence number `seq`, whole and
+   * with a good checksum; its span alone when only the checksum is wrong;
+   * null when there is no such batch.
+   */
+  private async readBatch(pos: number, seq: number): Promise<ReadBatch | { damaged: number } | null> {
+    const room = this.sb.tail + this.sb.areaSize - pos;
+    if (room < this.s) return null;
+    const first = await this.readLog(pos, this.s);
+    const header = readBatchHeader(first);
+    if (!header || header.storeId !== this.sb.storeId || header.seq !== seq) return null;
+    if (header.length < BATCH_HEADER || header.length > this.sb.maxBatch || roundUp(header.length, this.s) > room) return null;
+    const span = roundUp(header.length, this.s);
+    const bytes = span > this.s ? await this.readLog(pos, span) : first;
+    if (!batchChecksumOk(bytes, header.length)) return { damaged: span };
+    return { header, bytes, records: parseRecords(bytes, header), span };
+  }
+
+  /** The batch at `pos`, which must be there. */
+  private async needBatch(pos: number, seq: number): Promise<ReadBatch> {
+    const batch = await this.readBatch(pos, seq);
+    if (!batch || 'damaged' in batch) throw new KvError('corrupt', `the batch at log position ${pos} (sequence ${seq}) cannot be read back`);
+    return batch;
+  }
+
+  private async flush(): Promise<void> {
+    await this.io('flush', () => this.block.flush());
+    this.allFlushed = true;
+  }
+
+  private async replay(): Promise<void> {
+    for (;;) {
+      const batch = await this.readBatch(this.head, this.nextSeq);
+      if (batch && 'damaged' in batch) {
+        // A torn last batch ends the log; one followed by a batch written after
+        // a flush was durable, so it has been damaged since: say so.
+        const next = await this.readBatch(this.head + batch.damaged, this.nextSeq + 1);
+        if (next && 'header' in next && next.header.flags & AFTER_FLUSH) {
+          throw new KvError('corrupt', `the batch at log position ${this.head} (sequence ${this.nextSeq}) is damaged: its checksum does not match, and later batches follow it`);
+        }
+      }
+      if (!batch || 'damaged' in batch) break;
+      for (const r of batch.records) {
+        let key: string;
+        try {
+          key = decodeUtf8(r.key, true);
+        } catch {
+          throw new KvError('corrupt', `batch ${batch.header.seq}: a key is not UTF-8`);
+        }
+        if (r.op === OP_SET) {
+          const v: LogValue = { pos: this.head + r.valueAt, bytes: undefined, size: r.size, mtime: r.mtime, crc: r.crc, record: recordBytes(r.key.length, r.size) };
+          try {
+            this.ns.checkSet(key);
+          } catch (err) {
+            throw new KvError('corrupt', `batch ${batch.header.seq}: '${key}' breaks the hierarchy (${(err as Error).message})`);
+          }
+          this.ns.put(key, v);
+          this.setWritten(key, v);
+        } else {
+          // A remove may outlive the value it removed (cleaned away before it): nothing to do then.
+          this.ns.delete(key);
+          this.setWritten(key, undefined);
+        }
+      }
+      this.head += batch.span;
+      this.nextSeq++;
+      this.batches++;
+    }
+  }
+
+  private setWritten(key: string, v: LogValue | undefined): void {
+    const old = this.written.get(key);
+    if (old) this.liveBytes -= old.record;
+    if (v) {
+      this.written.set(key, v);
+      this.liveBytes += v.record;
+    } else this.written.delete(key);
+  }
+
+  // --- committing --------------------------------------------------------------
+
+  private async commitQueued(): Promise<void> {
+    while (this.queue.length > 0) {
+      const group: Txn[] = [];
+      let bytes = 0;
+      while (this.queue.length > 0 && BATCH_HEADER + bytes + this.queue[0]!.bytes <= this.sb.maxBatch) {
+        const txn = this.queue.shift()!;
+        group.push(txn);
+        bytes += txn.bytes;
+      }
+      try {
+        await this.makeRoom(roundUp(BATCH_HEADER + bytes, this.s), group.every((t) => t.removesOnly));
+        const records = group.flatMap((t) => t.changes.map((c): OutRecord => ({ key: encodeUtf8(c.key), value: c.value ?? null, bytes: c.value?.bytes ?? null })));
+        const pos = await this.append(records, bytes, !this.nonDurable);
+        let at = pos + BATCH_HEADER;
+        for (const r of records) {
+          const key = decodeUtf8(r.key);
+          if (r.value) {
+            r.value.pos = at + recordBytes(r.key.length, 0);
+            r.value.bytes = undefined;
+          }
+          this.setWritten(key, r.value ?? undefined);
+          at += recordBytes(r.key.length, r.value?.size ?? 0);
+        }
+        for (const t of group) t.resolve();
+      } catch (err) {
+        const failure = ioError(err, 'commit');
+        const rejected = [...group, ...this.queue.splice(0)];
+        // Every queued write was checked against the state these refused
+        // ones made: all are refused, and the index is the written state again.
+        this.ns = this.rebuiltIndex();
+        if (failure.code !== 'no-space') this.failed = failure;
+        for (const t of rejected) t.reject(failure);
+      }
+    }
+  }
+
+  private rebuiltIndex(): Namespace<LogValue> {
+    const ns = new Namespace<LogValue>();
+    for (const [key, v] of this.written) ns.put(key, v);
+    return ns;
+  }
+
+  /** Cleans until a batch of `span` bytes fits and leaves the reserve, or rejects with no-space. */
+  private async makeRoom(span: number, removesOnly: boolean): Promise<void> {
+    const { areaSize, maxBatch } = this.sb;
+    const need = span + (removesOnly ? maxBatch : this.reserve);
+    if (!removesOnly && this.liveBytes + span + this.reserve > areaSize) {
+      throw new KvError('no-space', `the store is full (${this.liveBytes} bytes live of ${areaSize - this.reserve})`);
+    }
+    const end = this.head;
+    while (areaSize - (this.head - this.sb.tail) < need) {
+      if (this.sb.tail >= end) throw new KvError('no-space', `the store is full (${this.liveBytes} bytes live of ${areaSize - this.reserve})`);
+      await this.clean();
+    }
+  }
+
+  /**
+   * Copies the live records of the oldest batches (as many as one batch
+   * holds) to the head, flushes, then moves the tail past them in a new
+   * superblock, flushed too: only then may their space be written again.
+   */
+  private async clean(): Promise<void> {
+    const copies: OutRecord[] = [];
+    let copyBytes = 0;
+    let tail = this.sb.tail;
+    let seq = this.sb.tailSeq;
+    // A copy must fit in one batch and in the free space (after a crash between
+    // a copy and its superblock, the log holds both the originals and the copy).
+    const room = Math.min(this.sb.maxBatch, this.sb.areaSize - (this.head - this.sb.tail));
+    while (tail < this.head) {
+      const batch = await this.needBatch(tail, seq);
+      const live: OutRecord[] = [];
+      let liveBytes = 0;
+      for (const r of batch.records) {
+        if (r.op !== OP_SET) continue;
+        const v = this.written.get(decodeUtf8(r.key));
+        if (v && v.pos === tail + r.valueAt) {
+          live.push({ key: r.key.slice(), value: v, bytes: batch.bytes.subarray(r.valueAt, r.valueAt + r.size) });
+          liveBytes += v.record;
+        }
+      }
+      if (live.length > 0 && roundUp(BATCH_HEADER + copyBytes + liveBytes, this.s) > room) break;
+      copies.push(...live);
+      copyBytes += liveBytes;
+      tail += batch.span;
+      seq++;
+    }
+    if (tail === this.sb.tail) throw new KvError('no-space', 'the store is full: the oldest batch cannot be moved');
+    if (copies.length > 0) {
+      const pos = await this.append(copies, copyBytes, true);
+      let at = pos + BATCH_HEADER;
+      for (const c of copies) {
+        c.value!.pos = at + recordBytes(c.key.length, 0);
+        at += c.value!.record;
+      }
+    }
+    await this.writeSuperblock({ ...this.sb, tail, tailSeq: seq });
+  }
+
+  private async writeSuperblock(next: Superblock): Promise<void> {
+    const sb = { ...next, generation: this.sb.generation + 1 };
+    await this.io('write superblock', () => this.block.write(superblockSlot(sb.generation, this.s), encodeSuperblock(sb, this.s)));
+    await this.flush();
+    this.sb = sb;
+  }
+}
+
+/** The valid superblock of the higher generation, checked against the device. */
+async function currentSuperblock(block: Block): Promise<Superblock> {
+  const s = block.info.sectorSize;
+  if (block.info.capacity < 2 * s) throw new KvError('corrupt', `a device of ${block.info.capacity} bytes holds no store`);
+  const slots = [];
+  for (const slot of [0, 1]) {
+    const bytes = new Uint8Array(s);
+    try {
+      await block.read(slot * s, bytes);
+    } catch (err) {
+      throw ioError(err, 'reading the superblocks');
+    }
+    slots.push(decodeSuperblock(bytes));
+  }
+  const newer = slots.find((x) => x.kind === 'newer');
+  if (newer?.kind === 'newer') throw new KvError('unsupported', `the store was written by format version ${newer.version}; this Kiln reads version 1`);
+  const valid = slots.flatMap((x) => (x.kind === 'valid' ? [x.sb] : [])).sort((a, b) => b.generation - a.generation);
+  const sb = valid[0];
+  if (!sb) {
+    const other = await otherSectorSize(block);
+    if (other) throw new KvError('unsupported', `the store uses ${other}-byte sectors, the device ${s}-byte ones`);
+    const why = slots.map((x, i) => `slot ${i}: ${x.kind === 'invalid' ? x.why : x.kind}`).join('; ');
+    throw new KvError('corrupt', `no valid superblock (${why}): not a Kiln kv store, or damaged`);
+  }
+  if (sb.sectorSize !== s) throw new KvError('unsupported', `the store uses ${sb.sectorSize}-byte sectors, the device ${s}-byte ones`);
+  if (sb.capacity > block.info.capacity) throw new KvError('corrupt', `the store spans ${sb.capacity} bytes but the device has ${block.info.capacity}: truncated?`);
+  return sb;
+}
+
+/** The sector size of a store whose second superblock slot sits where another sector size puts it, if any. */
+async function otherSectorSize(block: Block): Promise<number | null> {
+  const s = block.info.sectorSize;
+  const head = new Uint8Array(Math.min(block.info.capacity, 2 * MAX_SECTOR));
+  try {
+    await block.read(0, head);
+  } catch {
+    return null;
+  }
+  for (let other = 512; 2 * other <= head.length; other *= 2) {
+    if (other === s) continue;
+    const found = decodeSuperblock(head.subarray(other, other + SUPER_BYTES));
+    if (found.kind === 'valid' && found.sb.sectorSize === other) return other;
+  }
+  return null;
+}
