@@ -71,7 +71,7 @@ export const NETWORK_MODULES = ['tun', 'veth', 'bridge', 'sch_ingress', 'cls_u32
 /**
  * Debian packages unpacked for the guest's user space, same names on both
  * architectures. iproute2 because busybox's `ip` has neither `netns` nor
- * `tuntap`; the libraries are what ip and the dynamic busybox need.
+ * `tuntap`; the libraries are what ip, tc and the dynamic busybox need.
  *
  * Two busyboxes, because each is bad at one job. busybox-static provides
  * the applets: a dynamic program's start (ld.so, relocations) costs several
@@ -79,6 +79,6 @@ export const NETWORK_MODULES = ['tun', 'veth', 'bridge', 'sch_ingress', 'cls_u32
  * own applets before anything on PATH, which would hide iproute2's ip; so
  * `sh` is the dynamic `busybox` package's, which honours PATH.
  */
-export const USERSPACE_PACKAGES = ['busybox', 'iproute2', 'libc6', 'libbpf1', 'libelf1', 'libmnl0', 'libbsd0', 'libmd0', 'libcap2', 'zlib1g'];
+export const USERSPACE_PACKAGES = ['busybox', 'iproute2', 'libc6', 'libbpf1', 'libelf1', 'libmnl0', 'libbsd0', 'libmd0', 'libcap2', 'zlib1g', 'libxtables12'];
 /** Unpacked apart from the rest: it ships /bin/busybox too. */
 export const STATIC_BUSYBOX_PACKAGE = 'busybox-static';
