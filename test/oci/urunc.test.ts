@@ -61,14 +61,15 @@ const NETWORK = [
   `ip -n ${NODE_NS} addr add ${REMOTE.router}/24 dev knode1 && ip -n ${NODE_NS} link set knode1 up`,
   `ip netns exec ${NODE_NS} sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward'`,
   `ip -n ${REMOTE.ns} addr add ${REMOTE.ip}/24 dev kremote0 && ip -n ${REMOTE.ns} link set kremote0 up && ip -n ${REMOTE.ns} route add default via ${REMOTE.router}`,
-  // urunc, pkg/network: the tap beside eth0, redirects both ways, the tap's own address, up.
+  // urunc, pkg/network: the tap beside eth0, redirects both ways, the tap's own address, up. iproute2's tc by its
+  // path: the machines' busybox has a tc applet without ingress or mirred.
   `ip -n ${POD.ns} tuntap add dev ${TAP} mode tap one_queue vnet_hdr`,
   `ip -n ${POD.ns} link set ${TAP} mtu $(ip netns exec ${POD.ns} cat /sys/class/net/eth0/mtu)`,
-  `ip netns exec ${POD.ns} tc qdisc add dev ${TAP} ingress && ip netns exec ${POD.ns} tc qdisc add dev eth0 ingress`,
-  `ip netns exec ${POD.ns} tc filter add dev ${TAP} parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev eth0`,
-  `ip netns exec ${POD.ns} tc filter add dev eth0 parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev ${TAP}`,
+  `ip netns exec ${POD.ns} /sbin/tc qdisc add dev ${TAP} ingress && ip netns exec ${POD.ns} /sbin/tc qdisc add dev eth0 ingress`,
+  `ip netns exec ${POD.ns} /sbin/tc filter add dev ${TAP} parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev eth0`,
+  `ip netns exec ${POD.ns} /sbin/tc filter add dev eth0 parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev ${TAP}`,
   `ip -n ${POD.ns} addr replace 172.16.1.2/24 dev ${TAP} && ip -n ${POD.ns} link set ${TAP} up`,
-  `echo "FILTERS $(ip netns exec ${POD.ns} tc filter show dev eth0 parent ffff: | grep -c 'mirred') $(ip netns exec ${POD.ns} tc filter show dev ${TAP} parent ffff: | grep -c 'mirred')"`,
+  `echo "FILTERS $(ip netns exec ${POD.ns} /sbin/tc filter show dev eth0 parent ffff: | grep -c 'mirred') $(ip netns exec ${POD.ns} /sbin/tc filter show dev ${TAP} parent ffff: | grep -c 'mirred')"`,
 ].join(' &&\n');
 
 /** sh: the image's files in the container's root, as the runtime unpacked them. */
