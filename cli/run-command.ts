@@ -24,7 +24,6 @@ const SPEC: Record<string, OptionSpec> = {
   'fork-net': { value: '[NAME=]TAP,TAP,...', repeat: true, help: "taps for forked children's net device, one per child (hvt; kiln-hvt --fork-net)" },
   'fork-block': { value: '[NAME=]share|refuse', repeat: true, help: 'share a block device with forked children (default) or refuse it to them (hvt)' },
   mem: { value: 'MB', help: `guest memory in MiB, ${MEM.minMb}-${MEM.maxMb} (process, hvt; default kiln-hvt's, ${MEM.defaultMb})` },
-  emulated: { help: 'hvt: boot kiln-hvt inside the emulated machine even where /dev/kvm exists (one that cannot run images, say)' },
   publish: { value: 'HOSTPORT:GUESTPORT', repeat: true, help: "reach the image's GUESTPORT at 127.0.0.1:HOSTPORT (process, hvt): kiln makes the tap and forwarding" },
   'no-check': { help: 'skip type-checking the app with TypeScript' },
   'dry-run': { help: 'check everything and build, then print what would run instead of running it' },
@@ -101,8 +100,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   };
 
   if (target === 'unix') {
-    for (const imageOnly of ['arch', 'net', 'mem', 'fork-net', 'fork-block', 'publish', 'emulated']) {
-      if (options.values.has(imageOnly) || options.flags.has(imageOnly)) throw new UsageError(`kiln run: --${imageOnly} applies to --target process or hvt only`);
+    for (const imageOnly of ['arch', 'net', 'mem', 'fork-net', 'fork-block', 'publish']) {
+      if (options.values.has(imageOnly)) throw new UsageError(`kiln run: --${imageOnly} applies to --target process or hvt only`);
     }
     // The unix platform takes block devices' files from KILN_BLOCK_<NAME>.
     const env = { ...process.env };
@@ -122,8 +121,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw new UsageError(`kiln run: --mem must be a whole number of MiB from ${MEM.minMb} to ${MEM.maxMb}, got '${mem}'`);
   }
   if (target === 'process') {
-    for (const hvtOnly of ['fork-net', 'fork-block', 'emulated']) {
-      if (options.values.has(hvtOnly) || options.flags.has(hvtOnly)) throw new UsageError(`kiln run: --${hvtOnly} applies to --target hvt only${hvtOnly.startsWith('fork') ? ' (a process has no fork)' : ''}`);
+    for (const hvtOnly of ['fork-net', 'fork-block']) {
+      if (options.values.has(hvtOnly)) throw new UsageError(`kiln run: --${hvtOnly} applies to --target hvt only (a process has no fork)`);
     }
     if (HOST_ARCH !== 'x86_64' || process.platform !== 'linux' || arch !== 'x86_64') {
       throw new UsageError('kiln run: --target process runs x86_64 Linux executables only, on an x86_64 Linux host');
@@ -142,7 +141,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw new UsageError(`kiln run: --publish attaches the network device ${DEFAULT_NET_NAME} itself; leave out --net for it`);
   }
   // kiln-hvt runs guests of its own architecture; another one boots in the emulated machine.
-  const here = target === 'process' || (!options.flags.has('emulated') && arch === HOST_ARCH && (await hostHasKvm()));
+  const here = target === 'process' || (arch === HOST_ARCH && (await hostHasKvm()));
   // Mistakes are told before the build.
   const bootArgs = publish.length === 0 ? [] : publishBootArgs(options.rest, here ? IMAGE_ADDRESS : VM_IMAGE_ADDRESS, here ? NAMESPACE_ADDRESS : VM_GATEWAY);
   if (!here) refuseHostTaps(tenderArgs);

@@ -84,7 +84,7 @@ export async function bootInVm(arch: Arch, tender: string, image: string, tender
   refuseHostTaps(tenderArgs);
   await checkPortsFree(devices.publish);
   const reason = await vmAvailable(arch);
-  const why = (await hostKvmProblem()) ?? (arch === HOST_ARCH ? 'asked for the emulated machine (--emulated)' : `this host runs ${HOST_ARCH ?? process.arch} guests, not ${arch}`);
+  const why = (await hostKvmProblem()) ?? `this host runs ${HOST_ARCH ?? process.arch} guests, not ${arch}`;
   if (reason !== null) throw new UsageError(`kiln run: ${why}, and the emulated machine cannot run: ${reason}`);
 
   const guestImage = `/images/${basename(image)}`;

@@ -1,48 +1,33 @@
 /**
- * `kiln run --target hvt --emulated` with a published port and a block
- * file, end to end: the image boots in the emulated machine (as on a host
- * without /dev/kvm; --emulated also where one exists), and this checks
+ * `kiln run --target hvt` with a published port and a block file, end to
+ * end, in the emulated machine (as on a host without /dev/kvm;
+ * KILN_EMULATED=1 sends it there where one exists), and this checks
  * that its console streams while it runs, that curl on the host's loopback
  * reaches it through --publish, that Ctrl-C (SIGINT) stops the image and the
  * machine, and that its block write is in the host file afterwards. One
  * boot; run it under `flock /tmp/kiln-emu.lock` on shared hosts.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { vmAvailable } from '../../machine/vm.ts';
 import { imageToolsMissing } from '../harness/compiler.ts';
 import { waitForLine } from '../process/support.ts';
+import { startBlockHttp } from './block-http-run.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const why = (await vmAvailable('x86_64')) ?? (await imageToolsMissing('x86_64'));
 if (why) console.warn(`SKIPPED: kiln run --target hvt --publish --block: ${why}`);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-describe.skipIf(why !== null)('kiln run --target hvt --emulated --publish --block', () => {
+describe.skipIf(why !== null)('kiln run --target hvt --publish --block in the emulated machine', () => {
   const work = mkdtempSync(join(tmpdir(), 'kiln-run-hvt-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('streams the console, answers curl on 127.0.0.1, stops on Ctrl-C and leaves its block write in the file', async () => {
-    const disk = join(work, 'disk.img');
-    writeFileSync(disk, Buffer.alloc(1 << 20));
-    const port = await freePort();
-    const stamp = `run-${process.pid}`;
-    const child = spawn(process.execPath, [join(ROOT, 'cli', 'kiln.js'), 'run', 'test/kiln-run/block-http-app.ts', '--target', 'hvt', '--no-check', '--emulated',
-      '--mem', '32', '--publish', `${port}:8080`, '--block', disk, '--', '--port=8080', `--stamp=${stamp}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const { child, exited, port, stamp, sectorZero } = await startBlockHttp(work, `run-${process.pid}`, { ...process.env, KILN_EMULATED: '1' });
     let exitedEarly = false;
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { exitedEarly = true; resolve(code); }));
+    void exited.then(() => (exitedEarly = true));
     try {
       // Live output: the server's line arrives while the machine still runs.
       const output = await waitForLine(child, /http: listening on 0\.0\.0\.0:8080/, 9 * 60_000);
@@ -55,7 +40,7 @@ describe.skipIf(why !== null)('kiln run --target hvt --emulated --publish --bloc
       child.kill('SIGINT'); // reaches the app as a stop request: the server winds down, the app ends with 0
       expect(await exited).toBe(0);
       expect(output()).toMatch(/http: stopped after \d+ requests/);
-      expect(readFileSync(disk).subarray(0, 64).toString('latin1')).toMatch(new RegExp(`^block-http ${stamp}\\n\\0`));
+      expect(sectorZero()).toMatch(new RegExp(`^block-http ${stamp}\\n\\0`));
     } finally {
       child.kill('SIGKILL');
     }

@@ -5,23 +5,13 @@
  * under the filter) and removes the namespace.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { missingForProcessNet, processUnavailable, ROOT, waitForLine } from './support.ts';
+import { freePort, missingForProcessNet, processUnavailable, ROOT, waitForLine } from './support.ts';
 
 const missing = processUnavailable() ?? missingForProcessNet(['ip', 'socat', 'curl', 'nc']);
 if (missing) console.warn(`SKIPPED: kiln run --target process --publish: needs ${missing}`);
 
-/** A loopback port nobody listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const namespaces = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
 

@@ -1,5 +1,6 @@
 /** What the process-target tests need, and a way to wait for a child's line. */
 import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { missingForInterop } from '../interop/tap-namespace.ts';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -43,6 +44,16 @@ export function waitForLine(child: ChildProcess, ready: RegExp, timeoutMs: numbe
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`exited (${code ?? signal}) before a line matching ${ready}:\n${output}`));
+    });
+  });
+}
+
+/** A loopback port nobody listens on now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
     });
   });
 }
