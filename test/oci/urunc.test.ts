@@ -26,7 +26,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
+import { caseResult, kvmPlace, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
 import { compilerMissing, imageToolsMissing } from '../harness/compiler.ts';
 import { buildPlatform, ROOT, tender } from '../platform/build.ts';
 import { decodeUruncJson, shellWords, uruncHvtArgv } from './urunc-launch.ts';
@@ -118,7 +118,11 @@ function serveCase(name: string, mode: 'trap' | 'log' | 'off', argv: string[]): 
 
 for (const arch of testArches()) {
   const seccomp = arch === 'x86_64'; // urunc cannot build its filter on aarch64 (deploy/URUNC.md, section 4)
-  const skip = await kvmSkip(arch, "examples/http under urunc's launch", umoci ?? (await imageToolsMissing(arch)) ?? (seccomp ? await compilerMissing(arch) : null));
+  // Passed on a host with /dev/kvm (x86_64); in the emulated machines it has not passed yet (their image lacked tc
+  // until machine/rootfs.ts added it, not run since), so it is left out there rather than reported unchecked.
+  const place = await kvmPlace(arch);
+  const emulated = 'where' in place && place.where === 'vm' ? 'needs a host with /dev/kvm (not yet run to a pass in the emulated machine)' : null;
+  const skip = await kvmSkip(arch, "examples/http under urunc's launch", umoci ?? emulated ?? (await imageToolsMissing(arch)) ?? (seccomp ? await compilerMissing(arch) : null));
 
   describe.skipIf(skip !== null)(`${arch}: examples/http launched as urunc launches hvt images`, () => {
     let results: Map<string, KvmCaseResult>;
