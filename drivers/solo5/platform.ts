@@ -98,7 +98,7 @@ async function run<D extends DeviceDeclaration>(app: App<D>, closers: (() => unk
         break;
       }
       case 'block': {
-        const block = acquire(`block device '${spec.name}'`, () => openSolo5Block(spec.name));
+        const block = acquire(`block device '${spec.name}'`, () => openSolo5Block(spec.name, { warn: (m) => console.warn(m) }));
         closers.push(() => block.close());
         devices[key] = block;
         break;

@@ -1,7 +1,7 @@
 /**
  * Block over a regular file, as Solo5's tenders do it: capacity is the file's
  * size, which must be a whole number of sectors; reads and writes are
- * positioned (pread/pwrite); flush is fsync. Every request is checked before
+ * positioned (pread/pwrite); flush is fdatasync. Every request is checked before
  * any byte moves, so a bad one changes nothing.
  */
 import { open, type FileHandle } from 'node:fs/promises';
@@ -57,7 +57,8 @@ class FileBlock implements Block {
   }
 
   flush(): Promise<void> {
-    return this.run(0, 0, false, () => this.file.sync());
+    // Data only (fdatasync): the file's size never changes, so its metadata need not reach the disk.
+    return this.run(0, 0, false, () => this.file.datasync());
   }
 
   async close(): Promise<void> {

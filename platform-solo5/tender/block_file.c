@@ -1,8 +1,8 @@
 /*
  * block_file.c: block devices backed by a file (or a block special file).
  * Requests must be whole sectors at sector-aligned offsets within capacity;
- * anything else is refused with SOLO5_R_EINVAL and transfers nothing. A
- * forked tender shares the file with its parent, unless the device was
+ * anything else is refused with SOLO5_R_EINVAL and transfers nothing.
+ * KILN_HC_BLOCK_FLUSH (a Kiln extension) is fdatasync. A forked tender shares the file with its parent, unless the device was
  * given --fork-block:NAME=refuse: then its calls fail there with
  * KILN_R_UNAVAILABLE.
  */
@@ -107,6 +107,34 @@ static enum kiln_hc_outcome block_read(const struct kiln_guest_mem *m,
     return block_io(m, gpa, status, 0);
 }
 
+static enum kiln_hc_outcome block_flush(const struct kiln_guest_mem *m,
+                                        uint64_t gpa, int *status)
+{
+    struct kiln_hc_block_flush *a =
+        KILN_HC_ARGS(m, gpa, struct kiln_hc_block_flush);
+    if (a == NULL)
+        return kiln_hc_bad_args(KILN_HC_BLOCK_FLUSH, gpa, status);
+    uint64_t handle = a->handle;
+    if (handle == 0 || handle >= block_mft->entries ||
+        block_mft->e[handle].type != KILN_MFT_BLOCK_BASIC ||
+        !block_mft->e[handle].attached) {
+        a->ret = SOLO5_R_EINVAL;
+        return KILN_HC_CONTINUE;
+    }
+    if (fds[handle] < 0) {
+        a->ret = KILN_R_UNAVAILABLE;
+        return KILN_HC_CONTINUE;
+    }
+    /* Data only: the file's size never changes, so its metadata need not. */
+    a->ret = fdatasync(fds[handle]) == 0 ? SOLO5_R_OK : SOLO5_R_EUNSPEC;
+    return KILN_HC_CONTINUE;
+}
+
+uint32_t kiln_block_host_features(void)
+{
+    return block_mft != NULL ? KILN_FEATURE_BLOCK_FLUSH : 0;
+}
+
 static int capacity_of(int fd, uint64_t *capacity)
 {
     struct stat st;
@@ -150,6 +178,7 @@ int kiln_block_attach(struct kiln_mft *mft, unsigned index,
     block_mft = mft;
     kiln_hc_register(KILN_HC_BLOCK_WRITE, block_write);
     kiln_hc_register(KILN_HC_BLOCK_READ, block_read);
+    kiln_hc_register(KILN_HC_BLOCK_FLUSH, block_flush);
     return 0;
 }
 

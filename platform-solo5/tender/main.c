@@ -148,7 +148,10 @@ int main(int argc, char **argv)
         die("%s", err);
     kiln_arch_setup_lowmem(mem.base, mem_size, user_mode);
     if (kiln_boot_info_write(mem.base, KILN_BOOT_INFO_BASE, usable, img.end,
-                             vm.tsc_hz, kiln_net_ring_host_features(), mft,
+                             vm.tsc_hz,
+                             kiln_net_ring_host_features() |
+                                 kiln_block_host_features(),
+                             mft,
                              kiln_manifest_size(mft), cmdline) != 0)
         die("boot info does not fit in guest low memory");
     if (kiln_vm_init_vcpu(&vm, img.entry, usable, user_mode, err,
