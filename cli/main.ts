@@ -3,10 +3,12 @@
  *
  *   kiln build <app> --target unix|hvt [--arch x86_64|aarch64] -o FILE
  *   kiln run   <app> --target unix|hvt [--net TAP] [--block FILE] [--mem MB] [-- app args]
+ *   kiln kv    create|list|get|put|rm|fsck IMAGE ...
  *
  * Every mistake on the command line is one line on stderr and exit status 2.
  */
 import { buildCommand } from './build-command.ts';
+import { kvCommand } from './kv-command.ts';
 import { runCommand } from './run-command.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -15,6 +17,7 @@ const USAGE = `kiln: write a network service once, run it on Node.js or boot it 
 Usage:
   kiln build <app> --target unix|hvt [--arch ARCH] -o FILE   bundle (unix) or link an image (hvt)
   kiln run <app> --target unix|hvt [options] [-- app args]   build when needed, then run
+  kiln kv create|list|get|put|rm|fsck IMAGE ...              a key-value store in a disk image
   kiln <command> --help                                      options of one command
 
 <app> is a folder holding app.ts (for example examples/echo) or a .ts file.`;
@@ -24,6 +27,7 @@ type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   build: buildCommand,
   run: runCommand,
+  kv: kvCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

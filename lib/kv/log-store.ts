@@ -140,12 +140,14 @@ export async function formatLogStore(block: Block, options: FormatOptions = {}):
   }
 }
 
-/** Whether both superblock sectors are all zero (a device never formatted). */
+/**
+ * Whether the device looks never used: its first 128 KiB (where superblocks
+ * of any sector size sit) are all zero.
+ */
 export async function isBlank(block: Block): Promise<boolean> {
-  const both = new Uint8Array(2 * block.info.sectorSize);
-  if (block.info.capacity < both.length) return false;
-  await block.read(0, both);
-  return both.every((b) => b === 0);
+  const head = new Uint8Array(Math.min(block.info.capacity, 2 * MAX_SECTOR));
+  await block.read(0, head);
+  return head.every((b) => b === 0);
 }
 
 export class LogStore extends KvBase<LogValue> {
@@ -554,8 +556,8 @@ async function currentSuperblock(block: Block): Promise<Superblock> {
   const valid = slots.flatMap((x) => (x.kind === 'valid' ? [x.sb] : [])).sort((a, b) => b.generation - a.generation);
   const sb = valid[0];
   if (!sb) {
-    const other = await otherSectorSize(block);
-    if (other) throw new KvError('unsupported', `the store uses ${other}-byte sectors, the device ${s}-byte ones`);
+    const other = await findSectorSize(block);
+    if (other !== null && other !== s) throw new KvError('unsupported', `the store uses ${other}-byte sectors, the device ${s}-byte ones`);
     const why = slots.map((x, i) => `slot ${i}: ${x.kind === 'invalid' ? x.why : x.kind}`).join('; ');
     throw new KvError('corrupt', `no valid superblock (${why}): not a Kiln kv store, or damaged`);
   }
@@ -564,19 +566,23 @@ async function currentSuperblock(block: Block): Promise<Superblock> {
   return sb;
 }
 
-/** The sector size of a store whose second superblock slot sits where another sector size puts it, if any. */
-async function otherSectorSize(block: Block): Promise<number | null> {
-  const s = block.info.sectorSize;
+/**
+ * The sector size of the store on `block` as its superblocks say, whatever
+ * sector size the block reports (each size puts the second slot elsewhere);
+ * null when no valid superblock is found.
+ */
+export async function findSectorSize(block: Block): Promise<number | null> {
   const head = new Uint8Array(Math.min(block.info.capacity, 2 * MAX_SECTOR));
   try {
     await block.read(0, head);
   } catch {
     return null;
   }
-  for (let other = 512; 2 * other <= head.length; other *= 2) {
-    if (other === s) continue;
-    const found = decodeSuperblock(head.subarray(other, other + SUPER_BYTES));
-    if (found.kind === 'valid' && found.sb.sectorSize === other) return other;
+  for (let size = 512; 2 * size <= head.length; size *= 2) {
+    for (const at of [0, size]) {
+      const found = decodeSuperblock(head.subarray(at, at + SUPER_BYTES));
+      if (found.kind === 'valid' && found.sb.sectorSize === size) return size;
+    }
   }
   return null;
 }
