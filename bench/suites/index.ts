@@ -7,6 +7,7 @@ import { forkBenchmark } from './fork.ts';
 import { bootBenchmark } from './boot.ts';
 import { httpBenchmark, httpLatencyBenchmark } from './http.ts';
 import { icmpBenchmark } from './icmp.ts';
+import { kvBenchmark } from './kv.ts';
 import { memoryBenchmark } from './memory.ts';
 import { pipeBenchmark } from './pipe.ts';
 import { sizeBenchmark } from './size.ts';
@@ -25,4 +26,5 @@ export const BENCHMARKS: Benchmark[] = [
   httpBenchmark,
   httpLatencyBenchmark,
   memoryBenchmark,
+  kvBenchmark,
 ];
