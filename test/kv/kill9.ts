@@ -79,7 +79,9 @@ export async function runKill9(iterations: number, seed = 1, onIteration?: (i: n
       if (child.signalCode !== 'SIGKILL') result.problems.push(`iteration ${i}: the workload ended by itself: ${stderr}`);
 
       let pending: Kill9Op | null = null;
-      for (const line of readFileSync(log, 'utf8').split('\n').map((l) => l.replace(/^\[info\] /, ''))) {
+      // A line the kill cut short (no newline yet) is dropped: its operation never started.
+      const lines = readFileSync(log, 'utf8').split('\n').slice(0, -1);
+      for (const line of lines.map((l) => l.replace(/^\[info\] /, ''))) {
         if (line.startsWith('op ')) pending = JSON.parse(line.slice(3)) as Kill9Op;
         else if (line.startsWith('ack ') || line.startsWith('refused ')) {
           const applied = applyKill9Op(model, pending!);
