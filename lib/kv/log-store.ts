@@ -296,29 +296,28 @@ export class LogStore extends KvBase<LogValue> {
 
   // --- the log ---------------------------------------------------------------
 
-  /** Physical pieces [offset, length] of the logical byte range [pos, pos+length), split where the area wraps. */
-  private pieces(pos: number, length: number): [number, number][] {
+  /**
+   * Runs `io` on the device bytes of the logical range [pos, pos+length) (at
+   * most the area's size): once, or twice where the range wraps round the
+   * end of the area, with the part of `buffer` each piece takes.
+   */
+  private async onLog(pos: number, buffer: Uint8Array, io: (offset: number, part: Uint8Array) => Promise<void>, what: string): Promise<void> {
     const { areaStart, areaSize } = this.sb;
-    const out: [number, number][] = [];
-    while (length > 0) {
-      const at = pos % areaSize;
-      const n = Math.min(length, areaSize - at);
-      out.push([areaStart + at, n]);
-      pos += n;
-      length -= n;
+    const at = pos % areaSize;
+    const first = Math.min(buffer.length, areaSize - at);
+    try {
+      await io(areaStart + at, first === buffer.length ? buffer : buffer.subarray(0, first));
+      if (first < buffer.length) await io(areaStart, buffer.subarray(first));
+    } catch (err) {
+      throw ioError(err, `kv store: ${what}`);
     }
-    return out;
   }
 
   /** The bytes of the logical range [pos, pos+length), reading whole sectors. */
   private async readLog(pos: number, length: number): Promise<Uint8Array> {
-    const start = Math.floor(pos / this.s) * this.s;
+    const start = pos - (pos % this.s);
     const buffer = new Uint8Array(roundUp(pos + length, this.s) - start);
-    let done = 0;
-    for (const [offset, n] of this.pieces(start, buffer.length)) {
-      await this.io('read', () => this.block.read(offset, buffer.subarray(done, done + n)));
-      done += n;
-    }
+    await this.onLog(start, buffer, (offset, part) => this.block.read(offset, part), 'read');
     return buffer.subarray(pos - start, pos - start + length);
   }
 
@@ -336,11 +335,7 @@ export class LogStore extends KvBase<LogValue> {
     }
     sealBatch(batch, { length, storeId: this.sb.storeId, seq: this.nextSeq, count: records.length, flags: this.allFlushed ? AFTER_FLUSH : 0 });
     const pos = this.head;
-    let done = 0;
-    for (const [offset, n] of this.pieces(pos, batch.length)) {
-      await this.io('write', () => this.block.write(offset, batch.subarray(done, done + n)));
-      done += n;
-    }
+    await this.onLog(pos, batch, (offset, part) => this.block.write(offset, part), 'write');
     this.allFlushed = false;
     if (flush) await this.flush();
     this.head += batch.length;
