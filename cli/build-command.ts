@@ -4,35 +4,42 @@ import { bundleApp, type Target } from './bundle.ts';
 import { buildImage, type Arch } from './image.ts';
 import { optionHelp, parseOptions, single, type OptionSpec } from './options.ts';
 import { resolveApp } from './paths.ts';
+import { typecheckApp } from './typecheck.ts';
 import { UsageError } from './usage-error.ts';
 
 export const TARGETS = ['unix', 'hvt'] as const;
 export const ARCHES = ['x86_64', 'aarch64'] as const;
 
 const SPEC: Record<string, OptionSpec> = {
-  target: { value: 'unix|hvt', choices: TARGETS, help: 'unix: one bundled file for Node.js; hvt: a Solo5-hvt image' },
+  target: { value: 'unix|hvt', choices: TARGETS, help: 'unix (default): one bundled file for Node.js; hvt: a Solo5-hvt image' },
   arch: { value: 'x86_64|aarch64', choices: ARCHES, help: 'image architecture (hvt; default x86_64)' },
   output: { short: 'o', value: 'FILE', help: 'where to write the bundle or image' },
+  'no-check': { help: 'skip type-checking the app with TypeScript' },
   help: { short: 'h', help: 'show this help' },
 };
+
+/** `output` as a shell runs it: `./echo.mjs`, not `echo.mjs`. */
+function shellPath(output: string): string {
+  return output.includes('/') ? output : `./${output}`;
+}
 
 export async function buildCommand(argv: string[]): Promise<number> {
   const options = parseOptions('build', argv, SPEC);
   if (options.flags.has('help')) {
-    console.log(`kiln build <app> --target unix|hvt [--arch ARCH] -o FILE\n\n${optionHelp(SPEC)}`);
+    console.log(`kiln build <app> [--target unix|hvt] [--arch ARCH] -o FILE\n\n${optionHelp(SPEC)}`);
     return 0;
   }
   if (options.positional.length > 1) throw new UsageError(`kiln build: one <app> expected, got ${options.positional.join(' ')}`);
   if (options.rest.length > 0) throw new UsageError('kiln build: app arguments after -- belong to kiln run');
   const app = resolveApp('build', options.positional[0]);
-  const target = single(options, 'target') as Target | undefined;
-  if (!target) throw new UsageError('kiln build: missing --target unix|hvt');
+  const target = single(options, 'target', 'unix') as Target;
   const output = single(options, 'output');
   if (!output) throw new UsageError('kiln build: missing -o FILE');
+  if (!options.flags.has('no-check')) typecheckApp('build', app.file, target === 'unix' ? 'project' : 'image');
   if (target === 'unix') {
     if (options.values.has('arch')) throw new UsageError('kiln build: --arch applies to --target hvt only');
     await bundleApp(app.file, 'unix', resolve(output));
-    console.log(`kiln build: wrote ${output} (${statSync(output).size} bytes; run it with node)`);
+    console.log(`kiln build: wrote ${output} (${statSync(output).size} bytes; run it as ${shellPath(output)}, or with node --enable-source-maps)`);
     return 0;
   }
   const arch = (single(options, 'arch', 'x86_64') as Arch);

@@ -4,6 +4,7 @@
  * runs on Node (unix) or in an image (hvt) without a change.
  */
 import { build, type Plugin } from 'esbuild';
+import { chmodSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 import { repoRoot } from './paths.ts';
@@ -38,6 +39,17 @@ const refuseNodeBuiltins: Plugin = {
   },
 };
 
+/**
+ * esbuild's failure (syntax, resolution, a refused import) as one UsageError
+ * with a `file:line:col: message` line per error; anything else unchanged.
+ */
+export function buildFailure(err: unknown): unknown {
+  const errors = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors;
+  if (!errors?.length) return err;
+  const lines = errors.map((e) => (e.location ? `${e.location.file}:${e.location.line}:${e.location.column + 1}: ${e.text}` : e.text));
+  return new UsageError(`${lines.join('\n')}\nkiln build: ${errors.length} error${errors.length === 1 ? '' : 's'}`);
+}
+
 export interface BundleResult {
   outfile: string;
   sourceMap: string;
@@ -64,19 +76,16 @@ export async function bundleApp(appFile: string, target: Target, outfile: string
       target: target === 'unix' ? 'node20' : 'es2020',
       mainFields: ['module', 'main'],
       sourcemap: target === 'unix' ? 'inline' : 'external',
+      // The unix bundle runs as a program and maps its stack traces to the .ts sources.
+      ...(target === 'unix' ? { banner: { js: '#!/usr/bin/env -S node --enable-source-maps' } } : {}),
       sourcesContent: false,
       plugins: target === 'hvt' ? [refuseNodeBuiltins] : [],
       inject: target === 'hvt' ? [join(repoRoot, 'drivers', 'solo5', 'buffer-global.ts')] : [],
       logLevel: 'silent',
     });
   } catch (err) {
-    const errors = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors;
-    if (errors?.length) {
-      const e = errors[0]!;
-      const where = e.location ? `${e.location.file}:${e.location.line}: ` : '';
-      throw new UsageError(`kiln build: ${where}${e.text}`);
-    }
-    throw err;
+    throw buildFailure(err);
   }
+  if (target === 'unix') chmodSync(outfile, 0o755);
   return { outfile, sourceMap: `${outfile}.map` };
 }

@@ -15,8 +15,8 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { manifestOf, type App } from '../lib/app.ts';
-import { bundleApp } from './bundle.ts';
+import { manifestOf, type App, type ManifestEntry } from '../lib/app.ts';
+import { buildFailure, bundleApp } from './bundle.ts';
 import { repoRoot } from './paths.ts';
 import { prependStackPrelude } from './stack-prelude.ts';
 import { UsageError } from './usage-error.ts';
@@ -32,6 +32,9 @@ export interface ImageResult {
   size: number;
   /** The bundle's source map, for mapping stack traces back to TypeScript. */
   sourceMap: string;
+  /** The app's name and the devices its manifest declares. */
+  appName: string;
+  devices: ManifestEntry[];
 }
 
 const run = promisify(execFile);
@@ -49,7 +52,9 @@ async function step(what: string, program: string, args: string[]): Promise<void
 /** Loads the app module on Node to read its device declaration. */
 async function loadApp(appFile: string, workDir: string): Promise<App> {
   const outfile = join(workDir, 'declaration.mjs');
-  await build({ entryPoints: [appFile], outfile, bundle: true, platform: 'node', format: 'esm', logLevel: 'silent' });
+  await build({ entryPoints: [appFile], outfile, bundle: true, platform: 'node', format: 'esm', logLevel: 'silent' }).catch((err: unknown) => {
+    throw buildFailure(err);
+  });
   const module = (await import(`${pathToFileURL(outfile).href}?t=${Date.now()}`)) as { default?: App };
   if (!module.default || typeof module.default.start !== 'function') {
     throw new UsageError(`kiln build: ${appFile} must export default defineApp({ name, devices, start })`);
@@ -57,7 +62,8 @@ async function loadApp(appFile: string, workDir: string): Promise<App> {
   return module.default;
 }
 
-export async function buildImage(appFile: string, arch: Arch, output: string): Promise<ImageResult> {
+/** TARGET `hosted` links the same contents as a Linux process (runtime/hosted), for native measurements. */
+export async function buildImage(appFile: string, arch: Arch, output: string, target: 'hvt' | 'hosted' = 'hvt'): Promise<ImageResult> {
   const workDir = join(repoRoot, 'build', arch, 'apps', `${output.replace(/[^A-Za-z0-9]+/g, '_')}.work`);
   mkdirSync(workDir, { recursive: true });
   mkdirSync(dirname(output), { recursive: true });
@@ -70,15 +76,16 @@ export async function buildImage(appFile: string, arch: Arch, output: string): P
 
   // One build at a time in the tree (parallel builds would compile the same objects at once).
   const lock = join(repoRoot, 'build', '.kiln-build.lock');
-  await step('building the runtime', 'flock', [lock, 'make', '-s', '-C', 'runtime', 'host', 'image-libs', `ARCH=${arch}`]);
+  await step('building the runtime', 'flock', [lock, 'make', '-s', '-C', 'runtime', 'host', 'image-libs', ...(target === 'hosted' ? ['hosted'] : []), `ARCH=${arch}`]);
   await step('building the platform', 'flock', [lock, 'make', '-s', '-C', 'platform-solo5', `ARCH=${arch}`]);
   const bytecode = join(workDir, 'bundle.qbc');
   await step('compiling to bytecode', join(repoRoot, 'build', 'host', 'kiln-qjsc'), ['--name', frameFile, '-o', bytecode, bundle]);
 
   const manifest = join(workDir, 'manifest.c');
-  const entries = manifestOf(app).map((e) => `${e.name}:${e.type}`);
+  const devices = manifestOf(app);
+  const entries = devices.map((e) => `${e.name}:${e.type}`);
   await step('writing the manifest', join(repoRoot, 'build', arch, 'kiln-mft'), ['-o', manifest, ...entries]);
 
-  await step('linking', join(repoRoot, 'runtime', 'link-image.sh'), ['--target', 'hvt', '--arch', arch, '--manifest', manifest, '-o', output, bytecode]);
-  return { path: output, size: statSync(output).size, sourceMap };
+  await step('linking', join(repoRoot, 'runtime', 'link-image.sh'), ['--target', target, '--arch', arch, '--manifest', manifest, '-o', output, bytecode]);
+  return { path: output, size: statSync(output).size, sourceMap, appName: app.name, devices };
 }

@@ -52,7 +52,11 @@ export function parseOptions(command: string, argv: readonly string[], spec: Rec
       continue;
     }
     const s = spec[name];
-    if (!s) throw new UsageError(`kiln ${command}: unknown option --${name} (see kiln ${command} --help)`);
+    if (!s) {
+      // `kiln run app --port=80` is the usual slip: the app's own arguments go after `--`.
+      const hint = command === 'run' ? `; the app's own arguments go after --, as in: kiln run <app> -- ${arg}` : '';
+      throw new UsageError(`kiln ${command}: unknown option --${name} (see kiln ${command} --help${hint})`);
+    }
     if (s.value === undefined) {
       if (inline !== undefined) throw new UsageError(`kiln ${command}: --${name} takes no value`);
       out.flags.add(name);

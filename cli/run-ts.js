@@ -2,7 +2,6 @@
 // command, the benchmarks): compiles it with esbuild into build/node (a few
 // tens of milliseconds), imports it and calls its exported main(argv), so the
 // tooling needs no separate build step and no TypeScript loader.
-import { build } from 'esbuild';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { basename, dirname, join } from 'node:path';
@@ -23,7 +22,19 @@ const sourceLocation = {
   },
 };
 
+/** esbuild, or one line saying how to install it (a fresh clone has no node_modules yet). */
+async function loadEsbuild() {
+  try {
+    return await import('esbuild');
+  } catch (err) {
+    if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    console.error(`kiln: the npm packages Kiln needs are not installed: run 'npm run setup' (or 'npm ci') in ${repo}`);
+    process.exit(2);
+  }
+}
+
 export async function runTs(entry, argv) {
+  const { build } = await loadEsbuild();
   const outfile = join(repo, 'build', 'node', `${basename(dirname(entry))}-${basename(entry, '.ts')}.mjs`);
   const result = await build({
     entryPoints: [entry],

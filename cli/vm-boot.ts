@@ -1,28 +1,13 @@
 /**
  * Booting an image where this host has no /dev/kvm: kiln-hvt runs inside an
- * emulated Linux machine (QEMU, nested KVM; see test/harness), which has
+ * emulated Linux machine (QEMU, nested KVM; see machine/), which has
  * one. Slower to start (seconds) and its output arrives when it ends, but the
  * image and the tender are the real ones.
  */
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { runInVm, vmAvailable } from '../test/harness/vm.ts';
+import { runInVm, vmAvailable } from '../machine/vm.ts';
 import type { Arch } from './image.ts';
 import { UsageError } from './usage-error.ts';
-
-/** The architecture of this host's own guests (what kiln-hvt here can run), if it is one Kiln builds for. */
-export const HOST_ARCH: Arch | undefined = ({ x64: 'x86_64', arm64: 'aarch64' } as const)[process.arch as 'x64' | 'arm64'];
-
-/** True when kiln-hvt can open /dev/kvm here. */
-export async function hostHasKvm(): Promise<boolean> {
-  try {
-    await access('/dev/kvm', constants.R_OK | constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Single-quotes `text` for sh. */
 const shQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
@@ -33,7 +18,7 @@ export async function bootInVm(arch: Arch, tender: string, image: string, tender
   if (reason !== null) throw new UsageError(`kiln run: this host has no /dev/kvm, and the emulated machine cannot run: ${reason}`);
   console.error(
     `kiln run: this host has no /dev/kvm; booting kiln-hvt inside an emulated ${arch} Linux machine ` +
-      `(QEMU with nested KVM, test/harness): the output follows when it ends`,
+      `(QEMU with nested KVM, machine/): the output follows when it ends`,
   );
   const guestImage = `/images/${basename(image)}`;
   const command = ['kiln-hvt', ...tenderArgs, '--', guestImage, ...imageArgs].map(shQuote).join(' ');

@@ -53,6 +53,25 @@ export interface AppContext<D extends DeviceDeclaration> {
   clock: Clock;
   random: Random;
   console: Console;
+  /**
+   * Resolves with the reason ('SIGTERM', 'SIGINT', 'stop') once the platform
+   * asks the app to stop; the platform also closes the app's stacks, which
+   * ends their accept and receive loops. An app waiting on anything else
+   * (a sleep, a timer) races that wait against this and winds down.
+   */
+  stopping: Promise<string>;
+}
+
+/** A stop request for an app: `stopping` resolves, once, with the first reason given to `request`. */
+export interface StopRequest {
+  stopping: Promise<string>;
+  request(reason: string): void;
+}
+
+export function stopRequest(): StopRequest {
+  let resolve: (reason: string) => void = () => {};
+  const stopping = new Promise<string>((r) => (resolve = r));
+  return { stopping, request: (reason) => resolve(reason) };
 }
 
 /** The app's exit status: a number, or nothing for 0. */
@@ -68,6 +87,13 @@ export class AppDeclarationError extends Error {}
 
 /** Longest device name the Solo5 manifest holds (68 bytes with the terminating NUL). */
 export const MAX_DEVICE_NAME = 67;
+
+/** Device names are 1-MAX_DEVICE_NAME letters or digits (what Solo5 tenders accept on their command line). */
+export function isDeviceName(name: string): boolean {
+  return /^[A-Za-z0-9]+$/.test(name) && name.length <= MAX_DEVICE_NAME;
+}
+
+export const DEVICE_NAME_RULE = `1-${MAX_DEVICE_NAME} letters or digits`;
 
 /**
  * Declares an app. Checks the declaration at once, so a bad device name fails
@@ -103,10 +129,8 @@ export function manifestOf(app: App<DeviceDeclaration>): ManifestEntry[] {
     if (!(spec.kind in MANIFEST_TYPE)) {
       throw new AppDeclarationError(`device '${key}': unknown kind '${String(spec.kind)}'`);
     }
-    if (!/^[A-Za-z0-9]+$/.test(spec.name) || spec.name.length > MAX_DEVICE_NAME) {
-      throw new AppDeclarationError(
-        `device '${key}': name '${spec.name}' must be 1-${MAX_DEVICE_NAME} letters or digits`,
-      );
+    if (!isDeviceName(spec.name)) {
+      throw new AppDeclarationError(`device '${key}': name '${spec.name}' must be ${DEVICE_NAME_RULE}`);
     }
     const type = MANIFEST_TYPE[spec.kind];
     const seen = entries.get(spec.name);

@@ -6,7 +6,11 @@
 import { KilnError } from './errors.ts';
 import { parseIpv4 } from './ipv4-text.ts';
 
-export class ArgError extends KilnError<'unknown' | 'invalid' | 'missing'> {}
+/**
+ * A bad boot argument, or (code `help`) a request for the argument list:
+ * platforms print a `help` ArgError's message and exit with status 0.
+ */
+export class ArgError extends KilnError<'unknown' | 'invalid' | 'missing' | 'help'> {}
 
 export type ArgSpec =
   | { type: 'int'; min: number; max: number; default?: number; help?: string }
@@ -28,6 +32,7 @@ export const PLATFORM_ARGS: Record<string, ArgSpec> = {
   ipv4: { type: 'ipv4-cidr', help: 'static address and prefix, for example 10.0.0.2/24 (else DHCP)' },
   'ipv4-gateway': { type: 'ipv4', help: 'default gateway, for example 10.0.0.1' },
   resolver: { type: 'ipv4', help: 'DNS server address' },
+  'log-time': { type: 'flag', help: 'start every console line with the wall-clock time' },
 };
 
 function expected(spec: ArgSpec): string {
@@ -74,11 +79,20 @@ function convert(name: string, spec: ArgSpec, raw: string | undefined): number |
   }
 }
 
+/** What `--help` answers: the app's arguments, then the ones every platform reads. */
+export function argsHelp(spec: Record<string, ArgSpec>): string {
+  const own = Object.keys(spec).length > 0 ? describeArgs(spec) : '  (none)';
+  return `arguments:\n${own}\nboot arguments every platform reads:\n${describeArgs(PLATFORM_ARGS)}`;
+}
+
 /**
  * Parses `argv` against `spec`. Unknown `--names` fail unless they are
- * platform arguments; anything not starting with `--` fails too.
+ * platform arguments; anything not starting with `--` fails too. `--help`
+ * (unless the spec has its own) throws an ArgError with code `help` whose
+ * message is `argsHelp(spec)`.
  */
 export function parseArgs<Spec extends Record<string, ArgSpec>>(argv: readonly string[], spec: Spec): ParsedArgs<Spec> {
+  if (!('help' in spec) && argv.includes('--help')) throw new ArgError('help', argsHelp(spec));
   const out: Record<string, unknown> = {};
   for (const [name, s] of Object.entries(spec)) {
     out[name] = s.type === 'flag' ? false : s.default;
@@ -90,7 +104,7 @@ export function parseArgs<Spec extends Record<string, ArgSpec>>(argv: readonly s
     const s = spec[name] ?? PLATFORM_ARGS[name];
     if (!s) {
       const known = Object.keys(spec).map((k) => `--${k}`);
-      throw new ArgError('unknown', `--${name}: unknown argument${known.length ? ` (known: ${known.join(', ')})` : ''}`);
+      throw new ArgError('unknown', `--${name}: unknown argument${known.length ? ` (known: ${known.join(', ')})` : ''}; --help lists them all`);
     }
     const value = convert(name, s, m[2]);
     if (name in spec) out[name] = value;
@@ -98,13 +112,29 @@ export function parseArgs<Spec extends Record<string, ArgSpec>>(argv: readonly s
   return out as ParsedArgs<Spec>;
 }
 
-/** One line per argument, for `--help` texts. */
+/** The value's form in help texts: short, as on a command line. */
+function form(spec: ArgSpec): string {
+  switch (spec.type) {
+    case 'int':
+      return `<${spec.min}..${spec.max}>`;
+    case 'string':
+      return '<text>';
+    case 'flag':
+      return '';
+    case 'ipv4':
+      return '<A.B.C.D>';
+    case 'ipv4-cidr':
+      return '<A.B.C.D/N>';
+  }
+}
+
+/** One line per argument, for `--help` texts: the form, the help text, the default. */
 export function describeArgs(spec: Record<string, ArgSpec>): string {
-  return Object.entries(spec)
-    .map(([name, s]) => {
-      const form = s.type === 'flag' ? `--${name}` : `--${name}=<${expected(s)}>`;
-      const dflt = 'default' in s && s.default !== undefined ? ` (default ${s.default})` : '';
-      return `  ${form}${s.help ? `  ${s.help}` : ''}${dflt}`;
-    })
-    .join('\n');
+  const rows = Object.entries(spec).map(([name, s]) => {
+    const f = form(s);
+    const dflt = 'default' in s && s.default !== undefined ? ` (default ${s.default})` : '';
+    return [`--${name}${f ? `=${f}` : ''}`, `${s.help ?? ''}${dflt}`.trim()] as const;
+  });
+  const width = Math.max(...rows.map(([flag]) => flag.length));
+  return rows.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`.trimEnd()).join('\n');
 }

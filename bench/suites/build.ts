@@ -36,6 +36,10 @@ function once(name: string, what: string, make: (output: string) => Promise<unkn
 export const benchImage = (app: string, name: string): Promise<string> =>
   once(name, `the image of ${app}`, (output) => buildImage(app, 'x86_64', output));
 
+/** APP built for the hosted platform (the image's contents as a Linux process, runtime/hosted) as build/bench/NAME. */
+export const benchHosted = (app: string, name: string): Promise<string> =>
+  once(name, `the hosted build of ${app}`, (output) => buildImage(app, 'x86_64', output, 'hosted'));
+
 /** APP's unix bundle (what `node` runs) as build/bench/NAME. */
 export const benchBundle = (app: string, name: string): Promise<string> =>
   once(name, `the unix bundle of ${app}`, (output) => bundleApp(app, 'unix', output));

@@ -32,7 +32,7 @@ const roundtrip = (key: TargetKey, bytes: number): string =>
  * MB/s (10^6 bytes) of the stream. The client prints the time and the rate
  * to two decimals each; the larger of the two figures carries more digits.
  */
-function megabytesPerSecond(output: string): number {
+export function megabytesPerSecond(output: string): number {
   const m = /(\d+) bytes echoed byte-exact in ([\d.]+) s \(([\d.]+) MB\/s\)/.exec(output);
   if (!m) throw new Error(`tcp-image: no rate in: ${output}`);
   const [bytes, seconds, rate] = [Number(m[1]), Number(m[2]), Number(m[3])];

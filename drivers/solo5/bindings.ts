@@ -55,6 +55,12 @@ export interface KilnBindings {
    * every stack trace it prints through it, to name the TypeScript sources.
    */
   formatStack?: (stack: string) => string;
+  /**
+   * Set by the platform: called once when the tender passes on a stop
+   * request (SIGTERM or SIGINT, by number). Without it the unikernel ends
+   * at the request with 128 + the signal.
+   */
+  onStop?: (signal: number) => void;
 }
 
 declare global {

@@ -10,9 +10,8 @@
  * never called again, and the device no longer keeps the unikernel running.
  */
 import { NetError, emptyNetCounters, type FrameHandler, type Net } from '../../lib/devices/net.ts';
+import { ETHERNET_HEADER_LEN } from '../../lib/net/wire/ethernet.ts';
 import { bindingErrorCode, bindings, UNAVAILABLE } from './bindings.ts';
-
-const ETHERNET_HEADER = 14;
 
 export interface Solo5Net extends Net {
   /**
@@ -29,7 +28,7 @@ export function openSolo5Net(name: string): Solo5Net {
   const { handle, mtu } = acquired;
   let mac = acquired.mac;
   const counters = emptyNetCounters();
-  const buffer = new Uint8Array(mtu + ETHERNET_HEADER);
+  const buffer = new Uint8Array(mtu + ETHERNET_HEADER_LEN);
   let handler: FrameHandler | null = null;
   let closed = false;
   let unavailable = false;
@@ -74,9 +73,9 @@ export function openSolo5Net(name: string): Solo5Net {
         counters.txDropped++;
         throw unavailableError();
       }
-      if (frame.length < ETHERNET_HEADER || frame.length > mtu + ETHERNET_HEADER) {
+      if (frame.length < ETHERNET_HEADER_LEN || frame.length > mtu + ETHERNET_HEADER_LEN) {
         counters.txDropped++;
-        throw new NetError('frame-size', `net '${name}': a frame of ${frame.length} bytes is not in ${ETHERNET_HEADER}..${mtu + ETHERNET_HEADER}`);
+        throw new NetError('frame-size', `net '${name}': a frame of ${frame.length} bytes is not in ${ETHERNET_HEADER_LEN}..${mtu + ETHERNET_HEADER_LEN}`);
       }
       try {
         k.netWrite(handle, frame);

@@ -23,12 +23,12 @@
  * and exits with 1. Once the app's start resolves, its devices are closed, so
  * the runtime's event loop ends and the unikernel exits with the app's status.
  */
-import { ArgError } from '../../lib/args.ts';
-import type { App, DeviceDeclaration, DeviceKind, DeviceKinds, DevicesOf } from '../../lib/app.ts';
+import { stopRequest, type App, type DeviceDeclaration } from '../../lib/app.ts';
 import { useCrc32 } from '../../lib/crc32.ts';
-import { isOutOfMemory, KilnError } from '../../lib/errors.ts';
+import { isOutOfMemory } from '../../lib/errors.ts';
 import { createStack, tcpOptionsForHeap } from '../../lib/net/stack.ts';
 import { useSumWords } from '../../lib/net/wire/checksum.ts';
+import { ConfigurationError, runApp, type PlatformServices } from '../boot.ts';
 import { bindingErrorCode, bindings } from './bindings.ts';
 import { openSolo5Block } from './block.ts';
 import { CRASH_STATUS, createSolo5Fork } from './fork.ts';
@@ -38,8 +38,6 @@ import { createForkableStack, type ForkableStack } from './forked-stack.ts';
 import { openSolo5Net, type Solo5Net } from './net.ts';
 import { createSolo5Pipes } from './pipe.ts';
 import { createSolo5Random } from './random.ts';
-
-class ConfigurationError extends KilnError<'configuration'> {}
 
 /** Acquiring a device the tender did not attach is a configuration error, not a crash. */
 function acquire<T>(what: string, open: () => T): T {
@@ -64,60 +62,52 @@ const fork = createSolo5Fork(async () => {
   await Promise.all(stacks.map((s) => s.rebuildInChild(available.get(s.net)!)));
 });
 
-async function run<D extends DeviceDeclaration>(app: App<D>, closers: (() => unknown)[]): Promise<number> {
+/** The services and device factories of the hvt platform; each device's close goes to `closers`. */
+function services(closers: (() => unknown)[]): Omit<PlatformServices, 'stopping'> {
   const k = bindings();
-  const argv = [...k.argv];
+  const args = [...k.argv];
   const clock = createSolo5Clock();
   const random = createSolo5Random();
-  const console = createSolo5Console();
-  const devices: Record<string, DeviceKinds[DeviceKind]> = {};
-  for (const [key, spec] of Object.entries(app.devices)) {
-    switch (spec.kind) {
-      case 'net': {
-        const net = acquire(`net device '${spec.name}'`, () => openSolo5Net(spec.name));
-        closers.push(() => net.close());
-        nets.push(net);
-        devices[key] = net;
-        break;
-      }
-      case 'stack': {
-        const net = acquire(`net device '${spec.name}'`, () => openSolo5Net(spec.name));
-        closers.push(() => net.close());
-        nets.push(net);
+  const console = createSolo5Console(undefined, args.includes('--log-time') ? clock : undefined);
+  const openNet = (name: string): Solo5Net => {
+    const net = acquire(`net device '${name}'`, () => openSolo5Net(name));
+    closers.push(() => net.close());
+    nets.push(net);
+    return net;
+  };
+  return {
+    args,
+    clock,
+    random,
+    console,
+    devices: {
+      net: openNet,
+      stack: async (name) => {
+        const net = openNet(name);
         const { heapSize } = k.memory();
         const tcp = tcpOptionsForHeap(heapSize);
-        const forkable = await createForkableStack(spec.name, net, argv, (port, args) =>
-          createStack({ net: port, clock, random, config: { args, tcp } }),
+        const forkable = await createForkableStack(name, net, args, (port, stackArgs) =>
+          createStack({ net: port, clock, random, config: { args: stackArgs, tcp, progress: (line) => console.info(`stack '${name}': ${line}`) } }),
         ).catch((err: unknown) => {
           if (!isOutOfMemory(err)) throw err;
-          throw new ConfigurationError('configuration', `stack '${spec.name}': out of memory in a heap of ${heapSize} bytes; give the unikernel more (--mem)`);
+          throw new ConfigurationError('configuration', `stack '${name}': out of memory in a heap of ${heapSize} bytes; give the unikernel more (--mem)`);
         });
         stacks.push(forkable);
         closers.unshift(() => forkable.stack.close());
-        devices[key] = forkable.stack;
-        break;
-      }
-      case 'block': {
-        const block = acquire(`block device '${spec.name}'`, () => openSolo5Block(spec.name, { warn: (m) => console.warn(m) }));
+        return forkable.stack;
+      },
+      block: (name) => {
+        const block = acquire(`block device '${name}'`, () => openSolo5Block(name, { warn: (m) => console.warn(m) }));
         closers.push(() => block.close());
-        devices[key] = block;
-        break;
-      }
-      case 'pipe':
-        devices[key] = pipes;
-        break;
-      case 'fork':
-        devices[key] = fork;
-        break;
-    }
-  }
-  const code = (await app.start({ devices: devices as DevicesOf<D>, args: argv, clock, random, console })) ?? 0;
-  if (!Number.isInteger(code) || code < 0 || code > 255) {
-    console.write(`${app.name}: start() returned ${String(code)}, expected an exit status from 0 to 255`);
-    return 1;
-  }
-  return code;
+        return block;
+      },
+      pipe: () => pipes,
+      fork: () => fork,
+    },
+  };
 }
+
+const SIGNAL_NAMES: Record<number, string> = { 2: 'SIGINT', 15: 'SIGTERM' };
 
 /** Boots `app`; the unikernel exits with its status once nothing is left to do. */
 export function boot<D extends DeviceDeclaration>(app: App<D>): void {
@@ -135,14 +125,23 @@ export function boot<D extends DeviceDeclaration>(app: App<D>): void {
       }
     }
   };
-  run(app, closers).then(finish, (err: unknown) => {
-    if (err instanceof ArgError || err instanceof ConfigurationError) {
-      k.write(`${app.name}: ${err.message}\n`);
-      return finish(2);
-    }
-    // As the runtime reports what escapes it: QuickJS's `stack` holds only the frames.
-    const stack = err instanceof Error && typeof err.stack === 'string' ? err.stack : '';
-    k.write(`${app.name}: Uncaught ${String(err)}\n${k.formatStack?.(stack) ?? stack}`);
-    return finish(fork.inChild() ? CRASH_STATUS : 1);
-  });
+  // kiln-hvt passes SIGTERM/SIGINT on as a stop request (kiln_stop.h): close the
+  // stacks, which ends the app's accept and receive loops, as on unix.
+  const { stopping, request } = stopRequest();
+  k.onStop = (signal) => {
+    const reason = SIGNAL_NAMES[signal] ?? `signal ${signal}`;
+    k.write(`${app.name}: ${reason}: stopping (closing network devices)\n`);
+    request(reason);
+    for (const s of stacks) void s.stack.close().catch(() => undefined);
+  };
+  void runApp(app, {
+    setup: () => ({ ...services(closers), stopping }),
+    report: (line) => k.write(`${line}\n`),
+    crashed: (err) => {
+      // As the runtime reports what escapes it: QuickJS's `stack` holds only the frames.
+      const stack = err instanceof Error && typeof err.stack === 'string' ? err.stack : '';
+      k.write(`${app.name}: Uncaught ${String(err)}\n${k.formatStack?.(stack) ?? stack}`);
+      return fork.inChild() ? CRASH_STATUS : 1;
+    },
+  }).then(finish);
 }

@@ -9,9 +9,8 @@
 import type { Server, Socket } from 'node:net';
 import type { Endpoint, Flow } from '../../lib/devices/flow.ts';
 import { StackError, type TcpListener } from '../../lib/devices/stack.ts';
-import { HandoffQueue, iterateUntil } from './handoff-queue.ts';
 import { endpointOf, type SocketFlow } from './flow.ts';
-import { hasCode } from '../../lib/errors.ts';
+import { AsyncQueue } from '../../lib/async-queue.ts';
 
 export interface ListenerStats {
   resetBacklogFull(): void;
@@ -20,7 +19,7 @@ export interface ListenerStats {
 
 export class ServerListener implements TcpListener {
   readonly local: Endpoint;
-  private readonly pending: HandoffQueue<SocketFlow>;
+  private readonly pending: AsyncQueue<SocketFlow>;
   private closed = false;
 
   constructor(
@@ -32,7 +31,7 @@ export class ServerListener implements TcpListener {
   ) {
     const bound = server.address();
     this.local = typeof bound === 'object' && bound ? endpointOf(bound.address, bound.port) : endpointOf(undefined, 0);
-    this.pending = new HandoffQueue(backlog);
+    this.pending = new AsyncQueue({ items: backlog });
     server.on('connection', (socket: Socket) => {
       const flow = wrap(socket);
       if (!this.pending.offer(flow)) {
@@ -60,6 +59,6 @@ export class ServerListener implements TcpListener {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Flow> {
-    return iterateUntil(() => this.accept(), (err) => hasCode(err, 'closed'));
+    return this.pending[Symbol.asyncIterator]();
   }
 }

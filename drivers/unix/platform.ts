@@ -26,12 +26,12 @@
  * exits.
  */
 import { crc32 as zlibCrc32 } from 'node:zlib';
-import { ArgError, PLATFORM_ARGS, parseArgs } from '../../lib/args.ts';
-import type { App, DeviceDeclaration, DeviceKind, DeviceKinds, DevicesOf } from '../../lib/app.ts';
+import { PLATFORM_ARGS, parseArgs } from '../../lib/args.ts';
+import { stopRequest, type App, type DeviceDeclaration } from '../../lib/app.ts';
 import type { LogLevel } from '../../lib/devices/console.ts';
 import { useCrc32 } from '../../lib/crc32.ts';
 import type { Stack } from '../../lib/devices/stack.ts';
-import { KilnError } from '../../lib/errors.ts';
+import { ConfigurationError, runApp, type DeviceFactories } from '../boot.ts';
 import { openFileBlock, type FileBlockOptions } from './block.ts';
 import { createUnixClock } from './clock.ts';
 import { createUnixConsole, type UnixConsole } from './console.ts';
@@ -58,9 +58,6 @@ export interface UnixBootOptions {
   /** Stop on SIGINT and SIGTERM (default true). */
   handleSignals?: boolean;
 }
-
-/** A boot argument or device setting the platform cannot use: one line, exit status 2. */
-class ConfigurationError extends KilnError<'configuration'> {}
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -125,6 +122,10 @@ interface DeviceSetup {
   console: UnixConsole;
   /** Where each device's close goes, to run when the app is done. */
   closers: (() => Promise<void> | void)[];
+  /** Stacks made, to close when the app is asked to stop. */
+  stacks: Stack[];
+  /** Set when the app declares fork. */
+  forked: (fork: UnixFork) => void;
 }
 
 /** A device the host refused at start-up is a configuration error, not a crash. */
@@ -137,45 +138,35 @@ async function configured<T>(what: string, make: () => Promise<T> | T): Promise<
   }
 }
 
-async function createDevices(
-  declaration: DeviceDeclaration,
-  { options, env, ipv4, console, closers }: DeviceSetup,
-): Promise<{ devices: Record<string, DeviceKinds[DeviceKind]>; stacks: Stack[]; fork: UnixFork | null }> {
-  const devices: Record<string, DeviceKinds[DeviceKind]> = {};
-  const stacks: Stack[] = [];
-  let fork: UnixFork | null = null;
-  for (const [key, spec] of Object.entries(declaration)) {
-    switch (spec.kind) {
-      case 'stack': {
-        const stack = await configured(`stack '${spec.name}'`, () => createUnixStack(ipv4 ? { address: ipv4 } : {}));
-        closers.push(() => stack.close());
-        stacks.push(stack);
-        devices[key] = stack;
-        break;
-      }
-      case 'block': {
-        const { path, ...blockOptions } = blockSpec(spec.name, options, env);
-        const block = await configured(`block device '${spec.name}'`, () => openFileBlock(path, blockOptions));
-        closers.push(() => block.close());
-        devices[key] = block;
-        break;
-      }
-      case 'net':
-        throw new ConfigurationError(
-          'configuration',
-          `net device '${spec.name}': raw Ethernet is not available on unix (a Node process has no tap device); ` +
-            "declare stack() to use the host's sockets, or run the app on hvt",
-        );
-      case 'pipe':
-        devices[key] = createUnixPipes();
-        break;
-      case 'fork':
-        fork = createUnixFork({ setReplaying: (on) => console.setMuted(on) });
-        devices[key] = fork;
-        break;
-    }
-  }
-  return { devices, stacks, fork };
+/** The unix platform's device factories. */
+function unixDevices({ options, env, ipv4, console, closers, stacks, forked }: DeviceSetup): DeviceFactories {
+  return {
+    stack: async (name) => {
+      const stack = await configured(`stack '${name}'`, () => createUnixStack(ipv4 ? { address: ipv4 } : {}));
+      closers.push(() => stack.close());
+      stacks.push(stack);
+      return stack;
+    },
+    block: async (name) => {
+      const { path, ...blockOptions } = blockSpec(name, options, env);
+      const block = await configured(`block device '${name}'`, () => openFileBlock(path, blockOptions));
+      closers.push(() => block.close());
+      return block;
+    },
+    net: (name) => {
+      throw new ConfigurationError(
+        'configuration',
+        `net device '${name}': raw Ethernet is not available on unix (a Node process has no tap device); ` +
+          "declare stack() to use the host's sockets, or run the app on hvt",
+      );
+    },
+    pipe: () => createUnixPipes(),
+    fork: () => {
+      const fork = createUnixFork({ setReplaying: (on) => console.setMuted(on) });
+      forked(fork);
+      return fork;
+    },
+  };
 }
 
 /** Boots `app` with `argv` as its boot arguments; resolves with its exit status. */
@@ -196,40 +187,49 @@ export async function boot<D extends DeviceDeclaration>(
   // Closing the stacks is how an app is asked to stop: its accept and receive loops end.
   // The clock and block devices stay, so the app can finish its work in order.
   const stacks: Stack[] = [];
-  const stop = (): void => void Promise.allSettled(stacks.map((stack) => stack.close()));
+  const { stopping, request } = stopRequest();
+  const stopFor = (reason: string): void => {
+    request(reason);
+    void Promise.allSettled(stacks.map((stack) => stack.close()));
+  };
+  const stop = (): void => stopFor('stop');
   const onSignal = (signal: NodeJS.Signals): void => {
     stderr.write(`${app.name}: ${signal}: stopping (closing network devices; signal again to kill)\n`);
-    stop();
+    stopFor(signal);
   };
   const handleSignals = options.handleSignals ?? true;
   try {
-    const clock = createUnixClock();
-    closers.push(() => clock.close());
-    const console = createUnixConsole({ ...(options.stdout ? { out: options.stdout } : {}), minLevel: logLevel(env) });
-    const { ipv4 } = platformArgs(argv);
-    const created = await createDevices(app.devices, { options, env, ipv4, console, closers });
-    fork = created.fork;
-    stacks.push(...created.stacks);
-    if (handleSignals) {
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-    }
-    options.stop?.addEventListener('abort', stop, { once: true });
-    if (options.stop?.aborted) stop();
-    const code = (await app.start({ devices: created.devices as DevicesOf<D>, args: [...argv], clock, random: unixRandom, console })) ?? 0;
-    if (!Number.isInteger(code) || code < 0 || code > 255) {
-      stderr.write(`${app.name}: start() returned ${String(code)}, expected an exit status from 0 to 255\n`);
-      return 1;
-    }
-    return code;
-  } catch (err) {
-    if (err instanceof ArgError || err instanceof ConfigurationError) {
-      stderr.write(`${app.name}: ${(err as Error).message}\n`);
-      return 2;
-    }
-    fork?.crashed();
-    stderr.write(`${app.name}: ${err instanceof Error ? (err.stack ?? err.message) : `uncaught ${String(err)}`}\n`);
-    return 1;
+    return await runApp(app, {
+      setup: () => {
+        const clock = createUnixClock();
+        closers.push(() => clock.close());
+        const console = createUnixConsole({
+          ...(options.stdout ? { out: options.stdout } : {}),
+          minLevel: logLevel(env),
+          ...(argv.includes('--log-time') ? { stampClock: clock } : {}),
+        });
+        const { ipv4 } = platformArgs(argv);
+        const forked = (made: UnixFork): void => {
+          fork = made;
+        };
+        const devices = unixDevices({ options, env, ipv4, console, closers, stacks, forked });
+        return { args: [...argv], clock, random: unixRandom, console, stopping, devices };
+      },
+      starting: () => {
+        if (handleSignals) {
+          process.once('SIGINT', onSignal);
+          process.once('SIGTERM', onSignal);
+        }
+        options.stop?.addEventListener('abort', stop, { once: true });
+        if (options.stop?.aborted) stop();
+      },
+      report: (line) => stderr.write(`${line}\n`),
+      crashed: (err) => {
+        fork?.crashed();
+        stderr.write(`${app.name}: ${err instanceof Error ? (err.stack ?? err.message) : `uncaught ${String(err)}`}\n`);
+        return 1;
+      },
+    });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -6,8 +6,7 @@
 import type { Socket } from 'node:dgram';
 import type { Endpoint } from '../../lib/devices/flow.ts';
 import { StackError, type Datagram, type UdpSocket } from '../../lib/devices/stack.ts';
-import { hasCode } from '../../lib/errors.ts';
-import { HandoffQueue, iterateUntil } from './handoff-queue.ts';
+import { AsyncQueue } from '../../lib/async-queue.ts';
 import { endpointOf } from './flow.ts';
 import { stackErrorFrom } from './host-errors.ts';
 import { checkAddress, checkPort } from './endpoint-checks.ts';
@@ -23,7 +22,7 @@ export interface UdpStats {
 
 export class DgramSocket implements UdpSocket {
   readonly local: Endpoint;
-  private readonly queue: HandoffQueue<Datagram>;
+  private readonly queue: AsyncQueue<Datagram>;
   private closed = false;
 
   constructor(
@@ -34,7 +33,7 @@ export class DgramSocket implements UdpSocket {
   ) {
     const bound = socket.address();
     this.local = endpointOf(bound.address, bound.port);
-    this.queue = new HandoffQueue(queueLimit);
+    this.queue = new AsyncQueue({ items: queueLimit });
     socket.on('message', (msg: Buffer, from) => {
       const data = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
       if (this.queue.offer({ data, from: endpointOf(from.address, from.port) })) stats.received(data.length);
@@ -76,6 +75,6 @@ export class DgramSocket implements UdpSocket {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Datagram> {
-    return iterateUntil(() => this.receive(), (err) => hasCode(err, 'closed'));
+    return this.queue[Symbol.asyncIterator]();
   }
 }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { consoleOver } from '../../lib/devices/console.ts';
 import type { Flow } from '../../lib/devices/flow.ts';
-import { createStack } from '../../lib/net/stack.ts';
-import { SeededRandom, VirtualClock, VirtualSwitch, drive } from '../../lib/testing/index.ts';
+import { SeededRandom, VirtualClock, VirtualSwitch, createStack, drive } from '../../lib/testing/index.ts';
 import { createUnixStack } from '../../drivers/unix/stack.ts';
 import { unixRandom } from '../../drivers/unix/random.ts';
 import { boot } from '../../drivers/unix/platform.ts';
 import echo from './app.ts';
+import { stopRequest } from '../../lib/app.ts';
 
 /** A console sink that can wait for a line matching a pattern. */
 function lineWatcher() {
@@ -65,6 +65,7 @@ describe('examples/echo', () => {
       clock: new VirtualClock(),
       random: unixRandom,
       console: consoleOver(watch.write),
+      stopping: stopRequest().stopping,
     });
     const port = Number((await watch.waitFor(/^\[info\] echo: listening on 0\.0\.0\.0:(\d+)$/))[1]);
     const sizes = [1, 1000, 300_000, 0];
@@ -93,6 +94,7 @@ describe('examples/echo', () => {
       clock,
       random: new SeededRandom(3),
       console: consoleOver(watch.write),
+      stopping: stopRequest().stopping,
     });
     const data = bytes(200_000, 9);
     const echoed = await drive(clock, sw, (async () => roundTrip(await client.connectTcp('10.0.0.2', 7), data))());
@@ -111,6 +113,7 @@ describe('examples/echo', () => {
       clock: new VirtualClock(),
       random: unixRandom,
       console: consoleOver(() => {}),
+      stopping: stopRequest().stopping,
     });
     await expect(start).rejects.toThrow("--port: expected an integer from 0 to 65535, got '70000'");
   });

@@ -4,6 +4,7 @@ import { VirtualClock } from '../../lib/testing/index.ts';
 import { unixRandom } from '../../drivers/unix/random.ts';
 import { boot } from '../../drivers/unix/platform.ts';
 import hello from './app.ts';
+import { stopRequest } from '../../lib/app.ts';
 
 function capture(): { text: () => string; write: (s: string) => void } {
   let text = '';
@@ -14,7 +15,7 @@ describe('examples/hello', () => {
   it('prints its line and both clocks of the devices it is given', async () => {
     const clock = new VirtualClock({ startMs: 1500, wallNs: 1_767_225_600_000_000_000n });
     const lines: string[] = [];
-    const code = await hello.start({ devices: {}, args: [], clock, random: unixRandom, console: consoleOver((l) => lines.push(l)) });
+    const code = await hello.start({ devices: {}, args: [], clock, random: unixRandom, console: consoleOver((l) => lines.push(l)), stopping: stopRequest().stopping });
     expect(code).toBe(0);
     expect(lines).toEqual([
       'Hello from Kiln!',
@@ -43,6 +44,6 @@ describe('examples/hello', () => {
     const code = await boot(hello, ['--loud'], { stdout: out, stderr: err, handleSignals: false, env: {} });
     expect(code).toBe(2);
     expect(out.text()).toBe('');
-    expect(err.text()).toBe("hello: --loud: unknown argument\n");
+    expect(err.text()).toBe("hello: --loud: unknown argument; --help lists them all\n");
   });
 });

@@ -4,6 +4,7 @@ import { drive } from '../../lib/testing/drive.ts';
 import { SeededRandom } from '../../lib/testing/seeded-random.ts';
 import { stackPair } from '../../lib/testing/stack-fixtures.ts';
 import app from './app.ts';
+import { stopRequest } from '../../lib/app.ts';
 
 describe('examples/ping', () => {
   it('answers echo requests from another stack, then exits when its time is up', async () => {
@@ -15,6 +16,7 @@ describe('examples/ping', () => {
       clock,
       random: new SeededRandom(3),
       console: consoleOver((line) => lines.push(line)),
+      stopping: stopRequest().stopping,
     });
     const replies = await drive(clock, sw, Promise.all([1, 2, 3].map(() => b.ping('10.0.0.2', { payloadSize: 1000 }))));
     expect(replies.map((r) => [r.from, r.payloadSize])).toEqual([
@@ -30,7 +32,7 @@ describe('examples/ping', () => {
   it('refuses a bad --seconds with an ArgError naming it', async () => {
     const { clock, a } = await stackPair();
     await expect(
-      Promise.resolve(app.start({ devices: { net: a }, args: ['--seconds=soon'], clock, random: new SeededRandom(3), console: consoleOver(() => {}) })),
+      Promise.resolve(app.start({ devices: { net: a }, args: ['--seconds=soon'], clock, random: new SeededRandom(3), console: consoleOver(() => {}), stopping: stopRequest().stopping })),
     ).rejects.toThrow("--seconds: expected an integer from 0 to 31536000, got 'soon'");
   });
 });

@@ -18,18 +18,25 @@ const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error
 
 /**
  * Builds a Console from a line sink: the one place that formats levels, so
- * every platform prints the same way.
+ * every platform prints the same way. With `stamp`, every line starts with
+ * what it returns (platforms pass the wall-clock time for `--log-time`).
  */
-export function consoleOver(sink: (line: string) => void, minLevel: LogLevel = 'info'): Console {
+export function consoleOver(sink: (line: string) => void, minLevel: LogLevel = 'info', stamp?: () => string): Console {
+  const write = stamp ? (line: string): void => sink(`${stamp()} ${line}`) : sink;
   const log = (level: LogLevel, message: string): void => {
-    if (LEVEL_RANK[level] >= LEVEL_RANK[minLevel]) sink(`[${level}] ${message}`);
+    if (LEVEL_RANK[level] >= LEVEL_RANK[minLevel]) write(`[${level}] ${message}`);
   };
   return {
-    write: sink,
+    write,
     log,
     debug: (m) => log('debug', m),
     info: (m) => log('info', m),
     warn: (m) => log('warn', m),
     error: (m) => log('error', m),
   };
+}
+
+/** The wall-clock time of `wallNs` as ISO 8601 with milliseconds, for `--log-time` stamps. */
+export function isoTime(wallNs: bigint): string {
+  return new Date(Number(wallNs / 1_000_000n)).toISOString();
 }

@@ -10,12 +10,12 @@ import { describe, expect, it } from 'vitest';
 import { ArgError } from '../args.ts';
 import { createStack } from '../net/stack.ts';
 import { DHCPACK } from '../net/wire/dhcp.ts';
-import { boundStack, dnsOption, LEASE_S, type ScriptedDhcpServer } from '../net/iface/test-dhcp-server.ts';
+import { boundStack, dnsOption, LEASE_S, type ScriptedDhcpServer } from '../testing/dhcp-server.ts';
 import { drive, driveFor } from '../testing/drive.ts';
 import { SeededRandom } from '../testing/seeded-random.ts';
 import { connectByName } from './connect.ts';
 import { DnsResolver } from './resolver.ts';
-import { DnsAnswerer, serveDnsOn, type Behaviour } from './test-dns-server.ts';
+import { DnsAnswerer, serveDnsOn, type Behaviour } from '../../test/support/dns-server.ts';
 
 const FIRST = '10.0.0.3';
 const SECOND = '10.0.0.4';

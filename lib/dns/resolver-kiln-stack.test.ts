@@ -9,7 +9,7 @@ import { SeededRandom } from '../testing/seeded-random.ts';
 import { stackPair } from '../testing/stack-fixtures.ts';
 import type { SwitchOptions } from '../testing/switch.ts';
 import { DnsResolver } from './resolver.ts';
-import { DnsAnswerer, serveDnsOn, type Behaviour } from './test-dns-server.ts';
+import { DnsAnswerer, serveDnsOn, type Behaviour } from '../../test/support/dns-server.ts';
 
 const a = (name: string, data: string) => ({ name, type: 'A' as const, ttl: 300, data });
 

@@ -5,7 +5,7 @@ import type { Random } from '../devices/random.ts';
 import { VirtualClock } from '../testing/virtual-clock.ts';
 import { DnsResolver, resolversFromArgs, type ResolverOptions } from './resolver.ts';
 import { connectByName } from './connect.ts';
-import { TestDnsServer, type Behaviour, type TestReply } from './test-dns-server.ts';
+import { TestDnsServer, type Behaviour, type TestReply } from '../../test/support/dns-server.ts';
 import { createServer } from 'node:net';
 
 const random: Random = { fill: (b) => crypto.getRandomValues(b) };

@@ -4,7 +4,7 @@ import { KilnHeaders } from './headers.ts';
 import { KilnBody } from './body.ts';
 import { KilnResponse } from './response.ts';
 import { parseHttpUrl } from './url.ts';
-import { latin1, settle, startTestServer } from './test-support.ts';
+import { latin1, settle, startTestServer } from '../../test/support/http.ts';
 import { createFlowPair } from '../testing/flow-pair.ts';
 import { VirtualClock } from '../testing/virtual-clock.ts';
 import { decodeLatin1 } from '../text/latin1.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HttpClient } from './client.ts';
 import { KilnResponse } from './response.ts';
-import { settle, startTestServer } from './test-support.ts';
+import { settle, startTestServer } from '../../test/support/http.ts';
 import { VirtualClock } from '../testing/virtual-clock.ts';
 
 /** A client whose connections go to the test server's in-memory listener, counting them. */

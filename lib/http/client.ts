@@ -46,6 +46,12 @@ export interface HttpClientOptions {
   idleTimeoutMs?: number;
   /** Opens connections (default: connect by name over the stack). */
   connector?: (host: string, port: number) => Promise<Flow>;
+  /**
+   * For `https://` URLs: runs TLS over a connected flow to `host` and gives
+   * the secured flow (lib/tls's `httpsConnector`). Without it `https://`
+   * URLs fail with `invalid-url`.
+   */
+  secure?: (flow: Flow, host: string) => Promise<Flow>;
 }
 
 interface IdleFlow {
@@ -81,16 +87,17 @@ export class HttpClient {
   }
 
   /**
-   * Sends one request to an `http://` URL and resolves with the response
+   * Sends one request to an `http://` or `https://` URL and resolves with the response
    * once its head arrived; read its body (`text()`, `bytes()`, `json()`, or
    * iterate `response.body`) to let the connection serve another request.
-   * Failures reject with `HttpError`, `DnsError`, `FlowError` or `StackError`.
+   * Failures reject with `HttpError`, `DnsError`, `FlowError`, `StackError`, or `TlsError` from `secure`.
    */
   async request(url: string, init: HttpRequestOptions = {}): Promise<KilnResponse> {
     if (this.closed) throw new HttpError('invalid-url', 'the client is closed');
     const target = parseHttpUrl(url);
     if (!isToken(init.method ?? 'GET')) throw new HttpError('invalid-header', `invalid method ${JSON.stringify(init.method)}`);
-    const origin = `${target.hostname}:${target.port}`;
+    if (target.scheme === 'https' && !this.options.secure) throw new HttpError('invalid-url', 'https: URLs need the client option `secure` (lib/tls httpsConnector)');
+    const origin = `${target.scheme}://${target.hostname}:${target.port}`;
     const method = init.method ?? 'GET';
     const keepAlive = this.options.keepAlive ?? true;
     const headers = new KilnHeaders(init.headers);
@@ -101,7 +108,7 @@ export class HttpClient {
 
     for (;;) {
       const reused = keepAlive ? this.takeIdle(origin) : null;
-      const flow = reused ?? (await this.connect(target.hostname, target.port));
+      const flow = reused ?? (await this.open(target.scheme, target.hostname, target.port));
       try {
         const { response, finished } = await exchange(flow, { method, url: target, headers: new KilnHeaders(headers), body }, this.limits);
         void finished.then((reusable) => (reusable && keepAlive ? this.putIdle(origin, flow) : flow.close().catch(() => undefined)));
@@ -113,6 +120,17 @@ export class HttpClient {
         if (reused && replayable && stale) continue;
         throw err;
       }
+    }
+  }
+
+  private async open(scheme: 'http' | 'https', host: string, port: number): Promise<Flow> {
+    const flow = await this.connect(host, port);
+    if (scheme === 'http') return flow;
+    try {
+      return await this.options.secure!(flow, host);
+    } catch (err) {
+      flow.abort();
+      throw err;
     }
   }
 

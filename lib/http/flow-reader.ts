@@ -6,6 +6,7 @@
 import type { Clock } from '../devices/clock.ts';
 import type { Flow } from '../devices/flow.ts';
 import { HttpError } from './errors.ts';
+import { RequestLinePrefix } from './request-line-prefix.ts';
 import { decodeLatin1 } from '../text/latin1.ts';
 
 const CR = 0x0d;
@@ -104,8 +105,12 @@ export class FlowReader {
    *
    * @param limit most bytes the head may take
    * @param onFirstByte called once when the first byte of the head is here
+   * @param requestLine the head is a request's: while it is incomplete, its
+   *   first bytes are checked to be able to start a request line, so that
+   *   anything else is refused at once rather than waited on
    */
-  async readHead(limit: number, onFirstByte?: () => void): Promise<Uint8Array | null> {
+  async readHead(limit: number, onFirstByte?: () => void, requestLine = false): Promise<Uint8Array | null> {
+    let prefix: RequestLinePrefix | null = null; // made only when a head arrives in pieces
     let skipped = 0;
     let scan = 0; // offset from `start` up to which lines were checked
     let firstLineEnd = -1;
@@ -138,6 +143,11 @@ export class FlowReader {
         }
         scan = i + 2 - this.start;
         i++;
+      }
+      if (requestLine && this.buffered > 0) {
+        prefix ??= new RequestLinePrefix();
+        prefix.feed(this.buf, this.start, firstLineEnd < 0 ? end : firstLineEnd);
+        if (firstLineEnd >= 0) prefix.finish();
       }
       if (this.buffered >= limit) {
         throw firstLineEnd < 0

@@ -91,15 +91,39 @@ export class KilnHeaders implements Iterable<[string, string]> {
   }
 }
 
+/**
+ * Names and values already found valid, so the same few set on every
+ * response (content-type, content-length, date, connection) are checked
+ * once, not per request: a check is a regex run, among the costliest steps
+ * of a small response in QuickJS. Only valid strings go in, so a hit means
+ * exactly what a fresh check would; bounded, emptied when full.
+ */
+const validNames = new Map<string, string>();
+const validValues = new Set<string>();
+const MEMO_ENTRIES = 512;
+/** Longer values (cookies, one-off tokens) are checked each time rather than remembered. */
+const MEMO_MAX_VALUE_CHARS = 128;
+
 function checkName(name: string): string {
+  const known = validNames.get(name);
+  if (known !== undefined) return known;
   if (!isToken(name)) throw new HttpError('invalid-header', `invalid header name ${JSON.stringify(name)}`);
-  return name.toLowerCase();
+  const lower = name.toLowerCase();
+  if (validNames.size >= MEMO_ENTRIES) validNames.clear();
+  validNames.set(name, lower);
+  return lower;
 }
 
 function checkValue(name: string, value: string): string {
+  if (validValues.has(value)) return value;
   const trimmed = trimOws(String(value));
   if (!isFieldValue(trimmed)) {
     throw new HttpError('invalid-header', `invalid characters in the value of header '${name}'`);
+  }
+  // Remembered only when checking changed nothing: a hit must return the value as given.
+  if (trimmed === value && value.length <= MEMO_MAX_VALUE_CHARS) {
+    if (validValues.size >= MEMO_ENTRIES) validValues.clear();
+    validValues.add(value);
   }
   return trimmed;
 }

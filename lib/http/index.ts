@@ -14,6 +14,11 @@
  *     ...
  *     await server.shutdown(5_000);
  *
+ * Routing by method and path (404, and 405 with `Allow`, when nothing fits):
+ *
+ *     const router = new Router().get('/notes/:id', (request, { id }) => ...);
+ *     serveHttp(listener, router.handler, { clock });
+ *
  * Fetching (by name through a `DnsResolver`, or to an IPv4 address; the
  * resolver asks `--resolver=IP` if given, else the DHCP lease's DNS servers,
  * the host's on unix):
@@ -25,7 +30,8 @@
  *
  * `httpRequest(stack, url, init)` is the one-shot form (no connection kept).
  */
-export { serveHttp, type Handler, type HttpServer, type ServeOptions } from './server.ts';
+export { logHandlerError, serveHttp, type Handler, type HttpServer, type ServeOptions } from './server.ts';
+export { Router, RoutePatternError, type RouteHandler, type RouteParams } from './router.ts';
 export { HttpClient, httpRequest, type HttpClientOptions, type HttpRequestOptions } from './client.ts';
 export { KilnRequest } from './request.ts';
 export { KilnResponse, type ResponseInit } from './response.ts';

@@ -4,7 +4,7 @@
  * in order), calls the handler, writes responses, and decides after each
  * whether the connection may carry another request.
  */
-import type { Clock } from '../devices/clock.ts';
+import type { Clock, Timer } from '../devices/clock.ts';
 import { FlowError, type Flow } from '../devices/flow.ts';
 import type { DateHeader } from './date.ts';
 import { HttpError, STATUS_FOR_ERROR } from './errors.ts';
@@ -60,6 +60,8 @@ export class ServerConnection {
   private idle = true;
   private stopping = false;
   private served = 0;
+  /** Set once run() has closed the flow: no timer of this connection may outlive it. */
+  private finished = false;
   /** Ends `run()` without waiting for the handler (set while running). */
   private abandon: () => void = () => undefined;
 
@@ -76,16 +78,35 @@ export class ServerConnection {
     this.output = { write: (data) => this.writeWithin(data), abort: () => flow.abort() };
   }
 
-  /** A client that stops reading would hold a write (and this connection) forever: reset it instead. */
-  private async writeWithin(data: Uint8Array): Promise<void> {
-    const clock = this.settings.clock;
-    const timer = clock.at(clock.nowMs() + this.settings.sendTimeoutMs, () => this.flow.abort());
-    try {
-      await this.flow.write(data);
-    } finally {
-      timer.cancel();
-    }
+  /**
+   * A client that stops reading would hold a write (and this connection)
+   * forever: a write not accepted within the send timeout resets it. One
+   * timer per connection, armed while writes go on, rather than a timer and
+   * an async frame per write.
+   */
+  private writeWithin(data: Uint8Array): Promise<void> {
+    const accepted = this.flow.write(data);
+    this.writeSinceMs = this.settings.clock.nowMs();
+    this.sendTimer ??= this.settings.clock.at(this.writeSinceMs + this.settings.sendTimeoutMs, this.checkSend);
+    accepted.then(this.writeAccepted, this.writeAccepted);
+    return accepted;
   }
+
+  /** When the write waiting now was made; null while none waits. */
+  private writeSinceMs: number | null = null;
+  private sendTimer: Timer | null = null;
+  private readonly writeAccepted = (): void => {
+    this.writeSinceMs = null;
+  };
+
+  /** The send timer's check: resets the flow when the waiting write is overdue, else waits until it would be. */
+  private readonly checkSend = (): void => {
+    this.sendTimer = null;
+    if (this.writeSinceMs === null || this.finished) return;
+    const dueMs = this.writeSinceMs + this.settings.sendTimeoutMs;
+    if (this.settings.clock.nowMs() >= dueMs) this.flow.abort();
+    else this.sendTimer = this.settings.clock.at(dueMs, this.checkSend);
+  };
 
   /** Ends the connection after the response in progress; at once when it is idle. */
   stop(): void {
@@ -115,6 +136,8 @@ export class ServerConnection {
       await this.reader.discardRest(LINGER_BYTES, this.settings.clock.nowMs() + LINGER_MS);
     }
     await this.flow.close().catch(() => undefined);
+    this.finished = true;
+    this.sendTimer?.cancel();
     serving.catch(() => undefined); // a handler finishing after an abort has no one to tell
   }
 
@@ -130,7 +153,7 @@ export class ServerConnection {
       const bytes = await this.reader.readHead(s.maxHeaderBytes, () => {
         this.idle = false;
         this.reader.setTimeouts(s.clock.nowMs() + s.headerTimeoutMs, null);
-      });
+      }, true);
       if (bytes === null) return false;
       this.idle = false;
       this.reader.setTimeouts(null, null);

@@ -4,7 +4,7 @@ import { serveHttp } from './server.ts';
 import { StackError } from '../devices/stack.ts';
 import { VirtualClock } from '../testing/virtual-clock.ts';
 import { FlowPairListener } from '../testing/flow-pair.ts';
-import { latin1, rawExchange, readAll, settle, startTestServer, statuses } from './test-support.ts';
+import { latin1, rawExchange, readAll, settle, startTestServer, statuses } from '../../test/support/http.ts';
 import { decodeLatin1 } from '../text/latin1.ts';
 
 const GET = (path: string, extra = ''): string => `GET ${path} HTTP/1.1\r\nHost: test\r\n${extra}\r\n`;
@@ -301,6 +301,38 @@ describe('serveHttp: shedding load while overloaded', () => {
   });
 });
 
+describe('serveHttp: bytes that cannot start a request', () => {
+  const CLIENT_HELLO = new Uint8Array([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03, 0x5e, 0x1f]);
+  const cases: Array<[string, Uint8Array]> = [
+    ['a TLS ClientHello', CLIENT_HELLO],
+    ['an HTTP/0.9 request', latin1('GET /\r\n')],
+    ['binary noise', new Uint8Array([0x00, 0xff, 0x13, 0x37])],
+    ['a request line with a broken version', latin1('GET / HTTX')],
+  ];
+  for (const [name, bytes] of cases) {
+    it(`answers 400 and closes at once on ${name}, with the connection still open and no clock moving`, async () => {
+      let called = false;
+      const { listener, server } = startTestServer(() => ((called = true), new KilnResponse('x')), { headerTimeoutMs: 60_000 });
+      const flow = listener.connect();
+      await flow.write(bytes); // the write side stays open: no end of stream tells the server anything
+      const wire = await readAll(flow);
+      expect(statuses(wire)).toEqual([400]);
+      expect(wire).toContain('\r\nConnection: close\r\n');
+      expect(called).toBe(false);
+      await flow.close();
+      await server.shutdown();
+    });
+  }
+
+  it('still waits for a request line that arrives a byte at a time', async () => {
+    const { listener, server } = startTestServer((req) => new KilnResponse(req.pathname), {}, { maxReadSize: 1 });
+    const wire = await rawExchange(listener, GET('/slow', 'Connection: close\r\n'));
+    expect(statuses(wire)).toEqual([200]);
+    expect(wire.endsWith('/slow')).toBe(true);
+    await server.shutdown();
+  });
+});
+
 describe('serveHttp: timeouts and shutdown', () => {
   it('answers 408 when a head does not complete in time', async () => {
     const { listener, server, clock } = startTestServer(() => new KilnResponse('x'), { headerTimeoutMs: 1000 });
@@ -353,6 +385,30 @@ describe('serveHttp: timeouts and shutdown', () => {
     await flow.write(latin1(GET('/')));
     await settle();
     expect(server.connections).toBe(1);
+    clock.advance(2999);
+    await settle();
+    expect(server.connections).toBe(1);
+    clock.advance(1);
+    await settle();
+    expect(server.connections).toBe(0);
+    await expect(readAll(flow)).rejects.toMatchObject({ code: 'reset' });
+    await server.shutdown();
+  });
+
+  it('times each write from its own start: writes accepted in time never reset a long-lived connection, a later stalled one does', async () => {
+    const big = new Uint8Array(100_000);
+    const { listener, server, clock } = startTestServer((req) => new KilnResponse(req.pathname === '/big' ? big : 'ok'), { sendTimeoutMs: 3000 }, { capacity: 1024 });
+    const flow = listener.connect();
+    await flow.write(latin1(GET('/')));
+    await settle();
+    clock.advance(2000);
+    await flow.write(latin1(GET('/')));
+    await settle();
+    clock.advance(1500); // past the first write's start + timeout: both were accepted, nothing to reset
+    await settle();
+    expect(server.connections).toBe(1);
+    await flow.write(latin1(GET('/big')));
+    await settle();
     clock.advance(2999);
     await settle();
     expect(server.connections).toBe(1);

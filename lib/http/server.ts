@@ -31,7 +31,7 @@ export interface ServeOptions {
   bodyTimeoutMs?: number;
   /** Longest wait for a client to take one write of a response before the connection is reset (default 30 s). */
   sendTimeoutMs?: number;
-  /** Told about handler errors, which are answered 500 (default: ignore). */
+  /** Told about handler errors, which are answered 500 (default: `logHandlerError`, on the console). */
   onError?: (err: unknown, request: KilnRequest) => void;
   /**
    * Connections served at once (default 1000). Past it the server stops
@@ -67,6 +67,20 @@ export interface HttpServer {
   shutdown(graceMs?: number): Promise<void>;
 }
 
+/**
+ * The default `onError`: one console line naming the request, then the
+ * error's stack (mapped to .ts lines where the platform maps stacks), so a
+ * handler's exception is never a silent 500.
+ */
+export function logHandlerError(err: unknown, request: KilnRequest): void {
+  let detail = String(err);
+  if (err instanceof Error && typeof err.stack === 'string' && err.stack !== '') {
+    // V8 starts the stack with `Name: message`; QuickJS gives only the frames.
+    detail = err.stack.startsWith(`${err.name}`) ? err.stack : `${err.name}: ${err.message}\n${err.stack}`;
+  }
+  console.error(`http: ${request.method} ${request.target}: answered 500, the handler failed: ${detail.trimEnd()}`);
+}
+
 /** Serves `handler` on every connection the listener accepts, until `shutdown()`. */
 export function serveHttp(listener: TcpListener, handler: Handler, options: ServeOptions): HttpServer {
   const settings: ServerSettings = {
@@ -78,7 +92,7 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
     idleTimeoutMs: options.idleTimeoutMs ?? 5_000,
     bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000,
     sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
-    onError: options.onError ?? (() => undefined),
+    onError: options.onError ?? logHandlerError,
     overloaded: options.overloaded ?? (() => false),
     date: new DateHeader(options.clock),
   };

@@ -15,6 +15,12 @@ describe('URLs', () => {
     expect(parseHttpUrl('http://h:80/x?').search).toBe('');
   });
 
+  it('parses https URLs with 443 as the default port, and refuses other schemes', () => {
+    expect(parseHttpUrl('https://h/x')).toMatchObject({ scheme: 'https', port: 443, host: 'h', href: 'https://h/x' });
+    expect(parseHttpUrl('https://h:8443/')).toMatchObject({ port: 8443, host: 'h:8443' });
+    expect(() => parseHttpUrl('ftp://h/')).toThrow(/unsupported scheme/);
+  });
+
   it('splits request targets', () => {
     expect(splitTarget('/a?b=1')).toEqual({ pathname: '/a', search: '?b=1' });
     expect(splitTarget('/a')).toEqual({ pathname: '/a', search: '' });

@@ -7,7 +7,7 @@
 import { ArgError, PLATFORM_ARGS, parseArgs } from '../args.ts';
 import type { Clock } from '../devices/clock.ts';
 import type { Flow } from '../devices/flow.ts';
-import type { Net } from '../devices/net.ts';
+import { formatMac, type Net } from '../devices/net.ts';
 import { randomU32, type Random } from '../devices/random.ts';
 import {
   StackError,
@@ -37,7 +37,7 @@ import {
 } from './wire/icmpv4.ts';
 import { IPV4_HEADER_LEN, PROTOCOL_TCP } from './wire/ipv4.ts';
 import { ETHERNET_HEADER_LEN } from './wire/ethernet.ts';
-import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from './iface/ephemeral-ports.ts';
+import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from './ephemeral-ports.ts';
 
 
 /** How long `close` waits for packets still resolving their next hop. */
@@ -77,6 +77,12 @@ export interface StackConfig {
   icmp?: IcmpOptions;
   udp?: UdpOptions;
   tcp?: TcpOptions;
+  /**
+   * Told, one line at a time, how the stack gets its address: the static
+   * address, or that it waits for DHCP and then the lease. Platforms print
+   * these, so an image waiting for a lease is never silent.
+   */
+  progress?: (line: string) => void;
 }
 
 export interface CreateStackOptions {
@@ -136,17 +142,29 @@ export async function createStack(options: CreateStackOptions): Promise<NetStack
   const config = options.config ?? {};
   const fixed = staticIpv4FromArgs(config.args ?? []);
   const stack = new NetStack(options.net, options.clock, options.random, config, fixed === null);
+  const progress = config.progress ?? ((): void => {});
   if (fixed) {
     stack.iface.configure(fixed.address, fixed.prefix, fixed.gateway);
+    progress(`address ${describeIpv4(stack.ipv4)} (static, from --ipv4)`);
     return stack;
   }
+  const timeoutMs = config.dhcp?.timeoutMs ?? 60_000;
+  progress(`no --ipv4 given: asking DHCP for an address (MAC ${formatMac(options.net.mac)}, waiting up to ${timeoutMs / 1000} s)`);
   try {
-    await stack.waitForLease(config.dhcp?.timeoutMs ?? 60_000);
+    await stack.waitForLease(timeoutMs);
   } catch (err) {
     await stack.close();
     throw err;
   }
+  progress(`address ${describeIpv4(stack.ipv4)} (DHCP lease)`);
   return stack;
+}
+
+/** `10.0.0.2/24, gateway 10.0.0.1, DNS 10.0.0.1`, for progress lines. */
+function describeIpv4(config: Ipv4Config): string {
+  const gateway = config.gateway ? `, gateway ${config.gateway}` : ', no gateway';
+  const dns = config.dnsServers.length > 0 ? `, DNS ${config.dnsServers.join(' ')}` : '';
+  return `${config.address}/${config.prefix}${gateway}${dns}`;
 }
 
 /** The Stack, with its layers open to inspection (tests check counters and memory bounds through them). */

@@ -4,6 +4,7 @@
  * (real back-pressure), `read` waits while it is empty. Reads can be cut into
  * small pieces to exercise parsers on split input.
  */
+import { AsyncQueue } from '../async-queue.ts';
 import { FlowError, type Endpoint, type Flow } from '../devices/flow.ts';
 import { StackError, type TcpListener } from '../devices/stack.ts';
 
@@ -199,9 +200,7 @@ export function createFlowPair(options: FlowPairOptions = {}): [Flow, Flow] {
  */
 export class FlowPairListener implements TcpListener {
   readonly local: Endpoint;
-  private pending: Flow[] = [];
-  private acceptors: Waiter<Flow>[] = [];
-  private closed = false;
+  private readonly pending = new AsyncQueue<Flow>();
   private nextPort = 40000;
 
   constructor(private readonly options: FlowPairOptions = {}) {
@@ -209,39 +208,25 @@ export class FlowPairListener implements TcpListener {
   }
 
   connect(): Flow {
-    if (this.closed) throw new FlowError('refused', 'the listener is closed');
+    if (this.pending.closed) throw new FlowError('refused', 'the listener is closed');
     const [client, server] = createFlowPair({
       ...this.options,
       a: { address: this.options.a?.address ?? '10.0.0.1', port: this.nextPort++ },
       b: this.local,
     });
-    const acceptor = this.acceptors.shift();
-    if (acceptor) acceptor.resolve(server);
-    else this.pending.push(server);
+    this.pending.offer(server);
     return client;
   }
 
   accept(): Promise<Flow> {
-    const flow = this.pending.shift();
-    if (flow) return Promise.resolve(flow);
-    if (this.closed) return Promise.reject(new StackError('closed', 'the listener is closed'));
-    return new Promise((resolve, reject) => this.acceptors.push({ resolve, reject }));
+    return this.pending.take();
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    for (const flow of this.pending.splice(0)) flow.abort();
-    for (const a of this.acceptors.splice(0)) a.reject(new StackError('closed', 'the listener is closed'));
+    for (const flow of this.pending.close(new StackError('closed', 'the listener is closed'))) flow.abort();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Flow> {
-    for (;;) {
-      try {
-        yield await this.accept();
-      } catch (err) {
-        if (err instanceof StackError && err.code === 'closed') return;
-        throw err;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Flow> {
+    return this.pending[Symbol.asyncIterator]();
   }
 }

@@ -1,7 +1,9 @@
 /**
  * Test devices for apps' unit tests: time the test drives, disks in memory,
  * an in-memory Ethernet switch (with faults and pcap capture) to join stacks,
- * connected in-memory flows, and a seeded (not cryptographic) Random.
+ * the TypeScript stack to put on it, a scripted DHCP server, connected
+ * in-memory flows, and a seeded (not cryptographic) Random. Nothing here
+ * imports a test framework.
  */
 export * from './virtual-clock.ts';
 export * from './memory-block.ts';
@@ -11,3 +13,6 @@ export * from './pcap.ts';
 export * from './flow-pair.ts';
 export * from './seeded-random.ts';
 export * from './stack-fixtures.ts';
+export * from './test-app.ts';
+export { ScriptedDhcpServer, boundStack, dhcpStack, dnsOption, type ClientMessage } from './dhcp-server.ts';
+export { createStack, type NetStack, type StackConfig } from '../net/stack.ts';

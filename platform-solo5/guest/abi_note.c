@@ -1,6 +1,7 @@
 /* abi_note.c: the notes every image carries through the bindings: Solo5's
  * ABI1 note (hvt, ABI version 2) and Kiln's features note (these bindings
- * run at CPL3, so kiln-hvt starts the image there). */
+ * run at CPL3, so kiln-hvt starts the image there, and keep the heap out of
+ * the stack area, so kiln-hvt puts a guard page under the stack). */
 #include "kiln_hvt_abi.h"
 
 __attribute__((section(".note.solo5.abi"), aligned(4), used))
@@ -18,5 +19,5 @@ const struct kiln_features_note kiln_features_note = {
           .descsz = sizeof(uint32_t),
           .type = KILN_NOTE_TYPE_FEATURES,
           .name = KILN_OWN_NOTE_NAME},
-    .flags = KILN_IMAGE_RUNS_AT_CPL3,
+    .flags = KILN_IMAGE_RUNS_AT_CPL3 | KILN_IMAGE_STACK_GUARD,
 };

@@ -46,6 +46,7 @@ void kiln_guest_boot(const struct kiln_boot_info *bi)
     refuse_missing_kiln_devices(mft);
 
     kiln_clock_init(bi->cpu_cycle_freq);
+    kiln_stop_init(bi->host_features);
     kiln_guest.mem_end = bi->mem_size;
     kiln_guest.host_features = bi->host_features;
 

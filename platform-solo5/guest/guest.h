@@ -8,8 +8,9 @@
 #include "kiln_hvt_abi.h"
 #include "solo5.h"
 
-/* Stack reserved below the top of guest memory; the heap ends there. */
-#define KILN_GUEST_STACK_SIZE 0x100000UL
+/* Stack reserved below the top of guest memory; the heap ends there. Its
+ * lowest page is a guard page under kiln-hvt (KILN_IMAGE_STACK_GUARD). */
+#define KILN_GUEST_STACK_SIZE KILN_STACK_AREA_SIZE
 #define KILN_GUEST_PAGE_SIZE 0x1000UL
 
 struct kiln_guest_state {
@@ -33,6 +34,9 @@ void kiln_clock_init(uint64_t cycle_hz);
  * loads the thread pointer, so __thread variables and libc's errno work from
  * the first line of solo5_app_main; returns the new heap end. */
 uintptr_t kiln_tls_boot(uintptr_t heap_end);
+
+/* Notes whether the tender offers stop requests (kiln_stop.h). */
+void kiln_stop_init(uint32_t host_features);
 
 /* Reserves frame rings below heap_end when the tender offers them; returns
  * the new heap end. */

@@ -54,8 +54,10 @@ enum kiln_hypercall {
     KILN_HC_NET_SYNC = 71,
     /* Kiln's pipe rings (kiln_pipe_ring.h): wake the other side. */
     KILN_HC_PIPE_NOTIFY = 72,
+    /* Stop requests (KILN_FEATURE_STOP_REQUEST): where to say one came. */
+    KILN_HC_STOP_WATCH = 73,
     /* Kiln's block flush (KILN_FEATURE_BLOCK_FLUSH): a durability barrier. */
-    KILN_HC_BLOCK_FLUSH = 73,
+    KILN_HC_BLOCK_FLUSH = 74,
 
     /* Issued only by the tender's own exception stubs (CPL0 code that
      * kiln-hvt places in low memory); never valid from guest code. */
@@ -84,10 +86,15 @@ _Static_assert(sizeof(struct kiln_boot_info) == 56, "boot info layout");
  * manifest's version (1) and entry count (<= 64) in these two words, so no
  * low bit can be trusted to mean anything there. */
 #define KILN_FEATURE_NET_RING (1U << 31)
+/* kiln-hvt tells the guest of SIGTERM/SIGINT instead of ending it at once:
+ * a guest that accepts registers a word with KILN_HC_STOP_WATCH, the tender
+ * writes the signal's number there and wakes the guest from POLL, and the
+ * guest stops in its own time. A second signal, or 10 s, ends it. */
+#define KILN_FEATURE_STOP_REQUEST (1U << 30)
 /* kiln-hvt serves KILN_HC_BLOCK_FLUSH. Upstream tenders write each request
  * through to the backing file but never sync it: without this bit a flush
  * cannot make writes durable across a host crash. */
-#define KILN_FEATURE_BLOCK_FLUSH (1U << 30)
+#define KILN_FEATURE_BLOCK_FLUSH (1U << 29)
 
 #define KILN_CMDLINE_SIZE 8192 /* bytes, terminator included */
 
@@ -244,6 +251,13 @@ struct kiln_hc_pipe_notify {
     int32_t ret;  /* out */
 };
 
+/* The guest's stop word: a 4-byte aligned uint32_t in its writable memory,
+ * 0 until a stop is requested, then the signal's number. */
+struct kiln_hc_stop_watch {
+    uint64_t word; /* in: guest address of the word */
+    int32_t ret;   /* out: SOLO5_R_OK, or SOLO5_R_EINVAL for a bad address */
+};
+
 /* The cookie, when not 0, points at KILN_HALT_COOKIE_MAX bytes the tender
  * may read (upstream uses it to find a trap frame for core dumps). */
 #define KILN_HALT_COOKIE_MAX 512
@@ -298,6 +312,11 @@ _Static_assert(sizeof(struct kiln_abi1_note) == 36, "ABI1 note layout");
 #define KILN_OWN_NOTE_NAME_SIZE 5
 #define KILN_NOTE_TYPE_FEATURES 0x3154464bU /* "KFT1" */
 #define KILN_IMAGE_RUNS_AT_CPL3 (1U << 0)   /* bindings work in user mode */
+/* The heap ends KILN_STACK_AREA_SIZE below the boot info's mem_size, where
+ * the stack starts (growing down from the top): the tender may make the
+ * stack area's lowest page a guard page. */
+#define KILN_IMAGE_STACK_GUARD (1U << 1)
+#define KILN_STACK_AREA_SIZE 0x100000UL
 
 struct kiln_features_note {
     struct kiln_note_header h;

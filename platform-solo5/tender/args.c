@@ -289,9 +289,10 @@ int kiln_parse_args(int argc, char *const *argv, struct kiln_options *o,
         }
         if (strncmp(arg, "--mem=", 6) == 0) {
             uint64_t mb;
-            if (parse_decimal(arg + 6, KILN_MAX_MEM_MB, &mb) != 0 || mb < 2)
-                return kiln_fail(err, errlen, "%s: memory must be 2 to %d MB", arg,
-                                 KILN_MAX_MEM_MB);
+            if (parse_decimal(arg + 6, KILN_MAX_MEM_MB, &mb) != 0 ||
+                mb < KILN_MIN_MEM_MB)
+                return kiln_fail(err, errlen, "%s: memory must be %d to %d MB", arg,
+                                 KILN_MIN_MEM_MB, KILN_MAX_MEM_MB);
             o->mem_bytes = mb << 20;
             continue;
         }
@@ -318,7 +319,7 @@ void kiln_print_usage(const char *prog)
            "Runs a Solo5 hvt unikernel IMAGE under KVM, passing ARGS as its "
            "command line.\n"
            "Options (the same as solo5-hvt's, plus --net-pcap):\n"
-           "  --mem=MB                  guest memory, 2-%d (default %d)\n"
+           "  --mem=MB                  guest memory, %d-%d (default %d)\n"
            "  --net:NAME=TAP            attach tap device TAP as network "
            "device NAME\n"
            "  --net-mac:NAME=MAC        MAC address of NAME (default: random,"
@@ -351,5 +352,5 @@ void kiln_print_usage(const char *prog)
            "exit; KILN_HVT_NET_RING=0 turns off the network frame rings; "
            "KILN_HVT_FORK_TRACE=1 prints the time of each step of every "
            "fork.\n",
-           prog, KILN_MAX_MEM_MB, KILN_DEFAULT_MEM_MB);
+           prog, KILN_MIN_MEM_MB, KILN_MAX_MEM_MB, KILN_DEFAULT_MEM_MB);
 }

@@ -15,10 +15,9 @@
 #include <stdint.h>
 
 #include "kiln_hvt_abi.h"
+#include "mem_limits.h"
 
 #define KILN_MAX_DEVICE_OPTS KILN_MFT_MAX_ENTRIES
-#define KILN_DEFAULT_MEM_MB 512
-#define KILN_MAX_MEM_MB 4096 /* hypercalls carry 32-bit guest addresses */
 #define KILN_FORK_POOL_MAX 64 /* taps in one --fork-net pool */
 #define KILN_TAP_NAME_SIZE 16 /* Linux's IFNAMSIZ, terminator included */
 

@@ -1,5 +1,6 @@
 /* boot_info.c: what the guest finds at %rdi when it starts. */
 #include "boot_info.h"
+#include "guest_mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@ int kiln_boot_info_write(uint8_t *mem, uint64_t base, uint64_t mem_size,
     size_t cmd_size = strlen(cmdline) + 1;
     uint64_t mft_at = KILN_BOOT_INFO_MFT_AT(base);
     uint64_t cmd_at = mft_at + mft_size;
-    if (cmd_size > KILN_CMDLINE_SIZE || cmd_at + cmd_size > KILN_GUEST_MIN_BASE)
+    if (cmd_size > KILN_CMDLINE_SIZE || cmd_at + cmd_size > KILN_PAGE_TABLE_POOL)
         return -1;
     struct kiln_boot_info bi = {
         .mem_size = mem_size,

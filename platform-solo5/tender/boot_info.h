@@ -18,7 +18,7 @@ char *kiln_cmdline_join(char *const *argv, char *err, size_t errlen);
 /* Writes boot info (offering host_features), manifest copy and command line
  * at base (a guest
  * address in mem) and returns 0, or -1 when they do not fit below
- * KILN_GUEST_MIN_BASE. */
+ * KILN_PAGE_TABLE_POOL. */
 int kiln_boot_info_write(uint8_t *mem, uint64_t base, uint64_t mem_size,
                          uint64_t kernel_end, uint64_t tsc_hz,
                          uint32_t host_features, const struct kiln_mft *mft,

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "hypercall.h"
+#include "stop.h"
 
 #define TIMER_TAG UINT64_MAX /* epoll tag of the internal timerfd */
 #define MAX_DROP_REPORTS 20
@@ -131,9 +132,9 @@ static enum kiln_hc_outcome walltime(const struct kiln_guest_mem *m,
 static enum kiln_hc_outcome puts_(const struct kiln_guest_mem *m, uint64_t gpa,
                                   int *status)
 {
-    struct kiln_hc_puts *a = KILN_HC_ARGS(m, gpa, struct kiln_hc_puts);
+    const struct kiln_hc_puts *a = KILN_HC_IN_ARGS(m, gpa, struct kiln_hc_puts);
     if (a == NULL)
-        return kiln_hc_bad_args(KILN_HC_PUTS, gpa, status);
+        return kiln_hc_bad_in_args(KILN_HC_PUTS, gpa, status);
     /* Read the fields once: the guest could change them under us. */
     uint64_t data = a->data, len = a->len;
     const char *s = kiln_gpa_readable(m, data, len);
@@ -195,11 +196,9 @@ static enum kiln_hc_outcome poll_(const struct kiln_guest_mem *m, uint64_t gpa,
         fatal_errno("timerfd_settime");
     struct epoll_event evs[MAX_EVENTS];
     int n = busy_poll(evs, ready ? 0 : timeout);
-    while (n == 0 && !ready) {
-        n = epoll_wait(epoll_fd, evs, MAX_EVENTS, -1);
-        if (n < 0 && errno == EINTR)
-            n = 0;
-    }
+    /* A signal (a stop request) returns to the guest with nothing ready. */
+    if (n == 0 && !ready)
+        n = kiln_stop_epoll_wait(epoll_fd, evs, MAX_EVENTS);
     if (n < 0)
         fatal_errno("epoll_wait");
     for (int i = 0; i < n; i++) {
@@ -224,9 +223,9 @@ static enum kiln_hc_outcome poll_(const struct kiln_guest_mem *m, uint64_t gpa,
 static enum kiln_hc_outcome halt(const struct kiln_guest_mem *m, uint64_t gpa,
                                  int *status)
 {
-    struct kiln_hc_halt *a = KILN_HC_ARGS(m, gpa, struct kiln_hc_halt);
+    const struct kiln_hc_halt *a = KILN_HC_IN_ARGS(m, gpa, struct kiln_hc_halt);
     if (a == NULL)
-        return kiln_hc_bad_args(KILN_HC_HALT, gpa, status);
+        return kiln_hc_bad_in_args(KILN_HC_HALT, gpa, status);
     *status = a->exit_status;
     return KILN_HC_EXIT;
 }

@@ -31,9 +31,13 @@ uint8_t *kiln_guest_mem_reserve(uint64_t size)
 }
 
 static void *checked(const struct kiln_guest_mem *m, uint64_t gpa,
-                     uint64_t len, uint64_t lowest)
+                     uint64_t len, uint64_t lowest, unsigned need)
 {
     if (gpa < lowest || gpa > m->size || len > m->size - gpa)
+        return NULL;
+    /* The host mapping enforces the map: touching such a page would stop
+     * the tender, not the guest. */
+    if (m->map != NULL && kiln_mem_map_lacks(m->map, gpa, len, need))
         return NULL;
     return m->base + gpa;
 }
@@ -41,11 +45,11 @@ static void *checked(const struct kiln_guest_mem *m, uint64_t gpa,
 const void *kiln_gpa_readable(const struct kiln_guest_mem *m, uint64_t gpa,
                               uint64_t len)
 {
-    return checked(m, gpa, len, KILN_BOOT_INFO_BASE);
+    return checked(m, gpa, len, KILN_BOOT_INFO_BASE, KILN_ACCESS_R);
 }
 
 void *kiln_gpa_writable(const struct kiln_guest_mem *m, uint64_t gpa,
                         uint64_t len)
 {
-    return checked(m, gpa, len, KILN_GUEST_MIN_BASE);
+    return checked(m, gpa, len, KILN_GUEST_MIN_BASE, KILN_ACCESS_W);
 }

@@ -31,13 +31,24 @@ void kiln_hc_register(unsigned nr, kiln_hc_handler fn)
     handlers[nr] = fn;
 }
 
-enum kiln_hc_outcome kiln_hc_bad_args(unsigned nr, uint64_t gpa, int *status)
+static enum kiln_hc_outcome bad_block(unsigned nr, uint64_t gpa,
+                                      const char *memory, int *status)
 {
     fprintf(stderr, "kiln-hvt: guest hypercall %u: argument block at 0x%llx "
-            "is not in its writable memory; stopping the guest\n", nr,
-            (unsigned long long)gpa);
+            "is not in its %s memory; stopping the guest\n", nr,
+            (unsigned long long)gpa, memory);
     *status = KILN_EXIT_GUEST_FAULT;
     return KILN_HC_EXIT;
+}
+
+enum kiln_hc_outcome kiln_hc_bad_args(unsigned nr, uint64_t gpa, int *status)
+{
+    return bad_block(nr, gpa, "writable", status);
+}
+
+enum kiln_hc_outcome kiln_hc_bad_in_args(unsigned nr, uint64_t gpa, int *status)
+{
+    return bad_block(nr, gpa, "readable", status);
 }
 
 enum kiln_hc_outcome kiln_hc_dispatch(const struct kiln_guest_mem *m,

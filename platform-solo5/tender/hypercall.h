@@ -36,8 +36,15 @@ enum kiln_hc_outcome kiln_hc_dispatch(const struct kiln_guest_mem *m,
 /* Host pointer to the argument block of type T at gpa, or NULL. */
 #define KILN_HC_ARGS(m, gpa, T) ((T *)kiln_gpa_writable((m), (gpa), sizeof(T)))
 
-/* Ends the guest: used when an argument block is outside guest memory. */
+/* The same for a block the tender only reads (no result field): it may lie
+ * in the guest's read-only data, as the bindings' fixed trap-path blocks
+ * do. */
+#define KILN_HC_IN_ARGS(m, gpa, T) ((const T *)kiln_gpa_readable((m), (gpa), sizeof(T)))
+
+/* Ends the guest: used when an argument block is outside the memory it may
+ * lie in (KILN_HC_ARGS, KILN_HC_IN_ARGS). */
 enum kiln_hc_outcome kiln_hc_bad_args(unsigned nr, uint64_t gpa, int *status);
+enum kiln_hc_outcome kiln_hc_bad_in_args(unsigned nr, uint64_t gpa, int *status);
 
 /* Work done at every hypercall exit, before the handler, while the vCPU is
  * stopped (serving the frame rings). Returns the handles whose input already

@@ -81,7 +81,7 @@ static int add_segment(struct kiln_image *img, const Elf64_Phdr *ph,
                          "memory", (unsigned long long)ph->p_vaddr);
     img->seg[img->n_seg++] = (struct kiln_segment){
         .vaddr = ph->p_vaddr, .filesz = ph->p_filesz, .memsz = ph->p_memsz,
-        .offset = ph->p_offset};
+        .offset = ph->p_offset, .flags = ph->p_flags};
     img->end = end;
     return 0;
 }

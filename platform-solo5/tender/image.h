@@ -14,6 +14,7 @@
 
 struct kiln_segment {
     uint64_t vaddr, filesz, memsz, offset;
+    uint32_t flags; /* PF_R, PF_W, PF_X */
 };
 
 struct kiln_image {

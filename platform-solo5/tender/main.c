@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,9 +22,11 @@
 #include "hypercall.h"
 #include "image.h"
 #include "manifest.h"
+#include "mem_map.h"
 #include "net_pool.h"
 #include "net_ring.h"
 #include "pipe.h"
+#include "stop.h"
 #include "vm.h"
 
 #define KILN_VERSION "0.1.0"
@@ -69,19 +70,6 @@ static uint8_t *read_image(const char *path, size_t *size)
     }
     close(fd);
     return buf;
-}
-
-static void on_signal(int sig)
-{
-    /* Only async-signal-safe calls here. A forked tender's taps go back to
-     * the pool, its children's places to the tree (atexit handlers do not
-     * run on _exit). */
-    kiln_net_pool_release(getpid());
-    kiln_fork_give_back_children();
-    static const char msg[] = "kiln-hvt: stopped by a signal\n";
-    ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
-    (void)ignored;
-    _exit(128 + sig);
 }
 
 int main(int argc, char **argv)
@@ -140,16 +128,26 @@ int main(int argc, char **argv)
     kiln_image_load(&img, mem.base);
     free(file);
     int user_mode = (img.kiln_flags & KILN_IMAGE_RUNS_AT_CPL3) != 0;
+    /* Text and read-only data read-only, the guard page unmapped, in the
+     * host mapping (a forked tender's copy keeps them) and, below, in the
+     * guest's page tables. */
+    static struct kiln_mem_map map;
+    kiln_mem_map_build(&map, &img, usable);
+    if (kiln_mem_map_protect_host(&map, mem.base, err, sizeof err) != 0)
+        die("%s", err);
+    mem.map = &map;
 
     struct kiln_vm vm;
     if (kiln_vm_create(&vm, &mem, err, sizeof err) != 0)
         die("%s", err);
     if (kiln_fork_bind_vm(&vm, err, sizeof err) != 0)
         die("%s", err);
-    kiln_arch_setup_lowmem(mem.base, mem_size, user_mode);
+    kiln_stop_setup(vm.run);
+    kiln_arch_setup_lowmem(mem.base, mem_size, &map, user_mode);
     if (kiln_boot_info_write(mem.base, KILN_BOOT_INFO_BASE, usable, img.end,
                              vm.tsc_hz,
                              kiln_net_ring_host_features() |
+                                 kiln_stop_host_features() |
                                  kiln_block_host_features(),
                              mft,
                              kiln_manifest_size(mft), cmdline) != 0)
@@ -158,10 +156,6 @@ int main(int argc, char **argv)
                           sizeof err) != 0)
         die("%s", err);
 
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigfillset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     int status = kiln_vm_run(&vm, &mem);
     if (getenv("KILN_HVT_STATS") != NULL)
         kiln_hc_print_counts(stderr);

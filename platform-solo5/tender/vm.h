@@ -51,6 +51,12 @@ int kiln_vm_complete_exit(struct kiln_vm *vm, char *err, size_t errlen);
 int kiln_vm_unhandled_exit(const struct kvm_run *run, const char *pc_name,
                            unsigned long long pc);
 
+/* Reports a guest access the host mapping of guest memory refused
+ * (KVM_RUN failing with EFAULT: a write to the image's read-only memory
+ * that the guest's own page tables let through, or its guard page) in the
+ * words of upstream's solo5-hvt; returns 1, upstream's status for it. */
+int kiln_vm_host_fault(const char *pc_name, unsigned long long pc);
+
 /* Runs the guest until it halts or must be stopped; returns the exit
  * status. */
 int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem);

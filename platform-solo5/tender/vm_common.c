@@ -88,6 +88,14 @@ int kiln_vm_complete_exit(struct kiln_vm *vm, char *err, size_t errlen)
     return 0;
 }
 
+int kiln_vm_host_fault(const char *pc_name, unsigned long long pc)
+{
+    fprintf(stderr, "kiln-hvt: KVM: host/guest translation fault: %s=0x%llx "
+            "(the guest wrote to its read-only text or data, or touched its "
+            "stack guard page); stopping the guest\n", pc_name, pc);
+    return 1;
+}
+
 int kiln_vm_unhandled_exit(const struct kvm_run *run, const char *pc_name,
                            unsigned long long pc)
 {

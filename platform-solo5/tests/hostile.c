@@ -1,7 +1,8 @@
 /*
  * hostile: hands every hypercall out-of-range pointers, huge and wrapping
- * lengths, pointers into the tender's low memory and the read-only boot info,
- * and unknown handles. Each must be refused (SOLO5_R_EINVAL), the tender must
+ * lengths, pointers into the tender's low memory, the read-only boot info,
+ * the image's own text and read-only data and the guard page under the
+ * stack, and unknown handles. Each must be refused (SOLO5_R_EINVAL), the tender must
  * keep running, and nothing may be written where it must not be.
  * Declares "service" (net) and "storage" (block). Needs --guest-mem-mb=N,
  * the tender's --mem.
@@ -34,11 +35,14 @@ static int32_t raw_block(unsigned nr, uint64_t handle, uint64_t offset,
 }
 
 /* Guest addresses no buffer may use: null page, tender's tables, end of
- * memory, past 4 GiB, wrapping. The read-only boot info may be a source
- * (net write, block write) but never a destination. */
-#define N_BAD_SOURCES 7
+ * memory, past 4 GiB, wrapping, the guard page under the stack. The
+ * read-only boot info, text and read-only data may be sources (net write,
+ * block write) but never destinations. */
+#define N_BAD_SOURCES 8
+#define N_BAD_DESTINATIONS (N_BAD_SOURCES + 3)
 static uint64_t bad_sources[N_BAD_SOURCES];
-static uint64_t bad_destinations[N_BAD_SOURCES + 1];
+static uint64_t bad_destinations[N_BAD_DESTINATIONS];
+static const uint8_t read_only_page[4096] __attribute__((aligned(4096))) = {1};
 static const uint64_t huge_lengths[] = {
     0x100000000ULL, 0x7fffffffffffffffULL, 0xffffffffffffffffULL,
     0xfffffffffffff000ULL};
@@ -57,7 +61,7 @@ static void net_refusals(solo5_handle_t net, solo5_handle_t blk,
         hypercall(KILN_HC_NET_WRITE, &w);
         TEST_CHECK(w.ret == SOLO5_R_EINVAL);
     }
-    for (unsigned i = 0; i < N_BAD_SOURCES + 1; i++) {
+    for (unsigned i = 0; i < N_BAD_DESTINATIONS; i++) {
         volatile struct kiln_hc_net_read r = {
             .handle = net, .data = bad_destinations[i], .len = 1514, .ret = -1};
         hypercall(KILN_HC_NET_READ, &r);
@@ -100,7 +104,7 @@ static void block_refusals(solo5_handle_t net, solo5_handle_t blk,
 {
     const unsigned R = KILN_HC_BLOCK_READ, W = KILN_HC_BLOCK_WRITE;
     const uint64_t b = (uintptr_t)buf, bs = bi->block_size;
-    for (unsigned i = 0; i < N_BAD_SOURCES + 1; i++)
+    for (unsigned i = 0; i < N_BAD_DESTINATIONS; i++)
         TEST_CHECK(raw_block(R, blk, 0, bad_destinations[i], bs) ==
                    SOLO5_R_EINVAL);
     for (unsigned i = 0; i < N_BAD_SOURCES; i++)
@@ -148,6 +152,7 @@ static void ring_refusals(solo5_handle_t net, solo5_handle_t blk,
 {
     const uint64_t r = (uintptr_t)&ring;
     TEST_CHECK(ring_setup(net, 0x10000) == SOLO5_R_EINVAL); /* read-only */
+    TEST_CHECK(ring_setup(net, (uintptr_t)read_only_page) == SOLO5_R_EINVAL);
     TEST_CHECK(ring_setup(net, 0x2000) == SOLO5_R_EINVAL);
     TEST_CHECK(ring_setup(net, mem_size - 4096) == SOLO5_R_EINVAL);
     TEST_CHECK(ring_setup(net, 0xfffffffffffff000ULL) == SOLO5_R_EINVAL);
@@ -269,10 +274,18 @@ int solo5_app_main(const struct solo5_start_info *si)
                                        mem_size,
                                        mem_size - 1,
                                        0xffffffffULL,
-                                       0xfffffffffffff000ULL};
+                                       0xfffffffffffff000ULL,
+                                       mem_size - KILN_STACK_AREA_SIZE};
     memcpy(bad_sources, sources, sizeof sources);
     memcpy(bad_destinations, sources, sizeof sources);
     bad_destinations[N_BAD_SOURCES] = 0x10000; /* boot info: read-only */
+    bad_destinations[N_BAD_SOURCES + 1] = (uintptr_t)solo5_app_main; /* text */
+    bad_destinations[N_BAD_SOURCES + 2] = (uintptr_t)read_only_page;
+    /* Read-only data is fine to send from. */
+    volatile struct kiln_hc_net_write from_rodata = {
+        .handle = 1, .data = (uintptr_t)read_only_page, .len = 60, .ret = -1};
+    hypercall(KILN_HC_NET_WRITE, &from_rodata);
+    TEST_CHECK(from_rodata.ret == SOLO5_R_OK);
 
     solo5_handle_t net, blk, h;
     struct solo5_net_info ni;

@@ -247,6 +247,8 @@ void kiln_hosted_main(long *stack)
             hosted_block_open(d);
     }
 
+    hosted_stop_setup();
+
     /* Like a unikernel's memory: reserved now, backed when touched. */
     long heap = sys_call6(SYS_mmap, 0, (long)mem, PROT_READ | PROT_WRITE,
                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -36,6 +36,12 @@ void hosted_vdso_init(char **envp);
 /* The vDSO's clock_gettime; -1 when there is none (use the system call). */
 int hosted_clock_gettime(long clk, void *ts);
 
+/* Stop requests (stop.c): handlers installed and the signals blocked
+ * (yield's ppoll unblocks them), and yield's deadline capped by the grace
+ * period once a stop was requested (past it, the process ends). */
+void hosted_stop_setup(void);
+solo5_time_t hosted_stop_deadline(solo5_time_t deadline);
+
 /* Opens the tap interface (net.c) / the file (block.c); fails loudly. */
 void hosted_net_open(struct hosted_device *d);
 void hosted_block_open(struct hosted_device *d);

@@ -1,8 +1,9 @@
 /*
  * yield.c: solo5_yield on the hosted platform: ppoll on the tap interfaces
- * until the deadline.
+ * until the deadline, or until a stop request (stop.c).
  */
 #include <poll.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "hosted.h"
@@ -21,10 +22,14 @@ void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set)
         fds[n].revents = 0;
         handle_of[n++] = i;
     }
+    deadline = hosted_stop_deadline(deadline);
     solo5_time_t now = solo5_clock_monotonic();
     solo5_time_t wait = deadline > now ? deadline - now : 0;
     struct timespec ts = {.tv_sec = (time_t)(wait / 1000000000u), .tv_nsec = (long)(wait % 1000000000u)};
-    long r = sys_call4(SYS_ppoll, fds, n, &ts, 0);
+    /* The stop signals are blocked everywhere else: a request either came
+     * before (and the runtime sees it after this turn) or ends the wait. */
+    static const uint64_t nothing_blocked = 0;
+    long r = sys_call6(SYS_ppoll, (long)fds, n, (long)&ts, (long)&nothing_blocked, sizeof nothing_blocked, 0);
     solo5_handle_set_t ready = 0;
     for (int i = 0; r > 0 && i < n; i++)
         if (fds[i].revents & POLLIN)

@@ -66,6 +66,9 @@ static struct {
     struct run *runs;
     struct span *partial[NUM_CLASSES];
     uint32_t class_size[NUM_CLASSES];
+    /* ceil(2^64 / class size): an offset is a multiple of the size exactly
+     * when offset * magic <= magic - 1 (mod 2^64), a multiply, not a divide. */
+    uint64_t class_magic[NUM_CLASSES];
     uint32_t class_pages[NUM_CLASSES];
     struct kiln_heap_stats stats;
 } heap;
@@ -122,6 +125,7 @@ int kiln_heap_init(void *base, size_t size)
         if (span < SPAN_MIN_BYTES)
             span = SPAN_MIN_BYTES;
         heap.class_size[c] = (uint32_t)bytes;
+        heap.class_magic[c] = UINT64_MAX / bytes + 1;
         heap.class_pages[c] = (uint32_t)((span + PAGE - 1) / PAGE);
     }
     return 0;
@@ -272,9 +276,8 @@ static struct span *span_new(unsigned c)
     return s;
 }
 
-static void *small_alloc(size_t n)
+static inline void *class_alloc(unsigned c)
 {
-    unsigned c = size_class(n);
     struct span *s = heap.partial[c];
     if (!s && !(s = span_new(c)))
         return NULL;
@@ -298,22 +301,25 @@ static struct span *span_of(const void *p, size_t page)
 {
     struct span *s = (struct span *)page_addr(heap.info[page]);
     const char *first = (const char *)s + SPAN_HEADER;
+    uint64_t magic = heap.class_magic[s->cls];
     if ((const char *)p < first || (const char *)p >= s->bump ||
-        (size_t)((const char *)p - first) % heap.class_size[s->cls])
+        (uint64_t)((const char *)p - first) * magic > magic - 1)
         kiln_heap_fatal("free/realloc of a pointer inside a block", p);
     return s;
 }
 
-static void small_free(void *p, size_t page)
+/* Returns the block's usable size. */
+static size_t small_free(void *p, size_t page)
 {
     struct span *s = span_of(p, page);
+    size_t size = heap.class_size[s->cls];
     /* The cheap half of double-free detection: the block freed last. */
     if (p == s->free)
         kiln_heap_fatal("free of a block freed just before (double free)", p);
     *(void **)p = s->free;
     s->free = p;
     s->live--;
-    account(0, heap.class_size[s->cls]);
+    account(0, size);
     if (!s->listed)
         list_push(s);
     if (s->live == 0 && (heap.partial[s->cls] != s || s->next)) {
@@ -321,6 +327,7 @@ static void small_free(void *p, size_t page)
         heap.stats.pages_used -= s->pages;
         pages_give(page_of(s), s->pages);
     }
+    return size;
 }
 
 /* --- large blocks --------------------------------------------------------- */
@@ -346,12 +353,14 @@ static void *large_alloc(size_t n)
     return page_addr(first);
 }
 
-static void large_free(size_t first)
+/* Returns the block's usable size. */
+static size_t large_free(size_t first)
 {
     size_t pages = heap.info[first];
     heap.stats.pages_used -= pages;
     account(0, pages * PAGE);
     pages_give(first, pages);
+    return pages * PAGE;
 }
 
 /* Grows or shrinks a large block without moving it; -1 when it cannot. */
@@ -392,27 +401,42 @@ static size_t owned_page(const void *p)
 
 void *kiln_malloc(size_t n)
 {
-    return n <= KILN_HEAP_MAX_CLASS ? small_alloc(n) : large_alloc(n);
+    return n <= KILN_HEAP_MAX_CLASS ? class_alloc(size_class(n)) : large_alloc(n);
+}
+
+void *kiln_malloc_usable(size_t n, size_t *usable)
+{
+    if (n <= KILN_HEAP_MAX_CLASS) {
+        unsigned c = size_class(n);
+        *usable = heap.class_size[c];
+        return class_alloc(c);
+    }
+    *usable = (n + PAGE - 1) / PAGE * PAGE;
+    return large_alloc(n);
+}
+
+size_t kiln_free_usable(void *p)
+{
+    if (!p)
+        return 0;
+    size_t page = owned_page(p);
+    return heap.kind[page] == PAGE_SPAN ? small_free(p, page) : large_free(page);
 }
 
 void kiln_free(void *p)
 {
-    if (!p)
-        return;
-    size_t page = owned_page(p);
-    if (heap.kind[page] == PAGE_SPAN)
-        small_free(p, page);
-    else
-        large_free(page);
+    kiln_free_usable(p);
 }
 
+/* A query changes nothing: the page's owner is checked, not that p starts
+ * a block (free and realloc check that). */
 size_t kiln_usable_size(const void *p)
 {
     if (!p)
         return 0;
     size_t page = owned_page(p);
     if (heap.kind[page] == PAGE_SPAN)
-        return heap.class_size[span_of(p, page)->cls];
+        return heap.class_size[((const struct span *)page_addr(heap.info[page]))->cls];
     return heap.info[page] * PAGE;
 }
 
@@ -431,13 +455,16 @@ void *kiln_realloc(void *p, size_t n)
 {
     if (!p)
         return kiln_malloc(n);
-    size_t old = kiln_usable_size(p);
-    size_t page = page_of(p);
+    size_t page = owned_page(p);
+    size_t old;
     if (heap.kind[page] == PAGE_SPAN) {
+        old = heap.class_size[span_of(p, page)->cls];
         if (n <= KILN_HEAP_MAX_CLASS && heap.class_size[size_class(n)] == old)
             return p;
-    } else if (n > KILN_HEAP_MAX_CLASS && large_resize(page, n) == 0) {
-        return p;
+    } else {
+        old = heap.info[page] * PAGE;
+        if (n > KILN_HEAP_MAX_CLASS && large_resize(page, n) == 0)
+            return p;
     }
     void *q = kiln_malloc(n);
     if (!q)

@@ -26,6 +26,10 @@ int kiln_heap_init(void *base, size_t size);
 
 void *kiln_malloc(size_t n);
 void kiln_free(void *p);
+/* As kiln_malloc, also giving the block's usable size (for the engine's accounting without a second look-up). */
+void *kiln_malloc_usable(size_t n, size_t *usable);
+/* As kiln_free, returning the usable size of the block it freed (0 for NULL). */
+size_t kiln_free_usable(void *p);
 void *kiln_calloc(size_t count, size_t n);
 void *kiln_realloc(void *p, size_t n);
 /* (align) must be a power of two. */

@@ -39,6 +39,9 @@ int kiln_absorb_out_of_memory(JSContext *ctx, JSValueConst exc, const char *wher
  * fails. */
 JSValue kiln_format_stack(JSContext *ctx, JSValue stack);
 
+/* engine_malloc.c: a QuickJS runtime allocating from Kiln's heap. */
+JSRuntime *kiln_new_runtime(void);
+
 /* rejections.c: the promise rejection tracker and its end-of-turn check. */
 void kiln_rejections_install(JSRuntime *rt);
 /* Reports the oldest rejection still unhandled; -1 when there was one. */

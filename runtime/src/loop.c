@@ -4,10 +4,12 @@
  * next timer or until a watched device has input, and call the watchers of
  * the ready devices. The loop ends when no armed timer and no device watch
  * keeps it running (see keep-alive in BINDINGS.md); __kiln.exit() ends the
- * unikernel at once from anywhere.
+ * unikernel at once from anywhere. A stop request (SIGTERM to kiln-hvt) goes
+ * to __kiln.onStop once.
  */
 #include "heap.h"
 #include "kiln.h"
+#include "kiln_stop.h"
 
 /* Longest single sleep when only devices are watched: tenders convert the
  * deadline to a relative timeout, and an hour fits every representation. */
@@ -66,11 +68,36 @@ static void cap_gc_threshold(JSContext *ctx)
     JS_SetGCThreshold(JS_GetRuntime(ctx), threshold);
 }
 
+/*
+ * A stop request from the platform (kiln_stop.h), handed once to
+ * __kiln.onStop(signal). With no such function the unikernel ends as a
+ * signalled process would: status 128 + signal. 1 when the loop must end.
+ */
+static int deliver_stop(JSContext *ctx)
+{
+    static int delivered;
+    int sig = kiln_stop_signal();
+    if (sig == 0 || delivered)
+        return 0;
+    delivered = 1;
+    JSValue fn = JS_GetPropertyStr(ctx, kiln.api, "onStop");
+    if (!JS_IsFunction(ctx, fn)) {
+        JS_FreeValue(ctx, fn);
+        JS_SetPropertyStr(ctx, kiln.api, "exitCode", JS_NewInt32(ctx, 128 + sig));
+        return 1;
+    }
+    JSValue arg = JS_NewInt32(ctx, sig);
+    return kiln_call_from_loop(ctx, fn, 1, &arg) < 0 ? -1 : 0;
+}
+
 int kiln_loop_run(JSContext *ctx)
 {
     for (;;) {
         if (kiln_run_jobs(ctx) < 0)
             return -1;
+        int stop = deliver_stop(ctx);
+        if (stop != 0)
+            return stop < 0 ? -1 : 0;
         cap_gc_threshold(ctx);
         solo5_time_t now = solo5_clock_monotonic();
         if (kiln_timers_run(ctx, now) < 0)

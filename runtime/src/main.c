@@ -97,7 +97,7 @@ static int run_app(JSContext *ctx)
 static int run(void *arg)
 {
     const struct solo5_start_info *si = arg;
-    kiln.rt = JS_NewRuntime();
+    kiln.rt = kiln_new_runtime();
     kiln.ctx = kiln.rt ? JS_NewContext(kiln.rt) : NULL;
     if (!kiln.ctx) {
         printf("kiln: out of memory starting QuickJS (heap %zu bytes)\n", si->heap_size);

@@ -60,6 +60,7 @@ static int reports(void (*bad)(void *), void *arg)
 }
 
 static void free_it(void *p) { kiln_free(p); }
+static void realloc_it(void *p) { kiln_realloc(p, 41); }
 
 #define CHECK(cond, ...) do { if (!(cond)) { printf("FAIL: " __VA_ARGS__); printf("\n"); exit(1); } } while (0)
 
@@ -104,6 +105,10 @@ int main(void)
                 size_t align = (size_t)16 << (next() % 10);
                 b->p = kiln_memalign(align, b->n);
                 CHECK(b->p && ((uintptr_t)b->p & (align - 1)) == 0, "memalign(%zu, %zu)", align, b->n);
+            } else if (op == 1) {
+                size_t usable;
+                b->p = kiln_malloc_usable(b->n, &usable);
+                CHECK(b->p && usable == kiln_usable_size(b->p), "malloc_usable(%zu) says %zu", b->n, usable);
             } else {
                 b->p = kiln_malloc(b->n);
                 CHECK(b->p, "malloc(%zu) failed with plenty of room", b->n);
@@ -122,7 +127,11 @@ int main(void)
             fill(b);
         } else {
             verify(b, b->n);
-            kiln_free(b->p);
+            size_t usable = kiln_usable_size(b->p);
+            if (op == 3)
+                CHECK(kiln_free_usable(b->p) == usable, "free_usable of a block of %zu", usable);
+            else
+                kiln_free(b->p);
             b->p = NULL;
         }
     }
@@ -171,7 +180,12 @@ int main(void)
 
     /* Caller bugs are reported, not absorbed. */
     unsigned char *small = kiln_malloc(40), *large = kiln_malloc(100000);
+    unsigned char *odd = kiln_malloc(1200); /* a class whose size is not a power of two: 1280 */
     CHECK(reports(free_it, small + 16), "free inside a small block");
+    CHECK(reports(free_it, odd + 1024), "free inside a 1280-byte block");
+    CHECK(reports(realloc_it, small + 16), "realloc inside a small block");
+    CHECK(kiln_usable_size(odd) == 1280, "usable size of a 1200-byte request");
+    kiln_free(odd);
     CHECK(reports(free_it, large + 4096), "free inside a large block");
     CHECK(reports(free_it, region), "free of the allocator's own tables");
     CHECK(reports(free_it, (void *)&st), "free outside the heap");

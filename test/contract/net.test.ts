@@ -1,4 +1,4 @@
-import { SocatNet } from '../../drivers/unix/socat-net.ts';
+import { SocatNet } from '../support/socat-net.ts';
 import { VirtualSwitch } from '../../lib/testing/switch.ts';
 import { netContract } from './net.contract.ts';
 import { runContract } from './vitest-adapter.ts';

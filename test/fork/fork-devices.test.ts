@@ -23,7 +23,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildImage } from '../../cli/image.ts';
 import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
 import { compilerMissing, imageToolsMissing } from '../harness/compiler.ts';
-import type { VmArch } from '../harness/vm.ts';
+import type { VmArch } from '../../machine/vm.ts';
 import { buildPlatform, image, outDir, tender } from '../platform/build.ts';
 
 const NS = 'kilnfd';

@@ -1,6 +1,6 @@
 // Named shell cases where a real /dev/kvm exists, for either architecture:
 // on this host when it has one for that architecture (and we are root, for
-// taps and namespaces), otherwise inside the emulated machine of vm.ts. A
+// taps and namespaces), otherwise inside the emulated machine of machine/vm.ts. A
 // boot costs seconds, so a test file runs all its cases in one go and gets
 // each case's output and exit status back on its own.
 
@@ -10,9 +10,9 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
-import { HOST_ARCH, hostHasKvm as kvmDeviceUsable } from '../../cli/vm-boot.ts';
-import { ARCHES } from './arch.ts';
-import { VmError, runInVm, vmAvailable, type VmArch, type VmRunResult } from './vm.ts';
+import { ARCHES } from '../../machine/arch.ts';
+import { HOST_ARCH, hostHasKvm as kvmDeviceUsable } from '../../machine/host.ts';
+import { VmError, runInVm, vmAvailable, type VmArch, type VmRunResult } from '../../machine/vm.ts';
 
 export interface KvmCase {
   /** Unique within the batch; letters, digits, '.', '_', '-'. */

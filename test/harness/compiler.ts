@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 
-import { ARCHES, type VmArch } from './arch.ts';
+import { ARCHES, type VmArch } from '../../machine/arch.ts';
 
 /** Null when the architecture's C compiler is there, otherwise the reason to skip. */
 export async function compilerMissing(arch: VmArch): Promise<string | null> {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseResult, casesScript, splitCaseOutput, type KvmCase, type KvmCaseResult } from './cases.ts';
 import { compilerMissing } from './compiler.ts';
 import { buildKvmSmoke } from './kvm-smoke/build.ts';
-import { VmError, runInVm, vmAvailable, type VmArch, type VmRunResult } from './vm.ts';
+import { VmError, runInVm, vmAvailable, type VmArch, type VmRunResult } from '../../machine/vm.ts';
 
 const BOOT_TIMEOUT_MS = 10 * 60_000;
 const ARCH_LIST: VmArch[] = ['x86_64', 'aarch64'];

@@ -15,7 +15,7 @@ import { createUnixStack } from '../../drivers/unix/stack.ts';
 import { createUnixClock } from '../../drivers/unix/clock.ts';
 import { HttpClient, httpRequest } from '../../lib/http/client.ts';
 import { DnsResolver } from '../../lib/dns/resolver.ts';
-import { TestDnsServer } from '../../lib/dns/test-dns-server.ts';
+import { TestDnsServer } from '../support/dns-server.ts';
 
 const repoRoot = join(__dirname, '..', '..');
 const hasCurl = spawnSync('curl', ['--version']).status === 0;

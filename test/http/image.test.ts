@@ -4,8 +4,9 @@
  * image, and examples/http probed by curl from a network namespace the test
  * creates: hello, keep-alive reuse, a chunked upload, 100 parallel clients, a
  * smuggling attempt answered 400; at the memory floor (--mem=8), a burst of
- * 100 clients shed rather than fatal; and a name resolved by an image that
- * got its address and DNS server from dnsmasq's DHCP.
+ * 100 clients shed rather than fatal; a graceful stop on SIGTERM; and a
+ * name resolved by an image that got its address and DNS server from
+ * dnsmasq's DHCP.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -165,7 +166,7 @@ describe.skipIf(skip !== null)('HTTP in hvt images (real KVM, curl from a namesp
     expect(Number(/BURST (\d+)/.exec(out)?.[1])).toBeGreaterThan(0);
     expect(out).toMatch(/STATS \{"uptimeSeconds":[\d.]+,"requests":\d+,"connections":\d+,"shedConnections":\d+/);
     expect(out.slice(out.indexOf('TOO SMALL'))).not.toMatch(/Uncaught|out of memory/);
-    expect(out).toContain('kiln-hvt: stopped by a signal');
+    expect(out).toContain('[info] http: stopped after');
   });
 
   it.skipIf(!hasDnsmasq)('takes its address and DNS server from DHCP and resolves a name with no --resolver (lib/dns in an image)', () => {
@@ -175,9 +176,14 @@ describe.skipIf(skip !== null)('HTTP in hvt images (real KVM, curl from a namesp
     expect(out).toContain('nothing.kiln.test -> not-found\nstatus 1');
   });
 
-  it('logs its start, stops on a signal, and leaves no namespace behind', () => {
-    expect(output('serve')).toContain('[info] http: listening on 0.0.0.0:80');
-    expect(output('serve')).toContain('kiln-hvt: stopped by a signal');
+  it('logs its start, stops gracefully on SIGTERM (asked by kiln-hvt, stacks closed, status 0), and leaves no namespace behind', () => {
+    const out = output('serve');
+    expect(out).toContain('[info] http: listening on 0.0.0.0:80');
+    expect(out).toContain('image status 0');
+    expect(out).toContain('kiln-hvt: SIGTERM: asking the guest to stop (again, or in 10 s, ends it)');
+    expect(out).toContain('http: SIGTERM: stopping (closing network devices)');
+    expect(out).toMatch(/\[info\] http: stopped after \d+ requests/);
+    expect(out).not.toContain('kiln-hvt: stopped by a signal');
     expect(results.get('netns-down')?.status).toBe(0);
   });
 });

@@ -13,7 +13,8 @@ import type { SwitchOptions, VirtualSwitch } from '../../lib/testing/switch.ts';
 import type { VirtualClock } from '../../lib/testing/virtual-clock.ts';
 import { decodeLatin1, encodeLatin1 } from '../../lib/text/latin1.ts';
 import { DnsResolver } from '../../lib/dns/resolver.ts';
-import { DnsAnswerer, serveDnsOn } from '../../lib/dns/test-dns-server.ts';
+import { DnsAnswerer, serveDnsOn } from '../support/dns-server.ts';
+import { stopRequest } from '../../lib/app.ts';
 
 const SERVER = '10.0.0.3';
 
@@ -42,7 +43,7 @@ async function runNetwork<T>(clock: VirtualClock, sw: VirtualSwitch, work: Promi
 async function network(faults: SwitchOptions = {}) {
   const { clock, sw, a, b } = await stackPair(faults);
   const lines: string[] = [];
-  const running = app.start({ devices: { net: b }, args: ['--port=80'], clock, random: new SeededRandom(9), console: consoleOver((l) => lines.push(l)) });
+  const running = app.start({ devices: { net: b }, args: ['--port=80'], clock, random: new SeededRandom(9), console: consoleOver((l) => lines.push(l)), stopping: stopRequest().stopping });
   const client = new HttpClient(a, { clock, timeoutMs: 60_000 });
   const run = <T>(work: Promise<T>): Promise<T> => runNetwork(clock, sw, work);
   await run(Promise.resolve());

@@ -20,11 +20,11 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { buildImage } from '../../cli/image.ts';
-import { ARCHES } from '../harness/arch.ts';
+import { ARCHES } from '../../machine/arch.ts';
 import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
 import { imageToolsMissing } from '../harness/compiler.ts';
 import { untilPingAnswers } from '../harness/shell.ts';
-import type { VmArch } from '../harness/vm.ts';
+import type { VmArch } from '../../machine/vm.ts';
 import { ROOT, buildPlatform, lockedMake, outDir, tender } from '../platform/build.ts';
 import { BLOCK_POOL, PERSIST_DEVICE, suites, type PooledDevice, type SuiteName } from './contract-app.ts';
 import { markedLine } from './marked-line.ts';

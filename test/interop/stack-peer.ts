@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { SocatNet } from '../../drivers/unix/socat-net.ts';
+import { SocatNet } from '../support/socat-net.ts';
 import { createUnixClock } from '../../drivers/unix/clock.ts';
 import { unixRandom } from '../../drivers/unix/random.ts';
 import { createStack } from '../../lib/net/stack.ts';

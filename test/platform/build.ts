@@ -6,7 +6,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
-import type { VmArch } from '../harness/vm.ts';
+import type { VmArch } from '../../machine/vm.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 /** build/ARCH, where platform-solo5 and the image builder put their output. */

@@ -25,7 +25,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { caseResult, kvmPlace, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
 import { untilPingAnswers } from '../harness/shell.ts';
-import type { VmArch } from '../harness/vm.ts';
+import type { VmArch } from '../../machine/vm.ts';
 import { buildPlatform, image, tender } from './build.ts';
 
 /** What differs between the architectures. */

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
 import { compilerMissing } from '../harness/compiler.ts';
-import type { VmArch } from '../harness/vm.ts';
+import type { VmArch } from '../../machine/vm.ts';
 import { buildPlatform, image, lockedMake, outDir, tender } from './build.ts';
 
 const NETNS = 'kilnimg';
@@ -20,7 +20,36 @@ const HOST_IP = '10.91.0.1';
 const GUEST_IP = '10.91.0.2';
 const GUEST_MAC = '02:00:00:00:91:02';
 const PINGS = 5;
-const IMAGES = ['hello', 'time', 'fpu', 'trap', 'blk', 'net', 'hostile'];
+const IMAGES = ['hello', 'time', 'fpu', 'trap', 'protect', 'blk', 'net', 'hostile'];
+/** --mem of the protect cases: the guard page is the stack area's lowest, 1 MiB below the top. */
+const PROTECT_MEM_MB = 32;
+const GUARD_PAGE = BigInt((PROTECT_MEM_MB - 1) << 20);
+
+/** A page fault as the trap report gives it. */
+interface Fault {
+  pc: bigint;
+  address: bigint;
+  write: boolean;
+  /** An instruction fetch. */
+  fetch: boolean;
+  /** The page was mapped (a rights violation), not absent. */
+  present: boolean;
+}
+
+/**
+ * What each protect.hvt --case=NAME must fault on: `at` is the address the
+ * image announced, the guard page, or 0; a fetch faults at its own pc.
+ */
+const PROTECT: Record<string, Omit<Fault, 'pc' | 'address'> & { at: 'announced' | 'guard' | 'zero' }> = {
+  'text-write': { write: true, fetch: false, present: true, at: 'announced' },
+  'rodata-write': { write: true, fetch: false, present: true, at: 'announced' },
+  'data-exec': { write: false, fetch: true, present: true, at: 'announced' },
+  'stack-exec': { write: false, fetch: true, present: true, at: 'announced' },
+  'heap-exec': { write: false, fetch: true, present: true, at: 'announced' },
+  'stack-overflow': { write: true, fetch: false, present: false, at: 'guard' },
+  'zero-read': { write: false, fetch: false, present: false, at: 'zero' },
+  'zero-exec': { write: false, fetch: true, present: false, at: 'zero' },
+};
 
 /** What differs between the architectures; everything else is one list of cases and checks. */
 interface ArchCases {
@@ -28,6 +57,8 @@ interface ArchCases {
   fatal: Record<string, RegExp>;
   /** The report of a null write in trap.hvt. */
   trap: RegExp;
+  /** The one page fault reported in (output), or null. */
+  fault(output: string): Fault | null;
   fpu: string;
 }
 
@@ -40,6 +71,14 @@ const ARCH: Record<VmArch, ArchCases> = {
       hlt: /guest trap: #GP general protection/,
     },
     trap: /kiln-hvt: guest trap: #PF page fault \(vector 14\) at rip=0x[0-9a-f]+, address=0x0,/,
+    // The tender's stubs report CPL3 traps; the #PF error code says what
+    // the access was (Intel SDM vol. 3, 4.7: P, W/R, U/S, I/D).
+    fault(output) {
+      const m = /kiln-hvt: guest trap: #PF page fault \(vector 14\) at rip=0x([0-9a-f]+), address=0x([0-9a-f]+), error=0x([0-9a-f]+),/.exec(output);
+      if (!m) return null;
+      const error = Number.parseInt(m[3]!, 16);
+      return { pc: BigInt(`0x${m[1]}`), address: BigInt(`0x${m[2]}`), present: (error & 1) !== 0, write: (error & 2) !== 0, fetch: (error & 0x10) !== 0 };
+    },
     fpu: 'SSE',
   },
   aarch64: {
@@ -60,6 +99,18 @@ const ARCH: Record<VmArch, ArchCases> = {
       tables: /Kiln: guest trap: data abort \(ESR 0x0*9600000[4-7]\) at pc=0x[0-9a-f]+ address=0x0{12}1000 /,
     },
     trap: /Kiln: guest trap: data abort \(ESR 0x0*96[0-9a-f]+\) at pc=0x[0-9a-f]+ address=0x0{16} sp=0x[0-9a-f]+ lr=0x[0-9a-f]+\n/,
+    // The bindings' vectors report; the syndrome says what the access was
+    // (Arm ARM D17.2.37: EC 0x21 instruction abort, 0x25 data abort; WnR;
+    // fault status 0b0001xx translation, 0b0011xx permission).
+    fault(output) {
+      const m = /Kiln: guest trap: (?:data|instruction) abort \(ESR 0x([0-9a-f]+)\) at pc=0x([0-9a-f]+) address=0x([0-9a-f]+) /.exec(output);
+      if (!m) return null;
+      const esr = BigInt(`0x${m[1]}`);
+      const ec = Number((esr >> 26n) & 0x3fn);
+      const status = Number(esr & 0x3cn);
+      if ((ec !== 0x21 && ec !== 0x25) || (status !== 0x04 && status !== 0x0c)) return null;
+      return { pc: BigInt(`0x${m[2]}`), address: BigInt(`0x${m[3]}`), present: status === 0x0c, write: ec === 0x25 && (esr & 0x40n) !== 0n, fetch: ec === 0x21 };
+    },
     fpu: 'FP/SIMD',
   },
 };
@@ -83,6 +134,8 @@ function cases(arch: VmArch, foreign: boolean): KvmCase[] {
     { name: 'time', run: './kiln-hvt time.hvt' },
     { name: 'fpu', run: './kiln-hvt fpu.hvt' },
     { name: 'trap', run: './kiln-hvt trap.hvt' },
+    { name: 'protect', run: `./kiln-hvt --mem=${PROTECT_MEM_MB} protect.hvt` },
+    ...Object.keys(PROTECT).map((c) => ({ name: `protect-${c}`, run: `./kiln-hvt --mem=${PROTECT_MEM_MB} protect.hvt --case=${c}` })),
     {
       name: 'blk',
       run:
@@ -123,7 +176,7 @@ function cases(arch: VmArch, foreign: boolean): KvmCase[] {
 
 for (const arch of testArches()) {
   const skip = await kvmSkip(arch, 'C test images under kiln-hvt', await compilerMissing(arch));
-  const { fatal, trap, fpu } = ARCH[arch];
+  const { fatal, trap, fault, fpu } = ARCH[arch];
   // Building the other architecture's hello needs its compiler.
   const foreignSkip = await compilerMissing(OTHER[arch]);
   if (foreignSkip) console.warn(`SKIPPED: ${arch}: refusing an ${OTHER[arch]} image: ${foreignSkip}`);
@@ -181,6 +234,27 @@ for (const arch of testArches()) {
     it('trap: a null write gives one clean report and status 255', () => {
       const r = result('trap');
       expect(r.output).toMatch(trap);
+      expect(r.output.match(/guest trap/g)).toHaveLength(1);
+      expect(r.output).not.toContain('FAILED');
+      expect(r.status).toBe(255);
+    });
+
+    it('protect: text and read-only data readable, data, bss, heap and stack writable', () => {
+      expect(result('protect').output).toContain('SUCCESS');
+      expect(result('protect').status).toBe(0);
+    });
+
+    it.each(Object.keys(PROTECT))('protect --case=%s: one page fault at the right address, status 255', (c) => {
+      const r = result(`protect-${c}`);
+      const want = PROTECT[c]!;
+      const got = fault(r.output);
+      expect(got, r.output).not.toBeNull();
+      expect({ write: got!.write, fetch: got!.fetch, present: got!.present }).toEqual({ write: want.write, fetch: want.fetch, present: want.present });
+      const announced = /protect: \S+ at 0x([0-9a-f]+)/.exec(r.output)?.[1];
+      if (want.at === 'announced') expect(got!.address).toBe(BigInt(`0x${announced}`));
+      if (want.at === 'zero') expect(got!.address).toBe(0n);
+      if (want.at === 'guard') expect(got!.address >> 12n).toBe(GUARD_PAGE >> 12n);
+      if (want.fetch) expect(got!.pc).toBe(got!.address);
       expect(r.output.match(/guest trap/g)).toHaveLength(1);
       expect(r.output).not.toContain('FAILED');
       expect(r.status).toBe(255);

@@ -12,7 +12,7 @@ import {
   OPTION_DNS_SERVERS,
 } from '../wire/dhcp.ts';
 import { BROADCAST_MAC } from '../wire/ethernet.ts';
-import { boundStack, dhcpStack, dnsOption, LEASE_S, OFFERED, SERVER } from './test-dhcp-server.ts';
+import { boundStack, dhcpStack, dnsOption, LEASE_S, OFFERED, SERVER } from '../../testing/dhcp-server.ts';
 
 describe('DHCP client', () => {
   it('gets a lease: DISCOVER, OFFER, REQUEST, ACK, then announces the address', async () => {

@@ -2,6 +2,7 @@
  * UDP (RFC 768, RFC 1122 §4.1): bound sockets with bounded receive queues,
  * checksums generated and verified, ICMP port unreachable for closed ports.
  */
+import { AsyncQueue } from '../../async-queue.ts';
 import type { Random } from '../../devices/random.ts';
 import { randomU32 } from '../../devices/random.ts';
 import type { Datagram, UdpSocket } from '../../devices/stack.ts';
@@ -15,7 +16,7 @@ import { LayerCounters } from './counters.ts';
 import type { IcmpLayer } from './icmp.ts';
 import { PAYLOAD_OFFSET, type NetworkInterface, type SendResult } from './interface.ts';
 import { isLoopback } from './routing.ts';
-import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from './ephemeral-ports.ts';
+import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from '../ephemeral-ports.ts';
 
 export interface UdpOptions {
   /** Datagrams waiting to be received per socket (default 256). */
@@ -137,31 +138,21 @@ export class UdpLayer {
 }
 
 class StackUdpSocket implements UdpSocket {
-  private readonly queue: Datagram[] = [];
-  private queuedBytes = 0;
-  private readonly waiters: { resolve: (d: Datagram) => void; reject: (e: StackError) => void }[] = [];
+  private readonly queue: AsyncQueue<Datagram>;
   private closed = false;
 
   constructor(
     private readonly layer: UdpLayer,
     readonly local: Endpoint,
     private readonly address: number,
-  ) {}
+  ) {
+    this.queue = new AsyncQueue({ items: layer.receiveQueueDatagrams, bytes: layer.receiveQueueBytes, bytesOf: (d) => d.data.length });
+  }
 
   enqueue(src: number, srcPort: number, bytes: Uint8Array, start: number, end: number): void {
-    const c = this.layer.counters;
-    const waiter = this.waiters.shift();
     const datagram: Datagram = { data: bytes.slice(start, end), from: { address: formatIpv4(src), port: srcPort } };
-    if (waiter) {
-      c.add('rx.delivered');
-      return waiter.resolve(datagram);
-    }
-    if (this.queue.length >= this.layer.receiveQueueDatagrams || this.queuedBytes + (end - start) > this.layer.receiveQueueBytes) {
-      return c.dropRx('queue-full');
-    }
-    c.add('rx.delivered');
-    this.queue.push(datagram);
-    this.queuedBytes += end - start;
+    if (this.queue.offer(datagram)) this.layer.counters.add('rx.delivered');
+    else this.layer.counters.dropRx('queue-full');
   }
 
   async send(data: Uint8Array, to: Endpoint): Promise<void> {
@@ -179,32 +170,17 @@ class StackUdpSocket implements UdpSocket {
   }
 
   receive(): Promise<Datagram> {
-    const d = this.queue.shift();
-    if (d) {
-      this.queuedBytes -= d.data.length;
-      return Promise.resolve(d);
-    }
-    if (this.closed) return Promise.reject(new StackError('closed', 'UDP socket is closed'));
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return this.queue.take();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.queue.length = 0;
-    this.queuedBytes = 0;
+    this.queue.close(new StackError('closed', 'UDP socket is closed'));
     this.layer.release(this.local.port);
-    for (const w of this.waiters.splice(0)) w.reject(new StackError('closed', 'UDP socket is closed'));
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Datagram> {
-    for (;;) {
-      try {
-        yield await this.receive();
-      } catch (err) {
-        if (err instanceof StackError && err.code === 'closed') return;
-        throw err;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Datagram> {
+    return this.queue[Symbol.asyncIterator]();
   }
 }

@@ -1,7 +1,7 @@
 /** Ending connections: passive, active and simultaneous close, TIME-WAIT, half-close, close with unread data, abort. */
 import { describe, expect, it } from 'vitest';
 import { ACK, FIN, RST, SYN } from '../wire/tcp.ts';
-import { RawPeer, acceptFromPeer, opt } from './test-support.ts';
+import { RawPeer, acceptFromPeer, opt } from '../../../test/support/tcp-link.ts';
 
 const P = { srcPort: 40000, dstPort: 80 };
 

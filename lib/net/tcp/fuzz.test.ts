@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../testing/seeded-random.ts';
 import { fillTcpChecksum } from '../wire/tcp.ts';
-import { ADDRESS_A, ADDRESS_B, RawPeer, acceptFromPeer, craft, opt } from './test-support.ts';
+import { ADDRESS_A, ADDRESS_B, RawPeer, acceptFromPeer, craft, opt } from '../../../test/support/tcp-link.ts';
 
 const SEGMENTS = Number(process.env.KILN_FUZZ_SEGMENTS ?? 100_000);
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FlowError } from '../../devices/flow.ts';
 import { StackError } from '../../devices/stack.ts';
 import { ACK, RST, SYN } from '../wire/tcp.ts';
-import { ADDRESS_A, ADDRESS_B, RawPeer, TcpLink, opt } from './test-support.ts';
+import { ADDRESS_A, ADDRESS_B, RawPeer, TcpLink, opt } from '../../../test/support/tcp-link.ts';
 
 describe('TCP passive open', () => {
   it('answers a SYN with the options the peer offered, and accepts after the ACK', async () => {

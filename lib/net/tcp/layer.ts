@@ -17,6 +17,7 @@ import { resolveTcpOptions, type ResolvedTcpOptions, type TcpOptions } from './o
 import { windowShiftFor, writeResetFor, writeSynOptions } from './segment-builder.ts';
 import { SynCookies, decodeCookieTimestamp, encodeCookieTimestamp } from './syn-cookies.ts';
 import { seqGt } from './seq.ts';
+import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from '../ephemeral-ports.ts';
 
 export type { TcpOptions } from './options.ts';
 
@@ -29,8 +30,6 @@ export interface TcpEnv {
   maxSegmentFor(dst: number): number;
 }
 
-const EPHEMERAL_FIRST = 49152;
-const EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
 /** Cookies are checked for two cookie periods after the last one was sent (see syn-cookies.ts). */
 const COOKIE_CHECK_MS = 128_000;
 /** Segments that arrive while the layer is busy (synchronous delivery) wait here, copied; at most this many. */

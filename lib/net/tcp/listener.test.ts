@@ -1,7 +1,7 @@
 /** Listeners under pressure: SYN backlog and SYN cookies (RFC 4987), the accept queue, closing a listener. */
 import { describe, expect, it } from 'vitest';
 import { ACK, RST, SYN } from '../wire/tcp.ts';
-import { ADDRESS_A, ADDRESS_B, RawPeer, TcpLink, acceptFromPeer, opt } from './test-support.ts';
+import { ADDRESS_A, ADDRESS_B, RawPeer, TcpLink, acceptFromPeer, opt } from '../../../test/support/tcp-link.ts';
 
 describe('SYN flood', () => {
   it('answers SYNs beyond the SYN backlog with cookies, and established connections keep working', async () => {

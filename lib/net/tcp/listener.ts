@@ -3,16 +3,12 @@
  * the backlog) and the count of half-open ones (bounded by the SYN backlog,
  * beyond which the layer answers with SYN cookies).
  */
+import { AsyncQueue } from '../../async-queue.ts';
 import type { Flow, Endpoint } from '../../devices/flow.ts';
 import { StackError, type TcpListener } from '../../devices/stack.ts';
 import { formatIpv4 } from '../../ipv4-text.ts';
 import type { Connection, ListenerHooks } from './connection.ts';
 import { TcpFlow, type StackGuard } from './flow.ts';
-
-interface Waiter {
-  resolve(flow: Flow): void;
-  reject(err: Error): void;
-}
 
 /** What a listener needs from the layer. */
 export interface ListenerHost extends StackGuard {
@@ -21,8 +17,7 @@ export interface ListenerHost extends StackGuard {
 
 export class TcpListenerSocket implements TcpListener, ListenerHooks {
   readonly local: Endpoint;
-  private readonly queue: TcpFlow[] = [];
-  private readonly waiters: Waiter[] = [];
+  private readonly queue: AsyncQueue<TcpFlow>;
   /** Connections in SYN-RECEIVED. */
   readonly halfOpen = new Set<Connection>();
   /** When this listener last answered with a SYN cookie; cookies are only checked for a while after. */
@@ -36,29 +31,26 @@ export class TcpListenerSocket implements TcpListener, ListenerHooks {
     readonly backlog: number,
   ) {
     this.local = { address: formatIpv4(address), port };
+    this.queue = new AsyncQueue({ items: backlog });
   }
 
   get acceptQueueFull(): boolean {
-    return this.queue.length >= this.backlog;
+    return this.queue.full;
   }
 
   accept(): Promise<Flow> {
-    const flow = this.queue.shift();
-    if (flow) return Promise.resolve(flow);
-    if (this.closed) return Promise.reject(new StackError('closed', `listener on port ${this.port} is closed`));
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return this.queue.take();
   }
 
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     this.host.removeListener(this);
-    const err = new StackError('closed', `listener on port ${this.port} is closed`);
-    for (const w of this.waiters.splice(0)) w.reject(err);
+    const unaccepted = this.queue.close(new StackError('closed', `listener on port ${this.port} is closed`));
     // Connections nobody will accept are reset, as a closing listening socket does.
     this.host.enter();
     try {
-      for (const flow of this.queue.splice(0)) flow.connection.abort('closed');
+      for (const flow of unaccepted) flow.connection.abort('closed');
       for (const conn of [...this.halfOpen]) conn.abort('closed');
     } finally {
       this.host.leave();
@@ -66,26 +58,15 @@ export class TcpListenerSocket implements TcpListener, ListenerHooks {
     return Promise.resolve();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Flow> {
-    for (;;) {
-      try {
-        yield await this.accept();
-      } catch (err) {
-        if (err instanceof StackError && err.code === 'closed') return;
-        throw err;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Flow> {
+    return this.queue[Symbol.asyncIterator]();
   }
 
   // ListenerHooks
 
   admit(conn: Connection): boolean {
     if (this.closed || this.acceptQueueFull) return false;
-    const flow = new TcpFlow(conn, this.host);
-    const waiter = this.waiters.shift();
-    if (waiter) waiter.resolve(flow);
-    else this.queue.push(flow);
-    return true;
+    return this.queue.offer(new TcpFlow(conn, this.host));
   }
 
   halfOpenDone(conn: Connection): void {

@@ -1,7 +1,7 @@
 /** RFC 5961: resets, SYNs and ACKs that do not fit the connection; PAWS (RFC 7323). */
 import { describe, expect, it } from 'vitest';
 import { ACK, RST, SYN } from '../wire/tcp.ts';
-import { RawPeer, acceptFromPeer, opt } from './test-support.ts';
+import { RawPeer, acceptFromPeer, opt } from '../../../test/support/tcp-link.ts';
 
 const P = { srcPort: 40000, dstPort: 80 };
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACK, RST } from '../wire/tcp.ts';
 import { VirtualClock } from '../../testing/virtual-clock.ts';
-import { RawPeer, acceptFromPeer, opt, type Handshake } from './test-support.ts';
+import { RawPeer, acceptFromPeer, opt, type Handshake } from '../../../test/support/tcp-link.ts';
 
 const P = { srcPort: 40000, dstPort: 80 };
 const MSS = 1000;

@@ -8,7 +8,7 @@ import { drive } from '../../testing/drive.ts';
 import { SeededRandom } from '../../testing/seeded-random.ts';
 import { VirtualClock } from '../../testing/virtual-clock.ts';
 import { VirtualSwitch, type SwitchOptions } from '../../testing/switch.ts';
-import { MB, exchange } from './test-support.ts';
+import { MB, exchange } from '../../../test/support/tcp-link.ts';
 
 async function stackPair(options: SwitchOptions) {
   const clock = new VirtualClock();

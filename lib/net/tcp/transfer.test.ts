@@ -4,7 +4,7 @@
  * connections at once.
  */
 import { describe, expect, it } from 'vitest';
-import { ADDRESS_A, ADDRESS_B, MB, TcpLink, exchange, type LinkOptions } from './test-support.ts';
+import { ADDRESS_A, ADDRESS_B, MB, TcpLink, exchange, type LinkOptions } from '../../../test/support/tcp-link.ts';
 
 async function bidirectional(link: TcpLink, connections: number, total: number): Promise<number[]> {
   const listener = link.b.listen(ADDRESS_B, 80);

@@ -1,7 +1,7 @@
 /** Receiving and sending windows: out-of-window and out-of-order data, delayed ACKs, zero windows and persist probes, back-pressure, Nagle. */
 import { describe, expect, it } from 'vitest';
 import { ACK, PSH } from '../wire/tcp.ts';
-import { RawPeer, acceptFromPeer, opt } from './test-support.ts';
+import { RawPeer, acceptFromPeer, opt } from '../../../test/support/tcp-link.ts';
 
 const P = { srcPort: 40000, dstPort: 80 };
 const bytes = (n: number, v = 1): Uint8Array => new Uint8Array(n).fill(v);

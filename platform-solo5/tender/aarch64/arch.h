@@ -13,6 +13,8 @@
 #define KILN_ARCH_HC_WHERE "address"
 #define KILN_ARCH_HC_LOCATION(nr) ((unsigned long long)KILN_HYPERCALL_MMIO_ADDR(nr))
 
-#define kiln_arch_setup_lowmem kiln_a64_setup_lowmem
+/* aarch64 guests always start at EL1: user_mode does not apply. */
+#define kiln_arch_setup_lowmem(mem, size, map, user_mode) \
+    kiln_a64_setup_lowmem((mem), (size), (map))
 
 #endif

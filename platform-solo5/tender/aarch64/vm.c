@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 
 #include "../hypercall.h"
+#include "../stop.h"
 #include "kiln_aarch64_exceptions.h"
 #include "lowmem.h"
 
@@ -217,8 +218,17 @@ int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
     for (;;) {
         kiln_fork_trace_mark("entering KVM_RUN");
         if (ioctl(vm->vcpu_fd, KVM_RUN, 0) != 0) {
-            if (errno == EINTR || errno == EAGAIN)
+            if (errno == EINTR) {
+                /* A signal: end the guest, or let it see its stop request. */
+                int stopped = kiln_stop_check(run);
+                if (stopped != 0)
+                    return stopped;
                 continue;
+            }
+            if (errno == EAGAIN)
+                continue;
+            if (errno == EFAULT)
+                return kiln_vm_host_fault("pc", guest_pc(vm));
             /* ENOSYS: an access outside guest memory that KVM cannot
              * decode (no syndrome, e.g. a load pair): the guest's doing. */
             int guest_fault = errno == ENOSYS;

@@ -3,12 +3,14 @@
 
 #include <string.h>
 
+#include "guest_mem.h"
 #include "kiln_hvt_abi.h"
 
 #define PTE_PRESENT (1ULL << 0)
 #define PTE_WRITE (1ULL << 1)
 #define PTE_USER (1ULL << 2)
 #define PTE_HUGE (1ULL << 7)
+#define PTE_NX (1ULL << 63) /* with EFER.NXE */
 
 /* Segment descriptor fields (Intel SDM vol. 3, 3.4.5). */
 #define DESC_ACCESSED (1ULL << 40)
@@ -25,7 +27,42 @@
 
 #define GATE_INTERRUPT_PRESENT 0x8e
 
-static void setup_paging(uint8_t *mem, uint64_t mem_size, int user_mode)
+/* Leaf bits for guest pages of (access); 0: not present. */
+static uint64_t guest_leaf(unsigned access, const struct kiln_mem_map *map,
+                           uint64_t user)
+{
+    if (access == 0)
+        return 0;
+    uint64_t bits = PTE_PRESENT | user;
+    if ((access & KILN_ACCESS_W) || !map->guest_write_protect)
+        bits |= PTE_WRITE;
+    if (!(access & KILN_ACCESS_X))
+        bits |= PTE_NX;
+    return bits;
+}
+
+/* The first 2 MiB: the tender's area (supervisor only, only the stubs
+ * executable) or nothing, the read-only boot info, the page table pool
+ * (never mapped), then guest pages. */
+static uint64_t first_region_pte(uint64_t a, const struct kiln_mem_map *map,
+                                 int user_mode, uint64_t user)
+{
+    if (a < X86_BOOT_INFO_BASE) {
+        if (!user_mode)
+            return 0;
+        uint64_t nx = a == X86_STUBS_BASE ? 0 : PTE_NX;
+        return a | PTE_PRESENT | PTE_WRITE | nx;
+    }
+    if (a < KILN_PAGE_TABLE_POOL)
+        return a | PTE_PRESENT | PTE_NX | user;
+    if (a < KILN_GUEST_MIN_BASE)
+        return 0;
+    uint64_t bits = guest_leaf(kiln_mem_map_access(map, a), map, user);
+    return bits ? a | bits : 0;
+}
+
+static void setup_paging(uint8_t *mem, uint64_t mem_size,
+                         const struct kiln_mem_map *map, int user_mode)
 {
     uint64_t *pml4 = (uint64_t *)(mem + X86_PML4_BASE);
     uint64_t *pdpt = (uint64_t *)(mem + X86_PDPT_BASE);
@@ -44,18 +81,28 @@ static void setup_paging(uint8_t *mem, uint64_t mem_size, int user_mode)
 
     /* The first 2 MiB in 4 KiB pages, so the low area can differ. */
     pd[0] = X86_PT0_BASE | table;
-    for (uint64_t a = 0x1000; a < X86_PAGE_2M; a += 0x1000) {
-        uint64_t pte;
-        if (a < X86_BOOT_INFO_BASE) /* tender's area */
-            pte = user_mode ? (a | PTE_PRESENT | PTE_WRITE) : 0;
-        else if (a < KILN_GUEST_MIN_BASE) /* boot info: read-only */
-            pte = a | PTE_PRESENT | user;
-        else
-            pte = a | PTE_PRESENT | PTE_WRITE | user;
-        pt0[a / 0x1000] = pte;
+    for (uint64_t a = 0x1000; a < X86_PAGE_2M; a += 0x1000)
+        pt0[a / 0x1000] = first_region_pte(a, map, user_mode, user);
+
+    /* Above: 2 MiB pages, or 4 KiB ones from the pool where rights differ
+     * within 2 MiB (segment ends, the guard page). */
+    uint64_t next_table = KILN_PAGE_TABLE_POOL;
+    for (uint64_t a = X86_PAGE_2M; a < mem_size; a += X86_PAGE_2M) {
+        unsigned access;
+        if (kiln_mem_map_uniform(map, a, X86_PAGE_2M, &access)) {
+            uint64_t bits = guest_leaf(access, map, user);
+            pd[a / X86_PAGE_2M] = bits ? a | bits | PTE_HUGE : 0;
+            continue;
+        }
+        uint64_t *pt = (uint64_t *)(mem + next_table);
+        for (uint64_t i = 0; i < 512; i++) {
+            uint64_t page = a + i * 0x1000;
+            uint64_t bits = guest_leaf(kiln_mem_map_access(map, page), map, user);
+            pt[i] = bits ? page | bits : 0;
+        }
+        pd[a / X86_PAGE_2M] = next_table | table;
+        next_table += 0x1000;
     }
-    for (uint64_t a = X86_PAGE_2M; a < mem_size; a += X86_PAGE_2M)
-        pd[a / X86_PAGE_2M] = a | PTE_PRESENT | PTE_WRITE | PTE_HUGE | user;
 }
 
 static void setup_descriptors(uint8_t *mem)
@@ -112,9 +159,10 @@ static void setup_trap_handling(uint8_t *mem)
     }
 }
 
-void kiln_x86_setup_lowmem(uint8_t *mem, uint64_t mem_size, int user_mode)
+void kiln_x86_setup_lowmem(uint8_t *mem, uint64_t mem_size,
+                           const struct kiln_mem_map *map, int user_mode)
 {
-    setup_paging(mem, mem_size, user_mode);
+    setup_paging(mem, mem_size, map, user_mode);
     setup_descriptors(mem);
     if (user_mode)
         setup_trap_handling(mem);

@@ -7,6 +7,7 @@
  *   0x2000 PML4         0xa000 TSS            0x10000 boot info, manifest,
  *   0x3000 PDPT         0xb000 trap stubs              command line
  *   0x4000 PD x4        0x8000 PT for the first 2 MiB
+ *   0x80000-0xfffff PTs for 2 MiB regions of mixed rights (KILN_PAGE_TABLE_POOL)
  */
 #ifndef KILN_X86_LOWMEM_H
 #define KILN_X86_LOWMEM_H
@@ -14,6 +15,7 @@
 #include <stdint.h>
 
 #include "kiln_x86_exceptions.h"
+#include "mem_map.h"
 
 #define X86_GDT_BASE 0x1000
 #define X86_PML4_BASE 0x2000
@@ -43,12 +45,15 @@
 #define X86_TSS_SIZE 104
 
 /* Writes page tables for mem_size bytes (a multiple of 2 MiB, at most
- * X86_MAX_MEM) mapping guest-virtual = guest-physical. user_mode: pages from
- * the boot info up are user-accessible (boot info area read-only), the
- * tender's area supervisor-only, and the GDT/IDT/TSS/stubs are written.
- * Otherwise upstream's layout: supervisor pages, nothing below the boot info
- * present, no descriptor tables (a CPL0 guest installs its own). */
-void kiln_x86_setup_lowmem(uint8_t *mem, uint64_t mem_size, int user_mode);
+ * X86_MAX_MEM) mapping guest-virtual = guest-physical, guest memory with the
+ * rights of (map) (never executable but where it says so: EFER.NXE must be
+ * set). user_mode: pages from the boot info up are user-accessible (boot
+ * info area read-only), the tender's area supervisor-only, and the
+ * GDT/IDT/TSS/stubs are written. Otherwise upstream's layout: supervisor
+ * pages, nothing below the boot info present, no descriptor tables (a CPL0
+ * guest installs its own). */
+void kiln_x86_setup_lowmem(uint8_t *mem, uint64_t mem_size,
+                           const struct kiln_mem_map *map, int user_mode);
 
 /* The exception stubs' machine code (exception_stubs.S). */
 extern const uint8_t kiln_x86_stubs_start[], kiln_x86_stubs_end[];

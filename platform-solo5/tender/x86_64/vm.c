@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 
 #include "../hypercall.h"
+#include "../stop.h"
 #include "kiln_x86_exceptions.h"
 #include "lowmem.h"
 
@@ -27,6 +28,7 @@
 #define CR4_FSGSBASE (1ULL << 16)
 #define EFER_LME (1ULL << 8)
 #define EFER_LMA (1ULL << 10)
+#define EFER_NXE (1ULL << 11) /* the page tables' no-execute bit */
 #define RFLAGS_RESERVED (1ULL << 1)
 #define RFLAGS_IOPL3 (3ULL << 12)
 
@@ -96,7 +98,7 @@ int kiln_vm_init_vcpu(struct kiln_vm *vm, uint64_t entry, uint64_t mem_size,
     s.cr0 = CR0_PE | CR0_MP | CR0_NE | CR0_WP | CR0_PG;
     s.cr3 = X86_PML4_BASE;
     s.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
-    s.efer = EFER_LME | EFER_LMA;
+    s.efer = EFER_LME | EFER_LMA | EFER_NXE;
     s.gdt = (struct kvm_dtable){.base = X86_GDT_BASE,
                                 .limit = X86_GDT_ENTRIES * 8 - 1};
     s.ldt = (struct kvm_segment){.unusable = 1};
@@ -175,8 +177,17 @@ int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
     for (;;) {
         kiln_fork_trace_mark("entering KVM_RUN");
         if (ioctl(vm->vcpu_fd, KVM_RUN, 0) != 0) {
-            if (errno == EINTR || errno == EAGAIN)
+            if (errno == EINTR) {
+                /* A signal: end the guest, or let it see its stop request. */
+                int stopped = kiln_stop_check(run);
+                if (stopped != 0)
+                    return stopped;
                 continue;
+            }
+            if (errno == EAGAIN)
+                continue;
+            if (errno == EFAULT)
+                return kiln_vm_host_fault("rip", guest_rip(vm));
             fprintf(stderr, "kiln-hvt: KVM_RUN: %s (rip=0x%llx)\n",
                     strerror(errno), guest_rip(vm));
             return 1;

@@ -1,10 +1,16 @@
 /* lowmem_test: the page tables and descriptor tables kiln-hvt builds. A CPL3
- * guest must reach its own memory, read (not write) the boot info, and
- * never reach the tender's tables; a CPL0 guest gets upstream's layout. */
+ * guest must reach its own memory with its segments' rights (text read-only
+ * and executable, read-only data read-only, the rest never executable, no
+ * guard page), read (not write) the boot info, and never reach the
+ * tender's tables; a CPL0 guest gets upstream's layout, its text writable
+ * (the host mapping refuses the write). */
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "fake_image.h"
+#include "guest_mem.h"
 #include "kiln_hvt_abi.h"
+#include "mem_map.h"
 #include "unit.h"
 #include "x86_64/lowmem.h"
 
@@ -12,43 +18,76 @@
 #define W 2ULL
 #define U 4ULL
 #define PS 0x80ULL
+#define NX (1ULL << 63)
+
+#define FRAME 0x000ffffffffff000ULL
 
 /* Walks the 4-level tables for va: returns the 4 KiB frame it maps to with
- * the P/W/U bits that hold at every level, or 0 if not present. */
+ * the P/W/U bits that hold at every level and NX if any level sets it, or 0
+ * if not present. */
 static uint64_t walk(const uint8_t *mem, uint64_t va)
 {
     const uint64_t *pml4 = (const uint64_t *)(mem + X86_PML4_BASE);
-    uint64_t e = pml4[(va >> 39) & 511], acc = e & (P | W | U);
+    uint64_t e = pml4[(va >> 39) & 511], acc = e & (P | W | U), nx = e & NX;
     if (!(e & P))
         return 0;
-    const uint64_t *pdpt = (const uint64_t *)(mem + (e & ~0xfffULL));
+    const uint64_t *pdpt = (const uint64_t *)(mem + (e & FRAME));
     e = pdpt[(va >> 30) & 511];
     acc &= e;
+    nx |= e & NX;
     if (!(e & P))
         return 0;
-    const uint64_t *pd = (const uint64_t *)(mem + (e & ~0xfffULL));
+    const uint64_t *pd = (const uint64_t *)(mem + (e & FRAME));
     e = pd[(va >> 21) & 511];
     acc &= e;
+    nx |= e & NX;
     if (!(e & P))
         return 0;
     if (e & PS)
-        return (e & ~0x1fffffULL) | ((va & 0x1fffff) & ~0xfffULL) |
-               (acc & (P | W | U));
-    const uint64_t *pt = (const uint64_t *)(mem + (e & ~0xfffULL));
+        return (e & FRAME & ~0x1fffffULL) | ((va & 0x1fffff) & ~0xfffULL) |
+               (acc & (P | W | U)) | nx;
+    const uint64_t *pt = (const uint64_t *)(mem + (e & FRAME));
     e = pt[(va >> 12) & 511];
     if (!(e & P))
         return 0;
-    return (e & ~0xfffULL) | (acc & e & (P | W | U));
+    return (e & FRAME) | (acc & e & (P | W | U)) | nx | (e & NX);
 }
 
-static uint64_t addr(uint64_t leaf) { return leaf & 0x000ffffffffff000ULL; }
+static uint64_t addr(uint64_t leaf) { return leaf & FRAME; }
+
+/* Guest pages of an image laid out as fake_image(): rights by place. */
+static void check_image(const uint8_t *mem, uint64_t size, int kiln)
+{
+    uint64_t user = kiln ? U : 0;
+    for (uint64_t a = FAKE_TEXT; a < FAKE_RODATA; a += 0x1000) {
+        uint64_t e = walk(mem, a);
+        CHECK((e & P) && (e & U) == user && !(e & NX) && addr(e) == a);
+        CHECK(kiln ? !(e & W) : (e & W) != 0);
+    }
+    for (uint64_t a = FAKE_RODATA; a < FAKE_DATA; a += 0x1000) {
+        uint64_t e = walk(mem, a);
+        CHECK((e & P) && (e & NX) && addr(e) == a);
+        CHECK(kiln ? !(e & W) : (e & W) != 0);
+    }
+    for (uint64_t a = FAKE_DATA; a < size; a += 0x1000) {
+        uint64_t e = walk(mem, a);
+        if (kiln && a == size - KILN_STACK_AREA_SIZE) {
+            CHECK(e == 0); /* the guard page */
+            continue;
+        }
+        CHECK((e & P) && (e & W) && (e & NX) && (e & U) == user && addr(e) == a);
+    }
+}
 
 int main(void)
 {
     const uint64_t size = 64ULL << 20;
     uint8_t *mem = calloc(1, size);
 
-    kiln_x86_setup_lowmem(mem, size, 1);
+    struct kiln_image kiln = fake_image(KILN_IMAGE_RUNS_AT_CPL3 | KILN_IMAGE_STACK_GUARD);
+    struct kiln_mem_map map;
+    kiln_mem_map_build(&map, &kiln, size);
+    kiln_x86_setup_lowmem(mem, size, &map, 1);
     uint64_t e;
     CHECK(walk(mem, 0) == 0);
     e = walk(mem, X86_PML4_BASE); /* tender's: supervisor only */
@@ -57,10 +96,14 @@ int main(void)
     CHECK((e & P) && !(e & U));
     e = walk(mem, X86_BOOT_INFO_BASE); /* boot info: user, read-only */
     CHECK((e & P) && (e & U) && !(e & W) && addr(e) == X86_BOOT_INFO_BASE);
-    e = walk(mem, KILN_GUEST_MIN_BASE - 1);
+    CHECK(e & NX);
+    e = walk(mem, X86_STUBS_BASE); /* the stubs: executable, supervisor */
+    CHECK((e & P) && !(e & U) && !(e & NX));
+    e = walk(mem, KILN_PAGE_TABLE_POOL - 1);
     CHECK((e & U) && !(e & W));
-    e = walk(mem, KILN_GUEST_MIN_BASE);
-    CHECK((e & P) && (e & U) && (e & W) && addr(e) == KILN_GUEST_MIN_BASE);
+    CHECK(walk(mem, KILN_PAGE_TABLE_POOL) == 0); /* more page tables */
+    CHECK(walk(mem, KILN_GUEST_MIN_BASE - 1) == 0);
+    check_image(mem, size, 1);
     e = walk(mem, size - 8);
     CHECK((e & P) && (e & U) && (e & W) && addr(e) == ((size - 8) & ~0xfffULL));
     CHECK(walk(mem, size) == 0);
@@ -84,12 +127,13 @@ int main(void)
                  (size_t)(kiln_x86_stubs_end - kiln_x86_stubs_start)) == 0);
 
     memset(mem, 0, size);
-    kiln_x86_setup_lowmem(mem, size, 0);
+    struct kiln_image upstream = fake_image(0);
+    kiln_mem_map_build(&map, &upstream, size);
+    kiln_x86_setup_lowmem(mem, size, &map, 0);
     CHECK(walk(mem, X86_PML4_BASE) == 0); /* upstream: not present */
     e = walk(mem, X86_BOOT_INFO_BASE);
     CHECK((e & P) && !(e & W) && !(e & U));
-    e = walk(mem, 0x300000);
-    CHECK((e & P) && (e & W) && !(e & U));
+    check_image(mem, size, 0);
     CHECK(memcmp(mem + X86_IDT_BASE, (uint8_t[16]){0}, 16) == 0);
     free(mem);
     UNIT_DONE();

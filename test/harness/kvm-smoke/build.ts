@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { ARCHES, type VmArch } from '../arch.ts';
-import { REPO_ROOT } from '../rootfs.ts';
+import { ARCHES, type VmArch } from '../../../machine/arch.ts';
+import { REPO_ROOT } from '../../../machine/rootfs.ts';
 
 const run = promisify(execFile);
 const SOURCE_DIR = fileURLToPath(new URL('.', import.meta.url));

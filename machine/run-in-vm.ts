@@ -1,7 +1,7 @@
 // Runs a script in an emulated machine from the command line, for trying
 // things out and debugging tests by hand:
 //
-//   npx vite-node test/harness/run-in-vm.ts -- --arch=aarch64 \
+//   npx vite-node machine/run-in-vm.ts -- --arch=aarch64 \
 //     --file=/root/kiln-hvt=build/aarch64/kiln-hvt 'cd /root && ./kiln-hvt --help'
 //
 // The script's output streams to stdout; the exit status is the script's.

@@ -7,7 +7,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
-import type { Stack } from '../devices/stack.ts';
+import type { Stack } from '../../lib/devices/stack.ts';
 
 export interface TestRecord {
   name: string;

@@ -1,19 +1,20 @@
 /**
- * A hand-driven DHCP server for tests (not used by apps), on a port of the
- * in-memory switch: it records every client message as it arrives, answers
- * ARP for itself, and replies only when the test tells it to, with the
- * options the test sets (including a raw option 6, well-formed or not).
+ * A hand-driven DHCP server for tests, on a port of the in-memory switch: it
+ * records every client message as it arrives, answers ARP for itself, and
+ * replies only when the test tells it to, with the options the test sets
+ * (including a raw option 6, well-formed or not).
+ * A malformed message from the client under test throws out of the switch's
+ * delivery, failing the test that drives it.
  */
-import { expect } from 'vitest';
-import { createStack } from '../stack.ts';
-import { drive } from '../../testing/drive.ts';
-import { arpFrame, ipv4Frame, udpDatagram } from '../../testing/frames.ts';
-import { SeededRandom } from '../../testing/seeded-random.ts';
-import { VirtualSwitch, type SwitchPort } from '../../testing/switch.ts';
-import { VirtualClock } from '../../testing/virtual-clock.ts';
-import { parseIpv4 } from '../../ipv4-text.ts';
-import { ARP_REPLY, ARP_REQUEST, ArpView } from '../wire/arp.ts';
-import { writeU32 } from '../wire/bytes.ts';
+import { createStack } from '../net/stack.ts';
+import { drive } from './drive.ts';
+import { arpFrame, ipv4Frame, udpDatagram } from './frames.ts';
+import { SeededRandom } from './seeded-random.ts';
+import { VirtualSwitch, type SwitchPort } from './switch.ts';
+import { VirtualClock } from './virtual-clock.ts';
+import { parseIpv4 } from '../ipv4-text.ts';
+import { ARP_REPLY, ARP_REQUEST, ArpView } from '../net/wire/arp.ts';
+import { writeU32 } from '../net/wire/bytes.ts';
 import {
   BOOTREPLY,
   DHCPACK,
@@ -29,10 +30,10 @@ import {
   OPTION_ROUTER,
   OPTION_SERVER_ID,
   OPTION_SUBNET_MASK,
-} from '../wire/dhcp.ts';
-import { BROADCAST_MAC } from '../wire/ethernet.ts';
-import { Ipv4View, PROTOCOL_UDP } from '../wire/ipv4.ts';
-import { UdpView } from '../wire/udp.ts';
+} from '../net/wire/dhcp.ts';
+import { BROADCAST_MAC } from '../net/wire/ethernet.ts';
+import { Ipv4View, PROTOCOL_UDP } from '../net/wire/ipv4.ts';
+import { UdpView } from '../net/wire/udp.ts';
 
 export const SERVER = parseIpv4('10.0.0.1')!;
 export const OFFERED = parseIpv4('10.0.0.50')!;
@@ -99,11 +100,13 @@ export class ScriptedDhcpServer {
     const ip = new Ipv4View();
     if (ip.wrap(f, 14, f.length) !== null || ip.protocol !== PROTOCOL_UDP) return;
     const u = new UdpView();
-    expect(u.wrap(f, ip.payloadStart, ip.payloadEnd, ip.source, ip.destination)).toBeNull();
+    const udpError = u.wrap(f, ip.payloadStart, ip.payloadEnd, ip.source, ip.destination);
+    if (udpError !== null) throw new Error(`ScriptedDhcpServer: the client sent a malformed UDP datagram (${udpError})`);
     if (u.destinationPort !== 67) return;
-    expect(u.sourcePort).toBe(68);
+    if (u.sourcePort !== 68) throw new Error(`ScriptedDhcpServer: a client message from UDP port ${u.sourcePort}, not 68 (RFC 2131 section 4.1)`);
     const d = new DhcpView();
-    expect(d.wrap(f, u.payloadStart, u.payloadEnd)).toBeNull();
+    const dhcpError = d.wrap(f, u.payloadStart, u.payloadEnd);
+    if (dhcpError !== null) throw new Error(`ScriptedDhcpServer: the client sent a malformed DHCP message (${dhcpError})`);
     const list = d.findOption(OPTION_PARAMETER_LIST);
     const parameters = list < 0 ? [] : [...f.subarray(list, list + d.optionLength)];
     this.seen.push({

@@ -18,7 +18,7 @@ import { fetchAndUnpack, kernelPackage } from './debian.ts';
 import { ElfFile } from './elf.ts';
 import { moduleLoadOrder } from './modules.ts';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CACHE_ROOT = join(REPO_ROOT, 'build', 'vm-cache');
 const INIT_SCRIPT = fileURLToPath(new URL('./init.sh', import.meta.url));
 /** The files whose content decides what a cache entry holds. */

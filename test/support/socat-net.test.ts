@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SocatNet } from './socat-net.ts';
-import { createUnixClock } from './clock.ts';
-import { unixRandom } from './random.ts';
+import { createUnixClock } from '../../drivers/unix/clock.ts';
+import { unixRandom } from '../../drivers/unix/random.ts';
 import { createStack } from '../../lib/net/stack.ts';
 import type { Stack } from '../../lib/devices/stack.ts';
 

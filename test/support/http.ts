@@ -3,11 +3,11 @@
  * in-memory listener, and a raw client that sends exact bytes and collects
  * exact bytes, so tests see the wire as a peer would.
  */
-import type { Flow } from '../devices/flow.ts';
-import { FlowPairListener, type FlowPairOptions } from '../testing/flow-pair.ts';
-import { VirtualClock } from '../testing/virtual-clock.ts';
-import { decodeLatin1, encodeLatin1 } from '../text/latin1.ts';
-import { serveHttp, type Handler, type HttpServer, type ServeOptions } from './server.ts';
+import type { Flow } from '../../lib/devices/flow.ts';
+import { FlowPairListener, type FlowPairOptions } from '../../lib/testing/flow-pair.ts';
+import { VirtualClock } from '../../lib/testing/virtual-clock.ts';
+import { decodeLatin1, encodeLatin1 } from '../../lib/text/latin1.ts';
+import { serveHttp, type Handler, type HttpServer, type ServeOptions } from '../../lib/http/server.ts';
 
 export interface TestServer {
   listener: FlowPairListener;

@@ -6,12 +6,12 @@
  *   what the layer sent.
  * Both only move time when nothing else can happen, so runs are exact.
  */
-import type { Flow } from '../../devices/flow.ts';
-import { VirtualClock } from '../../testing/virtual-clock.ts';
-import { SeededRandom } from '../../testing/seeded-random.ts';
-import { TcpLayer } from './layer.ts';
-import type { TcpOptions } from './options.ts';
-import { TcpView, TCP_HEADER_LEN, fillTcpChecksum, writeTcpHeader } from '../wire/tcp.ts';
+import type { Flow } from '../../lib/devices/flow.ts';
+import { VirtualClock } from '../../lib/testing/virtual-clock.ts';
+import { SeededRandom } from '../../lib/testing/seeded-random.ts';
+import { TcpLayer } from '../../lib/net/tcp/layer.ts';
+import type { TcpOptions } from '../../lib/net/tcp/options.ts';
+import { TcpView, TCP_HEADER_LEN, fillTcpChecksum, writeTcpHeader } from '../../lib/net/wire/tcp.ts';
 
 export const ADDRESS_A = 0x0a000001; // 10.0.0.1
 export const ADDRESS_B = 0x0a000002; // 10.0.0.2
@@ -310,8 +310,8 @@ export interface HandshakeOptions {
 }
 
 export interface Handshake {
-  flow: import('../../devices/flow.ts').Flow;
-  listener: import('../../devices/stack.ts').TcpListener;
+  flow: import('../../lib/devices/flow.ts').Flow;
+  listener: import('../../lib/devices/stack.ts').TcpListener;
   /** The layer's ISN and the peer's next sequence number. */
   iss: number;
   peerNext: number;

@@ -1,0 +1,280 @@
+/**
+ * The TLS crypto provider on Node: every primitive from `node:crypto`
+ * (OpenSSL). HKDF is composed from HMAC here because node:crypto offers no
+ * separate Expand step (RFC 5869 section 2.3 defines it over HMAC).
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createECDH,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  sign as nodeSign,
+  verify as nodeVerify,
+  constants,
+  type KeyObject,
+} from 'node:crypto';
+import type {
+  AeadAlgorithm,
+  AeadKey,
+  CryptoProvider,
+  HashAlgorithm,
+  KeyExchangeGroup,
+  PrivateKey,
+  PublicKey,
+  SignatureAlgorithm,
+} from '../../lib/tls/crypto-provider.ts';
+import { hashLength } from '../../lib/tls/crypto-provider.ts';
+
+const TAG = 16;
+
+// DER prefixes of PKCS#8 and SPKI for the fixed-length Edwards/Montgomery keys (RFC 8410).
+const X25519_PKCS8 = hex('302e020100300506032b656e04220420');
+const X25519_SPKI = hex('302a300506032b656e032100');
+const ED25519_PKCS8 = hex('302e020100300506032b657004220420');
+const ED25519_SPKI = hex('302a300506032b6570032100');
+
+function hex(s: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(s, 'hex'));
+}
+
+function b64u(b: Uint8Array): string {
+  return Buffer.from(b).toString('base64url');
+}
+
+function bytes(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+const NODE_CIPHER: Record<AeadAlgorithm, { name: string; keyLength: number }> = {
+  'aes-128-gcm': { name: 'aes-128-gcm', keyLength: 16 },
+  'aes-256-gcm': { name: 'aes-256-gcm', keyLength: 32 },
+  'chacha20-poly1305': { name: 'chacha20-poly1305', keyLength: 32 },
+};
+
+class NodeAead implements AeadKey {
+  constructor(
+    private readonly cipher: string,
+    private readonly key: Uint8Array,
+  ) {}
+
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    const c = createCipheriv(this.cipher as 'aes-128-gcm', this.key, nonce, { authTagLength: TAG });
+    c.setAAD(aad);
+    const head = c.update(plaintext);
+    const tail = c.final();
+    const tag = c.getAuthTag();
+    const out = new Uint8Array(head.length + tail.length + TAG);
+    out.set(head);
+    out.set(tail, head.length);
+    out.set(tag, head.length + tail.length);
+    return out;
+  }
+
+  open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null {
+    if (sealed.length < TAG) return null;
+    const d = createDecipheriv(this.cipher as 'aes-128-gcm', this.key, nonce, { authTagLength: TAG });
+    d.setAAD(aad);
+    d.setAuthTag(sealed.subarray(sealed.length - TAG));
+    const head = d.update(sealed.subarray(0, sealed.length - TAG));
+    try {
+      const tail = d.final();
+      return tail.length === 0 ? bytes(head) : concat(head, tail);
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** KeyObjects are costly to build; keep one per parsed key. */
+const privateKeyObjects = new WeakMap<PrivateKey, KeyObject>();
+const publicKeyObjects = new WeakMap<PublicKey, KeyObject>();
+
+function curveName(curve: 'p256' | 'p384'): string {
+  return curve === 'p256' ? 'P-256' : 'P-384';
+}
+
+function privateKeyObject(key: PrivateKey): KeyObject {
+  let obj = privateKeyObjects.get(key);
+  if (obj) return obj;
+  if (key.type === 'ed25519') {
+    obj = createPrivateKey({ key: Buffer.from(concat(ED25519_PKCS8, key.seed)), format: 'der', type: 'pkcs8' });
+  } else if (key.type === 'ec') {
+    const half = (key.point.length - 1) / 2;
+    obj = createPrivateKey({
+      key: {
+        kty: 'EC',
+        crv: curveName(key.curve),
+        d: b64u(key.d),
+        x: b64u(key.point.subarray(1, 1 + half)),
+        y: b64u(key.point.subarray(1 + half)),
+      },
+      format: 'jwk',
+    });
+  } else {
+    obj = createPrivateKey({
+      key: {
+        kty: 'RSA',
+        n: b64u(key.n),
+        e: b64u(key.e),
+        d: b64u(key.d),
+        p: b64u(key.p),
+        q: b64u(key.q),
+        dp: b64u(key.dp),
+        dq: b64u(key.dq),
+        qi: b64u(key.qi),
+      },
+      format: 'jwk',
+    });
+  }
+  privateKeyObjects.set(key, obj);
+  return obj;
+}
+
+function publicKeyObject(key: PublicKey): KeyObject {
+  let obj = publicKeyObjects.get(key);
+  if (obj) return obj;
+  if (key.type === 'ed25519') {
+    obj = createPublicKey({ key: Buffer.from(concat(ED25519_SPKI, key.key)), format: 'der', type: 'spki' });
+  } else if (key.type === 'ec') {
+    const half = (key.point.length - 1) / 2;
+    obj = createPublicKey({
+      key: { kty: 'EC', crv: curveName(key.curve), x: b64u(key.point.subarray(1, 1 + half)), y: b64u(key.point.subarray(1 + half)) },
+      format: 'jwk',
+    });
+  } else {
+    obj = createPublicKey({ key: { kty: 'RSA', n: b64u(key.n), e: b64u(key.e) }, format: 'jwk' });
+  }
+  publicKeyObjects.set(key, obj);
+  return obj;
+}
+
+interface SignatureParameters {
+  digest: string | null;
+  keyType: PublicKey['type'];
+  curve?: 'p256' | 'p384';
+  pss?: number;
+}
+
+const SIGNATURES: Record<SignatureAlgorithm, SignatureParameters> = {
+  'ecdsa-p256-sha256': { digest: 'sha256', keyType: 'ec', curve: 'p256' },
+  'ecdsa-p384-sha384': { digest: 'sha384', keyType: 'ec', curve: 'p384' },
+  'rsa-pss-sha256': { digest: 'sha256', keyType: 'rsa', pss: 32 },
+  'rsa-pss-sha384': { digest: 'sha384', keyType: 'rsa', pss: 48 },
+  'rsa-pss-sha512': { digest: 'sha512', keyType: 'rsa', pss: 64 },
+  'rsa-pkcs1-sha256': { digest: 'sha256', keyType: 'rsa' },
+  'rsa-pkcs1-sha384': { digest: 'sha384', keyType: 'rsa' },
+  'rsa-pkcs1-sha512': { digest: 'sha512', keyType: 'rsa' },
+  ed25519: { digest: null, keyType: 'ed25519' },
+};
+
+function fits(p: SignatureParameters, key: PublicKey | PrivateKey): boolean {
+  if (p.keyType !== key.type) return false;
+  return key.type !== 'ec' || key.curve === p.curve;
+}
+
+function options(p: SignatureParameters, key: KeyObject): Parameters<typeof nodeSign>[2] {
+  if (p.pss !== undefined) return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: p.pss };
+  if (p.keyType === 'ec') return { key, dsaEncoding: 'der' };
+  return key;
+}
+
+export const nodeCryptoProvider: CryptoProvider = {
+  name: 'node:crypto',
+
+  hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array {
+    return bytes(createHash(algorithm).update(data).digest());
+  },
+
+  hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
+    return bytes(createHmac(algorithm, key).update(data).digest());
+  },
+
+  hkdfExtract(algorithm: HashAlgorithm, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
+    // RFC 5869 section 2.2: an absent salt is HashLen zeros.
+    const key = salt.length === 0 ? new Uint8Array(hashLength(algorithm)) : salt;
+    return bytes(createHmac(algorithm, key).update(ikm).digest());
+  },
+
+  hkdfExpand(algorithm: HashAlgorithm, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+    const hashLen = hashLength(algorithm);
+    if (length > 255 * hashLen) throw new RangeError('HKDF-Expand length too large');
+    const out = new Uint8Array(length);
+    let previous: Uint8Array = new Uint8Array(0);
+    for (let i = 1, at = 0; at < length; i++) {
+      previous = bytes(createHmac(algorithm, prk).update(previous).update(info).update(Uint8Array.of(i)).digest());
+      out.set(previous.subarray(0, Math.min(hashLen, length - at)), at);
+      at += hashLen;
+    }
+    return out;
+  },
+
+  aead(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey {
+    const c = NODE_CIPHER[algorithm];
+    if (key.length !== c.keyLength) throw new RangeError(`${algorithm} needs a ${c.keyLength}-byte key`);
+    return new NodeAead(c.name, Uint8Array.from(key));
+  },
+
+  keyShare(group: KeyExchangeGroup, privateKey: Uint8Array): Uint8Array | null {
+    try {
+      if (group === 'x25519') {
+        if (privateKey.length !== 32) return null;
+        const priv = createPrivateKey({ key: Buffer.from(concat(X25519_PKCS8, privateKey)), format: 'der', type: 'pkcs8' });
+        const spki = createPublicKey(priv).export({ format: 'der', type: 'spki' });
+        return bytes(spki.subarray(spki.length - 32));
+      }
+      const ecdh = createECDH('prime256v1');
+      ecdh.setPrivateKey(privateKey);
+      return bytes(ecdh.getPublicKey());
+    } catch {
+      return null;
+    }
+  },
+
+  sharedSecret(group: KeyExchangeGroup, privateKey: Uint8Array, peerShare: Uint8Array): Uint8Array | null {
+    try {
+      if (group === 'x25519') {
+        if (peerShare.length !== 32 || privateKey.length !== 32) return null;
+        const secret = diffieHellman({
+          privateKey: createPrivateKey({ key: Buffer.from(concat(X25519_PKCS8, privateKey)), format: 'der', type: 'pkcs8' }),
+          publicKey: createPublicKey({ key: Buffer.from(concat(X25519_SPKI, peerShare)), format: 'der', type: 'spki' }),
+        });
+        // RFC 7748 section 6.1 / RFC 8446 section 7.4.2: an all-zero result is refused.
+        return secret.every((b) => b === 0) ? null : bytes(secret);
+      }
+      // RFC 8446 section 4.2.8.2: only the uncompressed form.
+      if (peerShare.length !== 65 || peerShare[0] !== 4) return null;
+      const ecdh = createECDH('prime256v1');
+      ecdh.setPrivateKey(privateKey);
+      return bytes(ecdh.computeSecret(peerShare));
+    } catch {
+      return null;
+    }
+  },
+
+  sign(algorithm: SignatureAlgorithm, key: PrivateKey, data: Uint8Array): Uint8Array {
+    const p = SIGNATURES[algorithm];
+    if (!fits(p, key)) throw new RangeError(`a ${key.type} key cannot make ${algorithm} signatures`);
+    return bytes(nodeSign(p.digest, data, options(p, privateKeyObject(key))));
+  },
+
+  verify(algorithm: SignatureAlgorithm, key: PublicKey, data: Uint8Array, signature: Uint8Array): boolean {
+    const p = SIGNATURES[algorithm];
+    if (!fits(p, key)) return false;
+    try {
+      return nodeVerify(p.digest, data, options(p, publicKeyObject(key)) as Parameters<typeof nodeVerify>[2], signature);
+    } catch {
+      return false;
+    }
+  },
+};

@@ -1,0 +1,342 @@
+/**
+ * A TLS 1.3 connection without I/O: bytes from the peer go in with
+ * `receive`, bytes for the peer come out of `takeOutput`, application data
+ * comes out of `takeReceived`. The record layer, alerts, KeyUpdate and
+ * close_notify are here; the handshake itself is a `HandshakeDriver`
+ * (server-handshake.ts, client-handshake.ts).
+ *
+ * Nothing is thrown out of `receive`: a failure is recorded in `error`, the
+ * alert is queued in the output, and the connection stops.
+ */
+import { ALERTS, TlsError, alertName, fail, type AlertName } from './alert.ts';
+import { Reader, concatBytes } from './bytes.ts';
+import type { CryptoProvider } from './crypto-provider.ts';
+import { KeySchedule } from './key-schedule.ts';
+import { HS, handshakeMessage } from './messages.ts';
+import {
+  CONTENT_ALERT,
+  CONTENT_APPLICATION_DATA,
+  CONTENT_CHANGE_CIPHER_SPEC,
+  CONTENT_HANDSHAKE,
+  MAX_PLAINTEXT,
+  RecordProtection,
+  RecordReader,
+  plainRecord,
+} from './record.ts';
+import type { CipherSuite } from './suites.ts';
+
+/** Largest handshake message accepted (a certificate chain is the largest; 64 KiB is generous). */
+const MAX_HANDSHAKE_MESSAGE = 1 << 16;
+/** Bytes of undecryptable early data a server skips before giving up (RFC 8446 section 4.2.10). */
+const MAX_SKIPPED_EARLY_DATA = 1 << 16;
+/** Records under one key before this side moves to the next (well under AES-GCM's 2^24.5, section 5.5). */
+const RECORDS_PER_KEY = 1 << 23;
+
+export interface HandshakeDriver {
+  /** Called once when the connection starts (the client sends its ClientHello here). */
+  start(): void;
+  /** One whole handshake message: its type, body, and the message with its header (for the transcript). */
+  handle(type: number, body: Uint8Array, message: Uint8Array): void;
+}
+
+/** What a finished handshake settled. */
+export interface HandshakeResult {
+  suite: CipherSuite;
+  alpn: string | null;
+  serverName: string | null;
+  resumed: boolean;
+  group: string | null;
+}
+
+export class TlsConnection {
+  private readonly reader = new RecordReader();
+  private output: Uint8Array[] = [];
+  private received: Uint8Array[] = [];
+  private handshakeBuffer: Uint8Array = new Uint8Array(0);
+  private readProtection: RecordProtection | null = null;
+  private writeProtection: RecordProtection | null = null;
+  private readSecret: Uint8Array | null = null;
+  private writeSecret: Uint8Array | null = null;
+  private keySchedule: KeySchedule | null = null;
+  private driver: HandshakeDriver | null = null;
+  private skipEarlyData = 0;
+  private started = false;
+
+  /** Set once the handshake completed; application data flows from then on. */
+  result: HandshakeResult | null = null;
+  /** Set when the connection failed (alert sent or received). */
+  error: TlsError | null = null;
+  /** The peer sent close_notify: no more data will come. */
+  peerClosed = false;
+  /** This side sent close_notify: no more data may be written. */
+  closed = false;
+  /** Counters, for tests and for the operator. */
+  readonly counters = { recordsIn: 0, recordsOut: 0, keyUpdatesIn: 0, keyUpdatesOut: 0 };
+
+  constructor(
+    readonly crypto: CryptoProvider,
+    readonly isServer: boolean,
+    /** Record padding: the inner plaintext of application data is padded to a multiple of this (0: none). */
+    private readonly padTo = 0,
+  ) {}
+
+  /** Attaches the handshake; called once by the factory functions. */
+  attach(driver: HandshakeDriver): void {
+    this.driver = driver;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.guard(() => this.driver!.start());
+  }
+
+  get handshakeComplete(): boolean {
+    return this.result !== null;
+  }
+
+  /** Whether this side may still write application data. */
+  get writable(): boolean {
+    return this.result !== null && !this.closed && this.error === null;
+  }
+
+  // ---- input ----
+
+  receive(data: Uint8Array): void {
+    if (this.error || !this.started) return;
+    this.guard(() => {
+      this.reader.push(data);
+      for (let record = this.reader.next(); record; record = this.error ? null : this.reader.next()) {
+        this.counters.recordsIn++;
+        this.onRecord(record.type, record.header, record.body);
+        if (this.peerClosed) return;
+      }
+    });
+  }
+
+  private onRecord(type: number, header: Uint8Array, body: Uint8Array): void {
+    if (type === CONTENT_CHANGE_CIPHER_SPEC) {
+      // Middlebox compatibility (RFC 8446 appendix D.4): one byte 0x01, during the handshake only, dropped.
+      if (this.result !== null || body.length !== 1 || body[0] !== 1) throw fail('unexpected_message', 'change_cipher_spec outside the handshake');
+      return;
+    }
+    if (this.peerClosed) throw fail('unexpected_message', 'data after close_notify');
+    if (this.readProtection === null) {
+      if (type === CONTENT_APPLICATION_DATA) {
+        // Early data, or records after a HelloRetryRequest, that a server skips (section 4.2.10).
+        if (this.isServer && this.skipEarlyData > 0) return this.skipped(body.length);
+        throw fail('unexpected_message', 'application data before the handshake');
+      }
+      return this.onContent(type, body);
+    }
+    if (type !== CONTENT_APPLICATION_DATA) {
+      // A peer that could not set up its keys may still send its alert in the clear.
+      if (type === CONTENT_ALERT && this.result === null) return this.onContent(type, body);
+      throw fail('unexpected_message', 'unprotected record after keys were set');
+    }
+    const opened = this.readProtection.open({ type, header, body });
+    if (opened === null) {
+      if (this.isServer && this.skipEarlyData > 0) return this.skipped(body.length);
+      throw fail('bad_record_mac', 'record failed authentication');
+    }
+    this.skipEarlyData = 0;
+    if (opened.type === CONTENT_CHANGE_CIPHER_SPEC) throw fail('unexpected_message', 'protected change_cipher_spec');
+    this.onContent(opened.type, opened.content);
+  }
+
+  private skipped(n: number): void {
+    this.skipEarlyData -= n;
+    if (this.skipEarlyData <= 0) throw fail('unexpected_message', 'too much early data to skip');
+  }
+
+  private onContent(type: number, content: Uint8Array): void {
+    if (type === CONTENT_ALERT) return this.onAlert(content);
+    if (type === CONTENT_HANDSHAKE) return this.onHandshakeBytes(content);
+    if (type === CONTENT_APPLICATION_DATA) {
+      if (this.result === null) throw fail('unexpected_message', 'application data before the handshake finished');
+      if (content.length > 0) this.received.push(Uint8Array.from(content));
+      return;
+    }
+    throw fail('unexpected_message', `record of type ${type}`);
+  }
+
+  private onAlert(content: Uint8Array): void {
+    if (content.length !== 2) throw fail('decode_error', 'alert record is not two bytes');
+    const code = content[1]!;
+    if (code === ALERTS.close_notify) {
+      this.peerClosed = true;
+      return;
+    }
+    // user_canceled is a warning that is followed by close_notify (section 6.1).
+    if (code === ALERTS.user_canceled) return;
+    const name = alertName(code);
+    this.stop(new TlsError(name ?? 'unknown_alert', `the peer sent alert ${name ?? code}`, false));
+  }
+
+  private onHandshakeBytes(content: Uint8Array): void {
+    if (content.length === 0) throw fail('unexpected_message', 'empty handshake record');
+    this.handshakeBuffer = this.handshakeBuffer.length === 0 ? Uint8Array.from(content) : concatBytes([this.handshakeBuffer, content]);
+    while (this.handshakeBuffer.length >= 4 && this.error === null) {
+      const b = this.handshakeBuffer;
+      const length = (b[1]! << 16) | (b[2]! << 8) | b[3]!;
+      if (length > MAX_HANDSHAKE_MESSAGE) throw fail('decode_error', `handshake message of ${length} bytes`);
+      if (b.length < 4 + length) break;
+      const message = b.subarray(0, 4 + length);
+      this.handshakeBuffer = b.subarray(4 + length);
+      if (this.result === null) this.driver!.handle(b[0]!, message.subarray(4), message);
+      else this.onPostHandshake(b[0]!, message.subarray(4));
+    }
+    if (this.handshakeBuffer.length > 0 && this.handshakeBuffer.length < 4 + MAX_HANDSHAKE_MESSAGE) {
+      this.handshakeBuffer = Uint8Array.from(this.handshakeBuffer);
+    }
+  }
+
+  private onPostHandshake(type: number, body: Uint8Array): void {
+    if (type === HS.key_update) {
+      const r = new Reader(body);
+      const requested = r.u8();
+      r.end();
+      if (requested > 1) throw fail('illegal_parameter', 'bad KeyUpdate value');
+      // A key change must sit at a record boundary (section 5.1).
+      if (this.handshakeBuffer.length > 0) throw fail('unexpected_message', 'KeyUpdate not at the end of its record');
+      this.counters.keyUpdatesIn++;
+      this.setReadSecret(this.schedule.nextTrafficSecret(this.readSecret!));
+      if (requested === 1 && !this.closed) this.sendKeyUpdate(false);
+      return;
+    }
+    this.driver!.handle(type, body, handshakeMessage(type, body));
+  }
+
+  // ---- output ----
+
+  /** Everything queued for the peer since the last call, as one buffer, or null. */
+  takeOutput(): Uint8Array | null {
+    if (this.output.length === 0) return null;
+    const out = this.output.length === 1 ? this.output[0]! : concatBytes(this.output);
+    this.output = [];
+    return out;
+  }
+
+  /** Application data received since the last call. */
+  takeReceived(): Uint8Array[] {
+    const r = this.received;
+    this.received = [];
+    return r;
+  }
+
+  /** Encrypts `data` as application data records. Throws `TlsError('closed')` when not writable. */
+  write(data: Uint8Array): void {
+    if (!this.writable) throw this.error ?? new TlsError('closed', this.closed ? 'write after close' : 'write before the handshake');
+    for (let at = 0; at < data.length; at += MAX_PLAINTEXT) {
+      this.sealRecord(CONTENT_APPLICATION_DATA, data.subarray(at, Math.min(data.length, at + MAX_PLAINTEXT)));
+    }
+  }
+
+  /** Sends close_notify; reading goes on until the peer's. */
+  close(): void {
+    if (this.closed || this.error) return;
+    this.closed = true;
+    this.sendAlert('close_notify');
+  }
+
+  /** Moves this side to the next traffic key, and asks the peer to do the same when `requestPeer`. */
+  updateKeys(requestPeer: boolean): void {
+    if (!this.writable) throw this.error ?? new TlsError('closed', 'KeyUpdate on a connection that is not open');
+    this.sendKeyUpdate(requestPeer);
+  }
+
+  private sendKeyUpdate(requestPeer: boolean): void {
+    this.sendHandshake(handshakeMessage(HS.key_update, Uint8Array.of(requestPeer ? 1 : 0)));
+    this.counters.keyUpdatesOut++;
+    this.setWriteSecret(this.schedule.nextTrafficSecret(this.writeSecret!));
+  }
+
+  private sealRecord(type: number, content: Uint8Array): void {
+    const p = this.writeProtection!;
+    if (type === CONTENT_APPLICATION_DATA && p.sequence >= RECORDS_PER_KEY) this.sendKeyUpdate(false);
+    const w = this.writeProtection!;
+    const padding = this.padTo > 1 && type === CONTENT_APPLICATION_DATA ? Math.min((this.padTo - ((content.length + 1) % this.padTo)) % this.padTo, MAX_PLAINTEXT - content.length) : 0;
+    this.output.push(w.seal(type, content, padding));
+    this.counters.recordsOut++;
+  }
+
+  // ---- for the handshake drivers ----
+
+  get schedule(): KeySchedule {
+    if (!this.keySchedule) throw fail('internal_error', 'no cipher suite yet');
+    return this.keySchedule;
+  }
+
+  setSuite(suite: CipherSuite): void {
+    this.keySchedule = new KeySchedule(this.crypto, suite);
+  }
+
+  sendHandshake(message: Uint8Array): void {
+    if (this.writeProtection === null) {
+      for (let at = 0; at < message.length; at += MAX_PLAINTEXT) {
+        this.output.push(plainRecord(CONTENT_HANDSHAKE, message.subarray(at, Math.min(message.length, at + MAX_PLAINTEXT))));
+        this.counters.recordsOut++;
+      }
+      return;
+    }
+    for (let at = 0; at < message.length; at += MAX_PLAINTEXT) {
+      this.sealRecord(CONTENT_HANDSHAKE, message.subarray(at, Math.min(message.length, at + MAX_PLAINTEXT)));
+    }
+  }
+
+  sendChangeCipherSpec(): void {
+    this.output.push(plainRecord(CONTENT_CHANGE_CIPHER_SPEC, Uint8Array.of(1)));
+  }
+
+  setReadSecret(secret: Uint8Array): void {
+    // Handshake messages may not span a key change (section 5.1).
+    if (this.handshakeBuffer.length > 0) throw fail('unexpected_message', 'handshake message spans a key change');
+    this.readSecret = secret;
+    const { key, iv } = this.schedule.trafficKey(secret);
+    this.readProtection = new RecordProtection(this.crypto.aead(this.schedule.suite.aead, key), iv);
+  }
+
+  setWriteSecret(secret: Uint8Array): void {
+    this.writeSecret = secret;
+    const { key, iv } = this.schedule.trafficKey(secret);
+    this.writeProtection = new RecordProtection(this.crypto.aead(this.schedule.suite.aead, key), iv);
+  }
+
+  /** The server skips early data it will not accept, up to a limit. */
+  expectSkippedEarlyData(): void {
+    this.skipEarlyData = MAX_SKIPPED_EARLY_DATA;
+  }
+
+  complete(result: HandshakeResult): void {
+    this.result = result;
+  }
+
+  // ---- failure ----
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.stop(err instanceof TlsError ? err : new TlsError('internal_error', `internal error: ${String(err)}`));
+    }
+  }
+
+  private stop(err: TlsError): void {
+    if (this.error) return;
+    this.error = err;
+    if (err.sent && err.code !== 'closed' && err.code !== 'unknown_alert') {
+      try {
+        this.sendAlert(err.code);
+      } catch {
+        // The alert is a courtesy; failing to build it changes nothing.
+      }
+    }
+    this.received = [];
+  }
+
+  private sendAlert(name: AlertName): void {
+    const body = Uint8Array.of(name === 'close_notify' || name === 'user_canceled' ? 1 : 2, ALERTS[name]);
+    if (this.writeProtection === null) this.output.push(plainRecord(CONTENT_ALERT, body));
+    else this.output.push(this.writeProtection.seal(CONTENT_ALERT, body));
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The TLS 1.3 key schedule (RFC 8446 section 7.1) and traffic keys
+ * (section 7.3), over the provider's HKDF.
+ */
+import type { CryptoProvider } from './crypto-provider.ts';
+import { Writer, asciiBytes } from './bytes.ts';
+import type { CipherSuite } from './suites.ts';
+
+const EMPTY = new Uint8Array(0);
+
+export class KeySchedule {
+  constructor(
+    readonly crypto: CryptoProvider,
+    readonly suite: CipherSuite,
+  ) {}
+
+  /** HKDF-Expand-Label (section 7.1). */
+  expandLabel(secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
+    const info = new Writer()
+      .u16(length)
+      .vector(1, (w) => w.bytes(asciiBytes('tls13 ' + label)))
+      .vector(1, (w) => w.bytes(context))
+      .finish();
+    return this.crypto.hkdfExpand(this.suite.hash, secret, info, length);
+  }
+
+  /** Derive-Secret with the transcript hash already computed. */
+  deriveSecret(secret: Uint8Array, label: string, transcriptHash: Uint8Array): Uint8Array {
+    return this.expandLabel(secret, label, transcriptHash, this.suite.hashLength);
+  }
+
+  extract(salt: Uint8Array, ikm: Uint8Array | null): Uint8Array {
+    return this.crypto.hkdfExtract(this.suite.hash, salt, ikm ?? new Uint8Array(this.suite.hashLength));
+  }
+
+  hash(data: Uint8Array): Uint8Array {
+    return this.crypto.hash(this.suite.hash, data);
+  }
+
+  get emptyHash(): Uint8Array {
+    return this.hash(EMPTY);
+  }
+
+  /** Early Secret from a PSK, or from zeros without one. */
+  earlySecret(psk: Uint8Array | null): Uint8Array {
+    return this.extract(EMPTY, psk);
+  }
+
+  /** The secret after `derived` from `previous`, extracted with `ikm`. */
+  nextStage(previous: Uint8Array, ikm: Uint8Array | null): Uint8Array {
+    return this.extract(this.deriveSecret(previous, 'derived', this.emptyHash), ikm);
+  }
+
+  finishedKey(baseKey: Uint8Array): Uint8Array {
+    return this.expandLabel(baseKey, 'finished', EMPTY, this.suite.hashLength);
+  }
+
+  /** verify_data of a Finished message (section 4.4.4). */
+  finishedMac(baseKey: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
+    return this.crypto.hmac(this.suite.hash, this.finishedKey(baseKey), transcriptHash);
+  }
+
+  /** The next traffic secret after a KeyUpdate (section 7.2). */
+  nextTrafficSecret(secret: Uint8Array): Uint8Array {
+    return this.expandLabel(secret, 'traffic upd', EMPTY, this.suite.hashLength);
+  }
+
+  trafficKey(secret: Uint8Array): { key: Uint8Array; iv: Uint8Array } {
+    return { key: this.expandLabel(secret, 'key', EMPTY, this.suite.keyLength), iv: this.expandLabel(secret, 'iv', EMPTY, 12) };
+  }
+
+  /** The PSK a NewSessionTicket stands for (section 4.6.1). */
+  resumptionPsk(resumptionMasterSecret: Uint8Array, ticketNonce: Uint8Array): Uint8Array {
+    return this.expandLabel(resumptionMasterSecret, 'resumption', ticketNonce, this.suite.hashLength);
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The record layer (RFC 8446 section 5): framing of the byte stream into
+ * records, and their protection with the current traffic key.
+ */
+import { fail } from './alert.ts';
+import type { AeadKey } from './crypto-provider.ts';
+
+export const CONTENT_CHANGE_CIPHER_SPEC = 20;
+export const CONTENT_ALERT = 21;
+export const CONTENT_HANDSHAKE = 22;
+export const CONTENT_APPLICATION_DATA = 23;
+
+/** Largest TLSPlaintext fragment (section 5.1). */
+export const MAX_PLAINTEXT = 1 << 14;
+/** Largest TLSCiphertext fragment (section 5.2). */
+export const MAX_CIPHERTEXT = MAX_PLAINTEXT + 256;
+const HEADER = 5;
+const TAG = 16;
+
+export interface RawRecord {
+  type: number;
+  /** The fragment; a view into the reader's buffer, valid until the next `push`. */
+  body: Uint8Array;
+  /** The 5-byte header, the additional data of a protected record. */
+  header: Uint8Array;
+}
+
+/** Splits received bytes into records; holds at most one partial record plus what was pushed. */
+export class RecordReader {
+  private buf = new Uint8Array(HEADER + MAX_CIPHERTEXT);
+  private start = 0;
+  private end = 0;
+
+  push(data: Uint8Array): void {
+    if (this.end + data.length > this.buf.length) {
+      const held = this.end - this.start;
+      const grown = held + data.length > this.buf.length ? new Uint8Array(held + data.length) : this.buf;
+      if (grown === this.buf) this.buf.copyWithin(0, this.start, this.end);
+      else grown.set(this.buf.subarray(this.start, this.end));
+      this.buf = grown;
+      this.start = 0;
+      this.end = held;
+    }
+    this.buf.set(data, this.end);
+    this.end += data.length;
+  }
+
+  /** The next complete record, or null until more bytes arrive. Throws `TlsError` on a bad header. */
+  next(): RawRecord | null {
+    if (this.end - this.start < HEADER) return null;
+    const b = this.buf;
+    const s = this.start;
+    const type = b[s]!;
+    const length = (b[s + 3]! << 8) | b[s + 4]!;
+    if (type < CONTENT_CHANGE_CIPHER_SPEC || type > CONTENT_APPLICATION_DATA) throw fail('unexpected_message', `record of unknown type ${type}`);
+    // legacy_record_version is 0x03xx; anything else is not TLS (section 5.1).
+    if (b[s + 1] !== 3) throw fail('decode_error', 'record version is not 3.x');
+    if (length > MAX_CIPHERTEXT) throw fail('record_overflow', `record of ${length} bytes`);
+    if (this.end - s < HEADER + length) return null;
+    this.start = s + HEADER + length;
+    const record = { type, header: b.subarray(s, s + HEADER), body: b.subarray(s + HEADER, s + HEADER + length) };
+    if (this.start === this.end) this.start = this.end = 0;
+    return record;
+  }
+
+  /** Bytes received but not yet returned as records. */
+  get buffered(): number {
+    return this.end - this.start;
+  }
+}
+
+function header(type: number, length: number): Uint8Array {
+  return Uint8Array.of(type, 3, 3, length >>> 8, length & 0xff);
+}
+
+/** A record in the clear (before keys are set). */
+export function plainRecord(type: number, fragment: Uint8Array): Uint8Array {
+  const out = new Uint8Array(HEADER + fragment.length);
+  out.set(header(type, fragment.length));
+  out.set(fragment, HEADER);
+  return out;
+}
+
+/**
+ * One direction's protection: the AEAD, its static IV and the record
+ * sequence number (section 5.3). A new instance for every key change.
+ */
+export class RecordProtection {
+  private seq = 0;
+
+  constructor(
+    private readonly aead: AeadKey,
+    private readonly iv: Uint8Array,
+  ) {}
+
+  get sequence(): number {
+    return this.seq;
+  }
+
+  private nonce(): Uint8Array {
+    const n = Uint8Array.from(this.iv);
+    // The 64-bit sequence number, left-padded to the IV length, XORed in.
+    let s = this.seq;
+    for (let i = n.length - 1; i >= n.length - 8 && s > 0; i--) {
+      n[i]! ^= s & 0xff;
+      s = Math.floor(s / 256);
+    }
+    return n;
+  }
+
+  /** A TLSCiphertext record holding `content` of `type`, followed by `padding` zero bytes. */
+  seal(type: number, content: Uint8Array, padding = 0): Uint8Array {
+    const inner = new Uint8Array(content.length + 1 + padding);
+    inner.set(content);
+    inner[content.length] = type;
+    const aad = header(CONTENT_APPLICATION_DATA, inner.length + TAG);
+    const sealed = this.aead.seal(this.nonce(), aad, inner);
+    this.seq++;
+    const out = new Uint8Array(HEADER + sealed.length);
+    out.set(aad);
+    out.set(sealed, HEADER);
+    return out;
+  }
+
+  /** The inner type and content, or null when the record does not authenticate. */
+  open(record: RawRecord): { type: number; content: Uint8Array } | null {
+    const inner = this.aead.open(this.nonce(), record.header, record.body);
+    if (inner === null) return null;
+    this.seq++;
+    if (inner.length > MAX_PLAINTEXT + 1) throw fail('record_overflow', 'decrypted record too long');
+    // The content type is the last non-zero byte; zeros after it are padding (section 5.4).
+    let i = inner.length - 1;
+    while (i >= 0 && inner[i] === 0) i--;
+    if (i < 0) throw fail('unexpected_message', 'protected record without a content type');
+    return { type: inner[i]!, content: inner.subarray(0, i) };
+  }
+}
