@@ -26,15 +26,22 @@ static int fds[KILN_MFT_MAX_ENTRIES];      /* -1 once refused */
 static int refuse_in_child[KILN_MFT_MAX_ENTRIES];
 static const struct kiln_mft *block_mft;
 
+/* The entry for (handle) when it is an attached block device. */
+static const struct kiln_mft_entry *block_device(uint64_t handle)
+{
+    if (handle == 0 || handle >= block_mft->entries)
+        return NULL;
+    const struct kiln_mft_entry *e = &block_mft->e[handle];
+    return e->type == KILN_MFT_BLOCK_BASIC && e->attached ? e : NULL;
+}
+
 /* The entry for (handle) when (offset, len) is a valid request on it. */
 static const struct kiln_mft_entry *valid_request(uint64_t handle,
                                                   uint64_t offset,
                                                   uint64_t len)
 {
-    if (handle == 0 || handle >= block_mft->entries)
-        return NULL;
-    const struct kiln_mft_entry *e = &block_mft->e[handle];
-    if (e->type != KILN_MFT_BLOCK_BASIC || !e->attached)
+    const struct kiln_mft_entry *e = block_device(handle);
+    if (e == NULL)
         return NULL;
     uint64_t sector = e->u.block_basic.block_size;
     uint64_t capacity = e->u.block_basic.capacity;
@@ -115,9 +122,7 @@ static enum kiln_hc_outcome block_flush(const struct kiln_guest_mem *m,
     if (a == NULL)
         return kiln_hc_bad_args(KILN_HC_BLOCK_FLUSH, gpa, status);
     uint64_t handle = a->handle;
-    if (handle == 0 || handle >= block_mft->entries ||
-        block_mft->e[handle].type != KILN_MFT_BLOCK_BASIC ||
-        !block_mft->e[handle].attached) {
+    if (block_device(handle) == NULL) {
         a->ret = SOLO5_R_EINVAL;
         return KILN_HC_CONTINUE;
     }

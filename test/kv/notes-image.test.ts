@@ -7,13 +7,15 @@
  * there after a restart. The disk comes back to the host, where `kiln kv`
  * (the unix code) reads what the image wrote and finds the store clean.
  */
-import { spawnSync, execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildImage } from '../../cli/image.ts';
 import { kvmPlace, runKvmCases, type KvmCaseResult } from '../harness/cases.ts';
+import { programFiles } from '../harness/program-files.ts';
+import { namespaceWithTap } from '../harness/shell.ts';
 import { ROOT, TENDER, buildPlatform } from '../platform/build.ts';
 
 const place = await kvmPlace();
@@ -31,30 +33,12 @@ const kiln = join(ROOT, 'cli', 'kiln.js');
 const out = join(ROOT, 'build', 'notes-image');
 const disk = join(out, 'disk.img');
 
-/** Host programs and every shared library they load, for the test machine (which has libc but not these). */
-function programFiles(programs: string[]): string[] {
-  const files = new Set<string>();
-  for (const program of programs) {
-    files.add(program);
-    for (const m of execFileSync('ldd', [program], { encoding: 'utf8' }).matchAll(/=> (\/\S+)/g)) {
-      if (!/\/(libc|ld-linux[^/]*)\.so/.test(m[1]!)) files.add(m[1]!);
-    }
-  }
-  return [...files];
-}
-
 const CURL = `LD_LIBRARY_PATH=/root ip netns exec ${NETNS} ./curl -sS --no-progress-meter --max-time 20`;
 const SERVE = `ip netns exec ${NETNS} ./kiln-hvt --mem=64 --net:service=${TAP} --block:storage=disk.img notes.hvt --ipv4=${GUEST_IP}/24 --port=80`;
 const UP = `i=0; until ${CURL} -o /dev/null ${URL}/ 2>/dev/null; do i=$((i+1)); [ $i -ge 60 ] && break; sleep 1; done`;
 
 const cases = [
-  {
-    name: 'netns-up',
-    run:
-      `ip netns add ${NETNS} && ip netns exec ${NETNS} ip link set lo up && ` +
-      `ip netns exec ${NETNS} ip tuntap add ${TAP} mode tap && ip netns exec ${NETNS} ip link set ${TAP} up && ` +
-      `ip netns exec ${NETNS} ip addr add ${HOST_IP}/24 dev ${TAP}`,
-  },
+  { name: 'netns-up', run: namespaceWithTap(NETNS, TAP, HOST_IP) },
   {
     name: 'serve',
     run: [
