@@ -10,6 +10,7 @@ import { httpCpuBenchmark, httpHostedBenchmark, httpHostedLatencyBenchmark, http
 import { httpInstructionsBenchmark } from './http-instructions.ts';
 import { icmpBenchmark } from './icmp.ts';
 import { kvBenchmark } from './kv.ts';
+import { kvImageBenchmark } from './kv-image.ts';
 import { memoryBenchmark } from './memory.ts';
 import { pipeBenchmark } from './pipe.ts';
 import { sizeBenchmark } from './size.ts';
@@ -37,4 +38,5 @@ export const BENCHMARKS: Benchmark[] = [
   httpLatencyBenchmark,
   memoryBenchmark,
   kvBenchmark,
+  kvImageBenchmark,
 ];
