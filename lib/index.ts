@@ -7,6 +7,7 @@ export * from './devices/net.ts';
 export * from './devices/flow.ts';
 export * from './devices/stack.ts';
 export * from './devices/block.ts';
+export * from './devices/kv.ts';
 export * from './devices/clock.ts';
 export * from './devices/random.ts';
 export * from './devices/console.ts';

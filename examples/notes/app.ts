@@ -14,9 +14,8 @@
  * Keys are paths (`a/b/c`), percent-decoded. A blank disk is formatted on
  * first start; a disk holding anything else is refused.
  */
-import { block, defineApp, parseArgs, stack, type Block, type Console } from '../../lib/index.ts';
-import { KvError, type Kv, type KvErrorCode } from '../../lib/devices/kv.ts';
-import { formatLogStore, isBlank, LogStore } from '../../lib/kv/log-store.ts';
+import { block, defineApp, KvError, parseArgs, stack, type Block, type Console, type Kv, type KvErrorCode } from '../../lib/index.ts';
+import { formatLogStore, isBlank, LogStore } from '../../lib/kv/index.ts';
 import { KilnResponse, serveHttp, type KilnRequest } from '../../lib/http/index.ts';
 import { formatImfFixdate } from '../../lib/http/date.ts';
 
