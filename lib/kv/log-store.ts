@@ -193,7 +193,11 @@ export class LogStore extends KvBase<LogValue> {
     return store;
   }
 
-  /** Bytes a new write of `keyBytes` and `valueBytes` may still take, roughly (for reports). */
+  /**
+   * Figures for reports: keys and their record bytes, bytes of log in use,
+   * about how many more record bytes fit (once cleaned), and the largest
+   * value a write may hold (with a key of one byte less per byte of key).
+   */
   get stats(): { keys: number; liveBytes: number; logBytes: number; freeBytes: number; maxValue: number } {
     return {
       keys: this.written.size,
