@@ -5,6 +5,7 @@
  * image and the tender are the real ones.
  */
 import { basename } from 'node:path';
+import { HOST_ARCH, hostKvmProblem } from '../machine/host.ts';
 import { runInVm, vmAvailable } from '../machine/vm.ts';
 import type { Arch } from './image.ts';
 import { UsageError } from './usage-error.ts';
@@ -15,9 +16,10 @@ const shQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
 /** Runs `kiln-hvt tenderArgs -- image imageArgs` in the emulated machine; resolves with its exit status. */
 export async function bootInVm(arch: Arch, tender: string, image: string, tenderArgs: string[], imageArgs: string[]): Promise<number> {
   const reason = await vmAvailable(arch);
-  if (reason !== null) throw new UsageError(`kiln run: this host has no /dev/kvm, and the emulated machine cannot run: ${reason}`);
+  const why = (await hostKvmProblem()) ?? `this host runs ${HOST_ARCH ?? process.arch} guests, not ${arch}`;
+  if (reason !== null) throw new UsageError(`kiln run: ${why}, and the emulated machine cannot run: ${reason}`);
   console.error(
-    `kiln run: this host has no /dev/kvm; booting kiln-hvt inside an emulated ${arch} Linux machine ` +
+    `kiln run: ${why}; booting kiln-hvt inside an emulated ${arch} Linux machine ` +
       `(QEMU with nested KVM, machine/): the output follows when it ends`,
   );
   const guestImage = `/images/${basename(image)}`;
