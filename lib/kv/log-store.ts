@@ -109,6 +109,9 @@ function randomStoreId(): number {
   return Math.floor(Math.random() * 2 ** 26) * 2 ** 26 + (Math.floor(Math.random() * 2 ** 26) ^ (Date.now() % 2 ** 26)) + 1;
 }
 
+/** Reads up to this size use the store's own buffer (see readLog). */
+const SCRATCH_BYTES = 16384;
+
 /** Largest sector size a Block may have (drivers/unix/block.ts's limit). */
 const MAX_SECTOR = 65536;
 
@@ -160,6 +163,9 @@ export class LogStore extends KvBase<LogValue> {
   private queue: Txn[] = [];
   private committing: Promise<void> | null = null;
   private failed: KvError | null = null;
+  /** readLog's buffer for small reads, and whether a read is using it. */
+  private scratch: Uint8Array | undefined;
+  private scratchBusy = false;
   /** Whether every write so far has been flushed (marks the next batch AFTER_FLUSH). */
   private allFlushed = true;
   private closed = false;
@@ -317,12 +323,25 @@ export class LogStore extends KvBase<LogValue> {
     }
   }
 
-  /** The bytes of the logical range [pos, pos+length), reading whole sectors. */
+  /**
+   * The bytes of the logical range [pos, pos+length), reading whole sectors:
+   * a small read goes through a buffer kept for it (allocating the sectors
+   * anew for every get cost more than reading them), and only the asked-for
+   * bytes are copied out.
+   */
   private async readLog(pos: number, length: number): Promise<Uint8Array> {
     const start = pos - (pos % this.s);
-    const buffer = new Uint8Array(roundUp(pos + length, this.s) - start);
-    await this.onLog(start, buffer, (offset, part) => this.block.read(offset, part), 'read');
-    return buffer.subarray(pos - start, pos - start + length);
+    const size = roundUp(pos + length, this.s) - start;
+    const reuse = !this.scratchBusy && size <= SCRATCH_BYTES;
+    const buffer = reuse ? (this.scratch ??= new Uint8Array(SCRATCH_BYTES)).subarray(0, size) : new Uint8Array(size);
+    this.scratchBusy ||= reuse;
+    try {
+      await this.onLog(start, buffer, (offset, part) => this.block.read(offset, part), 'read');
+      const bytes = buffer.subarray(pos - start, pos - start + length);
+      return reuse ? bytes.slice() : bytes;
+    } finally {
+      if (reuse) this.scratchBusy = false;
+    }
   }
 
   /** Writes `records` as one batch at the head; flushes unless told not to. Returns the batch's position. */
