@@ -103,6 +103,7 @@ describe.skipIf(skip !== null)('examples/notes as an image (real KVM, curl from 
     const kill9 = output('kill9');
     const m = /ACKED (\d+) LOST (\d+)/.exec(kill9);
     expect(m, kill9).not.toBeNull();
+    console.info(`notes image: ${m![0]} over ${KILLS} SIGKILLs of kiln-hvt`);
     expect(Number(m![1])).toBeGreaterThan(KILLS);
     expect(kill9).not.toContain('LOST kill');
     expect(Number(m![2])).toBe(0);
