@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # integration tests talk to (see DESIGN.md).
 PACKAGES="musl-dev musl-dev:arm64 musl-tools gcc-aarch64-linux-gnu qemu-system-x86 qemu-system-arm busybox-static cpio xz-utils \
 iproute2 strace socat iputils-ping netcat-openbsd curl tcpdump tshark wrk iperf3 hping3 dnsmasq python3-scapy valgrind \
-skopeo umoci containerd"
+skopeo umoci containerd clang libclang-rt-14-dev"
 
 # aarch64 tests run Debian's arm64 kernel and user space in an emulated
 # machine: apt must know the arm64 architecture to download them.

@@ -16,6 +16,7 @@ import { pipeBenchmark } from './pipe.ts';
 import { sizeBenchmark } from './size.ts';
 import { tcpHostedBenchmark, tcpHostedCpuBenchmark } from './tcp-hosted.ts';
 import { tcpImageBenchmark } from './tcp-image.ts';
+import { tlsBenchmark } from './tls.ts';
 
 export const BENCHMARKS: Benchmark[] = [
   httpCpuBenchmark,
@@ -36,6 +37,7 @@ export const BENCHMARKS: Benchmark[] = [
   pipeBenchmark,
   httpBenchmark,
   httpLatencyBenchmark,
+  tlsBenchmark,
   memoryBenchmark,
   kvBenchmark,
   kvImageBenchmark,

@@ -29,6 +29,8 @@
  *     const text = await response.text();
  *
  * `httpRequest(stack, url, init)` is the one-shot form (no connection kept).
+ * HTTPS: serve over `tlsServer(listener, …)` and fetch `https://` URLs with
+ * `secure: httpsConnector(…)` (both from lib/tls).
  */
 export { logHandlerError, serveHttp, type Handler, type HttpServer, type ServeOptions } from './server.ts';
 export { Router, RoutePatternError, type RouteHandler, type RouteParams } from './router.ts';

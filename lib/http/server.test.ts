@@ -351,14 +351,20 @@ describe('serveHttp: timeouts and shutdown', () => {
     await server.shutdown();
   });
 
-  it('closes a kept-alive connection silently after the idle timeout', async () => {
-    const { listener, server, clock } = startTestServer(() => new KilnResponse('x'), { idleTimeoutMs: 500, headerTimeoutMs: 5000 });
+  it.each([
+    { idleTimeoutMs: 500, headerTimeoutMs: 5000, waits: [499] },
+    // One read timer per connection: armed for the first head (1000), it fires while the idle wait (3000) goes on, which must go on.
+    { idleTimeoutMs: 3000, headerTimeoutMs: 1000, waits: [1500, 1499] },
+  ])('closes a kept-alive connection silently after its idle timeout ($idleTimeoutMs ms, head timeout $headerTimeoutMs ms)', async ({ idleTimeoutMs, headerTimeoutMs, waits }) => {
+    const { listener, server, clock } = startTestServer(() => new KilnResponse('x'), { idleTimeoutMs, headerTimeoutMs });
     const flow = listener.connect();
     await flow.write(latin1(GET('/')));
     await settle();
-    clock.advance(499);
-    await settle();
-    expect(server.connections).toBe(1);
+    for (const ms of waits) {
+      clock.advance(ms);
+      await settle();
+      expect(server.connections).toBe(1);
+    }
     clock.advance(1);
     const wire = await readAll(flow);
     expect(statuses(wire)).toEqual([200]);

@@ -31,11 +31,20 @@ void kiln_hc_register(unsigned nr, kiln_hc_handler fn)
     handlers[nr] = fn;
 }
 
+void *kiln_hc_block(const struct kiln_guest_mem *m, uint64_t gpa, size_t size,
+                    size_t align, int read_only)
+{
+    if (gpa % align != 0)
+        return NULL;
+    return read_only ? (void *)kiln_gpa_readable(m, gpa, size)
+                     : kiln_gpa_writable(m, gpa, size);
+}
+
 static enum kiln_hc_outcome bad_block(unsigned nr, uint64_t gpa,
                                       const char *memory, int *status)
 {
     fprintf(stderr, "kiln-hvt: guest hypercall %u: argument block at 0x%llx "
-            "is not in its %s memory; stopping the guest\n", nr,
+            "is misaligned or not in its %s memory; stopping the guest\n", nr,
             (unsigned long long)gpa, memory);
     *status = KILN_EXIT_GUEST_FAULT;
     return KILN_HC_EXIT;

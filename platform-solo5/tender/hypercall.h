@@ -33,16 +33,24 @@ enum kiln_hc_outcome kiln_hc_dispatch(const struct kiln_guest_mem *m,
  * refuse outright because it cannot even report the error. */
 #define KILN_EXIT_GUEST_FAULT 255
 
+/* Host pointer to the argument block of (size) bytes at gpa, aligned to
+ * (align) as C places it (the tender reads and writes its fields in place),
+ * in the guest's writable memory, or readable memory when (read_only); else
+ * NULL. */
+void *kiln_hc_block(const struct kiln_guest_mem *m, uint64_t gpa, size_t size,
+                    size_t align, int read_only);
+
 /* Host pointer to the argument block of type T at gpa, or NULL. */
-#define KILN_HC_ARGS(m, gpa, T) ((T *)kiln_gpa_writable((m), (gpa), sizeof(T)))
+#define KILN_HC_ARGS(m, gpa, T) ((T *)kiln_hc_block((m), (gpa), sizeof(T), _Alignof(T), 0))
 
 /* The same for a block the tender only reads (no result field): it may lie
  * in the guest's read-only data, as the bindings' fixed trap-path blocks
  * do. */
-#define KILN_HC_IN_ARGS(m, gpa, T) ((const T *)kiln_gpa_readable((m), (gpa), sizeof(T)))
+#define KILN_HC_IN_ARGS(m, gpa, T) \
+    ((const T *)kiln_hc_block((m), (gpa), sizeof(T), _Alignof(T), 1))
 
 /* Ends the guest: used when an argument block is outside the memory it may
- * lie in (KILN_HC_ARGS, KILN_HC_IN_ARGS). */
+ * lie in, or misaligned (KILN_HC_ARGS, KILN_HC_IN_ARGS). */
 enum kiln_hc_outcome kiln_hc_bad_args(unsigned nr, uint64_t gpa, int *status);
 enum kiln_hc_outcome kiln_hc_bad_in_args(unsigned nr, uint64_t gpa, int *status);
 

@@ -9,12 +9,3 @@
 export function untilPingAnswers(ns: string, ip: string): string {
   return `i=0; until ip netns exec ${ns} ping -c 1 -W 1 ${ip} >/dev/null || [ $i -ge 60 ]; do i=$((i+1)); done`;
 }
-
-/** sh that makes network namespace `ns` with tap `tap` in it, up, the host side at `hostIp`/24. */
-export function namespaceWithTap(ns: string, tap: string, hostIp: string): string {
-  return (
-    `ip netns add ${ns} && ip netns exec ${ns} ip link set lo up && ` +
-    `ip netns exec ${ns} ip tuntap add ${tap} mode tap && ip netns exec ${ns} ip link set ${tap} up && ` +
-    `ip netns exec ${ns} ip addr add ${hostIp}/24 dev ${tap}`
-  );
-}

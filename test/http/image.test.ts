@@ -15,7 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, TENDER, buildPlatform } from '../platform/build.ts';
 import { type KvmCase, type KvmCaseResult, kvmPlace, runKvmCases } from '../harness/cases.ts';
 import { programFiles } from '../harness/program-files.ts';
-import { namespaceWithTap } from '../harness/shell.ts';
+import { tapNamespaceCases } from '../harness/tap-namespace.ts';
 import { strictParsingCases } from './strict-parsing.suite.ts';
 import { buildImage } from '../../cli/image.ts';
 
@@ -34,9 +34,10 @@ const GUEST_IP = '10.93.0.2';
 const URL = `http://${GUEST_IP}`;
 
 const CURL = `LD_LIBRARY_PATH=/root ip netns exec ${NETNS} ./curl -sS --no-progress-meter --max-time 60`;
+const namespace = tapNamespaceCases(NETNS, TAP, HOST_IP);
 const cases = [
   { name: 'suite', run: './kiln-hvt --mem=32 httpsuite.hvt' },
-  { name: 'netns-up', run: namespaceWithTap(NETNS, TAP, HOST_IP) },
+  namespace.up,
   {
     name: 'serve',
     run: [
@@ -73,7 +74,7 @@ const cases = [
     ].join('\n'),
   },
   ...dhcpDnsCases(),
-  { name: 'netns-down', run: `ip netns del ${NETNS}` },
+  namespace.down,
 ];
 
 /** With dnsmasq on the host (copied in with its libraries), as DHCP and DNS server in the namespace. */

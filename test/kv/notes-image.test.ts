@@ -15,7 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildImage } from '../../cli/image.ts';
 import { kvmPlace, runKvmCases, type KvmCaseResult } from '../harness/cases.ts';
 import { programFiles } from '../harness/program-files.ts';
-import { namespaceWithTap } from '../harness/shell.ts';
+import { tapNamespaceCases } from '../harness/tap-namespace.ts';
 import { ROOT, TENDER, buildPlatform } from '../platform/build.ts';
 
 const place = await kvmPlace();
@@ -37,8 +37,9 @@ const CURL = `LD_LIBRARY_PATH=/root ip netns exec ${NETNS} ./curl -sS --no-progr
 const SERVE = `ip netns exec ${NETNS} ./kiln-hvt --mem=64 --net:service=${TAP} --block:storage=disk.img notes.hvt --ipv4=${GUEST_IP}/24 --port=80`;
 const UP = `i=0; until ${CURL} -o /dev/null ${URL}/ 2>/dev/null; do i=$((i+1)); [ $i -ge 60 ] && break; sleep 1; done`;
 
+const namespace = tapNamespaceCases(NETNS, TAP, HOST_IP);
 const cases = [
-  { name: 'netns-up', run: namespaceWithTap(NETNS, TAP, HOST_IP) },
+  namespace.up,
   {
     name: 'serve',
     run: [
@@ -73,7 +74,7 @@ const cases = [
     ].join('\n'),
   },
   { name: 'disk-back', run: 'echo DISK-BEGIN; gzip -c disk.img | base64; echo DISK-END' },
-  { name: 'netns-down', run: `ip netns del ${NETNS}` },
+  namespace.down,
 ];
 
 let results: Map<string, KvmCaseResult>;

@@ -65,7 +65,7 @@ interface ArchCases {
 const ARCH: Record<VmArch, ArchCases> = {
   x86_64: {
     fatal: {
-      args: /guest hypercall 1: argument block at 0x10000 is not in its writable memory/,
+      args: /guest hypercall 1: argument block at 0x10000 is misaligned or not in its writable memory/,
       port: /unknown hypercall 64 \(port 0x540\)/,
       trapport: /guest code used the reserved trap-report port/,
       hlt: /guest trap: #GP general protection/,
@@ -83,7 +83,7 @@ const ARCH: Record<VmArch, ArchCases> = {
   },
   aarch64: {
     fatal: {
-      args: /kiln-hvt: guest hypercall 1: argument block at 0x10000 is not in its writable memory/,
+      args: /kiln-hvt: guest hypercall 1: argument block at 0x10000 is misaligned or not in its writable memory/,
       port: /kiln-hvt: guest made unknown hypercall 64 \(address 0x100000200\)/,
       trapport: /kiln-hvt: guest code used the reserved trap-report address/,
       hlt: /kiln-hvt: guest asked for a PSCI power off \(pc=0x[0-9a-f]+\) instead of halting through the tender/,

@@ -64,7 +64,11 @@ const MAX_READ = 64 * 1024;
 /** Segments sent in one output pass at most, to bound the work per event. */
 const MAX_BURST = 64;
 
-/** What the connection tells the application side. */
+/**
+ * What the connection tells the application side. Never during the event
+ * that caused it: the layer delivers a connection's notices together, on a
+ * later microtask, so the user may call back into the connection freely.
+ */
 export interface ConnectionUser {
   /** In-order data or the end of stream became readable. */
   readable(): void;
@@ -75,6 +79,9 @@ export interface ConnectionUser {
   /** The connection failed or was aborted; pending operations reject with `code`. */
   failed(code: FlowErrorCode): void;
 }
+
+/** The notices a connection gathers for its user during an event, as bits. */
+const Notice = { Opened: 1, Readable: 2, Writable: 4, Failed: 8 } as const;
 
 /** What a passive connection tells its listener. */
 export interface ListenerHooks {
@@ -99,9 +106,8 @@ export interface ConnectionHost {
   allowChallengeAck(): boolean;
   /** The connection reached CLOSED: forget it. */
   release(conn: Connection): void;
-  /** Brackets work that may send, so segments delivered back synchronously wait their turn. */
-  enter(): void;
-  leave(): void;
+  /** Calls `conn.deliverNotices()` once the current event is over. */
+  notify(conn: Connection): void;
 }
 
 /** The peer's options from a SYN (or reconstructed from a SYN cookie). */
@@ -186,6 +192,8 @@ export class Connection {
   private ackNow = false;
   /** Acknowledged data freed send buffer space: tell the writer once the segment is processed. */
   private spaceFreed = false;
+  /** What the user has yet to be told (Notice bits). */
+  private notices = 0;
   private lastReceiveMs = 0;
   private lastSendMs = 0;
   private keepaliveProbes = 0;
@@ -655,7 +663,7 @@ export class Connection {
         this.unackedSegments++;
         if (hadGap || this.unackedSegments >= 2) this.ackNow = true;
         else if (this.delackDeadline === Infinity) this.delackDeadline = this.host.clock.nowMs() + this.host.options.delayedAckMs;
-        this.user?.readable();
+        this.notice(Notice.Readable);
       } else {
         // Out of order: an immediate duplicate ACK carries the SACK blocks (RFC 5681 §4.2).
         this.host.stats[moved < 0 ? 'rx.dropped.reassembly-full' : 'rx.out-of-order']++;
@@ -682,7 +690,7 @@ export class Connection {
         this.enterTimeWait();
         break;
     }
-    this.user?.readable();
+    this.notice(Notice.Readable);
   }
 
   private becomeEstablished(): void {
@@ -695,7 +703,7 @@ export class Connection {
     if (this.synRetransmitted) this.rtt.synRetransmitted();
     this.lastReceiveMs = this.host.clock.nowMs();
     if (wasSynReceived && this.listener) this.listener.halfOpenDone(this);
-    else this.user?.opened();
+    else this.notice(Notice.Opened);
   }
 
   private enterTimeWait(): void {
@@ -998,7 +1006,7 @@ export class Connection {
     if (this.state === State.Closed) return;
     if (this.spaceFreed) {
       this.spaceFreed = false;
-      this.user?.writable();
+      this.notice(Notice.Writable);
     }
     this.output();
     if (this.ackNow && this.state !== State.SynSent && this.state !== State.SynReceived) this.sendAck();
@@ -1037,12 +1045,7 @@ export class Connection {
     this.timer = null;
     this.armedAt = Infinity;
     if (this.state === State.Closed) return;
-    this.host.enter();
-    try {
-      this.runDueTimers(Math.max(this.host.clock.nowMs(), due));
-    } finally {
-      this.host.leave();
-    }
+    this.runDueTimers(Math.max(this.host.clock.nowMs(), due));
   }
 
   private runDueTimers(now: number): void {
@@ -1168,9 +1171,8 @@ export class Connection {
   private fail(code: FlowErrorCode): void {
     if (this.state === State.Closed) return;
     this.error = code;
-    const user = this.user;
     this.release();
-    user?.failed(code);
+    this.notice(Notice.Failed);
   }
 
   /** Enters CLOSED and leaves the layer's tables. */
@@ -1184,7 +1186,24 @@ export class Connection {
     this.releaseMemory();
     this.host.release(this);
     // A reader waiting for end of stream after a graceful close learns it here.
-    if (this.error === null) this.user?.readable();
+    if (this.error === null) this.notice(Notice.Readable);
+  }
+
+  /** Tells the user what happened since the last call: the open, then data, then space, then a failure. */
+  deliverNotices(): void {
+    const notices = this.notices;
+    this.notices = 0;
+    const user = this.user;
+    if (!user) return;
+    if (notices & Notice.Opened) user.opened();
+    if (notices & Notice.Readable) user.readable();
+    if (notices & Notice.Writable) user.writable();
+    if (notices & Notice.Failed) user.failed(this.error!);
+  }
+
+  private notice(what: number): void {
+    if (this.notices === 0) this.host.notify(this);
+    this.notices |= what;
   }
 }
 

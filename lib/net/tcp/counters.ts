@@ -20,7 +20,6 @@ const NAMES = [
   'rx.dropped.accept-queue-full',
   'rx.dropped.bad-cookie',
   'rx.dropped.after-close',
-  'rx.dropped.reentrant-overflow',
   'rx.duplicate-segments',
   'rx.out-of-order',
   'rx.resets',

@@ -24,7 +24,7 @@ export type { TcpOptions } from './options.ts';
 export interface TcpEnv {
   clock: Clock; // timers via clock.at / clock.nowMs; never read a global clock
   random: Random;
-  /** Sends one TCP segment (header + payload, checksum already filled in) to dst; the IP layer adds the IPv4 header, routes and ARPs. Returns false if it was dropped (no route, ARP queue full). The segment is a view of TCP's transmit buffer, valid only during the call: copy it to keep it. */
+  /** Sends one TCP segment (header + payload, checksum already filled in) to dst; the IP layer adds the IPv4 header, routes and ARPs. Returns false if it was dropped (no route, ARP queue full). The segment is a view of TCP's transmit buffer, valid only during the call: copy it to keep it. Must not feed anything back into `input` during the call (no layer here is re-entrant). */
   sendSegment(src: number, dst: number, segment: Uint8Array): boolean;
   /** Largest TCP segment (header+payload) that fits in one IPv4 packet to dst without fragmenting. */
   maxSegmentFor(dst: number): number;
@@ -32,15 +32,7 @@ export interface TcpEnv {
 
 /** Cookies are checked for two cookie periods after the last one was sent (see syn-cookies.ts). */
 const COOKIE_CHECK_MS = 128_000;
-/** Segments that arrive while the layer is busy (synchronous delivery) wait here, copied; at most this many. */
-const MAX_DEFERRED = 1024;
 const DEFAULT_CONNECT_TIMEOUT_MS = 75_000;
-
-interface Deferred {
-  src: number;
-  dst: number;
-  bytes: Uint8Array;
-}
 
 export class TcpLayer implements ConnectionHost, ListenerHost {
   readonly clock: Clock;
@@ -54,8 +46,8 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   private readonly listeners = new Map<number, TcpListenerSocket[]>();
   private readonly secrets: ConnectionSecrets;
   private readonly cookies: SynCookies;
-  private depth = 0;
-  private readonly deferred: Deferred[] = [];
+  /** Connections with notices for their users, delivered on the next microtask. */
+  private readonly noticed: Connection[] = [];
   private challengeSecond = -1;
   private challengeCount = 0;
   private closed = false;
@@ -75,29 +67,14 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   /** A received segment whose IPv4 header was valid; `segment` is a view valid only during the call. */
   input(src: number, dst: number, segment: Uint8Array): void {
     if (this.closed) return;
-    if (this.depth > 0) {
-      if (this.deferred.length >= MAX_DEFERRED) this.stats['rx.dropped.reentrant-overflow']++;
-      else this.deferred.push({ src, dst, bytes: segment.slice() });
-      return;
-    }
-    this.enter();
-    try {
-      this.process(src, dst, segment);
-    } finally {
-      this.leave();
-    }
+    this.process(src, dst, segment);
   }
 
   /** ICMP destination unreachable about a segment we sent from src:srcPort to dst:dstPort. */
   icmpUnreachable(src: number, dst: number, srcPort: number, dstPort: number, code: number): void {
     const conn = this.find(src, srcPort, dst, dstPort);
     if (!conn) return;
-    this.enter();
-    try {
-      conn.icmpUnreachable(code);
-    } finally {
-      this.leave();
-    }
+    conn.icmpUnreachable(code);
   }
 
   listen(localAddress: number, port: number, options: ListenOptions = {}): TcpListener {
@@ -125,15 +102,10 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     if (local < 0) return Promise.reject(new StackError('address-in-use', 'no ephemeral port left for that destination'));
     const conn = this.createConnection(localAddress >>> 0, local, remote >>> 0, port);
     if (options.noDelay) conn.noDelay = true;
-    const flow = new TcpFlow(conn, this);
+    const flow = new TcpFlow(conn);
     const opened = flow.whenOpen();
     this.stats['connections.active']++;
-    this.enter();
-    try {
-      conn.openActive(this.secrets.initialSequence(conn.localAddress, local, conn.remoteAddress, port), timeoutMs);
-    } finally {
-      this.leave();
-    }
+    conn.openActive(this.secrets.initialSequence(conn.localAddress, local, conn.remoteAddress, port), timeoutMs);
     return opened;
   }
 
@@ -144,13 +116,8 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   /** Resets every connection and closes every listener. */
   close(): void {
     if (this.closed) return;
-    this.enter();
-    try {
-      for (const list of [...this.listeners.values()]) for (const l of [...list]) void l.close();
-      for (const list of [...this.connections.values()]) for (const c of [...list]) c.abort('closed');
-    } finally {
-      this.leave();
-    }
+    for (const list of [...this.listeners.values()]) for (const l of [...list]) void l.close();
+    for (const list of [...this.connections.values()]) for (const c of [...list]) c.abort('closed');
     this.closed = true;
   }
 
@@ -197,22 +164,14 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     if (list.length === 0) this.listeners.delete(listener.port);
   }
 
-  enter(): void {
-    this.depth++;
+  notify(conn: Connection): void {
+    // A promise job, not a timer: QuickJS images have no setImmediate, and the notices must not wait for I/O.
+    if (this.noticed.push(conn) === 1) void Promise.resolve().then(() => this.deliverNotices());
   }
 
-  leave(): void {
-    if (--this.depth > 0) return;
-    // Segments that arrived while we were busy, in arrival order.
-    while (this.deferred.length > 0 && !this.closed) {
-      const d = this.deferred.shift()!;
-      this.depth++;
-      try {
-        this.process(d.src, d.dst, d.bytes);
-      } finally {
-        this.depth--;
-      }
-    }
+  private deliverNotices(): void {
+    // Notices raised while these are delivered (a write from writable(), say) go in the next round.
+    for (const conn of this.noticed.splice(0)) conn.deliverNotices();
   }
 
   // Demultiplexing

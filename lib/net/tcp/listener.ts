@@ -8,10 +8,10 @@ import type { Flow, Endpoint } from '../../devices/flow.ts';
 import { StackError, type TcpListener } from '../../devices/stack.ts';
 import { formatIpv4 } from '../../ipv4-text.ts';
 import type { Connection, ListenerHooks } from './connection.ts';
-import { TcpFlow, type StackGuard } from './flow.ts';
+import { TcpFlow } from './flow.ts';
 
 /** What a listener needs from the layer. */
-export interface ListenerHost extends StackGuard {
+export interface ListenerHost {
   removeListener(listener: TcpListenerSocket): void;
 }
 
@@ -48,13 +48,8 @@ export class TcpListenerSocket implements TcpListener, ListenerHooks {
     this.host.removeListener(this);
     const unaccepted = this.queue.close(new StackError('closed', `listener on port ${this.port} is closed`));
     // Connections nobody will accept are reset, as a closing listening socket does.
-    this.host.enter();
-    try {
-      for (const flow of unaccepted) flow.connection.abort('closed');
-      for (const conn of [...this.halfOpen]) conn.abort('closed');
-    } finally {
-      this.host.leave();
-    }
+    for (const flow of unaccepted) flow.connection.abort('closed');
+    for (const conn of [...this.halfOpen]) conn.abort('closed');
     return Promise.resolve();
   }
 
@@ -66,7 +61,7 @@ export class TcpListenerSocket implements TcpListener, ListenerHooks {
 
   admit(conn: Connection): boolean {
     if (this.closed || this.acceptQueueFull) return false;
-    return this.queue.offer(new TcpFlow(conn, this.host));
+    return this.queue.offer(new TcpFlow(conn));
   }
 
   halfOpenDone(conn: Connection): void {

@@ -6,8 +6,11 @@
 
 #include <elf.h>
 #include <string.h>
+#include <sys/mman.h>
 
+#include "guest_mem.h"
 #include "image.h"
+#include "mem_map.h"
 
 #define FAKE_TEXT 0x100000ULL
 #define FAKE_RODATA 0x2a3000ULL
@@ -29,6 +32,24 @@ static inline struct kiln_image fake_image(uint32_t kiln_flags)
     img.end = FAKE_END;
     img.kiln_flags = kiln_flags;
     return img;
+}
+
+/* Guest memory of (size) bytes holding a Kiln image laid out as above, its
+ * map in (map) and its host mapping protected as kiln-hvt protects it;
+ * base NULL when that fails. */
+static inline struct kiln_guest_mem fake_guest(struct kiln_mem_map *map,
+                                               uint64_t size)
+{
+    struct kiln_image img = fake_image(KILN_IMAGE_RUNS_AT_CPL3 | KILN_IMAGE_STACK_GUARD);
+    kiln_mem_map_build(map, &img, size);
+    struct kiln_guest_mem m = {.size = size, .map = map};
+    m.base = kiln_guest_mem_reserve(size);
+    char err[128];
+    if (m.base != NULL && kiln_mem_map_protect_host(map, m.base, err, sizeof err) != 0) {
+        munmap(m.base, size);
+        m.base = NULL;
+    }
+    return m;
 }
 
 #endif
