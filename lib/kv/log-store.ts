@@ -210,7 +210,7 @@ export class LogStore extends KvBase<LogValue> {
       liveBytes: this.liveBytes,
       logBytes: this.head - this.sb.tail,
       freeBytes: Math.max(0, this.sb.areaSize - this.reserve - this.liveBytes),
-      maxValue: this.sb.maxBatch - BATCH_HEADER - recordBytes(0, 0),
+      maxValue: this.largestValue(0),
     };
   }
 
@@ -218,6 +218,10 @@ export class LogStore extends KvBase<LogValue> {
     if (this.closed) throw new KvError('closed', 'kv store: closed');
     if (this.failed) throw new KvError(this.failed.code, `kv store: a write failed earlier (${this.failed.message}); open the store again`);
     if (write && this.block.info.readOnly) throw new KvError('read-only', 'kv store: the device is read-only');
+  }
+
+  protected override largestValue(keyBytes: number): number {
+    return this.sb.maxBatch - BATCH_HEADER - recordBytes(keyBytes, 0);
   }
 
   protected make(key: string, bytes: Uint8Array, mtime: number): LogValue {
