@@ -16,7 +16,7 @@
 import { BlockError, type Block } from '../devices/block.ts';
 import { KvError } from '../devices/kv.ts';
 import { crc32 } from '../crc32.ts';
-import { decodeUtf8, encodeUtf8 } from '../text/utf8.ts';
+import { decodeUtf8, encodeUtf8, utf8Length } from '../text/utf8.ts';
 import {
   AFTER_FLUSH,
   BATCH_HEADER,
@@ -202,7 +202,7 @@ export class LogStore extends KvBase<LogValue> {
   /**
    * Figures for reports: keys and their record bytes, bytes of log in use,
    * about how many more record bytes fit (once cleaned), and the largest
-   * value a write may hold (with a key of one byte less per byte of key).
+   * value a write may hold (less one byte per byte of its key).
    */
   get stats(): { keys: number; liveBytes: number; logBytes: number; freeBytes: number; maxValue: number } {
     return {
@@ -225,7 +225,7 @@ export class LogStore extends KvBase<LogValue> {
   }
 
   protected make(key: string, bytes: Uint8Array, mtime: number): LogValue {
-    return { pos: -1, bytes, size: bytes.length, mtime, crc: crc32(bytes), record: recordBytes(encodeUtf8(key).length, bytes.length) };
+    return { pos: -1, bytes, size: bytes.length, mtime, crc: crc32(bytes), record: recordBytes(utf8Length(key), bytes.length) };
   }
 
   protected async read(key: string, value: LogValue, offset: number, length: number): Promise<Uint8Array> {
@@ -249,7 +249,7 @@ export class LogStore extends KvBase<LogValue> {
 
   protected persist(changes: Change<LogValue>[]): Promise<void> {
     let bytes = 0;
-    for (const c of changes) bytes += c.value ? c.value.record : recordBytes(encodeUtf8(c.key).length, 0);
+    for (const c of changes) bytes += c.value ? c.value.record : recordBytes(utf8Length(c.key), 0);
     if (BATCH_HEADER + bytes > this.sb.maxBatch) {
       this.ns.undo(changes);
       return Promise.reject(new KvError('no-space', `a write of ${bytes} bytes is larger than this store's largest batch (${this.sb.maxBatch - BATCH_HEADER})`));
