@@ -42,6 +42,16 @@ if [ ! -x node_modules/.bin/vitest ] || [ package-lock.json -nt node_modules/.pa
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# better-sqlite3 (the kv benchmark's SQLite baseline): its native binding is
+# built from source against this Node's headers (no prebuilt downloads here;
+# npm may skip the package's install script).
+if [ -d node_modules/better-sqlite3 ] && ! node -e "new (require('better-sqlite3'))(':memory:')" 2>/dev/null; then
+  echo "kiln setup: building better-sqlite3's native binding (about 2 minutes)"
+  node_dir=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+  (cd node_modules/better-sqlite3 && node "$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js" \
+    rebuild --release --nodedir="$node_dir" -j 2 >/dev/null) || echo "kiln setup: WARNING: better-sqlite3 did not build (the kv benchmark will say so)"
+fi
+
 # Native parts: the tender, guest bindings, QuickJS runtime (each Makefile
 # skips what is up to date).
 for dir in platform-solo5 runtime; do

@@ -37,9 +37,12 @@ export interface KilnBindings {
   netWrite(handle: number, frame: Uint8Array): void;
   /** Calls `callback` when input is pending; a watched device keeps the unikernel running. */
   netWatch(handle: number, callback: ((handle: number) => void) | null): void;
-  blockAcquire(name: string): { handle: number; capacity: number; blockSize: number };
+  /** `durableFlush`: whether blockFlush makes writes durable on this tender (false on upstream Solo5 tenders). */
+  blockAcquire(name: string): { handle: number; capacity: number; blockSize: number; durableFlush: boolean };
   blockRead(handle: number, offset: number, buffer: Uint8Array): void;
   blockWrite(handle: number, offset: number, data: Uint8Array): void;
+  /** Returns once completed writes are durable (kiln-hvt's block flush, fdatasync on the hosted platform); a no-op without durableFlush. */
+  blockFlush(handle: number): void;
   /** Copies the unikernel: the child's id in the parent, 0 in the child (kiln-hvt's fork device). */
   fork(): number;
   /** A child's exit status (0..255; 255 when it crashed), or -1 while it runs. */

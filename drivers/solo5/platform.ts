@@ -99,7 +99,7 @@ function services(closers: (() => unknown)[]): Omit<PlatformServices, 'stopping'
         return forkable.stack;
       },
       block: (name) => {
-        const block = acquire(`block device '${name}'`, () => openSolo5Block(name));
+        const block = acquire(`block device '${name}'`, () => openSolo5Block(name, { warn: (m) => console.warn(m) }));
         closers.push(() => block.close());
         return block;
       },
