@@ -80,7 +80,7 @@ export async function bundleApp(appFile: string, target: Target, outfile: string
       ...(target === 'unix' ? { banner: { js: '#!/usr/bin/env -S node --enable-source-maps' } } : {}),
       sourcesContent: false,
       plugins: target === 'hvt' ? [refuseNodeBuiltins] : [],
-      inject: target === 'hvt' ? [join(repoRoot, 'drivers', 'solo5', 'buffer-global.ts')] : [],
+      inject: target === 'hvt' ? ['buffer-global.ts', 'web-globals.ts'].map((file) => join(repoRoot, 'drivers', 'solo5', file)) : [],
       logLevel: 'silent',
     });
   } catch (err) {

@@ -1,0 +1,36 @@
+/**
+ * The Web-standard globals of images (lib/web), injected by the hvt bundle
+ * (cli/bundle.ts) as Buffer is: each name resolves to lib/web's
+ * implementation wherever app or library code uses it as a global, and only
+ * what is used is bundled. `crypto` keeps the runtime's getRandomValues
+ * (runtime/src/globals.c) and gains randomUUID.
+ */
+import { randomUUID } from '../../lib/web/random-uuid.ts';
+
+export {
+  URL,
+  URLSearchParams,
+  Headers,
+  Request,
+  Response,
+  ReadableStream,
+  ReadableStreamDefaultReader,
+  ReadableStreamDefaultController,
+  AbortController,
+  AbortSignal,
+  Event,
+  EventTarget,
+  CustomEvent,
+  DOMException,
+  atob,
+  btoa,
+  structuredClone,
+  navigator,
+} from '../../lib/web/index.ts';
+
+const runtimeCrypto = globalThis.crypto;
+
+export const crypto = {
+  getRandomValues: runtimeCrypto.getRandomValues.bind(runtimeCrypto),
+  randomUUID: () => randomUUID((bytes) => runtimeCrypto.getRandomValues(bytes)),
+};
