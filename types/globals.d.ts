@@ -82,6 +82,8 @@ declare global {
   type CustomEvent<T = unknown> = import('../lib/web/index.ts').CustomEvent<T>;
   var DOMException: Web['DOMException'];
   type DOMException = import('../lib/web/index.ts').DOMException;
+  /** Through the app's first stack device; http:// (https:// with createFetch and lib/tls). */
+  function fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
   var atob: Web['atob'];
   var btoa: Web['btoa'];
   var structuredClone: Web['structuredClone'];

@@ -2,10 +2,13 @@
  * The Web-standard globals of images (lib/web), injected by the hvt bundle
  * (cli/bundle.ts) as Buffer is: each name resolves to lib/web's
  * implementation wherever app or library code uses it as a global, and only
- * what is used is bundled. `crypto` keeps the runtime's getRandomValues
+ * what is used is bundled. `fetch` goes out through the app's first stack
+ * device (fetch-global.ts). `crypto` keeps the runtime's getRandomValues
  * (runtime/src/globals.c) and gains randomUUID.
  */
 import { randomUUID } from '../../lib/web/random-uuid.ts';
+
+export { fetch } from './fetch-global.ts';
 
 export {
   URL,

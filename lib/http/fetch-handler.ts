@@ -9,13 +9,24 @@
 import { Body } from '../web/body.ts';
 import { ReadableStream } from '../web/readable-stream.ts';
 import { Request } from '../web/request.ts';
-import type { Response } from '../web/response.ts';
+import { Response } from '../web/response.ts';
 import { serveHttp, type Handler, type HttpServer, type ServeOptions } from './server.ts';
 import type { TcpListener } from '../devices/stack.ts';
 import type { KilnRequest } from './request.ts';
 import { KilnResponse } from './response.ts';
 
-export type FetchHandler = (request: Request) => Response | Promise<Response>;
+/**
+ * What the adapter needs of a Response: lib/web's, or the host's own (on the
+ * unix target app code that says `new Response` gets Node's).
+ */
+export interface StandardResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Iterable<[string, string]>;
+  readonly body: AsyncIterable<Uint8Array> | null;
+}
+
+export type FetchHandler = (request: Request) => StandardResponse | Promise<StandardResponse>;
 
 /** The standard Request for a request lib/http parsed; null when the standard refuses it (a forbidden method, a bad Host). */
 export function toStandardRequest(kiln: KilnRequest): Request | null {
@@ -33,13 +44,13 @@ export function toStandardRequest(kiln: KilnRequest): Request | null {
 }
 
 /** The KilnResponse lib/http writes for a standard Response. */
-export async function toKilnResponse(response: Response): Promise<KilnResponse> {
+export async function toKilnResponse(response: StandardResponse): Promise<KilnResponse> {
   // Response.error() (status 0) is a network error: the client gets a 500.
   if (response.status === 0) return new KilnResponse(null, { status: 500 });
   const headers: [string, string][] = [...response.headers];
   // Asked before `body`, which turns bytes into a stream.
-  const known = Body.knownLength(response);
-  const body = known === 0 ? null : known !== null ? await response.bytes() : response.body;
+  const known = response instanceof Response ? Body.knownLength(response) : null;
+  const body = known === 0 ? null : known !== null ? await (response as Response).bytes() : response.body;
   return new KilnResponse(body, { status: response.status, ...(response.statusText ? { statusText: response.statusText } : {}), headers });
 }
 

@@ -17,3 +17,4 @@ export { atob, btoa } from './base64.ts';
 export { structuredClone } from './structured-clone.ts';
 export { randomUUID } from './random-uuid.ts';
 export { navigator } from './navigator.ts';
+export { createFetch, type Fetch } from './fetch.ts';
