@@ -3,8 +3,9 @@
  * (uptime, requests, connections shed, memory, the stack's counters), a
  * static asset under `/static/`, and `/echo`, which streams a POSTed body
  * back. Listens on `--port=N` (default 80) until its stack is closed. In an
- * image short of memory it sheds load: new connections are reset and
- * kept-alive ones closed after their response until memory is back.
+ * image short of memory it sheds load: connections waiting longest for a
+ * request head are evicted for new ones (new ones are reset if none waits),
+ * and kept-alive ones closed after their response until memory is back.
  *
  * Given a certificate and key (`--tls-cert=` and `--tls-key=`, each the
  * base64 of a PEM file: `--tls-cert=$(base64 -w0 chain.pem)`), it also
@@ -14,7 +15,7 @@ import { defineApp, parseArgs, stack, type Clock, type Stack } from '../../lib/i
 import { KilnResponse, serveHttp, type HttpServer, type KilnRequest, type ServeOptions } from '../../lib/http/index.ts';
 import { decodeBase64, parseCertificatesPem, parsePrivateKeyPem, platformCrypto, tlsServer, type TlsListener } from '../../lib/tls/index.ts';
 import { ASSETS } from './assets.ts';
-import { connectionBudget, memoryFigures, memoryPressure } from './memory.ts';
+import { memoryFigures, memoryPressure } from './memory.ts';
 
 const ARGS = {
   port: { type: 'int', min: 0, max: 65535, default: 80, help: 'TCP port to serve on (0: any free port)' },
@@ -45,6 +46,7 @@ function stats(ctx: Context): KilnResponse {
       requests: server.requests,
       connections: server.connections,
       shedConnections: server.shed,
+      evictedConnections: server.evicted,
       memory: memoryFigures(),
       stack: ctx.stack.counters(),
     },
@@ -90,8 +92,7 @@ export default defineApp({
     const ctx: Context = { clock, stack: devices.net, startedMs: clock.nowMs(), server: () => server };
     const options: ServeOptions = {
       clock,
-      // In an image: no more connections than memory holds, and while it is short anyway, new ones are reset.
-      maxConnections: connectionBudget(),
+      // The connection limit and eviction come from the stack's memory budget (the listener's); the heap is watched too.
       overloaded: memoryPressure(clock),
       onError: (err, request) =>
         console.error(`http: ${request.method} ${request.target}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),

@@ -5,6 +5,7 @@
  */
 import type { Clock, Timer } from '../devices/clock.ts';
 import type { Flow } from '../devices/flow.ts';
+import type { MemoryBudget } from '../devices/memory-budget.ts';
 import { HttpError } from './errors.ts';
 import { RequestLinePrefix } from './request-line-prefix.ts';
 import { decodeLatin1 } from '../text/latin1.ts';
@@ -34,15 +35,29 @@ export class FlowReader {
   private waiting: ((err: Error) => void) | null = null;
   private waitLimitMs = Infinity;
 
+  /** Bytes of `buf` counted in the budget. */
+  private held = 0;
+
   /**
    * @param clock needed only for timeouts (`setTimeouts`)
    * @param lingeringTimer keep the timer armed between reads (one per reader, not one per read) until `release()`: for a server's long-lived connections
+   * @param budget where the bytes held between reads are counted (a server's heads waiting for their end)
    */
   constructor(
     private readonly flow: Flow,
     private readonly clock: Clock | null = null,
     private readonly lingeringTimer = false,
+    private readonly budget: MemoryBudget | null = null,
   ) {}
+
+  /** Holds `buf` from now, counting it in the budget instead of what was held before. */
+  private hold(buf: Uint8Array): void {
+    this.buf = buf;
+    if (this.budget === null) return;
+    this.budget.give(this.held);
+    this.held = buf.length;
+    this.budget.take(this.held);
+  }
 
   /**
    * Bounds the waiting for the peer: an absolute deadline (the whole head
@@ -89,12 +104,12 @@ export class FlowReader {
     }
     const buffered = this.end - this.start;
     if (buffered === 0) {
-      this.buf = chunk;
+      this.hold(chunk);
     } else {
       const merged = new Uint8Array(buffered + chunk.length);
       merged.set(this.buf.subarray(this.start, this.end));
       merged.set(chunk, buffered);
-      this.buf = merged;
+      this.hold(merged);
     }
     this.start = 0;
     this.end = this.buf.length;
@@ -278,10 +293,17 @@ export class FlowReader {
     return out;
   }
 
+  /** Drops whatever is buffered and its count in the budget: the connection is done with. */
+  forget(): void {
+    this.hold(EMPTY);
+    this.start = 0;
+    this.end = 0;
+  }
+
   /** Drops the reference to a fully read chunk, so an idle connection holds no receive buffer. */
   private releaseIfEmpty(): void {
     if (this.start === this.end) {
-      this.buf = EMPTY;
+      this.hold(EMPTY);
       this.start = 0;
       this.end = 0;
     }

@@ -5,6 +5,7 @@
  * whether the connection may carry another request.
  */
 import type { Clock, Timer } from '../devices/clock.ts';
+import type { MemoryBudget } from '../devices/memory-budget.ts';
 import { FlowError, type Flow } from '../devices/flow.ts';
 import type { DateHeader } from './date.ts';
 import { HttpError, STATUS_FOR_ERROR } from './errors.ts';
@@ -43,6 +44,8 @@ export interface ServerSettings {
   onError: (err: unknown, request: KilnRequest) => void;
   /** True while resources are short: responses then close their connection. */
   overloaded: () => boolean;
+  /** Where heads waiting for their end are counted (null: nowhere). */
+  memory: MemoryBudget | null;
   /** The Date field's value, shared by the server's connections. */
   date: DateHeader;
 }
@@ -58,8 +61,16 @@ export class ServerConnection {
   private readonly reader: FlowReader;
   /** Between requests with no byte of the next head yet: safe to close at once. */
   private idle = true;
+  /** Waiting for a request head (none of it yet, or part): no request is in progress, so evicting loses no work. */
+  waitingForHead = true;
+  /** Since when it has been waiting for its current head, for eviction oldest-first. */
+  waitingSinceMs: number;
+  /** Requests answered on this connection so far. */
+  get served(): number {
+    return this.servedCount;
+  }
   private stopping = false;
-  private served = 0;
+  private servedCount = 0;
   /** Set once run() has closed the flow: no timer of this connection may outlive it. */
   private finished = false;
   /** Ends `run()` without waiting for the handler (set while running). */
@@ -75,7 +86,8 @@ export class ServerConnection {
     private readonly onRequest: () => void,
   ) {
     // One read timer for the connection's life (released in run()), not one per read.
-    this.reader = new FlowReader(flow, settings.clock, true);
+    this.reader = new FlowReader(flow, settings.clock, true, settings.memory);
+    this.waitingSinceMs = settings.clock.nowMs();
     this.output = { write: (data) => this.writeWithin(data), abort: () => flow.abort() };
   }
 
@@ -115,6 +127,15 @@ export class ServerConnection {
     if (this.idle) void this.flow.close().catch(() => undefined);
   }
 
+  /**
+   * Gives the connection up to free its memory while it waits for a head:
+   * reset at once (an answer would need buffers of its own). Only for
+   * `waitingForHead` connections; nothing in progress is lost.
+   */
+  evict(): void {
+    this.flow.abort();
+  }
+
   /** Resets the connection and stops waiting for its handler, which may never return. */
   abort(): void {
     this.flow.abort();
@@ -125,7 +146,7 @@ export class ServerConnection {
     let abandoned = false;
     const abandon = new Promise<void>((resolve) => (this.abandon = resolve)).then(() => (abandoned = true));
     const serving = (async () => {
-      while (!this.stopping && (await this.exchange())) this.served++;
+      while (!this.stopping && (await this.exchange())) this.servedCount++;
     })();
     try {
       await Promise.race([serving, abandon]);
@@ -137,6 +158,7 @@ export class ServerConnection {
       await this.reader.discardRest(LINGER_BYTES, this.settings.clock.nowMs() + LINGER_MS);
     }
     await this.flow.close().catch(() => undefined);
+    this.reader.forget();
     this.finished = true;
     this.sendTimer?.cancel();
     this.reader.release();
@@ -147,7 +169,9 @@ export class ServerConnection {
   private async exchange(): Promise<boolean> {
     const s = this.settings;
     this.idle = true;
-    const waitMs = this.served === 0 ? s.headerTimeoutMs : s.idleTimeoutMs;
+    this.waitingForHead = true;
+    this.waitingSinceMs = s.clock.nowMs();
+    const waitMs = this.servedCount === 0 ? s.headerTimeoutMs : s.idleTimeoutMs;
     this.reader.setTimeouts(s.clock.nowMs() + waitMs, null);
     let head: RequestHead;
     let body: IncomingBody | null = null;
@@ -158,6 +182,7 @@ export class ServerConnection {
       }, true);
       if (bytes === null) return false;
       this.idle = false;
+      this.waitingForHead = false;
       this.reader.setTimeouts(null, null);
       head = parseRequestHead(bytes, s.maxHeaderCount);
       const framing = requestFraming(head, s.maxBodyBytes);

@@ -96,25 +96,27 @@ export interface CreateStackOptions {
 /** TCP's default buffer each way, and the smallest an image gets. */
 const FULL_TCP_BUFFER = 128 * 1024;
 const SMALLEST_TCP_BUFFER = 8 * 1024;
-/** The accept queue: TCP's default, and a small image's. */
-const DEFAULT_BACKLOG = 128;
-const SMALL_HEAP_BACKLOG = 8;
 
 /** Heap from which an image gets TCP's defaults. */
 const FULL_TCP_HEAP = 16 * 1024 * 1024;
 
+/** Share of an image's heap that TCP's memory budget (and the services counting in it) may hold. */
+const TCP_MEMORY_SHARE = 1 / 2;
+
 /**
  * TCP options for an image whose heap is `heapBytes`. From a 16 MiB heap
- * up, TCP's defaults. Below, buffers of the largest power of two within
- * heap/256 (at least 8 KiB), and an accept queue of 8: a burst of clients
- * then waits in SYN retries instead of taking memory (a receive ring each,
- * once their request arrives) that the connections in service need.
+ * up, TCP's default buffer sizes; below, the largest power of two within
+ * heap/256 (at least 8 KiB). Rings hold only what is buffered, so these are
+ * the most a connection may buffer, not what each costs. The memory budget
+ * is half the heap: the rest is the program's own (bytecode, the
+ * application's data, garbage not yet collected).
  */
-export function tcpOptionsForHeap(heapBytes: number): Required<Pick<TcpOptions, 'sendBufferSize' | 'receiveBufferSize' | 'backlog'>> {
-  if (heapBytes >= FULL_TCP_HEAP) return { sendBufferSize: FULL_TCP_BUFFER, receiveBufferSize: FULL_TCP_BUFFER, backlog: DEFAULT_BACKLOG };
+export function tcpOptionsForHeap(heapBytes: number): Required<Pick<TcpOptions, 'sendBufferSize' | 'receiveBufferSize' | 'memoryBytes'>> {
+  const memoryBytes = Math.max(1, Math.floor(heapBytes * TCP_MEMORY_SHARE));
+  if (heapBytes >= FULL_TCP_HEAP) return { sendBufferSize: FULL_TCP_BUFFER, receiveBufferSize: FULL_TCP_BUFFER, memoryBytes };
   let size = FULL_TCP_BUFFER;
   while (size > SMALLEST_TCP_BUFFER && size > heapBytes / 256) size /= 2;
-  return { sendBufferSize: size, receiveBufferSize: size, backlog: SMALL_HEAP_BACKLOG };
+  return { sendBufferSize: size, receiveBufferSize: size, memoryBytes };
 }
 
 /** Static configuration from boot arguments, or null for DHCP. Throws `ArgError` naming a bad argument. */

@@ -45,7 +45,7 @@ describe.skipIf(skip !== null)('HTTPS from image contents as a hosted process (n
   beforeAll(async () => {
     pki = makePki();
     const leaf = pki.issue('hosted', { names: [GUEST_IP] });
-    const image = (await buildImage(join(ROOT, 'examples', 'http', 'app.ts'), 'x86_64', join(ROOT, 'build', 'tls-hosted', 'https'), 'hosted')).path;
+    const image = (await buildImage(join(ROOT, 'examples', 'http', 'app.ts'), 'x86_64', join(ROOT, 'build', 'tls-hosted', 'https'), 'process')).path;
     execFileSync('ip', ['netns', 'add', NS]);
     const inNs = (...args: string[]) => execFileSync('ip', ['netns', 'exec', NS, ...args]);
     inNs('ip', 'link', 'set', 'lo', 'up');

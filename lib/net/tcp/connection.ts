@@ -12,6 +12,7 @@
  * number store, not a closure.
  */
 import type { Clock, Timer } from '../../devices/clock.ts';
+import type { MemoryBudget } from '../../devices/memory-budget.ts';
 import type { FlowErrorCode } from '../../devices/flow.ts';
 import {
   ACK,
@@ -96,6 +97,8 @@ export interface ConnectionHost {
   readonly clock: Clock;
   readonly options: ResolvedTcpOptions;
   readonly stats: TcpCounters;
+  /** What the connection's rings are counted against. */
+  readonly memory: MemoryBudget;
   /** Shared transmit buffer, large enough for any segment. */
   readonly tx: Uint8Array;
   /** Checksums and sends `tx[0..length)`; false when the IP layer dropped it. */
@@ -106,6 +109,8 @@ export interface ConnectionHost {
   allowChallengeAck(): boolean;
   /** The connection reached CLOSED: forget it. */
   release(conn: Connection): void;
+  /** The connection entered TIME-WAIT (it may be let go early when memory is short). */
+  enteredTimeWait(conn: Connection): void;
   /** Calls `conn.deliverNotices()` once the current event is over. */
   notify(conn: Connection): void;
 }
@@ -218,8 +223,8 @@ export class Connection {
     tsOffset: number,
   ) {
     const o = host.options;
-    this.sendBuffer = new SendBuffer(o.sendBufferSize);
-    this.receiveBuffer = new ReceiveBuffer(o.receiveBufferSize);
+    this.sendBuffer = new SendBuffer(o.sendBufferSize, host.memory);
+    this.receiveBuffer = new ReceiveBuffer(o.receiveBufferSize, host.memory);
     this.rtt = new RttEstimator(o.minRtoMs, o.maxRtoMs);
     this.cc = new NewReno(DEFAULT_MSS);
     this.noDelay = o.noDelay;
@@ -382,6 +387,12 @@ export class Connection {
       this.afterEvent();
       return;
     }
+    // Room for the text before anything changes: data dropped for memory must be dropped whole, never acknowledged.
+    if (dataLen > 0 && !this.roomForText(seq, dataLen)) {
+      this.host.stats['rx.dropped.memory']++;
+      this.afterEvent();
+      return;
+    }
     this.lastReceiveMs = now;
     this.keepaliveProbes = 0;
     this.softError = null; // the path works again
@@ -447,6 +458,20 @@ export class Connection {
     }
     if (dataLen > 0 || fin) this.inputText(seg.bytes, dataStart, dataLen, segSeq, fin);
     this.afterEvent();
+  }
+
+  /**
+   * Whether the receive ring can hold some new part of this segment's text
+   * (in a state that stores text); grows it first, as the memory budget
+   * allows. What it cannot hold is trimmed off later, like text beyond the
+   * window.
+   */
+  private roomForText(seq: number, length: number): boolean {
+    const s = this.state;
+    if (this.appClosed || (s !== State.SynReceived && s !== State.Established && s !== State.FinWait1 && s !== State.FinWait2)) return true;
+    const start = Math.max((seq - this.rcvNxt) | 0, 0);
+    const end = Math.min((seq + length - this.rcvNxt) | 0, this.receiveBuffer.space);
+    return end <= start || this.receiveBuffer.reserve(end) > start;
   }
 
   /** RFC 9293 §3.10.7.3: a segment in SYN-SENT. */
@@ -643,9 +668,10 @@ export class Connection {
       return;
     }
     const offset = (seq - this.rcvNxt) >>> 0;
-    const room = this.receiveBuffer.space - offset;
+    const room = this.receiveBuffer.reserve(Math.min(offset + length, this.receiveBuffer.space)) - offset;
     if (length > room) {
-      // Beyond the window (a zero-window probe, or a peer ignoring our window): keep what fits, say where we are.
+      // Beyond the window (a zero-window probe, or a peer ignoring our window), or beyond what the memory budget
+      // lets the ring hold now: keep what fits, say where we are.
       length = Math.max(room, 0);
       fin = false;
       this.ackNow = true;
@@ -708,6 +734,7 @@ export class Connection {
 
   private enterTimeWait(): void {
     this.state = State.TimeWait;
+    this.host.enteredTimeWait(this);
     this.releaseMemory();
     this.rtxDeadline = Infinity;
     this.keepaliveDeadline = Infinity;
@@ -746,6 +773,11 @@ export class Connection {
       this.afterEvent();
     }
     return chunk;
+  }
+
+  /** The application closed its flow after the connection ended: unread data goes, and its ring with it. */
+  dropUnread(): void {
+    if (this.state === State.Closed) this.receiveBuffer.discard();
   }
 
   get readable(): number {
@@ -1183,7 +1215,10 @@ export class Connection {
     this.cancelTimer();
     this.rtxDeadline = this.delackDeadline = this.keepaliveDeadline = this.closeDeadline = this.connectDeadline = Infinity;
     if (wasHalfOpen) this.listener?.halfOpenDone(this);
-    this.releaseMemory();
+    // Nothing more is sent once closed; unread data stays for the application unless it failed or closed.
+    this.sendBuffer.discard();
+    if (this.error !== null || this.appClosed) this.receiveBuffer.discard();
+    else this.receiveBuffer.release();
     this.host.release(this);
     // A reader waiting for end of stream after a graceful close learns it here.
     if (this.error === null) this.notice(Notice.Readable);

@@ -85,7 +85,10 @@ export class TcpFlow implements Flow, ConnectionUser {
     this.closedByApp = true;
     const c = this.connection;
     this.settleReaders(null);
-    if (c.state === State.Closed || c.error) return Promise.resolve();
+    if (c.state === State.Closed || c.error) {
+      c.dropUnread();
+      return Promise.resolve();
+    }
     if (c.readable > 0) {
       // Unread data would be lost silently: tell the peer with a reset (RFC 9293 §3.10.4 and common practice).
       c.abort('closed');

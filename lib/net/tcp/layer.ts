@@ -7,6 +7,7 @@ import type { Clock } from '../../devices/clock.ts';
 import type { Flow } from '../../devices/flow.ts';
 import type { Random } from '../../devices/random.ts';
 import { StackError, type ConnectOptions, type ListenOptions, type TcpListener } from '../../devices/stack.ts';
+import { ByteBudget } from './byte-budget.ts';
 import { ACK, RST, SYN, FIN, TCP_HEADER_LEN, TcpView, fillTcpChecksum, writeTcpHeader } from '../wire/tcp.ts';
 import { Connection, type ConnectionHost, State } from './connection.ts';
 import { newTcpCounters, type TcpCounters } from './counters.ts';
@@ -33,17 +34,33 @@ export interface TcpEnv {
 /** Cookies are checked for two cookie periods after the last one was sent (see syn-cookies.ts). */
 const COOKIE_CHECK_MS = 128_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 75_000;
+/**
+ * What a connection holds besides its rings (its objects, timers, typed
+ * arrays and the flow), counted in the memory budget from its first segment
+ * to its release. A service counts its own state for the connection itself.
+ */
+export const CONNECTION_STATE_BYTES = 6 * 1024;
+/**
+ * While less than this share of the budget is left, SYNs are answered with
+ * cookies (no state kept until the handshake completes) whatever the SYN
+ * backlog, so a burst of new connections cannot take what those in service
+ * need.
+ */
+const COOKIE_RESERVE = 1 / 8;
 
 export class TcpLayer implements ConnectionHost, ListenerHost {
   readonly clock: Clock;
   readonly options: ResolvedTcpOptions;
   readonly stats: TcpCounters = newTcpCounters();
+  readonly memory: ByteBudget;
   readonly tx = new Uint8Array(65536);
   private readonly view = new TcpView();
   /** Connections by remote address * 2^16 + remote port; the local side is matched within. */
   private readonly connections = new Map<number, Connection[]>();
   private connectionCount = 0;
   private readonly listeners = new Map<number, TcpListenerSocket[]>();
+  /** Connections in TIME-WAIT, oldest first. */
+  private readonly timeWait = new Set<Connection>();
   private readonly secrets: ConnectionSecrets;
   private readonly cookies: SynCookies;
   /** Connections with notices for their users, delivered on the next microtask. */
@@ -58,6 +75,7 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   ) {
     this.clock = env.clock;
     this.options = resolveTcpOptions(options);
+    this.memory = new ByteBudget(this.options.memoryBytes);
     const key = new Uint8Array(32);
     env.random.fill(key);
     this.secrets = new ConnectionSecrets(env.clock, key.subarray(0, 16));
@@ -110,7 +128,9 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   }
 
   counters(): Record<string, number> {
-    return { ...this.stats, 'connections.open': this.connectionCount };
+    const m = this.memory;
+    const memory: Record<string, number> = m.limit === Infinity ? {} : { 'memory.limit': m.limit, 'memory.used': m.used, 'memory.peak': m.peak, 'memory.refusals': m.refusals };
+    return { ...this.stats, 'connections.open': this.connectionCount, ...memory };
   }
 
   /** Resets every connection and closes every listener. */
@@ -145,7 +165,12 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     return ++this.challengeCount <= this.options.challengeAcksPerSecond;
   }
 
+  enteredTimeWait(conn: Connection): void {
+    this.timeWait.add(conn);
+  }
+
   release(conn: Connection): void {
+    this.timeWait.delete(conn);
     const key = conn.remoteAddress * 65536 + conn.remotePort;
     const list = this.connections.get(key);
     if (!list) return;
@@ -154,6 +179,7 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     list.splice(i, 1);
     if (list.length === 0) this.connections.delete(key);
     this.connectionCount--;
+    this.memory.give(CONNECTION_STATE_BYTES);
   }
 
   removeListener(listener: TcpListenerSocket): void {
@@ -231,7 +257,13 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
       this.stats['rx.dropped.accept-queue-full']++;
       return;
     }
-    if (listener.halfOpen.size >= this.options.synBacklog) {
+    if (this.memoryFull()) {
+      // Refused at once, before any state is kept: the client learns now instead of retrying into a full heap.
+      this.stats['connections.refused-memory']++;
+      this.sendReset(dst, src, seg);
+      return;
+    }
+    if (listener.halfOpen.size >= this.options.synBacklog || this.memoryTight()) {
       this.sendCookieSynAck(listener, src, dst, seg);
       return;
     }
@@ -281,6 +313,12 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
       this.stats['rx.dropped.accept-queue-full']++;
       return true; // the peer will retransmit; a reset would kill a good connection
     }
+    if (this.memoryFull()) {
+      // Not yet: nothing is kept, the peer resends its ACK or its first data (the cookie is in every segment's
+      // acknowledgement number until data flows), by when services may have freed memory.
+      this.stats['rx.dropped.memory']++;
+      return true;
+    }
     const peer = seg.hasTimestamp ? decodeCookieTimestamp(seg.tsEcr, mss) : { mss, windowShift: -1, sackPermitted: false };
     const conn = this.createConnection(dst, localPort, src, remotePort);
     conn.openFromCookie(seg, { ...peer, timestamps: seg.hasTimestamp, tsVal: seg.tsVal });
@@ -308,7 +346,33 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     this.transmit(local, remote, length);
   }
 
+  /** Whether one more connection would pass the budget; if so, services are asked to free memory. */
+  private memoryFull(): boolean {
+    const m = this.memory;
+    if (!this.memoryTight() || m.used + CONNECTION_STATE_BYTES <= m.limit) return false;
+    m.reclaim(CONNECTION_STATE_BYTES); // so that the next SYN (or retransmitted ACK) may find room
+    return true;
+  }
+
+  /**
+   * Whether less than COOKIE_RESERVE of the budget is left, once TIME-WAIT
+   * connections were let go, oldest first, to make room (as Linux does past
+   * its TIME-WAIT bucket limit): a connection in TIME-WAIT holds little
+   * but its state, and a busy server makes many.
+   */
+  private memoryTight(): boolean {
+    const m = this.memory;
+    const tight = (): boolean => m.used + CONNECTION_STATE_BYTES > m.limit * (1 - COOKIE_RESERVE);
+    for (const conn of this.timeWait) {
+      if (!tight()) return false;
+      this.stats['time-wait.dropped-memory']++;
+      conn.release();
+    }
+    return tight();
+  }
+
   private createConnection(localAddress: number, localPort: number, remoteAddress: number, remotePort: number): Connection {
+    this.memory.take(CONNECTION_STATE_BYTES);
     const conn = new Connection(this, localAddress, localPort, remoteAddress, remotePort, this.secrets.timestampOffset(localAddress, localPort, remoteAddress, remotePort));
     const key = remoteAddress * 65536 + remotePort;
     const list = this.connections.get(key);

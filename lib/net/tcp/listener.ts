@@ -5,6 +5,7 @@
  */
 import { AsyncQueue } from '../../async-queue.ts';
 import type { Flow, Endpoint } from '../../devices/flow.ts';
+import type { MemoryBudget } from '../../devices/memory-budget.ts';
 import { StackError, type TcpListener } from '../../devices/stack.ts';
 import { formatIpv4 } from '../../ipv4-text.ts';
 import type { Connection, ListenerHooks } from './connection.ts';
@@ -13,6 +14,7 @@ import { TcpFlow } from './flow.ts';
 /** What a listener needs from the layer. */
 export interface ListenerHost {
   removeListener(listener: TcpListenerSocket): void;
+  readonly memory: MemoryBudget;
 }
 
 export class TcpListenerSocket implements TcpListener, ListenerHooks {
@@ -32,6 +34,11 @@ export class TcpListenerSocket implements TcpListener, ListenerHooks {
   ) {
     this.local = { address: formatIpv4(address), port };
     this.queue = new AsyncQueue({ items: backlog });
+  }
+
+  /** The layer's budget, for the service on this listener to count its per-connection state in. */
+  get memory(): MemoryBudget {
+    return this.host.memory;
   }
 
   get acceptQueueFull(): boolean {
