@@ -8,13 +8,16 @@
 import { defineApp, stack, type App, type AppContext, type DeviceSpec } from './app.ts';
 import { parseArgs } from './args.ts';
 import { serveFetch, type StandardResponse } from './http/fetch-handler.ts';
-import type { Request } from './web/request.ts';
 
 type FetchAppDevices = { net: DeviceSpec<'stack'> };
 export type FetchEnv = AppContext<FetchAppDevices>;
 
 export interface FetchModule {
-  fetch(request: Request, env: FetchEnv): StandardResponse | Promise<StandardResponse>;
+  /**
+   * Called with lib/web's Request; typed loosely so that a module written
+   * against another Request type (the host's, Hono's) is accepted as it is.
+   */
+  fetch(request: any, env: FetchEnv): StandardResponse | Promise<StandardResponse>;
 }
 
 const ARGS = { port: { type: 'int', min: 0, max: 65535, default: 8080, help: 'TCP port to serve on (0: any free port)' } } as const;

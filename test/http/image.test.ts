@@ -7,7 +7,8 @@
  * 100 clients shed rather than fatal; a graceful stop on SIGTERM; and a
  * name resolved by an image that got its address and DNS server from
  * dnsmasq's DHCP; standard handlers (a `{ fetch }` module, and serveFetch
- * whose handler calls the image's global fetch to busybox httpd).
+ * whose handler calls the image's global fetch to busybox httpd), and
+ * Hono's app from npm, unchanged.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -93,6 +94,13 @@ const cases = [
       `${CURL} -H 'Transfer-Encoding: chunked' --data-binary @web-upload.bin ${URL}/echo > web-echoed.bin; cmp web-upload.bin web-echoed.bin && echo WEB-ECHO-SAME`,
       `echo "PROXY [$(${CURL} '${URL}/proxy?url=http://${HOST_IP}:8080/file.txt')]"`,
       'kill $pid; wait $pid; kill $httpd; cat webfetch.log',
+      `ip netns exec ${NETNS} ./kiln-hvt --mem=32 --net:service=${TAP} hono.hvt --ipv4=${GUEST_IP}/24 --port=80 > hono.log 2>&1 & pid=$!`,
+      `i=0; until ${CURL} -o /dev/null ${URL}/ 2>/dev/null; do i=$((i+1)); [ $i -ge 60 ] && break; sleep 1; done`,
+      `echo "HONO-TEXT [$(${CURL} ${URL}/)]"`,
+      `echo "HONO-PARAMS $(${CURL} -D - '${URL}/api/posts/7?page=2' | tr -d '\\r' | grep -i -e '^x-powered-by' -e '^{')"`,
+      `echo "HONO-POST $(${CURL} -w ' %{http_code}' -H 'content-type: application/json' -d '{"title":"t"}' ${URL}/api/posts)"`,
+      `echo "HONO-404 $(${CURL} -w ' %{http_code}' ${URL}/nope)"`,
+      'kill $pid; wait $pid; cat hono.log',
     ].join('\n'),
   },
   ...dhcpDnsCases(),
@@ -135,6 +143,7 @@ describe.skipIf(skip !== null)('HTTP in hvt images (real KVM, curl from a namesp
       await build(join(ROOT, 'test', 'http', 'resolve-app.ts'), 'resolve.hvt'),
       await build(join(ROOT, 'test', 'http', 'worker-app.ts'), 'worker.hvt'),
       await build(join(ROOT, 'test', 'http', 'web-fetch-app.ts'), 'webfetch.hvt'),
+      await build(join(ROOT, 'test', 'http', 'hono-app.ts'), 'hono.hvt'),
     ];
     results = await runKvmCases([TENDER, ...images, ...programFiles(hasDnsmasq ? ['/usr/bin/curl', DNSMASQ] : ['/usr/bin/curl'])], cases);
   }, 20 * 60_000);
@@ -188,6 +197,15 @@ describe.skipIf(skip !== null)('HTTP in hvt images (real KVM, curl from a namesp
     expect(out).toContain('WEB-ECHO-SAME');
     expect(out).toContain('PROXY [upstream 200 text/plain [from busybox httpd]]');
     expect(out).not.toMatch(/Uncaught/);
+  });
+
+  it("serves Hono's app unchanged from npm: routing, params, query, middleware, JSON, notFound", () => {
+    const out = output('web');
+    expect(out).toContain('HONO-TEXT [Hono!]');
+    expect(out).toMatch(/HONO-PARAMS x-powered-by: hono-on-kiln \{"id":"7","page":"2"\}/i);
+    expect(out).toContain('HONO-POST {"created":"t"} 201');
+    expect(out).toContain('HONO-404 {"error":"not found","path":"/nope"} 404');
+    expect(out).toContain('--> GET /api/posts/7?page=2');
   });
 
   it.skipIf(!hasDnsmasq)('takes its address and DNS server from DHCP and resolves a name with no --resolver (lib/dns in an image)', () => {
