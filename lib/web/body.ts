@@ -3,6 +3,7 @@
  * share: a body is bytes known up front or a ReadableStream of bytes, read
  * once by `text()`, `json()`, `arrayBuffer()`, `bytes()` or through `body`.
  */
+import { concatBytes } from '../http/body.ts';
 import { Headers } from './headers.ts';
 import { ReadableStream } from './readable-stream.ts';
 import { URLSearchParams } from './url-search-params.ts';
@@ -24,16 +25,6 @@ function extract(init: BodyInit): { bytes: Uint8Array | null; stream: ReadableSt
   if (typeof init === 'object' && init !== null && Symbol.asyncIterator in init) return { bytes: null, stream: ReadableStream.from(init), type: null };
   // Anything else is taken as text, as WebIDL's USVString conversion of the union's last member does.
   return { bytes: encoder.encode(String(init)), stream: null, type: 'text/plain;charset=UTF-8' };
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }
 
 export abstract class Body {
@@ -117,7 +108,7 @@ export abstract class Body {
       chunks.push(value);
       total += value.length;
     }
-    return chunks.length === 1 ? chunks[0]! : concat(chunks, total);
+    return concatBytes(chunks, total);
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {

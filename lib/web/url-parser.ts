@@ -89,6 +89,17 @@ export function basicParse(input: string, base: UrlRecord | null, url?: UrlRecor
   let insideBrackets = false;
   let passwordTokenSeen = false;
   const special = () => isSpecialScheme(url!.scheme);
+  /** A `?` starts the query and a `#` the fragment; true when `c` was one of them. */
+  const startsQueryOrFragment = (c: string | undefined): boolean => {
+    if (c === '?') {
+      url!.query = '';
+      state = 'query';
+    } else if (c === '#') {
+      url!.fragment = '';
+      state = 'fragment';
+    } else return false;
+    return true;
+  };
   const segments = () => url!.path as string[];
 
   for (let p = 0; ; p++) {
@@ -175,13 +186,7 @@ export function basicParse(input: string, base: UrlRecord | null, url?: UrlRecor
           url.port = base!.port;
           url.path = [...base!.path];
           url.query = base!.query;
-          if (c === '?') {
-            url.query = '';
-            state = 'query';
-          } else if (c === '#') {
-            url.fragment = '';
-            state = 'fragment';
-          } else if (!eof) {
+          if (!startsQueryOrFragment(c) && !eof) {
             url.query = null;
             shortenPath(url);
             state = 'path';
@@ -285,13 +290,7 @@ export function basicParse(input: string, base: UrlRecord | null, url?: UrlRecor
           url.host = base.host;
           url.path = [...base.path];
           url.query = base.query;
-          if (c === '?') {
-            url.query = '';
-            state = 'query';
-          } else if (c === '#') {
-            url.fragment = '';
-            state = 'fragment';
-          } else if (!eof) {
+          if (!startsQueryOrFragment(c) && !eof) {
             url.query = null;
             if (!startsWithWindowsDriveLetter(cps, p)) shortenPath(url);
             else url.path = [];
@@ -342,12 +341,8 @@ export function basicParse(input: string, base: UrlRecord | null, url?: UrlRecor
         if (special()) {
           state = 'path';
           if (c !== '/' && c !== '\\') p--;
-        } else if (!stateOverride && c === '?') {
-          url.query = '';
-          state = 'query';
-        } else if (!stateOverride && c === '#') {
-          url.fragment = '';
-          state = 'fragment';
+        } else if (!stateOverride && startsQueryOrFragment(c)) {
+          // the query or fragment state is entered
         } else if (!eof) {
           state = 'path';
           if (c !== '/') p--;
@@ -365,23 +360,12 @@ export function basicParse(input: string, base: UrlRecord | null, url?: UrlRecor
             segments().push(buffer);
           }
           buffer = '';
-          if (c === '?') {
-            url.query = '';
-            state = 'query';
-          }
-          if (c === '#') {
-            url.fragment = '';
-            state = 'fragment';
-          }
+          startsQueryOrFragment(c);
         } else buffer += percentEncode(c, pathSet);
         break;
       case 'opaque path':
-        if (c === '?') {
-          url.query = '';
-          state = 'query';
-        } else if (c === '#') {
-          url.fragment = '';
-          state = 'fragment';
+        if (startsQueryOrFragment(c)) {
+          // the query or fragment state is entered
         } else if (c === ' ') {
           url.path += remainingStartsWith('?') || remainingStartsWith('#') ? '%20' : ' ';
         } else if (!eof) url.path += percentEncode(c, c0ControlSet);
