@@ -41,7 +41,7 @@ describe('standard handlers served by lib/http, called with fetch', () => {
         { status: 201, headers: { 'x-served': 'yes' } },
       );
     });
-    const response = await fetch('http://svc.test/items?q=1', { method: 'POST', body: 'hi', headers: { 'x-agent': 'test' } });
+    const response = await fetch('http://svc.test/items?q=1#fragment', { method: 'POST', body: 'hi', headers: { 'x-agent': 'test' } });
     expect([response.status, response.ok, response.headers.get('x-served'), response.headers.get('content-type'), response.url]).toEqual([
       201,
       true,

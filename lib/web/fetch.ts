@@ -52,16 +52,18 @@ export function createFetch(client: HttpClient): Fetch {
     for (let hops = 0; ; hops++) {
       const headers: [string, string][] = [...request.headers];
       if (!request.headers.has('user-agent')) headers.push(['user-agent', 'Kiln']);
+      // The fragment stays with the client (a serialized URL's first '#' starts it).
+      const url = request.url.split('#')[0]!;
       let kiln: KilnResponse;
       try {
-        kiln = await Promise.race([client.request(request.url, { method: request.method, headers, body }), aborted(signal)]);
+        kiln = await Promise.race([client.request(url, { method: request.method, headers, body }), aborted(signal)]);
       } catch (err) {
         if (signal.aborted) throw signal.reason;
         throw failure(err instanceof Error ? err.message : String(err), err);
       }
       const location = kiln.headers.get('location');
       if (!REDIRECTS.has(kiln.status) || location === null || request.redirect === 'manual') {
-        const response = toResponse(kiln, request.url, redirected);
+        const response = toResponse(kiln, url, redirected);
         signal.addEventListener('abort', () => void response.body?.cancel(signal.reason).catch(() => {}), { once: true });
         return response;
       }
