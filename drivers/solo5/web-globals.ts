@@ -31,9 +31,8 @@ export {
   navigator,
 } from '../../lib/web/index.ts';
 
-const runtimeCrypto = globalThis.crypto;
-
+// Looked up at each call, so that merely injecting this file has no effect.
 export const crypto = {
-  getRandomValues: runtimeCrypto.getRandomValues.bind(runtimeCrypto),
-  randomUUID: () => randomUUID((bytes) => runtimeCrypto.getRandomValues(bytes)),
+  getRandomValues: <T extends ArrayBufferView>(array: T): T => (globalThis.crypto.getRandomValues as (a: T) => T)(array),
+  randomUUID: () => randomUUID((bytes) => globalThis.crypto.getRandomValues(bytes)),
 };
