@@ -70,7 +70,9 @@ export async function bundleApp(appFile: string, target: Target, outfile: string
         `import { boot } from ${JSON.stringify(boot)};\n` +
         `import { asApp } from ${fetchApp};\n` +
         `process.exitCode = await boot(asApp(app), process.argv.slice(2));\n`
-      : `import app from ${JSON.stringify(appFile)};\n` +
+      : // Before the app's module runs: what the image's QuickJS lacks and npm code expects.
+        `import ${JSON.stringify(join(repoRoot, 'drivers', 'solo5', 'relative-indexing.ts'))};\n` +
+        `import app from ${JSON.stringify(appFile)};\n` +
         `import { boot } from ${JSON.stringify(boot)};\n` +
         (fetchModule ? `import { fetchApp } from ${fetchApp};\nboot(fetchApp(app));\n` : `boot(app);\n`);
   try {
