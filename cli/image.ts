@@ -12,7 +12,7 @@
  *      (runtime/link-image.sh).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -68,6 +68,16 @@ async function loadApp(appFile: string, workDir: string): Promise<{ app: App; fe
   return { app: module.default, fetchModule: false };
 }
 
+/**
+ * Whether the bundle holds lib/tls: its images get the runtime's mbedtls
+ * bindings (record protection in C) where Debian's libmbedcrypto is
+ * installed for the architecture, and do with @noble alone elsewhere.
+ */
+function usesTls(sourceMapFile: string): boolean {
+  const { sources } = JSON.parse(readFileSync(sourceMapFile, 'utf8')) as { sources: string[] };
+  return sources.some((s) => /(^|\/)lib\/tls\//.test(s));
+}
+
 export async function buildImage(appFile: string, arch: Arch, output: string, platform: ImagePlatform = 'hvt'): Promise<ImageResult> {
   if (platform === 'process' && arch !== 'x86_64') {
     throw new UsageError('kiln build: --target process builds x86_64 Linux executables only (runtime/hosted)');
@@ -101,6 +111,7 @@ export async function buildImage(appFile: string, arch: Arch, output: string, pl
   await step('writing the manifest', join(repoRoot, 'build', arch, 'kiln-mft'), ['-o', manifestFile, ...entries]);
 
   const linkTarget = platform === 'process' ? 'hosted' : 'hvt';
-  await step('linking', join(repoRoot, 'runtime', 'link-image.sh'), ['--target', linkTarget, '--arch', arch, '--manifest', manifestFile, '-o', output, bytecode]);
+  const crypto = usesTls(sourceMap) && existsSync(`/usr/lib/${arch}-linux-gnu/libmbedcrypto.a`) ? ['--crypto'] : [];
+  await step('linking', join(repoRoot, 'runtime', 'link-image.sh'), ['--target', linkTarget, '--arch', arch, '--manifest', manifestFile, ...crypto, '-o', output, bytecode]);
   return { path: output, size: statSync(output).size, sourceMap, appName: app.name, devices: manifest };
 }

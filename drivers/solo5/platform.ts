@@ -25,6 +25,8 @@
  */
 import { stopRequest, type App, type DeviceDeclaration } from '../../lib/app.ts';
 import { useCrc32 } from '../../lib/crc32.ts';
+import { setNativePrimitives } from '../../lib/tls/crypto-slot.ts';
+import { nativeCrypto } from './tls-crypto.ts';
 import { isOutOfMemory } from '../../lib/errors.ts';
 import { createStack, tcpOptionsForHeap } from '../../lib/net/stack.ts';
 import { useSumWords } from '../../lib/net/wire/checksum.ts';
@@ -99,7 +101,7 @@ function services(closers: (() => unknown)[]): Omit<PlatformServices, 'stopping'
         return forkable.stack;
       },
       block: (name) => {
-        const block = acquire(`block device '${name}'`, () => openSolo5Block(name));
+        const block = acquire(`block device '${name}'`, () => openSolo5Block(name, { warn: (m) => console.warn(m) }));
         closers.push(() => block.close());
         return block;
       },
@@ -116,6 +118,8 @@ export function boot<D extends DeviceDeclaration>(app: App<D>): void {
   const k = bindings();
   useSumWords(k.sumWords);
   useCrc32(k.crc32);
+  const native = nativeCrypto(k);
+  if (native) setNativePrimitives(native);
   const closers: (() => unknown)[] = [];
   const finish = async (code: number): Promise<void> => {
     k.exitCode = code;

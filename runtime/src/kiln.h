@@ -97,8 +97,15 @@ void kiln_checksum_install(JSContext *ctx, JSValueConst api);
 /* crc32.c: __kiln.crc32, CRC-32 of a stream's bytes. */
 void kiln_crc32_install(JSContext *ctx, JSValueConst api);
 
+/* runtime/crypto/mbedtls.c: __kiln.aead, digest, hmac from mbedtls. Linked
+ * only into images that ask for it (link-image.sh --crypto); weak, so the
+ * others link without it and have no such bindings. */
+void kiln_crypto_install(JSContext *ctx, JSValueConst api) __attribute__((weak));
+
 /* random.c */
 void kiln_random_install(JSContext *ctx, JSValueConst api);
+/* Fills dst from the runtime's ChaCha20 generator (what randomBytes gives). */
+void kiln_random_fill(uint8_t *dst, size_t len);
 
 /* loop.c: runs jobs, timers and device events until nothing is left. */
 int kiln_loop_run(JSContext *ctx);

@@ -118,6 +118,8 @@ static int run(void *arg)
     kiln_random_install(ctx, kiln.api);
     kiln_checksum_install(ctx, kiln.api);
     kiln_crc32_install(ctx, kiln.api);
+    if (kiln_crypto_install)
+        kiln_crypto_install(ctx, kiln.api);
     kiln_globals_install(ctx, kiln.api, global);
     kiln_text_install(ctx, global);
     JS_SetPropertyStr(ctx, global, "__kiln", JS_DupValue(ctx, kiln.api));
