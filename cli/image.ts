@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { manifestOf, type App, type ManifestEntry } from '../lib/app.ts';
+import { fetchApp, isFetchModule, type FetchModule } from '../lib/fetch-app.ts';
 import { buildFailure, bundleApp } from './bundle.ts';
 import { repoRoot } from './paths.ts';
 import { prependStackPrelude } from './stack-prelude.ts';
@@ -53,17 +54,18 @@ async function step(what: string, program: string, args: string[]): Promise<void
   }
 }
 
-/** Loads the app module on Node to read its device declaration. */
-async function loadApp(appFile: string, workDir: string): Promise<App> {
+/** Loads the app module on Node to read its device declaration (a `{ fetch }` module's is fetchApp's). */
+async function loadApp(appFile: string, workDir: string): Promise<{ app: App; fetchModule: boolean }> {
   const outfile = join(workDir, 'declaration.mjs');
   await build({ entryPoints: [appFile], outfile, bundle: true, platform: 'node', format: 'esm', logLevel: 'silent' }).catch((err: unknown) => {
     throw buildFailure(err);
   });
-  const module = (await import(`${pathToFileURL(outfile).href}?t=${Date.now()}`)) as { default?: App };
+  const module = (await import(`${pathToFileURL(outfile).href}?t=${Date.now()}`)) as { default?: App | FetchModule };
+  if (isFetchModule(module.default)) return { app: fetchApp(module.default) as unknown as App, fetchModule: true };
   if (!module.default || typeof module.default.start !== 'function') {
-    throw new UsageError(`kiln build: ${appFile} must export default defineApp({ name, devices, start })`);
+    throw new UsageError(`kiln build: ${appFile} must export default defineApp({ name, devices, start }), or { fetch(request, env) }`);
   }
-  return module.default;
+  return { app: module.default, fetchModule: false };
 }
 
 /**
@@ -84,7 +86,7 @@ export async function buildImage(appFile: string, arch: Arch, output: string, pl
   mkdirSync(workDir, { recursive: true });
   mkdirSync(dirname(output), { recursive: true });
 
-  const app = await loadApp(appFile, workDir);
+  const { app, fetchModule } = await loadApp(appFile, workDir);
   const manifest = manifestOf(app);
   const kilnDevices = manifest.filter((e) => e.type === 'KILN_PIPE' || e.type === 'KILN_FORK');
   if (platform === 'process' && kilnDevices.length > 0) {
@@ -92,7 +94,7 @@ export async function buildImage(appFile: string, arch: Arch, output: string, pl
     throw new UsageError(`kiln build: ${app.name} declares ${which}, which --target process does not provide (fork and pipes need kiln-hvt): use --target hvt, or unix`);
   }
   const bundle = join(workDir, 'bundle.mjs');
-  const { sourceMap } = await bundleApp(appFile, 'hvt', bundle);
+  const { sourceMap } = await bundleApp(appFile, 'hvt', bundle, fetchModule);
   const frameFile = `${app.name}.js`;
   await prependStackPrelude(bundle, sourceMap, frameFile);
 

@@ -36,6 +36,7 @@ import { openSolo5Block } from './block.ts';
 import { CRASH_STATUS, createSolo5Fork } from './fork.ts';
 import { createSolo5Clock } from './clock.ts';
 import { createSolo5Console } from './console.ts';
+import { offerStackForFetch } from './fetch-stack.ts';
 import { createForkableStack, type ForkableStack } from './forked-stack.ts';
 import { openSolo5Net, type Solo5Net } from './net.ts';
 import { createSolo5Pipes } from './pipe.ts';
@@ -95,6 +96,7 @@ function services(closers: (() => unknown)[]): Omit<PlatformServices, 'stopping'
           throw new ConfigurationError('configuration', `stack '${name}': out of memory in a heap of ${heapSize} bytes; give the unikernel more (--mem)`);
         });
         stacks.push(forkable);
+        offerStackForFetch({ stack: forkable.stack, args, clock, random });
         closers.unshift(() => forkable.stack.close());
         return forkable.stack;
       },
