@@ -183,6 +183,10 @@ static int mmio_exit(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
     const struct kvm_run *run = vm->run;
     uint64_t addr = run->mmio.phys_addr;
     uint64_t offset = addr - KILN_HYPERCALL_MMIO_BASE;
+    if (addr < mem->size) {
+        *status = kiln_vm_host_fault("pc", guest_pc(vm), addr);
+        return 1;
+    }
     if (addr < KILN_HYPERCALL_MMIO_BASE || offset >= (uint64_t)KILN_HC_END << 3 ||
         offset % 8 != 0 || !run->mmio.is_write || run->mmio.len != 4) {
         fprintf(stderr, "kiln-hvt: guest %s %u bytes at 0x%llx, outside its "
@@ -228,7 +232,7 @@ int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
             if (errno == EAGAIN)
                 continue;
             if (errno == EFAULT)
-                return kiln_vm_host_fault("pc", guest_pc(vm));
+                return kiln_vm_host_fault("pc", guest_pc(vm), KILN_GPA_UNKNOWN);
             /* ENOSYS: an access outside guest memory that KVM cannot
              * decode (no syndrome, e.g. a load pair): the guest's doing. */
             int guest_fault = errno == ENOSYS;

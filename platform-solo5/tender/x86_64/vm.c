@@ -187,7 +187,7 @@ int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
             if (errno == EAGAIN)
                 continue;
             if (errno == EFAULT)
-                return kiln_vm_host_fault("rip", guest_rip(vm));
+                return kiln_vm_host_fault("rip", guest_rip(vm), KILN_GPA_UNKNOWN);
             fprintf(stderr, "kiln-hvt: KVM_RUN: %s (rip=0x%llx)\n",
                     strerror(errno), guest_rip(vm));
             return 1;
@@ -215,6 +215,8 @@ int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
             break;
         }
         case KVM_EXIT_MMIO:
+            if (run->mmio.phys_addr < mem->size)
+                return kiln_vm_host_fault("rip", guest_rip(vm), run->mmio.phys_addr);
             fprintf(stderr, "kiln-hvt: guest accessed 0x%llx, outside its "
                     "memory (rip=0x%llx); stopping the guest\n",
                     (unsigned long long)run->mmio.phys_addr, guest_rip(vm));
