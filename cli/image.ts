@@ -1,5 +1,7 @@
 /**
- * Linking an app into a Solo5-hvt image:
+ * Linking an app into a Solo5-hvt image, or into a process (the same image
+ * contents over runtime/hosted, a static Linux executable that sandboxes
+ * itself):
  *   1. bundle the app with the hvt drivers (esbuild, ES module), and put the
  *      stack-trace prelude with the bundle's line table in front of it;
  *   2. compile the bundle to QuickJS bytecode (build/host/kiln-qjsc), so the
@@ -22,6 +24,8 @@ import { prependStackPrelude } from './stack-prelude.ts';
 import { UsageError } from './usage-error.ts';
 
 export type Arch = 'x86_64' | 'aarch64';
+/** What an image is linked for: kiln-hvt (or solo5-hvt), or a Linux process. */
+export type ImagePlatform = 'hvt' | 'process';
 
 export function tenderPath(arch: Arch): string {
   return join(repoRoot, 'build', arch, 'kiln-hvt');
@@ -62,13 +66,21 @@ async function loadApp(appFile: string, workDir: string): Promise<App> {
   return module.default;
 }
 
-/** TARGET `hosted` links the same contents as a Linux process (runtime/hosted), for native measurements. */
-export async function buildImage(appFile: string, arch: Arch, output: string, target: 'hvt' | 'hosted' = 'hvt'): Promise<ImageResult> {
+export async function buildImage(appFile: string, arch: Arch, output: string, platform: ImagePlatform = 'hvt'): Promise<ImageResult> {
+  if (platform === 'process' && arch !== 'x86_64') {
+    throw new UsageError('kiln build: --target process builds x86_64 Linux executables only (runtime/hosted)');
+  }
   const workDir = join(repoRoot, 'build', arch, 'apps', `${output.replace(/[^A-Za-z0-9]+/g, '_')}.work`);
   mkdirSync(workDir, { recursive: true });
   mkdirSync(dirname(output), { recursive: true });
 
   const app = await loadApp(appFile, workDir);
+  const manifest = manifestOf(app);
+  const kilnDevices = manifest.filter((e) => e.type === 'KILN_PIPE' || e.type === 'KILN_FORK');
+  if (platform === 'process' && kilnDevices.length > 0) {
+    const which = kilnDevices.map((e) => `${e.type === 'KILN_PIPE' ? 'pipe' : 'fork'}()`).join(', ');
+    throw new UsageError(`kiln build: ${app.name} declares ${which}, which --target process does not provide (fork and pipes need kiln-hvt): use --target hvt, or unix`);
+  }
   const bundle = join(workDir, 'bundle.mjs');
   const { sourceMap } = await bundleApp(appFile, 'hvt', bundle);
   const frameFile = `${app.name}.js`;
@@ -76,16 +88,17 @@ export async function buildImage(appFile: string, arch: Arch, output: string, ta
 
   // One build at a time in the tree (parallel builds would compile the same objects at once).
   const lock = join(repoRoot, 'build', '.kiln-build.lock');
-  await step('building the runtime', 'flock', [lock, 'make', '-s', '-C', 'runtime', 'host', 'image-libs', ...(target === 'hosted' ? ['hosted'] : []), `ARCH=${arch}`]);
+  const runtimeParts = platform === 'process' ? ['hosted'] : ['host', 'image-libs'];
+  await step('building the runtime', 'flock', [lock, 'make', '-s', '-C', 'runtime', ...runtimeParts, `ARCH=${arch}`]);
   await step('building the platform', 'flock', [lock, 'make', '-s', '-C', 'platform-solo5', `ARCH=${arch}`]);
   const bytecode = join(workDir, 'bundle.qbc');
   await step('compiling to bytecode', join(repoRoot, 'build', 'host', 'kiln-qjsc'), ['--name', frameFile, '-o', bytecode, bundle]);
 
-  const manifest = join(workDir, 'manifest.c');
-  const devices = manifestOf(app);
-  const entries = devices.map((e) => `${e.name}:${e.type}`);
-  await step('writing the manifest', join(repoRoot, 'build', arch, 'kiln-mft'), ['-o', manifest, ...entries]);
+  const manifestFile = join(workDir, 'manifest.c');
+  const entries = manifest.map((e) => `${e.name}:${e.type}`);
+  await step('writing the manifest', join(repoRoot, 'build', arch, 'kiln-mft'), ['-o', manifestFile, ...entries]);
 
-  await step('linking', join(repoRoot, 'runtime', 'link-image.sh'), ['--target', target, '--arch', arch, '--manifest', manifest, '-o', output, bytecode]);
-  return { path: output, size: statSync(output).size, sourceMap, appName: app.name, devices };
+  const linkTarget = platform === 'process' ? 'hosted' : 'hvt';
+  await step('linking', join(repoRoot, 'runtime', 'link-image.sh'), ['--target', linkTarget, '--arch', arch, '--manifest', manifestFile, '-o', output, bytecode]);
+  return { path: output, size: statSync(output).size, sourceMap, appName: app.name, devices: manifest };
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
@@ -17,7 +17,7 @@ describe('kiln command line', () => {
     [['frob'], /unknown command 'frob'/],
     [['run', '--bogus'], /kiln run: unknown option --bogus/],
     [['run', 'examples/does-not-exist', '--target', 'unix'], /app 'examples\/does-not-exist' does not exist/],
-    [['build', 'cli', '--target=vm'], /--target must be one of unix, hvt, got 'vm'/],
+    [['build', 'cli', '--target=vm'], /--target must be one of unix, process, hvt, got 'vm'/],
     [['build', 'cli/main.ts', '--target', 'unix'], /missing -o FILE/],
     // The range is kiln-hvt's own (platform-solo5/tender/mem_limits.h).
     [['run', 'examples/hello', '--target', 'hvt', '--mem=1'], /--mem must be a whole number of MiB from 2 to 4096, got '1'/],
@@ -28,7 +28,12 @@ describe('kiln command line', () => {
     [['package', 'examples/http', '--oci', '-o', 'x.tar', '--', 'a b'], /empty or holds white space/],
     [['package', 'examples/http', '--oci-dir', 'x', '--disk', 'cli/main.ts'], /multiple of 512/],
     [['run', 'examples/echo', '--port=8080'], /unknown option --port .*app's own arguments go after --, as in: kiln run <app> -- --port=8080/],
-  ])('kiln %j exits 2 with one line on stderr', (argv, message) => {
+    [['run', 'examples/http', '--target', 'unix', '--publish', '80'], /kiln run: --publish applies to --target process or hvt only/],
+    [['run', 'examples/http', '--target', 'process', '--publish', '8080:99999'], /--publish 8080:99999: expected HOSTPORT:GUESTPORT/],
+    [['run', 'examples/http', '--target', 'process', '--publish', '8080:80', '--', '--ipv4=10.1.1.1/24'], /--publish gives the image its address/],
+    [['run', 'examples/http', '--target', 'process', '--publish', '8080:80', '--net', 'tap0'], /--publish attaches the network device service itself/],
+    ...(existsSync('/dev/kvm') ? [] : [[['run', 'examples/http', '--target', 'hvt', '--net', 'tap0'], /--net:service=tap0 names a tap on this host, which the emulated machine cannot reach .*use --publish/]]),
+  ] as [string[], RegExp][])('kiln %j exits 2 with one line on stderr', (argv, message) => {
     const r = run(...argv);
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);

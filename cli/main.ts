@@ -1,8 +1,8 @@
 /**
  * kiln: build and run Kiln apps.
  *
- *   kiln build <app> [--target unix|hvt] [--arch x86_64|aarch64] -o FILE
- *   kiln run   <app> [--target unix|hvt] [--net TAP] [--block FILE] [--mem MB] [-- app args]
+ *   kiln build <app> [--target unix|process|hvt] [--arch x86_64|aarch64] -o FILE
+ *   kiln run   <app> [--target unix|process|hvt] [--net TAP] [--block FILE] [--mem MB] [-- app args]
  *   kiln package <app> --oci -o FILE | --oci-dir DIR [--arch ARCH] [-- app args]
  *   kiln --version
  *
@@ -24,15 +24,16 @@ function kilnVersion(): string {
 const USAGE = `kiln: write a network service once, run it on Node.js or boot it as a unikernel.
 
 Usage:
-  kiln build <app> [--target unix|hvt] [--arch ARCH] -o FILE   bundle (unix) or link an image (hvt)
-  kiln run <app> [--target unix|hvt] [options] [-- app args]   type-check, build, then run
-  kiln new NAME                                                a new app folder: app, unit test, tsconfig, README
-  kiln package <app> --oci -o FILE [-- app args]              an OCI image for urunc (containerd, Kubernetes)
-  kiln <command> --help                                        options of one command
-  kiln --version                                               Kiln's version
+  kiln build <app> [--target T] [--arch ARCH] -o FILE   bundle (unix) or link an image (process, hvt)
+  kiln run <app> [--target T] [options] [-- app args]   type-check, build, then run
+  kiln new NAME                                         a new app folder: app, unit test, tsconfig, README
+  kiln package <app> --oci -o FILE [-- app args]       an OCI image for urunc (containerd, Kubernetes)
+  kiln <command> --help                                 options of one command
+  kiln --version                                        Kiln's version
 
 <app> is a folder holding app.ts (for example examples/echo) or a .ts file.
-The target defaults to unix (Node.js). The app's own arguments go after --;
+T is unix (Node.js, the default), process (the image as a sandboxed Linux
+process) or hvt (a unikernel under kiln-hvt). The app's own arguments go after --;
 kiln run <app> -- --help lists them and the boot arguments every image takes.`;
 
 type Command = (argv: string[]) => Promise<number>;

@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 # Debian packages: compilers for the images, and the real peers and probes the
-# integration tests talk to (see DESIGN.md).
+# integration tests talk to (README.md, "The tests").
 PACKAGES="musl-dev musl-dev:arm64 musl-tools gcc-aarch64-linux-gnu qemu-system-x86 qemu-system-arm busybox-static cpio xz-utils \
 iproute2 strace socat iputils-ping netcat-openbsd curl tcpdump tshark wrk iperf3 hping3 dnsmasq python3-scapy valgrind \
 skopeo umoci containerd clang libclang-rt-14-dev"

@@ -6,6 +6,7 @@ export * from './ipv4-text.ts';
 export * from './devices/net.ts';
 export * from './devices/flow.ts';
 export * from './devices/stack.ts';
+export * from './devices/memory-budget.ts';
 export * from './devices/block.ts';
 export * from './devices/clock.ts';
 export * from './devices/random.ts';

@@ -12,7 +12,8 @@ import { promisify } from 'node:util';
 import { ARCHES, type VmArch } from './arch.ts';
 import { CpioWriter } from './cpio.ts';
 import { kernelPackage } from './debian.ts';
-import { cachedMachine, prepareMachine } from './rootfs.ts';
+import { DEVICE_MODULE_DIR, deviceModules } from './device-modules.ts';
+import { cachedMachine, prepareMachine, type MachineFiles } from './rootfs.ts';
 import { SerialCapture } from './serial.ts';
 
 export type { VmArch } from './arch.ts';
@@ -23,12 +24,40 @@ export interface VmRunOptions {
   files?: Record<string, string>;
   /** Run by busybox `sh` as root in /root, stdout and stderr together, after /dev/kvm is up. */
   script: string;
-  /** Whole run including boot; the machine is killed when it passes. Default 5 minutes. */
+  /** Whole run including boot; the machine is killed when it passes. Default 5 minutes; Infinity: no limit. */
   timeoutMs?: number;
   /** Guest memory; the initramfs (and so every file) lives in it. Default 1024. */
   memMb?: number;
   /** Called with the script's output as it arrives (the same text `output` will hold, in pieces). */
   onOutput?: (text: string) => void;
+  /**
+   * TCP ports of the host's loopback forwarded into the machine. The machine
+   * then has a virtio NIC, eth0, on QEMU's user-mode network (10.0.2.0/24:
+   * gateway 10.0.2.2, DNS 10.0.2.3), unconfigured; 127.0.0.1:hostPort on the
+   * host reaches guestAddress:guestPort on that network.
+   */
+  forwards?: HostForward[];
+  /** Host files attached as virtio disks, /dev/vda, /dev/vdb, ... in order (raw: the guest's writes reach the file). */
+  disks?: string[];
+  /**
+   * Called once QEMU runs, with a way to talk to it. When given, QEMU gets a
+   * process group of its own, so a Ctrl-C at the terminal reaches only the
+   * caller, which decides what to do with it.
+   */
+  onStart?: (machine: RunningMachine) => void;
+}
+
+export interface HostForward {
+  hostPort: number;
+  guestAddress: string;
+  guestPort: number;
+}
+
+export interface RunningMachine {
+  /** Sends text to the guest's serial console (the script may read it from /dev/<console>). */
+  writeConsole(text: string): void;
+  /** Stops the machine at once (SIGKILL); the run then rejects with VmError. */
+  kill(): void;
 }
 
 export interface VmRunResult {
@@ -95,17 +124,27 @@ export async function runInVm(options: VmRunOptions): Promise<VmRunResult> {
   if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be positive, got ${timeoutMs}`);
 
   const nonce = randomBytes(8).toString('hex');
-  const archive = await runArchive(options, nonce); // checks the caller's files before any download
+  const forwards = options.forwards ?? [];
+  const disks = options.disks ?? [];
+  for (const disk of disks) {
+    if (!(await stat(disk).catch(() => null))?.isFile()) throw new Error(`disk ${disk} is not a regular file`);
+  }
+  const withDevices = forwards.length > 0 || disks.length > 0;
+  const archive = await runArchive(options, nonce, withDevices); // checks the caller's files before any download
   const machine = await prepareMachine(options.arch);
   const work = await mkdtemp(join(tmpdir(), 'kiln-vm-'));
   try {
     const initrd = join(work, 'initrd.cpio');
-    await writeFile(initrd, Buffer.concat([await readFile(machine.baseInitramfs), archive]));
+    const parts = [await readFile(machine.baseInitramfs), archive];
+    if (withDevices) parts.push(await deviceArchive(options.arch, machine));
+    await writeFile(initrd, Buffer.concat(parts));
     const args = [
       ...spec.qemuMachine,
       '-m', String(memMb),
       '-smp', '1',
-      '-nographic', '-monitor', 'none', '-nic', 'none', '-no-reboot',
+      '-nographic', '-monitor', 'none', '-no-reboot',
+      ...networkArgs(forwards),
+      ...disks.flatMap((disk, i) => ['-drive', `file=${qemuValue(disk)},format=raw,if=none,id=kilndisk${i}`, '-device', `virtio-blk-pci,drive=kilndisk${i}`]),
       '-kernel', machine.kernel,
       '-initrd', initrd,
       '-append', `console=${spec.console} quiet panic=-1 rdinit=/init`,
@@ -113,17 +152,39 @@ export async function runInVm(options: VmRunOptions): Promise<VmRunResult> {
     const mark = markers(nonce);
     const capture = new SerialCapture([mark.begin, mark.end]);
     const forward = options.onOutput ? outputForwarder(capture, mark, options.onOutput) : undefined;
-    return parseConsole(await runQemu(spec.qemu, args, timeoutMs, capture, forward), nonce);
+    return parseConsole(await runQemu(spec.qemu, args, timeoutMs, capture, forward, options.onStart), nonce);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
 }
 
+/** A QEMU option value: commas are doubled. */
+const qemuValue = (text: string): string => text.replace(/,/g, ',,');
+
+/** No NIC, or a virtio NIC on QEMU's user-mode network with the forwards. */
+function networkArgs(forwards: HostForward[]): string[] {
+  if (forwards.length === 0) return ['-nic', 'none'];
+  const rules = forwards.map((f) => `hostfwd=tcp:127.0.0.1:${f.hostPort}-${f.guestAddress}:${f.guestPort}`);
+  return ['-netdev', ['user', 'id=kilnnet', ...rules].join(','), '-device', 'virtio-net-pci,netdev=kilnnet'];
+}
+
+/** Loads the device modules before the caller's script: a failure ends the run with its reason. */
+const DEVICE_PRELUDE = `while read -r m; do insmod ${DEVICE_MODULE_DIR}/$m.ko 2>/tmp/insmod.err || { echo "kiln-vm: insmod $m: $(cat /tmp/insmod.err)"; exit 125; }; done <${DEVICE_MODULE_DIR}/order\n`;
+
+/** The device modules, as one more archive appended to the initramfs. */
+async function deviceArchive(arch: VmArch, machine: MachineFiles): Promise<Uint8Array> {
+  const cpio = new CpioWriter();
+  const modules = await deviceModules(arch, machine);
+  for (const m of modules) cpio.file(`${DEVICE_MODULE_DIR.slice(1)}/${m.name}.ko`, await readFile(m.path));
+  cpio.file(`${DEVICE_MODULE_DIR.slice(1)}/order`, new TextEncoder().encode(modules.map((m) => `${m.name}\n`).join('')));
+  return cpio.finish();
+}
+
 /** The per-run archive appended to the base initramfs: the nonce, the script and the caller's files. */
-async function runArchive(options: VmRunOptions, nonce: string): Promise<Uint8Array> {
+async function runArchive(options: VmRunOptions, nonce: string, withDevices: boolean): Promise<Uint8Array> {
   const cpio = new CpioWriter();
   cpio.file('etc/kiln-vm/nonce', new TextEncoder().encode(nonce));
-  cpio.file('etc/kiln-vm/script', new TextEncoder().encode(options.script));
+  cpio.file('etc/kiln-vm/script', new TextEncoder().encode((withDevices ? DEVICE_PRELUDE : '') + options.script));
   for (const [guestPath, hostPath] of Object.entries(options.files ?? {})) {
     if (!guestPath.startsWith('/')) throw new Error(`guest path '${guestPath}' must be absolute`);
     if (guestPath === '/init' || guestPath.startsWith('/etc/kiln-vm/')) throw new Error(`guest path '${guestPath}' belongs to the harness's init`);
@@ -148,23 +209,36 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-function runQemu(qemu: string, args: string[], timeoutMs: number, capture: SerialCapture, onConsole?: () => void): Promise<QemuRun> {
+function runQemu(
+  qemu: string,
+  args: string[],
+  timeoutMs: number,
+  capture: SerialCapture,
+  onConsole?: () => void,
+  onStart?: (machine: RunningMachine) => void,
+): Promise<QemuRun> {
   return new Promise((resolve) => {
     const stderr = new SerialCapture([]);
-    const child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(qemu, args, { stdio: [onStart ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: onStart !== undefined });
     running.add(child);
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.stdout.setEncoding('utf8'); // decodes characters split across chunks correctly
-    child.stdout.on('data', (chunk: string) => {
+    const timer = Number.isFinite(timeoutMs)
+      ? setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGKILL');
+        }, timeoutMs)
+      : undefined;
+    if (onStart) {
+      child.stdin?.on('error', () => {}); // QEMU gone: what was sent no longer matters
+      onStart({ writeConsole: (text) => child.stdin?.write(text), kill: () => child.kill('SIGKILL') });
+    }
+    child.stdout!.setEncoding('utf8'); // decodes characters split across chunks correctly
+    child.stdout!.on('data', (chunk: string) => {
       capture.add(chunk);
       onConsole?.();
     });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => stderr.add(chunk));
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => stderr.add(chunk));
     const finish = (exit: string): void => {
       clearTimeout(timer);
       running.delete(child);
@@ -179,7 +253,9 @@ function runQemu(qemu: string, args: string[], timeoutMs: number, capture: Seria
 /**
  * Passes on the script's output while it runs: everything after the begin
  * marker, except a tail that could be the start of the end marker, until
- * the end marker is there.
+ * the end marker is there. Only a tail that is such a start is held back
+ * (the marker begins with a newline, so at most a line's last newline and
+ * what follows it): a server's last line shows while it runs.
  */
 function outputForwarder(capture: SerialCapture, mark: Markers, onOutput: (text: string) => void): () => void {
   let emitted = -1;
@@ -188,11 +264,19 @@ function outputForwarder(capture: SerialCapture, mark: Markers, onOutput: (text:
     if (beginAt === undefined) return;
     if (emitted < 0) emitted = beginAt + mark.begin.length;
     const text = capture.text;
-    const limit = capture.foundAt(mark.end) ?? text.length - (mark.end.length - 1);
+    const limit = capture.foundAt(mark.end) ?? text.length - markerStartAtEnd(text, mark.end);
     if (limit <= emitted) return;
     onOutput(text.slice(emitted, limit));
     emitted = limit;
   };
+}
+
+/** The length of the longest tail of (text) that is a proper beginning of (marker). */
+export function markerStartAtEnd(text: string, marker: string): number {
+  for (let k = Math.min(marker.length - 1, text.length); k > 0; k--) {
+    if (text.endsWith(marker.slice(0, k))) return k;
+  }
+  return 0;
 }
 
 interface Markers {

@@ -38,7 +38,7 @@ export const benchImage = (app: string, name: string): Promise<string> =>
 
 /** APP built for the hosted platform (the image's contents as a Linux process, runtime/hosted) as build/bench/NAME. */
 export const benchHosted = (app: string, name: string): Promise<string> =>
-  once(name, `the hosted build of ${app}`, (output) => buildImage(app, 'x86_64', output, 'hosted'));
+  once(name, `the hosted build of ${app}`, (output) => buildImage(app, 'x86_64', output, 'process'));
 
 /** APP's unix bundle (what `node` runs) as build/bench/NAME. */
 export const benchBundle = (app: string, name: string): Promise<string> =>

@@ -4,7 +4,7 @@
  * server, in one namespace made for the run, both driven by wrk from it with
  * the same connection count, alternating round by round. Every wrk run
  * gives four figures, one benchmark each, all read from the same runs:
- *  - `http-cpu`: the server's CPU (user + system, /proc) per request;
+ *  - `http-cpu`: the server's CPU (user and system, all threads, /proc) per request;
  *  - `http-hosted`: requests/s;
  *  - `http-hosted-latency`: p99;
  *  - `http-hosted-rss`: the server's resident memory after the run.

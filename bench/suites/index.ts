@@ -14,6 +14,7 @@ import { pipeBenchmark } from './pipe.ts';
 import { sizeBenchmark } from './size.ts';
 import { tcpHostedBenchmark, tcpHostedCpuBenchmark } from './tcp-hosted.ts';
 import { tcpImageBenchmark } from './tcp-image.ts';
+import { tlsBenchmark } from './tls.ts';
 
 export const BENCHMARKS: Benchmark[] = [
   httpCpuBenchmark,
@@ -34,5 +35,6 @@ export const BENCHMARKS: Benchmark[] = [
   pipeBenchmark,
   httpBenchmark,
   httpLatencyBenchmark,
+  tlsBenchmark,
   memoryBenchmark,
 ];

@@ -5,11 +5,11 @@
  * the runtime's hosted platform (runtime/hosted: the image's contents as a
  * Linux process on a tap); its baseline runs in the same namespace.
  *
- * What each server cost is read from /proc: CPU (user + system time of
- * all its threads) and resident memory.
+ * What each server cost is read from /proc: CPU (time on a CPU of all its
+ * threads, user and system) and resident memory.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { netnsDown, netnsUp, type Tap } from './netns.ts';
 
@@ -25,14 +25,22 @@ export function nativeMissing(programs: string[]): string | null {
   return absent.length ? `needs ${absent.join(', ')} (npm run setup)` : null;
 }
 
-const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-
-/** User + system CPU seconds a process has used so far, all its threads. */
+/**
+ * CPU seconds a process has used so far, user and system, all its threads:
+ * each thread's time on a CPU from /proc/PID/task/TID/schedstat, in
+ * nanoseconds (/proc/PID/stat counts 10 ms ticks, too coarse for a short
+ * run of a C server).
+ */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces) in parentheses: state is 3rd, utime 14th, stime 15th.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ns / 1e9;
 }
 
 /** A process's resident memory now, in MiB. */

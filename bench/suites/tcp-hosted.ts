@@ -4,7 +4,7 @@
  * Linux C echo server over loopback in the same namespace, both fed by the
  * same client (test/images/tcp-roundtrip.c, byte-exact check), alternating.
  *  - `tcp-hosted`: MB/s (10^6 bytes) of the stream;
- *  - `tcp-hosted-cpu`: the echo server's CPU (user + system, /proc) per MB.
+ *  - `tcp-hosted-cpu`: the echo server's CPU (user and system, all threads, /proc) per MB.
  *    Linux's own TCP work is partly done in softirq context and not all of
  *    it lands on the server process: that figure favours the baseline.
  * Native figures: no emulated machine anywhere.

@@ -52,6 +52,8 @@ export interface KilnBindings {
    * every stack trace it prints through it, to name the TypeScript sources.
    */
   formatStack?: (stack: string) => string;
+  /** Calls `fn` at `deadlineMs` of `monotonicMs()`'s clock (same deadline: arming order); an id for clearTimeout. */
+  timerAt(fn: () => void, deadlineMs: number): number;
   /**
    * Set by the platform: called once when the tender passes on a stop
    * request (SIGTERM or SIGINT, by number). Without it the unikernel ends

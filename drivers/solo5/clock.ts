@@ -5,7 +5,8 @@ import { bindings } from './bindings.ts';
 export function createSolo5Clock(): Clock {
   const k = bindings();
   const at = (deadlineMs: number, fn: () => void): Timer => {
-    const id = setTimeout(fn, Math.max(0, deadlineMs - k.monotonicMs()));
+    // Absolute, so timers set for the same deadline keep the order they were set in.
+    const id = k.timerAt(fn, deadlineMs);
     return { cancel: () => clearTimeout(id) };
   };
   return {

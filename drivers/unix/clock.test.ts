@@ -27,7 +27,8 @@ describe('unix clock', () => {
     const ran: number[] = [];
     clock.at(clock.nowMs() + 10, () => ran.push(1));
     clock.at(clock.nowMs() + 1e9, () => ran.push(2));
-    expect(vi.getTimerCount()).toBe(2);
+    // One Node timer, for the first deadline, stands for all of the clock's.
+    expect(vi.getTimerCount()).toBe(1);
     clock.close();
     expect(vi.getTimerCount()).toBe(0);
     vi.advanceTimersByTime(2e9);

@@ -14,30 +14,57 @@ export interface UnixClock extends Clock {
   close(): void;
 }
 
+interface Entry {
+  deadlineMs: number;
+  fn: () => void;
+}
+
 export function createUnixClock(): UnixClock {
-  const pending = new Set<NodeJS.Timeout>();
   const nowMs = (): number => performance.now();
+  // Timers in deadline order, ties in the order they were set, behind one
+  // Node timer for the first: Node's own timers may fire a fraction early, and
+  // re-arming one of them would let a later-set timer of the same deadline
+  // overtake it.
+  const queue: Entry[] = [];
+  let handle: NodeJS.Timeout | undefined;
+
+  const arm = (): void => {
+    clearTimeout(handle);
+    handle = undefined;
+    const first = queue[0];
+    if (!first) return;
+    const wait = Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(first.deadlineMs - nowMs())));
+    handle = setTimeout(fire, wait);
+  };
+
+  function fire(): void {
+    handle = undefined;
+    const now = nowMs();
+    let due = 0;
+    while (due < queue.length && queue[due]!.deadlineMs <= now) due++;
+    const run = queue.splice(0, due);
+    arm();
+    for (const entry of run) entry.fn();
+  }
 
   const at = (deadlineMs: number, fn: () => void): Timer => {
-    let handle: NodeJS.Timeout | undefined;
-    let cancelled = false;
-    const arm = (): void => {
-      const wait = Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(deadlineMs - nowMs())));
-      handle = setTimeout(() => {
-        pending.delete(handle!);
-        // Node's timers run on a millisecond loop clock and may fire a fraction early.
-        if (nowMs() < deadlineMs) return arm();
-        fn();
-      }, wait);
-      pending.add(handle);
-    };
-    arm();
+    const entry: Entry = { deadlineMs, fn };
+    // After every entry due at or before this one: ties keep their order.
+    let lo = 0;
+    let hi = queue.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (queue[mid]!.deadlineMs <= deadlineMs) lo = mid + 1;
+      else hi = mid;
+    }
+    queue.splice(lo, 0, entry);
+    if (lo === 0) arm();
     return {
       cancel: () => {
-        if (cancelled) return;
-        cancelled = true;
-        clearTimeout(handle);
-        pending.delete(handle!);
+        const i = queue.indexOf(entry);
+        if (i < 0) return;
+        queue.splice(i, 1);
+        if (i === 0) arm();
       },
     };
   };
@@ -49,8 +76,8 @@ export function createUnixClock(): UnixClock {
     at,
     sleepUntil: (deadlineNs) => new Promise((resolve) => at(Number(deadlineNs) / 1e6, resolve)),
     close: () => {
-      for (const handle of pending) clearTimeout(handle);
-      pending.clear();
+      queue.length = 0;
+      arm();
     },
   };
 }

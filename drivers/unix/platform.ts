@@ -38,6 +38,8 @@ import { createUnixConsole, type UnixConsole } from './console.ts';
 import { createUnixFork, type UnixFork } from './fork.ts';
 import { createUnixPipes } from './pipe.ts';
 import { unixRandom } from './random.ts';
+import { nodeCryptoProvider } from './tls-crypto.ts';
+import { setPlatformCrypto } from '../../lib/tls/crypto-slot.ts';
 import { createUnixStack } from './stack.ts';
 
 export interface BlockFileSpec extends FileBlockOptions {
@@ -179,6 +181,8 @@ export async function boot<D extends DeviceDeclaration>(
   const stderr = options.stderr ?? process.stderr;
   // zlib's CRC-32 is the same function as lib/crc32's JavaScript, four to five times faster.
   useCrc32(zlibCrc32);
+  // TLS on Node: OpenSSL's primitives, far faster than the pure-JS provider images use.
+  setPlatformCrypto(nodeCryptoProvider);
   const closers: (() => Promise<void> | void)[] = [];
   const closeAll = async (): Promise<void> => {
     await Promise.allSettled(closers.splice(0).map(async (close) => close()));

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../lib/testing/virtual-clock.ts';
-import { connectionBudget, memoryFigures, memoryPressure } from './memory.ts';
+import { memoryFigures, memoryPressure } from './memory.ts';
 
 type Figures = { heapSize: number; inUse: number; pagesUsed: number };
 const g = globalThis as unknown as { __kiln?: { memory: () => Figures; gc: () => void } };
@@ -23,19 +23,9 @@ const MB = 1_000_000;
 describe('examples/http memory figures and load shedding', () => {
   afterEach(() => delete g.__kiln);
 
-  it('sets no limit of its own on Node, and is never short there', () => {
-    expect(connectionBudget()).toBeUndefined();
+  it('is never short on Node', () => {
     expect(memoryPressure(new VirtualClock())()).toBe(false);
     expect(memoryFigures()).toMatchObject({ rss: expect.any(Number) });
-  });
-
-  it('budgets connections from free pages, less an eighth of the heap and the accept queue', () => {
-    // 5 MB heap: 16 KiB rings, an accept queue of 8. Pages (3.28 MB) hold more than live bytes (2 MB): pages count.
-    fakeRuntime({ heapSize: 5 * MB, inUse: 2 * MB, pagesUsed: 800 });
-    const free = 5 * MB - 800 * 4096;
-    expect(connectionBudget()).toBe(Math.floor((free - 5 * MB / 8 - 8 * 16384) / (2 * 16384 + 16384)));
-    fakeRuntime({ heapSize: 5 * MB, inUse: 4.9 * MB, pagesUsed: 10 });
-    expect(connectionBudget()).toBe(1);
   });
 
   it('is short below an eighth free, after collecting garbage at most every 100 ms', () => {

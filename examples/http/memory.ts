@@ -5,7 +5,6 @@
  * figures; elsewhere, nothing.
  */
 import type { Clock } from '../../lib/index.ts';
-import { tcpOptionsForHeap } from '../../lib/net/stack.ts';
 
 export type MemoryFigures = Record<string, number>;
 
@@ -18,8 +17,6 @@ interface KilnRuntimeApi {
 const MIN_RESERVE_BYTES = 256 * 1024;
 /** The runtime allocator's page: spans of small objects and large runs take whole pages. */
 const HEAP_PAGE_BYTES = 4096;
-/** What a connection holds besides its TCP rings (the HTTP server's state, a request and its answer), generously. */
-const CONNECTION_STATE_BYTES = 16 * 1024;
 
 function runtimeApi(): KilnRuntimeApi | undefined {
   return (globalThis as unknown as { __kiln?: KilnRuntimeApi }).__kiln;
@@ -37,25 +34,6 @@ function freeBytes(figures: MemoryFigures): number {
   return heapSize - Math.max(inUse, pagesUsed * HEAP_PAGE_BYTES);
 }
 
-/**
- * How many connections an image can serve at once (for `serveHttp`'s
- * `maxConnections`): the heap free now, less the reserve and what TCP's
- * accept queue may hold (a receive ring per waiting connection), over the
- * most one connection holds (a TCP ring each way, as the platform sizes them
- * for this heap, and its HTTP state). Connections grow after they are
- * accepted, so a check of free memory at accept time alone would let a
- * burst in that then runs the heap out. Undefined (no limit of ours) on Node.
- */
-export function connectionBudget(): number | undefined {
-  const memory = runtimeApi()?.memory;
-  if (typeof memory !== 'function') return undefined;
-  const figures = memory();
-  const heapSize = figures.heapSize ?? 0;
-  const tcp = tcpOptionsForHeap(heapSize);
-  const perConnection = tcp.sendBufferSize + tcp.receiveBufferSize + CONNECTION_STATE_BYTES;
-  const waiting = tcp.backlog * tcp.receiveBufferSize;
-  return Math.max(1, Math.floor((freeBytes(figures) - reserveFor(heapSize) - waiting) / perConnection));
-}
 /** Collections asked for by the pressure check, at most one per this long. */
 const GC_INTERVAL_MS = 100;
 

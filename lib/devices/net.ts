@@ -39,7 +39,9 @@ export type FrameHandler = (frame: Uint8Array) => void;
  *   `NetError` when the frame cannot be sent.
  * - `onFrame` registers the receiver. The frame passed to it is a view into a
  *   driver buffer that is reused after the handler returns: copy what you keep.
- *   One handler per interface; a later call replaces the earlier one.
+ *   One handler per interface; a later call replaces the earlier one. The
+ *   handler is never called from inside `write` (a frame that comes straight
+ *   back arrives on a later turn), so a stack need not be re-entrant.
  */
 export interface Net {
   readonly mac: MacAddress;

@@ -1,5 +1,6 @@
 import { KilnError } from '../errors.ts';
 import type { Endpoint, Flow } from './flow.ts';
+import type { MemoryBudget } from './memory-budget.ts';
 
 export type StackErrorCode =
   /** The port is already bound by another listener or socket. */
@@ -55,6 +56,8 @@ export interface ConnectOptions {
 /** A listening TCP socket. Async-iterating it yields accepted flows until it is closed. */
 export interface TcpListener extends AsyncIterable<Flow> {
   readonly local: Endpoint;
+  /** The memory budget the stack counts its connections against, for a service to count its own per-connection state in (absent: none). */
+  readonly memory?: MemoryBudget;
   /** Resolves with the next established connection; rejects with `StackError('closed')` once closed. */
   accept(): Promise<Flow>;
   close(): Promise<void>;

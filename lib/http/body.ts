@@ -68,6 +68,13 @@ export class KilnBody implements AsyncIterable<Uint8Array> {
     }
   }
 
+  /** The bytes of a body made from bytes or a string, taking it as bytes() would; null for a stream (left untouched). */
+  takeFixed(): Uint8Array | null {
+    if (this.fixed === null) return null;
+    this.take();
+    return this.fixed;
+  }
+
   /** The whole body in one array. */
   async bytes(): Promise<Uint8Array> {
     if (this.fixed !== null) {

@@ -3,8 +3,9 @@
  * single lines and body bytes, each bounded, so a peer can never make the
  * reader hold more than the caller's limit.
  */
-import type { Clock } from '../devices/clock.ts';
+import type { Clock, Timer } from '../devices/clock.ts';
 import type { Flow } from '../devices/flow.ts';
+import type { MemoryBudget } from '../devices/memory-budget.ts';
 import { HttpError } from './errors.ts';
 import { RequestLinePrefix } from './request-line-prefix.ts';
 import { decodeLatin1 } from '../text/latin1.ts';
@@ -20,17 +21,43 @@ const MAX_LEADING_EMPTY_LINES = 4;
 export class FlowReader {
   private buf: Uint8Array = EMPTY;
   private start = 0;
+  /** buf.length, kept as a plain number: a typed array's length is a getter call in QuickJS. */
+  private end = 0;
   private eof = false;
   private deadlineMs: number | null = null;
   private gapMs: number | null = null;
   /** Set once a wait timed out: the flow still has a read outstanding, so it cannot be read again. */
   private timedOut: HttpError | null = null;
+  /** The timer bounding reads, and when it fires; kept from one read to the next in `lingeringTimer` mode. */
+  private timer: Timer | null = null;
+  private timerAtMs = Infinity;
+  /** The read waiting now (its rejection) and the time it must end by. */
+  private waiting: ((err: Error) => void) | null = null;
+  private waitLimitMs = Infinity;
 
-  /** @param clock needed only for timeouts (`setTimeouts`) */
+  /** Bytes of `buf` counted in the budget. */
+  private held = 0;
+
+  /**
+   * @param clock needed only for timeouts (`setTimeouts`)
+   * @param lingeringTimer keep the timer armed between reads (one per reader, not one per read) until `release()`: for a server's long-lived connections
+   * @param budget where the bytes held between reads are counted (a server's heads waiting for their end)
+   */
   constructor(
     private readonly flow: Flow,
     private readonly clock: Clock | null = null,
+    private readonly lingeringTimer = false,
+    private readonly budget: MemoryBudget | null = null,
   ) {}
+
+  /** Holds `buf` from now, counting it in the budget instead of what was held before. */
+  private hold(buf: Uint8Array): void {
+    this.buf = buf;
+    if (this.budget === null) return;
+    this.budget.give(this.held);
+    this.held = buf.length;
+    this.budget.take(this.held);
+  }
 
   /**
    * Bounds the waiting for the peer: an absolute deadline (the whole head
@@ -42,61 +69,97 @@ export class FlowReader {
     if ((deadlineMs !== null || gapMs !== null) && this.clock === null) throw new Error('FlowReader timeouts need a clock');
     this.deadlineMs = deadlineMs;
     this.gapMs = gapMs;
+    if (deadlineMs === null && gapMs === null && !this.lingeringTimer) this.release();
+  }
+
+  /** Cancels the timer (a reader in `lingeringTimer` mode calls this once it is done with). */
+  release(): void {
+    this.timer?.cancel();
+    this.timer = null;
+    this.timerAtMs = Infinity;
   }
 
   /** Bytes received and not yet consumed. */
   get buffered(): number {
-    return this.buf.length - this.start;
+    return this.end - this.start;
   }
 
   /** True once the peer ended its stream and everything buffered was consumed. */
   get ended(): boolean {
-    return this.eof && this.buffered === 0;
+    return this.eof && this.end === this.start;
   }
 
   /** Reads once more from the flow; false at end of stream. */
-  private async fill(): Promise<boolean> {
-    if (this.timedOut) throw this.timedOut;
-    if (this.eof) return false;
-    const chunk = await this.readBounded();
+  private fill(): Promise<boolean> {
+    if (this.timedOut) return Promise.reject(this.timedOut);
+    if (this.eof) return Promise.resolve(false);
+    return this.readBounded().then(this.absorb);
+  }
+
+  /** Takes a chunk the flow gave into the buffer; false at end of stream. */
+  private readonly absorb = (chunk: Uint8Array | null): boolean => {
     if (chunk === null || chunk.length === 0) {
       if (chunk === null) this.eof = true;
       return chunk !== null;
     }
-    if (this.buffered === 0) {
-      this.buf = chunk;
+    const buffered = this.end - this.start;
+    if (buffered === 0) {
+      this.hold(chunk);
     } else {
-      const merged = new Uint8Array(this.buffered + chunk.length);
-      merged.set(this.buf.subarray(this.start));
-      merged.set(chunk, this.buffered);
-      this.buf = merged;
+      const merged = new Uint8Array(buffered + chunk.length);
+      merged.set(this.buf.subarray(this.start, this.end));
+      merged.set(chunk, buffered);
+      this.hold(merged);
     }
     this.start = 0;
+    this.end = this.buf.length;
     return true;
-  }
+  };
 
   private readBounded(): Promise<Uint8Array | null> {
     const gapDeadline = this.gapMs === null ? null : this.clock!.nowMs() + this.gapMs;
     const limit =
       this.deadlineMs === null ? gapDeadline : gapDeadline === null ? this.deadlineMs : Math.min(gapDeadline, this.deadlineMs);
     if (limit === null) return this.flow.read();
+    this.waitLimitMs = limit;
+    if (this.timer === null || this.timerAtMs > limit) this.arm(limit);
     return new Promise((resolve, reject) => {
-      const timer = this.clock!.at(limit, () => {
-        this.timedOut = new HttpError('timed-out', 'the peer sent nothing in time');
-        reject(this.timedOut);
-      });
+      this.waiting = reject;
       this.flow.read().then(
         (chunk) => {
-          timer.cancel();
+          this.waiting = null;
+          if (!this.lingeringTimer) this.release();
           resolve(chunk);
         },
         (err: unknown) => {
-          timer.cancel();
+          this.waiting = null;
+          if (!this.lingeringTimer) this.release();
           reject(err);
         },
       );
     });
   }
+
+  private arm(atMs: number): void {
+    this.timer?.cancel();
+    this.timerAtMs = atMs;
+    this.timer = this.clock!.at(atMs, this.onTimer);
+  }
+
+  /** The timer fired: fails the waiting read if its bound has passed, else waits until it does. */
+  private readonly onTimer = (): void => {
+    this.timer = null;
+    this.timerAtMs = Infinity;
+    const reject = this.waiting;
+    if (reject === null) return;
+    if (this.clock!.nowMs() < this.waitLimitMs) {
+      this.arm(this.waitLimitMs);
+      return;
+    }
+    this.waiting = null;
+    this.timedOut = new HttpError('timed-out', 'the peer sent nothing in time');
+    reject(this.timedOut);
+  };
 
   /**
    * Reads a message head up to and including its empty line. Returns null
@@ -117,45 +180,49 @@ export class FlowReader {
     let announced = false;
     for (;;) {
       // Empty lines before the head (a client's stray CRLF after a body).
-      while (scan === 0 && this.buffered >= 2 && this.buf[this.start] === CR && this.buf[this.start + 1] === LF) {
+      while (scan === 0 && (this.end - this.start) >= 2 && this.buf[this.start] === CR && this.buf[this.start + 1] === LF) {
         if (++skipped > MAX_LEADING_EMPTY_LINES) throw new HttpError('bad-request', 'too many empty lines before the request');
         this.start += 2;
       }
-      if (!announced && this.buffered > 0) {
+      if (!announced && (this.end - this.start) > 0) {
         announced = true;
         onFirstByte?.();
       }
-      const end = this.start + Math.min(this.buffered, limit);
-      for (let i = this.start + scan; i < end; i++) {
-        const c = this.buf[i];
+      // Locals for the loop: each field or typed array length read is a property lookup in QuickJS.
+      const buf = this.buf;
+      const from = this.start;
+      const have = this.end;
+      const end = from + Math.min(have - from, limit);
+      for (let i = from + scan; i < end; i++) {
+        const c = buf[i];
         if (c === LF) throw new HttpError('bad-request', 'bare LF in message head');
         if (c !== CR) continue;
-        if (i + 1 >= this.buf.length) break; // need the next byte
-        if (this.buf[i + 1] !== LF) throw new HttpError('bad-request', 'bare CR in message head');
-        const lineStart = this.start + scan;
+        if (i + 1 >= have) break; // need the next byte
+        if (buf[i + 1] !== LF) throw new HttpError('bad-request', 'bare CR in message head');
+        const lineStart = from + scan;
         if (firstLineEnd < 0) firstLineEnd = i;
-        if (i === lineStart && i > this.start) {
+        if (i === lineStart && i > from) {
           // Empty line: the head is complete.
-          const head = this.buf.subarray(this.start, i + 2);
+          const head = buf.subarray(from, i + 2);
           this.start = i + 2;
           this.releaseIfEmpty();
           return head;
         }
-        scan = i + 2 - this.start;
+        scan = i + 2 - from;
         i++;
       }
-      if (requestLine && this.buffered > 0) {
+      if (requestLine && have > from) {
         prefix ??= new RequestLinePrefix();
-        prefix.feed(this.buf, this.start, firstLineEnd < 0 ? end : firstLineEnd);
+        prefix.feed(buf, from, firstLineEnd < 0 ? end : firstLineEnd);
         if (firstLineEnd >= 0) prefix.finish();
       }
-      if (this.buffered >= limit) {
+      if (have - from >= limit) {
         throw firstLineEnd < 0
           ? new HttpError('uri-too-long', `the first line is longer than ${limit} bytes`)
           : new HttpError('header-too-large', `the head is larger than ${limit} bytes`);
       }
       if (!(await this.fill())) {
-        if (this.buffered === 0) return null;
+        if ((this.end - this.start) === 0) return null;
         throw new HttpError('incomplete', 'the connection ended inside a message head');
       }
     }
@@ -165,12 +232,12 @@ export class FlowReader {
   async readLine(limit: number): Promise<string> {
     let scan = 0;
     for (;;) {
-      const end = this.start + Math.min(this.buffered, limit + 2);
+      const end = this.start + Math.min((this.end - this.start), limit + 2);
       for (let i = this.start + scan; i < end; i++) {
         const c = this.buf[i];
         if (c === LF) throw new HttpError('bad-request', 'bare LF in a line');
         if (c !== CR) continue;
-        if (i + 1 >= this.buf.length) break;
+        if (i + 1 >= this.end) break;
         if (this.buf[i + 1] !== LF) throw new HttpError('bad-request', 'bare CR in a line');
         const line = decodeLatin1(this.buf, this.start, i);
         this.start = i + 2;
@@ -178,14 +245,14 @@ export class FlowReader {
         return line;
       }
       scan = Math.max(0, end - this.start - 1);
-      if (this.buffered > limit + 1) throw new HttpError('bad-request', `a line is longer than ${limit} bytes`);
+      if ((this.end - this.start) > limit + 1) throw new HttpError('bad-request', `a line is longer than ${limit} bytes`);
       if (!(await this.fill())) throw new HttpError('incomplete', 'the connection ended inside a line');
     }
   }
 
   /** Consumes exactly CRLF. */
   async expectCrlf(): Promise<void> {
-    while (this.buffered < 2) {
+    while ((this.end - this.start) < 2) {
       if (!(await this.fill())) throw new HttpError('incomplete', 'the connection ended before CRLF');
     }
     if (this.buf[this.start] !== CR || this.buf[this.start + 1] !== LF) {
@@ -218,19 +285,27 @@ export class FlowReader {
 
   /** Up to `max` bytes: what is buffered, else the next read. Null at end of stream. */
   async readUpTo(max: number): Promise<Uint8Array | null> {
-    if (this.buffered === 0 && !(await this.fill())) return null;
-    const n = Math.min(max, this.buffered);
+    if ((this.end - this.start) === 0 && !(await this.fill())) return null;
+    const n = Math.min(max, (this.end - this.start));
     const out = this.buf.subarray(this.start, this.start + n);
     this.start += n;
     this.releaseIfEmpty();
     return out;
   }
 
+  /** Drops whatever is buffered and its count in the budget: the connection is done with. */
+  forget(): void {
+    this.hold(EMPTY);
+    this.start = 0;
+    this.end = 0;
+  }
+
   /** Drops the reference to a fully read chunk, so an idle connection holds no receive buffer. */
   private releaseIfEmpty(): void {
-    if (this.start === this.buf.length) {
-      this.buf = EMPTY;
+    if (this.start === this.end) {
+      this.hold(EMPTY);
       this.start = 0;
+      this.end = 0;
     }
   }
 }

@@ -5,7 +5,7 @@
  */
 import { HttpError, type HttpErrorCode } from './errors.ts';
 import { KilnHeaders } from './headers.ts';
-import { isFieldValue, isRequestTarget, isToken, trimOws } from './syntax.ts';
+import { isFieldValue, isHost, isRequestTarget, isToken, trimOws } from './syntax.ts';
 import { decodeLatin1 } from '../text/latin1.ts';
 
 export type HttpVersion = '1.0' | '1.1';
@@ -35,6 +35,9 @@ function linesOf(head: Uint8Array): string[] {
 }
 
 function parseVersion(text: string, fault: Fault): HttpVersion {
+  // The two versions nearly every message carries, without a regex run.
+  if (text === 'HTTP/1.1') return '1.1';
+  if (text === 'HTTP/1.0') return '1.0';
   const m = /^HTTP\/(\d)\.(\d)$/.exec(text);
   if (!m) throw new HttpError(fault, `invalid HTTP version ${JSON.stringify(text)}`);
   if (m[1] !== '1') throw new HttpError('version-not-supported', `HTTP/${m[1]}.${m[2]} is not supported`);
@@ -46,14 +49,16 @@ function parseVersion(text: string, fault: Fault): HttpVersion {
  * Parses field lines into `headers`: `name ":" OWS value OWS`, the name a
  * token with no whitespace before the colon (RFC 9112 section 5.1), no
  * obs-fold (section 5.2), values without CR, LF, NUL or other controls.
+ * Starts at `lines[first]` (a head's start line is not a field).
  */
 export function parseFieldLines(
   lines: readonly string[],
   headers: KilnHeaders,
   maxCount: number,
   fault: Fault,
+  first = 0,
 ): void {
-  for (let i = 0; i < lines.length; i++) {
+  for (let i = first; i < lines.length; i++) {
     const line = lines[i]!;
     const first = line.charCodeAt(0);
     if (first === 0x20 || first === 0x09) throw new HttpError(fault, 'obsolete line folding in a header field');
@@ -81,11 +86,11 @@ export function parseRequestHead(head: Uint8Array, maxHeaderCount: number): Requ
   checkTargetForm(method, target);
 
   const headers = new KilnHeaders();
-  parseFieldLines(lines.slice(1), headers, maxHeaderCount, 'bad-request');
+  parseFieldLines(lines, headers, maxHeaderCount, 'bad-request', 1);
   const hosts = headers.getAll('host');
   if (hosts.length > 1) throw new HttpError('bad-request', 'more than one Host header');
   if (version === '1.1' && hosts.length === 0) throw new HttpError('bad-request', 'HTTP/1.1 request without a Host header');
-  if (hosts.length === 1 && !/^[A-Za-z0-9._~!$&'()*+,;=%-]*(:\d*)?$|^\[[0-9A-Fa-f:.]+\](:\d*)?$/.test(hosts[0]!)) {
+  if (hosts.length === 1 && !isHost(hosts[0]!)) {
     throw new HttpError('bad-request', 'invalid Host header');
   }
   return { method, target, version, headers };
@@ -110,6 +115,6 @@ export function parseResponseHead(head: Uint8Array, maxHeaderCount: number): Res
   const reason = m[3] ?? '';
   if (!isFieldValue(reason)) throw new HttpError('bad-response', 'invalid characters in the reason phrase');
   const headers = new KilnHeaders();
-  parseFieldLines(lines.slice(1), headers, maxHeaderCount, 'bad-response');
+  parseFieldLines(lines, headers, maxHeaderCount, 'bad-response', 1);
   return { status: Number(m[2]), reason, version, headers };
 }

@@ -41,9 +41,14 @@ export class KilnHeaders implements Iterable<[string, string]> {
     this.removeAll(name.toLowerCase());
   }
 
-  /** Calls `fn` with each field in order, without copying the list (the server's hot path). */
+  /** Calls `fn` with each field in order, without copying the list. */
   forEach(fn: (value: string, name: string) => void): void {
     for (let i = 0; i < this.fields.length; i++) fn(this.fields[i]![1], this.fields[i]![0]);
+  }
+
+  /** The fields as [lower-case name, value] pairs, in order, not copied: for writing a head, the server's hot path (no call per field). */
+  static fieldsOf(headers: KilnHeaders): readonly (readonly [string, string])[] {
+    return headers.fields;
   }
 
   private removeAll(lower: string): void {
@@ -53,7 +58,10 @@ export class KilnHeaders implements Iterable<[string, string]> {
   }
 
   has(name: string): boolean {
-    const lower = name.toLowerCase();
+    return this.contains(name.toLowerCase());
+  }
+
+  private contains(lower: string): boolean {
     // Index loops here and below: iterator protocols are costly in QuickJS, and these run per request.
     for (let i = 0; i < this.fields.length; i++) if (this.fields[i]![0] === lower) return true;
     return false;
@@ -61,8 +69,16 @@ export class KilnHeaders implements Iterable<[string, string]> {
 
   /** The field's values joined with ", ", or null when absent. */
   get(name: string): string | null {
-    const all = this.getAll(name);
-    return all.length === 0 ? null : all.join(', ');
+    return this.joined(name.toLowerCase());
+  }
+
+  private joined(lower: string): string | null {
+    let joined: string | null = null;
+    for (let i = 0; i < this.fields.length; i++) {
+      const field = this.fields[i]!;
+      if (field[0] === lower) joined = joined === null ? field[1] : `${joined}, ${field[1]}`;
+    }
+    return joined;
   }
 
   /** Every value of the field, in order (use for Set-Cookie, which must not be joined). */
@@ -85,45 +101,41 @@ export class KilnHeaders implements Iterable<[string, string]> {
     return this.fields.map(([n, v]): [string, string] => [n, v])[Symbol.iterator]();
   }
 
+  // The library's own fields (a server's Date, Connection, Content-Length, ...): the name is a
+  // lower-case constant and the value valid by construction, so nothing is lowered or checked again.
+
+  static getKnown(headers: KilnHeaders, lowerName: string): string | null {
+    return headers.joined(lowerName);
+  }
+
+  static hasKnown(headers: KilnHeaders, lowerName: string): boolean {
+    return headers.contains(lowerName);
+  }
+
+  static deleteKnown(headers: KilnHeaders, lowerName: string): void {
+    headers.removeAll(lowerName);
+  }
+
+  static setKnown(headers: KilnHeaders, lowerName: string, value: string): void {
+    headers.removeAll(lowerName);
+    headers.fields.push([lowerName, value]);
+  }
+
   /** Appends a field parsed from the wire: already validated, name already lower case. */
   static appendParsed(headers: KilnHeaders, lowerName: string, value: string): void {
     headers.fields.push([lowerName, value]);
   }
 }
 
-/**
- * Names and values already found valid, so the same few set on every
- * response (content-type, content-length, date, connection) are checked
- * once, not per request: a check is a regex run, among the costliest steps
- * of a small response in QuickJS. Only valid strings go in, so a hit means
- * exactly what a fresh check would; bounded, emptied when full.
- */
-const validNames = new Map<string, string>();
-const validValues = new Set<string>();
-const MEMO_ENTRIES = 512;
-/** Longer values (cookies, one-off tokens) are checked each time rather than remembered. */
-const MEMO_MAX_VALUE_CHARS = 128;
-
 function checkName(name: string): string {
-  const known = validNames.get(name);
-  if (known !== undefined) return known;
   if (!isToken(name)) throw new HttpError('invalid-header', `invalid header name ${JSON.stringify(name)}`);
-  const lower = name.toLowerCase();
-  if (validNames.size >= MEMO_ENTRIES) validNames.clear();
-  validNames.set(name, lower);
-  return lower;
+  return name.toLowerCase();
 }
 
 function checkValue(name: string, value: string): string {
-  if (validValues.has(value)) return value;
   const trimmed = trimOws(String(value));
   if (!isFieldValue(trimmed)) {
     throw new HttpError('invalid-header', `invalid characters in the value of header '${name}'`);
-  }
-  // Remembered only when checking changed nothing: a hit must return the value as given.
-  if (trimmed === value && value.length <= MEMO_MAX_VALUE_CHARS) {
-    if (validValues.size >= MEMO_ENTRIES) validValues.clear();
-    validValues.add(value);
   }
   return trimmed;
 }

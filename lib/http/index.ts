@@ -4,7 +4,9 @@
  *
  * Serving (keep-alive, in-order pipelining, chunked both ways, 100-continue,
  * HEAD, limits answered 413/414/431, timeouts, graceful shutdown, strict
- * RFC 9112 parsing, load shedding with `maxConnections` and `overloaded`):
+ * RFC 9112 parsing, an immediate 400 for bytes that cannot start a request,
+ * load shedding with `maxConnections`, the stack's memory budget (idle heads
+ * evicted oldest-first to make room) and `overloaded`):
  *
  *     const listener = await stack.listenTcp(80);
  *     const server = serveHttp(listener, async (request) => {
@@ -29,6 +31,8 @@
  *     const text = await response.text();
  *
  * `httpRequest(stack, url, init)` is the one-shot form (no connection kept).
+ * HTTPS: serve over `tlsServer(listener, …)` and fetch `https://` URLs with
+ * `secure: httpsConnector(…)` (both from lib/tls).
  */
 export { logHandlerError, serveHttp, type Handler, type HttpServer, type ServeOptions } from './server.ts';
 export { Router, RoutePatternError, type RouteHandler, type RouteParams } from './router.ts';

@@ -5,7 +5,7 @@
  */
 import type { Flow } from '../devices/flow.ts';
 import type { KilnBody } from './body.ts';
-import type { KilnHeaders } from './headers.ts';
+import { KilnHeaders } from './headers.ts';
 import { parseContentLength } from './framing.ts';
 import { encodeLatin1 } from '../text/latin1.ts';
 
@@ -67,24 +67,38 @@ function fieldLine(name: string, value: string): Uint8Array {
   return line;
 }
 
+/** Encoded start lines with their CRLF: a server sends the same few status lines over and over. Bounded like lineCache. */
+const startLineCache = new Map<string, Uint8Array>();
+
+function startLineBytes(startLine: string): Uint8Array {
+  let bytes = startLineCache.get(startLine);
+  if (bytes === undefined) {
+    bytes = bytesOf(`${startLine}\r\n`);
+    if (startLine.length > LINE_CACHE_MAX_CHARS) return bytes;
+    if (startLineCache.size >= LINE_CACHE_ENTRIES) startLineCache.clear();
+    startLineCache.set(startLine, bytes);
+  }
+  return bytes;
+}
+
 /**
  * The head (start line, fields, empty line) as bytes, followed by `body` in
  * the same array when given: one allocation and one write for a small
  * message.
  */
 export function serializeHead(startLine: string, headers: KilnHeaders, body?: Uint8Array): Uint8Array {
+  const start = startLineBytes(startLine);
   const lines: Uint8Array[] = [];
-  let length = startLine.length + 4;
-  headers.forEach((value, name) => {
-    const line = fieldLine(name, value);
+  let length = start.length + 2;
+  const fields = KilnHeaders.fieldsOf(headers);
+  for (let i = 0; i < fields.length; i++) {
+    const line = fieldLine(fields[i]![0], fields[i]![1]);
     lines.push(line);
     length += line.length;
-  });
+  }
   const out = new Uint8Array(length + (body?.length ?? 0));
-  let o = 0;
-  for (let i = 0; i < startLine.length; i++) out[o++] = startLine.charCodeAt(i);
-  out[o++] = 0x0d;
-  out[o++] = 0x0a;
+  out.set(start);
+  let o = start.length;
   for (let i = 0; i < lines.length; i++) {
     out.set(lines[i]!, o);
     o += lines[i]!.length;
@@ -109,11 +123,11 @@ export function chooseFraming(
   chunkedAllowed: boolean,
   emptyGetsLength: boolean,
 ): OutgoingFraming {
-  headers.delete('transfer-encoding');
+  KilnHeaders.deleteKnown(headers, 'transfer-encoding');
   if (body === null || body.length !== null) {
     const length = body?.length ?? 0;
-    if (length > 0 || emptyGetsLength) headers.set('content-length', String(length));
-    else headers.delete('content-length');
+    if (length > 0 || emptyGetsLength) KilnHeaders.setKnown(headers, 'content-length', String(length));
+    else KilnHeaders.deleteKnown(headers, 'content-length');
     return length > 0 ? { kind: 'length', length } : { kind: 'none' };
   }
   let declared: number | null = null;
@@ -136,19 +150,30 @@ export function chooseFraming(
  * otherwise misread what follows); under `none` a stream is cancelled unread
  * (HEAD responses).
  */
-export async function writeMessage(
+export function writeMessage(
   flow: MessageSink,
   startLine: string,
   headers: KilnHeaders,
   body: KilnBody | null,
   framing: OutgoingFraming,
 ): Promise<void> {
-  if (body === null || framing.kind === 'none') {
+  // Most messages are one write: no async frame of their own.
+  if (body === null) return flow.write(serializeHead(startLine, headers));
+  if (coalesced(body, framing) && !body.used) return flow.write(serializeHead(startLine, headers, body.takeFixed()!));
+  return writeInParts(flow, startLine, headers, body, framing);
+}
+
+/** Whether the body travels in the head's write. */
+const coalesced = (body: KilnBody, framing: OutgoingFraming): boolean =>
+  framing.kind === 'length' && body.length !== null && body.length <= COALESCE_LIMIT;
+
+async function writeInParts(flow: MessageSink, startLine: string, headers: KilnHeaders, body: KilnBody, framing: OutgoingFraming): Promise<void> {
+  if (framing.kind === 'none') {
     await flow.write(serializeHead(startLine, headers));
-    if (body !== null) await body.cancel();
+    await body.cancel();
     return;
   }
-  if (framing.kind === 'length' && body.length !== null && body.length <= COALESCE_LIMIT) {
+  if (coalesced(body, framing)) {
     await flow.write(serializeHead(startLine, headers, await body.bytes()));
     return;
   }

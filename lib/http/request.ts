@@ -1,7 +1,7 @@
 /** A request as a handler receives it: like the Web's `Request`, over a Kiln flow. */
 import type { Endpoint } from '../devices/flow.ts';
 import { BodyCarrier, type KilnBody } from './body.ts';
-import type { KilnHeaders } from './headers.ts';
+import { KilnHeaders } from './headers.ts';
 import type { HttpVersion } from './head-parser.ts';
 import { splitTarget } from './url.ts';
 
@@ -39,7 +39,7 @@ export class KilnRequest extends BodyCarrier {
     this.headers = init.headers;
     this.remote = init.remote;
     if (init.target.startsWith('/')) {
-      const host = init.headers.get('host') || `${init.local.address}:${init.local.port}`;
+      const host = KilnHeaders.getKnown(init.headers, 'host') || `${init.local.address}:${init.local.port}`;
       this.url = `http://${host}${init.target}`;
       ({ pathname: this.pathname, search: this.search } = splitTarget(init.target));
     } else {

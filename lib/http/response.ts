@@ -24,13 +24,14 @@ export class KilnResponse extends BodyCarrier {
     if (!Number.isInteger(status) || status < 100 || status > 999) {
       throw new RangeError(`status ${status} is not a three-digit code`);
     }
+    // The standard phrases are valid by construction: only a given one is checked.
     const statusText = init.statusText ?? reasonPhrase(status);
-    if (!isFieldValue(statusText)) throw new HttpError('invalid-header', 'invalid characters in the status text');
+    if (init.statusText !== undefined && !isFieldValue(statusText)) throw new HttpError('invalid-header', 'invalid characters in the status text');
     this.status = status;
     this.statusText = statusText;
     this.headers = new KilnHeaders(init.headers);
-    if (typeof body === 'string' && !this.headers.has('content-type')) {
-      this.headers.set('content-type', 'text/plain; charset=utf-8');
+    if (typeof body === 'string' && !KilnHeaders.hasKnown(this.headers, 'content-type')) {
+      KilnHeaders.setKnown(this.headers, 'content-type', 'text/plain; charset=utf-8');
     }
   }
 

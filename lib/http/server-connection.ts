@@ -5,6 +5,7 @@
  * whether the connection may carry another request.
  */
 import type { Clock, Timer } from '../devices/clock.ts';
+import type { MemoryBudget } from '../devices/memory-budget.ts';
 import { FlowError, type Flow } from '../devices/flow.ts';
 import type { DateHeader } from './date.ts';
 import { HttpError, STATUS_FOR_ERROR } from './errors.ts';
@@ -43,6 +44,8 @@ export interface ServerSettings {
   onError: (err: unknown, request: KilnRequest) => void;
   /** True while resources are short: responses then close their connection. */
   overloaded: () => boolean;
+  /** Where heads waiting for their end are counted (null: nowhere). */
+  memory: MemoryBudget | null;
   /** The Date field's value, shared by the server's connections. */
   date: DateHeader;
 }
@@ -58,8 +61,16 @@ export class ServerConnection {
   private readonly reader: FlowReader;
   /** Between requests with no byte of the next head yet: safe to close at once. */
   private idle = true;
+  /** Waiting for a request head (none of it yet, or part): no request is in progress, so evicting loses no work. */
+  waitingForHead = true;
+  /** Since when it has been waiting for its current head, for eviction oldest-first. */
+  waitingSinceMs: number;
+  /** Requests answered on this connection so far. */
+  get served(): number {
+    return this.servedCount;
+  }
   private stopping = false;
-  private served = 0;
+  private servedCount = 0;
   /** Set once run() has closed the flow: no timer of this connection may outlive it. */
   private finished = false;
   /** Ends `run()` without waiting for the handler (set while running). */
@@ -74,7 +85,9 @@ export class ServerConnection {
     private readonly settings: ServerSettings,
     private readonly onRequest: () => void,
   ) {
-    this.reader = new FlowReader(flow, settings.clock);
+    // One read timer for the connection's life (released in run()), not one per read.
+    this.reader = new FlowReader(flow, settings.clock, true, settings.memory);
+    this.waitingSinceMs = settings.clock.nowMs();
     this.output = { write: (data) => this.writeWithin(data), abort: () => flow.abort() };
   }
 
@@ -114,6 +127,15 @@ export class ServerConnection {
     if (this.idle) void this.flow.close().catch(() => undefined);
   }
 
+  /**
+   * Gives the connection up to free its memory while it waits for a head:
+   * reset at once (an answer would need buffers of its own). Only for
+   * `waitingForHead` connections; nothing in progress is lost.
+   */
+  evict(): void {
+    this.flow.abort();
+  }
+
   /** Resets the connection and stops waiting for its handler, which may never return. */
   abort(): void {
     this.flow.abort();
@@ -124,7 +146,7 @@ export class ServerConnection {
     let abandoned = false;
     const abandon = new Promise<void>((resolve) => (this.abandon = resolve)).then(() => (abandoned = true));
     const serving = (async () => {
-      while (!this.stopping && (await this.exchange())) this.served++;
+      while (!this.stopping && (await this.exchange())) this.servedCount++;
     })();
     try {
       await Promise.race([serving, abandon]);
@@ -136,8 +158,10 @@ export class ServerConnection {
       await this.reader.discardRest(LINGER_BYTES, this.settings.clock.nowMs() + LINGER_MS);
     }
     await this.flow.close().catch(() => undefined);
+    this.reader.forget();
     this.finished = true;
     this.sendTimer?.cancel();
+    this.reader.release();
     serving.catch(() => undefined); // a handler finishing after an abort has no one to tell
   }
 
@@ -145,7 +169,9 @@ export class ServerConnection {
   private async exchange(): Promise<boolean> {
     const s = this.settings;
     this.idle = true;
-    const waitMs = this.served === 0 ? s.headerTimeoutMs : s.idleTimeoutMs;
+    this.waitingForHead = true;
+    this.waitingSinceMs = s.clock.nowMs();
+    const waitMs = this.servedCount === 0 ? s.headerTimeoutMs : s.idleTimeoutMs;
     this.reader.setTimeouts(s.clock.nowMs() + waitMs, null);
     let head: RequestHead;
     let body: IncomingBody | null = null;
@@ -156,6 +182,7 @@ export class ServerConnection {
       }, true);
       if (bytes === null) return false;
       this.idle = false;
+      this.waitingForHead = false;
       this.reader.setTimeouts(null, null);
       head = parseRequestHead(bytes, s.maxHeaderCount);
       const framing = requestFraming(head, s.maxBodyBytes);
@@ -170,12 +197,12 @@ export class ServerConnection {
     }
     this.onRequest();
 
-    const expect = head.headers.get('expect');
+    const expect = KilnHeaders.getKnown(head.headers, 'expect');
     if (expect !== null && expect.toLowerCase() !== '100-continue') {
       await this.refuse(new HttpError('bad-request', `unsupported expectation '${expect}'`), 417);
       return false;
     }
-    const connection = head.headers.get('connection');
+    const connection = KilnHeaders.getKnown(head.headers, 'connection');
     let keepAlive = head.version === '1.1' ? !hasToken(connection, 'close') : hasToken(connection, 'keep-alive');
 
     const request = new KilnRequest({
@@ -187,22 +214,23 @@ export class ServerConnection {
       remote: this.flow.remote,
       local: this.flow.local,
     });
-    const response = await this.callHandler(request, body, head.method !== 'HEAD');
+    const answer = this.callHandler(request, body, head.method !== 'HEAD');
+    const response = answer instanceof KilnResponse ? answer : await answer;
     if (body?.failure) keepAlive = false; // where this body ends is unknown now
 
     // The response is the server's now: its fields get the framing, Connection and Date.
     const headers = response.headers;
-    if (hasToken(headers.get('connection'), 'close')) keepAlive = false;
+    if (hasToken(KilnHeaders.getKnown(headers, 'connection'), 'close')) keepAlive = false;
     const framing = this.responseFraming(head, response, headers);
     if (framing.kind === 'until-close') keepAlive = false;
     // A client waiting for 100 Continue that never came may or may not send its body now.
     if (body && !body.started && expectsContinue(head)) keepAlive = false;
     // Stopping, or short of memory: this connection's buffers are better freed than kept for a next request.
     if (this.stopping || s.overloaded()) keepAlive = false;
-    headers.delete('connection');
-    if (!keepAlive) headers.set('connection', 'close');
-    else if (head.version === '1.0') headers.set('connection', 'keep-alive');
-    if (!headers.has('date')) headers.set('date', s.date.now());
+    KilnHeaders.deleteKnown(headers, 'connection');
+    if (!keepAlive) KilnHeaders.setKnown(headers, 'connection', 'close');
+    else if (head.version === '1.0') KilnHeaders.setKnown(headers, 'connection', 'keep-alive');
+    if (!KilnHeaders.hasKnown(headers, 'date')) KilnHeaders.setKnown(headers, 'date', s.date.now());
 
     if (body) body.responseStarted = true;
     const statusLine = `HTTP/1.1 ${response.status} ${response.statusText}`;
@@ -224,23 +252,41 @@ export class ServerConnection {
   /**
    * The handler's response, with the first chunk of a stream body already
    * pulled (see `prefetchFirstChunk`). Errors become 500, or the 4xx of a
-   * request body that failed to arrive.
+   * request body that failed to arrive. A handler that answers at once is
+   * answered at once: no promise in between.
    */
-  private async callHandler(request: KilnRequest, body: IncomingBody | null, sendsBody: boolean): Promise<KilnResponse> {
+  private callHandler(request: KilnRequest, body: IncomingBody | null, sendsBody: boolean): KilnResponse | Promise<KilnResponse> {
+    let answer: KilnResponse | Promise<KilnResponse>;
     try {
-      const response = await this.handler(request);
-      if (!(response instanceof KilnResponse)) throw new TypeError('the handler did not return a KilnResponse');
-      if (response.status < 200) throw new RangeError(`the handler returned interim status ${response.status}`);
-      const stream = response.body !== null && response.body.length === null;
-      if (!stream || !sendsBody || response.status === 204 || response.status === 304) return response;
+      answer = this.handler(request);
+      if (answer instanceof KilnResponse && !needsPrefetch(checkResponse(answer), sendsBody)) return answer;
+    } catch (err) {
+      return this.handlerFailed(err, request, body);
+    }
+    return this.finishHandler(answer, request, body, sendsBody);
+  }
+
+  private async finishHandler(
+    answer: KilnResponse | Promise<KilnResponse>,
+    request: KilnRequest,
+    body: IncomingBody | null,
+    sendsBody: boolean,
+  ): Promise<KilnResponse> {
+    try {
+      const response = checkResponse(await answer);
+      if (!needsPrefetch(response, sendsBody)) return response;
       const { status, statusText, headers } = response;
       return new KilnResponse(await prefetchFirstChunk(response.body!), { status, statusText, headers });
     } catch (err) {
-      // A body that failed to arrive (too large, malformed, too slow) is the client's fault, not the handler's.
-      if (body?.failure instanceof HttpError) return errorResponse(body.failure);
-      this.settings.onError(err, request);
-      return new KilnResponse('internal server error\n', { status: 500 });
+      return this.handlerFailed(err, request, body);
     }
+  }
+
+  private handlerFailed(err: unknown, request: KilnRequest, body: IncomingBody | null): KilnResponse {
+    // A body that failed to arrive (too large, malformed, too slow) is the client's fault, not the handler's.
+    if (body?.failure instanceof HttpError) return errorResponse(body.failure);
+    this.settings.onError(err, request);
+    return new KilnResponse('internal server error\n', { status: 500 });
   }
 
   /** Sets the length headers of a response (RFC 9112 section 6.3) and says how its body goes out. */
@@ -275,6 +321,19 @@ export class ServerConnection {
       // The client is gone.
     }
   }
+}
+
+/** What a handler returned, checked to be a final response. */
+function checkResponse(response: unknown): KilnResponse {
+  if (!(response instanceof KilnResponse)) throw new TypeError('the handler did not return a KilnResponse');
+  if (response.status < 200) throw new RangeError(`the handler returned interim status ${response.status}`);
+  return response;
+}
+
+/** A stream body's first chunk is pulled before the head goes out (see prefetchFirstChunk). */
+function needsPrefetch(response: KilnResponse, sendsBody: boolean): boolean {
+  const stream = response.body !== null && response.body.length === null;
+  return stream && sendsBody && response.status !== 204 && response.status !== 304;
 }
 
 function expectsContinue(head: RequestHead): boolean {

@@ -6,6 +6,7 @@ import { VirtualClock } from '../testing/virtual-clock.ts';
 import { FlowPairListener } from '../testing/flow-pair.ts';
 import { latin1, rawExchange, readAll, settle, startTestServer, statuses } from '../../test/support/http.ts';
 import { decodeLatin1 } from '../text/latin1.ts';
+import { ByteBudget } from '../net/tcp/byte-budget.ts';
 
 const GET = (path: string, extra = ''): string => `GET ${path} HTTP/1.1\r\nHost: test\r\n${extra}\r\n`;
 
@@ -239,21 +240,136 @@ describe('serveHttp: accepting', () => {
   });
 });
 
-describe('serveHttp: connection limit', () => {
-  it('stops accepting at maxConnections and goes on when one closes', async () => {
-    const { listener, server } = startTestServer((req) => new KilnResponse(req.pathname), { maxConnections: 2 });
-    const first = listener.connect();
-    const second = listener.connect();
-    const third = listener.connect();
-    for (const flow of [first, second, third]) await flow.write(latin1(GET('/')));
+describe('serveHttp: connection limit and eviction', () => {
+  it('at maxConnections, evicts the connection that has waited longest for a head, never one with a request in progress', async () => {
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const { listener, server, clock } = startTestServer(
+      async (req) => {
+        if (req.pathname === '/slow') await slow;
+        return new KilnResponse(req.pathname);
+      },
+      { maxConnections: 3 },
+    );
+    const busy = listener.connect();
+    await busy.write(latin1(GET('/slow')));
+    await settle();
+    clock.advance(10);
+    const older = listener.connect();
+    await older.write(latin1('GET /par'));
+    await settle();
+    clock.advance(10);
+    const newer = listener.connect();
+    await newer.write(latin1('GET /partial HTTP/1.1\r\n'));
+    await settle();
+    expect(server.connections).toBe(3);
+    clock.advance(990); // both have waited long enough now: the older goes first
+
+    const next = listener.connect();
+    await next.write(latin1(GET('/next', 'Connection: close\r\n')));
+    expect(await readAll(next)).toMatch(/^HTTP\/1\.1 200 OK[^]*\/next$/);
+    await expect(readAll(older)).rejects.toMatchObject({ code: 'reset' });
+    expect(server.evicted).toBe(1);
+
+    // The request in progress was not touched: it completes.
+    release();
+    expect(decodeLatin1((await busy.read())!)).toMatch(/\/slow$/);
+    // The younger partial head is still served once it completes.
+    await newer.write(latin1('Host: t\r\nConnection: close\r\n\r\n'));
+    expect(await readAll(newer)).toMatch(/\/partial$/);
+    for (const flow of [busy, newer, next]) await flow.close();
+    await server.shutdown();
+  });
+
+  it('evicts a connection yet to complete a request before a kept-alive one, even a younger one', async () => {
+    const { listener, server, clock } = startTestServer((req) => new KilnResponse(req.pathname), { maxConnections: 2 });
+    const kept = listener.connect();
+    await kept.write(latin1(GET('/kept')));
+    expect(decodeLatin1((await kept.read())!)).toMatch(/\/kept$/);
+    clock.advance(500);
+    const partial = listener.connect();
+    await partial.write(latin1('GET /partial'));
+    await settle();
+    clock.advance(500);
+    const next = listener.connect();
+    await next.write(latin1(GET('/next', 'Connection: close\r\n')));
+    expect(await readAll(next)).toMatch(/\/next$/);
+    await expect(readAll(partial)).rejects.toMatchObject({ code: 'reset' });
+    await kept.write(latin1(GET('/again', 'Connection: close\r\n')));
+    expect(await readAll(kept)).toMatch(/\/again$/);
+    for (const flow of [kept, next]) await flow.close();
+    await server.shutdown();
+  });
+
+  it('waits for a slot when every connection has a request in progress', async () => {
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const { listener, server } = startTestServer(
+      async (req) => {
+        await slow;
+        return new KilnResponse(req.pathname);
+      },
+      { maxConnections: 2 },
+    );
+    const flows = [listener.connect(), listener.connect(), listener.connect()];
+    for (const [i, flow] of flows.entries()) await flow.write(latin1(GET(`/${i}`, 'Connection: close\r\n')));
     await settle();
     expect(server.connections).toBe(2);
-    expect(statuses(decodeLatin1((await first.read())!))).toEqual([200]);
-    await first.close();
-    expect(statuses(decodeLatin1((await third.read())!))).toEqual([200]);
-    expect(server.connections).toBe(2);
-    await second.close();
-    await third.close();
+    expect(server.requests).toBe(2);
+    release();
+    // Each answered connection is closed by its client, which frees its slot for the next.
+    for (const [i, flow] of flows.entries()) {
+      expect(await readAll(flow)).toMatch(new RegExp(`/${i}$`));
+      await flow.close();
+    }
+    expect(server.evicted).toBe(0);
+    await server.shutdown();
+  });
+
+  it('counts waiting heads in the memory budget, and evicts the oldest when the stack is refused memory', async () => {
+    const memory = new ByteBudget(64 * 1024);
+    const { listener, server, clock } = startTestServer((req) => new KilnResponse(req.pathname), { memory });
+    const older = listener.connect();
+    await older.write(latin1('GET /a HTTP/1.1\r\nX-Slow: 1'));
+    await settle();
+    clock.advance(5);
+    const newer = listener.connect();
+    await newer.write(latin1('GET /b HTTP/1.1\r\n'));
+    await settle();
+    // Each connection's own state, and the bytes of its head so far.
+    const perConnection = memory.used - ('GET /a HTTP/1.1\r\nX-Slow: 1'.length + 'GET /b HTTP/1.1\r\n'.length);
+    expect(perConnection % 2).toBe(0);
+    expect(perConnection / 2).toBeGreaterThan(0);
+
+    expect(memory.tryTake(1 << 20)).toBe(false); // as the TCP layer is refused a ring
+    await expect(readAll(older)).rejects.toMatchObject({ code: 'reset' });
+    expect(server.evicted).toBe(1);
+    await settle();
+    expect(memory.used).toBe(perConnection / 2 + 'GET /b HTTP/1.1\r\n'.length);
+
+    await newer.write(latin1('Host: t\r\nConnection: close\r\n\r\n'));
+    expect(await readAll(newer)).toMatch(/\/b$/);
+    await newer.close();
+    await settle();
+    expect(memory.used).toBe(0);
+    await server.shutdown();
+  });
+
+  it('while less than a quarter of the budget is left, a new connection evicts the oldest waiting one instead of being reset', async () => {
+    const memory = new ByteBudget(100_000);
+    const { listener, server, clock } = startTestServer((req) => new KilnResponse(req.pathname), { memory });
+    const idle = listener.connect();
+    await idle.write(latin1('GET /'));
+    await settle();
+    clock.advance(1000);
+    memory.take(80_000); // the rest of the stack holds this much
+    const next = listener.connect();
+    await next.write(latin1(GET('/next', 'Connection: close\r\n')));
+    expect(await readAll(next)).toMatch(/\/next$/);
+    await expect(readAll(idle)).rejects.toMatchObject({ code: 'reset' });
+    expect(server.evicted).toBe(1);
+    expect(server.shed).toBe(0);
+    await next.close();
     await server.shutdown();
   });
 });
@@ -351,14 +467,20 @@ describe('serveHttp: timeouts and shutdown', () => {
     await server.shutdown();
   });
 
-  it('closes a kept-alive connection silently after the idle timeout', async () => {
-    const { listener, server, clock } = startTestServer(() => new KilnResponse('x'), { idleTimeoutMs: 500, headerTimeoutMs: 5000 });
+  it.each([
+    { idleTimeoutMs: 500, headerTimeoutMs: 5000, waits: [499] },
+    // One read timer per connection: armed for the first head (1000), it fires while the idle wait (3000) goes on, which must go on.
+    { idleTimeoutMs: 3000, headerTimeoutMs: 1000, waits: [1500, 1499] },
+  ])('closes a kept-alive connection silently after its idle timeout ($idleTimeoutMs ms, head timeout $headerTimeoutMs ms)', async ({ idleTimeoutMs, headerTimeoutMs, waits }) => {
+    const { listener, server, clock } = startTestServer(() => new KilnResponse('x'), { idleTimeoutMs, headerTimeoutMs });
     const flow = listener.connect();
     await flow.write(latin1(GET('/')));
     await settle();
-    clock.advance(499);
-    await settle();
-    expect(server.connections).toBe(1);
+    for (const ms of waits) {
+      clock.advance(ms);
+      await settle();
+      expect(server.connections).toBe(1);
+    }
     clock.advance(1);
     const wire = await readAll(flow);
     expect(statuses(wire)).toEqual([200]);

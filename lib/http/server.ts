@@ -4,6 +4,7 @@
  */
 import { sleep, type Clock, type Timer } from '../devices/clock.ts';
 import type { Flow } from '../devices/flow.ts';
+import type { MemoryBudget } from '../devices/memory-budget.ts';
 import { StackError, type TcpListener } from '../devices/stack.ts';
 import { DateHeader } from './date.ts';
 import { ServerConnection, type Handler, type ServerSettings } from './server-connection.ts';
@@ -13,6 +14,26 @@ export type { Handler } from './server-connection.ts';
 
 /** Pause after a failed accept before trying again. */
 const ACCEPT_RETRY_MS = 100;
+/** Memory is short while less than this share of the budget is left (below an eighth, TCP answers SYNs with cookies only). */
+const SHORT_SHARE = 1 / 4;
+/**
+ * A connection becomes evictable to bring memory down, or at the connection
+ * limit, once it has waited this long for a head: one whose request is on
+ * its way (a round trip after the handshake) is spared. To let a new
+ * connection in while memory is short, or when the stack was refused memory,
+ * the oldest goes whatever its age: under a slow attack, an attacker.
+ */
+const EVICTABLE_AFTER_MS = 250;
+/**
+ * What one connection's state in the server holds (its objects, suspended
+ * async frames, timers and promises), counted in the memory budget while it
+ * is served: about 16 KiB in QuickJS, measured with the http example under
+ * a slow attack (bench/slow-attack: ~22 KiB a connection in all, TCP's
+ * share included).
+ */
+const SERVER_CONNECTION_BYTES = 16 * 1024;
+/** What a connection in service holds at least (TCP's state and a small ring each way, and ours), for the default connection limit. */
+const CONNECTION_BYTES = SERVER_CONNECTION_BYTES + 6 * 1024 + 2 * 2048;
 
 export interface ServeOptions {
   /** Drives every timeout. */
@@ -34,18 +55,32 @@ export interface ServeOptions {
   /** Told about handler errors, which are answered 500 (default: `logHandlerError`, on the console). */
   onError?: (err: unknown, request: KilnRequest) => void;
   /**
-   * Connections served at once (default 1000). Past it the server stops
-   * accepting until one closes; new clients wait in the listener's backlog.
-   * This bounds memory, which an image has little of.
+   * Connections served at once (default: 1000, or fewer if the memory budget
+   * cannot hold that many connections in service). Past it a new connection
+   * takes the place of one waiting for a request head (evicted: one yet to
+   * complete a request before a kept-alive one, then the longest waiting);
+   * when every connection has a request in progress, the server stops
+   * accepting until one closes and new clients wait in the listener's
+   * backlog.
    */
   maxConnections?: number;
   /**
+   * The memory budget to count connections' buffered heads in and to watch
+   * (default: the listener's, `TcpListener.memory`, when it has one). While
+   * less than a quarter of it is left, new connections evict a connection
+   * waiting for a request head (in the same order), or are reset if none
+   * waits; and whenever the stack is refused memory, that connection is
+   * evicted too. Requests in progress are never touched.
+   */
+  memory?: MemoryBudget;
+  /**
    * Says whether memory (or another resource) is short now. Asked as each
    * connection is accepted and after each response: while it holds, a new
-   * connection is reset at once (cheaper than any answer, which would need
-   * buffers of its own) and a kept-alive connection is closed after its
-   * response, so its buffers are freed. Default: never. An image can check
-   * its runtime's memory figures (examples/http does).
+   * connection takes the place of one waiting for a head (as above) or is
+   * reset at once (cheaper than any answer, which would need buffers of its
+   * own), and a kept-alive connection is closed after its response, so its
+   * buffers are freed. Default: never. An image can check its runtime's
+   * memory figures (examples/http does).
    */
   overloaded?: () => boolean;
 }
@@ -57,6 +92,8 @@ export interface HttpServer {
   readonly requests: number;
   /** Connections reset at accept because the server was overloaded. */
   readonly shed: number;
+  /** Connections given up, oldest first, while they waited for a request head, to make room. */
+  readonly evicted: number;
   /** Resolves once the server stopped and every connection is closed. */
   readonly closed: Promise<void>;
   /**
@@ -83,6 +120,9 @@ export function logHandlerError(err: unknown, request: KilnRequest): void {
 
 /** Serves `handler` on every connection the listener accepts, until `shutdown()`. */
 export function serveHttp(listener: TcpListener, handler: Handler, options: ServeOptions): HttpServer {
+  const memory = options.memory ?? listener.memory ?? null;
+  const memoryShort = (): boolean => memory !== null && memory.used > memory.limit * (1 - SHORT_SHARE);
+  const overloaded = options.overloaded ?? (() => false);
   const settings: ServerSettings = {
     clock: options.clock,
     maxHeaderBytes: options.maxHeaderBytes ?? 16 * 1024,
@@ -93,22 +133,66 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
     bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000,
     sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
     onError: options.onError ?? logHandlerError,
-    overloaded: options.overloaded ?? (() => false),
+    // Not memoryShort(): closing kept-alive connections would leave TIME-WAITs behind; idle heads are evicted instead.
+    overloaded,
+    memory,
     date: new DateHeader(options.clock),
   };
   const live = new Set<ServerConnection>();
   const running = new Set<Promise<void>>();
-  const maxConnections = Math.max(1, options.maxConnections ?? 1000);
+  const memoryCap = memory === null ? Infinity : Math.floor(memory.limit / CONNECTION_BYTES);
+  const maxConnections = Math.max(1, options.maxConnections ?? Math.min(1000, memoryCap));
   let slotFreed: (() => void) | null = null;
   let requests = 0;
   let shed = 0;
+  let evicted = 0;
   let stopping = false;
+
+  /** Connections whose state is counted in the budget now. */
+  const charged = new Set<ServerConnection>();
+  const discharge = (c: ServerConnection): void => {
+    if (charged.delete(c)) memory?.give(SERVER_CONNECTION_BYTES);
+  };
+
+  /** Whether `a` goes before `b`: connections yet to complete a request first (an attacker never does), then the longest waiting. */
+  const evictsBefore = (a: ServerConnection, b: ServerConnection): boolean =>
+    (a.served === 0) !== (b.served === 0) ? a.served === 0 : a.waitingSinceMs < b.waitingSinceMs;
+
+  /** Evicts the first connection waiting for a request head (for at least `minWaitMs`) in eviction order; false when none. */
+  const evictOldest = (minWaitMs: number): boolean => {
+    const now = options.clock.nowMs();
+    let oldest: ServerConnection | null = null;
+    for (const c of live) if (c.waitingForHead && now - c.waitingSinceMs >= minWaitMs && (oldest === null || evictsBefore(c, oldest))) oldest = c;
+    if (oldest === null) return false;
+    live.delete(oldest); // its slot is free now; its run() ends on its own
+    evicted++;
+    oldest.evict();
+    discharge(oldest); // its state goes with it (the reset released its TCP side already)
+    return true;
+  };
+
+  /** Evicts, oldest first, until memory is no longer short or none has waited EVICTABLE_AFTER_MS. */
+  const relieve = (): void => {
+    while (memoryShort() && evictOldest(EVICTABLE_AFTER_MS));
+  };
+
+  // The stack was refused memory: make room, after the segment in hand is done with (it was dropped unacknowledged; its peer resends).
+  let reclaiming = false;
+  const removeReclaimer = memory?.addReclaimer(() => {
+    if (reclaiming) return;
+    reclaiming = true;
+    void Promise.resolve().then(() => {
+      reclaiming = false;
+      if (!memoryShort()) evictOldest(0);
+      relieve();
+    });
+  });
 
   /** Serves one accepted flow, or sheds it; never throws (a failure here must not end the accept loop). */
   const admit = (flow: Flow): void => {
     let connection: ServerConnection | null = null;
     try {
-      if (settings.overloaded()) {
+      if ((memoryShort() || overloaded()) && !evictOldest(0)) {
         shed++;
         flow.abort();
         return;
@@ -118,13 +202,18 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
       live.add(connection);
       // run() handles its own failures; one that still escapes (out of memory) ends only this connection.
       const started = connection;
+      memory?.take(SERVER_CONNECTION_BYTES); // given back when run() has ended, or on eviction
+      charged.add(started);
       const done = started.run().catch(() => flow.abort()).finally(() => {
+        discharge(started);
         live.delete(started);
         running.delete(done);
         slotFreed?.();
         slotFreed = null;
       });
       running.add(done);
+      // Short of memory: connections waiting longest for a head make room, before anything else has to be refused.
+      relieve();
     } catch {
       // Out of memory setting the connection up: that connection fails (and frees its slot), the server goes on.
       if (connection) live.delete(connection);
@@ -135,8 +224,10 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
   const acceptLoop = (async () => {
     for (;;) {
       try {
-        while (live.size >= maxConnections) await new Promise<void>((resolve) => (slotFreed = resolve));
-        admit(await listener.accept());
+        const flow = await listener.accept();
+        // Full: the new connection takes the place of the one waiting longest for a head, else waits for a slot.
+        while (live.size >= maxConnections && !evictOldest(EVICTABLE_AFTER_MS)) await new Promise<void>((resolve) => (slotFreed = resolve));
+        admit(flow);
       } catch (err) {
         if (err instanceof StackError && err.code === 'closed') return;
         // A passing failure (out of descriptors or memory): wait a little and accept again, rather than stop serving.
@@ -148,6 +239,7 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
   const closed = (async () => {
     await acceptLoop.catch(() => undefined);
     while (running.size > 0) await Promise.all(running);
+    removeReclaimer?.();
   })();
 
   return {
@@ -159,6 +251,9 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
     },
     get shed() {
       return shed;
+    },
+    get evicted() {
+      return evicted;
     },
     closed,
     async shutdown(graceMs?: number): Promise<void> {

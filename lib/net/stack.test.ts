@@ -45,13 +45,13 @@ describe('static configuration from boot arguments', () => {
     expect(() => staticIpv4FromArgs(args)).toThrow(message);
   });
 
-  it('sizes TCP buffers and the accept queue to the heap: the defaults from 16 MiB, smaller below', () => {
+  it('sizes TCP buffers to the heap: the defaults from 16 MiB, smaller below; a memory budget of half the heap', () => {
     const MiB = 1024 * 1024;
-    expect(tcpOptionsForHeap(64 * MiB)).toEqual({ sendBufferSize: 131072, receiveBufferSize: 131072, backlog: 128 });
-    expect(tcpOptionsForHeap(16 * MiB)).toEqual({ sendBufferSize: 131072, receiveBufferSize: 131072, backlog: 128 });
-    expect(tcpOptionsForHeap(13 * MiB)).toEqual({ sendBufferSize: 32768, receiveBufferSize: 32768, backlog: 8 });
-    expect(tcpOptionsForHeap(5 * MiB)).toEqual({ sendBufferSize: 16384, receiveBufferSize: 16384, backlog: 8 });
-    expect(tcpOptionsForHeap(1 * MiB)).toEqual({ sendBufferSize: 8192, receiveBufferSize: 8192, backlog: 8 });
+    expect(tcpOptionsForHeap(64 * MiB)).toEqual({ sendBufferSize: 131072, receiveBufferSize: 131072, memoryBytes: 32 * MiB });
+    expect(tcpOptionsForHeap(16 * MiB)).toEqual({ sendBufferSize: 131072, receiveBufferSize: 131072, memoryBytes: 8 * MiB });
+    expect(tcpOptionsForHeap(13 * MiB)).toEqual({ sendBufferSize: 32768, receiveBufferSize: 32768, memoryBytes: 6.5 * MiB });
+    expect(tcpOptionsForHeap(5 * MiB)).toEqual({ sendBufferSize: 16384, receiveBufferSize: 16384, memoryBytes: 2.5 * MiB });
+    expect(tcpOptionsForHeap(1 * MiB)).toEqual({ sendBufferSize: 8192, receiveBufferSize: 8192, memoryBytes: 0.5 * MiB });
     expect(tcpOptionsForHeap(0).sendBufferSize).toBe(8192);
   });
 

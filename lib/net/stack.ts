@@ -23,21 +23,22 @@ import {
 } from '../devices/stack.ts';
 import { isOutOfMemory } from '../errors.ts';
 import { formatIpv4, parseIpv4 } from '../ipv4-text.ts';
-import { DhcpClient, type DhcpOptions } from './iface/dhcp-client.ts';
-import { IcmpLayer, type IcmpOptions } from './iface/icmp.ts';
+import { DhcpClient, type DhcpOptions } from './dhcp/client.ts';
+import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from './ephemeral-ports.ts';
+import { IcmpLayer, type IcmpOptions } from './icmp/layer.ts';
 import { NetworkInterface, PAYLOAD_OFFSET, type InterfaceOptions } from './iface/interface.ts';
 import { NO_ROUTE, prefixToMask } from './iface/routing.ts';
-import { UdpLayer, type UdpOptions } from './iface/udp-sockets.ts';
 import { TcpLayer, type TcpOptions } from './tcp/layer.ts';
+import { UdpLayer, type UdpOptions } from './udp/layer.ts';
+import { ETHERNET_HEADER_LEN } from './wire/ethernet.ts';
 import {
   ICMP_DEST_UNREACHABLE,
   ICMP_TIME_EXCEEDED,
   TIME_EXCEEDED_REASSEMBLY,
+  UNREACHABLE_PORT,
   UNREACHABLE_PROTOCOL,
 } from './wire/icmpv4.ts';
-import { IPV4_HEADER_LEN, PROTOCOL_TCP } from './wire/ipv4.ts';
-import { ETHERNET_HEADER_LEN } from './wire/ethernet.ts';
-import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from './ephemeral-ports.ts';
+import { IPV4_HEADER_LEN, PROTOCOL_ICMP, PROTOCOL_TCP, PROTOCOL_UDP, type Ipv4View } from './wire/ipv4.ts';
 
 
 /** How long `close` waits for packets still resolving their next hop. */
@@ -95,25 +96,27 @@ export interface CreateStackOptions {
 /** TCP's default buffer each way, and the smallest an image gets. */
 const FULL_TCP_BUFFER = 128 * 1024;
 const SMALLEST_TCP_BUFFER = 8 * 1024;
-/** The accept queue: TCP's default, and a small image's. */
-const DEFAULT_BACKLOG = 128;
-const SMALL_HEAP_BACKLOG = 8;
 
 /** Heap from which an image gets TCP's defaults. */
 const FULL_TCP_HEAP = 16 * 1024 * 1024;
 
+/** Share of an image's heap that TCP's memory budget (and the services counting in it) may hold. */
+const TCP_MEMORY_SHARE = 1 / 2;
+
 /**
  * TCP options for an image whose heap is `heapBytes`. From a 16 MiB heap
- * up, TCP's defaults. Below, buffers of the largest power of two within
- * heap/256 (at least 8 KiB), and an accept queue of 8: a burst of clients
- * then waits in SYN retries instead of taking memory (a receive ring each,
- * once their request arrives) that the connections in service need.
+ * up, TCP's default buffer sizes; below, the largest power of two within
+ * heap/256 (at least 8 KiB). Rings hold only what is buffered, so these are
+ * the most a connection may buffer, not what each costs. The memory budget
+ * is half the heap: the rest is the program's own (bytecode, the
+ * application's data, garbage not yet collected).
  */
-export function tcpOptionsForHeap(heapBytes: number): Required<Pick<TcpOptions, 'sendBufferSize' | 'receiveBufferSize' | 'backlog'>> {
-  if (heapBytes >= FULL_TCP_HEAP) return { sendBufferSize: FULL_TCP_BUFFER, receiveBufferSize: FULL_TCP_BUFFER, backlog: DEFAULT_BACKLOG };
+export function tcpOptionsForHeap(heapBytes: number): Required<Pick<TcpOptions, 'sendBufferSize' | 'receiveBufferSize' | 'memoryBytes'>> {
+  const memoryBytes = Math.max(1, Math.floor(heapBytes * TCP_MEMORY_SHARE));
+  if (heapBytes >= FULL_TCP_HEAP) return { sendBufferSize: FULL_TCP_BUFFER, receiveBufferSize: FULL_TCP_BUFFER, memoryBytes };
   let size = FULL_TCP_BUFFER;
   while (size > SMALLEST_TCP_BUFFER && size > heapBytes / 256) size /= 2;
-  return { sendBufferSize: size, receiveBufferSize: size, backlog: SMALL_HEAP_BACKLOG };
+  return { sendBufferSize: size, receiveBufferSize: size, memoryBytes };
 }
 
 /** Static configuration from boot arguments, or null for DHCP. Throws `ArgError` naming a bad argument. */
@@ -190,10 +193,34 @@ export class NetStack implements Stack {
     useDhcp: boolean,
   ) {
     const guarded = droppingOnOutOfMemory(net, () => void this.outOfMemoryDrops++);
-    const iface = new NetworkInterface(guarded, clock, randomU32(random), config.interface);
+    // Up: the interface hands each packet for us to receive(), which picks its protocol's layer.
+    const iface = new NetworkInterface(
+      guarded,
+      clock,
+      randomU32(random),
+      {
+        receive: (ip) => this.receive(ip),
+        protocolUnreachable: (ip) => this.icmp.sendError(ICMP_DEST_UNREACHABLE, UNREACHABLE_PROTOCOL, ip),
+        unresolved: (frame) => this.icmp.undeliverable(frame, ETHERNET_HEADER_LEN, frame.length),
+        reassemblyTimedOut: (h) => this.icmp.sendErrorAbout(ICMP_TIME_EXCEEDED, TIME_EXCEEDED_REASSEMBLY, h, 0, h.length, h[9]!),
+        foreignArp: (sender, target) => this.dhcp?.foreignArp(sender, target),
+      },
+      config.interface,
+    );
     this.iface = iface;
-    this.icmp = new IcmpLayer(iface, clock, randomU32(random), config.icmp);
-    this.udp = new UdpLayer(iface, this.icmp, random, config.udp);
+    // Down: every layer sends through the interface's Ipv4Output.
+    this.icmp = new IcmpLayer(
+      {
+        ip: iface,
+        clock,
+        unreachable: (protocol, src, dst, srcPort, dstPort, code) => {
+          if (protocol === PROTOCOL_TCP) this.tcp.icmpUnreachable(src, dst, srcPort, dstPort, code);
+        },
+      },
+      randomU32(random),
+      config.icmp,
+    );
+    this.udp = new UdpLayer({ ip: iface, random, portUnreachable: (ip) => this.icmp.sendError(ICMP_DEST_UNREACHABLE, UNREACHABLE_PORT, ip) }, config.udp);
     this.tcp = new TcpLayer(
       {
         clock,
@@ -207,17 +234,25 @@ export class NetStack implements Stack {
       },
       config.tcp,
     );
-    const tcp = this.tcp;
-    iface.handlers[PROTOCOL_TCP] = (ip) => tcp.input(ip.source, ip.destination, ip.bytes.subarray(ip.payloadStart, ip.payloadEnd));
-    iface.onUnresolved = (frame) => this.icmp.undeliverable(frame, ETHERNET_HEADER_LEN, frame.length);
-    iface.onUnknownProtocol = (ip) => this.icmp.sendError(ICMP_DEST_UNREACHABLE, UNREACHABLE_PROTOCOL, ip);
-    iface.onReassemblyTimeout = (h) =>
-      this.icmp.sendErrorAbout(ICMP_TIME_EXCEEDED, TIME_EXCEEDED_REASSEMBLY, h, 0, h.length, h[9]!);
-    this.icmp.onUnreachable = (protocol, src, dst, srcPort, dstPort, code) => {
-      if (protocol === PROTOCOL_TCP) tcp.icmpUnreachable(src, dst, srcPort, dstPort, code);
-    };
-    this.dhcp = useDhcp ? new DhcpClient(iface, this.udp, clock, random, config.dhcp) : null;
+    this.dhcp = useDhcp ? new DhcpClient({ link: iface, udp: this.udp, clock, random }, config.dhcp) : null;
     iface.start();
+  }
+
+  /** A valid IPv4 packet for us, to its protocol's layer; false for a protocol no layer takes. */
+  private receive(ip: Ipv4View): boolean {
+    switch (ip.protocol) {
+      case PROTOCOL_ICMP:
+        this.icmp.input(ip);
+        return true;
+      case PROTOCOL_UDP:
+        this.udp.input(ip);
+        return true;
+      case PROTOCOL_TCP:
+        this.tcp.input(ip.source, ip.destination, ip.bytes.subarray(ip.payloadStart, ip.payloadEnd));
+        return true;
+      default:
+        return false;
+    }
   }
 
   /** Starts DHCP and resolves with the first lease; rejects with StackError('timed-out'). */

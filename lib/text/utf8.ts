@@ -27,8 +27,19 @@ function isLowSurrogate(c: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff;
 }
 
+/**
+ * The platform's encoder where there is one (Node.js, Kiln's runtime): native
+ * code, where the loop below is interpreted per character in QuickJS. The
+ * WHATWG rules are the same (a lone surrogate becomes U+FFFD).
+ */
+const nativeEncoder: { encode(text: string): Uint8Array } | null = typeof TextEncoder === 'function' ? new TextEncoder() : null;
+
 /** Encodes `text` as UTF-8. */
 export function encodeUtf8(text: string): Uint8Array {
+  return nativeEncoder !== null ? nativeEncoder.encode(text) : encodeInJs(text);
+}
+
+function encodeInJs(text: string): Uint8Array {
   const out = new Uint8Array(utf8Length(text));
   let o = 0;
   for (let i = 0; i < text.length; i++) {

@@ -55,7 +55,8 @@ class ClientHandshake implements HandshakeDriver {
   private readonly transcript = new Transcript();
   private readonly suites: CipherSuite[];
   private readonly groups: readonly KeyExchangeGroup[];
-  private shares = new Map<KeyExchangeGroup, Uint8Array>();
+  /** Our key shares by group: private key and public share. */
+  private shares = new Map<KeyExchangeGroup, { privateKey: Uint8Array; share: Uint8Array }>();
   private readonly sessionId: Uint8Array;
   private readonly random: Uint8Array;
   private retried = false;
@@ -83,7 +84,7 @@ class ClientHandshake implements HandshakeDriver {
   }
 
   start(): void {
-    for (const g of this.o.keyShareGroups ?? [this.groups[0]!]) this.shares.set(g, newKeyShare(this.o.crypto, this.o.random, g).privateKey);
+    for (const g of this.o.keyShareGroups ?? [this.groups[0]!]) this.shares.set(g, newKeyShare(this.o.crypto, this.o.random, g));
     this.sendClientHello();
   }
 
@@ -108,7 +109,7 @@ class ClientHandshake implements HandshakeDriver {
       EXT.key_share,
       new Writer()
         .vector(2, (w) => {
-          for (const [g, priv] of this.shares) w.u16(GROUP_CODES[g]).vector(2, (s) => s.bytes(o.crypto.keyShare(g, priv)!));
+          for (const [g, k] of this.shares) w.u16(GROUP_CODES[g]).vector(2, (s) => s.bytes(k.share));
         })
         .finish(),
     ]);
@@ -216,7 +217,7 @@ class ClientHandshake implements HandshakeDriver {
     const share = kr.vector(2, 1);
     kr.end();
     if (!group || !this.shares.has(group)) throw fail('illegal_parameter', 'key share for a group we did not send');
-    const shared = this.o.crypto.sharedSecret(group, this.shares.get(group)!, share);
+    const shared = this.o.crypto.sharedSecret(group, this.shares.get(group)!.privateKey, share);
     if (!shared) throw fail('illegal_parameter', 'invalid server key share');
     this.group = group;
 
@@ -256,7 +257,7 @@ class ClientHandshake implements HandshakeDriver {
       kr.end();
       // Section 4.2.8: a group we support, and not one we already sent a share for.
       if (!group || !this.groups.includes(group) || this.shares.has(group)) throw fail('illegal_parameter', 'HelloRetryRequest for an unusable group');
-      this.shares = new Map([[group, newKeyShare(this.o.crypto, this.o.random, group).privateKey]]);
+      this.shares = new Map([[group, newKeyShare(this.o.crypto, this.o.random, group)]]);
     }
     if (cookie) {
       const cr = new Reader(cookie);

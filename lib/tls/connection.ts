@@ -61,6 +61,7 @@ export class TlsConnection {
   private driver: HandshakeDriver | null = null;
   private skipEarlyData = 0;
   private started = false;
+  private handshakeMessagesIn = 0;
 
   /** Set once the handshake completed; application data flows from then on. */
   result: HandshakeResult | null = null;
@@ -116,8 +117,10 @@ export class TlsConnection {
 
   private onRecord(type: number, header: Uint8Array, body: Uint8Array): void {
     if (type === CONTENT_CHANGE_CIPHER_SPEC) {
-      // Middlebox compatibility (RFC 8446 appendix D.4): one byte 0x01, during the handshake only, dropped.
-      if (this.result !== null || body.length !== 1 || body[0] !== 1) throw fail('unexpected_message', 'change_cipher_spec outside the handshake');
+      // Middlebox compatibility (RFC 8446 section 5 and appendix D.4): one byte 0x01, after the first
+      // ClientHello and before the handshake ends, dropped.
+      const beforeHello = this.isServer && this.handshakeMessagesIn === 0;
+      if (this.result !== null || beforeHello || body.length !== 1 || body[0] !== 1) throw fail('unexpected_message', 'change_cipher_spec outside the handshake');
       return;
     }
     if (this.peerClosed) throw fail('unexpected_message', 'data after close_notify');
@@ -154,7 +157,8 @@ export class TlsConnection {
     if (type === CONTENT_HANDSHAKE) return this.onHandshakeBytes(content);
     if (type === CONTENT_APPLICATION_DATA) {
       if (this.result === null) throw fail('unexpected_message', 'application data before the handshake finished');
-      if (content.length > 0) this.received.push(Uint8Array.from(content));
+      // Decrypted content is fresh memory from the AEAD, never the caller's buffer: no copy needed.
+      if (content.length > 0) this.received.push(content);
       return;
     }
     throw fail('unexpected_message', `record of type ${type}`);
@@ -183,6 +187,7 @@ export class TlsConnection {
       if (b.length < 4 + length) break;
       const message = b.subarray(0, 4 + length);
       this.handshakeBuffer = b.subarray(4 + length);
+      this.handshakeMessagesIn++;
       if (this.result === null) this.driver!.handle(b[0]!, message.subarray(4), message);
       else this.onPostHandshake(b[0]!, message.subarray(4));
     }

@@ -58,7 +58,7 @@ export type PrivateKey =
 /** An AEAD bound to one key (RFC 5116). The tag is appended to the ciphertext. */
 export interface AeadKey {
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
-  /** The plaintext, or null when authentication fails. */
+  /** The plaintext in new memory (never a view of `sealed`), or null when authentication fails. */
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null;
 }
 

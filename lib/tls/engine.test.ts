@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { nodeCryptoProvider } from '../../drivers/unix/tls-crypto.ts';
 import { unixRandom } from '../../drivers/unix/random.ts';
-import { hasOpenssl, makePki, type KeyKind } from '../../test/tls/pki.ts';
+import { hasOpenssl, makePki, type KeyKind } from '../../test/support/tls-pki.ts';
 import { TlsServerContext, tlsClientConnection, parseCertificatesPem, parsePrivateKeyPem, type TlsConnection, type TlsSession } from './index.ts';
 import type { TlsClientOptions, TlsServerOptions } from './config.ts';
+import { pumpEngines } from '../../test/support/tls-pump.ts';
 
 const skip = !hasOpenssl();
 if (skip) console.log('SKIPPED: lib/tls engine tests need the openssl command (Debian openssl)');
-
-/** Moves bytes between two engines until neither has anything to send. */
-function pump(a: TlsConnection, b: TlsConnection): void {
-  for (let i = 0; i < 100; i++) {
-    const x = a.takeOutput();
-    if (x) b.receive(x);
-    const y = b.takeOutput();
-    if (y) a.receive(y);
-    if (!x && !y) return;
-  }
-  throw new Error('pump did not settle');
-}
 
 describe.skipIf(skip)('TLS 1.3 engine, client against server in memory', () => {
   const pki = skip ? null! : makePki();
@@ -45,16 +34,16 @@ describe.skipIf(skip)('TLS 1.3 engine, client against server in memory', () => {
         it(`handshakes and exchanges data: ${kind} key, ${suite}, ${group}`, () => {
           const s = server(kind).accept();
           const c = client({ cipherSuites: [suite], groups: [group] });
-          pump(c, s);
+          pumpEngines(c, s);
           expect(c.error).toBeNull();
           expect(s.error).toBeNull();
           expect(c.result?.suite.name).toBe(suite);
           expect(s.result?.group).toBe(group);
           c.write(new TextEncoder().encode('ping'));
-          pump(c, s);
+          pumpEngines(c, s);
           expect(new TextDecoder().decode(s.takeReceived()[0])).toBe('ping');
           s.write(new Uint8Array(40000).fill(7));
-          pump(c, s);
+          pumpEngines(c, s);
           expect(c.takeReceived().reduce((n, b) => n + b.length, 0)).toBe(40000);
         });
       }
@@ -64,7 +53,7 @@ describe.skipIf(skip)('TLS 1.3 engine, client against server in memory', () => {
   it('asks for another key share with HelloRetryRequest', () => {
     const s = server('ec', { groups: ['p256'] }).accept();
     const c = client({ keyShareGroups: ['x25519'] });
-    pump(c, s);
+    pumpEngines(c, s);
     expect(c.error).toBeNull();
     expect(s.result?.group).toBe('p256');
   });
@@ -74,29 +63,29 @@ describe.skipIf(skip)('TLS 1.3 engine, client against server in memory', () => {
     const sessions: TlsSession[] = [];
     const c1 = client({ alpnProtocols: ['http/1.1'], onSession: (x) => sessions.push(x) });
     const s1 = ctx.accept();
-    pump(c1, s1);
+    pumpEngines(c1, s1);
     expect(c1.result?.alpn).toBe('http/1.1');
     expect(sessions.length).toBe(2);
     const c2 = client({ alpnProtocols: ['http/1.1'], session: sessions[0]! });
     const s2 = ctx.accept();
-    pump(c2, s2);
+    pumpEngines(c2, s2);
     expect(c2.error).toBeNull();
     expect(c2.result?.resumed).toBe(true);
     expect(s2.result?.resumed).toBe(true);
     c2.write(Uint8Array.of(1, 2, 3));
-    pump(c2, s2);
+    pumpEngines(c2, s2);
     expect([...s2.takeReceived()[0]!]).toEqual([1, 2, 3]);
   });
 
   it('updates keys in both directions', () => {
     const s = server().accept();
     const c = client();
-    pump(c, s);
+    pumpEngines(c, s);
     c.updateKeys(true);
     c.write(Uint8Array.of(9));
-    pump(c, s);
+    pumpEngines(c, s);
     s.write(Uint8Array.of(8));
-    pump(c, s);
+    pumpEngines(c, s);
     expect(s.counters.keyUpdatesIn).toBe(1);
     expect(s.counters.keyUpdatesOut).toBe(1);
     expect([...s.takeReceived()[0]!]).toEqual([9]);
@@ -106,9 +95,9 @@ describe.skipIf(skip)('TLS 1.3 engine, client against server in memory', () => {
   it('closes with close_notify', () => {
     const s = server().accept();
     const c = client();
-    pump(c, s);
+    pumpEngines(c, s);
     c.close();
-    pump(c, s);
+    pumpEngines(c, s);
     expect(s.peerClosed).toBe(true);
     expect(s.error).toBeNull();
   });
@@ -117,15 +106,15 @@ describe.skipIf(skip)('TLS 1.3 engine, client against server in memory', () => {
     const other = makePki();
     const c1 = client({ trustAnchors: parseCertificatesPem(other.rootPem) });
     const s1 = server().accept();
-    pump(c1, s1);
+    pumpEngines(c1, s1);
     expect(c1.error?.code).toBe('unknown_ca');
     expect(s1.error?.code).toBe('unknown_ca');
     const c2 = client({ serverName: 'example.com' });
-    pump(c2, server().accept());
+    pumpEngines(c2, server().accept());
     expect(c2.error?.code).toBe('bad_certificate');
     expect(c2.error?.message).toMatch(/name mismatch/);
     const c3 = client({ nowMs: () => Date.now() + 60 * 86400_000 });
-    pump(c3, server().accept());
+    pumpEngines(c3, server().accept());
     expect(c3.error?.code).toBe('certificate_expired');
   });
 
@@ -140,7 +129,7 @@ describe.skipIf(skip)('TLS 1.3 engine, client against server in memory', () => {
     });
     const c = client({ serverName: 'other.test' });
     const s = ctx.accept();
-    pump(c, s);
+    pumpEngines(c, s);
     expect(c.error).toBeNull();
     expect(s.result?.serverName).toBe('other.test');
   });

@@ -209,7 +209,8 @@ export class TlsListener implements TcpListener {
     } catch (err) {
       this.counters.failed++;
       if (err instanceof TlsError) this.lastError = err;
-      inner.abort();
+      // Closed, not reset: a reset would throw away the alert just sent.
+      closeQuietly(inner);
     } finally {
       this.handshaking--;
       timer?.cancel();
@@ -252,13 +253,18 @@ export function tlsServer(listener: TcpListener, options: TlsServerListenerOptio
   return new TlsListener(listener, options);
 }
 
-/** Runs a client handshake over a connected flow; rejects with `TlsError` when it fails (the flow is aborted). */
+/** Closes a flow without waiting, resetting it if even that fails. */
+function closeQuietly(flow: Flow): void {
+  flow.close().catch(() => flow.abort());
+}
+
+/** Runs a client handshake over a connected flow; rejects with `TlsError` when it fails (the flow is closed). */
 export async function tlsClient(flow: Flow, options: TlsClientOptions): Promise<TlsFlow> {
   const tls = new TlsFlow(flow, tlsClientConnection(options));
   try {
     await tls.handshake();
   } catch (err) {
-    flow.abort();
+    closeQuietly(flow);
     throw err;
   }
   return tls;

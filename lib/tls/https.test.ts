@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nodeCryptoProvider } from '../../drivers/unix/tls-crypto.ts';
 import { unixRandom } from '../../drivers/unix/random.ts';
-import { hasOpenssl, makePki } from '../../test/tls/pki.ts';
+import { hasOpenssl, makePki } from '../../test/support/tls-pki.ts';
 import { HttpClient } from '../http/client.ts';
 import { KilnResponse } from '../http/response.ts';
 import { serveHttp } from '../http/server.ts';

@@ -12,3 +12,6 @@ export { verifyCertificateChain, hostnameMatches } from './x509/verify.ts';
 export { DerError } from './x509/der.ts';
 export { TlsFlow, TlsListener, tlsServer, tlsClient, tlsConnect, type TlsServerListenerOptions } from './flow.ts';
 export { httpsConnector, type HttpsConnectorOptions } from './https.ts';
+export { platformCrypto } from './platform-crypto.ts';
+export { nobleCryptoProvider } from './noble-crypto.ts';
+export { decodeBase64 } from './x509/pem.ts';

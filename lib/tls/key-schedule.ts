@@ -8,6 +8,17 @@ import type { CipherSuite } from './suites.ts';
 
 const EMPTY = new Uint8Array(0);
 
+/** "tls13 " + label as bytes, made once per label (a handshake expands a dozen). */
+const LABELS = new Map<string, Uint8Array>();
+function labelBytes(label: string): Uint8Array {
+  let bytes = LABELS.get(label);
+  if (!bytes) {
+    bytes = asciiBytes('tls13 ' + label);
+    LABELS.set(label, bytes);
+  }
+  return bytes;
+}
+
 export class KeySchedule {
   constructor(
     readonly crypto: CryptoProvider,
@@ -18,7 +29,7 @@ export class KeySchedule {
   expandLabel(secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
     const info = new Writer()
       .u16(length)
-      .vector(1, (w) => w.bytes(asciiBytes('tls13 ' + label)))
+      .vector(1, (w) => w.bytes(labelBytes(label)))
       .vector(1, (w) => w.bytes(context))
       .finish();
     return this.crypto.hkdfExpand(this.suite.hash, secret, info, length);

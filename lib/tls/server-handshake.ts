@@ -90,6 +90,8 @@ class ServerHandshake implements HandshakeDriver {
   private sentChangeCipherSpec = false;
   private clientHandshakeSecret: Uint8Array | null = null;
   private masterSecret: Uint8Array | null = null;
+  /** The client's first application secret, installed once its Finished checks out. */
+  private pendingClientTraffic: Uint8Array | null = null;
   private serverName: string | null = null;
   private alpn: string | null = null;
   private group: KeyExchangeGroup | null = null;
@@ -215,8 +217,6 @@ class ServerHandshake implements HandshakeDriver {
     this.conn.setWriteSecret(ks.deriveSecret(this.masterSecret, 's ap traffic', finishedHash));
     this.state = 'finished';
   }
-
-  private pendingClientTraffic: Uint8Array | null = null;
 
   private sendAndRecord(message: Uint8Array): void {
     this.conn.sendHandshake(message);

@@ -7,6 +7,8 @@
 
 #include "guest_mem.h"
 
+struct kvm_run;
+
 struct kiln_vm {
     int kvm_fd, vm_fd, vcpu_fd;
     struct kvm_run *run;
@@ -44,6 +46,13 @@ int kiln_vm_init_vcpu(struct kiln_vm *vm, uint64_t entry, uint64_t mem_size,
  * KVM_RUN, which immediate_exit makes return at once. 0, or -1 with a
  * reason. */
 int kiln_vm_complete_exit(struct kiln_vm *vm, char *err, size_t errlen);
+
+/* An MMIO exit that is a hypercall: a 4-byte store into the hypercall
+ * window (KILN_HYPERCALL_MMIO_ADDR). Sets *nr and *arg and returns 0; -1
+ * (after a line on stderr naming the access and the guest's program
+ * counter) for any other access outside guest memory. */
+int kiln_vm_mmio_hypercall(const struct kvm_run *run, const char *pc_name,
+                           unsigned long long pc, unsigned *nr, uint32_t *arg);
 
 /* Reports an exit the run loop does not handle (entry failure, internal
  * error, anything unexpected) with the guest's program counter; returns 1,

@@ -6,6 +6,7 @@
 #include "vm.h"
 #include "fail.h"
 #include "fork_trace.h"
+#include "kiln_hvt_abi.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -115,4 +116,22 @@ int kiln_vm_unhandled_exit(const struct kvm_run *run, const char *pc_name,
                 run->exit_reason, pc_name, pc);
     }
     return 1;
+}
+
+int kiln_vm_mmio_hypercall(const struct kvm_run *run, const char *pc_name,
+                           unsigned long long pc, unsigned *nr, uint32_t *arg)
+{
+    uint64_t addr = run->mmio.phys_addr;
+    uint64_t offset = addr - KILN_HYPERCALL_MMIO_BASE;
+    if (addr < KILN_HYPERCALL_MMIO_BASE || offset >= (uint64_t)KILN_HC_END << 3 ||
+        offset % 8 != 0 || !run->mmio.is_write || run->mmio.len != 4) {
+        fprintf(stderr, "kiln-hvt: guest %s %u bytes at 0x%llx, outside its "
+                "memory and not a hypercall (%s=0x%llx); stopping the guest\n",
+                run->mmio.is_write ? "wrote" : "read", run->mmio.len,
+                (unsigned long long)addr, pc_name, pc);
+        return -1;
+    }
+    memcpy(arg, run->mmio.data, sizeof *arg);
+    *nr = (unsigned)(offset >> 3);
+    return 0;
 }

@@ -4,10 +4,14 @@
  * line follows solo5-hvt's, minus the image path (the image is the program):
  *
  *   app [--mem=MB] [--net:NAME=TAP] [--net-mac:NAME=MAC]
- *       [--block:NAME=PATH] [--block-sector-size:NAME=N] [--] [ARGS...]
+ *       [--block:NAME=PATH] [--block-sector-size:NAME=N] [--sandbox=off]
+ *       [--] [ARGS...]
  *
  * Options end at "--" or at the first argument not starting with "--".
  * Every device of the image's manifest must be attached, and only those.
+ * Once they are open the process sandboxes itself (sandbox.c), and only then
+ * does the application start. --sandbox=off is for tools that cannot run a
+ * filtered process (valgrind implements no seccomp); it says so on stderr.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,7 +55,7 @@ static void vsay(const char *fmt, va_list ap)
         return;
     size_t len = (size_t)n < sizeof msg - 1 ? (size_t)n : sizeof msg - 2;
     msg[len++] = '\n';
-    write_all(2, "kiln-hosted: ", 13);
+    write_all(2, "kiln-process: ", 14);
     write_all(2, msg, len);
 }
 
@@ -102,9 +106,17 @@ static solo5_time_t clock_ns(int clk)
 solo5_time_t solo5_clock_monotonic(void) { return clock_ns(CLOCK_MONOTONIC); }
 solo5_time_t solo5_clock_wall(void) { return clock_ns(CLOCK_REALTIME); }
 
+/* The runtime sets its thread pointer again after the sandbox is on, to the
+ * same block: that costs no system call (the sandbox refuses arch_prctl). */
 solo5_result_t solo5_set_tls_base(uintptr_t base)
 {
-    return sys_call3(SYS_arch_prctl, ARCH_SET_FS, base, 0) == 0 ? SOLO5_R_OK : SOLO5_R_EINVAL;
+    static uintptr_t current;
+    if (base == current)
+        return SOLO5_R_OK;
+    if (sys_call3(SYS_arch_prctl, ARCH_SET_FS, base, 0) != 0)
+        return SOLO5_R_EINVAL;
+    current = base;
+    return SOLO5_R_OK;
 }
 
 /* "--opt:NAME=VALUE": the device of that name from the manifest, which must
@@ -161,11 +173,16 @@ static void load_manifest(void)
         d->name = e->name;
         d->fd = -1;
         d->sector_size = 512;
+        if (d->type != KILN_MFT_NET_BASIC && d->type != KILN_MFT_BLOCK_BASIC)
+            hosted_fail("the image declares Kiln's %s device '%s', which a process does not provide "
+                        "(fork and pipes need kiln-hvt: build for --target hvt, or run on unix)",
+                        d->type == KILN_MFT_KILN_FORK ? "fork" : d->type == KILN_MFT_KILN_PIPE ? "pipe" : "unknown",
+                        d->name);
     }
 }
 
 /* Parses the options; returns the index of the first application argument. */
-static int parse_options(int argc, char **argv, size_t *mem)
+static int parse_options(int argc, char **argv, size_t *mem, int *sandbox)
 {
     int i = 1;
     for (; i < argc; i++) {
@@ -194,6 +211,8 @@ static int parse_options(int argc, char **argv, size_t *mem)
             d->sector_size = number_arg(a, value, 512, 1u << 16);
             if (d->sector_size & (d->sector_size - 1))
                 hosted_fail("%s: the sector size must be a power of two", a);
+        } else if (!strcmp(a, "--sandbox=off") || !strcmp(a, "--sandbox=on")) {
+            *sandbox = !strcmp(a, "--sandbox=on");
         } else {
             hosted_fail("unknown option %s (application arguments go after --)", a);
         }
@@ -229,13 +248,15 @@ void kiln_hosted_main(long *stack)
     char **argv = (char **)(stack + 1);
     size_t mem = (size_t)DEFAULT_MEM_MB << 20;
     hosted_vdso_init(argv + argc + 1);
+    hosted_close_inherited();
 
     /* Option parsing already uses libc (errno lives behind the thread
      * pointer), so the runtime's thread block goes in first. */
     if (kiln_tls_init() < 0)
         hosted_fail("cannot set the thread pointer");
     load_manifest();
-    int first = parse_options(argc, argv, &mem);
+    int sandbox = 1;
+    int first = parse_options(argc, argv, &mem, &sandbox);
     for (unsigned i = 1; i < hosted_device_count; i++) {
         struct hosted_device *d = &hosted_devices[i];
         if (!d->target)
@@ -259,5 +280,9 @@ void kiln_hosted_main(long *stack)
         .heap_start = (uintptr_t)heap,
         .heap_size = mem,
     };
+    if (sandbox)
+        hosted_sandbox();
+    else
+        hosted_say("--sandbox=off: no system-call filter; the app has this process's rights");
     solo5_exit(solo5_app_main(&si));
 }

@@ -46,4 +46,10 @@ solo5_time_t hosted_stop_deadline(solo5_time_t deadline);
 void hosted_net_open(struct hosted_device *d);
 void hosted_block_open(struct hosted_device *d);
 
+/* Closes every descriptor above 2 (sandbox.c): called before any device is
+ * opened, so that nothing the parent left open reaches the application. */
+void hosted_close_inherited(void);
+/* Confines the process to the devices now open (sandbox.c); fails loudly. */
+void hosted_sandbox(void);
+
 #endif

@@ -18,14 +18,6 @@ static solo5_time_t stop_at;     /* monotonic time of the request */
 
 #define GRACE_NS (10ull * 1000000000ull)
 
-struct kernel_sigaction {
-    void (*handler)(int);
-    unsigned long flags;
-    void (*restorer)(void);
-    uint64_t mask;
-};
-
-#define SA_RESTORER_FLAG 0x04000000UL
 #define SIG_BIT(sig) (1ull << ((sig) - 1))
 #define STOP_SIGNALS (SIG_BIT(SIGTERM) | SIG_BIT(SIGINT))
 
@@ -44,7 +36,7 @@ static void on_signal(int sig)
 
 void hosted_stop_setup(void)
 {
-    struct kernel_sigaction sa = {.handler = on_signal, .flags = SA_RESTORER_FLAG, .restorer = restore, .mask = 0};
+    struct kernel_sigaction sa = {.handler = on_signal, .flags = KERNEL_SA_RESTORER, .restorer = restore, .mask = 0};
     uint64_t block = STOP_SIGNALS;
     if (sys_call4(SYS_rt_sigaction, SIGTERM, &sa, 0, sizeof sa.mask) < 0 ||
         sys_call4(SYS_rt_sigaction, SIGINT, &sa, 0, sizeof sa.mask) < 0 ||

@@ -7,7 +7,22 @@
 #ifndef KILN_HOSTED_SYS_H
 #define KILN_HOSTED_SYS_H
 
+#include <signal.h>
+#include <stdint.h>
 #include <sys/syscall.h>
+
+/* The kernel's struct sigaction for rt_sigaction (not libc's). x86_64
+ * wants a restorer (SA_RESTORER) that makes the rt_sigreturn call. */
+struct kernel_sigaction {
+    union {
+        void (*handler)(int);
+        void (*action)(int, siginfo_t *, void *); /* with SA_SIGINFO */
+    };
+    unsigned long flags;
+    void (*restorer)(void);
+    uint64_t mask;
+};
+#define KERNEL_SA_RESTORER 0x04000000UL
 
 static inline long sys_call6(long n, long a, long b, long c, long d, long e, long f)
 {

@@ -131,15 +131,13 @@ static int grow(JSContext *ctx)
     return 0;
 }
 
-/* Arms a timer calling fn(...extra) after (ms); returns its id. */
-static JSValue arm(JSContext *ctx, const char *name, JSValueConst fn, double ms, int repeat, int extra,
-                   JSValueConst *extra_argv)
+/* Arms a timer calling fn(...extra) at (deadline), then every (interval)
+ * ns if that is not 0; returns its id. */
+static JSValue arm(JSContext *ctx, const char *name, JSValueConst fn, solo5_time_t deadline,
+                   solo5_time_t interval, int extra, JSValueConst *extra_argv)
 {
     if (!JS_IsFunction(ctx, fn))
         return JS_ThrowTypeError(ctx, "%s: the callback must be a function", name);
-    /* Like the web platform: NaN, negative and huge delays mean "soon". */
-    if (!(ms >= 0) || ms > 2147483647.0)
-        ms = 0;
 
     if (free_head == UINT32_MAX && slot_count == slot_cap && grow(ctx) < 0)
         return JS_EXCEPTION;
@@ -155,10 +153,9 @@ static JSValue arm(JSContext *ctx, const char *name, JSValueConst fn, double ms,
         slots[slot].generation = 0;
     }
     struct timer *t = &slots[slot];
-    solo5_time_t delay = (solo5_time_t)llround(ms * NS_PER_MS);
-    t->deadline = solo5_clock_monotonic() + delay;
+    t->deadline = deadline;
     t->order = next_order++;
-    t->interval = repeat ? (delay ? delay : 1) : 0;
+    t->interval = interval;
     t->fn = JS_DupValue(ctx, fn);
     t->args = args;
     t->argc = extra;
@@ -178,8 +175,28 @@ static JSValue set_timer(JSContext *ctx, int argc, JSValueConst *argv, int repea
     double ms = 0;
     if (argc >= 2 && JS_ToFloat64(ctx, &ms, argv[1]))
         return JS_EXCEPTION;
-    return arm(ctx, repeat ? "setInterval" : "setTimeout", argc ? argv[0] : JS_UNDEFINED, ms, repeat,
+    /* Like the web platform: NaN, negative and huge delays mean "soon". */
+    if (!(ms >= 0) || ms > 2147483647.0)
+        ms = 0;
+    solo5_time_t delay = (solo5_time_t)llround(ms * NS_PER_MS);
+    return arm(ctx, repeat ? "setInterval" : "setTimeout", argc ? argv[0] : JS_UNDEFINED,
+               solo5_clock_monotonic() + delay, repeat ? (delay ? delay : 1) : 0,
                argc > 2 ? argc - 2 : 0, argv + 2);
+}
+
+/* __kiln.timerAt(fn, deadlineMs): fn at an absolute time of monotonicMs()'s
+ * clock. Timers armed for the same deadline then run in the order they were
+ * armed, which relative delays computed from a clock read each time cannot
+ * promise. Returns an id for clearTimeout. */
+static JSValue timer_at(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val;
+    double ms = 0;
+    if (argc >= 2 && JS_ToFloat64(ctx, &ms, argv[1]))
+        return JS_EXCEPTION;
+    if (!(ms >= 0) || ms > 9e15)
+        ms = 0; /* NaN, before the clock's start, absurd: as soon as possible */
+    return arm(ctx, "timerAt", argc ? argv[0] : JS_UNDEFINED, (solo5_time_t)llround(ms * NS_PER_MS), 0, 0, NULL);
 }
 
 static JSValue set_timeout(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
@@ -198,7 +215,8 @@ static JSValue set_interval(JSContext *ctx, JSValueConst this_val, int argc, JSV
 static JSValue set_immediate(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     (void)this_val;
-    return arm(ctx, "setImmediate", argc ? argv[0] : JS_UNDEFINED, 0, 0, argc > 1 ? argc - 1 : 0, argv + 1);
+    return arm(ctx, "setImmediate", argc ? argv[0] : JS_UNDEFINED, solo5_clock_monotonic(), 0,
+               argc > 1 ? argc - 1 : 0, argv + 1);
 }
 
 /* The armed timer an id names, or UINT32_MAX for anything else. */
@@ -259,6 +277,7 @@ void kiln_timers_install(JSContext *ctx, JSValueConst api, JSValueConst global)
         JS_SetPropertyStr(ctx, global, fns[i].name, f);
     }
     JS_SetPropertyStr(ctx, api, "timerKeepAlive", JS_NewCFunction(ctx, timer_keep_alive, "timerKeepAlive", 2));
+    JS_SetPropertyStr(ctx, api, "timerAt", JS_NewCFunction(ctx, timer_at, "timerAt", 2));
 }
 
 int kiln_timers_keep_alive(void)

@@ -390,7 +390,10 @@ describe.skipIf(unavailable !== null)('runtime (hosted)', () => {
     expect(kind.stderr).toContain("--net:storage=tap0: 'storage' is not a network device");
     const size = run(image, ['--block-sector-size:storage=1000', '--block:storage=/dev/null']);
     expect(size.stderr).toContain('the sector size must be a power of two');
-    for (const r of [missing, unknown, other, kind, size]) expect(r).toMatchObject({ status: 1, stdout: '' });
+    const forking = run(build('forking', 'console.log("ran");', { devices: ['pipes:KILN_PIPE'] }));
+    expect(forking.stderr).toBe("kiln-process: the image declares Kiln's pipe device 'pipes', which a process does not provide " +
+      '(fork and pipes need kiln-hvt: build for --target hvt, or run on unix)\n');
+    for (const r of [missing, unknown, other, kind, size, forking]) expect(r).toMatchObject({ status: 1, stdout: '' });
   });
 
   it('compiles to bytecode without the source text; reports syntax errors and imports', () => {

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
 import { ARCHES } from '../../machine/arch.ts';
-import { HOST_ARCH, hostHasKvm as kvmDeviceUsable } from '../../machine/host.ts';
+import { existsSync } from 'node:fs';
+import { HOST_ARCH, hostKvmProblem } from '../../machine/host.ts';
 import { VmError, runInVm, vmAvailable, type VmArch, type VmRunResult } from '../../machine/vm.ts';
 
 export interface KvmCase {
@@ -32,9 +33,12 @@ export type KvmPlace = { where: 'host' | 'vm' } | { skip: string };
 const CASE_NAME = /^[A-Za-z0-9._-]+$/;
 const DEFAULT_TIMEOUT_MS = 12 * 60_000;
 
-/** Cases run on this host only for its own architecture, as root (taps, namespaces), with a usable /dev/kvm. */
+/** Cases run on this host only for its own architecture, as root (taps, namespaces), where /dev/kvm runs kiln-hvt's guests. */
 async function hostHasKvm(arch: VmArch): Promise<boolean> {
-  return HOST_ARCH === arch && process.getuid?.() === 0 && (await kvmDeviceUsable());
+  if (HOST_ARCH !== arch || process.getuid?.() !== 0) return false;
+  const problem = await hostKvmProblem();
+  if (problem !== null && existsSync('/dev/kvm')) console.warn(`NOTE: ${problem}: image tests run in the emulated ${arch} machine`);
+  return problem === null;
 }
 
 const places = new Map<VmArch, Promise<KvmPlace>>();

@@ -8,12 +8,14 @@
  * name resolved by an image that got its address and DNS server from
  * dnsmasq's DHCP.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, TENDER, buildPlatform } from '../platform/build.ts';
 import { type KvmCase, type KvmCaseResult, kvmPlace, runKvmCases } from '../harness/cases.ts';
+import { programFiles } from '../harness/program-files.ts';
+import { tapNamespaceCases } from '../harness/tap-namespace.ts';
 import { strictParsingCases } from './strict-parsing.suite.ts';
 import { buildImage } from '../../cli/image.ts';
 
@@ -31,27 +33,11 @@ const HOST_IP = '10.93.0.1';
 const GUEST_IP = '10.93.0.2';
 const URL = `http://${GUEST_IP}`;
 
-/** Host programs and every shared library they load, for the test machine (which has libc but not these). */
-function programFiles(programs: string[]): string[] {
-  const files = new Set<string>();
-  for (const program of programs) {
-    const ldd = execFileSync('ldd', [program], { encoding: 'utf8' });
-    files.add(program);
-    for (const m of ldd.matchAll(/=> (\/\S+)/g)) if (!/\/(libc|ld-linux[^/]*)\.so/.test(m[1]!)) files.add(m[1]!);
-  }
-  return [...files];
-}
-
 const CURL = `LD_LIBRARY_PATH=/root ip netns exec ${NETNS} ./curl -sS --no-progress-meter --max-time 60`;
+const namespace = tapNamespaceCases(NETNS, TAP, HOST_IP);
 const cases = [
   { name: 'suite', run: './kiln-hvt --mem=32 httpsuite.hvt' },
-  {
-    name: 'netns-up',
-    run:
-      `ip netns add ${NETNS} && ip netns exec ${NETNS} ip link set lo up && ` +
-      `ip netns exec ${NETNS} ip tuntap add ${TAP} mode tap && ip netns exec ${NETNS} ip link set ${TAP} up && ` +
-      `ip netns exec ${NETNS} ip addr add ${HOST_IP}/24 dev ${TAP}`,
-  },
+  namespace.up,
   {
     name: 'serve',
     run: [
@@ -88,7 +74,7 @@ const cases = [
     ].join('\n'),
   },
   ...dhcpDnsCases(),
-  { name: 'netns-down', run: `ip netns del ${NETNS}` },
+  namespace.down,
 ];
 
 /** With dnsmasq on the host (copied in with its libraries), as DHCP and DNS server in the namespace. */

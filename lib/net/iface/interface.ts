@@ -1,7 +1,9 @@
 /**
  * One IPv4 interface over a Net device: Ethernet framing, ARP, IPv4 input
- * validation, reassembly, routing, fragmentation on output, and dispatch to
- * the protocol layers above by protocol number.
+ * validation, reassembly, routing and fragmentation on output. What it
+ * receives for us goes up to the one `InterfaceUpper` given at construction
+ * (the stack, which hands each packet to its protocol's layer); the layers
+ * above send through `Ipv4Output`.
  */
 import type { Clock } from '../../devices/clock.ts';
 import { NetError, type Net } from '../../devices/net.ts';
@@ -37,8 +39,29 @@ export const PAYLOAD_OFFSET = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN;
 
 export type SendResult = 'sent' | 'queued' | 'no-route' | 'queue-full' | 'too-big' | 'failed';
 
-/** Receives a valid IPv4 packet addressed to us; the view is valid only during the call. */
-export type ProtocolHandler = (ip: Ipv4View) => void;
+/** How the socket layers (ICMP, UDP, TCP, DHCP's client) send: build at `tx[PAYLOAD_OFFSET..]`, then `send`. */
+export interface Ipv4Output {
+  readonly routing: Ipv4Routing;
+  /** Room for the largest datagram; upper layers write a payload at PAYLOAD_OFFSET. */
+  readonly tx: Uint8Array;
+  /** Largest IPv4 packet in one frame. */
+  readonly mtu: number;
+  send(src: number, dst: number, protocol: number, payloadLength: number): SendResult;
+}
+
+/** Where the interface hands what it receives; every view and frame is valid only during the call. */
+export interface InterfaceUpper {
+  /** A valid IPv4 packet for us (reassembled); false when no layer takes its protocol. */
+  receive(ip: Ipv4View): boolean;
+  /** A unicast packet to our address whose protocol no layer takes (ICMP protocol unreachable). */
+  protocolUnreachable(ip: Ipv4View): void;
+  /** A packet we sent (14 bytes of headroom first) was dropped because ARP for its next hop failed. */
+  unresolved(frame: Uint8Array): void;
+  /** Reassembly timed out: the first fragment's header and 8 data bytes. */
+  reassemblyTimedOut(firstHeader: Uint8Array): void;
+  /** A valid ARP packet from another MAC (address conflict detection, RFC 5227). */
+  foreignArp(senderIp: number, targetIp: number): void;
+}
 
 export interface InterfaceOptions {
   arp?: ArpOptions;
@@ -52,7 +75,7 @@ const DRAIN_POLL_MS = 10;
 /** Every IPv4 link must carry 68-byte packets unfragmented (RFC 791 §3.2). */
 const MIN_MTU = 68;
 
-export class NetworkInterface {
+export class NetworkInterface implements Ipv4Output {
   readonly mac: Uint8Array;
   /** Largest IPv4 packet in one frame. */
   readonly mtu: number;
@@ -64,16 +87,6 @@ export class NetworkInterface {
   readonly reassembler: Reassembler;
   /** Upper layers build a payload at `tx[PAYLOAD_OFFSET..]`, then call `send`. Room for the largest datagram. */
   readonly tx = new Uint8Array(PAYLOAD_OFFSET + IPV4_MAX_TOTAL_LEN - IPV4_HEADER_LEN);
-  /** Handlers by IPv4 protocol number. */
-  readonly handlers: (ProtocolHandler | undefined)[] = new Array<ProtocolHandler | undefined>(256);
-  /** Called for a unicast packet to us whose protocol has no handler (ICMP protocol unreachable). */
-  onUnknownProtocol: ProtocolHandler = () => {};
-  /** Called with a packet we sent (14 bytes of headroom first) that was dropped because ARP failed. */
-  onUnresolved: (frame: Uint8Array) => void = () => {};
-  /** Called for every valid ARP packet from another MAC (address conflict detection, RFC 5227). */
-  onForeignArp: (senderIp: number, targetIp: number) => void = () => {};
-  /** Called with the first fragment's header and 8 data bytes when reassembly timed out. */
-  onReassemblyTimeout: (firstHeader: Uint8Array) => void = () => {};
 
   private readonly ttl: number;
   private readonly ethernet = new EthernetView();
@@ -88,6 +101,7 @@ export class NetworkInterface {
     private readonly net: Net,
     private readonly clock: Clock,
     initialId: number,
+    private readonly upper: InterfaceUpper,
     options: InterfaceOptions = {},
   ) {
     if (!Number.isInteger(net.mtu) || net.mtu < MIN_MTU || net.mtu > IPV4_MAX_TOTAL_LEN) {
@@ -104,11 +118,11 @@ export class NetworkInterface {
       {
         sendRequest: (ip, ethDst) => this.sendArp(ARP_REQUEST, ethDst ?? BROADCAST_MAC, ethDst ?? ZERO_MAC, this.routing.address, ip),
         transmitQueued: (frame, mac) => this.transmit(frame, ETHERNET_HEADER_LEN, frame.length, mac),
-        unresolved: (frame) => this.onUnresolved(frame),
+        unresolved: (frame) => upper.unresolved(frame),
       },
       options.arp,
     );
-    this.reassembler = new Reassembler(clock, this.ipv4Counters, (h) => this.onReassemblyTimeout(h), options.reassembly);
+    this.reassembler = new Reassembler(clock, this.ipv4Counters, (h) => upper.reassemblyTimedOut(h), options.reassembly);
   }
 
   /** Starts receiving from the Net device. */
@@ -230,10 +244,9 @@ export class NetworkInterface {
       ip = this.reassembler.add(ip);
       if (!ip) return;
     }
-    const handler = this.handlers[ip.protocol];
-    if (handler) return handler(ip);
+    if (this.upper.receive(ip)) return;
     c.dropRx('protocol');
-    if (dst === r.address) this.onUnknownProtocol(ip);
+    if (dst === r.address) this.upper.protocolUnreachable(ip);
   }
 
   private inputArp(frame: Uint8Array, start: number, end: number): void {
@@ -245,7 +258,7 @@ export class NetworkInterface {
     const sender = arp.senderIp;
     const senderMac = arp.senderMacOffset;
     if (frame[senderMac]! & 1) return c.dropRx('bad-sender');
-    if (!macEquals(frame, senderMac, this.mac)) this.onForeignArp(sender, arp.targetIp);
+    if (!macEquals(frame, senderMac, this.mac)) this.upper.foreignArp(sender, arp.targetIp);
     const ours = this.routing.address;
     if (ours !== 0 && sender === ours) {
       // Someone else claims our address (RFC 5227 §2.4); keep it, count it.

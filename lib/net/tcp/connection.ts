@@ -12,6 +12,7 @@
  * number store, not a closure.
  */
 import type { Clock, Timer } from '../../devices/clock.ts';
+import type { MemoryBudget } from '../../devices/memory-budget.ts';
 import type { FlowErrorCode } from '../../devices/flow.ts';
 import {
   ACK,
@@ -64,7 +65,11 @@ const MAX_READ = 64 * 1024;
 /** Segments sent in one output pass at most, to bound the work per event. */
 const MAX_BURST = 64;
 
-/** What the connection tells the application side. */
+/**
+ * What the connection tells the application side. Never during the event
+ * that caused it: the layer delivers a connection's notices together, on a
+ * later microtask, so the user may call back into the connection freely.
+ */
 export interface ConnectionUser {
   /** In-order data or the end of stream became readable. */
   readable(): void;
@@ -75,6 +80,9 @@ export interface ConnectionUser {
   /** The connection failed or was aborted; pending operations reject with `code`. */
   failed(code: FlowErrorCode): void;
 }
+
+/** The notices a connection gathers for its user during an event, as bits. */
+const Notice = { Opened: 1, Readable: 2, Writable: 4, Failed: 8 } as const;
 
 /** What a passive connection tells its listener. */
 export interface ListenerHooks {
@@ -89,6 +97,8 @@ export interface ConnectionHost {
   readonly clock: Clock;
   readonly options: ResolvedTcpOptions;
   readonly stats: TcpCounters;
+  /** What the connection's rings are counted against. */
+  readonly memory: MemoryBudget;
   /** Shared transmit buffer, large enough for any segment. */
   readonly tx: Uint8Array;
   /** Checksums and sends `tx[0..length)`; false when the IP layer dropped it. */
@@ -99,9 +109,10 @@ export interface ConnectionHost {
   allowChallengeAck(): boolean;
   /** The connection reached CLOSED: forget it. */
   release(conn: Connection): void;
-  /** Brackets work that may send, so segments delivered back synchronously wait their turn. */
-  enter(): void;
-  leave(): void;
+  /** The connection entered TIME-WAIT (it may be let go early when memory is short). */
+  enteredTimeWait(conn: Connection): void;
+  /** Calls `conn.deliverNotices()` once the current event is over. */
+  notify(conn: Connection): void;
 }
 
 /** The peer's options from a SYN (or reconstructed from a SYN cookie). */
@@ -186,6 +197,8 @@ export class Connection {
   private ackNow = false;
   /** Acknowledged data freed send buffer space: tell the writer once the segment is processed. */
   private spaceFreed = false;
+  /** What the user has yet to be told (Notice bits). */
+  private notices = 0;
   private lastReceiveMs = 0;
   private lastSendMs = 0;
   private keepaliveProbes = 0;
@@ -210,8 +223,8 @@ export class Connection {
     tsOffset: number,
   ) {
     const o = host.options;
-    this.sendBuffer = new SendBuffer(o.sendBufferSize);
-    this.receiveBuffer = new ReceiveBuffer(o.receiveBufferSize);
+    this.sendBuffer = new SendBuffer(o.sendBufferSize, host.memory);
+    this.receiveBuffer = new ReceiveBuffer(o.receiveBufferSize, host.memory);
     this.rtt = new RttEstimator(o.minRtoMs, o.maxRtoMs);
     this.cc = new NewReno(DEFAULT_MSS);
     this.noDelay = o.noDelay;
@@ -374,6 +387,12 @@ export class Connection {
       this.afterEvent();
       return;
     }
+    // Room for the text before anything changes: data dropped for memory must be dropped whole, never acknowledged.
+    if (dataLen > 0 && !this.roomForText(seq, dataLen)) {
+      this.host.stats['rx.dropped.memory']++;
+      this.afterEvent();
+      return;
+    }
     this.lastReceiveMs = now;
     this.keepaliveProbes = 0;
     this.softError = null; // the path works again
@@ -439,6 +458,20 @@ export class Connection {
     }
     if (dataLen > 0 || fin) this.inputText(seg.bytes, dataStart, dataLen, segSeq, fin);
     this.afterEvent();
+  }
+
+  /**
+   * Whether the receive ring can hold some new part of this segment's text
+   * (in a state that stores text); grows it first, as the memory budget
+   * allows. What it cannot hold is trimmed off later, like text beyond the
+   * window.
+   */
+  private roomForText(seq: number, length: number): boolean {
+    const s = this.state;
+    if (this.appClosed || (s !== State.SynReceived && s !== State.Established && s !== State.FinWait1 && s !== State.FinWait2)) return true;
+    const start = Math.max((seq - this.rcvNxt) | 0, 0);
+    const end = Math.min((seq + length - this.rcvNxt) | 0, this.receiveBuffer.space);
+    return end <= start || this.receiveBuffer.reserve(end) > start;
   }
 
   /** RFC 9293 §3.10.7.3: a segment in SYN-SENT. */
@@ -635,9 +668,10 @@ export class Connection {
       return;
     }
     const offset = (seq - this.rcvNxt) >>> 0;
-    const room = this.receiveBuffer.space - offset;
+    const room = this.receiveBuffer.reserve(Math.min(offset + length, this.receiveBuffer.space)) - offset;
     if (length > room) {
-      // Beyond the window (a zero-window probe, or a peer ignoring our window): keep what fits, say where we are.
+      // Beyond the window (a zero-window probe, or a peer ignoring our window), or beyond what the memory budget
+      // lets the ring hold now: keep what fits, say where we are.
       length = Math.max(room, 0);
       fin = false;
       this.ackNow = true;
@@ -655,7 +689,7 @@ export class Connection {
         this.unackedSegments++;
         if (hadGap || this.unackedSegments >= 2) this.ackNow = true;
         else if (this.delackDeadline === Infinity) this.delackDeadline = this.host.clock.nowMs() + this.host.options.delayedAckMs;
-        this.user?.readable();
+        this.notice(Notice.Readable);
       } else {
         // Out of order: an immediate duplicate ACK carries the SACK blocks (RFC 5681 §4.2).
         this.host.stats[moved < 0 ? 'rx.dropped.reassembly-full' : 'rx.out-of-order']++;
@@ -682,7 +716,7 @@ export class Connection {
         this.enterTimeWait();
         break;
     }
-    this.user?.readable();
+    this.notice(Notice.Readable);
   }
 
   private becomeEstablished(): void {
@@ -695,11 +729,12 @@ export class Connection {
     if (this.synRetransmitted) this.rtt.synRetransmitted();
     this.lastReceiveMs = this.host.clock.nowMs();
     if (wasSynReceived && this.listener) this.listener.halfOpenDone(this);
-    else this.user?.opened();
+    else this.notice(Notice.Opened);
   }
 
   private enterTimeWait(): void {
     this.state = State.TimeWait;
+    this.host.enteredTimeWait(this);
     this.releaseMemory();
     this.rtxDeadline = Infinity;
     this.keepaliveDeadline = Infinity;
@@ -738,6 +773,11 @@ export class Connection {
       this.afterEvent();
     }
     return chunk;
+  }
+
+  /** The application closed its flow after the connection ended: unread data goes, and its ring with it. */
+  dropUnread(): void {
+    if (this.state === State.Closed) this.receiveBuffer.discard();
   }
 
   get readable(): number {
@@ -998,7 +1038,7 @@ export class Connection {
     if (this.state === State.Closed) return;
     if (this.spaceFreed) {
       this.spaceFreed = false;
-      this.user?.writable();
+      this.notice(Notice.Writable);
     }
     this.output();
     if (this.ackNow && this.state !== State.SynSent && this.state !== State.SynReceived) this.sendAck();
@@ -1037,12 +1077,7 @@ export class Connection {
     this.timer = null;
     this.armedAt = Infinity;
     if (this.state === State.Closed) return;
-    this.host.enter();
-    try {
-      this.runDueTimers(Math.max(this.host.clock.nowMs(), due));
-    } finally {
-      this.host.leave();
-    }
+    this.runDueTimers(Math.max(this.host.clock.nowMs(), due));
   }
 
   private runDueTimers(now: number): void {
@@ -1168,9 +1203,8 @@ export class Connection {
   private fail(code: FlowErrorCode): void {
     if (this.state === State.Closed) return;
     this.error = code;
-    const user = this.user;
     this.release();
-    user?.failed(code);
+    this.notice(Notice.Failed);
   }
 
   /** Enters CLOSED and leaves the layer's tables. */
@@ -1181,10 +1215,30 @@ export class Connection {
     this.cancelTimer();
     this.rtxDeadline = this.delackDeadline = this.keepaliveDeadline = this.closeDeadline = this.connectDeadline = Infinity;
     if (wasHalfOpen) this.listener?.halfOpenDone(this);
-    this.releaseMemory();
+    // Nothing more is sent once closed; unread data stays for the application unless it failed or closed.
+    this.sendBuffer.discard();
+    if (this.error !== null || this.appClosed) this.receiveBuffer.discard();
+    else this.receiveBuffer.release();
     this.host.release(this);
     // A reader waiting for end of stream after a graceful close learns it here.
-    if (this.error === null) this.user?.readable();
+    if (this.error === null) this.notice(Notice.Readable);
+  }
+
+  /** Tells the user what happened since the last call: the open, then data, then space, then a failure. */
+  deliverNotices(): void {
+    const notices = this.notices;
+    this.notices = 0;
+    const user = this.user;
+    if (!user) return;
+    if (notices & Notice.Opened) user.opened();
+    if (notices & Notice.Readable) user.readable();
+    if (notices & Notice.Writable) user.writable();
+    if (notices & Notice.Failed) user.failed(this.error!);
+  }
+
+  private notice(what: number): void {
+    if (this.notices === 0) this.host.notify(this);
+    this.notices |= what;
   }
 }
 

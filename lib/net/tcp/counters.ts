@@ -20,7 +20,8 @@ const NAMES = [
   'rx.dropped.accept-queue-full',
   'rx.dropped.bad-cookie',
   'rx.dropped.after-close',
-  'rx.dropped.reentrant-overflow',
+  /** Text (or a cookie handshake's ACK) dropped whole, never acknowledged, because the memory budget could not hold it. */
+  'rx.dropped.memory',
   'rx.duplicate-segments',
   'rx.out-of-order',
   'rx.resets',
@@ -40,11 +41,15 @@ const NAMES = [
   'connections.established',
   'connections.reset',
   'connections.refused',
+  /** New connections refused with a reset because the memory budget was full. */
+  'connections.refused-memory',
   'connections.timed-out',
   'connections.aborted',
   'zero-window-probes',
   'keepalive-probes',
   'time-wait.reused',
+  /** TIME-WAIT connections let go early because the memory budget was tight. */
+  'time-wait.dropped-memory',
 ] as const;
 
 export type TcpCounterName = (typeof NAMES)[number];

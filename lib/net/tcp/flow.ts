@@ -7,12 +7,6 @@ import { FlowError, type Endpoint, type Flow, type FlowErrorCode } from '../../d
 import { formatIpv4 } from '../../ipv4-text.ts';
 import { type Connection, type ConnectionUser, State } from './connection.ts';
 
-/** Brackets calls into the stack (see ConnectionHost.enter). */
-export interface StackGuard {
-  enter(): void;
-  leave(): void;
-}
-
 interface PendingWrite {
   data: Uint8Array;
   offset: number;
@@ -44,10 +38,7 @@ export class TcpFlow implements Flow, ConnectionUser {
   private writeShut = false;
   private closedByApp = false;
 
-  constructor(
-    readonly connection: Connection,
-    private readonly guard: StackGuard,
-  ) {
+  constructor(readonly connection: Connection) {
     this.local = { address: formatIpv4(connection.localAddress), port: connection.localPort };
     this.remote = { address: formatIpv4(connection.remoteAddress), port: connection.remotePort };
     connection.user = this;
@@ -75,7 +66,7 @@ export class TcpFlow implements Flow, ConnectionUser {
     if (this.writeShut || this.closedByApp || c.state === State.Closed) return Promise.reject(this.error('closed'));
     if (data.length === 0) return Promise.resolve();
     if (this.writes.length === 0) {
-      const n = this.guarded(() => c.write(data, 0, data.length));
+      const n = c.write(data, 0, data.length);
       if (n === data.length) return Promise.resolve();
       return new Promise((resolve, reject) => this.writes.push({ data, offset: n, resolve, reject }));
     }
@@ -94,10 +85,13 @@ export class TcpFlow implements Flow, ConnectionUser {
     this.closedByApp = true;
     const c = this.connection;
     this.settleReaders(null);
-    if (c.state === State.Closed || c.error) return Promise.resolve();
+    if (c.state === State.Closed || c.error) {
+      c.dropUnread();
+      return Promise.resolve();
+    }
     if (c.readable > 0) {
       // Unread data would be lost silently: tell the peer with a reset (RFC 9293 §3.10.4 and common practice).
-      this.guarded(() => c.abort('closed'));
+      c.abort('closed');
       return Promise.resolve();
     }
     c.appClosed = true;
@@ -107,7 +101,7 @@ export class TcpFlow implements Flow, ConnectionUser {
 
   abort(): void {
     this.closedByApp = true;
-    this.guarded(() => this.connection.abort('closed'));
+    this.connection.abort('closed');
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
@@ -161,12 +155,12 @@ export class TcpFlow implements Flow, ConnectionUser {
 
   /** All written data is in the send buffer: queue the FIN behind it. */
   private finishShutdown(): void {
-    this.guarded(() => this.connection.shutdown());
+    this.connection.shutdown();
     for (const f of this.finWaiters.splice(0)) f.resolve();
   }
 
   private take(): Uint8Array {
-    return this.guarded(() => this.connection.read());
+    return this.connection.read();
   }
 
   private atEnd(): boolean {
@@ -180,14 +174,5 @@ export class TcpFlow implements Flow, ConnectionUser {
 
   private error(code: FlowErrorCode): FlowError {
     return new FlowError(code, `${MESSAGES[code]} (${this.remote.address}:${this.remote.port})`);
-  }
-
-  private guarded<T>(fn: () => T): T {
-    this.guard.enter();
-    try {
-      return fn();
-    } finally {
-      this.guard.leave();
-    }
   }
 }

@@ -7,6 +7,7 @@ import type { Clock } from '../../devices/clock.ts';
 import type { Flow } from '../../devices/flow.ts';
 import type { Random } from '../../devices/random.ts';
 import { StackError, type ConnectOptions, type ListenOptions, type TcpListener } from '../../devices/stack.ts';
+import { ByteBudget } from './byte-budget.ts';
 import { ACK, RST, SYN, FIN, TCP_HEADER_LEN, TcpView, fillTcpChecksum, writeTcpHeader } from '../wire/tcp.ts';
 import { Connection, type ConnectionHost, State } from './connection.ts';
 import { newTcpCounters, type TcpCounters } from './counters.ts';
@@ -24,7 +25,7 @@ export type { TcpOptions } from './options.ts';
 export interface TcpEnv {
   clock: Clock; // timers via clock.at / clock.nowMs; never read a global clock
   random: Random;
-  /** Sends one TCP segment (header + payload, checksum already filled in) to dst; the IP layer adds the IPv4 header, routes and ARPs. Returns false if it was dropped (no route, ARP queue full). The segment is a view of TCP's transmit buffer, valid only during the call: copy it to keep it. */
+  /** Sends one TCP segment (header + payload, checksum already filled in) to dst; the IP layer adds the IPv4 header, routes and ARPs. Returns false if it was dropped (no route, ARP queue full). The segment is a view of TCP's transmit buffer, valid only during the call: copy it to keep it. Must not feed anything back into `input` during the call (no layer here is re-entrant). */
   sendSegment(src: number, dst: number, segment: Uint8Array): boolean;
   /** Largest TCP segment (header+payload) that fits in one IPv4 packet to dst without fragmenting. */
   maxSegmentFor(dst: number): number;
@@ -32,30 +33,38 @@ export interface TcpEnv {
 
 /** Cookies are checked for two cookie periods after the last one was sent (see syn-cookies.ts). */
 const COOKIE_CHECK_MS = 128_000;
-/** Segments that arrive while the layer is busy (synchronous delivery) wait here, copied; at most this many. */
-const MAX_DEFERRED = 1024;
 const DEFAULT_CONNECT_TIMEOUT_MS = 75_000;
-
-interface Deferred {
-  src: number;
-  dst: number;
-  bytes: Uint8Array;
-}
+/**
+ * What a connection holds besides its rings (its objects, timers, typed
+ * arrays and the flow), counted in the memory budget from its first segment
+ * to its release. A service counts its own state for the connection itself.
+ */
+export const CONNECTION_STATE_BYTES = 6 * 1024;
+/**
+ * While less than this share of the budget is left, SYNs are answered with
+ * cookies (no state kept until the handshake completes) whatever the SYN
+ * backlog, so a burst of new connections cannot take what those in service
+ * need.
+ */
+const COOKIE_RESERVE = 1 / 8;
 
 export class TcpLayer implements ConnectionHost, ListenerHost {
   readonly clock: Clock;
   readonly options: ResolvedTcpOptions;
   readonly stats: TcpCounters = newTcpCounters();
+  readonly memory: ByteBudget;
   readonly tx = new Uint8Array(65536);
   private readonly view = new TcpView();
   /** Connections by remote address * 2^16 + remote port; the local side is matched within. */
   private readonly connections = new Map<number, Connection[]>();
   private connectionCount = 0;
   private readonly listeners = new Map<number, TcpListenerSocket[]>();
+  /** Connections in TIME-WAIT, oldest first. */
+  private readonly timeWait = new Set<Connection>();
   private readonly secrets: ConnectionSecrets;
   private readonly cookies: SynCookies;
-  private depth = 0;
-  private readonly deferred: Deferred[] = [];
+  /** Connections with notices for their users, delivered on the next microtask. */
+  private readonly noticed: Connection[] = [];
   private challengeSecond = -1;
   private challengeCount = 0;
   private closed = false;
@@ -66,6 +75,7 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   ) {
     this.clock = env.clock;
     this.options = resolveTcpOptions(options);
+    this.memory = new ByteBudget(this.options.memoryBytes);
     const key = new Uint8Array(32);
     env.random.fill(key);
     this.secrets = new ConnectionSecrets(env.clock, key.subarray(0, 16));
@@ -75,29 +85,14 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   /** A received segment whose IPv4 header was valid; `segment` is a view valid only during the call. */
   input(src: number, dst: number, segment: Uint8Array): void {
     if (this.closed) return;
-    if (this.depth > 0) {
-      if (this.deferred.length >= MAX_DEFERRED) this.stats['rx.dropped.reentrant-overflow']++;
-      else this.deferred.push({ src, dst, bytes: segment.slice() });
-      return;
-    }
-    this.enter();
-    try {
-      this.process(src, dst, segment);
-    } finally {
-      this.leave();
-    }
+    this.process(src, dst, segment);
   }
 
   /** ICMP destination unreachable about a segment we sent from src:srcPort to dst:dstPort. */
   icmpUnreachable(src: number, dst: number, srcPort: number, dstPort: number, code: number): void {
     const conn = this.find(src, srcPort, dst, dstPort);
     if (!conn) return;
-    this.enter();
-    try {
-      conn.icmpUnreachable(code);
-    } finally {
-      this.leave();
-    }
+    conn.icmpUnreachable(code);
   }
 
   listen(localAddress: number, port: number, options: ListenOptions = {}): TcpListener {
@@ -125,32 +120,24 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     if (local < 0) return Promise.reject(new StackError('address-in-use', 'no ephemeral port left for that destination'));
     const conn = this.createConnection(localAddress >>> 0, local, remote >>> 0, port);
     if (options.noDelay) conn.noDelay = true;
-    const flow = new TcpFlow(conn, this);
+    const flow = new TcpFlow(conn);
     const opened = flow.whenOpen();
     this.stats['connections.active']++;
-    this.enter();
-    try {
-      conn.openActive(this.secrets.initialSequence(conn.localAddress, local, conn.remoteAddress, port), timeoutMs);
-    } finally {
-      this.leave();
-    }
+    conn.openActive(this.secrets.initialSequence(conn.localAddress, local, conn.remoteAddress, port), timeoutMs);
     return opened;
   }
 
   counters(): Record<string, number> {
-    return { ...this.stats, 'connections.open': this.connectionCount };
+    const m = this.memory;
+    const memory: Record<string, number> = m.limit === Infinity ? {} : { 'memory.limit': m.limit, 'memory.used': m.used, 'memory.peak': m.peak, 'memory.refusals': m.refusals };
+    return { ...this.stats, 'connections.open': this.connectionCount, ...memory };
   }
 
   /** Resets every connection and closes every listener. */
   close(): void {
     if (this.closed) return;
-    this.enter();
-    try {
-      for (const list of [...this.listeners.values()]) for (const l of [...list]) void l.close();
-      for (const list of [...this.connections.values()]) for (const c of [...list]) c.abort('closed');
-    } finally {
-      this.leave();
-    }
+    for (const list of [...this.listeners.values()]) for (const l of [...list]) void l.close();
+    for (const list of [...this.connections.values()]) for (const c of [...list]) c.abort('closed');
     this.closed = true;
   }
 
@@ -178,7 +165,12 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     return ++this.challengeCount <= this.options.challengeAcksPerSecond;
   }
 
+  enteredTimeWait(conn: Connection): void {
+    this.timeWait.add(conn);
+  }
+
   release(conn: Connection): void {
+    this.timeWait.delete(conn);
     const key = conn.remoteAddress * 65536 + conn.remotePort;
     const list = this.connections.get(key);
     if (!list) return;
@@ -187,6 +179,7 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     list.splice(i, 1);
     if (list.length === 0) this.connections.delete(key);
     this.connectionCount--;
+    this.memory.give(CONNECTION_STATE_BYTES);
   }
 
   removeListener(listener: TcpListenerSocket): void {
@@ -197,22 +190,14 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     if (list.length === 0) this.listeners.delete(listener.port);
   }
 
-  enter(): void {
-    this.depth++;
+  notify(conn: Connection): void {
+    // A promise job, not a timer: QuickJS images have no setImmediate, and the notices must not wait for I/O.
+    if (this.noticed.push(conn) === 1) void Promise.resolve().then(() => this.deliverNotices());
   }
 
-  leave(): void {
-    if (--this.depth > 0) return;
-    // Segments that arrived while we were busy, in arrival order.
-    while (this.deferred.length > 0 && !this.closed) {
-      const d = this.deferred.shift()!;
-      this.depth++;
-      try {
-        this.process(d.src, d.dst, d.bytes);
-      } finally {
-        this.depth--;
-      }
-    }
+  private deliverNotices(): void {
+    // Notices raised while these are delivered (a write from writable(), say) go in the next round.
+    for (const conn of this.noticed.splice(0)) conn.deliverNotices();
   }
 
   // Demultiplexing
@@ -272,7 +257,13 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
       this.stats['rx.dropped.accept-queue-full']++;
       return;
     }
-    if (listener.halfOpen.size >= this.options.synBacklog) {
+    if (this.memoryFull()) {
+      // Refused at once, before any state is kept: the client learns now instead of retrying into a full heap.
+      this.stats['connections.refused-memory']++;
+      this.sendReset(dst, src, seg);
+      return;
+    }
+    if (listener.halfOpen.size >= this.options.synBacklog || this.memoryTight()) {
       this.sendCookieSynAck(listener, src, dst, seg);
       return;
     }
@@ -322,6 +313,12 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
       this.stats['rx.dropped.accept-queue-full']++;
       return true; // the peer will retransmit; a reset would kill a good connection
     }
+    if (this.memoryFull()) {
+      // Not yet: nothing is kept, the peer resends its ACK or its first data (the cookie is in every segment's
+      // acknowledgement number until data flows), by when services may have freed memory.
+      this.stats['rx.dropped.memory']++;
+      return true;
+    }
     const peer = seg.hasTimestamp ? decodeCookieTimestamp(seg.tsEcr, mss) : { mss, windowShift: -1, sackPermitted: false };
     const conn = this.createConnection(dst, localPort, src, remotePort);
     conn.openFromCookie(seg, { ...peer, timestamps: seg.hasTimestamp, tsVal: seg.tsVal });
@@ -349,7 +346,33 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     this.transmit(local, remote, length);
   }
 
+  /** Whether one more connection would pass the budget; if so, services are asked to free memory. */
+  private memoryFull(): boolean {
+    const m = this.memory;
+    if (!this.memoryTight() || m.used + CONNECTION_STATE_BYTES <= m.limit) return false;
+    m.reclaim(CONNECTION_STATE_BYTES); // so that the next SYN (or retransmitted ACK) may find room
+    return true;
+  }
+
+  /**
+   * Whether less than COOKIE_RESERVE of the budget is left, once TIME-WAIT
+   * connections were let go, oldest first, to make room (as Linux does past
+   * its TIME-WAIT bucket limit): a connection in TIME-WAIT holds little
+   * but its state, and a busy server makes many.
+   */
+  private memoryTight(): boolean {
+    const m = this.memory;
+    const tight = (): boolean => m.used + CONNECTION_STATE_BYTES > m.limit * (1 - COOKIE_RESERVE);
+    for (const conn of this.timeWait) {
+      if (!tight()) return false;
+      this.stats['time-wait.dropped-memory']++;
+      conn.release();
+    }
+    return tight();
+  }
+
   private createConnection(localAddress: number, localPort: number, remoteAddress: number, remotePort: number): Connection {
+    this.memory.take(CONNECTION_STATE_BYTES);
     const conn = new Connection(this, localAddress, localPort, remoteAddress, remotePort, this.secrets.timestampOffset(localAddress, localPort, remoteAddress, remotePort));
     const key = remoteAddress * 65536 + remotePort;
     const list = this.connections.get(key);

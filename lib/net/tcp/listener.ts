@@ -5,14 +5,16 @@
  */
 import { AsyncQueue } from '../../async-queue.ts';
 import type { Flow, Endpoint } from '../../devices/flow.ts';
+import type { MemoryBudget } from '../../devices/memory-budget.ts';
 import { StackError, type TcpListener } from '../../devices/stack.ts';
 import { formatIpv4 } from '../../ipv4-text.ts';
 import type { Connection, ListenerHooks } from './connection.ts';
-import { TcpFlow, type StackGuard } from './flow.ts';
+import { TcpFlow } from './flow.ts';
 
 /** What a listener needs from the layer. */
-export interface ListenerHost extends StackGuard {
+export interface ListenerHost {
   removeListener(listener: TcpListenerSocket): void;
+  readonly memory: MemoryBudget;
 }
 
 export class TcpListenerSocket implements TcpListener, ListenerHooks {
@@ -34,6 +36,11 @@ export class TcpListenerSocket implements TcpListener, ListenerHooks {
     this.queue = new AsyncQueue({ items: backlog });
   }
 
+  /** The layer's budget, for the service on this listener to count its per-connection state in. */
+  get memory(): MemoryBudget {
+    return this.host.memory;
+  }
+
   get acceptQueueFull(): boolean {
     return this.queue.full;
   }
@@ -48,13 +55,8 @@ export class TcpListenerSocket implements TcpListener, ListenerHooks {
     this.host.removeListener(this);
     const unaccepted = this.queue.close(new StackError('closed', `listener on port ${this.port} is closed`));
     // Connections nobody will accept are reset, as a closing listening socket does.
-    this.host.enter();
-    try {
-      for (const flow of unaccepted) flow.connection.abort('closed');
-      for (const conn of [...this.halfOpen]) conn.abort('closed');
-    } finally {
-      this.host.leave();
-    }
+    for (const flow of unaccepted) flow.connection.abort('closed');
+    for (const conn of [...this.halfOpen]) conn.abort('closed');
     return Promise.resolve();
   }
 
@@ -66,7 +68,7 @@ export class TcpListenerSocket implements TcpListener, ListenerHooks {
 
   admit(conn: Connection): boolean {
     if (this.closed || this.acceptQueueFull) return false;
-    return this.queue.offer(new TcpFlow(conn, this.host));
+    return this.queue.offer(new TcpFlow(conn));
   }
 
   halfOpenDone(conn: Connection): void {

@@ -36,6 +36,14 @@ export interface TcpOptions {
   synRetries?: number;
   /** Challenge ACKs sent per second at most, layer-wide (RFC 5961 §7). Default 1000. */
   challengeAcksPerSecond?: number;
+  /**
+   * Bytes the layer's connections may hold (rings, reassembly, per-connection
+   * state), shared with services on its listeners (`TcpListener.memory`).
+   * While less than an eighth is left, SYNs are answered with cookies only;
+   * once a connection would not fit, SYNs are refused with a reset. Default:
+   * no limit.
+   */
+  memoryBytes?: number;
 }
 
 export type ResolvedTcpOptions = Required<TcpOptions>;
@@ -55,8 +63,9 @@ export function resolveTcpOptions(options: TcpOptions = {}): ResolvedTcpOptions 
     maxRetransmits: options.maxRetransmits ?? 12,
     synRetries: options.synRetries ?? 6,
     challengeAcksPerSecond: options.challengeAcksPerSecond ?? 1000,
+    memoryBytes: options.memoryBytes ?? Infinity,
   };
-  const positive: (keyof ResolvedTcpOptions)[] = ['mslMs', 'backlog', 'synBacklog', 'delayedAckMs', 'minRtoMs', 'maxRtoMs'];
+  const positive: (keyof ResolvedTcpOptions)[] = ['mslMs', 'backlog', 'synBacklog', 'delayedAckMs', 'minRtoMs', 'maxRtoMs', 'memoryBytes'];
   for (const key of positive) {
     const v = resolved[key];
     if (typeof v !== 'number' || !(v > 0)) throw new RangeError(`TcpOptions.${key} must be a positive number`);

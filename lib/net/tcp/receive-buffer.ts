@@ -7,13 +7,20 @@
  * Offsets of out-of-order ranges count from RCV.NXT (the end of the in-order
  * data). Each range remembers when it last grew, for SACK's rule that the
  * first block reports the most recently received segment (RFC 2018 §4).
+ *
+ * The ring holds what is buffered, not the whole window: it grows (as the
+ * memory budget allows) when data arrives beyond its end and is given back
+ * whenever the application has read everything, so a connection that sent a
+ * few bytes and went quiet holds a small ring or none.
  */
+import type { MemoryBudget } from '../../devices/memory-budget.ts';
+import { regrow, ringSizeFor, UNLIMITED } from './ring-size.ts';
 
 /** Out-of-order ranges kept at most; a segment that would need another is dropped (the peer resends it). */
 export const MAX_OUT_OF_ORDER_RANGES = 16;
 
 export class ReceiveBuffer {
-  /** Allocated on first use, given back by `release` (see SendBuffer). */
+  /** Allocated when data arrives, given back by `release` (see SendBuffer). */
   private ring: Uint8Array | null = null;
   private head = 0;
   /** In-order bytes not yet read by the application. */
@@ -24,12 +31,58 @@ export class ReceiveBuffer {
   private readonly stamps = new Float64Array(MAX_OUT_OF_ORDER_RANGES);
   private stamp = 0;
 
-  constructor(readonly capacity: number) {}
+  constructor(
+    readonly capacity: number,
+    private readonly budget: MemoryBudget = UNLIMITED,
+  ) {}
+
+  /** Bytes of ring held now (counted in the budget). */
+  get ringBytes(): number {
+    return this.ring?.length ?? 0;
+  }
 
   /** Frees the ring while it holds nothing. */
   release(): void {
-    if (this.buffered > 0 || this.rangeCount > 0) return;
+    if (this.buffered > 0 || this.rangeCount > 0 || this.ring === null) return;
+    this.budget.give(this.ring.length);
     this.ring = null;
+    this.head = 0;
+  }
+
+  /** Frees the ring whatever it holds: the connection is gone. */
+  discard(): void {
+    this.buffered = 0;
+    this.rangeCount = 0;
+    this.release();
+  }
+
+  /**
+   * Makes the ring large enough to store data up to `end` bytes after
+   * RCV.NXT (end <= space) as far as the memory budget allows, and returns
+   * how far data can be stored now (at most `end`). The smallest ring is
+   * always granted, so a connection can make progress however tight the
+   * budget; nothing else changes. Asked before a segment changes any state,
+   * so that data is never acknowledged and then dropped.
+   */
+  reserve(end: number): number {
+    if (end <= 0) return 0;
+    const current = this.ring?.length ?? 0;
+    const needed = this.buffered + end;
+    if (current < needed) {
+      const size = ringSizeFor(needed, this.capacity);
+      if (this.budget.tryTake(size - current)) this.grow(size);
+      else if (current === 0) {
+        const least = ringSizeFor(0, this.capacity);
+        this.budget.take(least);
+        this.grow(least);
+      }
+    }
+    return Math.min(end, this.ring!.length - this.buffered);
+  }
+
+  private grow(size: number): void {
+    const used = this.buffered + (this.rangeCount > 0 ? this.ends[this.rangeCount - 1]! : 0);
+    this.ring = regrow(this.ring, this.head, used, size);
     this.head = 0;
   }
 
@@ -51,13 +104,14 @@ export class ReceiveBuffer {
   write(offset: number, src: Uint8Array, start: number, end: number): number {
     const length = end - start;
     if (length <= 0) return 0;
-    // The ring first: if allocating it runs out of memory, no range may claim bytes that never arrived.
-    const ring = (this.ring ??= new Uint8Array(this.capacity));
+    // The ring first: if it cannot hold them, no range may claim bytes that never arrived.
+    if (this.reserve(offset + length) < offset + length) return -1;
+    const ring = this.ring!;
     if (offset > 0 && !this.recordRange(offset, offset + length)) return -1;
-    let pos = (this.head + this.buffered + offset) % this.capacity;
+    let pos = (this.head + this.buffered + offset) % ring.length;
     let done = 0;
     while (done < length) {
-      const chunk = Math.min(length - done, this.capacity - pos);
+      const chunk = Math.min(length - done, ring.length - pos);
       ring.set(src.subarray(start + done, start + done + chunk), pos);
       done += chunk;
       pos = 0;
@@ -66,7 +120,7 @@ export class ReceiveBuffer {
     return this.advance(length);
   }
 
-  /** Copies up to `max` in-order bytes out for the application and frees their space. */
+  /** Copies up to `max` in-order bytes out for the application and frees their space (the ring too, once empty). */
   read(max: number): Uint8Array {
     const n = Math.min(max, this.buffered);
     const out = new Uint8Array(n);
@@ -74,12 +128,13 @@ export class ReceiveBuffer {
     const ring = this.ring!;
     let done = 0;
     while (done < n) {
-      const chunk = Math.min(n - done, this.capacity - this.head);
+      const chunk = Math.min(n - done, ring.length - this.head);
       out.set(ring.subarray(this.head, this.head + chunk), done);
       done += chunk;
-      this.head = (this.head + chunk) % this.capacity;
+      this.head = (this.head + chunk) % ring.length;
     }
     this.buffered -= n;
+    this.release();
     return out;
   }
 

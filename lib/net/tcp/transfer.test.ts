@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ADDRESS_A, ADDRESS_B, MB, TcpLink, exchange, type LinkOptions } from '../../../test/support/tcp-link.ts';
+import { CONNECTION_STATE_BYTES } from './layer.ts';
 
 async function bidirectional(link: TcpLink, connections: number, total: number): Promise<number[]> {
   const listener = link.b.listen(ADDRESS_B, 80);
@@ -58,5 +59,18 @@ describe('TCP bulk transfer between two layers', () => {
     const results = await bidirectional(link, 100, 64 * 1024);
     expect(results).toHaveLength(200);
     for (const r of results) expect(r).toBe(64 * 1024);
+  }, 300_000);
+
+  it('stays byte-exact within a memory budget too small for every window, and gives it all back', async () => {
+    // 10 connections, each side able to hold their state but only about 8 KiB of rings per connection.
+    const memoryBytes = 10 * (CONNECTION_STATE_BYTES + 8 * 1024);
+    const link = new TcpLink({ loss: 0.01, seed: 12, tcp: { memoryBytes } });
+    const results = await bidirectional(link, 10, 128 * 1024);
+    for (const r of results) expect(r).toBe(128 * 1024);
+    const refused = link.a.counters()['rx.dropped.memory'] + link.b.counters()['rx.dropped.memory'];
+    expect(refused).toBeGreaterThan(0); // the budget did bind
+    await link.advance(120_000); // past TIME-WAIT
+    expect(link.a.memory.used).toBe(0);
+    expect(link.b.memory.used).toBe(0);
   }, 300_000);
 });

@@ -59,8 +59,13 @@ static void load_gdt(void)
 extern const char kiln_trap_stubs[];
 static struct idt_gate idt[KILN_X86_EXCEPTIONS] __attribute__((aligned(16)));
 
+int kiln_hypercall_by_store;
+
 void kiln_trap_init(void)
 {
+    /* At CPL3 the tender handles traps, and hypercalls go through its
+     * window (cpu.h). */
+    kiln_hypercall_by_store = kiln_guest.cpl == 3;
     if (kiln_guest.cpl != 0)
         return;
     load_gdt();

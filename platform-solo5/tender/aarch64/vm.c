@@ -180,25 +180,16 @@ static unsigned long long guest_pc(struct kiln_vm *vm)
 static int mmio_exit(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
                      int *status)
 {
-    const struct kvm_run *run = vm->run;
-    uint64_t addr = run->mmio.phys_addr;
-    uint64_t offset = addr - KILN_HYPERCALL_MMIO_BASE;
-    if (addr < mem->size) {
-        *status = kiln_vm_host_fault("pc", guest_pc(vm), addr);
+    unsigned nr;
+    uint32_t arg;
+    if (vm->run->mmio.phys_addr < mem->size) {
+        *status = kiln_vm_host_fault("pc", guest_pc(vm), vm->run->mmio.phys_addr);
         return 1;
     }
-    if (addr < KILN_HYPERCALL_MMIO_BASE || offset >= (uint64_t)KILN_HC_END << 3 ||
-        offset % 8 != 0 || !run->mmio.is_write || run->mmio.len != 4) {
-        fprintf(stderr, "kiln-hvt: guest %s %u bytes at 0x%llx, outside its "
-                "memory and not a hypercall (pc=0x%llx); stopping the guest\n",
-                run->mmio.is_write ? "wrote" : "read", run->mmio.len,
-                (unsigned long long)addr, guest_pc(vm));
+    if (kiln_vm_mmio_hypercall(vm->run, "pc", guest_pc(vm), &nr, &arg) != 0) {
         *status = KILN_EXIT_GUEST_FAULT;
         return 1;
     }
-    uint32_t arg;
-    memcpy(&arg, run->mmio.data, sizeof arg);
-    unsigned nr = (unsigned)(offset >> 3);
     if (nr == KILN_HC_TRAP_REPORT) {
         *status = report_trap(vm, arg);
         return 1;

@@ -84,6 +84,17 @@ static void setup_paging(uint8_t *mem, uint64_t mem_size,
     for (uint64_t a = 0x1000; a < X86_PAGE_2M; a += 0x1000)
         pt0[a / 0x1000] = first_region_pte(a, map, user_mode, user);
 
+    /* The hypercall window above guest memory: one page, no execute. */
+    if (user_mode) {
+        uint64_t *hc_pd = (uint64_t *)(mem + X86_HC_PD_BASE);
+        uint64_t *hc_pt = (uint64_t *)(mem + X86_HC_PT_BASE);
+        memset(hc_pd, 0, 0x1000);
+        memset(hc_pt, 0, 0x1000);
+        pdpt[KILN_HYPERCALL_MMIO_BASE >> 30] = X86_HC_PD_BASE | table;
+        hc_pd[0] = X86_HC_PT_BASE | table;
+        hc_pt[0] = KILN_HYPERCALL_MMIO_BASE | PTE_PRESENT | PTE_WRITE | PTE_USER | PTE_NX;
+    }
+
     /* Above: 2 MiB pages, or 4 KiB ones from the pool where rights differ
      * within 2 MiB (segment ends, the guard page). */
     uint64_t next_table = KILN_PAGE_TABLE_POOL;

@@ -7,7 +7,8 @@
  *   0x2000 PML4         0xa000 TSS            0x10000 boot info, manifest,
  *   0x3000 PDPT         0xb000 trap stubs              command line
  *   0x4000 PD x4        0x8000 PT for the first 2 MiB
- *   0x80000-0xfffff PTs for 2 MiB regions of mixed rights (KILN_PAGE_TABLE_POOL)
+ *   0x80000-0xfdfff PTs for 2 MiB regions of mixed rights (KILN_PAGE_TABLE_POOL)
+ *   0xfe000 PD and 0xff000 PT of the hypercall window (CPL3 guests)
  */
 #ifndef KILN_X86_LOWMEM_H
 #define KILN_X86_LOWMEM_H
@@ -15,6 +16,7 @@
 #include <stdint.h>
 
 #include "kiln_x86_exceptions.h"
+#include "guest_mem.h"
 #include "mem_map.h"
 
 #define X86_GDT_BASE 0x1000
@@ -28,6 +30,15 @@
 #define X86_TRAP_STACK_LOW 0xc000
 #define X86_TRAP_STACK_TOP 0x10000
 #define X86_BOOT_INFO_BASE 0x10000
+
+/* CPL3 guests make hypercalls by a store into this page (kiln_hvt_abi.h,
+ * KILN_HYPERCALL_MMIO_ADDR), mapped user-writable but backed by no memory,
+ * so each store exits: KVM hosts that run CPL3 guests in host user mode
+ * (kvm-pvm) do not honour IOPL for port I/O. */
+#define X86_HC_PD_BASE 0xfe000
+#define X86_HC_PT_BASE 0xff000
+_Static_assert((X86_HC_PD_BASE - KILN_PAGE_TABLE_POOL) / 0x1000 >= 2 * (KILN_MAX_SEGMENTS + 1),
+               "page table pool too small for the memory map beside the hypercall window");
 
 #define X86_PAGE_2M 0x200000ULL
 #define X86_MAX_MEM (4ULL << 30) /* four page directories */

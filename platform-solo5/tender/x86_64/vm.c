@@ -171,6 +171,19 @@ static unsigned long long guest_rip(struct kiln_vm *vm)
     return ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) == 0 ? r.rip : 0;
 }
 
+/* Serves hypercall (nr) however it came (port or window); the guest's exit
+ * status when it must stop, else -1. */
+static int hypercall(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
+                     unsigned nr, uint32_t arg)
+{
+    if (nr == KILN_HC_TRAP_REPORT)
+        return report_trap(vm, mem, arg);
+    int status = 0;
+    if (kiln_hc_dispatch(mem, nr, arg, &status) == KILN_HC_EXIT)
+        return status;
+    return -1;
+}
+
 int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
 {
     struct kvm_run *run = vm->run;
@@ -206,21 +219,26 @@ int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
             }
             uint32_t arg;
             memcpy(&arg, (uint8_t *)run + run->io.data_offset, sizeof arg);
-            unsigned nr = port - KILN_HYPERCALL_PIO_BASE;
-            if (nr == KILN_HC_TRAP_REPORT)
-                return report_trap(vm, mem, arg);
-            int status = 0;
-            if (kiln_hc_dispatch(mem, nr, arg, &status) == KILN_HC_EXIT)
+            int status = hypercall(vm, mem, port - KILN_HYPERCALL_PIO_BASE, arg);
+            if (status >= 0)
                 return status;
             break;
         }
-        case KVM_EXIT_MMIO:
+        case KVM_EXIT_MMIO: {
+            /* Inside guest memory: an access KVM emulated and the host
+             * mapping refused (read-only image memory, the guard page). */
             if (run->mmio.phys_addr < mem->size)
                 return kiln_vm_host_fault("rip", guest_rip(vm), run->mmio.phys_addr);
-            fprintf(stderr, "kiln-hvt: guest accessed 0x%llx, outside its "
-                    "memory (rip=0x%llx); stopping the guest\n",
-                    (unsigned long long)run->mmio.phys_addr, guest_rip(vm));
-            return KILN_EXIT_GUEST_FAULT;
+            /* CPL3 guests' hypercalls: a store into the window. */
+            unsigned nr;
+            uint32_t arg;
+            if (kiln_vm_mmio_hypercall(run, "rip", guest_rip(vm), &nr, &arg) != 0)
+                return KILN_EXIT_GUEST_FAULT;
+            int status = hypercall(vm, mem, nr, arg);
+            if (status >= 0)
+                return status;
+            break;
+        }
         case KVM_EXIT_HLT:
             fprintf(stderr, "kiln-hvt: guest executed hlt (rip=0x%llx) "
                     "without halting through the tender\n", guest_rip(vm));

@@ -17,10 +17,10 @@ import {
   writeIcmpHeader,
 } from '../wire/icmpv4.ts';
 import { IPV4_HEADER_LEN, PROTOCOL_ICMP, type Ipv4View } from '../wire/ipv4.ts';
-import { LayerCounters } from './counters.ts';
-import { PAYLOAD_OFFSET, type NetworkInterface, type SendResult } from './interface.ts';
+import { LayerCounters } from '../iface/counters.ts';
+import { PAYLOAD_OFFSET, type Ipv4Output, type SendResult } from '../iface/interface.ts';
+import { isMulticastOrReserved } from '../iface/routing.ts';
 import { RateLimiter } from './rate-limiter.ts';
-import { isMulticastOrReserved } from './routing.ts';
 
 export interface IcmpOptions {
   /** ICMP error messages per second, sustained (default 100). */
@@ -31,6 +31,14 @@ export interface IcmpOptions {
 
 /** About a datagram we sent: its protocol, addresses, the first two 16-bit words of its payload (ports), the code. */
 export type UnreachableHandler = (protocol: number, src: number, dst: number, srcPort: number, dstPort: number, code: number) => void;
+
+/** What ICMP needs from the stack. */
+export interface IcmpEnv {
+  ip: Ipv4Output;
+  clock: Clock;
+  /** Told of every destination unreachable about a datagram of ours other than a ping (TCP's connections). */
+  unreachable: UnreachableHandler;
+}
 
 /** An echo reply to `ping`. */
 export interface EchoReply {
@@ -53,7 +61,6 @@ export const MAX_ECHO_PAYLOAD = 65535 - IPV4_HEADER_LEN - ICMP_HEADER_LEN;
 
 export class IcmpLayer {
   readonly counters = new LayerCounters();
-  onUnreachable: UnreachableHandler = () => {};
 
   private readonly view = new IcmpView();
   private readonly limiter: RateLimiter;
@@ -61,15 +68,18 @@ export class IcmpLayer {
   private sequence = 0;
   private readonly pings = new Map<number, PendingPing>();
 
+  private readonly ip: Ipv4Output;
+  private readonly clock: Clock;
+
   constructor(
-    private readonly iface: NetworkInterface,
-    private readonly clock: Clock,
+    private readonly env: IcmpEnv,
     identifier: number,
     options: IcmpOptions = {},
   ) {
+    this.ip = env.ip;
+    this.clock = env.clock;
     this.identifier = identifier & 0xffff;
-    this.limiter = new RateLimiter(clock, options.errorsPerSecond ?? 100, options.errorBurst ?? 20);
-    iface.handlers[PROTOCOL_ICMP] = (ip) => this.input(ip);
+    this.limiter = new RateLimiter(env.clock, options.errorsPerSecond ?? 100, options.errorBurst ?? 20);
   }
 
   input(ip: Ipv4View): void {
@@ -97,7 +107,7 @@ export class IcmpLayer {
     }
     const seq = this.sequence;
     this.sequence = (seq + 1) & 0xffff;
-    const tx = this.iface.tx;
+    const tx = this.ip.tx;
     const body = PAYLOAD_OFFSET + ICMP_HEADER_LEN;
     for (let i = 0; i < payloadSize; i++) tx[body + i] = (seq + i) & 0xff;
     writeIcmpHeader(tx, PAYLOAD_OFFSET, body + payloadSize, ICMP_ECHO_REQUEST, 0, this.identifier, seq);
@@ -142,12 +152,12 @@ export class IcmpLayer {
     if (protocol === PROTOCOL_ICMP && icmpType < end && !isInformational(bytes[icmpType]!)) {
       return c.add('tx.suppressed.about-error');
     }
-    const r = this.iface.routing;
+    const r = this.ip.routing;
     if (r.isBroadcast(dst) || isMulticastOrReserved(dst) || src === 0 || r.isBroadcast(src) || isMulticastOrReserved(src)) {
       return c.add('tx.suppressed.not-unicast');
     }
     if (!this.limiter.take()) return c.add('tx.suppressed.rate-limit');
-    const tx = this.iface.tx;
+    const tx = this.ip.tx;
     const body = PAYLOAD_OFFSET + ICMP_HEADER_LEN;
     tx.set(bytes.subarray(start, end), body);
     writeIcmpHeader(tx, PAYLOAD_OFFSET, body + (end - start), type, code, 0, 0);
@@ -162,9 +172,9 @@ export class IcmpLayer {
 
   private reply(ip: Ipv4View, v: IcmpView): void {
     // Like Linux (icmp_echo_ignore_broadcasts), broadcast pings get no answer (smurf amplification).
-    if (this.iface.routing.isBroadcast(ip.destination)) return this.counters.add('rx.ignored.broadcast-echo');
+    if (this.ip.routing.isBroadcast(ip.destination)) return this.counters.add('rx.ignored.broadcast-echo');
     const length = v.end - v.start;
-    const tx = this.iface.tx;
+    const tx = this.ip.tx;
     const at = PAYLOAD_OFFSET;
     tx.set(ip.bytes.subarray(v.start, v.end), at);
     // Only the type changes (8 to 0): update the checksum for that word instead of
@@ -215,7 +225,7 @@ export class IcmpLayer {
     const protocol = b[inner + 9]!;
     const src = readU32(b, inner + 12);
     const dst = readU32(b, inner + 16);
-    if (src !== this.iface.routing.address) return this.counters.dropRx('not-ours');
+    if (src !== this.ip.routing.address) return this.counters.dropRx('not-ours');
     this.counters.add('rx.unreachable');
     const data = inner + hl;
     if (protocol === PROTOCOL_ICMP && b[data] === ICMP_ECHO_REQUEST && readU16(b, data + 4) === this.identifier) {
@@ -224,7 +234,7 @@ export class IcmpLayer {
       if (p) this.settle(seq, p).reject(new StackError('unreachable', `${formatIpv4(dst)} is unreachable (ICMP code ${code})`));
       return;
     }
-    this.onUnreachable(protocol, src, dst, readU16(b, data), readU16(b, data + 2), code);
+    this.env.unreachable(protocol, src, dst, readU16(b, data), readU16(b, data + 2), code);
   }
 
   private settle(seq: number, p: PendingPing): PendingPing {
@@ -234,7 +244,7 @@ export class IcmpLayer {
   }
 
   private send(src: number, dst: number, length: number): SendResult {
-    const result = this.iface.send(src, dst, PROTOCOL_ICMP, length);
+    const result = this.ip.send(src, dst, PROTOCOL_ICMP, length);
     if (result === 'sent' || result === 'queued') this.counters.tx++;
     else this.counters.dropTx(result);
     return result;

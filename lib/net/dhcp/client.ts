@@ -40,10 +40,9 @@ import {
   OPTION_SUBNET_MASK,
 } from '../wire/dhcp.ts';
 import { macEquals } from '../wire/ethernet.ts';
-import { LayerCounters } from './counters.ts';
-import type { NetworkInterface } from './interface.ts';
-import { LIMITED_BROADCAST, maskToPrefix } from './routing.ts';
-import type { UdpLayer } from './udp-sockets.ts';
+import { LayerCounters } from '../iface/counters.ts';
+import { LIMITED_BROADCAST, maskToPrefix } from '../iface/routing.ts';
+import type { UdpLayer } from '../udp/layer.ts';
 
 export type DhcpState = 'init' | 'selecting' | 'requesting' | 'checking' | 'bound' | 'renewing' | 'rebinding' | 'stopped';
 
@@ -56,6 +55,25 @@ export interface DhcpLease {
   leaseSeconds: number;
   /** DNS servers in the server's order of preference (option 6); empty when it gave none. */
   dnsServers: readonly number[];
+}
+
+/** The interface the client configures (NetworkInterface). */
+export interface DhcpLink {
+  readonly mac: Uint8Array;
+  readonly mtu: number;
+  configure(address: number, prefix: number, gateway: number): void;
+  unconfigure(): void;
+  /** Sends an ARP probe for `address` (RFC 5227). */
+  probe(address: number): void;
+}
+
+/** What the DHCP client needs from the stack. */
+export interface DhcpEnv {
+  link: DhcpLink;
+  /** UDP port 68 and sending from it. */
+  udp: Pick<UdpLayer, 'take' | 'release' | 'sendTo'>;
+  clock: Clock;
+  random: Random;
 }
 
 export interface DhcpOptions {
@@ -103,19 +121,23 @@ export class DhcpClient {
   private t2Ms = 0;
   private expiryMs = 0;
   private timer: Timer | null = null;
+  /** The offered lease whose address ARP probes are checking, while they do. */
+  private probing: DhcpLease | null = null;
+  private readonly link: DhcpLink;
+  private readonly udp: DhcpEnv['udp'];
+  private readonly clock: Clock;
+  private readonly random: Random;
 
-  constructor(
-    private readonly iface: NetworkInterface,
-    private readonly udp: UdpLayer,
-    private readonly clock: Clock,
-    private readonly random: Random,
-    options: DhcpOptions = {},
-  ) {
+  constructor(env: DhcpEnv, options: DhcpOptions = {}) {
+    this.link = env.link;
+    this.udp = env.udp;
+    this.clock = env.clock;
+    this.random = env.random;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.probeMs = options.probeMs ?? 1000;
     this.clientId = new Uint8Array(7);
     this.clientId[0] = 1;
-    this.clientId.set(iface.mac, 1);
+    this.clientId.set(env.link.mac, 1);
   }
 
   start(): void {
@@ -133,7 +155,14 @@ export class DhcpClient {
     }
     this.setTimer(null, 0);
     this.state = 'stopped';
+    this.probing = null;
     this.udp.release(DHCP_CLIENT_PORT);
+  }
+
+  /** A valid ARP packet from another host: while probing an offered address, an answer for it is a conflict. */
+  foreignArp(sender: number, target: number): void {
+    const lease = this.probing;
+    if (lease && (sender === lease.address || (sender === 0 && target === lease.address))) this.decline(lease);
   }
 
   private discover(): void {
@@ -182,7 +211,7 @@ export class DhcpClient {
 
   private drop(): void {
     this.lease = null;
-    this.iface.unconfigure();
+    this.link.unconfigure();
     this.onLease(null);
   }
 
@@ -193,7 +222,7 @@ export class DhcpClient {
     if (srcPort !== DHCP_SERVER_PORT) return c.dropRx('port');
     const invalid = v.wrap(bytes, start, end);
     if (invalid !== null) return c.dropRx(invalid);
-    if (v.op !== BOOTREPLY || v.transactionId !== this.xid || !macEquals(bytes, v.clientMacOffset, this.iface.mac)) {
+    if (v.op !== BOOTREPLY || v.transactionId !== this.xid || !macEquals(bytes, v.clientMacOffset, this.link.mac)) {
       return c.dropRx('not-ours');
     }
     const type = v.optionU8(OPTION_MESSAGE_TYPE);
@@ -260,20 +289,18 @@ export class DhcpClient {
   private check(lease: DhcpLease): void {
     this.state = 'checking';
     this.probesSent = 0;
-    this.iface.onForeignArp = (sender, target) => {
-      if (sender === lease.address || (sender === 0 && target === lease.address)) this.decline(lease);
-    };
+    this.probing = lease;
     const next = (): void => {
       if (this.probesSent === PROBES) return this.commit(lease, null);
       this.probesSent++;
-      this.iface.probe(lease.address);
+      this.link.probe(lease.address);
       this.setTimer(next, this.clock.nowMs() + this.probeMs);
     };
     next();
   }
 
   private decline(lease: DhcpLease): void {
-    this.iface.onForeignArp = () => {};
+    this.probing = null;
     this.counters.add('declined');
     this.send(DHCPDECLINE, 0, lease.server, true, lease.address, LIMITED_BROADCAST);
     this.state = 'init';
@@ -281,11 +308,11 @@ export class DhcpClient {
   }
 
   private commit(lease: DhcpLease, previous: DhcpLease | null): void {
-    this.iface.onForeignArp = () => {};
+    this.probing = null;
     this.lease = lease;
     this.state = 'bound';
     if (!previous || previous.address !== lease.address || previous.prefix !== lease.prefix || previous.gateway !== lease.gateway) {
-      this.iface.configure(lease.address, lease.prefix, lease.gateway);
+      this.link.configure(lease.address, lease.prefix, lease.gateway);
     }
     this.setTimer(() => {
       this.state = 'renewing';
@@ -296,13 +323,13 @@ export class DhcpClient {
 
   private send(type: number, ciaddr: number, server: number, broadcast: boolean, requested: number, dst: number): void {
     const w = this.writer;
-    w.begin(BOOTREQUEST, this.xid, this.iface.mac, ciaddr, broadcast);
+    w.begin(BOOTREQUEST, this.xid, this.link.mac, ciaddr, broadcast);
     w.optionU8(OPTION_MESSAGE_TYPE, type);
     w.option(OPTION_CLIENT_ID, this.clientId);
     if (requested !== 0) w.optionU32(OPTION_REQUESTED_IP, requested);
     if (server !== 0) w.optionU32(OPTION_SERVER_ID, server);
     if (type === DHCPDISCOVER || type === DHCPREQUEST) {
-      w.optionU16(OPTION_MAX_MESSAGE_SIZE, Math.min(this.iface.mtu, 65535));
+      w.optionU16(OPTION_MAX_MESSAGE_SIZE, Math.min(this.link.mtu, 65535));
       w.option(OPTION_PARAMETER_LIST, PARAMETERS);
     }
     const length = w.finish();

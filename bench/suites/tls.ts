@@ -1,0 +1,246 @@
+/**
+ * TLS 1.3 on Node (native figures, loopback, one process), each case Kiln
+ * against its baseline, alternating:
+ *   - full handshakes per second (X25519 + ECDSA P-256), a Kiln TLS listener
+ *     (lib/tls over the unix stack, node:crypto) against Node's `tls` server,
+ *     the same Node client connecting to each in turn;
+ *   - HTTPS hello requests per second on keep-alive connections: lib/http
+ *     over lib/tls against Node's `https`;
+ *   - bulk transfer over TLS (64 MiB, 8 in quick mode, checked byte for byte
+ *     by SHA-256 on every side): Kiln's TLS flow against Kiln's plain TCP
+ *     flow on the same stack (the issue's goal: TLS at least 0.7x plain
+ *     TCP), and against Node's `tls`.
+ */
+import { createServer as createHttpsServer, Agent, request as httpsRequest } from 'node:https';
+import { connect as tlsConnectNode, createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { createHash } from 'node:crypto';
+import { connect as connectTcp, type AddressInfo } from 'node:net';
+import type { Benchmark, BenchCase, Mode, Side } from '../benchmark.ts';
+import { createUnixClock } from '../../drivers/unix/clock.ts';
+import { createUnixStack } from '../../drivers/unix/stack.ts';
+import { nodeCryptoProvider } from '../../drivers/unix/tls-crypto.ts';
+import { unixRandom } from '../../drivers/unix/random.ts';
+import type { Flow } from '../../lib/devices/flow.ts';
+import type { Stack } from '../../lib/devices/stack.ts';
+import { KilnResponse } from '../../lib/http/response.ts';
+import { serveHttp } from '../../lib/http/server.ts';
+import { parseCertificatesPem, parsePrivateKeyPem, tlsServer } from '../../lib/tls/index.ts';
+import { hasOpenssl, makePki, type Issued, type Pki } from '../../test/support/tls-pki.ts';
+
+const MB = 1024 * 1024;
+
+interface Fixture {
+  pki: Pki;
+  leaf: Issued;
+  stack: Stack;
+  ca: Buffer;
+}
+
+let fixture: Fixture | null = null;
+
+function setUp(): Fixture {
+  if (!fixture) {
+    const pki = makePki();
+    fixture = { pki, leaf: pki.issue('bench'), stack: createUnixStack(), ca: Buffer.from(pki.rootPem) };
+  }
+  return fixture;
+}
+
+function kilnTlsOptions(f: Fixture) {
+  return {
+    crypto: nodeCryptoProvider,
+    random: unixRandom,
+    nowMs: () => Date.now(),
+    clock: createUnixClock(),
+    certificates: [{ chain: parseCertificatesPem(f.leaf.chainPem), key: parsePrivateKeyPem(f.leaf.keyPem) }],
+    alpnProtocols: ['http/1.1'],
+    maxHandshakes: 1000,
+  };
+}
+
+/** Node's client: one full handshake (no session reuse) to `port`, then close. */
+function handshakeOnce(port: number, ca: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s: TLSSocket = tlsConnectNode({ host: '127.0.0.1', port, servername: 'localhost', ca, minVersion: 'TLSv1.3', ecdhCurve: 'X25519' }, () => {
+      s.end();
+      resolve();
+    });
+    s.on('error', reject);
+  });
+}
+
+async function handshakesPerSecond(port: number, ca: Buffer, count: number): Promise<number> {
+  const start = performance.now();
+  // Eight clients at once, as a server sees them.
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    for (let i = 0; i < count / 8; i++) await handshakeOnce(port, ca);
+  }));
+  return count / ((performance.now() - start) / 1000);
+}
+
+async function handshakeCase(mode: Mode): Promise<BenchCase> {
+  const f = setUp();
+  const count = mode.quick ? 80 : 800;
+  const kilnListener = tlsServer(await f.stack.listenTcp(0, { address: '127.0.0.1' }), kilnTlsOptions(f));
+  void (async () => {
+    for await (const flow of kilnListener) void flow.close();
+  })();
+  const node = createTlsServer({ cert: f.leaf.chainPem, key: f.leaf.keyPem, minVersion: 'TLSv1.3' }, (s) => s.end());
+  await new Promise<void>((r) => node.listen(0, '127.0.0.1', r));
+  const kiln: Side = { name: 'Kiln lib/tls (node:crypto)', measure: () => handshakesPerSecond(kilnListener.local.port, f.ca, count) };
+  const baseline: Side = { name: "Node's tls", measure: () => handshakesPerSecond((node.address() as AddressInfo).port, f.ca, count) };
+  return {
+    label: 'full handshakes/s, X25519 + ECDSA P-256',
+    kiln,
+    baseline,
+    teardown: async () => {
+      await kilnListener.close();
+      node.close();
+    },
+  };
+}
+
+async function requestsPerSecond(port: number, ca: Buffer, count: number): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 4, ca, servername: 'localhost' });
+  const one = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port, path: '/', agent, servername: 'localhost', ca }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  await one();
+  const start = performance.now();
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    for (let i = 0; i < count / 4; i++) await one();
+  }));
+  const rate = count / ((performance.now() - start) / 1000);
+  agent.destroy();
+  return rate;
+}
+
+async function httpsCase(mode: Mode): Promise<BenchCase> {
+  const f = setUp();
+  const count = mode.quick ? 400 : 4000;
+  const clock = createUnixClock();
+  const kilnListener = tlsServer(await f.stack.listenTcp(0, { address: '127.0.0.1' }), kilnTlsOptions(f));
+  const server = serveHttp(kilnListener, () => new KilnResponse('hello'), { clock });
+  const node = createHttpsServer({ cert: f.leaf.chainPem, key: f.leaf.keyPem, minVersion: 'TLSv1.3' }, (_req, res) => res.end('hello'));
+  await new Promise<void>((r) => node.listen(0, '127.0.0.1', r));
+  return {
+    label: 'HTTPS hello requests/s, 4 keep-alive connections',
+    kiln: { name: 'Kiln lib/http over lib/tls', measure: () => requestsPerSecond(kilnListener.local.port, f.ca, count) },
+    baseline: { name: "Node's https", measure: () => requestsPerSecond((node.address() as AddressInfo).port, f.ca, count) },
+    teardown: async () => {
+      await server.shutdown(1000);
+      node.close();
+    },
+  };
+}
+
+/** The bytes every bulk case sends: 64 KiB of a pattern, repeated. */
+const CHUNK = Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 31 + (i >>> 8)) & 0xff));
+
+function expectedDigest(bytes: number): string {
+  const h = createHash('sha256');
+  for (let sent = 0; sent < bytes; sent += CHUNK.length) h.update(CHUNK);
+  return h.digest('hex');
+}
+
+/** Reads `bytes` from a flow that a Node client fills, and checks them byte for byte (by SHA-256). */
+async function drainFlow(flow: Flow, bytes: number): Promise<void> {
+  const h = createHash('sha256');
+  let got = 0;
+  while (got < bytes) {
+    const c = await flow.read();
+    if (!c) break;
+    h.update(c);
+    got += c.length;
+  }
+  await flow.close();
+  if (got !== bytes || h.digest('hex') !== expectedDigest(bytes)) throw new Error(`received ${got} of ${bytes} bytes, or other bytes than sent`);
+}
+
+/** A Node client (plain or TLS) sends `bytes` to `port`, where `serve` reads them. */
+async function bulk(port: number, tls: boolean, ca: Buffer, bytes: number, serve: () => Promise<void>): Promise<number> {
+  const chunk = CHUNK;
+  const start = performance.now();
+  const sending = new Promise<void>((resolve, reject) => {
+    const onConnect = () => {
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < bytes) {
+          sent += chunk.length;
+          if (!socket.write(chunk)) return void socket.once('drain', pump);
+        }
+        socket.end();
+      };
+      pump();
+    };
+    const socket = tls
+      ? tlsConnectNode({ host: '127.0.0.1', port, servername: 'localhost', ca, minVersion: 'TLSv1.3', ciphers: 'TLS_AES_128_GCM_SHA256' }, onConnect)
+      : connectTcp(port, '127.0.0.1', onConnect);
+    socket.on('close', () => resolve());
+    socket.on('error', reject);
+  });
+  await Promise.all([sending, serve()]);
+  return bytes / MB / ((performance.now() - start) / 1000);
+}
+
+async function bulkCase(mode: Mode): Promise<BenchCase[]> {
+  const f = setUp();
+  const bytes = mode.quick ? 8 * MB : 64 * MB;
+  const tlsListener = tlsServer(await f.stack.listenTcp(0, { address: '127.0.0.1' }), kilnTlsOptions(f));
+  const tcpListener = await f.stack.listenTcp(0, { address: '127.0.0.1' });
+  const node = createTlsServer({ cert: f.leaf.chainPem, key: f.leaf.keyPem, minVersion: 'TLSv1.3' }, () => undefined);
+  let nodeDone: ((err?: Error) => void) | null = null;
+  node.on('secureConnection', (s: TLSSocket) => {
+    const h = createHash('sha256');
+    let got = 0;
+    s.on('data', (d: Buffer) => {
+      h.update(d);
+      got += d.length;
+    });
+    s.on('end', () => {
+      s.end();
+      const ok = got === bytes && h.digest('hex') === expectedDigest(bytes);
+      nodeDone?.(ok ? undefined : new Error('Node received other bytes than sent'));
+    });
+  });
+  await new Promise<void>((r) => node.listen(0, '127.0.0.1', r));
+  const kilnTls: Side = { name: 'Kiln TLS flow (AES-128-GCM)', measure: () => bulk(tlsListener.local.port, true, f.ca, bytes, async () => drainFlow(await tlsListener.accept(), bytes)) };
+  return [
+    {
+      label: `${bytes / MB} MiB over TLS, Kiln TLS against Kiln plain TCP (same stack)`,
+      kiln: kilnTls,
+      baseline: { name: 'Kiln plain TCP flow', measure: () => bulk(tcpListener.local.port, false, f.ca, bytes, async () => drainFlow(await tcpListener.accept(), bytes)) },
+    },
+    {
+      label: `${bytes / MB} MiB over TLS, Kiln against Node's tls`,
+      kiln: kilnTls,
+      baseline: {
+        name: "Node's tls",
+        measure: () =>
+          bulk((node.address() as AddressInfo).port, true, f.ca, bytes, () => new Promise<void>((resolve, reject) => (nodeDone = (err) => (err ? reject(err) : resolve())))),
+      },
+      teardown: async () => {
+        await tlsListener.close();
+        await tcpListener.close();
+        node.close();
+        await f.stack.close();
+        fixture = null;
+      },
+    },
+  ];
+}
+
+export const tlsBenchmark: Benchmark = {
+  name: 'tls',
+  title: 'TLS 1.3 on Node: handshakes, HTTPS requests and bulk data, Kiln against Node and against plain TCP',
+  unit: 'per second (see case)',
+  better: 'higher',
+  missing: async () => (hasOpenssl() ? null : 'needs openssl (Debian openssl) for its test certificates'),
+  cases: async (mode) => [await handshakeCase(mode), await httpsCase(mode), ...(await bulkCase(mode))],
+};
