@@ -55,17 +55,26 @@ export interface BundleResult {
   sourceMap: string;
 }
 
-/** Bundles `appFile` with the target's boot function into one ES module at `outfile`. */
-export async function bundleApp(appFile: string, target: Target, outfile: string): Promise<BundleResult> {
+/**
+ * Bundles `appFile` with the target's boot function into one ES module at
+ * `outfile`. A `{ fetch }` module (lib/fetch-app.ts) is made an app in the
+ * bundle: on unix always checked at start; in images only when `fetchModule`
+ * says so (the caller loaded it), so other images carry none of lib/http.
+ */
+export async function bundleApp(appFile: string, target: Target, outfile: string, fetchModule = false): Promise<BundleResult> {
   const boot = PLATFORM_BOOT[target];
+  const fetchApp = JSON.stringify(join(repoRoot, 'lib', 'fetch-app.ts'));
   const entry =
     target === 'unix'
       ? `import app from ${JSON.stringify(appFile)};\n` +
         `import { boot } from ${JSON.stringify(boot)};\n` +
-        `process.exitCode = await boot(app, process.argv.slice(2));\n`
-      : `import app from ${JSON.stringify(appFile)};\n` +
+        `import { asApp } from ${fetchApp};\n` +
+        `process.exitCode = await boot(asApp(app), process.argv.slice(2));\n`
+      : // Before the app's module runs: what the image's QuickJS lacks and npm code expects.
+        `import ${JSON.stringify(join(repoRoot, 'drivers', 'solo5', 'relative-indexing.ts'))};\n` +
+        `import app from ${JSON.stringify(appFile)};\n` +
         `import { boot } from ${JSON.stringify(boot)};\n` +
-        `boot(app);\n`;
+        (fetchModule ? `import { fetchApp } from ${fetchApp};\nboot(fetchApp(app));\n` : `boot(app);\n`);
   try {
     await build({
       stdin: { contents: entry, resolveDir: repoRoot, sourcefile: 'kiln-entry.ts', loader: 'ts' },
@@ -80,7 +89,7 @@ export async function bundleApp(appFile: string, target: Target, outfile: string
       ...(target === 'unix' ? { banner: { js: '#!/usr/bin/env -S node --enable-source-maps' } } : {}),
       sourcesContent: false,
       plugins: target === 'hvt' ? [refuseNodeBuiltins] : [],
-      inject: target === 'hvt' ? [join(repoRoot, 'drivers', 'solo5', 'buffer-global.ts')] : [],
+      inject: target === 'hvt' ? ['buffer-global.ts', 'web-globals.ts'].map((file) => join(repoRoot, 'drivers', 'solo5', file)) : [],
       logLevel: 'silent',
     });
   } catch (err) {

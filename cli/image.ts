@@ -12,12 +12,13 @@
  *      (runtime/link-image.sh).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { manifestOf, type App, type ManifestEntry } from '../lib/app.ts';
+import { fetchApp, isFetchModule, type FetchModule } from '../lib/fetch-app.ts';
 import { buildFailure, bundleApp } from './bundle.ts';
 import { repoRoot } from './paths.ts';
 import { prependStackPrelude } from './stack-prelude.ts';
@@ -53,17 +54,28 @@ async function step(what: string, program: string, args: string[]): Promise<void
   }
 }
 
-/** Loads the app module on Node to read its device declaration. */
-async function loadApp(appFile: string, workDir: string): Promise<App> {
+/** Loads the app module on Node to read its device declaration (a `{ fetch }` module's is fetchApp's). */
+async function loadApp(appFile: string, workDir: string): Promise<{ app: App; fetchModule: boolean }> {
   const outfile = join(workDir, 'declaration.mjs');
   await build({ entryPoints: [appFile], outfile, bundle: true, platform: 'node', format: 'esm', logLevel: 'silent' }).catch((err: unknown) => {
     throw buildFailure(err);
   });
-  const module = (await import(`${pathToFileURL(outfile).href}?t=${Date.now()}`)) as { default?: App };
+  const module = (await import(`${pathToFileURL(outfile).href}?t=${Date.now()}`)) as { default?: App | FetchModule };
+  if (isFetchModule(module.default)) return { app: fetchApp(module.default) as unknown as App, fetchModule: true };
   if (!module.default || typeof module.default.start !== 'function') {
-    throw new UsageError(`kiln build: ${appFile} must export default defineApp({ name, devices, start })`);
+    throw new UsageError(`kiln build: ${appFile} must export default defineApp({ name, devices, start }), or { fetch(request, env) }`);
   }
-  return module.default;
+  return { app: module.default, fetchModule: false };
+}
+
+/**
+ * Whether the bundle holds lib/tls: its images get the runtime's mbedtls
+ * bindings (record protection in C) where Debian's libmbedcrypto is
+ * installed for the architecture, and do with @noble alone elsewhere.
+ */
+function usesTls(sourceMapFile: string): boolean {
+  const { sources } = JSON.parse(readFileSync(sourceMapFile, 'utf8')) as { sources: string[] };
+  return sources.some((s) => /(^|\/)lib\/tls\//.test(s));
 }
 
 export async function buildImage(appFile: string, arch: Arch, output: string, platform: ImagePlatform = 'hvt'): Promise<ImageResult> {
@@ -74,7 +86,7 @@ export async function buildImage(appFile: string, arch: Arch, output: string, pl
   mkdirSync(workDir, { recursive: true });
   mkdirSync(dirname(output), { recursive: true });
 
-  const app = await loadApp(appFile, workDir);
+  const { app, fetchModule } = await loadApp(appFile, workDir);
   const manifest = manifestOf(app);
   const kilnDevices = manifest.filter((e) => e.type === 'KILN_PIPE' || e.type === 'KILN_FORK');
   if (platform === 'process' && kilnDevices.length > 0) {
@@ -82,7 +94,7 @@ export async function buildImage(appFile: string, arch: Arch, output: string, pl
     throw new UsageError(`kiln build: ${app.name} declares ${which}, which --target process does not provide (fork and pipes need kiln-hvt): use --target hvt, or unix`);
   }
   const bundle = join(workDir, 'bundle.mjs');
-  const { sourceMap } = await bundleApp(appFile, 'hvt', bundle);
+  const { sourceMap } = await bundleApp(appFile, 'hvt', bundle, fetchModule);
   const frameFile = `${app.name}.js`;
   await prependStackPrelude(bundle, sourceMap, frameFile);
 
@@ -99,6 +111,7 @@ export async function buildImage(appFile: string, arch: Arch, output: string, pl
   await step('writing the manifest', join(repoRoot, 'build', arch, 'kiln-mft'), ['-o', manifestFile, ...entries]);
 
   const linkTarget = platform === 'process' ? 'hosted' : 'hvt';
-  await step('linking', join(repoRoot, 'runtime', 'link-image.sh'), ['--target', linkTarget, '--arch', arch, '--manifest', manifestFile, '-o', output, bytecode]);
+  const crypto = usesTls(sourceMap) && existsSync(`/usr/lib/${arch}-linux-gnu/libmbedcrypto.a`) ? ['--crypto'] : [];
+  await step('linking', join(repoRoot, 'runtime', 'link-image.sh'), ['--target', linkTarget, '--arch', arch, '--manifest', manifestFile, ...crypto, '-o', output, bytecode]);
   return { path: output, size: statSync(output).size, sourceMap, appName: app.name, devices: manifest };
 }

@@ -4,11 +4,13 @@
  *   kiln build <app> [--target unix|process|hvt] [--arch x86_64|aarch64] -o FILE
  *   kiln run   <app> [--target unix|process|hvt] [--net TAP] [--block FILE] [--mem MB] [-- app args]
  *   kiln package <app> --oci -o FILE | --oci-dir DIR [--arch ARCH] [-- app args]
+ *   kiln kv    create|list|get|put|rm|fsck IMAGE ...
  *   kiln --version
  *
  * Every mistake on the command line is one line on stderr and exit status 2.
  */
 import { buildCommand } from './build-command.ts';
+import { kvCommand } from './kv-command.ts';
 import { newCommand } from './new-command.ts';
 import { packageCommand } from './package-command.ts';
 import { runCommand } from './run-command.ts';
@@ -28,6 +30,7 @@ Usage:
   kiln run <app> [--target T] [options] [-- app args]   type-check, build, then run
   kiln new NAME                                         a new app folder: app, unit test, tsconfig, README
   kiln package <app> --oci -o FILE [-- app args]       an OCI image for urunc (containerd, Kubernetes)
+  kiln kv create|list|get|put|rm|fsck IMAGE ...         a key-value store in a disk image
   kiln <command> --help                                 options of one command
   kiln --version                                        Kiln's version
 
@@ -43,6 +46,7 @@ const COMMANDS: Record<string, Command> = {
   run: runCommand,
   new: newCommand,
   package: packageCommand,
+  kv: kvCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

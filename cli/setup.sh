@@ -6,10 +6,11 @@ set -eu
 cd "$(dirname "$0")/.."
 
 # Debian packages: compilers for the images, and the real peers and probes the
-# integration tests talk to (README.md, "The tests").
+# integration tests talk to (README.md, "The tests"); libmbedtls-dev gives
+# images that use lib/tls their crypto in C (runtime/crypto).
 PACKAGES="musl-dev musl-dev:arm64 musl-tools gcc-aarch64-linux-gnu qemu-system-x86 qemu-system-arm busybox-static cpio xz-utils \
 iproute2 strace socat iputils-ping netcat-openbsd curl tcpdump tshark wrk iperf3 hping3 dnsmasq python3-scapy valgrind \
-skopeo umoci containerd clang libclang-rt-14-dev"
+skopeo umoci containerd clang libclang-rt-14-dev openssl libmbedtls-dev libmbedtls-dev:arm64"
 
 # aarch64 tests run Debian's arm64 kernel and user space in an emulated
 # machine: apt must know the arm64 architecture to download them.
@@ -39,6 +40,16 @@ fi
 if [ ! -x node_modules/.bin/vitest ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "kiln setup: installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# better-sqlite3 (the kv benchmark's SQLite baseline): its native binding is
+# built from source against this Node's headers (no prebuilt downloads here;
+# npm may skip the package's install script).
+if [ -d node_modules/better-sqlite3 ] && ! node -e "new (require('better-sqlite3'))(':memory:')" 2>/dev/null; then
+  echo "kiln setup: building better-sqlite3's native binding (about 2 minutes)"
+  node_dir=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+  (cd node_modules/better-sqlite3 && node "$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js" \
+    rebuild --release --nodedir="$node_dir" -j 2 >/dev/null) || echo "kiln setup: WARNING: better-sqlite3 did not build (the kv benchmark will say so)"
 fi
 
 # Native parts: the tender, guest bindings, QuickJS runtime (each Makefile

@@ -8,6 +8,7 @@ export * from './devices/flow.ts';
 export * from './devices/stack.ts';
 export * from './devices/memory-budget.ts';
 export * from './devices/block.ts';
+export * from './devices/kv.ts';
 export * from './devices/clock.ts';
 export * from './devices/random.ts';
 export * from './devices/console.ts';

@@ -62,13 +62,16 @@ export const ARCHES: Record<VmArch, ArchSpec> = {
   },
 };
 
-/** Modules loaded on both machines: tap devices, veth pairs and bridges for network tests. */
-export const NETWORK_MODULES = ['tun', 'veth', 'bridge'];
+/**
+ * Modules loaded on both machines: tap devices, veth pairs and bridges for network tests, and tc's
+ * ingress qdisc, u32 classifier and mirred action (urunc's redirects between a pod's eth0 and its tap).
+ */
+export const NETWORK_MODULES = ['tun', 'veth', 'bridge', 'sch_ingress', 'cls_u32', 'act_mirred'];
 
 /**
  * Debian packages unpacked for the guest's user space, same names on both
  * architectures. iproute2 because busybox's `ip` has neither `netns` nor
- * `tuntap`; the libraries are what ip and the dynamic busybox need.
+ * `tuntap`; the libraries are what ip, tc and the dynamic busybox need.
  *
  * Two busyboxes, because each is bad at one job. busybox-static provides
  * the applets: a dynamic program's start (ld.so, relocations) costs several
@@ -76,6 +79,6 @@ export const NETWORK_MODULES = ['tun', 'veth', 'bridge'];
  * own applets before anything on PATH, which would hide iproute2's ip; so
  * `sh` is the dynamic `busybox` package's, which honours PATH.
  */
-export const USERSPACE_PACKAGES = ['busybox', 'iproute2', 'libc6', 'libbpf1', 'libelf1', 'libmnl0', 'libbsd0', 'libmd0', 'libcap2', 'zlib1g'];
+export const USERSPACE_PACKAGES = ['busybox', 'iproute2', 'libc6', 'libbpf1', 'libelf1', 'libmnl0', 'libbsd0', 'libmd0', 'libcap2', 'zlib1g', 'libxtables12'];
 /** Unpacked apart from the rest: it ships /bin/busybox too. */
 export const STATIC_BUSYBOX_PACKAGE = 'busybox-static';

@@ -138,6 +138,7 @@ async function baseArchive(spec: ArchSpec, root: string, staticRoot: string): Pr
   await addProgram(cpio, spec, root, '/bin/busybox', SHELL_BUSYBOX);
   for (const shell of ['bin/sh', 'bin/ash']) cpio.symlink(shell, SHELL_BUSYBOX);
   await addProgram(cpio, spec, root, '/bin/ip', 'sbin/ip');
+  await addProgram(cpio, spec, root, '/sbin/tc', 'sbin/tc');
   const modules = await moduleLoadOrder(root, [...spec.kvmModules, ...NETWORK_MODULES]);
   for (const { name, path } of modules) cpio.file(`lib/modules/${name}.ko`, await readFile(path));
   cpio.file('etc/kiln-vm/modules', new TextEncoder().encode(modules.map((m) => `${m.name}\n`).join('')));

@@ -10,6 +10,9 @@
 #   --target hvt     (default) a Solo5-hvt image for kiln-hvt or solo5-hvt
 #   --target hosted  the same runtime as a static Linux program, with the
 #                    Solo5 API over Linux system calls (runtime/hosted/)
+#   --crypto         also link the mbedtls bindings (__kiln.aead, digest,
+#                    hmac; runtime/crypto/) and Debian's libmbedcrypto, for
+#                    apps that use lib/tls
 #
 # Builds what it links (make -C runtime, make -C platform-solo5) when needed,
 # refuses an hvt image that could make a Linux system call, and prints the
@@ -20,6 +23,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TARGET=hvt
 ARCH=x86_64
 MANIFEST=
+CRYPTO=
 OUT=
 BYTECODE=
 
@@ -30,6 +34,7 @@ while [ $# -gt 0 ]; do
     --target) TARGET=${2:?}; shift 2 ;;
     --arch) ARCH=${2:?}; shift 2 ;;
     --manifest) MANIFEST=${2:?}; shift 2 ;;
+    --crypto) CRYPTO=1; shift ;;
     -o) OUT=${2:?}; shift 2 ;;
     -*) die "unknown option $1" ;;
     *) [ -z "$BYTECODE" ] || die "one bytecode file only"; BYTECODE=$1; shift ;;
@@ -59,13 +64,23 @@ LIBGCC=$("$CC" -print-libgcc-file-name)
 [ -f "$MUSL_LIBC" ] || die "no $MUSL_LIBC: apt-get install musl-dev$([ "$ARCH" = aarch64 ] && echo :arm64)"
 HOSTED_LIB=
 [ "$TARGET" = hosted ] && HOSTED_LIB="$B/hosted/libkiln-hosted.a"
+# With --crypto: the bindings whole (they define fopen and glibc's fortify
+# wrappers ahead of musl), then libmbedcrypto for what they use.
+CRYPTO_TARGET=
+CRYPTO_LIBS=
+if [ -n "$CRYPTO" ]; then
+    MBEDTLS="/usr/lib/$ARCH-linux-gnu/libmbedcrypto.a"
+    [ -f "$MBEDTLS" ] || die "--crypto needs $MBEDTLS: apt-get install libmbedtls-dev$([ "$ARCH" = aarch64 ] && echo :arm64)"
+    CRYPTO_TARGET=crypto
+    CRYPTO_LIBS="-Wl,--whole-archive $RTLIB/libkiln-crypto.a -Wl,--no-whole-archive $MBEDTLS"
+fi
 
 # One build at a time: links run in parallel (tests), builds must not.
 mkdir -p "$ROOT/build"
 flock "$ROOT/build/.kiln-build.lock" sh -c '
-    make -s -C "$1/runtime" ARCH="$2" image-libs $3 &&
+    make -s -C "$1/runtime" ARCH="$2" image-libs $3 $6 &&
     make -s -C "$1/platform-solo5" ARCH="$2" "$4" "$5"' sh \
-    "$ROOT" "$ARCH" "$HOSTED_LIB" "$PLATFORM" "$MFT_TOOL" >&2
+    "$ROOT" "$ARCH" "$HOSTED_LIB" "$PLATFORM" "$MFT_TOOL" "$CRYPTO_TARGET" >&2
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/kiln-link.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -97,7 +112,7 @@ if [ "$TARGET" = hvt ]; then
     "$CC" $COMMON -Wl,-z,max-page-size=0x1000 -T "$LDSCRIPT" -L "$ROOT/platform-solo5/ld" -o "$OUT" \
         "$WORK/bytecode.o" "$WORK/manifest.o" \
         -Wl,--whole-archive "$RTLIB/libkiln-libc.a" -Wl,--no-whole-archive \
-        -Wl,--start-group "$RTLIB/libkiln-runtime.a" "$RTLIB/libquickjs.a" "$PLATFORM" \
+        -Wl,--start-group $CRYPTO_LIBS "$RTLIB/libkiln-runtime.a" "$RTLIB/libquickjs.a" "$PLATFORM" \
         "$MUSL_LIBC" "$LIBGCC" -Wl,--end-group
     # Everything that would reach Linux must come from the runtime: an hvt
     # guest executing `syscall` (x86_64) or `svc` (aarch64) would fault.
@@ -111,6 +126,6 @@ else
     # shellcheck disable=SC2086
     "$CC" $COMMON -o "$OUT" "$WORK/bytecode.o" "$WORK/manifest.o" \
         -Wl,--whole-archive "$B/hosted/libkiln-hosted.a" "$RTLIB/libkiln-libc.a" -Wl,--no-whole-archive \
-        "$RTLIB/libkiln-runtime.a" "$RTLIB/libquickjs.a" "$MUSL_LIBC" "$LIBGCC"
+        -Wl,--start-group $CRYPTO_LIBS "$RTLIB/libkiln-runtime.a" "$RTLIB/libquickjs.a" "$MUSL_LIBC" "$LIBGCC" -Wl,--end-group
 fi
 echo "link-image: $OUT: $(stat -c %s "$OUT") bytes ($TARGET, $ARCH)" >&2

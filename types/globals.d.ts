@@ -1,6 +1,6 @@
 /**
  * The global names a Kiln image gives app code (runtime/src/globals.c,
- * timers.c, text.c, and the injected Buffer), for apps' tsconfig:
+ * timers.c, text.c, the injected Buffer and lib/web's Web-standard APIs), for apps' tsconfig:
  * `"types": ["kiln/globals"]` instead of `@types/node`, so that a Node-only
  * global (process, require, __dirname, ...) is a type error in the editor, as
  * it would be an error in the image. Only what every target has is here.
@@ -28,6 +28,8 @@ interface KilnTextDecoder {
   decode(input?: ArrayBufferView | ArrayBuffer): string;
 }
 
+type Web = typeof import('../lib/web/index.ts');
+
 declare global {
   /** Node's Buffer, from the `buffer` package, injected into images. */
   var Buffer: typeof import('buffer').Buffer;
@@ -40,7 +42,50 @@ declare global {
   function clearInterval(id: number | undefined): void;
   function clearImmediate(id: number | undefined): void;
   var performance: { now(): number; readonly timeOrigin: number };
-  var crypto: { getRandomValues<T extends ArrayBufferView>(array: T): T };
+  var crypto: {
+    getRandomValues<T extends ArrayBufferView>(array: T): T;
+    randomUUID(): `${string}-${string}-${string}-${string}-${string}`;
+  };
   var TextEncoder: { new (): KilnTextEncoder };
   var TextDecoder: { new (label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean }): KilnTextDecoder };
+
+  // lib/web (lib/web/README.md says what each implements).
+  var URL: Web['URL'];
+  type URL = import('../lib/web/index.ts').URL;
+  var URLSearchParams: Web['URLSearchParams'];
+  type URLSearchParams = import('../lib/web/index.ts').URLSearchParams;
+  var Headers: Web['Headers'];
+  type Headers = import('../lib/web/index.ts').Headers;
+  type HeadersInit = import('../lib/web/index.ts').HeadersInit;
+  var Request: Web['Request'];
+  type Request = import('../lib/web/index.ts').Request;
+  type RequestInit = import('../lib/web/index.ts').RequestInit;
+  var Response: Web['Response'];
+  type Response = import('../lib/web/index.ts').Response;
+  type ResponseInit = import('../lib/web/index.ts').ResponseInit;
+  type BodyInit = import('../lib/web/index.ts').BodyInit;
+  var ReadableStream: Web['ReadableStream'];
+  type ReadableStream<R = Uint8Array> = import('../lib/web/index.ts').ReadableStream<R>;
+  var ReadableStreamDefaultReader: Web['ReadableStreamDefaultReader'];
+  type ReadableStreamDefaultReader<R> = import('../lib/web/index.ts').ReadableStreamDefaultReader<R>;
+  var ReadableStreamDefaultController: Web['ReadableStreamDefaultController'];
+  type ReadableStreamDefaultController<R> = import('../lib/web/index.ts').ReadableStreamDefaultController<R>;
+  var AbortController: Web['AbortController'];
+  type AbortController = import('../lib/web/index.ts').AbortController;
+  var AbortSignal: Web['AbortSignal'];
+  type AbortSignal = import('../lib/web/index.ts').AbortSignal;
+  var Event: Web['Event'];
+  type Event = import('../lib/web/index.ts').Event;
+  var EventTarget: Web['EventTarget'];
+  type EventTarget = import('../lib/web/index.ts').EventTarget;
+  var CustomEvent: Web['CustomEvent'];
+  type CustomEvent<T = unknown> = import('../lib/web/index.ts').CustomEvent<T>;
+  var DOMException: Web['DOMException'];
+  type DOMException = import('../lib/web/index.ts').DOMException;
+  /** Through the app's first stack device; http:// (https:// with createFetch and lib/tls). */
+  function fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  var atob: Web['atob'];
+  var btoa: Web['btoa'];
+  var structuredClone: Web['structuredClone'];
+  var navigator: Web['navigator'];
 }

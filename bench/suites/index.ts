@@ -9,6 +9,8 @@ import { httpBenchmark, httpLatencyBenchmark } from './http.ts';
 import { httpCpuBenchmark, httpHostedBenchmark, httpHostedLatencyBenchmark, httpHostedRssBenchmark } from './http-cpu.ts';
 import { httpInstructionsBenchmark } from './http-instructions.ts';
 import { icmpBenchmark } from './icmp.ts';
+import { kvBenchmark } from './kv.ts';
+import { kvImageBenchmark } from './kv-image.ts';
 import { memoryBenchmark } from './memory.ts';
 import { pipeBenchmark } from './pipe.ts';
 import { sizeBenchmark } from './size.ts';
@@ -37,4 +39,6 @@ export const BENCHMARKS: Benchmark[] = [
   httpLatencyBenchmark,
   tlsBenchmark,
   memoryBenchmark,
+  kvBenchmark,
+  kvImageBenchmark,
 ];

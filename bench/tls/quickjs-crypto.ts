@@ -41,13 +41,19 @@ export async function main(): Promise<number> {
   });
   execFileSync('make', ['-s', '-C', 'runtime', 'host', 'hosted'], { cwd: repoRoot, stdio: 'inherit' });
   execFileSync(join(repoRoot, 'build', 'host', 'kiln-qjsc'), ['-o', join(work, 'probe.qbc'), bundle]);
-  execFileSync(join(repoRoot, 'runtime', 'link-image.sh'), ['--target', 'hosted', '-o', join(work, 'probe'), join(work, 'probe.qbc')], { stdio: 'ignore' });
-  const output = execFileSync(join(work, 'probe'), ['--mem=256'], { encoding: 'utf8', timeout: 600_000 });
-  const line = output.split('\n').find((l) => l.startsWith('{'));
-  if (!line) throw new Error(`no result from the QuickJS probe: ${output}`);
-  results['@noble (QuickJS hosted)'] = JSON.parse(line) as Record<string, number>;
+  const hasMbedtls = existsSync('/usr/include/mbedtls/gcm.h') && existsSync('/usr/lib/x86_64-linux-gnu/libmbedcrypto.a');
+  const runHosted = (name: string, crypto: boolean): void => {
+    const binary = join(work, crypto ? 'probe-crypto' : 'probe');
+    execFileSync(join(repoRoot, 'runtime', 'link-image.sh'), ['--target', 'hosted', ...(crypto ? ['--crypto'] : []), '-o', binary, join(work, 'probe.qbc')], { stdio: 'ignore' });
+    const output = execFileSync(binary, ['--mem=256'], { encoding: 'utf8', timeout: 600_000 });
+    const line = output.split('\n').find((l) => l.startsWith('{'));
+    if (!line) throw new Error(`no result from the QuickJS probe: ${output}`);
+    results[name] = JSON.parse(line) as Record<string, number>;
+  };
+  runHosted('@noble (QuickJS hosted)', false);
+  if (hasMbedtls) runHosted('@noble + mbedtls bindings (QuickJS hosted)', true);
 
-  if (existsSync('/usr/include/mbedtls/gcm.h')) {
+  if (hasMbedtls) {
     const probe = join(work, 'mbedtls-probe');
     execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-o', probe, join(repoRoot, 'bench', 'tls', 'mbedtls-probe.c'), '-lmbedcrypto']);
     results['mbedtls 2.28 (C)'] = JSON.parse(execFileSync(probe, { encoding: 'utf8' })) as Record<string, number>;

@@ -22,6 +22,14 @@ export interface KilnBindings {
   crc32(bytes: Uint8Array, crc: number): number;
   /** Fills `buffer` from the runtime's cryptographic generator. */
   randomBytes(buffer: Uint8Array): Uint8Array;
+  /** mbedtls bindings, only in images linked with `--crypto` (apps using lib/tls): see runtime/crypto/mbedtls.c. */
+  aead?(seal: boolean, alg: number, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, input: Uint8Array, output: Uint8Array): boolean;
+  digest?(alg: number, data: Uint8Array, output: Uint8Array): void;
+  hmac?(alg: number, key: Uint8Array, data: Uint8Array, output: Uint8Array): void;
+  ecKeyShare?(group: number, privateKey: Uint8Array, output: Uint8Array): boolean;
+  ecSharedSecret?(group: number, privateKey: Uint8Array, peerShare: Uint8Array, output: Uint8Array): boolean;
+  ecdsaP256Sign?(d: Uint8Array, hash: Uint8Array, output: Uint8Array): number;
+  ecdsaP256Verify?(point: Uint8Array, hash: Uint8Array, signature: Uint8Array): boolean;
   memory(): { heapSize: number; inUse: number; peak: number; pagesUsed: number; jsStack: number; outOfMemory: number };
   netAcquire(name: string): { handle: number; mac: Uint8Array; mtu: number };
   /** Bytes of the frame read into `buffer`, or -1 when no frame is pending. */
@@ -29,9 +37,12 @@ export interface KilnBindings {
   netWrite(handle: number, frame: Uint8Array): void;
   /** Calls `callback` when input is pending; a watched device keeps the unikernel running. */
   netWatch(handle: number, callback: ((handle: number) => void) | null): void;
-  blockAcquire(name: string): { handle: number; capacity: number; blockSize: number };
+  /** `durableFlush`: whether blockFlush makes writes durable on this tender (false on upstream Solo5 tenders). */
+  blockAcquire(name: string): { handle: number; capacity: number; blockSize: number; durableFlush: boolean };
   blockRead(handle: number, offset: number, buffer: Uint8Array): void;
   blockWrite(handle: number, offset: number, data: Uint8Array): void;
+  /** Returns once completed writes are durable (kiln-hvt's block flush, fdatasync on the hosted platform); a no-op without durableFlush. */
+  blockFlush(handle: number): void;
   /** Copies the unikernel: the child's id in the parent, 0 in the child (kiln-hvt's fork device). */
   fork(): number;
   /** A child's exit status (0..255; 255 when it crashed), or -1 while it runs. */

@@ -1,8 +1,11 @@
 /**
  * Block over a Solo5 BLOCK_BASIC device. Requests are checked against the
  * geometry first (a refused request changes nothing), then go to the tender,
- * which writes through to the backing file as each request completes; Solo5
- * has no flush hypercall, so `flush` has nothing left to wait for.
+ * which writes through to the backing file as each request completes.
+ * `flush` is kiln-hvt's block flush (the tender's fdatasync; fdatasync on
+ * the hosted platform). Upstream Solo5 tenders have no flush: there writes
+ * outlive the unikernel but not a crash of the host, and opening the device
+ * says so once through `warn`.
  *
  * Solo5 hands out a device once and never takes it back, so the driver keeps
  * each acquisition: opening a name again (after closing it, as a reboot
@@ -19,12 +22,15 @@ interface Acquired {
   handle: number;
   capacity: number;
   blockSize: number;
+  durableFlush: boolean;
 }
 
 const acquired = new Map<string, Acquired>();
 
 export interface Solo5BlockOptions {
   readOnly?: boolean;
+  /** Told once, at the first opening, when flush cannot make writes durable on this tender. */
+  warn?: (message: string) => void;
 }
 
 export function openSolo5Block(name: string, options: Solo5BlockOptions = {}): Block {
@@ -33,6 +39,9 @@ export function openSolo5Block(name: string, options: Solo5BlockOptions = {}): B
   if (!device) {
     device = k.blockAcquire(name);
     acquired.set(name, device);
+    if (!device.durableFlush) {
+      options.warn?.(`block '${name}': this tender has no block flush (upstream Solo5): writes survive the unikernel, not a crash of the host; run under kiln-hvt for durable writes`);
+    }
   }
   const { handle, capacity, blockSize } = device;
   const info: BlockInfo = { sectorSize: blockSize, capacity, readOnly: options.readOnly ?? false };
@@ -60,7 +69,16 @@ export function openSolo5Block(name: string, options: Solo5BlockOptions = {}): B
     info,
     read: (offset, buffer) => io(false, offset, buffer),
     write: (offset, data) => io(true, offset, data),
-    flush: () => (closed ? Promise.reject(new BlockError('closed', `block '${name}': closed`)) : Promise.resolve()),
+    flush: () => {
+      if (closed) return Promise.reject(new BlockError('closed', `block '${name}': closed`));
+      try {
+        k.blockFlush(handle);
+        return Promise.resolve();
+      } catch (err) {
+        const unavailable = bindingErrorCode(err) === UNAVAILABLE;
+        return Promise.reject(new BlockError(unavailable ? 'unavailable' : 'io', `block '${name}': flush failed (${bindingErrorCode(err)})`));
+      }
+    },
     close: () => {
       closed = true;
       return Promise.resolve();

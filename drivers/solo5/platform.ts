@@ -25,6 +25,8 @@
  */
 import { stopRequest, type App, type DeviceDeclaration } from '../../lib/app.ts';
 import { useCrc32 } from '../../lib/crc32.ts';
+import { setNativePrimitives } from '../../lib/tls/crypto-slot.ts';
+import { nativeCrypto } from './tls-crypto.ts';
 import { isOutOfMemory } from '../../lib/errors.ts';
 import { createStack, tcpOptionsForHeap } from '../../lib/net/stack.ts';
 import { useSumWords } from '../../lib/net/wire/checksum.ts';
@@ -34,6 +36,7 @@ import { openSolo5Block } from './block.ts';
 import { CRASH_STATUS, createSolo5Fork } from './fork.ts';
 import { createSolo5Clock } from './clock.ts';
 import { createSolo5Console } from './console.ts';
+import { offerStackForFetch } from './fetch-stack.ts';
 import { createForkableStack, type ForkableStack } from './forked-stack.ts';
 import { openSolo5Net, type Solo5Net } from './net.ts';
 import { createSolo5Pipes } from './pipe.ts';
@@ -93,11 +96,12 @@ function services(closers: (() => unknown)[]): Omit<PlatformServices, 'stopping'
           throw new ConfigurationError('configuration', `stack '${name}': out of memory in a heap of ${heapSize} bytes; give the unikernel more (--mem)`);
         });
         stacks.push(forkable);
+        offerStackForFetch({ stack: forkable.stack, args, clock, random });
         closers.unshift(() => forkable.stack.close());
         return forkable.stack;
       },
       block: (name) => {
-        const block = acquire(`block device '${name}'`, () => openSolo5Block(name));
+        const block = acquire(`block device '${name}'`, () => openSolo5Block(name, { warn: (m) => console.warn(m) }));
         closers.push(() => block.close());
         return block;
       },
@@ -114,6 +118,8 @@ export function boot<D extends DeviceDeclaration>(app: App<D>): void {
   const k = bindings();
   useSumWords(k.sumWords);
   useCrc32(k.crc32);
+  const native = nativeCrypto(k);
+  if (native) setNativePrimitives(native);
   const closers: (() => unknown)[] = [];
   const finish = async (code: number): Promise<void> => {
     k.exitCode = code;

@@ -69,10 +69,10 @@ describe('unix file Block: opening', () => {
 });
 
 const hasStrace = spawnSync('strace', ['-V']).status === 0;
-if (!hasStrace) console.warn('SKIPPED: unix file Block fsync test needs strace');
+if (!hasStrace) console.warn('SKIPPED: unix file Block fdatasync test needs strace');
 
 describe('unix file Block: durability', () => {
-  it.skipIf(!hasStrace)('flush is an fsync of the file, after the writes reached it (pwrite)', async () => {
+  it.skipIf(!hasStrace)('flush is an fdatasync of the file, after the writes reached it (pwrite)', async () => {
     const script = join(dir, 'flush.mjs');
     const image = join(dir, 'flush.img');
     await writeFile(image, new Uint8Array(4096));
@@ -91,13 +91,13 @@ describe('unix file Block: durability', () => {
       outfile: script,
       logLevel: 'error',
     });
-    const traced = spawnSync('strace', ['-f', '-e', 'trace=pwrite64,fsync', process.execPath, script], { encoding: 'utf8' });
+    const traced = spawnSync('strace', ['-f', '-e', 'trace=pwrite64,fdatasync', process.execPath, script], { encoding: 'utf8' });
     expect(traced.status).toBe(0);
-    const calls = traced.stderr.split('\n').filter((line) => /pwrite64\(|fsync\(/.test(line));
+    const calls = traced.stderr.split('\n').filter((line) => /pwrite64\(|fdatasync\(/.test(line));
     expect(calls).toHaveLength(2);
     expect(calls[0]).toMatch(/pwrite64\((\d+), .*, 512, 1024\) = 512/);
     const fd = /pwrite64\((\d+),/.exec(calls[0]!)![1];
-    expect(calls[1]).toMatch(new RegExp(`fsync\\(${fd}\\)\\s+= 0`));
+    expect(calls[1]).toMatch(new RegExp(`fdatasync\\(${fd}\\)\\s+= 0`));
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The TLS crypto provider on Node: every primitive from `node:crypto`
- * (OpenSSL). HKDF is composed from HMAC here because node:crypto offers no
- * separate Expand step (RFC 5869 section 2.3 defines it over HMAC).
+ * (OpenSSL). HKDF is composed from HMAC (lib/tls/hkdf.ts) because
+ * node:crypto offers no separate Expand step.
  */
 import {
   createCipheriv,
@@ -27,7 +27,7 @@ import type {
   PublicKey,
   SignatureAlgorithm,
 } from '../../lib/tls/crypto-provider.ts';
-import { hashLength } from '../../lib/tls/crypto-provider.ts';
+import { hkdfExpandWith, hkdfExtractWith } from '../../lib/tls/hkdf.ts';
 
 const TAG = 16;
 
@@ -204,6 +204,10 @@ function options(p: SignatureParameters, key: KeyObject): Parameters<typeof node
   return key;
 }
 
+function nodeHmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
+  return bytes(createHmac(algorithm, key).update(data).digest());
+}
+
 export const nodeCryptoProvider: CryptoProvider = {
   name: 'node:crypto',
 
@@ -211,28 +215,11 @@ export const nodeCryptoProvider: CryptoProvider = {
     return bytes(createHash(algorithm).update(data).digest());
   },
 
-  hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
-    return bytes(createHmac(algorithm, key).update(data).digest());
-  },
+  hmac: nodeHmac,
 
-  hkdfExtract(algorithm: HashAlgorithm, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
-    // RFC 5869 section 2.2: an absent salt is HashLen zeros.
-    const key = salt.length === 0 ? new Uint8Array(hashLength(algorithm)) : salt;
-    return bytes(createHmac(algorithm, key).update(ikm).digest());
-  },
+  hkdfExtract: (algorithm: HashAlgorithm, salt: Uint8Array, ikm: Uint8Array) => hkdfExtractWith(nodeHmac, algorithm, salt, ikm),
 
-  hkdfExpand(algorithm: HashAlgorithm, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
-    const hashLen = hashLength(algorithm);
-    if (length > 255 * hashLen) throw new RangeError('HKDF-Expand length too large');
-    const out = new Uint8Array(length);
-    let previous: Uint8Array = new Uint8Array(0);
-    for (let i = 1, at = 0; at < length; i++) {
-      previous = bytes(createHmac(algorithm, prk).update(previous).update(info).update(Uint8Array.of(i)).digest());
-      out.set(previous.subarray(0, Math.min(hashLen, length - at)), at);
-      at += hashLen;
-    }
-    return out;
-  },
+  hkdfExpand: (algorithm: HashAlgorithm, prk: Uint8Array, info: Uint8Array, length: number) => hkdfExpandWith(nodeHmac, algorithm, prk, info, length),
 
   aead(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey {
     const c = NODE_CIPHER[algorithm];

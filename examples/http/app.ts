@@ -6,25 +6,15 @@
  * image short of memory it sheds load: connections waiting longest for a
  * request head are evicted for new ones (new ones are reset if none waits),
  * and kept-alive ones closed after their response until memory is back.
- *
- * Given a certificate and key (`--tls-cert=` and `--tls-key=`, each the
- * base64 of a PEM file: `--tls-cert=$(base64 -w0 chain.pem)`), it also
- * serves the same routes over TLS 1.3 on `--tls-port=N` (default 443).
  */
 import { defineApp, parseArgs, stack, type Clock, type Stack } from '../../lib/index.ts';
 import { KilnResponse, serveHttp, type HttpServer, type KilnRequest, type ServeOptions } from '../../lib/http/index.ts';
-import { decodeBase64, parseCertificatesPem, parsePrivateKeyPem, platformCrypto, tlsServer, type TlsListener } from '../../lib/tls/index.ts';
 import { ASSETS } from './assets.ts';
 import { memoryFigures, memoryPressure } from './memory.ts';
 
 const ARGS = {
   port: { type: 'int', min: 0, max: 65535, default: 80, help: 'TCP port to serve on (0: any free port)' },
-  'tls-port': { type: 'int', min: 0, max: 65535, default: 443, help: 'TCP port to serve HTTPS on, with --tls-cert and --tls-key' },
-  'tls-cert': { type: 'string', help: 'base64 of a PEM certificate chain (leaf first): serve HTTPS' },
-  'tls-key': { type: 'string', help: "base64 of the PEM private key of the chain's leaf (PKCS#8, SEC1 or PKCS#1)" },
 } as const;
-
-const pemArg = (value: string): string => String.fromCharCode(...decodeBase64(value));
 
 interface Context {
   clock: Clock;
@@ -82,12 +72,8 @@ function route(ctx: Context, request: KilnRequest): KilnResponse {
 export default defineApp({
   name: 'http',
   devices: { net: stack() },
-  async start({ devices, args, clock, console, random }) {
+  async start({ devices, args, clock, console }) {
     const parsed = parseArgs(args, ARGS);
-    if ((parsed['tls-cert'] === undefined) !== (parsed['tls-key'] === undefined)) {
-      console.error('http: --tls-cert and --tls-key go together');
-      return 2;
-    }
     const listener = await devices.net.listenTcp(parsed.port);
     const ctx: Context = { clock, stack: devices.net, startedMs: clock.nowMs(), server: () => server };
     const options: ServeOptions = {
@@ -99,28 +85,7 @@ export default defineApp({
     };
     const server = serveHttp(listener, (request) => route(ctx, request), options);
     console.info(`http: listening on ${listener.local.address}:${listener.local.port}`);
-    let https: HttpServer | null = null;
-    if (parsed['tls-cert'] !== undefined && parsed['tls-key'] !== undefined) {
-      let tls: TlsListener;
-      try {
-        const certificates = [{ chain: parseCertificatesPem(pemArg(parsed['tls-cert'])), key: parsePrivateKeyPem(pemArg(parsed['tls-key'])) }];
-        tls = tlsServer(await devices.net.listenTcp(parsed['tls-port']), {
-          crypto: platformCrypto(),
-          random,
-          nowMs: () => Number(clock.wallNs() / 1_000_000n),
-          clock,
-          certificates,
-          alpnProtocols: ['http/1.1'],
-        });
-      } catch (err) {
-        console.error(`http: cannot serve HTTPS: ${err instanceof Error ? err.message : String(err)}`);
-        return 2;
-      }
-      https = serveHttp(tls, (request) => route(ctx, request), options);
-      console.info(`http: HTTPS (TLS 1.3, ${platformCrypto().name}) on ${tls.local.address}:${tls.local.port}`);
-    }
     await server.closed;
-    await https?.shutdown();
     console.info(`http: stopped after ${server.requests} requests`);
   },
 });

@@ -48,8 +48,9 @@ export interface HttpClientOptions {
   connector?: (host: string, port: number) => Promise<Flow>;
   /**
    * For `https://` URLs: runs TLS over a connected flow to `host` and gives
-   * the secured flow (lib/tls's `httpsConnector`). Without it `https://`
-   * URLs fail with `invalid-url`.
+   * the secured flow (lib/tls's `httpsConnector`). When it fails it has
+   * released the flow itself (a TLS client closes it after its alert).
+   * Without it `https://` URLs fail with `invalid-url`.
    */
   secure?: (flow: Flow, host: string) => Promise<Flow>;
 }
@@ -126,12 +127,7 @@ export class HttpClient {
   private async open(scheme: 'http' | 'https', host: string, port: number): Promise<Flow> {
     const flow = await this.connect(host, port);
     if (scheme === 'http') return flow;
-    try {
-      return await this.options.secure!(flow, host);
-    } catch (err) {
-      flow.abort();
-      throw err;
-    }
+    return this.options.secure!(flow, host);
   }
 
   /** Closes every idle connection; requests in progress finish. */

@@ -43,3 +43,5 @@ export { KilnHeaders, type HeadersInit } from './headers.ts';
 export { KilnBody, type BodyInit } from './body.ts';
 export { HttpError, type HttpErrorCode } from './errors.ts';
 export { parseHttpUrl, type HttpUrl } from './url.ts';
+export { serveFetch, fromFetchHandler, type FetchHandler } from './fetch-handler.ts';
+export { createFetch, type Fetch } from '../web/fetch.ts';

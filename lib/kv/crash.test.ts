@@ -168,5 +168,6 @@ describe.each([
       }
     }
     expect(cuts).toBe(total * seeds);
+    console.info(`kv crash test (${sectorSize}-byte sectors, non-durable: ${nonDurable}): ${plan.flat().length} operations, ${total} writes, ${cuts} power cuts recovered`);
   }, 240_000);
 });

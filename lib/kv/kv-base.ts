@@ -6,7 +6,7 @@
  */
 import { KvError, type Kv, type KvEntry, type KvKind, type KvWrite } from '../devices/kv.ts';
 import { crc32, crc32Hex } from '../crc32.ts';
-import { encodeUtf8 } from '../text/utf8.ts';
+import { encodeUtf8, utf8Length } from '../text/utf8.ts';
 import { join, Namespace, normalKey, type Change } from './namespace.ts';
 
 /** What every store keeps per value. */
@@ -35,6 +35,10 @@ export abstract class KvBase<V extends ValueMeta> implements Kv {
   protected abstract make(key: string, bytes: Uint8Array, mtime: number): V;
   /** Makes `changes` (already applied to `ns`) durable; on rejection they must have been undone. */
   protected abstract persist(changes: Change<V>[]): Promise<void>;
+  /** The largest value a key of `keyBytes` may hold, if the store has such a limit: larger ones are refused before being copied. */
+  protected largestValue(_keyBytes: number): number {
+    return Number.POSITIVE_INFINITY;
+  }
 
   async exists(key: string): Promise<KvKind | null> {
     this.usable(false);
@@ -150,7 +154,10 @@ export abstract class KvBase<V extends ValueMeta> implements Kv {
     const normal = writes.map((w): KvWrite => {
       if (w?.op === 'set') {
         if (!(w.value instanceof Uint8Array)) throw new KvError('invalid-argument', `set '${String(w.key)}': the value is not a Uint8Array`);
-        return { op: 'set', key: normalKey(w.key), value: w.value };
+        const key = normalKey(w.key);
+        const largest = this.largestValue(utf8Length(key));
+        if (w.value.length > largest) throw new KvError('no-space', `set '${key}': a value of ${w.value.length} bytes is larger than this store's largest (${largest})`);
+        return { op: 'set', key, value: w.value };
       }
       if (w?.op === 'remove') return { op: 'remove', key: normalKey(w.key) };
       throw new KvError('invalid-argument', `batch: write ${JSON.stringify(w)} is neither a set nor a remove`);

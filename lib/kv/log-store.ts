@@ -16,7 +16,7 @@
 import { BlockError, type Block } from '../devices/block.ts';
 import { KvError } from '../devices/kv.ts';
 import { crc32 } from '../crc32.ts';
-import { decodeUtf8, encodeUtf8 } from '../text/utf8.ts';
+import { decodeUtf8, encodeUtf8, utf8Length } from '../text/utf8.ts';
 import {
   AFTER_FLUSH,
   BATCH_HEADER,
@@ -109,6 +109,9 @@ function randomStoreId(): number {
   return Math.floor(Math.random() * 2 ** 26) * 2 ** 26 + (Math.floor(Math.random() * 2 ** 26) ^ (Date.now() % 2 ** 26)) + 1;
 }
 
+/** Reads up to this size use the store's own buffer (see readLog). */
+const SCRATCH_BYTES = 16384;
+
 /** Largest sector size a Block may have (drivers/unix/block.ts's limit). */
 const MAX_SECTOR = 65536;
 
@@ -140,12 +143,14 @@ export async function formatLogStore(block: Block, options: FormatOptions = {}):
   }
 }
 
-/** Whether both superblock sectors are all zero (a device never formatted). */
+/**
+ * Whether the device looks never used: its first 128 KiB (where superblocks
+ * of any sector size sit) are all zero.
+ */
 export async function isBlank(block: Block): Promise<boolean> {
-  const both = new Uint8Array(2 * block.info.sectorSize);
-  if (block.info.capacity < both.length) return false;
-  await block.read(0, both);
-  return both.every((b) => b === 0);
+  const head = new Uint8Array(Math.min(block.info.capacity, 2 * MAX_SECTOR));
+  await block.read(0, head);
+  return head.every((b) => b === 0);
 }
 
 export class LogStore extends KvBase<LogValue> {
@@ -158,6 +163,9 @@ export class LogStore extends KvBase<LogValue> {
   private queue: Txn[] = [];
   private committing: Promise<void> | null = null;
   private failed: KvError | null = null;
+  /** readLog's buffer for small reads, and whether a read is using it. */
+  private scratch: Uint8Array | undefined;
+  private scratchBusy = false;
   /** Whether every write so far has been flushed (marks the next batch AFTER_FLUSH). */
   private allFlushed = true;
   private closed = false;
@@ -191,14 +199,18 @@ export class LogStore extends KvBase<LogValue> {
     return store;
   }
 
-  /** Bytes a new write of `keyBytes` and `valueBytes` may still take, roughly (for reports). */
+  /**
+   * Figures for reports: keys and their record bytes, bytes of log in use,
+   * about how many more record bytes fit (once cleaned), and the largest
+   * value a write may hold (less one byte per byte of its key).
+   */
   get stats(): { keys: number; liveBytes: number; logBytes: number; freeBytes: number; maxValue: number } {
     return {
       keys: this.written.size,
       liveBytes: this.liveBytes,
       logBytes: this.head - this.sb.tail,
       freeBytes: Math.max(0, this.sb.areaSize - this.reserve - this.liveBytes),
-      maxValue: this.sb.maxBatch - BATCH_HEADER - recordBytes(0, 0),
+      maxValue: this.largestValue(0),
     };
   }
 
@@ -208,8 +220,12 @@ export class LogStore extends KvBase<LogValue> {
     if (write && this.block.info.readOnly) throw new KvError('read-only', 'kv store: the device is read-only');
   }
 
+  protected override largestValue(keyBytes: number): number {
+    return this.sb.maxBatch - BATCH_HEADER - recordBytes(keyBytes, 0);
+  }
+
   protected make(key: string, bytes: Uint8Array, mtime: number): LogValue {
-    return { pos: -1, bytes, size: bytes.length, mtime, crc: crc32(bytes), record: recordBytes(encodeUtf8(key).length, bytes.length) };
+    return { pos: -1, bytes, size: bytes.length, mtime, crc: crc32(bytes), record: recordBytes(utf8Length(key), bytes.length) };
   }
 
   protected async read(key: string, value: LogValue, offset: number, length: number): Promise<Uint8Array> {
@@ -233,7 +249,7 @@ export class LogStore extends KvBase<LogValue> {
 
   protected persist(changes: Change<LogValue>[]): Promise<void> {
     let bytes = 0;
-    for (const c of changes) bytes += c.value ? c.value.record : recordBytes(encodeUtf8(c.key).length, 0);
+    for (const c of changes) bytes += c.value ? c.value.record : recordBytes(utf8Length(c.key), 0);
     if (BATCH_HEADER + bytes > this.sb.maxBatch) {
       this.ns.undo(changes);
       return Promise.reject(new KvError('no-space', `a write of ${bytes} bytes is larger than this store's largest batch (${this.sb.maxBatch - BATCH_HEADER})`));
@@ -294,30 +310,42 @@ export class LogStore extends KvBase<LogValue> {
 
   // --- the log ---------------------------------------------------------------
 
-  /** Physical pieces [offset, length] of the logical byte range [pos, pos+length), split where the area wraps. */
-  private pieces(pos: number, length: number): [number, number][] {
+  /**
+   * Runs `io` on the device bytes of the logical range [pos, pos+length) (at
+   * most the area's size): once, or twice where the range wraps round the
+   * end of the area, with the part of `buffer` each piece takes.
+   */
+  private async onLog(pos: number, buffer: Uint8Array, io: (offset: number, part: Uint8Array) => Promise<void>, what: string): Promise<void> {
     const { areaStart, areaSize } = this.sb;
-    const out: [number, number][] = [];
-    while (length > 0) {
-      const at = pos % areaSize;
-      const n = Math.min(length, areaSize - at);
-      out.push([areaStart + at, n]);
-      pos += n;
-      length -= n;
+    const at = pos % areaSize;
+    const first = Math.min(buffer.length, areaSize - at);
+    try {
+      await io(areaStart + at, first === buffer.length ? buffer : buffer.subarray(0, first));
+      if (first < buffer.length) await io(areaStart, buffer.subarray(first));
+    } catch (err) {
+      throw ioError(err, `kv store: ${what}`);
     }
-    return out;
   }
 
-  /** The bytes of the logical range [pos, pos+length), reading whole sectors. */
+  /**
+   * The bytes of the logical range [pos, pos+length), reading whole sectors:
+   * a small read goes through a buffer kept for it (allocating the sectors
+   * anew for every get cost more than reading them), and only the asked-for
+   * bytes are copied out.
+   */
   private async readLog(pos: number, length: number): Promise<Uint8Array> {
-    const start = Math.floor(pos / this.s) * this.s;
-    const buffer = new Uint8Array(roundUp(pos + length, this.s) - start);
-    let done = 0;
-    for (const [offset, n] of this.pieces(start, buffer.length)) {
-      await this.io('read', () => this.block.read(offset, buffer.subarray(done, done + n)));
-      done += n;
+    const start = pos - (pos % this.s);
+    const size = roundUp(pos + length, this.s) - start;
+    const reuse = !this.scratchBusy && size <= SCRATCH_BYTES;
+    const buffer = reuse ? (this.scratch ??= new Uint8Array(SCRATCH_BYTES)).subarray(0, size) : new Uint8Array(size);
+    this.scratchBusy ||= reuse;
+    try {
+      await this.onLog(start, buffer, (offset, part) => this.block.read(offset, part), 'read');
+      const bytes = buffer.subarray(pos - start, pos - start + length);
+      return reuse ? bytes.slice() : bytes;
+    } finally {
+      if (reuse) this.scratchBusy = false;
     }
-    return buffer.subarray(pos - start, pos - start + length);
   }
 
   /** Writes `records` as one batch at the head; flushes unless told not to. Returns the batch's position. */
@@ -334,11 +362,7 @@ export class LogStore extends KvBase<LogValue> {
     }
     sealBatch(batch, { length, storeId: this.sb.storeId, seq: this.nextSeq, count: records.length, flags: this.allFlushed ? AFTER_FLUSH : 0 });
     const pos = this.head;
-    let done = 0;
-    for (const [offset, n] of this.pieces(pos, batch.length)) {
-      await this.io('write', () => this.block.write(offset, batch.subarray(done, done + n)));
-      done += n;
-    }
+    await this.onLog(pos, batch, (offset, part) => this.block.write(offset, part), 'write');
     this.allFlushed = false;
     if (flush) await this.flush();
     this.head += batch.length;
@@ -554,8 +578,8 @@ async function currentSuperblock(block: Block): Promise<Superblock> {
   const valid = slots.flatMap((x) => (x.kind === 'valid' ? [x.sb] : [])).sort((a, b) => b.generation - a.generation);
   const sb = valid[0];
   if (!sb) {
-    const other = await otherSectorSize(block);
-    if (other) throw new KvError('unsupported', `the store uses ${other}-byte sectors, the device ${s}-byte ones`);
+    const other = await findSectorSize(block);
+    if (other !== null && other !== s) throw new KvError('unsupported', `the store uses ${other}-byte sectors, the device ${s}-byte ones`);
     const why = slots.map((x, i) => `slot ${i}: ${x.kind === 'invalid' ? x.why : x.kind}`).join('; ');
     throw new KvError('corrupt', `no valid superblock (${why}): not a Kiln kv store, or damaged`);
   }
@@ -564,19 +588,23 @@ async function currentSuperblock(block: Block): Promise<Superblock> {
   return sb;
 }
 
-/** The sector size of a store whose second superblock slot sits where another sector size puts it, if any. */
-async function otherSectorSize(block: Block): Promise<number | null> {
-  const s = block.info.sectorSize;
+/**
+ * The sector size of the store on `block` as its superblocks say, whatever
+ * sector size the block reports (each size puts the second slot elsewhere);
+ * null when no valid superblock is found.
+ */
+export async function findSectorSize(block: Block): Promise<number | null> {
   const head = new Uint8Array(Math.min(block.info.capacity, 2 * MAX_SECTOR));
   try {
     await block.read(0, head);
   } catch {
     return null;
   }
-  for (let other = 512; 2 * other <= head.length; other *= 2) {
-    if (other === s) continue;
-    const found = decodeSuperblock(head.subarray(other, other + SUPER_BYTES));
-    if (found.kind === 'valid' && found.sb.sectorSize === other) return other;
+  for (let size = 512; 2 * size <= head.length; size *= 2) {
+    for (const at of [0, size]) {
+      const found = decodeSuperblock(head.subarray(at, at + SUPER_BYTES));
+      if (found.kind === 'valid' && found.sb.sectorSize === size) return size;
+    }
   }
   return null;
 }

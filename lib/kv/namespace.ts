@@ -10,6 +10,9 @@ import { utf8Length } from '../text/utf8.ts';
 /** Longest key, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
 
+/** What a key already in normal form (of at most MAX_KEY_BYTES / 4 characters: UTF-8 takes at most 4 bytes each) never holds. */
+const ODD_KEY = /^\/|\/$|\/\/|(^|\/)\.\.?(\/|$)|\0|^$/;
+
 /**
  * The normal form of a key: segments joined by `/`, no leading or trailing
  * `/`; '' is the root. Rejects empty, `.` and `..` segments, NUL, and keys
@@ -17,6 +20,8 @@ export const MAX_KEY_BYTES = 1024;
  */
 export function normalKey(key: string): string {
   if (typeof key !== 'string') throw new KvError('invalid-argument', `key ${String(key)}: not a string`);
+  // Most keys are normal already: one test instead of the full work.
+  if (key.length <= MAX_KEY_BYTES / 4 && !ODD_KEY.test(key)) return key;
   const trimmed = key.replace(/^\/+/, '').replace(/\/+$/, '');
   if (trimmed === '') return '';
   for (const segment of trimmed.split('/')) {

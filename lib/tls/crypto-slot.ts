@@ -1,11 +1,34 @@
 /**
- * Where a platform puts the crypto provider it prefers (the unix platform:
- * node:crypto). Kept apart from platform-crypto.ts so that registering pulls
- * in no provider code.
+ * What a platform offers the TLS crypto provider, kept apart from
+ * platform-crypto.ts so that registering pulls in no provider code:
+ * - a whole provider it prefers (the unix platform: node:crypto);
+ * - or native primitives for the hot path (images linked with the
+ *   runtime's mbedtls bindings): record protection, hashes, HMAC.
  */
-import type { CryptoProvider } from './crypto-provider.ts';
+import type { AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyExchangeGroup } from './crypto-provider.ts';
+
+/** Key exchange (X25519, P-256) and ECDSA P-256 over a SHA-256 hash, in native code. */
+export interface NativeCurves {
+  keyShare(group: KeyExchangeGroup, privateKey: Uint8Array): Uint8Array | null;
+  sharedSecret(group: KeyExchangeGroup, privateKey: Uint8Array, peerShare: Uint8Array): Uint8Array | null;
+  /** A DER signature of `hash`. */
+  ecdsaP256Sign(d: Uint8Array, hash: Uint8Array): Uint8Array;
+  ecdsaP256Verify(point: Uint8Array, hash: Uint8Array, signature: Uint8Array): boolean;
+}
+
+/** Record protection and hashing in native code; the same contracts as CryptoProvider's. */
+export interface NativePrimitives {
+  readonly name: string;
+  /** Present when the native library also does the curves. */
+  readonly curves: NativeCurves | null;
+  /** Seals (ciphertext then tag) or opens; opening returns null when the tag does not verify. */
+  aead(seal: boolean, algorithm: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, input: Uint8Array): Uint8Array | null;
+  hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array;
+  hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array;
+}
 
 let registered: CryptoProvider | null = null;
+let native: NativePrimitives | null = null;
 
 export function setPlatformCrypto(provider: CryptoProvider): void {
   registered = provider;
@@ -13,4 +36,12 @@ export function setPlatformCrypto(provider: CryptoProvider): void {
 
 export function registeredCrypto(): CryptoProvider | null {
   return registered;
+}
+
+export function setNativePrimitives(primitives: NativePrimitives): void {
+  native = primitives;
+}
+
+export function registeredNative(): NativePrimitives | null {
+  return native;
 }

@@ -1,8 +1,10 @@
-/* block.c: block devices through the BLOCK_READ/BLOCK_WRITE hypercalls.
- * Alignment and range are checked here too: upstream tenders check only the
- * range, and a request must not reach the disk half-valid. */
+/* block.c: block devices through the BLOCK_READ/BLOCK_WRITE hypercalls,
+ * and kiln-hvt's BLOCK_FLUSH where the tender offers it. Alignment and range
+ * are checked here too: upstream tenders check only the range, and a
+ * request must not reach the disk half-valid. */
 #include "guest.h"
 #include "cpu.h"
+#include "kiln_block_flush.h"
 
 solo5_result_t solo5_block_acquire(const char *name, solo5_handle_t *handle,
                                    struct solo5_block_info *info)
@@ -60,4 +62,25 @@ solo5_result_t solo5_block_read(solo5_handle_t handle, solo5_off_t offset,
     };
     kiln_hypercall(KILN_HC_BLOCK_READ, &r);
     return (solo5_result_t)r.ret;
+}
+
+int kiln_block_flush_offered(void)
+{
+    return (kiln_guest.host_features & KILN_FEATURE_BLOCK_FLUSH) != 0;
+}
+
+int kiln_block_flush(solo5_handle_t handle)
+{
+    const struct kiln_mft *mft = kiln_guest.mft;
+    if (handle >= mft->entries || !(kiln_guest.acquired & (1ULL << handle)) ||
+        mft->e[handle].type != KILN_MFT_BLOCK_BASIC)
+        return SOLO5_R_EINVAL;
+    if (!kiln_block_flush_offered())
+        return KILN_R_NOSYS;
+    volatile struct kiln_hc_block_flush f = {
+        .handle = handle,
+        .ret = SOLO5_R_EUNSPEC,
+    };
+    kiln_hypercall(KILN_HC_BLOCK_FLUSH, &f);
+    return f.ret;
 }

@@ -48,6 +48,7 @@ void kiln_guest_boot(const struct kiln_boot_info *bi)
     kiln_clock_init(bi->cpu_cycle_freq);
     kiln_stop_init(bi->host_features);
     kiln_guest.mem_end = bi->mem_size;
+    kiln_guest.host_features = bi->host_features;
 
     uintptr_t heap_start = (bi->kernel_end + KILN_GUEST_PAGE_SIZE - 1) &
                            ~(KILN_GUEST_PAGE_SIZE - 1);

@@ -22,6 +22,7 @@ struct kiln_guest_state {
     struct kiln_net_ring *net_ring[KILN_MFT_MAX_ENTRIES];
     uint64_t ring_active;          /* bit per handle whose ring is in use */
     uintptr_t mem_end; /* the boot info's mem_size (kiln-hvt's pipe area follows) */
+    uint32_t host_features; /* the boot info's KILN_FEATURE_* */
 };
 extern struct kiln_guest_state kiln_guest;
 

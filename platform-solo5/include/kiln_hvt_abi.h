@@ -56,6 +56,8 @@ enum kiln_hypercall {
     KILN_HC_PIPE_NOTIFY = 72,
     /* Stop requests (KILN_FEATURE_STOP_REQUEST): where to say one came. */
     KILN_HC_STOP_WATCH = 73,
+    /* Kiln's block flush (KILN_FEATURE_BLOCK_FLUSH): a durability barrier. */
+    KILN_HC_BLOCK_FLUSH = 74,
 
     /* Issued only by the tender's own exception stubs (CPL0 code that
      * kiln-hvt places in low memory); never valid from guest code. */
@@ -89,6 +91,10 @@ _Static_assert(sizeof(struct kiln_boot_info) == 56, "boot info layout");
  * writes the signal's number there and wakes the guest from POLL, and the
  * guest stops in its own time. A second signal, or 10 s, ends it. */
 #define KILN_FEATURE_STOP_REQUEST (1U << 30)
+/* kiln-hvt serves KILN_HC_BLOCK_FLUSH. Upstream tenders write each request
+ * through to the backing file but never sync it: without this bit a flush
+ * cannot make writes durable across a host crash. */
+#define KILN_FEATURE_BLOCK_FLUSH (1U << 29)
 
 #define KILN_CMDLINE_SIZE 8192 /* bytes, terminator included */
 
@@ -121,6 +127,13 @@ struct kiln_hc_block_read {
     uint64_t data;   /* in */
     uint64_t len;    /* in/out */
     int32_t ret;     /* out: solo5_result_t */
+};
+
+/* Returns once every write completed on the device is durable on the host
+ * (the tender's fdatasync of the backing file). */
+struct kiln_hc_block_flush {
+    uint64_t handle; /* in */
+    int32_t ret;     /* out: solo5_result_t, or KILN_R_UNAVAILABLE */
 };
 
 struct kiln_hc_net_write {

@@ -1,8 +1,8 @@
 /*
  * block_file.c: block devices backed by a file (or a block special file).
  * Requests must be whole sectors at sector-aligned offsets within capacity;
- * anything else is refused with SOLO5_R_EINVAL and transfers nothing. A
- * forked tender shares the file with its parent, unless the device was
+ * anything else is refused with SOLO5_R_EINVAL and transfers nothing.
+ * KILN_HC_BLOCK_FLUSH (a Kiln extension) is fdatasync. A forked tender shares the file with its parent, unless the device was
  * given --fork-block:NAME=refuse: then its calls fail there with
  * KILN_R_UNAVAILABLE.
  */
@@ -26,15 +26,22 @@ static int fds[KILN_MFT_MAX_ENTRIES];      /* -1 once refused */
 static int refuse_in_child[KILN_MFT_MAX_ENTRIES];
 static const struct kiln_mft *block_mft;
 
+/* The entry for (handle) when it is an attached block device. */
+static const struct kiln_mft_entry *block_device(uint64_t handle)
+{
+    if (handle == 0 || handle >= block_mft->entries)
+        return NULL;
+    const struct kiln_mft_entry *e = &block_mft->e[handle];
+    return e->type == KILN_MFT_BLOCK_BASIC && e->attached ? e : NULL;
+}
+
 /* The entry for (handle) when (offset, len) is a valid request on it. */
 static const struct kiln_mft_entry *valid_request(uint64_t handle,
                                                   uint64_t offset,
                                                   uint64_t len)
 {
-    if (handle == 0 || handle >= block_mft->entries)
-        return NULL;
-    const struct kiln_mft_entry *e = &block_mft->e[handle];
-    if (e->type != KILN_MFT_BLOCK_BASIC || !e->attached)
+    const struct kiln_mft_entry *e = block_device(handle);
+    if (e == NULL)
         return NULL;
     uint64_t sector = e->u.block_basic.block_size;
     uint64_t capacity = e->u.block_basic.capacity;
@@ -107,6 +114,32 @@ static enum kiln_hc_outcome block_read(const struct kiln_guest_mem *m,
     return block_io(m, gpa, status, 0);
 }
 
+static enum kiln_hc_outcome block_flush(const struct kiln_guest_mem *m,
+                                        uint64_t gpa, int *status)
+{
+    struct kiln_hc_block_flush *a =
+        KILN_HC_ARGS(m, gpa, struct kiln_hc_block_flush);
+    if (a == NULL)
+        return kiln_hc_bad_args(KILN_HC_BLOCK_FLUSH, gpa, status);
+    uint64_t handle = a->handle;
+    if (block_device(handle) == NULL) {
+        a->ret = SOLO5_R_EINVAL;
+        return KILN_HC_CONTINUE;
+    }
+    if (fds[handle] < 0) {
+        a->ret = KILN_R_UNAVAILABLE;
+        return KILN_HC_CONTINUE;
+    }
+    /* Data only: the file's size never changes, so its metadata need not. */
+    a->ret = fdatasync(fds[handle]) == 0 ? SOLO5_R_OK : SOLO5_R_EUNSPEC;
+    return KILN_HC_CONTINUE;
+}
+
+uint32_t kiln_block_host_features(void)
+{
+    return block_mft != NULL ? KILN_FEATURE_BLOCK_FLUSH : 0;
+}
+
 static int capacity_of(int fd, uint64_t *capacity)
 {
     struct stat st;
@@ -150,6 +183,7 @@ int kiln_block_attach(struct kiln_mft *mft, unsigned index,
     block_mft = mft;
     kiln_hc_register(KILN_HC_BLOCK_WRITE, block_write);
     kiln_hc_register(KILN_HC_BLOCK_READ, block_read);
+    kiln_hc_register(KILN_HC_BLOCK_FLUSH, block_flush);
     return 0;
 }
 

@@ -96,6 +96,7 @@ static void create_poll_set(void)
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TIMER_TAG};
     if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, timer_fd, &ev) != 0)
         fatal_errno("epoll_ctl");
+    kiln_stop_wake_timer(timer_fd);
 }
 
 void kiln_poll_fork_child(uint64_t drop_handles)
@@ -168,7 +169,9 @@ static int busy_poll(struct epoll_event *evs, uint64_t timeout_ns)
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
-        int n = epoll_wait(epoll_fd, evs, MAX_EVENTS, 0);
+        /* epoll_pwait, not epoll_wait: urunc's seccomp filter for solo5-hvt
+         * allows only the former (deploy/URUNC.md, section 4). */
+        int n = epoll_pwait(epoll_fd, evs, MAX_EVENTS, 0, NULL);
         if (n != 0 && !(n < 0 && errno == EINTR))
             return n;
         clock_gettime(CLOCK_MONOTONIC, &now);
@@ -200,7 +203,7 @@ static enum kiln_hc_outcome poll_(const struct kiln_guest_mem *m, uint64_t gpa,
     if (n == 0 && !ready)
         n = kiln_stop_epoll_wait(epoll_fd, evs, MAX_EVENTS);
     if (n < 0)
-        fatal_errno("epoll_wait");
+        fatal_errno("epoll_pwait");
     for (int i = 0; i < n; i++) {
         if (evs[i].data.u64 == TIMER_TAG) {
             uint64_t expirations;

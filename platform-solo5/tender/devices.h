@@ -46,5 +46,8 @@ int kiln_block_attach(struct kiln_mft *mft, unsigned index,
 /* In a forked tender: devices given --fork-block:NAME=refuse are closed and
  * their calls fail with KILN_R_UNAVAILABLE; the others stay shared. */
 void kiln_block_fork_child(void);
+/* KILN_FEATURE_BLOCK_FLUSH once a block device is attached, else 0: for the
+ * boot info's host_features. */
+uint32_t kiln_block_host_features(void);
 
 #endif

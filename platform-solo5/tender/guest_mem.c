@@ -3,11 +3,43 @@
 #define _GNU_SOURCE
 #include "guest_mem.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 
 /* A huge page of the host (x86_64 and 4 KiB-granule aarch64). */
 #define HUGE_PAGE (2UL << 20)
+
+/* SIGSYS from a seccomp filter's TRAP action: the call was not made; make
+ * it return -ENOSYS (the kernel leaves the return register to the handler). */
+static void fail_trapped_call(int sig, siginfo_t *info, void *context)
+{
+    (void)sig;
+    (void)info;
+    ucontext_t *uc = context;
+#if defined(__x86_64__)
+    uc->uc_mcontext.gregs[REG_RAX] = -ENOSYS;
+#elif defined(__aarch64__)
+    uc->uc_mcontext.regs[0] = (unsigned long long)-ENOSYS;
+#endif
+}
+
+/* Huge pages: fewer first-touch faults, and fork() copies one entry per
+ * 2 MiB instead of 512. Only a hint: a seccomp filter that traps madvise
+ * (urunc's for solo5-hvt does, deploy/URUNC.md section 4) must not kill
+ * the tender over it, so SIGSYS fails the call while it is made. */
+static void advise_huge_pages(void *p, size_t size)
+{
+    struct sigaction fail = {.sa_sigaction = fail_trapped_call, .sa_flags = SA_SIGINFO};
+    struct sigaction old;
+    sigemptyset(&fail.sa_mask);
+    if (sigaction(SIGSYS, &fail, &old) != 0)
+        return;
+    madvise(p, size, MADV_HUGEPAGE);
+    sigaction(SIGSYS, &old, NULL);
+}
 
 uint8_t *kiln_guest_mem_reserve(uint64_t size)
 {
@@ -24,9 +56,7 @@ uint8_t *kiln_guest_mem_reserve(uint64_t size)
     if (head != 0)
         munmap(p, head);
     munmap(p + head + size, span - head - size);
-    /* Huge pages: fewer first-touch faults, and fork() copies one entry
-     * per 2 MiB instead of 512. */
-    madvise(p + head, size, MADV_HUGEPAGE);
+    advise_huge_pages(p + head, size);
     return p + head;
 }
 

@@ -82,6 +82,7 @@ void kiln_hc_print_counts(FILE *to)
         [KILN_HC_WALLTIME] = "walltime",     [KILN_HC_PUTS] = "puts",
         [KILN_HC_POLL] = "poll",             [KILN_HC_BLOCK_WRITE] = "block_write",
         [KILN_HC_BLOCK_READ] = "block_read", [KILN_HC_NET_WRITE] = "net_write",
+        [KILN_HC_BLOCK_FLUSH] = "block_flush",
         [KILN_HC_NET_READ] = "net_read",     [KILN_HC_HALT] = "halt",
         [KILN_HC_NET_RING_SETUP] = "net_ring_setup",
         [KILN_HC_NET_SYNC] = "net_sync",

@@ -147,7 +147,8 @@ int main(int argc, char **argv)
     if (kiln_boot_info_write(mem.base, KILN_BOOT_INFO_BASE, usable, img.end,
                              vm.tsc_hz,
                              kiln_net_ring_host_features() |
-                                 kiln_stop_host_features(),
+                                 kiln_stop_host_features() |
+                                 kiln_block_host_features(),
                              mft,
                              kiln_manifest_size(mft), cmdline) != 0)
         die("boot info does not fit in guest low memory");

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 #include <linux/kvm.h>
 
@@ -17,6 +18,7 @@ static struct kvm_run *volatile signal_run; /* the vCPU's, to kick KVM_RUN */
 static volatile sig_atomic_t requested;    /* signal of the stop request, or 0 */
 static volatile sig_atomic_t forced;       /* signal that ends the guest, or 0 */
 static volatile sig_atomic_t wakeups;      /* signals POLL has yet to return for */
+static volatile int wake_timer = -1;       /* a timerfd in POLL's wait set, or -1 */
 
 static void say(const char *text)
 {
@@ -24,7 +26,8 @@ static void say(const char *text)
     (void)ignored;
 }
 
-/* Only async-signal-safe work: flags, the guest's word, alarm(), write(). */
+/* Only async-signal-safe work: flags, the guest's word, alarm(), write(),
+ * timerfd_settime(). */
 static void on_signal(int sig)
 {
     if (sig == SIGALRM) {
@@ -42,8 +45,17 @@ static void on_signal(int sig)
         forced = sig;
     }
     wakeups++;
+    if (wake_timer >= 0) {
+        struct itimerspec now = {.it_value = {.tv_nsec = 1}};
+        timerfd_settime(wake_timer, 0, &now, NULL);
+    }
     if (signal_run != NULL)
         signal_run->immediate_exit = 1;
+}
+
+void kiln_stop_wake_timer(int timer_fd)
+{
+    wake_timer = timer_fd;
 }
 
 static enum kiln_hc_outcome stop_watch(const struct kiln_guest_mem *m, uint64_t gpa, int *status)
@@ -91,20 +103,16 @@ int kiln_stop_check(struct kvm_run *run)
 
 int kiln_stop_epoll_wait(int epfd, struct epoll_event *evs, int max)
 {
-    sigset_t stops, before;
-    sigemptyset(&stops);
-    sigaddset(&stops, SIGINT);
-    sigaddset(&stops, SIGTERM);
-    sigaddset(&stops, SIGALRM);
-    sigprocmask(SIG_BLOCK, &stops, &before);
-    int n = 0;
-    if (wakeups == 0) {
-        /* The signals are unblocked again only inside the wait itself. */
-        n = epoll_pwait(epfd, evs, max, -1, &before);
-        if (n < 0 && errno == EINTR)
-            n = 0;
+    if (wakeups != 0) {
+        wakeups = 0;
+        return 0;
     }
-    wakeups = 0;
-    sigprocmask(SIG_SETMASK, &before, NULL);
+    /* A signal after the check arms the wake timer, which is in (epfd): the
+     * wait ends at once, and the next call returns at once for it. No signal
+     * mask changes here: urunc's seccomp filter for solo5-hvt has no
+     * rt_sigprocmask (deploy/URUNC.md, section 4). */
+    int n = epoll_pwait(epfd, evs, max, -1, NULL);
+    if (n < 0 && errno == EINTR)
+        n = 0;
     return n;
 }

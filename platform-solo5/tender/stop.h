@@ -30,9 +30,12 @@ uint32_t kiln_stop_host_features(void);
  * and the guest runs on. */
 int kiln_stop_check(struct kvm_run *run);
 
+/* The timerfd (in the wait set of kiln_stop_epoll_wait) a signal arms to
+ * end a wait it arrived just before. */
+void kiln_stop_wake_timer(int timer_fd);
 /* epoll_wait with no timeout on (epfd) that also returns, with 0 events,
  * when a signal came that the guest has not been woken for yet; without
- * the race of a signal arriving just before the wait. */
+ * the race of a signal arriving just before the wait (the wake timer). */
 int kiln_stop_epoll_wait(int epfd, struct epoll_event *evs, int max);
 
 #endif

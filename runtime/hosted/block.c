@@ -1,13 +1,14 @@
 /*
  * block.c: block devices of the hosted platform, on files. Every request is
  * checked as the tender checks it: an acquired block handle, whole blocks,
- * within the capacity.
+ * within the capacity. A flush is fdatasync, as kiln-hvt's.
  */
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "hosted.h"
+#include "kiln_block_flush.h"
 #include "sys.h"
 
 #define EINTR_NEG (-4)
@@ -85,4 +86,23 @@ solo5_result_t solo5_block_read(solo5_handle_t handle, solo5_off_t offset, uint8
     if (!d)
         return SOLO5_R_EINVAL;
     return transfer(SYS_pread64, d->fd, buf, size, offset);
+}
+
+int kiln_block_flush_offered(void)
+{
+    return 1;
+}
+
+int kiln_block_flush(solo5_handle_t handle)
+{
+    if (handle == 0 || handle >= hosted_device_count)
+        return SOLO5_R_EINVAL;
+    struct hosted_device *d = &hosted_devices[handle];
+    if (d->type != KILN_MFT_BLOCK_BASIC || !d->acquired)
+        return SOLO5_R_EINVAL;
+    long r;
+    do
+        r = sys_call3(SYS_fdatasync, d->fd, 0, 0);
+    while (r == EINTR_NEG);
+    return r == 0 ? SOLO5_R_OK : SOLO5_R_EUNSPEC;
 }

@@ -11,6 +11,7 @@
  *       write          to 1, 2 (console) and the network devices' taps
  *       read           from the taps
  *       pread64/pwrite64 on the block devices' files, within their extent
+ *       fdatasync      on the block devices' files (kiln_block_flush)
  *       ppoll          (solo5_yield)
  *       clock_gettime  CLOCK_REALTIME or CLOCK_MONOTONIC (the vDSO's fallback)
  *       exit_group
@@ -100,7 +101,7 @@ static int label_at[MAX_LABELS];
 static int jump_true[MAX_INSNS], jump_false[MAX_INSNS];
 static unsigned next_label;
 
-enum { L_ALLOW, L_DENY, L_WRITE, L_READ, L_BLOCK, L_CLOCK, L_FIRST_FREE };
+enum { L_ALLOW, L_DENY, L_WRITE, L_READ, L_BLOCK, L_FLUSH, L_CLOCK, L_FIRST_FREE };
 
 static int new_label(void)
 {
@@ -201,6 +202,7 @@ static void build_filter(void)
     jeq(SYS_clock_gettime, L_CLOCK, NEXT);
     jeq(SYS_pread64, L_BLOCK, NEXT);
     jeq(SYS_pwrite64, L_BLOCK, NEXT);
+    jeq(SYS_fdatasync, L_FLUSH, NEXT);
     jeq(SYS_rt_sigreturn, L_ALLOW, NEXT);
     jeq(SYS_exit_group, L_ALLOW, L_DENY);
 
@@ -213,6 +215,13 @@ static void build_filter(void)
     load(ARG_LO(0));
     for (unsigned i = 1; i < hosted_device_count; i++)
         if (hosted_devices[i].type == KILN_MFT_NET_BASIC)
+            jeq((uint32_t)hosted_devices[i].fd, L_ALLOW, NEXT);
+    ret(SECCOMP_RET_TRAP);
+
+    place(L_FLUSH);
+    load(ARG_LO(0));
+    for (unsigned i = 1; i < hosted_device_count; i++)
+        if (hosted_devices[i].type == KILN_MFT_BLOCK_BASIC)
             jeq((uint32_t)hosted_devices[i].fd, L_ALLOW, NEXT);
     ret(SECCOMP_RET_TRAP);
 
@@ -262,6 +271,7 @@ static const char *call_name(int nr)
     case SYS_read: return "read";
     case SYS_pread64: return "pread64";
     case SYS_pwrite64: return "pwrite64";
+    case SYS_fdatasync: return "fdatasync";
     case SYS_ioctl: return "ioctl";
     default: return "another call";
     }

@@ -1,12 +1,14 @@
 /*
  * devices.c: the Solo5 devices as seen from JavaScript: acquiring network
  * and block devices by their manifest names, frame and block I/O straight
- * into the caller's buffers (the tender's copy is the only one), and
+ * into the caller's buffers (the tender's copy is the only one), block
+ * flush (kiln_block_flush.h), and
  * watchers that the event loop calls when a network device has input.
  */
 #include <math.h>
 
 #include "kiln.h"
+#include "kiln_block_flush.h"
 #include "kiln_hvt_abi.h"
 
 #define MAX_HANDLES 64
@@ -189,6 +191,7 @@ static JSValue block_acquire(JSContext *ctx, JSValueConst this_val, int argc, JS
     JS_SetPropertyStr(ctx, o, "handle", JS_NewInt32(ctx, (int32_t)h));
     JS_SetPropertyStr(ctx, o, "capacity", JS_NewFloat64(ctx, (double)info.capacity));
     JS_SetPropertyStr(ctx, o, "blockSize", JS_NewFloat64(ctx, (double)info.block_size));
+    JS_SetPropertyStr(ctx, o, "durableFlush", JS_NewBool(ctx, kiln_block_flush_offered()));
     return o;
 }
 
@@ -224,6 +227,22 @@ static JSValue block_io(JSContext *ctx, JSValueConst this_val, int argc, JSValue
     return JS_UNDEFINED;
 }
 
+/* blockFlush(handle): returns once completed writes are durable; a no-op
+ * where the tender offers no flush (blockAcquire's durableFlush is false). */
+static JSValue block_flush(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val;
+    solo5_handle_t h;
+    if (argc < 1)
+        return JS_ThrowTypeError(ctx, "blockFlush(handle)");
+    if (get_handle(ctx, argv[0], HANDLE_BLOCK, "blockFlush", &h) < 0)
+        return JS_EXCEPTION;
+    int r = kiln_block_flush(h);
+    if (r != SOLO5_R_OK && r != KILN_R_NOSYS)
+        return kiln_throw(ctx, result_code(r), "blockFlush: the platform failed (%s)", result_code(r));
+    return JS_UNDEFINED;
+}
+
 static JSValue block_read(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     return block_io(ctx, this_val, argc, argv, 0);
@@ -244,6 +263,7 @@ void kiln_devices_install(JSContext *ctx, JSValueConst api)
         JS_CFUNC_DEF("blockAcquire", 1, block_acquire),
         JS_CFUNC_DEF("blockRead", 3, block_read),
         JS_CFUNC_DEF("blockWrite", 3, block_write),
+        JS_CFUNC_DEF("blockFlush", 1, block_flush),
     };
     for (int i = 0; i < MAX_HANDLES; i++)
         handles[i].watcher = JS_UNDEFINED;

@@ -12,6 +12,7 @@
 
 #define KILN_EXIT_UNCAUGHT 1  /* like Node: uncaught exception or rejection */
 #define KILN_EXIT_BOOT 255    /* the runtime itself could not start */
+#define KILN_EXIT_TOO_SMALL 2 /* the app does not fit in the heap: give more --mem */
 
 struct kiln_state {
     JSRuntime *rt;
@@ -32,6 +33,9 @@ void kiln_report_pending(JSContext *ctx, const char *what);
  * when even that cannot be allocated) that reaches the loop ends only the
  * work that met it, not the unikernel: counts it (kiln.out_of_memory), says
  * so on the console the first time, and returns 1. Any other exception: 0. */
+/* True when (exc) is QuickJS's out-of-memory error (or the null it throws
+ * when even that cannot be allocated). */
+int kiln_is_out_of_memory(JSContext *ctx, JSValueConst exc);
 int kiln_absorb_out_of_memory(JSContext *ctx, JSValueConst exc, const char *where);
 /* A stack string (which it takes over) through __kiln.formatStack when the
  * bundle installed one (Kiln's build does: it maps bundle lines to the
@@ -97,8 +101,15 @@ void kiln_checksum_install(JSContext *ctx, JSValueConst api);
 /* crc32.c: __kiln.crc32, CRC-32 of a stream's bytes. */
 void kiln_crc32_install(JSContext *ctx, JSValueConst api);
 
+/* runtime/crypto/mbedtls.c: __kiln.aead, digest, hmac from mbedtls. Linked
+ * only into images that ask for it (link-image.sh --crypto); weak, so the
+ * others link without it and have no such bindings. */
+void kiln_crypto_install(JSContext *ctx, JSValueConst api) __attribute__((weak));
+
 /* random.c */
 void kiln_random_install(JSContext *ctx, JSValueConst api);
+/* Fills dst from the runtime's ChaCha20 generator (what randomBytes gives). */
+void kiln_random_fill(uint8_t *dst, size_t len);
 
 /* loop.c: runs jobs, timers and device events until nothing is left. */
 int kiln_loop_run(JSContext *ctx);

@@ -64,30 +64,46 @@ static int embedded_bytecode(const uint8_t **code, size_t *len, int *module)
     return 0;
 }
 
-/* Evaluates the app's top level; -1 when it threw (reported). */
+/* Reports the pending exception as (what) says, unless it is running out of
+ * memory: then one line saying so, as for a bad boot argument. Returns the
+ * exit status. */
+static int report_load_failure(JSContext *ctx, const char *what)
+{
+    JSValue exc = JS_GetException(ctx);
+    int status = KILN_EXIT_UNCAUGHT;
+    if (kiln_is_out_of_memory(ctx, exc)) {
+        struct kiln_heap_stats st;
+        kiln_heap_stats(&st);
+        printf("kiln: out of memory loading the app in a heap of %zu bytes; give the unikernel more (--mem)\n",
+               st.size);
+        status = KILN_EXIT_TOO_SMALL;
+    } else {
+        kiln_report_exception(ctx, exc, what);
+    }
+    JS_FreeValue(ctx, exc);
+    return status;
+}
+
+/* Evaluates the app's top level; 0, or the exit status when it threw
+ * (reported). */
 static int run_app(JSContext *ctx)
 {
     const uint8_t *code;
     size_t len;
     int module;
     if (embedded_bytecode(&code, &len, &module) < 0)
-        return -1;
+        return KILN_EXIT_UNCAUGHT;
     JSValue fn = JS_ReadObject(ctx, code, len, JS_READ_OBJ_BYTECODE);
-    if (JS_IsException(fn)) {
-        kiln_report_pending(ctx, "kiln: cannot load the embedded bytecode");
-        return -1;
-    }
+    if (JS_IsException(fn))
+        return report_load_failure(ctx, "kiln: cannot load the embedded bytecode");
     if (module && JS_ResolveModule(ctx, fn) < 0) {
         JS_FreeValue(ctx, fn);
-        kiln_report_pending(ctx, "Uncaught");
-        return -1;
+        return report_load_failure(ctx, "Uncaught");
     }
     kiln.ready_ns = solo5_clock_monotonic();
     JSValue result = JS_EvalFunction(ctx, fn);
-    if (JS_IsException(result)) {
-        kiln_report_pending(ctx, "Uncaught");
-        return -1;
-    }
+    if (JS_IsException(result))
+        return report_load_failure(ctx, "Uncaught");
     JS_FreeValue(ctx, result);
     return 0;
 }
@@ -118,12 +134,17 @@ static int run(void *arg)
     kiln_random_install(ctx, kiln.api);
     kiln_checksum_install(ctx, kiln.api);
     kiln_crc32_install(ctx, kiln.api);
+    if (kiln_crypto_install)
+        kiln_crypto_install(ctx, kiln.api);
     kiln_globals_install(ctx, kiln.api, global);
     kiln_text_install(ctx, global);
     JS_SetPropertyStr(ctx, global, "__kiln", JS_DupValue(ctx, kiln.api));
     JS_FreeValue(ctx, global);
 
-    if (run_app(ctx) < 0 || kiln_loop_run(ctx) < 0)
+    int failed = run_app(ctx);
+    if (failed != 0)
+        return failed;
+    if (kiln_loop_run(ctx) < 0)
         return KILN_EXIT_UNCAUGHT;
     return kiln_exit_code(ctx);
 }

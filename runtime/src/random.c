@@ -183,7 +183,7 @@ static void reseed(void)
     rng.seeded = 1;
 }
 
-static void random_fill(uint8_t *dst, size_t len)
+void kiln_random_fill(uint8_t *dst, size_t len)
 {
     if (!rng.seeded || rng.since_seed >= RESEED_BYTES)
         reseed();
@@ -210,7 +210,7 @@ static JSValue api_random_bytes(JSContext *ctx, JSValueConst this_val, int argc,
     size_t len;
     if (argc < 1 || kiln_get_bytes(ctx, argv[0], &p, &len) < 0)
         return argc < 1 ? JS_ThrowTypeError(ctx, "randomBytes(buffer)") : JS_EXCEPTION;
-    random_fill(p, len);
+    kiln_random_fill(p, len);
     return JS_DupValue(ctx, argv[0]);
 }
 

@@ -85,12 +85,16 @@ static int property_is(JSContext *ctx, JSValueConst obj, const char *name, const
     return same;
 }
 
+int kiln_is_out_of_memory(JSContext *ctx, JSValueConst exc)
+{
+    return JS_IsNull(exc) ||
+           (JS_IsError(ctx, exc) && property_is(ctx, exc, "name", "InternalError") &&
+            property_is(ctx, exc, "message", "out of memory"));
+}
+
 int kiln_absorb_out_of_memory(JSContext *ctx, JSValueConst exc, const char *where)
 {
-    int oom = JS_IsNull(exc) ||
-              (JS_IsError(ctx, exc) && property_is(ctx, exc, "name", "InternalError") &&
-               property_is(ctx, exc, "message", "out of memory"));
-    if (!oom)
+    if (!kiln_is_out_of_memory(ctx, exc))
         return 0;
     if (kiln.out_of_memory++ == 0)
         printf("kiln: out of memory in %s: that work is dropped, the unikernel goes on "

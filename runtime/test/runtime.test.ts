@@ -240,20 +240,22 @@ describe.skipIf(unavailable !== null)('runtime (hosted)', () => {
     expect(r.status).toBe(1);
   });
 
-  it('reads and writes a block device in whole blocks, refusing bad requests with codes', () => {
+  it('reads, writes and flushes a block device in whole blocks, refusing bad requests with codes', () => {
     const disk = join(ROOT, 'build/runtime-test/disk.img');
     const initial = Buffer.alloc(8192);
     initial.write('first sector', 0);
     writeFileSync(disk, initial);
     const image = build('block', `
       const d = __kiln.blockAcquire("storage");
-      console.log(d.capacity, d.blockSize);
+      console.log(d.capacity, d.blockSize, d.durableFlush);
       const buf = new Uint8Array(512);
       __kiln.blockRead(d.handle, 0, buf);
       console.log(String.fromCharCode(...buf.subarray(0, 12)));
       buf.fill(0x41);
       __kiln.blockWrite(d.handle, 1024, buf);
+      __kiln.blockFlush(d.handle);
       const attempts = [
+        () => __kiln.blockFlush(d.handle + 1),
         () => __kiln.blockRead(d.handle, 100, buf),
         () => __kiln.blockRead(d.handle, 0, new Uint8Array(100)),
         () => __kiln.blockRead(d.handle, 8192, buf),
@@ -266,7 +268,7 @@ describe.skipIf(unavailable !== null)('runtime (hosted)', () => {
       for (const f of attempts) { try { f(); console.log("accepted?!"); } catch (e) { console.log(e.code); } }
     `, { devices: ['storage:BLOCK_BASIC'] });
     const r = run(image, ['--block:storage=' + disk]);
-    expect(r.stdout).toBe('8192 512\nfirst sector\nEINVAL\nEINVAL\nERANGE\nERANGE\nEINVAL\nENODEV\nENODEV\nENODEV\n');
+    expect(r.stdout).toBe('8192 512 true\nfirst sector\nEINVAL\nEINVAL\nEINVAL\nERANGE\nERANGE\nEINVAL\nENODEV\nENODEV\nENODEV\n');
     expect(r.status).toBe(0);
     const after = readFileSync(disk);
     expect(after.subarray(1024, 1536).every((b) => b === 0x41)).toBe(true);

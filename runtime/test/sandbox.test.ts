@@ -52,8 +52,8 @@ describe.skipIf(unavailable !== null)('hosted sandbox (seccomp-BPF allow-list, n
   });
   afterAll(() => rmSync(DISK, { force: true }));
 
-  it('allows what the Solo5 API needs: console, clocks, whole ranges of its block device', () => {
-    for (const call of ['console', 'clock', 'block-first', 'block-last', 'block-across-4g']) {
+  it('allows what the Solo5 API needs: console, clocks, whole ranges of its block device, flushing it', () => {
+    for (const call of ['console', 'clock', 'block-first', 'block-last', 'block-across-4g', 'block-flush']) {
       const r = probe(call);
       expect({ call, status: r.status, signal: r.signal, stderr: r.stderr }).toEqual({ call, status: 0, signal: null, stderr: '' });
       expect(r.stdout).toMatch(new RegExp(`allowed ${call}\\n$`));
@@ -66,7 +66,7 @@ describe.skipIf(unavailable !== null)('hosted sandbox (seccomp-BPF allow-list, n
       tls: '158 (another call)', forged: '4242 (another call)', x32: '1073741863 (another call)',
       'write-stdin': '1 (write)', 'read-stdin': '0 (read)', 'clock-other': '228 (another call)',
       'block-past-end': '18 (pwrite64)', 'block-huge-count': '17 (pread64)', 'block-negative': '17 (pread64)',
-      'block-other-fd': '17 (pread64)',
+      'block-other-fd': '17 (pread64)', 'flush-other-fd': '75 (fdatasync)',
     };
     for (const [call, named] of Object.entries(refused)) {
       const r = probe(call);

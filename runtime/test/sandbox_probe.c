@@ -82,6 +82,10 @@ static long attempt(const char *what)
         return sys_call4(SYS_pread64, block_fd(), sector, 512, -512L);
     if (!strcmp(what, "block-other-fd"))
         return sys_call4(SYS_pread64, 1, sector, 512, 0);
+    if (!strcmp(what, "block-flush"))
+        return sys_call3(SYS_fdatasync, block_fd(), 0, 0);
+    if (!strcmp(what, "flush-other-fd"))
+        return sys_call3(SYS_fdatasync, 1, 0, 0);
     return -1000;
 }
 

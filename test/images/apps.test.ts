@@ -5,7 +5,7 @@
 // case, so the contract suites share it too):
 // - hello's output, a bad boot argument, stack traces that name the
 //   TypeScript sources when an image fails, random bytes from the CPU's
-//   generator;
+//   generator, the Web-standard globals (web-app.ts);
 // - ping answered and a TCP stream echoed byte-exact by the TypeScript
 //   stack, from a namespace with a tap that the test creates and deletes;
 // - the Block, Clock, Console and Random contract suites inside an image
@@ -14,7 +14,7 @@
 // Fork and pipe images, examples/pipeline included, run in test/fork.
 
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +70,7 @@ function cases(arch: VmArch): KvmCase[] {
     { name: 'hello-bad-arg', run: './kiln-hvt --mem=16 hello.hvt --bogus=1' },
     ...THROWS.map((where) => ({ name: `throw-${where}`, run: `./kiln-hvt --mem=16 throw.hvt --where=${where}` })),
     { name: 'random', run: './kiln-hvt --mem=16 random.hvt && ./kiln-hvt --mem=16 random.hvt' },
+    { name: 'web', run: './kiln-hvt --mem=32 web.hvt' },
     {
       name: 'netns-up',
       run:
@@ -109,6 +110,7 @@ async function build(arch: VmArch): Promise<string[]> {
     echo: join(ROOT, 'examples/echo/app.ts'),
     throw: THROW_APP,
     random: join(import.meta.dirname, 'random-app.ts'),
+    web: join(import.meta.dirname, 'web-app.ts'),
     contract: join(import.meta.dirname, 'contract-app.ts'),
   };
   const files = [tender(arch)];
@@ -177,6 +179,26 @@ for (const arch of testArches()) {
       const draws = [...r.output.matchAll(/random bytes: ([0-9a-f]{32})/g)].map((m) => m[1]);
       expect(draws).toHaveLength(2);
       expect(draws[0]).not.toBe(draws[1]);
+      expect(r.status).toBe(0);
+    });
+
+    it('gives app code the Web-standard globals of lib/web, the WPT URL parsing data passing whole under QuickJS', () => {
+      const r = result('web');
+      const web = new Map([...r.output.matchAll(/^web ([\w-]+): (.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
+      const cases = (JSON.parse(readFileSync(join(ROOT, 'lib/web/testdata/urltestdata.json'), 'utf8')) as unknown[]).filter((c) => typeof c === 'object');
+      expect(web.get('url-wpt')).toBe(`${cases.length}/${cases.length}`);
+      expect(web.get('url')).toBe('https://user@example.com/x?a=1&b=two+words#h');
+      expect(web.get('search-params')).toBe('[["k","v"],["k","w"],["e","€"]]');
+      expect(web.get('headers')).toBe('[["x-one","1, 2"]]');
+      expect(web.get('request')).toBe('["POST","http://example.test/items","text/plain;charset=UTF-8",{"id":7}]');
+      expect(web.get('response')).toBe('[201,true,"chunk-1 chunk-2",15]');
+      expect(web.get('response-json')).toBe('{"ok":true}');
+      expect(web.get('abort-timeout')).toBe('["TimeoutError",true]');
+      expect(web.get('event')).toBe('ping');
+      expect(web.get('base64')).toBe('["S2lsbg==","Kiln"]');
+      expect(web.get('structured-clone')).toBe('[true,true,"one","1970-01-01T00:00:00.000Z"]');
+      expect(web.get('uuid')).toBe('v4');
+      expect(web.get('user-agent')).toBe('Kiln');
       expect(r.status).toBe(0);
     });
 

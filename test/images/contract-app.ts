@@ -1,6 +1,7 @@
 /**
- * contract: the Block, Clock, Console and Random contract suites run inside
- * an hvt image against the solo5 drivers. One line per case:
+ * contract: the Block, Clock, Console, Random and Kv contract suites run
+ * inside an hvt image against the solo5 drivers (Kv: lib/kv's store on
+ * them). One line per case:
  *   PASS suite: name  |  FAIL suite: name: message
  * then `SUMMARY passed=P failed=F`; the exit status is 1 when a case failed.
  * Every case applies on hvt: none is skipped.
@@ -27,6 +28,9 @@ import { clockContract } from '../contract/clock.contract.ts';
 import { consoleContract } from '../contract/console.contract.ts';
 import type { ContractCase } from '../contract/harness.ts';
 import { randomContract } from '../contract/random.contract.ts';
+import { kvContract } from '../contract/kv.contract.ts';
+import type { Kv } from '../../lib/devices/kv.ts';
+import { formatLogStore, LogStore } from '../../lib/kv/index.ts';
 
 export interface PooledDevice extends BlockGeometry {
   name: string;
@@ -35,10 +39,14 @@ export interface PooledDevice extends BlockGeometry {
 const pool = (prefix: string, count: number, geometry: BlockGeometry): PooledDevice[] =>
   Array.from({ length: count }, (_, i) => ({ name: `${prefix}${i}`, ...geometry }));
 
-/** The block contract creates 11 devices of 512-byte sectors and 6 of 4096 (a few spare). */
+/** The kv contract makes 11 stores of 1 MiB and one small one (48 KiB). */
+const KV_POOL: PooledDevice[] = [...pool('kv', 11, { sectorSize: 512, sectors: 2048 }), ...pool('kvsmall', 1, { sectorSize: 512, sectors: 96 })];
+
+/** The block contract creates 11 devices of 512-byte sectors and 6 of 4096 (a few spare); then the kv pool. */
 export const BLOCK_POOL: PooledDevice[] = [
   ...pool('sml', 12, { sectorSize: 512, sectors: 64 }),
   ...pool('big', 7, { sectorSize: 4096, sectors: 16 }),
+  ...KV_POOL,
 ];
 
 /** Written by the first boot, read back by a second boot over the same file. */
@@ -47,7 +55,7 @@ const PERSIST_OFFSET = 16 * 512;
 const PERSIST_SEED = 2026;
 
 /** Suites by name, as the lines print them. */
-export type SuiteName = 'block' | 'clock' | 'console' | 'random';
+export type SuiteName = 'block' | 'clock' | 'console' | 'random' | 'kv';
 
 /** A case that has not settled in this long fails (and the loop does not end while it waits). */
 const CASE_TIMEOUT_MS = 60_000;
@@ -83,6 +91,33 @@ function blockSubject(devices: Record<string, Block>) {
     names.set(again, name);
     return again;
   }
+}
+
+function kvSubject(devices: Record<string, Block>) {
+  const unused = [...KV_POOL];
+  const names = new Map<Kv, string>();
+  return kvContract({
+    async create(options = {}) {
+      const i = unused.findIndex((d) => d.name.startsWith('kvsmall') === (options.small ?? false));
+      if (i < 0) throw new Error('no unused kv device left: add to KV_POOL');
+      const [device] = unused.splice(i, 1);
+      await formatLogStore(devices[device!.name]!);
+      const kv = await LogStore.open(devices[device!.name]!);
+      names.set(kv, device!.name);
+      return kv;
+    },
+    async reopen(kv) {
+      const name = names.get(kv);
+      if (name === undefined) throw new Error('reopen of a store this subject did not create');
+      await kv.close();
+      const again = await LogStore.open(openSolo5Block(name));
+      names.set(again, name);
+      return again;
+    },
+    async cleanup() {
+      // Every device is used once; nothing to remove.
+    },
+  });
 }
 
 function clockSubject() {
@@ -144,6 +179,7 @@ export function suites(devices: Record<string, Block>): Record<SuiteName, Contra
     clock: clockSubject(),
     console: consoleSubject(),
     random: randomContract(createSolo5Random()),
+    kv: kvSubject(devices),
   };
 }
 

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageToolsMissing } from '../harness/compiler.ts';
 import { ROOT } from '../platform/build.ts';
+import { decodeUruncJson } from './urunc-launch.ts';
 
 const missing = (program: string, pkg: string): string | null =>
   spawnSync(program, ['--version']).status === 0 ? null : `${program} (apt-get install ${pkg})`;
@@ -44,8 +45,7 @@ function run(program: string, args: string[]): string {
 }
 
 function decodedUruncJson(file: string): Record<string, string> {
-  const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-  return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+  return decodeUruncJson(readFileSync(file, 'utf8'));
 }
 
 beforeAll(() => {

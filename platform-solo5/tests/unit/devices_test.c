@@ -1,12 +1,28 @@
 /* devices_test: manifest and command line must agree, both ways; block
- * backing files must hold whole sectors. */
+ * backing files must hold whole sectors; the block flush hypercall checks
+ * its handle. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "args.h"
 #include "devices.h"
+#include "hypercall.h"
+#include "solo5.h"
 #include "unit.h"
+
+#define ARGS 0x100000 /* KILN_GUEST_MIN_BASE: guest-writable memory starts there */
+
+/* KILN_HC_BLOCK_FLUSH of (handle) from an argument block at (gpa). */
+static int32_t flush_call(struct kiln_guest_mem *mem, uint64_t gpa,
+                          uint64_t handle, enum kiln_hc_outcome *outcome)
+{
+    int status = 0;
+    struct kiln_hc_block_flush *a = (void *)(mem->base + ARGS);
+    *a = (struct kiln_hc_block_flush){.handle = handle, .ret = -1};
+    *outcome = kiln_hc_dispatch(mem, KILN_HC_BLOCK_FLUSH, gpa, &status);
+    return a->ret;
+}
 
 static struct {
     uint32_t version, entries;
@@ -98,6 +114,18 @@ int main(void)
     CHECK(kiln_block_attach(m, 2, &d, err, sizeof err) == 0);
     CHECK(m->e[2].u.block_basic.capacity == 8192);
     CHECK(m->e[2].u.block_basic.block_size == 512);
+    CHECK(kiln_block_host_features() == KILN_FEATURE_BLOCK_FLUSH);
+    m->e[2].attached = 1;
+    struct kiln_guest_mem mem = {.size = 2 << 20};
+    mem.base = calloc(1, mem.size);
+    enum kiln_hc_outcome outcome;
+    CHECK(flush_call(&mem, ARGS, 2, &outcome) == SOLO5_R_OK && outcome == KILN_HC_CONTINUE);
+    CHECK(flush_call(&mem, ARGS, 1, &outcome) == SOLO5_R_EINVAL); /* a net device */
+    CHECK(flush_call(&mem, ARGS, 0, &outcome) == SOLO5_R_EINVAL);
+    CHECK(flush_call(&mem, ARGS, 1ULL << 40, &outcome) == SOLO5_R_EINVAL);
+    flush_call(&mem, mem.size - 4, 2, &outcome); /* the block straddles the end */
+    CHECK(outcome == KILN_HC_EXIT);
+    free(mem.base);
     d.sector_size = 16384;
     CHECK(kiln_block_attach(m, 2, &d, err, sizeof err) == -1);
     CHECK_ERR(err, "multiple of the sector size");

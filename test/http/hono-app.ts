@@ -1,0 +1,26 @@
+/**
+ * A Hono app, unchanged from how Hono's documentation writes one (router,
+ * params, middleware, `c.json`, `export default app`): Kiln serves any
+ * `{ fetch }` module, and a Hono instance is one. Built into an image and
+ * probed by curl in test/http/image.test.ts.
+ */
+import { Hono } from 'hono';
+import { logger } from 'hono/logger';
+
+const app = new Hono();
+
+app.use('*', logger());
+app.use('/api/*', async (c, next) => {
+  await next();
+  c.header('x-powered-by', 'hono-on-kiln');
+});
+
+app.get('/', (c) => c.text('Hono!'));
+app.get('/api/posts/:id', (c) => c.json({ id: c.req.param('id'), page: c.req.query('page') ?? null }));
+app.post('/api/posts', async (c) => {
+  const body = await c.req.json<{ title: string }>();
+  return c.json({ created: body.title }, 201);
+});
+app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
+
+export default app;

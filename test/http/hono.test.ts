@@ -1,0 +1,26 @@
+// Hono (from npm, unchanged) as a Kiln app on the in-memory test stack:
+// routing, params and query, middleware, c.json, notFound.
+import { describe, expect, it } from 'vitest';
+
+import { fetchApp } from '../../lib/fetch-app.ts';
+import { startTestApp } from '../../lib/testing/index.ts';
+import honoApp from './hono-app.ts';
+
+describe('Hono served by Kiln', () => {
+  it('routes, reads params and query, runs middleware, answers JSON', async () => {
+    const running = await startTestApp(fetchApp(honoApp, 'hono'), { args: ['--port=80'] });
+    const text = await running.fetch('/');
+    expect([text.status, await text.text()]).toEqual([200, 'Hono!']);
+    const post = await running.fetch('/api/posts/7?page=2');
+    expect([post.headers.get('x-powered-by'), post.headers.get('content-type'), await post.json()]).toEqual([
+      'hono-on-kiln',
+      'application/json',
+      { id: '7', page: '2' },
+    ]);
+    const created = await running.fetch('/api/posts', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title":"t"}' });
+    expect([created.status, await created.json()]).toEqual([201, { created: 't' }]);
+    const missing = await running.fetch('/nope');
+    expect([missing.status, await missing.json()]).toEqual([404, { error: 'not found', path: '/nope' }]);
+    expect(await running.stop()).toBe(0);
+  });
+});

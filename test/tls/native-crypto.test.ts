@@ -1,0 +1,39 @@
+/**
+ * The runtime's mbedtls bindings (runtime/crypto) under QuickJS: the
+ * provider vectors run inside a hosted image linked with --crypto, through
+ * lib/tls's image provider. Native, no emulated machine.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import { VECTOR_CHECKS } from './provider-vectors.ts';
+
+const ROOT = join(__dirname, '..', '..');
+const missing =
+  process.arch !== 'x64' || process.platform !== 'linux'
+    ? 'Linux on x86_64'
+    : !existsSync('/usr/lib/x86_64-linux-musl/libc.a')
+      ? 'musl-dev'
+      : !existsSync('/usr/lib/x86_64-linux-gnu/libmbedcrypto.a')
+        ? 'libmbedtls-dev'
+        : null;
+if (missing) console.warn(`SKIPPED: mbedtls bindings test needs ${missing}`);
+
+describe.skipIf(missing !== null)('runtime mbedtls bindings under QuickJS (hosted image)', () => {
+  it('pass the provider vectors through lib/tls image provider', async () => {
+    const work = join(ROOT, 'build', 'tls-native');
+    mkdirSync(work, { recursive: true });
+    const bundle = join(work, 'vectors.mjs');
+    await build({ entryPoints: [join(__dirname, 'native-vectors-entry.ts')], outfile: bundle, bundle: true, format: 'esm', platform: 'neutral', target: 'es2020', logLevel: 'silent' });
+    const lock = join(ROOT, 'build', '.kiln-build.lock');
+    execFileSync('flock', [lock, 'make', '-s', '-C', join(ROOT, 'runtime'), 'host'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(join(ROOT, 'build', 'host', 'kiln-qjsc'), ['-o', join(work, 'vectors.qbc'), bundle]);
+    execFileSync(join(ROOT, 'runtime', 'link-image.sh'), ['--target', 'hosted', '--crypto', '-o', join(work, 'vectors'), join(work, 'vectors.qbc')], { stdio: 'ignore' });
+    const out = execFileSync(join(work, 'vectors'), ['--mem=64'], { encoding: 'utf8', timeout: 120_000 });
+    expect(out.split('\n').filter((l) => l.startsWith('FAIL'))).toEqual([]);
+    expect(out.match(/^PASS /gm)).toHaveLength(VECTOR_CHECKS.length + 2);
+    expect(out).toContain('provider @noble + mbedtls');
+  }, 300_000);
+});
