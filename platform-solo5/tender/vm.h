@@ -60,11 +60,14 @@ int kiln_vm_mmio_hypercall(const struct kvm_run *run, const char *pc_name,
 int kiln_vm_unhandled_exit(const struct kvm_run *run, const char *pc_name,
                            unsigned long long pc);
 
-/* Reports a guest access the host mapping of guest memory refused
- * (KVM_RUN failing with EFAULT: a write to the image's read-only memory
- * that the guest's own page tables let through, or its guard page) in the
+/* Reports a guest access the host mapping of guest memory refused: a
+ * write to the image's read-only memory that the guest's own page tables
+ * let through, or a touch of its guard page. KVM says so by failing
+ * KVM_RUN with EFAULT (gpa unknown: KILN_GPA_UNKNOWN) or, when it emulated
+ * the access, by an MMIO exit at an address inside guest memory. In the
  * words of upstream's solo5-hvt; returns 1, upstream's status for it. */
-int kiln_vm_host_fault(const char *pc_name, unsigned long long pc);
+#define KILN_GPA_UNKNOWN UINT64_MAX
+int kiln_vm_host_fault(const char *pc_name, unsigned long long pc, uint64_t gpa);
 
 /* Runs the guest until it halts or must be stopped; returns the exit
  * status. */

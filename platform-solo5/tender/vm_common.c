@@ -89,11 +89,13 @@ int kiln_vm_complete_exit(struct kiln_vm *vm, char *err, size_t errlen)
     return 0;
 }
 
-int kiln_vm_host_fault(const char *pc_name, unsigned long long pc)
+int kiln_vm_host_fault(const char *pc_name, unsigned long long pc, uint64_t gpa)
 {
-    fprintf(stderr, "kiln-hvt: KVM: host/guest translation fault: %s=0x%llx "
-            "(the guest wrote to its read-only text or data, or touched its "
-            "stack guard page); stopping the guest\n", pc_name, pc);
+    fprintf(stderr, "kiln-hvt: KVM: host/guest translation fault: %s=0x%llx", pc_name, pc);
+    if (gpa != KILN_GPA_UNKNOWN)
+        fprintf(stderr, ", address=0x%llx", (unsigned long long)gpa);
+    fprintf(stderr, " (the guest wrote to its read-only text or data, or "
+            "touched its stack guard page); stopping the guest\n");
     return 1;
 }
 

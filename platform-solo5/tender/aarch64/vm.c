@@ -182,6 +182,10 @@ static int mmio_exit(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
 {
     unsigned nr;
     uint32_t arg;
+    if (vm->run->mmio.phys_addr < mem->size) {
+        *status = kiln_vm_host_fault("pc", guest_pc(vm), vm->run->mmio.phys_addr);
+        return 1;
+    }
     if (kiln_vm_mmio_hypercall(vm->run, "pc", guest_pc(vm), &nr, &arg) != 0) {
         *status = KILN_EXIT_GUEST_FAULT;
         return 1;
@@ -219,7 +223,7 @@ int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
             if (errno == EAGAIN)
                 continue;
             if (errno == EFAULT)
-                return kiln_vm_host_fault("pc", guest_pc(vm));
+                return kiln_vm_host_fault("pc", guest_pc(vm), KILN_GPA_UNKNOWN);
             /* ENOSYS: an access outside guest memory that KVM cannot
              * decode (no syndrome, e.g. a load pair): the guest's doing. */
             int guest_fault = errno == ENOSYS;

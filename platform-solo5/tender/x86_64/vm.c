@@ -200,7 +200,7 @@ int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
             if (errno == EAGAIN)
                 continue;
             if (errno == EFAULT)
-                return kiln_vm_host_fault("rip", guest_rip(vm));
+                return kiln_vm_host_fault("rip", guest_rip(vm), KILN_GPA_UNKNOWN);
             fprintf(stderr, "kiln-hvt: KVM_RUN: %s (rip=0x%llx)\n",
                     strerror(errno), guest_rip(vm));
             return 1;
@@ -225,6 +225,10 @@ int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
             break;
         }
         case KVM_EXIT_MMIO: {
+            /* Inside guest memory: an access KVM emulated and the host
+             * mapping refused (read-only image memory, the guard page). */
+            if (run->mmio.phys_addr < mem->size)
+                return kiln_vm_host_fault("rip", guest_rip(vm), run->mmio.phys_addr);
             /* CPL3 guests' hypercalls: a store into the window. */
             unsigned nr;
             uint32_t arg;
