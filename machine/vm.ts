@@ -263,7 +263,9 @@ function outputForwarder(capture: SerialCapture, mark: Markers, onOutput: (text:
     const beginAt = capture.foundAt(mark.begin);
     if (beginAt === undefined) return;
     if (emitted < 0) emitted = beginAt + mark.begin.length;
-    const text = capture.text;
+    // A carried "\r" may yet turn out to be half of the tty's "\r\n" (then "\n"): hold it back too.
+    const raw = capture.text;
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const limit = capture.foundAt(mark.end) ?? text.length - markerStartAtEnd(text, mark.end);
     if (limit <= emitted) return;
     onOutput(text.slice(emitted, limit));
