@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kiln_hvt_abi.h"
+#include "kiln_mft_abi.h"
 #include "mem_limits.h"
 
 #define KILN_MAX_DEVICE_OPTS KILN_MFT_MAX_ENTRIES

@@ -12,6 +12,7 @@
 #include "args.h"
 #include "guest_mem.h"
 #include "kiln_hvt_abi.h"
+#include "kiln_mft_abi.h"
 #include "net_pool.h"
 
 /* Checks names and kinds only (no host resources touched). 0, or -1 with a

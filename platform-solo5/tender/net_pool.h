@@ -17,7 +17,7 @@
 #include <sys/types.h>
 
 #include "args.h"
-#include "kiln_hvt_abi.h"
+#include "kiln_mft_abi.h"
 
 /* The taps one fork takes: a pool slot per network handle, -1 where the
  * device has no pool. */
