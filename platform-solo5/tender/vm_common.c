@@ -7,6 +7,7 @@
 #include "fail.h"
 #include "fork_trace.h"
 #include "kiln_hvt_abi.h"
+#include "stop.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -87,6 +88,26 @@ int kiln_vm_complete_exit(struct kiln_vm *vm, char *err, size_t errlen)
                          rc == 0 ? "the guest ran" : strerror(errno));
     kiln_fork_trace_mark("exit completed (KVM_RUN, immediate_exit)");
     return 0;
+}
+
+int kiln_vm_enter(struct kiln_vm *vm, int *status)
+{
+    for (;;) {
+        kiln_fork_trace_mark("entering KVM_RUN");
+        if (ioctl(vm->vcpu_fd, KVM_RUN, 0) == 0) {
+            kiln_fork_trace_exit();
+            return 0;
+        }
+        if (errno == EINTR) {
+            /* A signal: end the guest, or let it see its stop request. */
+            *status = kiln_stop_check(vm->run);
+            if (*status != 0)
+                return 1;
+            continue;
+        }
+        if (errno != EAGAIN)
+            return -1;
+    }
 }
 
 int kiln_vm_host_fault(const char *pc_name, unsigned long long pc, uint64_t gpa)

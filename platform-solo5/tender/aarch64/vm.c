@@ -14,7 +14,6 @@
 #include <sys/ioctl.h>
 
 #include "../hypercall.h"
-#include "../stop.h"
 #include "kiln_aarch64_exceptions.h"
 #include "lowmem.h"
 
@@ -211,17 +210,11 @@ int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
 {
     struct kvm_run *run = vm->run;
     for (;;) {
-        kiln_fork_trace_mark("entering KVM_RUN");
-        if (ioctl(vm->vcpu_fd, KVM_RUN, 0) != 0) {
-            if (errno == EINTR) {
-                /* A signal: end the guest, or let it see its stop request. */
-                int stopped = kiln_stop_check(run);
-                if (stopped != 0)
-                    return stopped;
-                continue;
-            }
-            if (errno == EAGAIN)
-                continue;
+        int stopped;
+        int entered = kiln_vm_enter(vm, &stopped);
+        if (entered > 0)
+            return stopped;
+        if (entered < 0) {
             if (errno == EFAULT)
                 return kiln_vm_host_fault("pc", guest_pc(vm), KILN_GPA_UNKNOWN);
             /* ENOSYS: an access outside guest memory that KVM cannot
@@ -232,7 +225,6 @@ int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
                     guest_fault ? "; stopping the guest" : "");
             return guest_fault ? KILN_EXIT_GUEST_FAULT : 1;
         }
-        kiln_fork_trace_exit();
         int status = 0;
         switch (run->exit_reason) {
         case KVM_EXIT_MMIO:

@@ -13,7 +13,6 @@
 #include <sys/ioctl.h>
 
 #include "../hypercall.h"
-#include "../stop.h"
 #include "kiln_x86_exceptions.h"
 #include "lowmem.h"
 
@@ -188,24 +187,17 @@ int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
 {
     struct kvm_run *run = vm->run;
     for (;;) {
-        kiln_fork_trace_mark("entering KVM_RUN");
-        if (ioctl(vm->vcpu_fd, KVM_RUN, 0) != 0) {
-            if (errno == EINTR) {
-                /* A signal: end the guest, or let it see its stop request. */
-                int stopped = kiln_stop_check(run);
-                if (stopped != 0)
-                    return stopped;
-                continue;
-            }
-            if (errno == EAGAIN)
-                continue;
+        int stopped;
+        int entered = kiln_vm_enter(vm, &stopped);
+        if (entered > 0)
+            return stopped;
+        if (entered < 0) {
             if (errno == EFAULT)
                 return kiln_vm_host_fault("rip", guest_rip(vm), KILN_GPA_UNKNOWN);
             fprintf(stderr, "kiln-hvt: KVM_RUN: %s (rip=0x%llx)\n",
                     strerror(errno), guest_rip(vm));
             return 1;
         }
-        kiln_fork_trace_exit();
         switch (run->exit_reason) {
         case KVM_EXIT_IO: {
             unsigned port = run->io.port;
