@@ -1,7 +1,8 @@
 /* vm_common.c: the KVM parts both architectures share: creating the VM, its
  * memory and one vCPU with its shared run area (the rest is
- * kiln_vm_arch_create), again in a forked tender, and reporting exits no
- * architecture handles. */
+ * kiln_vm_arch_create), again in a forked tender, the run loop (each exit
+ * served by kiln_vm_arch_exit), and reporting exits no architecture
+ * handles. */
 #define _GNU_SOURCE
 #include "vm.h"
 #include "fail.h"
@@ -90,7 +91,10 @@ int kiln_vm_complete_exit(struct kiln_vm *vm, char *err, size_t errlen)
     return 0;
 }
 
-int kiln_vm_enter(struct kiln_vm *vm, int *status)
+/* One entry into the guest: 0 when it exited for kiln_vm_arch_exit to
+ * serve; else 1, with the exit status in *status: a signal ended the guest,
+ * or KVM_RUN failed (kiln_vm_arch_run_failed reported it). */
+static int enter(struct kiln_vm *vm, int *status)
 {
     for (;;) {
         kiln_fork_trace_mark("entering KVM_RUN");
@@ -105,8 +109,19 @@ int kiln_vm_enter(struct kiln_vm *vm, int *status)
                 return 1;
             continue;
         }
-        if (errno != EAGAIN)
-            return -1;
+        if (errno != EAGAIN) {
+            *status = kiln_vm_arch_run_failed(vm, errno);
+            return 1;
+        }
+    }
+}
+
+int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
+{
+    for (;;) {
+        int status;
+        if (enter(vm, &status) != 0 || kiln_vm_arch_exit(vm, mem, &status) != 0)
+            return status;
     }
 }
 
