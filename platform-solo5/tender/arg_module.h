@@ -35,12 +35,24 @@ struct kiln_arg_module {
 extern const struct kiln_arg_module kiln_net_args, kiln_pcap_args,
     kiln_block_args, kiln_fork_args;
 
-/* Device (name) is of kind (kind), "network" or "block", from now on. 0
- * when it was new or already of that kind; -1 with a reason when it is of
- * the other kind or the line names too many devices. */
-int kiln_args_claim_name(struct kiln_options *o, const char *kind,
-                         const char *name, const char *arg, char *err,
-                         size_t errlen);
+/* The kind of device a module's options are about: its name in messages
+ * ("network") and the option that attaches one ("--net"). */
+struct kiln_device_kind {
+    const char *name;
+    const char *attach;
+};
+extern const struct kiln_device_kind kiln_net_kind, kiln_block_kind;
+
+/* Device (name) is of (kind) from now on. 0 when it was new or already of
+ * that kind; -1 with a reason when it is of another kind or the line names
+ * too many devices. */
+int kiln_args_claim_name(struct kiln_options *o,
+                         const struct kiln_device_kind *kind, const char *name,
+                         const char *arg, char *err, size_t errlen);
+
+/* Device (name), claimed before, was given its kind's attaching option:
+ * options about a device the line never attaches are refused. */
+void kiln_args_attached(struct kiln_options *o, const char *name);
 
 /* Strict decimal: digits only, no sign, at most (max). 0 or -1. */
 int kiln_args_decimal(const char *s, uint64_t max, uint64_t *out);

@@ -30,24 +30,32 @@ int kiln_args_decimal(const char *s, uint64_t max, uint64_t *out)
     return 0;
 }
 
-int kiln_args_claim_name(struct kiln_options *o, const char *kind,
-                         const char *name, const char *arg, char *err,
-                         size_t errlen)
+int kiln_args_claim_name(struct kiln_options *o,
+                         const struct kiln_device_kind *kind, const char *name,
+                         const char *arg, char *err, size_t errlen)
 {
     for (int i = 0; i < o->n_names; i++) {
         if (strcmp(o->names[i].name, name) != 0)
             continue;
-        if (strcmp(o->names[i].kind, kind) != 0)
+        if (o->names[i].kind != kind)
             return kiln_fail(err, errlen, "%s: '%s' is already a %s device",
-                             arg, name, o->names[i].kind);
+                             arg, name, o->names[i].kind->name);
         return 0;
     }
     if (o->n_names == KILN_MAX_DEVICE_OPTS)
         return kiln_fail(err, errlen, "%s: too many devices (at most %d)", arg,
                          KILN_MAX_DEVICE_OPTS);
     strcpy(o->names[o->n_names].name, name);
+    o->names[o->n_names].attached = 0;
     o->names[o->n_names++].kind = kind;
     return 0;
+}
+
+void kiln_args_attached(struct kiln_options *o, const char *name)
+{
+    for (int i = 0; i < o->n_names; i++)
+        if (strcmp(o->names[i].name, name) == 0)
+            o->names[i].attached = 1;
 }
 
 /* Splits "NAME=VALUE" (the part after "--prefix:"), checking NAME. */
@@ -128,6 +136,11 @@ int kiln_parse_args(int argc, char *const *argv, struct kiln_options *o,
         return kiln_fail(err, errlen, "missing IMAGE (see --help)");
     o->image = argv[i];
     o->guest_argv = &argv[i + 1];
+    for (int d = 0; d < o->n_names; d++)
+        if (!o->names[d].attached)
+            return kiln_fail(err, errlen, "options for '%s' given but no %s:%s=",
+                             o->names[d].name, o->names[d].kind->attach,
+                             o->names[d].name);
     for (size_t m = 0; m < N_MODULES; m++)
         if (modules[m]->check != NULL && modules[m]->check(o, err, errlen) != 0)
             return -1;

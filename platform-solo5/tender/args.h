@@ -21,6 +21,8 @@
 #include "mem_limits.h"
 #include "net_args.h"
 
+struct kiln_device_kind;
+
 #define KILN_MAX_DEVICE_OPTS KILN_MFT_MAX_ENTRIES
 
 struct kiln_options {
@@ -33,7 +35,8 @@ struct kiln_options {
      * device, and there are at most KILN_MAX_DEVICE_OPTS. */
     struct {
         char name[KILN_MFT_NAME_SIZE];
-        const char *kind;
+        const struct kiln_device_kind *kind;
+        int attached;
     } names[KILN_MAX_DEVICE_OPTS];
     int n_names;
     const char *image;

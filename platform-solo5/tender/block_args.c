@@ -6,14 +6,24 @@
 
 #include <string.h>
 
+const struct kiln_device_kind kiln_block_kind = {"block", "--block"};
+
+int kiln_block_opt_index(const struct kiln_options *o, const char *name)
+{
+    for (int i = 0; i < o->n_block; i++)
+        if (strcmp(o->block[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
 struct kiln_block_opt *kiln_block_opt_named(struct kiln_options *o,
                                             const char *name, const char *arg,
                                             char *err, size_t errlen)
 {
-    for (int i = 0; i < o->n_block; i++)
-        if (strcmp(o->block[i].name, name) == 0)
-            return &o->block[i];
-    if (kiln_args_claim_name(o, "block", name, arg, err, errlen) != 0)
+    int known = kiln_block_opt_index(o, name);
+    if (known >= 0)
+        return &o->block[known];
+    if (kiln_args_claim_name(o, &kiln_block_kind, name, arg, err, errlen) != 0)
         return NULL;
     struct kiln_block_opt *d = &o->block[o->n_block++];
     memset(d, 0, sizeof *d);
@@ -30,6 +40,7 @@ static int take_path(struct kiln_options *o, const char *arg, const char *name,
     if (d->path != NULL)
         return kiln_fail(err, errlen, "%s: '%s' attached twice", arg, name);
     d->path = value;
+    kiln_args_attached(o, name);
     return 0;
 }
 
@@ -49,16 +60,6 @@ static int take_sector_size(struct kiln_options *o, const char *arg,
     return 0;
 }
 
-/* Options about a device the line never attaches are a mistake. */
-static int check(const struct kiln_options *o, char *err, size_t errlen)
-{
-    for (int i = 0; i < o->n_block; i++)
-        if (o->block[i].path == NULL)
-            return kiln_fail(err, errlen, "options for '%s' given but no "
-                             "--block:%s=", o->block[i].name, o->block[i].name);
-    return 0;
-}
-
 static const struct kiln_arg_option options[] = {
     {"--block:", take_path},
     {"--block-sector-size:", take_sector_size},
@@ -67,7 +68,6 @@ static const struct kiln_arg_option options[] = {
 const struct kiln_arg_module kiln_block_args = {
     .options = options,
     .n_options = sizeof options / sizeof options[0],
-    .check = check,
     .usage = "  --block:NAME=PATH         attach file PATH as block device NAME\n"
              "  --block-sector-size:NAME=N  sector size of NAME (power of two, "
              "512-32768; default 512)\n",

@@ -9,32 +9,14 @@
 #include "manifest.h"
 #include "pipe.h"
 
-static const struct kiln_net_opt *net_opt_for(const struct kiln_options *o,
-                                              const char *name)
-{
-    for (int i = 0; i < o->n_net; i++)
-        if (strcmp(o->net[i].name, name) == 0)
-            return &o->net[i];
-    return NULL;
-}
-
-static const struct kiln_block_opt *block_opt_for(const struct kiln_options *o,
-                                                  const char *name)
-{
-    for (int i = 0; i < o->n_block; i++)
-        if (strcmp(o->block[i].name, name) == 0)
-            return &o->block[i];
-    return NULL;
-}
-
 /* Whether the line attaches manifest entry (e). */
 static int attached_by_line(const struct kiln_options *o,
                             const struct kiln_mft_entry *e)
 {
     if (e->type == KILN_MFT_NET_BASIC)
-        return net_opt_for(o, e->name) != NULL;
+        return kiln_net_opt_index(o, e->name) >= 0;
     if (e->type == KILN_MFT_BLOCK_BASIC)
-        return block_opt_for(o, e->name) != NULL;
+        return kiln_block_opt_index(o, e->name) >= 0;
     return 0;
 }
 
@@ -128,9 +110,11 @@ int kiln_devices_attach(const struct kiln_options *o, struct kiln_mft *mft,
         }
         const char *name = mft->e[i].name;
         int rc = mft->e[i].type == KILN_MFT_NET_BASIC
-                     ? kiln_net_attach(mft, i, net_opt_for(o, name), err, errlen)
-                     : kiln_block_attach(mft, i, block_opt_for(o, name), err,
-                                         errlen);
+                     ? kiln_net_attach(mft, i, &o->net[kiln_net_opt_index(o, name)],
+                                       err, errlen)
+                     : kiln_block_attach(mft, i,
+                                         &o->block[kiln_block_opt_index(o, name)],
+                                         err, errlen);
         if (rc != 0)
             return -1;
         mft->e[i].attached = 1;

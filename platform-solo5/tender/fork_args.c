@@ -80,14 +80,15 @@ static int take_block_policy(struct kiln_options *o, const char *arg,
 /* Every tap serves one purpose: a device's own, or one place in one pool.
  * Two pools sharing a tap would hand it to two children. (tap) is in
  * net[d]'s pool; pools after it are compared here, those before it
- * already were. */
+ * already were. Every device has its tap by now (args.c checks that before
+ * any module's check). */
 static int check_tap_once(const struct kiln_options *o, int d, const char *tap,
                           char *err, size_t errlen)
 {
     const struct kiln_net_opt *pool = &o->net[d];
     for (int e = 0; e < o->n_net; e++) {
         const struct kiln_net_opt *other = &o->net[e];
-        if (other->tap != NULL && strcmp(other->tap, tap) == 0)
+        if (strcmp(other->tap, tap) == 0)
             return kiln_fail(err, errlen, "--fork-net:%s: tap '%s' is "
                              "already --net:%s's", pool->name, tap, other->name);
         if (e > d && in_pool(other, tap))

@@ -6,14 +6,24 @@
 
 #include <string.h>
 
+const struct kiln_device_kind kiln_net_kind = {"network", "--net"};
+
+int kiln_net_opt_index(const struct kiln_options *o, const char *name)
+{
+    for (int i = 0; i < o->n_net; i++)
+        if (strcmp(o->net[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
 struct kiln_net_opt *kiln_net_opt_named(struct kiln_options *o,
                                         const char *name, const char *arg,
                                         char *err, size_t errlen)
 {
-    for (int i = 0; i < o->n_net; i++)
-        if (strcmp(o->net[i].name, name) == 0)
-            return &o->net[i];
-    if (kiln_args_claim_name(o, "network", name, arg, err, errlen) != 0)
+    int known = kiln_net_opt_index(o, name);
+    if (known >= 0)
+        return &o->net[known];
+    if (kiln_args_claim_name(o, &kiln_net_kind, name, arg, err, errlen) != 0)
         return NULL;
     struct kiln_net_opt *d = &o->net[o->n_net++];
     memset(d, 0, sizeof *d);
@@ -59,6 +69,7 @@ static int take_tap(struct kiln_options *o, const char *arg, const char *name,
     if (d->tap != NULL)
         return kiln_fail(err, errlen, "%s: '%s' attached twice", arg, name);
     d->tap = value;
+    kiln_args_attached(o, name);
     return 0;
 }
 
@@ -75,16 +86,6 @@ static int take_mac(struct kiln_options *o, const char *arg, const char *name,
     return 0;
 }
 
-/* Options about a device the line never attaches are a mistake. */
-static int check(const struct kiln_options *o, char *err, size_t errlen)
-{
-    for (int i = 0; i < o->n_net; i++)
-        if (o->net[i].tap == NULL)
-            return kiln_fail(err, errlen, "options for '%s' given but no "
-                             "--net:%s=", o->net[i].name, o->net[i].name);
-    return 0;
-}
-
 static const struct kiln_arg_option options[] = {
     {"--net:", take_tap},
     {"--net-mac:", take_mac},
@@ -93,7 +94,6 @@ static const struct kiln_arg_option options[] = {
 const struct kiln_arg_module kiln_net_args = {
     .options = options,
     .n_options = sizeof options / sizeof options[0],
-    .check = check,
     .usage = "  --net:NAME=TAP            attach tap device TAP as network "
              "device NAME\n"
              "  --net-mac:NAME=MAC        MAC address of NAME (default: random,"
