@@ -13,8 +13,8 @@
  * whenever the application has read everything, so a connection that sent a
  * few bytes and went quiet holds a small ring or none.
  */
-import type { MemoryBudget } from '../../devices/memory-budget.ts';
-import { regrow, ringSizeFor, UNLIMITED } from './ring-size.ts';
+import { UNLIMITED, type MemoryBudget } from '../../devices/memory-budget.ts';
+import { regrow, ringSizeFor } from './ring-size.ts';
 
 /** Out-of-order ranges kept at most; a segment that would need another is dropped (the peer resends it). */
 export const MAX_OUT_OF_ORDER_RANGES = 16;
