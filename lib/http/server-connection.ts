@@ -74,10 +74,10 @@ export class ServerConnection {
   /** Set once run() has closed the flow: no timer of this connection may outlive it. */
   private finished = false;
   /** Ends `run()` without waiting for the handler (set while running). */
-  private abandon: () => void = () => undefined;
+  private abandon: () => void = nothing;
 
-  /** Where responses go: the flow, with a deadline on every write. */
-  private readonly output: MessageSink;
+  /** Where responses go: the flow, with a deadline on every write; made with the first response (an attacker's connection never gets one). */
+  private sink: MessageSink | null = null;
 
   constructor(
     private readonly flow: Flow,
@@ -88,7 +88,10 @@ export class ServerConnection {
     // One read timer for the connection's life (released in run()), not one per read.
     this.reader = new FlowReader(flow, settings.clock, true, settings.memory);
     this.waitingSinceMs = settings.clock.nowMs();
-    this.output = { write: (data) => this.writeWithin(data), abort: () => flow.abort() };
+  }
+
+  private get output(): MessageSink {
+    return (this.sink ??= { write: (data) => this.writeWithin(data), abort: () => this.flow.abort() });
   }
 
   /**
@@ -100,26 +103,27 @@ export class ServerConnection {
   private writeWithin(data: Uint8Array): Promise<void> {
     const accepted = this.flow.write(data);
     this.writeSinceMs = this.settings.clock.nowMs();
-    this.sendTimer ??= this.settings.clock.at(this.writeSinceMs + this.settings.sendTimeoutMs, this.checkSend);
-    accepted.then(this.writeAccepted, this.writeAccepted);
+    this.sendTimer ??= this.settings.clock.at(this.writeSinceMs + this.settings.sendTimeoutMs, (this.checkSend ??= () => this.checkSendDue()));
+    const writeAccepted = (this.writeAccepted ??= () => void (this.writeSinceMs = null));
+    accepted.then(writeAccepted, writeAccepted);
     return accepted;
   }
 
   /** When the write waiting now was made; null while none waits. */
   private writeSinceMs: number | null = null;
   private sendTimer: Timer | null = null;
-  private readonly writeAccepted = (): void => {
-    this.writeSinceMs = null;
-  };
+  /** Callbacks bound once, with the first write. */
+  private writeAccepted: (() => void) | null = null;
+  private checkSend: (() => void) | null = null;
 
   /** The send timer's check: resets the flow when the waiting write is overdue, else waits until it would be. */
-  private readonly checkSend = (): void => {
+  private checkSendDue(): void {
     this.sendTimer = null;
     if (this.writeSinceMs === null || this.finished) return;
     const dueMs = this.writeSinceMs + this.settings.sendTimeoutMs;
     if (this.settings.clock.nowMs() >= dueMs) this.flow.abort();
-    else this.sendTimer = this.settings.clock.at(dueMs, this.checkSend);
-  };
+    else this.sendTimer = this.settings.clock.at(dueMs, this.checkSend!);
+  }
 
   /** Ends the connection after the response in progress; at once when it is idle. */
   stop(): void {
@@ -322,6 +326,8 @@ export class ServerConnection {
     }
   }
 }
+
+const nothing = (): void => undefined;
 
 /** What a handler returned, checked to be a final response. */
 function checkResponse(response: unknown): KilnResponse {
