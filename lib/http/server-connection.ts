@@ -146,11 +146,40 @@ export class ServerConnection {
     this.abandon();
   }
 
-  async run(): Promise<void> {
+  /**
+   * Serves the connection until it ends. Until its first head has arrived
+   * whole, the connection waits with nothing but a pending read (no async
+   * frames, no promise chains): a connection that never completes one, as
+   * under a slow attack, costs little.
+   */
+  serve(): Promise<void> {
+    this.expectHead();
+    return new Promise<void>((ready) => this.reader.whenHeadReady(this.settings.maxHeaderBytes, this.headStarted, true, ready)).then(() => this.run());
+  }
+
+  /** Waits for the next head from now: the header timeout for the first, the idle timeout between requests. */
+  private expectHead(): void {
+    const s = this.settings;
+    this.idle = true;
+    this.waitingForHead = true;
+    this.waitingSinceMs = s.clock.nowMs();
+    this.reader.setTimeouts(this.waitingSinceMs + (this.servedCount === 0 ? s.headerTimeoutMs : s.idleTimeoutMs), null);
+  }
+
+  /** The first byte of a head arrived: a request is coming, which must arrive whole within the header timeout. */
+  private readonly headStarted = (): void => {
+    this.idle = false;
+    this.reader.setTimeouts(this.settings.clock.nowMs() + this.settings.headerTimeoutMs, null);
+  };
+
+  private async run(): Promise<void> {
     let abandoned = false;
     const abandon = new Promise<void>((resolve) => (this.abandon = resolve)).then(() => (abandoned = true));
     const serving = (async () => {
-      while (!this.stopping && (await this.exchange())) this.servedCount++;
+      while (!this.stopping && (await this.exchange())) {
+        this.servedCount++;
+        this.expectHead();
+      }
     })();
     try {
       await Promise.race([serving, abandon]);
@@ -169,21 +198,13 @@ export class ServerConnection {
     serving.catch(() => undefined); // a handler finishing after an abort has no one to tell
   }
 
-  /** Serves one request; true when the connection stays open for another. */
+  /** Serves one request (its head expected since `expectHead`); true when the connection stays open for another. */
   private async exchange(): Promise<boolean> {
     const s = this.settings;
-    this.idle = true;
-    this.waitingForHead = true;
-    this.waitingSinceMs = s.clock.nowMs();
-    const waitMs = this.servedCount === 0 ? s.headerTimeoutMs : s.idleTimeoutMs;
-    this.reader.setTimeouts(s.clock.nowMs() + waitMs, null);
     let head: RequestHead;
     let body: IncomingBody | null = null;
     try {
-      const bytes = await this.reader.readHead(s.maxHeaderBytes, () => {
-        this.idle = false;
-        this.reader.setTimeouts(s.clock.nowMs() + s.headerTimeoutMs, null);
-      }, true);
+      const bytes = await this.reader.readHead(s.maxHeaderBytes, this.headStarted, true);
       if (bytes === null) return false;
       this.idle = false;
       this.waitingForHead = false;
