@@ -173,59 +173,107 @@ export class FlowReader {
    *   anything else is refused at once rather than waited on
    */
   async readHead(limit: number, onFirstByte?: () => void, requestLine = false): Promise<Uint8Array | null> {
-    let prefix: RequestLinePrefix | null = null; // made only when a head arrives in pieces
-    let skipped = 0;
-    let scan = 0; // offset from `start` up to which lines were checked
-    let firstLineEnd = -1;
-    let announced = false;
-    for (;;) {
-      // Empty lines before the head (a client's stray CRLF after a body).
-      while (scan === 0 && (this.end - this.start) >= 2 && this.buf[this.start] === CR && this.buf[this.start + 1] === LF) {
-        if (++skipped > MAX_LEADING_EMPTY_LINES) throw new HttpError('bad-request', 'too many empty lines before the request');
-        this.start += 2;
-      }
-      if (!announced && (this.end - this.start) > 0) {
-        announced = true;
-        onFirstByte?.();
-      }
-      // Locals for the loop: each field or typed array length read is a property lookup in QuickJS.
-      const buf = this.buf;
-      const from = this.start;
-      const have = this.end;
-      const end = from + Math.min(have - from, limit);
-      for (let i = from + scan; i < end; i++) {
-        const c = buf[i];
-        if (c === LF) throw new HttpError('bad-request', 'bare LF in message head');
-        if (c !== CR) continue;
-        if (i + 1 >= have) break; // need the next byte
-        if (buf[i + 1] !== LF) throw new HttpError('bad-request', 'bare CR in message head');
-        const lineStart = from + scan;
-        if (firstLineEnd < 0) firstLineEnd = i;
-        if (i === lineStart && i > from) {
-          // Empty line: the head is complete.
-          const head = buf.subarray(from, i + 2);
-          this.start = i + 2;
+    try {
+      for (;;) {
+        const end = this.scanHead(limit, onFirstByte, requestLine);
+        if (end >= 0) {
+          const head = this.buf.subarray(this.start, end);
+          this.start = end;
           this.releaseIfEmpty();
           return head;
         }
-        scan = i + 2 - from;
-        i++;
+        if (!(await this.fill())) {
+          if ((this.end - this.start) === 0) return null;
+          throw new HttpError('incomplete', 'the connection ended inside a message head');
+        }
       }
-      if (requestLine && have > from) {
-        prefix ??= new RequestLinePrefix();
-        prefix.feed(buf, from, firstLineEnd < 0 ? end : firstLineEnd);
-        if (firstLineEnd >= 0) prefix.finish();
-      }
-      if (have - from >= limit) {
-        throw firstLineEnd < 0
-          ? new HttpError('uri-too-long', `the first line is longer than ${limit} bytes`)
-          : new HttpError('header-too-large', `the head is larger than ${limit} bytes`);
-      }
-      if (!(await this.fill())) {
-        if ((this.end - this.start) === 0) return null;
-        throw new HttpError('incomplete', 'the connection ended inside a message head');
-      }
+    } finally {
+      this.forgetScan();
     }
+  }
+
+  /**
+   * Calls `ready` once `readHead` with the same arguments would answer
+   * without waiting: a whole head is buffered, or the bytes cannot make
+   * one, or the stream ended, failed or timed out. It waits with no async
+   * frame or promise chain of its own, so a peer that never completes a head
+   * (a slow attack) holds little more than its buffered bytes.
+   */
+  whenHeadReady(limit: number, onFirstByte: () => void, requestLine: boolean, ready: () => void): void {
+    const step = (): void => {
+      try {
+        if (this.scanHead(limit, onFirstByte, requestLine) >= 0) return ready();
+      } catch {
+        this.forgetScan(); // readHead scans again from the start and throws the same error
+        return ready();
+      }
+      this.fill().then((more) => (more ? step() : ready()), ready);
+    };
+    step();
+  }
+
+  /** Where the scan of the head in progress stands, so each byte is looked at once however the head arrives. */
+  private scanPrefix: RequestLinePrefix | null = null; // made only when a head arrives in pieces
+  private scanSkipped = 0;
+  private scanOffset = 0; // offset from `start` up to which lines were checked
+  private scanFirstLineEnd = -1; // offset from `start` of the first line's CR
+  private scanAnnounced = false;
+
+  private forgetScan(): void {
+    this.scanPrefix = null;
+    this.scanSkipped = 0;
+    this.scanOffset = 0;
+    this.scanFirstLineEnd = -1;
+    this.scanAnnounced = false;
+  }
+
+  /**
+   * Goes on scanning the buffered bytes for a whole head (see `readHead`):
+   * its end offset in `buf` once complete, else -1. Empty lines before it
+   * are consumed; nothing else is.
+   */
+  private scanHead(limit: number, onFirstByte: (() => void) | undefined, requestLine: boolean): number {
+    // Empty lines before the head (a client's stray CRLF after a body).
+    while (this.scanOffset === 0 && (this.end - this.start) >= 2 && this.buf[this.start] === CR && this.buf[this.start + 1] === LF) {
+      if (++this.scanSkipped > MAX_LEADING_EMPTY_LINES) throw new HttpError('bad-request', 'too many empty lines before the request');
+      this.start += 2;
+    }
+    if (!this.scanAnnounced && (this.end - this.start) > 0) {
+      this.scanAnnounced = true;
+      onFirstByte?.();
+    }
+    // Locals for the loop: each field or typed array length read is a property lookup in QuickJS.
+    const buf = this.buf;
+    const from = this.start;
+    const have = this.end;
+    const end = from + Math.min(have - from, limit);
+    let scan = this.scanOffset;
+    let firstLineEnd = this.scanFirstLineEnd < 0 ? -1 : from + this.scanFirstLineEnd;
+    for (let i = from + scan; i < end; i++) {
+      const c = buf[i];
+      if (c === LF) throw new HttpError('bad-request', 'bare LF in message head');
+      if (c !== CR) continue;
+      if (i + 1 >= have) break; // need the next byte
+      if (buf[i + 1] !== LF) throw new HttpError('bad-request', 'bare CR in message head');
+      const lineStart = from + scan;
+      if (firstLineEnd < 0) firstLineEnd = i;
+      if (i === lineStart && i > from) return i + 2; // empty line: the head is complete
+      scan = i + 2 - from;
+      i++;
+    }
+    this.scanOffset = scan;
+    this.scanFirstLineEnd = firstLineEnd < 0 ? -1 : firstLineEnd - from; // from `start`: a merge moves the bytes
+    if (requestLine && have > from) {
+      const prefix = (this.scanPrefix ??= new RequestLinePrefix());
+      prefix.feed(buf, from, firstLineEnd < 0 ? end : firstLineEnd);
+      if (firstLineEnd >= 0) prefix.finish();
+    }
+    if (have - from >= limit) {
+      throw firstLineEnd < 0
+        ? new HttpError('uri-too-long', `the first line is longer than ${limit} bytes`)
+        : new HttpError('header-too-large', `the head is larger than ${limit} bytes`);
+    }
+    return -1;
   }
 
   /** Reads one CRLF-terminated line of at most `limit` bytes, without the CRLF, as Latin-1 text. */
