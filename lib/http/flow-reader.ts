@@ -18,6 +18,12 @@ const EMPTY = new Uint8Array(0);
 /** Empty lines tolerated before a request line (RFC 9112 section 2.2). */
 const MAX_LEADING_EMPTY_LINES = 4;
 
+/** Where `byte` first occurs in `buf` from `from` on, or `end` when not before it. */
+function firstIndexOf(buf: Uint8Array, byte: number, from: number, end: number): number {
+  const at = buf.indexOf(byte, from);
+  return at < 0 || at > end ? end : at;
+}
+
 export class FlowReader {
   private buf: Uint8Array = EMPTY;
   private start = 0;
@@ -193,23 +199,24 @@ export class FlowReader {
       const from = this.start;
       const have = this.end;
       const end = from + Math.min(have - from, limit);
-      for (let i = from + scan; i < end; i++) {
-        const c = buf[i];
-        if (c === LF) throw new HttpError('bad-request', 'bare LF in message head');
-        if (c !== CR) continue;
-        if (i + 1 >= have) break; // need the next byte
-        if (buf[i + 1] !== LF) throw new HttpError('bad-request', 'bare CR in message head');
-        const lineStart = from + scan;
-        if (firstLineEnd < 0) firstLineEnd = i;
-        if (i === lineStart && i > from) {
+      // Line by line with the engine's byte search (memchr in QuickJS), not a
+      // loop per byte: the first CR and the first LF of what is left decide.
+      for (let i = from + scan; i < end; ) {
+        const cr = firstIndexOf(buf, CR, i, end);
+        const lf = firstIndexOf(buf, LF, i, end);
+        if (lf < cr) throw new HttpError('bad-request', 'bare LF in message head');
+        if (cr === end || cr + 1 >= have) break; // no line end yet, or need the byte after the CR
+        if (buf[cr + 1] !== LF) throw new HttpError('bad-request', 'bare CR in message head');
+        if (firstLineEnd < 0) firstLineEnd = cr;
+        if (cr === i && cr > from) {
           // Empty line: the head is complete.
-          const head = buf.subarray(from, i + 2);
-          this.start = i + 2;
+          const head = buf.subarray(from, cr + 2);
+          this.start = cr + 2;
           this.releaseIfEmpty();
           return head;
         }
-        scan = i + 2 - from;
-        i++;
+        i = cr + 2;
+        scan = i - from;
       }
       if (requestLine && have > from) {
         prefix ??= new RequestLinePrefix();
