@@ -37,8 +37,9 @@ export class FlowReader {
   /** The timer bounding reads, and when it fires; kept from one read to the next in `lingeringTimer` mode. */
   private timer: Timer | null = null;
   private timerAtMs = Infinity;
-  /** The read waiting now (its rejection) and the time it must end by. */
-  private waiting: ((err: Error) => void) | null = null;
+  /** The fill waiting now (how to settle it) and the time it must end by. */
+  private filled: ((more: boolean) => void) | null = null;
+  private waiting: ((err: unknown) => void) | null = null;
   private waitLimitMs = Infinity;
 
   /** Bytes of `buf` counted in the budget. */
@@ -95,11 +96,57 @@ export class FlowReader {
     return this.eof && this.end === this.start;
   }
 
-  /** Reads once more from the flow; false at end of stream. */
+  /**
+   * Reads once more from the flow; false at end of stream. Under a time
+   * bound the read's outcome settles the promise returned here directly
+   * (handlers made once per reader): no promise or closures in between.
+   */
   private fill(): Promise<boolean> {
     if (this.timedOut) return Promise.reject(this.timedOut);
     if (this.eof) return Promise.resolve(false);
-    return this.readBounded().then(this.absorb);
+    const gapDeadline = this.gapMs === null ? null : this.clock!.nowMs() + this.gapMs;
+    const limit =
+      this.deadlineMs === null ? gapDeadline : gapDeadline === null ? this.deadlineMs : Math.min(gapDeadline, this.deadlineMs);
+    if (limit === null) return this.flow.read().then(this.absorb);
+    this.waitLimitMs = limit;
+    if (this.timer === null || this.timerAtMs > limit) this.arm(limit);
+    const filled = new Promise<boolean>(this.startWaiting);
+    try {
+      this.flow.read().then(this.readArrived, this.readFailed);
+    } catch (err) {
+      this.readFailed(err); // a flow that throws instead of rejecting
+    }
+    return filled;
+  }
+
+  private readonly startWaiting = (resolve: (more: boolean) => void, reject: (err: unknown) => void): void => {
+    this.filled = resolve;
+    this.waiting = reject;
+  };
+
+  /** The bounded read's chunk; dropped when the timer failed the wait first (the reader is unusable then). */
+  private readonly readArrived = (chunk: Uint8Array | null): void => {
+    const resolve = this.filled;
+    const reject = this.waiting;
+    this.endWaiting();
+    if (resolve === null || reject === null) return;
+    try {
+      resolve(this.absorb(chunk));
+    } catch (err) {
+      reject(err);
+    }
+  };
+
+  private readonly readFailed = (err: unknown): void => {
+    const reject = this.waiting;
+    this.endWaiting();
+    reject?.(err);
+  };
+
+  private endWaiting(): void {
+    this.filled = null;
+    this.waiting = null;
+    if (!this.lingeringTimer) this.release();
   }
 
   /** Takes a chunk the flow gave into the buffer; false at end of stream. */
@@ -122,30 +169,6 @@ export class FlowReader {
     return true;
   };
 
-  private readBounded(): Promise<Uint8Array | null> {
-    const gapDeadline = this.gapMs === null ? null : this.clock!.nowMs() + this.gapMs;
-    const limit =
-      this.deadlineMs === null ? gapDeadline : gapDeadline === null ? this.deadlineMs : Math.min(gapDeadline, this.deadlineMs);
-    if (limit === null) return this.flow.read();
-    this.waitLimitMs = limit;
-    if (this.timer === null || this.timerAtMs > limit) this.arm(limit);
-    return new Promise((resolve, reject) => {
-      this.waiting = reject;
-      this.flow.read().then(
-        (chunk) => {
-          this.waiting = null;
-          if (!this.lingeringTimer) this.release();
-          resolve(chunk);
-        },
-        (err: unknown) => {
-          this.waiting = null;
-          if (!this.lingeringTimer) this.release();
-          reject(err);
-        },
-      );
-    });
-  }
-
   private arm(atMs: number): void {
     this.timer?.cancel();
     this.timerAtMs = atMs;
@@ -163,6 +186,7 @@ export class FlowReader {
       return;
     }
     this.waiting = null;
+    this.filled = null;
     this.timedOut = new HttpError('timed-out', 'the peer sent nothing in time');
     reject(this.timedOut);
   };
