@@ -32,7 +32,6 @@
 struct net_dev {
     int fd;          /* the tap, non-blocking; -1 when unavailable */
     int pcap_fd;     /* -1 unless --net-pcap */
-    int pooled;      /* fd is a pool tap's, shared with the whole tree */
 };
 
 static struct net_dev devs[KILN_MFT_MAX_ENTRIES];
@@ -259,19 +258,23 @@ int kiln_net_fork_child(const struct kiln_guest_mem *m,
         struct net_dev *d = &devs[h];
         if (net_mft->e[h].type != KILN_MFT_NET_BASIC || !net_mft->e[h].attached)
             continue;
-        if (d->fd >= 0 && !d->pooled)
-            close(d->fd); /* the parent's own tap */
-        if (d->pcap_fd >= 0)
-            close(d->pcap_fd); /* the recording stays the parent's */
-        d->pcap_fd = -1;
+        if (d->fd >= 0)
+            close(d->fd); /* the parent's tap */
         d->fd = -1;
         int slot = claim->slot[h];
         if (slot < 0) {
+            /* Nothing to record: the device is not the child's. */
+            if (d->pcap_fd >= 0)
+                close(d->pcap_fd);
+            d->pcap_fd = -1;
             kiln_net_ring_fork_child(h, 0);
             continue;
         }
-        d->fd = kiln_net_pool_fd(h, slot);
-        d->pooled = 1;
+        /* The child's frames go to the parent's recording too (appended
+         * record by record: O_APPEND, one writev each). */
+        d->fd = kiln_net_pool_fetch(h, slot, err, errlen);
+        if (d->fd < 0)
+            return -1;
         drain(d->fd);
         if (new_mac(m, h) != 0 || kiln_poll_add(d->fd, h) != 0) {
             snprintf(err, errlen, "network device '%s': %s", net_mft->e[h].name,
