@@ -91,6 +91,19 @@ const tsCases: KvmCase[] = [
     ].join('\n'),
   },
   {
+    // No DHCP server: the child holding the pool's first tap takes the
+    // first address of --fork-ipv4.
+    name: 'ts-static',
+    run: [
+      `${hvt('--fork-net:service=fd1,fd2', `${APP} --ipv4=10.77.0.2/24 --fork-ipv4=10.77.0.50/24 --mode=pool`)} >static.log 2>&1 & app=$!`,
+      'i=0; until grep -q "child address" static.log || [ $i -ge 240 ]; do sleep 0.5; i=$((i+1)); done',
+      `${inNs('ping -c 3 -W 5 10.77.0.50')} >/dev/null && echo "child answers ping"`,
+      `echo bye | ${inNs('busybox nc -w 5 10.77.0.50 9')}`,
+      'wait $app; echo "app status $?"',
+      'cat static.log',
+    ].join('\n'),
+  },
+  {
     name: 'ts-unavailable',
     run: hvt('--fork-block:storage=refuse', `${APP} --ipv4=10.77.0.2/24 --mode=unavailable`),
   },
@@ -189,6 +202,14 @@ for (const arch of testArches()) {
         const sources = ipv4Sources(Buffer.from(/^pcap (\S*)$/m.exec(out)![1]!, 'base64'));
         expect(sources).toContain('10.77.0.2');
         expect(sources).toContain(child);
+      });
+
+      it('gives a forked child a static address from --fork-ipv4 by the pool tap it holds', () => {
+        const r = result('ts-static');
+        expect(r.output).toMatch(/child address 10\.77\.0\.50 \(static\) \d+ ms after the fork call/);
+        expect(r.output).toContain('child answers ping');
+        expect(r.output).toContain('parent: child ended with 0');
+        expect(r.output).toContain('app status 0');
       });
 
       it("fails a child's stack without a tap and a refused block device with typed errors", () => {
