@@ -13,7 +13,6 @@ const HASH: Record<HashAlgorithm, { id: number; size: number }> = {
   sha512: { id: 2, size: 64 },
 };
 const AEAD: Record<AeadAlgorithm, number> = { 'aes-128-gcm': 0, 'aes-256-gcm': 0, 'chacha20-poly1305': 1 };
-const TAG = 16;
 
 const GROUP: Record<KeyExchangeGroup, { id: number; share: number }> = { x25519: { id: 0, share: 32 }, p256: { id: 1, share: 65 } };
 
@@ -44,11 +43,7 @@ export function nativeCrypto(k: KilnBindings): NativePrimitives | null {
   return {
     name: 'mbedtls',
     curves: nativeCurves(k),
-    aead(seal, algorithm, key, nonce, aad, input) {
-      if (!seal && input.length < TAG) return null;
-      const output = new Uint8Array(seal ? input.length + TAG : input.length - TAG);
-      return aead(seal, AEAD[algorithm], key, nonce, aad, input, output) ? output : null;
-    },
+    aead: (seal, algorithm, key, nonce, aad, input, output) => aead(seal, AEAD[algorithm], key, nonce, aad, input, output),
     hash(algorithm, data) {
       const h = HASH[algorithm];
       const out = new Uint8Array(h.size);

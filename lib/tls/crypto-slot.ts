@@ -21,8 +21,12 @@ export interface NativePrimitives {
   readonly name: string;
   /** Present when the native library also does the curves. */
   readonly curves: NativeCurves | null;
-  /** Seals (ciphertext then tag) or opens; opening returns null when the tag does not verify. */
-  aead(seal: boolean, algorithm: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, input: Uint8Array): Uint8Array | null;
+  /**
+   * Seals `input` into `output` (ciphertext then tag, 16 bytes longer) or
+   * opens it (16 bytes shorter); `output` may be `input`'s own memory, for
+   * sealing in place. False when an opened tag does not verify (output zeroed).
+   */
+  aead(seal: boolean, algorithm: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, input: Uint8Array, output: Uint8Array): boolean;
   hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array;
   hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array;
 }

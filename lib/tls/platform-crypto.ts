@@ -6,7 +6,7 @@
  * mbedtls bindings). Ed25519 and P-384 stay on @noble. Only apps that use TLS import
  * this, so only they carry @noble.
  */
-import type { AeadAlgorithm, CryptoProvider } from './crypto-provider.ts';
+import { AEAD_TAG_LENGTH, type AeadAlgorithm, type CryptoProvider } from './crypto-provider.ts';
 import { registeredCrypto, registeredNative, type NativePrimitives } from './crypto-slot.ts';
 import { hkdfExpandWith, hkdfExtractWith } from './hkdf.ts';
 import { nobleCryptoProvider } from './noble-crypto.ts';
@@ -39,8 +39,14 @@ function withNative(native: NativePrimitives): CryptoProvider {
       if (key.length !== KEY_LENGTH[algorithm]) throw new RangeError(`${algorithm} needs a ${KEY_LENGTH[algorithm]}-byte key`);
       const k = Uint8Array.from(key);
       return {
-        seal: (nonce, aad, plaintext) => native.aead(true, algorithm, k, nonce, aad, plaintext)!,
-        open: (nonce, aad, sealed) => native.aead(false, algorithm, k, nonce, aad, sealed),
+        sealInPlace: (nonce, aad, buffer, length) => {
+          native.aead(true, algorithm, k, nonce, aad, buffer.subarray(0, length), buffer.subarray(0, length + AEAD_TAG_LENGTH));
+        },
+        open(nonce, aad, sealed) {
+          if (sealed.length < AEAD_TAG_LENGTH) return null;
+          const plaintext = new Uint8Array(sealed.length - AEAD_TAG_LENGTH);
+          return native.aead(false, algorithm, k, nonce, aad, sealed, plaintext) ? plaintext : null;
+        },
       };
     },
   };
