@@ -5,7 +5,7 @@
  * off the curve or compressed, bad tags). Plain checks that throw, so they
  * run under vitest on Node and bundled into an image under QuickJS.
  */
-import { aeadSeal, type CryptoProvider } from '../../lib/tls/crypto-provider.ts';
+import { aeadSeal, type CryptoProvider, type PrivateKey, type SignatureAlgorithm } from '../../lib/tls/crypto-provider.ts';
 
 export interface VectorCheck {
   name: string;
@@ -19,7 +19,7 @@ function hex(s: string): Uint8Array {
   return out;
 }
 
-function toHex(b: Uint8Array | null): string {
+export function toHex(b: Uint8Array | null): string {
   if (b === null) return 'null';
   let s = '';
   for (const x of b) s += x.toString(16).padStart(2, '0');
@@ -134,3 +134,49 @@ export const VECTOR_CHECKS: VectorCheck[] = [
     },
   },
 ];
+
+/** An RSA key and signatures OpenSSL made with it (rsa-vectors.ts), as hex, for providers that do RSA. */
+export interface RsaVectors {
+  key: Record<'n' | 'e' | 'd' | 'p' | 'q' | 'dp' | 'dq' | 'qi', string>;
+  data: string;
+  /** By algorithm: the signature of `data`. */
+  signatures: Partial<Record<SignatureAlgorithm, string>>;
+}
+
+/** The vectors' key and message as bytes. */
+export function rsaInputs(v: RsaVectors): { key: Extract<PrivateKey, { type: 'rsa' }>; data: Uint8Array } {
+  const key = { type: 'rsa' as const, n: hex(v.key.n), e: hex(v.key.e), d: hex(v.key.d), p: hex(v.key.p), q: hex(v.key.q), dp: hex(v.key.dp), dq: hex(v.key.dq), qi: hex(v.key.qi) };
+  return { key, data: hex(v.data) };
+}
+
+/** RSA checks: OpenSSL's PSS and PKCS#1 v1.5 signatures verify, altered ones do not, and the provider's own PSS signatures verify. */
+export function rsaChecks(v: RsaVectors): VectorCheck[] {
+  const { key, data } = rsaInputs(v);
+  return [
+    {
+      name: 'RSA: OpenSSL PSS and PKCS#1 v1.5 signatures verify; other data, another padding or an altered signature do not',
+      run(p) {
+        for (const [algorithm, signature] of Object.entries(v.signatures) as [SignatureAlgorithm, string][]) {
+          const sig = hex(signature);
+          if (!p.verify(algorithm, key, data, sig)) throw new Error(`${algorithm}: refused`);
+          if (p.verify(algorithm, key, data.subarray(1), sig)) throw new Error(`${algorithm}: accepted for other data`);
+          const other = algorithm.startsWith('rsa-pss') ? algorithm.replace('pss', 'pkcs1') : algorithm.replace('pkcs1', 'pss');
+          if (p.verify(other as SignatureAlgorithm, key, data, sig)) throw new Error(`${algorithm}: accepted as ${other}`);
+          sig[sig.length - 1]! ^= 1;
+          if (p.verify(algorithm, key, data, sig)) throw new Error(`${algorithm}: accepted altered`);
+          if (p.verify(algorithm, key, data, sig.subarray(1))) throw new Error(`${algorithm}: accepted one byte short`);
+        }
+      },
+    },
+    {
+      name: 'RSA: PSS signatures made by the provider verify (SHA-256, 384, 512), as long as the modulus',
+      run(p) {
+        for (const algorithm of ['rsa-pss-sha256', 'rsa-pss-sha384', 'rsa-pss-sha512'] as const) {
+          const sig = p.sign(algorithm, key, data);
+          if (sig.length !== 256) throw new Error(`${algorithm}: ${sig.length} bytes`);
+          if (!p.verify(algorithm, key, data, sig)) throw new Error(`${algorithm}: its own signature refused`);
+        }
+      },
+    },
+  ];
+}
