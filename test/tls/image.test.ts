@@ -187,7 +187,7 @@ function peersMissing(): string | null {
 
 for (const arch of testArches()) {
   const skip = await kvmSkip(arch, 'TLS images under kiln-hvt', (await imageToolsMissing(arch)) ?? (hasOpenssl() ? null : 'needs openssl on the host (test certificates)'));
-  const missingPeers = arch !== 'x86_64' ? `the ${arch} machine cannot run this host's curl, openssl and OpenSSL client` : peersMissing();
+  const missingPeers = arch !== 'x86_64' ? `x86_64 (this host's curl, openssl and OpenSSL client do not run in the ${arch} machine)` : peersMissing();
   if (!skip && missingPeers) console.warn(`SKIPPED: ${arch}: TLS images against curl, openssl and 64 MiB echoed: needs ${missingPeers}`);
   let results: Map<string, KvmCaseResult>;
   const output = (name: string): string => caseResult(results, name).output;
