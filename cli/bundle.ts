@@ -72,6 +72,7 @@ export async function bundleApp(appFile: string, target: Target, outfile: string
         `process.exitCode = await boot(asApp(app), process.argv.slice(2));\n`
       : // Before the app's module runs: what the image's QuickJS lacks and npm code expects.
         `import ${JSON.stringify(join(repoRoot, 'drivers', 'solo5', 'relative-indexing.ts'))};\n` +
+        `import ${JSON.stringify(join(repoRoot, 'drivers', 'solo5', 'web-globals.ts'))};\n` +
         `import app from ${JSON.stringify(appFile)};\n` +
         `import { boot } from ${JSON.stringify(boot)};\n` +
         (fetchModule ? `import { fetchApp } from ${fetchApp};\nboot(fetchApp(app));\n` : `boot(app);\n`);
@@ -89,7 +90,7 @@ export async function bundleApp(appFile: string, target: Target, outfile: string
       ...(target === 'unix' ? { banner: { js: '#!/usr/bin/env -S node --enable-source-maps' } } : {}),
       sourcesContent: false,
       plugins: target === 'hvt' ? [refuseNodeBuiltins] : [],
-      inject: target === 'hvt' ? ['buffer-global.ts', 'web-globals.ts'].map((file) => join(repoRoot, 'drivers', 'solo5', file)) : [],
+      inject: target === 'hvt' ? [join(repoRoot, 'drivers', 'solo5', 'buffer-global.ts')] : [],
       logLevel: 'silent',
     });
   } catch (err) {
