@@ -86,6 +86,14 @@ declare global {
   type TextEncoderStream = import('../lib/web/index.ts').TextEncoderStream;
   var TextDecoderStream: Web['TextDecoderStream'];
   type TextDecoderStream = import('../lib/web/index.ts').TextDecoderStream;
+  var Blob: Web['Blob'];
+  type Blob = import('../lib/web/index.ts').Blob;
+  type BlobPart = import('../lib/web/index.ts').BlobPart;
+  var File: Web['File'];
+  type File = import('../lib/web/index.ts').File;
+  var FormData: Web['FormData'];
+  type FormData = import('../lib/web/index.ts').FormData;
+  type FormDataEntryValue = import('../lib/web/index.ts').FormDataEntryValue;
   var AbortController: Web['AbortController'];
   type AbortController = import('../lib/web/index.ts').AbortController;
   var AbortSignal: Web['AbortSignal'];

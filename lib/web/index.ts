@@ -14,6 +14,8 @@ export { WritableStream, WritableStreamDefaultWriter, WritableStreamDefaultContr
 export { TransformStream, TransformStreamDefaultController } from './transform-stream.ts';
 export { CountQueuingStrategy, ByteLengthQueuingStrategy } from './queue-with-sizes.ts';
 export { TextEncoderStream, TextDecoderStream } from './text-streams.ts';
+export { Blob, File, type BlobPart } from './blob.ts';
+export { FormData, type FormDataEntryValue } from './form-data.ts';
 export { AbortController, AbortSignal } from './abort.ts';
 export { Event, EventTarget, CustomEvent } from './event-target.ts';
 export { DOMException } from './dom-exception.ts';
