@@ -45,7 +45,12 @@ declare global {
   var crypto: {
     getRandomValues<T extends ArrayBufferView>(array: T): T;
     randomUUID(): `${string}-${string}-${string}-${string}-${string}`;
+    readonly subtle: import('../lib/web/index.ts').SubtleCrypto;
   };
+  var SubtleCrypto: Web['SubtleCrypto'];
+  type SubtleCrypto = import('../lib/web/index.ts').SubtleCrypto;
+  var CryptoKey: Web['CryptoKey'];
+  type CryptoKey = import('../lib/web/index.ts').CryptoKey;
   var TextEncoder: { new (): KilnTextEncoder };
   var TextDecoder: { new (label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean }): KilnTextDecoder };
 

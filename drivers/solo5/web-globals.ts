@@ -4,7 +4,8 @@
  * so that code which feature-detects (`typeof globalThis.fetch`,
  * `'URL' in globalThis`) finds them as it does on Node. `fetch` goes out
  * through the app's first stack device (fetch-global.ts). `crypto` keeps the
- * runtime's getRandomValues (runtime/src/globals.c) and gains randomUUID.
+ * runtime's getRandomValues (runtime/src/globals.c) and gains randomUUID and
+ * subtle.
  */
 import { randomUUID } from '../../lib/web/random-uuid.ts';
 import * as web from '../../lib/web/index.ts';
@@ -41,6 +42,8 @@ const globals: Record<string, unknown> = {
   btoa: web.btoa,
   structuredClone: web.structuredClone,
   navigator: web.navigator,
+  SubtleCrypto: web.SubtleCrypto,
+  CryptoKey: web.CryptoKey,
   fetch,
 };
 
@@ -55,3 +58,4 @@ Object.defineProperty(runtimeCrypto, 'randomUUID', {
   configurable: true,
   enumerable: false,
 });
+Object.defineProperty(runtimeCrypto, 'subtle', { get: () => web.subtle, configurable: true, enumerable: true });

@@ -37,8 +37,8 @@ export class Deferred<T = void> {
   }
 }
 
-/** Calls `step`, its throw made a rejection (the spec's "promise-calling" of an underlying source's or sink's method). */
-export function promiseCall(step: () => void | PromiseLike<void>): Promise<void> {
+/** Calls `step`, its throw made a rejection (the Streams spec's "promise-calling"; WebCrypto reports errors so too). */
+export function promiseCall<T = void>(step: () => T | PromiseLike<T>): Promise<T> {
   try {
     return Promise.resolve(step());
   } catch (err) {

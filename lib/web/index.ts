@@ -22,5 +22,6 @@ export { DOMException } from './dom-exception.ts';
 export { atob, btoa } from './base64.ts';
 export { structuredClone } from './structured-clone.ts';
 export { randomUUID } from './random-uuid.ts';
+export { subtle, SubtleCrypto, CryptoKey } from './subtle-crypto.ts';
 export { navigator } from './navigator.ts';
 export { createFetch, type Fetch } from './fetch.ts';
