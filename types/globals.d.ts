@@ -25,7 +25,7 @@ interface KilnTextEncoder {
 
 interface KilnTextDecoder {
   readonly encoding: string;
-  decode(input?: ArrayBufferView | ArrayBuffer): string;
+  decode(input?: ArrayBufferView | ArrayBuffer, options?: { stream?: boolean }): string;
 }
 
 type Web = typeof import('../lib/web/index.ts');

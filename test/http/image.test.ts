@@ -99,6 +99,9 @@ const cases = [
       `echo "HONO-TEXT [$(${CURL} ${URL}/)]"`,
       `echo "HONO-PARAMS $(${CURL} -D - '${URL}/api/posts/7?page=2' | tr -d '\\r' | grep -i -e '^x-powered-by' -e '^{')"`,
       `echo "HONO-POST $(${CURL} -w ' %{http_code}' -H 'content-type: application/json' -d '{"title":"t"}' ${URL}/api/posts)"`,
+      'head -c 3000 /dev/urandom > form-upload.bin',
+      `echo "HONO-MULTIPART $(${CURL} -F title=kiln -F 'file=@form-upload.bin;type=application/x-bin' ${URL}/api/form)"`,
+      `echo "HONO-URLENCODED $(${CURL} -d a=1 -d 'b=x+y' ${URL}/api/form)"`,
       `echo "HONO-404 $(${CURL} -w ' %{http_code}' ${URL}/nope)"`,
       'kill $pid; wait $pid; cat hono.log',
     ].join('\n'),
@@ -200,12 +203,14 @@ describe.skipIf(skip !== null)('HTTP in hvt images (real KVM, curl from a namesp
     expect(out).not.toMatch(/Uncaught/);
   });
 
-  it("serves Hono's app unchanged from npm: routing, params, query, middleware, JSON, notFound", () => {
+  it("serves Hono's app unchanged from npm: routing, params, query, middleware, JSON, form bodies (parseBody), notFound", () => {
     const out = output('web');
     expect(out).toContain('HONO-TEXT [Hono!]');
     expect(out).toMatch(/HONO-PARAMS x-powered-by: hono-on-kiln\s+\{"id":"7","page":"2"\}/i);
     expect(out).toContain('HONO-POST {"created":"t"} 201');
     expect(out).toContain('HONO-404 {"error":"not found","path":"/nope"} 404');
+    expect(out).toContain('HONO-MULTIPART {"title":"kiln","file":{"file":"form-upload.bin","type":"application/x-bin","size":3000}}');
+    expect(out).toContain('HONO-URLENCODED {"a":"1","b":"x y"}');
     expect(out).toContain('--> GET /api/posts/7?page=2');
   });
 
