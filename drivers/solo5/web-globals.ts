@@ -2,14 +2,14 @@
  * The Web-standard globals of images (lib/web), set on `globalThis` before
  * the app's module runs (the hvt bundle's entry imports this first, cli/bundle.ts),
  * so that code which feature-detects (`typeof globalThis.fetch`,
- * `'URL' in globalThis`) finds them as it does on Node. `fetch` goes out
- * through the app's first stack device (fetch-global.ts). `crypto` keeps the
+ * `'URL' in globalThis`) finds them as it does on Node. `crypto` keeps the
  * runtime's getRandomValues (runtime/src/globals.c) and gains randomUUID and
- * subtle.
+ * subtle. `fetch` is set by the entry's next import (global-fetch.ts), apart,
+ * so that an image without a stack device carries none of the HTTP client.
  */
 import { randomUUID } from '../../lib/web/random-uuid.ts';
 import * as web from '../../lib/web/index.ts';
-import { fetch } from './fetch-global.ts';
+import { setGlobal } from './set-global.ts';
 
 const globals: Record<string, unknown> = {
   URL: web.URL,
@@ -44,13 +44,9 @@ const globals: Record<string, unknown> = {
   navigator: web.navigator,
   SubtleCrypto: web.SubtleCrypto,
   CryptoKey: web.CryptoKey,
-  fetch,
 };
 
-// As Web IDL defines them: writable and configurable, not enumerable.
-for (const [name, value] of Object.entries(globals)) {
-  Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
-}
+for (const [name, value] of Object.entries(globals)) setGlobal(name, value);
 const runtimeCrypto = globalThis.crypto as { getRandomValues<T extends ArrayBufferView>(array: T): T };
 Object.defineProperty(runtimeCrypto, 'randomUUID', {
   value: () => randomUUID((bytes) => runtimeCrypto.getRandomValues(bytes)),

@@ -70,7 +70,8 @@ const cases = [
       `urls=""; n=0; while [ $n -lt 400 ]; do urls="$urls ${URL}/?c=$n -o /dev/null"; n=$((n+1)); done`,
       `echo "BURST $(${CURL} --parallel --parallel-immediate --parallel-max 100 -w '%{http_code}\\n' $urls 2>/dev/null | grep -c '^200$')"`,
       'kill -0 $pid && echo ALIVE',
-      `echo "AFTER [$(${CURL} ${URL}/)]"`,
+      // Once the burst's connections are torn down it serves again; the first tries may still be shed while they are (bounded: 20 tries).
+      `i=0; until after=$(${CURL} ${URL}/ 2>/dev/null) && [ "$after" = hello ]; do i=$((i+1)); [ $i -ge 20 ] && break; sleep 0.5; done; echo "AFTER [$after] after $i retries"`,
       `echo "STATS $(${CURL} ${URL}/stats)"`,
       'kill $pid; wait $pid; cat small.log',
     ].join('\n'),
@@ -185,7 +186,7 @@ describe.skipIf(skip !== null)('HTTP in hvt images (real KVM, curl from a namesp
     // Where the heap runs out depends on the bundle's size: loading the app, or making its stack.
     expect(out).toMatch(/(http: stack 'service'|kiln): out of memory (loading the app )?in a heap of \d+ bytes; give the unikernel more \(--mem\)\nTOO SMALL 2\n/);
     expect(out).toContain('ALIVE');
-    expect(out).toContain('AFTER [hello]');
+    expect(out).toMatch(/AFTER \[hello\] after \d+ retries/);
     expect(Number(/BURST (\d+)/.exec(out)?.[1])).toBeGreaterThan(0);
     expect(out).toMatch(/STATS \{"uptimeSeconds":[\d.]+,"requests":\d+,"connections":\d+,"shedConnections":\d+/);
     expect(out.slice(out.indexOf('TOO SMALL'))).not.toMatch(/Uncaught|out of memory/);
