@@ -1,10 +1,11 @@
 // crypto.subtle of lib/web: the FIPS 180-4 and RFC 4231 vectors, the same
 // results as Node's webcrypto for random inputs, and the DOMExceptions
 // WebCrypto names for misuse (compared with Node's by name).
-import { webcrypto } from 'node:crypto';
+import { createHash, createHmac, webcrypto } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 
-import { CryptoKey, subtle } from './subtle-crypto.ts';
+import { setNativePrimitives } from '../tls/crypto-slot.ts';
+import { CryptoKey, hashBackend, subtle } from './subtle-crypto.ts';
 import { cryptoVectorFailures } from './testdata/crypto-vectors.ts';
 
 const nodeSubtle = webcrypto.subtle;
@@ -78,5 +79,24 @@ describe('crypto.subtle', () => {
     // Node 20 rejects this with a plain Error; WebCrypto's HMAC import names NotSupportedError.
     expect(await errorName(subtle.importKey('spki', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']))).toBe('NotSupportedError');
     expect(() => new (CryptoKey as unknown as new () => CryptoKey)()).toThrow(TypeError);
+  });
+
+  // Last: it registers native primitives for the rest of this file.
+  it("runs SHA-2 and HMAC in the platform's native primitives once registered (images: mbedtls), SHA-1 still in @noble", async () => {
+    expect(['SHA-1', 'SHA-256'].map((h) => hashBackend(h as 'SHA-1'))).toEqual(['@noble', '@noble']);
+    const calls: string[] = [];
+    setNativePrimitives({
+      name: 'node:crypto',
+      curves: null,
+      aead: () => null,
+      hash: (algorithm, data) => (calls.push(`hash ${algorithm}`), new Uint8Array(createHash(algorithm).update(data).digest())),
+      hmac: (algorithm, key, data) => (calls.push(`hmac ${algorithm}`), new Uint8Array(createHmac(algorithm, key).update(data).digest())),
+    });
+    expect(['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'].map((h) => hashBackend(h as 'SHA-1'))).toEqual(['@noble', 'node:crypto', 'node:crypto', 'node:crypto']);
+    const { failures } = await cryptoVectorFailures(subtle as never);
+    expect(failures).toEqual([]);
+    expect(calls).toContain('hash sha512');
+    expect(calls).toContain('hmac sha384');
+    expect(calls.some((c) => c.includes('sha1'))).toBe(false);
   });
 });

@@ -1,14 +1,18 @@
 /**
  * crypto.subtle (Web Cryptography API) for what servers most need: `digest`
  * (SHA-1, SHA-256, SHA-384, SHA-512) and HMAC keys (`importKey` and
- * `exportKey` in raw form, `generateKey`, `sign`, `verify`). The hashes are
- * @noble/hashes, pure JavaScript, so every image has them (the runtime's
- * mbedtls bindings are linked only into images that use lib/tls). Anything
- * else rejects with the DOMException the standard names (NotSupportedError
- * for an unknown algorithm or format, InvalidAccessError for a key used
- * against its usages, SyntaxError for bad usages, DataError for bad key data).
+ * `exportKey` in raw form, `generateKey`, `sign`, `verify`). SHA-2 and its
+ * HMACs run in the platform's native primitives when it registered them
+ * (images: the runtime's mbedtls bindings, lib/tls/crypto-slot.ts), some
+ * 200 times faster than JavaScript under QuickJS; else, and for SHA-1
+ * always, in @noble/hashes. Anything else rejects with the DOMException the
+ * standard names (NotSupportedError for an unknown algorithm or format,
+ * InvalidAccessError for a key used against its usages, SyntaxError for bad
+ * usages, DataError for bad key data).
  */
 import '../tls/noble-shims.ts';
+import { registeredNative } from '../tls/crypto-slot.ts';
+import type { HashAlgorithm } from '../tls/crypto-provider.ts';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
@@ -21,12 +25,24 @@ type KeyUsage = 'encrypt' | 'decrypt' | 'sign' | 'verify' | 'deriveKey' | 'deriv
 export type AlgorithmIdentifier = string | { name: string; [member: string]: unknown };
 type BufferSource = ArrayBuffer | ArrayBufferView;
 
-const HASHES: Record<HashName, { hash: CHash; blockBytes: number }> = {
-  'SHA-1': { hash: sha1, blockBytes: 64 },
-  'SHA-256': { hash: sha256, blockBytes: 64 },
-  'SHA-384': { hash: sha384, blockBytes: 128 },
-  'SHA-512': { hash: sha512, blockBytes: 128 },
+const HASHES: Record<HashName, { hash: CHash; blockBytes: number; native: HashAlgorithm | null }> = {
+  'SHA-1': { hash: sha1, blockBytes: 64, native: null },
+  'SHA-256': { hash: sha256, blockBytes: 64, native: 'sha256' },
+  'SHA-384': { hash: sha384, blockBytes: 128, native: 'sha384' },
+  'SHA-512': { hash: sha512, blockBytes: 128, native: 'sha512' },
 };
+
+/** Which implementation computes `hash` here: 'mbedtls' (or another native name) or '@noble'. */
+export function hashBackend(hash: HashName): string {
+  const native = registeredNative();
+  return native && HASHES[hash].native ? native.name : '@noble';
+}
+
+function digestBytes(hash: HashName, data: Uint8Array): Uint8Array {
+  const { hash: noble, native: name } = HASHES[hash];
+  const native = registeredNative();
+  return native && name ? native.hash(name, data) : noble(data);
+}
 const KEY_USAGES: KeyUsage[] = ['encrypt', 'decrypt', 'sign', 'verify', 'deriveKey', 'deriveBits', 'wrapKey', 'unwrapKey'];
 const HMAC_USAGES: KeyUsage[] = ['sign', 'verify'];
 
@@ -135,7 +151,9 @@ function checkUsages(usages: Iterable<KeyUsage>, operation: string): KeyUsage[] 
 }
 
 function sign(hash: HashName, secret: Uint8Array, data: Uint8Array): Uint8Array {
-  return hmac(HASHES[hash].hash, secret, data);
+  const { hash: noble, native: name } = HASHES[hash];
+  const native = registeredNative();
+  return native && name ? native.hmac(name, secret, data) : hmac(noble, secret, data);
 }
 
 export class SubtleCrypto {
@@ -145,7 +163,7 @@ export class SubtleCrypto {
   }
 
   digest(algorithm: AlgorithmIdentifier, data: BufferSource): Promise<ArrayBuffer> {
-    return promiseCall(() => bufferOf(HASHES[hashName(algorithm, 'digest')].hash(bytesOf(data, 'digest: data'))));
+    return promiseCall(() => bufferOf(digestBytes(hashName(algorithm, 'digest'), bytesOf(data, 'digest: data'))));
   }
 
   importKey(format: string, keyData: BufferSource, algorithm: AlgorithmIdentifier, extractable: boolean, usages: Iterable<KeyUsage>): Promise<CryptoKey> {

@@ -13,6 +13,7 @@
 import { defineApp, parseArgs } from '../../lib/index.ts';
 import { cryptoVectorFailures } from '../../lib/web/testdata/crypto-vectors.ts';
 import { failingHeadersCases, headersCases } from '../../lib/web/testdata/headers-wpt.ts';
+import { hashBackend } from '../../lib/web/subtle-crypto.ts';
 import urlTestData from '../../lib/web/testdata/urltestdata.json';
 
 // Node 20's types (which the repository's own check uses) lack navigator; images have it.
@@ -157,6 +158,7 @@ export default defineApp({
 
     const { total, failures } = await cryptoVectorFailures(crypto.subtle as never);
     line('subtle-vectors', `${total - failures.length}/${total}`);
+    line('subtle-backend', (['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'] as const).map(hashBackend));
     for (const failure of failures) line('subtle-fail', failure);
     const unsupported = await crypto.subtle.digest('MD5', new Uint8Array(0)).then(
       () => 'resolved',
