@@ -29,9 +29,9 @@ function byteString(value: unknown): string {
  * HeadersInit converted as WebIDL does, in its order of operations: a
  * sequence of pairs when the object has a Symbol.iterator, else a record
  * (own enumerable keys, each converted before its value is read).
+ * `iteratorMethod` is init's Symbol.iterator, already read.
  */
-function initPairs(init: object): [string, string][] {
-  const iteratorMethod = (init as { [Symbol.iterator]?: unknown })[Symbol.iterator];
+function initPairs(init: object, iteratorMethod: unknown): [string, string][] {
   if (iteratorMethod !== undefined && iteratorMethod !== null) {
     if (typeof iteratorMethod !== 'function') throw new TypeError('Headers: init[Symbol.iterator] is not a function');
     const pairs: [string, string][] = [];
@@ -92,7 +92,20 @@ export class Headers implements Iterable<[string, string]> {
   constructor(init?: HeadersInit) {
     if (init === undefined) return;
     if (typeof init !== 'object' || init === null) throw new TypeError('Headers: init must be an object');
-    for (const [name, value] of initPairs(init)) this.append(name, value);
+    const iteratorMethod = (init as { [Symbol.iterator]?: unknown })[Symbol.iterator];
+    // Another Headers with its own iterator gives what iterating it would, copied as its list (every Request and Response construction does this).
+    const list = iteratorMethod === Headers.prototype[Symbol.iterator] ? Headers.#listOf(init) : null;
+    if (list) this.#list = list.map(([n, v]) => [n, v]);
+    else for (const [name, value] of initPairs(init, iteratorMethod)) this.append(name, value);
+  }
+
+  /** `value`'s header list if it is a Headers (not a Proxy of one: that throws, and is iterated instead). */
+  static #listOf(value: object): [string, string][] | null {
+    try {
+      return (value as Headers).#list;
+    } catch {
+      return null;
+    }
   }
 
   /** Makes `headers` refuse changes (a Response.error() or redirect's, a fetched response's). */
