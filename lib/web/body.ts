@@ -1,14 +1,18 @@
 /**
  * The Body mixin (Fetch Standard section 5.3) that Request and Response
  * share: a body is bytes known up front or a ReadableStream of bytes, read
- * once by `text()`, `json()`, `arrayBuffer()`, `bytes()` or through `body`.
+ * once by `text()`, `json()`, `arrayBuffer()`, `bytes()`, `blob()`,
+ * `formData()` or through `body`.
  */
 import { concatBytes } from '../http/body.ts';
+import { Blob } from './blob.ts';
+import { FormData } from './form-data.ts';
 import { Headers } from './headers.ts';
+import { decodeMultipart, encodeMultipart, multipartBoundary } from './multipart.ts';
 import { ReadableStream } from './readable-stream.ts';
 import { URLSearchParams } from './url-search-params.ts';
 
-export type BodyInit = string | ArrayBuffer | ArrayBufferView | URLSearchParams | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+export type BodyInit = string | ArrayBuffer | ArrayBufferView | Blob | FormData | URLSearchParams | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -19,6 +23,11 @@ function extract(init: BodyInit): { bytes: Uint8Array | null; stream: ReadableSt
   if (init instanceof URLSearchParams) {
     return { bytes: encoder.encode(init.toString()), stream: null, type: 'application/x-www-form-urlencoded;charset=UTF-8' };
   }
+  if (init instanceof Blob) return { bytes: Blob.bytesOf(init).slice(), stream: null, type: init.type || null };
+  if (init instanceof FormData) {
+    const { bytes, boundary } = encodeMultipart(init);
+    return { bytes, stream: null, type: `multipart/form-data; boundary=${boundary}` };
+  }
   if (init instanceof ArrayBuffer) return { bytes: new Uint8Array(init.slice(0)), stream: null, type: null };
   if (ArrayBuffer.isView(init)) return { bytes: new Uint8Array(init.buffer.slice(init.byteOffset, init.byteOffset + init.byteLength)), stream: null, type: null };
   if (init instanceof ReadableStream) return { bytes: null, stream: init, type: null };
@@ -28,6 +37,7 @@ function extract(init: BodyInit): { bytes: Uint8Array | null; stream: ReadableSt
 }
 
 export abstract class Body {
+  abstract readonly headers: Headers;
   #bytes: Uint8Array | null = null;
   #stream: ReadableStream<Uint8Array> | null = null;
   #hasBody = false;
@@ -123,5 +133,22 @@ export abstract class Body {
 
   async json(): Promise<unknown> {
     return JSON.parse(await this.text());
+  }
+
+  async blob(): Promise<Blob> {
+    return new Blob([await this.bytes()], { type: this.headers.get('content-type') ?? '' });
+  }
+
+  /** A multipart/form-data or application/x-www-form-urlencoded body as FormData; any other is a TypeError. */
+  async formData(): Promise<FormData> {
+    const contentType = this.headers.get('content-type') ?? '';
+    const boundary = multipartBoundary(contentType);
+    if (boundary !== null) return decodeMultipart(await this.bytes(), boundary);
+    if (/^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType)) {
+      const form = new FormData();
+      for (const [name, value] of new URLSearchParams(await this.text())) form.append(name, value);
+      return form;
+    }
+    throw new TypeError(`formData: the body's Content-Type is not multipart/form-data or application/x-www-form-urlencoded: ${JSON.stringify(contentType)}`);
   }
 }
