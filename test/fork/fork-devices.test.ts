@@ -40,6 +40,20 @@ const setup: KvmCase = {
     `${inNs('ip link set $t up')} || exit 1; done && dd if=/dev/zero of=fd.img bs=512 count=8 2>/dev/null && echo ready`,
 };
 
+/** Prints a `holds: TAPS` line for each kiln-hvt process in the namespace: the taps its tun descriptors are attached to. */
+const TAP_HOLDERS =
+  `for p in $(ip netns pids ${NS}); do [ "$(cat /proc/$p/comm)" = kiln-hvt ] || continue; ` +
+  `echo "holds: $(for f in /proc/$p/fd/*; do [ "$(readlink $f)" = /dev/net/tun ] && sed -n "s/^iff:[[:space:]]*//p" /proc/$p/fdinfo/\${f##*/}; done | sort | tr "\\n" " ")"; done`;
+
+/** The taps held by each tender of a parent, a child and the pool keeper: parent fd0, keeper fd1 and fd2, child exactly one of those. */
+function expectOneTapEach(output: string): void {
+  const holds = [...output.matchAll(/^holds: (.*)$/gm)].map((m) => m[1]!.trim()).sort();
+  expect(holds).toHaveLength(3);
+  expect(holds).toContain('fd0'); // the parent
+  expect(holds).toContain('fd1 fd2'); // the pool keeper
+  expect(holds.filter((h) => h === 'fd1' || h === 'fd2')).toHaveLength(1); // the child: its tap, nothing else
+}
+
 const hvt = (args: string, image = 'forkdev.hvt', env = ''): string =>
   inNs(`env ${env} timeout 300 ./kiln-hvt --net:service=fd0 --block:storage=fd.img ${args} ${image}`);
 
@@ -49,6 +63,18 @@ const cCases: KvmCase[] = [
   { name: 'pool-rings', run: hvt('--fork-net:service=fd1', 'forkdev.hvt --mode=pool') },
   { name: 'pool-plain', run: hvt('--fork-net:service=fd1', 'forkdev.hvt --mode=pool', 'KILN_HVT_NET_RING=0') },
   { name: 'block-refused', run: hvt('--fork-block:storage=refuse', 'forkdev.hvt --mode=refuse') },
+  {
+    // While the child runs: which taps parent, child and pool keeper hold; then an ARP request for 10.77.0.99 releases the child.
+    name: 'one-tap-each',
+    run: [
+      `${hvt('--fork-net:service=fd1,fd2', 'forkdev.hvt --mode=hold')} >hold.log 2>&1 & app=$!`,
+      'i=0; until grep -q "the child holds its tap" hold.log || [ $i -ge 240 ]; do sleep 0.5; i=$((i+1)); done',
+      TAP_HOLDERS,
+      `i=0; while kill -0 $app 2>/dev/null && [ $i -lt 60 ]; do ${inNs('ping -c 1 -W 1 10.77.0.99')} >/dev/null 2>&1; i=$((i+1)); done`,
+      'wait $app; echo "app status $?"',
+      'cat hold.log',
+    ].join('\n'),
+  },
   // Refused at start-up, before any VM: one line each, status 1.
   {
     name: 'refusals',
@@ -81,8 +107,7 @@ const tsCases: KvmCase[] = [
       'echo "child is at $child"',
       `${inNs('ping -c 3 -W 5 10.77.0.2')} >/dev/null && echo "parent answers ping"`,
       `[ -n "$child" ] && ${inNs('ping -c 3 -W 5 $child')} >/dev/null && echo "child answers ping"`,
-      // The taps each kiln-hvt process holds (tun descriptors, by interface): parent, child, pool keeper.
-      `for p in $(ip netns pids ${NS}); do [ "$(cat /proc/$p/comm)" = kiln-hvt ] || continue; echo "holds: $(for f in /proc/$p/fd/*; do [ "$(readlink $f)" = /dev/net/tun ] && sed -n "s/^iff:[[:space:]]*//p" /proc/$p/fdinfo/\${f##*/}; done | sort | tr "\\n" " ")"; done`,
+      TAP_HOLDERS,
       `[ -n "$child" ] && echo bye | ${inNs('busybox nc -w 5 $child 9')}`,
       'wait $app; echo "app status $?"',
       'cat app.log',
@@ -151,6 +176,13 @@ for (const arch of testArches()) {
       }
     });
 
+    it('hands a child only its own tap: the pool keeper holds the pool, the parent its own tap', () => {
+      const r = result('one-tap-each');
+      expectOneTapEach(r.output);
+      expect(r.output).toContain('forkdev: the child was released');
+      expect(r.output).toContain('app status 0');
+    });
+
     it('refuses a block device to children with --fork-block:NAME=refuse', () => {
       const r = result('block-refused');
       expect(r.output).toContain('forkdev: block refused to the child, still the parent');
@@ -188,12 +220,8 @@ for (const arch of testArches()) {
         expect(r.output).toContain('app status 0');
       });
 
-      it('hands a child only its own tap: the pool keeper holds the pool, the parent its own tap', () => {
-        const holds = [...result('ts-pool').output.matchAll(/^holds: (.*)$/gm)].map((m) => m[1]!.trim()).sort();
-        expect(holds).toHaveLength(3);
-        expect(holds).toContain('fd0'); // the parent
-        expect(holds).toContain('fd1 fd2'); // the pool keeper
-        expect(holds.filter((h) => h === 'fd1' || h === 'fd2')).toHaveLength(1); // the child: its tap, nothing else
+      it('hands a TypeScript child only its own tap as well', () => {
+        expectOneTapEach(result('ts-pool').output);
       });
 
       it("records the child's frames in the parent's --net-pcap file too", () => {
