@@ -40,7 +40,7 @@ export { HttpClient, httpRequest, type HttpClientOptions, type HttpRequestOption
 export { KilnRequest } from './request.ts';
 export { KilnResponse, type ResponseInit } from './response.ts';
 export { KilnHeaders, type HeadersInit } from './headers.ts';
-export { KilnBody, type BodyInit } from './body.ts';
+export { type BodyInit } from '../web/body.ts';
 export { HttpError, type HttpErrorCode } from './errors.ts';
 export { parseHttpUrl, type HttpUrl } from './url.ts';
 export { serveFetch, fromFetchHandler, type FetchHandler } from './fetch-handler.ts';

@@ -136,9 +136,8 @@ export async function startTestApp<D extends DeviceDeclaration>(app: App<D>, opt
     fetch: async (pathOrUrl, init) => {
       const url = pathOrUrl.startsWith('/') ? `http://${address}${pathOrUrl}` : pathOrUrl;
       const response = await run(client.request(url, init));
-      const body = await run(response.bytes());
-      const { status, statusText, headers } = response;
-      return new KilnResponse(init?.method === 'HEAD' ? null : body, { status, statusText, headers });
+      const body = response.body === null ? null : await run(response.bytes());
+      return KilnResponse.fromWire(response.status, response.statusText, response.headers, body);
     },
     stop: async () => {
       request('stop');

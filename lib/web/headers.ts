@@ -2,13 +2,18 @@
  * Headers (Fetch Standard section 5.2): a header list with case-insensitive
  * names, values normalized (leading and trailing HTTP whitespace removed),
  * iteration sorted by name with repeats combined, except Set-Cookie.
+ *
+ * The one header list of Kiln: lib/http's messages carry it too. So that
+ * nothing set here can split or corrupt a message on the wire, a value is
+ * held to RFC 9110's field-value (HTAB, SP, VCHAR, obs-text), stricter than
+ * the standard's "no NUL, CR or LF". The statics at the end are lib/http's
+ * hot path: its own fields, by lower-case name, neither checked again nor
+ * sorted.
  */
-import { isToken } from '../http/syntax.ts';
+import { isFieldValue, isToken } from '../http/syntax.ts';
 
 export type HeadersInit = Headers | Iterable<readonly [string, string] | string[]> | Record<string, string>;
 
-// Fetch: a value has no leading/trailing HTTP whitespace and no NUL, CR or LF; code units fit a byte.
-const INVALID_VALUE = /[\0\r\n\u0100-\uffff]/;
 const normalizeValue = (value: unknown) => String(value).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
 
 function checkName(name: unknown): string {
@@ -19,7 +24,7 @@ function checkName(name: unknown): string {
 
 function checkValue(name: string, value: unknown): string {
   const text = normalizeValue(value);
-  if (INVALID_VALUE.test(text)) throw new TypeError(`Headers: invalid value for header ${name}`);
+  if (!isFieldValue(text)) throw new TypeError(`Headers: invalid characters in the value of header '${name}'`);
   return text;
 }
 
@@ -62,33 +67,66 @@ export class Headers implements Iterable<[string, string]> {
     const lower = checkName(name);
     const checked = checkValue(name, value);
     this.#mutable();
-    const first = this.#list.findIndex(([n]) => n === lower);
-    if (first < 0) this.#list.push([lower, checked]);
-    else {
-      this.#list[first] = [lower, checked];
-      this.#list = this.#list.filter(([n], i) => i <= first || n !== lower);
+    this.#replace(lower, checked);
+  }
+
+  /** The first field of this name takes the value, later ones go; appended when there is none. */
+  #replace(lower: string, value: string): void {
+    const list = this.#list;
+    let kept = 0;
+    let found = false;
+    // Index loops here and below: iterator protocols are costly in QuickJS, and these run per request.
+    for (let i = 0; i < list.length; i++) {
+      const field = list[i]!;
+      if (field[0] !== lower) list[kept++] = field;
+      else if (!found) {
+        found = true;
+        list[kept++] = [lower, value];
+      }
     }
+    list.length = kept;
+    if (!found) list.push([lower, value]);
   }
 
   delete(name: string): void {
     const lower = checkName(name);
     this.#mutable();
-    this.#list = this.#list.filter(([n]) => n !== lower);
+    this.#remove(lower);
+  }
+
+  #remove(lower: string): void {
+    const list = this.#list;
+    let kept = 0;
+    for (let i = 0; i < list.length; i++) if (list[i]![0] !== lower) list[kept++] = list[i]!;
+    list.length = kept;
   }
 
   get(name: string): string | null {
-    const lower = checkName(name);
-    const values = this.#list.filter(([n]) => n === lower).map(([, v]) => v);
-    return values.length === 0 ? null : values.join(', ');
+    return this.#joined(checkName(name));
+  }
+
+  #joined(lower: string): string | null {
+    const list = this.#list;
+    let joined: string | null = null;
+    for (let i = 0; i < list.length; i++) {
+      const field = list[i]!;
+      if (field[0] === lower) joined = joined === null ? field[1] : `${joined}, ${field[1]}`;
+    }
+    return joined;
   }
 
   getSetCookie(): string[] {
-    return this.#list.filter(([n]) => n === 'set-cookie').map(([, v]) => v);
+    return Headers.valuesOf(this, 'set-cookie');
   }
 
   has(name: string): boolean {
-    const lower = checkName(name);
-    return this.#list.some(([n]) => n === lower);
+    return this.#contains(checkName(name));
+  }
+
+  #contains(lower: string): boolean {
+    const list = this.#list;
+    for (let i = 0; i < list.length; i++) if (list[i]![0] === lower) return true;
+    return false;
   }
 
   forEach(callback: (value: string, name: string, headers: Headers) => void, thisArg?: unknown): void {
@@ -100,7 +138,7 @@ export class Headers implements Iterable<[string, string]> {
     const names = [...new Set(this.#list.map(([n]) => n))].sort();
     for (const name of names) {
       if (name === 'set-cookie') for (const value of this.getSetCookie()) yield [name, value];
-      else yield [name, this.get(name)!];
+      else yield [name, this.#joined(name)!];
     }
   }
 
@@ -118,5 +156,44 @@ export class Headers implements Iterable<[string, string]> {
 
   get [Symbol.toStringTag](): string {
     return 'Headers';
+  }
+
+  // lib/http's access. The name is a lower-case constant or was lowered by
+  // the head parser, and a value set here is valid by construction.
+
+  /** The fields as [lower-case name, value] pairs in arrival order, not copied: for writing a head. */
+  static fieldsOf(headers: Headers): readonly (readonly [string, string])[] {
+    return headers.#list;
+  }
+
+  /** Every value of the field, in order, not joined. */
+  static valuesOf(headers: Headers, lowerName: string): string[] {
+    const list = headers.#list;
+    const out: string[] = [];
+    for (let i = 0; i < list.length; i++) if (list[i]![0] === lowerName) out.push(list[i]![1]);
+    return out;
+  }
+
+  static getKnown(headers: Headers, lowerName: string): string | null {
+    return headers.#joined(lowerName);
+  }
+
+  static hasKnown(headers: Headers, lowerName: string): boolean {
+    return headers.#contains(lowerName);
+  }
+
+  static deleteKnown(headers: Headers, lowerName: string): void {
+    headers.#remove(lowerName);
+  }
+
+  /** Replaces every field of the name with one at the end (where a server's own fields go). */
+  static setKnown(headers: Headers, lowerName: string, value: string): void {
+    headers.#remove(lowerName);
+    headers.#list.push([lowerName, value]);
+  }
+
+  /** Appends a field parsed from the wire: already validated, name already lower case. */
+  static appendParsed(headers: Headers, lowerName: string, value: string): void {
+    headers.#list.push([lowerName, value]);
   }
 }

@@ -29,28 +29,60 @@ function normalizeMethod(method: string): string {
   return NORMALIZED_METHODS.includes(upper) ? upper : method;
 }
 
-export class Request extends Body {
-  readonly headers: Headers;
-  readonly method: string;
-  readonly url: string;
-  readonly signal: AbortSignal;
-  readonly redirect: RequestRedirect;
+/** Passed by lib/http's KilnRequest to skip the public constructor's parsing (see `Request.fromWire`). */
+export const WIRE_REQUEST: unique symbol = Symbol('a request read from the wire');
 
-  constructor(input: string | URL | Request, init: RequestInit = {}) {
+export class Request extends Body {
+  #headers!: Headers;
+  #method = 'GET';
+  #url = '';
+  #signal: AbortSignal | null = null;
+  #redirect: RequestRedirect = 'follow';
+
+  constructor(input: string | URL | Request | typeof WIRE_REQUEST, init: RequestInit = {}) {
     super();
+    if (input === WIRE_REQUEST) return;
     const from = input instanceof Request ? input : null;
-    const url = from ? from.url : new URL(String(input)).href;
-    this.url = url;
-    this.method = init.method !== undefined ? normalizeMethod(String(init.method)) : (from?.method ?? 'GET');
-    this.redirect = init.redirect ?? from?.redirect ?? 'follow';
+    this.#url = from ? from.url : new URL(String(input)).href;
+    this.#method = init.method !== undefined ? normalizeMethod(String(init.method)) : (from?.method ?? 'GET');
+    this.#redirect = init.redirect ?? from?.redirect ?? 'follow';
     const parent = init.signal !== undefined ? init.signal : from?.signal;
-    this.signal = parent ? AbortSignal.any([parent]) : new AbortController().signal;
-    this.headers = new Headers(init.headers ?? from?.headers);
+    this.#signal = parent ? AbortSignal.any([parent]) : null;
+    this.#headers = new Headers(init.headers ?? from?.headers);
     const body = init.body;
     const hasBody = (body !== undefined && body !== null) || (body === undefined && from?.body);
-    if (hasBody && (this.method === 'GET' || this.method === 'HEAD')) throw new TypeError(`Request: a ${this.method} request cannot have a body`);
-    if (body !== undefined && body !== null) this.initBody(body, this.headers);
+    if (hasBody && (this.#method === 'GET' || this.#method === 'HEAD')) throw new TypeError(`Request: a ${this.#method} request cannot have a body`);
+    if (body !== undefined && body !== null) this.initBody(body, this.#headers);
     else if (body === undefined && from) this.takeBodyFrom(from);
+  }
+
+  /**
+   * Fills a request a server read from the wire (made with WIRE_REQUEST):
+   * the method as sent (methods are case-sensitive), the parsed fields taken
+   * as they are, the body (if any) read from the connection as it is asked
+   * for. Its `url` is the subclass's to give.
+   */
+  static fromWire(request: Request, method: string, headers: Headers, body: AsyncIterable<Uint8Array> | null): void {
+    request.#method = method;
+    request.#headers = headers;
+    if (body !== null) Body.setContent(request, body);
+  }
+
+  get headers(): Headers {
+    return this.#headers;
+  }
+  get method(): string {
+    return this.#method;
+  }
+  get url(): string {
+    return this.#url;
+  }
+  /** Made when first asked for: most requests never are. */
+  get signal(): AbortSignal {
+    return (this.#signal ??= new AbortController().signal);
+  }
+  get redirect(): RequestRedirect {
+    return this.#redirect;
   }
 
   clone(): Request {

@@ -17,7 +17,7 @@ const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 export class Response extends Body {
-  readonly headers: Headers;
+  #headers: Headers;
   #status: number;
   #statusText: string;
   #type: ResponseType = 'default';
@@ -32,11 +32,29 @@ export class Response extends Body {
     if (!REASON_PHRASE.test(statusText)) throw new TypeError('Response: invalid statusText');
     this.#status = status;
     this.#statusText = statusText;
-    this.headers = new Headers(init.headers);
+    this.#headers = new Headers(init.headers);
     if (body !== null && body !== undefined && NULL_BODY_STATUS.has(status)) {
       throw new TypeError(`Response: a ${status} response cannot have a body`);
     }
-    this.initBody(body, this.headers);
+    this.initBody(body, this.#headers);
+  }
+
+  /**
+   * A response as lib/http's client read it: any status the wire gave, the
+   * parsed fields taken as they are, the body read from the connection as
+   * it is asked for.
+   */
+  static fromWire(status: number, statusText: string, headers: Headers, body: Uint8Array | AsyncIterable<Uint8Array> | null): Response {
+    const response = new Response();
+    response.#status = status;
+    response.#statusText = statusText;
+    response.#headers = headers;
+    if (body !== null) Body.setContent(response, body);
+    return response;
+  }
+
+  get headers(): Headers {
+    return this.#headers;
   }
 
   /** A network error. */
