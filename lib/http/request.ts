@@ -24,17 +24,24 @@ export interface KilnRequestInit {
   local: Endpoint;
 }
 
+// Internal state under module-private symbols rather than #private fields: bundles for
+// images target ES2020, which turns #private into WeakMap lookups at every access.
+const LOCAL = Symbol('local');
+const URL_KEY = Symbol('url');
+const PATHNAME = Symbol('pathname');
+const SEARCH = Symbol('search');
+
 export class KilnRequest extends Request {
   /** The request-target exactly as sent. */
   readonly target: string;
   readonly version: HttpVersion;
   /** The client's address and port. */
   readonly remote: Endpoint;
-  readonly #local: Endpoint;
+  declare readonly [LOCAL]: Endpoint;
   // Worked out when first asked for: a handler may need none of them.
-  #url: string | null = null;
-  #pathname: string | null = null;
-  #search = '';
+  declare [URL_KEY]: string | null;
+  declare [PATHNAME]: string | null;
+  declare [SEARCH]: string;
 
   constructor(init: KilnRequestInit) {
     super(WIRE_REQUEST);
@@ -42,41 +49,46 @@ export class KilnRequest extends Request {
     this.target = init.target;
     this.version = init.version;
     this.remote = init.remote;
-    this.#local = init.local;
+    this[LOCAL] = init.local;
   }
 
   /** Absolute URL rebuilt from the Host header and the target. */
   override get url(): string {
-    if (this.#url === null) {
+    if (this[URL_KEY] === null) {
       // origin-form; otherwise absolute-form (proxies), authority-form (CONNECT), asterisk-form (OPTIONS *)
       if (this.target.startsWith('/')) {
-        const host = KilnHeaders.getKnown(this.headers, 'host') || `${this.#local.address}:${this.#local.port}`;
-        this.#url = `http://${host}${this.target}`;
-      } else this.#url = this.target;
+        const host = KilnHeaders.getKnown(this.headers, 'host') || `${this[LOCAL].address}:${this[LOCAL].port}`;
+        this[URL_KEY] = `http://${host}${this.target}`;
+      } else this[URL_KEY] = this.target;
     }
-    return this.#url;
+    return this[URL_KEY];
   }
 
   /** Path of the target, without the query. */
   get pathname(): string {
-    if (this.#pathname === null) this.#split();
-    return this.#pathname!;
+    if (this[PATHNAME] === null) this.split();
+    return this[PATHNAME]!;
   }
 
   /** Query of the target with its `?`, or empty. */
   get search(): string {
-    if (this.#pathname === null) this.#split();
-    return this.#search;
+    if (this[PATHNAME] === null) this.split();
+    return this[SEARCH];
   }
 
-  #split(): void {
+  private split(): void {
     const target = this.target;
     if (target.startsWith('/')) {
-      ({ pathname: this.#pathname, search: this.#search } = splitTarget(target));
+      ({ pathname: this[PATHNAME], search: this[SEARCH] } = splitTarget(target));
       return;
     }
     const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*([^?#]*)/.exec(target);
-    this.#pathname = m ? m[1] || '/' : target;
-    this.#search = splitTarget(m ? target.slice(m[0].length) : '').search;
+    this[PATHNAME] = m ? m[1] || '/' : target;
+    this[SEARCH] = splitTarget(m ? target.slice(m[0].length) : '').search;
   }
 }
+
+// Defaults on the prototype: an instance gets its own value only when it needs another.
+KilnRequest.prototype[URL_KEY] = null;
+KilnRequest.prototype[PATHNAME] = null;
+KilnRequest.prototype[SEARCH] = '';

@@ -19,14 +19,22 @@ export type BodyInit = string | ArrayBuffer | ArrayBufferView | URLSearchParams 
 // lib/http's bodies run where the engine alone may have no TextDecoder (the strict-parsing suite in bare QuickJS).
 const nativeDecoder: { decode(bytes: Uint8Array): string } | null = typeof TextDecoder === 'function' ? new TextDecoder() : null;
 
+// Internal state under module-private symbols rather than #private fields: bundles for
+// images target ES2020, which turns #private into WeakMap lookups at every access.
+const BYTES = Symbol('bytes');
+const STREAM = Symbol('stream');
+const SOURCE = Symbol('source');
+const HAS_BODY = Symbol('hasBody');
+const USED = Symbol('used');
+
 export abstract class Body {
-  #bytes: Uint8Array | null = null;
-  #stream: ReadableStream<Uint8Array> | null = null;
+  declare [BYTES]: Uint8Array | null;
+  declare [STREAM]: ReadableStream<Uint8Array> | null;
   /** Chunks not wrapped in a stream yet (`body` wraps them). */
-  #source: AsyncIterable<Uint8Array> | null = null;
-  #hasBody = false;
-  /** Read other than through `#stream` (whose own state says when it was). */
-  #used = false;
+  declare [SOURCE]: AsyncIterable<Uint8Array> | null;
+  declare [HAS_BODY]: boolean;
+  /** Read other than through `[STREAM]` (whose own state says when it was). */
+  declare [USED]: boolean;
 
   /**
    * Sets the body from `init` (Fetch's "extract a body") and the
@@ -34,21 +42,21 @@ export abstract class Body {
    */
   protected initBody(init: BodyInit | null | undefined, headers: Headers | null): void {
     if (init === null || init === undefined) return;
-    this.#hasBody = true;
+    this[HAS_BODY] = true;
     let type: string | null = null;
     if (typeof init === 'string') {
-      this.#bytes = encodeUtf8(init);
+      this[BYTES] = encodeUtf8(init);
       type = 'text/plain;charset=UTF-8';
     } else if (init instanceof URLSearchParams) {
-      this.#bytes = encodeUtf8(init.toString());
+      this[BYTES] = encodeUtf8(init.toString());
       type = 'application/x-www-form-urlencoded;charset=UTF-8';
-    } else if (init instanceof ArrayBuffer) this.#bytes = new Uint8Array(init.slice(0));
-    else if (ArrayBuffer.isView(init)) this.#bytes = new Uint8Array(init.buffer.slice(init.byteOffset, init.byteOffset + init.byteLength));
-    else if (init instanceof ReadableStream) this.#stream = init;
-    else if (typeof init === 'object' && Symbol.asyncIterator in init) this.#source = init;
+    } else if (init instanceof ArrayBuffer) this[BYTES] = new Uint8Array(init.slice(0));
+    else if (ArrayBuffer.isView(init)) this[BYTES] = new Uint8Array(init.buffer.slice(init.byteOffset, init.byteOffset + init.byteLength));
+    else if (init instanceof ReadableStream) this[STREAM] = init;
+    else if (typeof init === 'object' && Symbol.asyncIterator in init) this[SOURCE] = init;
     else {
       // Anything else is taken as text, as WebIDL's USVString conversion of the union's last member does.
-      this.#bytes = encodeUtf8(String(init));
+      this[BYTES] = encodeUtf8(String(init));
       type = 'text/plain;charset=UTF-8';
     }
     if (type !== null && headers !== null && !Headers.hasKnown(headers, 'content-type')) Headers.setKnown(headers, 'content-type', type);
@@ -56,54 +64,54 @@ export abstract class Body {
 
   /** Moves `other`'s body here (Request from a Request), leaving `other` used. */
   protected takeBodyFrom(other: Body): void {
-    if (!other.#hasBody) return;
+    if (!other[HAS_BODY]) return;
     if (other.bodyUsed) throw new TypeError('the body was already read');
-    this.#bytes = other.#bytes;
-    this.#stream = other.#stream;
-    this.#source = other.#source;
-    this.#hasBody = true;
-    other.#used = true;
-    other.#bytes = null;
-    other.#source = null;
+    this[BYTES] = other[BYTES];
+    this[STREAM] = other[STREAM];
+    this[SOURCE] = other[SOURCE];
+    this[HAS_BODY] = true;
+    other[USED] = true;
+    other[BYTES] = null;
+    other[SOURCE] = null;
     // What is left behind is a disturbed, empty stream.
-    other.#stream = new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-    void other.#stream.cancel();
+    other[STREAM] = new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+    void other[STREAM].cancel();
   }
 
   /** This body for a clone: bytes shared, a stream teed. */
   protected cloneBodyInto(other: Body): void {
     if (this.bodyUsed) throw new TypeError('clone: the body was already read');
-    other.#hasBody = this.#hasBody;
-    other.#bytes = this.#bytes;
-    if (this.#source) void this.body;
-    if (this.#stream) [this.#stream, other.#stream] = this.#stream.tee();
+    other[HAS_BODY] = this[HAS_BODY];
+    other[BYTES] = this[BYTES];
+    if (this[SOURCE]) void this.body;
+    if (this[STREAM]) [this[STREAM], other[STREAM]] = this[STREAM].tee();
   }
 
   get body(): ReadableStream<Uint8Array> | null {
-    if (!this.#hasBody) return null;
-    if (this.#source) {
-      this.#stream = ReadableStream.from(this.#source);
-      this.#source = null;
-    } else if (!this.#stream) {
-      const bytes = this.#bytes!;
-      this.#bytes = null;
-      this.#stream = new ReadableStream<Uint8Array>({
+    if (!this[HAS_BODY]) return null;
+    if (this[SOURCE]) {
+      this[STREAM] = ReadableStream.from(this[SOURCE]);
+      this[SOURCE] = null;
+    } else if (!this[STREAM]) {
+      const bytes = this[BYTES]!;
+      this[BYTES] = null;
+      this[STREAM] = new ReadableStream<Uint8Array>({
         start(controller) {
           if (bytes.length > 0) controller.enqueue(bytes);
           controller.close();
         },
       });
     }
-    return this.#stream;
+    return this[STREAM];
   }
 
   get bodyUsed(): boolean {
-    return this.#used || (this.#stream !== null && ReadableStream.isDisturbed(this.#stream));
+    return this[USED] || (this[STREAM] !== null && ReadableStream.isDisturbed(this[STREAM]));
   }
 
   async bytes(): Promise<Uint8Array> {
     if (this.bodyUsed) throw new TypeError('the body was already read');
-    if (this.#stream?.locked) throw new TypeError('the body is locked to a reader');
+    if (this[STREAM]?.locked) throw new TypeError('the body is locked to a reader');
     const bytes = Body.takeBytes(this);
     if (bytes !== null) return bytes;
     const chunks: Uint8Array[] = [];
@@ -143,21 +151,21 @@ export abstract class Body {
 
   /** Sets the content of an empty `body`: bytes as they are (not copied), or the chunks a source yields as they arrive. */
   static setContent(body: Body, content: Uint8Array | AsyncIterable<Uint8Array>): void {
-    if (content instanceof Uint8Array) body.#bytes = content;
-    else body.#source = content;
-    body.#hasBody = true;
+    if (content instanceof Uint8Array) body[BYTES] = content;
+    else body[SOURCE] = content;
+    body[HAS_BODY] = true;
   }
 
   /** The body's length when known without reading it (bytes given up front; 0 for none), else null. */
   static knownLength(body: Body): number | null {
-    return body.#bytes?.length ?? (body.#hasBody ? null : 0);
+    return body[BYTES]?.length ?? (body[HAS_BODY] ? null : 0);
   }
 
   /** The bytes of a body given as bytes, taking it as bytes() would; null for a stream or a used body (left untouched). */
   static takeBytes(body: Body): Uint8Array | null {
-    if (body.#bytes === null || body.#used) return null;
-    body.#used = true;
-    return body.#bytes;
+    if (body[BYTES] === null || body[USED]) return null;
+    body[USED] = true;
+    return body[BYTES];
   }
 
   /**
@@ -166,13 +174,13 @@ export abstract class Body {
    */
   static async *chunks(body: Body): AsyncGenerator<Uint8Array, void, undefined> {
     if (body.bodyUsed) throw new TypeError('the body was already read');
-    if (!body.#hasBody) return;
-    body.#used = true;
-    if (body.#bytes !== null) {
-      if (body.#bytes.length > 0) yield body.#bytes;
+    if (!body[HAS_BODY]) return;
+    body[USED] = true;
+    if (body[BYTES] !== null) {
+      if (body[BYTES].length > 0) yield body[BYTES];
       return;
     }
-    const source = (body.#source ?? body.#stream!)[Symbol.asyncIterator]();
+    const source = (body[SOURCE] ?? body[STREAM]!)[Symbol.asyncIterator]();
     let finished = false;
     try {
       for (;;) {
@@ -199,9 +207,9 @@ export abstract class Body {
   static async prefetchFirstChunk(body: Body): Promise<void> {
     const rest = Body.chunks(body);
     let pending: IteratorResult<Uint8Array> | null = await rest.next();
-    body.#stream = null;
-    body.#used = false;
-    body.#source = {
+    body[STREAM] = null;
+    body[USED] = false;
+    body[SOURCE] = {
       [Symbol.asyncIterator]: () => ({
         next: () => {
           if (pending === null) return rest.next();
@@ -219,12 +227,19 @@ export abstract class Body {
 
   /** Discards a body that will never be read (a HEAD response's): lets its source clean up. */
   static async discard(body: Body): Promise<void> {
-    if (!body.#hasBody || body.bodyUsed) return;
-    body.#used = true;
-    if (body.#stream) await body.#stream.cancel();
-    else await body.#source?.[Symbol.asyncIterator]().return?.();
+    if (!body[HAS_BODY] || body.bodyUsed) return;
+    body[USED] = true;
+    if (body[STREAM]) await body[STREAM].cancel();
+    else await body[SOURCE]?.[Symbol.asyncIterator]().return?.();
   }
 }
+
+// Defaults on the prototype: an instance gets its own value only when it needs another.
+Body.prototype[BYTES] = null;
+Body.prototype[STREAM] = null;
+Body.prototype[SOURCE] = null;
+Body.prototype[HAS_BODY] = false;
+Body.prototype[USED] = false;
 
 class DetachedBody extends Body {}
 

@@ -28,15 +28,58 @@ function checkValue(name: string, value: unknown): string {
   return text;
 }
 
+// Internal state under module-private symbols rather than #private fields:
+// bundles for images target ES2020, which turns #private into WeakMap
+// lookups at every access (too slow for a server's per-request path).
+const LIST = Symbol('list');
+const IMMUTABLE = Symbol('immutable');
+
+/** The first field of this name takes the value, later ones go; appended when there is none. */
+function replace(list: [string, string][], lower: string, value: string): void {
+  let kept = 0;
+  let found = false;
+  // Index loops here and below: iterator protocols are costly in QuickJS, and these run per request.
+  for (let i = 0; i < list.length; i++) {
+    const field = list[i]!;
+    if (field[0] !== lower) list[kept++] = field;
+    else if (!found) {
+      found = true;
+      list[kept++] = [lower, value];
+    }
+  }
+  list.length = kept;
+  if (!found) list.push([lower, value]);
+}
+
+function remove(list: [string, string][], lower: string): void {
+  let kept = 0;
+  for (let i = 0; i < list.length; i++) if (list[i]![0] !== lower) list[kept++] = list[i]!;
+  list.length = kept;
+}
+
+function joined(list: [string, string][], lower: string): string | null {
+  let out: string | null = null;
+  for (let i = 0; i < list.length; i++) {
+    const field = list[i]!;
+    if (field[0] === lower) out = out === null ? field[1] : `${out}, ${field[1]}`;
+  }
+  return out;
+}
+
+function contains(list: [string, string][], lower: string): boolean {
+  for (let i = 0; i < list.length; i++) if (list[i]![0] === lower) return true;
+  return false;
+}
+
 export class Headers implements Iterable<[string, string]> {
   /** [lower-case name, value], in the order added. */
-  #list: [string, string][] = [];
-  #immutable = false;
+  [LIST]: [string, string][] = [];
+  declare [IMMUTABLE]: boolean;
 
   constructor(init?: HeadersInit) {
     if (init === undefined || init === null) return;
     if (typeof init !== 'object') throw new TypeError('Headers: init must be an object');
-    if (init instanceof Headers) this.#list = init.#list.map(([n, v]) => [n, v]);
+    if (init instanceof Headers) this[LIST] = init[LIST].map(([n, v]) => [n, v]);
     else if (Symbol.iterator in init) {
       for (const pair of init as Iterable<string[]>) {
         const items = [...pair];
@@ -48,86 +91,45 @@ export class Headers implements Iterable<[string, string]> {
 
   /** Makes `headers` refuse changes (a Response.error() or redirect's, a fetched response's). */
   static freeze(headers: Headers): Headers {
-    headers.#immutable = true;
+    headers[IMMUTABLE] = true;
     return headers;
-  }
-
-  #mutable(): void {
-    if (this.#immutable) throw new TypeError('Headers: immutable');
   }
 
   append(name: string, value: string): void {
     const lower = checkName(name);
     const checked = checkValue(name, value);
-    this.#mutable();
-    this.#list.push([lower, checked]);
+    if (this[IMMUTABLE]) throw new TypeError('Headers: immutable');
+    this[LIST].push([lower, checked]);
   }
 
   set(name: string, value: string): void {
     const lower = checkName(name);
     const checked = checkValue(name, value);
-    this.#mutable();
-    this.#replace(lower, checked);
+    if (this[IMMUTABLE]) throw new TypeError('Headers: immutable');
+    replace(this[LIST], lower, checked);
   }
 
-  /** The first field of this name takes the value, later ones go; appended when there is none. */
-  #replace(lower: string, value: string): void {
-    const list = this.#list;
-    let kept = 0;
-    let found = false;
-    // Index loops here and below: iterator protocols are costly in QuickJS, and these run per request.
-    for (let i = 0; i < list.length; i++) {
-      const field = list[i]!;
-      if (field[0] !== lower) list[kept++] = field;
-      else if (!found) {
-        found = true;
-        list[kept++] = [lower, value];
-      }
-    }
-    list.length = kept;
-    if (!found) list.push([lower, value]);
-  }
 
   delete(name: string): void {
     const lower = checkName(name);
-    this.#mutable();
-    this.#remove(lower);
+    if (this[IMMUTABLE]) throw new TypeError('Headers: immutable');
+    remove(this[LIST], lower);
   }
 
-  #remove(lower: string): void {
-    const list = this.#list;
-    let kept = 0;
-    for (let i = 0; i < list.length; i++) if (list[i]![0] !== lower) list[kept++] = list[i]!;
-    list.length = kept;
-  }
 
   get(name: string): string | null {
-    return this.#joined(checkName(name));
+    return joined(this[LIST], checkName(name));
   }
 
-  #joined(lower: string): string | null {
-    const list = this.#list;
-    let joined: string | null = null;
-    for (let i = 0; i < list.length; i++) {
-      const field = list[i]!;
-      if (field[0] === lower) joined = joined === null ? field[1] : `${joined}, ${field[1]}`;
-    }
-    return joined;
-  }
 
   getSetCookie(): string[] {
     return Headers.valuesOf(this, 'set-cookie');
   }
 
   has(name: string): boolean {
-    return this.#contains(checkName(name));
+    return contains(this[LIST], checkName(name));
   }
 
-  #contains(lower: string): boolean {
-    const list = this.#list;
-    for (let i = 0; i < list.length; i++) if (list[i]![0] === lower) return true;
-    return false;
-  }
 
   forEach(callback: (value: string, name: string, headers: Headers) => void, thisArg?: unknown): void {
     for (const [name, value] of this) callback.call(thisArg, value, name, this);
@@ -135,10 +137,10 @@ export class Headers implements Iterable<[string, string]> {
 
   /** Fetch's "sort and combine". */
   *entries(): IterableIterator<[string, string]> {
-    const names = [...new Set(this.#list.map(([n]) => n))].sort();
+    const names = [...new Set(this[LIST].map(([n]) => n))].sort();
     for (const name of names) {
       if (name === 'set-cookie') for (const value of this.getSetCookie()) yield [name, value];
-      else yield [name, this.#joined(name)!];
+      else yield [name, joined(this[LIST], name)!];
     }
   }
 
@@ -163,37 +165,40 @@ export class Headers implements Iterable<[string, string]> {
 
   /** The fields as [lower-case name, value] pairs in arrival order, not copied: for writing a head. */
   static fieldsOf(headers: Headers): readonly (readonly [string, string])[] {
-    return headers.#list;
+    return headers[LIST];
   }
 
   /** Every value of the field, in order, not joined. */
   static valuesOf(headers: Headers, lowerName: string): string[] {
-    const list = headers.#list;
+    const list = headers[LIST];
     const out: string[] = [];
     for (let i = 0; i < list.length; i++) if (list[i]![0] === lowerName) out.push(list[i]![1]);
     return out;
   }
 
   static getKnown(headers: Headers, lowerName: string): string | null {
-    return headers.#joined(lowerName);
+    return joined(headers[LIST], lowerName);
   }
 
   static hasKnown(headers: Headers, lowerName: string): boolean {
-    return headers.#contains(lowerName);
+    return contains(headers[LIST], lowerName);
   }
 
   static deleteKnown(headers: Headers, lowerName: string): void {
-    headers.#remove(lowerName);
+    remove(headers[LIST], lowerName);
   }
 
   /** Replaces every field of the name with one at the end (where a server's own fields go). */
   static setKnown(headers: Headers, lowerName: string, value: string): void {
-    headers.#remove(lowerName);
-    headers.#list.push([lowerName, value]);
+    remove(headers[LIST], lowerName);
+    headers[LIST].push([lowerName, value]);
   }
 
   /** Appends a field parsed from the wire: already validated, name already lower case. */
   static appendParsed(headers: Headers, lowerName: string, value: string): void {
-    headers.#list.push([lowerName, value]);
+    headers[LIST].push([lowerName, value]);
   }
 }
+
+// Defaults on the prototype: an instance gets its own value only when it needs another.
+Headers.prototype[IMMUTABLE] = false;
