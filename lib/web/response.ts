@@ -38,7 +38,7 @@ export class Response extends Body {
     const status = init.status ?? 200;
     if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`Response: status ${status} is not in 200-599`);
     const statusText = init.statusText ?? '';
-    if (!REASON_PHRASE.test(statusText)) throw new TypeError('Response: invalid statusText');
+    if (statusText !== '' && !REASON_PHRASE.test(statusText)) throw new TypeError('Response: invalid statusText');
     this[STATUS] = status;
     this[STATUS_TEXT] = statusText;
     this[HEADERS] = new Headers(init.headers);
