@@ -81,7 +81,7 @@ const cases = [
     // (chunked); TCP's window holds the client back while the handler waits to write.
     name: 'stream-small-memory',
     run: [
-      `ip netns exec ${NETNS} ./kiln-hvt --mem=10 --net:service=${TAP} http.hvt --ipv4=${GUEST_IP}/24 --port=80 > stream.log 2>&1 & pid=$!`,
+      `ip netns exec ${NETNS} ./kiln-hvt --mem=10 --net:service=${TAP} http.hvt --ipv4=${GUEST_IP}/24 --port=80 --max-body-mib=64 > stream.log 2>&1 & pid=$!`,
       `i=0; until ${CURL} -o /dev/null ${URL}/ 2>/dev/null; do i=$((i+1)); [ $i -ge 60 ] && break; sleep 1; done`,
       'head -c 67108864 /dev/urandom > big.bin',
       `${CURL} -D big-head.txt -T big.bin ${URL}/echo | cmp - big.bin && echo BIG-ECHO-SAME`,
