@@ -60,7 +60,8 @@ export interface KilnBindings {
   pipeWatch(callback: (() => void) | null): void;
   /**
    * Set by the image's bundle (stack-trace-prelude.ts): the runtime passes
-   * every stack trace it prints through it, to name the TypeScript sources.
+   * the frames of every `err.stack` through it, to name the TypeScript
+   * sources (runtime/src/error_stack.c).
    */
   formatStack?: (stack: string) => string;
   /** Calls `fn` at `deadlineMs` of `monotonicMs()`'s clock (same deadline: arming order); an id for clearTimeout. */

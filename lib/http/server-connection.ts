@@ -75,10 +75,10 @@ export class ServerConnection {
   /** Set once run() has closed the flow: no timer of this connection may outlive it. */
   private finished = false;
   /** Ends `run()` without waiting for the handler (set while running). */
-  private abandon: () => void = () => undefined;
+  private abandon: () => void = nothing;
 
-  /** Where responses go: the flow, with a deadline on every write. */
-  private readonly output: MessageSink;
+  /** Where responses go: the flow, with a deadline on every write; made with the first response (an attacker's connection never gets one). */
+  private sink: MessageSink | null = null;
 
   constructor(
     private readonly flow: Flow,
@@ -89,7 +89,10 @@ export class ServerConnection {
     // One read timer for the connection's life (released in run()), not one per read.
     this.reader = new FlowReader(flow, settings.clock, true, settings.memory);
     this.waitingSinceMs = settings.clock.nowMs();
-    this.output = { write: (data) => this.writeWithin(data), abort: () => flow.abort() };
+  }
+
+  private get output(): MessageSink {
+    return (this.sink ??= { write: (data) => this.writeWithin(data), abort: () => this.flow.abort() });
   }
 
   /**
@@ -101,26 +104,27 @@ export class ServerConnection {
   private writeWithin(data: Uint8Array): Promise<void> {
     const accepted = this.flow.write(data);
     this.writeSinceMs = this.settings.clock.nowMs();
-    this.sendTimer ??= this.settings.clock.at(this.writeSinceMs + this.settings.sendTimeoutMs, this.checkSend);
-    accepted.then(this.writeAccepted, this.writeAccepted);
+    this.sendTimer ??= this.settings.clock.at(this.writeSinceMs + this.settings.sendTimeoutMs, (this.checkSend ??= () => this.checkSendDue()));
+    const writeAccepted = (this.writeAccepted ??= () => void (this.writeSinceMs = null));
+    accepted.then(writeAccepted, writeAccepted);
     return accepted;
   }
 
   /** When the write waiting now was made; null while none waits. */
   private writeSinceMs: number | null = null;
   private sendTimer: Timer | null = null;
-  private readonly writeAccepted = (): void => {
-    this.writeSinceMs = null;
-  };
+  /** Callbacks bound once, with the first write. */
+  private writeAccepted: (() => void) | null = null;
+  private checkSend: (() => void) | null = null;
 
   /** The send timer's check: resets the flow when the waiting write is overdue, else waits until it would be. */
-  private readonly checkSend = (): void => {
+  private checkSendDue(): void {
     this.sendTimer = null;
     if (this.writeSinceMs === null || this.finished) return;
     const dueMs = this.writeSinceMs + this.settings.sendTimeoutMs;
     if (this.settings.clock.nowMs() >= dueMs) this.flow.abort();
-    else this.sendTimer = this.settings.clock.at(dueMs, this.checkSend);
-  };
+    else this.sendTimer = this.settings.clock.at(dueMs, this.checkSend!);
+  }
 
   /** Ends the connection after the response in progress; at once when it is idle. */
   stop(): void {
@@ -143,11 +147,40 @@ export class ServerConnection {
     this.abandon();
   }
 
-  async run(): Promise<void> {
+  /**
+   * Serves the connection until it ends. Until its first head has arrived
+   * whole, the connection waits with nothing but a pending read (no async
+   * frames, no promise chains): a connection that never completes one, as
+   * under a slow attack, costs little.
+   */
+  serve(): Promise<void> {
+    this.expectHead();
+    return new Promise<void>((ready) => this.reader.whenHeadReady(this.settings.maxHeaderBytes, this.headStarted, true, ready)).then(() => this.run());
+  }
+
+  /** Waits for the next head from now: the header timeout for the first, the idle timeout between requests. */
+  private expectHead(): void {
+    const s = this.settings;
+    this.idle = true;
+    this.waitingForHead = true;
+    this.waitingSinceMs = s.clock.nowMs();
+    this.reader.setTimeouts(this.waitingSinceMs + (this.servedCount === 0 ? s.headerTimeoutMs : s.idleTimeoutMs), null);
+  }
+
+  /** The first byte of a head arrived: a request is coming, which must arrive whole within the header timeout. */
+  private readonly headStarted = (): void => {
+    this.idle = false;
+    this.reader.setTimeouts(this.settings.clock.nowMs() + this.settings.headerTimeoutMs, null);
+  };
+
+  private async run(): Promise<void> {
     let abandoned = false;
     const abandon = new Promise<void>((resolve) => (this.abandon = resolve)).then(() => (abandoned = true));
     const serving = (async () => {
-      while (!this.stopping && (await this.exchange())) this.servedCount++;
+      while (!this.stopping && (await this.exchange())) {
+        this.servedCount++;
+        this.expectHead();
+      }
     })();
     try {
       await Promise.race([serving, abandon]);
@@ -166,21 +199,13 @@ export class ServerConnection {
     serving.catch(() => undefined); // a handler finishing after an abort has no one to tell
   }
 
-  /** Serves one request; true when the connection stays open for another. */
+  /** Serves one request (its head expected since `expectHead`); true when the connection stays open for another. */
   private async exchange(): Promise<boolean> {
     const s = this.settings;
-    this.idle = true;
-    this.waitingForHead = true;
-    this.waitingSinceMs = s.clock.nowMs();
-    const waitMs = this.servedCount === 0 ? s.headerTimeoutMs : s.idleTimeoutMs;
-    this.reader.setTimeouts(s.clock.nowMs() + waitMs, null);
     let head: RequestHead;
     let body: IncomingBody | null = null;
     try {
-      const bytes = await this.reader.readHead(s.maxHeaderBytes, () => {
-        this.idle = false;
-        this.reader.setTimeouts(s.clock.nowMs() + s.headerTimeoutMs, null);
-      }, true);
+      const bytes = await this.reader.readHead(s.maxHeaderBytes, this.headStarted, true);
       if (bytes === null) return false;
       this.idle = false;
       this.waitingForHead = false;
@@ -322,6 +347,8 @@ export class ServerConnection {
     }
   }
 }
+
+const nothing = (): void => undefined;
 
 /** What a handler returned, checked to be a final response. */
 function checkResponse(response: unknown): KilnResponse {

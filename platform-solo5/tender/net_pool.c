@@ -29,7 +29,7 @@ static void release_own(void)
     kiln_net_pool_release(getpid());
 }
 
-int kiln_net_pool_open(unsigned handle, const struct kiln_device_opt *opt,
+int kiln_net_pool_open(unsigned handle, const struct kiln_net_opt *opt,
                        char *err, size_t errlen)
 {
     if (opt->n_fork_taps == 0)

@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "args.h"
-#include "kiln_hvt_abi.h"
+#include "net_args.h"
+#include "kiln_mft_abi.h"
 
 /* The taps one fork takes: a pool slot per network handle, -1 where the
  * device has no pool. */
@@ -27,7 +27,7 @@ struct kiln_net_claim {
 
 /* Opens (opt)'s pool taps for network device (handle). 0, or -1 with a
  * one-line reason naming the argument. */
-int kiln_net_pool_open(unsigned handle, const struct kiln_device_opt *opt,
+int kiln_net_pool_open(unsigned handle, const struct kiln_net_opt *opt,
                        char *err, size_t errlen);
 
 /* Whether device (handle) has a pool. */

@@ -183,11 +183,11 @@ static int random_mac(uint8_t mac[6])
 }
 
 int kiln_net_attach(struct kiln_mft *mft, unsigned index,
-                    const struct kiln_device_opt *opt, char *err, size_t errlen)
+                    const struct kiln_net_opt *opt, char *err, size_t errlen)
 {
     struct net_dev *d = &devs[index];
     d->pcap_fd = -1;
-    d->fd = kiln_tap_open(opt->backing, err, errlen);
+    d->fd = kiln_tap_open(opt->tap, err, errlen);
     if (d->fd < 0 || kiln_net_pool_open(index, opt, err, errlen) != 0)
         return -1;
     if (opt->pcap_path != NULL) {

@@ -35,7 +35,7 @@ const HOST_IP = '10.92.0.1';
 const PING_IP = '10.92.0.2';
 const ECHO_IP = '10.92.0.3';
 const THROW_APP = join(import.meta.dirname, 'throw-app.ts');
-const THROWS = ['start', 'timer', 'rejection'] as const;
+const THROWS = ['start', 'timer', 'rejection', 'caught'] as const;
 
 /**
  * What differs between the architectures. aarch64's machine emulates a
@@ -169,6 +169,19 @@ for (const arch of testArches()) {
         expect.arrayContaining(['Uncaught (in promise) Error: a promise failed on purpose', at('failOnPurpose', 'throw'), at('<anonymous>', 'rejection')]),
       );
       expect(result('throw-rejection').status).toBe(1);
+    });
+
+    it('gives app code an err.stack that starts with "Name: message" and names the TypeScript lines, as on Node', () => {
+      const out = result('throw-caught').output.replace(/\r/g, '');
+      const frames = [at('failOnPurpose', 'throw'), at('printCaught', 'caught'), at('start', 'print-caught')];
+      const body = ['Error: a caught call failed on purpose', ...frames].join('\n');
+      expect(out).toContain(`caught stack:\n${body}\n    at runApp (drivers/boot.ts:`);
+      expect(out).toMatch(/\(drivers\/boot\.ts:\d+\)\ncaught stack end\n/);
+      // console.log of an error prints its stack once, header included.
+      expect(out).toContain(`caught logged: ${body}\n`);
+      // A subclass naming itself after super(): the header shows the name it ended up with.
+      expect(out).toContain(`subclass stack:\nCheckError: checked\n${at('CheckError', 'subclass')}\n`);
+      expect(result('throw-caught').status).toBe(0);
     });
 
     it("seeds its random generator from the CPU's generator; two boots draw different bytes", () => {

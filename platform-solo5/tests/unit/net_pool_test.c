@@ -70,15 +70,13 @@ int main(void)
     CHECK(make_tap("kpool0") == 0 && make_tap("kpool1") == 0);
     char err[256];
 
-    struct kiln_device_opt bad = {.kind = KILN_DEV_NET, .name = "service",
-                                  .n_fork_taps = 1};
+    struct kiln_net_opt bad = {.name = "service", .n_fork_taps = 1};
     strcpy(bad.fork_taps[0], "kpoolnone");
     CHECK(kiln_net_pool_open(2, &bad, err, sizeof err) == -1);
     CHECK_ERR(err, "--fork-net:service: tap device 'kpoolnone' does not exist");
     CHECK(!kiln_net_pool_has(HANDLE));
 
-    struct kiln_device_opt opt = {.kind = KILN_DEV_NET, .name = "service",
-                                  .n_fork_taps = 2};
+    struct kiln_net_opt opt = {.name = "service", .n_fork_taps = 2};
     strcpy(opt.fork_taps[0], "kpool0");
     strcpy(opt.fork_taps[1], "kpool1");
     CHECK(kiln_net_pool_open(HANDLE, &opt, err, sizeof err) == 0);
