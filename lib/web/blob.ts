@@ -3,6 +3,7 @@
  * type, read whole (`text`, `arrayBuffer`, `bytes`) or as a stream, and
  * sliced.
  */
+import { decodeUtf8Text, encodeUtf8 } from '../text/utf8.ts';
 import { ReadableStream } from './readable-stream.ts';
 
 export type BlobPart = string | ArrayBuffer | ArrayBufferView | Blob;
@@ -16,8 +17,6 @@ export interface FilePropertyBag extends BlobPropertyBag {
   lastModified?: number;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** The type as the File API keeps it: lower-cased, or empty if any character is outside U+0020-U+007E. */
 function normalizeType(type: string | undefined): string {
@@ -31,7 +30,7 @@ function partBytes(part: BlobPart, endings: 'transparent' | 'native'): Uint8Arra
   if (ArrayBuffer.isView(part)) return new Uint8Array(part.buffer.slice(part.byteOffset, part.byteOffset + part.byteLength));
   // The native line ending of every target is LF.
   const text = endings === 'native' ? String(part).replace(/\r\n?/g, '\n') : String(part);
-  return encoder.encode(text);
+  return encodeUtf8(text);
 }
 
 /** A slice bound the File API's way: negative counts from the end, clamped to [0, size]. */
@@ -88,7 +87,7 @@ export class Blob {
   }
 
   async text(): Promise<string> {
-    return decoder.decode(this.#bytes);
+    return decodeUtf8Text(this.#bytes);
   }
 
   stream(): ReadableStream<Uint8Array> {

@@ -3,12 +3,11 @@
  * FormData to bytes with a boundary, and bytes back to FormData, as
  * Request/Response bodies need them (body.ts).
  */
+import { decodeUtf8Text, encodeUtf8 } from '../text/utf8.ts';
 import { Blob, File } from './blob.ts';
 import { FormData } from './form-data.ts';
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const CRLF = encoder.encode('\r\n');
+const CRLF = encodeUtf8('\r\n');
 
 /** HTML: a bare CR or LF becomes CRLF. */
 const normalizeLineBreaks = (text: string): string => text.replace(/\r\n|\r|\n/g, '\r\n');
@@ -28,13 +27,13 @@ export function encodeMultipart(form: FormData): { bytes: Uint8Array; boundary: 
   for (const [name, value] of form) {
     let header = `--${boundary}\r\nContent-Disposition: form-data; name="${escapeQuoted(normalizeLineBreaks(name))}"`;
     if (typeof value === 'string') {
-      pieces.push(encoder.encode(`${header}\r\n\r\n${normalizeLineBreaks(value)}`), CRLF);
+      pieces.push(encodeUtf8(`${header}\r\n\r\n${normalizeLineBreaks(value)}`), CRLF);
       continue;
     }
     header += `; filename="${escapeQuoted(value.name)}"\r\nContent-Type: ${value.type || 'application/octet-stream'}\r\n\r\n`;
-    pieces.push(encoder.encode(header), Blob.bytesOf(value), CRLF);
+    pieces.push(encodeUtf8(header), Blob.bytesOf(value), CRLF);
   }
-  pieces.push(encoder.encode(`--${boundary}--\r\n`));
+  pieces.push(encodeUtf8(`--${boundary}--\r\n`));
   const bytes = new Uint8Array(pieces.reduce((total, piece) => total + piece.length, 0));
   let offset = 0;
   for (const piece of pieces) {
@@ -80,7 +79,7 @@ export function decodeMultipart(bytes: Uint8Array, boundary: string): FormData {
   const fail = (what: string): never => {
     throw new TypeError(`formData: malformed multipart body (${what})`);
   };
-  const delimiter = encoder.encode(`--${boundary}`);
+  const delimiter = encodeUtf8(`--${boundary}`);
   const form = new FormData();
   let at = indexOf(bytes, delimiter, 0);
   if (at < 0) fail('no boundary');
@@ -93,9 +92,9 @@ export function decodeMultipart(bytes: Uint8Array, boundary: string): FormData {
     if (bytes[at] !== 0x0d || bytes[at + 1] !== 0x0a) fail('a delimiter line does not end in CRLF');
     at += 2;
     // From the delimiter line's CRLF, so that a part with no headers is found too.
-    const headerEnd = indexOf(bytes, encoder.encode('\r\n\r\n'), at - 2);
-    const headerBlock = headerEnd === at - 2 ? '' : headerEnd < 0 ? fail('unterminated part headers') : decoder.decode(bytes.subarray(at, headerEnd));
-    const next = indexOf(bytes, encoder.encode(`\r\n--${boundary}`), headerEnd + 4);
+    const headerEnd = indexOf(bytes, encodeUtf8('\r\n\r\n'), at - 2);
+    const headerBlock = headerEnd === at - 2 ? '' : headerEnd < 0 ? fail('unterminated part headers') : decodeUtf8Text(bytes.subarray(at, headerEnd));
+    const next = indexOf(bytes, encodeUtf8(`\r\n--${boundary}`), headerEnd + 4);
     if (next < 0) fail('no closing boundary');
     const body = bytes.subarray(headerEnd + 4, next);
     const headers = new Map<string, string>();
@@ -108,7 +107,7 @@ export function decodeMultipart(bytes: Uint8Array, boundary: string): FormData {
     const name = disposition.params.get('name');
     if (disposition.value !== 'form-data' || name === undefined) fail('a part that is not a named form-data part');
     const filename = disposition.params.get('filename');
-    if (filename === undefined) form.append(unescapeQuoted(name!), decoder.decode(body));
+    if (filename === undefined) form.append(unescapeQuoted(name!), decodeUtf8Text(body));
     else form.append(unescapeQuoted(name!), new File([body], unescapeQuoted(filename), { type: headers.get('content-type') ?? 'text/plain' }));
     at = next + 2;
   }

@@ -88,7 +88,8 @@ describe('crypto.subtle', () => {
     setNativePrimitives({
       name: 'node:crypto',
       curves: null,
-      aead: () => null,
+      rsa: null,
+      aead: () => false,
       hash: (algorithm, data) => (calls.push(`hash ${algorithm}`), new Uint8Array(createHash(algorithm).update(data).digest())),
       hmac: (algorithm, key, data) => (calls.push(`hmac ${algorithm}`), new Uint8Array(createHmac(algorithm, key).update(data).digest())),
     });

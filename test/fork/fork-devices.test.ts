@@ -73,7 +73,7 @@ const tsCases: KvmCase[] = [
     name: 'ts-pool',
     run: [
       `${inNs('busybox udhcpd -f udhcpd.conf')} >udhcpd.log 2>&1 & dhcpd=$!`,
-      `${hvt('--fork-net:service=fd1,fd2', `${APP} --ipv4=10.77.0.2/24 --mode=pool`)} >app.log 2>&1 & app=$!`,
+      `${hvt('--fork-net:service=fd1,fd2 --net-pcap:service=app.pcap', `${APP} --ipv4=10.77.0.2/24 --mode=pool`)} >app.log 2>&1 & app=$!`,
       // Bounded waits: the address lines appear once DHCP is done.
       'i=0; until grep -q "child address" app.log || [ $i -ge 240 ]; do sleep 0.5; i=$((i+1)); done',
       'cat app.log',
@@ -81,10 +81,26 @@ const tsCases: KvmCase[] = [
       'echo "child is at $child"',
       `${inNs('ping -c 3 -W 5 10.77.0.2')} >/dev/null && echo "parent answers ping"`,
       `[ -n "$child" ] && ${inNs('ping -c 3 -W 5 $child')} >/dev/null && echo "child answers ping"`,
+      // The taps each kiln-hvt process holds (tun descriptors, by interface): parent, child, pool keeper.
+      `for p in $(ip netns pids ${NS}); do [ "$(cat /proc/$p/comm)" = kiln-hvt ] || continue; echo "holds: $(for f in /proc/$p/fd/*; do [ "$(readlink $f)" = /dev/net/tun ] && sed -n "s/^iff:[[:space:]]*//p" /proc/$p/fdinfo/\${f##*/}; done | sort | tr "\\n" " ")"; done`,
       `[ -n "$child" ] && echo bye | ${inNs('busybox nc -w 5 $child 9')}`,
       'wait $app; echo "app status $?"',
       'cat app.log',
+      'echo "pcap $(base64 -w0 app.pcap)"',
       'kill $dhcpd',
+    ].join('\n'),
+  },
+  {
+    // No DHCP server: the child holding the pool's first tap takes the
+    // first address of --fork-ipv4.
+    name: 'ts-static',
+    run: [
+      `${hvt('--fork-net:service=fd1,fd2', `${APP} --ipv4=10.77.0.2/24 --fork-ipv4=10.77.0.50/24 --mode=pool`)} >static.log 2>&1 & app=$!`,
+      'i=0; until grep -q "child address" static.log || [ $i -ge 240 ]; do sleep 0.5; i=$((i+1)); done',
+      `${inNs('ping -c 3 -W 5 10.77.0.50')} >/dev/null && echo "child answers ping"`,
+      `echo bye | ${inNs('busybox nc -w 5 10.77.0.50 9')}`,
+      'wait $app; echo "app status $?"',
+      'cat static.log',
     ].join('\n'),
   },
   {
@@ -172,6 +188,30 @@ for (const arch of testArches()) {
         expect(r.output).toContain('app status 0');
       });
 
+      it('hands a child only its own tap: the pool keeper holds the pool, the parent its own tap', () => {
+        const holds = [...result('ts-pool').output.matchAll(/^holds: (.*)$/gm)].map((m) => m[1]!.trim()).sort();
+        expect(holds).toHaveLength(3);
+        expect(holds).toContain('fd0'); // the parent
+        expect(holds).toContain('fd1 fd2'); // the pool keeper
+        expect(holds.filter((h) => h === 'fd1' || h === 'fd2')).toHaveLength(1); // the child: its tap, nothing else
+      });
+
+      it("records the child's frames in the parent's --net-pcap file too", () => {
+        const out = result('ts-pool').output;
+        const child = /child is at (10\.77\.0\.\d+)/.exec(out)![1]!;
+        const sources = ipv4Sources(Buffer.from(/^pcap (\S*)$/m.exec(out)![1]!, 'base64'));
+        expect(sources).toContain('10.77.0.2');
+        expect(sources).toContain(child);
+      });
+
+      it('gives a forked child a static address from --fork-ipv4 by the pool tap it holds', () => {
+        const r = result('ts-static');
+        expect(r.output).toMatch(/child address 10\.77\.0\.50 \(static\) \d+ ms after the fork call/);
+        expect(r.output).toContain('child answers ping');
+        expect(r.output).toContain('parent: child ended with 0');
+        expect(r.output).toContain('app status 0');
+      });
+
       it("fails a child's stack without a tap and a refused block device with typed errors", () => {
         const r = result('ts-unavailable');
         expect(r.output).toContain('child: ping: NetError unavailable');
@@ -185,6 +225,19 @@ for (const arch of testArches()) {
       expect(result('teardown').output.trim()).toBe('0');
     });
   });
+}
+
+/** The source addresses of the IPv4 frames in a pcap file (classic format, Ethernet). */
+function ipv4Sources(pcap: Buffer): Set<string> {
+  const sources = new Set<string>();
+  expect(pcap.readUInt32LE(0)).toBe(0xa1b2c3d4);
+  for (let at = 24; at + 16 <= pcap.length; ) {
+    const length = pcap.readUInt32LE(at + 8);
+    const frame = pcap.subarray(at + 16, at + 16 + length);
+    if (frame.length >= 34 && frame.readUInt16BE(12) === 0x0800) sources.add([...frame.subarray(26, 30)].join('.'));
+    at += 16 + length;
+  }
+  return sources;
 }
 
 /** The TypeScript image and the DHCP server's configuration for the pool case. */

@@ -77,6 +77,22 @@ const cases = [
     ].join('\n'),
   },
   {
+    // Bodies stream both ways: 64 MiB PUT to /echo and read back whole, through an image whose heap is 10 MiB. The
+    // request body is a ReadableStream over the connection and the response is that stream, written as it comes
+    // (chunked); TCP's window holds the client back while the handler waits to write.
+    name: 'stream-small-memory',
+    run: [
+      `ip netns exec ${NETNS} ./kiln-hvt --mem=10 --net:service=${TAP} http.hvt --ipv4=${GUEST_IP}/24 --port=80 --max-body-mib=64 > stream.log 2>&1 & pid=$!`,
+      `i=0; until ${CURL} -o /dev/null ${URL}/ 2>/dev/null; do i=$((i+1)); [ $i -ge 60 ] && break; sleep 1; done`,
+      'head -c 67108864 /dev/urandom > big.bin',
+      `${CURL} -D big-head.txt -T big.bin ${URL}/echo | cmp - big.bin && echo BIG-ECHO-SAME`,
+      `echo "BIG-FRAMING $(tr -d '\\r' < big-head.txt | grep -i -e '^transfer-encoding' -e '^content-length' | tr 'A-Z' 'a-z')"`,
+      'rm -f big.bin',
+      `echo "STATS $(${CURL} ${URL}/stats)"`,
+      'kill $pid; wait $pid; echo "stream status $?"; cat stream.log',
+    ].join('\n'),
+  },
+  {
     // Standard handlers: a `{ fetch }` module (worker.hvt), and serveFetch with the image's global fetch
     // calling busybox httpd on the namespace's address (webfetch.hvt).
     name: 'web',
@@ -191,6 +207,14 @@ describe.skipIf(skip !== null)('HTTP in hvt images (real KVM, curl from a namesp
     expect(out).toMatch(/STATS \{"uptimeSeconds":[\d.]+,"requests":\d+,"connections":\d+,"shedConnections":\d+/);
     expect(out.slice(out.indexOf('TOO SMALL'))).not.toMatch(/Uncaught|out of memory/);
     expect(out).toContain('[info] http: stopped after');
+  });
+
+  it('echoes a 64 MiB upload through a handler at --mem=10: both bodies streamed, the response chunked', () => {
+    const out = output('stream-small-memory');
+    expect(out).toContain('BIG-ECHO-SAME');
+    expect(out).toContain('BIG-FRAMING transfer-encoding: chunked');
+    expect(out).toContain('stream status 0');
+    expect(out).not.toMatch(/Uncaught|out of memory/);
   });
 
   it('serves a `{ fetch }` module and a standard handler whose global fetch reaches a server in the namespace', () => {

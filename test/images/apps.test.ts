@@ -28,7 +28,7 @@ import type { VmArch } from '../../machine/vm.ts';
 import { ROOT, buildPlatform, lockedMake, outDir, tender } from '../platform/build.ts';
 import { BLOCK_POOL, PERSIST_DEVICE, suites, type PooledDevice, type SuiteName } from './contract-app.ts';
 import { markedLine } from './marked-line.ts';
-import { headersCases } from '../../lib/web/testdata/headers-wpt.ts';
+import { kilnHeadersCases } from '../../lib/web/testdata/headers-wpt.ts';
 
 const NETNS = 'kilnapps';
 const TAP = 'kilntap1';
@@ -227,7 +227,7 @@ for (const arch of testArches()) {
       const r = result('web');
       const web = webLines();
       expect(r.output).not.toMatch(/^web (headers-wpt|subtle)-fail/m);
-      expect(web.get('headers-wpt')).toBe(`${headersCases.length}/${headersCases.length}`);
+      expect(web.get('headers-wpt')).toBe(`${kilnHeadersCases.length}/${kilnHeadersCases.length}`);
       // Two queued of a high-water mark of two: -1; after the first write, one in flight and one queued: 0.
       expect(web.get('writable')).toBe('[[-1,0],false,["a","b"]]');
       expect(web.get('pipe-through')).toBe('PIPED € THROUGH');

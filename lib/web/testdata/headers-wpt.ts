@@ -539,10 +539,22 @@ const add = (file: string, name: string, check: (env: Env) => void): void => voi
 
 export const headersCases: readonly HeadersCase[] = cases;
 
+/**
+ * Kiln's one deliberate deviation: a value holding a control character other
+ * than HTAB is refused. Fetch forbids only NUL, CR and LF, but lib/http
+ * writes these same Headers on the wire, where RFC 9110's field-value has no
+ * control characters (Node's http refuses them as well).
+ */
+export const isKilnDeviation = (c: HeadersCase): boolean =>
+  /^header-values(-normalize)?\.html$/.test(c.file) && /^Headers with value .*%(0[1-8BCEF]|1[0-9A-F]|7F)/.test(c.name);
+
+/** The cases Kiln's Headers must pass: all but its deviation. */
+export const kilnHeadersCases: readonly HeadersCase[] = cases.filter((c) => !isKilnDeviation(c));
+
 /** Runs every case; returns the names of those that fail, with why. */
-export function failingHeadersCases(env: Env): string[] {
+export function failingHeadersCases(env: Env, among: readonly HeadersCase[] = headersCases): string[] {
   const failures: string[] = [];
-  for (const c of headersCases) {
+  for (const c of among) {
     try {
       c.check(env);
     } catch (err) {
