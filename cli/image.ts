@@ -94,7 +94,9 @@ export async function buildImage(appFile: string, arch: Arch, output: string, pl
     throw new UsageError(`kiln build: ${app.name} declares ${which}, which --target process does not provide (fork and pipes need kiln-hvt): use --target hvt, or unix`);
   }
   const bundle = join(workDir, 'bundle.mjs');
-  const { sourceMap } = await bundleApp(appFile, 'hvt', bundle, fetchModule);
+  // The global fetch needs a stack device; without one the image carries a fetch that says so, not the HTTP client.
+  const hasStack = fetchModule || Object.values(app.devices).some((device) => device.kind === 'stack');
+  const { sourceMap } = await bundleApp(appFile, 'hvt', bundle, fetchModule, hasStack);
   const frameFile = `${app.name}.js`;
   await prependStackPrelude(bundle, sourceMap, frameFile);
 

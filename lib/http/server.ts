@@ -14,7 +14,7 @@ export type { Handler } from './server-connection.ts';
 
 /** Pause after a failed accept before trying again. */
 const ACCEPT_RETRY_MS = 100;
-/** Memory is short while less than this share of the budget is left (below an eighth, TCP answers SYNs with cookies only). */
+/** Memory is short while less than this share of the budget is left (TCP lets TIME-WAIT connections go then too; below an eighth it answers SYNs with cookies only). */
 const SHORT_SHARE = 1 / 4;
 /**
  * A connection becomes evictable to bring memory down, or at the connection

@@ -1,7 +1,8 @@
 /**
  * The Body mixin (Fetch Standard section 5.3) that Request and Response
  * share: a body is bytes known up front or a stream of bytes, read once by
- * `text()`, `json()`, `arrayBuffer()`, `bytes()` or through `body`.
+ * `text()`, `json()`, `arrayBuffer()`, `bytes()`, `blob()`, `formData()` or
+ * through `body`.
  *
  * This is Kiln's one body implementation: lib/http's messages are these
  * Requests and Responses. A body that arrives (a server's request body, a
@@ -9,15 +10,15 @@
  * becomes a ReadableStream only when `body` is asked for; the statics at the
  * end let lib/http read and write bodies without building streams.
  */
-import { decodeUtf8, encodeUtf8 } from '../text/utf8.ts';
+import { decodeUtf8Text, encodeUtf8 } from '../text/utf8.ts';
+import { Blob } from './blob.ts';
+import { FormData } from './form-data.ts';
 import { Headers } from './headers.ts';
+import { decodeMultipart, encodeMultipart, multipartBoundary } from './multipart.ts';
 import { ReadableStream } from './readable-stream.ts';
 import { URLSearchParams } from './url-search-params.ts';
 
-export type BodyInit = string | ArrayBuffer | ArrayBufferView | URLSearchParams | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
-
-// lib/http's bodies run where the engine alone may have no TextDecoder (the strict-parsing suite in bare QuickJS).
-const nativeDecoder: { decode(bytes: Uint8Array): string } | null = typeof TextDecoder === 'function' ? new TextDecoder() : null;
+export type BodyInit = string | ArrayBuffer | ArrayBufferView | Blob | FormData | URLSearchParams | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
 // Internal state under module-private symbols rather than #private fields: bundles for
 // images target ES2020, which turns #private into WeakMap lookups at every access.
@@ -50,6 +51,13 @@ export abstract class Body {
     } else if (init instanceof URLSearchParams) {
       this[BYTES] = encodeUtf8(init.toString());
       type = 'application/x-www-form-urlencoded;charset=UTF-8';
+    } else if (init instanceof Blob) {
+      this[BYTES] = Blob.bytesOf(init).slice();
+      type = init.type || null;
+    } else if (init instanceof FormData) {
+      const { bytes, boundary } = encodeMultipart(init);
+      this[BYTES] = bytes;
+      type = `multipart/form-data; boundary=${boundary}`;
     } else if (init instanceof ArrayBuffer) this[BYTES] = new Uint8Array(init.slice(0));
     else if (ArrayBuffer.isView(init)) this[BYTES] = new Uint8Array(init.buffer.slice(init.byteOffset, init.byteOffset + init.byteLength));
     else if (init instanceof ReadableStream) this[STREAM] = init;
@@ -130,14 +138,28 @@ export abstract class Body {
 
   /** UTF-8 decoded, a leading BOM dropped, invalid sequences replaced. */
   async text(): Promise<string> {
-    const bytes = await this.bytes();
-    if (nativeDecoder !== null) return nativeDecoder.decode(bytes);
-    const text = decodeUtf8(bytes);
-    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    return decodeUtf8Text(await this.bytes());
   }
 
   async json(): Promise<unknown> {
     return JSON.parse(await this.text());
+  }
+
+  async blob(): Promise<Blob> {
+    return new Blob([await this.bytes()], { type: contentTypeOf(this) });
+  }
+
+  /** A multipart/form-data or application/x-www-form-urlencoded body as FormData; any other is a TypeError. */
+  async formData(): Promise<FormData> {
+    const contentType = contentTypeOf(this);
+    const boundary = multipartBoundary(contentType);
+    if (boundary !== null) return decodeMultipart(await this.bytes(), boundary);
+    if (/^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType)) {
+      const form = new FormData();
+      for (const [name, value] of new URLSearchParams(await this.text())) form.append(name, value);
+      return form;
+    }
+    throw new TypeError(`formData: the body's Content-Type is not multipart/form-data or application/x-www-form-urlencoded: ${JSON.stringify(contentType)}`);
   }
 
   // lib/http's access: bodies set from the wire and written to it, no streams built.
@@ -242,6 +264,12 @@ Body.prototype[HAS_BODY] = false;
 Body.prototype[USED] = false;
 
 class DetachedBody extends Body {}
+
+/** The Content-Type of the Request or Response around `body`; '' for a detached body. */
+function contentTypeOf(body: Body): string {
+  const headers = (body as { headers?: unknown }).headers;
+  return headers instanceof Headers ? (headers.get('content-type') ?? '') : '';
+}
 
 function concatBytes(parts: readonly Uint8Array[], total: number): Uint8Array {
   if (parts.length === 1) return parts[0]!;

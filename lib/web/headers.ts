@@ -22,6 +22,67 @@ function checkName(name: unknown): string {
   return text.toLowerCase();
 }
 
+/** WebIDL's ByteString: ToString, then every code unit must fit a byte. */
+function byteString(value: unknown): string {
+  if (typeof value === 'symbol') throw new TypeError('Headers: a Symbol is not a header name or value');
+  const text = String(value);
+  if (/[^\0-\xff]/.test(text)) throw new TypeError(`Headers: ${JSON.stringify(text)} has characters beyond U+00FF`);
+  return text;
+}
+
+/**
+ * HeadersInit converted as WebIDL does, in its order of operations: a
+ * sequence of pairs when the object has a Symbol.iterator, else a record
+ * (own enumerable keys, each converted before its value is read).
+ * `iteratorMethod` is init's Symbol.iterator, already read.
+ */
+function initPairs(init: object, iteratorMethod: unknown): [string, string][] {
+  if (iteratorMethod !== undefined && iteratorMethod !== null) {
+    if (typeof iteratorMethod !== 'function') throw new TypeError('Headers: init[Symbol.iterator] is not a function');
+    const pairs: [string, string][] = [];
+    for (const pair of { [Symbol.iterator]: () => iteratorMethod.call(init) as Iterator<unknown> }) {
+      if (typeof pair !== 'object' || pair === null) throw new TypeError('Headers: each header must be a [name, value] pair');
+      const items = [...(pair as Iterable<unknown>)].map(byteString);
+      if (items.length !== 2) throw new TypeError('Headers: each header must be a [name, value] pair');
+      pairs.push([items[0]!, items[1]!]);
+    }
+    return pairs;
+  }
+  const pairs: [string, string][] = [];
+  for (const key of Reflect.ownKeys(init)) {
+    const descriptor = Reflect.getOwnPropertyDescriptor(init, key);
+    if (!descriptor?.enumerable) continue;
+    const name = byteString(key);
+    pairs.push([name, byteString((init as Record<PropertyKey, unknown>)[key])]);
+  }
+  return pairs;
+}
+
+const ITERATOR_PROTOTYPE = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object;
+
+/**
+ * WebIDL's pair iterator: each step takes the entry at its index from the
+ * list as it is then, so headers added or removed during a loop are seen.
+ */
+const HEADERS_ITERATOR_PROTOTYPE: object = Object.create(ITERATOR_PROTOTYPE, {
+  next: {
+    value(this: { headers: Headers; kind: 'key' | 'value' | 'key+value'; index: number }) {
+      const entry = Headers.sortedAndCombined(this.headers)[this.index];
+      if (!entry) return { done: true, value: undefined };
+      this.index++;
+      return { done: false, value: this.kind === 'key' ? entry[0] : this.kind === 'value' ? entry[1] : entry };
+    },
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  },
+  [Symbol.toStringTag]: { value: 'Headers Iterator', configurable: true },
+});
+
+function headersIterator<T>(headers: Headers, kind: 'key' | 'value' | 'key+value'): IterableIterator<T> {
+  return Object.assign(Object.create(HEADERS_ITERATOR_PROTOTYPE) as IterableIterator<T>, { headers, kind, index: 0 });
+}
+
 function checkValue(name: string, value: unknown): string {
   const text = normalizeValue(value);
   if (!isFieldValue(text)) throw new TypeError(`Headers: invalid characters in the value of header '${name}'`);
@@ -77,16 +138,12 @@ export class Headers implements Iterable<[string, string]> {
   declare [IMMUTABLE]: boolean;
 
   constructor(init?: HeadersInit) {
-    if (init === undefined || init === null) return;
-    if (typeof init !== 'object') throw new TypeError('Headers: init must be an object');
-    if (init instanceof Headers) this[LIST] = init[LIST].map(([n, v]) => [n, v]);
-    else if (Symbol.iterator in init) {
-      for (const pair of init as Iterable<string[]>) {
-        const items = [...pair];
-        if (items.length !== 2) throw new TypeError('Headers: each header must be a [name, value] pair');
-        this.append(items[0]!, items[1]!);
-      }
-    } else for (const key of Object.keys(init)) this.append(key, (init as Record<string, string>)[key]!);
+    if (init === undefined) return;
+    if (typeof init !== 'object' || init === null) throw new TypeError('Headers: init must be an object');
+    const iteratorMethod = (init as { [Symbol.iterator]?: unknown })[Symbol.iterator];
+    // Another Headers with its own iterator gives what iterating it would, copied as its list (every Request and Response construction does this).
+    if (iteratorMethod === Headers.prototype[Symbol.iterator] && init instanceof Headers) this[LIST] = init[LIST].map(([n, v]) => [n, v]);
+    else for (const [name, value] of initPairs(init, iteratorMethod)) this.append(name, value);
   }
 
   /** Makes `headers` refuse changes (a Response.error() or redirect's, a fetched response's). */
@@ -132,24 +189,32 @@ export class Headers implements Iterable<[string, string]> {
 
 
   forEach(callback: (value: string, name: string, headers: Headers) => void, thisArg?: unknown): void {
+    if (typeof callback !== 'function') throw new TypeError('Headers.forEach: the callback is not a function');
     for (const [name, value] of this) callback.call(thisArg, value, name, this);
   }
 
-  /** Fetch's "sort and combine". */
-  *entries(): IterableIterator<[string, string]> {
-    const names = [...new Set(this[LIST].map(([n]) => n))].sort();
+  /** Fetch's "sort and combine": names sorted, values of a name joined, except Set-Cookie's. */
+  static sortedAndCombined(headers: Headers): [string, string][] {
+    const list = headers[LIST];
+    const names = [...new Set(list.map(([n]) => n))].sort();
+    const out: [string, string][] = [];
     for (const name of names) {
-      if (name === 'set-cookie') for (const value of this.getSetCookie()) yield [name, value];
-      else yield [name, joined(this[LIST], name)!];
+      if (name === 'set-cookie') for (const value of Headers.valuesOf(headers, 'set-cookie')) out.push([name, value]);
+      else out.push([name, joined(list, name)!]);
     }
+    return out;
   }
 
-  *keys(): IterableIterator<string> {
-    for (const [name] of this.entries()) yield name;
+  entries(): IterableIterator<[string, string]> {
+    return headersIterator(this, 'key+value');
   }
 
-  *values(): IterableIterator<string> {
-    for (const [, value] of this.entries()) yield value;
+  keys(): IterableIterator<string> {
+    return headersIterator(this, 'key');
+  }
+
+  values(): IterableIterator<string> {
+    return headersIterator(this, 'value');
   }
 
   [Symbol.iterator](): IterableIterator<[string, string]> {

@@ -47,6 +47,10 @@ struct kiln_mft_entry {
         struct {
             uint8_t mac[6];
             uint16_t mtu;
+            /* Kiln, in what upstream leaves unused (0 there): in a forked
+             * child under kiln-hvt, 1 + the position in its --fork-net
+             * pool of the tap the child holds; 0 otherwise. */
+            uint16_t kiln_pool_tap;
         } net_basic;
     } u;
     uint64_t backing; /* tender-private in the image; always 0 for the guest */

@@ -43,9 +43,10 @@ struct kiln_device_kind {
 };
 extern const struct kiln_device_kind kiln_net_kind, kiln_block_kind;
 
-/* Device (name) is of (kind) from now on. 0 when it was new or already of
- * that kind; -1 with a reason when it is of another kind or the line names
- * too many devices. */
+/* Device (name) is of (kind) from now on. Its index among the devices of
+ * its kind, in the order the line first names them (one more than the
+ * kind's count when it is new); -1 with a reason when it is of another
+ * kind or the line names too many devices. */
 int kiln_args_claim_name(struct kiln_options *o,
                          const struct kiln_device_kind *kind, const char *name,
                          const char *arg, char *err, size_t errlen);
@@ -53,6 +54,12 @@ int kiln_args_claim_name(struct kiln_options *o,
 /* Device (name), claimed before, was given its kind's attaching option:
  * options about a device the line never attaches are refused. */
 void kiln_args_attached(struct kiln_options *o, const char *name);
+
+/* The index of device (name) among the devices of (kind) (as
+ * kiln_args_claim_name gave it), or -1. */
+int kiln_args_device_index(const struct kiln_options *o,
+                           const struct kiln_device_kind *kind,
+                           const char *name);
 
 /* Strict decimal: digits only, no sign, at most (max). 0 or -1. */
 int kiln_args_decimal(const char *s, uint64_t max, uint64_t *out);

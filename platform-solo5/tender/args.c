@@ -34,13 +34,16 @@ int kiln_args_claim_name(struct kiln_options *o,
                          const struct kiln_device_kind *kind, const char *name,
                          const char *arg, char *err, size_t errlen)
 {
+    int of_kind = 0;
     for (int i = 0; i < o->n_names; i++) {
-        if (strcmp(o->names[i].name, name) != 0)
+        if (strcmp(o->names[i].name, name) != 0) {
+            of_kind += o->names[i].kind == kind;
             continue;
+        }
         if (o->names[i].kind != kind)
             return kiln_fail(err, errlen, "%s: '%s' is already a %s device",
                              arg, name, o->names[i].kind->name);
-        return 0;
+        return of_kind;
     }
     if (o->n_names == KILN_MAX_DEVICE_OPTS)
         return kiln_fail(err, errlen, "%s: too many devices (at most %d)", arg,
@@ -48,7 +51,22 @@ int kiln_args_claim_name(struct kiln_options *o,
     strcpy(o->names[o->n_names].name, name);
     o->names[o->n_names].attached = 0;
     o->names[o->n_names++].kind = kind;
-    return 0;
+    return of_kind;
+}
+
+int kiln_args_device_index(const struct kiln_options *o,
+                           const struct kiln_device_kind *kind,
+                           const char *name)
+{
+    int of_kind = 0;
+    for (int i = 0; i < o->n_names; i++) {
+        if (o->names[i].kind != kind)
+            continue;
+        if (strcmp(o->names[i].name, name) == 0)
+            return of_kind;
+        of_kind++;
+    }
+    return -1;
 }
 
 void kiln_args_attached(struct kiln_options *o, const char *name)

@@ -8,27 +8,14 @@
 
 const struct kiln_device_kind kiln_block_kind = {"block", "--block"};
 
-int kiln_block_opt_index(const struct kiln_options *o, const char *name)
-{
-    for (int i = 0; i < o->n_block; i++)
-        if (strcmp(o->block[i].name, name) == 0)
-            return i;
-    return -1;
-}
-
 struct kiln_block_opt *kiln_block_opt_named(struct kiln_options *o,
                                             const char *name, const char *arg,
                                             char *err, size_t errlen)
 {
-    int known = kiln_block_opt_index(o, name);
-    if (known >= 0)
-        return &o->block[known];
-    if (kiln_args_claim_name(o, &kiln_block_kind, name, arg, err, errlen) != 0)
-        return NULL;
-    struct kiln_block_opt *d = &o->block[o->n_block++];
-    memset(d, 0, sizeof *d);
-    strcpy(d->name, name);
-    return d;
+    int i = kiln_args_claim_name(o, &kiln_block_kind, name, arg, err, errlen);
+    if (i == o->n_block)
+        strcpy(o->block[o->n_block++].name, name);
+    return i < 0 ? NULL : &o->block[i];
 }
 
 static int take_path(struct kiln_options *o, const char *arg, const char *name,

@@ -20,9 +20,6 @@ struct kiln_block_opt {
     int fork_refuse;      /* --fork-block:NAME=refuse */
 };
 
-/* The index in o->block of block device (name), or -1. */
-int kiln_block_opt_index(const struct kiln_options *o, const char *name);
-
 /* The options of block device (name), created on first mention; NULL with
  * a reason when (name) is a network device or there are too many. */
 struct kiln_block_opt *kiln_block_opt_named(struct kiln_options *o,

@@ -1,5 +1,6 @@
 /* devices.c: matching command-line devices to the manifest. */
 #include "devices.h"
+#include "arg_module.h"
 #include "fail.h"
 
 #include <stdio.h>
@@ -14,9 +15,9 @@ static int attached_by_line(const struct kiln_options *o,
                             const struct kiln_mft_entry *e)
 {
     if (e->type == KILN_MFT_NET_BASIC)
-        return kiln_net_opt_index(o, e->name) >= 0;
+        return kiln_args_device_index(o, &kiln_net_kind, e->name) >= 0;
     if (e->type == KILN_MFT_BLOCK_BASIC)
-        return kiln_block_opt_index(o, e->name) >= 0;
+        return kiln_args_device_index(o, &kiln_block_kind, e->name) >= 0;
     return 0;
 }
 
@@ -109,12 +110,14 @@ int kiln_devices_attach(const struct kiln_options *o, struct kiln_mft *mft,
             continue;
         }
         const char *name = mft->e[i].name;
-        int rc = mft->e[i].type == KILN_MFT_NET_BASIC
-                     ? kiln_net_attach(mft, i, &o->net[kiln_net_opt_index(o, name)],
-                                       err, errlen)
-                     : kiln_block_attach(mft, i,
-                                         &o->block[kiln_block_opt_index(o, name)],
-                                         err, errlen);
+        int rc;
+        if (mft->e[i].type == KILN_MFT_NET_BASIC) {
+            int d = kiln_args_device_index(o, &kiln_net_kind, name);
+            rc = kiln_net_attach(mft, i, &o->net[d], err, errlen);
+        } else {
+            int d = kiln_args_device_index(o, &kiln_block_kind, name);
+            rc = kiln_block_attach(mft, i, &o->block[d], err, errlen);
+        }
         if (rc != 0)
             return -1;
         mft->e[i].attached = 1;

@@ -8,27 +8,14 @@
 
 const struct kiln_device_kind kiln_net_kind = {"network", "--net"};
 
-int kiln_net_opt_index(const struct kiln_options *o, const char *name)
-{
-    for (int i = 0; i < o->n_net; i++)
-        if (strcmp(o->net[i].name, name) == 0)
-            return i;
-    return -1;
-}
-
 struct kiln_net_opt *kiln_net_opt_named(struct kiln_options *o,
                                         const char *name, const char *arg,
                                         char *err, size_t errlen)
 {
-    int known = kiln_net_opt_index(o, name);
-    if (known >= 0)
-        return &o->net[known];
-    if (kiln_args_claim_name(o, &kiln_net_kind, name, arg, err, errlen) != 0)
-        return NULL;
-    struct kiln_net_opt *d = &o->net[o->n_net++];
-    memset(d, 0, sizeof *d);
-    strcpy(d->name, name);
-    return d;
+    int i = kiln_args_claim_name(o, &kiln_net_kind, name, arg, err, errlen);
+    if (i == o->n_net)
+        strcpy(o->net[o->n_net++].name, name);
+    return i < 0 ? NULL : &o->net[i];
 }
 
 static int hex_digit(char c)

@@ -28,9 +28,6 @@ struct kiln_net_opt {
     int n_fork_taps;
 };
 
-/* The index in o->net of network device (name), or -1. */
-int kiln_net_opt_index(const struct kiln_options *o, const char *name);
-
 /* The options of network device (name), created on first mention; NULL
  * with a reason when (name) is a block device or there are too many. */
 struct kiln_net_opt *kiln_net_opt_named(struct kiln_options *o,

@@ -14,7 +14,7 @@
 // Fork and pipe images, examples/pipeline included, run in test/fork.
 
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,7 @@ import type { VmArch } from '../../machine/vm.ts';
 import { ROOT, buildPlatform, lockedMake, outDir, tender } from '../platform/build.ts';
 import { BLOCK_POOL, PERSIST_DEVICE, suites, type PooledDevice, type SuiteName } from './contract-app.ts';
 import { markedLine } from './marked-line.ts';
+import { kilnHeadersCases } from '../../lib/web/testdata/headers-wpt.ts';
 
 const NETNS = 'kilnapps';
 const TAP = 'kilntap1';
@@ -130,6 +131,8 @@ for (const arch of testArches()) {
   let results: Map<string, KvmCaseResult>;
   const result = (name: string): KvmCaseResult => caseResult(results, name);
   const lines = (name: string): string[] => result(name).output.split('\n');
+  /** web-app.ts's `web NAME: RESULT` lines. */
+  const webLines = (): Map<string, string> => new Map([...result('web').output.matchAll(/^web ([\w-]+): (.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
 
   describe.skipIf(skip !== null)(`${arch}: TypeScript apps as hvt images under kiln-hvt`, () => {
     beforeAll(async () => {
@@ -196,8 +199,7 @@ for (const arch of testArches()) {
     });
 
     it('gives app code the Web-standard globals of lib/web, the WPT URL parsing data passing whole under QuickJS', () => {
-      const r = result('web');
-      const web = new Map([...r.output.matchAll(/^web ([\w-]+): (.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
+      const web = webLines();
       const cases = (JSON.parse(readFileSync(join(ROOT, 'lib/web/testdata/urltestdata.json'), 'utf8')) as unknown[]).filter((c) => typeof c === 'object');
       expect(web.get('url-wpt')).toBe(`${cases.length}/${cases.length}`);
       expect(web.get('url')).toBe('https://user@example.com/x?a=1&b=two+words#h');
@@ -212,6 +214,30 @@ for (const arch of testArches()) {
       expect(web.get('structured-clone')).toBe('[true,true,"one","1970-01-01T00:00:00.000Z"]');
       expect(web.get('uuid')).toBe('v4');
       expect(web.get('user-agent')).toBe('Kiln');
+    });
+
+    it('sets the Web globals on globalThis (feature detection finds them, not enumerable), with the runtime\'s microtasks, clock and random bytes', () => {
+      const web = webLines();
+      expect(web.get('global-this')).toBe('[]');
+      expect(web.get('global-this-same')).toBe('[true,true,false]');
+      expect(web.get('runtime-globals')).toBe('[true,true,8,"function"]');
+    });
+
+    it('runs streams, forms and crypto.subtle inside QuickJS: WPT Headers cases, backpressure, pipeThrough, multipart, FIPS 180/RFC 4231 vectors', () => {
+      const r = result('web');
+      const web = webLines();
+      expect(r.output).not.toMatch(/^web (headers-wpt|subtle)-fail/m);
+      expect(web.get('headers-wpt')).toBe(`${kilnHeadersCases.length}/${kilnHeadersCases.length}`);
+      // Two queued of a high-water mark of two: -1; after the first write, one in flight and one queued: 0.
+      expect(web.get('writable')).toBe('[[-1,0],false,["a","b"]]');
+      expect(web.get('pipe-through')).toBe('PIPED € THROUGH');
+      expect(web.get('form-data')).toBe('[true,"Kiln","data.bin","application/x-bin",[0,1,2,255]]');
+      expect(web.get('blob')).toBe('[6,"é",["1"]]');
+      expect(web.get('subtle-vectors')).toBe('33/33');
+      // SHA-2 and HMAC in the runtime's mbedtls where the build linked it (libmbedcrypto installed for the architecture); SHA-1 in @noble.
+      const sha2 = existsSync(`/usr/lib/${arch}-linux-gnu/libmbedcrypto.a`) ? 'mbedtls' : '@noble';
+      expect(web.get('subtle-backend')).toBe(JSON.stringify(['@noble', sha2, sha2, sha2]));
+      expect(web.get('subtle-errors')).toBe('NotSupportedError');
       expect(r.status).toBe(0);
     });
 
