@@ -1,7 +1,7 @@
 /**
  * The image's global surface for apps tested on Node: while guarded, every
  * global Node.js has and an image has not (process, global, require of a
- * Node module, WebAssembly, Intl, Blob, ...) throws ImageGlobalError when
+ * Node module, WebAssembly, Intl, WeakRef, ...) throws ImageGlobalError when
  * the app's own code reaches for it, so a unit test fails where the image
  * would. Code in node_modules, Kiln's own lib/ and drivers/ (Node-side
  * parts among them) and test files is left alone: only the app is judged.
@@ -28,15 +28,21 @@ export const RUNTIME_GLOBALS: readonly string[] = [
   'performance', 'crypto', 'TextEncoder', 'TextDecoder',
 ];
 
-/** What the hvt bundle injects where code uses it (drivers/solo5/buffer-global.ts, web-globals.ts). */
-export const INJECTED_GLOBALS: readonly string[] = [
-  'Buffer', 'URL', 'URLSearchParams', 'Headers', 'Request', 'Response',
-  'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamDefaultController', 'AbortController', 'AbortSignal',
-  'Event', 'EventTarget', 'CustomEvent', 'DOMException', 'fetch', 'atob', 'btoa', 'structuredClone', 'navigator', 'crypto',
+/** What an image sets before the app runs (drivers/solo5/web-globals.ts, global-fetch.ts): lib/web's APIs. */
+export const WEB_GLOBALS: readonly string[] = [
+  'URL', 'URLSearchParams', 'Headers', 'Request', 'Response', 'fetch',
+  'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamDefaultController',
+  'WritableStream', 'WritableStreamDefaultWriter', 'WritableStreamDefaultController', 'TransformStream', 'TransformStreamDefaultController',
+  'CountQueuingStrategy', 'ByteLengthQueuingStrategy', 'TextEncoderStream', 'TextDecoderStream', 'Blob', 'File', 'FormData',
+  'AbortController', 'AbortSignal', 'Event', 'EventTarget', 'CustomEvent', 'DOMException',
+  'atob', 'btoa', 'structuredClone', 'navigator', 'SubtleCrypto', 'CryptoKey',
 ];
 
+/** Injected by the bundle only where code uses it (drivers/solo5/buffer-global.ts). */
+export const INJECTED_GLOBALS: readonly string[] = ['Buffer'];
+
 /** Every global an image gives app code (types/globals.d.ts declares Kiln's). */
-export const IMAGE_GLOBALS: ReadonlySet<string> = new Set([...ENGINE_GLOBALS, ...RUNTIME_GLOBALS, ...INJECTED_GLOBALS]);
+export const IMAGE_GLOBALS: ReadonlySet<string> = new Set([...ENGINE_GLOBALS, ...RUNTIME_GLOBALS, ...WEB_GLOBALS, ...INJECTED_GLOBALS]);
 
 export class ImageGlobalError extends ReferenceError {
   override name = 'ImageGlobalError';
