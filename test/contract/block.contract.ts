@@ -5,7 +5,7 @@
  * devices, and use after close.
  */
 import { BlockError, type Block } from '../../lib/devices/block.ts';
-import { assert, assertBytesEqual, assertEqual, assertRejectsWith, type ContractCase } from './harness.ts';
+import { assert, assertBytesEqual, assertEqual, assertRejectsWith, using, type ContractCase } from './harness.ts';
 
 export interface BlockGeometry {
   sectorSize: number;
@@ -45,17 +45,8 @@ export function blockContract(subject: BlockUnderTest): ContractCase[] {
     { sectorSize: 512, sectors: 64 },
     { sectorSize: 4096, sectors: 16 },
   ];
-  /** Runs `body` on the device `open` gives, then closes it and removes what the subject made. */
-  const using = (open: () => Promise<Block>, body: (block: Block) => Promise<void>) => async () => {
-    const block = await open();
-    try {
-      await body(block);
-    } finally {
-      await block.close();
-      await subject.cleanup();
-    }
-  };
-  const withBlock = (geometry: BlockGeometry, body: (block: Block) => Promise<void>) => using(() => subject.create(geometry), body);
+  const onDevice = (open: () => Promise<Block>, body: (block: Block) => Promise<void>) => using(open, body, () => subject.cleanup());
+  const withBlock = (geometry: BlockGeometry, body: (block: Block) => Promise<void>) => onDevice(() => subject.create(geometry), body);
   /** A new device that `prepare` wrote on, closed and opened again (with `options`). */
   const reopened = (geometry: BlockGeometry, prepare: (block: Block) => Promise<void>, options?: { readOnly?: boolean }) => async () => {
     const first = await subject.create(geometry);
@@ -165,7 +156,7 @@ export function blockContract(subject: BlockUnderTest): ContractCase[] {
     },
     {
       name: 'flushed writes survive closing and reopening',
-      run: using(
+      run: onDevice(
         reopened(g, async (block) => {
           await block.write(16 * 512, pattern(8 * 512, 11));
           await block.flush();
@@ -179,7 +170,7 @@ export function blockContract(subject: BlockUnderTest): ContractCase[] {
     },
     {
       name: "a read-only device reads but rejects writes with 'read-only', changing nothing",
-      run: using(
+      run: onDevice(
         reopened(g, (writable) => writable.write(0, pattern(512, 12)), { readOnly: true }),
         async (block) => {
           assert(block.info.readOnly, 'info.readOnly is true');

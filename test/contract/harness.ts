@@ -33,6 +33,26 @@ export function assertBytesEqual(actual: Uint8Array, expected: Uint8Array, what:
   }
 }
 
+/**
+ * A case's run: `body` on what `open` gives, which is closed afterwards
+ * whatever happened, then `cleanup` (removing what the subject made for it).
+ */
+export function using<T extends { close(): Promise<void> }>(
+  open: () => Promise<T>,
+  body: (opened: T) => Promise<void>,
+  cleanup: () => Promise<void> = async () => {},
+): () => Promise<void> {
+  return async () => {
+    const opened = await open();
+    try {
+      await body(opened);
+    } finally {
+      await opened.close();
+      await cleanup();
+    }
+  };
+}
+
 /** Awaits `promise` and checks that it rejects with a KilnError of class `type` and the given code. */
 export async function assertRejectsWith(
   promise: Promise<unknown>,

@@ -7,7 +7,7 @@
  */
 import { FlowError, type Flow } from '../../lib/devices/flow.ts';
 import { StackError, type Stack, type TcpListener } from '../../lib/devices/stack.ts';
-import { assert, assertBytesEqual, assertEqual, assertRejectsWith, ContractFailure, type ContractCase } from './harness.ts';
+import { assert, assertBytesEqual, assertEqual, assertRejectsWith, ContractFailure, using, type ContractCase } from './harness.ts';
 
 export interface StackPair {
   a: Stack;
@@ -106,14 +106,7 @@ async function connect(pair: StackPair): Promise<Connection> {
 }
 
 export function stackContract(subject: StackUnderTest): ContractCase[] {
-  const withPair = (body: (pair: StackPair) => Promise<void>) => async () => {
-    const pair = await subject.pair();
-    try {
-      await body(pair);
-    } finally {
-      await pair.close();
-    }
-  };
+  const withPair = (body: (pair: StackPair) => Promise<void>) => using(() => subject.pair(), body);
   return [
     {
       name: 'tcp: a flow carries bytes both ways and knows both endpoints',
