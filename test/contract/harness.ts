@@ -14,6 +14,16 @@ export interface ContractCase {
 
 export class ContractFailure extends Error {}
 
+/** Two devices of one kind joined to each other (a wire, a network), on one clock. */
+export interface DevicePair<T> {
+  a: T;
+  b: T;
+  /** Lets `ms` of the pair's clock pass (a real wait, or advancing a virtual clock), so what was sent can arrive. */
+  pass(ms: number): Promise<void>;
+  /** Closes both devices and whatever joins them. */
+  close(): Promise<void>;
+}
+
 export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new ContractFailure(message);
 }

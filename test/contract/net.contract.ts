@@ -6,15 +6,9 @@
  * replaces the earlier receiver.
  */
 import { NetError, type Net } from '../../lib/devices/net.ts';
-import { assert, assertBytesEqual, assertEqual, using, type ContractCase } from './harness.ts';
+import { assert, assertBytesEqual, assertEqual, using, type ContractCase, type DevicePair } from './harness.ts';
 
-export interface NetPair {
-  a: Net;
-  b: Net;
-  /** Lets `ms` milliseconds of the pair's time pass, so written frames can arrive. */
-  pass(ms: number): Promise<void>;
-  close(): Promise<void>;
-}
+export type NetPair = DevicePair<Net>;
 
 export interface NetUnderTest {
   pair(): Promise<NetPair>;
