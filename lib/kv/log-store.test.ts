@@ -150,3 +150,25 @@ describe('LogStore on large devices and without durability', () => {
     expect((await again.list('n')).length).toBe(10);
   });
 });
+
+describe('LogStore sector cache', () => {
+  it('gets stay right while the log wraps round a small device many times', async () => {
+    for (const sectorSize of [512, 4096]) {
+      const block = new MemoryBlock({ sectorSize, sectors: (64 * 1024) / sectorSize });
+      await formatLogStore(block);
+      const kv = await LogStore.open(block);
+      const random = new SeededRandom(sectorSize);
+      const expected = new Map<string, Uint8Array>();
+      for (let i = 0; i < 600; i++) {
+        const key = `k${random.nextU32() % 12}`;
+        const value = new Uint8Array(1 + (random.nextU32() % 700));
+        random.fill(value);
+        await kv.set(key, value);
+        expected.set(key, value);
+        for (const [k, v] of expected) expect(await kv.get(k)).toEqual(v);
+      }
+      expect((await kv.check()).generation).toBeGreaterThan(5); // the tail moved round the area
+      await kv.close();
+    }
+  });
+});

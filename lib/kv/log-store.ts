@@ -39,6 +39,7 @@ import {
 } from './format.ts';
 import { KvBase, type ValueMeta } from './kv-base.ts';
 import { Namespace, type Change } from './namespace.ts';
+import { SectorCache } from './sector-cache.ts';
 import { SmallCopies } from './small-copies.ts';
 
 /** Where a value is: in the log (`pos` >= 0), or still only in memory (`bytes`, `pos` -1) until its batch is written. */
@@ -54,6 +55,8 @@ export interface LogStoreOptions {
   nonDurable?: boolean;
   /** Wall-clock time in ms since the epoch, for lastModified (default Date.now). */
   now?: () => number;
+  /** Bytes of recently read sectors kept in memory for gets (default 2 MiB, as SQLite's default page cache; 0 for none). */
+  cacheBytes?: number;
 }
 
 export interface FormatOptions {
@@ -113,6 +116,11 @@ function randomStoreId(): number {
 /** Reads up to this size use the store's own buffer (see readLog). */
 const SCRATCH_BYTES = 16384;
 
+const DEFAULT_CACHE_BYTES = 2 << 20;
+
+/** Gets of up to this many sectors are cached: a value of up to a sector, wherever it starts. */
+const CACHED_SECTORS = 2;
+
 /** Largest sector size a Block may have (drivers/unix/block.ts's limit). */
 const MAX_SECTOR = 65536;
 
@@ -168,6 +176,9 @@ export class LogStore extends KvBase<LogValue> {
   private scratch: Uint8Array | undefined;
   private scratchBusy = false;
   private readonly copies = new SmallCopies();
+  private readonly cache: SectorCache;
+  /** Batches begun: a read that saw this change while it ran may hold older bytes, and is not cached. */
+  private writesBegun = 0;
   /** Whether every write so far has been flushed (marks the next batch AFTER_FLUSH). */
   private allFlushed = true;
   private closed = false;
@@ -180,9 +191,11 @@ export class LogStore extends KvBase<LogValue> {
     private sb: Superblock,
     private readonly nonDurable: boolean,
     now: () => number,
+    cacheBytes: number,
   ) {
     super(now);
     this.s = sb.sectorSize;
+    this.cache = new SectorCache(this.s, cacheBytes);
     // Room the cleaner always has for a copy, and a sector more for removes made when full.
     this.reserve = sb.maxBatch + this.s;
     this.head = sb.tail;
@@ -196,7 +209,7 @@ export class LogStore extends KvBase<LogValue> {
    */
   static async open(block: Block, options: LogStoreOptions = {}): Promise<LogStore> {
     const sb = await currentSuperblock(block);
-    const store = new LogStore(block, sb, options.nonDurable ?? false, options.now ?? Date.now);
+    const store = new LogStore(block, sb, options.nonDurable ?? false, options.now ?? Date.now, options.cacheBytes ?? DEFAULT_CACHE_BYTES);
     await store.replay();
     return store;
   }
@@ -238,7 +251,7 @@ export class LogStore extends KvBase<LogValue> {
   protected read(key: string, value: LogValue, offset: number, length: number): Promise<Uint8Array> {
     if (value.bytes) return Promise.resolve(value.bytes.slice(offset, offset + length));
     const pos = value.pos;
-    return this.readLog(pos + offset, length).then((bytes) => {
+    return this.readLog(pos + offset, length, true).then((bytes) => {
       if (value.pos === pos && (offset !== 0 || length !== value.size || crc32(bytes) === value.crc)) return bytes;
       return this.readAgain(key, value, pos, offset, length);
     });
@@ -337,9 +350,10 @@ export class LogStore extends KvBase<LogValue> {
    * The bytes of the logical range [pos, pos+length), reading whole sectors:
    * a small read goes through a buffer kept for it (allocating the sectors
    * anew for every get cost more than reading them), and only the asked-for
-   * bytes are copied out.
+   * bytes are copied out. A get (`cached`) takes its sectors from the sector
+   * cache when they are there, and leaves them there.
    */
-  private readLog(pos: number, length: number): Promise<Uint8Array> {
+  private readLog(pos: number, length: number, cached = false): Promise<Uint8Array> {
     const start = pos - (pos % this.s);
     const size = roundUp(pos + length, this.s) - start;
     const from = pos - start;
@@ -351,10 +365,17 @@ export class LogStore extends KvBase<LogValue> {
       return this.readArea(start, buffer).then(() => buffer.subarray(from, from + length), failed);
     }
     const scratch = (this.scratch ??= new Uint8Array(SCRATCH_BYTES));
+    const at = start % this.sb.areaSize;
+    const count = size / this.s;
+    const first = (this.sb.areaStart + at) / this.s;
+    const cacheable = cached && count <= CACHED_SECTORS && at + size <= this.sb.areaSize;
+    if (cacheable && this.cache.fill(first, count, scratch)) return Promise.resolve(this.copies.copy(scratch, from, from + length));
+    const writes = this.writesBegun;
     this.scratchBusy = true;
     return this.readArea(start, scratch.subarray(0, size)).then(
       () => {
         this.scratchBusy = false;
+        if (cacheable && writes === this.writesBegun) this.cache.keep(first, count, scratch);
         return this.copies.copy(scratch, from, from + length);
       },
       (err: unknown) => {
@@ -386,7 +407,16 @@ export class LogStore extends KvBase<LogValue> {
     }
     sealBatch(batch, { length, storeId: this.sb.storeId, seq: this.nextSeq, count: records.length, flags: this.allFlushed ? AFTER_FLUSH : 0 });
     const pos = this.head;
-    await this.onLog(pos, batch, (offset, part) => this.block.write(offset, part), 'write');
+    this.writesBegun++;
+    await this.onLog(
+      pos,
+      batch,
+      (offset, part) => {
+        this.cache.forget(offset / this.s, part.length / this.s);
+        return this.block.write(offset, part);
+      },
+      'write',
+    );
     this.allFlushed = false;
     if (flush) await this.flush();
     this.head += batch.length;
