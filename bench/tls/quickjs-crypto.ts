@@ -10,11 +10,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { nodeCryptoProvider } from '../../drivers/unix/tls-crypto.ts';
 import { unixRandom } from '../../drivers/unix/random.ts';
 import { nobleCryptoProvider } from '../../lib/tls/noble-crypto.ts';
 import { makePki } from '../../test/support/tls-pki.ts';
+import { bundleForQuickJs } from '../../test/support/quickjs-bundle.ts';
 import { repoRoot } from '../../cli/paths.ts';
 import { probe } from './crypto-probe.ts';
 
@@ -29,16 +29,7 @@ export async function main(): Promise<number> {
   const work = join(repoRoot, 'build', 'x86_64', 'tls-probe');
   mkdirSync(work, { recursive: true });
   const bundle = join(work, 'probe.mjs');
-  await build({
-    entryPoints: [join(repoRoot, 'bench', 'tls', 'quickjs-entry.ts')],
-    outfile: bundle,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2020',
-    logLevel: 'silent',
-    define: { PROBE_PEM: JSON.stringify({ ...pem, scale: 1 }) },
-  });
+  await bundleForQuickJs(join(repoRoot, 'bench', 'tls', 'quickjs-entry.ts'), bundle, { PROBE_PEM: { ...pem, scale: 1 } });
   execFileSync('make', ['-s', '-C', 'runtime', 'host', 'hosted'], { cwd: repoRoot, stdio: 'inherit' });
   execFileSync(join(repoRoot, 'build', 'host', 'kiln-qjsc'), ['-o', join(work, 'probe.qbc'), bundle]);
   const hasMbedtls = existsSync('/usr/include/mbedtls/gcm.h') && existsSync('/usr/lib/x86_64-linux-gnu/libmbedcrypto.a');

@@ -7,11 +7,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { constants, createPublicKey, verify } from 'node:crypto';
 import { VECTOR_CHECKS } from './provider-vectors.ts';
 import { makeRsaVectors } from './rsa-vectors.ts';
+import { bundleForQuickJs } from '../support/quickjs-bundle.ts';
 
 const ROOT = join(__dirname, '..', '..');
 const missing =
@@ -30,16 +30,7 @@ describe.skipIf(missing !== null)('runtime mbedtls bindings under QuickJS (hoste
     mkdirSync(work, { recursive: true });
     const bundle = join(work, 'vectors.mjs');
     const rsa = makeRsaVectors();
-    await build({
-      entryPoints: [join(__dirname, 'native-vectors-entry.ts')],
-      outfile: bundle,
-      bundle: true,
-      format: 'esm',
-      platform: 'neutral',
-      target: 'es2020',
-      logLevel: 'silent',
-      define: { RSA_VECTORS: JSON.stringify(rsa) },
-    });
+    await bundleForQuickJs(join(__dirname, 'native-vectors-entry.ts'), bundle, { RSA_VECTORS: rsa });
     const lock = join(ROOT, 'build', '.kiln-build.lock');
     execFileSync('flock', [lock, 'make', '-s', '-C', join(ROOT, 'runtime'), 'host'], { stdio: ['ignore', 'ignore', 'inherit'] });
     execFileSync(join(ROOT, 'build', 'host', 'kiln-qjsc'), ['-o', join(work, 'vectors.qbc'), bundle]);
