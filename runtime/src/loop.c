@@ -52,16 +52,23 @@ int kiln_call_from_loop(JSContext *ctx, JSValue fn, int argc, JSValueConst *argv
  * that point can lie beyond the heap, and garbage would wait there while
  * allocations fail; so the threshold QuickJS keeps is only a backstop at
  * three quarters of the heap, and the loop collects itself, between turns:
- * once the heap in use has grown half again over what the last collection
- * left live (at least a sixteenth of the heap, so a nearly full heap is not
- * collected every turn). The base never follows the heap up on its own: a
- * heap that grew with garbage (a burst of connections that came and went)
- * comes back down at the next collection instead of staying at its high
- * water mark.
+ *  - once the heap in use has grown half again over what the last
+ *    collection left live (at least a sixteenth of the heap, so a nearly
+ *    full heap is not collected every turn). The base never follows the heap
+ *    up on its own, so a heap that grew with garbage comes back down at the
+ *    next collection;
+ *  - and when the last collection is GC_SETTLE_NS old and the heap has moved
+ *    by more than a 64th of itself since: cycles left by a burst that has
+ *    ended (a slow attack's connections) are freed even if the steady load
+ *    after it makes no garbage, so the heap returns to its level.
  */
-static size_t gc_base;
+#define GC_SETTLE_NS (10ull * 1000000000ull)
 
-static void collect_cycles(JSContext *ctx)
+static size_t gc_base; /* live bytes, as low as seen since the last collection */
+static size_t gc_left; /* what the last collection left */
+static solo5_time_t gc_last;
+
+static void collect_cycles(JSContext *ctx, solo5_time_t now)
 {
     struct kiln_heap_stats st;
     kiln_heap_stats(&st);
@@ -74,10 +81,12 @@ static void collect_cycles(JSContext *ctx)
         next = room / 4 * 3;
     if (next < gc_base + room / 16)
         next = gc_base + room / 16;
-    if (live >= next) {
+    size_t moved = live > gc_left ? live - gc_left : gc_left - live;
+    if (live >= next || (now - gc_last >= GC_SETTLE_NS && moved > room / 64)) {
         JS_RunGC(JS_GetRuntime(ctx));
         kiln_heap_stats(&st);
-        gc_base = st.in_use - kiln.js_stack_size;
+        gc_base = gc_left = st.in_use - kiln.js_stack_size;
+        gc_last = now;
     }
     JS_SetGCThreshold(JS_GetRuntime(ctx), room / 4 * 3);
 }
@@ -112,7 +121,7 @@ int kiln_loop_run(JSContext *ctx)
         int stop = deliver_stop(ctx);
         if (stop != 0)
             return stop < 0 ? -1 : 0;
-        collect_cycles(ctx);
+        collect_cycles(ctx, solo5_clock_monotonic());
         solo5_time_t now = solo5_clock_monotonic();
         if (kiln_timers_run(ctx, now) < 0)
             return -1;
