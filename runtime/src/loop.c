@@ -57,15 +57,16 @@ int kiln_call_from_loop(JSContext *ctx, JSValue fn, int argc, JSValueConst *argv
  *    full heap is not collected every turn). The base never follows the heap
  *    up on its own, so a heap that grew with garbage comes back down at the
  *    next collection;
- *  - and when the last collection is GC_SETTLE_NS old and the heap has moved
- *    by more than a 64th of itself since: cycles left by a burst that has
- *    ended (a slow attack's connections) are freed even if the steady load
- *    after it makes no garbage, so the heap returns to its level.
+ *  - and whenever the last collection is GC_SETTLE_NS old: cycles left by a
+ *    burst that has ended (a slow attack's connections, each a cycle of
+ *    objects once closed) are freed even when the steady load after it makes
+ *    too little garbage to reach the first rule, so the heap returns to its
+ *    level. Such garbage does not show in the heap figures until collected,
+ *    so the rule cannot wait for it to.
  */
 #define GC_SETTLE_NS (10ull * 1000000000ull)
 
 static size_t gc_base; /* live bytes, as low as seen since the last collection */
-static size_t gc_left; /* what the last collection left */
 static solo5_time_t gc_last;
 
 static void collect_cycles(JSContext *ctx, solo5_time_t now)
@@ -81,11 +82,10 @@ static void collect_cycles(JSContext *ctx, solo5_time_t now)
         next = room / 4 * 3;
     if (next < gc_base + room / 16)
         next = gc_base + room / 16;
-    size_t moved = live > gc_left ? live - gc_left : gc_left - live;
-    if (live >= next || (now - gc_last >= GC_SETTLE_NS && moved > room / 64)) {
+    if (live >= next || now - gc_last >= GC_SETTLE_NS) {
         JS_RunGC(JS_GetRuntime(ctx));
         kiln_heap_stats(&st);
-        gc_base = gc_left = st.in_use - kiln.js_stack_size;
+        gc_base = st.in_use - kiln.js_stack_size;
         gc_last = now;
     }
     JS_SetGCThreshold(JS_GetRuntime(ctx), room / 4 * 3);
