@@ -30,8 +30,11 @@ export interface KilnBindings {
   ecSharedSecret?(group: number, privateKey: Uint8Array, peerShare: Uint8Array, output: Uint8Array): boolean;
   ecdsaP256Sign?(d: Uint8Array, hash: Uint8Array, output: Uint8Array): number;
   ecdsaP256Verify?(point: Uint8Array, hash: Uint8Array, signature: Uint8Array): boolean;
+  rsaVerify?(pss: boolean, alg: number, n: Uint8Array, e: Uint8Array, hash: Uint8Array, signature: Uint8Array): boolean;
+  rsaPssSign?(alg: number, n: Uint8Array, e: Uint8Array, d: Uint8Array, p: Uint8Array, q: Uint8Array, hash: Uint8Array, output: Uint8Array): void;
   memory(): { heapSize: number; inUse: number; peak: number; pagesUsed: number; jsStack: number; outOfMemory: number };
-  netAcquire(name: string): { handle: number; mac: Uint8Array; mtu: number };
+  /** poolTap: in a forked child holding a kiln-hvt --fork-net tap, 1 + its position in the pool; else 0. */
+  netAcquire(name: string): { handle: number; mac: Uint8Array; mtu: number; poolTap: number };
   /** Bytes of the frame read into `buffer`, or -1 when no frame is pending. */
   netRead(handle: number, buffer: Uint8Array): number;
   netWrite(handle: number, frame: Uint8Array): void;
@@ -60,7 +63,8 @@ export interface KilnBindings {
   pipeWatch(callback: (() => void) | null): void;
   /**
    * Set by the image's bundle (stack-trace-prelude.ts): the runtime passes
-   * every stack trace it prints through it, to name the TypeScript sources.
+   * the frames of every `err.stack` through it, to name the TypeScript
+   * sources (runtime/src/error_stack.c).
    */
   formatStack?: (stack: string) => string;
   /** Calls `fn` at `deadlineMs` of `monotonicMs()`'s clock (same deadline: arming order); an id for clearTimeout. */

@@ -13,11 +13,12 @@ import { FlowReader } from './flow-reader.ts';
 import { requestFraming } from './framing.ts';
 import { parseRequestHead, type RequestHead } from './head-parser.ts';
 import { KilnHeaders } from './headers.ts';
-import { prefetchFirstChunk } from './body.ts';
+import { Body } from '../web/body.ts';
 import { IncomingBody } from './incoming-body.ts';
 import { chooseFraming, writeMessage, type MessageSink, type OutgoingFraming } from './message-writer.ts';
 import { KilnRequest } from './request.ts';
 import { KilnResponse } from './response.ts';
+import { reasonPhrase } from './status.ts';
 import { hasToken } from './syntax.ts';
 
 /**
@@ -235,7 +236,7 @@ export class ServerConnection {
       target: head.target,
       version: head.version,
       headers: head.headers,
-      body: body?.toBody() ?? null,
+      body,
       remote: this.flow.remote,
       local: this.flow.local,
     });
@@ -258,9 +259,9 @@ export class ServerConnection {
     if (!KilnHeaders.hasKnown(headers, 'date')) KilnHeaders.setKnown(headers, 'date', s.date.now());
 
     if (body) body.responseStarted = true;
-    const statusLine = `HTTP/1.1 ${response.status} ${response.statusText}`;
+    const statusLine = `HTTP/1.1 ${response.status} ${response.statusText || reasonPhrase(response.status)}`;
     try {
-      await writeMessage(this.output, statusLine, headers, response.body, framing);
+      await writeMessage(this.output, statusLine, headers, response, framing);
     } catch (err) {
       if (!(err instanceof FlowError)) {
         // The handler's body stream failed part way: the response cannot be completed.
@@ -299,9 +300,8 @@ export class ServerConnection {
   ): Promise<KilnResponse> {
     try {
       const response = checkResponse(await answer);
-      if (!needsPrefetch(response, sendsBody)) return response;
-      const { status, statusText, headers } = response;
-      return new KilnResponse(await prefetchFirstChunk(response.body!), { status, statusText, headers });
+      if (needsPrefetch(response, sendsBody)) await Body.prefetchFirstChunk(response);
+      return response;
     } catch (err) {
       return this.handlerFailed(err, request, body);
     }
@@ -320,10 +320,10 @@ export class ServerConnection {
     if (s === 204 || s === 304) {
       headers.delete('transfer-encoding');
       if (s === 204) headers.delete('content-length');
-      void response.body?.cancel();
+      void Body.discard(response);
       return { kind: 'none' };
     }
-    const framing = chooseFraming(headers, response.body, head.version === '1.1', true);
+    const framing = chooseFraming(headers, response, head.version === '1.1', true);
     if (head.method !== 'HEAD') return framing;
     // HEAD: the same fields as GET would have, no body (RFC 9110 section 9.3.2).
     if (framing.kind === 'until-close') headers.delete('content-length');
@@ -337,11 +337,11 @@ export class ServerConnection {
     if (code === undefined) return; // the client went away mid-request
     const response = errorResponse(err, code);
     const headers = response.headers;
-    const framing = chooseFraming(headers, response.body, false, true);
+    const framing = chooseFraming(headers, response, false, true);
     headers.set('connection', 'close');
     headers.set('date', this.settings.date.now());
     try {
-      await writeMessage(this.output, `HTTP/1.1 ${code} ${response.statusText}`, headers, response.body, framing);
+      await writeMessage(this.output, `HTTP/1.1 ${code} ${reasonPhrase(code)}`, headers, response, framing);
     } catch {
       // The client is gone.
     }
@@ -352,15 +352,14 @@ const nothing = (): void => undefined;
 
 /** What a handler returned, checked to be a final response. */
 function checkResponse(response: unknown): KilnResponse {
-  if (!(response instanceof KilnResponse)) throw new TypeError('the handler did not return a KilnResponse');
+  if (!(response instanceof KilnResponse)) throw new TypeError('the handler did not return a Response (lib/web\'s; serveFetch takes others)');
   if (response.status < 200) throw new RangeError(`the handler returned interim status ${response.status}`);
   return response;
 }
 
 /** A stream body's first chunk is pulled before the head goes out (see prefetchFirstChunk). */
 function needsPrefetch(response: KilnResponse, sendsBody: boolean): boolean {
-  const stream = response.body !== null && response.body.length === null;
-  return stream && sendsBody && response.status !== 204 && response.status !== 304;
+  return Body.knownLength(response) === null && sendsBody && response.status !== 204 && response.status !== 304;
 }
 
 function expectsContinue(head: RequestHead): boolean {

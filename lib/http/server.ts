@@ -109,11 +109,8 @@ export interface HttpServer {
  * handler's exception is never a silent 500.
  */
 export function logHandlerError(err: unknown, request: KilnRequest): void {
-  let detail = String(err);
-  if (err instanceof Error && typeof err.stack === 'string' && err.stack !== '') {
-    // V8 starts the stack with `Name: message`; QuickJS gives only the frames.
-    detail = err.stack.startsWith(`${err.name}`) ? err.stack : `${err.name}: ${err.message}\n${err.stack}`;
-  }
+  // Every platform's stack starts with `Name: message`, as V8's does.
+  const detail = err instanceof Error && typeof err.stack === 'string' && err.stack !== '' ? err.stack : String(err);
   console.error(`http: ${request.method} ${request.target}: answered 500, the handler failed: ${detail.trimEnd()}`);
 }
 

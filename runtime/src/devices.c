@@ -9,6 +9,7 @@
 
 #include "kiln.h"
 #include "kiln_block_flush.h"
+#include "kiln_fork_pipe.h"
 #include "kiln_hvt_abi.h"
 
 #define MAX_HANDLES 64
@@ -70,7 +71,8 @@ static JSValue no_device(JSContext *ctx, const char *fn, const char *kind, const
     return e;
 }
 
-/* netAcquire(name) -> { handle, mac: Uint8Array(6), mtu } */
+/* netAcquire(name) -> { handle, mac: Uint8Array(6), mtu, poolTap } (poolTap:
+ * kiln_net_pool_tap, 0 unless a forked child holds a --fork-net tap) */
 static JSValue net_acquire(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     (void)this_val;
@@ -96,6 +98,7 @@ static JSValue net_acquire(JSContext *ctx, JSValueConst this_val, int argc, JSVa
     JS_FreeValue(ctx, ctor);
     JS_FreeValue(ctx, mac);
     JS_SetPropertyStr(ctx, o, "mtu", JS_NewInt64(ctx, (int64_t)info.mtu));
+    JS_SetPropertyStr(ctx, o, "poolTap", JS_NewInt64(ctx, (int64_t)kiln_net_pool_tap(h)));
     return o;
 }
 

@@ -10,6 +10,7 @@
 #include "heap.h"
 #include "kiln.h"
 #include "kiln_stop.h"
+#include "kiln_stop_rule.h"
 
 /* Longest single sleep when only devices are watched: tenders convert the
  * deadline to a relative timeout, and an hour fits every representation. */
@@ -94,7 +95,7 @@ static void collect_cycles(JSContext *ctx, solo5_time_t now)
 /*
  * A stop request from the platform (kiln_stop.h), handed once to
  * __kiln.onStop(signal). With no such function the unikernel ends as a
- * signalled process would: status 128 + signal. 1 when the loop must end.
+ * signalled process would (kiln_stop_rule.h). 1 when the loop must end.
  */
 static int deliver_stop(JSContext *ctx)
 {
@@ -106,7 +107,7 @@ static int deliver_stop(JSContext *ctx)
     JSValue fn = JS_GetPropertyStr(ctx, kiln.api, "onStop");
     if (!JS_IsFunction(ctx, fn)) {
         JS_FreeValue(ctx, fn);
-        JS_SetPropertyStr(ctx, kiln.api, "exitCode", JS_NewInt32(ctx, 128 + sig));
+        JS_SetPropertyStr(ctx, kiln.api, "exitCode", JS_NewInt32(ctx, KILN_STOP_EXIT_STATUS(sig)));
         return 1;
     }
     JSValue arg = JS_NewInt32(ctx, sig);
