@@ -55,6 +55,16 @@ export interface BundleResult {
   sourceMap: string;
 }
 
+/** The class private member syntax QuickJS 2021-03-27 implements (not `#x in obj`, ES2022's brand check). */
+const PRIVATE_MEMBERS = {
+  'class-private-field': true,
+  'class-private-method': true,
+  'class-private-accessor': true,
+  'class-private-static-field': true,
+  'class-private-static-method': true,
+  'class-private-static-accessor': true,
+};
+
 /**
  * Bundles `appFile` with the target's boot function into one ES module at
  * `outfile`. A `{ fetch }` module (lib/fetch-app.ts) is made an app in the
@@ -88,6 +98,8 @@ export async function bundleApp(appFile: string, target: Target, outfile: string
       format: 'esm',
       platform: target === 'unix' ? 'node' : 'neutral',
       target: target === 'unix' ? 'node20' : 'es2020',
+      // QuickJS has class private members natively: lowered, each access would be a WeakMap lookup (and its 2021 WeakMaps can crash its cycle collector).
+      ...(target === 'unix' ? {} : { supported: PRIVATE_MEMBERS }),
       mainFields: ['module', 'main'],
       sourcemap: target === 'unix' ? 'inline' : 'external',
       // The unix bundle runs as a program and maps its stack traces to the .ts sources.
