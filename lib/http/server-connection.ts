@@ -172,7 +172,7 @@ export class ServerConnection {
     this.waitingForHead = true;
     this.waitingSinceMs = s.clock.nowMs();
     const waitMs = this.servedCount === 0 ? s.headerTimeoutMs : s.idleTimeoutMs;
-    this.reader.setTimeouts(s.clock.nowMs() + waitMs, null);
+    this.reader.setTimeouts(this.waitingSinceMs + waitMs, null);
     let head: RequestHead;
     let body: IncomingBody | null = null;
     try {
