@@ -31,10 +31,12 @@ export interface KilnBindings {
   ecdsaP256Sign?(d: Uint8Array, hash: Uint8Array, output: Uint8Array): number;
   ecdsaP256Verify?(point: Uint8Array, hash: Uint8Array, signature: Uint8Array): boolean;
   memory(): { heapSize: number; inUse: number; peak: number; pagesUsed: number; jsStack: number; outOfMemory: number };
-  netAcquire(name: string): { handle: number; mac: Uint8Array; mtu: number };
-  /** Bytes of the frame read into `buffer`, or -1 when no frame is pending. */
+  /** `offloadFrameMax`: the largest frame with large TCP segments (kiln_net_offload.h), 0 when the device offers none. */
+  netAcquire(name: string): { handle: number; mac: Uint8Array; mtu: number; offloadFrameMax: number };
+  /** Bytes of the frame read into `buffer` (at least offloadFrameMax long, if any), or -1 when no frame is pending. */
   netRead(handle: number, buffer: Uint8Array): number;
-  netWrite(handle: number, frame: Uint8Array): void;
+  /** With a segment size: a large TCP segment for the device to cut. */
+  netWrite(handle: number, frame: Uint8Array, segmentSize?: number): void;
   /** Calls `callback` when input is pending; a watched device keeps the unikernel running. */
   netWatch(handle: number, callback: ((handle: number) => void) | null): void;
   /** `durableFlush`: whether blockFlush makes writes durable on this tender (false on upstream Solo5 tenders). */
