@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # integration tests talk to (README.md, "The tests"); libmbedtls-dev gives
 # images that use lib/tls their crypto in C (runtime/crypto).
 PACKAGES="musl-dev musl-dev:arm64 musl-tools gcc-aarch64-linux-gnu qemu-system-x86 qemu-system-arm busybox-static cpio xz-utils \
-iproute2 strace socat iputils-ping netcat-openbsd curl tcpdump tshark wrk iperf3 hping3 dnsmasq python3-scapy valgrind \
+iproute2 ethtool strace socat iputils-ping netcat-openbsd curl tcpdump tshark wrk iperf3 hping3 dnsmasq python3-scapy valgrind \
 skopeo umoci containerd clang libclang-rt-14-dev openssl libmbedtls-dev libmbedtls-dev:arm64"
 
 # aarch64 tests run Debian's arm64 kernel and user space in an emulated

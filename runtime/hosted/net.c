@@ -62,9 +62,12 @@ void hosted_net_open(struct hosted_device *d)
     if (r < 0)
         hosted_fail("--net:%s=%s: cannot attach to tap interface (error %ld; does it exist, "
                     "and is it a tap?)", d->name, d->target, -r);
-    /* Without it the kernel sends only plain frames; we then write plain ones too. */
-    d->offload = !d->offload_off &&
-                 sys_call3(SYS_ioctl, fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4) == 0;
+    /* Without it the kernel sends only plain frames; we then write plain ones too.
+     * The setting outlives us on a persistent tap: "off" clears it. */
+    if (d->offload_off)
+        sys_call3(SYS_ioctl, fd, TUNSETOFFLOAD, 0);
+    else
+        d->offload = sys_call3(SYS_ioctl, fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4) == 0;
     d->fd = (int)fd;
     if (!d->mac_given) {
         /* Locally administered, unicast, varying from run to run. */
