@@ -22,6 +22,8 @@ export interface Solo5Net extends Net {
    * Returns false when it did not (the device is then unavailable).
    */
   adoptChild(): boolean;
+  /** In a forked child, once adopted: 1 + the position of its tap in the `--fork-net` pool; else 0. */
+  readonly poolTap: number;
 }
 
 export function openSolo5Net(name: string): Solo5Net {
@@ -29,6 +31,7 @@ export function openSolo5Net(name: string): Solo5Net {
   const acquired = k.netAcquire(name);
   const { handle, mtu, offloadFrameMax } = acquired;
   let mac = acquired.mac;
+  let poolTap = acquired.poolTap;
   const counters = emptyNetCounters();
   const offload = offloadFrameMax > 0 ? { maxPayload: offloadFrameMax - ETHERNET_HEADER_LEN } : undefined;
   const buffer = new Uint8Array(offloadFrameMax || mtu + ETHERNET_HEADER_LEN);
@@ -68,6 +71,9 @@ export function openSolo5Net(name: string): Solo5Net {
   return {
     get mac() {
       return mac;
+    },
+    get poolTap() {
+      return poolTap;
     },
     mtu,
     ...(offload ? { offload } : {}),
@@ -111,7 +117,7 @@ export function openSolo5Net(name: string): Solo5Net {
     adoptChild() {
       // The watcher goes first: acquiring again resets the runtime's record of the handle.
       k.netWatch(handle, null);
-      mac = k.netAcquire(name).mac;
+      ({ mac, poolTap } = k.netAcquire(name));
       // A read tells the two apart; a frame already there is the child's own.
       drain();
       if (!unavailable && !closed && handler) k.netWatch(handle, drain);

@@ -163,6 +163,27 @@ describe('unix stack: udp', () => {
   });
 });
 
+describe('unix stack: ending a flow', () => {
+  it('abort() after close() or shutdown() releases the socket (no handle left to keep Node alive)', async () => {
+    const stack = createUnixStack();
+    cleanups.push(() => stack.close());
+    const listener = await stack.listenTcp(0, { address: '127.0.0.1' });
+    const sockets = (): number => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+    const before = sockets();
+    for (const end of ['close', 'shutdown'] as const) {
+      const flow = await stack.connectTcp('127.0.0.1', listener.local.port);
+      const accepted = await listener.accept();
+      await flow.write(new TextEncoder().encode('bytes in flight'));
+      void (end === 'close' ? flow.close() : flow.shutdown()).catch(() => undefined);
+      flow.abort();
+      accepted.abort();
+    }
+    // Both ends of both connections are gone within a bounded wait.
+    for (let i = 0; i < 50 && sockets() > before; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(sockets()).toBe(before);
+  });
+});
+
 describe('unix stack: closing while opening', () => {
   it.skipIf(!hasPython)("a connect in progress when the stack closes rejects with StackError('closed')", async () => {
     const port = await unacceptingListener();

@@ -83,17 +83,13 @@ class NodeAead implements AeadKey {
     private readonly key: Uint8Array,
   ) {}
 
-  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  sealInPlace(nonce: Uint8Array, aad: Uint8Array, buffer: Uint8Array, length: number): void {
     const c = createCipheriv(this.cipher as 'aes-128-gcm', this.key, nonce, { authTagLength: TAG });
     c.setAAD(aad);
-    const head = c.update(plaintext);
-    const tail = c.final();
-    const tag = c.getAuthTag();
-    const out = new Uint8Array(head.length + tail.length + TAG);
-    out.set(head);
-    out.set(tail, head.length);
-    out.set(tag, head.length + tail.length);
-    return out;
+    // GCM and ChaCha20-Poly1305 are stream modes: update() returns every byte, final() none.
+    buffer.set(c.update(buffer.subarray(0, length)));
+    c.final();
+    buffer.set(c.getAuthTag(), length);
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null {

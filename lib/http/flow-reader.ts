@@ -18,6 +18,12 @@ const EMPTY = new Uint8Array(0);
 /** Empty lines tolerated before a request line (RFC 9112 section 2.2). */
 const MAX_LEADING_EMPTY_LINES = 4;
 
+/** Where `byte` first occurs in `buf` from `from` on, or `end` when not before it. */
+function firstIndexOf(buf: Uint8Array, byte: number, from: number, end: number): number {
+  const at = buf.indexOf(byte, from);
+  return at < 0 || at > end ? end : at;
+}
+
 export class FlowReader {
   private buf: Uint8Array = EMPTY;
   private start = 0;
@@ -31,8 +37,9 @@ export class FlowReader {
   /** The timer bounding reads, and when it fires; kept from one read to the next in `lingeringTimer` mode. */
   private timer: Timer | null = null;
   private timerAtMs = Infinity;
-  /** The read waiting now (its rejection) and the time it must end by. */
-  private waiting: ((err: Error) => void) | null = null;
+  /** The fill waiting now (how to settle it) and the time it must end by. */
+  private filled: ((more: boolean) => void) | null = null;
+  private waiting: ((err: unknown) => void) | null = null;
   private waitLimitMs = Infinity;
 
   /** Bytes of `buf` counted in the budget. */
@@ -89,11 +96,57 @@ export class FlowReader {
     return this.eof && this.end === this.start;
   }
 
-  /** Reads once more from the flow; false at end of stream. */
+  /**
+   * Reads once more from the flow; false at end of stream. Under a time
+   * bound the read's outcome settles the promise returned here directly
+   * (handlers made once per reader): no promise or closures in between.
+   */
   private fill(): Promise<boolean> {
     if (this.timedOut) return Promise.reject(this.timedOut);
     if (this.eof) return Promise.resolve(false);
-    return this.readBounded().then(this.absorb);
+    const gapDeadline = this.gapMs === null ? null : this.clock!.nowMs() + this.gapMs;
+    const limit =
+      this.deadlineMs === null ? gapDeadline : gapDeadline === null ? this.deadlineMs : Math.min(gapDeadline, this.deadlineMs);
+    if (limit === null) return this.flow.read().then(this.absorb);
+    this.waitLimitMs = limit;
+    if (this.timer === null || this.timerAtMs > limit) this.arm(limit);
+    const filled = new Promise<boolean>(this.startWaiting);
+    try {
+      this.flow.read().then(this.readArrived, this.readFailed);
+    } catch (err) {
+      this.readFailed(err); // a flow that throws instead of rejecting
+    }
+    return filled;
+  }
+
+  private readonly startWaiting = (resolve: (more: boolean) => void, reject: (err: unknown) => void): void => {
+    this.filled = resolve;
+    this.waiting = reject;
+  };
+
+  /** The bounded read's chunk; dropped when the timer failed the wait first (the reader is unusable then). */
+  private readonly readArrived = (chunk: Uint8Array | null): void => {
+    const resolve = this.filled;
+    const reject = this.waiting;
+    this.endWaiting();
+    if (resolve === null || reject === null) return;
+    try {
+      resolve(this.absorb(chunk));
+    } catch (err) {
+      reject(err);
+    }
+  };
+
+  private readonly readFailed = (err: unknown): void => {
+    const reject = this.waiting;
+    this.endWaiting();
+    reject?.(err);
+  };
+
+  private endWaiting(): void {
+    this.filled = null;
+    this.waiting = null;
+    if (!this.lingeringTimer) this.release();
   }
 
   /** Takes a chunk the flow gave into the buffer; false at end of stream. */
@@ -116,30 +169,6 @@ export class FlowReader {
     return true;
   };
 
-  private readBounded(): Promise<Uint8Array | null> {
-    const gapDeadline = this.gapMs === null ? null : this.clock!.nowMs() + this.gapMs;
-    const limit =
-      this.deadlineMs === null ? gapDeadline : gapDeadline === null ? this.deadlineMs : Math.min(gapDeadline, this.deadlineMs);
-    if (limit === null) return this.flow.read();
-    this.waitLimitMs = limit;
-    if (this.timer === null || this.timerAtMs > limit) this.arm(limit);
-    return new Promise((resolve, reject) => {
-      this.waiting = reject;
-      this.flow.read().then(
-        (chunk) => {
-          this.waiting = null;
-          if (!this.lingeringTimer) this.release();
-          resolve(chunk);
-        },
-        (err: unknown) => {
-          this.waiting = null;
-          if (!this.lingeringTimer) this.release();
-          reject(err);
-        },
-      );
-    });
-  }
-
   private arm(atMs: number): void {
     this.timer?.cancel();
     this.timerAtMs = atMs;
@@ -157,6 +186,7 @@ export class FlowReader {
       return;
     }
     this.waiting = null;
+    this.filled = null;
     this.timedOut = new HttpError('timed-out', 'the peer sent nothing in time');
     reject(this.timedOut);
   };
@@ -173,59 +203,108 @@ export class FlowReader {
    *   anything else is refused at once rather than waited on
    */
   async readHead(limit: number, onFirstByte?: () => void, requestLine = false): Promise<Uint8Array | null> {
-    let prefix: RequestLinePrefix | null = null; // made only when a head arrives in pieces
-    let skipped = 0;
-    let scan = 0; // offset from `start` up to which lines were checked
-    let firstLineEnd = -1;
-    let announced = false;
-    for (;;) {
-      // Empty lines before the head (a client's stray CRLF after a body).
-      while (scan === 0 && (this.end - this.start) >= 2 && this.buf[this.start] === CR && this.buf[this.start + 1] === LF) {
-        if (++skipped > MAX_LEADING_EMPTY_LINES) throw new HttpError('bad-request', 'too many empty lines before the request');
-        this.start += 2;
-      }
-      if (!announced && (this.end - this.start) > 0) {
-        announced = true;
-        onFirstByte?.();
-      }
-      // Locals for the loop: each field or typed array length read is a property lookup in QuickJS.
-      const buf = this.buf;
-      const from = this.start;
-      const have = this.end;
-      const end = from + Math.min(have - from, limit);
-      for (let i = from + scan; i < end; i++) {
-        const c = buf[i];
-        if (c === LF) throw new HttpError('bad-request', 'bare LF in message head');
-        if (c !== CR) continue;
-        if (i + 1 >= have) break; // need the next byte
-        if (buf[i + 1] !== LF) throw new HttpError('bad-request', 'bare CR in message head');
-        const lineStart = from + scan;
-        if (firstLineEnd < 0) firstLineEnd = i;
-        if (i === lineStart && i > from) {
-          // Empty line: the head is complete.
-          const head = buf.subarray(from, i + 2);
-          this.start = i + 2;
+    try {
+      for (;;) {
+        const end = this.scanHead(limit, onFirstByte, requestLine);
+        if (end >= 0) {
+          const head = this.buf.subarray(this.start, end);
+          this.start = end;
           this.releaseIfEmpty();
           return head;
         }
-        scan = i + 2 - from;
-        i++;
+        if (!(await this.fill())) {
+          if ((this.end - this.start) === 0) return null;
+          throw new HttpError('incomplete', 'the connection ended inside a message head');
+        }
       }
-      if (requestLine && have > from) {
-        prefix ??= new RequestLinePrefix();
-        prefix.feed(buf, from, firstLineEnd < 0 ? end : firstLineEnd);
-        if (firstLineEnd >= 0) prefix.finish();
-      }
-      if (have - from >= limit) {
-        throw firstLineEnd < 0
-          ? new HttpError('uri-too-long', `the first line is longer than ${limit} bytes`)
-          : new HttpError('header-too-large', `the head is larger than ${limit} bytes`);
-      }
-      if (!(await this.fill())) {
-        if ((this.end - this.start) === 0) return null;
-        throw new HttpError('incomplete', 'the connection ended inside a message head');
-      }
+    } finally {
+      this.forgetScan();
     }
+  }
+
+  /**
+   * Calls `ready` once `readHead` with the same arguments would answer
+   * without waiting: a whole head is buffered, or the bytes cannot make
+   * one, or the stream ended, failed or timed out. It waits with no async
+   * frame or promise chain of its own, so a peer that never completes a head
+   * (a slow attack) holds little more than its buffered bytes.
+   */
+  whenHeadReady(limit: number, onFirstByte: () => void, requestLine: boolean, ready: () => void): void {
+    const step = (): void => {
+      try {
+        if (this.scanHead(limit, onFirstByte, requestLine) >= 0) return ready();
+      } catch {
+        this.forgetScan(); // readHead scans again from the start and throws the same error
+        return ready();
+      }
+      this.fill().then((more) => (more ? step() : ready()), ready);
+    };
+    step();
+  }
+
+  /** Where the scan of the head in progress stands, so each byte is looked at once however the head arrives. */
+  private scanPrefix: RequestLinePrefix | null = null; // made only when a head arrives in pieces
+  private scanSkipped = 0;
+  private scanOffset = 0; // offset from `start` up to which lines were checked
+  private scanFirstLineEnd = -1; // offset from `start` of the first line's CR
+  private scanAnnounced = false;
+
+  private forgetScan(): void {
+    this.scanPrefix = null;
+    this.scanSkipped = 0;
+    this.scanOffset = 0;
+    this.scanFirstLineEnd = -1;
+    this.scanAnnounced = false;
+  }
+
+  /**
+   * Goes on scanning the buffered bytes for a whole head (see `readHead`):
+   * its end offset in `buf` once complete, else -1. Empty lines before it
+   * are consumed; nothing else is.
+   */
+  private scanHead(limit: number, onFirstByte: (() => void) | undefined, requestLine: boolean): number {
+    // Empty lines before the head (a client's stray CRLF after a body).
+    while (this.scanOffset === 0 && (this.end - this.start) >= 2 && this.buf[this.start] === CR && this.buf[this.start + 1] === LF) {
+      if (++this.scanSkipped > MAX_LEADING_EMPTY_LINES) throw new HttpError('bad-request', 'too many empty lines before the request');
+      this.start += 2;
+    }
+    if (!this.scanAnnounced && (this.end - this.start) > 0) {
+      this.scanAnnounced = true;
+      onFirstByte?.();
+    }
+    // Locals for the loop: each field or typed array length read is a property lookup in QuickJS.
+    const buf = this.buf;
+    const from = this.start;
+    const have = this.end;
+    const end = from + Math.min(have - from, limit);
+    let scan = this.scanOffset;
+    let firstLineEnd = this.scanFirstLineEnd < 0 ? -1 : from + this.scanFirstLineEnd;
+    // Line by line with the engine's byte search (memchr in QuickJS), not a
+    // loop per byte: the first CR and the first LF of what is left decide.
+    for (let i = from + scan; i < end; ) {
+      const cr = firstIndexOf(buf, CR, i, end);
+      const lf = firstIndexOf(buf, LF, i, end);
+      if (lf < cr) throw new HttpError('bad-request', 'bare LF in message head');
+      if (cr === end || cr + 1 >= have) break; // no line end yet, or need the byte after the CR
+      if (buf[cr + 1] !== LF) throw new HttpError('bad-request', 'bare CR in message head');
+      if (firstLineEnd < 0) firstLineEnd = cr;
+      if (cr === i && cr > from) return cr + 2; // empty line: the head is complete
+      i = cr + 2;
+      scan = i - from;
+    }
+    this.scanOffset = scan;
+    this.scanFirstLineEnd = firstLineEnd < 0 ? -1 : firstLineEnd - from; // from `start`: a merge moves the bytes
+    if (requestLine && have > from) {
+      const prefix = (this.scanPrefix ??= new RequestLinePrefix());
+      prefix.feed(buf, from, firstLineEnd < 0 ? end : firstLineEnd);
+      if (firstLineEnd >= 0) prefix.finish();
+    }
+    if (have - from >= limit) {
+      throw firstLineEnd < 0
+        ? new HttpError('uri-too-long', `the first line is longer than ${limit} bytes`)
+        : new HttpError('header-too-large', `the head is larger than ${limit} bytes`);
+    }
+    return -1;
   }
 
   /** Reads one CRLF-terminated line of at most `limit` bytes, without the CRLF, as Latin-1 text. */

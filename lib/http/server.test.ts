@@ -18,7 +18,7 @@ describe('serveHttp: messages', () => {
     const wire = await rawExchange(listener, GET('/a/b?c=1', 'Connection: close\r\n'));
     const [head, body] = wire.split('\r\n\r\n');
     expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
-    expect(head).toMatch(/\r\nContent-Type: text\/plain; charset=utf-8\r\n/);
+    expect(head).toMatch(/\r\nContent-Type: text\/plain;charset=UTF-8\r\n/);
     expect(head).toMatch(/\r\nX-Kind: test\r\n/);
     expect(head).toMatch(/\r\nDate: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT/);
     expect(body).toBe('path=/a/b search=?c=1 url=http://test/a/b?c=1');
@@ -123,12 +123,13 @@ describe('serveHttp: messages', () => {
 
   it('sends no body and no length with 204, and Content-Length: 0 for an empty 200', async () => {
     const { listener, server } = startTestServer((req) =>
-      req.pathname === '/none' ? new KilnResponse('ignored', { status: 204 }) : new KilnResponse(null),
+      // A 204 cannot be given a body (the standard Response refuses one); a stray length is dropped.
+      req.pathname === '/none' ? new KilnResponse(null, { status: 204, headers: { 'content-length': '7' } }) : new KilnResponse(null),
     );
     const wire = await rawExchange(listener, GET('/none') + GET('/empty'));
     expect(statuses(wire)).toEqual([204, 200]);
     const [first, second] = wire.split(/(?=HTTP\/1\.1 200)/);
-    expect(first).not.toMatch(/Content-Length|ignored/);
+    expect(first).not.toMatch(/Content-Length/);
     expect(second).toMatch(/Content-Length: 0\r\n/);
     await server.shutdown();
   });

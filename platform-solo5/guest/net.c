@@ -18,6 +18,14 @@ solo5_result_t solo5_net_acquire(const char *name, solo5_handle_t *handle,
     return SOLO5_R_OK;
 }
 
+unsigned kiln_net_pool_tap(solo5_handle_t handle)
+{
+    if (handle == 0 || handle >= kiln_guest.mft->entries ||
+        kiln_guest.mft->e[handle].type != KILN_MFT_NET_BASIC)
+        return 0;
+    return kiln_guest.mft->e[handle].u.net_basic.kiln_pool_tap;
+}
+
 static int uses_ring(solo5_handle_t handle)
 {
     return handle < KILN_MFT_MAX_ENTRIES &&

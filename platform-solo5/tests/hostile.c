@@ -17,6 +17,7 @@
  */
 #include "test_lib.h"
 #include "cpu.h" /* the bindings' kiln_hypercall */
+#include "kiln_elf_abi.h"
 #include "kiln_hvt_abi.h"
 
 #define hypercall kiln_hypercall

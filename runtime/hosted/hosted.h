@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "kiln_hvt_abi.h"
+#include "kiln_mft_abi.h"
 #include "solo5.h"
 
 struct hosted_device {

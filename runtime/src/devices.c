@@ -9,6 +9,7 @@
 
 #include "kiln.h"
 #include "kiln_block_flush.h"
+#include "kiln_fork_pipe.h"
 #include "kiln_hvt_abi.h"
 #include "kiln_net_offload.h"
 
@@ -72,7 +73,9 @@ static JSValue no_device(JSContext *ctx, const char *fn, const char *kind, const
     return e;
 }
 
-/* netAcquire(name) -> { handle, mac: Uint8Array(6), mtu, offloadFrameMax } (0: no offload) */
+/* netAcquire(name) -> { handle, mac: Uint8Array(6), mtu, poolTap, offloadFrameMax }
+ * (poolTap: kiln_net_pool_tap, 0 unless a forked child holds a --fork-net
+ * tap; offloadFrameMax: kiln_net_offload.h, 0 without offload) */
 static JSValue net_acquire(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     (void)this_val;
@@ -99,6 +102,7 @@ static JSValue net_acquire(JSContext *ctx, JSValueConst this_val, int argc, JSVa
     JS_FreeValue(ctx, ctor);
     JS_FreeValue(ctx, mac);
     JS_SetPropertyStr(ctx, o, "mtu", JS_NewInt64(ctx, (int64_t)info.mtu));
+    JS_SetPropertyStr(ctx, o, "poolTap", JS_NewInt64(ctx, (int64_t)kiln_net_pool_tap(h)));
     JS_SetPropertyStr(ctx, o, "offloadFrameMax", JS_NewInt64(ctx, (int64_t)handles[h].net_large_max));
     return o;
 }

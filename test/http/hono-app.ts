@@ -1,6 +1,6 @@
 /**
  * A Hono app, unchanged from how Hono's documentation writes one (router,
- * params, middleware, `c.json`, `export default app`): Kiln serves any
+ * params, middleware, `c.json`, `parseBody` of form bodies, `export default app`): Kiln serves any
  * `{ fetch }` module, and a Hono instance is one. Built into an image and
  * probed by curl in test/http/image.test.ts.
  */
@@ -20,6 +20,14 @@ app.get('/api/posts/:id', (c) => c.json({ id: c.req.param('id'), page: c.req.que
 app.post('/api/posts', async (c) => {
   const body = await c.req.json<{ title: string }>();
   return c.json({ created: body.title }, 201);
+});
+// Multipart and urlencoded forms: Hono's parseBody reads them with Response.formData() and FormData.
+app.post('/api/form', async (c) => {
+  const body = await c.req.parseBody();
+  const fields = Object.entries(body).map(([name, value]) =>
+    typeof value === 'string' ? [name, value] : [name, { file: value.name, type: value.type, size: value.size }],
+  );
+  return c.json(Object.fromEntries(fields));
 });
 app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
 

@@ -2,11 +2,12 @@
  * Kiln's TLS against real peers on loopback: curl, openssl s_client and
  * s_server, and Node's tls module, each as client and as server, over every
  * suite and group, with ALPN, resumption, KeyUpdate, a few MiB compared byte
- * for byte, and certificate errors.
+ * for byte, 64 MiB echoed through Kiln to OpenSSL's client and through
+ * Node's tls from Kiln's client, and certificate errors.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -351,5 +352,66 @@ describe.skipIf(missing.length > 0)('TLS 1.3 interop on loopback', () => {
         });
       }
     }
+  });
+  describe('64 MiB byte for byte', () => {
+    const HUGE = 64 * 1024 * 1024;
+    const chunk = pattern(1024 * 1024);
+    const expected = (() => {
+      const h = createHash('sha256');
+      for (let at = 0; at < HUGE; at += chunk.length) h.update(chunk);
+      return h.digest('hex');
+    })();
+
+    it("OpenSSL's client (test/tls/tls-roundtrip.c) through a Kiln TLS echo, sending while reading back", async () => {
+      if (!existsSync('/usr/include/openssl/ssl.h')) return console.warn('SKIPPED: 64 MiB from OpenSSL: needs libssl-dev (its client is built here)');
+      const client = join(pki.dir, 'tls-roundtrip');
+      execFileSync('gcc', ['-Wall', '-Wextra', '-O2', '-o', client, join(__dirname, 'tls-roundtrip.c'), '-lssl', '-lcrypto']);
+      const echo = tlsServer(await stack.listenTcp(0, { address: '127.0.0.1' }), { ...base, clock: createUnixClock(), certificates: [{ chain: parseCertificatesPem(ec.chainPem), key: parsePrivateKeyPem(ec.keyPem) }] });
+      const serving = (async () => {
+        const flow = await echo.accept();
+        let n = 0;
+        for await (const c of flow) {
+          n += c.length;
+          await flow.write(c);
+        }
+        await flow.close();
+        return n;
+      })();
+      try {
+        const r = await new Promise<Run>((resolve) =>
+          execFile(client, ['tls', '127.0.0.1', String(echo.local.port), String(HUGE), pki.rootPath], { timeout: 120_000, encoding: 'latin1' }, (err, stdout, stderr) =>
+            resolve({ code: err ? 1 : 0, stdout, stderr }),
+          ),
+        );
+        expect(r.stderr).toBe('');
+        expect(r.stdout).toMatch(new RegExp(`^tls-roundtrip: ${HUGE} bytes echoed byte-exact in .* over TLS_AES_128_GCM_SHA256`));
+        expect(await serving).toBe(HUGE);
+      } finally {
+        await echo.close();
+      }
+    }, 180_000);
+
+    it("Kiln's client through Node's tls echo, sending while reading back", async () => {
+      const server = tls.createServer({ cert: ec.chainPem, key: ec.keyPem, minVersion: 'TLSv1.3', allowHalfOpen: true }, (s) => s.pipe(s));
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        const flow = await tlsConnect(stack, '127.0.0.1', (server.address() as { port: number }).port, { ...base, serverName: 'localhost', trustAnchors: parseCertificatesPem(pki.rootPem) });
+        const reading = (async () => {
+          const h = createHash('sha256');
+          let n = 0;
+          for (let c = await flow.read(); c !== null; c = await flow.read()) {
+            h.update(c);
+            n += c.length;
+          }
+          return { n, digest: h.digest('hex') };
+        })();
+        for (let at = 0; at < HUGE; at += chunk.length) await flow.write(chunk);
+        await flow.shutdown();
+        expect(await reading).toEqual({ n: HUGE, digest: expected });
+        await flow.close();
+      } finally {
+        server.close();
+      }
+    }, 180_000);
   });
 });

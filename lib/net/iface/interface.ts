@@ -6,6 +6,7 @@
  * above send through `Ipv4Output`.
  */
 import type { Clock } from '../../devices/clock.ts';
+import { UNLIMITED, type MemoryBudget } from '../../devices/memory-budget.ts';
 import { NetError, type Net } from '../../devices/net.ts';
 import { StackError } from '../../devices/stack.ts';
 import { ARP_PACKET_LEN, ARP_REPLY, ARP_REQUEST, ArpView, writeArp } from '../wire/arp.ts';
@@ -108,6 +109,8 @@ export class NetworkInterface implements Ipv4Output {
     initialId: number,
     private readonly upper: InterfaceUpper,
     options: InterfaceOptions = {},
+    /** Where frames waiting for ARP are counted (the stack's, shared with TCP). */
+    memory: MemoryBudget = UNLIMITED,
   ) {
     if (!Number.isInteger(net.mtu) || net.mtu < MIN_MTU || net.mtu > IPV4_MAX_TOTAL_LEN) {
       throw new StackError('unsupported', `the interface's MTU is ${net.mtu}; IPv4 needs ${MIN_MTU} to ${IPV4_MAX_TOTAL_LEN} (RFC 791)`);
@@ -127,6 +130,7 @@ export class NetworkInterface implements Ipv4Output {
         unresolved: (frame) => upper.unresolved(frame),
       },
       options.arp,
+      memory,
     );
     this.reassembler = new Reassembler(clock, this.ipv4Counters, (h) => upper.reassemblyTimedOut(h), options.reassembly);
   }

@@ -64,6 +64,8 @@ const PAWS_IDLE_MS = 24 * 24 * 3600 * 1000;
 const MAX_READ = 64 * 1024;
 /** Segments sent in one output pass at most, to bound the work per event. */
 const MAX_BURST = 64;
+/** SACK blocks being written into a segment: one for every connection, as each segment is built in one go. */
+const SACK_OUT = new Uint32Array(MAX_SACK_BLOCKS * 2);
 
 /**
  * What the connection tells the application side. Never during the event
@@ -181,7 +183,6 @@ export class Connection {
   private peerOfferedScale = false;
   sack = false;
   private readonly scoreboard = new SackScoreboard();
-  private readonly sackOut = new Uint32Array(MAX_SACK_BLOCKS * 2);
   /** RFC 6675 HighRxt: the end of what recovery has retransmitted. */
   private highRxt = 0;
   /** SND.MAX when a hole was last retransmitted: SACKs beyond it mean that retransmission should have arrived. */
@@ -958,8 +959,8 @@ export class Connection {
     if (this.timestamps) i = writeTimestampOption(b, i, this.tsNow(), this.tsRecent);
     if (this.sack && this.receiveBuffer.hasOutOfOrder) {
       const max = this.timestamps ? 3 : 4;
-      const n = this.receiveBuffer.sackBlocks(this.rcvNxt, this.sackOut, max);
-      if (n > 0) i = writeSackOption(b, i, this.sackOut, n);
+      const n = this.receiveBuffer.sackBlocks(this.rcvNxt, SACK_OUT, max);
+      if (n > 0) i = writeSackOption(b, i, SACK_OUT, n);
     }
     return i;
   }

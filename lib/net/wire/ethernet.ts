@@ -7,10 +7,12 @@ export const ETHERTYPE_ARP = 0x0806;
 
 export const BROADCAST_MAC: Uint8Array = new Uint8Array([255, 255, 255, 255, 255, 255]);
 
-/** True when the 6 bytes at `a[ai..]` equal those at `b[bi..]`. */
+/** True when the 6 bytes at `a[ai..]` equal those at `b[bi..]` (one expression: a loop costs QuickJS four times the operations). */
 export function macEquals(a: Uint8Array, ai: number, b: Uint8Array, bi = 0): boolean {
-  for (let k = 0; k < 6; k++) if (a[ai + k] !== b[bi + k]) return false;
-  return true;
+  return (
+    ((a[ai]! ^ b[bi]!) | (a[ai + 1]! ^ b[bi + 1]!) | (a[ai + 2]! ^ b[bi + 2]!) | (a[ai + 3]! ^ b[bi + 3]!) | (a[ai + 4]! ^ b[bi + 4]!) | (a[ai + 5]! ^ b[bi + 5]!)) ===
+    0
+  );
 }
 
 /** A re-pointable view of one Ethernet frame. */
@@ -50,9 +52,9 @@ export class EthernetView {
   }
 }
 
-/** Copies the 6-byte MAC `mac` to `buf[off..]` (a loop: no subarray view to allocate per packet). */
+/** Copies the MAC `mac` (6 bytes long) to `buf[off..]`: one native copy, where a loop costs QuickJS over a hundred operations. */
 export function writeMac(buf: Uint8Array, off: number, mac: Uint8Array): void {
-  for (let k = 0; k < 6; k++) buf[off + k] = mac[k]!;
+  buf.set(mac, off);
 }
 
 /** Writes a 14-byte Ethernet header at `buf[off..]`. */

@@ -24,11 +24,11 @@ int main(void)
                         "--ipv4=10.0.0.2/24", "--ipv4-gateway=10.0.0.1");
     CHECK(parse(&o, err, urunc) == 0);
     CHECK(o.mem_bytes == 64ULL << 20);
-    CHECK(o.n_devices == 2);
-    CHECK(o.devices[0].kind == KILN_DEV_NET);
-    CHECK(strcmp(o.devices[0].name, "service") == 0);
-    CHECK(strcmp(o.devices[0].backing, "tap0") == 0);
-    CHECK(o.devices[1].kind == KILN_DEV_BLOCK);
+    CHECK(o.n_net == 1 && o.n_block == 1);
+    CHECK(strcmp(o.net[0].name, "service") == 0);
+    CHECK(strcmp(o.net[0].tap, "tap0") == 0);
+    CHECK(strcmp(o.block[0].name, "storage") == 0);
+    CHECK(strcmp(o.block[0].path, "disk.img") == 0);
     CHECK(strcmp(o.image, "app.hvt") == 0);
     CHECK(strcmp(o.guest_argv[0], "--ipv4=10.0.0.2/24") == 0);
     CHECK(o.guest_argv[2] == NULL);
@@ -42,13 +42,13 @@ int main(void)
     CHECK(parse(&o, err, ARGV("--net:service=tap0",
                               "--net-mac:service=02:aa:BB:cc:00:01",
                               "--net-pcap:service=/tmp/x.pcap", "a.hvt")) == 0);
-    CHECK(o.devices[0].has_mac && o.devices[0].mac[1] == 0xaa &&
-          o.devices[0].mac[2] == 0xbb && o.devices[0].mac[5] == 0x01);
-    CHECK(strcmp(o.devices[0].pcap_path, "/tmp/x.pcap") == 0);
+    CHECK(o.net[0].has_mac && o.net[0].mac[1] == 0xaa &&
+          o.net[0].mac[2] == 0xbb && o.net[0].mac[5] == 0x01);
+    CHECK(strcmp(o.net[0].pcap_path, "/tmp/x.pcap") == 0);
 
     CHECK(parse(&o, err, ARGV("--block:d=x", "--block-sector-size:d=4096",
                               "a.hvt")) == 0);
-    CHECK(o.devices[0].sector_size == 4096);
+    CHECK(o.block[0].sector_size == 4096);
 
     CHECK(parse(&o, err, ARGV("--help")) == 0 && o.want_help);
     CHECK(parse(&o, err, ARGV("--version")) == 0 && o.want_version);
@@ -97,13 +97,13 @@ int main(void)
     char **pool = ARGV("--net:s=tap0", "--fork-net:s=tap1,tap2,a.b-c_d",
                        "--block:d=x", "--fork-block:d=refuse", "a.hvt");
     CHECK(parse(&o, err, pool) == 0);
-    CHECK(o.devices[0].n_fork_taps == 3);
-    CHECK(strcmp(o.devices[0].fork_taps[0], "tap1") == 0);
-    CHECK(strcmp(o.devices[0].fork_taps[2], "a.b-c_d") == 0);
-    CHECK(o.devices[1].fork_refuse == 1);
+    CHECK(o.net[0].n_fork_taps == 3);
+    CHECK(strcmp(o.net[0].fork_taps[0], "tap1") == 0);
+    CHECK(strcmp(o.net[0].fork_taps[2], "a.b-c_d") == 0);
+    CHECK(o.block[0].fork_refuse == 1);
     CHECK(parse(&o, err, ARGV("--block:d=x", "--fork-block:d=share",
                               "a.hvt")) == 0);
-    CHECK(o.devices[0].fork_refuse == 0);
+    CHECK(o.block[0].fork_refuse == 0);
     CHECK(parse(&o, err, ARGV("--net:s=t", "--net:u=v", "--fork-net:s=a",
                               "--fork-net:u=b", "a.hvt")) == 0);
 

@@ -109,8 +109,7 @@ int main(void)
     CHECK(fd >= 0 && ftruncate(fd, 8192) == 0);
     close(fd);
     struct kiln_mft *m = manifest(KILN_MFT_BLOCK_BASIC);
-    struct kiln_device_opt d = {.kind = KILN_DEV_BLOCK, .name = "storage",
-                                .backing = path};
+    struct kiln_block_opt d = {.name = "storage", .path = path};
     CHECK(kiln_block_attach(m, 2, &d, err, sizeof err) == 0);
     CHECK(m->e[2].u.block_basic.capacity == 8192);
     CHECK(m->e[2].u.block_basic.block_size == 512);
@@ -151,12 +150,11 @@ int main(void)
     unlink(path);
     CHECK(kiln_block_attach(m, 2, &d, err, sizeof err) == -1);
     CHECK_ERR(err, "No such file");
-    d.backing = "/dev";
+    d.path = "/dev";
     CHECK(kiln_block_attach(m, 2, &d, err, sizeof err) == -1);
 
     /* A tap that does not exist is refused without being created. */
-    struct kiln_device_opt n = {.kind = KILN_DEV_NET, .name = "service",
-                                .backing = "kilnnosuchtap0"};
+    struct kiln_net_opt n = {.name = "service", .tap = "kilnnosuchtap0"};
     CHECK(kiln_net_attach(m, 1, &n, err, sizeof err) == -1);
     CHECK_ERR(err, "does not exist");
     UNIT_DONE();
