@@ -24,6 +24,7 @@ import { buildImage } from '../../cli/image.ts';
 import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
 import { expectPassed } from '../harness/expect-passed.ts';
 import { compilerMissing, imageToolsMissing } from '../harness/compiler.ts';
+import { COUNT_TENDERS_HERE } from '../harness/tenders-here.ts';
 import type { VmArch } from '../../machine/vm.ts';
 import { buildPlatform, image, outDir, tender } from '../platform/build.ts';
 
@@ -135,7 +136,7 @@ const tsCases: KvmCase[] = [
   },
 ];
 
-const teardown: KvmCase = { name: 'teardown', run: `ip netns del ${NS}; sleep 1; ps -e -o comm= | grep -c kiln-hvt || true` };
+const teardown: KvmCase = { name: 'teardown', run: `ip netns del ${NS}; sleep 1; ${COUNT_TENDERS_HERE}` };
 
 for (const arch of testArches()) {
   const withApp = arch === 'x86_64';

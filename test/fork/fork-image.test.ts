@@ -20,6 +20,7 @@ import type { Pipes } from '../../lib/devices/pipe.ts';
 import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
 import { expectPassed } from '../harness/expect-passed.ts';
 import { imageToolsMissing } from '../harness/compiler.ts';
+import { COUNT_TENDERS_HERE } from '../harness/tenders-here.ts';
 import { buildPlatform, image, outDir, tender } from '../platform/build.ts';
 import { suites } from './contract-app.ts';
 
@@ -31,7 +32,7 @@ const cases: KvmCase[] = [
   { name: 'fork-limit', run: 'timeout 600 ./kiln-hvt --mem=16 fork.hvt --limit=1' },
   { name: 'contracts', run: `timeout 900 ./kiln-hvt --mem=64 ${CONTRACT}` },
   // Nothing is left behind: every child tender was waited for.
-  { name: 'no-orphans', run: 'sleep 1; ps -e -o comm= | grep -c kiln-hvt || true' },
+  { name: 'no-orphans', run: `sleep 1; ${COUNT_TENDERS_HERE}` },
 ];
 
 // Case names per suite. Listing runs nothing: devices that throw when touched prove it.
