@@ -48,8 +48,9 @@ function portOver(net: Net): Port {
       return net.mac;
     },
     mtu: net.mtu,
-    write(frame) {
-      if (attached) net.write(frame);
+    ...(net.offload ? { offload: net.offload } : {}),
+    write(frame, segmentSize) {
+      if (attached) net.write(frame, segmentSize);
     },
     onFrame(handler: FrameHandler) {
       net.onFrame((frame) => {

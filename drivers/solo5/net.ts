@@ -1,7 +1,9 @@
 /**
  * Net over a Solo5 NET_BASIC device. Frames are read straight into one
  * preallocated buffer (the tender's copy is the only one) and handed to the
- * receiver as views of it, valid during the call.
+ * receiver as views of it, valid during the call. Where the platform offers
+ * large TCP segments (the hosted platform's taps), the device says so in
+ * `offload` and its buffer holds the largest.
  *
  * In a forked child (kiln-hvt) the device is a new one: a tap of the
  * child's own from the tender's `--fork-net` pool, with its own MAC
@@ -27,11 +29,12 @@ export interface Solo5Net extends Net {
 export function openSolo5Net(name: string): Solo5Net {
   const k = bindings();
   const acquired = k.netAcquire(name);
-  const { handle, mtu } = acquired;
+  const { handle, mtu, offloadFrameMax } = acquired;
   let mac = acquired.mac;
   let poolTap = acquired.poolTap;
   const counters = emptyNetCounters();
-  const buffer = new Uint8Array(mtu + ETHERNET_HEADER_LEN);
+  const offload = offloadFrameMax > 0 ? { maxPayload: offloadFrameMax - ETHERNET_HEADER_LEN } : undefined;
+  const buffer = new Uint8Array(offloadFrameMax || mtu + ETHERNET_HEADER_LEN);
   let handler: FrameHandler | null = null;
   let closed = false;
   let unavailable = false;
@@ -73,18 +76,21 @@ export function openSolo5Net(name: string): Solo5Net {
       return poolTap;
     },
     mtu,
-    write(frame) {
+    ...(offload ? { offload } : {}),
+    write(frame, segmentSize = 0) {
       if (closed) throw new NetError('closed', `net '${name}': closed`);
       if (unavailable) {
         counters.txDropped++;
         throw unavailableError();
       }
-      if (frame.length < ETHERNET_HEADER_LEN || frame.length > mtu + ETHERNET_HEADER_LEN) {
+      const max = ETHERNET_HEADER_LEN + (segmentSize > 0 && offload ? offload.maxPayload : mtu);
+      if (frame.length < ETHERNET_HEADER_LEN || frame.length > max) {
         counters.txDropped++;
-        throw new NetError('frame-size', `net '${name}': a frame of ${frame.length} bytes is not in ${ETHERNET_HEADER_LEN}..${mtu + ETHERNET_HEADER_LEN}`);
+        throw new NetError('frame-size', `net '${name}': a frame of ${frame.length} bytes is not in ${ETHERNET_HEADER_LEN}..${max}`);
       }
       try {
-        k.netWrite(handle, frame);
+        if (segmentSize > 0) k.netWrite(handle, frame, segmentSize);
+        else k.netWrite(handle, frame);
       } catch (err) {
         counters.txDropped++;
         if (bindingErrorCode(err) === UNAVAILABLE) {

@@ -54,7 +54,8 @@ function droppingOnOutOfMemory(net: Net, dropped: () => void): Net {
   return {
     mac: net.mac,
     mtu: net.mtu,
-    write: (frame) => net.write(frame),
+    ...(net.offload ? { offload: net.offload } : {}),
+    write: (frame, segmentSize) => net.write(frame, segmentSize),
     onFrame: (handler) =>
       net.onFrame((frame) => {
         try {
@@ -198,12 +199,13 @@ export class NetStack implements Stack {
       {
         clock,
         random,
-        sendSegment: (src, dst, segment) => {
+        sendSegment: (src, dst, segment, segmentSize) => {
           this.iface.tx.set(segment, PAYLOAD_OFFSET);
-          const result = this.iface.send(src, dst, PROTOCOL_TCP, segment.length);
+          const result = this.iface.send(src, dst, PROTOCOL_TCP, segment.length, segmentSize);
           return result === 'sent' || result === 'queued';
         },
         maxSegmentFor: () => this.iface.mtu - IPV4_HEADER_LEN,
+        largeSegmentFor: () => this.iface.largePacket - IPV4_HEADER_LEN,
       },
       config.tcp,
     );

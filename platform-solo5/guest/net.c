@@ -2,6 +2,7 @@
  * them (net_ring.c), else one NET_READ/NET_WRITE hypercall per frame. */
 #include "guest.h"
 #include "cpu.h"
+#include "kiln_net_offload.h"
 
 solo5_result_t solo5_net_acquire(const char *name, solo5_handle_t *handle,
                                  struct solo5_net_info *info)
@@ -61,4 +62,19 @@ solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size,
     if (r.ret == SOLO5_R_OK)
         *read_size = r.len;
     return (solo5_result_t)r.ret;
+}
+
+/* Large segments are not offered under hvt tenders: frames stay within the
+ * MTU, and the stack cuts its own segments. */
+size_t kiln_net_offload_frame_max(solo5_handle_t handle)
+{
+    (void)handle;
+    return 0;
+}
+
+int kiln_net_write_segments(solo5_handle_t handle, const uint8_t *buf, size_t size,
+                            size_t segment_size)
+{
+    (void)handle, (void)buf, (void)size, (void)segment_size;
+    return KILN_R_NOSYS;
 }

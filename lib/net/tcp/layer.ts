@@ -26,9 +26,15 @@ export interface TcpEnv {
   clock: Clock; // timers via clock.at / clock.nowMs; never read a global clock
   random: Random;
   /** Sends one TCP segment (header + payload, checksum already filled in) to dst; the IP layer adds the IPv4 header, routes and ARPs. Returns false if it was dropped (no route, ARP queue full). The segment is a view of TCP's transmit buffer, valid only during the call: copy it to keep it. Must not feed anything back into `input` during the call (no layer here is re-entrant). */
-  sendSegment(src: number, dst: number, segment: Uint8Array): boolean;
+  sendSegment(src: number, dst: number, segment: Uint8Array, segmentSize?: number): boolean;
   /** Largest TCP segment (header+payload) that fits in one IPv4 packet to dst without fragmenting. */
   maxSegmentFor(dst: number): number;
+  /**
+   * Largest TCP segment to dst that `sendSegment` takes with a `segmentSize`
+   * (payload bytes per standard segment), for the device to cut (TCP
+   * segmentation offload); absent when it cannot, as if `maxSegmentFor`.
+   */
+  largeSegmentFor?(dst: number): number;
 }
 
 /** Cookies are checked for two cookie periods after the last one was sent (see syn-cookies.ts). */
@@ -154,17 +160,22 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
 
   // ConnectionHost and ListenerHost
 
-  transmit(src: number, dst: number, length: number): boolean {
+  transmit(src: number, dst: number, length: number, segmentSize = 0): boolean {
     fillTcpChecksum(this.tx, length, src, dst);
     this.stats['tx.segments']++;
     this.stats['tx.bytes'] += length;
-    if (this.env.sendSegment(src, dst, this.tx.subarray(0, length))) return true;
+    if (segmentSize > 0) this.stats['tx.large-segments']++;
+    if (this.env.sendSegment(src, dst, this.tx.subarray(0, length), segmentSize)) return true;
     this.stats['tx.dropped']++;
     return false;
   }
 
   maxSegmentFor(dst: number): number {
     return this.env.maxSegmentFor(dst);
+  }
+
+  largeSegmentFor(dst: number): number {
+    return this.env.largeSegmentFor?.(dst) ?? this.env.maxSegmentFor(dst);
   }
 
   /**
