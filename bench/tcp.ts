@@ -6,7 +6,9 @@
  * Baseline: the same stream between two Node sockets over the host's
  * loopback (Linux's TCP in the kernel), in the same process. The ratio shows
  * how far the stack is from the host's TCP; small writes with no-delay show
- * the per-segment cost, since every write then becomes a segment.
+ * the per-segment cost, since every write then becomes a segment. The
+ * stack's side runs on a virtual clock (its timers never wait), Linux's in
+ * real time.
  */
 import { createServer, connect as connectSocket, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -20,7 +22,7 @@ import { VirtualSwitch } from '../lib/testing/switch.ts';
 
 const MB = 1024 * 1024;
 
-interface Shape {
+export interface Shape {
   label: string;
   /** Bytes each sending side writes. */
   bytes: number;
@@ -30,7 +32,7 @@ interface Shape {
   noDelay: boolean;
 }
 
-async function writeAll(write: (chunk: Uint8Array) => Promise<void>, total: number, size: number): Promise<void> {
+export async function writeAll(write: (chunk: Uint8Array) => Promise<void>, total: number, size: number): Promise<void> {
   const chunk = new Uint8Array(size).fill(0x5a);
   for (let sent = 0; sent < total; sent += size) await write(chunk.subarray(0, Math.min(size, total - sent)));
 }
@@ -65,7 +67,23 @@ async function kilnTransfer(shape: Shape): Promise<number> {
   return ((shape.bothWays ? 2 : 1) * shape.bytes) / MB / seconds;
 }
 
-function socketSide(socket: Socket, shape: Shape, sends: boolean): Promise<number> {
+/** Resolves once the socket takes `chunk` (at once, or at its next 'drain'). */
+export function writeSocket(socket: Socket, chunk: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (socket.write(chunk)) return resolve();
+    const drained = (): void => {
+      socket.off('error', failed);
+      resolve();
+    };
+    const failed = (err: Error): void => {
+      socket.off('drain', drained);
+      reject(err);
+    };
+    socket.once('drain', drained).once('error', failed);
+  });
+}
+
+export function socketSide(socket: Socket, shape: Shape, sends: boolean): Promise<number> {
   socket.setNoDelay(shape.noDelay);
   let got = 0;
   const received = new Promise<number>((resolve, reject) => {
@@ -73,38 +91,35 @@ function socketSide(socket: Socket, shape: Shape, sends: boolean): Promise<numbe
     socket.on('end', () => resolve(got));
     socket.on('error', reject);
   });
-  const write = (c: Uint8Array): Promise<void> =>
-    new Promise((resolve, reject) => {
-      if (socket.write(c)) resolve();
-      else socket.once('drain', resolve).once('error', reject);
-    });
-  const writing = sends ? writeAll(write, shape.bytes, shape.writeSize) : Promise.resolve();
+  const writing = sends ? writeAll((c) => writeSocket(socket, c), shape.bytes, shape.writeSize) : Promise.resolve();
   return writing.then(() => {
     socket.end();
     return received;
   });
 }
 
-/** The same transfer between two loopback sockets; returns MB/s. */
-async function loopbackTransfer(shape: Shape): Promise<number> {
-  const server = createServer();
-  let accepted: Promise<number> = Promise.resolve(0);
-  const connected = new Promise<void>((resolve) => {
-    server.on('connection', (s: Socket) => {
-      accepted = socketSide(s, shape, shape.bothWays);
-      resolve();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  const start = performance.now();
-  const client = connectSocket(port, '127.0.0.1');
+/**
+ * A connected pair of loopback sockets that half-close as Kiln's flows do:
+ * with Node's default (allowHalfOpen off) a side whose peer shut down first
+ * ends its own writing too, and a write waiting for 'drain' then waits forever.
+ */
+export async function loopbackPair(): Promise<{ server: Socket; client: Socket; close: () => void }> {
+  const listener = createServer({ allowHalfOpen: true });
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const accepted = new Promise<Socket>((resolve) => listener.once('connection', resolve));
+  const port = (listener.address() as AddressInfo).port;
+  const client = connectSocket({ port, host: '127.0.0.1', allowHalfOpen: true });
   await new Promise<void>((resolve) => client.once('connect', resolve));
-  const clientDone = socketSide(client, shape, true);
-  await connected;
-  const [got] = await Promise.all([accepted, clientDone]);
+  return { server: await accepted, client, close: () => listener.close() };
+}
+
+/** The same transfer between two loopback sockets; returns MB/s. */
+export async function loopbackTransfer(shape: Shape): Promise<number> {
+  const pair = await loopbackPair();
+  const start = performance.now();
+  const [got] = await Promise.all([socketSide(pair.server, shape, shape.bothWays), socketSide(pair.client, shape, true)]);
   const seconds = (performance.now() - start) / 1000;
-  server.close();
+  pair.close();
   if (got !== shape.bytes) throw new Error(`loopback: received ${got} of ${shape.bytes} bytes`);
   return ((shape.bothWays ? 2 : 1) * shape.bytes) / MB / seconds;
 }
@@ -122,8 +137,12 @@ export const tcpBenchmark: Benchmark = {
   better: 'higher',
   missing: async () => null,
   cases: async (mode) => {
-    const bulk = mode.quick ? 2 * MB : 16 * MB;
-    const small = mode.quick ? MB / 4 : 2 * MB;
+    // Long enough to be steady (2 MB runs were mostly JIT warm-up), after an untimed warm-up of both sides.
+    const bulk = mode.quick ? 8 * MB : 32 * MB;
+    const small = mode.quick ? MB : 4 * MB;
+    const warmUp: Shape = { label: 'warm-up', bytes: 4 * MB, writeSize: 64 * 1024, bothWays: true, noDelay: false };
+    await kilnTransfer(warmUp);
+    await loopbackTransfer(warmUp);
     return [
       shapeCase({ label: `${bulk / MB} MB one way, 64 KB writes`, bytes: bulk, writeSize: 64 * 1024, bothWays: false, noDelay: false }),
       shapeCase({ label: `${bulk / MB} MB each way at once`, bytes: bulk, writeSize: 64 * 1024, bothWays: true, noDelay: false }),

@@ -55,13 +55,26 @@ export interface BundleResult {
   sourceMap: string;
 }
 
+/** The class private member syntax QuickJS 2021-03-27 implements (not `#x in obj`, ES2022's brand check). */
+const PRIVATE_MEMBERS = {
+  'class-private-field': true,
+  'class-private-method': true,
+  'class-private-accessor': true,
+  'class-private-static-field': true,
+  'class-private-static-method': true,
+  'class-private-static-accessor': true,
+};
+
 /**
  * Bundles `appFile` with the target's boot function into one ES module at
  * `outfile`. A `{ fetch }` module (lib/fetch-app.ts) is made an app in the
  * bundle: on unix always checked at start; in images only when `fetchModule`
  * says so (the caller loaded it), so other images carry none of lib/http.
+ * An image's Web globals are set on globalThis before the app's module runs;
+ * its global fetch is the HTTP client only when the app has a stack device
+ * (`hasStack`).
  */
-export async function bundleApp(appFile: string, target: Target, outfile: string, fetchModule = false): Promise<BundleResult> {
+export async function bundleApp(appFile: string, target: Target, outfile: string, fetchModule = false, hasStack = true): Promise<BundleResult> {
   const boot = PLATFORM_BOOT[target];
   const fetchApp = JSON.stringify(join(repoRoot, 'lib', 'fetch-app.ts'));
   const entry =
@@ -72,6 +85,8 @@ export async function bundleApp(appFile: string, target: Target, outfile: string
         `process.exitCode = await boot(asApp(app), process.argv.slice(2));\n`
       : // Before the app's module runs: what the image's QuickJS lacks and npm code expects.
         `import ${JSON.stringify(join(repoRoot, 'drivers', 'solo5', 'relative-indexing.ts'))};\n` +
+        `import ${JSON.stringify(join(repoRoot, 'drivers', 'solo5', 'web-globals.ts'))};\n` +
+        `import ${JSON.stringify(join(repoRoot, 'drivers', 'solo5', hasStack ? 'global-fetch.ts' : 'global-fetch-none.ts'))};\n` +
         `import app from ${JSON.stringify(appFile)};\n` +
         `import { boot } from ${JSON.stringify(boot)};\n` +
         (fetchModule ? `import { fetchApp } from ${fetchApp};\nboot(fetchApp(app));\n` : `boot(app);\n`);
@@ -83,13 +98,15 @@ export async function bundleApp(appFile: string, target: Target, outfile: string
       format: 'esm',
       platform: target === 'unix' ? 'node' : 'neutral',
       target: target === 'unix' ? 'node20' : 'es2020',
+      // QuickJS has class private members natively: lowered, each access would be a WeakMap lookup (and its 2021 WeakMaps can crash its cycle collector).
+      ...(target === 'unix' ? {} : { supported: PRIVATE_MEMBERS }),
       mainFields: ['module', 'main'],
       sourcemap: target === 'unix' ? 'inline' : 'external',
       // The unix bundle runs as a program and maps its stack traces to the .ts sources.
       ...(target === 'unix' ? { banner: { js: '#!/usr/bin/env -S node --enable-source-maps' } } : {}),
       sourcesContent: false,
       plugins: target === 'hvt' ? [refuseNodeBuiltins] : [],
-      inject: target === 'hvt' ? ['buffer-global.ts', 'web-globals.ts'].map((file) => join(repoRoot, 'drivers', 'solo5', file)) : [],
+      inject: target === 'hvt' ? [join(repoRoot, 'drivers', 'solo5', 'buffer-global.ts')] : [],
       logLevel: 'silent',
     });
   } catch (err) {

@@ -20,7 +20,7 @@ import { build } from 'esbuild';
 import { manifestOf, type App, type ManifestEntry } from '../lib/app.ts';
 import { fetchApp, isFetchModule, type FetchModule } from '../lib/fetch-app.ts';
 import { buildFailure, bundleApp } from './bundle.ts';
-import { repoRoot } from './paths.ts';
+import { buildRoot, repoRoot } from './paths.ts';
 import { prependStackPrelude } from './stack-prelude.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -29,7 +29,7 @@ export type Arch = 'x86_64' | 'aarch64';
 export type ImagePlatform = 'hvt' | 'process';
 
 export function tenderPath(arch: Arch): string {
-  return join(repoRoot, 'build', arch, 'kiln-hvt');
+  return join(buildRoot, arch, 'kiln-hvt');
 }
 
 export interface ImageResult {
@@ -82,7 +82,7 @@ export async function buildImage(appFile: string, arch: Arch, output: string, pl
   if (platform === 'process' && arch !== 'x86_64') {
     throw new UsageError('kiln build: --target process builds x86_64 Linux executables only (runtime/hosted)');
   }
-  const workDir = join(repoRoot, 'build', arch, 'apps', `${output.replace(/[^A-Za-z0-9]+/g, '_')}.work`);
+  const workDir = join(buildRoot, arch, 'apps', `${output.replace(/[^A-Za-z0-9]+/g, '_')}.work`);
   mkdirSync(workDir, { recursive: true });
   mkdirSync(dirname(output), { recursive: true });
 
@@ -94,21 +94,26 @@ export async function buildImage(appFile: string, arch: Arch, output: string, pl
     throw new UsageError(`kiln build: ${app.name} declares ${which}, which --target process does not provide (fork and pipes need kiln-hvt): use --target hvt, or unix`);
   }
   const bundle = join(workDir, 'bundle.mjs');
-  const { sourceMap } = await bundleApp(appFile, 'hvt', bundle, fetchModule);
+  // The global fetch needs a stack device; without one the image carries a fetch that says so, not the HTTP client.
+  const hasStack = fetchModule || Object.values(app.devices).some((device) => device.kind === 'stack');
+  const { sourceMap } = await bundleApp(appFile, 'hvt', bundle, fetchModule, hasStack);
   const frameFile = `${app.name}.js`;
   await prependStackPrelude(bundle, sourceMap, frameFile);
 
   // One build at a time in the tree (parallel builds would compile the same objects at once).
-  const lock = join(repoRoot, 'build', '.kiln-build.lock');
+  const lock = join(buildRoot, '.kiln-build.lock');
   const runtimeParts = platform === 'process' ? ['hosted'] : ['host', 'image-libs'];
-  await step('building the runtime', 'flock', [lock, 'make', '-s', '-C', 'runtime', ...runtimeParts, `ARCH=${arch}`]);
-  await step('building the platform', 'flock', [lock, 'make', '-s', '-C', 'platform-solo5', `ARCH=${arch}`]);
+  await step('building the runtime', 'flock', [lock, 'make', '-s', '-C', 'runtime', ...runtimeParts, `ARCH=${arch}`, `BUILD=${buildRoot}`]);
+  // What images need of the platform (not its test images: an installed package has no platform-solo5/tests).
+  const platformOut = join(buildRoot, arch);
+  const platformParts = ['kiln-hvt', 'kiln-mft', 'libkiln-solo5-hvt.a'].map((file) => join(platformOut, file));
+  await step('building the platform', 'flock', [lock, 'make', '-s', '-C', 'platform-solo5', `ARCH=${arch}`, `OUT=${platformOut}`, ...platformParts, 'check-guest-lib']);
   const bytecode = join(workDir, 'bundle.qbc');
-  await step('compiling to bytecode', join(repoRoot, 'build', 'host', 'kiln-qjsc'), ['--name', frameFile, '-o', bytecode, bundle]);
+  await step('compiling to bytecode', join(buildRoot, 'host', 'kiln-qjsc'), ['--name', frameFile, '-o', bytecode, bundle]);
 
   const manifestFile = join(workDir, 'manifest.c');
   const entries = manifest.map((e) => `${e.name}:${e.type}`);
-  await step('writing the manifest', join(repoRoot, 'build', arch, 'kiln-mft'), ['-o', manifestFile, ...entries]);
+  await step('writing the manifest', join(buildRoot, arch, 'kiln-mft'), ['-o', manifestFile, ...entries]);
 
   const linkTarget = platform === 'process' ? 'hosted' : 'hvt';
   const crypto = usesTls(sourceMap) && existsSync(`/usr/lib/${arch}-linux-gnu/libmbedcrypto.a`) ? ['--crypto'] : [];

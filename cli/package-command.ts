@@ -8,7 +8,7 @@ import { ARCHES } from './build-command.ts';
 import { buildImage, type Arch } from './image.ts';
 import { ociArchive, ociLayout, writeOciDir } from './oci.ts';
 import { optionHelp, parseOptions, single, type OptionSpec } from './options.ts';
-import { repoRoot, resolveApp } from './paths.ts';
+import { buildRoot, resolveApp } from './paths.ts';
 import { typecheckApp } from './typecheck.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -64,7 +64,7 @@ export async function packageCommand(argv: string[]): Promise<number> {
 
   if (!options.flags.has('no-check')) typecheckApp('package', app.file);
   const arch = single(options, 'arch', 'x86_64') as Arch;
-  const imagePath = join(repoRoot, 'build', arch, 'apps', `${app.name}.hvt`);
+  const imagePath = join(buildRoot, arch, 'apps', `${app.name}.hvt`);
   const image = await buildImage(app.file, arch, imagePath);
   if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(image.appName)) throw new UsageError(`kiln package: app name '${image.appName}' is not usable as a file name`);
   const misfit = uruncFit(image.devices, disk !== undefined);

@@ -9,7 +9,7 @@ import { HOST_ARCH, hostHasKvm } from '../machine/host.ts';
 import { bootInVm, refuseHostTaps, VM_GATEWAY, VM_IMAGE_ADDRESS } from './vm-boot.ts';
 import { IMAGE_ADDRESS, NAMESPACE_ADDRESS, parsePublish, publishBootArgs, PublishNamespace } from './publish.ts';
 import { optionHelp, parseOptions, single, type OptionSpec } from './options.ts';
-import { repoRoot, resolveApp } from './paths.ts';
+import { buildRoot, resolveApp } from './paths.ts';
 import { memLimits } from './tender-limits.ts';
 import { typecheckApp } from './typecheck.ts';
 import { UsageError } from './usage-error.ts';
@@ -109,7 +109,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       const [name, file] = named('block', b, DEFAULT_BLOCK_NAME);
       env[`KILN_BLOCK_${name.toUpperCase()}`] = resolve(file);
     }
-    const bundle = join(repoRoot, 'build', 'unix', `${app.name}.mjs`);
+    const bundle = join(buildRoot, 'unix', `${app.name}.mjs`);
     await bundleApp(app.file, 'unix', bundle);
     const args = ['--enable-source-maps', bundle, ...options.rest];
     return dryRun ? wouldRun('', [process.execPath, ...args]) : runToExit(process.execPath, args, env);
@@ -146,7 +146,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const bootArgs = publish.length === 0 ? [] : publishBootArgs(options.rest, here ? IMAGE_ADDRESS : VM_IMAGE_ADDRESS, here ? NAMESPACE_ADDRESS : VM_GATEWAY);
   if (!here) refuseHostTaps(tenderArgs);
 
-  const image = join(repoRoot, 'build', arch, 'apps', `${app.name}.${target}`);
+  const image = join(buildRoot, arch, 'apps', `${app.name}.${target}`);
   await buildImage(app.file, arch, image, target);
   if (!here) {
     // The emulated machine: block files become its disks, published ports its forwards.

@@ -101,7 +101,9 @@ export function typecheckApp(command: string, appFile: string, globals: CheckedG
     console.error(`kiln ${command}: note: no TypeScript installed for ${relative(process.cwd(), appFile)}; not type-checked (npm install -D typescript)`);
     return;
   }
-  const key = createHash('sha256').update(appFile).digest('hex').slice(0, 16);
+  // Kiln's own declarations are part of the key: build info kept from before
+  // they changed (a Kiln upgrade) once went on reporting errors they no longer had.
+  const key = createHash('sha256').update(appFile).update(readFileSync(IMAGE_GLOBALS)).digest('hex').slice(0, 16);
   const dir = join(tmpdir(), 'kiln-typecheck', key);
   mkdirSync(dir, { recursive: true });
   const config = join(dir, 'tsconfig.json');

@@ -49,6 +49,7 @@ describe('parseArgs', () => {
       'boot arguments every platform reads:',
       expect.stringMatching(/^ {2}--ipv4=<A\.B\.C\.D\/N> +static address and prefix/),
       expect.stringMatching(/^ {2}--ipv4-gateway=<A\.B\.C\.D> +default gateway/),
+      expect.stringMatching(/^ {2}--fork-ipv4=<A\.B\.C\.D\/N> +forked children's static addresses/),
       expect.stringMatching(/^ {2}--resolver=<A\.B\.C\.D> +DNS server address/),
       expect.stringMatching(/^ {2}--log-time +start every console line with the wall-clock time/),
     ]);

@@ -31,6 +31,10 @@ export type ParsedArgs<Spec extends Record<string, ArgSpec>> = { [K in keyof Spe
 export const PLATFORM_ARGS: Record<string, ArgSpec> = {
   ipv4: { type: 'ipv4-cidr', help: 'static address and prefix, for example 10.0.0.2/24 (else DHCP)' },
   'ipv4-gateway': { type: 'ipv4', help: 'default gateway, for example 10.0.0.1' },
+  'fork-ipv4': {
+    type: 'ipv4-cidr',
+    help: "forked children's static addresses (hvt, kiln-hvt --fork-net): the child holding the pool's n-th tap takes this address + n - 1, with this prefix and --ipv4-gateway (else DHCP)",
+  },
   resolver: { type: 'ipv4', help: 'DNS server address' },
   'log-time': { type: 'flag', help: 'start every console line with the wall-clock time' },
 };

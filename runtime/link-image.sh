@@ -54,7 +54,9 @@ esac
 [ "$TARGET" = hvt ] || [ "$ARCH" = x86_64 ] || die "hosted images run on x86_64 Linux only"
 command -v "$CC" >/dev/null || die "no $CC: apt-get install gcc-aarch64-linux-gnu"
 
-B="$ROOT/build/$ARCH"
+# KILN_BUILD_DIR: where the kiln command builds when its package is read-only.
+BUILD_DIR=${KILN_BUILD_DIR:-$ROOT/build}
+B="$BUILD_DIR/$ARCH"
 RTLIB="$B/runtime"
 PLATFORM="$B/libkiln-solo5-hvt.a"
 MFT_TOOL="$B/kiln-mft"
@@ -76,11 +78,11 @@ if [ -n "$CRYPTO" ]; then
 fi
 
 # One build at a time: links run in parallel (tests), builds must not.
-mkdir -p "$ROOT/build"
-flock "$ROOT/build/.kiln-build.lock" sh -c '
-    make -s -C "$1/runtime" ARCH="$2" image-libs $3 $6 &&
-    make -s -C "$1/platform-solo5" ARCH="$2" "$4" "$5"' sh \
-    "$ROOT" "$ARCH" "$HOSTED_LIB" "$PLATFORM" "$MFT_TOOL" "$CRYPTO_TARGET" >&2
+mkdir -p "$BUILD_DIR"
+flock "$BUILD_DIR/.kiln-build.lock" sh -c '
+    make -s -C "$1/runtime" ARCH="$2" BUILD="$7" image-libs $3 $6 &&
+    make -s -C "$1/platform-solo5" ARCH="$2" OUT="$7/$2" "$4" "$5"' sh \
+    "$ROOT" "$ARCH" "$HOSTED_LIB" "$PLATFORM" "$MFT_TOOL" "$CRYPTO_TARGET" "$BUILD_DIR" >&2
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/kiln-link.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT

@@ -25,7 +25,7 @@ interface KilnTextEncoder {
 
 interface KilnTextDecoder {
   readonly encoding: string;
-  decode(input?: ArrayBufferView | ArrayBuffer): string;
+  decode(input?: ArrayBufferView | ArrayBuffer, options?: { stream?: boolean }): string;
 }
 
 type Web = typeof import('../lib/web/index.ts');
@@ -45,7 +45,12 @@ declare global {
   var crypto: {
     getRandomValues<T extends ArrayBufferView>(array: T): T;
     randomUUID(): `${string}-${string}-${string}-${string}-${string}`;
+    readonly subtle: import('../lib/web/index.ts').SubtleCrypto;
   };
+  var SubtleCrypto: Web['SubtleCrypto'];
+  type SubtleCrypto = import('../lib/web/index.ts').SubtleCrypto;
+  var CryptoKey: Web['CryptoKey'];
+  type CryptoKey = import('../lib/web/index.ts').CryptoKey;
   var TextEncoder: { new (): KilnTextEncoder };
   var TextDecoder: { new (label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean }): KilnTextDecoder };
 
@@ -70,6 +75,30 @@ declare global {
   type ReadableStreamDefaultReader<R> = import('../lib/web/index.ts').ReadableStreamDefaultReader<R>;
   var ReadableStreamDefaultController: Web['ReadableStreamDefaultController'];
   type ReadableStreamDefaultController<R> = import('../lib/web/index.ts').ReadableStreamDefaultController<R>;
+  var WritableStream: Web['WritableStream'];
+  type WritableStream<W = unknown> = import('../lib/web/index.ts').WritableStream<W>;
+  var WritableStreamDefaultWriter: Web['WritableStreamDefaultWriter'];
+  type WritableStreamDefaultWriter<W> = import('../lib/web/index.ts').WritableStreamDefaultWriter<W>;
+  var WritableStreamDefaultController: Web['WritableStreamDefaultController'];
+  type WritableStreamDefaultController = import('../lib/web/index.ts').WritableStreamDefaultController;
+  var TransformStream: Web['TransformStream'];
+  type TransformStream<I = unknown, O = unknown> = import('../lib/web/index.ts').TransformStream<I, O>;
+  var TransformStreamDefaultController: Web['TransformStreamDefaultController'];
+  type TransformStreamDefaultController<O> = import('../lib/web/index.ts').TransformStreamDefaultController<O>;
+  var CountQueuingStrategy: Web['CountQueuingStrategy'];
+  var ByteLengthQueuingStrategy: Web['ByteLengthQueuingStrategy'];
+  var TextEncoderStream: Web['TextEncoderStream'];
+  type TextEncoderStream = import('../lib/web/index.ts').TextEncoderStream;
+  var TextDecoderStream: Web['TextDecoderStream'];
+  type TextDecoderStream = import('../lib/web/index.ts').TextDecoderStream;
+  var Blob: Web['Blob'];
+  type Blob = import('../lib/web/index.ts').Blob;
+  type BlobPart = import('../lib/web/index.ts').BlobPart;
+  var File: Web['File'];
+  type File = import('../lib/web/index.ts').File;
+  var FormData: Web['FormData'];
+  type FormData = import('../lib/web/index.ts').FormData;
+  type FormDataEntryValue = import('../lib/web/index.ts').FormDataEntryValue;
   var AbortController: Web['AbortController'];
   type AbortController = import('../lib/web/index.ts').AbortController;
   var AbortSignal: Web['AbortSignal'];

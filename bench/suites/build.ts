@@ -47,3 +47,7 @@ export const benchBundle = (app: string, name: string): Promise<string> =>
 /** A static Linux program from one C file, as build/bench/NAME. */
 export const benchProgram = (source: string, name: string): Promise<string> =>
   once(name, `the program ${source}`, (output) => run('gcc', ['-Wall', '-Wextra', '-O2', '-static', '-o', output, source]));
+
+/** A Linux program from one C file linked with the host's OpenSSL (shared: static OpenSSL wants glibc's dlopen), as build/bench/NAME. */
+export const benchOpensslProgram = (source: string, name: string): Promise<string> =>
+  once(name, `the OpenSSL program ${source}`, (output) => run('gcc', ['-Wall', '-Wextra', '-O2', '-o', output, source, '-lssl', '-lcrypto']));

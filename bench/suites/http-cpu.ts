@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../../cli/paths.ts';
 import type { BenchCase, Benchmark, Mode, Side } from '../benchmark.ts';
 import { benchHosted } from './build.ts';
-import { cpuSeconds, namespaceDown, namespaceUp, inNamespace, nativeMissing, NativeServer, rssMiB, Shared } from './native.ts';
+import { cpuSeconds, httpServers, httpUrl, namespaceDown, namespaceUp, inNamespace, nativeMissing, NativeServer, rssMiB, Shared } from './native.ts';
 import { parseWrk, WRK } from './wrk.ts';
 
 const NS = 'kilnbhcpu';
@@ -22,24 +22,7 @@ const TAP = 'kilnbc0';
 const HOST_CIDR = '10.99.0.1/24';
 const LOADS = [10, 100];
 
-interface ServerPlan {
-  name: string;
-  url: string;
-  command: (image: string) => string[];
-}
-
-const SERVERS = {
-  kiln: {
-    name: 'http example, hosted',
-    url: 'http://10.99.0.2:80/',
-    command: (image: string) => [image, '--mem=64', `--net:service=${TAP}`, '--', '--ipv4=10.99.0.2/24', '--port=80'],
-  },
-  node: {
-    name: 'Node.js http hello',
-    url: 'http://10.99.0.1:8080/',
-    command: () => [process.execPath, '-e', 'require("http").createServer((req, res) => res.end("hello")).listen(8080, "10.99.0.1")'],
-  },
-} satisfies Record<string, ServerPlan>;
+const SERVERS = httpServers(TAP, '10.99.0.2', '10.99.0.1');
 type ServerKey = keyof typeof SERVERS;
 
 interface Figures {
@@ -73,9 +56,9 @@ async function startSession(mode: Mode): Promise<Session> {
   for (const key of Object.keys(SERVERS) as ServerKey[]) {
     const plan = SERVERS[key];
     servers[key] = new NativeServer(plan.name, NS, plan.command(image));
-    await servers[key].ready(NS, ['curl', '-sf', '-m', '2', '-o', '/dev/null', plan.url]);
+    await servers[key].ready(NS, ['curl', '-sf', '-m', '2', '-o', '/dev/null', httpUrl(plan)]);
     // One run's length of load first: Node's JIT and the image's heap warm.
-    await load(servers[key], plan.url, LOADS[0]!, secondsOf(mode));
+    await load(servers[key], httpUrl(plan), LOADS[0]!, secondsOf(mode));
   }
   return { servers, runs: new Map(), seconds: secondsOf(mode) };
 }
@@ -106,7 +89,7 @@ function side(session: Promise<Session>, key: ServerKey, connections: number, fi
       const id = `${key}.${connections}`;
       const runs = s.runs.get(id) ?? [];
       s.runs.set(id, runs);
-      if (next === runs.length) runs.push(await load(s.servers[key], SERVERS[key].url, connections, s.seconds));
+      if (next === runs.length) runs.push(await load(s.servers[key], httpUrl(SERVERS[key]), connections, s.seconds));
       return figure(runs[next++]!);
     },
   };

@@ -16,42 +16,27 @@ import { join } from 'node:path';
 import { repoRoot } from '../../cli/paths.ts';
 import type { Benchmark, Mode, Side } from '../benchmark.ts';
 import { benchHosted, benchProgram } from './build.ts';
-import { inNamespace, namespaceDown, namespaceUp, nativeMissing, NativeServer, Shared } from './native.ts';
+import { httpServers, httpUrl, inNamespace, namespaceDown, namespaceUp, nativeMissing, NativeServer, Shared } from './native.ts';
 
 const NS = 'kilnbhins';
 const TAP = 'kilnbi0';
 const VALGRIND = '/usr/bin/valgrind';
 const CONNECTIONS = 10;
 
-interface Plan {
-  name: string;
-  address: string;
-  port: number;
-  command: (image: string) => string[];
-  /** Requests in the short and the long run. */
-  counts: (mode: Mode) => [number, number];
-}
+// valgrind implements no seccomp: the process target's filter must stay off under it.
+const PLANS = httpServers(TAP, '10.101.0.2', '10.101.0.1', ['--sandbox=off']);
 
+/** Each server, with the requests in its short and its long run. */
 const SERVERS = {
-  kiln: {
-    name: 'http example, hosted',
-    address: '10.101.0.2',
-    port: 80,
-    // valgrind implements no seccomp: the process target's filter must stay off under it.
-    command: (image: string) => [image, '--mem=64', `--net:service=${TAP}`, '--sandbox=off', '--', '--ipv4=10.101.0.2/24', '--port=80'],
-    counts: (mode: Mode) => (mode.quick ? [100, 600] : [200, 2200]),
-  },
+  kiln: { ...PLANS.kiln, counts: (mode: Mode): [number, number] => (mode.quick ? [100, 600] : [200, 2200]) },
   node: {
-    name: 'Node.js http hello',
-    address: '10.101.0.1',
-    port: 8080,
-    command: () => [process.execPath, '-e', 'require("http").createServer((req, res) => res.end("hello")).listen(8080, "10.101.0.1")'],
+    ...PLANS.node,
     // Node's JIT still compiles through its first few thousand requests under
     // callgrind: runs starting earlier counted the compiler (297k a request
     // from 1000 to 3000; 52k from 3000 to 13000, 47k from 13000 to 33000).
-    counts: (mode: Mode) => (mode.quick ? [3000, 13000] : [5000, 35000]),
+    counts: (mode: Mode): [number, number] => (mode.quick ? [3000, 13000] : [5000, 35000]),
   },
-} satisfies Record<string, Plan>;
+};
 type ServerKey = keyof typeof SERVERS;
 
 interface Setup {
@@ -66,7 +51,7 @@ async function instructions(setup: Setup, key: ServerKey, count: number): Promis
   const out = join(setup.work, `${key}.${count}.callgrind`);
   const server = new NativeServer(`${plan.name} under callgrind`, NS, [VALGRIND, '--tool=callgrind', `--callgrind-out-file=${out}`, ...plan.command(setup.image)]);
   try {
-    await server.ready(NS, ['curl', '-sf', '-m', '10', '-o', '/dev/null', `http://${plan.address}:${plan.port}/`]);
+    await server.ready(NS, ['curl', '-sf', '-m', '10', '-o', '/dev/null', httpUrl(plan)]);
     await inNamespace(NS, [setup.client, plan.address, String(plan.port), String(CONNECTIONS), String(count)], 30 * 60_000);
   } finally {
     await server.stop();

@@ -17,6 +17,7 @@ import { sizeBenchmark } from './size.ts';
 import { tcpHostedBenchmark, tcpHostedCpuBenchmark } from './tcp-hosted.ts';
 import { tcpImageBenchmark } from './tcp-image.ts';
 import { tlsBenchmark } from './tls.ts';
+import { tlsHostedBenchmark, tlsHostedCpuBenchmark, tlsImageBenchmark } from './tls-bulk.ts';
 
 export const BENCHMARKS: Benchmark[] = [
   httpCpuBenchmark,
@@ -26,6 +27,8 @@ export const BENCHMARKS: Benchmark[] = [
   httpHostedRssBenchmark,
   tcpHostedBenchmark,
   tcpHostedCpuBenchmark,
+  tlsHostedBenchmark,
+  tlsHostedCpuBenchmark,
   sizeBenchmark,
   bootBenchmark,
   icmpBenchmark,
@@ -38,6 +41,7 @@ export const BENCHMARKS: Benchmark[] = [
   httpBenchmark,
   httpLatencyBenchmark,
   tlsBenchmark,
+  tlsImageBenchmark,
   memoryBenchmark,
   kvBenchmark,
   kvImageBenchmark,

@@ -108,6 +108,40 @@ export class NativeServer {
   }
 }
 
+/** An HTTP server the native benchmarks measure: its name, where it answers, and its command given the hosted image's path. */
+export interface HttpServerPlan {
+  name: string;
+  address: string;
+  port: number;
+  command: (image: string) => string[];
+}
+
+export const httpUrl = (plan: HttpServerPlan): string => `http://${plan.address}:${plan.port}/`;
+
+/**
+ * The two servers the native HTTP benchmarks compare, each in a namespace
+ * with one tap: the http example on the hosted platform on TAP at
+ * KILN_ADDRESS:80 (a /24; IMAGE_OPTIONS go to the image before its own
+ * arguments), and Node.js's http hello at NODE_ADDRESS:8080, the
+ * namespace's side of the tap.
+ */
+export function httpServers(tap: string, kilnAddress: string, nodeAddress: string, imageOptions: string[] = []): { kiln: HttpServerPlan; node: HttpServerPlan } {
+  return {
+    kiln: {
+      name: 'http example, hosted',
+      address: kilnAddress,
+      port: 80,
+      command: (image) => [image, '--mem=64', `--net:service=${tap}`, ...imageOptions, '--', `--ipv4=${kilnAddress}/24`, '--port=80'],
+    },
+    node: {
+      name: 'Node.js http hello',
+      address: nodeAddress,
+      port: 8080,
+      command: () => [process.execPath, '-e', `require("http").createServer((req, res) => res.end("hello")).listen(8080, "${nodeAddress}")`],
+    },
+  };
+}
+
 /** Namespaces made by this process and not yet deleted: deleted on exit whatever happens. */
 const liveNamespaces = new Set<string>();
 process.once('exit', () => {

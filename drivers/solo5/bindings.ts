@@ -30,11 +30,18 @@ export interface KilnBindings {
   ecSharedSecret?(group: number, privateKey: Uint8Array, peerShare: Uint8Array, output: Uint8Array): boolean;
   ecdsaP256Sign?(d: Uint8Array, hash: Uint8Array, output: Uint8Array): number;
   ecdsaP256Verify?(point: Uint8Array, hash: Uint8Array, signature: Uint8Array): boolean;
+  rsaVerify?(pss: boolean, alg: number, n: Uint8Array, e: Uint8Array, hash: Uint8Array, signature: Uint8Array): boolean;
+  rsaPssSign?(alg: number, n: Uint8Array, e: Uint8Array, d: Uint8Array, p: Uint8Array, q: Uint8Array, hash: Uint8Array, output: Uint8Array): void;
   memory(): { heapSize: number; inUse: number; peak: number; pagesUsed: number; jsStack: number; outOfMemory: number };
-  netAcquire(name: string): { handle: number; mac: Uint8Array; mtu: number };
-  /** Bytes of the frame read into `buffer`, or -1 when no frame is pending. */
+  /**
+   * poolTap: in a forked child holding a kiln-hvt --fork-net tap, 1 + its position in the pool; else 0.
+   * offloadFrameMax: the largest frame with large TCP segments (kiln_net_offload.h), 0 when the device offers none.
+   */
+  netAcquire(name: string): { handle: number; mac: Uint8Array; mtu: number; poolTap: number; offloadFrameMax: number };
+  /** Bytes of the frame read into `buffer` (at least offloadFrameMax long, if any), or -1 when no frame is pending. */
   netRead(handle: number, buffer: Uint8Array): number;
-  netWrite(handle: number, frame: Uint8Array): void;
+  /** With a segment size: a large TCP segment for the device to cut. */
+  netWrite(handle: number, frame: Uint8Array, segmentSize?: number): void;
   /** Calls `callback` when input is pending; a watched device keeps the unikernel running. */
   netWatch(handle: number, callback: ((handle: number) => void) | null): void;
   /** `durableFlush`: whether blockFlush makes writes durable on this tender (false on upstream Solo5 tenders). */
@@ -60,7 +67,8 @@ export interface KilnBindings {
   pipeWatch(callback: (() => void) | null): void;
   /**
    * Set by the image's bundle (stack-trace-prelude.ts): the runtime passes
-   * every stack trace it prints through it, to name the TypeScript sources.
+   * the frames of every `err.stack` through it, to name the TypeScript
+   * sources (runtime/src/error_stack.c).
    */
   formatStack?: (stack: string) => string;
   /** Calls `fn` at `deadlineMs` of `monotonicMs()`'s clock (same deadline: arming order); an id for clearTimeout. */

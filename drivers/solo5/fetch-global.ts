@@ -8,14 +8,14 @@
 import { DnsResolver } from '../../lib/dns/resolver.ts';
 import { HttpClient } from '../../lib/http/client.ts';
 import { createFetch, type Fetch } from '../../lib/web/fetch.ts';
-import { stackForFetch } from './fetch-stack.ts';
+import { noStackForFetch, stackForFetch } from './fetch-stack.ts';
 
 let made: Fetch | null = null;
 
 export const fetch: Fetch = (input, init) => {
   if (!made) {
     const offered = stackForFetch();
-    if (!offered) return Promise.reject(new TypeError('fetch: the app declares no stack device (devices: { net: stack() })'));
+    if (!offered) return Promise.reject(noStackForFetch());
     const { stack, args, clock, random } = offered;
     made = createFetch(new HttpClient(stack, { resolver: new DnsResolver(stack, { args, clock, random }), clock }));
   }

@@ -22,3 +22,6 @@ export function offerStackForFetch(candidate: FetchStack): void {
 }
 
 export const stackForFetch = (): FetchStack | null => offered;
+
+/** What fetch rejects with in an app that declares no stack device. */
+export const noStackForFetch = (): TypeError => new TypeError('fetch: the app declares no stack device (devices: { net: stack() })');

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { NetError, emptyNetCounters, type FrameHandler, type Net } from '../../lib/devices/net.ts';
 import { StackError, type Stack } from '../../lib/devices/stack.ts';
-import { createForkableStack } from './forked-stack.ts';
+import { childArgs, createForkableStack } from './forked-stack.ts';
 import type { Solo5Net } from './net.ts';
 
 function fakeNet(): Solo5Net & { sent: Uint8Array[]; deliver(frame: Uint8Array): void } {
@@ -21,6 +21,7 @@ function fakeNet(): Solo5Net & { sent: Uint8Array[]; deliver(frame: Uint8Array):
     counters: emptyNetCounters,
     close: () => {},
     adoptChild: () => true,
+    poolTap: 0,
     deliver: (frame) => handler?.(frame),
   };
 }
@@ -95,5 +96,16 @@ describe('a stack device across a fork (hvt)', () => {
     forkable.detach();
     await forkable.rebuildInChild(true);
     await expect(forkable.stack.ping('10.0.0.1')).rejects.toSatisfy((err: unknown) => err instanceof StackError && err.code === 'timed-out');
+  });
+
+  it("gives a child on the pool's n-th tap the n-th address of --fork-ipv4, with the parent's gateway", () => {
+    const parent = ['--ipv4=10.0.0.2/24', '--ipv4-gateway=10.0.0.1', '--fork-ipv4=10.0.0.100/24', '--port=80'];
+    expect(childArgs(parent, 1)).toEqual(['--port=80', '--ipv4=10.0.0.100/24', '--ipv4-gateway=10.0.0.1']);
+    expect(childArgs(parent, 3)).toEqual(['--port=80', '--ipv4=10.0.0.102/24', '--ipv4-gateway=10.0.0.1']);
+    // No pool tap, or no range: DHCP, as before.
+    expect(childArgs(parent, 0)).toEqual(['--port=80']);
+    expect(childArgs(['--ipv4=10.0.0.2/24', '--port=80'], 2)).toEqual(['--port=80']);
+    expect(() => childArgs(['--fork-ipv4=10.0.0.300/24'], 1)).toThrow('--fork-ipv4=10.0.0.300/24: expected A/N');
+    expect(() => childArgs(['--fork-ipv4=255.255.255.255/24'], 2)).toThrow("the pool's tap 2 has no address");
   });
 });

@@ -7,15 +7,19 @@
  * sends is dropped: those are the parent's packets, and the parent sends
  * them), closes it, and puts the child's own stack in its place:
  * - over the child's tap (kiln-hvt's `--fork-net` pool), with the child's
- *   MAC and an address by DHCP: the parent's `--ipv4=` would be a
- *   duplicate, so the child leaves it out;
+ *   MAC; the parent's `--ipv4=` would be a duplicate, so the child leaves
+ *   it out and takes its address from `--fork-ipv4=A/N` (the child holding
+ *   the pool's n-th tap takes A + n - 1, every tap of the tree's pool at
+ *   most one child at a time: unique) or, without it, by DHCP;
  * - with no tap for the child: a stack whose every call fails with
  *   `NetError('unavailable')`;
  * - when DHCP finds no server: one whose calls fail with that error.
  * Sockets opened before the fork stay the parent's: in the child they end
  * with the copy.
  */
+import { ArgError } from '../../lib/args.ts';
 import { NetError, type FrameHandler, type Net } from '../../lib/devices/net.ts';
+import { formatIpv4, parseIpv4 } from '../../lib/ipv4-text.ts';
 import type { Stack } from '../../lib/devices/stack.ts';
 import type { Solo5Net } from './net.ts';
 
@@ -44,8 +48,9 @@ function portOver(net: Net): Port {
       return net.mac;
     },
     mtu: net.mtu,
-    write(frame) {
-      if (attached) net.write(frame);
+    ...(net.offload ? { offload: net.offload } : {}),
+    write(frame, segmentSize) {
+      if (attached) net.write(frame, segmentSize);
     },
     onFrame(handler: FrameHandler) {
       net.onFrame((frame) => {
@@ -89,9 +94,23 @@ function forwarding(target: () => Stack): Stack {
   });
 }
 
-/** The boot arguments without the parent's static address. */
-function childArgs(args: readonly string[]): string[] {
-  return args.filter((a) => !/^--ipv4(-gateway)?(=|$)/.test(a));
+/**
+ * The child's boot arguments: without the parent's static address; with
+ * `--fork-ipv4=A/N` and the pool's n-th tap (poolTap n), its own static
+ * address A + n - 1 (and the parent's gateway), else none: DHCP.
+ */
+export function childArgs(args: readonly string[], poolTap: number): string[] {
+  const own = args.filter((a) => !/^--(fork-)?ipv4(-gateway)?(=|$)/.test(a));
+  const last = (option: string): string | undefined => [...args].reverse().find((a) => a.startsWith(`${option}=`));
+  const range = last('--fork-ipv4')?.slice('--fork-ipv4='.length);
+  if (range === undefined || poolTap === 0) return own;
+  const [first, prefix] = range.split('/');
+  const base = parseIpv4(first ?? '');
+  if (base === null || prefix === undefined) throw new ArgError('invalid', `--fork-ipv4=${range}: expected A/N, for example 10.0.0.100/24`);
+  const address = base + poolTap - 1;
+  if (address > 0xffffffff) throw new ArgError('invalid', `--fork-ipv4=${range}: the pool's tap ${poolTap} has no address after it`);
+  const gateway = last('--ipv4-gateway');
+  return [...own, `--ipv4=${formatIpv4(address)}/${prefix}`, ...(gateway ? [gateway] : [])];
 }
 
 export async function createForkableStack(name: string, net: Solo5Net, args: readonly string[], build: StackBuilder): Promise<ForkableStack> {
@@ -116,7 +135,7 @@ export async function createForkableStack(name: string, net: Solo5Net, args: rea
       }
       port = portOver(net);
       try {
-        current = await build(port, childArgs(args));
+        current = await build(port, childArgs(args, net.poolTap));
       } catch (err) {
         current = failingStack(err instanceof Error ? err : new Error(String(err)));
       }

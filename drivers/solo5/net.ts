@@ -1,7 +1,9 @@
 /**
  * Net over a Solo5 NET_BASIC device. Frames are read straight into one
  * preallocated buffer (the tender's copy is the only one) and handed to the
- * receiver as views of it, valid during the call.
+ * receiver as views of it, valid during the call. Where the platform offers
+ * large TCP segments (the hosted platform's taps), the device says so in
+ * `offload` and its buffer holds the largest.
  *
  * In a forked child (kiln-hvt) the device is a new one: a tap of the
  * child's own from the tender's `--fork-net` pool, with its own MAC
@@ -20,15 +22,19 @@ export interface Solo5Net extends Net {
    * Returns false when it did not (the device is then unavailable).
    */
   adoptChild(): boolean;
+  /** In a forked child, once adopted: 1 + the position of its tap in the `--fork-net` pool; else 0. */
+  readonly poolTap: number;
 }
 
 export function openSolo5Net(name: string): Solo5Net {
   const k = bindings();
   const acquired = k.netAcquire(name);
-  const { handle, mtu } = acquired;
+  const { handle, mtu, offloadFrameMax } = acquired;
   let mac = acquired.mac;
+  let poolTap = acquired.poolTap;
   const counters = emptyNetCounters();
-  const buffer = new Uint8Array(mtu + ETHERNET_HEADER_LEN);
+  const offload = offloadFrameMax > 0 ? { maxPayload: offloadFrameMax - ETHERNET_HEADER_LEN } : undefined;
+  const buffer = new Uint8Array(offloadFrameMax || mtu + ETHERNET_HEADER_LEN);
   let handler: FrameHandler | null = null;
   let closed = false;
   let unavailable = false;
@@ -66,19 +72,25 @@ export function openSolo5Net(name: string): Solo5Net {
     get mac() {
       return mac;
     },
+    get poolTap() {
+      return poolTap;
+    },
     mtu,
-    write(frame) {
+    ...(offload ? { offload } : {}),
+    write(frame, segmentSize = 0) {
       if (closed) throw new NetError('closed', `net '${name}': closed`);
       if (unavailable) {
         counters.txDropped++;
         throw unavailableError();
       }
-      if (frame.length < ETHERNET_HEADER_LEN || frame.length > mtu + ETHERNET_HEADER_LEN) {
+      const max = ETHERNET_HEADER_LEN + (segmentSize > 0 && offload ? offload.maxPayload : mtu);
+      if (frame.length < ETHERNET_HEADER_LEN || frame.length > max) {
         counters.txDropped++;
-        throw new NetError('frame-size', `net '${name}': a frame of ${frame.length} bytes is not in ${ETHERNET_HEADER_LEN}..${mtu + ETHERNET_HEADER_LEN}`);
+        throw new NetError('frame-size', `net '${name}': a frame of ${frame.length} bytes is not in ${ETHERNET_HEADER_LEN}..${max}`);
       }
       try {
-        k.netWrite(handle, frame);
+        if (segmentSize > 0) k.netWrite(handle, frame, segmentSize);
+        else k.netWrite(handle, frame);
       } catch (err) {
         counters.txDropped++;
         if (bindingErrorCode(err) === UNAVAILABLE) {
@@ -105,7 +117,7 @@ export function openSolo5Net(name: string): Solo5Net {
     adoptChild() {
       // The watcher goes first: acquiring again resets the runtime's record of the handle.
       k.netWatch(handle, null);
-      mac = k.netAcquire(name).mac;
+      ({ mac, poolTap } = k.netAcquire(name));
       // A read tells the two apart; a frame already there is the child's own.
       drain();
       if (!unavailable && !closed && handler) k.netWatch(handle, drain);

@@ -144,9 +144,9 @@ export function boot<D extends DeviceDeclaration>(app: App<D>): void {
     setup: () => ({ ...services(closers), stopping }),
     report: (line) => k.write(`${line}\n`),
     crashed: (err) => {
-      // As the runtime reports what escapes it: QuickJS's `stack` holds only the frames.
-      const stack = err instanceof Error && typeof err.stack === 'string' ? err.stack : '';
-      k.write(`${app.name}: Uncaught ${String(err)}\n${k.formatStack?.(stack) ?? stack}`);
+      // As the runtime reports what escapes it: the stack starts with `Name: message`.
+      const text = err instanceof Error && typeof err.stack === 'string' ? err.stack : String(err);
+      k.write(`${app.name}: Uncaught ${text}\n`);
       return fork.inChild() ? CRASH_STATUS : 1;
     },
   }).then(finish);

@@ -3,7 +3,7 @@
  * native primitives, when the image was linked with them (apps that use
  * lib/tls, where Debian's libmbedcrypto is installed for the architecture).
  */
-import type { NativeCurves, NativePrimitives } from '../../lib/tls/crypto-slot.ts';
+import type { NativeCurves, NativePrimitives, NativeRsa } from '../../lib/tls/crypto-slot.ts';
 import type { AeadAlgorithm, HashAlgorithm, KeyExchangeGroup } from '../../lib/tls/crypto-provider.ts';
 import type { KilnBindings } from './bindings.ts';
 
@@ -13,7 +13,6 @@ const HASH: Record<HashAlgorithm, { id: number; size: number }> = {
   sha512: { id: 2, size: 64 },
 };
 const AEAD: Record<AeadAlgorithm, number> = { 'aes-128-gcm': 0, 'aes-256-gcm': 0, 'chacha20-poly1305': 1 };
-const TAG = 16;
 
 const GROUP: Record<KeyExchangeGroup, { id: number; share: number }> = { x25519: { id: 0, share: 32 }, p256: { id: 1, share: 65 } };
 
@@ -37,6 +36,22 @@ function nativeCurves(k: KilnBindings): NativeCurves | null {
   };
 }
 
+function nativeRsa(k: KilnBindings): NativeRsa | null {
+  const { rsaVerify, rsaPssSign } = k;
+  if (!rsaVerify || !rsaPssSign) return null;
+  return {
+    verify: (pss, hash, key, digest, signature) => rsaVerify(pss, HASH[hash].id, key.n, key.e, digest, signature),
+    pssSign(hash, key, digest) {
+      // The modulus's length without leading zero bytes: the signature's.
+      let start = 0;
+      while (start < key.n.length && key.n[start] === 0) start++;
+      const out = new Uint8Array(key.n.length - start);
+      rsaPssSign(HASH[hash].id, key.n, key.e, key.d, key.p, key.q, digest, out);
+      return out;
+    },
+  };
+}
+
 /** The native primitives, or null when this image has no crypto bindings. */
 export function nativeCrypto(k: KilnBindings): NativePrimitives | null {
   const { aead, digest, hmac } = k;
@@ -44,11 +59,8 @@ export function nativeCrypto(k: KilnBindings): NativePrimitives | null {
   return {
     name: 'mbedtls',
     curves: nativeCurves(k),
-    aead(seal, algorithm, key, nonce, aad, input) {
-      if (!seal && input.length < TAG) return null;
-      const output = new Uint8Array(seal ? input.length + TAG : input.length - TAG);
-      return aead(seal, AEAD[algorithm], key, nonce, aad, input, output) ? output : null;
-    },
+    rsa: nativeRsa(k),
+    aead: (seal, algorithm, key, nonce, aad, input, output) => aead(seal, AEAD[algorithm], key, nonce, aad, input, output),
     hash(algorithm, data) {
       const h = HASH[algorithm];
       const out = new Uint8Array(h.size);

@@ -131,7 +131,12 @@ export class SocketFlow implements Flow {
     if (this.localEnd === 'aborted') return;
     this.localEnd = 'aborted';
     this.serveReads();
-    if (!this.socket.destroyed) this.socket.resetAndDestroy();
+    if (this.socket.destroyed) return;
+    // libuv cannot reset a socket whose FIN is already queued (close() or
+    // shutdown() came first): Node's reset then fails with EINVAL and leaks
+    // the handle, which keeps the process alive. That socket is only dropped.
+    if (this.socket.writableEnded) this.socket.destroy();
+    else this.socket.resetAndDestroy();
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {

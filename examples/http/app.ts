@@ -14,6 +14,7 @@ import { memoryFigures, memoryPressure } from './memory.ts';
 
 const ARGS = {
   port: { type: 'int', min: 0, max: 65535, default: 80, help: 'TCP port to serve on (0: any free port)' },
+  'max-body-mib': { type: 'int', min: 1, max: 4096, default: 8, help: 'largest request body in MiB (/echo streams it back, never holding it whole)' },
 } as const;
 
 interface Context {
@@ -78,6 +79,7 @@ export default defineApp({
     const ctx: Context = { clock, stack: devices.net, startedMs: clock.nowMs(), server: () => server };
     const options: ServeOptions = {
       clock,
+      maxBodyBytes: parsed['max-body-mib'] * 1024 * 1024,
       // The connection limit and eviction come from the stack's memory budget (the listener's); the heap is watched too.
       overloaded: memoryPressure(clock),
       onError: (err, request) =>

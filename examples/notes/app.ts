@@ -61,7 +61,7 @@ async function onKey(kv: Kv, request: KilnRequest, key: string): Promise<KilnRes
     }
     case 'PUT': {
       const existed = (await kv.exists(key)) === 'value';
-      await kv.set(key, request.body ? await request.body.bytes() : new Uint8Array(0));
+      await kv.set(key, await request.bytes());
       return new KilnResponse(null, { status: existed ? 204 : 201 });
     }
     case 'DELETE':

@@ -23,3 +23,13 @@ export interface MemoryBudget {
    */
   addReclaimer(reclaim: (bytes: number) => void): () => void;
 }
+
+/** The budget of a layer given none: no limit. */
+export const UNLIMITED: MemoryBudget = {
+  limit: Infinity,
+  used: 0,
+  tryTake: () => true,
+  take: () => undefined,
+  give: () => undefined,
+  addReclaimer: () => () => undefined,
+};

@@ -27,6 +27,17 @@ export interface NetCounters {
   txDropped: number;
 }
 
+/** What a device does for large TCP segments (see `Net.offload`). */
+export interface NetOffload {
+  /**
+   * Largest payload after the Ethernet header in a frame `write` takes with
+   * a segment size, and in a received frame: the device may hand the
+   * receiver in-order TCP segments of one connection coalesced into one,
+   * checksums valid.
+   */
+  readonly maxPayload: number;
+}
+
 /** Called with one received Ethernet frame. */
 export type FrameHandler = (frame: Uint8Array) => void;
 
@@ -47,7 +58,21 @@ export interface Net {
   readonly mac: MacAddress;
   /** Largest payload after the 14-byte Ethernet header, in bytes (1500 by default). */
   readonly mtu: number;
-  write(frame: Uint8Array): void;
+  /**
+   * Large TCP segments across the device, when it offers them (a tap with
+   * virtio-net headers): the largest payload after the Ethernet header that
+   * `write` takes and the receiver may be given. Absent: every frame fits
+   * the MTU.
+   */
+  readonly offload?: NetOffload;
+  /**
+   * With `segmentSize` (only on a device with `offload`): `frame` is one
+   * TCP/IPv4 segment over the MTU, checksums filled in, which the device
+   * sends as standard segments of `segmentSize` payload bytes each (the
+   * header and options repeated, sequence numbers, lengths and checksums
+   * fixed up, FIN and PSH on the last only).
+   */
+  write(frame: Uint8Array, segmentSize?: number): void;
   onFrame(handler: FrameHandler): void;
   counters(): NetCounters;
   /** Stops receiving; later writes throw `NetError('closed')`. */

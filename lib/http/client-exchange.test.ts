@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { exchange, type ExchangeLimits } from './client-exchange.ts';
 import { KilnHeaders } from './headers.ts';
-import { KilnBody } from './body.ts';
+import { Body } from '../web/body.ts';
 import { KilnResponse } from './response.ts';
 import { parseHttpUrl } from './url.ts';
 import { latin1, settle, startTestServer } from '../../test/support/http.ts';
@@ -11,7 +11,7 @@ import { decodeLatin1 } from '../text/latin1.ts';
 
 const LIMITS: ExchangeLimits = { clock: null, timeoutMs: null, maxHeaderBytes: 8192, maxHeaderCount: 100, maxBodyBytes: 1 << 20 };
 
-const request = (method: string, path: string, body: KilnBody | null = null, headers = new KilnHeaders()) => ({
+const request = (method: string, path: string, body: Body | null = null, headers = new KilnHeaders()) => ({
   method,
   url: parseHttpUrl(`http://server.test:8080${path}`),
   headers,
@@ -36,7 +36,7 @@ describe('client exchange against serveHttp over a flow pair', () => {
     expect(await first.response.text()).toBe('GET http://server.test:8080/a?b=c');
     expect(await first.finished).toBe(true);
 
-    const second = await exchange(flow, request('POST', '/up', new KilnBody(pieces('chunk one, ', 'chunk two'))), LIMITS);
+    const second = await exchange(flow, request('POST', '/up', Body.of(pieces('chunk one, ', 'chunk two'))), LIMITS);
     expect(second.response.headers.get('transfer-encoding')).toBe('chunked');
     expect(await second.response.text()).toBe('you sent: chunk one, chunk two');
     expect(await second.finished).toBe(true);

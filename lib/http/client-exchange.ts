@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../devices/clock.ts';
 import { FlowError, type Flow } from '../devices/flow.ts';
-import { KilnBody } from './body.ts';
+import { Body } from '../web/body.ts';
 import { readBody } from './body-reader.ts';
 import { HttpError } from './errors.ts';
 import { FlowReader } from './flow-reader.ts';
@@ -31,7 +31,7 @@ export interface OutgoingRequest {
   method: string;
   url: HttpUrl;
   headers: KilnHeaders;
-  body: KilnBody | null;
+  body: Body | null;
 }
 
 export interface Exchange {
@@ -89,7 +89,7 @@ export async function exchange(flow: Flow, request: OutgoingRequest, limits: Exc
     return persistent && sendFailure === null && !hasToken(headers.get('connection'), 'close');
   };
 
-  let body: KilnBody | null = null;
+  let body: AsyncIterable<Uint8Array> | null = null;
   if (bodyFraming.kind === 'none') {
     void reusable().then(settle);
   } else {
@@ -119,10 +119,10 @@ export async function exchange(flow: Flow, request: OutgoingRequest, limits: Exc
         return { done: true, value: undefined };
       },
     };
-    body = new KilnBody({ [Symbol.asyncIterator]: () => iterator });
+    body = { [Symbol.asyncIterator]: () => iterator };
   }
   return {
-    response: new KilnResponse(body, { status: response.status, statusText: response.reason, headers: response.headers }),
+    response: KilnResponse.fromWire(response.status, response.reason, response.headers, body),
     finished,
   };
 }

@@ -8,7 +8,7 @@ import type { Clock, Timer } from '../devices/clock.ts';
 import { FlowError, type Flow } from '../devices/flow.ts';
 import type { Stack } from '../devices/stack.ts';
 import { connectByName, type HostResolver } from '../dns/connect.ts';
-import { KilnBody, type BodyInit } from './body.ts';
+import { Body, type BodyInit } from '../web/body.ts';
 import { exchange, type ExchangeLimits } from './client-exchange.ts';
 import { HttpError } from './errors.ts';
 import { KilnHeaders, type HeadersInit } from './headers.ts';
@@ -103,11 +103,13 @@ export class HttpClient {
     const keepAlive = this.options.keepAlive ?? true;
     const headers = new KilnHeaders(init.headers);
     if (!keepAlive) headers.set('connection', 'close');
-    const body = init.body === undefined || init.body === null ? null : new KilnBody(init.body);
+    const bodyInit = init.body ?? null;
+    let body = bodyInit === null ? null : Body.of(bodyInit);
     // A request can be sent again on a fresh connection only if nothing of it is lost: no stream body.
-    const replayable = IDEMPOTENT.has(method) && (body === null || body.length !== null);
+    const replayable = IDEMPOTENT.has(method) && (body === null || Body.knownLength(body) !== null);
 
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0 && bodyInit !== null) body = Body.of(bodyInit);
       const reused = keepAlive ? this.takeIdle(origin) : null;
       const flow = reused ?? (await this.open(target.scheme, target.hostname, target.port));
       try {

@@ -1,24 +1,18 @@
 /**
- * Standard handlers for lib/http's server: `(request: Request) => Response`
- * with lib/web's Request and Response (the Workers/Deno/Bun shape). The
- * adapter converts at the edge, and neither body is read whole: the request
- * body reaches the handler as a ReadableStream over the connection, and a
- * streamed Response body is written chunk by chunk (chunked), while bytes
- * known up front go with a Content-Length.
+ * Standard handlers from anywhere: lib/http's server takes
+ * `(request: Request) => Response` handlers with lib/web's types as they are
+ * (its requests are lib/web Requests, its responses lib/web Responses).
+ * `serveFetch` also takes handlers whose Response is another implementation
+ * (on the unix target app code that says `new Response` gets Node's), and
+ * answers `Response.error()` with a 500. Neither body is read whole: a
+ * foreign Response's body is written as its stream gives it.
  */
-import { Body } from '../web/body.ts';
-import { ReadableStream } from '../web/readable-stream.ts';
-import { Request } from '../web/request.ts';
 import { Response } from '../web/response.ts';
 import { serveHttp, type Handler, type HttpServer, type ServeOptions } from './server.ts';
 import type { TcpListener } from '../devices/stack.ts';
 import type { KilnRequest } from './request.ts';
-import { KilnResponse } from './response.ts';
 
-/**
- * What the adapter needs of a Response: lib/web's, or the host's own (on the
- * unix target app code that says `new Response` gets Node's).
- */
+/** What the adapter needs of a Response: lib/web's, or another implementation's. */
 export interface StandardResponse {
   readonly status: number;
   readonly statusText: string;
@@ -26,41 +20,19 @@ export interface StandardResponse {
   readonly body: AsyncIterable<Uint8Array> | null;
 }
 
-export type FetchHandler = (request: Request) => StandardResponse | Promise<StandardResponse>;
+export type FetchHandler = (request: KilnRequest) => StandardResponse | Promise<StandardResponse>;
 
-/** The standard Request for a request lib/http parsed; null when the standard refuses it (a forbidden method, a bad Host). */
-export function toStandardRequest(kiln: KilnRequest): Request | null {
-  const headers: [string, string][] = [...kiln.headers];
-  const bodyless = kiln.method === 'GET' || kiln.method === 'HEAD';
-  try {
-    return new Request(kiln.url, {
-      method: kiln.method,
-      headers,
-      body: kiln.body === null || bodyless ? null : ReadableStream.from(kiln.body),
-    });
-  } catch {
-    return null;
-  }
-}
-
-/** The KilnResponse lib/http writes for a standard Response. */
-export async function toKilnResponse(response: StandardResponse): Promise<KilnResponse> {
+/** The lib/web Response lib/http writes for any standard Response. */
+export async function toKilnResponse(response: StandardResponse): Promise<Response> {
   // Response.error() (status 0) is a network error: the client gets a 500.
-  if (response.status === 0) return new KilnResponse(null, { status: 500 });
-  const headers: [string, string][] = [...response.headers];
-  // Asked before `body`, which turns bytes into a stream.
-  const known = response instanceof Response ? Body.knownLength(response) : null;
-  const body = known === 0 ? null : known !== null ? await (response as Response).bytes() : response.body;
-  return new KilnResponse(body, { status: response.status, ...(response.statusText ? { statusText: response.statusText } : {}), headers });
+  if (response.status === 0) return new Response(null, { status: 500 });
+  if (response instanceof Response) return response;
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers: [...response.headers] });
 }
 
 /** lib/http's Handler for a standard one. */
 export function fromFetchHandler(handler: FetchHandler): Handler {
-  return async (kiln) => {
-    const request = toStandardRequest(kiln);
-    if (request === null) return new KilnResponse('the request cannot be given to a standard handler\n', { status: 400 });
-    return toKilnResponse(await handler(request));
-  };
+  return async (request) => toKilnResponse(await handler(request));
 }
 
 /** serveHttp with a standard handler. */

@@ -203,60 +203,108 @@ export class FlowReader {
    *   anything else is refused at once rather than waited on
    */
   async readHead(limit: number, onFirstByte?: () => void, requestLine = false): Promise<Uint8Array | null> {
-    let prefix: RequestLinePrefix | null = null; // made only when a head arrives in pieces
-    let skipped = 0;
-    let scan = 0; // offset from `start` up to which lines were checked
-    let firstLineEnd = -1;
-    let announced = false;
-    for (;;) {
-      // Empty lines before the head (a client's stray CRLF after a body).
-      while (scan === 0 && (this.end - this.start) >= 2 && this.buf[this.start] === CR && this.buf[this.start + 1] === LF) {
-        if (++skipped > MAX_LEADING_EMPTY_LINES) throw new HttpError('bad-request', 'too many empty lines before the request');
-        this.start += 2;
-      }
-      if (!announced && (this.end - this.start) > 0) {
-        announced = true;
-        onFirstByte?.();
-      }
-      // Locals for the loop: each field or typed array length read is a property lookup in QuickJS.
-      const buf = this.buf;
-      const from = this.start;
-      const have = this.end;
-      const end = from + Math.min(have - from, limit);
-      // Line by line with the engine's byte search (memchr in QuickJS), not a
-      // loop per byte: the first CR and the first LF of what is left decide.
-      for (let i = from + scan; i < end; ) {
-        const cr = firstIndexOf(buf, CR, i, end);
-        const lf = firstIndexOf(buf, LF, i, end);
-        if (lf < cr) throw new HttpError('bad-request', 'bare LF in message head');
-        if (cr === end || cr + 1 >= have) break; // no line end yet, or need the byte after the CR
-        if (buf[cr + 1] !== LF) throw new HttpError('bad-request', 'bare CR in message head');
-        if (firstLineEnd < 0) firstLineEnd = cr;
-        if (cr === i && cr > from) {
-          // Empty line: the head is complete.
-          const head = buf.subarray(from, cr + 2);
-          this.start = cr + 2;
+    try {
+      for (;;) {
+        const end = this.scanHead(limit, onFirstByte, requestLine);
+        if (end >= 0) {
+          const head = this.buf.subarray(this.start, end);
+          this.start = end;
           this.releaseIfEmpty();
           return head;
         }
-        i = cr + 2;
-        scan = i - from;
+        if (!(await this.fill())) {
+          if ((this.end - this.start) === 0) return null;
+          throw new HttpError('incomplete', 'the connection ended inside a message head');
+        }
       }
-      if (requestLine && have > from) {
-        prefix ??= new RequestLinePrefix();
-        prefix.feed(buf, from, firstLineEnd < 0 ? end : firstLineEnd);
-        if (firstLineEnd >= 0) prefix.finish();
-      }
-      if (have - from >= limit) {
-        throw firstLineEnd < 0
-          ? new HttpError('uri-too-long', `the first line is longer than ${limit} bytes`)
-          : new HttpError('header-too-large', `the head is larger than ${limit} bytes`);
-      }
-      if (!(await this.fill())) {
-        if ((this.end - this.start) === 0) return null;
-        throw new HttpError('incomplete', 'the connection ended inside a message head');
-      }
+    } finally {
+      this.forgetScan();
     }
+  }
+
+  /**
+   * Calls `ready` once `readHead` with the same arguments would answer
+   * without waiting: a whole head is buffered, or the bytes cannot make
+   * one, or the stream ended, failed or timed out. It waits with no async
+   * frame or promise chain of its own, so a peer that never completes a head
+   * (a slow attack) holds little more than its buffered bytes.
+   */
+  whenHeadReady(limit: number, onFirstByte: () => void, requestLine: boolean, ready: () => void): void {
+    const step = (): void => {
+      try {
+        if (this.scanHead(limit, onFirstByte, requestLine) >= 0) return ready();
+      } catch {
+        this.forgetScan(); // readHead scans again from the start and throws the same error
+        return ready();
+      }
+      this.fill().then((more) => (more ? step() : ready()), ready);
+    };
+    step();
+  }
+
+  /** Where the scan of the head in progress stands, so each byte is looked at once however the head arrives. */
+  private scanPrefix: RequestLinePrefix | null = null; // made only when a head arrives in pieces
+  private scanSkipped = 0;
+  private scanOffset = 0; // offset from `start` up to which lines were checked
+  private scanFirstLineEnd = -1; // offset from `start` of the first line's CR
+  private scanAnnounced = false;
+
+  private forgetScan(): void {
+    this.scanPrefix = null;
+    this.scanSkipped = 0;
+    this.scanOffset = 0;
+    this.scanFirstLineEnd = -1;
+    this.scanAnnounced = false;
+  }
+
+  /**
+   * Goes on scanning the buffered bytes for a whole head (see `readHead`):
+   * its end offset in `buf` once complete, else -1. Empty lines before it
+   * are consumed; nothing else is.
+   */
+  private scanHead(limit: number, onFirstByte: (() => void) | undefined, requestLine: boolean): number {
+    // Empty lines before the head (a client's stray CRLF after a body).
+    while (this.scanOffset === 0 && (this.end - this.start) >= 2 && this.buf[this.start] === CR && this.buf[this.start + 1] === LF) {
+      if (++this.scanSkipped > MAX_LEADING_EMPTY_LINES) throw new HttpError('bad-request', 'too many empty lines before the request');
+      this.start += 2;
+    }
+    if (!this.scanAnnounced && (this.end - this.start) > 0) {
+      this.scanAnnounced = true;
+      onFirstByte?.();
+    }
+    // Locals for the loop: each field or typed array length read is a property lookup in QuickJS.
+    const buf = this.buf;
+    const from = this.start;
+    const have = this.end;
+    const end = from + Math.min(have - from, limit);
+    let scan = this.scanOffset;
+    let firstLineEnd = this.scanFirstLineEnd < 0 ? -1 : from + this.scanFirstLineEnd;
+    // Line by line with the engine's byte search (memchr in QuickJS), not a
+    // loop per byte: the first CR and the first LF of what is left decide.
+    for (let i = from + scan; i < end; ) {
+      const cr = firstIndexOf(buf, CR, i, end);
+      const lf = firstIndexOf(buf, LF, i, end);
+      if (lf < cr) throw new HttpError('bad-request', 'bare LF in message head');
+      if (cr === end || cr + 1 >= have) break; // no line end yet, or need the byte after the CR
+      if (buf[cr + 1] !== LF) throw new HttpError('bad-request', 'bare CR in message head');
+      if (firstLineEnd < 0) firstLineEnd = cr;
+      if (cr === i && cr > from) return cr + 2; // empty line: the head is complete
+      i = cr + 2;
+      scan = i - from;
+    }
+    this.scanOffset = scan;
+    this.scanFirstLineEnd = firstLineEnd < 0 ? -1 : firstLineEnd - from; // from `start`: a merge moves the bytes
+    if (requestLine && have > from) {
+      const prefix = (this.scanPrefix ??= new RequestLinePrefix());
+      prefix.feed(buf, from, firstLineEnd < 0 ? end : firstLineEnd);
+      if (firstLineEnd >= 0) prefix.finish();
+    }
+    if (have - from >= limit) {
+      throw firstLineEnd < 0
+        ? new HttpError('uri-too-long', `the first line is longer than ${limit} bytes`)
+        : new HttpError('header-too-large', `the head is larger than ${limit} bytes`);
+    }
+    return -1;
   }
 
   /** Reads one CRLF-terminated line of at most `limit` bytes, without the CRLF, as Latin-1 text. */

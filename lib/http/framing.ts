@@ -5,7 +5,7 @@
  * chunked not last or twice) is an error, never a guess.
  */
 import { HttpError, type HttpErrorCode } from './errors.ts';
-import type { KilnHeaders } from './headers.ts';
+import { KilnHeaders } from './headers.ts';
 import type { RequestHead, ResponseHead } from './head-parser.ts';
 import { splitList } from './syntax.ts';
 
@@ -26,7 +26,7 @@ const MAX_LENGTH_DIGITS = 15;
  * (RFC 9110 section 8.6). Null when absent.
  */
 export function parseContentLength(headers: KilnHeaders, fault: Fault): number | null {
-  const fields = headers.getAll('content-length');
+  const fields = KilnHeaders.valuesOf(headers, 'content-length');
   if (fields.length === 0) return null;
   let length: string | null = null;
   for (const field of fields) {
@@ -43,7 +43,7 @@ export function parseContentLength(headers: KilnHeaders, fault: Fault): number |
 
 /** Transfer codings, lower case, in order; null when the field is absent. */
 function transferCodings(headers: KilnHeaders, fault: Fault): string[] | null {
-  const fields = headers.getAll('transfer-encoding');
+  const fields = KilnHeaders.valuesOf(headers, 'transfer-encoding');
   if (fields.length === 0) return null;
   const codings = splitList(fields.join(',')).map((c) => c.toLowerCase());
   if (codings.length === 0) throw new HttpError(fault, 'empty Transfer-Encoding');

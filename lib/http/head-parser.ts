@@ -68,7 +68,7 @@ export function parseFieldLines(
     if (!isToken(name)) throw new HttpError(fault, `invalid header name ${JSON.stringify(name.slice(0, 40))}`);
     const value = trimOws(line.slice(colon + 1));
     if (!isFieldValue(value)) throw new HttpError(fault, `invalid characters in header '${name}'`);
-    if (headers.size >= maxCount) throw new HttpError('header-too-large', `more than ${maxCount} header fields`);
+    if (KilnHeaders.fieldsOf(headers).length >= maxCount) throw new HttpError('header-too-large', `more than ${maxCount} header fields`);
     KilnHeaders.appendParsed(headers, name.toLowerCase(), value);
   }
 }
@@ -87,7 +87,7 @@ export function parseRequestHead(head: Uint8Array, maxHeaderCount: number): Requ
 
   const headers = new KilnHeaders();
   parseFieldLines(lines, headers, maxHeaderCount, 'bad-request', 1);
-  const hosts = headers.getAll('host');
+  const hosts = KilnHeaders.valuesOf(headers, 'host');
   if (hosts.length > 1) throw new HttpError('bad-request', 'more than one Host header');
   if (version === '1.1' && hosts.length === 0) throw new HttpError('bad-request', 'HTTP/1.1 request without a Host header');
   if (hosts.length === 1 && !isHost(hosts[0]!)) {

@@ -6,7 +6,6 @@
  * request.
  */
 import type { Flow } from '../devices/flow.ts';
-import { KilnBody } from './body.ts';
 import { readBody, type BodyLimits } from './body-reader.ts';
 import type { FlowReader } from './flow-reader.ts';
 import type { BodyFraming } from './framing.ts';
@@ -14,7 +13,7 @@ import { encodeLatin1 } from '../text/latin1.ts';
 
 const CONTINUE = encodeLatin1('HTTP/1.1 100 Continue\r\n\r\n')!;
 
-export class IncomingBody {
+export class IncomingBody implements AsyncIterable<Uint8Array>, AsyncIterator<Uint8Array> {
   /** The handler (or the server draining) started reading. */
   started = false;
   /** Every byte of the body was read. */
@@ -37,14 +36,14 @@ export class IncomingBody {
   }
 
   /**
-   * The body for the handler. Its iterator has no `return`, so a handler
-   * that stops reading early leaves the rest for `drain()`.
+   * The request's body source: itself. It has no `return`, so a handler that
+   * stops reading early leaves the rest for `drain()`.
    */
-  toBody(): KilnBody {
-    return new KilnBody({ [Symbol.asyncIterator]: () => ({ next: () => this.next() }) });
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return this;
   }
 
-  private async next(): Promise<IteratorResult<Uint8Array>> {
+  async next(): Promise<IteratorResult<Uint8Array>> {
     if (this.failure !== null) throw this.failure;
     if (this.done) return { done: true, value: undefined };
     if (!this.started) {

@@ -1,6 +1,8 @@
 /**
- * HTTP/1.1 for Kiln apps, over the Flow signature, shaped like the Web's
- * fetch API.
+ * HTTP/1.1 for Kiln apps, over the Flow signature, speaking the fetch API's
+ * types: handlers are `(request: Request) => Response`, the request a
+ * `KilnRequest` (lib/web's Request with the target, version and client
+ * address), `KilnResponse` lib/web's Response; bodies stream both ways.
  *
  * Serving (keep-alive, in-order pipelining, chunked both ways, 100-continue,
  * HEAD, limits answered 413/414/431, timeouts, graceful shutdown, strict
@@ -40,7 +42,7 @@ export { HttpClient, httpRequest, type HttpClientOptions, type HttpRequestOption
 export { KilnRequest } from './request.ts';
 export { KilnResponse, type ResponseInit } from './response.ts';
 export { KilnHeaders, type HeadersInit } from './headers.ts';
-export { KilnBody, type BodyInit } from './body.ts';
+export { type BodyInit } from '../web/body.ts';
 export { HttpError, type HttpErrorCode } from './errors.ts';
 export { parseHttpUrl, type HttpUrl } from './url.ts';
 export { serveFetch, fromFetchHandler, type FetchHandler } from './fetch-handler.ts';

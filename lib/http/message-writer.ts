@@ -4,7 +4,7 @@
  * Content-Length or chunked (RFC 9112 section 7.1).
  */
 import type { Flow } from '../devices/flow.ts';
-import type { KilnBody } from './body.ts';
+import { Body } from '../web/body.ts';
 import { KilnHeaders } from './headers.ts';
 import { parseContentLength } from './framing.ts';
 import { encodeLatin1 } from '../text/latin1.ts';
@@ -119,13 +119,14 @@ export function serializeHead(startLine: string, headers: KilnHeaders, body?: Ui
  */
 export function chooseFraming(
   headers: KilnHeaders,
-  body: KilnBody | null,
+  body: Body | null,
   chunkedAllowed: boolean,
   emptyGetsLength: boolean,
 ): OutgoingFraming {
   KilnHeaders.deleteKnown(headers, 'transfer-encoding');
-  if (body === null || body.length !== null) {
-    const length = body?.length ?? 0;
+  const known = body === null ? 0 : Body.knownLength(body);
+  if (known !== null) {
+    const length = known;
     if (length > 0 || emptyGetsLength) KilnHeaders.setKnown(headers, 'content-length', String(length));
     else KilnHeaders.deleteKnown(headers, 'content-length');
     return length > 0 ? { kind: 'length', length } : { kind: 'none' };
@@ -154,23 +155,26 @@ export function writeMessage(
   flow: MessageSink,
   startLine: string,
   headers: KilnHeaders,
-  body: KilnBody | null,
+  body: Body | null,
   framing: OutgoingFraming,
 ): Promise<void> {
   // Most messages are one write: no async frame of their own.
-  if (body === null) return flow.write(serializeHead(startLine, headers));
-  if (coalesced(body, framing) && !body.used) return flow.write(serializeHead(startLine, headers, body.takeFixed()!));
+  if (body === null || Body.knownLength(body) === 0) return flow.write(serializeHead(startLine, headers));
+  const bytes = coalesced(body, framing) ? Body.takeBytes(body) : null;
+  if (bytes !== null) return flow.write(serializeHead(startLine, headers, bytes));
   return writeInParts(flow, startLine, headers, body, framing);
 }
 
 /** Whether the body travels in the head's write. */
-const coalesced = (body: KilnBody, framing: OutgoingFraming): boolean =>
-  framing.kind === 'length' && body.length !== null && body.length <= COALESCE_LIMIT;
+const coalesced = (body: Body, framing: OutgoingFraming): boolean => {
+  const known = Body.knownLength(body);
+  return framing.kind === 'length' && known !== null && known <= COALESCE_LIMIT;
+};
 
-async function writeInParts(flow: MessageSink, startLine: string, headers: KilnHeaders, body: KilnBody, framing: OutgoingFraming): Promise<void> {
+async function writeInParts(flow: MessageSink, startLine: string, headers: KilnHeaders, body: Body, framing: OutgoingFraming): Promise<void> {
   if (framing.kind === 'none') {
     await flow.write(serializeHead(startLine, headers));
-    await body.cancel();
+    await Body.discard(body);
     return;
   }
   if (coalesced(body, framing)) {
@@ -179,20 +183,20 @@ async function writeInParts(flow: MessageSink, startLine: string, headers: KilnH
   }
   await flow.write(serializeHead(startLine, headers));
   if (framing.kind === 'until-close') {
-    for await (const chunk of body) await flow.write(chunk);
+    for await (const chunk of Body.chunks(body)) await flow.write(chunk);
     return;
   }
   if (framing.kind === 'length') {
     await writeExactly(flow, body, framing.length);
     return;
   }
-  for await (const chunk of body) await writeChunk(flow, chunk);
+  for await (const chunk of Body.chunks(body)) await writeChunk(flow, chunk);
   await flow.write(LAST_CHUNK);
 }
 
-async function writeExactly(flow: MessageSink, body: KilnBody, length: number): Promise<void> {
+async function writeExactly(flow: MessageSink, body: Body, length: number): Promise<void> {
   let sent = 0;
-  for await (const chunk of body) {
+  for await (const chunk of Body.chunks(body)) {
     sent += chunk.length;
     if (sent > length) break;
     await flow.write(chunk);

@@ -1,55 +1,94 @@
-/** A request as a handler receives it: like the Web's `Request`, over a Kiln flow. */
+/**
+ * A request as a server's handler receives it: lib/web's `Request` (so a
+ * standard `(request: Request) => Response` handler takes it as it is), with
+ * what only a server knows beside it: the target as sent, its path and
+ * query, the HTTP version and the client's address. Its body is read from
+ * the connection as the handler asks for it (`body` is a ReadableStream over
+ * the wire; `text()` and the others read it whole).
+ */
 import type { Endpoint } from '../devices/flow.ts';
-import { BodyCarrier, type KilnBody } from './body.ts';
-import { KilnHeaders } from './headers.ts';
+import type { Headers } from '../web/headers.ts';
+import { Request, WIRE_REQUEST } from '../web/request.ts';
 import type { HttpVersion } from './head-parser.ts';
+import { KilnHeaders } from './headers.ts';
 import { splitTarget } from './url.ts';
 
 export interface KilnRequestInit {
   method: string;
   target: string;
   version: HttpVersion;
-  headers: KilnHeaders;
-  body: KilnBody | null;
+  headers: Headers;
+  /** The body's chunks as they arrive, or null for none. */
+  body: AsyncIterable<Uint8Array> | null;
   remote: Endpoint;
   local: Endpoint;
 }
 
-export class KilnRequest extends BodyCarrier {
-  /** Method as sent (methods are case-sensitive: `GET`, not `get`). */
-  readonly method: string;
-  /** Absolute URL rebuilt from the Host header and the target, like `Request.url`. */
-  readonly url: string;
+// Internal state under module-private symbols rather than #private fields: bundles for
+// images target ES2020, which turns #private into WeakMap lookups at every access.
+const LOCAL = Symbol('local');
+const URL_KEY = Symbol('url');
+const PATHNAME = Symbol('pathname');
+const SEARCH = Symbol('search');
+
+export class KilnRequest extends Request {
   /** The request-target exactly as sent. */
   readonly target: string;
-  /** Path of the target, without the query. */
-  readonly pathname: string;
-  /** Query of the target with its `?`, or empty. */
-  readonly search: string;
   readonly version: HttpVersion;
-  readonly headers: KilnHeaders;
   /** The client's address and port. */
   readonly remote: Endpoint;
+  declare readonly [LOCAL]: Endpoint;
+  // Worked out when first asked for: a handler may need none of them.
+  declare [URL_KEY]: string | null;
+  declare [PATHNAME]: string | null;
+  declare [SEARCH]: string;
 
   constructor(init: KilnRequestInit) {
-    super(init.body);
-    this.method = init.method;
+    super(WIRE_REQUEST);
+    Request.fromWire(this, init.method, init.headers, init.body);
     this.target = init.target;
     this.version = init.version;
-    this.headers = init.headers;
     this.remote = init.remote;
-    if (init.target.startsWith('/')) {
-      const host = KilnHeaders.getKnown(init.headers, 'host') || `${init.local.address}:${init.local.port}`;
-      this.url = `http://${host}${init.target}`;
-      ({ pathname: this.pathname, search: this.search } = splitTarget(init.target));
-    } else {
-      // absolute-form (proxies), authority-form (CONNECT), asterisk-form (OPTIONS *)
-      this.url = init.target;
-      const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*([^?#]*)/.exec(init.target);
-      const path = m ? m[1] || '/' : init.target;
-      const rest = m ? init.target.slice(m[0].length) : '';
-      this.pathname = path;
-      this.search = splitTarget(rest).search;
+    this[LOCAL] = init.local;
+  }
+
+  /** Absolute URL rebuilt from the Host header and the target. */
+  override get url(): string {
+    if (this[URL_KEY] === null) {
+      // origin-form; otherwise absolute-form (proxies), authority-form (CONNECT), asterisk-form (OPTIONS *)
+      if (this.target.startsWith('/')) {
+        const host = KilnHeaders.getKnown(this.headers, 'host') || `${this[LOCAL].address}:${this[LOCAL].port}`;
+        this[URL_KEY] = `http://${host}${this.target}`;
+      } else this[URL_KEY] = this.target;
     }
+    return this[URL_KEY];
+  }
+
+  /** Path of the target, without the query. */
+  get pathname(): string {
+    if (this[PATHNAME] === null) this.split();
+    return this[PATHNAME]!;
+  }
+
+  /** Query of the target with its `?`, or empty. */
+  get search(): string {
+    if (this[PATHNAME] === null) this.split();
+    return this[SEARCH];
+  }
+
+  private split(): void {
+    const target = this.target;
+    if (target.startsWith('/')) {
+      ({ pathname: this[PATHNAME], search: this[SEARCH] } = splitTarget(target));
+      return;
+    }
+    const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*([^?#]*)/.exec(target);
+    this[PATHNAME] = m ? m[1] || '/' : target;
+    this[SEARCH] = splitTarget(m ? target.slice(m[0].length) : '').search;
   }
 }
+
+// Defaults on the prototype: an instance gets its own value only when it needs another.
+KilnRequest.prototype[URL_KEY] = null;
+KilnRequest.prototype[PATHNAME] = null;
+KilnRequest.prototype[SEARCH] = '';

@@ -13,11 +13,12 @@ import { FlowReader } from './flow-reader.ts';
 import { requestFraming } from './framing.ts';
 import { parseRequestHead, type RequestHead } from './head-parser.ts';
 import { KilnHeaders } from './headers.ts';
-import { prefetchFirstChunk } from './body.ts';
+import { Body } from '../web/body.ts';
 import { IncomingBody } from './incoming-body.ts';
 import { chooseFraming, writeMessage, type MessageSink, type OutgoingFraming } from './message-writer.ts';
 import { KilnRequest } from './request.ts';
 import { KilnResponse } from './response.ts';
+import { reasonPhrase } from './status.ts';
 import { hasToken } from './syntax.ts';
 
 /**
@@ -74,10 +75,10 @@ export class ServerConnection {
   /** Set once run() has closed the flow: no timer of this connection may outlive it. */
   private finished = false;
   /** Ends `run()` without waiting for the handler (set while running). */
-  private abandon: () => void = () => undefined;
+  private abandon: () => void = nothing;
 
-  /** Where responses go: the flow, with a deadline on every write. */
-  private readonly output: MessageSink;
+  /** Where responses go: the flow, with a deadline on every write; made with the first response (an attacker's connection never gets one). */
+  private sink: MessageSink | null = null;
 
   constructor(
     private readonly flow: Flow,
@@ -88,7 +89,10 @@ export class ServerConnection {
     // One read timer for the connection's life (released in run()), not one per read.
     this.reader = new FlowReader(flow, settings.clock, true, settings.memory);
     this.waitingSinceMs = settings.clock.nowMs();
-    this.output = { write: (data) => this.writeWithin(data), abort: () => flow.abort() };
+  }
+
+  private get output(): MessageSink {
+    return (this.sink ??= { write: (data) => this.writeWithin(data), abort: () => this.flow.abort() });
   }
 
   /**
@@ -100,26 +104,27 @@ export class ServerConnection {
   private writeWithin(data: Uint8Array): Promise<void> {
     const accepted = this.flow.write(data);
     this.writeSinceMs = this.settings.clock.nowMs();
-    this.sendTimer ??= this.settings.clock.at(this.writeSinceMs + this.settings.sendTimeoutMs, this.checkSend);
-    accepted.then(this.writeAccepted, this.writeAccepted);
+    this.sendTimer ??= this.settings.clock.at(this.writeSinceMs + this.settings.sendTimeoutMs, (this.checkSend ??= () => this.checkSendDue()));
+    const writeAccepted = (this.writeAccepted ??= () => void (this.writeSinceMs = null));
+    accepted.then(writeAccepted, writeAccepted);
     return accepted;
   }
 
   /** When the write waiting now was made; null while none waits. */
   private writeSinceMs: number | null = null;
   private sendTimer: Timer | null = null;
-  private readonly writeAccepted = (): void => {
-    this.writeSinceMs = null;
-  };
+  /** Callbacks bound once, with the first write. */
+  private writeAccepted: (() => void) | null = null;
+  private checkSend: (() => void) | null = null;
 
   /** The send timer's check: resets the flow when the waiting write is overdue, else waits until it would be. */
-  private readonly checkSend = (): void => {
+  private checkSendDue(): void {
     this.sendTimer = null;
     if (this.writeSinceMs === null || this.finished) return;
     const dueMs = this.writeSinceMs + this.settings.sendTimeoutMs;
     if (this.settings.clock.nowMs() >= dueMs) this.flow.abort();
-    else this.sendTimer = this.settings.clock.at(dueMs, this.checkSend);
-  };
+    else this.sendTimer = this.settings.clock.at(dueMs, this.checkSend!);
+  }
 
   /** Ends the connection after the response in progress; at once when it is idle. */
   stop(): void {
@@ -142,11 +147,47 @@ export class ServerConnection {
     this.abandon();
   }
 
-  async run(): Promise<void> {
+  /**
+   * Serves the connection until it ends, then calls `ended` (always later,
+   * never during this call). Until its first head has arrived whole, the
+   * connection waits with nothing but a pending read (no async frames, no
+   * promise chains): a connection that never completes one, as under a slow
+   * attack, costs little. A failure that escapes the exchange (out of
+   * memory) resets only this connection.
+   */
+  serve(ended: () => void): void {
+    this.expectHead();
+    this.reader.whenHeadReady(this.settings.maxHeaderBytes, this.headStarted, true, () => {
+      this.run().then(ended, () => {
+        this.flow.abort();
+        ended();
+      });
+    });
+  }
+
+  /** Waits for the next head from now: the header timeout for the first, the idle timeout between requests. */
+  private expectHead(): void {
+    const s = this.settings;
+    this.idle = true;
+    this.waitingForHead = true;
+    this.waitingSinceMs = s.clock.nowMs();
+    this.reader.setTimeouts(this.waitingSinceMs + (this.servedCount === 0 ? s.headerTimeoutMs : s.idleTimeoutMs), null);
+  }
+
+  /** The first byte of a head arrived: a request is coming, which must arrive whole within the header timeout. */
+  private readonly headStarted = (): void => {
+    this.idle = false;
+    this.reader.setTimeouts(this.settings.clock.nowMs() + this.settings.headerTimeoutMs, null);
+  };
+
+  private async run(): Promise<void> {
     let abandoned = false;
     const abandon = new Promise<void>((resolve) => (this.abandon = resolve)).then(() => (abandoned = true));
     const serving = (async () => {
-      while (!this.stopping && (await this.exchange())) this.servedCount++;
+      while (!this.stopping && (await this.exchange())) {
+        this.servedCount++;
+        this.expectHead();
+      }
     })();
     try {
       await Promise.race([serving, abandon]);
@@ -165,21 +206,13 @@ export class ServerConnection {
     serving.catch(() => undefined); // a handler finishing after an abort has no one to tell
   }
 
-  /** Serves one request; true when the connection stays open for another. */
+  /** Serves one request (its head expected since `expectHead`); true when the connection stays open for another. */
   private async exchange(): Promise<boolean> {
     const s = this.settings;
-    this.idle = true;
-    this.waitingForHead = true;
-    this.waitingSinceMs = s.clock.nowMs();
-    const waitMs = this.servedCount === 0 ? s.headerTimeoutMs : s.idleTimeoutMs;
-    this.reader.setTimeouts(this.waitingSinceMs + waitMs, null);
     let head: RequestHead;
     let body: IncomingBody | null = null;
     try {
-      const bytes = await this.reader.readHead(s.maxHeaderBytes, () => {
-        this.idle = false;
-        this.reader.setTimeouts(s.clock.nowMs() + s.headerTimeoutMs, null);
-      }, true);
+      const bytes = await this.reader.readHead(s.maxHeaderBytes, this.headStarted, true);
       if (bytes === null) return false;
       this.idle = false;
       this.waitingForHead = false;
@@ -210,7 +243,7 @@ export class ServerConnection {
       target: head.target,
       version: head.version,
       headers: head.headers,
-      body: body?.toBody() ?? null,
+      body,
       remote: this.flow.remote,
       local: this.flow.local,
     });
@@ -233,9 +266,9 @@ export class ServerConnection {
     if (!KilnHeaders.hasKnown(headers, 'date')) KilnHeaders.setKnown(headers, 'date', s.date.now());
 
     if (body) body.responseStarted = true;
-    const statusLine = `HTTP/1.1 ${response.status} ${response.statusText}`;
+    const statusLine = `HTTP/1.1 ${response.status} ${response.statusText || reasonPhrase(response.status)}`;
     try {
-      await writeMessage(this.output, statusLine, headers, response.body, framing);
+      await writeMessage(this.output, statusLine, headers, response, framing);
     } catch (err) {
       if (!(err instanceof FlowError)) {
         // The handler's body stream failed part way: the response cannot be completed.
@@ -274,9 +307,8 @@ export class ServerConnection {
   ): Promise<KilnResponse> {
     try {
       const response = checkResponse(await answer);
-      if (!needsPrefetch(response, sendsBody)) return response;
-      const { status, statusText, headers } = response;
-      return new KilnResponse(await prefetchFirstChunk(response.body!), { status, statusText, headers });
+      if (needsPrefetch(response, sendsBody)) await Body.prefetchFirstChunk(response);
+      return response;
     } catch (err) {
       return this.handlerFailed(err, request, body);
     }
@@ -295,10 +327,10 @@ export class ServerConnection {
     if (s === 204 || s === 304) {
       headers.delete('transfer-encoding');
       if (s === 204) headers.delete('content-length');
-      void response.body?.cancel();
+      void Body.discard(response);
       return { kind: 'none' };
     }
-    const framing = chooseFraming(headers, response.body, head.version === '1.1', true);
+    const framing = chooseFraming(headers, response, head.version === '1.1', true);
     if (head.method !== 'HEAD') return framing;
     // HEAD: the same fields as GET would have, no body (RFC 9110 section 9.3.2).
     if (framing.kind === 'until-close') headers.delete('content-length');
@@ -312,28 +344,29 @@ export class ServerConnection {
     if (code === undefined) return; // the client went away mid-request
     const response = errorResponse(err, code);
     const headers = response.headers;
-    const framing = chooseFraming(headers, response.body, false, true);
+    const framing = chooseFraming(headers, response, false, true);
     headers.set('connection', 'close');
     headers.set('date', this.settings.date.now());
     try {
-      await writeMessage(this.output, `HTTP/1.1 ${code} ${response.statusText}`, headers, response.body, framing);
+      await writeMessage(this.output, `HTTP/1.1 ${code} ${reasonPhrase(code)}`, headers, response, framing);
     } catch {
       // The client is gone.
     }
   }
 }
 
+const nothing = (): void => undefined;
+
 /** What a handler returned, checked to be a final response. */
 function checkResponse(response: unknown): KilnResponse {
-  if (!(response instanceof KilnResponse)) throw new TypeError('the handler did not return a KilnResponse');
+  if (!(response instanceof KilnResponse)) throw new TypeError('the handler did not return a Response (lib/web\'s; serveFetch takes others)');
   if (response.status < 200) throw new RangeError(`the handler returned interim status ${response.status}`);
   return response;
 }
 
 /** A stream body's first chunk is pulled before the head goes out (see prefetchFirstChunk). */
 function needsPrefetch(response: KilnResponse, sendsBody: boolean): boolean {
-  const stream = response.body !== null && response.body.length === null;
-  return stream && sendsBody && response.status !== 204 && response.status !== 304;
+  return Body.knownLength(response) === null && sendsBody && response.status !== 204 && response.status !== 304;
 }
 
 function expectsContinue(head: RequestHead): boolean {

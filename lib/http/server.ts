@@ -14,7 +14,7 @@ export type { Handler } from './server-connection.ts';
 
 /** Pause after a failed accept before trying again. */
 const ACCEPT_RETRY_MS = 100;
-/** Memory is short while less than this share of the budget is left (below an eighth, TCP answers SYNs with cookies only). */
+/** Memory is short while less than this share of the budget is left (TCP lets TIME-WAIT connections go then too; below an eighth it answers SYNs with cookies only). */
 const SHORT_SHARE = 1 / 4;
 /**
  * A connection becomes evictable to bring memory down, or at the connection
@@ -25,15 +25,16 @@ const SHORT_SHARE = 1 / 4;
  */
 const EVICTABLE_AFTER_MS = 250;
 /**
- * What one connection's state in the server holds (its objects, suspended
- * async frames, timers and promises), counted in the memory budget while it
- * is served: about 16 KiB in QuickJS, measured with the http example under
- * a slow attack (bench/slow-attack: ~22 KiB a connection in all, TCP's
- * share included).
+ * What one connection's state in the server holds (its objects, timers,
+ * promises, and async frames once a request is in), counted in the memory
+ * budget while it is served: measured in an image's QuickJS, ~6.2 KiB a
+ * connection waiting for its first head (TCP's share not included), which
+ * is what most connections are under a slow attack; one with a request in
+ * progress holds a few KiB more for as long as the request takes.
  */
-const SERVER_CONNECTION_BYTES = 16 * 1024;
-/** What a connection in service holds at least (TCP's state and a small ring each way, and ours), for the default connection limit. */
-const CONNECTION_BYTES = SERVER_CONNECTION_BYTES + 6 * 1024 + 2 * 2048;
+const SERVER_CONNECTION_BYTES = 7 * 1024;
+/** What a connection in service holds at least (TCP's state, about 4 KiB, and a small ring each way, and ours), for the default connection limit. */
+const CONNECTION_BYTES = SERVER_CONNECTION_BYTES + 4 * 1024 + 2 * 2048;
 
 export interface ServeOptions {
   /** Drives every timeout. */
@@ -110,11 +111,8 @@ export interface HttpServer {
  * handler's exception is never a silent 500.
  */
 export function logHandlerError(err: unknown, request: KilnRequest): void {
-  let detail = String(err);
-  if (err instanceof Error && typeof err.stack === 'string' && err.stack !== '') {
-    // V8 starts the stack with `Name: message`; QuickJS gives only the frames.
-    detail = err.stack.startsWith(`${err.name}`) ? err.stack : `${err.name}: ${err.message}\n${err.stack}`;
-  }
+  // Every platform's stack starts with `Name: message`, as V8's does.
+  const detail = err instanceof Error && typeof err.stack === 'string' && err.stack !== '' ? err.stack : String(err);
   console.error(`http: ${request.method} ${request.target}: answered 500, the handler failed: ${detail.trimEnd()}`);
 }
 
@@ -139,7 +137,9 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
     date: new DateHeader(options.clock),
   };
   const live = new Set<ServerConnection>();
-  const running = new Set<Promise<void>>();
+  /** Connections whose serve() has not ended yet (evicted ones included), and who waits for the last to end. */
+  let serving = 0;
+  let allEnded: (() => void) | null = null;
   const memoryCap = memory === null ? Infinity : Math.floor(memory.limit / CONNECTION_BYTES);
   const maxConnections = Math.max(1, options.maxConnections ?? Math.min(1000, memoryCap));
   let slotFreed: (() => void) | null = null;
@@ -188,6 +188,8 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
     });
   });
 
+  const countRequest = (): void => void requests++;
+
   /** Serves one accepted flow, or sheds it; never throws (a failure here must not end the accept loop). */
   const admit = (flow: Flow): void => {
     let connection: ServerConnection | null = null;
@@ -197,26 +199,29 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
         flow.abort();
         return;
       }
-      connection = new ServerConnection(flow, handler, settings, () => void requests++);
+      connection = new ServerConnection(flow, handler, settings, countRequest);
       if (stopping) connection.stop();
       live.add(connection);
-      // run() handles its own failures; one that still escapes (out of memory) ends only this connection.
       const started = connection;
-      memory?.take(SERVER_CONNECTION_BYTES); // given back when run() has ended, or on eviction
+      memory?.take(SERVER_CONNECTION_BYTES); // given back when serve() has ended, or on eviction
       charged.add(started);
-      const done = started.run().catch(() => flow.abort()).finally(() => {
+      // A callback, not a promise chain: whatever is made here lives as long as the connection.
+      started.serve(() => {
         discharge(started);
         live.delete(started);
-        running.delete(done);
+        if (--serving === 0) allEnded?.();
         slotFreed?.();
         slotFreed = null;
       });
-      running.add(done);
+      serving++; // after serve(): it never calls back during the call, and a throw must not count the connection
       // Short of memory: connections waiting longest for a head make room, before anything else has to be refused.
       relieve();
     } catch {
-      // Out of memory setting the connection up: that connection fails (and frees its slot), the server goes on.
-      if (connection) live.delete(connection);
+      // Out of memory setting the connection up: that connection fails (and frees its slot and memory), the server goes on.
+      if (connection) {
+        live.delete(connection);
+        discharge(connection);
+      }
       flow.abort();
     }
   };
@@ -238,7 +243,7 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
 
   const closed = (async () => {
     await acceptLoop.catch(() => undefined);
-    while (running.size > 0) await Promise.all(running);
+    if (serving > 0) await new Promise<void>((resolve) => (allEnded = resolve));
     removeReclaimer?.();
   })();
 

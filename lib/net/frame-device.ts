@@ -4,7 +4,7 @@
  * extends it with how frames leave (`transmit`) and calls `deliver` with
  * frames that arrive.
  */
-import { NetError, emptyNetCounters, type FrameHandler, type MacAddress, type Net, type NetCounters } from '../devices/net.ts';
+import { NetError, emptyNetCounters, type FrameHandler, type MacAddress, type Net, type NetCounters, type NetOffload } from '../devices/net.ts';
 import { ETHERNET_HEADER_LEN } from './wire/ethernet.ts';
 
 export abstract class FrameDevice implements Net {
@@ -15,21 +15,23 @@ export abstract class FrameDevice implements Net {
   constructor(
     readonly mac: MacAddress,
     readonly mtu: number,
+    readonly offload?: NetOffload,
   ) {}
 
-  /** Hands one checked frame to the medium; the caller may reuse `frame` once this returns. */
-  protected abstract transmit(frame: Uint8Array): void;
+  /** Hands one checked frame to the medium (with a segment size: a large TCP segment to cut); the caller may reuse `frame` once this returns. */
+  protected abstract transmit(frame: Uint8Array, segmentSize: number): void;
 
   /** Releases the medium (socket, switch port). */
   protected abstract release(): void;
 
-  write(frame: Uint8Array): void {
+  write(frame: Uint8Array, segmentSize = 0): void {
     if (this.closed) throw new NetError('closed', 'interface is closed');
-    if (frame.length < ETHERNET_HEADER_LEN || frame.length > ETHERNET_HEADER_LEN + this.mtu) {
+    const max = ETHERNET_HEADER_LEN + (segmentSize > 0 && this.offload ? this.offload.maxPayload : this.mtu);
+    if (frame.length < ETHERNET_HEADER_LEN || frame.length > max) {
       this.stats.txDropped++;
-      throw new NetError('frame-size', `frame of ${frame.length} bytes; expected ${ETHERNET_HEADER_LEN} to ${ETHERNET_HEADER_LEN + this.mtu}`);
+      throw new NetError('frame-size', `frame of ${frame.length} bytes; expected ${ETHERNET_HEADER_LEN} to ${max}`);
     }
-    this.transmit(frame);
+    this.transmit(frame, segmentSize);
     this.stats.txFrames++;
     this.stats.txBytes += frame.length;
   }
@@ -52,7 +54,7 @@ export abstract class FrameDevice implements Net {
   /** Passes a received frame to the handler, or counts it dropped (closed, no handler, wrong size). */
   protected deliver(frame: Uint8Array): void {
     const handler = this.handler;
-    if (this.closed || !handler || frame.length < ETHERNET_HEADER_LEN || frame.length > ETHERNET_HEADER_LEN + this.mtu) {
+    if (this.closed || !handler || frame.length < ETHERNET_HEADER_LEN || frame.length > ETHERNET_HEADER_LEN + (this.offload?.maxPayload ?? this.mtu)) {
       this.stats.rxDropped++;
       return;
     }

@@ -7,12 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import { createStack } from './stack.ts';
 import { VirtualClock } from '../testing/virtual-clock.ts';
-import { VirtualSwitch } from '../testing/switch.ts';
+import { VirtualSwitch, type PortOptions } from '../testing/switch.ts';
 import { SeededRandom } from '../testing/seeded-random.ts';
-import { arpFrame, ethernetFrame, icmpMessage, ipv4Packet, udpDatagram } from '../testing/frames.ts';
+import { arpFrame, ethernetFrame, icmpMessage, ipv4Packet, refreshIpv4Checksum, udpDatagram } from '../testing/frames.ts';
 import { parseIpv4 } from '../ipv4-text.ts';
 import { ARP_REPLY, ARP_REQUEST } from './wire/arp.ts';
-import { checksum, finishChecksum, pseudoHeaderSum, sumWords } from './wire/checksum.ts';
+import { finishChecksum, pseudoHeaderSum, sumWords } from './wire/checksum.ts';
 import { BROADCAST_MAC, ETHERTYPE_IPV4 } from './wire/ethernet.ts';
 import { readU32, writeU32 } from './wire/bytes.ts';
 import {
@@ -32,10 +32,10 @@ const FRAMES = Number(process.env.KILN_FUZZ_FRAMES ?? 100_000);
 const SEED = Number(process.env.KILN_FUZZ_SEED ?? 20261127);
 const A = parseIpv4('10.0.0.2')!;
 
-/** A TCP segment with a correct checksum: header fields from `r`, flags biased towards SYN and ACK. */
-function tcpSegment(r: SeededRandom, src: number, dst: number, dstPort: number): Uint8Array {
+/** A TCP segment with a correct checksum: header fields from `r`, flags biased towards SYN and ACK; up to `maxPayload` bytes of payload, mostly far fewer. */
+function tcpSegment(r: SeededRandom, src: number, dst: number, dstPort: number, maxPayload: number): Uint8Array {
   const optionWords = r.int(11);
-  const s = new Uint8Array(20 + optionWords * 4 + (r.chance(0.3) ? r.int(200) : 0));
+  const s = new Uint8Array(20 + optionWords * 4 + (r.chance(0.3) ? r.int(200) : r.chance(0.05) ? r.int(maxPayload) : 0));
   r.fill(s);
   s[2] = dstPort >> 8;
   s[3] = dstPort & 255;
@@ -58,14 +58,11 @@ function fixIpv4Checksum(frame: Uint8Array): void {
   if (frame.length < 34) return;
   const hl = (frame[14]! & 15) * 4;
   if (hl < 20 || 14 + hl > frame.length) return;
-  frame[24] = 0;
-  frame[25] = 0;
-  const sum = checksum(frame, 14, 14 + hl);
-  frame[24] = sum >> 8;
-  frame[25] = sum & 255;
+  refreshIpv4Checksum(frame, 14);
 }
 
-function template(r: SeededRandom, ours: Uint8Array, peer: Uint8Array): Uint8Array {
+/** Frames of up to `maxFrame` bytes (1514, or more for a device that coalesces TCP segments). */
+function template(r: SeededRandom, ours: Uint8Array, peer: Uint8Array, maxFrame: number): Uint8Array {
   const src = r.chance(0.5) ? parseIpv4('10.0.0.9')! : r.nextU32();
   const ip = (protocol: number, payload: Uint8Array, flagsAndOffset = 0) =>
     ethernetFrame(r.chance(0.9) ? ours : BROADCAST_MAC, peer, ETHERTYPE_IPV4, ipv4Packet({ src, dst: A, protocol, id: r.int(65536), flagsAndOffset }, payload));
@@ -78,7 +75,7 @@ function template(r: SeededRandom, ours: Uint8Array, peer: Uint8Array): Uint8Arr
       return ip(PROTOCOL_UDP, udpDatagram(src, A, r.int(65536), [7, 53, 68, 9999][r.int(4)]!, new Uint8Array(r.int(1400))));
     case 3:
     case 4:
-      return ip(PROTOCOL_TCP, tcpSegment(r, src, A, [80, 81, 7][r.int(3)]!));
+      return ip(PROTOCOL_TCP, tcpSegment(r, src, A, [80, 81, 7][r.int(3)]!, maxFrame - 14 - 20 - 60));
     case 5: {
       // A fragment of something: offsets and MF chosen to collide with others.
       const data = new Uint8Array(8 * (1 + r.int(60)));
@@ -99,7 +96,7 @@ function template(r: SeededRandom, ours: Uint8Array, peer: Uint8Array): Uint8Arr
 }
 
 /** Flips bits, overwrites header bytes, truncates, extends, or fixes the IPv4 checksum, up to 3 times. */
-function mutate(r: SeededRandom, f: Uint8Array): Uint8Array {
+function mutate(r: SeededRandom, f: Uint8Array, maxFrame: number): Uint8Array {
   let out = f;
   const n = r.int(4);
   for (let k = 0; k < n && out.length > 0; k++) {
@@ -114,7 +111,7 @@ function mutate(r: SeededRandom, f: Uint8Array): Uint8Array {
         out = out.subarray(0, r.int(out.length + 1));
         break;
       case 3: {
-        const longer = new Uint8Array(Math.min(1514, out.length + r.int(64)));
+        const longer = new Uint8Array(Math.min(maxFrame, out.length + r.int(64)));
         longer.set(out.subarray(0, longer.length));
         out = longer;
         break;
@@ -126,65 +123,80 @@ function mutate(r: SeededRandom, f: Uint8Array): Uint8Array {
   return out;
 }
 
+const DEVICES: [string, PortOptions, number][] = [
+  ['', {}, 1514],
+  // Coalesced TCP segments of up to 64 KiB arrive, and large ones leave (cut by the port).
+  [' on a device with segmentation offload', { offload: { maxPayload: 65535 } }, 14 + 65535],
+];
+
 describe('fuzz', () => {
-  it(`survives ${FRAMES} random and mutated frames (seed ${SEED}) with bounded memory`, async () => {
-    const clock = new VirtualClock();
-    const sw = new VirtualSwitch({ delivery: 'manual' });
-    const wire = sw.attach();
-    let replies = 0;
-    wire.onFrame(() => replies++);
-    const stack = await createStack({ net: sw.attach(), clock, random: new SeededRandom(SEED), config: { args: ['--ipv4=10.0.0.2/24', '--ipv4-gateway=10.0.0.1'] } });
-    const ours = stack.iface.mac;
-    await stack.listenTcp(80);
-    await stack.listenTcp(7, { backlog: 4 });
-    await stack.bindUdp(7);
-    await stack.bindUdp(9999);
-    const r = new SeededRandom(SEED);
-    const peer = new Uint8Array([0x02, 0, 0, 0, 0, 9]);
-    let maxReassemblyBytes = 0;
-    let maxArpQueued = 0;
-    for (let i = 0; i < FRAMES; i++) {
-      const base = template(r, ours, peer);
-      const frame = r.chance(0.6) ? mutate(r, base) : base;
-      if (frame.length >= 14 && frame.length <= 1514) wire.write(frame);
-      if (i % 64 === 63) {
-        // Any exception a receiver threw comes out of pump() and fails the test here.
-        sw.pump();
-        sw.pump();
-        maxReassemblyBytes = Math.max(maxReassemblyBytes, stack.iface.reassembler.pending.bytes);
-        maxArpQueued = Math.max(maxArpQueued, stack.iface.arp.queued.bytes);
-        if (r.chance(0.05)) clock.advance(r.int(40_000));
+  for (const [device, port, maxFrame] of DEVICES) {
+    it(`survives ${FRAMES} random and mutated frames (seed ${SEED})${device} with bounded memory`, async () => {
+      const clock = new VirtualClock();
+      const sw = new VirtualSwitch({ delivery: 'manual' });
+      // The fuzzer's own port takes any frame the stack's may be given.
+      const wire = sw.attach({ mtu: maxFrame - 14 });
+      let replies = 0;
+      wire.onFrame(() => replies++);
+      const stackPort = sw.attach(port);
+      const stack = await createStack({ net: stackPort, clock, random: new SeededRandom(SEED), config: { args: ['--ipv4=10.0.0.2/24', '--ipv4-gateway=10.0.0.1'] } });
+      const ours = stack.iface.mac;
+      await stack.listenTcp(80);
+      await stack.listenTcp(7, { backlog: 4 });
+      await stack.bindUdp(7);
+      await stack.bindUdp(9999);
+      const r = new SeededRandom(SEED);
+      const peer = new Uint8Array([0x02, 0, 0, 0, 0, 9]);
+      let maxReassemblyBytes = 0;
+      let maxArpQueued = 0;
+      let large = 0;
+      for (let i = 0; i < FRAMES; i++) {
+        const base = template(r, ours, peer, maxFrame);
+        const frame = r.chance(0.6) ? mutate(r, base, maxFrame) : base;
+        if (frame.length >= 14 && frame.length <= maxFrame) wire.write(frame);
+        if (frame.length > 1514) large++;
+        if (i % 64 === 63) {
+          // Any exception a receiver threw comes out of pump() and fails the test here.
+          sw.pump();
+          sw.pump();
+          maxReassemblyBytes = Math.max(maxReassemblyBytes, stack.iface.reassembler.pending.bytes);
+          maxArpQueued = Math.max(maxArpQueued, stack.iface.arp.queued.bytes);
+          if (r.chance(0.05)) clock.advance(r.int(40_000));
+        }
       }
-    }
-    for (let k = 0; k < 100 && sw.queued > 0; k++) sw.pump();
-    expect(sw.queued).toBe(0);
-    // Let every timer run out: reassembly, ARP retries, TCP retransmissions and TIME_WAIT.
-    for (let k = 0; k < 200; k++) {
-      clock.advance(10_000);
+      for (let k = 0; k < 100 && sw.queued > 0; k++) sw.pump();
+      expect(sw.queued).toBe(0);
+      // Let every timer run out: reassembly, ARP retries, TCP retransmissions and TIME_WAIT.
+      for (let k = 0; k < 200; k++) {
+        clock.advance(10_000);
+        sw.pump();
+      }
+      expect(maxReassemblyBytes).toBeLessThanOrEqual(512 * 1024);
+      expect(maxArpQueued).toBeLessThanOrEqual(256 * 1024);
+      expect(stack.iface.reassembler.pending.datagrams).toBe(0);
+      expect(stack.iface.arp.size).toBeLessThanOrEqual(512);
+      expect(stack.iface.arp.queued.addresses).toBe(0);
+      const c = stack.counters();
+      expect(c.ethernet!['rx']).toBeGreaterThan(FRAMES * 0.95);
+      expect(replies).toBeGreaterThan(0);
+      // The campaign reached every layer, not just the first checks.
+      expect(c.tcp!['rx.segments']).toBeGreaterThan(FRAMES / 20);
+      expect(c.udp!['rx.delivered']).toBeGreaterThan(0);
+      expect(c.icmp!['rx.echo-request']).toBeGreaterThan(0);
+      expect(c.ipv4!['rx.fragments']).toBeGreaterThan(0);
+      expect(c.arp!['tx.reply']).toBeGreaterThan(0);
+      // Frames over 1514 reached the stack (none refused by the device) where it coalesces.
+      if (maxFrame > 1514) expect(large).toBeGreaterThan(FRAMES / 1000);
+      expect(stackPort.counters().rxDropped).toBe(0);
+      // The stack still works afterwards: a clean echo request gets its reply.
+      const before = replies;
+      wire.write(arpFrame(ours, ARP_REPLY, peer, parseIpv4('10.0.0.9')!, ours, A));
+      wire.write(ethernetFrame(ours, peer, ETHERTYPE_IPV4, ipv4Packet({ src: parseIpv4('10.0.0.9')!, dst: A, protocol: PROTOCOL_ICMP }, icmpMessage(8, 0, 1, 1, new Uint8Array(32)))));
       sw.pump();
-    }
-    expect(maxReassemblyBytes).toBeLessThanOrEqual(512 * 1024);
-    expect(maxArpQueued).toBeLessThanOrEqual(256 * 1024);
-    expect(stack.iface.reassembler.pending.datagrams).toBe(0);
-    expect(stack.iface.arp.size).toBeLessThanOrEqual(512);
-    expect(stack.iface.arp.queued.addresses).toBe(0);
-    const c = stack.counters();
-    expect(c.ethernet!['rx']).toBeGreaterThan(FRAMES * 0.95);
-    expect(replies).toBeGreaterThan(0);
-    // The campaign reached every layer, not just the first checks.
-    expect(c.tcp!['rx.segments']).toBeGreaterThan(FRAMES / 20);
-    expect(c.udp!['rx.delivered']).toBeGreaterThan(0);
-    expect(c.icmp!['rx.echo-request']).toBeGreaterThan(0);
-    expect(c.ipv4!['rx.fragments']).toBeGreaterThan(0);
-    expect(c.arp!['tx.reply']).toBeGreaterThan(0);
-    // The stack still works afterwards: a clean echo request gets its reply.
-    const before = replies;
-    wire.write(arpFrame(ours, ARP_REPLY, peer, parseIpv4('10.0.0.9')!, ours, A));
-    wire.write(ethernetFrame(ours, peer, ETHERTYPE_IPV4, ipv4Packet({ src: parseIpv4('10.0.0.9')!, dst: A, protocol: PROTOCOL_ICMP }, icmpMessage(8, 0, 1, 1, new Uint8Array(32)))));
-    sw.pump();
-    sw.pump();
-    expect(replies).toBe(before + 1);
-  }, 600_000);
+      sw.pump();
+      expect(replies).toBe(before + 1);
+    }, 600_000);
+  }
 
   it('survives 20,000 hostile DHCP replies while it configures itself', async () => {
     const clock = new VirtualClock();
@@ -221,7 +233,7 @@ describe('fuzz', () => {
         writer.option(r.int(256), junk);
       }
       let message: Uint8Array = buf.subarray(0, writer.finish());
-      if (r.chance(0.5)) message = mutate(r, message.slice());
+      if (r.chance(0.5)) message = mutate(r, message.slice(), 1514);
       const frame = ethernetFrame(
         BROADCAST_MAC,
         wire.mac,

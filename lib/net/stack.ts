@@ -54,7 +54,8 @@ function droppingOnOutOfMemory(net: Net, dropped: () => void): Net {
   return {
     mac: net.mac,
     mtu: net.mtu,
-    write: (frame) => net.write(frame),
+    ...(net.offload ? { offload: net.offload } : {}),
+    write: (frame, segmentSize) => net.write(frame, segmentSize),
     onFrame: (handler) =>
       net.onFrame((frame) => {
         try {
@@ -193,6 +194,21 @@ export class NetStack implements Stack {
     useDhcp: boolean,
   ) {
     const guarded = droppingOnOutOfMemory(net, () => void this.outOfMemoryDrops++);
+    // TCP first: its memory budget also bounds the interface's ARP queues (it sends only once the interface exists).
+    this.tcp = new TcpLayer(
+      {
+        clock,
+        random,
+        sendSegment: (src, dst, segment, segmentSize) => {
+          this.iface.tx.set(segment, PAYLOAD_OFFSET);
+          const result = this.iface.send(src, dst, PROTOCOL_TCP, segment.length, segmentSize);
+          return result === 'sent' || result === 'queued';
+        },
+        maxSegmentFor: () => this.iface.mtu - IPV4_HEADER_LEN,
+        largeSegmentFor: () => this.iface.largePacket - IPV4_HEADER_LEN,
+      },
+      config.tcp,
+    );
     // Up: the interface hands each packet for us to receive(), which picks its protocol's layer.
     const iface = new NetworkInterface(
       guarded,
@@ -206,6 +222,7 @@ export class NetStack implements Stack {
         foreignArp: (sender, target) => this.dhcp?.foreignArp(sender, target),
       },
       config.interface,
+      this.tcp.memory,
     );
     this.iface = iface;
     // Down: every layer sends through the interface's Ipv4Output.
@@ -221,19 +238,6 @@ export class NetStack implements Stack {
       config.icmp,
     );
     this.udp = new UdpLayer({ ip: iface, random, portUnreachable: (ip) => this.icmp.sendError(ICMP_DEST_UNREACHABLE, UNREACHABLE_PORT, ip) }, config.udp);
-    this.tcp = new TcpLayer(
-      {
-        clock,
-        random,
-        sendSegment: (src, dst, segment) => {
-          iface.tx.set(segment, PAYLOAD_OFFSET);
-          const result = iface.send(src, dst, PROTOCOL_TCP, segment.length);
-          return result === 'sent' || result === 'queued';
-        },
-        maxSegmentFor: () => iface.mtu - IPV4_HEADER_LEN,
-      },
-      config.tcp,
-    );
     this.dhcp = useDhcp ? new DhcpClient({ link: iface, udp: this.udp, clock, random }, config.dhcp) : null;
     iface.start();
   }

@@ -152,6 +152,15 @@ export async function dhcpStack(timeoutMs = 60_000) {
   return { clock, sw, server, net, creating };
 }
 
+/** Offers the address to the client's DISCOVER and answers its REQUEST with ANSWER (DHCPACK or DHCPNAK), letting the switch settle after each step. */
+export async function offerAndAnswer(t: { sw: VirtualSwitch; server: ScriptedDhcpServer; net: SwitchPort }, answer: number): Promise<void> {
+  await t.sw.settle();
+  t.server.reply(t.server.collect()[0]!, t.net.mac, DHCPOFFER);
+  await t.sw.settle();
+  t.server.reply(t.server.collect()[0]!, t.net.mac, answer);
+  await t.sw.settle();
+}
+
 /** Runs DISCOVER/OFFER/REQUEST/ACK (the ACK carrying `server.dnsServers` as set by `prepare`) and returns the bound stack. */
 export async function boundStack(prepare: (server: ScriptedDhcpServer) => void = () => {}) {
   const t = await dhcpStack();

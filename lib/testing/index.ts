@@ -19,3 +19,4 @@ export * from './stack-fixtures.ts';
 export * from './test-app.ts';
 export { ScriptedDhcpServer, boundStack, dhcpStack, dnsOption, type ClientMessage } from './dhcp-server.ts';
 export { createStack, type NetStack, type StackConfig } from '../net/stack.ts';
+export { ImageGlobalError, IMAGE_GLOBALS } from './image-globals.ts';

@@ -16,11 +16,12 @@
  *   advances it; a real clock in real time).
  */
 import type { Clock, Timer } from '../devices/clock.ts';
-import type { MacAddress } from '../devices/net.ts';
+import type { MacAddress, NetOffload } from '../devices/net.ts';
 import { FrameDevice } from '../net/frame-device.ts';
 import type { PcapWriter } from './pcap.ts';
 import { SeededRandom } from './seeded-random.ts';
 import { ETHERNET_HEADER_LEN } from '../net/wire/ethernet.ts';
+import { segmentTcpFrame } from '../net/wire/tcp-segmentation.ts';
 
 export interface SwitchOptions {
   /** Seed of the fault-injection generator (default 1). */
@@ -55,6 +56,8 @@ export interface PortOptions {
   mac?: MacAddress;
   /** Default: the switch's MTU, else 1500. */
   mtu?: number;
+  /** The port takes large TCP segments and cuts them into standard ones before the switch sees them, as a device with segmentation offload does. */
+  offload?: NetOffload;
 }
 
 /** What the switch did with frames. Every field only grows. */
@@ -119,7 +122,7 @@ export class VirtualSwitch {
   attach(options: PortOptions = {}): SwitchPort {
     const n = this.ports.length + 1;
     const mac = options.mac ? options.mac.slice(0, 6) : new Uint8Array([0x02, 0x4b, 0x69, 0x6c, n >> 8, n & 255]);
-    const port = new SwitchPort(this, mac, options.mtu ?? this.options.mtu ?? DEFAULT_MTU);
+    const port = new SwitchPort(this, mac, options.mtu ?? this.options.mtu ?? DEFAULT_MTU, options.offload);
     this.ports.push(port);
     return port;
   }
@@ -284,16 +287,21 @@ export class VirtualSwitch {
 
 /** One port of a VirtualSwitch, seen by its user as a `Net`. */
 export class SwitchPort extends FrameDevice {
+  private readonly segmentScratch: Uint8Array;
+
   constructor(
     private readonly sw: VirtualSwitch,
     mac: MacAddress,
     mtu: number,
+    offload?: NetOffload,
   ) {
-    super(mac, mtu);
+    super(mac, mtu, offload);
+    this.segmentScratch = new Uint8Array(offload ? ETHERNET_HEADER_LEN + mtu : 0);
   }
 
-  protected transmit(frame: Uint8Array): void {
-    this.sw.enqueue(this, frame);
+  protected transmit(frame: Uint8Array, segmentSize: number): void {
+    if (segmentSize > 0) segmentTcpFrame(frame, segmentSize, this.segmentScratch, (piece) => this.sw.enqueue(this, piece));
+    else this.sw.enqueue(this, frame);
   }
 
   protected release(): void {

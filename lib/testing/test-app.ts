@@ -18,6 +18,7 @@ import { consoleOver } from '../devices/console.ts';
 import { HttpClient, type HttpRequestOptions } from '../http/client.ts';
 import { KilnResponse } from '../http/response.ts';
 import { createStack, type NetStack } from '../net/stack.ts';
+import { guardImageGlobals, type ImageGlobalError } from './image-globals.ts';
 import { MemoryBlock } from './memory-block.ts';
 import { SeededRandom } from './seeded-random.ts';
 import { VirtualSwitch, type SwitchOptions } from './switch.ts';
@@ -32,6 +33,12 @@ export interface TestAppOptions {
   blocks?: Record<string, MemoryBlock>;
   /** Seeds the app's Random (default 1). */
   seed?: number;
+  /**
+   * The globals the app may use: `image` (default) only those a Kiln image
+   * has, so a Node-only one (process, global, require('fs'), ...) fails the
+   * test with an ImageGlobalError naming it; `node` all of Node's.
+   */
+  globals?: 'image' | 'node';
 }
 
 export interface RunningTestApp<D extends DeviceDeclaration> {
@@ -49,7 +56,11 @@ export interface RunningTestApp<D extends DeviceDeclaration> {
   run<T>(work: Promise<T>): Promise<T>;
   /** An HTTP request from the peer to the app (`path` on the app's address, or a whole URL), body read. */
   fetch(pathOrUrl: string, init?: HttpRequestOptions): Promise<KilnResponse>;
-  /** Asks the app to stop (its stacks close, as on SIGTERM) and resolves with its exit status. */
+  /**
+   * Asks the app to stop (its stacks close, as on SIGTERM) and resolves with
+   * its exit status; rejects with the first ImageGlobalError if the app
+   * reached for a global its image would not have had.
+   */
   stop(): Promise<number>;
 }
 
@@ -117,11 +128,18 @@ export async function startTestApp<D extends DeviceDeclaration>(app: App<D>, opt
   };
 
   const { stopping, request } = stopRequest();
-  const exit = Promise.resolve(
-    app.start({ devices: devices as DevicesOf<D>, args: options.args ?? [], clock, random, console, stopping }),
-  ).then((code) => code ?? 0);
+  const imageGlobalUses: ImageGlobalError[] = [];
+  const unguard = options.globals === 'node' ? () => undefined : guardImageGlobals((error) => imageGlobalUses.push(error));
+  const exit = (async () => app.start({ devices: devices as DevicesOf<D>, args: options.args ?? [], clock, random, console, stopping }))().then(
+    (code) => code ?? 0,
+  );
   // Let the app start listening before the test talks to it.
-  await run(Promise.race([exit, Promise.resolve()]));
+  try {
+    await run(Promise.race([exit, Promise.resolve()]));
+  } catch (err) {
+    unguard();
+    throw err;
+  }
 
   const address = stacks.length > 0 ? '10.0.0.2' : PEER;
   const client = new HttpClient(peer, { clock, timeoutMs: 60_000 });
@@ -136,15 +154,20 @@ export async function startTestApp<D extends DeviceDeclaration>(app: App<D>, opt
     fetch: async (pathOrUrl, init) => {
       const url = pathOrUrl.startsWith('/') ? `http://${address}${pathOrUrl}` : pathOrUrl;
       const response = await run(client.request(url, init));
-      const body = await run(response.bytes());
-      const { status, statusText, headers } = response;
-      return new KilnResponse(init?.method === 'HEAD' ? null : body, { status, statusText, headers });
+      const body = response.body === null ? null : await run(response.bytes());
+      return KilnResponse.fromWire(response.status, response.statusText, response.headers, body);
     },
     stop: async () => {
       request('stop');
       await run(client.close());
       await run(Promise.allSettled([...stacks, peer].map((stack) => stack.close())));
-      return run(exit);
+      try {
+        const code = await run(exit);
+        if (imageGlobalUses.length > 0) throw imageGlobalUses[0];
+        return code;
+      } finally {
+        unguard();
+      }
     },
   };
 }

@@ -139,3 +139,14 @@ export function decodeUtf8(bytes: Uint8Array, fatal = false): string {
   flush();
   return out;
 }
+
+// The platform's decoder where there is one (faster); lib/web's bodies also
+// run where the engine alone has none (the strict-parsing suite in bare QuickJS).
+const platformDecoder: { decode(bytes: Uint8Array): string } | null = typeof TextDecoder === 'function' ? new TextDecoder() : null;
+
+/** The Encoding Standard's "UTF-8 decode": a leading BOM dropped, invalid sequences replaced (what body.text() and blob.text() give). */
+export function decodeUtf8Text(bytes: Uint8Array): string {
+  if (platformDecoder !== null) return platformDecoder.decode(bytes);
+  const text = decodeUtf8(bytes);
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}

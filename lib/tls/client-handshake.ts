@@ -155,8 +155,7 @@ class ClientHandshake implements HandshakeDriver {
     const truncatedLength = hello.length - (2 + 1 + binderLength);
     this.conn.setSuite(suite);
     const ks = this.conn.schedule;
-    const binderKey = ks.deriveSecret(ks.earlySecret(session.psk), 'res binder', ks.emptyHash);
-    const binder = ks.finishedMac(binderKey, this.transcript.hash(ks, hello.subarray(0, truncatedLength)));
+    const binder = ks.finishedMac(ks.binderKey(session.psk), this.transcript.hash(ks, hello.subarray(0, truncatedLength)));
     hello.set(new Writer().u16(1 + binderLength).u8(binderLength).bytes(binder).finish(), truncatedLength);
     this.transcript.add(hello);
     this.conn.sendHandshake(hello);
@@ -237,10 +236,10 @@ class ClientHandshake implements HandshakeDriver {
     this.conn.setSuite(suite);
     this.transcript.add(message);
     const ks = this.conn.schedule;
-    this.handshakeSecret = ks.nextStage(ks.earlySecret(psk), shared);
-    const helloHash = this.transcript.hash(ks);
-    this.clientHandshakeSecret = ks.deriveSecret(this.handshakeSecret, 'c hs traffic', helloHash);
-    this.serverHandshakeSecret = ks.deriveSecret(this.handshakeSecret, 's hs traffic', helloHash);
+    const stage = ks.handshakeSecrets(psk, shared, this.transcript.hash(ks));
+    this.handshakeSecret = stage.secret;
+    this.clientHandshakeSecret = stage.client;
+    this.serverHandshakeSecret = stage.server;
     this.conn.setReadSecret(this.serverHandshakeSecret);
     this.state = 'encrypted-extensions';
   }
@@ -336,11 +335,8 @@ class ClientHandshake implements HandshakeDriver {
     const expected = ks.finishedMac(this.serverHandshakeSecret!, this.transcript.hash(ks));
     if (!equalBytes(expected, body)) throw fail('decrypt_error', 'the server Finished does not verify');
     this.transcript.add(message);
-    const master = ks.nextStage(this.handshakeSecret!, null);
-    const finishedHash = this.transcript.hash(ks);
-    const clientTraffic = ks.deriveSecret(master, 'c ap traffic', finishedHash);
-    const serverTraffic = ks.deriveSecret(master, 's ap traffic', finishedHash);
-    this.conn.setReadSecret(serverTraffic);
+    const application = ks.applicationSecrets(this.handshakeSecret!, this.transcript.hash(ks));
+    this.conn.setReadSecret(application.server);
     this.sendChangeCipherSpec();
     this.conn.setWriteSecret(this.clientHandshakeSecret!);
     if (this.certificateRequested !== null) {
@@ -352,8 +348,8 @@ class ClientHandshake implements HandshakeDriver {
     const finished = handshakeMessage(HS.finished, ks.finishedMac(this.clientHandshakeSecret!, this.transcript.hash(ks)));
     this.conn.sendHandshake(finished);
     this.transcript.add(finished);
-    this.conn.setWriteSecret(clientTraffic);
-    this.resumptionMaster = ks.deriveSecret(master, 'res master', this.transcript.hash(ks));
+    this.conn.setWriteSecret(application.client);
+    this.resumptionMaster = ks.deriveSecret(application.secret, 'res master', this.transcript.hash(ks));
     this.state = 'done';
     this.conn.complete({ suite: this.suite!, alpn: this.alpn, serverName: this.o.serverName, resumed: this.usedPsk !== null, group: this.group });
   }

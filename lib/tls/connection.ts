@@ -18,7 +18,9 @@ import {
   CONTENT_APPLICATION_DATA,
   CONTENT_CHANGE_CIPHER_SPEC,
   CONTENT_HANDSHAKE,
+  CONTENT_OFFSET,
   MAX_PLAINTEXT,
+  RECORD_CAPACITY,
   RecordProtection,
   RecordReader,
   plainRecord,
@@ -51,6 +53,10 @@ export interface HandshakeResult {
 export class TlsConnection {
   private readonly reader = new RecordReader();
   private output: Uint8Array[] = [];
+  private outputBytes = 0;
+  /** The application data record being filled by `write`: content from CONTENT_OFFSET, sealed when full or flushed. */
+  private filling: Uint8Array | null = null;
+  private filled = 0;
   private received: Uint8Array[] = [];
   private handshakeBuffer: Uint8Array = new Uint8Array(0);
   private readProtection: RecordProtection | null = null;
@@ -214,12 +220,25 @@ export class TlsConnection {
 
   // ---- output ----
 
-  /** Everything queued for the peer since the last call, as one buffer, or null. */
+  /** Everything queued for the peer since the last call, as one buffer, or null; application data written so far is sealed first. */
   takeOutput(): Uint8Array | null {
+    this.sealFilling();
     if (this.output.length === 0) return null;
     const out = this.output.length === 1 ? this.output[0]! : concatBytes(this.output);
     this.output = [];
+    this.outputBytes = 0;
     return out;
+  }
+
+  /** Bytes written or queued that `takeOutput` has not handed out yet. */
+  get unsentBytes(): number {
+    return this.outputBytes + this.filled;
+  }
+
+  private queue(record: Uint8Array): void {
+    this.output.push(record);
+    this.outputBytes += record.length;
+    this.counters.recordsOut++;
   }
 
   /** Application data received since the last call. */
@@ -229,12 +248,36 @@ export class TlsConnection {
     return r;
   }
 
-  /** Encrypts `data` as application data records. Throws `TlsError('closed')` when not writable. */
+  /**
+   * Encrypts `data` as application data. Bytes are copied once, into the
+   * record they travel in; full records (2^14 bytes) are sealed at once, a
+   * partial one when output is taken, so small writes made before then
+   * share records. Throws `TlsError('closed')` when not writable.
+   */
   write(data: Uint8Array): void {
     if (!this.writable) throw this.error ?? new TlsError('closed', this.closed ? 'write after close' : 'write before the handshake');
-    for (let at = 0; at < data.length; at += MAX_PLAINTEXT) {
-      this.sealRecord(CONTENT_APPLICATION_DATA, data.subarray(at, Math.min(data.length, at + MAX_PLAINTEXT)));
+    for (let at = 0; at < data.length; ) {
+      this.filling ??= new Uint8Array(RECORD_CAPACITY);
+      const n = Math.min(MAX_PLAINTEXT - this.filled, data.length - at);
+      this.filling.set(n === data.length ? data : data.subarray(at, at + n), CONTENT_OFFSET + this.filled);
+      this.filled += n;
+      at += n;
+      if (this.filled === MAX_PLAINTEXT) this.sealFilling();
     }
+  }
+
+  /** Seals the application data record being filled, if any, ahead of anything queued after it. */
+  private sealFilling(): void {
+    const record = this.filling;
+    const length = this.filled;
+    if (record === null || length === 0) return;
+    this.filling = null;
+    this.filled = 0;
+    if (this.writeProtection!.sequence >= RECORDS_PER_KEY) this.sendKeyUpdate(false);
+    const padding = this.padTo > 1 ? Math.min((this.padTo - ((length + 1) % this.padTo)) % this.padTo, MAX_PLAINTEXT - length) : 0;
+    const sealed = this.writeProtection!.sealBuilt(CONTENT_APPLICATION_DATA, record, length, padding);
+    // A short record is copied out, not kept alive in a buffer sized for the largest.
+    this.queue(sealed.length < RECORD_CAPACITY / 4 ? sealed.slice() : sealed);
   }
 
   /** Sends close_notify; reading goes on until the peer's. */
@@ -256,15 +299,6 @@ export class TlsConnection {
     this.setWriteSecret(this.schedule.nextTrafficSecret(this.writeSecret!));
   }
 
-  private sealRecord(type: number, content: Uint8Array): void {
-    const p = this.writeProtection!;
-    if (type === CONTENT_APPLICATION_DATA && p.sequence >= RECORDS_PER_KEY) this.sendKeyUpdate(false);
-    const w = this.writeProtection!;
-    const padding = this.padTo > 1 && type === CONTENT_APPLICATION_DATA ? Math.min((this.padTo - ((content.length + 1) % this.padTo)) % this.padTo, MAX_PLAINTEXT - content.length) : 0;
-    this.output.push(w.seal(type, content, padding));
-    this.counters.recordsOut++;
-  }
-
   // ---- for the handshake drivers ----
 
   get schedule(): KeySchedule {
@@ -277,20 +311,16 @@ export class TlsConnection {
   }
 
   sendHandshake(message: Uint8Array): void {
-    if (this.writeProtection === null) {
-      for (let at = 0; at < message.length; at += MAX_PLAINTEXT) {
-        this.output.push(plainRecord(CONTENT_HANDSHAKE, message.subarray(at, Math.min(message.length, at + MAX_PLAINTEXT))));
-        this.counters.recordsOut++;
-      }
-      return;
-    }
+    this.sealFilling();
+    const w = this.writeProtection;
     for (let at = 0; at < message.length; at += MAX_PLAINTEXT) {
-      this.sealRecord(CONTENT_HANDSHAKE, message.subarray(at, Math.min(message.length, at + MAX_PLAINTEXT)));
+      const fragment = message.subarray(at, Math.min(message.length, at + MAX_PLAINTEXT));
+      this.queue(w === null ? plainRecord(CONTENT_HANDSHAKE, fragment) : w.seal(CONTENT_HANDSHAKE, fragment));
     }
   }
 
   sendChangeCipherSpec(): void {
-    this.output.push(plainRecord(CONTENT_CHANGE_CIPHER_SPEC, Uint8Array.of(1)));
+    this.queue(plainRecord(CONTENT_CHANGE_CIPHER_SPEC, Uint8Array.of(1)));
   }
 
   setReadSecret(secret: Uint8Array): void {
@@ -329,6 +359,8 @@ export class TlsConnection {
   private stop(err: TlsError): void {
     if (this.error) return;
     this.error = err;
+    this.filling = null;
+    this.filled = 0;
     if (err.sent && err.code !== 'closed' && err.code !== 'unknown_alert') {
       try {
         this.sendAlert(err.code);
@@ -340,8 +372,9 @@ export class TlsConnection {
   }
 
   private sendAlert(name: AlertName): void {
+    // Data written before a close_notify goes before it; a fatal alert drops it (stop() cleared it).
+    this.sealFilling();
     const body = Uint8Array.of(name === 'close_notify' || name === 'user_canceled' ? 1 : 2, ALERTS[name]);
-    if (this.writeProtection === null) this.output.push(plainRecord(CONTENT_ALERT, body));
-    else this.output.push(this.writeProtection.seal(CONTENT_ALERT, body));
+    this.queue(this.writeProtection === null ? plainRecord(CONTENT_ALERT, body) : this.writeProtection.seal(CONTENT_ALERT, body));
   }
 }

@@ -55,11 +55,27 @@ export type PrivateKey =
       qi: Uint8Array;
     };
 
+/** Bytes of every AEAD's tag here (RFC 5116 section 5, RFC 8439). */
+export const AEAD_TAG_LENGTH = 16;
+
 /** An AEAD bound to one key (RFC 5116). The tag is appended to the ciphertext. */
 export interface AeadKey {
-  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /**
+   * Encrypts the first `length` bytes of `buffer` in place and writes the
+   * tag after them (`buffer` holds at least `length` + 16 bytes): a record
+   * is built once, in the memory it is sent from.
+   */
+  sealInPlace(nonce: Uint8Array, aad: Uint8Array, buffer: Uint8Array, length: number): void;
   /** The plaintext in new memory (never a view of `sealed`), or null when authentication fails. */
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null;
+}
+
+/** `plaintext` sealed into new memory: ciphertext, then tag. */
+export function aeadSeal(key: AeadKey, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  const out = new Uint8Array(plaintext.length + AEAD_TAG_LENGTH);
+  out.set(plaintext);
+  key.sealInPlace(nonce, aad, out, plaintext.length);
+  return out;
 }
 
 export interface CryptoProvider {

@@ -13,11 +13,21 @@ import type { TlsClientOptions, TlsServerOptions } from './config.ts';
 import type { HandshakeResult, TlsConnection } from './connection.ts';
 import { TlsServerContext } from './server-handshake.ts';
 
+/**
+ * Bytes a writer may have sealed or waiting to be sealed before its write
+ * waits: enough for four full records, so records keep flowing while the
+ * TCP flow sends the previous batch, and small writes made meanwhile are
+ * sealed together.
+ */
+const WRITE_AHEAD = 4 * (1 << 14);
+
 /** A Flow carrying TLS; reads and writes are application data. */
 export class TlsFlow implements Flow {
   private queue: Uint8Array[] = [];
-  private writes: Promise<void> = Promise.resolve();
+  private sending = false;
   private writeFailure: unknown = null;
+  /** Writers and flushes waiting on the sender; each returns true once settled. */
+  private waiting: (() => boolean)[] = [];
   private readerBusy = false;
   /** The peer ended the TCP stream without close_notify (a possible truncation, RFC 8446 section 6.1). */
   truncated = false;
@@ -40,17 +50,47 @@ export class TlsFlow implements Flow {
     return this.tls.result!;
   }
 
-  /** Sends whatever the engine has queued, in order. */
-  private flush(): Promise<void> {
-    const out = this.tls.takeOutput();
-    if (out) {
-      this.writes = this.writes.then(() => this.inner.write(out)).catch((err) => {
-        this.writeFailure ??= err;
-      });
+  /** Starts sending what the engine has queued, one TCP write at a time, unless already sending. */
+  private send(): void {
+    if (this.sending || this.writeFailure !== null) return;
+    this.sending = true;
+    void this.sendQueued();
+  }
+
+  private async sendQueued(): Promise<void> {
+    try {
+      for (let out = this.tls.takeOutput(); out !== null; out = this.tls.takeOutput()) {
+        this.settle();
+        await this.inner.write(out);
+      }
+    } catch (err) {
+      this.writeFailure = err;
     }
-    return this.writes.then(() => {
-      if (this.writeFailure) throw this.writeFailure;
+    this.sending = false;
+    this.settle();
+  }
+
+  private settle(): void {
+    this.waiting = this.waiting.filter((settled) => !settled());
+  }
+
+  /** Resolves once `done` holds, or rejects with the TCP flow's write failure. */
+  private until(done: () => boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const settled = (): boolean => {
+        if (this.writeFailure !== null) reject(this.writeFailure);
+        else if (done()) resolve();
+        else return false;
+        return true;
+      };
+      if (!settled()) this.waiting.push(settled);
     });
+  }
+
+  /** Sends whatever the engine has queued; resolves once the TCP flow took all of it. */
+  private flush(): Promise<void> {
+    this.send();
+    return this.until(() => !this.sending && this.tls.unsentBytes === 0);
   }
 
   /** Drives the handshake to its end; rejects with `TlsError` when it fails. */
@@ -87,20 +127,22 @@ export class TlsFlow implements Flow {
         this.tls.receive(data);
         this.queue.push(...this.tls.takeReceived());
         // KeyUpdate answers, alerts: sent as they come.
-        void this.flush().catch(() => undefined);
+        if (this.tls.unsentBytes > 0) this.send();
       }
     } finally {
       this.readerBusy = false;
     }
   }
 
+  /** Resolves once `data` is sealed or waiting to be, with less than WRITE_AHEAD bytes not yet taken by the TCP flow. */
   async write(data: Uint8Array): Promise<void> {
     try {
       this.tls.write(data);
     } catch (err) {
       throw new FlowError('closed', err instanceof Error ? err.message : String(err));
     }
-    await this.flush();
+    this.send();
+    await this.until(() => this.tls.unsentBytes < WRITE_AHEAD);
   }
 
   /** Moves to new traffic keys; with `requestPeer` the peer moves too (RFC 8446 section 4.6.3). */

@@ -19,6 +19,13 @@ function labelBytes(label: string): Uint8Array {
   return bytes;
 }
 
+/** A stage's secret and the two traffic secrets derived from it. */
+export interface StageSecrets {
+  secret: Uint8Array;
+  client: Uint8Array;
+  server: Uint8Array;
+}
+
 export class KeySchedule {
   constructor(
     readonly crypto: CryptoProvider,
@@ -60,6 +67,37 @@ export class KeySchedule {
   /** The secret after `derived` from `previous`, extracted with `ikm`. */
   nextStage(previous: Uint8Array, ikm: Uint8Array | null): Uint8Array {
     return this.extract(this.deriveSecret(previous, 'derived', this.emptyHash), ikm);
+  }
+
+  /**
+   * One stage of section 7.1's schedule: the stage's secret (Handshake
+   * Secret from the Early Secret of `psk` and the (EC)DHE `shared` secret;
+   * Master Secret from the Handshake Secret), then both sides' traffic
+   * secrets over `transcriptHash` (through ServerHello, or through the
+   * server's Finished).
+   */
+  private stage(previous: Uint8Array, ikm: Uint8Array | null, transcriptHash: Uint8Array, kind: 'hs' | 'ap'): StageSecrets {
+    const secret = this.nextStage(previous, ikm);
+    return {
+      secret,
+      client: this.deriveSecret(secret, `c ${kind} traffic`, transcriptHash),
+      server: this.deriveSecret(secret, `s ${kind} traffic`, transcriptHash),
+    };
+  }
+
+  /** Handshake Secret and both handshake traffic secrets. */
+  handshakeSecrets(psk: Uint8Array | null, shared: Uint8Array | null, helloHash: Uint8Array): StageSecrets {
+    return this.stage(this.earlySecret(psk), shared, helloHash, 'hs');
+  }
+
+  /** Master Secret and both application traffic secrets. */
+  applicationSecrets(handshakeSecret: Uint8Array, finishedHash: Uint8Array): StageSecrets {
+    return this.stage(handshakeSecret, null, finishedHash, 'ap');
+  }
+
+  /** The binder key of a resumption PSK (section 4.2.11.2). */
+  binderKey(psk: Uint8Array): Uint8Array {
+    return this.deriveSecret(this.earlySecret(psk), 'res binder', this.emptyHash);
   }
 
   finishedKey(baseKey: Uint8Array): Uint8Array {

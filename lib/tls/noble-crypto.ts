@@ -25,7 +25,7 @@ function aeadFor(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey {
   const make = algorithm === 'chacha20-poly1305' ? chacha20poly1305 : gcm;
   const k = Uint8Array.from(key);
   return {
-    seal: (nonce, aad, plaintext) => make(k, nonce, aad).encrypt(plaintext),
+    sealInPlace: (nonce, aad, buffer, length) => buffer.set(make(k, nonce, aad).encrypt(buffer.subarray(0, length))),
     open: (nonce, aad, sealed) => {
       try {
         return make(k, nonce, aad).decrypt(sealed);

@@ -69,17 +69,26 @@ export class RecordReader {
   }
 }
 
-function header(type: number, length: number): Uint8Array {
-  return Uint8Array.of(type, 3, 3, length >>> 8, length & 0xff);
+function writeHeader(out: Uint8Array, type: number, length: number): void {
+  out[0] = type;
+  out[1] = 3;
+  out[2] = 3;
+  out[3] = length >>> 8;
+  out[4] = length & 0xff;
 }
 
 /** A record in the clear (before keys are set). */
 export function plainRecord(type: number, fragment: Uint8Array): Uint8Array {
   const out = new Uint8Array(HEADER + fragment.length);
-  out.set(header(type, fragment.length));
+  writeHeader(out, type, fragment.length);
   out.set(fragment, HEADER);
   return out;
 }
+
+/** Where a record's content starts in the buffer it is built in (after its header). */
+export const CONTENT_OFFSET = HEADER;
+/** Bytes of a buffer that can hold any protected record: header, content and padding, the type byte, the tag. */
+export const RECORD_CAPACITY = HEADER + MAX_PLAINTEXT + 1 + TAG;
 
 /**
  * One direction's protection: the AEAD, its static IV and the record
@@ -87,18 +96,23 @@ export function plainRecord(type: number, fragment: Uint8Array): Uint8Array {
  */
 export class RecordProtection {
   private seq = 0;
+  /** The per-record nonce, rebuilt in place for every record (the AEAD copies it). */
+  private readonly nonceBuffer: Uint8Array;
 
   constructor(
     private readonly aead: AeadKey,
     private readonly iv: Uint8Array,
-  ) {}
+  ) {
+    this.nonceBuffer = new Uint8Array(iv.length);
+  }
 
   get sequence(): number {
     return this.seq;
   }
 
   private nonce(): Uint8Array {
-    const n = Uint8Array.from(this.iv);
+    const n = this.nonceBuffer;
+    n.set(this.iv);
     // The 64-bit sequence number, left-padded to the IV length, XORed in.
     let s = this.seq;
     for (let i = n.length - 1; i >= n.length - 8 && s > 0; i--) {
@@ -110,16 +124,24 @@ export class RecordProtection {
 
   /** A TLSCiphertext record holding `content` of `type`, followed by `padding` zero bytes. */
   seal(type: number, content: Uint8Array, padding = 0): Uint8Array {
-    const inner = new Uint8Array(content.length + 1 + padding);
-    inner.set(content);
-    inner[content.length] = type;
-    const aad = header(CONTENT_APPLICATION_DATA, inner.length + TAG);
-    const sealed = this.aead.seal(this.nonce(), aad, inner);
+    const record = new Uint8Array(HEADER + content.length + 1 + padding + TAG);
+    record.set(content, CONTENT_OFFSET);
+    return this.sealBuilt(type, record, content.length, padding);
+  }
+
+  /**
+   * Seals a record built in place: `record` holds `length` bytes of content
+   * at CONTENT_OFFSET and room for the type byte, `padding` and the tag
+   * after them. Returns the record's bytes, a view of `record`.
+   */
+  sealBuilt(type: number, record: Uint8Array, length: number, padding = 0): Uint8Array {
+    const inner = length + 1 + padding;
+    record[CONTENT_OFFSET + length] = type;
+    record.fill(0, CONTENT_OFFSET + length + 1, CONTENT_OFFSET + inner);
+    writeHeader(record, CONTENT_APPLICATION_DATA, inner + TAG);
+    this.aead.sealInPlace(this.nonce(), record.subarray(0, HEADER), record.subarray(CONTENT_OFFSET), inner);
     this.seq++;
-    const out = new Uint8Array(HEADER + sealed.length);
-    out.set(aad);
-    out.set(sealed, HEADER);
-    return out;
+    return record.subarray(0, HEADER + inner + TAG);
   }
 
   /** The inner type and content, or null when the record does not authenticate. */

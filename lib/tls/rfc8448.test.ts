@@ -63,41 +63,42 @@ describe('RFC 8448 section 3: simple 1-RTT handshake', () => {
     expect(hex(crypto.keyShare('x25519', V.SERVER_PRIVATE)!)).toBe(hex(V.SERVER_PUBLIC));
     const clientShare = parseClientHello(V.CLIENT_HELLO.subarray(4)).keyShares![0]!.share;
     expect(hex(crypto.sharedSecret('x25519', V.SERVER_PRIVATE, clientShare)!)).toBe(hex(V.ECDHE));
-    const early = ks.earlySecret(null);
-    expect(hex(early)).toBe(V.SECRETS.early);
-    const handshake = ks.nextStage(early, V.ECDHE);
-    expect(hex(handshake)).toBe(V.SECRETS.handshake);
-    const helloHash = transcriptOf(...hello);
-    const cHs = ks.deriveSecret(handshake, 'c hs traffic', helloHash);
-    const sHs = ks.deriveSecret(handshake, 's hs traffic', helloHash);
-    expect(hex(cHs)).toBe(V.SECRETS.clientHandshake);
-    expect(hex(sHs)).toBe(V.SECRETS.serverHandshake);
-    expectTrafficKey(sHs, V.SECRETS.serverHandshakeKey, V.SECRETS.serverHandshakeIv);
-    expectTrafficKey(cHs, V.SECRETS.clientHandshakeKey, V.SECRETS.clientHandshakeIv);
-    expect(hex(ks.finishedKey(sHs))).toBe(V.SECRETS.serverFinishedKey);
-    expect(hex(ks.finishedKey(cHs))).toBe(V.SECRETS.clientFinishedKey);
-    expect(hex(ks.finishedMac(sHs, transcriptOf(...hello, ...serverFlight.slice(0, 3))))).toBe(hex(V.SERVER_FINISHED.subarray(4)));
-    expect(hex(ks.finishedMac(cHs, transcriptOf(...hello, ...serverFlight)))).toBe(hex(V.CLIENT_FINISHED.subarray(4)));
-    const master = ks.nextStage(handshake, null);
-    expect(hex(master)).toBe(V.SECRETS.master);
-    const finishedHash = transcriptOf(...hello, ...serverFlight);
-    const cAp = ks.deriveSecret(master, 'c ap traffic', finishedHash);
-    const sAp = ks.deriveSecret(master, 's ap traffic', finishedHash);
-    expect(hex(cAp)).toBe(V.SECRETS.clientApplication);
-    expect(hex(sAp)).toBe(V.SECRETS.serverApplication);
-    expectTrafficKey(cAp, V.SECRETS.clientApplicationKey, V.SECRETS.clientApplicationIv);
-    expectTrafficKey(sAp, V.SECRETS.serverApplicationKey, V.SECRETS.serverApplicationIv);
-    expect(hex(ks.deriveSecret(master, 'res master', transcriptOf(...hello, ...serverFlight, V.CLIENT_FINISHED)))).toBe(V.SECRETS.resumptionMaster);
+    expect(hex(ks.earlySecret(null))).toBe(V.SECRETS.early);
+    const S = V.SECRETS;
+    const handshake = ks.handshakeSecrets(null, V.ECDHE, transcriptOf(...hello));
+    const application = ks.applicationSecrets(handshake.secret, transcriptOf(...hello, ...serverFlight));
+    // Each stage: its secret, then each side's traffic secret with the key and IV it gives.
+    const stages = [
+      { stage: handshake, secret: S.handshake, client: [S.clientHandshake, S.clientHandshakeKey, S.clientHandshakeIv], server: [S.serverHandshake, S.serverHandshakeKey, S.serverHandshakeIv] },
+      { stage: application, secret: S.master, client: [S.clientApplication, S.clientApplicationKey, S.clientApplicationIv], server: [S.serverApplication, S.serverApplicationKey, S.serverApplicationIv] },
+    ];
+    for (const { stage, secret, client, server } of stages) {
+      expect(hex(stage.secret)).toBe(secret);
+      for (const [derived, [traffic, key, iv]] of [[stage.client, client], [stage.server, server]] as const) {
+        expect(hex(derived)).toBe(traffic);
+        expectTrafficKey(derived, key!, iv!);
+      }
+    }
+    expect(hex(ks.finishedKey(handshake.server))).toBe(S.serverFinishedKey);
+    expect(hex(ks.finishedKey(handshake.client))).toBe(S.clientFinishedKey);
+    expect(hex(ks.finishedMac(handshake.server, transcriptOf(...hello, ...serverFlight.slice(0, 3))))).toBe(hex(V.SERVER_FINISHED.subarray(4)));
+    expect(hex(ks.finishedMac(handshake.client, transcriptOf(...hello, ...serverFlight)))).toBe(hex(V.CLIENT_FINISHED.subarray(4)));
+    expect(hex(ks.deriveSecret(application.secret, 'res master', transcriptOf(...hello, ...serverFlight, V.CLIENT_FINISHED)))).toBe(S.resumptionMaster);
   });
 
   it('protects and opens the trace records byte for byte', () => {
-    // The server flight: EE, Certificate, CertificateVerify and Finished in one record.
-    expect(hex(protection(V.SECRETS.serverHandshake).seal(22, concatBytes(serverFlight)))).toBe(hex(V.SERVER_FLIGHT_RECORD));
-    const opened = protection(V.SECRETS.serverHandshake).open(readRecord(V.SERVER_FLIGHT_RECORD))!;
-    expect(opened.type).toBe(22);
-    expect(hex(opened.content)).toBe(hex(concatBytes(serverFlight)));
-    expect(hex(protection(V.SECRETS.clientHandshake).seal(22, V.CLIENT_FINISHED))).toBe(hex(V.CLIENT_FINISHED_RECORD));
-    expect(hex(protection(V.SECRETS.clientApplication).seal(23, APP_DATA))).toBe(hex(V.CLIENT_APP_RECORD));
+    // Each record sealed from its content, and opened back to it. The server flight is EE, Certificate,
+    // CertificateVerify and Finished in one record.
+    const records = [
+      { secret: V.SECRETS.serverHandshake, type: 22, content: concatBytes(serverFlight), record: V.SERVER_FLIGHT_RECORD },
+      { secret: V.SECRETS.clientHandshake, type: 22, content: V.CLIENT_FINISHED, record: V.CLIENT_FINISHED_RECORD },
+      { secret: V.SECRETS.clientApplication, type: 23, content: APP_DATA, record: V.CLIENT_APP_RECORD },
+    ];
+    for (const { secret, type, content, record } of records) {
+      expect(hex(protection(secret).seal(type, content))).toBe(hex(record));
+      const opened = protection(secret).open(readRecord(record))!;
+      expect([opened.type, hex(opened.content)]).toEqual([type, hex(content)]);
+    }
     // The server's record 0 under this key was its NewSessionTicket: the data is record 1.
     const server = protection(V.SECRETS.serverApplication);
     server.seal(22, V.NEW_SESSION_TICKET);
@@ -183,9 +184,8 @@ describe('RFC 8448 section 4: resumed handshake', () => {
     expect(hex(nst.nonce)).toBe('0000');
     const psk = ks.resumptionPsk(Buffer.from(V.SECRETS.resumptionMaster, 'hex'), nst.nonce);
     expect(hex(psk)).toBe(V.RESUMPTION_PSK);
-    const early = ks.earlySecret(psk);
-    expect(hex(early)).toBe(V.RESUMED_EARLY_SECRET);
-    const binderKey = ks.deriveSecret(early, 'res binder', ks.emptyHash);
+    expect(hex(ks.earlySecret(psk))).toBe(V.RESUMED_EARLY_SECRET);
+    const binderKey = ks.binderKey(psk);
     expect(hex(binderKey)).toBe(V.BINDER_KEY);
     const ch = parseClientHello(V.RESUMED_CLIENT_HELLO.subarray(4));
     expect(hex(ch.psk!.identities[0]!.identity)).toBe(hex(nst.ticket));

@@ -184,13 +184,10 @@ class ServerHandshake implements HandshakeDriver {
     if (hello.sessionId.length > 0 && !this.sentChangeCipherSpec) this.conn.sendChangeCipherSpec();
 
     const ks = this.conn.schedule;
-    const early = ks.earlySecret(accepted ? accepted.psk : null);
-    const handshakeSecret = ks.nextStage(early, shared);
-    const helloHash = this.transcript.hash(ks);
-    this.clientHandshakeSecret = ks.deriveSecret(handshakeSecret, 'c hs traffic', helloHash);
-    const serverHandshakeSecret = ks.deriveSecret(handshakeSecret, 's hs traffic', helloHash);
-    this.conn.setWriteSecret(serverHandshakeSecret);
-    this.conn.setReadSecret(this.clientHandshakeSecret);
+    const handshake = ks.handshakeSecrets(accepted ? accepted.psk : null, shared, this.transcript.hash(ks));
+    this.clientHandshakeSecret = handshake.client;
+    this.conn.setWriteSecret(handshake.server);
+    this.conn.setReadSecret(handshake.client);
 
     const ee: [number, Uint8Array][] = [];
     // RFC 6066 section 3: acknowledge a server name that chose the certificate (not on resumption).
@@ -208,13 +205,13 @@ class ServerHandshake implements HandshakeDriver {
       const signature = o.crypto.sign(scheme.algorithm, certificate.key, content);
       this.sendAndRecord(encodeCertificateVerify(scheme.code, signature));
     }
-    const verifyData = ks.finishedMac(serverHandshakeSecret, this.transcript.hash(ks));
+    const verifyData = ks.finishedMac(handshake.server, this.transcript.hash(ks));
     this.sendAndRecord(handshakeMessage(HS.finished, verifyData));
 
-    this.masterSecret = ks.nextStage(handshakeSecret, null);
-    const finishedHash = this.transcript.hash(ks);
-    this.pendingClientTraffic = ks.deriveSecret(this.masterSecret, 'c ap traffic', finishedHash);
-    this.conn.setWriteSecret(ks.deriveSecret(this.masterSecret, 's ap traffic', finishedHash));
+    const application = ks.applicationSecrets(handshake.secret, this.transcript.hash(ks));
+    this.masterSecret = application.secret;
+    this.pendingClientTraffic = application.client;
+    this.conn.setWriteSecret(application.server);
     this.state = 'finished';
   }
 
@@ -254,8 +251,7 @@ class ServerHandshake implements HandshakeDriver {
       if (now > ticket.createdMs + ticket.lifetimeSeconds * 1000 || now < ticket.createdMs) continue;
       // The binder covers the transcript so far and this hello up to the binder list.
       const binderHash = this.transcript.hash(ks, message.subarray(0, 4 + psk.bindersOffset));
-      const binderKey = ks.deriveSecret(ks.earlySecret(ticket.psk), 'res binder', ks.emptyHash);
-      const expected = ks.finishedMac(binderKey, binderHash);
+      const expected = ks.finishedMac(ks.binderKey(ticket.psk), binderHash);
       if (!equalBytes(expected, psk.binders[index]!)) throw fail('decrypt_error', 'PSK binder does not verify');
       return { psk: ticket.psk, ticket, index };
     }

@@ -5,7 +5,7 @@
  * server starts; tickets die with it.
  */
 import { Reader, Writer, asciiBytes } from './bytes.ts';
-import type { AeadKey, CryptoProvider } from './crypto-provider.ts';
+import { AEAD_TAG_LENGTH, type AeadKey, type CryptoProvider } from './crypto-provider.ts';
 import type { Random } from '../devices/random.ts';
 
 export interface TicketState {
@@ -48,12 +48,11 @@ export class TicketSealer {
       .vector(1, (w) => w.bytes(text(state.alpn)))
       .vector(1, (w) => w.bytes(text(state.serverName)))
       .finish();
-    const nonce = new Uint8Array(NONCE);
+    const out = new Uint8Array(NONCE + plain.length + AEAD_TAG_LENGTH);
+    const nonce = out.subarray(0, NONCE);
     this.random.fill(nonce);
-    const sealed = this.aead.seal(nonce, AAD, plain);
-    const out = new Uint8Array(NONCE + sealed.length);
-    out.set(nonce);
-    out.set(sealed, NONCE);
+    out.set(plain, NONCE);
+    this.aead.sealInPlace(nonce, AAD, out.subarray(NONCE), plain.length);
     return out;
   }
 

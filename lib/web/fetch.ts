@@ -9,10 +9,8 @@
  * its reason and cancels the response body.
  */
 import type { HttpClient } from '../http/client.ts';
-import type { KilnResponse } from '../http/response.ts';
 import { Body } from './body.ts';
 import { Headers } from './headers.ts';
-import { ReadableStream } from './readable-stream.ts';
 import { Request, type RequestInit } from './request.ts';
 import { Response } from './response.ts';
 import { URL } from './url.ts';
@@ -31,14 +29,6 @@ const aborted = (signal: Request['signal']) =>
     else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
 
-function toResponse(kiln: KilnResponse, url: string, redirected: boolean): Response {
-  const headers = new Headers();
-  for (const [name, value] of kiln.headers) headers.append(name, value);
-  const nullBody = kiln.body === null || [101, 103, 204, 205, 304].includes(kiln.status);
-  const response = new Response(nullBody ? null : ReadableStream.from(kiln.body!), { status: kiln.status, statusText: kiln.statusText, headers });
-  return Response.fetched(response, url, redirected);
-}
-
 export function createFetch(client: HttpClient): Fetch {
   return async function fetch(input, init) {
     let request = new Request(input, init);
@@ -54,7 +44,7 @@ export function createFetch(client: HttpClient): Fetch {
       if (!request.headers.has('user-agent')) headers.push(['user-agent', 'Kiln']);
       // The fragment stays with the client (a serialized URL's first '#' starts it).
       const url = request.url.split('#')[0]!;
-      let kiln: KilnResponse;
+      let kiln: Response;
       try {
         kiln = await Promise.race([client.request(url, { method: request.method, headers, body }), aborted(signal)]);
       } catch (err) {
@@ -63,11 +53,11 @@ export function createFetch(client: HttpClient): Fetch {
       }
       const location = kiln.headers.get('location');
       if (!REDIRECTS.has(kiln.status) || location === null || request.redirect === 'manual') {
-        const response = toResponse(kiln, url, redirected);
+        const response = Response.fetched(kiln, url, redirected);
         signal.addEventListener('abort', () => void response.body?.cancel(signal.reason).catch(() => {}), { once: true });
         return response;
       }
-      await kiln.body?.bytes().catch(() => undefined);
+      await kiln.bytes().catch(() => undefined);
       if (request.redirect === 'error') throw failure(`redirected (${kiln.status}) and redirect is 'error'`);
       if (hops + 1 > MAX_REDIRECTS) throw failure('too many redirects');
       let next: URL;

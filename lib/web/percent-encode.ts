@@ -2,6 +2,7 @@
  * Percent-encoding (WHATWG URL section 1.3): the encode sets, UTF-8 percent
  * encoding of strings, and percent-decoding to bytes.
  */
+import { decodeUtf8, encodeUtf8 } from '../text/utf8.ts';
 
 export type EncodeSet = (codePoint: number) => boolean;
 
@@ -25,7 +26,6 @@ export const componentSet: EncodeSet = (c) => userinfoSet(c) || componentExtra(c
 const formExtra = inString("!'()~");
 export const formUrlencodedSet: EncodeSet = (c) => componentSet(c) || formExtra(c);
 
-const encoder = new TextEncoder();
 const hex = (byte: number) => '%' + byte.toString(16).toUpperCase().padStart(2, '0');
 
 /** UTF-8 percent-encodes each code point of `input` that is in `set` (lone surrogates become U+FFFD). */
@@ -35,7 +35,7 @@ export function percentEncode(input: string, set: EncodeSet, spaceAsPlus = false
     const c = ch.codePointAt(0)!;
     if (spaceAsPlus && c === 0x20) out += '+';
     else if (!set(c)) out += ch;
-    else for (const byte of encoder.encode(ch)) out += hex(byte);
+    else for (const byte of encodeUtf8(ch)) out += hex(byte);
   }
   return out;
 }
@@ -44,7 +44,7 @@ const isHexDigit = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <=
 
 /** Percent-decodes the UTF-8 bytes of `input` (a `%` not followed by two hex digits stays). */
 export function percentDecode(input: string): Uint8Array {
-  const bytes = encoder.encode(input);
+  const bytes = encodeUtf8(input);
   const out = new Uint8Array(bytes.length);
   let n = 0;
   for (let i = 0; i < bytes.length; i++) {
@@ -57,6 +57,7 @@ export function percentDecode(input: string): Uint8Array {
   return out.subarray(0, n);
 }
 
-const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+// Native where the engine has one; lib/http (which uses this module through Request) also runs where it has not.
+const decoder = typeof TextDecoder === 'function' ? new TextDecoder('utf-8', { ignoreBOM: true }) : null;
 /** UTF-8 decode without BOM (a leading BOM is kept as U+FEFF), invalid sequences replaced. */
-export const utf8DecodeWithoutBom = (bytes: Uint8Array): string => decoder.decode(bytes);
+export const utf8DecodeWithoutBom = (bytes: Uint8Array): string => (decoder !== null ? decoder.decode(bytes) : decodeUtf8(bytes));

@@ -1,20 +1,20 @@
 /**
  * ReadableStream (WHATWG Streams section 4) with the default controller and
  * reader: pull sources with a high-water mark, cancel, async iteration, tee,
- * and ReadableStream.from. Byte streams (`type: 'bytes'`, BYOB readers) and
- * piping are not implemented.
+ * ReadableStream.from, and piping (`pipeTo`, `pipeThrough`, pipe.ts). Byte
+ * streams (`type: 'bytes'`, BYOB readers) are not implemented.
  */
+import { extractStrategy, QueueWithSizes, type QueuingStrategy } from './queue-with-sizes.ts';
+import { pipe, type PipeOptions } from './pipe.ts';
+import type { WritableStream } from './writable-stream.ts';
+
+export type { QueuingStrategy } from './queue-with-sizes.ts';
 
 export interface UnderlyingSource<R> {
   start?(controller: ReadableStreamDefaultController<R>): void | PromiseLike<void>;
   pull?(controller: ReadableStreamDefaultController<R>): void | PromiseLike<void>;
   cancel?(reason: unknown): void | PromiseLike<void>;
   type?: undefined;
-}
-
-export interface QueuingStrategy<R> {
-  highWaterMark?: number;
-  size?(chunk: R): number;
 }
 
 export type ReadableStreamReadResult<R> = { done: false; value: R } | { done: true; value: undefined };
@@ -52,8 +52,7 @@ const CONTROLLER_KEY = Symbol('controller');
 export class ReadableStream<R = Uint8Array> implements AsyncIterable<R> {
   #state: 'readable' | 'closed' | 'errored' = 'readable';
   #storedError: unknown = undefined;
-  #queue: { chunk: R; size: number }[] = [];
-  #queueSize = 0;
+  #queue = new QueueWithSizes<R>();
   #readRequests: ReadRequest<R>[] = [];
   #reader: ReadableStreamDefaultReader<R> | null = null;
   #closeRequested = false;
@@ -69,9 +68,7 @@ export class ReadableStream<R = Uint8Array> implements AsyncIterable<R> {
   constructor(source: UnderlyingSource<R> = {}, strategy: QueuingStrategy<R> = {}) {
     if ((source as { type?: string }).type !== undefined) throw new RangeError(`ReadableStream: type '${String(source.type)}' is not supported`);
     this.#source = source;
-    this.#highWaterMark = strategy.highWaterMark ?? 1;
-    if (Number.isNaN(this.#highWaterMark) || this.#highWaterMark < 0) throw new RangeError('ReadableStream: invalid highWaterMark');
-    this.#size = strategy.size ?? (() => 1);
+    ({ highWaterMark: this.#highWaterMark, size: this.#size } = extractStrategy(strategy, 1));
     this.#controller = new ReadableStreamDefaultController(this, CONTROLLER_KEY);
     Promise.resolve(source.start?.call(source, this.#controller)).then(
       () => {
@@ -163,6 +160,19 @@ export class ReadableStream<R = Uint8Array> implements AsyncIterable<R> {
     return [branches[0]!, branches[1]!];
   }
 
+  /** Pipes every chunk into `destination` (pipe.ts), with close, error and abort carried across. */
+  pipeTo(destination: WritableStream<R>, options: PipeOptions = {}): Promise<void> {
+    return pipe(this, destination, options);
+  }
+
+  /** Pipes into `transform.writable` and gives its readable side. */
+  pipeThrough<T>(transform: { writable: WritableStream<R>; readable: ReadableStream<T> }, options: PipeOptions = {}): ReadableStream<T> {
+    if (this.locked) throw new TypeError('ReadableStream.pipeThrough: the stream is locked');
+    if (transform.writable.locked) throw new TypeError('ReadableStream.pipeThrough: the writable side is locked');
+    void pipe(this, transform.writable, options).catch(() => {});
+    return transform.readable;
+  }
+
   values(options: { preventCancel?: boolean } = {}): AsyncIterableIterator<R> {
     const reader = this.getReader();
     const iterator: AsyncIterableIterator<R> = {
@@ -192,7 +202,7 @@ export class ReadableStream<R = Uint8Array> implements AsyncIterable<R> {
   static desiredSize<T>(stream: ReadableStream<T>): number | null {
     if (stream.#state === 'errored') return null;
     if (stream.#state === 'closed') return 0;
-    return stream.#highWaterMark - stream.#queueSize;
+    return stream.#highWaterMark - stream.#queue.totalSize;
   }
 
   static enqueue<T>(stream: ReadableStream<T>, chunk: T): void {
@@ -200,15 +210,12 @@ export class ReadableStream<R = Uint8Array> implements AsyncIterable<R> {
     const request = stream.#readRequests.shift();
     if (request) request.resolve({ done: false, value: chunk });
     else {
-      let size: number;
       try {
-        size = stream.#size(chunk);
+        stream.#queue.enqueue(chunk, stream.#size(chunk));
       } catch (err) {
         ReadableStream.error(stream, err);
         throw err;
       }
-      stream.#queue.push({ chunk, size });
-      stream.#queueSize += size;
     }
     stream.#pullIfNeeded();
   }
@@ -223,8 +230,7 @@ export class ReadableStream<R = Uint8Array> implements AsyncIterable<R> {
     if (stream.#state !== 'readable') return;
     stream.#state = 'errored';
     stream.#storedError = reason;
-    stream.#queue = [];
-    stream.#queueSize = 0;
+    stream.#queue.reset();
     for (const request of stream.#readRequests.splice(0)) request.reject(reason);
     if (stream.#reader) ReadableStreamDefaultReader.settleClosed(stream.#reader, true, reason);
   }
@@ -233,8 +239,7 @@ export class ReadableStream<R = Uint8Array> implements AsyncIterable<R> {
     stream.#disturbed = true;
     if (stream.#state === 'closed') return Promise.resolve();
     if (stream.#state === 'errored') return Promise.reject(stream.#storedError);
-    stream.#queue = [];
-    stream.#queueSize = 0;
+    stream.#queue.reset();
     stream.#close();
     const source = stream.#source;
     return Promise.resolve(source.cancel?.call(source, reason)).then(() => undefined);
@@ -243,12 +248,11 @@ export class ReadableStream<R = Uint8Array> implements AsyncIterable<R> {
   static read<T>(stream: ReadableStream<T>): Promise<ReadableStreamReadResult<T>> {
     stream.#disturbed = true;
     if (stream.#state === 'errored') return Promise.reject(stream.#storedError);
-    const head = stream.#queue.shift();
-    if (head) {
-      stream.#queueSize -= head.size;
+    if (stream.#queue.length > 0) {
+      const chunk = stream.#queue.dequeue();
       if (stream.#closeRequested && stream.#queue.length === 0) stream.#close();
       else stream.#pullIfNeeded();
-      return Promise.resolve({ done: false, value: head.chunk });
+      return Promise.resolve({ done: false, value: chunk });
     }
     if (stream.#state === 'closed') return Promise.resolve({ done: true, value: undefined });
     return new Promise((resolve, reject) => {
@@ -266,6 +270,16 @@ export class ReadableStream<R = Uint8Array> implements AsyncIterable<R> {
     stream.#reader = reader;
   }
 
+  /** ReadableStreamDefaultControllerCanCloseOrEnqueue. */
+  static canCloseOrEnqueue<T>(stream: ReadableStream<T>): boolean {
+    return !stream.#closeRequested && stream.#state === 'readable';
+  }
+
+  /** ReadableStreamDefaultControllerHasBackpressure: no pull is wanted (TransformStream's backpressure). */
+  static hasBackpressure<T>(stream: ReadableStream<T>): boolean {
+    return !stream.#shouldCallPull();
+  }
+
   static stateOf<T>(stream: ReadableStream<T>): { state: 'readable' | 'closed' | 'errored'; error: unknown } {
     return { state: stream.#state, error: stream.#storedError };
   }
@@ -276,9 +290,13 @@ export class ReadableStream<R = Uint8Array> implements AsyncIterable<R> {
     if (this.#reader) ReadableStreamDefaultReader.settleClosed(this.#reader, false);
   }
 
+  #shouldCallPull(): boolean {
+    if (!this.#started || !ReadableStream.canCloseOrEnqueue(this)) return false;
+    return this.#readRequests.length > 0 || this.#highWaterMark - this.#queue.totalSize > 0;
+  }
+
   #pullIfNeeded(): void {
-    if (!this.#started || this.#closeRequested || this.#state !== 'readable') return;
-    if (this.#readRequests.length === 0 && this.#highWaterMark - this.#queueSize <= 0) return;
+    if (!this.#shouldCallPull()) return;
     if (this.#pulling) {
       this.#pullAgain = true;
       return;

@@ -29,28 +29,68 @@ function normalizeMethod(method: string): string {
   return NORMALIZED_METHODS.includes(upper) ? upper : method;
 }
 
-export class Request extends Body {
-  readonly headers: Headers;
-  readonly method: string;
-  readonly url: string;
-  readonly signal: AbortSignal;
-  readonly redirect: RequestRedirect;
+// Internal state under module-private symbols rather than #private fields: bundles for
+// images target ES2020, which turns #private into WeakMap lookups at every access.
+const HEADERS = Symbol('headers');
+const METHOD = Symbol('method');
+const URL_KEY = Symbol('url');
+const SIGNAL = Symbol('signal');
+const REDIRECT = Symbol('redirect');
 
-  constructor(input: string | URL | Request, init: RequestInit = {}) {
+/** Passed by lib/http's KilnRequest to skip the public constructor's parsing (see `Request.fromWire`). */
+export const WIRE_REQUEST: unique symbol = Symbol('a request read from the wire');
+
+export class Request extends Body {
+  declare [HEADERS]: Headers;
+  declare [METHOD]: string;
+  declare [URL_KEY]: string;
+  declare [SIGNAL]: AbortSignal | null;
+  declare [REDIRECT]: RequestRedirect;
+
+  constructor(input: string | URL | Request | typeof WIRE_REQUEST, init: RequestInit = {}) {
     super();
+    if (input === WIRE_REQUEST) return;
     const from = input instanceof Request ? input : null;
-    const url = from ? from.url : new URL(String(input)).href;
-    this.url = url;
-    this.method = init.method !== undefined ? normalizeMethod(String(init.method)) : (from?.method ?? 'GET');
-    this.redirect = init.redirect ?? from?.redirect ?? 'follow';
+    this[URL_KEY] = from ? from.url : new URL(String(input)).href;
+    this[METHOD] = init.method !== undefined ? normalizeMethod(String(init.method)) : (from?.method ?? 'GET');
+    this[REDIRECT] = init.redirect ?? from?.redirect ?? 'follow';
     const parent = init.signal !== undefined ? init.signal : from?.signal;
-    this.signal = parent ? AbortSignal.any([parent]) : new AbortController().signal;
-    this.headers = new Headers(init.headers ?? from?.headers);
+    this[SIGNAL] = parent ? AbortSignal.any([parent]) : null;
+    this[HEADERS] = new Headers(init.headers ?? from?.headers);
     const body = init.body;
     const hasBody = (body !== undefined && body !== null) || (body === undefined && from?.body);
-    if (hasBody && (this.method === 'GET' || this.method === 'HEAD')) throw new TypeError(`Request: a ${this.method} request cannot have a body`);
-    if (body !== undefined && body !== null) this.initBody(body, this.headers);
+    if (hasBody && (this[METHOD] === 'GET' || this[METHOD] === 'HEAD')) throw new TypeError(`Request: a ${this[METHOD]} request cannot have a body`);
+    if (body !== undefined && body !== null) this.initBody(body, this[HEADERS]);
     else if (body === undefined && from) this.takeBodyFrom(from);
+  }
+
+  /**
+   * Fills a request a server read from the wire (made with WIRE_REQUEST):
+   * the method as sent (methods are case-sensitive), the parsed fields taken
+   * as they are, the body (if any) read from the connection as it is asked
+   * for. Its `url` is the subclass's to give.
+   */
+  static fromWire(request: Request, method: string, headers: Headers, body: AsyncIterable<Uint8Array> | null): void {
+    request[METHOD] = method;
+    request[HEADERS] = headers;
+    if (body !== null) Body.setContent(request, body);
+  }
+
+  get headers(): Headers {
+    return this[HEADERS];
+  }
+  get method(): string {
+    return this[METHOD];
+  }
+  get url(): string {
+    return this[URL_KEY];
+  }
+  /** Made when first asked for: most requests never are. */
+  get signal(): AbortSignal {
+    return (this[SIGNAL] ??= new AbortController().signal);
+  }
+  get redirect(): RequestRedirect {
+    return this[REDIRECT];
   }
 
   clone(): Request {
@@ -63,3 +103,9 @@ export class Request extends Body {
     return 'Request';
   }
 }
+
+// Defaults on the prototype: an instance gets its own value only when it needs another.
+Request.prototype[METHOD] = 'GET';
+Request.prototype[URL_KEY] = '';
+Request.prototype[SIGNAL] = null;
+Request.prototype[REDIRECT] = 'follow';

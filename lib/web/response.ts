@@ -16,34 +16,61 @@ const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 // RFC 9110 reason-phrase: HTAB, SP, VCHAR, obs-text.
 const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
+// Internal state under module-private symbols rather than #private fields: bundles for
+// images target ES2020, which turns #private into WeakMap lookups at every access.
+const HEADERS = Symbol('headers');
+const STATUS = Symbol('status');
+const STATUS_TEXT = Symbol('statusText');
+const TYPE = Symbol('type');
+const URL_KEY = Symbol('url');
+const REDIRECTED = Symbol('redirected');
+
 export class Response extends Body {
-  readonly headers: Headers;
-  #status: number;
-  #statusText: string;
-  #type: ResponseType = 'default';
-  #url = '';
-  #redirected = false;
+  declare [HEADERS]: Headers;
+  declare [STATUS]: number;
+  declare [STATUS_TEXT]: string;
+  declare [TYPE]: ResponseType;
+  declare [URL_KEY]: string;
+  declare [REDIRECTED]: boolean;
 
   constructor(body: BodyInit | null = null, init: ResponseInit = {}) {
     super();
     const status = init.status ?? 200;
     if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`Response: status ${status} is not in 200-599`);
     const statusText = init.statusText ?? '';
-    if (!REASON_PHRASE.test(statusText)) throw new TypeError('Response: invalid statusText');
-    this.#status = status;
-    this.#statusText = statusText;
-    this.headers = new Headers(init.headers);
+    if (statusText !== '' && !REASON_PHRASE.test(statusText)) throw new TypeError('Response: invalid statusText');
+    this[STATUS] = status;
+    this[STATUS_TEXT] = statusText;
+    this[HEADERS] = new Headers(init.headers);
     if (body !== null && body !== undefined && NULL_BODY_STATUS.has(status)) {
       throw new TypeError(`Response: a ${status} response cannot have a body`);
     }
-    this.initBody(body, this.headers);
+    this.initBody(body, this[HEADERS]);
+  }
+
+  /**
+   * A response as lib/http's client read it: any status the wire gave, the
+   * parsed fields taken as they are, the body read from the connection as
+   * it is asked for.
+   */
+  static fromWire(status: number, statusText: string, headers: Headers, body: Uint8Array | AsyncIterable<Uint8Array> | null): Response {
+    const response = new Response();
+    response[STATUS] = status;
+    response[STATUS_TEXT] = statusText;
+    response[HEADERS] = headers;
+    if (body !== null) Body.setContent(response, body);
+    return response;
+  }
+
+  get headers(): Headers {
+    return this[HEADERS];
   }
 
   /** A network error. */
   static error(): Response {
     const response = new Response(null, { status: 200 });
-    response.#status = 0;
-    response.#type = 'error';
+    response[STATUS] = 0;
+    response[TYPE] = 'error';
     Headers.freeze(response.headers);
     return response;
   }
@@ -67,38 +94,38 @@ export class Response extends Body {
 
   /** Sets what a fetched response carries beyond its init: its URL and whether redirects led to it. */
   static fetched(response: Response, url: string, redirected: boolean): Response {
-    response.#type = 'basic';
-    response.#url = url;
-    response.#redirected = redirected;
+    response[TYPE] = 'basic';
+    response[URL_KEY] = url;
+    response[REDIRECTED] = redirected;
     Headers.freeze(response.headers);
     return response;
   }
 
   get type(): ResponseType {
-    return this.#type;
+    return this[TYPE];
   }
   get url(): string {
-    return this.#url;
+    return this[URL_KEY];
   }
   get redirected(): boolean {
-    return this.#redirected;
+    return this[REDIRECTED];
   }
   get status(): number {
-    return this.#status;
+    return this[STATUS];
   }
   get ok(): boolean {
-    return this.#status >= 200 && this.#status <= 299;
+    return this[STATUS] >= 200 && this[STATUS] <= 299;
   }
   get statusText(): string {
-    return this.#statusText;
+    return this[STATUS_TEXT];
   }
 
   clone(): Response {
-    const copy = new Response(null, { status: 200, statusText: this.#statusText, headers: this.headers });
-    copy.#status = this.#status;
-    copy.#type = this.#type;
-    copy.#url = this.#url;
-    copy.#redirected = this.#redirected;
+    const copy = new Response(null, { status: 200, statusText: this[STATUS_TEXT], headers: this.headers });
+    copy[STATUS] = this[STATUS];
+    copy[TYPE] = this[TYPE];
+    copy[URL_KEY] = this[URL_KEY];
+    copy[REDIRECTED] = this[REDIRECTED];
     this.cloneBodyInto(copy);
     return copy;
   }
@@ -107,3 +134,8 @@ export class Response extends Body {
     return 'Response';
   }
 }
+
+// Defaults on the prototype: an instance gets its own value only when it needs another.
+Response.prototype[TYPE] = 'default';
+Response.prototype[URL_KEY] = '';
+Response.prototype[REDIRECTED] = false;

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "kiln_hvt_abi.h"
+#include "kiln_mft_abi.h"
 
 /* Handles (manifest indices) of the devices fuzz_manifest() declares. */
 enum fuzz_device {

@@ -2,6 +2,7 @@
  * ABI1 note (hvt, ABI version 2) and Kiln's features note (these bindings
  * run at CPL3, so kiln-hvt starts the image there, and keep the heap out of
  * the stack area, so kiln-hvt puts a guard page under the stack). */
+#include "kiln_elf_abi.h"
 #include "kiln_hvt_abi.h"
 
 __attribute__((section(".note.solo5.abi"), aligned(4), used))

@@ -5,7 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kiln_elf_abi.h"
 #include "kiln_hvt_abi.h"
+#include "kiln_mft_abi.h"
 #include "solo5.h"
 
 /* Stack reserved below the top of guest memory; the heap ends there. Its

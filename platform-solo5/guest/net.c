@@ -2,6 +2,7 @@
  * them (net_ring.c), else one NET_READ/NET_WRITE hypercall per frame. */
 #include "guest.h"
 #include "cpu.h"
+#include "kiln_net_offload.h"
 
 solo5_result_t solo5_net_acquire(const char *name, solo5_handle_t *handle,
                                  struct solo5_net_info *info)
@@ -15,6 +16,14 @@ solo5_result_t solo5_net_acquire(const char *name, solo5_handle_t *handle,
     *handle = (solo5_handle_t)h;
     kiln_net_ring_start((solo5_handle_t)h);
     return SOLO5_R_OK;
+}
+
+unsigned kiln_net_pool_tap(solo5_handle_t handle)
+{
+    if (handle == 0 || handle >= kiln_guest.mft->entries ||
+        kiln_guest.mft->e[handle].type != KILN_MFT_NET_BASIC)
+        return 0;
+    return kiln_guest.mft->e[handle].u.net_basic.kiln_pool_tap;
 }
 
 static int uses_ring(solo5_handle_t handle)
@@ -53,4 +62,19 @@ solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size,
     if (r.ret == SOLO5_R_OK)
         *read_size = r.len;
     return (solo5_result_t)r.ret;
+}
+
+/* Large segments are not offered under hvt tenders: frames stay within the
+ * MTU, and the stack cuts its own segments. */
+size_t kiln_net_offload_frame_max(solo5_handle_t handle)
+{
+    (void)handle;
+    return 0;
+}
+
+int kiln_net_write_segments(solo5_handle_t handle, const uint8_t *buf, size_t size,
+                            size_t segment_size)
+{
+    (void)handle, (void)buf, (void)size, (void)segment_size;
+    return KILN_R_NOSYS;
 }

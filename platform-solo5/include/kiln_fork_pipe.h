@@ -19,6 +19,12 @@
  * SOLO5_R_EINVAL when the image declares no fork device. */
 int kiln_fork(uint64_t *child);
 
+/* In a forked child, for network device (handle) (acquired): 1 + the
+ * position in kiln-hvt's --fork-net pool of the tap the child holds, so a
+ * child can take a static address of its own from a range; 0 when it
+ * holds none, outside a forked child, and under other tenders. */
+unsigned kiln_net_pool_tap(solo5_handle_t handle);
+
 /* The exit status of (child) once it has ended (the id is then spent);
  * SOLO5_R_AGAIN while it runs: wait in solo5_yield for
  * kiln_fork_ready_set(). SOLO5_R_EINVAL for an id that is not ours. */

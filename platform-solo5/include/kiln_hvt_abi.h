@@ -1,10 +1,11 @@
 /*
- * kiln_hvt_abi.h: the binary interface between a Kiln guest and a hvt tender
- * on x86_64 and aarch64: boot info, hypercall numbers and argument blocks, ELF note and
- * manifest layouts. The layouts are those of Solo5's hvt ABI version 2, so
- * Kiln images run on upstream solo5-hvt and upstream images on kiln-hvt.
- * Kiln's own extensions sit in ranges upstream leaves free: hypercalls 64 and
- * up, device types at or above KILN_MFT_RESERVED_FIRST.
+ * kiln_hvt_abi.h: the hypercall interface between a Kiln guest and a hvt
+ * tender on x86_64 and aarch64: boot info, feature bits, hypercall numbers
+ * and argument blocks, result codes, Kiln's frame rings. The layouts are
+ * those of Solo5's hvt ABI version 2, so Kiln images run on upstream
+ * solo5-hvt and upstream images on kiln-hvt. Kiln's own hypercalls are
+ * numbered 64 and up, where upstream defines none. The image's ELF notes are
+ * in kiln_elf_abi.h, the manifest in kiln_mft_abi.h.
  *
  * Shared by guest and tender: only fixed-width types, no pointers (guest
  * addresses are uint64_t so the tender can never dereference one by mistake).
@@ -14,8 +15,8 @@
 
 #include <stdint.h>
 
+/* The version an image's ABI1 note (kiln_elf_abi.h) names. */
 #define KILN_HVT_ABI_VERSION 2
-#define KILN_ABI_TARGET_HVT 1
 
 /* Images are linked at or above this guest address. */
 #define KILN_GUEST_MIN_BASE 0x100000UL
@@ -278,98 +279,5 @@ struct kiln_trap_frame {
     uint64_t rsp;
     uint64_t ss;
 };
-
-/* ELF notes: owner name "Solo5" (6 bytes, padded to 8). */
-#define KILN_NOTE_NAME "Solo5"
-#define KILN_NOTE_NAME_SIZE 6
-#define KILN_NOTE_TYPE_ABI1 0x31494241U /* "ABI1" */
-#define KILN_NOTE_TYPE_MFT1 0x3154464dU /* "MFT1" */
-
-struct kiln_note_header {
-    uint32_t namesz; /* KILN_NOTE_NAME_SIZE */
-    uint32_t descsz; /* bytes after this header, alignment padding included */
-    uint32_t type;
-    char name[8];
-};
-_Static_assert(sizeof(struct kiln_note_header) == 20, "note header layout");
-
-struct kiln_abi1_desc {
-    uint32_t target;  /* KILN_ABI_TARGET_HVT */
-    uint32_t version; /* KILN_HVT_ABI_VERSION */
-    uint32_t reserved[2];
-};
-
-struct kiln_abi1_note {
-    struct kiln_note_header h;
-    struct kiln_abi1_desc d;
-};
-_Static_assert(sizeof(struct kiln_abi1_note) == 36, "ABI1 note layout");
-
-/* Kiln's own note (owner "Kiln"): what the image can do beyond the Solo5
- * ABI. Upstream tenders ignore it. An image without it is started the way
- * upstream starts images, at CPL0. */
-#define KILN_OWN_NOTE_NAME "Kiln"
-#define KILN_OWN_NOTE_NAME_SIZE 5
-#define KILN_NOTE_TYPE_FEATURES 0x3154464bU /* "KFT1" */
-#define KILN_IMAGE_RUNS_AT_CPL3 (1U << 0)   /* bindings work in user mode */
-/* The heap ends KILN_STACK_AREA_SIZE below the boot info's mem_size, where
- * the stack starts (growing down from the top): the tender may make the
- * stack area's lowest page a guard page. */
-#define KILN_IMAGE_STACK_GUARD (1U << 1)
-#define KILN_STACK_AREA_SIZE 0x100000UL
-
-struct kiln_features_note {
-    struct kiln_note_header h;
-    uint32_t flags;
-};
-_Static_assert(sizeof(struct kiln_features_note) == 24, "KFT1 note layout");
-
-/* Manifest (MFT1). Entry 0 is always KILN_MFT_RESERVED_FIRST with an empty
- * name; a device's handle is the index of its entry. */
-#define KILN_MFT_VERSION 1
-#define KILN_MFT_MAX_ENTRIES 64
-#define KILN_MFT_NAME_SIZE 68
-#define KILN_MFT_NAME_MAX 67
-
-enum kiln_mft_type {
-    KILN_MFT_BLOCK_BASIC = 1,
-    KILN_MFT_NET_BASIC = 2,
-    KILN_MFT_RESERVED_FIRST = 1U << 30,
-    /* Kiln devices. Upstream tenders attach none of these, so the guest
-     * bindings refuse to start an image declaring one on such a tender. */
-    KILN_MFT_KILN_FORK = (1U << 30) + 1,
-    KILN_MFT_KILN_PIPE = (1U << 30) + 2
-};
-
-struct kiln_mft_entry {
-    char name[KILN_MFT_NAME_SIZE];
-    uint32_t type;
-    union {
-        struct {
-            uint64_t capacity; /* bytes */
-            uint16_t block_size;
-        } block_basic;
-        struct {
-            uint8_t mac[6];
-            uint16_t mtu;
-        } net_basic;
-    } u;
-    uint64_t backing; /* tender-private in the image; always 0 for the guest */
-    uint8_t attached; /* 0 in the image; set by the tender */
-};
-_Static_assert(sizeof(struct kiln_mft_entry) == 104, "manifest entry layout");
-
-struct kiln_mft {
-    uint32_t version;
-    uint32_t entries;
-    struct kiln_mft_entry e[]; /* entries of them */
-};
-_Static_assert(sizeof(struct kiln_mft) == 8, "manifest header layout");
-
-/* The manifest starts 8-aligned, 4 bytes after the note header. */
-#define KILN_MFT1_DESC_PAD 4
-#define KILN_MFT1_MAX_DESC                                                     \
-    (KILN_MFT1_DESC_PAD + sizeof(struct kiln_mft) +                            \
-     KILN_MFT_MAX_ENTRIES * sizeof(struct kiln_mft_entry))
 
 #endif /* KILN_HVT_ABI_H */

@@ -5,6 +5,8 @@
  *            [--net-pcap:NAME=FILE] [--fork-net:NAME=TAP1,TAP2,...]
  *            [--block:NAME=PATH] [--block-sector-size:NAME=N]
  *            [--fork-block:NAME=share|refuse] [--] IMAGE [ARGS...]
+ * args.c reads the line and the options of its own (--mem, --help,
+ * --version); each device option belongs to a module (arg_module.h).
  * Parsing only checks syntax; matching names against the image's manifest
  * happens in devices.c once the image is read.
  */
@@ -14,34 +16,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kiln_hvt_abi.h"
+#include "block_args.h"
+#include "kiln_mft_abi.h"
 #include "mem_limits.h"
+#include "net_args.h"
+
+struct kiln_device_kind;
 
 #define KILN_MAX_DEVICE_OPTS KILN_MFT_MAX_ENTRIES
-#define KILN_FORK_POOL_MAX 64 /* taps in one --fork-net pool */
-#define KILN_TAP_NAME_SIZE 16 /* Linux's IFNAMSIZ, terminator included */
-
-enum kiln_device_kind { KILN_DEV_NET, KILN_DEV_BLOCK };
-
-/* Everything the command line says about one device name. */
-struct kiln_device_opt {
-    enum kiln_device_kind kind;
-    char name[KILN_MFT_NAME_SIZE];
-    const char *backing;   /* --net: tap name, --block: path; NULL if absent */
-    int has_mac;
-    uint8_t mac[6];
-    const char *pcap_path; /* --net-pcap, or NULL */
-    uint32_t sector_size;  /* --block-sector-size, or 0 for the default */
-    /* --fork-net: taps for forked children, one per child that holds it */
-    char fork_taps[KILN_FORK_POOL_MAX][KILN_TAP_NAME_SIZE];
-    int n_fork_taps;
-    int fork_refuse;       /* --fork-block:NAME=refuse */
-};
 
 struct kiln_options {
     uint64_t mem_bytes;
-    struct kiln_device_opt devices[KILN_MAX_DEVICE_OPTS];
-    int n_devices;
+    struct kiln_net_opt net[KILN_MAX_DEVICE_OPTS];
+    int n_net;
+    struct kiln_block_opt block[KILN_MAX_DEVICE_OPTS];
+    int n_block;
+    /* Every device name the line used, with its kind: a name is one
+     * device, and there are at most KILN_MAX_DEVICE_OPTS. */
+    struct {
+        char name[KILN_MFT_NAME_SIZE];
+        const struct kiln_device_kind *kind;
+        int attached;
+    } names[KILN_MAX_DEVICE_OPTS];
+    int n_names;
     const char *image;
     char *const *guest_argv; /* NULL-terminated, after the image */
     int want_help;

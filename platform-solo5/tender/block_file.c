@@ -156,10 +156,10 @@ static int capacity_of(int fd, uint64_t *capacity)
 }
 
 int kiln_block_attach(struct kiln_mft *mft, unsigned index,
-                      const struct kiln_device_opt *opt, char *err,
+                      const struct kiln_block_opt *opt, char *err,
                       size_t errlen)
 {
-    const char *path = opt->backing;
+    const char *path = opt->path;
     int fd = open(path, O_RDWR | O_CLOEXEC);
     uint64_t capacity;
     if (fd < 0 || capacity_of(fd, &capacity) != 0) {

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "kiln_hvt_abi.h"
+#include "kiln_mft_abi.h"
 
 /* Guest address of the manifest copy in the boot info at (base). */
 #define KILN_BOOT_INFO_MFT_AT(base) ((base) + sizeof(struct kiln_boot_info))

@@ -12,6 +12,7 @@
 #include "args.h"
 #include "guest_mem.h"
 #include "kiln_hvt_abi.h"
+#include "kiln_mft_abi.h"
 #include "net_pool.h"
 
 /* Checks names and kinds only (no host resources touched). 0, or -1 with a
@@ -27,7 +28,7 @@ int kiln_devices_attach(const struct kiln_options *o, struct kiln_mft *mft,
 
 /* Net and block modules, called by kiln_devices_attach. */
 int kiln_net_attach(struct kiln_mft *mft, unsigned index,
-                    const struct kiln_device_opt *opt, char *err,
+                    const struct kiln_net_opt *opt, char *err,
                     size_t errlen);
 /* Opens tap (ifname), which must exist. The fd, or -1 with a reason. */
 int kiln_tap_open(const char *ifname, char *err, size_t errlen);
@@ -41,7 +42,7 @@ int kiln_net_fork_child(const struct kiln_guest_mem *m,
                         size_t errlen);
 
 int kiln_block_attach(struct kiln_mft *mft, unsigned index,
-                      const struct kiln_device_opt *opt, char *err,
+                      const struct kiln_block_opt *opt, char *err,
                       size_t errlen);
 /* In a forked tender: devices given --fork-block:NAME=refuse are closed and
  * their calls fail with KILN_R_UNAVAILABLE; the others stay shared. */

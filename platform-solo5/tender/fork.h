@@ -6,6 +6,7 @@
 #define KILN_FORK_H
 
 #include "kiln_hvt_abi.h"
+#include "kiln_mft_abi.h"
 #include "vm.h"
 
 /* At most this many children live (not yet waited for) per tender. */

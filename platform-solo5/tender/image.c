@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "arch.h"
+#include "kiln_elf_abi.h"
 #include "kiln_hvt_abi.h"
+#include "kiln_mft_abi.h"
 
 #define PAGE 0x1000ULL
 

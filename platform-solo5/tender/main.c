@@ -110,7 +110,8 @@ int main(int argc, char **argv)
     if (kiln_devices_match(&opt, mft, err, sizeof err) != 0)
         die("%s", err);
     kiln_core_setup();
-    if (kiln_devices_attach(&opt, mft, err, sizeof err) != 0)
+    if (kiln_devices_attach(&opt, mft, err, sizeof err) != 0 ||
+        kiln_net_pool_start(err, sizeof err) != 0)
         die("%s", err);
 
     struct kiln_guest_mem mem = {.size = mem_size};

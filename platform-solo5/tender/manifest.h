@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kiln_hvt_abi.h"
+#include "kiln_mft_abi.h"
 
 /* Validates the MFT1 note descriptor (desc, size) and returns a malloc'ed
  * copy of the manifest, or NULL with a one-line reason in err. Refuses:

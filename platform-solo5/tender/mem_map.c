@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "kiln_hvt_abi.h"
+#include "kiln_elf_abi.h"
 
 #define PAGE 0x1000ULL
 

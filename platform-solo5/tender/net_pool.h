@@ -9,6 +9,13 @@
  * releases a child's when it reaps one that could not (SIGKILL), and a
  * claim finding no free tap takes over one whose holder no longer exists
  * (an orphan killed outright).
+ *
+ * The taps themselves live in one process, the pool keeper, which the root
+ * tender forks once its devices are attached and then closes its own
+ * copies: a tender holds only the tap it uses, which a forked tender asks
+ * the keeper for over a Unix socket (the fd comes back with SCM_RIGHTS; the
+ * keeper hands a tap only to the tender the table says holds it). The
+ * keeper ends with the root tender.
  */
 #ifndef KILN_NET_POOL_H
 #define KILN_NET_POOL_H
@@ -16,8 +23,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "args.h"
-#include "kiln_hvt_abi.h"
+#include "net_args.h"
+#include "kiln_mft_abi.h"
 
 /* The taps one fork takes: a pool slot per network handle, -1 where the
  * device has no pool. */
@@ -27,7 +34,7 @@ struct kiln_net_claim {
 
 /* Opens (opt)'s pool taps for network device (handle). 0, or -1 with a
  * one-line reason naming the argument. */
-int kiln_net_pool_open(unsigned handle, const struct kiln_device_opt *opt,
+int kiln_net_pool_open(unsigned handle, const struct kiln_net_opt *opt,
                        char *err, size_t errlen);
 
 /* Whether device (handle) has a pool. */
@@ -45,8 +52,14 @@ void kiln_net_claim_hand_over(const struct kiln_net_claim *c, pid_t parent,
 /* The fork failed: the taps are free again. */
 void kiln_net_claim_drop(const struct kiln_net_claim *c);
 
-/* The fd of the tap in (handle)'s pool slot (slot). */
-int kiln_net_pool_fd(unsigned handle, int slot);
+/* Forks the pool keeper, which takes every pool's tap, and closes them
+ * here. Call once, in the root tender, after every pool is open; nothing
+ * to do without pools. 0, or -1 with a reason. */
+int kiln_net_pool_start(char *err, size_t errlen);
+
+/* The tap in (handle)'s pool slot (slot), which this tender holds, from
+ * the keeper: a new fd, or -1 with a reason. */
+int kiln_net_pool_fetch(unsigned handle, int slot, char *err, size_t errlen);
 
 /* Frees every tap (pid) holds. Async-signal-safe. */
 void kiln_net_pool_release(pid_t pid);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "hypercall.h"
+#include "kiln_mft_abi.h"
 #include "net_ring.h"
 #include "solo5.h"
 

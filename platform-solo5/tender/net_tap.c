@@ -32,7 +32,6 @@
 struct net_dev {
     int fd;          /* the tap, non-blocking; -1 when unavailable */
     int pcap_fd;     /* -1 unless --net-pcap */
-    int pooled;      /* fd is a pool tap's, shared with the whole tree */
 };
 
 static struct net_dev devs[KILN_MFT_MAX_ENTRIES];
@@ -183,11 +182,11 @@ static int random_mac(uint8_t mac[6])
 }
 
 int kiln_net_attach(struct kiln_mft *mft, unsigned index,
-                    const struct kiln_device_opt *opt, char *err, size_t errlen)
+                    const struct kiln_net_opt *opt, char *err, size_t errlen)
 {
     struct net_dev *d = &devs[index];
     d->pcap_fd = -1;
-    d->fd = kiln_tap_open(opt->backing, err, errlen);
+    d->fd = kiln_tap_open(opt->tap, err, errlen);
     if (d->fd < 0 || kiln_net_pool_open(index, opt, err, errlen) != 0)
         return -1;
     if (opt->pcap_path != NULL) {
@@ -233,9 +232,26 @@ static void drain(int fd)
             return;
 }
 
-/* A MAC for the child, other than the parent's, in the tender's manifest
- * and in the guest's copy of it (the vCPU is stopped: it cannot be
- * reading). 0, or -1 (errno). */
+/* Device (h)'s manifest entry as the guest sees it: its copy, in low
+ * memory below the image (the vCPU is stopped: it cannot be reading). */
+static struct kiln_mft_entry *guest_entry(const struct kiln_guest_mem *m,
+                                          unsigned h)
+{
+    uint64_t at = KILN_BOOT_INFO_MFT_AT(KILN_BOOT_INFO_BASE) +
+                  sizeof(struct kiln_mft) + h * sizeof(struct kiln_mft_entry);
+    return (struct kiln_mft_entry *)(m->base + at);
+}
+
+/* Which pool tap the child holds (slot, -1 for none), in both manifests:
+ * the tender's and the guest's. */
+static void set_pool_tap(const struct kiln_guest_mem *m, unsigned h, int slot)
+{
+    net_mft->e[h].u.net_basic.kiln_pool_tap = (uint16_t)(slot + 1);
+    guest_entry(m, h)->u.net_basic.kiln_pool_tap = (uint16_t)(slot + 1);
+}
+
+/* A MAC for the child, other than the parent's, in both manifests. 0, or
+ * -1 (errno). */
 static int new_mac(const struct kiln_guest_mem *m, unsigned h)
 {
     uint8_t *mac = net_mft->e[h].u.net_basic.mac, fresh[6];
@@ -244,10 +260,7 @@ static int new_mac(const struct kiln_guest_mem *m, unsigned h)
             return -1;
     while (memcmp(fresh, mac, 6) == 0);
     memcpy(mac, fresh, 6);
-    uint64_t at = KILN_BOOT_INFO_MFT_AT(KILN_BOOT_INFO_BASE) +
-                  sizeof(struct kiln_mft) + h * sizeof(struct kiln_mft_entry) +
-                  offsetof(struct kiln_mft_entry, u.net_basic.mac);
-    memcpy(m->base + at, fresh, 6); /* in low memory, below the image */
+    memcpy(guest_entry(m, h)->u.net_basic.mac, fresh, 6);
     return 0;
 }
 
@@ -259,19 +272,24 @@ int kiln_net_fork_child(const struct kiln_guest_mem *m,
         struct net_dev *d = &devs[h];
         if (net_mft->e[h].type != KILN_MFT_NET_BASIC || !net_mft->e[h].attached)
             continue;
-        if (d->fd >= 0 && !d->pooled)
-            close(d->fd); /* the parent's own tap */
-        if (d->pcap_fd >= 0)
-            close(d->pcap_fd); /* the recording stays the parent's */
-        d->pcap_fd = -1;
+        if (d->fd >= 0)
+            close(d->fd); /* the parent's tap */
         d->fd = -1;
         int slot = claim->slot[h];
+        set_pool_tap(m, h, slot);
         if (slot < 0) {
+            /* Nothing to record: the device is not the child's. */
+            if (d->pcap_fd >= 0)
+                close(d->pcap_fd);
+            d->pcap_fd = -1;
             kiln_net_ring_fork_child(h, 0);
             continue;
         }
-        d->fd = kiln_net_pool_fd(h, slot);
-        d->pooled = 1;
+        /* The child's frames go to the parent's recording too (appended
+         * record by record: O_APPEND, one writev each). */
+        d->fd = kiln_net_pool_fetch(h, slot, err, errlen);
+        if (d->fd < 0)
+            return -1;
         drain(d->fd);
         if (new_mac(m, h) != 0 || kiln_poll_add(d->fd, h) != 0) {
             snprintf(err, errlen, "network device '%s': %s", net_mft->e[h].name,

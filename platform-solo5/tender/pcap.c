@@ -24,7 +24,7 @@ struct pcap_record_header {
 
 int kiln_pcap_open(const char *path)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0)
         return -1;
     struct pcap_file_header h = {.magic = PCAP_MAGIC,

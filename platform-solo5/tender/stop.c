@@ -39,8 +39,8 @@ static void on_signal(int sig)
         requested = sig;
         *stop_word = (uint32_t)sig;
         alarm(KILN_STOP_GRACE_S);
-        say(sig == SIGINT ? "kiln-hvt: SIGINT: asking the guest to stop (again, or in 10 s, ends it)\n"
-                          : "kiln-hvt: SIGTERM: asking the guest to stop (again, or in 10 s, ends it)\n");
+        say(sig == SIGINT ? "kiln-hvt: SIGINT: asking the guest to stop (again, or in " KILN_STOP_GRACE_TEXT ", ends it)\n"
+                          : "kiln-hvt: SIGTERM: asking the guest to stop (again, or in " KILN_STOP_GRACE_TEXT ", ends it)\n");
     } else if (!forced) {
         forced = sig;
     }
@@ -95,7 +95,7 @@ int kiln_stop_check(struct kvm_run *run)
 {
     if (forced) {
         fprintf(stderr, "kiln-hvt: stopped by a signal\n");
-        return 128 + forced;
+        return KILN_STOP_EXIT_STATUS(forced);
     }
     run->immediate_exit = 0;
     return 0;

@@ -2,7 +2,8 @@
  * stop.h: SIGTERM and SIGINT. A guest that registered a stop word
  * (KILN_FEATURE_STOP_REQUEST) is asked to stop: the signal's number goes
  * into the word and POLL returns to it at once; a second signal, or the
- * grace period, ends it. A guest that did not register is ended at once.
+ * grace period, ends it. A guest that did not register is ended at once
+ * (kiln_stop_rule.h).
  * Either way the tender leaves through its normal exit path, so its atexit
  * handlers give back pipe ends, pool taps and fork-tree places.
  */
@@ -12,10 +13,9 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 
-struct kvm_run;
+#include "kiln_stop_rule.h"
 
-/* Seconds between a stop request and the forced end. */
-#define KILN_STOP_GRACE_S 10
+struct kvm_run;
 
 /* Registers KILN_HC_STOP_WATCH and installs the signal handlers; (run) is
  * the vCPU's kvm_run area, whose immediate_exit the handlers set so that a
@@ -25,9 +25,9 @@ void kiln_stop_setup(struct kvm_run *run);
 /* KILN_FEATURE_STOP_REQUEST, for the boot info. */
 uint32_t kiln_stop_host_features(void);
 
-/* For the run loops when KVM_RUN returns EINTR: the exit status (128 +
- * signal) when the guest must end now, after saying so on stderr; else 0,
- * and the guest runs on. */
+/* For the run loops when KVM_RUN returns EINTR: the exit status
+ * (KILN_STOP_EXIT_STATUS) when the guest must end now, after saying so on
+ * stderr; else 0, and the guest runs on. */
 int kiln_stop_check(struct kvm_run *run);
 
 /* The timerfd (in the wait set of kiln_stop_epoll_wait) a signal arms to

@@ -69,8 +69,19 @@ int kiln_vm_unhandled_exit(const struct kvm_run *run, const char *pc_name,
 #define KILN_GPA_UNKNOWN UINT64_MAX
 int kiln_vm_host_fault(const char *pc_name, unsigned long long pc, uint64_t gpa);
 
+/* The architecture's part of kiln_vm_run: serves the exit the guest just
+ * made (vm->run->exit_reason). 0 to run it on; 1 when it must stop, with
+ * its exit status in *status. */
+int kiln_vm_arch_exit(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
+                      int *status);
+
+/* The architecture's report of KVM_RUN failing with (error) (not EINTR or
+ * EAGAIN), naming the guest's program counter; the exit status. */
+int kiln_vm_arch_run_failed(struct kiln_vm *vm, int error);
+
 /* Runs the guest until it halts or must be stopped; returns the exit
- * status. */
+ * status. KVM_RUN is entered again after EAGAIN and after a signal that
+ * does not end the guest (kiln_stop_check). */
 int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem);
 
 #endif

@@ -1,12 +1,14 @@
 /* vm_common.c: the KVM parts both architectures share: creating the VM, its
  * memory and one vCPU with its shared run area (the rest is
- * kiln_vm_arch_create), again in a forked tender, and reporting exits no
- * architecture handles. */
+ * kiln_vm_arch_create), again in a forked tender, the run loop (each exit
+ * served by kiln_vm_arch_exit), and reporting exits no architecture
+ * handles. */
 #define _GNU_SOURCE
 #include "vm.h"
 #include "fail.h"
 #include "fork_trace.h"
 #include "kiln_hvt_abi.h"
+#include "stop.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -87,6 +89,40 @@ int kiln_vm_complete_exit(struct kiln_vm *vm, char *err, size_t errlen)
                          rc == 0 ? "the guest ran" : strerror(errno));
     kiln_fork_trace_mark("exit completed (KVM_RUN, immediate_exit)");
     return 0;
+}
+
+/* One entry into the guest: 0 when it exited for kiln_vm_arch_exit to
+ * serve; else 1, with the exit status in *status: a signal ended the guest,
+ * or KVM_RUN failed (kiln_vm_arch_run_failed reported it). */
+static int enter(struct kiln_vm *vm, int *status)
+{
+    for (;;) {
+        kiln_fork_trace_mark("entering KVM_RUN");
+        if (ioctl(vm->vcpu_fd, KVM_RUN, 0) == 0) {
+            kiln_fork_trace_exit();
+            return 0;
+        }
+        if (errno == EINTR) {
+            /* A signal: end the guest, or let it see its stop request. */
+            *status = kiln_stop_check(vm->run);
+            if (*status != 0)
+                return 1;
+            continue;
+        }
+        if (errno != EAGAIN) {
+            *status = kiln_vm_arch_run_failed(vm, errno);
+            return 1;
+        }
+    }
+}
+
+int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
+{
+    for (;;) {
+        int status;
+        if (enter(vm, &status) != 0 || kiln_vm_arch_exit(vm, mem, &status) != 0)
+            return status;
+    }
 }
 
 int kiln_vm_host_fault(const char *pc_name, unsigned long long pc, uint64_t gpa)

@@ -2,8 +2,8 @@
  * compat.c: what Debian's libmbedcrypto (built against glibc) needs from a
  * libc that musl plus the runtime do not give an image.
  *
- * - glibc's fortify wrappers, which its objects call for memcpy, memset and
- *   printf: the same work, with the bound check they stand for.
+ * - glibc's fortify wrappers, which its objects call for memcpy, memset,
+ *   printf and snprintf: the same work, with the bound check they stand for.
  * - fopen and fclose: the objects holding the primitives also hold file
  *   helpers (mbedtls_md_file, mbedtls_mpi_read_file) that the link keeps;
  *   musl's fopen, and fclose through its open-file-list lock, would bring
@@ -36,6 +36,19 @@ int __printf_chk(int flag, const char *format, ...)
     va_list ap;
     va_start(ap, format);
     int n = vprintf(format, ap);
+    va_end(ap);
+    return n;
+}
+
+/* oid.c (which RSA's PKCS#1 v1.5 encoding brings in) formats OIDs with it. */
+int __snprintf_chk(char *str, size_t maxlen, int flag, size_t str_len, const char *format, ...)
+{
+    (void)flag;
+    if (maxlen > str_len)
+        abort();
+    va_list ap;
+    va_start(ap, format);
+    int n = vsnprintf(str, maxlen, format, ap);
     va_end(ap);
     return n;
 }

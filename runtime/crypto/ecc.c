@@ -23,14 +23,7 @@
 #include <mbedtls/ecdh.h>
 #include <mbedtls/ecdsa.h>
 
-#include "kiln.h"
-
-static int runtime_random(void *unused, unsigned char *out, size_t len)
-{
-    (void)unused;
-    kiln_random_fill(out, len);
-    return 0;
-}
+#include "crypto.h"
 
 static int group_of(JSContext *ctx, JSValueConst v, mbedtls_ecp_group_id *id)
 {
@@ -62,7 +55,7 @@ static JSValue api_ec_key_share(JSContext *ctx, JSValueConst this_val, int argc,
     mbedtls_ecp_keypair_init(&kp);
     int rc = mbedtls_ecp_read_key(id, &kp, priv, priv_len);
     if (rc == 0)
-        rc = mbedtls_ecp_mul(&kp.grp, &kp.Q, &kp.d, &kp.grp.G, runtime_random, NULL);
+        rc = mbedtls_ecp_mul(&kp.grp, &kp.Q, &kp.d, &kp.grp.G, kiln_mbedtls_random, NULL);
     if (rc == 0)
         rc = mbedtls_ecp_point_write_binary(&kp.grp, &kp.Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, out, out_len);
     mbedtls_ecp_keypair_free(&kp);
@@ -98,7 +91,7 @@ static JSValue api_ec_shared_secret(JSContext *ctx, JSValueConst this_val, int a
     if (rc == 0)
         rc = mbedtls_ecp_check_pubkey(&kp.grp, &q);
     if (rc == 0)
-        rc = mbedtls_ecdh_compute_shared(&kp.grp, &z, &q, &kp.d, runtime_random, NULL);
+        rc = mbedtls_ecdh_compute_shared(&kp.grp, &z, &q, &kp.d, kiln_mbedtls_random, NULL);
     if (rc == 0)
         rc = x25519 ? mbedtls_mpi_write_binary_le(&z, out, 32) : mbedtls_mpi_write_binary(&z, out, 32);
     int zero = mbedtls_mpi_cmp_int(&z, 0) == 0;
@@ -128,7 +121,7 @@ static JSValue api_ecdsa_sign(JSContext *ctx, JSValueConst this_val, int argc, J
     mbedtls_ecdsa_init(&key);
     int rc = mbedtls_ecp_read_key(MBEDTLS_ECP_DP_SECP256R1, &key, d, d_len);
     if (rc == 0)
-        rc = mbedtls_ecdsa_write_signature(&key, MBEDTLS_MD_SHA256, hash, hash_len, out, &sig_len, runtime_random, NULL);
+        rc = mbedtls_ecdsa_write_signature(&key, MBEDTLS_MD_SHA256, hash, hash_len, out, &sig_len, kiln_mbedtls_random, NULL);
     mbedtls_ecdsa_free(&key);
     if (rc != 0)
         return kiln_throw(ctx, "EINVAL", "ecdsaP256Sign failed (-0x%04x)", (unsigned)-rc);

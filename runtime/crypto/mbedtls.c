@@ -7,25 +7,26 @@
  *   __kiln.aead(seal, alg, key, nonce, aad, input, output) -> boolean
  *       alg 0: AES-GCM (16- or 32-byte key), 1: ChaCha20-Poly1305; 12-byte
  *       nonce, 16-byte tag after the ciphertext. Sealing writes
- *       input.length + 16 bytes; opening writes input.length - 16 and
+ *       input.length + 16 bytes, and may do so in place (output a view
+ *       starting where input starts); opening writes input.length - 16 and
  *       returns false (output zeroed) when the tag does not verify.
  *   __kiln.digest(alg, data, output)       alg 0/1/2: SHA-256/384/512
  *   __kiln.hmac(alg, key, data, output)    HMAC with that hash
  *
- * Key exchange and ECDSA are in ecc.c, installed from here.
+ * Key exchange and ECDSA are in ecc.c, RSA signatures in rsa.c, installed
+ * from here.
  */
 #include <string.h>
 
 #include <mbedtls/chachapoly.h>
 #include <mbedtls/gcm.h>
-#include <mbedtls/md.h>
 
-#include "kiln.h"
+#include "crypto.h"
 
 #define TAG_LENGTH 16
 #define NONCE_LENGTH 12
 
-static const mbedtls_md_info_t *hash_info(JSContext *ctx, JSValueConst v, size_t *size)
+const mbedtls_md_info_t *kiln_hash_info(JSContext *ctx, JSValueConst v, size_t *size)
 {
     int32_t alg;
     if (JS_ToInt32(ctx, &alg, v))
@@ -47,7 +48,7 @@ static JSValue api_digest(JSContext *ctx, JSValueConst this_val, int argc, JSVal
     size_t data_len, out_len, size;
     if (argc < 3)
         return JS_ThrowTypeError(ctx, "digest(alg, data, output)");
-    const mbedtls_md_info_t *info = hash_info(ctx, argv[0], &size);
+    const mbedtls_md_info_t *info = kiln_hash_info(ctx, argv[0], &size);
     if (!info || kiln_get_bytes(ctx, argv[1], &data, &data_len) < 0 || kiln_get_bytes(ctx, argv[2], &out, &out_len) < 0)
         return JS_EXCEPTION;
     if (out_len != size)
@@ -64,7 +65,7 @@ static JSValue api_hmac(JSContext *ctx, JSValueConst this_val, int argc, JSValue
     size_t key_len, data_len, out_len, size;
     if (argc < 4)
         return JS_ThrowTypeError(ctx, "hmac(alg, key, data, output)");
-    const mbedtls_md_info_t *info = hash_info(ctx, argv[0], &size);
+    const mbedtls_md_info_t *info = kiln_hash_info(ctx, argv[0], &size);
     if (!info || kiln_get_bytes(ctx, argv[1], &key, &key_len) < 0 || kiln_get_bytes(ctx, argv[2], &data, &data_len) < 0 ||
         kiln_get_bytes(ctx, argv[3], &out, &out_len) < 0)
         return JS_EXCEPTION;
@@ -124,8 +125,10 @@ static JSValue api_aead(JSContext *ctx, JSValueConst this_val, int argc, JSValue
     size_t len = seal ? in_len : in_len - TAG_LENGTH;
     if (out_len != (seal ? in_len + TAG_LENGTH : len))
         return kiln_throw(ctx, "ERANGE", "aead: output of %zu bytes for %zu bytes of input", out_len, in_len);
-    if ((in < out + out_len && out < in + in_len) && len > 0)
-        return kiln_throw(ctx, "EINVAL", "aead: input and output overlap");
+    /* Sealing may run in place (output at input's own address: mbedtls reads each byte before writing it); no
+       other overlap. */
+    if ((in < out + out_len && out < in + in_len) && len > 0 && !(seal && in == out))
+        return kiln_throw(ctx, "EINVAL", "aead: input and output overlap, other than sealing in place");
     int rc = alg == 0 ? gcm(seal, key, key_len, nonce, aad, aad_len, in, len, out)
                       : chachapoly(seal, key, nonce, aad, aad_len, in, len, out);
     if (rc != 0 && !seal) {
@@ -137,11 +140,17 @@ static JSValue api_aead(JSContext *ctx, JSValueConst this_val, int argc, JSValue
     return JS_TRUE;
 }
 
-void kiln_ecc_install(JSContext *ctx, JSValueConst api); /* ecc.c */
+int kiln_mbedtls_random(void *unused, unsigned char *out, size_t len)
+{
+    (void)unused;
+    kiln_random_fill(out, len);
+    return 0;
+}
 
 void kiln_crypto_install(JSContext *ctx, JSValueConst api)
 {
     kiln_ecc_install(ctx, api);
+    kiln_rsa_install(ctx, api);
     JS_SetPropertyStr(ctx, api, "aead", JS_NewCFunction(ctx, api_aead, "aead", 7));
     JS_SetPropertyStr(ctx, api, "digest", JS_NewCFunction(ctx, api_digest, "digest", 3));
     JS_SetPropertyStr(ctx, api, "hmac", JS_NewCFunction(ctx, api_hmac, "hmac", 4));

@@ -3,7 +3,7 @@
  * pointer. The image is an ordinary static Linux executable; its command
  * line follows solo5-hvt's, minus the image path (the image is the program):
  *
- *   app [--mem=MB] [--net:NAME=TAP] [--net-mac:NAME=MAC]
+ *   app [--mem=MB] [--net:NAME=TAP] [--net-mac:NAME=MAC] [--net-offload:NAME=on|off]
  *       [--block:NAME=PATH] [--block-sector-size:NAME=N] [--sandbox=off]
  *       [--] [ARGS...]
  *
@@ -203,6 +203,11 @@ static int parse_options(int argc, char **argv, size_t *mem, int *sandbox)
             d = device_arg(a, "--net-mac:", KILN_MFT_NET_BASIC, &value);
             parse_mac(a, value, d->mac);
             d->mac_given = 1;
+        } else if (!strncmp(a, "--net-offload:", 14)) {
+            d = device_arg(a, "--net-offload:", KILN_MFT_NET_BASIC, &value);
+            if (strcmp(value, "on") && strcmp(value, "off"))
+                hosted_fail("%s: expected on or off", a);
+            d->offload_off = !strcmp(value, "off");
         } else if (!strncmp(a, "--block:", 8)) {
             d = device_arg(a, "--block:", KILN_MFT_BLOCK_BASIC, &value);
             d->target = value;

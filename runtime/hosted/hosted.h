@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "kiln_hvt_abi.h"
+#include "kiln_mft_abi.h"
 #include "solo5.h"
 
 struct hosted_device {
@@ -19,6 +19,8 @@ struct hosted_device {
     int acquired;
     uint8_t mac[SOLO5_NET_ALEN];
     int mac_given;
+    int offload_off;          /* net: --net-offload:NAME=off */
+    int offload;              /* net: the tap cuts and coalesces TCP segments (net.c) */
     uint64_t sector_size;     /* block: bytes per block */
     uint64_t capacity;        /* block: bytes */
 };

@@ -10,6 +10,12 @@ int kiln_fork(uint64_t *child)
     return SOLO5_R_EINVAL;
 }
 
+unsigned kiln_net_pool_tap(solo5_handle_t handle)
+{
+    (void)handle;
+    return 0;
+}
+
 int kiln_wait(uint64_t child, int *status)
 {
     (void)child;

@@ -198,6 +198,8 @@ static void build_filter(void)
     jgt(X32_SYSCALL_BIT - 1, L_DENY, NEXT);
     jeq(SYS_write, L_WRITE, NEXT);
     jeq(SYS_read, L_READ, NEXT);
+    jeq(SYS_writev, L_READ, NEXT); /* taps: a frame after its virtio-net header */
+    jeq(SYS_readv, L_READ, NEXT);
     jeq(SYS_ppoll, L_ALLOW, NEXT);
     jeq(SYS_clock_gettime, L_CLOCK, NEXT);
     jeq(SYS_pread64, L_BLOCK, NEXT);
@@ -269,6 +271,8 @@ static const char *call_name(int nr)
     case SYS_kill: return "kill";
     case SYS_write: return "write";
     case SYS_read: return "read";
+    case SYS_readv: return "readv";
+    case SYS_writev: return "writev";
     case SYS_pread64: return "pread64";
     case SYS_pwrite64: return "pwrite64";
     case SYS_fdatasync: return "fdatasync";

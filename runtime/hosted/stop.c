@@ -1,8 +1,8 @@
 /*
  * stop.c: SIGTERM and SIGINT on the hosted platform, as kiln-hvt passes them
- * on (kiln_stop.h): the first is a stop request the runtime hands to the
- * app; a second ends the process with 128 + signal, and so does the grace
- * period running out (checked in solo5_yield). The signals stay blocked
+ * on (kiln_stop_rule.h): the first is a stop request the runtime hands to
+ * the app; a second ends the process, and so does the grace period running
+ * out (checked in solo5_yield). The signals stay blocked
  * except inside yield's ppoll, so a request never slips in between the
  * check and the wait.
  */
@@ -11,12 +11,13 @@
 
 #include "hosted.h"
 #include "kiln_stop.h"
+#include "kiln_stop_rule.h"
 #include "sys.h"
 
 static volatile int stop_signal; /* of the request, or 0 */
 static solo5_time_t stop_at;     /* monotonic time of the request */
 
-#define GRACE_NS (10ull * 1000000000ull)
+#define GRACE_NS (KILN_STOP_GRACE_S * 1000000000ull)
 
 #define SIG_BIT(sig) (1ull << ((sig) - 1))
 #define STOP_SIGNALS (SIG_BIT(SIGTERM) | SIG_BIT(SIGINT))
@@ -30,7 +31,7 @@ __attribute__((naked)) static void restore(void)
 static void on_signal(int sig)
 {
     if (stop_signal != 0)
-        sys_call3(SYS_exit_group, 128 + sig, 0, 0);
+        sys_call3(SYS_exit_group, KILN_STOP_EXIT_STATUS(sig), 0, 0);
     stop_signal = sig;
 }
 
@@ -53,7 +54,7 @@ solo5_time_t hosted_stop_deadline(solo5_time_t deadline)
     solo5_time_t end = stop_at + GRACE_NS;
     if (solo5_clock_monotonic() >= end) {
         hosted_say("kiln: the app did not stop within the grace period; ending it");
-        sys_call3(SYS_exit_group, 128 + stop_signal, 0, 0);
+        sys_call3(SYS_exit_group, KILN_STOP_EXIT_STATUS(stop_signal), 0, 0);
     }
     return deadline < end ? deadline : end;
 }

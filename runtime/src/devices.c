@@ -9,7 +9,9 @@
 
 #include "kiln.h"
 #include "kiln_block_flush.h"
+#include "kiln_fork_pipe.h"
 #include "kiln_hvt_abi.h"
+#include "kiln_net_offload.h"
 
 #define MAX_HANDLES 64
 
@@ -18,6 +20,7 @@ enum handle_kind { HANDLE_NONE = 0, HANDLE_NET, HANDLE_BLOCK };
 static struct {
     enum handle_kind kind;
     size_t net_frame_max;      /* mtu + Ethernet header */
+    size_t net_large_max;      /* largest frame with offload (kiln_net_offload.h), else 0 */
     struct solo5_block_info block;
     JSValue watcher;           /* JS_UNDEFINED when not watched */
 } handles[MAX_HANDLES];
@@ -70,7 +73,9 @@ static JSValue no_device(JSContext *ctx, const char *fn, const char *kind, const
     return e;
 }
 
-/* netAcquire(name) -> { handle, mac: Uint8Array(6), mtu } */
+/* netAcquire(name) -> { handle, mac: Uint8Array(6), mtu, poolTap, offloadFrameMax }
+ * (poolTap: kiln_net_pool_tap, 0 unless a forked child holds a --fork-net
+ * tap; offloadFrameMax: kiln_net_offload.h, 0 without offload) */
 static JSValue net_acquire(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     (void)this_val;
@@ -85,6 +90,7 @@ static JSValue net_acquire(JSContext *ctx, JSValueConst this_val, int argc, JSVa
     JS_FreeCString(ctx, name);
     handles[h].kind = HANDLE_NET;
     handles[h].net_frame_max = info.mtu + SOLO5_NET_HLEN;
+    handles[h].net_large_max = kiln_net_offload_frame_max(h);
     handles[h].watcher = JS_UNDEFINED;
     JSValue o = JS_NewObject(ctx);
     JS_SetPropertyStr(ctx, o, "handle", JS_NewInt32(ctx, (int32_t)h));
@@ -96,6 +102,8 @@ static JSValue net_acquire(JSContext *ctx, JSValueConst this_val, int argc, JSVa
     JS_FreeValue(ctx, ctor);
     JS_FreeValue(ctx, mac);
     JS_SetPropertyStr(ctx, o, "mtu", JS_NewInt64(ctx, (int64_t)info.mtu));
+    JS_SetPropertyStr(ctx, o, "poolTap", JS_NewInt64(ctx, (int64_t)kiln_net_pool_tap(h)));
+    JS_SetPropertyStr(ctx, o, "offloadFrameMax", JS_NewInt64(ctx, (int64_t)handles[h].net_large_max));
     return o;
 }
 
@@ -109,9 +117,9 @@ static JSValue net_read(JSContext *ctx, JSValueConst this_val, int argc, JSValue
     if (argc < 2 || get_handle(ctx, argv[0], HANDLE_NET, "netRead", &h) < 0 ||
         kiln_get_bytes(ctx, argv[1], &buf, &len) < 0)
         return argc < 2 ? JS_ThrowTypeError(ctx, "netRead(handle, buffer)") : JS_EXCEPTION;
-    if (len < handles[h].net_frame_max)
-        return kiln_throw(ctx, "EINVAL", "netRead: a buffer of %zu bytes cannot hold a frame of %zu",
-                          len, handles[h].net_frame_max);
+    size_t need = handles[h].net_large_max ? handles[h].net_large_max : handles[h].net_frame_max;
+    if (len < need)
+        return kiln_throw(ctx, "EINVAL", "netRead: a buffer of %zu bytes cannot hold a frame of %zu", len, need);
     solo5_result_t r = solo5_net_read(h, buf, len, &got);
     if (r == SOLO5_R_AGAIN)
         return JS_NewInt32(ctx, -1);
@@ -120,20 +128,26 @@ static JSValue net_read(JSContext *ctx, JSValueConst this_val, int argc, JSValue
     return JS_NewInt64(ctx, (int64_t)got);
 }
 
-/* netWrite(handle, frame): sends the whole view as one Ethernet frame. */
+/* netWrite(handle, frame, segmentSize = 0): sends the whole view as one
+ * Ethernet frame; with a segment size, a large TCP segment for the device
+ * to cut into segments of that many payload bytes (kiln_net_offload.h). */
 static JSValue net_write(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     (void)this_val;
     solo5_handle_t h;
     uint8_t *buf;
     size_t len;
+    uint32_t segment_size = 0;
     if (argc < 2 || get_handle(ctx, argv[0], HANDLE_NET, "netWrite", &h) < 0 ||
-        kiln_get_bytes(ctx, argv[1], &buf, &len) < 0)
-        return argc < 2 ? JS_ThrowTypeError(ctx, "netWrite(handle, frame)") : JS_EXCEPTION;
-    if (len < SOLO5_NET_HLEN || len > handles[h].net_frame_max)
-        return kiln_throw(ctx, "EINVAL", "netWrite: a frame of %zu bytes is not in %u..%zu",
-                          len, SOLO5_NET_HLEN, handles[h].net_frame_max);
-    solo5_result_t r = solo5_net_write(h, buf, len);
+        kiln_get_bytes(ctx, argv[1], &buf, &len) < 0 ||
+        (argc > 2 && !JS_IsUndefined(argv[2]) && JS_ToUint32(ctx, &segment_size, argv[2]) < 0))
+        return argc < 2 ? JS_ThrowTypeError(ctx, "netWrite(handle, frame[, segmentSize])") : JS_EXCEPTION;
+    size_t max = segment_size ? handles[h].net_large_max : handles[h].net_frame_max;
+    if (len < SOLO5_NET_HLEN || len > max)
+        return kiln_throw(ctx, "EINVAL", "netWrite: a frame of %zu bytes is not in %u..%zu%s", len,
+                          SOLO5_NET_HLEN, max, segment_size && !max ? " (this device offers no offload)" : "");
+    solo5_result_t r = segment_size ? (solo5_result_t)kiln_net_write_segments(h, buf, len, segment_size)
+                                    : solo5_net_write(h, buf, len);
     if (r != SOLO5_R_OK)
         return kiln_throw(ctx, result_code(r), "netWrite: the platform failed (%s)", result_code(r));
     return JS_UNDEFINED;

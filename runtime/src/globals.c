@@ -4,9 +4,8 @@
  * crypto.getRandomValues (setTimeout & co. come from timers.c).
  *
  * console.* joins its arguments with spaces and ends the line: strings as
- * they are, errors with their stack (through __kiln.formatStack when the
- * bundle installed one), other objects as JSON (falling back to
- * String() for cycles and the like), bigints with an "n". All levels go to
+ * they are, errors as their stack ("Name: message" and the frames), other
+ * objects as JSON (falling back to String() for cycles and the like), bigints with an "n". All levels go to
  * the one Solo5 console, in a single write per call.
  */
 #include "cutils.h"
@@ -30,17 +29,11 @@ static void put_value(JSContext *ctx, DynBuf *out, JSValueConst v)
     if (JS_IsString(v)) {
         put_string(ctx, out, v);
     } else if (JS_IsError(ctx, v)) {
-        put_string(ctx, out, v);
+        /* Its stack starts with "Name: message" (error_stack.c), as Node prints it. */
         JSValue stack = JS_GetPropertyStr(ctx, v, "stack");
-        if (JS_IsString(stack))
-            stack = kiln_format_stack(ctx, stack);
-        if (JS_IsString(stack)) {
-            dbuf_putc(out, '\n');
-            put_string(ctx, out, stack);
-            /* QuickJS ends the stack with a newline; the line end is ours. */
-            if (out->size && out->buf[out->size - 1] == '\n')
-                out->size--;
-        }
+        if (JS_IsException(stack))
+            JS_FreeValue(ctx, JS_GetException(ctx));
+        put_string(ctx, out, JS_IsString(stack) ? stack : v);
         JS_FreeValue(ctx, stack);
     } else if (JS_IsObject(v) && !JS_IsFunction(ctx, v)) {
         JSValue json = JS_JSONStringify(ctx, v, JS_UNDEFINED, JS_UNDEFINED);

@@ -37,11 +37,10 @@ void kiln_report_pending(JSContext *ctx, const char *what);
  * when even that cannot be allocated). */
 int kiln_is_out_of_memory(JSContext *ctx, JSValueConst exc);
 int kiln_absorb_out_of_memory(JSContext *ctx, JSValueConst exc, const char *where);
-/* A stack string (which it takes over) through __kiln.formatStack when the
- * bundle installed one (Kiln's build does: it maps bundle lines to the
- * TypeScript sources); as QuickJS wrote it otherwise, or when the formatter
- * fails. */
-JSValue kiln_format_stack(JSContext *ctx, JSValue stack);
+
+/* error_stack.c: err.stack as Node has it ("Name: message", then the frames
+ * mapped to the sources), built when first read; -1 when out of memory. */
+int kiln_error_stack_install(JSContext *ctx);
 
 /* engine_malloc.c: a QuickJS runtime allocating from Kiln's heap. */
 JSRuntime *kiln_new_runtime(void);

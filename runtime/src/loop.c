@@ -10,6 +10,7 @@
 #include "heap.h"
 #include "kiln.h"
 #include "kiln_stop.h"
+#include "kiln_stop_rule.h"
 
 /* Longest single sleep when only devices are watched: tenders convert the
  * deadline to a relative timeout, and an hour fits every representation. */
@@ -49,29 +50,52 @@ int kiln_call_from_loop(JSContext *ctx, JSValue fn, int argc, JSValueConst *argv
 /*
  * QuickJS collects cycles once its allocations pass a threshold, which it
  * resets after each collection to 1.5 times what is live. In a small heap
- * that point can lie beyond the heap: allocations then fail while cyclic
- * garbage waits. Each turn, bring the threshold back inside three quarters of
- * the heap, but at least a sixteenth of it above what is live, so a nearly
- * full heap is collected now and then rather than at every allocation.
+ * that point can lie beyond the heap, and garbage would wait there while
+ * allocations fail; so the threshold QuickJS keeps is only a backstop at
+ * three quarters of the heap, and the loop collects itself, between turns:
+ *  - once the heap in use has grown half again over what the last
+ *    collection left live (at least a sixteenth of the heap, so a nearly
+ *    full heap is not collected every turn). The base never follows the heap
+ *    up on its own, so a heap that grew with garbage comes back down at the
+ *    next collection;
+ *  - and whenever the last collection is GC_SETTLE_NS old: cycles left by a
+ *    burst that has ended (a slow attack's connections, each a cycle of
+ *    objects once closed) are freed even when the steady load after it makes
+ *    too little garbage to reach the first rule, so the heap returns to its
+ *    level. Such garbage does not show in the heap figures until collected,
+ *    so the rule cannot wait for it to.
  */
-static void cap_gc_threshold(JSContext *ctx)
+#define GC_SETTLE_NS (10ull * 1000000000ull)
+
+static size_t gc_base; /* live bytes, as low as seen since the last collection */
+static solo5_time_t gc_last;
+
+static void collect_cycles(JSContext *ctx, solo5_time_t now)
 {
     struct kiln_heap_stats st;
     kiln_heap_stats(&st);
     size_t room = st.size - kiln.js_stack_size;
     size_t live = st.in_use - kiln.js_stack_size;
-    size_t threshold = live + live / 2;
-    if (threshold > room / 4 * 3)
-        threshold = room / 4 * 3;
-    if (threshold < live + room / 16)
-        threshold = live + room / 16;
-    JS_SetGCThreshold(JS_GetRuntime(ctx), threshold);
+    if (live < gc_base)
+        gc_base = live; /* freed without a collection: what is live is below the base */
+    size_t next = gc_base + gc_base / 2;
+    if (next > room / 4 * 3)
+        next = room / 4 * 3;
+    if (next < gc_base + room / 16)
+        next = gc_base + room / 16;
+    if (live >= next || now - gc_last >= GC_SETTLE_NS) {
+        JS_RunGC(JS_GetRuntime(ctx));
+        kiln_heap_stats(&st);
+        gc_base = st.in_use - kiln.js_stack_size;
+        gc_last = now;
+    }
+    JS_SetGCThreshold(JS_GetRuntime(ctx), room / 4 * 3);
 }
 
 /*
  * A stop request from the platform (kiln_stop.h), handed once to
  * __kiln.onStop(signal). With no such function the unikernel ends as a
- * signalled process would: status 128 + signal. 1 when the loop must end.
+ * signalled process would (kiln_stop_rule.h). 1 when the loop must end.
  */
 static int deliver_stop(JSContext *ctx)
 {
@@ -83,7 +107,7 @@ static int deliver_stop(JSContext *ctx)
     JSValue fn = JS_GetPropertyStr(ctx, kiln.api, "onStop");
     if (!JS_IsFunction(ctx, fn)) {
         JS_FreeValue(ctx, fn);
-        JS_SetPropertyStr(ctx, kiln.api, "exitCode", JS_NewInt32(ctx, 128 + sig));
+        JS_SetPropertyStr(ctx, kiln.api, "exitCode", JS_NewInt32(ctx, KILN_STOP_EXIT_STATUS(sig)));
         return 1;
     }
     JSValue arg = JS_NewInt32(ctx, sig);
@@ -98,7 +122,7 @@ int kiln_loop_run(JSContext *ctx)
         int stop = deliver_stop(ctx);
         if (stop != 0)
             return stop < 0 ? -1 : 0;
-        cap_gc_threshold(ctx);
+        collect_cycles(ctx, solo5_clock_monotonic());
         solo5_time_t now = solo5_clock_monotonic();
         if (kiln_timers_run(ctx, now) < 0)
             return -1;

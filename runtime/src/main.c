@@ -115,7 +115,7 @@ static int run(void *arg)
     const struct solo5_start_info *si = arg;
     kiln.rt = kiln_new_runtime();
     kiln.ctx = kiln.rt ? JS_NewContext(kiln.rt) : NULL;
-    if (!kiln.ctx) {
+    if (!kiln.ctx || kiln_error_stack_install(kiln.ctx) < 0) {
         printf("kiln: out of memory starting QuickJS (heap %zu bytes)\n", si->heap_size);
         return KILN_EXIT_BOOT;
     }

@@ -293,6 +293,12 @@ int kiln_timers_next(solo5_time_t *deadline)
     return 1;
 }
 
+/* Longest run of due timers in one turn: hundreds of timeouts falling due
+ * together (a slow attack's connections, opened in one burst) would
+ * otherwise hold off the devices' input, and every request on them, until
+ * all had run. The rest run next turn, after the devices were polled. */
+#define TURN_NS 2000000ull
+
 int kiln_timers_run(JSContext *ctx, solo5_time_t now)
 {
     /* Timers armed from inside a callback wait for the next turn, so an
@@ -339,6 +345,8 @@ int kiln_timers_run(JSContext *ctx, solo5_time_t now)
         js_free(ctx, args);
         if (failed)
             return -1;
+        if (solo5_clock_monotonic() - now >= TURN_NS)
+            break;
     }
     return 0;
 }

@@ -32,7 +32,7 @@ const ip = (...args: string[]) => execFileSync('ip', ['netns', 'exec', NS, ...ar
 const RESPONDER = `
 const IP = [10, 77, 0, 2];
 const dev = __kiln.netAcquire("service");
-const buf = new Uint8Array(dev.mtu + 14);
+const buf = new Uint8Array(dev.offloadFrameMax || dev.mtu + 14);
 const target = (f, at) => f[at] === IP[0] && f[at + 1] === IP[1] && f[at + 2] === IP[2] && f[at + 3] === IP[3];
 function checksum(b, start, end) {
   let s = 0;

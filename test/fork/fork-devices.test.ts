@@ -22,6 +22,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { buildImage } from '../../cli/image.ts';
 import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
+import { expectPassed } from '../harness/expect-passed.ts';
 import { compilerMissing, imageToolsMissing } from '../harness/compiler.ts';
 import type { VmArch } from '../../machine/vm.ts';
 import { buildPlatform, image, outDir, tender } from '../platform/build.ts';
@@ -40,6 +41,20 @@ const setup: KvmCase = {
     `${inNs('ip link set $t up')} || exit 1; done && dd if=/dev/zero of=fd.img bs=512 count=8 2>/dev/null && echo ready`,
 };
 
+/** Prints a `holds: TAPS` line for each kiln-hvt process in the namespace: the taps its tun descriptors are attached to. */
+const TAP_HOLDERS =
+  `for p in $(ip netns pids ${NS}); do [ "$(cat /proc/$p/comm)" = kiln-hvt ] || continue; ` +
+  `echo "holds: $(for f in /proc/$p/fd/*; do [ "$(readlink $f)" = /dev/net/tun ] && sed -n "s/^iff:[[:space:]]*//p" /proc/$p/fdinfo/\${f##*/}; done | sort | tr "\\n" " ")"; done`;
+
+/** The taps held by each tender of a parent, a child and the pool keeper: parent fd0, keeper fd1 and fd2, child exactly one of those. */
+function expectOneTapEach(output: string): void {
+  const holds = [...output.matchAll(/^holds: (.*)$/gm)].map((m) => m[1]!.trim()).sort();
+  expect(holds).toHaveLength(3);
+  expect(holds).toContain('fd0'); // the parent
+  expect(holds).toContain('fd1 fd2'); // the pool keeper
+  expect(holds.filter((h) => h === 'fd1' || h === 'fd2')).toHaveLength(1); // the child: its tap, nothing else
+}
+
 const hvt = (args: string, image = 'forkdev.hvt', env = ''): string =>
   inNs(`env ${env} timeout 300 ./kiln-hvt --net:service=fd0 --block:storage=fd.img ${args} ${image}`);
 
@@ -49,6 +64,18 @@ const cCases: KvmCase[] = [
   { name: 'pool-rings', run: hvt('--fork-net:service=fd1', 'forkdev.hvt --mode=pool') },
   { name: 'pool-plain', run: hvt('--fork-net:service=fd1', 'forkdev.hvt --mode=pool', 'KILN_HVT_NET_RING=0') },
   { name: 'block-refused', run: hvt('--fork-block:storage=refuse', 'forkdev.hvt --mode=refuse') },
+  {
+    // While the child runs: which taps parent, child and pool keeper hold; then an ARP request for 10.77.0.99 releases the child.
+    name: 'one-tap-each',
+    run: [
+      `${hvt('--fork-net:service=fd1,fd2', 'forkdev.hvt --mode=hold')} >hold.log 2>&1 & app=$!`,
+      'i=0; until grep -q "the child holds its tap" hold.log || [ $i -ge 240 ]; do sleep 0.5; i=$((i+1)); done',
+      TAP_HOLDERS,
+      `i=0; while kill -0 $app 2>/dev/null && [ $i -lt 60 ]; do ${inNs('ping -c 1 -W 1 10.77.0.99')} >/dev/null 2>&1; i=$((i+1)); done`,
+      'wait $app; echo "app status $?"',
+      'cat hold.log',
+    ].join('\n'),
+  },
   // Refused at start-up, before any VM: one line each, status 1.
   {
     name: 'refusals',
@@ -73,7 +100,7 @@ const tsCases: KvmCase[] = [
     name: 'ts-pool',
     run: [
       `${inNs('busybox udhcpd -f udhcpd.conf')} >udhcpd.log 2>&1 & dhcpd=$!`,
-      `${hvt('--fork-net:service=fd1,fd2', `${APP} --ipv4=10.77.0.2/24 --mode=pool`)} >app.log 2>&1 & app=$!`,
+      `${hvt('--fork-net:service=fd1,fd2 --net-pcap:service=app.pcap', `${APP} --ipv4=10.77.0.2/24 --mode=pool`)} >app.log 2>&1 & app=$!`,
       // Bounded waits: the address lines appear once DHCP is done.
       'i=0; until grep -q "child address" app.log || [ $i -ge 240 ]; do sleep 0.5; i=$((i+1)); done',
       'cat app.log',
@@ -81,10 +108,25 @@ const tsCases: KvmCase[] = [
       'echo "child is at $child"',
       `${inNs('ping -c 3 -W 5 10.77.0.2')} >/dev/null && echo "parent answers ping"`,
       `[ -n "$child" ] && ${inNs('ping -c 3 -W 5 $child')} >/dev/null && echo "child answers ping"`,
+      TAP_HOLDERS,
       `[ -n "$child" ] && echo bye | ${inNs('busybox nc -w 5 $child 9')}`,
       'wait $app; echo "app status $?"',
       'cat app.log',
+      'echo "pcap $(base64 -w0 app.pcap)"',
       'kill $dhcpd',
+    ].join('\n'),
+  },
+  {
+    // No DHCP server: the child holding the pool's first tap takes the
+    // first address of --fork-ipv4.
+    name: 'ts-static',
+    run: [
+      `${hvt('--fork-net:service=fd1,fd2', `${APP} --ipv4=10.77.0.2/24 --fork-ipv4=10.77.0.50/24 --mode=pool`)} >static.log 2>&1 & app=$!`,
+      'i=0; until grep -q "child address" static.log || [ $i -ge 240 ]; do sleep 0.5; i=$((i+1)); done',
+      `${inNs('ping -c 3 -W 5 10.77.0.50')} >/dev/null && echo "child answers ping"`,
+      `echo bye | ${inNs('busybox nc -w 5 10.77.0.50 9')}`,
+      'wait $app; echo "app status $?"',
+      'cat static.log',
     ].join('\n'),
   },
   {
@@ -118,21 +160,25 @@ for (const arch of testArches()) {
 
     it('makes a child without a tap of its own get KILN_R_UNAVAILABLE, through rings and plain calls', () => {
       for (const name of ['unavailable-rings', 'unavailable-plain']) {
-        const r = result(name);
-        expect(r.output).toContain('forkdev: block shared with the child, net refused to it');
-        expect(r.output).toContain('SUCCESS');
-        expect(r.status).toBe(0);
+        expectPassed(result(name), 'forkdev: block shared with the child, net refused to it');
       }
     });
 
     it('gives a child a tap from the pool and a MAC of its own, refuses a held tap, reuses a freed one', () => {
       for (const name of ['pool-rings', 'pool-plain']) {
-        const r = result(name);
-        expect(r.output).toContain('forkdev: the child has its own tap and MAC, frames cross both ways');
-        expect(r.output).toContain('a held tap is refused to the next fork, a freed one handed out again, the pool shared with grandchildren');
-        expect(r.output).toContain('SUCCESS');
-        expect(r.status).toBe(0);
+        expectPassed(
+          result(name),
+          'forkdev: the child has its own tap and MAC, frames cross both ways',
+          'a held tap is refused to the next fork, a freed one handed out again, the pool shared with grandchildren',
+        );
       }
+    });
+
+    it('hands a child only its own tap: the pool keeper holds the pool, the parent its own tap', () => {
+      const r = result('one-tap-each');
+      expectOneTapEach(r.output);
+      expect(r.output).toContain('forkdev: the child was released');
+      expect(r.output).toContain('app status 0');
     });
 
     it('refuses a block device to children with --fork-block:NAME=refuse', () => {
@@ -172,6 +218,26 @@ for (const arch of testArches()) {
         expect(r.output).toContain('app status 0');
       });
 
+      it('hands a TypeScript child only its own tap as well', () => {
+        expectOneTapEach(result('ts-pool').output);
+      });
+
+      it("records the child's frames in the parent's --net-pcap file too", () => {
+        const out = result('ts-pool').output;
+        const child = /child is at (10\.77\.0\.\d+)/.exec(out)![1]!;
+        const sources = ipv4Sources(Buffer.from(/^pcap (\S*)$/m.exec(out)![1]!, 'base64'));
+        expect(sources).toContain('10.77.0.2');
+        expect(sources).toContain(child);
+      });
+
+      it('gives a forked child a static address from --fork-ipv4 by the pool tap it holds', () => {
+        const r = result('ts-static');
+        expect(r.output).toMatch(/child address 10\.77\.0\.50 \(static\) \d+ ms after the fork call/);
+        expect(r.output).toContain('child answers ping');
+        expect(r.output).toContain('parent: child ended with 0');
+        expect(r.output).toContain('app status 0');
+      });
+
       it("fails a child's stack without a tap and a refused block device with typed errors", () => {
         const r = result('ts-unavailable');
         expect(r.output).toContain('child: ping: NetError unavailable');
@@ -185,6 +251,19 @@ for (const arch of testArches()) {
       expect(result('teardown').output.trim()).toBe('0');
     });
   });
+}
+
+/** The source addresses of the IPv4 frames in a pcap file (classic format, Ethernet). */
+function ipv4Sources(pcap: Buffer): Set<string> {
+  const sources = new Set<string>();
+  expect(pcap.readUInt32LE(0)).toBe(0xa1b2c3d4);
+  for (let at = 24; at + 16 <= pcap.length; ) {
+    const length = pcap.readUInt32LE(at + 8);
+    const frame = pcap.subarray(at + 16, at + 16 + length);
+    if (frame.length >= 34 && frame.readUInt16BE(12) === 0x0800) sources.add([...frame.subarray(26, 30)].join('.'));
+    at += 16 + length;
+  }
+  return sources;
 }
 
 /** The TypeScript image and the DHCP server's configuration for the pool case. */

@@ -14,7 +14,7 @@
 // Fork and pipe images, examples/pipeline included, run in test/fork.
 
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,7 @@ import type { VmArch } from '../../machine/vm.ts';
 import { ROOT, buildPlatform, lockedMake, outDir, tender } from '../platform/build.ts';
 import { BLOCK_POOL, PERSIST_DEVICE, suites, type PooledDevice, type SuiteName } from './contract-app.ts';
 import { markedLine } from './marked-line.ts';
+import { kilnHeadersCases } from '../../lib/web/testdata/headers-wpt.ts';
 
 const NETNS = 'kilnapps';
 const TAP = 'kilntap1';
@@ -35,7 +36,7 @@ const HOST_IP = '10.92.0.1';
 const PING_IP = '10.92.0.2';
 const ECHO_IP = '10.92.0.3';
 const THROW_APP = join(import.meta.dirname, 'throw-app.ts');
-const THROWS = ['start', 'timer', 'rejection'] as const;
+const THROWS = ['start', 'timer', 'rejection', 'caught'] as const;
 
 /**
  * What differs between the architectures. aarch64's machine emulates a
@@ -130,6 +131,11 @@ for (const arch of testArches()) {
   let results: Map<string, KvmCaseResult>;
   const result = (name: string): KvmCaseResult => caseResult(results, name);
   const lines = (name: string): string[] => result(name).output.split('\n');
+  /** Checks web-app.ts's `web NAME: RESULT` lines against `expected` (NAME to RESULT), all of them at once. */
+  const expectWebLines = (expected: Record<string, string>): void => {
+    const web = new Map([...result('web').output.matchAll(/^web ([\w-]+): (.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
+    expect(Object.fromEntries(Object.keys(expected).map((name) => [name, web.get(name)]))).toEqual(expected);
+  };
 
   describe.skipIf(skip !== null)(`${arch}: TypeScript apps as hvt images under kiln-hvt`, () => {
     beforeAll(async () => {
@@ -171,6 +177,19 @@ for (const arch of testArches()) {
       expect(result('throw-rejection').status).toBe(1);
     });
 
+    it('gives app code an err.stack that starts with "Name: message" and names the TypeScript lines, as on Node', () => {
+      const out = result('throw-caught').output.replace(/\r/g, '');
+      const frames = [at('failOnPurpose', 'throw'), at('printCaught', 'caught'), at('start', 'print-caught')];
+      const body = ['Error: a caught call failed on purpose', ...frames].join('\n');
+      expect(out).toContain(`caught stack:\n${body}\n    at runApp (drivers/boot.ts:`);
+      expect(out).toMatch(/\(drivers\/boot\.ts:\d+\)\ncaught stack end\n/);
+      // console.log of an error prints its stack once, header included.
+      expect(out).toContain(`caught logged: ${body}\n`);
+      // A subclass naming itself after super(): the header shows the name it ended up with.
+      expect(out).toContain(`subclass stack:\nCheckError: checked\n${at('CheckError', 'subclass')}\n`);
+      expect(result('throw-caught').status).toBe(0);
+    });
+
     it("seeds its random generator from the CPU's generator; two boots draw different bytes", () => {
       const r = result('random');
       const sources = [...r.output.matchAll(/random source: (\S+)/g)].map((m) => m[1]);
@@ -183,22 +202,44 @@ for (const arch of testArches()) {
     });
 
     it('gives app code the Web-standard globals of lib/web, the WPT URL parsing data passing whole under QuickJS', () => {
-      const r = result('web');
-      const web = new Map([...r.output.matchAll(/^web ([\w-]+): (.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
       const cases = (JSON.parse(readFileSync(join(ROOT, 'lib/web/testdata/urltestdata.json'), 'utf8')) as unknown[]).filter((c) => typeof c === 'object');
-      expect(web.get('url-wpt')).toBe(`${cases.length}/${cases.length}`);
-      expect(web.get('url')).toBe('https://user@example.com/x?a=1&b=two+words#h');
-      expect(web.get('search-params')).toBe('[["k","v"],["k","w"],["e","€"]]');
-      expect(web.get('headers')).toBe('[["x-one","1, 2"]]');
-      expect(web.get('request')).toBe('["POST","http://example.test/items","text/plain;charset=UTF-8",{"id":7}]');
-      expect(web.get('response')).toBe('[201,true,"chunk-1 chunk-2",15]');
-      expect(web.get('response-json')).toBe('{"ok":true}');
-      expect(web.get('abort-timeout')).toBe('["TimeoutError",true]');
-      expect(web.get('event')).toBe('ping');
-      expect(web.get('base64')).toBe('["S2lsbg==","Kiln"]');
-      expect(web.get('structured-clone')).toBe('[true,true,"one","1970-01-01T00:00:00.000Z"]');
-      expect(web.get('uuid')).toBe('v4');
-      expect(web.get('user-agent')).toBe('Kiln');
+      expectWebLines({
+        'url-wpt': `${cases.length}/${cases.length}`,
+        url: 'https://user@example.com/x?a=1&b=two+words#h',
+        'search-params': '[["k","v"],["k","w"],["e","€"]]',
+        headers: '[["x-one","1, 2"]]',
+        request: '["POST","http://example.test/items","text/plain;charset=UTF-8",{"id":7}]',
+        response: '[201,true,"chunk-1 chunk-2",15]',
+        'response-json': '{"ok":true}',
+        'abort-timeout': '["TimeoutError",true]',
+        event: 'ping',
+        base64: '["S2lsbg==","Kiln"]',
+        'structured-clone': '[true,true,"one","1970-01-01T00:00:00.000Z"]',
+        uuid: 'v4',
+        'user-agent': 'Kiln',
+      });
+    });
+
+    it('sets the Web globals on globalThis (feature detection finds them, not enumerable), with the runtime\'s microtasks, clock and random bytes', () => {
+      expectWebLines({ 'global-this': '[]', 'global-this-same': '[true,true,false]', 'runtime-globals': '[true,true,8,"function"]' });
+    });
+
+    it('runs streams, forms and crypto.subtle inside QuickJS: WPT Headers cases, backpressure, pipeThrough, multipart, FIPS 180/RFC 4231 vectors', () => {
+      const r = result('web');
+      expect(r.output).not.toMatch(/^web (headers-wpt|subtle)-fail/m);
+      // SHA-2 and HMAC in the runtime's mbedtls where the build linked it (libmbedcrypto installed for the architecture); SHA-1 in @noble.
+      const sha2 = existsSync(`/usr/lib/${arch}-linux-gnu/libmbedcrypto.a`) ? 'mbedtls' : '@noble';
+      expectWebLines({
+        'headers-wpt': `${kilnHeadersCases.length}/${kilnHeadersCases.length}`,
+        // Two queued of a high-water mark of two: -1; after the first write, one in flight and one queued: 0.
+        writable: '[[-1,0],false,["a","b"]]',
+        'pipe-through': 'PIPED € THROUGH',
+        'form-data': '[true,"Kiln","data.bin","application/x-bin",[0,1,2,255]]',
+        blob: '[6,"é",["1"]]',
+        'subtle-vectors': '33/33',
+        'subtle-backend': JSON.stringify(['@noble', sha2, sha2, sha2]),
+        'subtle-errors': 'NotSupportedError',
+      });
       expect(r.status).toBe(0);
     });
 

@@ -1,7 +1,9 @@
 // Stack traces of images name the TypeScript sources: the line table
 // (drivers/solo5/source-lines.ts) and the build step that embeds it
-// (cli/stack-prelude.ts), on Node. apps.test.ts boots an image that throws.
+// (cli/stack-prelude.ts), on Node; and `err.stack` as app code reads it on
+// the unix and process targets. apps.test.ts boots an image that throws.
 
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import { bundleApp } from '../../cli/bundle.ts';
 import { repoRoot } from '../../cli/paths.ts';
 import { firstSourceLines, lineTable, prependStackPrelude } from '../../cli/stack-prelude.ts';
 import { encodeSourceLines, sourceLineLookup, stackFormatter, type SourceLine } from '../../drivers/solo5/source-lines.ts';
+import { processUnavailable } from '../process/support.ts';
 import { markedLine } from './marked-line.ts';
 
 const THROW_APP = join(import.meta.dirname, 'throw-app.ts');
@@ -82,5 +85,41 @@ describe('the stack prelude of an hvt bundle', () => {
     expect(format(`    at failOnPurpose (throw.js:${bundleLine})\n`)).toBe(
       `    at failOnPurpose (test/images/throw-app.ts:${markedLine(THROW_APP, 'throw')})\n`,
     );
+  });
+});
+
+describe('err.stack as app code reads it', () => {
+  const kiln = join(repoRoot, 'cli', 'kiln.js');
+  const line = (mark: string): number => markedLine(THROW_APP, mark);
+  /** The first lines of the caught error's stack, frames reduced to `name (file:line)`. */
+  function caughtStack(command: string, args: string[]): string[] {
+    const out = execFileSync(command, args, { encoding: 'utf8', timeout: 60_000 });
+    const stack = out.slice(out.indexOf('caught stack:\n') + 'caught stack:\n'.length, out.indexOf('\ncaught stack end'));
+    return stack
+      .split('\n')
+      .slice(0, 4)
+      .map((l) => l.replace(/\(\/.*?(test\/images\/throw-app\.ts:\d+)(:\d+)?\)/, '($1)').replace('at Object.start', 'at start'));
+  }
+  const expected = [
+    'Error: a caught call failed on purpose',
+    `    at failOnPurpose (test/images/throw-app.ts:${line('throw')})`,
+    `    at printCaught (test/images/throw-app.ts:${line('caught')})`,
+    `    at start (test/images/throw-app.ts:${line('print-caught')})`,
+  ];
+
+  it('unix: the message line, then frames at the TypeScript lines (Node with the source map)', async () => {
+    await mkdir(WORK, { recursive: true });
+    const out = join(WORK, 'throw.mjs');
+    execFileSync(process.execPath, [kiln, 'build', THROW_APP, '--target', 'unix', '--no-check', '-o', out]);
+    expect(caughtStack(out, ['--where=caught'])).toEqual(expected);
+  });
+
+  const unavailable = processUnavailable();
+  if (unavailable) console.warn(`SKIPPED: err.stack on the process target: ${unavailable}`);
+  it.skipIf(unavailable !== null)('process: the same text from the runtime (runtime/src/error_stack.c)', async () => {
+    await mkdir(WORK, { recursive: true });
+    const out = join(WORK, 'throw.process');
+    execFileSync(process.execPath, [kiln, 'build', THROW_APP, '--target', 'process', '--no-check', '-o', out]);
+    expect(caughtStack(out, ['--', '--where=caught'])).toEqual(expected);
   });
 });

@@ -9,30 +9,10 @@
  * Exit status 0 when the echo is byte-exact; prints the byte count and the
  * elapsed time. Built static, so it runs in the test machine as it is.
  */
-#include <arpa/inet.h>
-#include <errno.h>
 #include <poll.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
-static uint8_t pattern_byte(uint64_t i)
-{
-    uint64_t x = (i / 8 + 1) * 0x9e3779b97f4a7c15ULL;
-    x ^= x >> 29;
-    return (uint8_t)(x >> (8 * (i % 8)));
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "roundtrip.h"
 
 int main(int argc, char **argv)
 {
@@ -40,17 +20,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: tcp-roundtrip HOST PORT BYTES\n");
         return 2;
     }
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2]))};
-    if (inet_pton(AF_INET, argv[1], &addr.sin_addr) != 1) {
-        fprintf(stderr, "tcp-roundtrip: bad address %s\n", argv[1]);
-        return 2;
-    }
     const uint64_t total = strtoull(argv[3], NULL, 10);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
-        fprintf(stderr, "tcp-roundtrip: connect: %s\n", strerror(errno));
-        return 1;
-    }
+    int fd = connect_to("tcp-roundtrip", argv[1], argv[2]);
+    if (fd < 0)
+        return -fd;
     const double start = now();
     uint64_t sent = 0, received = 0;
     int write_open = 1;
@@ -88,12 +61,8 @@ int main(int argc, char **argv)
             }
             if (r == 0)
                 break;
-            for (ssize_t i = 0; i < r; i++) {
-                if (in[i] != pattern_byte(received + (uint64_t)i)) {
-                    fprintf(stderr, "tcp-roundtrip: byte %llu differs\n", (unsigned long long)(received + (uint64_t)i));
-                    return 1;
-                }
-            }
+            if (check_pattern("tcp-roundtrip", in, (size_t)r, received) < 0)
+                return 1;
             received += (uint64_t)r;
         }
     }

@@ -48,7 +48,8 @@ function keyArgs(kind: KeyKind): string[] {
   return ['-newkey', 'ed25519'];
 }
 
-export function makePki(): Pki {
+/** A root and an intermediate whose keys are of `caKind` (RSA ones sign certificates with PKCS#1 v1.5), in a new folder. */
+export function makePki(caKind: KeyKind = 'ec'): Pki {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-tls-pki-'));
   const ext = (name: string, body: string) => {
     writeFileSync(join(dir, name), body);
@@ -56,8 +57,8 @@ export function makePki(): Pki {
   };
   ext('ca.ext', 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n');
   ext('int.ext', 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n');
-  openssl(dir, ['req', '-x509', ...keyArgs('ec'), '-nodes', '-keyout', 'root.key', '-out', 'root.pem', '-subj', '/CN=Kiln Test Root', '-days', '3650', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-  openssl(dir, ['req', ...keyArgs('ec'), '-nodes', '-keyout', 'int.key', '-out', 'int.csr', '-subj', '/CN=Kiln Test Intermediate']);
+  openssl(dir, ['req', '-x509', ...keyArgs(caKind), '-nodes', '-keyout', 'root.key', '-out', 'root.pem', '-subj', '/CN=Kiln Test Root', '-days', '3650', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  openssl(dir, ['req', ...keyArgs(caKind), '-nodes', '-keyout', 'int.key', '-out', 'int.csr', '-subj', '/CN=Kiln Test Intermediate']);
   openssl(dir, ['x509', '-req', '-in', 'int.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-CAcreateserial', '-out', 'int.pem', '-days', '3650', '-extfile', 'int.ext']);
   const rootPath = join(dir, 'root.pem');
   const read = (p: string) => readFileSync(join(dir, p), 'utf8');

@@ -5,7 +5,7 @@
  * off the curve or compressed, bad tags). Plain checks that throw, so they
  * run under vitest on Node and bundled into an image under QuickJS.
  */
-import type { CryptoProvider } from '../../lib/tls/crypto-provider.ts';
+import { aeadSeal, type CryptoProvider, type PrivateKey, type SignatureAlgorithm } from '../../lib/tls/crypto-provider.ts';
 
 export interface VectorCheck {
   name: string;
@@ -19,7 +19,7 @@ function hex(s: string): Uint8Array {
   return out;
 }
 
-function toHex(b: Uint8Array | null): string {
+export function toHex(b: Uint8Array | null): string {
   if (b === null) return 'null';
   let s = '';
   for (const x of b) s += x.toString(16).padStart(2, '0');
@@ -117,14 +117,14 @@ export const VECTOR_CHECKS: VectorCheck[] = [
     run(p) {
       const z12 = new Uint8Array(12);
       const empty = new Uint8Array(0);
-      same(p.aead('aes-128-gcm', new Uint8Array(16)).seal(z12, empty, new Uint8Array(16)), '0388dace60b6a392f328c2b971b2fe78ab6e47d42cec13bdf53a67b21257bddf', 'AES-128-GCM case 2');
-      same(p.aead('aes-256-gcm', new Uint8Array(32)).seal(z12, empty, new Uint8Array(16)), 'cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919', 'AES-256-GCM case 14');
+      same(aeadSeal(p.aead('aes-128-gcm', new Uint8Array(16)), z12, empty, new Uint8Array(16)), '0388dace60b6a392f328c2b971b2fe78ab6e47d42cec13bdf53a67b21257bddf', 'AES-128-GCM case 2');
+      same(aeadSeal(p.aead('aes-256-gcm', new Uint8Array(32)), z12, empty, new Uint8Array(16)), 'cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919', 'AES-256-GCM case 14');
       same(p.aead('aes-128-gcm', new Uint8Array(16)).open(z12, empty, hex('0388dace60b6a392f328c2b971b2fe78ab6e47d42cec13bdf53a67b21257bddf')), '00'.repeat(16), 'AES-128-GCM open');
       const key = hex('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f');
       const nonce = hex('070000004041424344454647');
       const aad = hex('50515253c0c1c2c3c4c5c6c7');
       const text = ascii("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.");
-      const sealed = p.aead('chacha20-poly1305', key).seal(nonce, aad, text);
+      const sealed = aeadSeal(p.aead('chacha20-poly1305', key), nonce, aad, text);
       same(sealed.subarray(sealed.length - 16), '1ae10b594f09e26a7e902ecbd0600691', 'ChaCha20-Poly1305 tag');
       same(sealed.subarray(0, 16), 'd31a8d34648e60db7b86afbc53ef7ec2', 'ChaCha20-Poly1305 ciphertext');
       same(p.aead('chacha20-poly1305', key).open(nonce, aad, sealed), toHex(text), 'ChaCha20-Poly1305 open');
@@ -134,3 +134,49 @@ export const VECTOR_CHECKS: VectorCheck[] = [
     },
   },
 ];
+
+/** An RSA key and signatures OpenSSL made with it (rsa-vectors.ts), as hex, for providers that do RSA. */
+export interface RsaVectors {
+  key: Record<'n' | 'e' | 'd' | 'p' | 'q' | 'dp' | 'dq' | 'qi', string>;
+  data: string;
+  /** By algorithm: the signature of `data`. */
+  signatures: Partial<Record<SignatureAlgorithm, string>>;
+}
+
+/** The vectors' key and message as bytes. */
+export function rsaInputs(v: RsaVectors): { key: Extract<PrivateKey, { type: 'rsa' }>; data: Uint8Array } {
+  const key = { type: 'rsa' as const, n: hex(v.key.n), e: hex(v.key.e), d: hex(v.key.d), p: hex(v.key.p), q: hex(v.key.q), dp: hex(v.key.dp), dq: hex(v.key.dq), qi: hex(v.key.qi) };
+  return { key, data: hex(v.data) };
+}
+
+/** RSA checks: OpenSSL's PSS and PKCS#1 v1.5 signatures verify, altered ones do not, and the provider's own PSS signatures verify. */
+export function rsaChecks(v: RsaVectors): VectorCheck[] {
+  const { key, data } = rsaInputs(v);
+  return [
+    {
+      name: 'RSA: OpenSSL PSS and PKCS#1 v1.5 signatures verify; other data, another padding or an altered signature do not',
+      run(p) {
+        for (const [algorithm, signature] of Object.entries(v.signatures) as [SignatureAlgorithm, string][]) {
+          const sig = hex(signature);
+          if (!p.verify(algorithm, key, data, sig)) throw new Error(`${algorithm}: refused`);
+          if (p.verify(algorithm, key, data.subarray(1), sig)) throw new Error(`${algorithm}: accepted for other data`);
+          const other = algorithm.startsWith('rsa-pss') ? algorithm.replace('pss', 'pkcs1') : algorithm.replace('pkcs1', 'pss');
+          if (p.verify(other as SignatureAlgorithm, key, data, sig)) throw new Error(`${algorithm}: accepted as ${other}`);
+          sig[sig.length - 1]! ^= 1;
+          if (p.verify(algorithm, key, data, sig)) throw new Error(`${algorithm}: accepted altered`);
+          if (p.verify(algorithm, key, data, sig.subarray(1))) throw new Error(`${algorithm}: accepted one byte short`);
+        }
+      },
+    },
+    {
+      name: 'RSA: PSS signatures made by the provider verify (SHA-256, 384, 512), as long as the modulus',
+      run(p) {
+        for (const algorithm of ['rsa-pss-sha256', 'rsa-pss-sha384', 'rsa-pss-sha512'] as const) {
+          const sig = p.sign(algorithm, key, data);
+          if (sig.length !== 256) throw new Error(`${algorithm}: ${sig.length} bytes`);
+          if (!p.verify(algorithm, key, data, sig)) throw new Error(`${algorithm}: its own signature refused`);
+        }
+      },
+    },
+  ];
+}

@@ -10,13 +10,18 @@ import { nobleCryptoProvider } from '../../lib/tls/noble-crypto.ts';
 import { TlsServerContext, tlsClientConnection, parseCertificatesPem, parsePrivateKeyPem, type CryptoProvider } from '../../lib/tls/index.ts';
 import type { SignatureAlgorithm } from '../../lib/tls/crypto-provider.ts';
 import { hasOpenssl, makePki, type KeyKind } from '../support/tls-pki.ts';
-import { VECTOR_CHECKS, crossChecks } from './provider-vectors.ts';
+import { VECTOR_CHECKS, crossChecks, rsaChecks } from './provider-vectors.ts';
+import { makeRsaVectors } from './rsa-vectors.ts';
 import { pumpEngines } from '../support/tls-pump.ts';
 
 const providers: CryptoProvider[] = [nodeCryptoProvider, nobleCryptoProvider];
 
 describe.each(providers.map((p) => [p.name, p] as const))('crypto provider %s: published vectors', (_name, p) => {
   for (const check of VECTOR_CHECKS) it(check.name, () => check.run(p));
+});
+
+describe('node:crypto: RSA against its own OpenSSL signatures', () => {
+  for (const check of rsaChecks(makeRsaVectors())) it(check.name, () => check.run(nodeCryptoProvider));
 });
 
 describe('node:crypto against @noble', () => {

@@ -1,31 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { drive, driveFor } from '../../testing/drive.ts';
 import { ArpView } from '../wire/arp.ts';
-import {
-  DHCPACK,
-  DHCPDECLINE,
-  DHCPDISCOVER,
-  DHCPNAK,
-  DHCPOFFER,
-  DHCPRELEASE,
-  DHCPREQUEST,
-  OPTION_DNS_SERVERS,
-} from '../wire/dhcp.ts';
+import * as dhcp from '../wire/dhcp.ts';
 import { BROADCAST_MAC } from '../wire/ethernet.ts';
-import { boundStack, dhcpStack, dnsOption, LEASE_S, OFFERED, SERVER } from '../../testing/dhcp-server.ts';
+import { boundStack, dhcpStack, dnsOption, LEASE_S, OFFERED, offerAndAnswer, SERVER } from '../../testing/dhcp-server.ts';
 
 describe('DHCP client', () => {
   it('gets a lease: DISCOVER, OFFER, REQUEST, ACK, then announces the address', async () => {
     const { stack, discover, request, server } = await boundStack();
-    expect(discover.type).toBe(DHCPDISCOVER);
+    expect(discover.type).toBe(dhcp.DHCPDISCOVER);
     expect([discover.ipSrc, discover.ipDst]).toEqual([0, 0xffffffff]);
     expect([...discover.ethDst]).toEqual([...BROADCAST_MAC]);
-    expect(request.type).toBe(DHCPREQUEST);
+    expect(request.type).toBe(dhcp.DHCPREQUEST);
     expect(request.xid).toBe(discover.xid);
     expect([request.requested, request.server, request.ciaddr]).toEqual([OFFERED, SERVER, 0]);
     expect(stack.ipv4).toEqual({ address: '10.0.0.50', prefix: 24, gateway: '10.0.0.1', source: 'dhcp', dnsServers: [] });
-    expect(discover.parameters).toContain(OPTION_DNS_SERVERS);
-    expect(request.parameters).toContain(OPTION_DNS_SERVERS);
+    expect(discover.parameters).toContain(dhcp.OPTION_DNS_SERVERS);
+    expect(request.parameters).toContain(dhcp.OPTION_DNS_SERVERS);
     const arps = server.arps.map((f) => {
       const a = new ArpView();
       a.wrap(f, 14, f.length);
@@ -58,14 +49,10 @@ describe('DHCP client', () => {
   });
 
   it('starts over on NAK', async () => {
-    const { sw, server, net } = await dhcpStack();
-    await sw.settle();
-    server.reply(server.collect()[0]!, net.mac, DHCPOFFER);
-    await sw.settle();
-    server.reply(server.collect()[0]!, net.mac, DHCPNAK);
-    await sw.settle();
-    const [again] = server.collect();
-    expect(again!.type).toBe(DHCPDISCOVER);
+    const t = await dhcpStack();
+    await offerAndAnswer(t, dhcp.DHCPNAK);
+    const [again] = t.server.collect();
+    expect(again!.type).toBe(dhcp.DHCPDISCOVER);
   });
 
   it('renews at T1 by unicast to the server, keeping the address', async () => {
@@ -75,10 +62,10 @@ describe('DHCP client', () => {
     expect(server.collect()).toHaveLength(0);
     await driveFor(clock, sw, 1);
     const [renew] = server.collect();
-    expect(renew!.type).toBe(DHCPREQUEST);
+    expect(renew!.type).toBe(dhcp.DHCPREQUEST);
     expect([renew!.ciaddr, renew!.ipSrc, renew!.ipDst, renew!.requested, renew!.server]).toEqual([OFFERED, OFFERED, SERVER, -1, -1]);
     expect([...renew!.ethDst]).toEqual([...server.port.mac]);
-    server.reply(renew!, net.mac, DHCPACK);
+    server.reply(renew!, net.mac, dhcp.DHCPACK);
     await sw.settle();
     expect(stack.ipv4.address).toBe('10.0.0.50');
     // The new lease counts from the renewal: nothing more until the next T1.
@@ -97,36 +84,33 @@ describe('DHCP client', () => {
     expect(rebinding.length).toBeGreaterThanOrEqual(2);
     expect(renewing.every((m) => m.atMs >= 1_800_000 && m.atMs < 3_150_000)).toBe(true);
     expect(rebinding[0]!.atMs).toBe(3_150_000);
-    expect(rebinding.every((m) => m.ciaddr === OFFERED && m.type === DHCPREQUEST)).toBe(true);
+    expect(rebinding.every((m) => m.ciaddr === OFFERED && m.type === dhcp.DHCPREQUEST)).toBe(true);
     expect(stack.ipv4.address).toBe('10.0.0.50');
     await driveFor(clock, sw, 1);
     expect(stack.ipv4.address).toBe('0.0.0.0');
     expect(stack.counters().dhcp!['lease.expired']).toBe(1);
     const [discover] = server.collect();
-    expect(discover!.type).toBe(DHCPDISCOVER);
+    expect(discover!.type).toBe(dhcp.DHCPDISCOVER);
   });
 
   it('declines an address another host answers for, waits 10 s, and starts over', async () => {
-    const { sw, server, net, clock, creating } = await dhcpStack();
+    const t = await dhcpStack();
+    const { sw, server, net, clock, creating } = t;
     server.conflict = true;
-    await sw.settle();
-    server.reply(server.collect()[0]!, net.mac, DHCPOFFER);
-    await sw.settle();
-    server.reply(server.collect()[0]!, net.mac, DHCPACK);
-    await sw.settle();
+    await offerAndAnswer(t, dhcp.DHCPACK);
     const [decline] = server.collect();
-    expect(decline!.type).toBe(DHCPDECLINE);
+    expect(decline!.type).toBe(dhcp.DHCPDECLINE);
     expect([decline!.requested, decline!.server]).toEqual([OFFERED, SERVER]);
     await driveFor(clock, sw, 9_999);
     expect(server.collect()).toHaveLength(0);
     await driveFor(clock, sw, 1);
     const [discover] = server.collect();
-    expect(discover!.type).toBe(DHCPDISCOVER);
+    expect(discover!.type).toBe(dhcp.DHCPDISCOVER);
     // The second offer is free: bound now.
     server.conflict = false;
-    server.reply(discover!, net.mac, DHCPOFFER);
+    server.reply(discover!, net.mac, dhcp.DHCPOFFER);
     await sw.settle();
-    server.reply(server.collect()[0]!, net.mac, DHCPACK);
+    server.reply(server.collect()[0]!, net.mac, dhcp.DHCPACK);
     const stack = await drive(clock, sw, creating);
     expect(stack.counters().dhcp).toMatchObject({ declined: 1, 'tx.decline': 1 });
   });
@@ -137,7 +121,7 @@ describe('DHCP client', () => {
     await drive(clock, sw, stack.close());
     await sw.settle();
     const [release] = server.collect();
-    expect(release!.type).toBe(DHCPRELEASE);
+    expect(release!.type).toBe(dhcp.DHCPRELEASE);
     expect([release!.ciaddr, release!.server]).toEqual([OFFERED, SERVER]);
   });
 
@@ -145,8 +129,8 @@ describe('DHCP client', () => {
     const { sw, server, net, creating, clock } = await dhcpStack(30_000);
     await sw.settle();
     const [discover] = server.collect();
-    server.reply({ ...discover!, xid: discover!.xid ^ 1 }, net.mac, DHCPOFFER);
-    server.reply(discover!, new Uint8Array([2, 9, 9, 9, 9, 9]), DHCPOFFER);
+    server.reply({ ...discover!, xid: discover!.xid ^ 1 }, net.mac, dhcp.DHCPOFFER);
+    server.reply(discover!, new Uint8Array([2, 9, 9, 9, 9, 9]), dhcp.DHCPOFFER);
     await sw.settle();
     expect(server.collect()).toHaveLength(0);
     await expect(drive(clock, sw, creating)).rejects.toMatchObject({ code: 'timed-out' });
@@ -174,9 +158,9 @@ describe('DHCP client', () => {
         server.collect();
         await driveFor(clock, sw, (LEASE_S / 2) * 1000);
         const [renew] = server.collect();
-        expect(renew!.type).toBe(DHCPREQUEST);
-        expect(renew!.parameters).toContain(OPTION_DNS_SERVERS);
-        server.reply(renew!, net.mac, DHCPACK);
+        expect(renew!.type).toBe(dhcp.DHCPREQUEST);
+        expect(renew!.parameters).toContain(dhcp.OPTION_DNS_SERVERS);
+        server.reply(renew!, net.mac, dhcp.DHCPACK);
         await sw.settle();
       };
       server.dnsServers = dnsOption('10.0.0.54', '10.0.0.53');

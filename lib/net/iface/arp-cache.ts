@@ -3,8 +3,12 @@
  * use is refreshed by a unicast request shortly before it expires, so busy
  * flows never stall on re-resolution. Packets for an address being resolved
  * wait in a bounded queue; requests are retried, then the packets dropped.
+ * The waiting packets count in the stack's memory budget, with TCP's rings:
+ * a flood of packets to addresses that never answer cannot take the memory
+ * connections need.
  */
 import type { Clock, Timer } from '../../devices/clock.ts';
+import { UNLIMITED, type MemoryBudget } from '../../devices/memory-budget.ts';
 import type { LayerCounters } from './counters.ts';
 
 export interface ArpOptions {
@@ -63,6 +67,7 @@ export class ArpCache {
     private readonly counters: LayerCounters,
     private readonly transmitter: ArpTransmitter,
     options: ArpOptions = {},
+    private readonly budget: MemoryBudget = UNLIMITED,
   ) {
     this.lifetimeMs = options.lifetimeMs ?? 60_000;
     this.refreshBeforeMs = Math.min(options.refreshBeforeMs ?? 5_000, this.lifetimeMs);
@@ -123,7 +128,7 @@ export class ArpCache {
       this.pending.delete(ip);
       p.timer.cancel();
       for (const frame of p.frames) {
-        this.queuedBytes -= frame.length;
+        this.unqueue(frame);
         this.transmitter.transmitQueued(frame, e.mac);
       }
     }
@@ -134,6 +139,10 @@ export class ArpCache {
     let p = this.pending.get(ip);
     if ((p && p.frames.length >= this.maxQueuedPerAddress) || this.queuedBytes + frame.length > this.maxQueuedBytes) {
       this.counters.dropTx('queue-full');
+      return false;
+    }
+    if (!this.budget.tryTake(frame.length)) {
+      this.counters.dropTx('memory');
       return false;
     }
     if (!p) {
@@ -149,16 +158,24 @@ export class ArpCache {
 
   /** Forgets every entry and drops every waiting packet. */
   clear(): void {
-    for (const p of this.pending.values()) p.timer.cancel();
+    for (const p of this.pending.values()) {
+      p.timer.cancel();
+      for (const frame of p.frames) this.unqueue(frame);
+    }
     this.pending.clear();
     this.entries.clear();
-    this.queuedBytes = 0;
+  }
+
+  /** A queued frame leaves the queue (sent or dropped). */
+  private unqueue(frame: Uint8Array): void {
+    this.queuedBytes -= frame.length;
+    this.budget.give(frame.length);
   }
 
   private request(ip: number, p: Pending): void {
     if (p.requests >= this.maxRequests) {
       this.pending.delete(ip);
-      for (const frame of p.frames) this.queuedBytes -= frame.length;
+      for (const frame of p.frames) this.unqueue(frame);
       this.counters.add('tx.dropped.unresolved', p.frames.length);
       for (const frame of p.frames) this.transmitter.unresolved(frame);
       return;

@@ -109,6 +109,37 @@ describe('ARP', () => {
     expect(probe.received).toHaveLength(0);
   });
 
+  it("counts packets waiting for resolution in the stack's memory budget, and refuses them past it", async () => {
+    const { probe, sw, clock, net, stack } = await probedStack({ config: { args: ['--ipv4=10.0.0.2/24'], tcp: { memoryBytes: 4000 } }, teachArp: false });
+    arps(probe);
+    const sock = await stack.bindUdp(5000);
+    const budget = stack.tcp.memory;
+    const send = (i: number): Promise<void> => sock.send(new Uint8Array(1000).fill(i), { address: '10.0.0.9', port: 9 });
+    for (let i = 0; i < 5; i++) await send(i);
+    const queued = stack.iface.arp.queued;
+    expect(queued.bytes).toBeGreaterThan(2000);
+    expect(budget.used).toBe(queued.bytes);
+    expect(budget.used).toBeLessThanOrEqual(4000);
+    const c = stack.counters().arp!;
+    expect(c['tx.dropped.memory']).toBeGreaterThan(0);
+    expect(c['tx.dropped.memory']! + queued.bytes / 1042).toBe(5);
+
+    // Resolved: the waiting packets go out and their bytes come back to the budget.
+    await sw.settle();
+    probe.take();
+    probe.send(arpFrame(net.mac, ARP_REPLY, probe.mac, P, net.mac, A));
+    await sw.settle();
+    expect(probe.take()).toHaveLength(queued.bytes / 1042);
+    expect(budget.used).toBe(0);
+
+    // Never resolved: dropped after the retries, given back too.
+    for (let i = 0; i < 3; i++) await sock.send(new Uint8Array(1000), { address: '10.0.0.8', port: 9 });
+    expect(budget.used).toBeGreaterThan(0);
+    await driveFor(clock, sw, 10_000);
+    expect(stack.iface.arp.queued.bytes).toBe(0);
+    expect(budget.used).toBe(0);
+  });
+
   it('learns nothing from probes, ignores our own address claimed by others, counts the conflict', async () => {
     const { probe, sw, stack } = await setup();
     probe.send(arpFrame(BROADCAST_MAC, ARP_REQUEST, probe.mac, 0, new Uint8Array(6), A));

@@ -6,11 +6,13 @@
  * above send through `Ipv4Output`.
  */
 import type { Clock } from '../../devices/clock.ts';
+import { UNLIMITED, type MemoryBudget } from '../../devices/memory-budget.ts';
 import { NetError, type Net } from '../../devices/net.ts';
 import { StackError } from '../../devices/stack.ts';
 import { ARP_PACKET_LEN, ARP_REPLY, ARP_REQUEST, ArpView, writeArp } from '../wire/arp.ts';
 import { writeU16 } from '../wire/bytes.ts';
 import { checksum } from '../wire/checksum.ts';
+import { segmentTcpFrame } from '../wire/tcp-segmentation.ts';
 import {
   BROADCAST_MAC,
   ETHERNET_HEADER_LEN,
@@ -46,6 +48,8 @@ export interface Ipv4Output {
   readonly tx: Uint8Array;
   /** Largest IPv4 packet in one frame. */
   readonly mtu: number;
+  /** Largest IPv4 TCP packet the device cuts into MTU-sized ones itself (`mtu` when it cannot). */
+  readonly largePacket: number;
   send(src: number, dst: number, protocol: number, payloadLength: number): SendResult;
 }
 
@@ -79,6 +83,8 @@ export class NetworkInterface implements Ipv4Output {
   readonly mac: Uint8Array;
   /** Largest IPv4 packet in one frame. */
   readonly mtu: number;
+  /** Largest IPv4 TCP packet the device cuts into MTU-sized ones itself (`mtu` when it cannot). */
+  readonly largePacket: number;
   readonly routing = new Ipv4Routing();
   readonly ethernetCounters = new LayerCounters();
   readonly arpCounters = new LayerCounters();
@@ -103,12 +109,15 @@ export class NetworkInterface implements Ipv4Output {
     initialId: number,
     private readonly upper: InterfaceUpper,
     options: InterfaceOptions = {},
+    /** Where frames waiting for ARP are counted (the stack's, shared with TCP). */
+    memory: MemoryBudget = UNLIMITED,
   ) {
     if (!Number.isInteger(net.mtu) || net.mtu < MIN_MTU || net.mtu > IPV4_MAX_TOTAL_LEN) {
       throw new StackError('unsupported', `the interface's MTU is ${net.mtu}; IPv4 needs ${MIN_MTU} to ${IPV4_MAX_TOTAL_LEN} (RFC 791)`);
     }
     this.mac = net.mac.slice(0, 6);
     this.mtu = net.mtu;
+    this.largePacket = Math.max(this.mtu, Math.min(net.offload?.maxPayload ?? 0, IPV4_MAX_TOTAL_LEN));
     this.ttl = options.ttl ?? DEFAULT_TTL;
     this.identification = initialId & 0xffff;
     this.fragmentFrame = new Uint8Array(ETHERNET_HEADER_LEN + this.mtu);
@@ -121,6 +130,7 @@ export class NetworkInterface implements Ipv4Output {
         unresolved: (frame) => upper.unresolved(frame),
       },
       options.arp,
+      memory,
     );
     this.reassembler = new Reassembler(clock, this.ipv4Counters, (h) => upper.reassemblyTimedOut(h), options.reassembly);
   }
@@ -183,9 +193,11 @@ export class NetworkInterface implements Ipv4Output {
   /**
    * Sends `tx[PAYLOAD_OFFSET..PAYLOAD_OFFSET+payloadLength)` as one IPv4
    * datagram from `src` (our address when 0 and configured) to `dst`.
-   * Fragments it when it does not fit the MTU.
+   * Fragments it when it does not fit the MTU, but a TCP segment given a
+   * `segmentSize` (at most `largePacket` long) leaves as one frame for the
+   * device to cut into segments of that many payload bytes.
    */
-  send(src: number, dst: number, protocol: number, payloadLength: number): SendResult {
+  send(src: number, dst: number, protocol: number, payloadLength: number, segmentSize = 0): SendResult {
     const c = this.ipv4Counters;
     if (this.closed) return this.txFail('closed', 'failed');
     const total = IPV4_HEADER_LEN + payloadLength;
@@ -198,12 +210,33 @@ export class NetworkInterface implements Ipv4Output {
     const end = ETHERNET_HEADER_LEN + total;
     if (local) return this.loopBack(this.tx.slice(0, end));
     if (this.routing.isBroadcast(dst)) return this.transmit(this.tx, ETHERNET_HEADER_LEN, end, BROADCAST_MAC);
+    const large = segmentSize > 0;
     const mac = this.arp.lookup(hop);
-    if (mac) return this.transmit(this.tx, ETHERNET_HEADER_LEN, end, mac);
+    if (mac) return large ? this.transmitLarge(end, mac, segmentSize) : this.transmit(this.tx, ETHERNET_HEADER_LEN, end, mac);
+    if (large) return this.enqueueSegments(hop, end, segmentSize);
     if (!this.arp.enqueue(hop, this.tx.slice(0, end))) return 'queue-full';
     c.add('tx.queued');
     return 'queued';
   }
+
+  /** Sends the large TCP packet in `tx[14..end)` as one frame, for the device to segment. */
+  private transmitLarge(end: number, mac: Uint8Array, segmentSize: number): SendResult {
+    writeEthernetHeader(this.tx, 0, mac, this.mac, ETHERTYPE_IPV4);
+    this.ipv4Counters.tx++;
+    this.ipv4Counters.add('tx.large');
+    return this.write(this.tx.subarray(0, end), this.ipv4Counters, segmentSize) ? 'sent' : 'failed';
+  }
+
+  /** A large TCP packet waiting for ARP: queued as the standard segments the device would have made (the queue sends them whole). */
+  private enqueueSegments(hop: number, end: number, segmentSize: number): SendResult {
+    let result: SendResult = 'queued';
+    segmentTcpFrame(this.tx.subarray(0, end), segmentSize, this.fragmentFrame, (piece) => {
+      if (result === 'queued' && !this.arp.enqueue(hop, piece.slice())) result = 'queue-full';
+    });
+    if (result === 'queued') this.ipv4Counters.add('tx.queued');
+    return result;
+  }
+
 
   /**
    * Packets to ourselves or to 127.0.0.0/8 never reach the wire (RFC 1122
@@ -318,9 +351,9 @@ export class NetworkInterface implements Ipv4Output {
     return 'sent';
   }
 
-  private write(frame: Uint8Array, counters: LayerCounters): boolean {
+  private write(frame: Uint8Array, counters: LayerCounters, segmentSize = 0): boolean {
     try {
-      this.net.write(frame);
+      this.net.write(frame, segmentSize);
       this.ethernetCounters.tx++;
       return true;
     } catch (err) {

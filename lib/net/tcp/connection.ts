@@ -64,6 +64,8 @@ const PAWS_IDLE_MS = 24 * 24 * 3600 * 1000;
 const MAX_READ = 64 * 1024;
 /** Segments sent in one output pass at most, to bound the work per event. */
 const MAX_BURST = 64;
+/** SACK blocks being written into a segment: one for every connection, as each segment is built in one go. */
+const SACK_OUT = new Uint32Array(MAX_SACK_BLOCKS * 2);
 
 /**
  * What the connection tells the application side. Never during the event
@@ -101,10 +103,12 @@ export interface ConnectionHost {
   readonly memory: MemoryBudget;
   /** Shared transmit buffer, large enough for any segment. */
   readonly tx: Uint8Array;
-  /** Checksums and sends `tx[0..length)`; false when the IP layer dropped it. */
-  transmit(src: number, dst: number, length: number): boolean;
+  /** Checksums and sends `tx[0..length)` (with a segment size: a large segment for the device to cut); false when the IP layer dropped it. */
+  transmit(src: number, dst: number, length: number, segmentSize?: number): boolean;
   /** Largest segment (header + payload) to `dst` without fragmenting. */
   maxSegmentFor(dst: number): number;
+  /** Largest segment (header + payload) to `dst` that the device cuts into standard ones itself; as `maxSegmentFor` when it cannot. */
+  largeSegmentFor(dst: number): number;
   /** RFC 5961 §7: whether another challenge ACK may go out now. */
   allowChallengeAck(): boolean;
   /** The connection reached CLOSED: forget it. */
@@ -165,6 +169,8 @@ export class Connection {
   mss = DEFAULT_MSS;
   /** Payload bytes per segment with no options (the MSS rule of RFC 6691 subtracts options from it). */
   private segmentPayloadLimit = DEFAULT_MSS;
+  /** Payload bytes with no options in one segment handed to the device (over the MSS when it segments). */
+  private largePayloadLimit = DEFAULT_MSS;
   /** The MSS we announced: the segment size we expect to receive. */
   private rcvMss = DEFAULT_MSS;
 
@@ -177,7 +183,6 @@ export class Connection {
   private peerOfferedScale = false;
   sack = false;
   private readonly scoreboard = new SackScoreboard();
-  private readonly sackOut = new Uint32Array(MAX_SACK_BLOCKS * 2);
   /** RFC 6675 HighRxt: the end of what recovery has retransmitted. */
   private highRxt = 0;
   /** SND.MAX when a hole was last retransmitted: SACKs beyond it mean that retransmission should have arrived. */
@@ -313,6 +318,9 @@ export class Connection {
     const peerMss = peer.mss >= 0 ? Math.max(peer.mss, MIN_MSS) : DEFAULT_MSS;
     this.segmentPayloadLimit = Math.max(Math.min(peerMss, this.host.maxSegmentFor(this.remoteAddress) - TCP_HEADER_LEN), MIN_MSS);
     this.mss = this.segmentPayloadLimit - (this.timestamps ? TIMESTAMP_OPTION_LEN : 0);
+    // Only a device that segments takes more than one segment's worth (the peer's MSS may be below our MTU's).
+    const large = this.host.largeSegmentFor(this.remoteAddress);
+    this.largePayloadLimit = large > this.host.maxSegmentFor(this.remoteAddress) ? large - TCP_HEADER_LEN : this.segmentPayloadLimit;
     this.cc.setMss(this.mss);
   }
 
@@ -685,8 +693,9 @@ export class Connection {
       const moved = this.receiveBuffer.write(offset, bytes, start, start + length);
       if (moved > 0) {
         this.rcvNxt = seqAdd(this.rcvNxt, moved);
-        // RFC 5681 §4.2: ACK at once when a gap fills, else every second full-sized segment.
-        this.unackedSegments++;
+        // RFC 5681 §4.2: ACK at once when a gap fills, else every second full-sized segment
+        // (a coalesced one from the device counts as the segments it was made of).
+        this.unackedSegments += length > this.rcvMss ? Math.ceil(length / this.rcvMss) : 1;
         if (hadGap || this.unackedSegments >= 2) this.ackNow = true;
         else if (this.delackDeadline === Infinity) this.delackDeadline = this.host.clock.nowMs() + this.host.options.delayedAckMs;
         this.notice(Notice.Readable);
@@ -854,7 +863,7 @@ export class Connection {
         if (retransmission) this.host.stats['retransmits']++;
         break;
       }
-      let len = Math.min(unsent, this.mss, Math.max(usable, 0));
+      let len = Math.min(unsent, this.largePayloadLimit, Math.max(usable, 0));
       if (len <= 0) break;
       if (len < unsent) {
         // Less than all we have: only a full segment, or half the largest window the peer offered (SWS
@@ -886,12 +895,17 @@ export class Connection {
   private transmitData(seq: number, len: number, flags: number): number {
     const b = this.host.tx;
     const hl = this.writeOptions(b);
-    len = Math.min(len, this.segmentPayloadLimit + TCP_HEADER_LEN - hl);
+    const perSegment = this.segmentPayloadLimit + TCP_HEADER_LEN - hl;
     const offset = (seq - this.sndUna) >>> 0;
+    if (len > perSegment) {
+      // A large segment for the device to cut: whole segments only, unless it ends the data.
+      len = Math.min(len, this.largePayloadLimit + TCP_HEADER_LEN - hl);
+      if (offset + len < this.sendBuffer.length) len -= len % perSegment;
+    }
     if (offset + len < this.sendBuffer.length) flags &= ~FIN;
     this.sendBuffer.copyOut(offset, len, b, hl);
     this.writeHeader(b, seq, flags, hl);
-    this.send(hl + len);
+    this.send(hl + len, len > perSegment ? perSegment : 0);
     const end = seqAdd(seq, len + (flags & FIN ? 1 : 0));
     // A deadline set while nothing was in flight was a persist or override one: this data needs the RTO.
     const wasIdle = this.sndMax === this.sndUna;
@@ -946,8 +960,8 @@ export class Connection {
     if (this.timestamps) i = writeTimestampOption(b, i, this.tsNow(), this.tsRecent);
     if (this.sack && this.receiveBuffer.hasOutOfOrder) {
       const max = this.timestamps ? 3 : 4;
-      const n = this.receiveBuffer.sackBlocks(this.rcvNxt, this.sackOut, max);
-      if (n > 0) i = writeSackOption(b, i, this.sackOut, n);
+      const n = this.receiveBuffer.sackBlocks(this.rcvNxt, SACK_OUT, max);
+      if (n > 0) i = writeSackOption(b, i, SACK_OUT, n);
     }
     return i;
   }
@@ -1002,9 +1016,9 @@ export class Connection {
     this.send(TCP_HEADER_LEN);
   }
 
-  private send(length: number): void {
+  private send(length: number, segmentSize = 0): void {
     this.lastSendMs = this.host.clock.nowMs();
-    if (!this.host.transmit(this.localAddress, this.remoteAddress, length)) this.softError = 'unreachable';
+    if (!this.host.transmit(this.localAddress, this.remoteAddress, length, segmentSize)) this.softError = 'unreachable';
   }
 
   private tsNow(): number {

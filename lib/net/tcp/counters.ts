@@ -6,6 +6,8 @@ const NAMES = [
   'tx.segments',
   'tx.bytes',
   'tx.dropped',
+  // Segments over the MTU handed to the device to cut (TCP segmentation offload).
+  'tx.large-segments',
   'rx.dropped.truncated',
   'rx.dropped.data-offset',
   'rx.dropped.options',

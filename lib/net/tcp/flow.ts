@@ -28,8 +28,9 @@ const MESSAGES: Record<FlowErrorCode, string> = {
 };
 
 export class TcpFlow implements Flow, ConnectionUser {
-  readonly local: Endpoint;
-  readonly remote: Endpoint;
+  /** The endpoints as text, made when first asked for (most connections under attack never are). */
+  private localEndpoint: Endpoint | null = null;
+  private remoteEndpoint: Endpoint | null = null;
   private readonly readers: Waiter<Uint8Array | null>[] = [];
   private readonly writes: PendingWrite[] = [];
   private readonly finWaiters: Waiter<void>[] = [];
@@ -39,9 +40,17 @@ export class TcpFlow implements Flow, ConnectionUser {
   private closedByApp = false;
 
   constructor(readonly connection: Connection) {
-    this.local = { address: formatIpv4(connection.localAddress), port: connection.localPort };
-    this.remote = { address: formatIpv4(connection.remoteAddress), port: connection.remotePort };
     connection.user = this;
+  }
+
+  get local(): Endpoint {
+    const c = this.connection;
+    return (this.localEndpoint ??= { address: formatIpv4(c.localAddress), port: c.localPort });
+  }
+
+  get remote(): Endpoint {
+    const c = this.connection;
+    return (this.remoteEndpoint ??= { address: formatIpv4(c.remoteAddress), port: c.remotePort });
   }
 
   /** Resolves with this flow once the active open completes, rejects if it fails. */

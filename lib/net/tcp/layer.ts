@@ -15,7 +15,7 @@ import { TcpFlow } from './flow.ts';
 import { ConnectionSecrets } from './isn.ts';
 import { TcpListenerSocket, type ListenerHost } from './listener.ts';
 import { resolveTcpOptions, type ResolvedTcpOptions, type TcpOptions } from './options.ts';
-import { windowShiftFor, writeResetFor, writeSynOptions } from './segment-builder.ts';
+import { windowShiftFor, writeResetFor, writeSynOptions, type SynOptions } from './segment-builder.ts';
 import { SynCookies, decodeCookieTimestamp, encodeCookieTimestamp } from './syn-cookies.ts';
 import { seqGt } from './seq.ts';
 import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from '../ephemeral-ports.ts';
@@ -26,9 +26,15 @@ export interface TcpEnv {
   clock: Clock; // timers via clock.at / clock.nowMs; never read a global clock
   random: Random;
   /** Sends one TCP segment (header + payload, checksum already filled in) to dst; the IP layer adds the IPv4 header, routes and ARPs. Returns false if it was dropped (no route, ARP queue full). The segment is a view of TCP's transmit buffer, valid only during the call: copy it to keep it. Must not feed anything back into `input` during the call (no layer here is re-entrant). */
-  sendSegment(src: number, dst: number, segment: Uint8Array): boolean;
+  sendSegment(src: number, dst: number, segment: Uint8Array, segmentSize?: number): boolean;
   /** Largest TCP segment (header+payload) that fits in one IPv4 packet to dst without fragmenting. */
   maxSegmentFor(dst: number): number;
+  /**
+   * Largest TCP segment to dst that `sendSegment` takes with a `segmentSize`
+   * (payload bytes per standard segment), for the device to cut (TCP
+   * segmentation offload); absent when it cannot, as if `maxSegmentFor`.
+   */
+  largeSegmentFor?(dst: number): number;
 }
 
 /** Cookies are checked for two cookie periods after the last one was sent (see syn-cookies.ts). */
@@ -39,7 +45,7 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 75_000;
  * arrays and the flow), counted in the memory budget from its first segment
  * to its release. A service counts its own state for the connection itself.
  */
-export const CONNECTION_STATE_BYTES = 6 * 1024;
+export const CONNECTION_STATE_BYTES = 4 * 1024; // measured: ~3.5 KiB an idle connection in an image's QuickJS
 /**
  * While less than this share of the budget is left, SYNs are answered with
  * cookies (no state kept until the handshake completes) whatever the SYN
@@ -47,6 +53,13 @@ export const CONNECTION_STATE_BYTES = 6 * 1024;
  * need.
  */
 const COOKIE_RESERVE = 1 / 8;
+/**
+ * While less than this share of the budget is left, new connections let
+ * TIME-WAIT ones go, oldest first: services start shedding connections at
+ * that point (lib/http evicts waiting heads), and a TIME-WAIT is cheaper to
+ * lose than a connection in service.
+ */
+const TIME_WAIT_RESERVE = 1 / 4;
 
 export class TcpLayer implements ConnectionHost, ListenerHost {
   readonly clock: Clock;
@@ -67,6 +80,10 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   private readonly noticed: Connection[] = [];
   private challengeSecond = -1;
   private challengeCount = 0;
+  private synSecond = -1;
+  private synCount = 0;
+  /** The options of every cookie SYN-ACK, filled in place (the SYN path allocates nothing until the handshake completes). */
+  private readonly cookieSynOptions: SynOptions = { mss: 0, windowShift: -1, sackPermitted: false, timestamps: false, tsVal: 0, tsEcr: 0 };
   private closed = false;
 
   constructor(
@@ -143,17 +160,39 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
 
   // ConnectionHost and ListenerHost
 
-  transmit(src: number, dst: number, length: number): boolean {
+  transmit(src: number, dst: number, length: number, segmentSize = 0): boolean {
     fillTcpChecksum(this.tx, length, src, dst);
     this.stats['tx.segments']++;
     this.stats['tx.bytes'] += length;
-    if (this.env.sendSegment(src, dst, this.tx.subarray(0, length))) return true;
+    if (segmentSize > 0) this.stats['tx.large-segments']++;
+    if (this.env.sendSegment(src, dst, this.tx.subarray(0, length), segmentSize)) return true;
     this.stats['tx.dropped']++;
     return false;
   }
 
   maxSegmentFor(dst: number): number {
     return this.env.maxSegmentFor(dst);
+  }
+
+  largeSegmentFor(dst: number): number {
+    return this.env.largeSegmentFor?.(dst) ?? this.env.maxSegmentFor(dst);
+  }
+
+  /**
+   * Whether more SYNs arrived this second than the SYN backlog holds: a
+   * burst (a flood, or a crowd), answered statelessly from then on where a
+   * cookie loses nothing. A half-open connection costs a whole connection's
+   * objects (several times a cookie's work, and memory), and a flood whose
+   * half-open connections are reset at once by the spoofed hosts never
+   * fills the backlog that would otherwise switch to cookies.
+   */
+  private synBurst(): boolean {
+    const second = Math.floor(this.clock.nowMs() / 1000);
+    if (second !== this.synSecond) {
+      this.synSecond = second;
+      this.synCount = 0;
+    }
+    return ++this.synCount > this.options.synBacklog;
   }
 
   allowChallengeAck(): boolean {
@@ -263,7 +302,7 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
       this.sendReset(dst, src, seg);
       return;
     }
-    if (listener.halfOpen.size >= this.options.synBacklog || this.memoryTight()) {
+    if (listener.halfOpen.size >= this.options.synBacklog || this.memoryTight() || (this.synBurst() && cookieHoldsAll(seg))) {
       this.sendCookieSynAck(listener, src, dst, seg);
       return;
     }
@@ -285,14 +324,14 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     const tsNow = (Math.floor(this.clock.nowMs()) + this.secrets.timestampOffset(dst, localPort, src, remotePort)) >>> 0;
     // Scaling and SACK are remembered in the timestamp; without timestamps they cannot be offered (RFC 4987 §3.6).
     const shift = seg.windowShift >= 0 && seg.hasTimestamp ? windowShiftFor(this.options.receiveBufferSize) : -1;
-    const end = writeSynOptions(b, TCP_HEADER_LEN, {
-      mss: this.env.maxSegmentFor(src) - TCP_HEADER_LEN,
-      windowShift: shift,
-      sackPermitted: seg.hasTimestamp && seg.sackPermitted,
-      timestamps: seg.hasTimestamp,
-      tsVal: encodeCookieTimestamp(tsNow, seg.windowShift, seg.sackPermitted),
-      tsEcr: seg.tsVal,
-    });
+    const o = this.cookieSynOptions;
+    o.mss = this.env.maxSegmentFor(src) - TCP_HEADER_LEN;
+    o.windowShift = shift;
+    o.sackPermitted = seg.hasTimestamp && seg.sackPermitted;
+    o.timestamps = seg.hasTimestamp;
+    o.tsVal = encodeCookieTimestamp(tsNow, seg.windowShift, seg.sackPermitted);
+    o.tsEcr = seg.tsVal;
+    const end = writeSynOptions(b, TCP_HEADER_LEN, o);
     writeTcpHeader(b, localPort, remotePort, cookie, (seg.seq + 1) >>> 0, SYN | ACK, Math.min(this.options.receiveBufferSize, 0xffff), end);
     listener.lastCookieMs = this.clock.nowMs();
     this.stats['syn-cookies.sent']++;
@@ -356,19 +395,19 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
 
   /**
    * Whether less than COOKIE_RESERVE of the budget is left, once TIME-WAIT
-   * connections were let go, oldest first, to make room (as Linux does past
-   * its TIME-WAIT bucket limit): a connection in TIME-WAIT holds little
-   * but its state, and a busy server makes many.
+   * connections were let go, oldest first, while less than TIME_WAIT_RESERVE
+   * was (as Linux does past its TIME-WAIT bucket limit): a connection in
+   * TIME-WAIT holds little but its state, and a busy server makes many.
    */
   private memoryTight(): boolean {
     const m = this.memory;
-    const tight = (): boolean => m.used + CONNECTION_STATE_BYTES > m.limit * (1 - COOKIE_RESERVE);
+    const short = (reserve: number): boolean => m.used + CONNECTION_STATE_BYTES > m.limit * (1 - reserve);
     for (const conn of this.timeWait) {
-      if (!tight()) return false;
+      if (!short(TIME_WAIT_RESERVE)) break;
       this.stats['time-wait.dropped-memory']++;
       conn.release();
     }
-    return tight();
+    return short(COOKIE_RESERVE);
   }
 
   private createConnection(localAddress: number, localPort: number, remoteAddress: number, remotePort: number): Connection {
@@ -414,4 +453,14 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     }
     return -1;
   }
+}
+
+/**
+ * Whether a SYN cookie carries everything the SYN offered: window scaling
+ * and SACK ride in the timestamp, so without timestamps only a SYN that
+ * offered neither (the MSS goes in the cookie itself, rounded down to its
+ * table).
+ */
+function cookieHoldsAll(seg: TcpView): boolean {
+  return seg.hasTimestamp || (seg.windowShift < 0 && !seg.sackPermitted);
 }

@@ -7,6 +7,7 @@ describe('SYN flood', () => {
   it('answers SYNs beyond the SYN backlog with cookies, and established connections keep working', async () => {
     const peer = new RawPeer({ synBacklog: 4 });
     const h = await acceptFromPeer(peer);
+    await peer.advance(1000); // the flood starts a second later: its first SYNs are not a burst yet
     peer.take();
     for (let i = 0; i < 100; i++) peer.deliver({ srcPort: 20000 + i, dstPort: 80, seq: i * 1000, flags: SYN, options: opt.mss(1460) });
     const synAcks = peer.take();
@@ -17,6 +18,28 @@ describe('SYN flood', () => {
     // The established connection still carries data.
     peer.deliver({ srcPort: 40000, dstPort: 80, seq: h.peerNext, ack: h.iss + 1, flags: ACK, payload: new Uint8Array([42]) });
     expect(await h.flow.read()).toEqual(new Uint8Array([42]));
+  });
+
+  it('answers a burst statelessly once more SYNs came in a second than the backlog holds, though half-open ones are reset at once', () => {
+    const peer = new RawPeer({ synBacklog: 4 });
+    peer.layer.listen(ADDRESS_A, 80);
+    // Spoofed hosts reset each SYN-ACK, so the SYN backlog never fills.
+    for (let i = 0; i < 10; i++) {
+      peer.deliver({ srcPort: 20000 + i, dstPort: 80, seq: i * 1000, flags: SYN, options: opt.mss(1460) });
+      const [synAck] = peer.take();
+      peer.deliver({ srcPort: 20000 + i, dstPort: 80, seq: i * 1000 + 1, flags: RST });
+      expect(synAck!.flags).toBe(SYN | ACK);
+    }
+    let c = peer.layer.counters();
+    expect(c['connections.passive']).toBe(4);
+    expect(c['syn-cookies.sent']).toBe(6);
+    expect(c['connections.open']).toBe(0);
+    // A SYN offering window scaling without timestamps would lose it to a cookie: it still gets state.
+    peer.deliver({ srcPort: 30000, dstPort: 80, seq: 1, flags: SYN, options: [...opt.mss(1460), ...opt.wscale(7)] });
+    expect(peer.take()).toMatchObject([{ flags: SYN | ACK, windowShift: 2 }]);
+    c = peer.layer.counters();
+    expect(c['connections.passive']).toBe(5);
+    expect(c['syn-cookies.sent']).toBe(6);
   });
 
   it('completes a connection from a valid cookie, with the MSS, window scale and SACK it carried', async () => {

@@ -13,11 +13,14 @@
  * whenever the application has read everything, so a connection that sent a
  * few bytes and went quiet holds a small ring or none.
  */
-import type { MemoryBudget } from '../../devices/memory-budget.ts';
-import { regrow, ringSizeFor, UNLIMITED } from './ring-size.ts';
+import { UNLIMITED, type MemoryBudget } from '../../devices/memory-budget.ts';
+import { regrow, ringSizeFor } from './ring-size.ts';
 
 /** Out-of-order ranges kept at most; a segment that would need another is dropped (the peer resends it). */
 export const MAX_OUT_OF_ORDER_RANGES = 16;
+/** Until data first arrives out of order, a connection holds no range slots. */
+const NO_OFFSETS = new Int32Array(0);
+const NO_STAMPS = new Float64Array(0);
 
 export class ReceiveBuffer {
   /** Allocated when data arrives, given back by `release` (see SendBuffer). */
@@ -26,9 +29,9 @@ export class ReceiveBuffer {
   /** In-order bytes not yet read by the application. */
   buffered = 0;
   private rangeCount = 0;
-  private readonly starts = new Int32Array(MAX_OUT_OF_ORDER_RANGES);
-  private readonly ends = new Int32Array(MAX_OUT_OF_ORDER_RANGES);
-  private readonly stamps = new Float64Array(MAX_OUT_OF_ORDER_RANGES);
+  private starts = NO_OFFSETS;
+  private ends = NO_OFFSETS;
+  private stamps = NO_STAMPS;
   private stamp = 0;
 
   constructor(
@@ -196,6 +199,11 @@ export class ReceiveBuffer {
       return true;
     }
     if (this.rangeCount === MAX_OUT_OF_ORDER_RANGES) return false;
+    if (this.starts === NO_OFFSETS) {
+      this.starts = new Int32Array(MAX_OUT_OF_ORDER_RANGES);
+      this.ends = new Int32Array(MAX_OUT_OF_ORDER_RANGES);
+      this.stamps = new Float64Array(MAX_OUT_OF_ORDER_RANGES);
+    }
     for (let k = this.rangeCount; k > i; k--) {
       this.starts[k] = this.starts[k - 1]!;
       this.ends[k] = this.ends[k - 1]!;

@@ -5,8 +5,6 @@
  * small ring, not the whole window). Sizes are powers of two from
  * MIN_RING_BYTES up to the buffer's capacity.
  */
-import type { MemoryBudget } from '../../devices/memory-budget.ts';
-
 export const MIN_RING_BYTES = 2048;
 
 /** The ring size for `needed` bytes: the next power of two, at least the minimum, at most `capacity`. */
@@ -28,13 +26,3 @@ export function regrow(old: Uint8Array | null, head: number, used: number, size:
   if (first < used) ring.set(old.subarray(0, used - first), first);
   return ring;
 }
-
-/** The budget every buffer counts against when its layer was given none: no limit. */
-export const UNLIMITED: MemoryBudget = {
-  limit: Infinity,
-  used: 0,
-  tryTake: () => true,
-  take: () => undefined,
-  give: () => undefined,
-  addReclaimer: () => () => undefined,
-};

@@ -6,11 +6,13 @@
 import { seqGt, seqLe, seqLt, seqMax, seqMin } from './seq.ts';
 
 const MAX_RANGES = 16;
+/** Most connections never see a SACK block: their ranges are allocated with the first. */
+const NO_RANGES = new Uint32Array(0);
 
 export class SackScoreboard {
   private count = 0;
-  private readonly lefts = new Uint32Array(MAX_RANGES);
-  private readonly rights = new Uint32Array(MAX_RANGES);
+  private lefts = NO_RANGES;
+  private rights = NO_RANGES;
   /** Bytes covered by the ranges. */
   sackedBytes = 0;
   /** Right edge of the highest range (meaningful when `sackedBytes > 0`). */
@@ -54,6 +56,10 @@ export class SackScoreboard {
       this.remove(i + 1, j - i - 1);
     } else {
       if (this.count === MAX_RANGES) return false;
+      if (this.lefts === NO_RANGES) {
+        this.lefts = new Uint32Array(MAX_RANGES);
+        this.rights = new Uint32Array(MAX_RANGES);
+      }
       this.lefts.copyWithin(i + 1, i, this.count);
       this.rights.copyWithin(i + 1, i, this.count);
       this.lefts[i] = l;

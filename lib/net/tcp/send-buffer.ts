@@ -5,8 +5,8 @@
  * capacity, as the memory budget allows) and is given back once everything
  * was acknowledged, so idle, half-open and TIME-WAIT connections cost little.
  */
-import type { MemoryBudget } from '../../devices/memory-budget.ts';
-import { MIN_RING_BYTES, regrow, ringSizeFor, UNLIMITED } from './ring-size.ts';
+import { UNLIMITED, type MemoryBudget } from '../../devices/memory-budget.ts';
+import { MIN_RING_BYTES, regrow, ringSizeFor } from './ring-size.ts';
 
 export class SendBuffer {
   private ring: Uint8Array | null = null;

@@ -14,7 +14,6 @@
 #include <sys/ioctl.h>
 
 #include "../hypercall.h"
-#include "../stop.h"
 #include "kiln_aarch64_exceptions.h"
 #include "lowmem.h"
 
@@ -207,46 +206,34 @@ static const char *system_event_name(uint32_t type)
     }
 }
 
-int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
+int kiln_vm_arch_run_failed(struct kiln_vm *vm, int error)
+{
+    if (error == EFAULT)
+        return kiln_vm_host_fault("pc", guest_pc(vm), KILN_GPA_UNKNOWN);
+    /* ENOSYS: an access outside guest memory that KVM cannot decode (no
+     * syndrome, e.g. a load pair): the guest's doing. */
+    int guest_fault = error == ENOSYS;
+    fprintf(stderr, "kiln-hvt: KVM_RUN: %s (pc=0x%llx)%s\n", strerror(error),
+            guest_pc(vm), guest_fault ? "; stopping the guest" : "");
+    return guest_fault ? KILN_EXIT_GUEST_FAULT : 1;
+}
+
+int kiln_vm_arch_exit(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
+                      int *status)
 {
     struct kvm_run *run = vm->run;
-    for (;;) {
-        kiln_fork_trace_mark("entering KVM_RUN");
-        if (ioctl(vm->vcpu_fd, KVM_RUN, 0) != 0) {
-            if (errno == EINTR) {
-                /* A signal: end the guest, or let it see its stop request. */
-                int stopped = kiln_stop_check(run);
-                if (stopped != 0)
-                    return stopped;
-                continue;
-            }
-            if (errno == EAGAIN)
-                continue;
-            if (errno == EFAULT)
-                return kiln_vm_host_fault("pc", guest_pc(vm), KILN_GPA_UNKNOWN);
-            /* ENOSYS: an access outside guest memory that KVM cannot
-             * decode (no syndrome, e.g. a load pair): the guest's doing. */
-            int guest_fault = errno == ENOSYS;
-            fprintf(stderr, "kiln-hvt: KVM_RUN: %s (pc=0x%llx)%s\n",
-                    strerror(errno), guest_pc(vm),
-                    guest_fault ? "; stopping the guest" : "");
-            return guest_fault ? KILN_EXIT_GUEST_FAULT : 1;
-        }
-        kiln_fork_trace_exit();
-        int status = 0;
-        switch (run->exit_reason) {
-        case KVM_EXIT_MMIO:
-            if (mmio_exit(vm, mem, &status))
-                return status;
-            break;
-        case KVM_EXIT_SYSTEM_EVENT:
-            fprintf(stderr, "kiln-hvt: guest asked for a PSCI %s (pc=0x%llx) "
-                    "instead of halting through the tender; stopping the "
-                    "guest\n", system_event_name(run->system_event.type),
-                    guest_pc(vm));
-            return KILN_EXIT_GUEST_FAULT;
-        default:
-            return kiln_vm_unhandled_exit(run, "pc", guest_pc(vm));
-        }
+    switch (run->exit_reason) {
+    case KVM_EXIT_MMIO:
+        return mmio_exit(vm, mem, status);
+    case KVM_EXIT_SYSTEM_EVENT:
+        fprintf(stderr, "kiln-hvt: guest asked for a PSCI %s (pc=0x%llx) "
+                "instead of halting through the tender; stopping the "
+                "guest\n", system_event_name(run->system_event.type),
+                guest_pc(vm));
+        *status = KILN_EXIT_GUEST_FAULT;
+        return 1;
+    default:
+        *status = kiln_vm_unhandled_exit(run, "pc", guest_pc(vm));
+        return 1;
     }
 }

@@ -13,7 +13,6 @@
 #include <sys/ioctl.h>
 
 #include "../hypercall.h"
-#include "../stop.h"
 #include "kiln_x86_exceptions.h"
 #include "lowmem.h"
 
@@ -171,84 +170,75 @@ static unsigned long long guest_rip(struct kiln_vm *vm)
     return ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) == 0 ? r.rip : 0;
 }
 
-/* Serves hypercall (nr) however it came (port or window); the guest's exit
- * status when it must stop, else -1. */
+/* Serves hypercall (nr) however it came (port or window): 1 when the guest
+ * must stop, with its exit status in *status, else 0. */
 static int hypercall(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
-                     unsigned nr, uint32_t arg)
+                     unsigned nr, uint32_t arg, int *status)
 {
-    if (nr == KILN_HC_TRAP_REPORT)
-        return report_trap(vm, mem, arg);
-    int status = 0;
-    if (kiln_hc_dispatch(mem, nr, arg, &status) == KILN_HC_EXIT)
-        return status;
-    return -1;
+    if (nr == KILN_HC_TRAP_REPORT) {
+        *status = report_trap(vm, mem, arg);
+        return 1;
+    }
+    return kiln_hc_dispatch(mem, nr, arg, status) == KILN_HC_EXIT;
 }
 
-int kiln_vm_run(struct kiln_vm *vm, const struct kiln_guest_mem *mem)
+int kiln_vm_arch_run_failed(struct kiln_vm *vm, int error)
+{
+    if (error == EFAULT)
+        return kiln_vm_host_fault("rip", guest_rip(vm), KILN_GPA_UNKNOWN);
+    fprintf(stderr, "kiln-hvt: KVM_RUN: %s (rip=0x%llx)\n", strerror(error),
+            guest_rip(vm));
+    return 1;
+}
+
+int kiln_vm_arch_exit(struct kiln_vm *vm, const struct kiln_guest_mem *mem,
+                      int *status)
 {
     struct kvm_run *run = vm->run;
-    for (;;) {
-        kiln_fork_trace_mark("entering KVM_RUN");
-        if (ioctl(vm->vcpu_fd, KVM_RUN, 0) != 0) {
-            if (errno == EINTR) {
-                /* A signal: end the guest, or let it see its stop request. */
-                int stopped = kiln_stop_check(run);
-                if (stopped != 0)
-                    return stopped;
-                continue;
-            }
-            if (errno == EAGAIN)
-                continue;
-            if (errno == EFAULT)
-                return kiln_vm_host_fault("rip", guest_rip(vm), KILN_GPA_UNKNOWN);
-            fprintf(stderr, "kiln-hvt: KVM_RUN: %s (rip=0x%llx)\n",
-                    strerror(errno), guest_rip(vm));
+    switch (run->exit_reason) {
+    case KVM_EXIT_IO: {
+        unsigned port = run->io.port;
+        if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 ||
+            run->io.count != 1 || port < KILN_HYPERCALL_PIO_BASE ||
+            port >= KILN_HYPERCALL_PIO_BASE + KILN_HC_END) {
+            fprintf(stderr, "kiln-hvt: guest accessed I/O port 0x%x "
+                    "(rip=0x%llx); stopping the guest\n", port,
+                    guest_rip(vm));
+            *status = KILN_EXIT_GUEST_FAULT;
             return 1;
         }
-        kiln_fork_trace_exit();
-        switch (run->exit_reason) {
-        case KVM_EXIT_IO: {
-            unsigned port = run->io.port;
-            if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 ||
-                run->io.count != 1 || port < KILN_HYPERCALL_PIO_BASE ||
-                port >= KILN_HYPERCALL_PIO_BASE + KILN_HC_END) {
-                fprintf(stderr, "kiln-hvt: guest accessed I/O port 0x%x "
-                        "(rip=0x%llx); stopping the guest\n", port,
-                        guest_rip(vm));
-                return KILN_EXIT_GUEST_FAULT;
-            }
-            uint32_t arg;
-            memcpy(&arg, (uint8_t *)run + run->io.data_offset, sizeof arg);
-            int status = hypercall(vm, mem, port - KILN_HYPERCALL_PIO_BASE, arg);
-            if (status >= 0)
-                return status;
-            break;
+        uint32_t arg;
+        memcpy(&arg, (uint8_t *)run + run->io.data_offset, sizeof arg);
+        return hypercall(vm, mem, port - KILN_HYPERCALL_PIO_BASE, arg, status);
+    }
+    case KVM_EXIT_MMIO: {
+        /* Inside guest memory: an access KVM emulated and the host
+         * mapping refused (read-only image memory, the guard page). */
+        if (run->mmio.phys_addr < mem->size) {
+            *status = kiln_vm_host_fault("rip", guest_rip(vm), run->mmio.phys_addr);
+            return 1;
         }
-        case KVM_EXIT_MMIO: {
-            /* Inside guest memory: an access KVM emulated and the host
-             * mapping refused (read-only image memory, the guard page). */
-            if (run->mmio.phys_addr < mem->size)
-                return kiln_vm_host_fault("rip", guest_rip(vm), run->mmio.phys_addr);
-            /* CPL3 guests' hypercalls: a store into the window. */
-            unsigned nr;
-            uint32_t arg;
-            if (kiln_vm_mmio_hypercall(run, "rip", guest_rip(vm), &nr, &arg) != 0)
-                return KILN_EXIT_GUEST_FAULT;
-            int status = hypercall(vm, mem, nr, arg);
-            if (status >= 0)
-                return status;
-            break;
+        /* CPL3 guests' hypercalls: a store into the window. */
+        unsigned nr;
+        uint32_t arg;
+        if (kiln_vm_mmio_hypercall(run, "rip", guest_rip(vm), &nr, &arg) != 0) {
+            *status = KILN_EXIT_GUEST_FAULT;
+            return 1;
         }
-        case KVM_EXIT_HLT:
-            fprintf(stderr, "kiln-hvt: guest executed hlt (rip=0x%llx) "
-                    "without halting through the tender\n", guest_rip(vm));
-            return KILN_EXIT_GUEST_FAULT;
-        case KVM_EXIT_SHUTDOWN:
-            fprintf(stderr, "kiln-hvt: guest triple fault (rip=0x%llx)\n",
-                    guest_rip(vm));
-            return KILN_EXIT_GUEST_FAULT;
-        default:
-            return kiln_vm_unhandled_exit(run, "rip", guest_rip(vm));
-        }
+        return hypercall(vm, mem, nr, arg, status);
+    }
+    case KVM_EXIT_HLT:
+        fprintf(stderr, "kiln-hvt: guest executed hlt (rip=0x%llx) "
+                "without halting through the tender\n", guest_rip(vm));
+        *status = KILN_EXIT_GUEST_FAULT;
+        return 1;
+    case KVM_EXIT_SHUTDOWN:
+        fprintf(stderr, "kiln-hvt: guest triple fault (rip=0x%llx)\n",
+                guest_rip(vm));
+        *status = KILN_EXIT_GUEST_FAULT;
+        return 1;
+    default:
+        *status = kiln_vm_unhandled_exit(run, "rip", guest_rip(vm));
+        return 1;
     }
 }

@@ -14,6 +14,7 @@
 #include "aarch64/lowmem.h"
 #include "fake_image.h"
 #include "guest_mem.h"
+#include "kiln_elf_abi.h"
 #include "kiln_hvt_abi.h"
 #include "mem_map.h"
 #include "unit.h"

@@ -10,6 +10,7 @@
 
 #include "guest_mem.h"
 #include "image.h"
+#include "kiln_elf_abi.h"
 #include "mem_map.h"
 
 #define FAKE_TEXT 0x100000ULL

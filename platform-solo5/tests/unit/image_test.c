@@ -5,7 +5,9 @@
 #include <stdlib.h>
 
 #include "image.h"
+#include "kiln_elf_abi.h"
 #include "kiln_hvt_abi.h"
+#include "kiln_mft_abi.h"
 #include "manifest.h"
 #include "unit.h"
 

@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-#include "kiln_hvt_abi.h"
+#include "kiln_mft_abi.h"
 #include "manifest.h"
 #include "unit.h"
 

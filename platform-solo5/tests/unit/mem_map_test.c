@@ -11,6 +11,7 @@
 
 #include "fake_image.h"
 #include "guest_mem.h"
+#include "kiln_elf_abi.h"
 #include "kiln_hvt_abi.h"
 #include "mem_map.h"
 #include "unit.h"

@@ -1,7 +1,9 @@
 /* net_pool_test: --fork-net pools over real taps (in a network namespace of
- * the test's own) and real forked processes: a tap is held by one process
- * at a time, goes back when its holder exits, is killed, or the fork
- * fails, and a pool with none free refuses the next claim. */
+ * the test's own) and real forked processes: once the pool keeper runs,
+ * the tender holds no pool tap and the keeper hands one only to its
+ * holder; a tap is held by one process at a time, goes back when its
+ * holder exits, is killed, or the fork fails, and a pool with none free
+ * refuses the next claim. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +12,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,6 +55,34 @@ static pid_t holder(int *release_fd)
     return pid;
 }
 
+/* How many tap (tun) descriptors this process holds. */
+static int tun_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int n = 0;
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        char path[300], target[64];
+        snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
+        ssize_t len = readlink(path, target, sizeof target - 1);
+        if (len > 0) {
+            target[len] = '\0';
+            n += strcmp(target, "/dev/net/tun") == 0;
+        }
+    }
+    if (d != NULL)
+        closedir(d);
+    return n;
+}
+
+/* Whether tap descriptor (fd) is attached to interface (name). */
+static int tap_is(int fd, const char *name)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    return ioctl(fd, TUNGETIFF, &ifr) == 0 && strcmp(ifr.ifr_name, name) == 0;
+}
+
 static int claim(struct kiln_net_claim *c)
 {
     unsigned h = 0;
@@ -70,20 +101,32 @@ int main(void)
     CHECK(make_tap("kpool0") == 0 && make_tap("kpool1") == 0);
     char err[256];
 
-    struct kiln_device_opt bad = {.kind = KILN_DEV_NET, .name = "service",
-                                  .n_fork_taps = 1};
+    struct kiln_net_opt bad = {.name = "service", .n_fork_taps = 1};
     strcpy(bad.fork_taps[0], "kpoolnone");
     CHECK(kiln_net_pool_open(2, &bad, err, sizeof err) == -1);
     CHECK_ERR(err, "--fork-net:service: tap device 'kpoolnone' does not exist");
     CHECK(!kiln_net_pool_has(HANDLE));
 
-    struct kiln_device_opt opt = {.kind = KILN_DEV_NET, .name = "service",
-                                  .n_fork_taps = 2};
+    struct kiln_net_opt opt = {.name = "service", .n_fork_taps = 2};
     strcpy(opt.fork_taps[0], "kpool0");
     strcpy(opt.fork_taps[1], "kpool1");
     CHECK(kiln_net_pool_open(HANDLE, &opt, err, sizeof err) == 0);
     CHECK(kiln_net_pool_has(HANDLE));
-    CHECK(kiln_net_pool_fd(HANDLE, 0) >= 0 && kiln_net_pool_fd(HANDLE, 1) >= 0);
+    CHECK(tun_fds() == 2);
+
+    /* The keeper takes the taps: this tender holds none, and a tap comes
+     * from the keeper only to the tender holding its slot. */
+    CHECK(kiln_net_pool_start(err, sizeof err) == 0);
+    CHECK(tun_fds() == 0);
+    CHECK(kiln_net_pool_fetch(HANDLE, 1, err, sizeof err) == -1);
+    CHECK_ERR(err, "refused (not held by this tender) tap 2");
+    struct kiln_net_claim mine;
+    CHECK(claim(&mine) == 0);
+    int fd = kiln_net_pool_fetch(HANDLE, 0, err, sizeof err);
+    CHECK(fd >= 0 && tap_is(fd, "kpool0") && tun_fds() == 1);
+    close(fd);
+    CHECK(kiln_net_pool_fetch(HANDLE, 5, err, sizeof err) == -1);
+    kiln_net_claim_drop(&mine);
 
     /* Two children take both taps; a third claim finds none. */
     struct kiln_net_claim a, b, c;

@@ -1,0 +1,88 @@
+/* net_args.c: the network module's options, --net:NAME=TAP and
+ * --net-mac:NAME=MAC. */
+#include "arg_module.h"
+#include "args.h"
+#include "fail.h"
+
+#include <string.h>
+
+const struct kiln_device_kind kiln_net_kind = {"network", "--net"};
+
+struct kiln_net_opt *kiln_net_opt_named(struct kiln_options *o,
+                                        const char *name, const char *arg,
+                                        char *err, size_t errlen)
+{
+    int i = kiln_args_claim_name(o, &kiln_net_kind, name, arg, err, errlen);
+    if (i == o->n_net)
+        strcpy(o->net[o->n_net++].name, name);
+    return i < 0 ? NULL : &o->net[i];
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+    for (int i = 0; i < 6; i++) {
+        int hi = hex_digit(s[0]), lo = hi < 0 ? -1 : hex_digit(s[1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        mac[i] = (uint8_t)(hi << 4 | lo);
+        s += 2;
+        if (i < 5 && *s++ != ':')
+            return -1;
+    }
+    if (*s != '\0')
+        return -1;
+    if (mac[0] & 1) /* a multicast address cannot be a station's */
+        return -1;
+    return 0;
+}
+
+static int take_tap(struct kiln_options *o, const char *arg, const char *name,
+                    const char *value, char *err, size_t errlen)
+{
+    struct kiln_net_opt *d = kiln_net_opt_named(o, name, arg, err, errlen);
+    if (d == NULL)
+        return -1;
+    if (d->tap != NULL)
+        return kiln_fail(err, errlen, "%s: '%s' attached twice", arg, name);
+    d->tap = value;
+    kiln_args_attached(o, name);
+    return 0;
+}
+
+static int take_mac(struct kiln_options *o, const char *arg, const char *name,
+                    const char *value, char *err, size_t errlen)
+{
+    struct kiln_net_opt *d = kiln_net_opt_named(o, name, arg, err, errlen);
+    if (d == NULL)
+        return -1;
+    if (parse_mac(value, d->mac) != 0)
+        return kiln_fail(err, errlen, "%s: expected a unicast MAC address "
+                         "like 02:00:00:00:00:01", arg);
+    d->has_mac = 1;
+    return 0;
+}
+
+static const struct kiln_arg_option options[] = {
+    {"--net:", take_tap},
+    {"--net-mac:", take_mac},
+};
+
+const struct kiln_arg_module kiln_net_args = {
+    .options = options,
+    .n_options = sizeof options / sizeof options[0],
+    .usage = "  --net:NAME=TAP            attach tap device TAP as network "
+             "device NAME\n"
+             "  --net-mac:NAME=MAC        MAC address of NAME (default: random,"
+             " locally administered)\n",
+};
