@@ -467,6 +467,11 @@ export class LogStore extends KvBase<LogValue> {
     const at = start % this.sb.areaSize;
     const count = size / this.s;
     if (this.scratchBusy || count > CACHED_SECTORS || at + size > this.sb.areaSize) return null;
+    if (count === 1) {
+      // Most values sit in one sector: copied straight out of the cache.
+      const sector = this.cache.peek((this.sb.areaStart + at) / this.s);
+      return sector ? this.copies.copy(sector, pos - start, pos - start + length) : null;
+    }
     const scratch = (this.scratch ??= new Uint8Array(SCRATCH_BYTES));
     if (!this.cache.fill((this.sb.areaStart + at) / this.s, count, scratch)) return null;
     return this.copies.copy(scratch, pos - start, pos - start + length);

@@ -15,6 +15,13 @@ describe('SectorCache', () => {
     expect(cache.fill(11, 2, into)).toBe(false);
   });
 
+  it('peeks at one sector, and nothing that is not there', () => {
+    const cache = new SectorCache(512, 4096);
+    cache.keep(3, 1, sector(3));
+    expect(cache.peek(3)).toEqual(sector(3));
+    expect(cache.peek(4)).toBeUndefined();
+  });
+
   it('evicts the least recently used sector when full', () => {
     const cache = new SectorCache(512, 3 * 512);
     for (const n of [1, 2, 3]) cache.keep(n, 1, sector(n));

@@ -41,6 +41,15 @@ export class SectorCache {
     return true;
   }
 
+  /** Sector `n` (marked used) as a view into the cache, valid until the next keep or forget; undefined when it is not here. */
+  peek(n: number): Uint8Array | undefined {
+    const slot = this.slots.get(n);
+    if (slot === undefined) return undefined;
+    this.slots.delete(n);
+    this.slots.set(n, slot);
+    return this.sector(slot);
+  }
+
   /** Keeps sectors [first, first+count) as `from` holds them (count sectors from its start). */
   keep(first: number, count: number, from: Uint8Array): void {
     for (let i = 0; i < count && this.capacity > 0; i++) {
