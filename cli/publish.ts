@@ -20,6 +20,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hostHasCommand } from './host-command.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface PortMapping {
@@ -59,15 +60,6 @@ export function publishBootArgs(appArgs: readonly string[], address: string, gat
   const own = appArgs.find((a) => a.startsWith('--ipv4=') || a.startsWith('--ipv4-gateway='));
   if (own) throw new UsageError(`kiln run: --publish gives the image its address (--ipv4=${address}/24); leave ${own} out`);
   return [`--ipv4=${address}/24`, `--ipv4-gateway=${gateway}`];
-}
-
-function missingTool(tool: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return true;
-  }
 }
 
 /** Starts (server) on 127.0.0.1:(port); a port already taken is one line. */
@@ -127,7 +119,7 @@ export class PublishNamespace {
       throw new UsageError('kiln run: --publish makes a network namespace and a tap, which needs root (or attach a tap you made with --net; see README "Targets")');
     }
     for (const tool of ['ip', 'socat']) {
-      if (missingTool(tool)) throw new UsageError(`kiln run: --publish needs ${tool} (apt-get install ${tool === 'ip' ? 'iproute2' : tool})`);
+      if (!hostHasCommand(tool)) throw new UsageError(`kiln run: --publish needs ${tool} (apt-get install ${tool === 'ip' ? 'iproute2' : tool})`);
     }
     const ns = new PublishNamespace();
     try {

@@ -95,7 +95,8 @@ describe('README', () => {
       const script = [
         'set -e',
         // Every process in the namespace goes (kiln run's children too), then the namespace.
-        "trap 'ip netns pids kiln 2>/dev/null | xargs -r kill 2>/dev/null; sleep 1; ip netns pids kiln 2>/dev/null | xargs -r kill -9 2>/dev/null; ip netns del kiln 2>/dev/null' EXIT",
+        // set +e: a process that ends between listing and kill must not fail the recipe.
+        "trap 'set +e; ip netns pids kiln 2>/dev/null | xargs -r kill 2>/dev/null; sleep 1; ip netns pids kiln 2>/dev/null | xargs -r kill -9 2>/dev/null; ip netns del kiln 2>/dev/null' EXIT",
         ...lines.map((line) =>
           line.includes('curl ')
             ? `i=0; until ${command(line)} -sS --max-time 2 -o /dev/null; do i=$((i+1)); [ $i -lt 40 ] || exit 3; sleep 0.5; done; echo ANSWERED`

@@ -8,12 +8,12 @@
  *   node -e "import('./cli/run-ts.js').then((m) => m.runTs('bench/tls/quickjs-crypto.ts', []))"
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { nodeCryptoProvider } from '../../drivers/unix/tls-crypto.ts';
 import { unixRandom } from '../../drivers/unix/random.ts';
 import { nobleCryptoProvider } from '../../lib/tls/noble-crypto.ts';
+import { entryBytecode, linkHostedImage } from '../../test/harness/hosted-image.ts';
 import { makePki } from '../../test/support/tls-pki.ts';
 import { repoRoot } from '../../cli/paths.ts';
 import { probe } from './crypto-probe.ts';
@@ -27,24 +27,11 @@ export async function main(): Promise<number> {
   results['@noble (Node)'] = probe({ provider: nobleCryptoProvider, random: unixRandom, rootPem: pem.root, chainPem: pem.chain, keyPem: pem.key, scale: 4 });
 
   const work = join(repoRoot, 'build', 'x86_64', 'tls-probe');
-  mkdirSync(work, { recursive: true });
-  const bundle = join(work, 'probe.mjs');
-  await build({
-    entryPoints: [join(repoRoot, 'bench', 'tls', 'quickjs-entry.ts')],
-    outfile: bundle,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2020',
-    logLevel: 'silent',
-    define: { PROBE_PEM: JSON.stringify({ ...pem, scale: 1 }) },
-  });
-  execFileSync('make', ['-s', '-C', 'runtime', 'host', 'hosted'], { cwd: repoRoot, stdio: 'inherit' });
-  execFileSync(join(repoRoot, 'build', 'host', 'kiln-qjsc'), ['-o', join(work, 'probe.qbc'), bundle]);
+  const bytecode = await entryBytecode(join(repoRoot, 'bench', 'tls', 'quickjs-entry.ts'), work, 'probe', { PROBE_PEM: { ...pem, scale: 1 } });
   const hasMbedtls = existsSync('/usr/include/mbedtls/gcm.h') && existsSync('/usr/lib/x86_64-linux-gnu/libmbedcrypto.a');
   const runHosted = (name: string, crypto: boolean): void => {
     const binary = join(work, crypto ? 'probe-crypto' : 'probe');
-    execFileSync(join(repoRoot, 'runtime', 'link-image.sh'), ['--target', 'hosted', ...(crypto ? ['--crypto'] : []), '-o', binary, join(work, 'probe.qbc')], { stdio: 'ignore' });
+    linkHostedImage(bytecode, binary, crypto);
     const output = execFileSync(binary, ['--mem=256'], { encoding: 'utf8', timeout: 600_000 });
     const line = output.split('\n').find((l) => l.startsWith('{'));
     if (!line) throw new Error(`no result from the QuickJS probe: ${output}`);

@@ -30,28 +30,16 @@ describe('unix fork', () => {
     );
   });
 
-  it('replayed earlier forks give sibling handles: known statuses resolve, unknown ones are refused', async () => {
-    await runCase('sibling-handles');
-  });
-
-  it("a child replays its parent's reads from the journal, without reading the pipe again", async () => {
-    await runCase('replayed-reads');
-  });
-
-  it('a fork after more reads than a replay can carry fails with unsupported', async () => {
-    await runCase('journal-overflow');
-  });
-
-  it('maxChildren live children at most: one more fails with limit, and fork works again after one exits', async () => {
-    await runCase('limit');
-  });
-
-  it('inherited descriptors are close-on-exec in the child', async () => {
-    await runCase('inherited-close-on-exec');
-  });
-
-  it('a child killed by a signal: status 255, crashed', async () => {
-    await runCase('killed-by-signal');
+  // Cases whose fixture checks everything itself: the exit status says it all.
+  it.each([
+    ['sibling-handles', 'replayed earlier forks give sibling handles: known statuses resolve, unknown ones are refused'],
+    ['replayed-reads', "a child replays its parent's reads from the journal, without reading the pipe again"],
+    ['journal-overflow', 'a fork after more reads than a replay can carry fails with unsupported'],
+    ['limit', 'maxChildren live children at most: one more fails with limit, and fork works again after one exits'],
+    ['inherited-close-on-exec', 'inherited descriptors are close-on-exec in the child'],
+    ['killed-by-signal', 'a child killed by a signal: status 255, crashed'],
+  ])('%s: %s', async (name) => {
+    await runCase(name);
   });
 
   it('a child that exits before its fork point: status 70, crashed, and a line saying why', async () => {

@@ -111,29 +111,30 @@ class NodeAead implements AeadKey {
 const privateKeyObjects = new WeakMap<PrivateKey, KeyObject>();
 const publicKeyObjects = new WeakMap<PublicKey, KeyObject>();
 
+function cachedKeyObject<K extends object>(cache: WeakMap<K, KeyObject>, key: K, build: (key: K) => KeyObject): KeyObject {
+  let obj = cache.get(key);
+  if (!obj) {
+    obj = build(key);
+    cache.set(key, obj);
+  }
+  return obj;
+}
+
 function curveName(curve: 'p256' | 'p384'): string {
   return curve === 'p256' ? 'P-256' : 'P-384';
 }
 
+/** A JWK's public part of an EC key, from its uncompressed point (0x04, x, y). */
+function ecPublicJwk(curve: 'p256' | 'p384', point: Uint8Array): { kty: 'EC'; crv: string; x: string; y: string } {
+  const half = (point.length - 1) / 2;
+  return { kty: 'EC', crv: curveName(curve), x: b64u(point.subarray(1, 1 + half)), y: b64u(point.subarray(1 + half)) };
+}
+
 function privateKeyObject(key: PrivateKey): KeyObject {
-  let obj = privateKeyObjects.get(key);
-  if (obj) return obj;
-  if (key.type === 'ed25519') {
-    obj = createPrivateKey({ key: Buffer.from(concat(ED25519_PKCS8, key.seed)), format: 'der', type: 'pkcs8' });
-  } else if (key.type === 'ec') {
-    const half = (key.point.length - 1) / 2;
-    obj = createPrivateKey({
-      key: {
-        kty: 'EC',
-        crv: curveName(key.curve),
-        d: b64u(key.d),
-        x: b64u(key.point.subarray(1, 1 + half)),
-        y: b64u(key.point.subarray(1 + half)),
-      },
-      format: 'jwk',
-    });
-  } else {
-    obj = createPrivateKey({
+  return cachedKeyObject(privateKeyObjects, key, (key) => {
+    if (key.type === 'ed25519') return createPrivateKey({ key: Buffer.from(concat(ED25519_PKCS8, key.seed)), format: 'der', type: 'pkcs8' });
+    if (key.type === 'ec') return createPrivateKey({ key: { ...ecPublicJwk(key.curve, key.point), d: b64u(key.d) }, format: 'jwk' });
+    return createPrivateKey({
       key: {
         kty: 'RSA',
         n: b64u(key.n),
@@ -147,27 +148,15 @@ function privateKeyObject(key: PrivateKey): KeyObject {
       },
       format: 'jwk',
     });
-  }
-  privateKeyObjects.set(key, obj);
-  return obj;
+  });
 }
 
 function publicKeyObject(key: PublicKey): KeyObject {
-  let obj = publicKeyObjects.get(key);
-  if (obj) return obj;
-  if (key.type === 'ed25519') {
-    obj = createPublicKey({ key: Buffer.from(concat(ED25519_SPKI, key.key)), format: 'der', type: 'spki' });
-  } else if (key.type === 'ec') {
-    const half = (key.point.length - 1) / 2;
-    obj = createPublicKey({
-      key: { kty: 'EC', crv: curveName(key.curve), x: b64u(key.point.subarray(1, 1 + half)), y: b64u(key.point.subarray(1 + half)) },
-      format: 'jwk',
-    });
-  } else {
-    obj = createPublicKey({ key: { kty: 'RSA', n: b64u(key.n), e: b64u(key.e) }, format: 'jwk' });
-  }
-  publicKeyObjects.set(key, obj);
-  return obj;
+  return cachedKeyObject(publicKeyObjects, key, (key) => {
+    if (key.type === 'ed25519') return createPublicKey({ key: Buffer.from(concat(ED25519_SPKI, key.key)), format: 'der', type: 'spki' });
+    if (key.type === 'ec') return createPublicKey({ key: ecPublicJwk(key.curve, key.point), format: 'jwk' });
+    return createPublicKey({ key: { kty: 'RSA', n: b64u(key.n), e: b64u(key.e) }, format: 'jwk' });
+  });
 }
 
 interface SignatureParameters {

@@ -13,6 +13,7 @@ import { Response } from '../web/response.ts';
 import { URL } from '../web/url.ts';
 import { HttpClient } from './client.ts';
 import { fromFetchHandler, type FetchHandler } from './fetch-handler.ts';
+import type { KilnRequest } from './request.ts';
 
 const encode = (s: string) => new TextEncoder().encode(s);
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -33,6 +34,29 @@ function serve(handler: FetchHandler): Fetch {
 }
 
 describe('standard handlers served by lib/http, called with fetch', () => {
+  it('serves a (request: Request) => Response handler as it is: its request is a lib/web Request, streamed, with the server\'s extras', async () => {
+    const seen: string[] = [];
+    const handler = async (request: Request): Promise<Response> => {
+      const kiln = request as KilnRequest;
+      seen.push(`${request instanceof Request} ${kiln.pathname} ${kiln.version} ${request.body instanceof ReadableStream}`);
+      // The request body streamed straight back: a stream in, a stream out (chunked), neither read whole here.
+      return new Response(request.body, { headers: { 'content-type': request.headers.get('content-type') ?? 'application/octet-stream' } });
+    };
+    test = startTestServer(handler);
+    const listener = test.listener;
+    client = new HttpClient(null, { connector: async () => listener.connect() });
+    const response = await client.request('http://svc.test/echo?x=1', { method: 'POST', body: 'streamed', headers: { 'content-type': 'text/x-test' } });
+    expect(response).toBeInstanceOf(Response);
+    expect([response.status, response.headers.get('transfer-encoding'), response.headers.get('content-type'), await response.text()]).toEqual([
+      200,
+      'chunked',
+      'text/x-test',
+      'streamed',
+    ]);
+    expect(seen).toEqual(['true /echo 1.1 true']);
+  });
+
+
   it('gives the handler a standard Request and writes its Response', async () => {
     const fetch = serve(async (request) => {
       const url = new URL(request.url);

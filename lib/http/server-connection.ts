@@ -148,14 +148,21 @@ export class ServerConnection {
   }
 
   /**
-   * Serves the connection until it ends. Until its first head has arrived
-   * whole, the connection waits with nothing but a pending read (no async
-   * frames, no promise chains): a connection that never completes one, as
-   * under a slow attack, costs little.
+   * Serves the connection until it ends, then calls `ended` (always later,
+   * never during this call). Until its first head has arrived whole, the
+   * connection waits with nothing but a pending read (no async frames, no
+   * promise chains): a connection that never completes one, as under a slow
+   * attack, costs little. A failure that escapes the exchange (out of
+   * memory) resets only this connection.
    */
-  serve(): Promise<void> {
+  serve(ended: () => void): void {
     this.expectHead();
-    return new Promise<void>((ready) => this.reader.whenHeadReady(this.settings.maxHeaderBytes, this.headStarted, true, ready)).then(() => this.run());
+    this.reader.whenHeadReady(this.settings.maxHeaderBytes, this.headStarted, true, () => {
+      this.run().then(ended, () => {
+        this.flow.abort();
+        ended();
+      });
+    });
   }
 
   /** Waits for the next head from now: the header timeout for the first, the idle timeout between requests. */

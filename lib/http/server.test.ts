@@ -501,13 +501,8 @@ describe('serveHttp: timeouts and shutdown', () => {
     await server.shutdown();
   });
 
-  it('resets a client that stops reading once a write waits past the send timeout', async () => {
-    const big = new Uint8Array(100_000);
-    const { listener, server, clock } = startTestServer(() => new KilnResponse(big), { sendTimeoutMs: 3000 }, { capacity: 1024 });
-    const flow = listener.connect();
-    await flow.write(latin1(GET('/')));
-    await settle();
-    expect(server.connections).toBe(1);
+  /** The connection lives until the stalled write's 3000 ms send timeout, not a millisecond less; then it is reset. */
+  async function expectResetAtSendTimeout(server: { connections: number; shutdown(): Promise<void> }, clock: { advance(ms: number): void }, flow: Parameters<typeof readAll>[0]): Promise<void> {
     clock.advance(2999);
     await settle();
     expect(server.connections).toBe(1);
@@ -516,6 +511,16 @@ describe('serveHttp: timeouts and shutdown', () => {
     expect(server.connections).toBe(0);
     await expect(readAll(flow)).rejects.toMatchObject({ code: 'reset' });
     await server.shutdown();
+  }
+
+  it('resets a client that stops reading once a write waits past the send timeout', async () => {
+    const big = new Uint8Array(100_000);
+    const { listener, server, clock } = startTestServer(() => new KilnResponse(big), { sendTimeoutMs: 3000 }, { capacity: 1024 });
+    const flow = listener.connect();
+    await flow.write(latin1(GET('/')));
+    await settle();
+    expect(server.connections).toBe(1);
+    await expectResetAtSendTimeout(server, clock, flow);
   });
 
   it('times each write from its own start: writes accepted in time never reset a long-lived connection, a later stalled one does', async () => {
@@ -532,14 +537,7 @@ describe('serveHttp: timeouts and shutdown', () => {
     expect(server.connections).toBe(1);
     await flow.write(latin1(GET('/big')));
     await settle();
-    clock.advance(2999);
-    await settle();
-    expect(server.connections).toBe(1);
-    clock.advance(1);
-    await settle();
-    expect(server.connections).toBe(0);
-    await expect(readAll(flow)).rejects.toMatchObject({ code: 'reset' });
-    await server.shutdown();
+    await expectResetAtSendTimeout(server, clock, flow);
   });
 
   it('shuts down gracefully: idle connections close, a request in progress completes with Connection: close', async () => {

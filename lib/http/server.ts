@@ -27,10 +27,12 @@ const EVICTABLE_AFTER_MS = 250;
 /**
  * What one connection's state in the server holds (its objects, timers,
  * promises, and async frames once a request is in), counted in the memory
- * budget while it is served: measured in an image's QuickJS, ~8.7 KiB a
- * connection waiting for its first head (TCP's share not included).
+ * budget while it is served: measured in an image's QuickJS, ~6.2 KiB a
+ * connection waiting for its first head (TCP's share not included), which
+ * is what most connections are under a slow attack; one with a request in
+ * progress holds a few KiB more for as long as the request takes.
  */
-const SERVER_CONNECTION_BYTES = 9 * 1024;
+const SERVER_CONNECTION_BYTES = 7 * 1024;
 /** What a connection in service holds at least (TCP's state, about 4 KiB, and a small ring each way, and ours), for the default connection limit. */
 const CONNECTION_BYTES = SERVER_CONNECTION_BYTES + 4 * 1024 + 2 * 2048;
 
@@ -135,7 +137,9 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
     date: new DateHeader(options.clock),
   };
   const live = new Set<ServerConnection>();
-  const running = new Set<Promise<void>>();
+  /** Connections whose serve() has not ended yet (evicted ones included), and who waits for the last to end. */
+  let serving = 0;
+  let allEnded: (() => void) | null = null;
   const memoryCap = memory === null ? Infinity : Math.floor(memory.limit / CONNECTION_BYTES);
   const maxConnections = Math.max(1, options.maxConnections ?? Math.min(1000, memoryCap));
   let slotFreed: (() => void) | null = null;
@@ -198,28 +202,26 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
       connection = new ServerConnection(flow, handler, settings, countRequest);
       if (stopping) connection.stop();
       live.add(connection);
-      // serve() handles its own failures; one that still escapes (out of memory) ends only this connection.
       const started = connection;
       memory?.take(SERVER_CONNECTION_BYTES); // given back when serve() has ended, or on eviction
       charged.add(started);
-      const ended = (): void => {
+      // A callback, not a promise chain: whatever is made here lives as long as the connection.
+      started.serve(() => {
         discharge(started);
         live.delete(started);
-        running.delete(done);
+        if (--serving === 0) allEnded?.();
         slotFreed?.();
         slotFreed = null;
-      };
-      // One reaction for both outcomes: every promise and closure here lives as long as the connection.
-      const done: Promise<void> = started.serve().then(ended, () => {
-        flow.abort();
-        ended();
       });
-      running.add(done);
+      serving++; // after serve(): it never calls back during the call, and a throw must not count the connection
       // Short of memory: connections waiting longest for a head make room, before anything else has to be refused.
       relieve();
     } catch {
-      // Out of memory setting the connection up: that connection fails (and frees its slot), the server goes on.
-      if (connection) live.delete(connection);
+      // Out of memory setting the connection up: that connection fails (and frees its slot and memory), the server goes on.
+      if (connection) {
+        live.delete(connection);
+        discharge(connection);
+      }
       flow.abort();
     }
   };
@@ -241,7 +243,7 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
 
   const closed = (async () => {
     await acceptLoop.catch(() => undefined);
-    while (running.size > 0) await Promise.all(running);
+    if (serving > 0) await new Promise<void>((resolve) => (allEnded = resolve));
     removeReclaimer?.();
   })();
 

@@ -117,23 +117,25 @@ async function referenceStates(steps: Step[]): Promise<string[]> {
   return states;
 }
 
-async function freshStore(sectorSize: number, sectors: number, nonDurable: boolean): Promise<{ block: CrashBlock; kv: LogStore }> {
+/** `checkpointBytes` small makes index checkpoints frequent, so cuts fall inside them too. */
+async function freshStore(sectorSize: number, sectors: number, nonDurable: boolean, checkpointBytes?: number): Promise<{ block: CrashBlock; kv: LogStore }> {
   const block = new CrashBlock({ sectorSize, sectors });
   await formatLogStore(block, { storeId: 42, now: () => 1.7e12 });
-  return { block, kv: await LogStore.open(block, { nonDurable }) };
+  return { block, kv: await LogStore.open(block, { nonDurable, checkpointBytes }) };
 }
 
 describe.each([
-  { sectorSize: 512, sectors: 128, steps: 400, seeds: 3, nonDurable: false },
-  { sectorSize: 4096, sectors: 24, steps: 120, seeds: 2, nonDurable: false },
+  { sectorSize: 512, sectors: 128, steps: 400, seeds: 3, nonDurable: false, checkpointBytes: undefined },
+  { sectorSize: 512, sectors: 128, steps: 400, seeds: 3, nonDurable: false, checkpointBytes: 1 },
+  { sectorSize: 4096, sectors: 24, steps: 120, seeds: 2, nonDurable: false, checkpointBytes: 1 },
   // Without durability nothing acknowledged is promised, but what survives is still a prefix.
-  { sectorSize: 512, sectors: 64, steps: 200, seeds: 2, nonDurable: true },
-])('LogStore crash at every write ($sectorSize-byte sectors, $sectors sectors, non-durable: $nonDurable)', ({ sectorSize, sectors, steps, seeds, nonDurable }) => {
+  { sectorSize: 512, sectors: 64, steps: 200, seeds: 2, nonDurable: true, checkpointBytes: 1 },
+])('LogStore crash at every write ($sectorSize-byte sectors, $sectors sectors, non-durable: $nonDurable, checkpoints from $checkpointBytes bytes of log)', ({ sectorSize, sectors, steps, seeds, nonDurable, checkpointBytes }) => {
   const plan = workload(sectorSize, steps);
 
   it('survives power loss after every write, with several seeds each', async () => {
     const states = await referenceStates(plan);
-    const clean = await freshStore(sectorSize, sectors, nonDurable);
+    const clean = await freshStore(sectorSize, sectors, nonDurable, checkpointBytes);
     const writesBefore = clean.block.writes;
     const whole = await run(clean.kv, plan);
     // Every refusal the store gives (not-found...) is one the reference gives too: states match at the end.
@@ -143,10 +145,12 @@ describe.each([
     expect(total).toBeGreaterThan(steps / 2);
     // The log went round its area several times: the cleaner ran.
     expect((await clean.kv.check()).generation).toBeGreaterThan(5);
+    // With small checkpointBytes, checkpoints were written several times (and the cuts below fall in them).
+    if (checkpointBytes !== undefined) expect(clean.kv.stats.checkpoints).toBeGreaterThan(3);
     let cuts = 0;
     for (let n = 1; n <= total; n++) {
       for (let seed = 1; seed <= seeds; seed++) {
-        const { block, kv } = await freshStore(sectorSize, sectors, nonDurable);
+        const { block, kv } = await freshStore(sectorSize, sectors, nonDurable, checkpointBytes);
         block.crashAfterWrites(n);
         const { acked, started } = await run(kv, plan);
         const image = block.survivor(new SeededRandom(n * 1000 + seed));
@@ -168,6 +172,6 @@ describe.each([
       }
     }
     expect(cuts).toBe(total * seeds);
-    console.info(`kv crash test (${sectorSize}-byte sectors, non-durable: ${nonDurable}): ${plan.flat().length} operations, ${total} writes, ${cuts} power cuts recovered`);
+    console.info(`kv crash test (${sectorSize}-byte sectors, non-durable: ${nonDurable}): ${plan.flat().length} operations, ${total} writes (${clean.kv.stats.checkpoints} index checkpoints), ${cuts} power cuts recovered`);
   }, 240_000);
 });

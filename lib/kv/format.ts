@@ -6,7 +6,10 @@
 import { KvError } from '../devices/kv.ts';
 import { crc32 } from '../crc32.ts';
 
-export const FORMAT_VERSION = 1;
+/** Version 2 added the index checkpoint (superblock fields at 80, batch flag CHECKPOINT, OP_INDEX records); version 1 stores mount as ones without a checkpoint. */
+export const FORMAT_VERSION = 2;
+/** The oldest version this code reads. */
+export const OLDEST_VERSION = 1;
 export const SUPER_MAGIC = 0x564b4c4b; // "KLKV"
 export const BATCH_MAGIC = 0x424b4c4b; // "KLKB"
 /** Bytes of a superblock that hold data; the rest of its sector is zero. */
@@ -15,6 +18,10 @@ export const BATCH_HEADER = 40;
 export const RECORD_HEADER = 20;
 export const OP_SET = 1;
 export const OP_REMOVE = 2;
+/** A checkpoint's entry: a value's key and metadata, and where its bytes are in the log (8 bytes after the key). */
+export const OP_INDEX = 3;
+/** Bytes after an OP_INDEX record's key: the u64 log position of the value's bytes. */
+export const INDEX_POS_BYTES = 8;
 /** Largest batch a store uses, whatever the device's size. */
 export const MAX_BATCH_CAP = 8 << 20;
 /** Smallest log area, in sectors. */
@@ -55,6 +62,10 @@ export interface Superblock {
   tailSeq: number;
   /** When the store was formatted, ms since the epoch. */
   created: number;
+  /** The last index checkpoint: its first batch's position and sequence number, and how many batches it takes (0: none). */
+  checkpointPos: number;
+  checkpointSeq: number;
+  checkpointBatches: number;
 }
 
 export function encodeSuperblock(sb: Superblock, sectorSize: number): Uint8Array {
@@ -72,6 +83,9 @@ export function encodeSuperblock(sb: Superblock, sectorSize: number): Uint8Array
   putU64(v, 56, sb.tail);
   putU64(v, 64, sb.tailSeq);
   putU64(v, 72, sb.created);
+  putU64(v, 80, sb.checkpointPos);
+  putU64(v, 88, sb.checkpointSeq);
+  v.setUint32(96, sb.checkpointBatches, true);
   v.setUint32(SUPER_BYTES - 4, crc32(bytes.subarray(0, SUPER_BYTES - 4)), true);
   return bytes;
 }
@@ -85,7 +99,7 @@ export function decodeSuperblock(bytes: Uint8Array): SuperSlot {
   const version = v.getUint32(4, true);
   if (version > FORMAT_VERSION) return { kind: 'newer', version };
   if (v.getUint32(SUPER_BYTES - 4, true) !== crc32(bytes.subarray(0, SUPER_BYTES - 4))) return { kind: 'invalid', why: 'checksum mismatch' };
-  if (version !== FORMAT_VERSION) return { kind: 'invalid', why: `version ${version}` };
+  if (version < OLDEST_VERSION) return { kind: 'invalid', why: `version ${version}` };
   const sb: Superblock = {
     sectorSize: v.getUint32(8, true),
     maxBatch: v.getUint32(12, true),
@@ -97,6 +111,10 @@ export function decodeSuperblock(bytes: Uint8Array): SuperSlot {
     tail: getU64(v, 56),
     tailSeq: getU64(v, 64),
     created: getU64(v, 72),
+    // Zero in version 1, where these bytes are reserved: no checkpoint.
+    checkpointPos: getU64(v, 80),
+    checkpointSeq: getU64(v, 88),
+    checkpointBatches: v.getUint32(96, true),
   };
   const s = sb.sectorSize;
   const sane =
@@ -105,7 +123,9 @@ export function decodeSuperblock(bytes: Uint8Array): SuperSlot {
     sb.areaStart === 2 * s && sb.areaSize >= MIN_AREA_SECTORS * s && sb.areaSize % s === 0 &&
     sb.areaStart + sb.areaSize <= sb.capacity &&
     sb.maxBatch >= s && sb.maxBatch % s === 0 && sb.maxBatch <= MAX_BATCH_CAP && 2 * sb.maxBatch < sb.areaSize &&
-    sb.tail % s === 0 && sb.tailSeq >= 1;
+    sb.tail % s === 0 && sb.tailSeq >= 1 &&
+    (sb.checkpointBatches === 0 ||
+      (sb.checkpointPos >= sb.tail && sb.checkpointPos % s === 0 && sb.checkpointPos < sb.tail + sb.areaSize && sb.checkpointSeq >= sb.tailSeq));
   return sane ? { kind: 'valid', sb } : { kind: 'invalid', why: 'fields out of range' };
 }
 
@@ -120,9 +140,10 @@ export function layoutFor(capacity: number, sectorSize: number): Pick<Superblock
   return { capacity: areaStart + areaSize, areaStart, areaSize, maxBatch };
 }
 
-/** A record as it is in a batch. `valueAt` is its value's offset in the batch. */
+/** A record as it is in a batch. `valueAt` is its value's offset in the batch; for OP_INDEX, `pos` is where the value is in the log. */
 export interface Record {
-  op: typeof OP_SET | typeof OP_REMOVE;
+  op: typeof OP_SET | typeof OP_REMOVE | typeof OP_INDEX;
+  pos: number;
   key: Uint8Array;
   valueAt: number;
   size: number;
@@ -132,6 +153,25 @@ export interface Record {
 
 export function recordBytes(keyBytes: number, valueBytes: number): number {
   return RECORD_HEADER + keyBytes + valueBytes;
+}
+
+/** Bytes of a checkpoint's entry for a key of `keyBytes`. */
+export function indexRecordBytes(keyBytes: number): number {
+  return RECORD_HEADER + keyBytes + INDEX_POS_BYTES;
+}
+
+/** Writes a checkpoint's entry at `at` of `batch`: the value at `pos` of the log; returns the offset after it. */
+export function putIndexRecord(batch: Uint8Array, at: number, key: Uint8Array, size: number, crc: number, mtime: number, pos: number): number {
+  const v = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  v.setUint8(at, OP_INDEX);
+  v.setUint8(at + 1, 0);
+  v.setUint16(at + 2, key.length, true);
+  v.setUint32(at + 4, size, true);
+  v.setUint32(at + 8, crc, true);
+  v.setFloat64(at + 12, mtime, true);
+  batch.set(key, at + RECORD_HEADER);
+  putU64(v, at + RECORD_HEADER + key.length, pos);
+  return at + indexRecordBytes(key.length);
 }
 
 /** Writes a record at `at` of `batch`; returns the offset after it. */
@@ -150,6 +190,8 @@ export function putRecord(batch: Uint8Array, at: number, op: number, key: Uint8A
 
 /** Batch flag: everything before this batch was durable when it was written, so a bad batch before it is damage, not a torn write. */
 export const AFTER_FLUSH = 1;
+/** Batch flag: a batch of an index checkpoint (OP_INDEX records only); replaying the log passes over it. */
+export const CHECKPOINT = 2;
 
 export interface BatchHeader {
   length: number;
@@ -200,18 +242,21 @@ export function parseRecords(batch: Uint8Array, h: BatchHeader): Record[] {
     const op = v.getUint8(at);
     const keyLength = v.getUint16(at + 2, true);
     const size = v.getUint32(at + 4, true);
-    if ((op !== OP_SET && op !== OP_REMOVE) || (op === OP_REMOVE && size !== 0) || at + recordBytes(keyLength, size) > h.length) {
-      throw new KvError('corrupt', `batch ${h.seq}: record ${i} is malformed`);
-    }
+    // A checkpoint holds entries only, and a log batch no entry.
+    const expected = h.flags & CHECKPOINT ? op === OP_INDEX : op === OP_SET || (op === OP_REMOVE && size === 0);
+    const bytes = op === OP_INDEX ? indexRecordBytes(keyLength) : recordBytes(keyLength, size);
+    if (!expected || at + bytes > h.length) throw new KvError('corrupt', `batch ${h.seq}: record ${i} is malformed`);
+    const valueAt = at + RECORD_HEADER + keyLength;
     out.push({
-      op,
-      key: batch.subarray(at + RECORD_HEADER, at + RECORD_HEADER + keyLength),
-      valueAt: at + RECORD_HEADER + keyLength,
+      op: op as Record['op'],
+      key: batch.subarray(at + RECORD_HEADER, valueAt),
+      valueAt,
       size,
       crc: v.getUint32(at + 8, true),
       mtime: v.getFloat64(at + 12, true),
+      pos: op === OP_INDEX ? getU64(v, valueAt) : -1,
     });
-    at += recordBytes(keyLength, size);
+    at += bytes;
   }
   if (at !== h.length) throw new KvError('corrupt', `batch ${h.seq}: ${h.length - at} bytes after its records`);
   return out;

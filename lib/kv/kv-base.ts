@@ -45,9 +45,14 @@ export abstract class KvBase<V extends ValueMeta> implements Kv {
     return this.ns.kind(normalKey(key));
   }
 
-  async get(key: string): Promise<Uint8Array> {
-    const [k, v] = this.valueAt(key);
-    return this.read(k, v, 0, v.size);
+  /** Not async: a get's promise is the read's own (see LogStore.read). */
+  get(key: string): Promise<Uint8Array> {
+    try {
+      const [k, v] = this.valueAt(key);
+      return this.read(k, v, 0, v.size);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   async getPartial(key: string, offset: number, length: number): Promise<Uint8Array> {

@@ -9,10 +9,10 @@ import { createStack } from './stack.ts';
 import { VirtualClock } from '../testing/virtual-clock.ts';
 import { VirtualSwitch, type PortOptions } from '../testing/switch.ts';
 import { SeededRandom } from '../testing/seeded-random.ts';
-import { arpFrame, ethernetFrame, icmpMessage, ipv4Packet, udpDatagram } from '../testing/frames.ts';
+import { arpFrame, ethernetFrame, icmpMessage, ipv4Packet, refreshIpv4Checksum, udpDatagram } from '../testing/frames.ts';
 import { parseIpv4 } from '../ipv4-text.ts';
 import { ARP_REPLY, ARP_REQUEST } from './wire/arp.ts';
-import { checksum, finishChecksum, pseudoHeaderSum, sumWords } from './wire/checksum.ts';
+import { finishChecksum, pseudoHeaderSum, sumWords } from './wire/checksum.ts';
 import { BROADCAST_MAC, ETHERTYPE_IPV4 } from './wire/ethernet.ts';
 import { readU32, writeU32 } from './wire/bytes.ts';
 import {
@@ -58,11 +58,7 @@ function fixIpv4Checksum(frame: Uint8Array): void {
   if (frame.length < 34) return;
   const hl = (frame[14]! & 15) * 4;
   if (hl < 20 || 14 + hl > frame.length) return;
-  frame[24] = 0;
-  frame[25] = 0;
-  const sum = checksum(frame, 14, 14 + hl);
-  frame[24] = sum >> 8;
-  frame[25] = sum & 255;
+  refreshIpv4Checksum(frame, 14);
 }
 
 /** Frames of up to `maxFrame` bytes (1514, or more for a device that coalesces TCP segments). */

@@ -4,6 +4,8 @@
  * otherwise. Built on the stack's own wire writers.
  */
 import { writeArp } from '../net/wire/arp.ts';
+import { writeU16 } from '../net/wire/bytes.ts';
+import { checksum } from '../net/wire/checksum.ts';
 import { ETHERNET_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, writeEthernetHeader } from '../net/wire/ethernet.ts';
 import { ICMP_HEADER_LEN, writeIcmpHeader } from '../net/wire/icmpv4.ts';
 import { IPV4_HEADER_LEN, writeIpv4Header } from '../net/wire/ipv4.ts';
@@ -45,6 +47,16 @@ export function ipv4Packet(fields: Ipv4Fields, payload: Uint8Array): Uint8Array 
   writeIpv4Header(p, 0, p.length, fields.id ?? 1, fields.flagsAndOffset ?? 0, fields.ttl ?? 64, fields.protocol, fields.src, fields.dst);
   p.set(payload, IPV4_HEADER_LEN);
   return p;
+}
+
+/**
+ * Recomputes the header checksum of the IPv4 packet at `start` (header length
+ * as its first byte says), so that a header a test changed on purpose fails
+ * only where the test meant it to.
+ */
+export function refreshIpv4Checksum(bytes: Uint8Array, start = 0): void {
+  writeU16(bytes, start + 10, 0);
+  writeU16(bytes, start + 10, checksum(bytes, start, start + (bytes[start]! & 15) * 4));
 }
 
 export function ipv4Frame(dst: Uint8Array, src: Uint8Array, fields: Ipv4Fields, payload: Uint8Array): Uint8Array {

@@ -1,7 +1,7 @@
 /**
  * The image's global surface for apps tested on Node: while guarded, every
  * global Node.js has and an image has not (process, global, require of a
- * Node module, WebAssembly, Intl, Blob, ...) throws ImageGlobalError when
+ * Node module, WebAssembly, Intl, WeakRef, ...) throws ImageGlobalError when
  * the app's own code reaches for it, so a unit test fails where the image
  * would. Code in node_modules, Kiln's own lib/ and drivers/ (Node-side
  * parts among them) and test files is left alone: only the app is judged.
@@ -11,27 +11,38 @@
 import Module from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-/** ECMAScript's own globals, as QuickJS has them (no Intl, no WebAssembly). */
-const ENGINE_GLOBALS = [
+/** ECMAScript's own globals, as the image's QuickJS (2021-03-27) has them: no Intl, WebAssembly, WeakRef or FinalizationRegistry. */
+export const ENGINE_GLOBALS: readonly string[] = [
   'globalThis', 'Infinity', 'NaN', 'undefined', 'eval', 'isFinite', 'isNaN', 'parseFloat', 'parseInt',
   'decodeURI', 'decodeURIComponent', 'encodeURI', 'encodeURIComponent', 'escape', 'unescape',
   'Object', 'Function', 'Array', 'Number', 'Boolean', 'String', 'Symbol', 'BigInt', 'Date', 'RegExp', 'Promise', 'Proxy', 'Reflect',
-  'Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'FinalizationRegistry', 'JSON', 'Math', 'Atomics',
+  'Map', 'Set', 'WeakMap', 'WeakSet', 'JSON', 'Math', 'Atomics',
   'Error', 'AggregateError', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError',
   'ArrayBuffer', 'SharedArrayBuffer', 'DataView', 'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array',
   'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array',
 ];
 
-/** What Kiln's runtime and hvt bundle add (types/globals.d.ts). */
-const KILN_GLOBALS = [
-  'Buffer', 'console', 'queueMicrotask', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate',
-  'performance', 'crypto', 'TextEncoder', 'TextDecoder', 'URL', 'URLSearchParams', 'Headers', 'Request', 'Response',
-  'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamDefaultController', 'AbortController', 'AbortSignal',
-  'Event', 'EventTarget', 'CustomEvent', 'DOMException', 'fetch', 'atob', 'btoa', 'structuredClone', 'navigator',
+/** What Kiln's runtime defines (runtime/src: globals, timers, text). */
+export const RUNTIME_GLOBALS: readonly string[] = [
+  'console', 'queueMicrotask', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate',
+  'performance', 'crypto', 'TextEncoder', 'TextDecoder',
 ];
 
-/** Every global an image gives app code. */
-export const IMAGE_GLOBALS: ReadonlySet<string> = new Set([...ENGINE_GLOBALS, ...KILN_GLOBALS]);
+/** What an image sets before the app runs (drivers/solo5/web-globals.ts, global-fetch.ts): lib/web's APIs. */
+export const WEB_GLOBALS: readonly string[] = [
+  'URL', 'URLSearchParams', 'Headers', 'Request', 'Response', 'fetch',
+  'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamDefaultController',
+  'WritableStream', 'WritableStreamDefaultWriter', 'WritableStreamDefaultController', 'TransformStream', 'TransformStreamDefaultController',
+  'CountQueuingStrategy', 'ByteLengthQueuingStrategy', 'TextEncoderStream', 'TextDecoderStream', 'Blob', 'File', 'FormData',
+  'AbortController', 'AbortSignal', 'Event', 'EventTarget', 'CustomEvent', 'DOMException',
+  'atob', 'btoa', 'structuredClone', 'navigator', 'SubtleCrypto', 'CryptoKey',
+];
+
+/** Injected by the bundle only where code uses it (drivers/solo5/buffer-global.ts). */
+export const INJECTED_GLOBALS: readonly string[] = ['Buffer'];
+
+/** Every global an image gives app code (types/globals.d.ts declares Kiln's). */
+export const IMAGE_GLOBALS: ReadonlySet<string> = new Set([...ENGINE_GLOBALS, ...RUNTIME_GLOBALS, ...WEB_GLOBALS, ...INJECTED_GLOBALS]);
 
 export class ImageGlobalError extends ReferenceError {
   override name = 'ImageGlobalError';

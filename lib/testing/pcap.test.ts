@@ -10,17 +10,10 @@ import { createStack } from '../net/stack.ts';
 import { VirtualClock } from './virtual-clock.ts';
 import { stackPair } from './stack-fixtures.ts';
 import { drive } from './drive.ts';
+import { hostHasCommand } from '../../cli/host-command.ts';
 
-function which(tool: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-const hasTshark = which('tshark');
+const hasTshark = hostHasCommand('tshark');
 if (!hasTshark) console.warn('SKIPPED: pcap opened by tshark: needs tshark (apt-get install tshark)');
 
 /** A capture of two stacks pinging and exchanging UDP, through the switch. */

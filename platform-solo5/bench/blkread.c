@@ -9,10 +9,7 @@ static uint8_t sector[4096];
 
 int solo5_app_main(const struct solo5_start_info *si)
 {
-    char arg[24];
-    uint64_t count = 100000;
-    if (test_arg(si->cmdline, "count", arg, sizeof arg))
-        count = test_parse_u64(arg);
+    uint64_t count = test_arg_u64(si->cmdline, "count", 100000);
     solo5_handle_t h;
     struct solo5_block_info bi;
     TEST_CHECK(solo5_block_acquire("storage", &h, &bi) == SOLO5_R_OK);

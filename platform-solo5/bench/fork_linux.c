@@ -26,10 +26,7 @@ int main(int argc, char **argv)
     static uint64_t child_ns[MAX_FORKS], both_ns[MAX_FORKS];
     for (unsigned i = 0; i < count; i++) {
         int fds[2];
-        if (pipe(fds) != 0) {
-            perror("pipe");
-            return 1;
-        }
+        probe_pipe(fds, "fork-linux");
         uint64_t start = now_ns();
         pid_t pid = fork();
         uint64_t now = now_ns();

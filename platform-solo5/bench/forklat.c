@@ -25,12 +25,8 @@ static uint64_t median(uint64_t *v, uint64_t n)
 
 int solo5_app_main(const struct solo5_start_info *si)
 {
-    char arg[24];
-    uint64_t count = 20, touch_mb = 48;
-    if (test_arg(si->cmdline, "count", arg, sizeof arg))
-        count = test_parse_u64(arg);
-    if (test_arg(si->cmdline, "touch-mb", arg, sizeof arg))
-        touch_mb = test_parse_u64(arg);
+    uint64_t count = test_arg_u64(si->cmdline, "count", 20);
+    uint64_t touch_mb = test_arg_u64(si->cmdline, "touch-mb", 48);
     TEST_CHECK(count > 0 && count <= MAX_FORKS);
     TEST_CHECK(touch_mb << 20 <= si->heap_size);
     volatile uint8_t *heap = (volatile uint8_t *)si->heap_start;

@@ -1,7 +1,8 @@
 /*
  * host_probe.h: what the host-side benchmark probes share: a monotonic
- * clock in nanoseconds, the median of a probe's samples, and for the probes
- * run as "PROBE MB COUNT" their arguments and their touched memory.
+ * clock in nanoseconds, the median of a probe's samples, a pipe, and for
+ * the probes run as "PROBE MB COUNT" their arguments and their touched
+ * memory.
  */
 #ifndef KILN_BENCH_HOST_PROBE_H
 #define KILN_BENCH_HOST_PROBE_H
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline uint64_t now_ns(void)
 {
@@ -50,6 +52,16 @@ static inline int probe_args(int argc, char **argv, const char *probe,
     *bytes = (size_t)mb << 20;
     *count = (unsigned)n;
     return 0;
+}
+
+/* A pipe into (fds); when there is none, says so as (probe) and exits 1. */
+static inline void probe_pipe(int fds[2], const char *probe)
+{
+    if (pipe(fds) != 0) {
+        fprintf(stderr, "%s: pipe: ", probe);
+        perror(NULL);
+        exit(1);
+    }
 }
 
 /* (bytes) of private anonymous memory, every page touched (so present, as

@@ -39,6 +39,14 @@ static void fail(const char *what)
     exit(1);
 }
 
+/* rc, where the call succeeded (rc >= 0); otherwise the program ends. */
+static int checked(int rc, const char *what)
+{
+    if (rc < 0)
+        fail(what);
+    return rc;
+}
+
 #if defined(__x86_64__)
 /* out %al, $0x10 */
 static const uint8_t guest_code[] = {0xe6, 0x10};
@@ -51,8 +59,7 @@ static struct kvm_cpuid2 *supported_cpuid(int kvm)
     if (c == NULL)
         fail("calloc");
     c->nent = max;
-    if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c) != 0)
-        fail("KVM_GET_SUPPORTED_CPUID");
+    checked(ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c), "KVM_GET_SUPPORTED_CPUID");
     return c;
 }
 
@@ -63,23 +70,19 @@ static void arch_setup(int kvm, int vm, int vcpu)
     static struct kvm_cpuid2 *cpuid;
     if (cpuid == NULL)
         cpuid = supported_cpuid(kvm);
-    if (ioctl(vcpu, KVM_SET_CPUID2, cpuid) != 0)
-        fail("KVM_SET_CPUID2");
+    checked(ioctl(vcpu, KVM_SET_CPUID2, cpuid), "KVM_SET_CPUID2");
 }
 
 /* Real mode, code segment at 0. */
 static void set_registers(int vcpu)
 {
     struct kvm_sregs s;
-    if (ioctl(vcpu, KVM_GET_SREGS, &s) != 0)
-        fail("KVM_GET_SREGS");
+    checked(ioctl(vcpu, KVM_GET_SREGS, &s), "KVM_GET_SREGS");
     s.cs.base = 0;
     s.cs.selector = 0;
-    if (ioctl(vcpu, KVM_SET_SREGS, &s) != 0)
-        fail("KVM_SET_SREGS");
+    checked(ioctl(vcpu, KVM_SET_SREGS, &s), "KVM_SET_SREGS");
     struct kvm_regs r = {.rip = GUEST_CODE, .rflags = 2};
-    if (ioctl(vcpu, KVM_SET_REGS, &r) != 0)
-        fail("KVM_SET_REGS");
+    checked(ioctl(vcpu, KVM_SET_REGS, &r), "KVM_SET_REGS");
 }
 #elif defined(__aarch64__)
 /* str w0, [x1] */
@@ -92,17 +95,14 @@ static void arch_setup(int kvm, int vm, int vcpu)
 {
     (void)kvm;
     struct kvm_vcpu_init init;
-    if (ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init) != 0)
-        fail("KVM_ARM_PREFERRED_TARGET");
-    if (ioctl(vcpu, KVM_ARM_VCPU_INIT, &init) != 0)
-        fail("KVM_ARM_VCPU_INIT");
+    checked(ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init), "KVM_ARM_PREFERRED_TARGET");
+    checked(ioctl(vcpu, KVM_ARM_VCPU_INIT, &init), "KVM_ARM_VCPU_INIT");
 }
 
 static void set_one(int vcpu, uint64_t id, uint64_t value)
 {
     struct kvm_one_reg r = {.id = id, .addr = (uint64_t)(uintptr_t)&value};
-    if (ioctl(vcpu, KVM_SET_ONE_REG, &r) != 0)
-        fail("KVM_SET_ONE_REG");
+    checked(ioctl(vcpu, KVM_SET_ONE_REG, &r), "KVM_SET_ONE_REG");
 }
 
 /* PC at the code, x1 at an address outside guest memory: an MMIO exit. */
@@ -119,22 +119,15 @@ static void one_round(uint8_t *mem, size_t bytes, unsigned round)
 {
     uint64_t t[N_STEPS + 1];
     t[0] = now_ns();
-    int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (kvm < 0)
-        fail("/dev/kvm");
+    int kvm = checked(open("/dev/kvm", O_RDWR | O_CLOEXEC), "/dev/kvm");
     t[1] = now_ns();
-    int vm = ioctl(kvm, KVM_CREATE_VM, 0);
-    if (vm < 0)
-        fail("KVM_CREATE_VM");
+    int vm = checked(ioctl(kvm, KVM_CREATE_VM, 0), "KVM_CREATE_VM");
     t[2] = now_ns();
     struct kvm_userspace_memory_region region = {
         .memory_size = bytes, .userspace_addr = (uint64_t)(uintptr_t)mem};
-    if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) != 0)
-        fail("KVM_SET_USER_MEMORY_REGION");
+    checked(ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region), "KVM_SET_USER_MEMORY_REGION");
     t[3] = now_ns();
-    int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-    if (vcpu < 0)
-        fail("KVM_CREATE_VCPU");
+    int vcpu = checked(ioctl(vm, KVM_CREATE_VCPU, 0), "KVM_CREATE_VCPU");
     t[4] = now_ns();
     int run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
     struct kvm_run *run = run_size <= 0 ? MAP_FAILED
@@ -147,8 +140,7 @@ static void one_round(uint8_t *mem, size_t bytes, unsigned round)
     t[6] = now_ns();
     set_registers(vcpu);
     t[7] = now_ns();
-    if (ioctl(vcpu, KVM_RUN, 0) != 0)
-        fail("KVM_RUN");
+    checked(ioctl(vcpu, KVM_RUN, 0), "KVM_RUN");
     t[8] = now_ns();
     if (run->exit_reason != EXPECTED_EXIT) {
         fprintf(stderr, "kvm-floor: exit %u, expected %u\n", run->exit_reason, EXPECTED_EXIT);

@@ -22,10 +22,7 @@ int main(int argc, char **argv)
         return 2;
     }
     int out[2];
-    if (pipe(out) != 0) {
-        perror("launch-timer: pipe");
-        return 1;
-    }
+    probe_pipe(out, "launch-timer");
     uint64_t start = now_ns();
     pid_t pid = fork();
     if (pid < 0) {

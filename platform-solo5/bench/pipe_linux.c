@@ -24,10 +24,7 @@ int main(int argc, char **argv)
     if (probe_args(argc, argv, "pipe-linux", "CHUNK", MAX_CHUNK, &total, &chunk) != 0)
         return 2;
     int fds[2];
-    if (pipe(fds) != 0) {
-        perror("pipe");
-        return 1;
-    }
+    probe_pipe(fds, "pipe-linux");
     pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);

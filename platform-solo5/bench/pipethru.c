@@ -12,26 +12,19 @@ static uint8_t buf[MAX_CHUNK];
 
 int solo5_app_main(const struct solo5_start_info *si)
 {
-    char arg[24];
-    uint64_t mb = 256, chunk = 65536;
-    if (test_arg(si->cmdline, "mb", arg, sizeof arg))
-        mb = test_parse_u64(arg);
-    if (test_arg(si->cmdline, "chunk", arg, sizeof arg))
-        chunk = test_parse_u64(arg);
+    uint64_t mb = test_arg_u64(si->cmdline, "mb", 256);
+    uint64_t chunk = test_arg_u64(si->cmdline, "chunk", 65536);
     TEST_CHECK(chunk > 0 && chunk <= MAX_CHUNK);
-    uint64_t r, w, id;
-    TEST_CHECK(kiln_pipe(&r, &w) == SOLO5_R_OK);
-    TEST_CHECK(kiln_fork(&id) == SOLO5_R_OK);
+    uint64_t r, w;
+    uint64_t id = fork_child_writer(&r, &w);
     size_t n;
     if (id == 0) {
-        TEST_CHECK(kiln_pipe_close(r) == SOLO5_R_OK);
         for (uint64_t left = mb << 20; left > 0; left -= n) {
             size_t want = left < chunk ? left : chunk;
             TEST_CHECK(pipe_io(1, w, buf, want, &n) == SOLO5_R_OK);
         }
         solo5_exit(0);
     }
-    TEST_CHECK(kiln_pipe_close(w) == SOLO5_R_OK);
     uint64_t total = 0;
     solo5_time_t start = solo5_clock_monotonic();
     do {

@@ -63,11 +63,9 @@ static void test_nested(void)
  * write end first, so it sees end-of-file exactly after the last byte. */
 static void test_pipe_stream(void)
 {
-    uint64_t r, w, id;
-    TEST_CHECK(kiln_pipe(&r, &w) == SOLO5_R_OK);
-    TEST_CHECK(kiln_fork(&id) == SOLO5_R_OK);
+    uint64_t r, w;
+    uint64_t id = fork_child_writer(&r, &w);
     if (id == 0) {
-        TEST_CHECK(kiln_pipe_close(r) == SOLO5_R_OK);
         for (uint32_t sent = 0; sent < STREAM_BYTES;) {
             size_t n = 0;
             for (uint32_t i = 0; i < CHUNK; i++)
@@ -79,7 +77,6 @@ static void test_pipe_stream(void)
         TEST_CHECK(kiln_pipe_close(w) == SOLO5_R_OK);
         solo5_exit(0);
     }
-    TEST_CHECK(kiln_pipe_close(w) == SOLO5_R_OK);
     uint32_t got = 0;
     for (;;) {
         size_t n = 0;
@@ -101,11 +98,9 @@ static void test_pipe_stream(void)
  * one anywhere, is closed. */
 static void test_pipe_epipe(void)
 {
-    uint64_t r, w, id;
-    TEST_CHECK(kiln_pipe(&r, &w) == SOLO5_R_OK);
-    TEST_CHECK(kiln_fork(&id) == SOLO5_R_OK);
+    uint64_t r, w;
+    uint64_t id = fork_child_writer(&r, &w);
     if (id == 0) {
-        TEST_CHECK(kiln_pipe_close(r) == SOLO5_R_OK);
         size_t n;
         /* Wait for the parent's close: its byte arrives first. */
         TEST_CHECK(pipe_io(1, w, buf, 1, &n) == SOLO5_R_OK);
@@ -117,7 +112,6 @@ static void test_pipe_epipe(void)
         }
         solo5_exit(rc == KILN_R_EPIPE ? 0 : 1);
     }
-    TEST_CHECK(kiln_pipe_close(w) == SOLO5_R_OK);
     size_t n;
     TEST_CHECK(pipe_io(0, r, buf, 1, &n) == SOLO5_R_OK && n == 1);
     TEST_CHECK(kiln_pipe_close(r) == SOLO5_R_OK);

@@ -23,6 +23,18 @@ static inline int wait_child(uint64_t id)
     return status;
 }
 
+/* A pipe and a fork, for the child to write to the parent: the child keeps
+ * only the write end (*w), the parent only the read end (*r). Returns the
+ * child's id in the parent, 0 in the child. */
+static inline uint64_t fork_child_writer(uint64_t *r, uint64_t *w)
+{
+    uint64_t id;
+    TEST_CHECK(kiln_pipe(r, w) == SOLO5_R_OK);
+    TEST_CHECK(kiln_fork(&id) == SOLO5_R_OK);
+    TEST_CHECK(kiln_pipe_close(id == 0 ? *r : *w) == SOLO5_R_OK);
+    return id;
+}
+
 /* One read (writer 0) or write (writer 1), retried while the pipe says
  * AGAIN; fails the test after 60 seconds. */
 static inline int pipe_io(int writer, uint64_t end, uint8_t *p, size_t n,

@@ -109,9 +109,7 @@ int solo5_app_main(const struct solo5_start_info *si)
     if (test_arg(si->cmdline, "ipv4", arg, sizeof arg) &&
         parse_ipv4(arg, ipv4) != 0)
         test_fail("--ipv4 must be A.B.C.D");
-    uint64_t limit = 0;
-    if (test_arg(si->cmdline, "limit", arg, sizeof arg))
-        limit = test_parse_u64(arg);
+    uint64_t limit = test_arg_u64(si->cmdline, "limit", 0);
 
     solo5_handle_t h;
     struct solo5_net_info ni;

@@ -85,6 +85,13 @@ uint64_t test_parse_u64(const char *s)
     return v;
 }
 
+uint64_t test_arg_u64(const char *cmdline, const char *key, uint64_t fallback)
+{
+    char arg[24]; /* room for any uint64_t in decimal */
+    return test_arg(cmdline, key, arg, sizeof arg) ? test_parse_u64(arg)
+                                                   : fallback;
+}
+
 void *memcpy(void *dst, const void *src, size_t n)
 {
     uint8_t *d = dst;

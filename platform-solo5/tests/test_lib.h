@@ -29,6 +29,8 @@ int test_streq(const char *a, const char *b);
 const char *test_arg(const char *cmdline, const char *key, char *out,
                      size_t size);
 uint64_t test_parse_u64(const char *s);
+/* The number given as "--key=N" in the command line, or fallback when absent. */
+uint64_t test_arg_u64(const char *cmdline, const char *key, uint64_t fallback);
 
 /* The compiler may emit calls to these even in freestanding code. */
 void *memcpy(void *dst, const void *src, size_t n);

@@ -20,6 +20,19 @@
 
 #include "crypto.h"
 
+/*
+ * An RSA context with room for the library's layout. Debian builds mbedtls
+ * with MBEDTLS_THREADING_PTHREAD against glibc, and the context ends with a
+ * mutex: glibc's pthread_mutex_t is 48 bytes on aarch64, musl's (whose
+ * headers this file sees) 40, so the library writes past a context sized
+ * here (it corrupted the stack of aarch64 images). Only library functions
+ * touch the context, always at the library's offsets.
+ */
+typedef union {
+    mbedtls_rsa_context ctx;
+    unsigned char room[sizeof(mbedtls_rsa_context) + 16];
+} rsa_context;
+
 /* The hash the call names and its digest, whose length must be that hash's. */
 static const mbedtls_md_info_t *digest_of(JSContext *ctx, JSValueConst alg, JSValueConst hash, uint8_t **bytes, const char *fn)
 {
@@ -48,20 +61,21 @@ static JSValue api_rsa_verify(JSContext *ctx, JSValueConst this_val, int argc, J
         return JS_EXCEPTION;
     const mbedtls_md_type_t md = mbedtls_md_get_type(info);
     const unsigned hash_len = mbedtls_md_get_size(info);
-    mbedtls_rsa_context rsa;
-    mbedtls_rsa_init(&rsa, pss ? MBEDTLS_RSA_PKCS_V21 : MBEDTLS_RSA_PKCS_V15, md);
-    int rc = mbedtls_rsa_import_raw(&rsa, n, n_len, NULL, 0, NULL, 0, NULL, 0, e, e_len);
+    rsa_context context;
+    mbedtls_rsa_context *rsa = &context.ctx;
+    mbedtls_rsa_init(rsa, pss ? MBEDTLS_RSA_PKCS_V21 : MBEDTLS_RSA_PKCS_V15, md);
+    int rc = mbedtls_rsa_import_raw(rsa, n, n_len, NULL, 0, NULL, 0, NULL, 0, e, e_len);
     if (rc == 0)
-        rc = mbedtls_rsa_complete(&rsa);
+        rc = mbedtls_rsa_complete(rsa);
     if (rc == 0)
-        rc = mbedtls_rsa_check_pubkey(&rsa);
+        rc = mbedtls_rsa_check_pubkey(rsa);
     /* mbedtls reads exactly the modulus's length of signature. */
-    if (rc == 0 && sig_len != mbedtls_rsa_get_len(&rsa))
+    if (rc == 0 && sig_len != mbedtls_rsa_get_len(rsa))
         rc = -1;
     if (rc == 0)
-        rc = pss ? mbedtls_rsa_rsassa_pss_verify_ext(&rsa, NULL, NULL, MBEDTLS_RSA_PUBLIC, md, hash_len, hash, md, (int)hash_len, sig)
-                 : mbedtls_rsa_rsassa_pkcs1_v15_verify(&rsa, NULL, NULL, MBEDTLS_RSA_PUBLIC, md, hash_len, hash, sig);
-    mbedtls_rsa_free(&rsa);
+        rc = pss ? mbedtls_rsa_rsassa_pss_verify_ext(rsa, NULL, NULL, MBEDTLS_RSA_PUBLIC, md, hash_len, hash, md, (int)hash_len, sig)
+                 : mbedtls_rsa_rsassa_pkcs1_v15_verify(rsa, NULL, NULL, MBEDTLS_RSA_PUBLIC, md, hash_len, hash, sig);
+    mbedtls_rsa_free(rsa);
     return JS_NewBool(ctx, rc == 0);
 }
 
@@ -79,21 +93,22 @@ static JSValue api_rsa_pss_sign(JSContext *ctx, JSValueConst this_val, int argc,
         return JS_EXCEPTION;
     const mbedtls_md_type_t md = mbedtls_md_get_type(info);
     const unsigned hash_len = mbedtls_md_get_size(info);
-    mbedtls_rsa_context rsa;
-    mbedtls_rsa_init(&rsa, MBEDTLS_RSA_PKCS_V21, md);
-    int rc = mbedtls_rsa_import_raw(&rsa, n, n_len, p, p_len, q, q_len, d, d_len, e, e_len);
+    rsa_context context;
+    mbedtls_rsa_context *rsa = &context.ctx;
+    mbedtls_rsa_init(rsa, MBEDTLS_RSA_PKCS_V21, md);
+    int rc = mbedtls_rsa_import_raw(rsa, n, n_len, p, p_len, q, q_len, d, d_len, e, e_len);
     if (rc == 0)
-        rc = mbedtls_rsa_complete(&rsa);
+        rc = mbedtls_rsa_complete(rsa);
     if (rc == 0)
-        rc = mbedtls_rsa_check_privkey(&rsa);
-    if (rc == 0 && out_len != mbedtls_rsa_get_len(&rsa)) {
-        size_t modulus = mbedtls_rsa_get_len(&rsa);
-        mbedtls_rsa_free(&rsa);
+        rc = mbedtls_rsa_check_privkey(rsa);
+    if (rc == 0 && out_len != mbedtls_rsa_get_len(rsa)) {
+        size_t modulus = mbedtls_rsa_get_len(rsa);
+        mbedtls_rsa_free(rsa);
         return kiln_throw(ctx, "ERANGE", "rsaPssSign: an output of %zu bytes for a %zu-byte modulus", out_len, modulus);
     }
     if (rc == 0)
-        rc = mbedtls_rsa_rsassa_pss_sign_ext(&rsa, kiln_mbedtls_random, NULL, md, hash_len, hash, (int)hash_len, out);
-    mbedtls_rsa_free(&rsa);
+        rc = mbedtls_rsa_rsassa_pss_sign_ext(rsa, kiln_mbedtls_random, NULL, md, hash_len, hash, (int)hash_len, out);
+    mbedtls_rsa_free(rsa);
     if (rc != 0)
         return kiln_throw(ctx, "EINVAL", "rsaPssSign: the key is not a consistent RSA key, or signing failed (-0x%04x)", (unsigned)-rc);
     return JS_UNDEFINED;

@@ -53,16 +53,24 @@ int kiln_call_from_loop(JSContext *ctx, JSValue fn, int argc, JSValueConst *argv
  * that point can lie beyond the heap, and garbage would wait there while
  * allocations fail; so the threshold QuickJS keeps is only a backstop at
  * three quarters of the heap, and the loop collects itself, between turns:
- * once the heap in use has grown half again over what the last collection
- * left live (at least a sixteenth of the heap, so a nearly full heap is not
- * collected every turn). The base never follows the heap up on its own: a
- * heap that grew with garbage (a burst of connections that came and went)
- * comes back down at the next collection instead of staying at its high
- * water mark.
+ *  - once the heap in use has grown half again over what the last
+ *    collection left live (at least a sixteenth of the heap, so a nearly
+ *    full heap is not collected every turn). The base never follows the heap
+ *    up on its own, so a heap that grew with garbage comes back down at the
+ *    next collection;
+ *  - and whenever the last collection is GC_SETTLE_NS old: cycles left by a
+ *    burst that has ended (a slow attack's connections, each a cycle of
+ *    objects once closed) are freed even when the steady load after it makes
+ *    too little garbage to reach the first rule, so the heap returns to its
+ *    level. Such garbage does not show in the heap figures until collected,
+ *    so the rule cannot wait for it to.
  */
-static size_t gc_base;
+#define GC_SETTLE_NS (10ull * 1000000000ull)
 
-static void collect_cycles(JSContext *ctx)
+static size_t gc_base; /* live bytes, as low as seen since the last collection */
+static solo5_time_t gc_last;
+
+static void collect_cycles(JSContext *ctx, solo5_time_t now)
 {
     struct kiln_heap_stats st;
     kiln_heap_stats(&st);
@@ -75,10 +83,11 @@ static void collect_cycles(JSContext *ctx)
         next = room / 4 * 3;
     if (next < gc_base + room / 16)
         next = gc_base + room / 16;
-    if (live >= next) {
+    if (live >= next || now - gc_last >= GC_SETTLE_NS) {
         JS_RunGC(JS_GetRuntime(ctx));
         kiln_heap_stats(&st);
         gc_base = st.in_use - kiln.js_stack_size;
+        gc_last = now;
     }
     JS_SetGCThreshold(JS_GetRuntime(ctx), room / 4 * 3);
 }
@@ -113,7 +122,7 @@ int kiln_loop_run(JSContext *ctx)
         int stop = deliver_stop(ctx);
         if (stop != 0)
             return stop < 0 ? -1 : 0;
-        collect_cycles(ctx);
+        collect_cycles(ctx, solo5_clock_monotonic());
         solo5_time_t now = solo5_clock_monotonic();
         if (kiln_timers_run(ctx, now) < 0)
             return -1;

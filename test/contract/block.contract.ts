@@ -5,7 +5,7 @@
  * devices, and use after close.
  */
 import { BlockError, type Block } from '../../lib/devices/block.ts';
-import { assert, assertBytesEqual, assertEqual, assertRejectsWith, type ContractCase } from './harness.ts';
+import { assert, assertBytesEqual, assertEqual, assertRejectsWith, using, type ContractCase } from './harness.ts';
 
 export interface BlockGeometry {
   sectorSize: number;
@@ -45,14 +45,13 @@ export function blockContract(subject: BlockUnderTest): ContractCase[] {
     { sectorSize: 512, sectors: 64 },
     { sectorSize: 4096, sectors: 16 },
   ];
-  const withBlock = (geometry: BlockGeometry, body: (block: Block) => Promise<void>) => async () => {
-    const block = await subject.create(geometry);
-    try {
-      await body(block);
-    } finally {
-      await block.close();
-      await subject.cleanup();
-    }
+  const onDevice = (open: () => Promise<Block>, body: (block: Block) => Promise<void>) => using(open, body, () => subject.cleanup());
+  const withBlock = (geometry: BlockGeometry, body: (block: Block) => Promise<void>) => onDevice(() => subject.create(geometry), body);
+  /** A new device that `prepare` wrote on, closed and opened again (with `options`). */
+  const reopened = (geometry: BlockGeometry, prepare: (block: Block) => Promise<void>, options?: { readOnly?: boolean }) => async () => {
+    const first = await subject.create(geometry);
+    await prepare(first);
+    return subject.reopen(first, options);
   };
   const cases: ContractCase[] = [];
   for (const g of geometries) {
@@ -157,40 +156,31 @@ export function blockContract(subject: BlockUnderTest): ContractCase[] {
     },
     {
       name: 'flushed writes survive closing and reopening',
-      run: async () => {
-        const block = await subject.create(g);
-        const data = pattern(8 * 512, 11);
-        await block.write(16 * 512, data);
-        await block.flush();
-        const again = await subject.reopen(block);
-        try {
+      run: onDevice(
+        reopened(g, async (block) => {
+          await block.write(16 * 512, pattern(8 * 512, 11));
+          await block.flush();
+        }),
+        async (again) => {
           const back = new Uint8Array(8 * 512);
           await again.read(16 * 512, back);
-          assertBytesEqual(back, data, 'data after reopening');
-        } finally {
-          await again.close();
-          await subject.cleanup();
-        }
-      },
+          assertBytesEqual(back, pattern(8 * 512, 11), 'data after reopening');
+        },
+      ),
     },
     {
       name: "a read-only device reads but rejects writes with 'read-only', changing nothing",
-      run: async () => {
-        const writable = await subject.create(g);
-        await writable.write(0, pattern(512, 12));
-        const block = await subject.reopen(writable, { readOnly: true });
-        try {
+      run: onDevice(
+        reopened(g, (writable) => writable.write(0, pattern(512, 12)), { readOnly: true }),
+        async (block) => {
           assert(block.info.readOnly, 'info.readOnly is true');
           await assertRejectsWith(block.write(0, new Uint8Array(512)), BlockError, 'read-only', 'write');
           const back = new Uint8Array(512);
           await block.read(0, back);
           assertBytesEqual(back, pattern(512, 12), 'sector 0');
           await block.flush();
-        } finally {
-          await block.close();
-          await subject.cleanup();
-        }
-      },
+        },
+      ),
     },
     {
       name: "every operation after close rejects with 'closed'",

@@ -12,6 +12,24 @@ export interface ClockUnderTest {
   pass(ms: number): Promise<void>;
 }
 
+/**
+ * A subject on real time, for the clocks of real drivers: time passes by
+ * waiting on a second, independent clock of the same kind; then timers due
+ * at that instant, and the promise callbacks they started, get their turn.
+ */
+export function realTimeSubject(create: () => Clock): ClockUnderTest {
+  const clock = create();
+  const waiter = create();
+  return {
+    clock,
+    pass: async (ms) => {
+      await sleep(waiter, ms);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    },
+  };
+}
+
 /** 2001-09-09 in ns since the epoch: any sane wall clock is past it. */
 const WALL_FLOOR_NS = 1_000_000_000_000_000_000n;
 

@@ -14,6 +14,16 @@ export interface ContractCase {
 
 export class ContractFailure extends Error {}
 
+/** Two devices of one kind joined to each other (a wire, a network), on one clock. */
+export interface DevicePair<T> {
+  a: T;
+  b: T;
+  /** Lets `ms` of the pair's clock pass (a real wait, or advancing a virtual clock), so what was sent can arrive. */
+  pass(ms: number): Promise<void>;
+  /** Closes both devices and whatever joins them. */
+  close(): Promise<void>;
+}
+
 export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new ContractFailure(message);
 }
@@ -31,6 +41,26 @@ export function assertBytesEqual(actual: Uint8Array, expected: Uint8Array, what:
       throw new ContractFailure(`${what}: byte ${i} is ${actual[i]}, expected ${expected[i]}`);
     }
   }
+}
+
+/**
+ * A case's run: `body` on what `open` gives, which is closed afterwards
+ * whatever happened, then `cleanup` (removing what the subject made for it).
+ */
+export function using<T extends { close(): Promise<void> }>(
+  open: () => Promise<T>,
+  body: (opened: T) => Promise<void>,
+  cleanup: () => Promise<void> = async () => {},
+): () => Promise<void> {
+  return async () => {
+    const opened = await open();
+    try {
+      await body(opened);
+    } finally {
+      await opened.close();
+      await cleanup();
+    }
+  };
 }
 
 /** Awaits `promise` and checks that it rejects with a KilnError of class `type` and the given code. */

@@ -6,7 +6,7 @@
  */
 import { KvError, type Kv } from '../../lib/devices/kv.ts';
 import { decodeUtf8, encodeUtf8 } from '../../lib/text/utf8.ts';
-import { assert, assertBytesEqual, assertEqual, assertRejectsWith, type ContractCase } from './harness.ts';
+import { assert, assertBytesEqual, assertEqual, assertRejectsWith, using, type ContractCase } from './harness.ts';
 
 export interface KvUnderTest {
   /** A new empty store. `small` asks for one that fills up after a few tens of KiB. */
@@ -21,15 +21,7 @@ const text = encodeUtf8;
 const str = (b: Uint8Array): string => decodeUtf8(b);
 
 export function kvContract(subject: KvUnderTest): ContractCase[] {
-  const withKv = (body: (kv: Kv) => Promise<void>, options?: { small?: boolean }) => async () => {
-    const kv = await subject.create(options);
-    try {
-      await body(kv);
-    } finally {
-      await kv.close();
-      await subject.cleanup();
-    }
-  };
+  const withKv = (body: (kv: Kv) => Promise<void>, options?: { small?: boolean }) => using(() => subject.create(options), body, () => subject.cleanup());
   const rejects = (p: Promise<unknown>, code: string, what: string) => assertRejectsWith(p, KvError, code, what);
   return [
     {

@@ -6,15 +6,9 @@
  * replaces the earlier receiver.
  */
 import { NetError, type Net } from '../../lib/devices/net.ts';
-import { assert, assertBytesEqual, assertEqual, type ContractCase } from './harness.ts';
+import { assert, assertBytesEqual, assertEqual, using, type ContractCase, type DevicePair } from './harness.ts';
 
-export interface NetPair {
-  a: Net;
-  b: Net;
-  /** Lets `ms` milliseconds of the pair's time pass, so written frames can arrive. */
-  pass(ms: number): Promise<void>;
-  close(): Promise<void>;
-}
+export type NetPair = DevicePair<Net>;
 
 export interface NetUnderTest {
   pair(): Promise<NetPair>;
@@ -45,14 +39,7 @@ function expectNetError(fn: () => void, code: string, what: string): void {
 }
 
 export function netContract(subject: NetUnderTest): ContractCase[] {
-  const withPair = (body: (pair: NetPair) => Promise<void>) => async () => {
-    const pair = await subject.pair();
-    try {
-      await body(pair);
-    } finally {
-      await pair.close();
-    }
-  };
+  const withPair = (body: (pair: NetPair) => Promise<void>) => using(() => subject.pair(), body);
   const collect = (net: Net): Uint8Array[] => {
     const got: Uint8Array[] = [];
     net.onFrame((f) => got.push(f.slice()));

@@ -7,18 +7,12 @@
  */
 import { FlowError, type Flow } from '../../lib/devices/flow.ts';
 import { StackError, type Stack, type TcpListener } from '../../lib/devices/stack.ts';
-import { assert, assertBytesEqual, assertEqual, assertRejectsWith, ContractFailure, type ContractCase } from './harness.ts';
+import { assert, assertBytesEqual, assertEqual, assertRejectsWith, ContractFailure, using, type ContractCase, type DevicePair } from './harness.ts';
 
-export interface StackPair {
-  a: Stack;
-  b: Stack;
+export interface StackPair extends DevicePair<Stack> {
   /** The address at which `b` reaches `a`, and `a` reaches `b`. */
   addressOfA: string;
   addressOfB: string;
-  /** Lets `ms` of the stacks' clock pass (a real wait, or advancing a virtual clock). */
-  pass(ms: number): Promise<void>;
-  /** Closes both stacks and whatever joins them. */
-  close(): Promise<void>;
 }
 
 export interface StackUnderTest {
@@ -106,14 +100,7 @@ async function connect(pair: StackPair): Promise<Connection> {
 }
 
 export function stackContract(subject: StackUnderTest): ContractCase[] {
-  const withPair = (body: (pair: StackPair) => Promise<void>) => async () => {
-    const pair = await subject.pair();
-    try {
-      await body(pair);
-    } finally {
-      await pair.close();
-    }
-  };
+  const withPair = (body: (pair: StackPair) => Promise<void>) => using(() => subject.pair(), body);
   return [
     {
       name: 'tcp: a flow carries bytes both ways and knows both endpoints',

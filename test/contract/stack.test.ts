@@ -3,25 +3,30 @@ import { createUnixStack } from '../../drivers/unix/stack.ts';
 import { createStack } from '../../lib/net/stack.ts';
 import { SeededRandom } from '../../lib/testing/seeded-random.ts';
 import { VirtualSwitch } from '../../lib/testing/switch.ts';
-import { stackContract } from './stack.contract.ts';
+import type { Stack } from '../../lib/devices/stack.ts';
+import { stackContract, type StackPair } from './stack.contract.ts';
 import { runContract } from './vitest-adapter.ts';
+
+/** Two stacks on the host's time: `pass` waits for real; `close` closes both, then runs `after`. */
+function hostTimePair(a: Stack, b: Stack, addressOfA: string, addressOfB: string, after = (): void => {}): StackPair {
+  return {
+    a,
+    b,
+    addressOfA,
+    addressOfB,
+    pass: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    close: async () => {
+      await Promise.all([a.close(), b.close()]);
+      after();
+    },
+  };
+}
 
 runContract('Stack contract: unix host sockets on loopback', () =>
   stackContract({
     icmp: false,
     async pair() {
-      const a = createUnixStack();
-      const b = createUnixStack();
-      return {
-        a,
-        b,
-        addressOfA: '127.0.0.1',
-        addressOfB: '127.0.0.1',
-        pass: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-        close: async () => {
-          await Promise.all([a.close(), b.close()]);
-        },
-      };
+      return hostTimePair(createUnixStack(), createUnixStack(), '127.0.0.1', '127.0.0.1');
     },
   }),
 );
@@ -36,17 +41,7 @@ runContract('Stack contract: the TypeScript stack over the in-memory switch', ()
       const sw = new VirtualSwitch();
       const a = await createStack({ net: sw.attach(), clock, random: new SeededRandom(11), config: { args: ['--ipv4=10.0.0.2/24'] } });
       const b = await createStack({ net: sw.attach(), clock, random: new SeededRandom(12), config: { args: ['--ipv4=10.0.0.3/24'] } });
-      return {
-        a,
-        b,
-        addressOfA: '10.0.0.2',
-        addressOfB: '10.0.0.3',
-        pass: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-        close: async () => {
-          await Promise.all([a.close(), b.close()]);
-          clock.close();
-        },
-      };
+      return hostTimePair(a, b, '10.0.0.2', '10.0.0.3', () => clock.close());
     },
   }),
 );

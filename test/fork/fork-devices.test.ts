@@ -22,7 +22,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { buildImage } from '../../cli/image.ts';
 import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
+import { expectPassed } from '../harness/expect-passed.ts';
 import { compilerMissing, imageToolsMissing } from '../harness/compiler.ts';
+import { COUNT_TENDERS_HERE } from '../harness/tenders-here.ts';
 import type { VmArch } from '../../machine/vm.ts';
 import { buildPlatform, image, outDir, tender } from '../platform/build.ts';
 
@@ -134,7 +136,7 @@ const tsCases: KvmCase[] = [
   },
 ];
 
-const teardown: KvmCase = { name: 'teardown', run: `ip netns del ${NS}; sleep 1; ps -e -o comm= | grep -c kiln-hvt || true` };
+const teardown: KvmCase = { name: 'teardown', run: `ip netns del ${NS}; sleep 1; ${COUNT_TENDERS_HERE}` };
 
 for (const arch of testArches()) {
   const withApp = arch === 'x86_64';
@@ -159,20 +161,17 @@ for (const arch of testArches()) {
 
     it('makes a child without a tap of its own get KILN_R_UNAVAILABLE, through rings and plain calls', () => {
       for (const name of ['unavailable-rings', 'unavailable-plain']) {
-        const r = result(name);
-        expect(r.output).toContain('forkdev: block shared with the child, net refused to it');
-        expect(r.output).toContain('SUCCESS');
-        expect(r.status).toBe(0);
+        expectPassed(result(name), 'forkdev: block shared with the child, net refused to it');
       }
     });
 
     it('gives a child a tap from the pool and a MAC of its own, refuses a held tap, reuses a freed one', () => {
       for (const name of ['pool-rings', 'pool-plain']) {
-        const r = result(name);
-        expect(r.output).toContain('forkdev: the child has its own tap and MAC, frames cross both ways');
-        expect(r.output).toContain('a held tap is refused to the next fork, a freed one handed out again, the pool shared with grandchildren');
-        expect(r.output).toContain('SUCCESS');
-        expect(r.status).toBe(0);
+        expectPassed(
+          result(name),
+          'forkdev: the child has its own tap and MAC, frames cross both ways',
+          'a held tap is refused to the next fork, a freed one handed out again, the pool shared with grandchildren',
+        );
       }
     });
 

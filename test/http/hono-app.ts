@@ -1,11 +1,13 @@
 /**
  * A Hono app, unchanged from how Hono's documentation writes one (router,
- * params, middleware, `c.json`, `parseBody` of form bodies, `export default app`): Kiln serves any
+ * params, middleware, `c.json`, `parseBody` of form bodies, a streamed
+ * response, `export default app`): Kiln serves any
  * `{ fetch }` module, and a Hono instance is one. Built into an image and
  * probed by curl in test/http/image.test.ts.
  */
 import { Hono } from 'hono';
 import { logger } from 'hono/logger';
+import { streamText } from 'hono/streaming';
 
 const app = new Hono();
 
@@ -29,6 +31,12 @@ app.post('/api/form', async (c) => {
   );
   return c.json(Object.fromEntries(fields));
 });
+// A streamed response (Hono writes it through a TransformStream): sent chunked, each line as it is written.
+app.get('/api/stream', (c) =>
+  streamText(c, async (stream) => {
+    for (let i = 1; i <= 3; i++) await stream.writeln(`chunk ${i}`);
+  }),
+);
 app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
 
 export default app;

@@ -1,5 +1,6 @@
 // Hono (from npm, unchanged) as a Kiln app on the in-memory test stack:
-// routing, params and query, middleware, c.json, parseBody of form bodies, notFound.
+// routing, params and query, middleware, c.json, parseBody of form bodies,
+// a streamed response, notFound.
 import { describe, expect, it } from 'vitest';
 
 import { fetchApp } from '../../lib/fetch-app.ts';
@@ -32,6 +33,8 @@ describe('Hono served by Kiln', () => {
     expect(await multipart.json()).toEqual({ title: 't', file: { file: 'upload.bin', type: 'application/x-bin', size: 300 } });
     const urlencoded = await running.fetch('/api/form', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1&b=x+y' });
     expect(await urlencoded.json()).toEqual({ a: '1', b: 'x y' });
+    const streamed = await running.fetch('/api/stream');
+    expect([streamed.headers.get('transfer-encoding'), await streamed.text()]).toEqual(['chunked', 'chunk 1\nchunk 2\nchunk 3\n']);
     const missing = await running.fetch('/nope');
     expect([missing.status, await missing.json()]).toEqual([404, { error: 'not found', path: '/nope' }]);
     expect(await running.stop()).toBe(0);

@@ -120,7 +120,16 @@ const cases = [
       `echo "HONO-MULTIPART $(${CURL} -F title=kiln -F 'file=@form-upload.bin;type=application/x-bin' ${URL}/api/form)"`,
       `echo "HONO-URLENCODED $(${CURL} -d a=1 -d 'b=x+y' ${URL}/api/form)"`,
       `echo "HONO-404 $(${CURL} -w ' %{http_code}' ${URL}/nope)"`,
+      `echo "HONO-STREAM $(${CURL} -D - ${URL}/api/stream | tr -d '\\r' | grep -i -e '^transfer-encoding' -e '^chunk' | tr '\\n' ' ')"`,
       'kill $pid; wait $pid; cat hono.log',
+      `ip netns exec ${NETNS} ./kiln-hvt --mem=32 --net:service=${TAP} itty.hvt --ipv4=${GUEST_IP}/24 --port=80 > itty.log 2>&1 & pid=$!`,
+      `i=0; until ${CURL} -o /dev/null ${URL}/ 2>/dev/null; do i=$((i+1)); [ $i -ge 60 ] && break; sleep 1; done`,
+      `echo "ITTY-TEXT [$(${CURL} ${URL}/)]"`,
+      `echo "ITTY-PARAMS $(${CURL} '${URL}/items/7?sort=asc')"`,
+      `echo "ITTY-POST $(${CURL} -w ' %{http_code}' -H 'content-type: application/json' -d '{"name":"kettle"}' ${URL}/items)"`,
+      `echo "ITTY-ERROR $(${CURL} -w ' %{http_code}' ${URL}/teapot)"`,
+      `echo "ITTY-404 $(${CURL} -o /dev/null -w '%{http_code}' ${URL}/nope)"`,
+      'kill $pid; wait $pid; cat itty.log',
     ].join('\n'),
   },
   ...dhcpDnsCases(),
@@ -164,6 +173,7 @@ describe.skipIf(skip !== null)('HTTP in hvt images (real KVM, curl from a namesp
       await build(join(ROOT, 'test', 'http', 'worker-app.ts'), 'worker.hvt'),
       await build(join(ROOT, 'test', 'http', 'web-fetch-app.ts'), 'webfetch.hvt'),
       await build(join(ROOT, 'test', 'http', 'hono-app.ts'), 'hono.hvt'),
+      await build(join(ROOT, 'test', 'http', 'itty-app.ts'), 'itty.hvt'),
     ];
     results = await runKvmCases([TENDER, ...images, ...programFiles(hasDnsmasq ? ['/usr/bin/curl', DNSMASQ] : ['/usr/bin/curl'])], cases);
   }, 20 * 60_000);
@@ -237,6 +247,16 @@ describe.skipIf(skip !== null)('HTTP in hvt images (real KVM, curl from a namesp
     expect(out).toContain('HONO-MULTIPART {"title":"kiln","file":{"file":"form-upload.bin","type":"application/x-bin","size":3000}}');
     expect(out).toContain('HONO-URLENCODED {"a":"1","b":"x y"}');
     expect(out).toContain('--> GET /api/posts/7?page=2');
+    expect(out).toMatch(/HONO-STREAM transfer-encoding: chunked chunk 1 chunk 2 chunk 3 /i);
+  });
+
+  it('serves an itty-router app unchanged from npm: params, query, middleware, JSON both ways, error helper, 404', () => {
+    const out = output('web');
+    expect(out).toContain('ITTY-TEXT [itty!]');
+    expect(out).toContain('ITTY-PARAMS {"id":"7","sort":"asc","via":"itty-on-kiln"}');
+    expect(out).toContain('ITTY-POST {"created":"kettle"} 201');
+    expect(out).toContain('ITTY-ERROR {"status":418,"error":"short and stout"} 418');
+    expect(out).toContain('ITTY-404 404');
   });
 
   it.skipIf(!hasDnsmasq)('takes its address and DNS server from DHCP and resolves a name with no --resolver (lib/dns in an image)', () => {

@@ -131,8 +131,11 @@ for (const arch of testArches()) {
   let results: Map<string, KvmCaseResult>;
   const result = (name: string): KvmCaseResult => caseResult(results, name);
   const lines = (name: string): string[] => result(name).output.split('\n');
-  /** web-app.ts's `web NAME: RESULT` lines. */
-  const webLines = (): Map<string, string> => new Map([...result('web').output.matchAll(/^web ([\w-]+): (.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
+  /** Checks web-app.ts's `web NAME: RESULT` lines against `expected` (NAME to RESULT), all of them at once. */
+  const expectWebLines = (expected: Record<string, string>): void => {
+    const web = new Map([...result('web').output.matchAll(/^web ([\w-]+): (.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
+    expect(Object.fromEntries(Object.keys(expected).map((name) => [name, web.get(name)]))).toEqual(expected);
+  };
 
   describe.skipIf(skip !== null)(`${arch}: TypeScript apps as hvt images under kiln-hvt`, () => {
     beforeAll(async () => {
@@ -199,45 +202,44 @@ for (const arch of testArches()) {
     });
 
     it('gives app code the Web-standard globals of lib/web, the WPT URL parsing data passing whole under QuickJS', () => {
-      const web = webLines();
       const cases = (JSON.parse(readFileSync(join(ROOT, 'lib/web/testdata/urltestdata.json'), 'utf8')) as unknown[]).filter((c) => typeof c === 'object');
-      expect(web.get('url-wpt')).toBe(`${cases.length}/${cases.length}`);
-      expect(web.get('url')).toBe('https://user@example.com/x?a=1&b=two+words#h');
-      expect(web.get('search-params')).toBe('[["k","v"],["k","w"],["e","€"]]');
-      expect(web.get('headers')).toBe('[["x-one","1, 2"]]');
-      expect(web.get('request')).toBe('["POST","http://example.test/items","text/plain;charset=UTF-8",{"id":7}]');
-      expect(web.get('response')).toBe('[201,true,"chunk-1 chunk-2",15]');
-      expect(web.get('response-json')).toBe('{"ok":true}');
-      expect(web.get('abort-timeout')).toBe('["TimeoutError",true]');
-      expect(web.get('event')).toBe('ping');
-      expect(web.get('base64')).toBe('["S2lsbg==","Kiln"]');
-      expect(web.get('structured-clone')).toBe('[true,true,"one","1970-01-01T00:00:00.000Z"]');
-      expect(web.get('uuid')).toBe('v4');
-      expect(web.get('user-agent')).toBe('Kiln');
+      expectWebLines({
+        'url-wpt': `${cases.length}/${cases.length}`,
+        url: 'https://user@example.com/x?a=1&b=two+words#h',
+        'search-params': '[["k","v"],["k","w"],["e","€"]]',
+        headers: '[["x-one","1, 2"]]',
+        request: '["POST","http://example.test/items","text/plain;charset=UTF-8",{"id":7}]',
+        response: '[201,true,"chunk-1 chunk-2",15]',
+        'response-json': '{"ok":true}',
+        'abort-timeout': '["TimeoutError",true]',
+        event: 'ping',
+        base64: '["S2lsbg==","Kiln"]',
+        'structured-clone': '[true,true,"one","1970-01-01T00:00:00.000Z"]',
+        uuid: 'v4',
+        'user-agent': 'Kiln',
+      });
     });
 
     it('sets the Web globals on globalThis (feature detection finds them, not enumerable), with the runtime\'s microtasks, clock and random bytes', () => {
-      const web = webLines();
-      expect(web.get('global-this')).toBe('[]');
-      expect(web.get('global-this-same')).toBe('[true,true,false]');
-      expect(web.get('runtime-globals')).toBe('[true,true,8,"function"]');
+      expectWebLines({ 'global-this': '[]', 'global-this-same': '[true,true,false]', 'runtime-globals': '[true,true,8,"function"]' });
     });
 
     it('runs streams, forms and crypto.subtle inside QuickJS: WPT Headers cases, backpressure, pipeThrough, multipart, FIPS 180/RFC 4231 vectors', () => {
       const r = result('web');
-      const web = webLines();
       expect(r.output).not.toMatch(/^web (headers-wpt|subtle)-fail/m);
-      expect(web.get('headers-wpt')).toBe(`${kilnHeadersCases.length}/${kilnHeadersCases.length}`);
-      // Two queued of a high-water mark of two: -1; after the first write, one in flight and one queued: 0.
-      expect(web.get('writable')).toBe('[[-1,0],false,["a","b"]]');
-      expect(web.get('pipe-through')).toBe('PIPED € THROUGH');
-      expect(web.get('form-data')).toBe('[true,"Kiln","data.bin","application/x-bin",[0,1,2,255]]');
-      expect(web.get('blob')).toBe('[6,"é",["1"]]');
-      expect(web.get('subtle-vectors')).toBe('33/33');
       // SHA-2 and HMAC in the runtime's mbedtls where the build linked it (libmbedcrypto installed for the architecture); SHA-1 in @noble.
       const sha2 = existsSync(`/usr/lib/${arch}-linux-gnu/libmbedcrypto.a`) ? 'mbedtls' : '@noble';
-      expect(web.get('subtle-backend')).toBe(JSON.stringify(['@noble', sha2, sha2, sha2]));
-      expect(web.get('subtle-errors')).toBe('NotSupportedError');
+      expectWebLines({
+        'headers-wpt': `${kilnHeadersCases.length}/${kilnHeadersCases.length}`,
+        // Two queued of a high-water mark of two: -1; after the first write, one in flight and one queued: 0.
+        writable: '[[-1,0],false,["a","b"]]',
+        'pipe-through': 'PIPED € THROUGH',
+        'form-data': '[true,"Kiln","data.bin","application/x-bin",[0,1,2,255]]',
+        blob: '[6,"é",["1"]]',
+        'subtle-vectors': '33/33',
+        'subtle-backend': JSON.stringify(['@noble', sha2, sha2, sha2]),
+        'subtle-errors': 'NotSupportedError',
+      });
       expect(r.status).toBe(0);
     });
 

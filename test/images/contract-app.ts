@@ -16,7 +16,6 @@
  * and reads it back.
  */
 import { consoleOver } from '../../lib/devices/console.ts';
-import { sleep } from '../../lib/devices/clock.ts';
 import { block, defineApp, parseArgs, type Block, type Clock, type Console } from '../../lib/index.ts';
 import { bindings } from '../../drivers/solo5/bindings.ts';
 import { openSolo5Block } from '../../drivers/solo5/block.ts';
@@ -24,7 +23,7 @@ import { createSolo5Clock } from '../../drivers/solo5/clock.ts';
 import { createSolo5Console } from '../../drivers/solo5/console.ts';
 import { createSolo5Random } from '../../drivers/solo5/random.ts';
 import { blockContract, pattern, type BlockGeometry } from '../contract/block.contract.ts';
-import { clockContract } from '../contract/clock.contract.ts';
+import { clockContract, realTimeSubject } from '../contract/clock.contract.ts';
 import { consoleContract } from '../contract/console.contract.ts';
 import type { ContractCase } from '../contract/harness.ts';
 import { randomContract } from '../contract/random.contract.ts';
@@ -121,20 +120,7 @@ function kvSubject(devices: Record<string, Block>) {
 }
 
 function clockSubject() {
-  return clockContract(() => {
-    const clock = createSolo5Clock();
-    // Real time passes by waiting on a second clock; then timers due at the
-    // same instant, and the promise callbacks they started, get their turn.
-    const waiter = createSolo5Clock();
-    return {
-      clock,
-      pass: async (ms) => {
-        await sleep(waiter, ms);
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        await new Promise((resolve) => setTimeout(resolve, 1));
-      },
-    };
-  });
+  return clockContract(() => realTimeSubject(createSolo5Clock));
 }
 
 /**

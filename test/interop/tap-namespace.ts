@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
+import { hostHasCommand } from '../../cli/host-command.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -21,14 +22,7 @@ const STACK_PORT = 5556;
 /** What this machine lacks for the interop tests, or null. */
 export function missingForInterop(tools: string[]): string | null {
   if (process.getuid?.() !== 0) return 'root (network namespaces and tap devices)';
-  const absent = tools.filter((t) => {
-    try {
-      execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' });
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  const absent = tools.filter((t) => !hostHasCommand(t));
   return absent.length ? absent.join(', ') : null;
 }
 

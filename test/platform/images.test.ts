@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
+import { expectPassed } from '../harness/expect-passed.ts';
 import { compilerMissing } from '../harness/compiler.ts';
 import type { VmArch } from '../../machine/vm.ts';
 import { buildPlatform, image, lockedMake, outDir, tender } from './build.ts';
@@ -198,17 +199,12 @@ for (const arch of testArches()) {
     }, 30 * 60_000);
 
     it('hello prints, sees its command line and heap; --version names the architecture', () => {
-      const r = result('hello');
-      expect(r.output).toContain('Hello, World');
-      expect(r.output).toContain("Command line is: 'one two --expect-heap-mb=31'");
-      expect(r.output).toContain('SUCCESS');
-      expect(r.status).toBe(0);
+      expectPassed(result('hello'), 'Hello, World', "Command line is: 'one two --expect-heap-mb=31'");
       expect(result('version').output).toMatch(new RegExp(`^kiln-hvt [\\d.]+ \\(Solo5 hvt ABI version 2, ${arch}\\)\\n$`));
     });
 
     it('hello runs in 4 GiB and refuses cleanly in 2 MiB', () => {
-      expect(result('hello-4g').output).toContain('SUCCESS');
-      expect(result('hello-4g').status).toBe(0);
+      expectPassed(result('hello-4g'));
       expect(result('hello-2m').output).toContain('Kiln: not enough guest memory for a heap');
       expect(result('hello-2m').status).toBe(255);
     });
@@ -222,13 +218,11 @@ for (const arch of testArches()) {
 
     it('time: clocks advance and sleeps never end early', () => {
       expect(result('time').output).toMatch(/slept 10 x 20 ms; latest wake-up \d+ us after the deadline/);
-      expect(result('time').output).toContain('SUCCESS');
-      expect(result('time').status).toBe(0);
+      expectPassed(result('time'));
     });
 
     it(`fpu: ${fpu} works in the guest`, () => {
-      expect(result('fpu').output).toContain('SUCCESS');
-      expect(result('fpu').status).toBe(0);
+      expectPassed(result('fpu'));
     });
 
     it('trap: a null write gives one clean report and status 255', () => {
@@ -240,8 +234,7 @@ for (const arch of testArches()) {
     });
 
     it('protect: text and read-only data readable, data, bss, heap and stack writable', () => {
-      expect(result('protect').output).toContain('SUCCESS');
-      expect(result('protect').status).toBe(0);
+      expectPassed(result('protect'));
     });
 
     it.each(Object.keys(PROTECT))('protect --case=%s: one page fault at the right address, status 255', (c) => {
@@ -293,10 +286,7 @@ for (const arch of testArches()) {
     });
 
     it('hostile guest: every bad pointer, length and handle is refused', () => {
-      const r = result('hostile');
-      expect(r.output).toContain('all refusals correct');
-      expect(r.output).toContain('SUCCESS');
-      expect(r.status).toBe(0);
+      expectPassed(result('hostile'), 'all refusals correct');
       expect(result('hostile-disk').output).toContain('untouched');
     });
 

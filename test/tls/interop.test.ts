@@ -93,10 +93,29 @@ function recording(listener: TlsListener, seen: TlsFlow[]): TcpListener {
   };
 }
 
+const hasLibssl = existsSync('/usr/include/openssl/ssl.h');
+if (!hasLibssl) console.warn("SKIPPED: 64 MiB through Kiln from OpenSSL's client: needs libssl-dev (the client is built here)");
+
 async function readAll(flow: Flow): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const c of flow) parts.push(Uint8Array.from(c));
   return Buffer.concat(parts);
+}
+
+/** Runs `body` against `openssl s_server` started with `args`, stopped afterwards whatever happened. */
+async function withOpensslServer(args: string[], body: (server: Awaited<ReturnType<typeof startOpensslServer>>) => Promise<void>): Promise<void> {
+  const server = await startOpensslServer(args);
+  try {
+    await body(server);
+  } finally {
+    server.child.kill();
+  }
+}
+
+/** s_server's -www page, asked for over `flow` (the server ends the stream after it). */
+async function wwwPage(flow: Flow): Promise<string> {
+  await flow.write(new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n'));
+  return new TextDecoder().decode(await readAll(flow));
 }
 
 describe.skipIf(missing.length > 0)('TLS 1.3 interop on loopback', () => {
@@ -266,17 +285,15 @@ describe.skipIf(missing.length > 0)('TLS 1.3 interop on loopback', () => {
   describe('Kiln as client, openssl s_server as server', () => {
     for (const suite of SUITES) {
       for (const g of GROUPS) {
-        it(`${suite} with ${g.openssl}: handshake, KeyUpdate both ways, resumption`, async () => {
-          const server = await startOpensslServer(['-cert', ec.certPath, '-key', ec.keyPath, '-cert_chain', join(pki.dir, 'int.pem'), '-tls1_3', '-ciphersuites', suite, '-groups', g.openssl, '-www']);
-          try {
+        it(`${suite} with ${g.openssl}: handshake, KeyUpdate both ways, resumption`, () =>
+          withOpensslServer(['-cert', ec.certPath, '-key', ec.keyPath, '-cert_chain', join(pki.dir, 'int.pem'), '-tls1_3', '-ciphersuites', suite, '-groups', g.openssl, '-www'], async (server) => {
             const sessions: TlsSession[] = [];
             const opts = { ...base, serverName: 'localhost', trustAnchors: parseCertificatesPem(pki.rootPem), cipherSuites: [suite], groups: [g.kiln], onSession: (s: TlsSession) => sessions.push(s) };
             const flow = await tlsConnect(stack, '127.0.0.1', server.port, opts);
             expect(flow.session.suite.name).toBe(suite);
             expect(flow.session.group).toBe(g.kiln);
             await flow.updateKeys(true);
-            await flow.write(new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n'));
-            const page = new TextDecoder().decode(await readAll(flow));
+            const page = await wwwPage(flow);
             expect(page).toContain('HTTP/1.0 200 ok');
             expect(page).toContain(`Ciphers supported in s_server binary`);
             expect(flow.tls.counters.keyUpdatesIn).toBe(1);
@@ -285,39 +302,27 @@ describe.skipIf(missing.length > 0)('TLS 1.3 interop on loopback', () => {
             expect(sessions.length).toBeGreaterThan(0);
             const again = await tlsConnect(stack, '127.0.0.1', server.port, { ...opts, session: sessions[0]! });
             expect(again.session.resumed).toBe(true);
-            await again.write(new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n'));
-            expect(new TextDecoder().decode(await readAll(again))).toContain('Reused, TLSv1.3');
+            expect(await wwwPage(again)).toContain('Reused, TLSv1.3');
             await again.close();
-          } finally {
-            server.child.kill();
-          }
-        });
+          }));
       }
     }
 
-    it('sends a second ClientHello when the server asks for P-256 (HelloRetryRequest)', async () => {
-            const server = await startOpensslServer(['-cert', ec.certPath, '-key', ec.keyPath, '-cert_chain', join(pki.dir, 'int.pem'), '-tls1_3', '-groups', 'P-256', '-www']);
-      try {
+    it('sends a second ClientHello when the server asks for P-256 (HelloRetryRequest)', () =>
+      withOpensslServer(['-cert', ec.certPath, '-key', ec.keyPath, '-cert_chain', join(pki.dir, 'int.pem'), '-tls1_3', '-groups', 'P-256', '-www'], async (server) => {
         const flow = await tlsConnect(stack, '127.0.0.1', server.port, { ...base, serverName: 'localhost', trustAnchors: parseCertificatesPem(pki.rootPem), groups: ['x25519', 'p256'], keyShareGroups: ['x25519'] });
         expect(flow.session.group).toBe('p256');
-        await flow.write(new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n'));
-        expect(new TextDecoder().decode(await readAll(flow))).toContain('HTTP/1.0 200 ok');
+        expect(await wwwPage(flow)).toContain('HTTP/1.0 200 ok');
         await flow.close();
-      } finally {
-        server.child.kill();
-      }
-    });
+      }));
 
-    it('refuses a self-signed server with unknown_ca, and the server hears the alert', async () => {
+    it('refuses a self-signed server with unknown_ca, and the server hears the alert', () => {
       const self = pki.selfSigned('self');
-            const server = await startOpensslServer(['-cert', self.certPath, '-key', self.keyPath, '-tls1_3', '-www']);
-      try {
+      return withOpensslServer(['-cert', self.certPath, '-key', self.keyPath, '-tls1_3', '-www'], async (server) => {
         await expect(tlsConnect(stack, '127.0.0.1', server.port, { ...base, serverName: 'localhost', trustAnchors: parseCertificatesPem(pki.rootPem) })).rejects.toMatchObject({ code: 'unknown_ca' });
         await new Promise((r) => setTimeout(r, 200));
         expect(server.output()).toMatch(/unknown ca/i);
-      } finally {
-        server.child.kill();
-      }
+      });
     });
   });
 
@@ -362,8 +367,7 @@ describe.skipIf(missing.length > 0)('TLS 1.3 interop on loopback', () => {
       return h.digest('hex');
     })();
 
-    it("OpenSSL's client (test/tls/tls-roundtrip.c) through a Kiln TLS echo, sending while reading back", async () => {
-      if (!existsSync('/usr/include/openssl/ssl.h')) return console.warn('SKIPPED: 64 MiB from OpenSSL: needs libssl-dev (its client is built here)');
+    it.skipIf(!hasLibssl)("OpenSSL's client (test/tls/tls-roundtrip.c) through a Kiln TLS echo, sending while reading back", async () => {
       const client = join(pki.dir, 'tls-roundtrip');
       execFileSync('gcc', ['-Wall', '-Wextra', '-O2', '-o', client, join(__dirname, 'tls-roundtrip.c'), '-lssl', '-lcrypto']);
       const echo = tlsServer(await stack.listenTcp(0, { address: '127.0.0.1' }), { ...base, clock: createUnixClock(), certificates: [{ chain: parseCertificatesPem(ec.chainPem), key: parsePrivateKeyPem(ec.keyPem) }] });

@@ -5,11 +5,11 @@
  * there, and its own verified here). Native, no emulated machine.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { constants, createPublicKey, verify } from 'node:crypto';
+import { entryBytecode, linkHostedImage } from '../harness/hosted-image.ts';
 import { VECTOR_CHECKS } from './provider-vectors.ts';
 import { makeRsaVectors } from './rsa-vectors.ts';
 
@@ -27,23 +27,9 @@ if (missing) console.warn(`SKIPPED: mbedtls bindings test needs ${missing}`);
 describe.skipIf(missing !== null)('runtime mbedtls bindings under QuickJS (hosted image)', () => {
   it('pass the provider vectors through lib/tls image provider', async () => {
     const work = join(ROOT, 'build', 'tls-native');
-    mkdirSync(work, { recursive: true });
-    const bundle = join(work, 'vectors.mjs');
     const rsa = makeRsaVectors();
-    await build({
-      entryPoints: [join(__dirname, 'native-vectors-entry.ts')],
-      outfile: bundle,
-      bundle: true,
-      format: 'esm',
-      platform: 'neutral',
-      target: 'es2020',
-      logLevel: 'silent',
-      define: { RSA_VECTORS: JSON.stringify(rsa) },
-    });
-    const lock = join(ROOT, 'build', '.kiln-build.lock');
-    execFileSync('flock', [lock, 'make', '-s', '-C', join(ROOT, 'runtime'), 'host'], { stdio: ['ignore', 'ignore', 'inherit'] });
-    execFileSync(join(ROOT, 'build', 'host', 'kiln-qjsc'), ['-o', join(work, 'vectors.qbc'), bundle]);
-    execFileSync(join(ROOT, 'runtime', 'link-image.sh'), ['--target', 'hosted', '--crypto', '-o', join(work, 'vectors'), join(work, 'vectors.qbc')], { stdio: 'ignore' });
+    const bytecode = await entryBytecode(join(__dirname, 'native-vectors-entry.ts'), work, 'vectors', { RSA_VECTORS: rsa });
+    linkHostedImage(bytecode, join(work, 'vectors'), true);
     const out = execFileSync(join(work, 'vectors'), ['--mem=64'], { encoding: 'utf8', timeout: 120_000 });
     expect(out.split('\n').filter((l) => l.startsWith('FAIL'))).toEqual([]);
     expect(out.match(/^PASS /gm)).toHaveLength(VECTOR_CHECKS.length + 4);

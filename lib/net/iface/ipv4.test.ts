@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { probedStack, stackPair, PROBE as P, STACK_A as A } from '../../testing/stack-fixtures.ts';
 import { drive, driveFor } from '../../testing/drive.ts';
-import { ethernetFrame, ipv4Frame, ipv4Packet, udpDatagram } from '../../testing/frames.ts';
+import { ethernetFrame, ipv4Frame, ipv4Packet, refreshIpv4Checksum, udpDatagram } from '../../testing/frames.ts';
 import { parseIpv4 } from '../../ipv4-text.ts';
-import { checksum } from '../wire/checksum.ts';
 import { ETHERTYPE_IPV4 } from '../wire/ethernet.ts';
 import { ICMP_TIME_EXCEEDED, IcmpView, TIME_EXCEEDED_REASSEMBLY } from '../wire/icmpv4.ts';
 import { Ipv4View, PROTOCOL_ICMP, PROTOCOL_UDP } from '../wire/ipv4.ts';
@@ -43,11 +42,7 @@ describe('IPv4 input', () => {
     // Total length below the header length, checksum fixed up so that only the length is wrong.
     const short = ipv4Packet({ src: P, dst: A, protocol: PROTOCOL_UDP }, new Uint8Array(0));
     short[3] = 10;
-    short[10] = 0;
-    short[11] = 0;
-    const sum = checksum(short, 0, 20);
-    short[10] = sum >> 8;
-    short[11] = sum & 255;
+    refreshIpv4Checksum(short);
     probe.send(ethernetFrame(net.mac, probe.mac, ETHERTYPE_IPV4, short));
     probe.send(ipv4Frame(net.mac, probe.mac, { src: P, dst: parseIpv4('10.0.0.44')!, protocol: PROTOCOL_UDP }, new Uint8Array(8)));
     probe.send(ipv4Frame(net.mac, probe.mac, { src: parseIpv4('224.0.0.1')!, dst: A, protocol: PROTOCOL_UDP }, new Uint8Array(8)));

@@ -847,12 +847,13 @@ export class Connection {
   private output(): void {
     const s = this.state;
     if (s !== State.Established && s !== State.CloseWait && s !== State.FinWait1 && s !== State.Closing && s !== State.LastAck) return;
-    if (this.sndUna === this.sndMax && this.host.clock.nowMs() - this.lastSendMs > this.rtt.rtoMs) this.cc.restartAfterIdle();
     for (let burst = 0; burst < MAX_BURST; burst++) {
       const offset = (this.sndNxt - this.sndUna) >>> 0;
       const unsent = this.sendBuffer.length - offset;
       const finPending = this.finQueued && unsent <= 0 && this.sndNxt === seqAdd(this.sndUna, this.sendBuffer.length);
       if (unsent <= 0 && !finPending) break;
+      // Only when there is something to send (the clock is read a few times a request otherwise).
+      if (burst === 0 && this.sndUna === this.sndMax && this.host.clock.nowMs() - this.lastSendMs > this.rtt.rtoMs) this.cc.restartAfterIdle();
       const retransmission = seqLt(this.sndNxt, this.sndMax);
       const sendWindow = (this.sndUna + this.sndWnd - this.sndNxt) | 0;
       const usable = Math.min(sendWindow, this.congestionAllowance());
@@ -1068,10 +1069,9 @@ export class Connection {
       this.keepaliveDeadline = Infinity;
     }
     const next = Math.min(this.rtxDeadline, this.delackDeadline, this.keepaliveDeadline, this.closeDeadline, this.connectDeadline);
-    if (next === Infinity) {
-      this.cancelTimer();
-      return;
-    }
+    // Nothing due: an armed timer is left to fire once, find nothing and lapse (closing
+    // cancels it), rather than cancelled here and armed anew by the next send, every request.
+    if (next === Infinity) return;
     if (this.timer && this.armedAt <= next) return; // fires earlier and re-arms then
     this.cancelTimer();
     this.armedAt = next;

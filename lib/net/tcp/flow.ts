@@ -66,8 +66,13 @@ export class TcpFlow implements Flow, ConnectionUser {
     if (c.error) return Promise.reject(this.error(c.error));
     if (c.readable > 0) return Promise.resolve(this.take());
     if (this.atEnd()) return Promise.resolve(null);
-    return new Promise((resolve, reject) => this.readers.push({ resolve, reject }));
+    return new Promise(this.queueReader);
   }
+
+  /** A waiting read's executor, made once per flow rather than once per read. */
+  private readonly queueReader = (resolve: (chunk: Uint8Array | null) => void, reject: (err: Error) => void): void => {
+    this.readers.push({ resolve, reject });
+  };
 
   write(data: Uint8Array): Promise<void> {
     const c = this.connection;

@@ -1,6 +1,7 @@
 /** ARP for IPv4 over Ethernet (RFC 826). */
 import { readU16, readU32, writeU16, writeU32 } from './bytes.ts';
 import { writeMac } from './ethernet.ts';
+import { WireView } from './view.ts';
 
 export const ARP_PACKET_LEN = 28;
 export const ARP_REQUEST = 1;
@@ -12,13 +13,9 @@ const PTYPE_IPV4 = 0x0800;
 export type ArpInvalid = 'truncated' | 'unsupported' | 'bad-operation';
 
 /** A re-pointable view of one ARP packet. */
-export class ArpView {
-  bytes: Uint8Array = new Uint8Array(0);
-  start = 0;
-
+export class ArpView extends WireView {
   wrap(bytes: Uint8Array, start: number, end: number): ArpInvalid | null {
-    this.bytes = bytes;
-    this.start = start;
+    this.point(bytes, start, end);
     if (end - start < ARP_PACKET_LEN) return 'truncated';
     if (readU16(bytes, start) !== HTYPE_ETHERNET || readU16(bytes, start + 2) !== PTYPE_IPV4) return 'unsupported';
     if (bytes[start + 4] !== 6 || bytes[start + 5] !== 4) return 'unsupported';

@@ -1,6 +1,7 @@
 /** DHCP messages (RFC 2131 over the BOOTP layout of RFC 951; options from RFC 2132). */
 import { readU32, writeU16, writeU32 } from './bytes.ts';
 import { writeMac } from './ethernet.ts';
+import { WireView } from './view.ts';
 
 export const DHCP_SERVER_PORT = 67;
 export const DHCP_CLIENT_PORT = 68;
@@ -39,17 +40,12 @@ export const OPTION_END = 255;
 export type DhcpInvalid = 'truncated' | 'not-ethernet' | 'magic-cookie' | 'options';
 
 /** A re-pointable view of one DHCP message; `wrap` checks the fixed part and walks the options once. */
-export class DhcpView {
-  bytes: Uint8Array = new Uint8Array(0);
-  start = 0;
-  end = 0;
+export class DhcpView extends WireView {
   /** Length of the value found by the last successful `findOption`. */
   optionLength = 0;
 
   wrap(bytes: Uint8Array, start: number, end: number): DhcpInvalid | null {
-    this.bytes = bytes;
-    this.start = start;
-    this.end = end;
+    this.point(bytes, start, end);
     if (end - start < DHCP_FIXED_LEN) return 'truncated';
     if (bytes[start + 1] !== 1 || bytes[start + 2] !== 6) return 'not-ethernet';
     if (readU32(bytes, start + 236) !== MAGIC_COOKIE) return 'magic-cookie';

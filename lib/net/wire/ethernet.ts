@@ -1,5 +1,6 @@
 /** Ethernet II frames (IEEE 802.3 with an EtherType; no FCS, the host strips it). */
 import { readU16, writeU16 } from './bytes.ts';
+import { WireView } from './view.ts';
 
 export const ETHERNET_HEADER_LEN = 14;
 export const ETHERTYPE_IPV4 = 0x0800;
@@ -16,16 +17,10 @@ export function macEquals(a: Uint8Array, ai: number, b: Uint8Array, bi = 0): boo
 }
 
 /** A re-pointable view of one Ethernet frame. */
-export class EthernetView {
-  bytes: Uint8Array = new Uint8Array(0);
-  start = 0;
-  end = 0;
-
+export class EthernetView extends WireView {
   /** Points the view at `bytes[start..end)`; returns the reason it is not a frame, or null. */
   wrap(bytes: Uint8Array, start = 0, end = bytes.length): 'truncated' | null {
-    this.bytes = bytes;
-    this.start = start;
-    this.end = end;
+    this.point(bytes, start, end);
     return end - start < ETHERNET_HEADER_LEN ? 'truncated' : null;
   }
 

@@ -1,6 +1,7 @@
 /** ICMPv4 messages (RFC 792). */
 import { readU16, writeU16 } from './bytes.ts';
 import { checksum } from './checksum.ts';
+import { WireView } from './view.ts';
 
 export const ICMP_HEADER_LEN = 8;
 export const ICMP_ECHO_REPLY = 0;
@@ -19,15 +20,9 @@ export const TIME_EXCEEDED_REASSEMBLY = 1;
 export type IcmpInvalid = 'truncated' | 'checksum';
 
 /** A re-pointable view of one ICMP message; `wrap` verifies the checksum. */
-export class IcmpView {
-  bytes: Uint8Array = new Uint8Array(0);
-  start = 0;
-  end = 0;
-
+export class IcmpView extends WireView {
   wrap(bytes: Uint8Array, start: number, end: number): IcmpInvalid | null {
-    this.bytes = bytes;
-    this.start = start;
-    this.end = end;
+    this.point(bytes, start, end);
     if (end - start < ICMP_HEADER_LEN) return 'truncated';
     return checksum(bytes, start, end) === 0 ? null : 'checksum';
   }

@@ -1,6 +1,7 @@
 /** IPv4 headers (RFC 791). */
 import { readU16, readU32, writeU16, writeU32 } from './bytes.ts';
 import { checksum } from './checksum.ts';
+import { WireView } from './view.ts';
 
 export const IPV4_HEADER_LEN = 20;
 export const IPV4_MAX_TOTAL_LEN = 65535;
@@ -17,15 +18,12 @@ const OFFSET_MASK = 0x1fff;
 export type Ipv4Invalid = 'truncated' | 'version' | 'header-length' | 'total-length' | 'checksum';
 
 /** A re-pointable view of one IPv4 packet; `wrap` checks every length and the header checksum. */
-export class Ipv4View {
-  bytes: Uint8Array = new Uint8Array(0);
-  start = 0;
+export class Ipv4View extends WireView {
   headerLength = 0;
   totalLength = 0;
 
   wrap(bytes: Uint8Array, start: number, end: number): Ipv4Invalid | null {
-    this.bytes = bytes;
-    this.start = start;
+    this.point(bytes, start, end);
     if (end - start < IPV4_HEADER_LEN) return 'truncated';
     const vihl = bytes[start]!;
     if (vihl >> 4 !== 4) return 'version';

@@ -6,6 +6,7 @@
  */
 import { readU16, readU32, writeU16, writeU32 } from './bytes.ts';
 import { finishChecksum, pseudoHeaderSum, sumWords } from './checksum.ts';
+import { WireView } from './view.ts';
 
 export const TCP_HEADER_LEN = 20;
 /** Options occupy at most 40 bytes: the data offset field counts 15 words at most. */
@@ -41,10 +42,7 @@ export type TcpInvalid = 'truncated' | 'data-offset' | 'options' | 'checksum';
  * options; afterwards the fields read straight from the bytes and the parsed
  * options sit in plain fields (absent ones are -1 / false).
  */
-export class TcpView {
-  bytes: Uint8Array = new Uint8Array(0);
-  start = 0;
-  end = 0;
+export class TcpView extends WireView {
   headerLength = 0;
 
   mss = -1;
@@ -59,9 +57,7 @@ export class TcpView {
 
   /** Points the view at `bytes[start..end)` received from `src` for `dst`; returns why it is invalid, or null. */
   wrap(bytes: Uint8Array, start: number, end: number, src: number, dst: number): TcpInvalid | null {
-    this.bytes = bytes;
-    this.start = start;
-    this.end = end;
+    this.point(bytes, start, end);
     const length = end - start;
     if (length < TCP_HEADER_LEN) return 'truncated';
     const hl = (bytes[start + 12]! >> 4) * 4;

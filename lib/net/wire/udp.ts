@@ -2,6 +2,7 @@
 import { readU16, writeU16 } from './bytes.ts';
 import { finishChecksum, pseudoHeaderSum, sumWords } from './checksum.ts';
 import { PROTOCOL_UDP } from './ipv4.ts';
+import { WireView } from './view.ts';
 
 export const UDP_HEADER_LEN = 8;
 /** Largest UDP payload in one IPv4 datagram: 65535 - 20 - 8. */
@@ -10,15 +11,12 @@ export const UDP_MAX_PAYLOAD = 65507;
 export type UdpInvalid = 'truncated' | 'length' | 'checksum';
 
 /** A re-pointable view of one UDP datagram; `wrap` checks the length field and the checksum. */
-export class UdpView {
-  bytes: Uint8Array = new Uint8Array(0);
-  start = 0;
+export class UdpView extends WireView {
   length = 0;
 
   /** `src`/`dst` are the IPv4 addresses, for the pseudo-header. */
   wrap(bytes: Uint8Array, start: number, end: number, src: number, dst: number): UdpInvalid | null {
-    this.bytes = bytes;
-    this.start = start;
+    this.point(bytes, start, end);
     if (end - start < UDP_HEADER_LEN) return 'truncated';
     const length = readU16(bytes, start + 4);
     if (length < UDP_HEADER_LEN || length > end - start) return 'length';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ArpView, ARP_REQUEST, writeArp } from './arp.ts';
 import { DhcpView, DhcpWriter, BOOTREPLY, OPTION_LEASE_TIME, OPTION_MESSAGE_TYPE, OPTION_ROUTER } from './dhcp.ts';
-import { checksum } from './checksum.ts';
+import { refreshIpv4Checksum } from '../../testing/frames.ts';
 import { EthernetView } from './ethernet.ts';
 import { Ipv4View, writeIpv4Header } from './ipv4.ts';
 import { IcmpView, writeIcmpHeader } from './icmpv4.ts';
@@ -40,11 +40,7 @@ describe('wire views', () => {
     expect([v.identification, v.moreFragments, v.fragmentOffset, v.isFragment, v.payloadStart, v.payloadEnd]).toEqual([7, true, 24, true, 20, 40]);
     // A 24-byte header (one option word), checksum recomputed.
     p[0] = 0x46;
-    p[10] = 0;
-    p[11] = 0;
-    const sum = checksum(p, 0, 24);
-    p[10] = sum >> 8;
-    p[11] = sum & 255;
+    refreshIpv4Checksum(p);
     expect(v.wrap(p, 0, 40)).toBeNull();
     expect(v.payloadStart).toBe(24);
     expect(v.wrap(p, 0, 39)).toBe('truncated');

@@ -53,55 +53,54 @@ static int options(struct kiln_options *o, char **argv)
     return kiln_parse_args(argc, argv, o, err, sizeof err);
 }
 
+/* A command line against a manifest of "service" (a network device) and
+ * "storage" (of storage_type): NULL where the two agree, else a fragment of
+ * the reason they do not. */
+static const struct {
+    char **argv;
+    uint32_t storage_type;
+    const char *refusal;
+} pairings[] = {
+    {ARGV("--net:service=t", "--block:storage=f", "a"), KILN_MFT_BLOCK_BASIC,
+     NULL},
+    {ARGV("--net:service=t", "a"), KILN_MFT_BLOCK_BASIC,
+     "--block:storage=PATH"},
+    {ARGV("--net:service=t", "--block:storage=f", "--block:extra=g", "a"),
+     KILN_MFT_BLOCK_BASIC, "declares no device 'extra'"},
+    {ARGV("--block:service=t", "--block:storage=f", "a"), KILN_MFT_BLOCK_BASIC,
+     "NET_BASIC device"},
+    /* Kiln's pipe and fork devices need no option, and take none. */
+    {ARGV("--net:service=t", "a"), KILN_MFT_KILN_PIPE, NULL},
+    {ARGV("--net:service=t", "--block:storage=f", "a"), KILN_MFT_KILN_FORK,
+     "'storage' is a KILN_FORK device"},
+    /* Children's options need an image that forks. */
+    {ARGV("--net:service=t", "--fork-net:service=u", "a"), KILN_MFT_KILN_PIPE,
+     "--fork-net:service given, but the image declares no KILN_FORK device"},
+    {ARGV("--net:service=t", "--fork-net:service=u", "a"), KILN_MFT_KILN_FORK,
+     NULL},
+    {ARGV("--net:service=t", "--block:storage=f", "--fork-block:storage=refuse",
+          "a"),
+     KILN_MFT_BLOCK_BASIC, "--fork-block:storage given"},
+};
+
 int main(void)
 {
     struct kiln_options o;
     char err[256];
 
-    CHECK(options(&o, ARGV("--net:service=t", "--block:storage=f", "a")) == 0);
-    CHECK(kiln_devices_match(&o, manifest(KILN_MFT_BLOCK_BASIC), err,
-                             sizeof err) == 0);
-
-    CHECK(options(&o, ARGV("--net:service=t", "a")) == 0);
-    CHECK(kiln_devices_match(&o, manifest(KILN_MFT_BLOCK_BASIC), err,
-                             sizeof err) == -1);
-    CHECK_ERR(err, "--block:storage=PATH");
-
-    CHECK(options(&o, ARGV("--net:service=t", "--block:storage=f",
-                           "--block:extra=g", "a")) == 0);
-    CHECK(kiln_devices_match(&o, manifest(KILN_MFT_BLOCK_BASIC), err,
-                             sizeof err) == -1);
-    CHECK_ERR(err, "declares no device 'extra'");
-
-    CHECK(options(&o, ARGV("--block:service=t", "--block:storage=f", "a")) ==
-          0);
-    CHECK(kiln_devices_match(&o, manifest(KILN_MFT_BLOCK_BASIC), err,
-                             sizeof err) == -1);
-    CHECK_ERR(err, "NET_BASIC device");
-
-    /* Kiln's pipe and fork devices need no option, and take none. */
-    CHECK(options(&o, ARGV("--net:service=t", "a")) == 0);
-    CHECK(kiln_devices_match(&o, manifest(KILN_MFT_KILN_PIPE), err,
-                             sizeof err) == 0);
-    CHECK(options(&o, ARGV("--net:service=t", "--block:storage=f", "a")) == 0);
-    CHECK(kiln_devices_match(&o, manifest(KILN_MFT_KILN_FORK), err,
-                             sizeof err) == -1);
-    CHECK_ERR(err, "'storage' is a KILN_FORK device");
-
-    /* Children's options need an image that forks. */
-    CHECK(options(&o, ARGV("--net:service=t", "--fork-net:service=u", "a")) ==
-          0);
-    CHECK(kiln_devices_match(&o, manifest(KILN_MFT_KILN_PIPE), err,
-                             sizeof err) == -1);
-    CHECK_ERR(err, "--fork-net:service given, but the image declares no "
-                   "KILN_FORK device");
-    CHECK(kiln_devices_match(&o, manifest(KILN_MFT_KILN_FORK), err,
-                             sizeof err) == 0);
-    CHECK(options(&o, ARGV("--net:service=t", "--block:storage=f",
-                           "--fork-block:storage=refuse", "a")) == 0);
-    CHECK(kiln_devices_match(&o, manifest(KILN_MFT_BLOCK_BASIC), err,
-                             sizeof err) == -1);
-    CHECK_ERR(err, "--fork-block:storage given");
+    for (size_t i = 0; i < sizeof pairings / sizeof pairings[0]; i++) {
+        CHECK(options(&o, pairings[i].argv) == 0);
+        int rc = kiln_devices_match(&o, manifest(pairings[i].storage_type),
+                                    err, sizeof err);
+        int want = pairings[i].refusal == NULL ? 0 : -1;
+        if (rc != want) {
+            fprintf(stderr, "%s: pairing %zu: %d, not %d\n", __FILE__, i, rc,
+                    want);
+            unit_failures++;
+        } else if (want == -1) {
+            CHECK_ERR(err, pairings[i].refusal);
+        }
+    }
 
     /* Block backing: capacity, sector size, refusals. */
     char path[] = "/tmp/kiln-devices-test-XXXXXX";

@@ -28,30 +28,21 @@
  * if not present. */
 static uint64_t walk(const uint8_t *mem, uint64_t va)
 {
-    const uint64_t *pml4 = (const uint64_t *)(mem + X86_PML4_BASE);
-    uint64_t e = pml4[(va >> 39) & 511], acc = e & (P | W | U), nx = e & NX;
-    if (!(e & P))
-        return 0;
-    const uint64_t *pdpt = (const uint64_t *)(mem + (e & FRAME));
-    e = pdpt[(va >> 30) & 511];
-    acc &= e;
-    nx |= e & NX;
-    if (!(e & P))
-        return 0;
-    const uint64_t *pd = (const uint64_t *)(mem + (e & FRAME));
-    e = pd[(va >> 21) & 511];
-    acc &= e;
-    nx |= e & NX;
-    if (!(e & P))
-        return 0;
-    if (e & PS)
-        return (e & FRAME & ~0x1fffffULL) | ((va & 0x1fffff) & ~0xfffULL) |
-               (acc & (P | W | U)) | nx;
-    const uint64_t *pt = (const uint64_t *)(mem + (e & FRAME));
-    e = pt[(va >> 12) & 511];
-    if (!(e & P))
-        return 0;
-    return (e & FRAME) | (acc & e & (P | W | U)) | nx | (e & NX);
+    uint64_t table = X86_PML4_BASE, acc = P | W | U, nx = 0;
+    /* PML4, PDPT, PD, PT: 9 bits of va each, from bit 39 down. */
+    for (int shift = 39;; shift -= 9) {
+        uint64_t e = ((const uint64_t *)(mem + table))[(va >> shift) & 511];
+        if (!(e & P))
+            return 0;
+        acc &= e;
+        nx |= e & NX;
+        if (shift == 21 && (e & PS)) /* a 2 MiB page */
+            return (e & FRAME & ~0x1fffffULL) | ((va & 0x1fffff) & ~0xfffULL) |
+                   (acc & (P | W | U)) | nx;
+        if (shift == 12)
+            return (e & FRAME) | (acc & (P | W | U)) | nx;
+        table = e & FRAME;
+    }
 }
 
 static uint64_t addr(uint64_t leaf) { return leaf & FRAME; }
