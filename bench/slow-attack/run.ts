@@ -1,5 +1,5 @@
 /**
- * node bench/slow-attack.js [--quick] [--mem=64,16] [--skip-attack] [--skip-soak] [--soak-seconds=N] [--syn-burst]
+ * node bench/slow-attack.js [--quick] [--mem=64,16] [--skip-attack] [--skip-soak] [--soak-seconds=N] [--syn-burst] [--target=hosted|hvt]
  *
  * The http example as a hosted process (runtime/hosted: the image's contents
  * as a Linux process) on a tap in a namespace made for the run, under a slow
@@ -14,18 +14,24 @@
  * the attack in its middle fifth; requests and errors per second, the
  * server's heap and RSS every second, as bench/results/soak-MEM.svg.
  *
+ * With --target=hvt, the http example is an x86_64 hvt image under kiln-hvt
+ * (KVM) on the same tap instead: RSS is the tender's (guest memory it has
+ * touched included), the heap from /stats as for hosted; the soak lasts
+ * 120 s unless --soak-seconds says otherwise.
+ *
  * With --syn-burst, only the SYN burst of syn-burst.ts: the hosted http
  * example (--mem=64) against the kernel's listener, three alternating
  * rounds, the ratio of medians.
  *
- * All figures are native (hosted process, this host). Results go to
- * bench/results/slow-attack.json and .md.
+ * All figures are native (hosted process or KVM, this host). Results go to
+ * bench/results/slow-attack[-hvt][-quick].json and .md.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../../cli/paths.ts';
-import { benchHosted } from '../suites/build.ts';
+import { benchHosted, benchImage } from '../suites/build.ts';
+import { TENDER } from '../suites/kvm-batch.ts';
 import { inNamespace, namespaceDown, namespaceUp, nativeMissing, NativeServer, rssMiB } from '../suites/native.ts';
 import { WRK } from '../suites/wrk.ts';
 import { soakChart } from './chart.ts';
@@ -40,7 +46,10 @@ const NODE_URL = 'http://10.97.0.1:8080/';
 const KILN_URL = `http://${KILN_ADDRESS}:80/`;
 const RESULTS = join(repoRoot, 'bench', 'results');
 
+type Target = 'hosted' | 'hvt';
+
 interface Args {
+  target: Target;
   synBurst: boolean;
   quick: boolean;
   mems: number[];
@@ -50,23 +59,29 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { synBurst: false, quick: false, mems: [64, 16], attack: true, soak: true, soakSeconds: 600 };
+  const a: Args = { target: 'hosted', synBurst: false, quick: false, mems: [64, 16], attack: true, soak: true, soakSeconds: 600 };
   let soakSeconds: number | null = null;
   for (const arg of argv) {
     if (arg === '--quick') a.quick = true;
     else if (arg === '--syn-burst') a.synBurst = true;
     else if (arg === '--skip-attack') a.attack = false;
     else if (arg === '--skip-soak') a.soak = false;
+    else if (arg === '--target=hosted' || arg === '--target=hvt') a.target = arg.slice(9) as Target;
     else if (arg.startsWith('--mem=')) a.mems = arg.slice(6).split(',').map(Number);
     else if (arg.startsWith('--soak-seconds=')) soakSeconds = Number(arg.slice(15));
     else throw new Error(`slow-attack: unknown argument ${arg}`);
   }
   if (a.mems.some((m) => !Number.isInteger(m) || m < 4)) throw new Error('slow-attack: --mem takes whole MiB of at least 4');
-  a.soakSeconds = soakSeconds ?? (a.quick ? 20 : 600);
+  a.soakSeconds = soakSeconds ?? (a.quick ? 20 : a.target === 'hvt' ? 120 : 600);
   return a;
 }
 
-const kilnCommand = (image: string, mem: number): string[] => [image, `--mem=${mem}`, `--net:service=${TAP}`, '--', `--ipv4=${KILN_ADDRESS}/24`, '--port=80'];
+const kilnArgs = [`--ipv4=${KILN_ADDRESS}/24`, '--port=80'];
+/** The http example's command: the hosted process takes the tender's options itself, an hvt image runs under kiln-hvt. */
+const kilnCommand = (target: Target, image: string, mem: number): string[] =>
+  target === 'hvt' ? [TENDER, `--mem=${mem}`, `--net:service=${TAP}`, image, ...kilnArgs] : [image, `--mem=${mem}`, `--net:service=${TAP}`, '--', ...kilnArgs];
+/** How the server is named in results and charts. */
+const kilnName = (target: Target, mem: number): string => (target === 'hvt' ? `http example, hvt image under kiln-hvt --mem=${mem}` : `http example, hosted --mem=${mem}`);
 const nodeCommand = (): string[] => [process.execPath, '-e', 'require("http").createServer((q, s) => s.end("hello")).listen(8080, "10.97.0.1")'];
 
 /** Runs load.ts in the namespace with ARGS; its report. */
@@ -183,8 +198,8 @@ interface SoakResult {
   chart: string;
 }
 
-async function soakRun(server: NativeServer, mem: number, seconds: number): Promise<SoakResult> {
-  const seriesFile = join(RESULTS, `soak-${mem}.series`);
+async function soakRun(server: NativeServer, label: string, mem: number, seconds: number): Promise<SoakResult> {
+  const seriesFile = join(RESULTS, `${label}.series`);
   const attackFrom = Math.round(seconds * 0.4);
   const attackTo = Math.round(seconds * 0.6);
   const started = Date.now();
@@ -230,12 +245,12 @@ async function soakRun(server: NativeServer, mem: number, seconds: number): Prom
   const socketErrors = /Socket errors: (.*)$/m.exec(wrkOutput)?.[1] ?? '';
   const errorsOutsideAttack = perSecond.filter((p) => !inAttack(p.second)).reduce((n, p) => n + p.non200, 0);
   const non200DuringAttack = perSecond.filter((p) => inAttack(p.second)).reduce((n, p) => n + p.non200, 0);
-  const chartFile = join(RESULTS, `soak-${mem}.svg`);
+  const chartFile = join(RESULTS, `${label}.svg`);
   const bySecond = new Map(perSecond.map((p) => [p.second, p]));
   const axis = samples.map((s) => s.second);
   writeFileSync(
     chartFile,
-    soakChart(`Soak: wrk -c100, ${seconds} s, http example hosted --mem=${mem} (native)`, axis, [attackFrom, attackTo], [
+    soakChart(`Soak: wrk -c100, ${seconds} s, ${server.name} (native)`, axis, [attackFrom, attackTo], [
       {
         title: 'requests answered per second (wrk)',
         unit: 'requests/s',
@@ -260,9 +275,9 @@ async function soakRun(server: NativeServer, mem: number, seconds: number): Prom
 
 const f = (v: number | undefined, digits = 1): string => (v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits));
 
-function markdown(attacks: AttackResult[], soaks: SoakResult[]): string {
+function markdown(target: Target, attacks: AttackResult[], soaks: SoakResult[]): string {
   const lines = [
-    '# Slow attack and soak (native: hosted process, this host)',
+    `# Slow attack and soak (native: ${target === 'hvt' ? 'hvt image under kiln-hvt on KVM' : 'hosted process'}, this host)`,
     '',
     '| server | --mem | normal requests | success | p50 ms | p99 ms | max ms | failures | attackers closed by server | RSS peak MiB | heap peak / heap MiB | budget peak / limit MiB | TCP text dropped for memory | frames dropped out of memory | SYNs refused for memory | evicted | shed |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
@@ -274,7 +289,7 @@ function markdown(attacks: AttackResult[], soaks: SoakResult[]): string {
     ...soaks.flatMap((s) => [
       `Soak --mem=${s.mem}, ${s.seconds} s, attack ${s.attack[0]}-${s.attack[1]} s: ${s.wrk}; non-200 outside the attack ${s.errorsOutsideAttack}, during it ${s.non200DuringAttack}; heap in use first/last ${f(s.samples.find((x) => x.heapInUseMiB !== null)?.heapInUseMiB ?? undefined, 2)}/${f([...s.samples].reverse().find((x) => x.heapInUseMiB !== null)?.heapInUseMiB ?? undefined, 2)} MiB, RSS first/last ${f(s.samples[0]?.rssMiB ?? undefined)}/${f(s.samples.at(-1)?.rssMiB ?? undefined)} MiB; /stats unanswered in ${s.samples.filter((x) => x.statsMs === null).length} of ${s.samples.length} samples.`,
       '',
-      `![soak --mem=${s.mem}](soak-${s.mem}.svg)`,
+      `![soak --mem=${s.mem}](${basename(s.chart)})`,
       '',
     ]),
   ];
@@ -289,7 +304,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   mkdirSync(RESULTS, { recursive: true });
-  const image = await benchHosted(join(repoRoot, 'examples', 'http', 'app.ts'), 'http.hosted');
+  const app = join(repoRoot, 'examples', 'http', 'app.ts');
+  const image = args.target === 'hvt' ? await benchImage(app, 'http.hvt') : await benchHosted(app, 'http.hosted');
   await namespaceUp(NS, [{ name: TAP, hostCidr: HOST_CIDR }]);
   const attacks: AttackResult[] = [];
   const soaks: SoakResult[] = [];
@@ -301,7 +317,7 @@ export async function main(argv: string[]): Promise<number> {
     };
     if (args.synBurst) {
       const results: BurstResult[] = [];
-      const kiln = await start('http example, hosted --mem=64', kilnCommand(image, 64), KILN_URL);
+      const kiln = await start(kilnName(args.target, 64), kilnCommand(args.target, image, 64), KILN_URL);
       const node = await start('Linux kernel listener (Node.js http)', nodeCommand(), NODE_URL);
       try {
         const syns = args.quick ? 5000 : 20_000;
@@ -323,14 +339,14 @@ export async function main(argv: string[]): Promise<number> {
       };
       const k = median(kiln.name);
       const l = median(node.name);
-      const line = `SYN burst (native): hosted http example ${k.toFixed(0)} SYNs/s answered, Linux listener ${l.toFixed(0)} SYNs/s, ratio ${(k / l).toFixed(3)}`;
+      const line = `SYN burst (native): ${kiln.name} ${k.toFixed(0)} SYNs/s answered, Linux listener ${l.toFixed(0)} SYNs/s, ratio ${(k / l).toFixed(3)}`;
       writeFileSync(join(RESULTS, 'syn-burst.json'), `${JSON.stringify({ date: new Date().toISOString(), results, ratio: k / l }, null, 1)}\n`);
       console.log(line);
       return 0;
     }
     if (args.attack) {
       for (const mem of args.mems) {
-        const server = await start(`http example, hosted --mem=${mem}`, kilnCommand(image, mem), KILN_URL);
+        const server = await start(kilnName(args.target, mem), kilnCommand(args.target, image, mem), KILN_URL);
         try {
           attacks.push(await attackRun(server, KILN_URL, mem, args.quick));
           console.log(JSON.stringify(attacks.at(-1)));
@@ -348,9 +364,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (args.soak) {
       for (const mem of args.mems) {
-        const server = await start(`http example, hosted --mem=${mem}`, kilnCommand(image, mem), KILN_URL);
+        const server = await start(kilnName(args.target, mem), kilnCommand(args.target, image, mem), KILN_URL);
         try {
-          const soak = await soakRun(server, mem, args.soakSeconds);
+          const soak = await soakRun(server, `soak${args.target === 'hvt' ? '-hvt' : ''}-${mem}`, mem, args.soakSeconds);
           soaks.push(soak);
           console.log(`soak --mem=${mem}: ${soak.wrk}; non-200 outside the attack ${soak.errorsOutsideAttack}, during ${soak.non200DuringAttack}; chart ${soak.chart}`);
         } finally {
@@ -361,9 +377,9 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     await namespaceDown(NS);
   }
-  const name = args.quick ? 'slow-attack-quick' : 'slow-attack';
+  const name = `slow-attack${args.target === 'hvt' ? '-hvt' : ''}${args.quick ? '-quick' : ''}`;
   writeFileSync(join(RESULTS, `${name}.json`), `${JSON.stringify({ date: new Date().toISOString(), attacks, soaks: soaks.map((s) => ({ ...s, samples: s.samples })) }, null, 1)}\n`);
-  const md = markdown(attacks, soaks);
+  const md = markdown(args.target, attacks, soaks);
   writeFileSync(join(RESULTS, `${name}.md`), `${md}\n`);
   console.log(md);
   return 0;
