@@ -184,6 +184,8 @@ interface SoakSample {
   heapInUseMiB: number | null;
   rssMiB: number | null;
   statsMs: number | null;
+  /** The server's connections shed and evicted since it started (what wrk counts as socket errors; wrk does not say when). */
+  dropped: number | null;
 }
 
 interface SoakResult {
@@ -195,6 +197,7 @@ interface SoakResult {
   samples: SoakSample[];
   errorsOutsideAttack: number;
   non200DuringAttack: number;
+  droppedOutsideAttack: number;
   chart: string;
 }
 
@@ -220,10 +223,12 @@ async function soakRun(server: NativeServer, label: string, mem: number, seconds
     const t0 = performance.now();
     let heap: number | null = null;
     let statsMs: number | null = null;
+    let dropped: number | null = null;
     try {
       const s = await stats();
       statsMs = performance.now() - t0;
       heap = (s.memory?.inUse ?? NaN) / MiB;
+      dropped = (s.shedConnections as number) + (s.evictedConnections as number);
     } catch {
       // Unanswered: a gap in the line, and counted below.
     }
@@ -233,7 +238,7 @@ async function soakRun(server: NativeServer, label: string, mem: number, seconds
     } catch {
       // gone
     }
-    samples.push({ second, heapInUseMiB: heap, rssMiB: rss, statsMs });
+    samples.push({ second, heapInUseMiB: heap, rssMiB: rss, statsMs, dropped });
     await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (performance.now() - t0))));
   }
   const wrkOutput = await wrk;
@@ -245,6 +250,9 @@ async function soakRun(server: NativeServer, label: string, mem: number, seconds
   const socketErrors = /Socket errors: (.*)$/m.exec(wrkOutput)?.[1] ?? '';
   const errorsOutsideAttack = perSecond.filter((p) => !inAttack(p.second)).reduce((n, p) => n + p.non200, 0);
   const non200DuringAttack = perSecond.filter((p) => inAttack(p.second)).reduce((n, p) => n + p.non200, 0);
+  // Connections the server dropped between two answered samples, counted where the later one falls (the attack's own included while it lasts).
+  const answered = samples.filter((x) => x.dropped !== null);
+  const droppedOutsideAttack = answered.slice(1).reduce((n, x, i) => (inAttack(x.second) ? n : n + x.dropped! - answered[i]!.dropped!), 0);
   const chartFile = join(RESULTS, `${label}.svg`);
   const bySecond = new Map(perSecond.map((p) => [p.second, p]));
   const axis = samples.map((s) => s.second);
@@ -270,7 +278,7 @@ async function soakRun(server: NativeServer, label: string, mem: number, seconds
       { title: '/stats answer time, a new connection each second', unit: 'ms', series: [{ name: '/stats', colour: '#ef6c00', values: samples.map((s) => s.statsMs) }] },
     ]),
   );
-  return { mem, seconds, attack: [attackFrom, attackTo], wrk: `${/^\s*\d+ requests in .*$/m.exec(wrkOutput)?.[0]?.trim() ?? ''}${socketErrors ? `; socket errors: ${socketErrors}` : ''}`, perSecond, samples, errorsOutsideAttack, non200DuringAttack, chart: chartFile };
+  return { mem, seconds, attack: [attackFrom, attackTo], wrk: `${/^\s*\d+ requests in .*$/m.exec(wrkOutput)?.[0]?.trim() ?? ''}${socketErrors ? `; socket errors: ${socketErrors}` : ''}`, perSecond, samples, errorsOutsideAttack, non200DuringAttack, droppedOutsideAttack, chart: chartFile };
 }
 
 const f = (v: number | undefined, digits = 1): string => (v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits));
@@ -287,7 +295,7 @@ function markdown(target: Target, attacks: AttackResult[], soaks: SoakResult[]):
     ),
     '',
     ...soaks.flatMap((s) => [
-      `Soak --mem=${s.mem}, ${s.seconds} s, attack ${s.attack[0]}-${s.attack[1]} s: ${s.wrk}; non-200 outside the attack ${s.errorsOutsideAttack}, during it ${s.non200DuringAttack}; heap in use first/last ${f(s.samples.find((x) => x.heapInUseMiB !== null)?.heapInUseMiB ?? undefined, 2)}/${f([...s.samples].reverse().find((x) => x.heapInUseMiB !== null)?.heapInUseMiB ?? undefined, 2)} MiB, RSS first/last ${f(s.samples[0]?.rssMiB ?? undefined)}/${f(s.samples.at(-1)?.rssMiB ?? undefined)} MiB; /stats unanswered in ${s.samples.filter((x) => x.statsMs === null).length} of ${s.samples.length} samples.`,
+      `Soak --mem=${s.mem}, ${s.seconds} s, attack ${s.attack[0]}-${s.attack[1]} s: ${s.wrk}; non-200 outside the attack ${s.errorsOutsideAttack}, during it ${s.non200DuringAttack}; connections shed or evicted by the server outside the attack ${s.droppedOutsideAttack}, in all ${[...s.samples].reverse().find((x) => x.dropped !== null)?.dropped ?? '-'}; heap in use first/last ${f(s.samples.find((x) => x.heapInUseMiB !== null)?.heapInUseMiB ?? undefined, 2)}/${f([...s.samples].reverse().find((x) => x.heapInUseMiB !== null)?.heapInUseMiB ?? undefined, 2)} MiB, RSS first/last ${f(s.samples[0]?.rssMiB ?? undefined)}/${f(s.samples.at(-1)?.rssMiB ?? undefined)} MiB; /stats unanswered in ${s.samples.filter((x) => x.statsMs === null).length} of ${s.samples.length} samples.`,
       '',
       `![soak --mem=${s.mem}](${basename(s.chart)})`,
       '',
