@@ -116,8 +116,10 @@ export class TlsConnection {
       for (let record = this.reader.next(); record; record = this.error ? null : this.reader.next()) {
         this.counters.recordsIn++;
         this.onRecord(record.type, record.header, record.body);
-        if (this.peerClosed) return;
+        if (this.peerClosed) break;
       }
+      // Records are views of `data`, which the caller may reuse: what was not taken is copied.
+      this.reader.keep();
     });
   }
 

@@ -3,6 +3,7 @@
  * records, and their protection with the current traffic key.
  */
 import { fail } from './alert.ts';
+import { concatBytes } from './bytes.ts';
 import type { AeadKey } from './crypto-provider.ts';
 
 export const CONTENT_CHANGE_CIPHER_SPEC = 20;
@@ -19,54 +20,92 @@ const TAG = 16;
 
 export interface RawRecord {
   type: number;
-  /** The fragment; a view into the reader's buffer, valid until the next `push`. */
+  /** The fragment; a view into the reader's buffer or the pushed bytes, valid until the next `push`. */
   body: Uint8Array;
   /** The 5-byte header, the additional data of a protected record. */
   header: Uint8Array;
 }
 
-/** Splits received bytes into records; holds at most one partial record plus what was pushed. */
-export class RecordReader {
-  private buf = new Uint8Array(HEADER + MAX_CIPHERTEXT);
-  private start = 0;
-  private end = 0;
+const NOTHING = new Uint8Array(0);
 
+/**
+ * Splits received bytes into records. Whole records are handed out as views
+ * of the pushed bytes, with no copy; only a record split across pushes is
+ * gathered in the reader's buffer, which holds at most that one record.
+ */
+export class RecordReader {
+  /** The partial record gathered so far (bytes [0, held)). */
+  private buf = new Uint8Array(HEADER + MAX_CIPHERTEXT);
+  private held = 0;
+  /** The last pushed bytes and how far records were taken from them. */
+  private data: Uint8Array = NOTHING;
+  private at = 0;
+
+  /** Adds received bytes; they must stay unchanged until the next `push` (or `keep`). */
   push(data: Uint8Array): void {
-    if (this.end + data.length > this.buf.length) {
-      const held = this.end - this.start;
-      const grown = held + data.length > this.buf.length ? new Uint8Array(held + data.length) : this.buf;
-      if (grown === this.buf) this.buf.copyWithin(0, this.start, this.end);
-      else grown.set(this.buf.subarray(this.start, this.end));
-      this.buf = grown;
-      this.start = 0;
-      this.end = held;
-    }
-    this.buf.set(data, this.end);
-    this.end += data.length;
+    const rest = this.data.subarray(this.at);
+    this.data = rest.length === 0 ? data : concatBytes([rest, data]);
+    this.at = 0;
+  }
+
+  /** Copies the pushed bytes not yet taken as records, for a caller that stops taking records before the next push. */
+  keep(): void {
+    this.data = this.at < this.data.length ? this.data.slice(this.at) : NOTHING;
+    this.at = 0;
   }
 
   /** The next complete record, or null until more bytes arrive. Throws `TlsError` on a bad header. */
   next(): RawRecord | null {
-    if (this.end - this.start < HEADER) return null;
-    const b = this.buf;
-    const s = this.start;
-    const type = b[s]!;
-    const length = (b[s + 3]! << 8) | b[s + 4]!;
-    if (type < CONTENT_CHANGE_CIPHER_SPEC || type > CONTENT_APPLICATION_DATA) throw fail('unexpected_message', `record of unknown type ${type}`);
-    // legacy_record_version is 0x03xx; anything else is not TLS (section 5.1).
-    if (b[s + 1] !== 3) throw fail('decode_error', 'record version is not 3.x');
-    if (length > MAX_CIPHERTEXT) throw fail('record_overflow', `record of ${length} bytes`);
-    if (this.end - s < HEADER + length) return null;
-    this.start = s + HEADER + length;
-    const record = { type, header: b.subarray(s, s + HEADER), body: b.subarray(s + HEADER, s + HEADER + length) };
-    if (this.start === this.end) this.start = this.end = 0;
-    return record;
+    if (this.held > 0) {
+      // Complete the gathered record: its header first, then its body.
+      if (this.held < HEADER) this.gather(Math.min(HEADER - this.held, this.data.length - this.at));
+      if (this.held < HEADER) return null;
+      const length = checkedLength(this.buf, 0);
+      this.gather(Math.min(HEADER + length - this.held, this.data.length - this.at));
+      if (this.held < HEADER + length) return null;
+      this.held = 0;
+      return record(this.buf, 0, length);
+    }
+    const d = this.data;
+    const s = this.at;
+    if (d.length - s >= HEADER) {
+      const length = checkedLength(d, s);
+      if (d.length - s >= HEADER + length) {
+        this.at = s + HEADER + length;
+        return record(d, s, length);
+      }
+    }
+    this.gather(d.length - s);
+    return null;
+  }
+
+  /** Copies the next `n` pushed bytes into the partial record. */
+  private gather(n: number): void {
+    if (n === 0) return;
+    this.buf.set(this.data.subarray(this.at, this.at + n), this.held);
+    this.held += n;
+    this.at += n;
   }
 
   /** Bytes received but not yet returned as records. */
   get buffered(): number {
-    return this.end - this.start;
+    return this.held + this.data.length - this.at;
   }
+}
+
+/** The length of the record whose header starts at `b[s]`, once its type, version and length are checked. */
+function checkedLength(b: Uint8Array, s: number): number {
+  const type = b[s]!;
+  const length = (b[s + 3]! << 8) | b[s + 4]!;
+  if (type < CONTENT_CHANGE_CIPHER_SPEC || type > CONTENT_APPLICATION_DATA) throw fail('unexpected_message', `record of unknown type ${type}`);
+  // legacy_record_version is 0x03xx; anything else is not TLS (section 5.1).
+  if (b[s + 1] !== 3) throw fail('decode_error', 'record version is not 3.x');
+  if (length > MAX_CIPHERTEXT) throw fail('record_overflow', `record of ${length} bytes`);
+  return length;
+}
+
+function record(b: Uint8Array, s: number, length: number): RawRecord {
+  return { type: b[s]!, header: b.subarray(s, s + HEADER), body: b.subarray(s + HEADER, s + HEADER + length) };
 }
 
 function writeHeader(out: Uint8Array, type: number, length: number): void {
