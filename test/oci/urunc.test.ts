@@ -101,7 +101,8 @@ function serveCase(name: string, mode: 'trap' | 'log' | 'off', argv: string[]): 
   return {
     name,
     run: [
-      'seen=$(dmesg | wc -l)',
+      // A mark in the kernel log: lines after it are this case's (counting lines fails once the ring buffer is full).
+      `mark=kiln-urunc-${name}-$$; echo "$mark" > /dev/kmsg`,
       `unshare -m --propagation private /bin/sh ./urunc-launch.sh ${mode} ${shellWords(argv.slice(1))} > ${name}.log 2>&1 & pid=$!`,
       `i=0; until [ "$(${get(NODE_NS)} 2>/dev/null)" = hello ]; do i=$((i+1)); [ $i -ge 90 ] && break; kill -0 $pid 2>/dev/null || break; sleep 1; done`,
       `echo "HELLO [$(${get(NODE_NS)})]"`,
@@ -111,7 +112,7 @@ function serveCase(name: string, mode: 'trap' | 'log' | 'off', argv: string[]): 
       // urunc stops a container with SIGKILL (unikontainers.go, Kill), whatever signal it was asked for.
       'kill -KILL $pid; wait $pid; echo "monitor status $?"',
       `sed 's/^/log: /' ${name}.log`,
-      `dmesg | tail -n +$((seen + 1)) | grep 'type=1326' | sed -n 's/.* syscall=\\([0-9]*\\).*/SYSCALL \\1/p' | sort -u`,
+      `dmesg | sed -n "/$mark/,\\$p" | grep 'type=1326' | sed -n 's/.* syscall=\\([0-9]*\\).*/SYSCALL \\1/p' | sort -u`,
     ].join('\n'),
   };
 }
