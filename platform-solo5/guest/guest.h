@@ -23,6 +23,7 @@ struct kiln_guest_state {
      * per attached network device; NULL on other tenders. */
     struct kiln_net_ring *net_ring[KILN_MFT_MAX_ENTRIES];
     uint64_t ring_active;          /* bit per handle whose ring is in use */
+    uint64_t offload_active;       /* bit per handle opted into net offload */
     uintptr_t mem_end; /* the boot info's mem_size (kiln-hvt's pipe area follows) */
     uint32_t host_features; /* the boot info's KILN_FEATURE_* */
 };
@@ -51,6 +52,10 @@ void kiln_net_ring_start(solo5_handle_t h);
 solo5_result_t kiln_net_ring_write(solo5_handle_t h, const uint8_t *buf,
                                    size_t size);
 solo5_result_t kiln_net_ring_read(solo5_handle_t h, uint8_t *buf, size_t size,
+                                  size_t *read_size);
+
+/* One frame through KILN_HC_NET_READ (an exit), ring or none. */
+solo5_result_t kiln_net_read_call(solo5_handle_t h, uint8_t *buf, size_t size,
                                   size_t *read_size);
 
 /* Finds the attached manifest entry (name, type) not acquired before and

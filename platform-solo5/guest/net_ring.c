@@ -2,7 +2,8 @@
  * net_ring.c: the guest side of kiln-hvt's network frame rings (see
  * kiln_hvt_abi.h). Sending queues a frame and reading takes one, with no
  * exit; the tender moves frames at the next exit, which is usually the
- * solo5_yield that follows. An exit is forced only when the transmit ring is
+ * solo5_yield that follows. A received frame too large for a slot (net
+ * offload) waits in the tender and is read with a plain call. An exit is forced only when the transmit ring is
  * full, or the receive ring is empty while the tap may still hold frames.
  * In a forked child given no tap the tender marks the ring unavailable.
  */
@@ -92,11 +93,16 @@ solo5_result_t kiln_net_ring_read(solo5_handle_t h, uint8_t *buf, size_t size,
         return SOLO5_R_EINVAL;
     for (;;) {
         if (q->produced == q->consumed) {
+            /* A large segment the tender held back comes after every
+             * frame in the ring, through a plain read. */
+            if (ring->rx_large)
+                return kiln_net_read_call(h, buf, size, read_size);
             if (ring->rx_tap_empty)
                 return SOLO5_R_AGAIN;
             sync(h);
             if (q->produced == q->consumed)
-                return SOLO5_R_AGAIN;
+                return ring->rx_large ? kiln_net_read_call(h, buf, size, read_size)
+                                      : SOLO5_R_AGAIN;
         }
         uint32_t i = q->consumed % KILN_NET_RING_SLOTS;
         size_t len = q->len[i];

@@ -59,6 +59,9 @@ enum kiln_hypercall {
     KILN_HC_STOP_WATCH = 73,
     /* Kiln's block flush (KILN_FEATURE_BLOCK_FLUSH): a durability barrier. */
     KILN_HC_BLOCK_FLUSH = 74,
+    /* Kiln's net offload (KILN_FEATURE_NET_OFFLOAD): large TCP segments. */
+    KILN_HC_NET_OFFLOAD = 75,
+    KILN_HC_NET_WRITE_SEGMENTS = 76,
 
     /* Issued only by the tender's own exception stubs (CPL0 code that
      * kiln-hvt places in low memory); never valid from guest code. */
@@ -96,6 +99,9 @@ _Static_assert(sizeof(struct kiln_boot_info) == 56, "boot info layout");
  * through to the backing file but never sync it: without this bit a flush
  * cannot make writes durable across a host crash. */
 #define KILN_FEATURE_BLOCK_FLUSH (1U << 29)
+/* kiln-hvt serves KILN_HC_NET_OFFLOAD and KILN_HC_NET_WRITE_SEGMENTS (see
+ * "Net offload" below). */
+#define KILN_FEATURE_NET_OFFLOAD (1U << 28)
 
 #define KILN_CMDLINE_SIZE 8192 /* bytes, terminator included */
 
@@ -179,6 +185,12 @@ struct kiln_net_ring {
     /* tender: the device is not this unikernel's any more (a forked child
      * given no tap): every ring operation fails with KILN_R_UNAVAILABLE. */
     uint32_t unavailable;
+    /* tender, net offload only: the length of a received frame too large
+     * for a slot, which it holds back (and stops filling rx) until the
+     * guest takes it with KILN_HC_NET_READ once rx is empty; 0 for none.
+     * Frames stay in order. After the old end of the ring, in the page the
+     * guest rounds the ring up to, so old images keep their layout. */
+    uint32_t rx_large;
 };
 
 struct kiln_hc_net_ring_setup {
@@ -190,6 +202,61 @@ struct kiln_hc_net_ring_setup {
 struct kiln_hc_net_sync {
     uint64_t handle; /* in */
     int32_t ret;     /* out: solo5_result_t */
+};
+
+/*
+ * Net offload: large TCP/IPv4 segments across a network device (the
+ * guest's side is kiln_net_offload.h). kiln-hvt opens every tap with a
+ * virtio-net header (IFF_VNET_HDR) and keeps it to itself: a guest that
+ * does not opt in, upstream images included, sends and receives plain
+ * frames of at most the MTU, exactly as before, and the tap's offloads
+ * stay off (TUNSETOFFLOAD 0). Offered (KILN_FEATURE_NET_OFFLOAD) unless
+ * --net-offload:NAME=off; the bit is never set by upstream tenders, whose
+ * guests keep plain frames.
+ *
+ * KILN_HC_NET_OFFLOAD opts device (handle) in: the tender turns the tap's
+ * checksum and TSO4 offloads on (TUNSETOFFLOAD TUN_F_CSUM | TUN_F_TSO4)
+ * and answers the largest frame the device now carries,
+ * KILN_NET_OFFLOAD_FRAME_MAX. From then on:
+ * - the host may hand the guest TCP segments of one connection coalesced
+ *   into one frame of up to that size, their checksums complete (the
+ *   tender finishes a checksum the host left partial, and drops nothing
+ *   else); a frame larger than a ring slot waits in the tender
+ *   (kiln_net_ring.rx_large) and reaches the guest through
+ *   KILN_HC_NET_READ, whose buffer must then hold KILN_NET_OFFLOAD_FRAME_MAX
+ *   bytes (a smaller buffer gets SOLO5_R_EINVAL and the frame is dropped
+ *   and counted);
+ * - KILN_HC_NET_WRITE_SEGMENTS sends one TCP/IPv4 segment of up to that
+ *   size, IPv4 and TCP checksums filled in, as segments of segment_size
+ *   payload bytes. The guest hands no virtio-net header: the tender
+ *   builds it from the frame after checking it (kiln_vnet.h,
+ *   kiln_vnet_tso_header: Ethernet type, IPv4 version, header length,
+ *   protocol TCP, total length equal to len - 14, TCP header inside the
+ *   frame, 1 <= segment_size and headers plus one segment within the
+ *   MTU), so every offset it gives the host lies inside the frame. A frame
+ *   it refuses gets SOLO5_R_EINVAL and is counted (KILN_HVT_STATS=1), as is
+ *   any call on a device that did not opt in (KILN_R_NOSYS). The frame is
+ *   copied out of guest memory before it is checked and sent.
+ * Plain KILN_HC_NET_WRITE and ring slots still take frames of at most the
+ * MTU. What reaches the wire is standard segments; --net-pcap records the
+ * frames as the guest sent and received them (large ones too, with their
+ * full checksums, as tcpdump records on a host with TSO).
+ */
+#define KILN_NET_OFFLOAD_FRAME_MAX (14 + 65535)
+
+struct kiln_hc_net_offload {
+    uint64_t handle;    /* in */
+    uint64_t frame_max; /* out: KILN_NET_OFFLOAD_FRAME_MAX once on */
+    int32_t ret;        /* out: OK; KILN_R_NOSYS when not offered (--net-offload:NAME=off,
+                         * or the host refused); EINVAL for no such device */
+};
+
+struct kiln_hc_net_write_segments {
+    uint64_t handle;       /* in */
+    uint64_t data;         /* in */
+    uint64_t len;          /* in: bytes of the frame, Ethernet header included */
+    uint64_t segment_size; /* in: payload bytes per segment on the wire */
+    int32_t ret;           /* out: solo5_result_t, or KILN_R_NOSYS */
 };
 
 /*

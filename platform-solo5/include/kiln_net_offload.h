@@ -5,7 +5,10 @@
  * with the size to cut it into, and may read TCP segments of one connection
  * that the host coalesced; what reaches the wire is standard segments. On
  * the hosted platform it is the tap's virtio-net header (IFF_VNET_HDR,
- * TUNSETOFFLOAD); elsewhere it is not offered and frames stay plain.
+ * TUNSETOFFLOAD); under kiln-hvt it is Kiln's net offload extension
+ * (kiln_hvt_abi.h, "Net offload": the tender drives the same header for
+ * the guest), offered unless --net-offload:NAME=off. Under upstream
+ * solo5-hvt it is not offered and frames stay plain.
  */
 #ifndef KILN_NET_OFFLOAD_H
 #define KILN_NET_OFFLOAD_H
@@ -16,7 +19,8 @@
 /* The largest frame (Ethernet header included) that kiln_net_write_segments
  * takes and solo5_net_read may return on the acquired device (handle), when
  * larger than its MTU plus the header; 0 when the device does not offer
- * offload (then reads need only MTU-sized buffers). */
+ * offload (then reads need only MTU-sized buffers). Under kiln-hvt the first
+ * call is the opt-in: from it on, reads need buffers of this size. */
 size_t kiln_net_offload_frame_max(solo5_handle_t handle);
 
 /* Sends the frame buf[0..size) holding one TCP/IPv4 segment, its IPv4 and

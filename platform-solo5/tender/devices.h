@@ -8,6 +8,8 @@
 #define KILN_DEVICES_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "args.h"
 #include "guest_mem.h"
@@ -40,6 +42,13 @@ int kiln_tap_open(const char *ifname, char *err, size_t errlen);
 int kiln_net_fork_child(const struct kiln_guest_mem *m,
                         const struct kiln_net_claim *claim, char *err,
                         size_t errlen);
+
+/* KILN_FEATURE_NET_OFFLOAD once a network device offers large segments
+ * (not --net-offload:NAME=off), else 0: for the boot info's host_features. */
+uint32_t kiln_net_offload_host_features(void);
+/* One line: large segments refused, received frames dropped (for
+ * KILN_HVT_STATS=1). */
+void kiln_net_print_counts(FILE *to);
 
 int kiln_block_attach(struct kiln_mft *mft, unsigned index,
                       const struct kiln_block_opt *opt, char *err,

@@ -90,6 +90,9 @@ void kiln_hc_print_counts(FILE *to)
         [KILN_HC_PIPE_CREATE] = "pipe_create",
         [KILN_HC_PIPE_READ] = "pipe_read",   [KILN_HC_PIPE_WRITE] = "pipe_write",
         [KILN_HC_PIPE_CLOSE] = "pipe_close", [KILN_HC_PIPE_NOTIFY] = "pipe_notify",
+        [KILN_HC_STOP_WATCH] = "stop_watch",
+        [KILN_HC_NET_OFFLOAD] = "net_offload",
+        [KILN_HC_NET_WRITE_SEGMENTS] = "net_write_segments",
     };
     uint64_t total = 0;
     fprintf(to, "kiln-hvt: hypercalls:");

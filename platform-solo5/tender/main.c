@@ -148,6 +148,7 @@ int main(int argc, char **argv)
     if (kiln_boot_info_write(mem.base, KILN_BOOT_INFO_BASE, usable, img.end,
                              vm.tsc_hz,
                              kiln_net_ring_host_features() |
+                                 kiln_net_offload_host_features() |
                                  kiln_stop_host_features() |
                                  kiln_block_host_features(),
                              mft,
@@ -158,7 +159,9 @@ int main(int argc, char **argv)
         die("%s", err);
 
     int status = kiln_vm_run(&vm, &mem);
-    if (getenv("KILN_HVT_STATS") != NULL)
+    if (getenv("KILN_HVT_STATS") != NULL) {
         kiln_hc_print_counts(stderr);
+        kiln_net_print_counts(stderr);
+    }
     return status & 0xff;
 }

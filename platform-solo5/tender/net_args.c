@@ -1,5 +1,5 @@
-/* net_args.c: the network module's options, --net:NAME=TAP and
- * --net-mac:NAME=MAC. */
+/* net_args.c: the network module's options, --net:NAME=TAP,
+ * --net-mac:NAME=MAC and --net-offload:NAME=on|off. */
 #include "arg_module.h"
 #include "args.h"
 #include "fail.h"
@@ -73,9 +73,23 @@ static int take_mac(struct kiln_options *o, const char *arg, const char *name,
     return 0;
 }
 
+static int take_offload(struct kiln_options *o, const char *arg,
+                        const char *name, const char *value, char *err,
+                        size_t errlen)
+{
+    struct kiln_net_opt *d = kiln_net_opt_named(o, name, arg, err, errlen);
+    if (d == NULL)
+        return -1;
+    if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
+        return kiln_fail(err, errlen, "%s: expected on or off", arg);
+    d->offload_off = strcmp(value, "off") == 0;
+    return 0;
+}
+
 static const struct kiln_arg_option options[] = {
     {"--net:", take_tap},
     {"--net-mac:", take_mac},
+    {"--net-offload:", take_offload},
 };
 
 const struct kiln_arg_module kiln_net_args = {
@@ -84,5 +98,7 @@ const struct kiln_arg_module kiln_net_args = {
     .usage = "  --net:NAME=TAP            attach tap device TAP as network "
              "device NAME\n"
              "  --net-mac:NAME=MAC        MAC address of NAME (default: random,"
-             " locally administered)\n",
+             " locally administered)\n"
+             "  --net-offload:NAME=off    offer NAME's guest no large TCP "
+             "segments (default: on)\n",
 };

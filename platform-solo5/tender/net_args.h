@@ -1,6 +1,7 @@
 /*
  * net_args.h: what the command line says about each network device:
  *   --net:NAME=TAP  --net-mac:NAME=MAC   (net_args.c)
+ *   --net-offload:NAME=on|off            (net_args.c)
  *   --net-pcap:NAME=FILE                 (pcap_args.c)
  *   --fork-net:NAME=TAP1,TAP2,...        (fork_args.c)
  */
@@ -23,6 +24,7 @@ struct kiln_net_opt {
     int has_mac;
     uint8_t mac[6];
     const char *pcap_path; /* --net-pcap, or NULL */
+    int offload_off; /* --net-offload:NAME=off: large segments not offered */
     /* --fork-net: taps for forked children, one per child that holds it */
     char fork_taps[KILN_FORK_POOL_MAX][KILN_TAP_NAME_SIZE];
     int n_fork_taps;

@@ -45,8 +45,9 @@ static void flush_tx(struct ring_state *r)
     q->consumed = r->tx_consumed;
 }
 
-/* Fills free rx slots from the tap until it is empty or the ring is full.
- * Returns 1 when the ring holds frames the guest has not taken. */
+/* Fills free rx slots from the tap until it is empty, the ring is full or
+ * the next frame is too large for a slot (the device holds it: rx_large).
+ * Returns 1 when the guest has frames to take. */
 static int fill_rx(struct ring_state *r)
 {
     struct kiln_net_ring_queue *q = &r->ring->rx;
@@ -57,6 +58,8 @@ static int fill_rx(struct ring_state *r)
     for (; held < KILN_NET_RING_SLOTS; held++, r->rx_produced++) {
         uint32_t i = r->rx_produced % KILN_NET_RING_SLOTS;
         long n = r->io.receive(r->io.dev, q->slot[i], KILN_NET_RING_SLOT_SIZE);
+        if (n == KILN_NET_FRAME_HELD)
+            break;
         if (n <= 0) {
             tap_empty = 1;
             break;
@@ -65,7 +68,15 @@ static int fill_rx(struct ring_state *r)
     }
     q->produced = r->rx_produced;
     r->ring->rx_tap_empty = (uint32_t)tap_empty;
-    return held > 0;
+    size_t large = r->io.held != NULL ? r->io.held(r->io.dev) : 0;
+    r->ring->rx_large = (uint32_t)large;
+    return held > 0 || large > 0;
+}
+
+void kiln_net_ring_refill(unsigned handle)
+{
+    if (handle < KILN_MFT_MAX_ENTRIES && (with_ring & (1ULL << handle)))
+        fill_rx(&rings[handle]);
 }
 
 static uint64_t serve_rings(const struct kiln_guest_mem *m)
@@ -100,7 +111,7 @@ static enum kiln_hc_outcome ring_setup(const struct kiln_guest_mem *m,
     r->ring = ring;
     r->rx_produced = ring->rx.produced = ring->rx.consumed = 0;
     r->tx_consumed = ring->tx.consumed = ring->tx.produced = 0;
-    ring->rx_tap_empty = 0;
+    ring->rx_tap_empty = ring->rx_large = 0;
     with_ring |= 1ULL << handle;
     a->ret = SOLO5_R_OK;
     return KILN_HC_CONTINUE;
@@ -140,7 +151,7 @@ void kiln_net_ring_fork_child(unsigned handle, int available)
     /* What the parent queued it sends itself; what it received is its own. */
     r->tx_consumed = ring->tx.consumed = ring->tx.produced;
     ring->rx.consumed = ring->rx.produced = r->rx_produced;
-    ring->rx_tap_empty = 0;
+    ring->rx_tap_empty = ring->rx_large = 0;
 }
 
 void kiln_net_ring_offer(unsigned handle, struct kiln_net_io io)

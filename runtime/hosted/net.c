@@ -16,6 +16,7 @@
 
 #include "hosted.h"
 #include "kiln_net_offload.h"
+#include "kiln_vnet.h"
 #include "sys.h"
 
 #define TUNSETIFF 0x400454caUL
@@ -23,28 +24,9 @@
 #define IFF_TAP_MODE 0x0002
 #define IFF_NO_PI_FLAG 0x1000
 #define IFF_VNET_HDR_FLAG 0x4000
-#define TUN_F_CSUM 0x01
-#define TUN_F_TSO4 0x02
 #define NET_MTU 1500
 #define EAGAIN_NEG (-11)
 #define EINTR_NEG (-4)
-
-/* The virtio-net header before every frame (the tap's default size). */
-struct vnet_hdr {
-    uint8_t flags;
-    uint8_t gso_type;
-    uint16_t hdr_len;
-    uint16_t gso_size;
-    uint16_t csum_start;
-    uint16_t csum_offset;
-};
-#define VNET_NEEDS_CSUM 0x01
-#define VNET_GSO_NONE 0
-#define VNET_GSO_TCPV4 1
-
-#define ETH_HLEN 14
-/* Largest IPv4 packet, after the Ethernet header. */
-#define OFFLOAD_FRAME_MAX (ETH_HLEN + 65535)
 
 void hosted_net_open(struct hosted_device *d)
 {
@@ -67,7 +49,7 @@ void hosted_net_open(struct hosted_device *d)
     if (d->offload_off)
         sys_call3(SYS_ioctl, fd, TUNSETOFFLOAD, 0);
     else
-        d->offload = sys_call3(SYS_ioctl, fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4) == 0;
+        d->offload = sys_call3(SYS_ioctl, fd, TUNSETOFFLOAD, KILN_TUN_F_CSUM | KILN_TUN_F_TSO4) == 0;
     d->fd = (int)fd;
     if (!d->mac_given) {
         /* Locally administered, unicast, varying from run to run. */
@@ -106,12 +88,12 @@ solo5_result_t solo5_net_acquire(const char *name, solo5_handle_t *handle, struc
 size_t kiln_net_offload_frame_max(solo5_handle_t handle)
 {
     struct hosted_device *d = net_device(handle);
-    return d && d->offload ? OFFLOAD_FRAME_MAX : 0;
+    return d && d->offload ? KILN_VNET_FRAME_MAX : 0;
 }
 
 /* Writes the header and the frame, whose first (head) bytes come from
  * (head) instead when it is not NULL. */
-static solo5_result_t write_frame(struct hosted_device *d, const struct vnet_hdr *h, const uint8_t *head,
+static solo5_result_t write_frame(struct hosted_device *d, const struct kiln_vnet_hdr *h, const uint8_t *head,
                                   size_t head_len, const uint8_t *buf, size_t size)
 {
     struct iovec iov[3] = {
@@ -134,26 +116,8 @@ solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf, size_t
     struct hosted_device *d = net_device(handle);
     if (!d || size < SOLO5_NET_HLEN || size > NET_MTU + SOLO5_NET_HLEN)
         return SOLO5_R_EINVAL;
-    static const struct vnet_hdr plain = { 0, VNET_GSO_NONE, 0, 0, 0, 0 };
+    static const struct kiln_vnet_hdr plain = { 0, KILN_VNET_GSO_NONE, 0, 0, 0, 0 };
     return write_frame(d, &plain, NULL, 0, buf, size);
-}
-
-/* The one's-complement sum of buf[0..len) in network order, not folded. */
-static uint64_t sum_bytes(const uint8_t *buf, size_t len, uint64_t sum)
-{
-    size_t i = 0;
-    for (; i + 1 < len; i += 2)
-        sum += (uint64_t)(buf[i] << 8 | buf[i + 1]);
-    if (i < len)
-        sum += (uint64_t)buf[i] << 8;
-    return sum;
-}
-
-static uint16_t fold(uint64_t sum)
-{
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)sum;
 }
 
 int kiln_net_write_segments(solo5_handle_t handle, const uint8_t *buf, size_t size, size_t segment_size)
@@ -163,33 +127,18 @@ int kiln_net_write_segments(solo5_handle_t handle, const uint8_t *buf, size_t si
         return SOLO5_R_EINVAL;
     if (!d->offload)
         return KILN_R_NOSYS;
-    if (size > OFFLOAD_FRAME_MAX || size < ETH_HLEN + 20 || segment_size == 0 || segment_size > 0xffff ||
-        buf[12] != 0x08 || buf[13] != 0x00 || (buf[ETH_HLEN] >> 4) != 4 || buf[ETH_HLEN + 9] != 6)
-        return SOLO5_R_EINVAL;
-    size_t tcp = ETH_HLEN + (size_t)(buf[ETH_HLEN] & 15) * 4;
-    if (tcp + 20 > size)
-        return SOLO5_R_EINVAL;
-    size_t payload = tcp + (size_t)(buf[tcp + 12] >> 4) * 4;
-    if (payload > size || payload < tcp + 20)
+    struct kiln_vnet_hdr h;
+    long partial = kiln_vnet_tso_header(buf, size, segment_size, NET_MTU, &h);
+    if (partial < 0)
         return SOLO5_R_EINVAL;
     /* The kernel finishes each segment's checksum from the pseudo-header
      * sum in the checksum field (NEEDS_CSUM), so the headers go out from a
      * copy holding that sum instead of the caller's full checksum. */
-    uint8_t head[ETH_HLEN + 60 + 60];
-    memcpy(head, buf, payload);
-    uint64_t pseudo = sum_bytes(buf + ETH_HLEN + 12, 8, 6 + (size - tcp));
-    uint16_t partial = fold(pseudo);
-    head[tcp + 16] = (uint8_t)(partial >> 8);
-    head[tcp + 17] = (uint8_t)partial;
-    struct vnet_hdr h = {
-        .flags = VNET_NEEDS_CSUM,
-        .gso_type = size - payload > segment_size ? VNET_GSO_TCPV4 : VNET_GSO_NONE,
-        .hdr_len = (uint16_t)payload,
-        .gso_size = (uint16_t)segment_size,
-        .csum_start = (uint16_t)tcp,
-        .csum_offset = 16,
-    };
-    return write_frame(d, &h, head, payload, buf, size);
+    uint8_t head[KILN_VNET_HEADERS_MAX];
+    memcpy(head, buf, h.hdr_len);
+    head[h.csum_start + h.csum_offset] = (uint8_t)(partial >> 8);
+    head[h.csum_start + h.csum_offset + 1] = (uint8_t)partial;
+    return write_frame(d, &h, head, h.hdr_len, buf, size);
 }
 
 solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size, size_t *read_size)
@@ -197,7 +146,7 @@ solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size, 
     struct hosted_device *d = net_device(handle);
     if (!d || size < NET_MTU + SOLO5_NET_HLEN)
         return SOLO5_R_EINVAL;
-    struct vnet_hdr h;
+    struct kiln_vnet_hdr h;
     struct iovec iov[2] = { { &h, sizeof h }, { buf, size } };
     long n;
     do
@@ -208,15 +157,7 @@ solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size, 
     if (n < (long)sizeof h)
         return SOLO5_R_EUNSPEC;
     size_t len = (size_t)n - sizeof h;
-    /* A checksum the host left partial: the sum from csum_start to the end
-     * goes in at csum_offset (virtio 1.x, 5.1.6.2.1). Offsets past the frame
-     * leave it as it is, for the stack's check to drop. */
-    if ((h.flags & VNET_NEEDS_CSUM) && (size_t)h.csum_start + h.csum_offset + 2 <= len) {
-        size_t at = (size_t)h.csum_start + h.csum_offset;
-        uint16_t c = (uint16_t)~fold(sum_bytes(buf + h.csum_start, len - h.csum_start, 0));
-        buf[at] = (uint8_t)(c >> 8);
-        buf[at + 1] = (uint8_t)c;
-    }
+    kiln_vnet_finish_csum(&h, buf, len);
     *read_size = len;
     return SOLO5_R_OK;
 }
