@@ -6,14 +6,18 @@
  * guard page, and the pipe area, with the devices of fuzz_manifest()
  * attached through the tender's own code: a tap in a network namespace of
  * the fuzzer's own, a block file, pipes, fork's wait. A frame ring is
- * registered at start-up, so every exit also serves it.
+ * registered at start-up, so every exit also serves it, and the network
+ * device is opted into net offload, so large-segment writes reach the
+ * tender's checks (and frames the host coalesces may be held back).
  *
  * Input: a 2-byte length L, then L bytes the guest wrote at WINDOW (zeroed
  * before each input), then records of 9 bytes: an operation byte, a
  * 32-bit guest address and a 32-bit value. Operations 0xf0 and up store
  * the value at the address, as the guest may between two calls (its
- * writable memory only: the frame ring's indices, say); the others make a
- * hypercall with its argument block at the address. An address with bit
+ * writable memory only: the frame ring's indices, say); 0xe0-0xef make one
+ * of the net offload calls (their own range, so the older seeds keep
+ * their meaning); the others make a hypercall with its argument block at
+ * the address. An address with bit
  * 31 set means WINDOW + its low 20 bits (the window, the ring), else the
  * raw address. Every call returns or stops the guest; nothing blocks.
  */
@@ -67,6 +71,13 @@ static const unsigned calls[] = {
     KILN_HC_PIPE_NOTIFY, KILN_HC_STOP_WATCH, KILN_HC_TRAP_REPORT,
 };
 #define N_CALLS (sizeof calls / sizeof calls[0])
+static const unsigned offload_calls[] = {
+    KILN_HC_NET_OFFLOAD,
+    KILN_HC_NET_WRITE_SEGMENTS,
+};
+#define N_OFFLOAD_CALLS (sizeof offload_calls / sizeof offload_calls[0])
+#define OP_OFFLOAD 0xe0
+#define OP_STORE 0xf0
 
 static void die(const char *what, const char *err)
 {
@@ -170,6 +181,10 @@ static void setup(void)
         own_call(KILN_HC_NET_RING_SETUP, &ring, sizeof ring);
         if (ring.ret != SOLO5_R_OK)
             die("frame ring", "refused");
+        struct kiln_hc_net_offload offload = {.handle = FUZZ_NET};
+        own_call(KILN_HC_NET_OFFLOAD, &offload, sizeof offload);
+        if (offload.ret != SOLO5_R_OK)
+            die("net offload", "refused");
     }
 }
 
@@ -216,13 +231,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t op = data[at];
         uint32_t where = fuzz_u32(data + at + 1), value = fuzz_u32(data + at + 5);
         uint64_t gpa = where & 0x80000000U ? WINDOW + (where & 0xfffff) : where;
-        if (op >= 0xf0) {
+        if (op >= OP_STORE) {
             uint32_t *word = kiln_gpa_writable(&mem, gpa, sizeof value);
             if (word != NULL)
                 memcpy(word, &value, sizeof value);
             continue;
         }
-        call(calls[op % N_CALLS], gpa);
+        if (op >= OP_OFFLOAD)
+            call(offload_calls[(op - OP_OFFLOAD) % N_OFFLOAD_CALLS], gpa);
+        else
+            call(calls[op % N_CALLS], gpa);
     }
     for (unsigned i = 0; i < n_open; i++) {
         struct kiln_hc_pipe_close close_end = {.end = open_ends[i]};
