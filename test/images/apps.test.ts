@@ -7,7 +7,9 @@
 //   TypeScript sources when an image fails, random bytes from the CPU's
 //   generator, the Web-standard globals (web-app.ts);
 // - ping answered and a TCP stream echoed byte-exact by the TypeScript
-//   stack, from a namespace with a tap that the test creates and deletes;
+//   stack, from a namespace with a tap that the test creates and deletes,
+//   with kiln-hvt's net offload (large TCP segments both ways) and with
+//   --net-offload:service=off (plain frames);
 // - the Block, Clock, Console and Random contract suites inside an image
 //   against the solo5 drivers (contract-app.ts), and a second boot reading
 //   back what the first flushed.
@@ -61,8 +63,15 @@ const makeFile = (d: PooledDevice): string => `dd if=/dev/zero of=${d.name}.img 
 const attach = devices.map((d) => `--block:${d.name}=${d.name}.img --block-sector-size:${d.name}=${d.sectorSize}`).join(' ');
 // Bounded, so a hung image fails its case instead of the whole run.
 const contract = (args: string): string => `timeout 900 ./kiln-hvt --mem=32 ${attach} contract.hvt ${args}`.trim();
-const serve = (app: string, ip: string, args: string): string =>
-  inNs(`./kiln-hvt --mem=16 --net:service=${TAP} ${app}.hvt --ipv4=${ip}/24 ${args}`);
+const serve = (app: string, ip: string, args: string, tenderArgs = ''): string =>
+  inNs(`./kiln-hvt --mem=16 --net:service=${TAP} ${tenderArgs} ${app}.hvt --ipv4=${ip}/24 ${args}`);
+/** The echo case with (tenderArgs); KILN_HVT_STATS=1 has the tender count its hypercalls on exit. */
+const echoCase = (name: string, echoBytes: number, tenderArgs: string): KvmCase => ({
+  name,
+  run:
+    `KILN_HVT_STATS=1 ${serve('echo', ECHO_IP, '--port=7', tenderArgs)} & pid=$!; ` +
+    `${untilPingAnswers(NETNS, ECHO_IP)}; ${inNs(`timeout 600 ./tcp-roundtrip ${ECHO_IP} 7 ${echoBytes}`)}; status=$?; kill $pid; wait $pid; exit $status`,
+});
 
 function cases(arch: VmArch): KvmCase[] {
   const { pings, pingInterval, echoBytes } = ARCH[arch];
@@ -84,12 +93,8 @@ function cases(arch: VmArch): KvmCase[] {
         `${serve('ping', PING_IP, '--seconds=600')} & pid=$!; ` +
         `${untilPingAnswers(NETNS, PING_IP)}; ${inNs(`ping -c ${pings} -i ${pingInterval} -W 10 ${PING_IP}`)}; status=$?; kill $pid; wait $pid; exit $status`,
     },
-    {
-      name: 'echo',
-      run:
-        `${serve('echo', ECHO_IP, '--port=7')} & pid=$!; ` +
-        `${untilPingAnswers(NETNS, ECHO_IP)}; ${inNs(`timeout 600 ./tcp-roundtrip ${ECHO_IP} 7 ${echoBytes}`)}; status=$?; kill $pid; wait $pid; exit $status`,
-    },
+    echoCase('echo', echoBytes, ''),
+    echoCase('echo-plain', echoBytes, '--net-offload:service=off'),
     { name: 'netns-down', run: `ip netns del ${NETNS}` },
     { name: 'disks', run: devices.map(makeFile).join(' && ') },
     { name: 'contracts', run: contract('') },
@@ -250,9 +255,23 @@ for (const arch of testArches()) {
       expect(r.status).toBe(0);
     });
 
-    it(`echoes ${echoBytes >> 20} MiB over TCP from a Linux client byte-exact`, () => {
+    it(`echoes ${echoBytes >> 20} MiB over TCP from a Linux client byte-exact, in large segments both ways (net offload)`, () => {
       const r = result('echo');
       expect(r.output).toContain(`${echoBytes} bytes echoed byte-exact`);
+      expect(r.output).toMatch(/hypercalls:.* net_offload=1 /);
+      // Sent as large segments, and received ones the tender held back for a plain read.
+      expect(Number(/ net_write_segments=(\d+)/.exec(r.output)?.[1] ?? 0)).toBeGreaterThan(0);
+      expect(Number(/ net_read=(\d+)/.exec(r.output)?.[1] ?? 0)).toBeGreaterThan(0);
+      expect(r.output).toContain('large segments refused 0, received frames dropped 0');
+      expect(r.status).toBe(0);
+    });
+
+    it(`echoes ${echoBytes >> 20} MiB byte-exact with --net-offload:service=off, in plain frames`, () => {
+      const r = result('echo-plain');
+      expect(r.output).toContain(`${echoBytes} bytes echoed byte-exact`);
+      expect(r.output).toMatch(/hypercalls: /);
+      expect(r.output).not.toMatch(/net_write_segments=|net_read=/);
+      expect(r.output).toContain('large segments refused 0, received frames dropped 0');
       expect(r.status).toBe(0);
     });
 
