@@ -4,9 +4,12 @@
  * (test/images/tcp-roundtrip.c), reported in MB/s of the stream.
  *
  * Kiln: examples/echo as an hvt image under kiln-hvt, over a tap (the
- * TypeScript stack on the far side). Baseline: Linux to Linux in the same
- * namespace, the same client against a C echo server over loopback
- * (tcp_echo_server.c), so both sides pay the same client.
+ * TypeScript stack on the far side), with kiln-hvt's net offload (large TCP
+ * segments both ways). Baseline: Linux to Linux in the same namespace, the
+ * same client against a C echo server over loopback (tcp_echo_server.c), so
+ * both sides pay the same client. Further side, in the same rounds: the same
+ * image on a second tap with --net-offload:service=off (plain frames, as
+ * before the offload existed).
  */
 import { join } from 'node:path';
 import { repoRoot } from '../../cli/paths.ts';
@@ -18,15 +21,19 @@ import { inNs, netnsDown, netnsUp, startServer, stopServer } from './netns.ts';
 
 const NS = 'kilnbtcp';
 const TAP = 'kilnbt0';
+const PLAIN_TAP = 'kilnbt1';
 const MiB = 1024 * 1024;
 const TARGETS = {
   kiln: { name: 'echo image (TypeScript stack)', address: '10.96.0.2', port: 7 },
   linux: { name: 'Linux echo server, loopback', address: '127.0.0.1', port: 7007 },
+  plain: { name: 'echo image, plain frames (--net-offload=off)', address: '10.96.1.2', port: 7 },
 } as const;
 type TargetKey = keyof typeof TARGETS;
 
 const roundtrip = (key: TargetKey, bytes: number): string =>
   inNs(NS, `./tcp-roundtrip ${TARGETS[key].address} ${TARGETS[key].port} ${bytes}`);
+const echoImage = (key: 'kiln' | 'plain', tap: string, tenderArgs: string): string =>
+  inNs(NS, `./kiln-hvt --mem=32 --net:service=${tap} ${tenderArgs} echo.hvt --ipv4=${TARGETS[key].address}/24 --port=${TARGETS[key].port}`);
 
 /**
  * MB/s (10^6 bytes) of the stream. The client prints the time and the rate
@@ -58,18 +65,25 @@ export const tcpImageBenchmark: Benchmark = {
         name: 'tcp-image',
         files: [TENDER, echo, client, server],
         setup: [
-          { name: 'tcp.up', run: netnsUp(NS, [{ name: TAP, hostCidr: '10.96.0.1/24' }]) },
+          {
+            name: 'tcp.up',
+            run: netnsUp(NS, [
+              { name: TAP, hostCidr: '10.96.0.1/24' },
+              { name: PLAIN_TAP, hostCidr: '10.96.1.1/24' },
+            ]),
+          },
           {
             name: 'tcp.start',
             run:
-              `${startServer('kiln', inNs(NS, `./kiln-hvt --mem=32 --net:service=${TAP} echo.hvt --ipv4=${TARGETS.kiln.address}/24 --port=${TARGETS.kiln.port}`))}; ` +
+              `${startServer('kiln', echoImage('kiln', TAP, ''))}; ` +
+              `${startServer('plain', echoImage('plain', PLAIN_TAP, '--net-offload:service=off'))}; ` +
               `${startServer('linux', inNs(NS, `./tcp-echo-server ${TARGETS.linux.address} ${TARGETS.linux.port}`))}; ` +
-              `sleep 2; ${roundtrip('kiln', 65536)} && ${roundtrip('linux', 65536)}`,
+              `sleep 2; ${roundtrip('kiln', 65536)} && ${roundtrip('plain', 65536)} && ${roundtrip('linux', 65536)}`,
           },
         ],
-        round: (r) => alternate<TargetKey>(r, 'kiln', 'linux').map((k) => ({ name: `tcp.${k}.${r}`, run: roundtrip(k, bytes) })),
+        round: (r) => alternate<TargetKey>(r, 'kiln', 'linux', 'plain').map((k) => ({ name: `tcp.${k}.${r}`, run: roundtrip(k, bytes) })),
         teardown: [
-          { name: 'tcp.stop', run: `${stopServer('kiln')}; ${stopServer('linux')}` },
+          { name: 'tcp.stop', run: `${stopServer('kiln')}; ${stopServer('plain')}; ${stopServer('linux')}` },
           { name: 'tcp.down', run: netnsDown(NS) },
         ],
         timeoutMs: 6 * 60 * 60_000,
@@ -81,6 +95,7 @@ export const tcpImageBenchmark: Benchmark = {
         label: `${bytes / MiB} MiB echoed`,
         kiln: batch.side(TARGETS.kiln.name, (r) => `tcp.kiln.${r}`, megabytesPerSecond),
         baseline: batch.side(TARGETS.linux.name, (r) => `tcp.linux.${r}`, megabytesPerSecond),
+        extra: batch.side(TARGETS.plain.name, (r) => `tcp.plain.${r}`, megabytesPerSecond),
       },
     ];
   },
