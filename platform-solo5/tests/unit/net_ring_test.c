@@ -14,6 +14,7 @@
 
 static int sent, sent_bad_len;
 static int to_receive; /* frames the fake tap still holds */
+static size_t large_next; /* then a frame too large for a slot, or 0 */
 
 static void fake_send(void *dev, const uint8_t *frame, size_t len)
 {
@@ -28,10 +29,16 @@ static long fake_receive(void *dev, uint8_t *buf, size_t size)
 {
     (void)dev;
     if (to_receive == 0)
-        return 0;
+        return large_next > size ? KILN_NET_FRAME_HELD : 0;
     to_receive--;
     memset(buf, 0xab, 60);
     return size < 60 ? (long)size : 60;
+}
+
+static size_t fake_held(void *dev)
+{
+    (void)dev;
+    return large_next;
 }
 
 static struct kiln_guest_mem mem;
@@ -61,6 +68,7 @@ int main(void)
                                .dev = &dev,
                                .send = fake_send,
                                .receive = fake_receive,
+                               .held = fake_held,
                            });
     CHECK(kiln_net_ring_host_features() == KILN_FEATURE_NET_RING);
     struct kiln_net_ring *ring = (void *)(mem.base + RING);
@@ -120,6 +128,25 @@ int main(void)
     ring->rx.produced = 12345;
     CHECK(call(KILN_HC_NET_SYNC, 1, 0) == SOLO5_R_OK);
     CHECK(ring->rx.produced - produced <= KILN_NET_RING_SLOTS);
+
+    /* Net offload: a frame too large for a slot stops the filling behind
+     * the frames before it, and the ring says how long it is; once the
+     * guest took it (a plain read), the refill goes on at once. */
+    ring->rx.consumed = ring->rx.produced;
+    produced = ring->rx.produced;
+    to_receive = 2;
+    large_next = 40000;
+    CHECK(call(KILN_HC_NET_SYNC, 1, 0) == SOLO5_R_OK);
+    CHECK(ring->rx.produced == produced + 2);
+    CHECK(ring->rx_large == 40000 && ring->rx_tap_empty == 0);
+    ring->rx.consumed = ring->rx.produced;
+    CHECK(call(KILN_HC_NET_SYNC, 1, 0) == SOLO5_R_OK);
+    CHECK(ring->rx_large == 40000); /* still waiting: the guest has input */
+    CHECK(kiln_hc_pending() == (1ULL << 1));
+    large_next = 0;
+    to_receive = 1;
+    kiln_net_ring_refill(1);
+    CHECK(ring->rx.produced == produced + 3 && ring->rx_large == 0);
 
     /* A forked child with a tap of its own: the parent's queued and
      * received frames are not its own. */
