@@ -42,8 +42,8 @@ export interface KilnBindings {
   netRead(handle: number, buffer: Uint8Array): number;
   /** With a segment size: a large TCP segment for the device to cut. */
   netWrite(handle: number, frame: Uint8Array, segmentSize?: number): void;
-  /** Calls `callback` when input is pending; a watched device keeps the unikernel running. */
-  netWatch(handle: number, callback: ((handle: number) => void) | null): void;
+  /** Calls `callback` when input is pending; the watch keeps the unikernel running unless `keepAlive` is false. */
+  netWatch(handle: number, callback: ((handle: number) => void) | null, keepAlive?: boolean): void;
   /** `durableFlush`: whether blockFlush makes writes durable on this tender (false on upstream Solo5 tenders). */
   blockAcquire(name: string): { handle: number; capacity: number; blockSize: number; durableFlush: boolean };
   blockRead(handle: number, offset: number, buffer: Uint8Array): void;

@@ -112,7 +112,10 @@ export function openSolo5Net(name: string): Solo5Net {
       if (closed) return;
       closed = true;
       handler = null;
-      k.netWatch(handle, null);
+      // Frames that still arrive are read and dropped: left unread, they would end every
+      // yield at once (the tender reports input waiting), and a loop a timer keeps running
+      // would spin until it ends. This watch keeps nothing running.
+      k.netWatch(handle, drain, false);
     },
     adoptChild() {
       // The watcher goes first: acquiring again resets the runtime's record of the handle.
