@@ -2,8 +2,8 @@
  * Net over a Solo5 NET_BASIC device. Frames are read straight into one
  * preallocated buffer (the tender's copy is the only one) and handed to the
  * receiver as views of it, valid during the call. Where the platform offers
- * large TCP segments (the hosted platform's taps), the device says so in
- * `offload` and its buffer holds the largest.
+ * large TCP segments (the hosted platform's taps, kiln-hvt's net offload),
+ * the device says so in `offload` and its buffer holds the largest.
  *
  * In a forked child (kiln-hvt) the device is a new one: a tap of the
  * child's own from the tender's `--fork-net` pool, with its own MAC
