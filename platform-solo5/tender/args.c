@@ -170,7 +170,7 @@ void kiln_print_usage(const char *prog)
     printf("usage: %s [OPTIONS] [--] IMAGE [ARGS...]\n"
            "Runs a Solo5 hvt unikernel IMAGE under KVM, passing ARGS as its "
            "command line.\n"
-           "Options (the same as solo5-hvt's, plus --net-pcap):\n"
+           "Options (the same as solo5-hvt's, plus --net-offload and --net-pcap):\n"
            "  --mem=MB                  guest memory, %d-%d (default %d)\n",
            prog, KILN_MIN_MEM_MB, KILN_MAX_MEM_MB, KILN_DEFAULT_MEM_MB);
     for (size_t m = 0; m < N_MODULES; m++)
