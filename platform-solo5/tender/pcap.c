@@ -9,7 +9,9 @@
 
 #define PCAP_MAGIC 0xa1b2c3d4U
 #define PCAP_LINKTYPE_ETHERNET 1
-#define PCAP_SNAPLEN 65535
+/* tcpdump's largest: a large TCP segment (net offload, up to 14 + 65535
+ * bytes) is recorded whole. */
+#define PCAP_SNAPLEN 262144
 
 struct pcap_file_header {
     uint32_t magic;
