@@ -4,38 +4,29 @@
 #include "args.h"
 #include "fail.h"
 
-#include <string.h>
+#include <stddef.h>
 
-const struct kiln_device_kind kiln_block_kind = {"block", "--block"};
-
-struct kiln_block_opt *kiln_block_opt_named(struct kiln_options *o,
-                                            const char *name, const char *arg,
-                                            char *err, size_t errlen)
-{
-    int i = kiln_args_claim_name(o, &kiln_block_kind, name, arg, err, errlen);
-    if (i == o->n_block)
-        strcpy(o->block[o->n_block++].name, name);
-    return i < 0 ? NULL : &o->block[i];
-}
+_Static_assert(offsetof(struct kiln_block_opt, name) == 0,
+               "kiln_args_device_opts sets an entry's name at its start");
+const struct kiln_device_kind kiln_block_kind = {
+    "block", "--block", offsetof(struct kiln_options, block),
+    sizeof(struct kiln_block_opt), offsetof(struct kiln_options, n_block)};
 
 static int take_path(struct kiln_options *o, const char *arg, const char *name,
                      const char *value, char *err, size_t errlen)
 {
-    struct kiln_block_opt *d = kiln_block_opt_named(o, name, arg, err, errlen);
-    if (d == NULL)
-        return -1;
-    if (d->path != NULL)
-        return kiln_fail(err, errlen, "%s: '%s' attached twice", arg, name);
-    d->path = value;
-    kiln_args_attached(o, name);
-    return 0;
+    struct kiln_block_opt *d =
+        kiln_args_device_opts(o, &kiln_block_kind, name, arg, err, errlen);
+    return d == NULL ? -1
+                     : kiln_args_attach(o, &d->path, value, name, arg, err, errlen);
 }
 
 static int take_sector_size(struct kiln_options *o, const char *arg,
                             const char *name, const char *value, char *err,
                             size_t errlen)
 {
-    struct kiln_block_opt *d = kiln_block_opt_named(o, name, arg, err, errlen);
+    struct kiln_block_opt *d =
+        kiln_args_device_opts(o, &kiln_block_kind, name, arg, err, errlen);
     if (d == NULL)
         return -1;
     uint64_t n;

@@ -34,7 +34,8 @@ static int take_tap_pool(struct kiln_options *o, const char *arg,
                          const char *name, const char *list, char *err,
                          size_t errlen)
 {
-    struct kiln_net_opt *d = kiln_net_opt_named(o, name, arg, err, errlen);
+    struct kiln_net_opt *d =
+        kiln_args_device_opts(o, &kiln_net_kind, name, arg, err, errlen);
     if (d == NULL)
         return -1;
     if (d->n_fork_taps != 0)
@@ -67,7 +68,8 @@ static int take_block_policy(struct kiln_options *o, const char *arg,
                              const char *name, const char *value, char *err,
                              size_t errlen)
 {
-    struct kiln_block_opt *d = kiln_block_opt_named(o, name, arg, err, errlen);
+    struct kiln_block_opt *d =
+        kiln_args_device_opts(o, &kiln_block_kind, name, arg, err, errlen);
     if (d == NULL)
         return -1;
     if (strcmp(value, "share") != 0 && strcmp(value, "refuse") != 0)

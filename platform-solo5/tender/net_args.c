@@ -4,19 +4,13 @@
 #include "args.h"
 #include "fail.h"
 
-#include <string.h>
+#include <stddef.h>
 
-const struct kiln_device_kind kiln_net_kind = {"network", "--net"};
-
-struct kiln_net_opt *kiln_net_opt_named(struct kiln_options *o,
-                                        const char *name, const char *arg,
-                                        char *err, size_t errlen)
-{
-    int i = kiln_args_claim_name(o, &kiln_net_kind, name, arg, err, errlen);
-    if (i == o->n_net)
-        strcpy(o->net[o->n_net++].name, name);
-    return i < 0 ? NULL : &o->net[i];
-}
+_Static_assert(offsetof(struct kiln_net_opt, name) == 0,
+               "kiln_args_device_opts sets an entry's name at its start");
+const struct kiln_device_kind kiln_net_kind = {
+    "network", "--net", offsetof(struct kiln_options, net),
+    sizeof(struct kiln_net_opt), offsetof(struct kiln_options, n_net)};
 
 static int hex_digit(char c)
 {
@@ -50,20 +44,17 @@ static int parse_mac(const char *s, uint8_t mac[6])
 static int take_tap(struct kiln_options *o, const char *arg, const char *name,
                     const char *value, char *err, size_t errlen)
 {
-    struct kiln_net_opt *d = kiln_net_opt_named(o, name, arg, err, errlen);
-    if (d == NULL)
-        return -1;
-    if (d->tap != NULL)
-        return kiln_fail(err, errlen, "%s: '%s' attached twice", arg, name);
-    d->tap = value;
-    kiln_args_attached(o, name);
-    return 0;
+    struct kiln_net_opt *d =
+        kiln_args_device_opts(o, &kiln_net_kind, name, arg, err, errlen);
+    return d == NULL ? -1
+                     : kiln_args_attach(o, &d->tap, value, name, arg, err, errlen);
 }
 
 static int take_mac(struct kiln_options *o, const char *arg, const char *name,
                     const char *value, char *err, size_t errlen)
 {
-    struct kiln_net_opt *d = kiln_net_opt_named(o, name, arg, err, errlen);
+    struct kiln_net_opt *d =
+        kiln_args_device_opts(o, &kiln_net_kind, name, arg, err, errlen);
     if (d == NULL)
         return -1;
     if (parse_mac(value, d->mac) != 0)

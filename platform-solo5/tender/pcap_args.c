@@ -6,7 +6,8 @@
 static int take_path(struct kiln_options *o, const char *arg, const char *name,
                      const char *value, char *err, size_t errlen)
 {
-    struct kiln_net_opt *d = kiln_net_opt_named(o, name, arg, err, errlen);
+    struct kiln_net_opt *d =
+        kiln_args_device_opts(o, &kiln_net_kind, name, arg, err, errlen);
     if (d == NULL)
         return -1;
     d->pcap_path = value;
