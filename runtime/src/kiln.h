@@ -99,6 +99,9 @@ void kiln_put_string(JSContext *ctx, struct DynBuf *out, JSValueConst v, const c
 /* text.c: TextEncoder and TextDecoder (UTF-8). */
 void kiln_text_install(JSContext *ctx, JSValueConst global);
 
+/* relative_indexing.c: at() on String, Array and TypedArray prototypes. */
+void kiln_relative_indexing_install(JSContext *ctx, JSValueConst global);
+
 /* checksum.c: __kiln.sumWords, the Internet checksum's sum. */
 void kiln_checksum_install(JSContext *ctx, JSValueConst api);
 
