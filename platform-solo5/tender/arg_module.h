@@ -13,13 +13,17 @@
 #include <stdint.h>
 
 struct kiln_options;
+struct kiln_device_kind;
 
 struct kiln_arg_option {
     const char *prefix; /* "--net:" */
-    /* Takes (value) for device (name), both already checked for form;
-     * (arg) is the whole argument, for messages. 0, or -1 with a one-line
-     * reason naming the argument and the form expected. */
-    int (*take)(struct kiln_options *o, const char *arg, const char *name,
+    const struct kiln_device_kind *kind; /* of the device NAME names */
+    /* Takes (value), already checked for form, for (device): the options
+     * entry (a struct kiln_net_opt or kiln_block_opt, as (kind) says) of
+     * the device the argument names; (arg) is the whole argument, for
+     * messages. 0, or -1 with a one-line reason naming the argument and the
+     * form expected. */
+    int (*take)(struct kiln_options *o, void *device, const char *arg,
                 const char *value, char *err, size_t errlen);
 };
 
@@ -49,15 +53,6 @@ struct kiln_device_kind {
 };
 extern const struct kiln_device_kind kiln_net_kind, kiln_block_kind;
 
-/* The options entry of device (name) of (kind) (a struct kiln_net_opt or
- * kiln_block_opt), made on first mention with only its name set; NULL with
- * a reason when (name) is a device of another kind or the line names too
- * many devices. */
-void *kiln_args_device_opts(struct kiln_options *o,
-                            const struct kiln_device_kind *kind,
-                            const char *name, const char *arg, char *err,
-                            size_t errlen);
-
 /* The attaching option's (value) for device (name) into (*slot), its
  * entry's field for it; refused when the device was attached before.
  * Options about a device the line never attaches are refused at the end. */
@@ -66,7 +61,7 @@ int kiln_args_attach(struct kiln_options *o, const char **slot,
                      char *err, size_t errlen);
 
 /* The index of device (name) among the devices of (kind) (as
- * kiln_args_device_opts placed it), or -1. */
+ * the line first names them), or -1. */
 int kiln_args_device_index(const struct kiln_options *o,
                            const struct kiln_device_kind *kind,
                            const char *name);

@@ -73,10 +73,11 @@ int kiln_args_device_index(const struct kiln_options *o,
     return -1;
 }
 
-void *kiln_args_device_opts(struct kiln_options *o,
-                            const struct kiln_device_kind *kind,
-                            const char *name, const char *arg, char *err,
-                            size_t errlen)
+/* The options entry of device (name) of (kind), made on first mention
+ * with only its name set; NULL with a reason from claim_name. */
+static void *device_opts(struct kiln_options *o,
+                         const struct kiln_device_kind *kind, const char *name,
+                         const char *arg, char *err, size_t errlen)
 {
     int i = claim_name(o, kind, name, arg, err, errlen);
     if (i < 0)
@@ -140,7 +141,10 @@ static int device_option(struct kiln_options *o, const char *arg, char *err,
             const char *value = NULL;
             if (split_name_value(arg, arg + plen, name, &value, err, errlen) != 0)
                 return -1;
-            return opt->take(o, arg, name, value, err, errlen);
+            void *device = device_opts(o, opt->kind, name, arg, err, errlen);
+            if (device == NULL)
+                return -1;
+            return opt->take(o, device, arg, value, err, errlen);
         }
     return kiln_fail(err, errlen, "%s: unknown option (see --help)", arg);
 }

@@ -12,23 +12,19 @@ const struct kiln_device_kind kiln_block_kind = {
     "block", "--block", offsetof(struct kiln_options, block),
     sizeof(struct kiln_block_opt), offsetof(struct kiln_options, n_block)};
 
-static int take_path(struct kiln_options *o, const char *arg, const char *name,
+static int take_path(struct kiln_options *o, void *device, const char *arg,
                      const char *value, char *err, size_t errlen)
 {
-    struct kiln_block_opt *d =
-        kiln_args_device_opts(o, &kiln_block_kind, name, arg, err, errlen);
-    return d == NULL ? -1
-                     : kiln_args_attach(o, &d->path, value, name, arg, err, errlen);
+    struct kiln_block_opt *d = device;
+    return kiln_args_attach(o, &d->path, value, d->name, arg, err, errlen);
 }
 
-static int take_sector_size(struct kiln_options *o, const char *arg,
-                            const char *name, const char *value, char *err,
+static int take_sector_size(struct kiln_options *o, void *device,
+                            const char *arg, const char *value, char *err,
                             size_t errlen)
 {
-    struct kiln_block_opt *d =
-        kiln_args_device_opts(o, &kiln_block_kind, name, arg, err, errlen);
-    if (d == NULL)
-        return -1;
+    (void)o;
+    struct kiln_block_opt *d = device;
     uint64_t n;
     if (kiln_args_decimal(value, 32768, &n) != 0 || n < 512 ||
         (n & (n - 1)) != 0)
@@ -39,8 +35,8 @@ static int take_sector_size(struct kiln_options *o, const char *arg,
 }
 
 static const struct kiln_arg_option options[] = {
-    {"--block:", take_path},
-    {"--block-sector-size:", take_sector_size},
+    {"--block:", &kiln_block_kind, take_path},
+    {"--block-sector-size:", &kiln_block_kind, take_sector_size},
 };
 
 const struct kiln_arg_module kiln_block_args = {

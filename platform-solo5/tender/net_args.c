@@ -41,22 +41,18 @@ static int parse_mac(const char *s, uint8_t mac[6])
     return 0;
 }
 
-static int take_tap(struct kiln_options *o, const char *arg, const char *name,
+static int take_tap(struct kiln_options *o, void *device, const char *arg,
                     const char *value, char *err, size_t errlen)
 {
-    struct kiln_net_opt *d =
-        kiln_args_device_opts(o, &kiln_net_kind, name, arg, err, errlen);
-    return d == NULL ? -1
-                     : kiln_args_attach(o, &d->tap, value, name, arg, err, errlen);
+    struct kiln_net_opt *d = device;
+    return kiln_args_attach(o, &d->tap, value, d->name, arg, err, errlen);
 }
 
-static int take_mac(struct kiln_options *o, const char *arg, const char *name,
+static int take_mac(struct kiln_options *o, void *device, const char *arg,
                     const char *value, char *err, size_t errlen)
 {
-    struct kiln_net_opt *d =
-        kiln_args_device_opts(o, &kiln_net_kind, name, arg, err, errlen);
-    if (d == NULL)
-        return -1;
+    (void)o;
+    struct kiln_net_opt *d = device;
     if (parse_mac(value, d->mac) != 0)
         return kiln_fail(err, errlen, "%s: expected a unicast MAC address "
                          "like 02:00:00:00:00:01", arg);
@@ -65,8 +61,8 @@ static int take_mac(struct kiln_options *o, const char *arg, const char *name,
 }
 
 static const struct kiln_arg_option options[] = {
-    {"--net:", take_tap},
-    {"--net-mac:", take_mac},
+    {"--net:", &kiln_net_kind, take_tap},
+    {"--net-mac:", &kiln_net_kind, take_mac},
 };
 
 const struct kiln_arg_module kiln_net_args = {
