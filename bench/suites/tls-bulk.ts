@@ -21,7 +21,7 @@ import type { BenchCase, Benchmark, Mode, Side } from '../benchmark.ts';
 import { benchHosted, benchImage, benchOpensslProgram } from './build.ts';
 import { kvmPlace } from '../../test/harness/cases.ts';
 import { alternate, KvmBatch, kvmMissing, kvmWhere, TENDER } from './kvm-batch.ts';
-import { cpuSeconds, inNamespace, namespaceDown, namespaceUp, nativeMissing, NativeServer, Shared } from './native.ts';
+import { cpuSeconds, inNamespace, namespaceDown, namespaceUp, nativeMissing, NativeServer, Shared, sharedRunSide } from './native.ts';
 import { inNs, netnsDown, netnsUp, startServer, stopServer } from './netns.ts';
 import { megabytesPerSecond } from './tcp-image.ts';
 
@@ -118,15 +118,8 @@ const shared = new Shared<Session>(
 
 /** A side whose n-th sample is PATH's n-th run, made by whichever benchmark asks first. */
 function hostedSide(session: Promise<Session>, path: Path, figure: (f: Figures) => number): Side {
-  let next = 0;
-  return {
-    name: `${NAMES[path]}${path === 'node' ? '' : ', hosted'}`,
-    async measure() {
-      const s = await session;
-      if (next === s.runs[path].length) s.runs[path].push(await roundtrip(s, path, BYTES));
-      return figure(s.runs[path][next++]!);
-    },
-  };
+  const name = `${NAMES[path]}${path === 'node' ? '' : ', hosted'}`;
+  return sharedRunSide(name, session, (s) => s.runs[path], (s) => roundtrip(s, path, BYTES), figure);
 }
 
 function hostedBenchmark(name: string, what: string, unit: string, better: 'higher' | 'lower', figure: (f: Figures) => number): Benchmark {
