@@ -483,7 +483,6 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     const now = Math.max(this.clock.nowMs(), listener.synAckArmedAt);
     listener.synAckTimer = null;
     listener.synAckArmedAt = Infinity;
-    if (listener.closed) return;
     const t = listener.halfOpen;
     const o = this.options;
     let next = Infinity;
