@@ -252,7 +252,7 @@ export class NetStack implements Stack {
         this.udp.input(ip);
         return true;
       case PROTOCOL_TCP:
-        this.tcp.input(ip.source, ip.destination, ip.bytes.subarray(ip.payloadStart, ip.payloadEnd));
+        this.tcp.input(ip.source, ip.destination, ip.bytes, ip.payloadStart, ip.payloadEnd);
         return true;
       default:
         return false;

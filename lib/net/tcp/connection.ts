@@ -55,7 +55,7 @@ export type StateValue = (typeof State)[keyof typeof State];
 /** RFC 9293 §3.7.1: the MSS assumed when the peer sends no MSS option. */
 const DEFAULT_MSS = 536;
 /** Smallest peer MSS honoured, so a tiny MSS cannot make us send a flood of tiny segments. */
-const MIN_MSS = 64;
+export const MIN_MSS = 64;
 /** RFC 9293 §3.8.6.2.1: how long SWS avoidance may hold data back from a small window with nothing in flight (0.1-1 s). */
 const SWS_OVERRIDE_MS = 200;
 /** RFC 7323 §5.5: TS.Recent older than 24 days is invalid for PAWS. */
@@ -85,14 +85,6 @@ export interface ConnectionUser {
 
 /** The notices a connection gathers for its user during an event, as bits. */
 const Notice = { Opened: 1, Readable: 2, Writable: 4, Failed: 8 } as const;
-
-/** What a passive connection tells its listener. */
-export interface ListenerHooks {
-  /** The handshake completed: queue the connection for accept; false when the queue is full. */
-  admit(conn: Connection): boolean;
-  /** The connection left SYN-RECEIVED, one way or the other. */
-  halfOpenDone(conn: Connection): void;
-}
 
 /** What the connection needs from the layer. */
 export interface ConnectionHost {
@@ -131,7 +123,6 @@ export interface PeerSynOptions {
 export class Connection {
   state: StateValue = State.Closed;
   user: ConnectionUser | null = null;
-  listener: ListenerHooks | null = null;
   noDelay: boolean;
   /** Why the connection failed, once it has. */
   error: FlowErrorCode | null = null;
@@ -262,31 +253,23 @@ export class Connection {
     this.schedule();
   }
 
-  /** Passive open: a listener got a SYN and has room; answer with a SYN-ACK. */
-  openPassive(seg: TcpView, iss: number): void {
-    this.iss = iss;
-    this.sndUna = iss;
-    this.sndNxt = iss;
-    this.sndMax = iss;
-    this.cc.recover = iss;
-    this.acceptSyn(seg.seq, seg.window, seg.ack, peerOptionsOf(seg));
-    this.state = State.SynReceived;
-    this.sendSyn();
-    this.schedule();
-  }
-
-  /** A SYN cookie came back valid: the connection starts ESTABLISHED with what the cookie held. */
-  openFromCookie(seg: TcpView, options: PeerSynOptions): void {
+  /**
+   * A listener's handshake completed (a half-open record's, or a SYN
+   * cookie's): the connection starts ESTABLISHED from the peer's ISN `irs`,
+   * the ACK `seg` and the SYN's options.
+   */
+  openEstablished(seg: TcpView, irs: number, options: PeerSynOptions): void {
     const iss = (seg.ack - 1) >>> 0;
     this.iss = iss;
     this.cc.recover = iss;
-    this.acceptSyn((seg.seq - 1) >>> 0, 0, seg.ack, options);
+    this.acceptSyn(irs, 0, seg.ack, options);
     this.sndUna = seg.ack;
     this.sndNxt = seg.ack;
     this.sndMax = seg.ack;
     this.updateWindow(seg.seq, seg.ack, seg.window);
     this.state = State.Established;
     this.host.stats['connections.established']++;
+    this.schedule(); // keepalive, when on
   }
 
   /** Takes the peer's SYN: sequence numbers and negotiated options. */
@@ -416,8 +399,6 @@ export class Connection {
       this.host.stats['rx.resets']++;
       if (seq !== this.rcvNxt) {
         this.challengeAck();
-      } else if (this.state === State.SynReceived && this.listener) {
-        this.release(); // RFC 9293: a passive open goes back to LISTEN, silently
       } else if (this.state === State.SynReceived) {
         this.fail('refused');
       } else if (this.state === State.TimeWait) {
@@ -522,10 +503,6 @@ export class Connection {
       if (!(seqGt(ack, this.sndUna) && seqLe(ack, this.sndMax))) {
         this.sendReset(ack, 0, false);
         this.host.stats['rx.dropped.bad-ack']++;
-        return false;
-      }
-      if (this.listener && !this.listener.admit(this)) {
-        this.host.stats['rx.dropped.accept-queue-full']++;
         return false;
       }
       this.sndUna = ack;
@@ -729,7 +706,6 @@ export class Connection {
   }
 
   private becomeEstablished(): void {
-    const wasSynReceived = this.state === State.SynReceived;
     this.state = State.Established;
     this.host.stats['connections.established']++;
     this.connectDeadline = Infinity;
@@ -737,8 +713,7 @@ export class Connection {
     this.retries = 0;
     if (this.synRetransmitted) this.rtt.synRetransmitted();
     this.lastReceiveMs = this.host.clock.nowMs();
-    if (wasSynReceived && this.listener) this.listener.halfOpenDone(this);
-    else this.notice(Notice.Opened);
+    this.notice(Notice.Opened);
   }
 
   private enterTimeWait(): void {
@@ -1193,10 +1168,6 @@ export class Connection {
   private timedOut(): void {
     const code = this.softError ?? 'timed-out';
     if (code === 'timed-out') this.host.stats['connections.timed-out']++;
-    if (this.state === State.SynReceived && this.listener) {
-      this.release();
-      return;
-    }
     if (this.state !== State.SynSent) this.sendReset(this.sndMax, this.rcvNxt, true);
     this.fail(code);
   }
@@ -1224,11 +1195,9 @@ export class Connection {
   /** Enters CLOSED and leaves the layer's tables. */
   release(): void {
     if (this.state === State.Closed) return;
-    const wasHalfOpen = this.state === State.SynReceived;
     this.state = State.Closed;
     this.cancelTimer();
     this.rtxDeadline = this.delackDeadline = this.keepaliveDeadline = this.closeDeadline = this.connectDeadline = Infinity;
-    if (wasHalfOpen) this.listener?.halfOpenDone(this);
     // Nothing more is sent once closed; unread data stays for the application unless it failed or closed.
     this.sendBuffer.discard();
     if (this.error !== null || this.appClosed) this.receiveBuffer.discard();
