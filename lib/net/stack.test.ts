@@ -103,10 +103,10 @@ describe('Stack over the interface layer', () => {
     const { clock, sw, a, b } = await pair();
     const listener = await b.listenTcp(7);
     // As QuickJS reports a failed allocation: the SYN and the first data segments meet a full heap.
-    const input = b.tcp.input.bind(b.tcp);
+    const receive = b.tcp.receive.bind(b.tcp);
     let failures = 3;
-    b.tcp.input = (src, dst, segment) => {
-      if (failures === 0) return input(src, dst, segment);
+    b.tcp.receive = (src, dst, bytes, start, end) => {
+      if (failures === 0) return receive(src, dst, bytes, start, end);
       failures--;
       const err = new Error('out of memory');
       err.name = 'InternalError';

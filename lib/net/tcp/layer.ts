@@ -25,8 +25,8 @@ export type { TcpOptions } from './options.ts';
 export interface TcpEnv {
   clock: Clock; // timers via clock.at / clock.nowMs; never read a global clock
   random: Random;
-  /** Sends one TCP segment (header + payload, checksum already filled in) to dst; the IP layer adds the IPv4 header, routes and ARPs. Returns false if it was dropped (no route, ARP queue full). The segment is a view of TCP's transmit buffer, valid only during the call: copy it to keep it. Must not feed anything back into `input` during the call (no layer here is re-entrant). */
-  sendSegment(src: number, dst: number, segment: Uint8Array, segmentSize?: number): boolean;
+  /** Sends one TCP segment (header + payload, checksum already filled in) to dst; the IP layer adds the IPv4 header, routes and ARPs. Returns false if it was dropped (no route, ARP queue full). The segment is a view of TCP's transmit buffer, valid only during the call: copy it to keep it. Must not feed anything back into `input` during the call (no layer here is re-entrant). Absent when the IP layer has TCP build in its buffer instead (`TcpLayer.buildIn`, before anything is sent). */
+  sendSegment?(src: number, dst: number, segment: Uint8Array, segmentSize?: number): boolean;
   /** Largest TCP segment (header+payload) that fits in one IPv4 packet to dst without fragmenting. */
   maxSegmentFor(dst: number): number;
   /**
@@ -66,7 +66,9 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   readonly options: ResolvedTcpOptions;
   readonly stats: TcpCounters = newTcpCounters();
   readonly memory: ByteBudget;
-  readonly tx = new Uint8Array(65536);
+  /** Where segments are built: TCP's own buffer, or the IP layer's (see `buildIn`). */
+  tx: Uint8Array = new Uint8Array(65536);
+  private sendBuilt: ((src: number, dst: number, length: number, segmentSize: number) => boolean) | null = null;
   private readonly view = new TcpView();
   /** Connections by remote address * 2^16 + remote port; the local side is matched within. */
   private readonly connections = new Map<number, Connection[]>();
@@ -102,7 +104,24 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   /** A received segment whose IPv4 header was valid; `segment` is a view valid only during the call. */
   input(src: number, dst: number, segment: Uint8Array): void {
     if (this.closed) return;
-    this.process(src, dst, segment);
+    this.process(src, dst, segment, 0, segment.length);
+  }
+
+  /** As `input`, the segment being `bytes[start..end)` (the IPv4 layer's packet: no view made for it). */
+  receive(src: number, dst: number, bytes: Uint8Array, start: number, end: number): void {
+    if (this.closed) return;
+    this.process(src, dst, bytes, start, end);
+  }
+
+  /**
+   * From now on segments are built in `buffer` (the IP layer's transmit
+   * buffer, where the payload goes) and sent by `send`, which finds
+   * `buffer[0..length)` there: no copy and no view per segment. Called before
+   * anything is sent.
+   */
+  buildIn(buffer: Uint8Array, send: (src: number, dst: number, length: number, segmentSize: number) => boolean): void {
+    this.tx = buffer;
+    this.sendBuilt = send;
   }
 
   /** ICMP destination unreachable about a segment we sent from src:srcPort to dst:dstPort. */
@@ -165,7 +184,7 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     this.stats['tx.segments']++;
     this.stats['tx.bytes'] += length;
     if (segmentSize > 0) this.stats['tx.large-segments']++;
-    if (this.env.sendSegment(src, dst, this.tx.subarray(0, length), segmentSize)) return true;
+    if (this.sendBuilt ? this.sendBuilt(src, dst, length, segmentSize) : this.env.sendSegment!(src, dst, this.tx.subarray(0, length), segmentSize)) return true;
     this.stats['tx.dropped']++;
     return false;
   }
@@ -241,12 +260,12 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
 
   // Demultiplexing
 
-  private process(src: number, dst: number, segment: Uint8Array): void {
+  private process(src: number, dst: number, bytes: Uint8Array, start: number, end: number): void {
     const c = this.stats;
     c['rx.segments']++;
-    c['rx.bytes'] += segment.length;
+    c['rx.bytes'] += end - start;
     const seg = this.view;
-    const invalid = seg.wrap(segment, 0, segment.length, src, dst);
+    const invalid = seg.wrap(bytes, start, end, src, dst);
     if (invalid) {
       c[`rx.dropped.${invalid}`]++;
       return;
