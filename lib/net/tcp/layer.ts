@@ -27,8 +27,8 @@ export type { TcpOptions } from './options.ts';
 export interface TcpEnv {
   clock: Clock; // timers via clock.at / clock.nowMs; never read a global clock
   random: Random;
-  /** Sends one TCP segment (header + payload, checksum already filled in) to dst; the IP layer adds the IPv4 header, routes and ARPs. Returns false if it was dropped (no route, ARP queue full). The segment is a view of TCP's transmit buffer, valid only during the call: copy it to keep it. Must not feed anything back into `input` during the call (no layer here is re-entrant). */
-  sendSegment(src: number, dst: number, segment: Uint8Array, segmentSize?: number): boolean;
+  /** Sends one TCP segment (header + payload, checksum already filled in) to dst; the IP layer adds the IPv4 header, routes and ARPs. Returns false if it was dropped (no route, ARP queue full). The segment is a view of TCP's transmit buffer, valid only during the call: copy it to keep it. Must not feed anything back into `input` during the call (no layer here is re-entrant). Absent when the IP layer has TCP build in its buffer instead (`TcpLayer.buildIn`, before anything is sent). */
+  sendSegment?(src: number, dst: number, segment: Uint8Array, segmentSize?: number): boolean;
   /** Largest TCP segment (header+payload) that fits in one IPv4 packet to dst without fragmenting. */
   maxSegmentFor(dst: number): number;
   /**
@@ -41,8 +41,6 @@ export interface TcpEnv {
 
 /** Cookies are checked for two cookie periods after the last one was sent (see syn-cookies.ts). */
 const COOKIE_CHECK_MS = 128_000;
-/** Segments up to this length (a header with the most options, no text: SYN-ACKs, ACKs, resets) go out through views made once. */
-const MAX_HEADER_LEN = 60;
 const DEFAULT_CONNECT_TIMEOUT_MS = 75_000;
 /**
  * What a connection holds besides its rings (its objects, timers, typed
@@ -70,7 +68,9 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   readonly options: ResolvedTcpOptions;
   readonly stats: TcpCounters = newTcpCounters();
   readonly memory: ByteBudget;
-  readonly tx = new Uint8Array(65536);
+  /** Where segments are built: TCP's own buffer, or the IP layer's (see `buildIn`). */
+  tx: Uint8Array = new Uint8Array(65536);
+  private sendBuilt: ((src: number, dst: number, length: number, segmentSize: number) => boolean) | null = null;
   private readonly view = new TcpView();
   /** Connections by remote address * 2^16 + remote port; the local side is matched within. */
   private readonly connections = new Map<number, Connection[]>();
@@ -88,8 +88,6 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   private synCount = 0;
   /** The options of every listener's SYN-ACK, filled in place (the SYN path allocates nothing until the handshake completes). */
   private readonly synAckOptions: SynOptions = { mss: 0, windowShift: -1, sackPermitted: false, timestamps: false, tsVal: 0, tsEcr: 0 };
-  /** `tx[0..length)` for each header-only length, so that sending one allocates no view. */
-  private readonly headerViews: Uint8Array[] = [];
   private closed = false;
 
   constructor(
@@ -103,13 +101,23 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     env.random.fill(key);
     this.secrets = new ConnectionSecrets(env.clock, key.subarray(0, 16));
     this.cookies = new SynCookies(env.clock, key.subarray(16, 32));
-    for (let length = 0; length <= MAX_HEADER_LEN; length++) this.headerViews.push(this.tx.subarray(0, length));
   }
 
   /** A received segment, `bytes[start..end)`, whose IPv4 header was valid; `bytes` is valid only during the call. */
   input(src: number, dst: number, bytes: Uint8Array, start = 0, end = bytes.length): void {
     if (this.closed) return;
     this.process(src, dst, bytes, start, end);
+  }
+
+  /**
+   * From now on segments are built in `buffer` (the IP layer's transmit
+   * buffer, where the payload goes) and sent by `send`, which finds
+   * `buffer[0..length)` there: no copy and no view per segment. Called before
+   * anything is sent.
+   */
+  buildIn(buffer: Uint8Array, send: (src: number, dst: number, length: number, segmentSize: number) => boolean): void {
+    this.tx = buffer;
+    this.sendBuilt = send;
   }
 
   /** ICMP destination unreachable about a segment we sent from src:srcPort to dst:dstPort. */
@@ -176,8 +184,7 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     this.stats['tx.segments']++;
     this.stats['tx.bytes'] += length;
     if (segmentSize > 0) this.stats['tx.large-segments']++;
-    const segment = length <= MAX_HEADER_LEN ? this.headerViews[length]! : this.tx.subarray(0, length);
-    if (this.env.sendSegment(src, dst, segment, segmentSize)) return true;
+    if (this.sendBuilt ? this.sendBuilt(src, dst, length, segmentSize) : this.env.sendSegment!(src, dst, this.tx.subarray(0, length), segmentSize)) return true;
     this.stats['tx.dropped']++;
     return false;
   }

@@ -29,14 +29,16 @@ const layer = new TcpLayer(
   {
     clock,
     random: { fill: (b: Uint8Array) => b.fill(7) },
-    sendSegment(_src: number, _dst: number, segment: Uint8Array): boolean {
-      if ((segment[13]! & (SYN | ACK)) === (SYN | ACK)) synAcks++;
-      return true;
-    },
     maxSegmentFor: () => 1480,
   },
   { synBacklog: 64 },
 );
+// As in the stack: segments are built in one transmit buffer and sent from there, no view per segment.
+const tx = new Uint8Array(65536);
+layer.buildIn(tx, () => {
+  if ((tx[13]! & (SYN | ACK)) === (SYN | ACK)) synAcks++;
+  return true;
+});
 layer.listen(US, 80);
 
 const frame = new Uint8Array(64);
