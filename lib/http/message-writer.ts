@@ -159,10 +159,19 @@ export function writeMessage(
   framing: OutgoingFraming,
 ): Promise<void> {
   // Most messages are one write: no async frame of their own.
-  if (body === null || Body.knownLength(body) === 0) return flow.write(serializeHead(startLine, headers));
+  const whole = singleWrite(startLine, headers, body, framing);
+  return whole !== null ? flow.write(whole) : writeInParts(flow, startLine, headers, body!, framing);
+}
+
+/**
+ * The whole message as one buffer when it goes in one write (no body, or
+ * bytes small enough to share the head's write), taking the body; else
+ * null, the body untouched.
+ */
+export function singleWrite(startLine: string, headers: KilnHeaders, body: Body | null, framing: OutgoingFraming): Uint8Array | null {
+  if (body === null || Body.knownLength(body) === 0) return serializeHead(startLine, headers);
   const bytes = coalesced(body, framing) ? Body.takeBytes(body) : null;
-  if (bytes !== null) return flow.write(serializeHead(startLine, headers, bytes));
-  return writeInParts(flow, startLine, headers, body, framing);
+  return bytes !== null ? serializeHead(startLine, headers, bytes) : null;
 }
 
 /** Whether the body travels in the head's write. */

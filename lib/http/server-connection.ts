@@ -15,7 +15,7 @@ import { parseRequestHead, type RequestHead } from './head-parser.ts';
 import { KilnHeaders } from './headers.ts';
 import { Body } from '../web/body.ts';
 import { IncomingBody } from './incoming-body.ts';
-import { chooseFraming, writeMessage, type MessageSink, type OutgoingFraming } from './message-writer.ts';
+import { chooseFraming, singleWrite, writeMessage, type MessageSink, type OutgoingFraming } from './message-writer.ts';
 import { KilnRequest } from './request.ts';
 import { KilnResponse } from './response.ts';
 import { reasonPhrase } from './status.ts';
@@ -74,8 +74,6 @@ export class ServerConnection {
   private servedCount = 0;
   /** Set once run() has closed the flow: no timer of this connection may outlive it. */
   private finished = false;
-  /** Ends `run()` without waiting for the handler (set while running). */
-  private abandon: () => void = nothing;
 
   /** Where responses go: the flow, with a deadline on every write; made with the first response (an attacker's connection never gets one). */
   private sink: MessageSink | null = null;
@@ -102,11 +100,17 @@ export class ServerConnection {
    * an async frame per write.
    */
   private writeWithin(data: Uint8Array): Promise<void> {
+    const accepted = this.startWrite(data);
+    const writeAccepted = (this.writeAccepted ??= () => void (this.writeSinceMs = null));
+    accepted.then(writeAccepted, writeAccepted);
+    return accepted;
+  }
+
+  /** A write under the send deadline; whoever waits for it clears `writeSinceMs` once it is accepted. */
+  private startWrite(data: Uint8Array): Promise<void> {
     const accepted = this.flow.write(data);
     this.writeSinceMs = this.settings.clock.nowMs();
     this.sendTimer ??= this.settings.clock.at(this.writeSinceMs + this.settings.sendTimeoutMs, (this.checkSend ??= () => this.checkSendDue()));
-    const writeAccepted = (this.writeAccepted ??= () => void (this.writeSinceMs = null));
-    accepted.then(writeAccepted, writeAccepted);
     return accepted;
   }
 
@@ -144,25 +148,85 @@ export class ServerConnection {
   /** Resets the connection and stops waiting for its handler, which may never return. */
   abort(): void {
     this.flow.abort();
-    this.abandon();
+    this.finish(true);
   }
 
   /**
    * Serves the connection until it ends, then calls `ended` (always later,
-   * never during this call). Until its first head has arrived whole, the
-   * connection waits with nothing but a pending read (no async frames, no
-   * promise chains): a connection that never completes one, as under a slow
-   * attack, costs little. A failure that escapes the exchange (out of
-   * memory) resets only this connection.
+   * never during this call). Requests go through callbacks, not async
+   * frames: a head waits with nothing but a pending read (a connection that
+   * never completes one, as under a slow attack, costs little), and a
+   * handler that answers at once with a one-write response costs the
+   * server no promise beyond the read and the write. A failure that escapes
+   * the exchange (out of memory) resets only this connection.
    */
   serve(ended: () => void): void {
+    this.ended = ended;
+    this.nextHead();
+  }
+
+  /** Called once the connection is closed (set by serve). */
+  private ended: () => void = nothing;
+  /** Set once the connection stopped serving and is being closed. */
+  private finishing = false;
+
+  /** Waits for the next head, then serves it. */
+  private nextHead(): void {
     this.expectHead();
-    this.reader.whenHeadReady(this.settings.maxHeaderBytes, this.headStarted, true, () => {
-      this.run().then(ended, () => {
-        this.flow.abort();
-        ended();
-      });
+    this.reader.whenHeadReady(this.settings.maxHeaderBytes, this.headStarted, true, this.headReady);
+  }
+
+  private readonly headReady = (): void => {
+    if (this.finishing) return;
+    try {
+      this.exchange();
+    } catch {
+      this.finish(false); // out of memory, or the flow failed under us: nothing left to answer
+    }
+  };
+
+  /** An exchange ended: serves the next request, or ends the connection. */
+  private readonly exchanged = (keepAlive: boolean): void => {
+    this.current = null;
+    if (this.finishing) return;
+    if (keepAlive) this.servedCount++;
+    if (!keepAlive || this.stopping) return this.finish(false);
+    try {
+      this.nextHead();
+    } catch {
+      this.finish(false);
+    }
+  };
+
+  private readonly failed = (): void => {
+    this.current = null;
+    this.finish(false);
+  };
+
+  /**
+   * Closes the connection: first, unless it was abandoned (aborted), ends
+   * its sending side and drains what the client still sends, so that the
+   * last answer is not lost to a reset. Then calls `ended`.
+   */
+  private finish(abandoned: boolean): void {
+    if (this.finishing) return;
+    this.finishing = true;
+    this.close(abandoned).then(this.ended, () => {
+      this.flow.abort();
+      this.ended();
     });
+  }
+
+  private async close(abandoned: boolean): Promise<void> {
+    if (!abandoned) {
+      await this.flow.shutdown().catch(() => undefined);
+      await this.reader.discardRest(LINGER_BYTES, this.settings.clock.nowMs() + LINGER_MS);
+    }
+    await this.flow.close().catch(() => undefined);
+    this.reader.forget();
+    this.finished = true;
+    this.sendTimer?.cancel();
+    this.reader.release();
   }
 
   /** Waits for the next head from now: the header timeout for the first, the idle timeout between requests. */
@@ -180,40 +244,17 @@ export class ServerConnection {
     this.reader.setTimeouts(this.settings.clock.nowMs() + this.settings.headerTimeoutMs, null);
   };
 
-  private async run(): Promise<void> {
-    let abandoned = false;
-    const abandon = new Promise<void>((resolve) => (this.abandon = resolve)).then(() => (abandoned = true));
-    const serving = (async () => {
-      while (!this.stopping && (await this.exchange())) {
-        this.servedCount++;
-        this.expectHead();
-      }
-    })();
-    try {
-      await Promise.race([serving, abandon]);
-    } catch {
-      // The flow failed (reset, closed under us): nothing left to answer.
-    }
-    if (!abandoned) {
-      await this.flow.shutdown().catch(() => undefined);
-      await this.reader.discardRest(LINGER_BYTES, this.settings.clock.nowMs() + LINGER_MS);
-    }
-    await this.flow.close().catch(() => undefined);
-    this.reader.forget();
-    this.finished = true;
-    this.sendTimer?.cancel();
-    this.reader.release();
-    serving.catch(() => undefined); // a handler finishing after an abort has no one to tell
-  }
+  /** The exchange whose response is being written, for the callbacks that follow it. */
+  private current: Exchange | null = null;
 
-  /** Serves one request (its head expected since `expectHead`); true when the connection stays open for another. */
-  private async exchange(): Promise<boolean> {
+  /** Serves the request whose head is ready (see `nextHead`); ends by calling `exchanged` or `finish`. */
+  private exchange(): void {
     const s = this.settings;
     let head: RequestHead;
     let body: IncomingBody | null = null;
     try {
-      const bytes = await this.reader.readHead(s.maxHeaderBytes, this.headStarted, true);
-      if (bytes === null) return false;
+      const bytes = this.reader.takeHead(s.maxHeaderBytes, this.headStarted, true);
+      if (bytes === null) return this.finish(false);
       this.idle = false;
       this.waitingForHead = false;
       this.reader.setTimeouts(null, null);
@@ -225,30 +266,29 @@ export class ServerConnection {
       }
     } catch (err) {
       // Silence from a client that never started a request is not worth an answer.
-      if (!this.idle) await this.refuse(err);
-      return false;
+      if (this.idle) return this.finish(false);
+      void this.refuse(err).then(this.failed, this.failed);
+      return;
     }
     this.onRequest();
 
     const expect = KilnHeaders.getKnown(head.headers, 'expect');
     if (expect !== null && expect.toLowerCase() !== '100-continue') {
-      await this.refuse(new HttpError('bad-request', `unsupported expectation '${expect}'`), 417);
-      return false;
+      void this.refuse(new HttpError('bad-request', `unsupported expectation '${expect}'`), 417).then(this.failed, this.failed);
+      return;
     }
     const connection = KilnHeaders.getKnown(head.headers, 'connection');
-    let keepAlive = head.version === '1.1' ? !hasToken(connection, 'close') : hasToken(connection, 'keep-alive');
+    const keepAlive = head.version === '1.1' ? !hasToken(connection, 'close') : hasToken(connection, 'keep-alive');
 
-    const request = new KilnRequest({
-      method: head.method,
-      target: head.target,
-      version: head.version,
-      headers: head.headers,
-      body,
-      remote: this.flow.remote,
-      local: this.flow.local,
-    });
+    const request = new KilnRequest(head, body, this.flow.remote, this.flow.local);
     const answer = this.callHandler(request, body, head.method !== 'HEAD');
-    const response = answer instanceof KilnResponse ? answer : await answer;
+    if (answer instanceof KilnResponse) return this.respond(head, request, body, answer, keepAlive);
+    answer.then((response) => this.respond(head, request, body, response, keepAlive)).catch(this.failed);
+  }
+
+  /** Writes the handler's response; then `exchanged` says whether the connection carries another request. */
+  private respond(head: RequestHead, request: KilnRequest, body: IncomingBody | null, response: KilnResponse, keepAlive: boolean): void {
+    const s = this.settings;
     if (body?.failure) keepAlive = false; // where this body ends is unknown now
 
     // The response is the server's now: its fields get the framing, Connection and Date.
@@ -267,20 +307,31 @@ export class ServerConnection {
 
     if (body) body.responseStarted = true;
     const statusLine = `HTTP/1.1 ${response.status} ${response.statusText || reasonPhrase(response.status)}`;
-    try {
-      await writeMessage(this.output, statusLine, headers, response, framing);
-    } catch (err) {
-      if (!(err instanceof FlowError)) {
-        // The handler's body stream failed part way: the response cannot be completed.
-        s.onError(err, request);
-        this.flow.abort();
-      }
-      return false;
-    }
-
-    if (keepAlive && body && !body.done) keepAlive = await body.drain();
-    return keepAlive;
+    this.current = { request, body, keepAlive };
+    // Most responses are one write: its acceptance is the one callback (it also ends the send deadline's wait).
+    const whole = singleWrite(statusLine, headers, response, framing);
+    const written = whole !== null ? this.startWrite(whole) : writeMessage(this.output, statusLine, headers, response, framing);
+    written.then(this.written, this.writeFailed);
   }
+
+  private readonly written = (): void => {
+    this.writeSinceMs = null;
+    const current = this.current;
+    if (current === null || this.finishing) return;
+    if (current.keepAlive && current.body && !current.body.done) current.body.drain().then(this.exchanged, this.failed);
+    else this.exchanged(current.keepAlive);
+  };
+
+  private readonly writeFailed = (err: unknown): void => {
+    this.writeSinceMs = null;
+    const current = this.current;
+    if (current !== null && !(err instanceof FlowError)) {
+      // The handler's body stream failed part way: the response cannot be completed.
+      this.settings.onError(err, current.request);
+      this.flow.abort();
+    }
+    this.failed();
+  };
 
   /**
    * The handler's response, with the first chunk of a stream body already
@@ -356,6 +407,13 @@ export class ServerConnection {
 }
 
 const nothing = (): void => undefined;
+
+/** What follows a response's write needs of its exchange. */
+interface Exchange {
+  request: KilnRequest;
+  body: IncomingBody | null;
+  keepAlive: boolean;
+}
 
 /** What a handler returned, checked to be a final response. */
 function checkResponse(response: unknown): KilnResponse {
