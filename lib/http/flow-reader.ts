@@ -198,7 +198,8 @@ export class FlowReader {
   };
 
   /**
-   * Reads a message head up to and including its empty line. Returns null
+   * Reads a message head up to and including its empty line, as Latin-1
+   * text. Returns null
    * when the stream ends cleanly before any byte of a head. Lines must end in
    * CRLF: a bare CR or LF is rejected at once rather than waited on.
    *
@@ -208,7 +209,7 @@ export class FlowReader {
    *   first bytes are checked to be able to start a request line, so that
    *   anything else is refused at once rather than waited on
    */
-  readHead(limit: number, onFirstByte?: () => void, requestLine = false): Promise<Uint8Array | null> {
+  readHead(limit: number, onFirstByte?: () => void, requestLine = false): Promise<string | null> {
     return new Promise((resolve, reject) =>
       this.whenHeadReady(limit, onFirstByte, requestLine, () => {
         try {
@@ -262,16 +263,17 @@ export class FlowReader {
   };
 
   /**
-   * The head `whenHeadReady` waited for: its bytes, or null when the stream
+   * The head `whenHeadReady` waited for, as Latin-1 text (line ends
+   * checked), or null when the stream
    * ended cleanly before any byte of it; throws what made it unreadable
    * (malformed or too large, the stream ending inside it, a timeout, the
    * flow failing).
    */
-  takeHead(limit: number, onFirstByte: (() => void) | undefined, requestLine: boolean): Uint8Array | null {
+  takeHead(limit: number, onFirstByte: (() => void) | undefined, requestLine: boolean): string | null {
     try {
       const end = this.scanHead(limit, onFirstByte, requestLine);
       if (end >= 0) {
-        const head = this.buf.subarray(this.start, end);
+        const head = decodeLatin1(this.buf, this.start, end);
         this.start = end;
         this.releaseIfEmpty();
         return head;

@@ -10,7 +10,7 @@ import { FlowError, type Flow } from '../devices/flow.ts';
 import type { DateHeader } from './date.ts';
 import { HttpError, STATUS_FOR_ERROR } from './errors.ts';
 import { FlowReader } from './flow-reader.ts';
-import { requestFraming } from './framing.ts';
+import { NO_BODY, requestFraming } from './framing.ts';
 import { parseRequestHead, type RequestHead } from './head-parser.ts';
 import { KilnHeaders } from './headers.ts';
 import { Body } from '../web/body.ts';
@@ -187,7 +187,8 @@ export class ServerConnection {
 
   /** An exchange ended: serves the next request, or ends the connection. */
   private readonly exchanged = (keepAlive: boolean): void => {
-    this.current = null;
+    this.request = null;
+    this.body = null;
     if (this.finishing) return;
     if (keepAlive) this.servedCount++;
     if (!keepAlive || this.stopping) return this.finish(false);
@@ -199,7 +200,8 @@ export class ServerConnection {
   };
 
   private readonly failed = (): void => {
-    this.current = null;
+    this.request = null;
+    this.body = null;
     this.finish(false);
   };
 
@@ -244,8 +246,10 @@ export class ServerConnection {
     this.reader.setTimeouts(this.settings.clock.nowMs() + this.settings.headerTimeoutMs, null);
   };
 
-  /** The exchange whose response is being written, for the callbacks that follow it. */
-  private current: Exchange | null = null;
+  // The exchange whose response is being written, for the callbacks that follow it (fields, not an object a request).
+  private request: KilnRequest | null = null;
+  private body: IncomingBody | null = null;
+  private keepAlive = false;
 
   /** Serves the request whose head is ready (see `nextHead`); ends by calling `exchanged` or `finish`. */
   private exchange(): void {
@@ -253,12 +257,12 @@ export class ServerConnection {
     let head: RequestHead;
     let body: IncomingBody | null = null;
     try {
-      const bytes = this.reader.takeHead(s.maxHeaderBytes, this.headStarted, true);
-      if (bytes === null) return this.finish(false);
+      const text = this.reader.takeHead(s.maxHeaderBytes, this.headStarted, true);
+      if (text === null) return this.finish(false);
       this.idle = false;
       this.waitingForHead = false;
       this.reader.setTimeouts(null, null);
-      head = parseRequestHead(bytes, s.maxHeaderCount);
+      head = parseRequestHead(text, s.maxHeaderCount);
       const framing = requestFraming(head, s.maxBodyBytes);
       if (framing.kind !== 'none') {
         const limits = { maxBodyBytes: s.maxBodyBytes, maxLineBytes: MAX_LINE_BYTES, maxTrailerCount: s.maxHeaderCount, fault: 'bad-request' as const };
@@ -307,7 +311,9 @@ export class ServerConnection {
 
     if (body) body.responseStarted = true;
     const statusLine = `HTTP/1.1 ${response.status} ${response.statusText || reasonPhrase(response.status)}`;
-    this.current = { request, body, keepAlive };
+    this.request = request;
+    this.body = body;
+    this.keepAlive = keepAlive;
     // Most responses are one write: its acceptance is the one callback (it also ends the send deadline's wait).
     const whole = singleWrite(statusLine, headers, response, framing);
     const written = whole !== null ? this.startWrite(whole) : writeMessage(this.output, statusLine, headers, response, framing);
@@ -316,18 +322,18 @@ export class ServerConnection {
 
   private readonly written = (): void => {
     this.writeSinceMs = null;
-    const current = this.current;
-    if (current === null || this.finishing) return;
-    if (current.keepAlive && current.body && !current.body.done) current.body.drain().then(this.exchanged, this.failed);
-    else this.exchanged(current.keepAlive);
+    if (this.request === null || this.finishing) return;
+    const body = this.body;
+    if (this.keepAlive && body && !body.done) body.drain().then(this.exchanged, this.failed);
+    else this.exchanged(this.keepAlive);
   };
 
   private readonly writeFailed = (err: unknown): void => {
     this.writeSinceMs = null;
-    const current = this.current;
-    if (current !== null && !(err instanceof FlowError)) {
+    const request = this.request;
+    if (request !== null && !(err instanceof FlowError)) {
       // The handler's body stream failed part way: the response cannot be completed.
-      this.settings.onError(err, current.request);
+      this.settings.onError(err, request);
       this.flow.abort();
     }
     this.failed();
@@ -379,13 +385,13 @@ export class ServerConnection {
       headers.delete('transfer-encoding');
       if (s === 204) headers.delete('content-length');
       void Body.discard(response);
-      return { kind: 'none' };
+      return NO_BODY;
     }
     const framing = chooseFraming(headers, response, head.version === '1.1', true);
     if (head.method !== 'HEAD') return framing;
     // HEAD: the same fields as GET would have, no body (RFC 9110 section 9.3.2).
     if (framing.kind === 'until-close') headers.delete('content-length');
-    return { kind: 'none' };
+    return NO_BODY;
   }
 
   /** Answers a request that cannot be served, and gives up the connection. */
@@ -407,13 +413,6 @@ export class ServerConnection {
 }
 
 const nothing = (): void => undefined;
-
-/** What follows a response's write needs of its exchange. */
-interface Exchange {
-  request: KilnRequest;
-  body: IncomingBody | null;
-  keepAlive: boolean;
-}
 
 /** What a handler returned, checked to be a final response. */
 function checkResponse(response: unknown): KilnResponse {
