@@ -187,6 +187,7 @@ export class ServerConnection {
 
   /** An exchange ended: serves the next request, or ends the connection. */
   private readonly exchanged = (keepAlive: boolean): void => {
+    this.head = null;
     this.request = null;
     this.body = null;
     if (this.finishing) return;
@@ -200,6 +201,7 @@ export class ServerConnection {
   };
 
   private readonly failed = (): void => {
+    this.head = null;
     this.request = null;
     this.body = null;
     this.finish(false);
@@ -246,7 +248,8 @@ export class ServerConnection {
     this.reader.setTimeouts(this.settings.clock.nowMs() + this.settings.headerTimeoutMs, null);
   };
 
-  // The exchange whose response is being written, for the callbacks that follow it (fields, not an object a request).
+  // The exchange in progress, for the callbacks that follow its steps (fields, not an object or closures a request).
+  private head: RequestHead | null = null;
   private request: KilnRequest | null = null;
   private body: IncomingBody | null = null;
   private keepAlive = false;
@@ -285,14 +288,21 @@ export class ServerConnection {
     const keepAlive = head.version === '1.1' ? !hasToken(connection, 'close') : hasToken(connection, 'keep-alive');
 
     const request = new KilnRequest(head, body, this.flow.remote, this.flow.local);
-    const answer = this.callHandler(request, body, head.method !== 'HEAD');
-    if (answer instanceof KilnResponse) return this.respond(head, request, body, answer, keepAlive);
-    answer.then((response) => this.respond(head, request, body, response, keepAlive)).catch(this.failed);
+    this.head = head;
+    this.request = request;
+    this.body = body;
+    this.keepAlive = keepAlive;
+    const response = this.callHandler(request, body, head.method !== 'HEAD');
+    if (response !== null) this.respond(response);
   }
 
   /** Writes the handler's response; then `exchanged` says whether the connection carries another request. */
-  private respond(head: RequestHead, request: KilnRequest, body: IncomingBody | null, response: KilnResponse, keepAlive: boolean): void {
+  private readonly respond = (response: KilnResponse): void => {
+    if (this.finishing) return; // aborted while the handler was busy
     const s = this.settings;
+    const head = this.head!;
+    const body = this.body;
+    let keepAlive = this.keepAlive;
     if (body?.failure) keepAlive = false; // where this body ends is unknown now
 
     // The response is the server's now: its fields get the framing, Connection and Date.
@@ -311,14 +321,12 @@ export class ServerConnection {
 
     if (body) body.responseStarted = true;
     const statusLine = `HTTP/1.1 ${response.status} ${response.statusText || reasonPhrase(response.status)}`;
-    this.request = request;
-    this.body = body;
     this.keepAlive = keepAlive;
     // Most responses are one write: its acceptance is the one callback (it also ends the send deadline's wait).
     const whole = singleWrite(statusLine, headers, response, framing);
     const written = whole !== null ? this.startWrite(whole) : writeMessage(this.output, statusLine, headers, response, framing);
     written.then(this.written, this.writeFailed);
-  }
+  };
 
   private readonly written = (): void => {
     this.writeSinceMs = null;
@@ -343,17 +351,19 @@ export class ServerConnection {
    * The handler's response, with the first chunk of a stream body already
    * pulled (see `prefetchFirstChunk`). Errors become 500, or the 4xx of a
    * request body that failed to arrive. A handler that answers at once is
-   * answered at once: no promise in between.
+   * answered at once, no promise in between; else null, and `respond` is
+   * called once the response is there.
    */
-  private callHandler(request: KilnRequest, body: IncomingBody | null, sendsBody: boolean): KilnResponse | Promise<KilnResponse> {
+  private callHandler(request: KilnRequest, body: IncomingBody | null, sendsBody: boolean): KilnResponse | null {
     let answer: KilnResponse | Promise<KilnResponse>;
     try {
       answer = this.handler(request);
-      if (answer instanceof KilnResponse && !needsPrefetch(checkResponse(answer), sendsBody)) return answer;
+      if (answer instanceof KilnResponse && !needsPrefetch(checkStatus(answer), sendsBody)) return answer;
     } catch (err) {
       return this.handlerFailed(err, request, body);
     }
-    return this.finishHandler(answer, request, body, sendsBody);
+    this.finishHandler(answer, request, body, sendsBody).then(this.respond, this.failed);
+    return null;
   }
 
   private async finishHandler(
@@ -417,6 +427,10 @@ const nothing = (): void => undefined;
 /** What a handler returned, checked to be a final response. */
 function checkResponse(response: unknown): KilnResponse {
   if (!(response instanceof KilnResponse)) throw new TypeError('the handler did not return a Response (lib/web\'s; serveFetch takes others)');
+  return checkStatus(response);
+}
+
+function checkStatus(response: KilnResponse): KilnResponse {
   if (response.status < 200) throw new RangeError(`the handler returned interim status ${response.status}`);
   return response;
 }
