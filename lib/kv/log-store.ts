@@ -304,10 +304,11 @@ export class LogStore extends KvBase<LogValue> {
    * mostly this bookkeeping, so every promise less shows.
    */
   protected read(key: string, value: LogValue, offset: number, length: number): Promise<Uint8Array> {
-    const inMemory = value.bytes ?? this.cache.bytesOf(value);
-    if (inMemory) {
+    if (value.bytes) return Promise.resolve(this.copies.copy(value.bytes, offset, offset + length));
+    const at = value.cachedAt + offset;
+    if (at >= offset) {
       value.used = true;
-      return Promise.resolve(this.copies.copy(inMemory, offset, offset + length));
+      return Promise.resolve(this.copies.copy(this.cache.bytes, at, at + length));
     }
     const pos = value.pos;
     const whole = offset === 0 && length === value.size;

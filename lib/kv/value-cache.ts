@@ -42,17 +42,16 @@ export class ValueCache<V extends Cached> {
   /** Where the next value goes. */
   private head = 0;
 
-  constructor(private readonly bytes: number) {}
+  constructor(private readonly size: number) {}
 
-  /** The bytes of `v`, a view valid until the next `keep`; undefined when it is not cached. */
-  bytesOf(v: V): Uint8Array | undefined {
-    const at = v.cachedAt;
-    return at < 0 ? undefined : this.arena.subarray(at, at + v.size);
+  /** Where cached values are: `v`'s bytes are at [v.cachedAt, v.cachedAt + v.size) until the next `keep` (read them, never write). */
+  get bytes(): Uint8Array {
+    return this.arena;
   }
 
   /** Keeps `bytes` (which must match the value's CRC) as `v`'s, unless too large. */
   keep(v: V, bytes: Uint8Array): void {
-    if (v.cachedAt >= 0 || span(v.size) * LARGEST_PART > this.bytes) return;
+    if (v.cachedAt >= 0 || span(v.size) * LARGEST_PART > this.size) return;
     const at = this.room(span(v.size));
     this.arena.set(bytes, at);
     this.push(v, at);
@@ -84,8 +83,8 @@ export class ValueCache<V extends Cached> {
 
   /** Makes the arena at least `length` bytes long if the cache's size allows; false when it does not. */
   private grow(length: number): boolean {
-    if (length > this.bytes) return false;
-    const next = new Uint8Array(Math.min(this.bytes, Math.max(length, 2 * this.arena.length, FIRST_ARENA)));
+    if (length > this.size) return false;
+    const next = new Uint8Array(Math.min(this.size, Math.max(length, 2 * this.arena.length, FIRST_ARENA)));
     next.set(this.arena);
     this.arena = next;
     return true;
