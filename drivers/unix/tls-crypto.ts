@@ -90,6 +90,8 @@ const AEAD_OPTIONS = { authTagLength: TAG };
  */
 class NodeAead implements AeadKey {
   private readonly key: KeyObject;
+  /** The received tag, copied here: cheaper for the collector than a view per record (setAuthTag copies it anyway). */
+  private readonly tag = new Uint8Array(TAG);
 
   constructor(
     private readonly cipher: 'aes-128-gcm',
@@ -112,11 +114,13 @@ class NodeAead implements AeadKey {
     const end = sealed.length - TAG;
     const d = createDecipheriv(this.cipher, this.key, nonce, AEAD_OPTIONS);
     d.setAAD(aad);
-    d.setAuthTag(sealed.subarray(end));
+    for (let i = 0; i < TAG; i++) this.tag[i] = sealed[end + i]!;
+    d.setAuthTag(this.tag);
     const head = d.update(sealed.subarray(0, end));
     try {
       const tail = d.final();
-      return tail.length === 0 ? bytes(head) : concat(head, tail);
+      // The record layer takes its content as a plain Uint8Array view of this Buffer.
+      return tail.length === 0 ? head : concat(head, tail);
     } catch {
       return null;
     }
