@@ -16,7 +16,9 @@
  */
 import { createServer as createHttpsServer, Agent, request as httpsRequest } from 'node:https';
 import { connect as tlsConnectNode, createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
 import { connect as connectTcp, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Benchmark, BenchCase, Mode, Side } from '../benchmark.ts';
 import { createUnixClock } from '../../drivers/unix/clock.ts';
@@ -29,6 +31,9 @@ import { KilnResponse } from '../../lib/http/response.ts';
 import { serveHttp } from '../../lib/http/server.ts';
 import { parseCertificatesPem, parsePrivateKeyPem, tlsServer } from '../../lib/tls/index.ts';
 import { hasOpenssl, makePki, type Issued, type Pki } from '../../test/support/tls-pki.ts';
+import { cpuPerHandshake, sTimeCommand } from './handshake-cpu.ts';
+
+const runCommand = promisify(execFile);
 
 const MB = 1024 * 1024;
 
@@ -39,13 +44,16 @@ interface Fixture {
   ca: Buffer;
 }
 
+function newFixture(): Fixture {
+  const pki = makePki();
+  return { pki, leaf: pki.issue('bench'), stack: createUnixStack(), ca: Buffer.from(pki.rootPem) };
+}
+
+/** The `tls` benchmark's cases share one fixture; its last case closes it. */
 let fixture: Fixture | null = null;
 
 function setUp(): Fixture {
-  if (!fixture) {
-    const pki = makePki();
-    fixture = { pki, leaf: pki.issue('bench'), stack: createUnixStack(), ca: Buffer.from(pki.rootPem) };
-  }
+  fixture ??= newFixture();
   return fixture;
 }
 
@@ -81,25 +89,33 @@ async function handshakesPerSecond(port: number, ca: Buffer, count: number): Pro
   return count / ((performance.now() - start) / 1000);
 }
 
-async function handshakeCase(mode: Mode): Promise<BenchCase> {
-  const f = setUp();
-  const count = mode.quick ? 80 : 800;
+/** A Kiln TLS listener and Node's `tls` server, each ending every connection once its handshake is done. */
+async function handshakeServers(f: Fixture): Promise<{ kilnPort: number; nodePort: number; close(): Promise<void> }> {
   const kilnListener = tlsServer(await f.stack.listenTcp(0, { address: '127.0.0.1' }), kilnTlsOptions(f));
   void (async () => {
     for await (const flow of kilnListener) void flow.close();
   })();
   const node = createTlsServer({ cert: f.leaf.chainPem, key: f.leaf.keyPem, minVersion: 'TLSv1.3' }, (s) => s.end());
-  await new Promise<void>((r) => node.listen(0, '127.0.0.1', r));
-  const kiln: Side = { name: 'Kiln lib/tls (node:crypto)', measure: () => handshakesPerSecond(kilnListener.local.port, f.ca, count) };
-  const baseline: Side = { name: "Node's tls", measure: () => handshakesPerSecond((node.address() as AddressInfo).port, f.ca, count) };
+  const nodePort = await listening(node);
   return {
-    label: 'full handshakes/s, X25519 + ECDSA P-256',
-    kiln,
-    baseline,
-    teardown: async () => {
+    kilnPort: kilnListener.local.port,
+    nodePort,
+    close: async () => {
       await kilnListener.close();
       node.close();
     },
+  };
+}
+
+async function handshakeCase(mode: Mode): Promise<BenchCase> {
+  const f = setUp();
+  const count = mode.quick ? 80 : 800;
+  const servers = await handshakeServers(f);
+  return {
+    label: 'full handshakes/s, X25519 + ECDSA P-256',
+    kiln: { name: 'Kiln lib/tls (node:crypto)', measure: () => handshakesPerSecond(servers.kilnPort, f.ca, count) },
+    baseline: { name: "Node's tls", measure: () => handshakesPerSecond(servers.nodePort, f.ca, count) },
+    teardown: servers.close,
   };
 }
 
@@ -270,6 +286,40 @@ async function bulkCase(mode: Mode): Promise<BenchCase[]> {
     },
   ];
 }
+
+/** Server CPU per full handshake: a Kiln TLS listener and Node's `tls` server in this process, each driven by `openssl s_time` from outside. */
+async function handshakeCpuCase(mode: Mode): Promise<BenchCase> {
+  // A fixture of its own: every benchmark sets up before any measures, and `tls` closes the shared one.
+  const f = newFixture();
+  const seconds = mode.quick ? 1 : 3;
+  const servers = await handshakeServers(f);
+  const side = (name: string, port: number): Side => ({
+    name,
+    measure: () =>
+      cpuPerHandshake(process.pid, async () => {
+        const [command, ...args] = sTimeCommand('127.0.0.1', port, f.pki.rootPath, seconds);
+        return (await runCommand(command!, args, { timeout: (seconds + 30) * 1000 })).stdout;
+      }),
+  });
+  return {
+    label: 'server CPU per full handshake (X25519 + ECDSA P-256, openssl s_time)',
+    kiln: side('Kiln lib/tls (node:crypto)', servers.kilnPort),
+    baseline: side("Node's tls", servers.nodePort),
+    teardown: async () => {
+      await servers.close();
+      await f.stack.close();
+    },
+  };
+}
+
+export const tlsHandshakeCpuBenchmark: Benchmark = {
+  name: 'tls-handshake-cpu',
+  title: "TLS 1.3 on Node: server CPU per full handshake, Kiln against Node's tls (the issue's goal: at most 2x)",
+  unit: 'µs CPU/handshake',
+  better: 'lower',
+  missing: async () => (hasOpenssl() ? null : 'needs openssl (Debian openssl) for its certificates and its client, s_time'),
+  cases: async (mode) => [await handshakeCpuCase(mode)],
+};
 
 export const tlsBenchmark: Benchmark = {
   name: 'tls',
