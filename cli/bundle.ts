@@ -83,8 +83,7 @@ export async function bundleApp(appFile: string, target: Target, outfile: string
         `import { boot } from ${JSON.stringify(boot)};\n` +
         `import { asApp } from ${fetchApp};\n` +
         `process.exitCode = await boot(asApp(app), process.argv.slice(2));\n`
-      : // Before the app's module runs: what the image's QuickJS lacks and npm code expects.
-        `import ${JSON.stringify(join(repoRoot, 'drivers', 'solo5', 'relative-indexing.ts'))};\n` +
+      : // Before the app's module runs: the Web globals npm code expects.
         `import ${JSON.stringify(join(repoRoot, 'drivers', 'solo5', 'web-globals.ts'))};\n` +
         `import ${JSON.stringify(join(repoRoot, 'drivers', 'solo5', hasStack ? 'global-fetch.ts' : 'global-fetch-none.ts'))};\n` +
         `import app from ${JSON.stringify(appFile)};\n` +

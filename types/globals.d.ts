@@ -5,7 +5,7 @@
  * global (process, require, __dirname, ...) is a type error in the editor, as
  * it would be an error in the image. Only what every target has is here.
  */
-export {};
+import type * as web from '../lib/web/index.ts';
 
 type TimerHandler = (...args: unknown[]) => void;
 
@@ -28,8 +28,6 @@ interface KilnTextDecoder {
   decode(input?: ArrayBufferView | ArrayBuffer, options?: { stream?: boolean }): string;
 }
 
-type Web = typeof import('../lib/web/index.ts');
-
 declare global {
   /** Node's Buffer, from the `buffer` package, injected into images. */
   var Buffer: typeof import('buffer').Buffer;
@@ -45,76 +43,76 @@ declare global {
   var crypto: {
     getRandomValues<T extends ArrayBufferView>(array: T): T;
     randomUUID(): `${string}-${string}-${string}-${string}-${string}`;
-    readonly subtle: import('../lib/web/index.ts').SubtleCrypto;
+    readonly subtle: web.SubtleCrypto;
   };
-  var SubtleCrypto: Web['SubtleCrypto'];
-  type SubtleCrypto = import('../lib/web/index.ts').SubtleCrypto;
-  var CryptoKey: Web['CryptoKey'];
-  type CryptoKey = import('../lib/web/index.ts').CryptoKey;
+  var SubtleCrypto: typeof web.SubtleCrypto;
+  type SubtleCrypto = web.SubtleCrypto;
+  var CryptoKey: typeof web.CryptoKey;
+  type CryptoKey = web.CryptoKey;
   var TextEncoder: { new (): KilnTextEncoder };
   var TextDecoder: { new (label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean }): KilnTextDecoder };
 
   // lib/web (lib/web/README.md says what each implements).
-  var URL: Web['URL'];
-  type URL = import('../lib/web/index.ts').URL;
-  var URLSearchParams: Web['URLSearchParams'];
-  type URLSearchParams = import('../lib/web/index.ts').URLSearchParams;
-  var Headers: Web['Headers'];
-  type Headers = import('../lib/web/index.ts').Headers;
-  type HeadersInit = import('../lib/web/index.ts').HeadersInit;
-  var Request: Web['Request'];
-  type Request = import('../lib/web/index.ts').Request;
-  type RequestInit = import('../lib/web/index.ts').RequestInit;
-  var Response: Web['Response'];
-  type Response = import('../lib/web/index.ts').Response;
-  type ResponseInit = import('../lib/web/index.ts').ResponseInit;
-  type BodyInit = import('../lib/web/index.ts').BodyInit;
-  var ReadableStream: Web['ReadableStream'];
-  type ReadableStream<R = Uint8Array> = import('../lib/web/index.ts').ReadableStream<R>;
-  var ReadableStreamDefaultReader: Web['ReadableStreamDefaultReader'];
-  type ReadableStreamDefaultReader<R> = import('../lib/web/index.ts').ReadableStreamDefaultReader<R>;
-  var ReadableStreamDefaultController: Web['ReadableStreamDefaultController'];
-  type ReadableStreamDefaultController<R> = import('../lib/web/index.ts').ReadableStreamDefaultController<R>;
-  var WritableStream: Web['WritableStream'];
-  type WritableStream<W = unknown> = import('../lib/web/index.ts').WritableStream<W>;
-  var WritableStreamDefaultWriter: Web['WritableStreamDefaultWriter'];
-  type WritableStreamDefaultWriter<W> = import('../lib/web/index.ts').WritableStreamDefaultWriter<W>;
-  var WritableStreamDefaultController: Web['WritableStreamDefaultController'];
-  type WritableStreamDefaultController = import('../lib/web/index.ts').WritableStreamDefaultController;
-  var TransformStream: Web['TransformStream'];
-  type TransformStream<I = unknown, O = unknown> = import('../lib/web/index.ts').TransformStream<I, O>;
-  var TransformStreamDefaultController: Web['TransformStreamDefaultController'];
-  type TransformStreamDefaultController<O> = import('../lib/web/index.ts').TransformStreamDefaultController<O>;
-  var CountQueuingStrategy: Web['CountQueuingStrategy'];
-  var ByteLengthQueuingStrategy: Web['ByteLengthQueuingStrategy'];
-  var TextEncoderStream: Web['TextEncoderStream'];
-  type TextEncoderStream = import('../lib/web/index.ts').TextEncoderStream;
-  var TextDecoderStream: Web['TextDecoderStream'];
-  type TextDecoderStream = import('../lib/web/index.ts').TextDecoderStream;
-  var Blob: Web['Blob'];
-  type Blob = import('../lib/web/index.ts').Blob;
-  type BlobPart = import('../lib/web/index.ts').BlobPart;
-  var File: Web['File'];
-  type File = import('../lib/web/index.ts').File;
-  var FormData: Web['FormData'];
-  type FormData = import('../lib/web/index.ts').FormData;
-  type FormDataEntryValue = import('../lib/web/index.ts').FormDataEntryValue;
-  var AbortController: Web['AbortController'];
-  type AbortController = import('../lib/web/index.ts').AbortController;
-  var AbortSignal: Web['AbortSignal'];
-  type AbortSignal = import('../lib/web/index.ts').AbortSignal;
-  var Event: Web['Event'];
-  type Event = import('../lib/web/index.ts').Event;
-  var EventTarget: Web['EventTarget'];
-  type EventTarget = import('../lib/web/index.ts').EventTarget;
-  var CustomEvent: Web['CustomEvent'];
-  type CustomEvent<T = unknown> = import('../lib/web/index.ts').CustomEvent<T>;
-  var DOMException: Web['DOMException'];
-  type DOMException = import('../lib/web/index.ts').DOMException;
+  var URL: typeof web.URL;
+  type URL = web.URL;
+  var URLSearchParams: typeof web.URLSearchParams;
+  type URLSearchParams = web.URLSearchParams;
+  var Headers: typeof web.Headers;
+  type Headers = web.Headers;
+  type HeadersInit = web.HeadersInit;
+  var Request: typeof web.Request;
+  type Request = web.Request;
+  type RequestInit = web.RequestInit;
+  var Response: typeof web.Response;
+  type Response = web.Response;
+  type ResponseInit = web.ResponseInit;
+  type BodyInit = web.BodyInit;
+  var ReadableStream: typeof web.ReadableStream;
+  type ReadableStream<R = Uint8Array> = web.ReadableStream<R>;
+  var ReadableStreamDefaultReader: typeof web.ReadableStreamDefaultReader;
+  type ReadableStreamDefaultReader<R> = web.ReadableStreamDefaultReader<R>;
+  var ReadableStreamDefaultController: typeof web.ReadableStreamDefaultController;
+  type ReadableStreamDefaultController<R> = web.ReadableStreamDefaultController<R>;
+  var WritableStream: typeof web.WritableStream;
+  type WritableStream<W = unknown> = web.WritableStream<W>;
+  var WritableStreamDefaultWriter: typeof web.WritableStreamDefaultWriter;
+  type WritableStreamDefaultWriter<W> = web.WritableStreamDefaultWriter<W>;
+  var WritableStreamDefaultController: typeof web.WritableStreamDefaultController;
+  type WritableStreamDefaultController = web.WritableStreamDefaultController;
+  var TransformStream: typeof web.TransformStream;
+  type TransformStream<I = unknown, O = unknown> = web.TransformStream<I, O>;
+  var TransformStreamDefaultController: typeof web.TransformStreamDefaultController;
+  type TransformStreamDefaultController<O> = web.TransformStreamDefaultController<O>;
+  var CountQueuingStrategy: typeof web.CountQueuingStrategy;
+  var ByteLengthQueuingStrategy: typeof web.ByteLengthQueuingStrategy;
+  var TextEncoderStream: typeof web.TextEncoderStream;
+  type TextEncoderStream = web.TextEncoderStream;
+  var TextDecoderStream: typeof web.TextDecoderStream;
+  type TextDecoderStream = web.TextDecoderStream;
+  var Blob: typeof web.Blob;
+  type Blob = web.Blob;
+  type BlobPart = web.BlobPart;
+  var File: typeof web.File;
+  type File = web.File;
+  var FormData: typeof web.FormData;
+  type FormData = web.FormData;
+  type FormDataEntryValue = web.FormDataEntryValue;
+  var AbortController: typeof web.AbortController;
+  type AbortController = web.AbortController;
+  var AbortSignal: typeof web.AbortSignal;
+  type AbortSignal = web.AbortSignal;
+  var Event: typeof web.Event;
+  type Event = web.Event;
+  var EventTarget: typeof web.EventTarget;
+  type EventTarget = web.EventTarget;
+  var CustomEvent: typeof web.CustomEvent;
+  type CustomEvent<T = unknown> = web.CustomEvent<T>;
+  var DOMException: typeof web.DOMException;
+  type DOMException = web.DOMException;
   /** Through the app's first stack device; http:// (https:// with createFetch and lib/tls). */
   function fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
-  var atob: Web['atob'];
-  var btoa: Web['btoa'];
-  var structuredClone: Web['structuredClone'];
-  var navigator: Web['navigator'];
+  var atob: typeof web.atob;
+  var btoa: typeof web.btoa;
+  var structuredClone: typeof web.structuredClone;
+  var navigator: typeof web.navigator;
 }

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../../cli/paths.ts';
 import type { BenchCase, Benchmark, Mode, Side } from '../benchmark.ts';
 import { benchHosted } from './build.ts';
-import { cpuSeconds, httpServers, httpUrl, namespaceDown, namespaceUp, inNamespace, nativeMissing, NativeServer, rssMiB, Shared } from './native.ts';
+import { cpuSeconds, httpServers, httpUrl, namespaceDown, namespaceUp, inNamespace, nativeMissing, NativeServer, rssMiB, Shared, sharedRunSide } from './native.ts';
 import { parseWrk, WRK } from './wrk.ts';
 
 const NS = 'kilnbhcpu';
@@ -45,7 +45,7 @@ async function load(server: NativeServer, url: string, connections: number, seco
 interface Session {
   servers: Record<ServerKey, NativeServer>;
   /** Figures of each server and load, in the order measured: every benchmark reads the same runs. */
-  runs: Map<string, Figures[]>;
+  runs: Record<string, Figures[]>;
   seconds: number;
 }
 
@@ -60,7 +60,7 @@ async function startSession(mode: Mode): Promise<Session> {
     // One run's length of load first: Node's JIT and the image's heap warm.
     await load(servers[key], httpUrl(plan), LOADS[0]!, secondsOf(mode));
   }
-  return { servers, runs: new Map(), seconds: secondsOf(mode) };
+  return { servers, runs: {}, seconds: secondsOf(mode) };
 }
 
 async function endSession(s: Session): Promise<void> {
@@ -81,18 +81,9 @@ function sessionFor(mode: Mode): Shared<Session> {
 
 /** A side reading one figure of KEY's runs at CONNECTIONS: its n-th sample is the n-th run, made when no earlier benchmark made it. */
 function side(session: Promise<Session>, key: ServerKey, connections: number, figure: (f: Figures) => number): Side {
-  let next = 0;
-  return {
-    name: SERVERS[key].name,
-    async measure() {
-      const s = await session;
-      const id = `${key}.${connections}`;
-      const runs = s.runs.get(id) ?? [];
-      s.runs.set(id, runs);
-      if (next === runs.length) runs.push(await load(s.servers[key], httpUrl(SERVERS[key]), connections, s.seconds));
-      return figure(runs[next++]!);
-    },
-  };
+  const id = `${key}.${connections}`;
+  const run = (s: Session): Promise<Figures> => load(s.servers[key], httpUrl(SERVERS[key]), connections, s.seconds);
+  return sharedRunSide(SERVERS[key].name, session, (s) => (s.runs[id] ??= []), run, figure);
 }
 
 function benchmark(name: string, what: string, unit: string, better: 'higher' | 'lower', figure: (f: Figures) => number): Benchmark {

@@ -16,8 +16,8 @@ import { pipeBenchmark } from './pipe.ts';
 import { sizeBenchmark } from './size.ts';
 import { tcpHostedBenchmark, tcpHostedCpuBenchmark } from './tcp-hosted.ts';
 import { tcpImageBenchmark } from './tcp-image.ts';
-import { tlsBenchmark } from './tls.ts';
-import { tlsHostedBenchmark, tlsHostedCpuBenchmark, tlsImageBenchmark } from './tls-bulk.ts';
+import { tlsBenchmark, tlsHandshakeCpuBenchmark } from './tls.ts';
+import { tlsHostedBenchmark, tlsHostedCpuBenchmark, tlsHostedHandshakeCpuBenchmark, tlsImageBenchmark } from './tls-bulk.ts';
 
 export const BENCHMARKS: Benchmark[] = [
   httpCpuBenchmark,
@@ -29,6 +29,7 @@ export const BENCHMARKS: Benchmark[] = [
   tcpHostedCpuBenchmark,
   tlsHostedBenchmark,
   tlsHostedCpuBenchmark,
+  tlsHostedHandshakeCpuBenchmark,
   sizeBenchmark,
   bootBenchmark,
   icmpBenchmark,
@@ -41,6 +42,7 @@ export const BENCHMARKS: Benchmark[] = [
   httpBenchmark,
   httpLatencyBenchmark,
   tlsBenchmark,
+  tlsHandshakeCpuBenchmark,
   tlsImageBenchmark,
   memoryBenchmark,
   kvBenchmark,

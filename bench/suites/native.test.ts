@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuSeconds, rssMiB, Shared } from './native.ts';
+import { cpuSeconds, rssMiB, Shared, sharedRunSide } from './native.ts';
 
 describe('native benchmark helpers', () => {
   it('reads a process CPU time and resident memory from /proc', () => {
@@ -25,6 +25,19 @@ describe('native benchmark helpers', () => {
     expect(events).toEqual(['make']);
     await shared.release();
     expect(events).toEqual(['make', 'destroy namespace']);
+  });
+
+  it("gives sides of a shared session the same runs, each made once by whichever side asks first", async () => {
+    const session = Promise.resolve({ runs: [] as { ms: number; bytes: number }[] });
+    let made = 0;
+    const record = async () => ({ ms: ++made * 10, bytes: made * 100 });
+    const ms = sharedRunSide('time', session, (s) => s.runs, record, (run) => run.ms);
+    const bytes = sharedRunSide('size', session, (s) => s.runs, record, (run) => run.bytes);
+    expect(ms.name).toBe('time');
+    expect([await ms.measure(), await ms.measure()]).toEqual([10, 20]);
+    expect([await bytes.measure(), await bytes.measure(), await bytes.measure()]).toEqual([100, 200, 300]);
+    expect(await ms.measure()).toBe(30);
+    expect(made).toBe(3);
   });
 
   it('reports a failed set-up to its holders and tears nothing down', async () => {

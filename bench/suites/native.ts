@@ -11,6 +11,7 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import type { Side } from '../benchmark.ts';
 import { netnsDown, netnsUp, type Tap } from './netns.ts';
 
 const run = promisify(execFile);
@@ -208,4 +209,22 @@ export class Shared<T> {
     const made = await value.catch(() => null);
     if (made !== null) await this.destroy(made);
   }
+}
+
+/**
+ * A side of benchmarks that read the same runs of a shared session: its
+ * n-th sample is `figure` of the n-th run in `runs(s)`, made (`record`) by
+ * whichever benchmark asks for it first.
+ */
+export function sharedRunSide<S, R>(name: string, session: Promise<S>, runs: (s: S) => R[], record: (s: S) => Promise<R>, figure: (run: R) => number): Side {
+  let next = 0;
+  return {
+    name,
+    async measure() {
+      const s = await session;
+      const made = runs(s);
+      if (next === made.length) made.push(await record(s));
+      return figure(made[next++]!);
+    },
+  };
 }

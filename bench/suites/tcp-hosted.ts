@@ -14,7 +14,7 @@ import { repoRoot } from '../../cli/paths.ts';
 import type { BenchCase, Benchmark, Mode, Side } from '../benchmark.ts';
 import { benchHosted, benchProgram } from './build.ts';
 import { megabytesPerSecond } from './tcp-image.ts';
-import { cpuSeconds, inNamespace, namespaceDown, namespaceUp, nativeMissing, NativeServer, Shared } from './native.ts';
+import { cpuSeconds, inNamespace, namespaceDown, namespaceUp, nativeMissing, NativeServer, Shared, sharedRunSide } from './native.ts';
 
 const NS = 'kilnbtcph';
 const TAP = 'kilnbth0';
@@ -82,15 +82,7 @@ const shared = new Shared<Session>(
 
 /** A side reading one figure: its n-th sample is KEY's n-th run, made when the other benchmark has not made it. */
 function side(session: Promise<Session>, key: ServerKey, figure: (f: Figures) => number): Side {
-  let next = 0;
-  return {
-    name: SERVERS[key].name,
-    async measure() {
-      const s = await session;
-      if (next === s.runs[key].length) s.runs[key].push(await echo(s, key, BYTES));
-      return figure(s.runs[key][next++]!);
-    },
-  };
+  return sharedRunSide(SERVERS[key].name, session, (s) => s.runs[key], (s) => echo(s, key, BYTES), figure);
 }
 
 function benchmark(name: string, what: string, unit: string, better: 'higher' | 'lower', figure: (f: Figures) => number): Benchmark {

@@ -19,9 +19,10 @@ import { buildPlatform } from '../../test/platform/build.ts';
 import { hasOpenssl, makePki, type Issued, type Pki } from '../../test/support/tls-pki.ts';
 import type { BenchCase, Benchmark, Mode, Side } from '../benchmark.ts';
 import { benchHosted, benchImage, benchOpensslProgram } from './build.ts';
+import { cpuPerHandshake, sTimeCommand } from './handshake-cpu.ts';
 import { kvmPlace } from '../../test/harness/cases.ts';
 import { alternate, KvmBatch, kvmMissing, kvmWhere, TENDER } from './kvm-batch.ts';
-import { cpuSeconds, inNamespace, namespaceDown, namespaceUp, nativeMissing, NativeServer, Shared } from './native.ts';
+import { cpuSeconds, inNamespace, namespaceDown, namespaceUp, nativeMissing, NativeServer, Shared, sharedRunSide } from './native.ts';
 import { inNs, netnsDown, netnsUp, startServer, stopServer } from './netns.ts';
 import { megabytesPerSecond } from './tcp-image.ts';
 
@@ -118,15 +119,8 @@ const shared = new Shared<Session>(
 
 /** A side whose n-th sample is PATH's n-th run, made by whichever benchmark asks first. */
 function hostedSide(session: Promise<Session>, path: Path, figure: (f: Figures) => number): Side {
-  let next = 0;
-  return {
-    name: `${NAMES[path]}${path === 'node' ? '' : ', hosted'}`,
-    async measure() {
-      const s = await session;
-      if (next === s.runs[path].length) s.runs[path].push(await roundtrip(s, path, BYTES));
-      return figure(s.runs[path][next++]!);
-    },
-  };
+  const name = `${NAMES[path]}${path === 'node' ? '' : ', hosted'}`;
+  return sharedRunSide(name, session, (s) => s.runs[path], (s) => roundtrip(s, path, BYTES), figure);
 }
 
 function hostedBenchmark(name: string, what: string, unit: string, better: 'higher' | 'lower', figure: (f: Figures) => number): Benchmark {
@@ -150,6 +144,28 @@ function hostedBenchmark(name: string, what: string, unit: string, better: 'high
 
 export const tlsHostedBenchmark = hostedBenchmark('tls-hosted', 'throughput', 'MB/s', 'higher', (f) => f.megabytesPerSecond);
 export const tlsHostedCpuBenchmark = hostedBenchmark('tls-hosted-cpu', 'server CPU per MB', 'ms CPU/MB', 'lower', (f) => f.cpuMillisecondsPerMegabyte);
+
+/** Server CPU per full handshake: the hosted app's TLS port against Node's tls echo, each driven by `openssl s_time` in the namespace. */
+export const tlsHostedHandshakeCpuBenchmark: Benchmark = {
+  name: 'tls-hosted-handshake-cpu',
+  title: "TLS 1.3 server CPU per full handshake: the app on the hosted platform against Node's tls (native, this host; the issue's goal: at most 2x)",
+  unit: 'µs CPU/handshake',
+  better: 'lower',
+  missing: async () => nativeMissing([]) ?? missingHere(),
+  async cases(mode: Mode): Promise<BenchCase[]> {
+    const session = shared.hold();
+    const seconds = mode.quick ? 1 : 3;
+    const side = (path: 'tls' | 'node'): Side => ({
+      name: path === 'tls' ? `${NAMES.tls}, hosted` : NAMES.node,
+      async measure() {
+        const s = await session;
+        const [address, port, server] = path === 'tls' ? [HOSTED.app, 443, s.app] : [HOSTED.node, 8443, s.node];
+        return cpuPerHandshake(server.process.pid!, () => inNamespace(NS, sTimeCommand(address, port, s.caPath, seconds), (seconds + 30) * 1000));
+      },
+    });
+    return [{ label: 'full handshakes (X25519 + ECDSA P-256), server CPU each', kiln: side('tls'), baseline: side('node'), teardown: () => shared.release() }];
+  },
+};
 
 // ---- image ----
 

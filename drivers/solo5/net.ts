@@ -54,6 +54,8 @@ export function openSolo5Net(name: string): Solo5Net {
     }
   };
 
+  /** The last frame's view of `buffer`, handed again to a frame of the same length (a view costs QuickJS a constructor call). */
+  let frame = buffer.subarray(0, 0);
   const drain = (): void => {
     for (;;) {
       const length = readOne();
@@ -64,7 +66,8 @@ export function openSolo5Net(name: string): Solo5Net {
         counters.rxDropped++;
         continue;
       }
-      handler(buffer.subarray(0, length));
+      if (frame.length !== length) frame = buffer.subarray(0, length);
+      handler(frame);
     }
   };
 

@@ -3,13 +3,14 @@ import { VirtualClock } from '../../lib/testing/virtual-clock.ts';
 import { memoryFigures, memoryPressure } from './memory.ts';
 
 type Figures = { heapSize: number; inUse: number; pagesUsed: number };
-const g = globalThis as unknown as { __kiln?: { memory: () => Figures; gc: () => void } };
+const g = globalThis as unknown as { __kiln?: { memory: () => Figures; heapFree: () => number; gc: () => void } };
 
 /** An image runtime's memory bindings, as `__kiln` gives them, over figures the test sets. */
 function fakeRuntime(figures: Figures, collect: (f: Figures) => void = () => {}) {
   const calls = { gc: 0 };
   g.__kiln = {
     memory: () => ({ ...figures }),
+    heapFree: () => figures.heapSize - Math.max(figures.inUse, figures.pagesUsed * 4096),
     gc: () => {
       calls.gc++;
       collect(figures);

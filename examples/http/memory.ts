@@ -10,29 +10,18 @@ export type MemoryFigures = Record<string, number>;
 
 interface KilnRuntimeApi {
   memory?: () => MemoryFigures;
+  heapFree?: () => number;
   gc?: () => void;
 }
 
 /** Free heap below which the image counts as short: an eighth of the heap, at least this. */
 const MIN_RESERVE_BYTES = 256 * 1024;
-/** The runtime allocator's page: spans of small objects and large runs take whole pages. */
-const HEAP_PAGE_BYTES = 4096;
 
 function runtimeApi(): KilnRuntimeApi | undefined {
   return (globalThis as unknown as { __kiln?: KilnRuntimeApi }).__kiln;
 }
 
 const reserveFor = (heapSize: number): number => Math.max(heapSize / 8, MIN_RESERVE_BYTES);
-
-/**
- * Free heap: what neither live objects nor the allocator's pages hold. Pages
- * count because a TCP ring needs whole free pages, which partly used spans of
- * small objects do not give back.
- */
-function freeBytes(figures: MemoryFigures): number {
-  const { heapSize = 0, inUse = 0, pagesUsed = 0 } = figures;
-  return heapSize - Math.max(inUse, pagesUsed * HEAP_PAGE_BYTES);
-}
 
 /** Collections asked for by the pressure check, at most one per this long. */
 const GC_INTERVAL_MS = 100;
@@ -47,11 +36,12 @@ const GC_INTERVAL_MS = 100;
 export function memoryPressure(clock: Clock): () => boolean {
   const api = runtimeApi();
   const memory = api?.memory;
-  if (typeof memory !== 'function') return () => false;
-  const short = (): boolean => {
-    const figures = memory();
-    return freeBytes(figures) < reserveFor(figures.heapSize ?? 0);
-  };
+  const heapFree = api?.heapFree;
+  if (typeof memory !== 'function' || typeof heapFree !== 'function') return () => false;
+  // Free heap (`heapFree`: what neither live objects nor the allocator's pages hold), asked before every
+  // request: one number, not memory()'s object. The heap's size does not change.
+  const reserve = reserveFor(memory().heapSize ?? 0);
+  const short = (): boolean => heapFree() < reserve;
   let lastGcMs = -Infinity;
   return () => {
     if (!short()) return false;

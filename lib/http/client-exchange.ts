@@ -130,17 +130,17 @@ export async function exchange(flow: Flow, request: OutgoingRequest, limits: Exc
 /** Reads heads until a final (non-1xx) one; 101 is final here since nothing follows it in HTTP/1.1. */
 async function readFinalHead(reader: FlowReader, limits: ExchangeLimits): Promise<ResponseHead> {
   for (let i = 0; i <= MAX_INTERIM; i++) {
-    let bytes: Uint8Array | null;
+    let text: string | null;
     try {
-      bytes = await reader.readHead(limits.maxHeaderBytes);
+      text = await reader.readHead(limits.maxHeaderBytes);
     } catch (err) {
       if (err instanceof HttpError && (err.code === 'bad-request' || err.code === 'uri-too-long')) {
         throw new HttpError('bad-response', err.message);
       }
       throw err;
     }
-    if (bytes === null) throw new HttpError('incomplete', 'the server closed the connection without a response');
-    const head = parseResponseHead(bytes, limits.maxHeaderCount);
+    if (text === null) throw new HttpError('incomplete', 'the server closed the connection without a response');
+    const head = parseResponseHead(text, limits.maxHeaderCount);
     if (head.status >= 200 || head.status === 101) return head;
   }
   throw new HttpError('bad-response', `more than ${MAX_INTERIM} interim responses`);

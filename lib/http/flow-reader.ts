@@ -15,6 +15,8 @@ const LF = 0x0a;
 
 const EMPTY = new Uint8Array(0);
 
+const nothing = (): void => undefined;
+
 /** Empty lines tolerated before a request line (RFC 9112 section 2.2). */
 const MAX_LEADING_EMPTY_LINES = 4;
 
@@ -96,51 +98,55 @@ export class FlowReader {
     return this.eof && this.end === this.start;
   }
 
-  /**
-   * Reads once more from the flow; false at end of stream. Under a time
-   * bound the read's outcome settles the promise returned here directly
-   * (handlers made once per reader): no promise or closures in between.
-   */
+  /** Reads once more from the flow; false at end of stream. */
   private fill(): Promise<boolean> {
-    if (this.timedOut) return Promise.reject(this.timedOut);
-    if (this.eof) return Promise.resolve(false);
+    return new Promise<boolean>(this.startFill);
+  }
+
+  private readonly startFill = (resolve: (more: boolean) => void, reject: (err: unknown) => void): void => this.fillThen(resolve, reject);
+
+  /**
+   * Reads once more from the flow, then calls `done` (false at end of
+   * stream) or `failed`, bounded by the timeouts. The read's outcome calls
+   * back directly (handlers made once per reader): no promise or closures
+   * in between.
+   */
+  private fillThen(done: (more: boolean) => void, failed: (err: unknown) => void): void {
+    if (this.timedOut) return failed(this.timedOut);
+    if (this.eof) return done(false);
     const gapDeadline = this.gapMs === null ? null : this.clock!.nowMs() + this.gapMs;
     const limit =
       this.deadlineMs === null ? gapDeadline : gapDeadline === null ? this.deadlineMs : Math.min(gapDeadline, this.deadlineMs);
-    if (limit === null) return this.flow.read().then(this.absorb);
-    this.waitLimitMs = limit;
-    if (this.timer === null || this.timerAtMs > limit) this.arm(limit);
-    const filled = new Promise<boolean>(this.startWaiting);
+    this.filled = done;
+    this.waiting = failed;
+    this.waitLimitMs = limit ?? Infinity;
+    if (limit !== null && (this.timer === null || this.timerAtMs > limit)) this.arm(limit);
     try {
       this.flow.read().then(this.readArrived, this.readFailed);
     } catch (err) {
       this.readFailed(err); // a flow that throws instead of rejecting
     }
-    return filled;
   }
 
-  private readonly startWaiting = (resolve: (more: boolean) => void, reject: (err: unknown) => void): void => {
-    this.filled = resolve;
-    this.waiting = reject;
-  };
-
-  /** The bounded read's chunk; dropped when the timer failed the wait first (the reader is unusable then). */
+  /** The read's chunk; dropped when the timer failed the wait first (the reader is unusable then). */
   private readonly readArrived = (chunk: Uint8Array | null): void => {
-    const resolve = this.filled;
-    const reject = this.waiting;
+    const done = this.filled;
+    const failed = this.waiting;
     this.endWaiting();
-    if (resolve === null || reject === null) return;
+    if (done === null || failed === null) return;
+    let more: boolean;
     try {
-      resolve(this.absorb(chunk));
+      more = this.absorb(chunk);
     } catch (err) {
-      reject(err);
+      return failed(err);
     }
+    done(more);
   };
 
   private readonly readFailed = (err: unknown): void => {
-    const reject = this.waiting;
+    const failed = this.waiting;
     this.endWaiting();
-    reject?.(err);
+    failed?.(err);
   };
 
   private endWaiting(): void {
@@ -150,7 +156,7 @@ export class FlowReader {
   }
 
   /** Takes a chunk the flow gave into the buffer; false at end of stream. */
-  private readonly absorb = (chunk: Uint8Array | null): boolean => {
+  private absorb(chunk: Uint8Array | null): boolean {
     if (chunk === null || chunk.length === 0) {
       if (chunk === null) this.eof = true;
       return chunk !== null;
@@ -167,7 +173,7 @@ export class FlowReader {
     this.start = 0;
     this.end = this.buf.length;
     return true;
-  };
+  }
 
   private arm(atMs: number): void {
     this.timer?.cancel();
@@ -180,7 +186,7 @@ export class FlowReader {
     this.timer = null;
     this.timerAtMs = Infinity;
     const reject = this.waiting;
-    if (reject === null) return;
+    if (reject === null || this.waitLimitMs === Infinity) return; // no wait, or an unbounded one
     if (this.clock!.nowMs() < this.waitLimitMs) {
       this.arm(this.waitLimitMs);
       return;
@@ -192,7 +198,8 @@ export class FlowReader {
   };
 
   /**
-   * Reads a message head up to and including its empty line. Returns null
+   * Reads a message head up to and including its empty line, as Latin-1
+   * text. Returns null
    * when the stream ends cleanly before any byte of a head. Lines must end in
    * CRLF: a bare CR or LF is rejected at once rather than waited on.
    *
@@ -202,44 +209,83 @@ export class FlowReader {
    *   first bytes are checked to be able to start a request line, so that
    *   anything else is refused at once rather than waited on
    */
-  async readHead(limit: number, onFirstByte?: () => void, requestLine = false): Promise<Uint8Array | null> {
-    try {
-      for (;;) {
-        const end = this.scanHead(limit, onFirstByte, requestLine);
-        if (end >= 0) {
-          const head = this.buf.subarray(this.start, end);
-          this.start = end;
-          this.releaseIfEmpty();
-          return head;
+  readHead(limit: number, onFirstByte?: () => void, requestLine = false): Promise<string | null> {
+    return new Promise((resolve, reject) =>
+      this.whenHeadReady(limit, onFirstByte, requestLine, () => {
+        try {
+          resolve(this.takeHead(limit, onFirstByte, requestLine));
+        } catch (err) {
+          reject(err);
         }
-        if (!(await this.fill())) {
-          if ((this.end - this.start) === 0) return null;
-          throw new HttpError('incomplete', 'the connection ended inside a message head');
-        }
-      }
-    } finally {
-      this.forgetScan();
-    }
+      }),
+    );
   }
 
   /**
-   * Calls `ready` once `readHead` with the same arguments would answer
-   * without waiting: a whole head is buffered, or the bytes cannot make
-   * one, or the stream ended, failed or timed out. It waits with no async
-   * frame or promise chain of its own, so a peer that never completes a head
-   * (a slow attack) holds little more than its buffered bytes.
+   * Calls `ready` once `takeHead` with the same arguments can answer: a
+   * whole head is buffered, or the bytes cannot make one, or the stream
+   * ended, failed or timed out (at once when that is so already). It waits
+   * with no async frame, promise chain or closure of its own, so a peer
+   * that never completes a head (a slow attack) holds little more than its
+   * buffered bytes, and a server pays nothing per request for the waiting.
    */
-  whenHeadReady(limit: number, onFirstByte: () => void, requestLine: boolean, ready: () => void): void {
-    const step = (): void => {
-      try {
-        if (this.scanHead(limit, onFirstByte, requestLine) >= 0) return ready();
-      } catch {
-        this.forgetScan(); // readHead scans again from the start and throws the same error
-        return ready();
+  whenHeadReady(limit: number, onFirstByte: (() => void) | undefined, requestLine: boolean, ready: () => void): void {
+    this.headLimit = limit;
+    this.headFirstByte = onFirstByte;
+    this.headIsRequest = requestLine;
+    this.headReady = ready;
+    this.stepHead();
+  }
+
+  /** What the head being waited for was asked with (see whenHeadReady). */
+  private headLimit = 0;
+  private headFirstByte: (() => void) | undefined = undefined;
+  private headIsRequest = false;
+  private headReady: () => void = nothing;
+  /** Why the read waiting for a head failed, for takeHead to throw. */
+  private headFailure: unknown = null;
+
+  private readonly stepHead = (): void => {
+    try {
+      if (this.scanHead(this.headLimit, this.headFirstByte, this.headIsRequest) >= 0) return this.headReady();
+    } catch {
+      this.forgetScan(); // takeHead scans again from the start and throws the same error
+      return this.headReady();
+    }
+    this.fillThen(this.headFilled, this.headFailed);
+  };
+
+  private readonly headFilled = (more: boolean): void => (more ? this.stepHead() : this.headReady());
+
+  private readonly headFailed = (err: unknown): void => {
+    this.headFailure = err;
+    this.headReady();
+  };
+
+  /**
+   * The head `whenHeadReady` waited for, as Latin-1 text (line ends
+   * checked), or null when the stream
+   * ended cleanly before any byte of it; throws what made it unreadable
+   * (malformed or too large, the stream ending inside it, a timeout, the
+   * flow failing).
+   */
+  takeHead(limit: number, onFirstByte: (() => void) | undefined, requestLine: boolean): string | null {
+    try {
+      const end = this.scanHead(limit, onFirstByte, requestLine);
+      if (end >= 0) {
+        const head = decodeLatin1(this.buf, this.start, end);
+        this.start = end;
+        this.releaseIfEmpty();
+        return head;
       }
-      this.fill().then((more) => (more ? step() : ready()), ready);
-    };
-    step();
+      const failure = this.timedOut ?? this.headFailure;
+      if (failure !== null) throw failure;
+      if (!this.eof) throw new Error('FlowReader.takeHead: no head is ready yet (wait with whenHeadReady)');
+      if (this.end === this.start) return null;
+      throw new HttpError('incomplete', 'the connection ended inside a message head');
+    } finally {
+      this.forgetScan();
+    }
   }
 
   /** Where the scan of the head in progress stands, so each byte is looked at once however the head arrives. */

@@ -16,6 +16,11 @@ export type BodyFraming =
   /** Response only: the body runs until the server closes the connection. */
   | { kind: 'until-close' };
 
+// The framings without a length, made once: most messages take one of these, with no object of their own.
+export const NO_BODY: BodyFraming = Object.freeze({ kind: 'none' });
+export const CHUNKED: BodyFraming = Object.freeze({ kind: 'chunked' });
+export const UNTIL_CLOSE: BodyFraming = Object.freeze({ kind: 'until-close' });
+
 type Fault = Extract<HttpErrorCode, 'bad-request' | 'bad-response'>;
 
 /** Digits we accept in a Content-Length: enough for 999 TB, and exact as a JS number. */
@@ -60,9 +65,9 @@ export function requestFraming(head: RequestHead, maxBodyBytes: number): BodyFra
     if (codings[codings.length - 1] !== 'chunked') throw new HttpError('bad-request', 'the final transfer coding is not chunked');
     if (codings.indexOf('chunked') !== codings.length - 1) throw new HttpError('bad-request', 'chunked applied more than once');
     if (codings.length > 1) throw new HttpError('not-implemented', `unsupported transfer coding '${codings[0]}'`);
-    return { kind: 'chunked' };
+    return CHUNKED;
   }
-  if (length === null || length === 0) return { kind: 'none' };
+  if (length === null || length === 0) return NO_BODY;
   if (length > maxBodyBytes) throw new HttpError('body-too-large', `Content-Length ${length} is over the limit of ${maxBodyBytes}`);
   return { kind: 'length', length };
 }
@@ -70,16 +75,16 @@ export function requestFraming(head: RequestHead, maxBodyBytes: number): BodyFra
 /** Framing of a response body, which also depends on the request (RFC 9112 section 6.3). */
 export function responseFraming(head: ResponseHead, requestMethod: string): BodyFraming {
   const s = head.status;
-  if (requestMethod === 'HEAD' || (s >= 100 && s < 200) || s === 204 || s === 304) return { kind: 'none' };
-  if (requestMethod === 'CONNECT' && s >= 200 && s < 300) return { kind: 'none' };
+  if (requestMethod === 'HEAD' || (s >= 100 && s < 200) || s === 204 || s === 304) return NO_BODY;
+  if (requestMethod === 'CONNECT' && s >= 200 && s < 300) return NO_BODY;
   const codings = transferCodings(head.headers, 'bad-response');
   const length = parseContentLength(head.headers, 'bad-response');
   if (codings !== null) {
     if (length !== null) throw new HttpError('bad-response', 'both Transfer-Encoding and Content-Length');
-    if (codings[codings.length - 1] !== 'chunked') return { kind: 'until-close' };
+    if (codings[codings.length - 1] !== 'chunked') return UNTIL_CLOSE;
     if (codings.length > 1) throw new HttpError('not-implemented', `unsupported transfer coding '${codings[0]}'`);
-    return { kind: 'chunked' };
+    return CHUNKED;
   }
-  if (length !== null) return length === 0 ? { kind: 'none' } : { kind: 'length', length };
-  return { kind: 'until-close' };
+  if (length !== null) return length === 0 ? NO_BODY : { kind: 'length', length };
+  return UNTIL_CLOSE;
 }

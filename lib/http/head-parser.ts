@@ -6,7 +6,6 @@
 import { HttpError, type HttpErrorCode } from './errors.ts';
 import { KilnHeaders } from './headers.ts';
 import { isFieldValue, isHost, isRequestTarget, isToken, trimOws } from './syntax.ts';
-import { decodeLatin1 } from '../text/latin1.ts';
 
 export type HttpVersion = '1.0' | '1.1';
 
@@ -27,9 +26,9 @@ export interface ResponseHead {
 
 type Fault = Extract<HttpErrorCode, 'bad-request' | 'bad-response'>;
 
-/** Splits a head (ending in CRLF CRLF, line endings already checked by the reader) into lines. */
-function linesOf(head: Uint8Array): string[] {
-  const lines = decodeLatin1(head).split('\r\n');
+/** Splits a head (Latin-1 text ending in CRLF CRLF, line endings already checked by the reader) into lines. */
+function linesOf(head: string): string[] {
+  const lines = head.split('\r\n');
   lines.length -= 2; // the empty line and what follows its CRLF
   return lines;
 }
@@ -74,12 +73,15 @@ export function parseFieldLines(
 }
 
 /** Parses a request head: request line and fields, including the Host rules of RFC 9112 section 3.2. */
-export function parseRequestHead(head: Uint8Array, maxHeaderCount: number): RequestHead {
+export function parseRequestHead(head: string, maxHeaderCount: number): RequestHead {
   const lines = linesOf(head);
   const requestLine = lines[0] ?? '';
   const parts = requestLine.split(' ');
   if (parts.length !== 3) throw new HttpError('bad-request', 'the request line is not "method SP target SP version"');
-  const [method, target, versionText] = parts as [string, string, string];
+  // Indexed, not destructured: an array pattern runs the iterator protocol.
+  const method = parts[0]!;
+  const target = parts[1]!;
+  const versionText = parts[2]!;
   if (!isToken(method)) throw new HttpError('bad-request', `invalid method ${JSON.stringify(method.slice(0, 20))}`);
   if (!isRequestTarget(target)) throw new HttpError('bad-request', 'invalid characters in the request target');
   const version = parseVersion(versionText, 'bad-request');
@@ -106,7 +108,7 @@ function checkTargetForm(method: string, target: string): void {
 }
 
 /** Parses a response head: status line and fields. */
-export function parseResponseHead(head: Uint8Array, maxHeaderCount: number): ResponseHead {
+export function parseResponseHead(head: string, maxHeaderCount: number): ResponseHead {
   const lines = linesOf(head);
   const statusLine = lines[0] ?? '';
   const m = /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/.exec(statusLine);

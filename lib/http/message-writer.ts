@@ -6,18 +6,14 @@
 import type { Flow } from '../devices/flow.ts';
 import { Body } from '../web/body.ts';
 import { KilnHeaders } from './headers.ts';
-import { parseContentLength } from './framing.ts';
+import { CHUNKED, NO_BODY, parseContentLength, UNTIL_CLOSE, type BodyFraming } from './framing.ts';
 import { encodeLatin1 } from '../text/latin1.ts';
 
 /** What writing a message needs of a flow (a server passes one whose writes have a deadline). */
 export type MessageSink = Pick<Flow, 'write' | 'abort'>;
 
 /** How the body goes out: with its length known up front, chunked, until close, or not at all. */
-export type OutgoingFraming =
-  | { kind: 'length'; length: number }
-  | { kind: 'chunked' }
-  | { kind: 'until-close' }
-  | { kind: 'none' };
+export type OutgoingFraming = BodyFraming;
 
 /** Bodies up to this size travel in the same write as the head: one segment for small answers. */
 const COALESCE_LIMIT = 16 * 1024;
@@ -129,7 +125,7 @@ export function chooseFraming(
     const length = known;
     if (length > 0 || emptyGetsLength) KilnHeaders.setKnown(headers, 'content-length', String(length));
     else KilnHeaders.deleteKnown(headers, 'content-length');
-    return length > 0 ? { kind: 'length', length } : { kind: 'none' };
+    return length > 0 ? { kind: 'length', length } : NO_BODY;
   }
   let declared: number | null = null;
   try {
@@ -140,9 +136,9 @@ export function chooseFraming(
   if (declared !== null) return { kind: 'length', length: declared };
   if (chunkedAllowed) {
     headers.set('transfer-encoding', 'chunked');
-    return { kind: 'chunked' };
+    return CHUNKED;
   }
-  return { kind: 'until-close' };
+  return UNTIL_CLOSE;
 }
 
 /**
@@ -159,10 +155,19 @@ export function writeMessage(
   framing: OutgoingFraming,
 ): Promise<void> {
   // Most messages are one write: no async frame of their own.
-  if (body === null || Body.knownLength(body) === 0) return flow.write(serializeHead(startLine, headers));
+  const whole = singleWrite(startLine, headers, body, framing);
+  return whole !== null ? flow.write(whole) : writeInParts(flow, startLine, headers, body!, framing);
+}
+
+/**
+ * The whole message as one buffer when it goes in one write (no body, or
+ * bytes small enough to share the head's write), taking the body; else
+ * null, the body untouched.
+ */
+export function singleWrite(startLine: string, headers: KilnHeaders, body: Body | null, framing: OutgoingFraming): Uint8Array | null {
+  if (body === null || Body.knownLength(body) === 0) return serializeHead(startLine, headers);
   const bytes = coalesced(body, framing) ? Body.takeBytes(body) : null;
-  if (bytes !== null) return flow.write(serializeHead(startLine, headers, bytes));
-  return writeInParts(flow, startLine, headers, body, framing);
+  return bytes !== null ? serializeHead(startLine, headers, bytes) : null;
 }
 
 /** Whether the body travels in the head's write. */

@@ -7,22 +7,10 @@
  * the wire; `text()` and the others read it whole).
  */
 import type { Endpoint } from '../devices/flow.ts';
-import type { Headers } from '../web/headers.ts';
 import { Request, WIRE_REQUEST } from '../web/request.ts';
-import type { HttpVersion } from './head-parser.ts';
+import type { HttpVersion, RequestHead } from './head-parser.ts';
 import { KilnHeaders } from './headers.ts';
 import { splitTarget } from './url.ts';
-
-export interface KilnRequestInit {
-  method: string;
-  target: string;
-  version: HttpVersion;
-  headers: Headers;
-  /** The body's chunks as they arrive, or null for none. */
-  body: AsyncIterable<Uint8Array> | null;
-  remote: Endpoint;
-  local: Endpoint;
-}
 
 // Internal state under module-private symbols rather than #private fields: bundles for
 // images target ES2020, which turns #private into WeakMap lookups at every access.
@@ -43,13 +31,17 @@ export class KilnRequest extends Request {
   declare [PATHNAME]: string | null;
   declare [SEARCH]: string;
 
-  constructor(init: KilnRequestInit) {
+  /**
+   * @param head the parsed head, taken as it is
+   * @param body the body's chunks as they arrive, or null for none
+   */
+  constructor(head: RequestHead, body: AsyncIterable<Uint8Array> | null, remote: Endpoint, local: Endpoint) {
     super(WIRE_REQUEST);
-    Request.fromWire(this, init.method, init.headers, init.body);
-    this.target = init.target;
-    this.version = init.version;
-    this.remote = init.remote;
-    this[LOCAL] = init.local;
+    Request.fromWire(this, head.method, head.headers, body);
+    this.target = head.target;
+    this.version = head.version;
+    this.remote = remote;
+    this[LOCAL] = local;
   }
 
   /** Absolute URL rebuilt from the Host header and the target. */

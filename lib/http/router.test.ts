@@ -7,7 +7,7 @@ import { RoutePatternError, Router } from './router.ts';
 const endpoint = { address: '10.0.0.1', port: 80 };
 
 function request(method: string, target: string): KilnRequest {
-  return new KilnRequest({ method, target, version: '1.1', headers: new KilnHeaders({ host: 'test' }), body: null, remote: endpoint, local: endpoint });
+  return new KilnRequest({ method, target, version: '1.1', headers: new KilnHeaders({ host: 'test' }) }, null, endpoint, endpoint);
 }
 
 async function answer(router: Router, method: string, target: string): Promise<{ status: number; allow: string | null; body: string }> {

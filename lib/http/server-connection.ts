@@ -10,12 +10,12 @@ import { FlowError, type Flow } from '../devices/flow.ts';
 import type { DateHeader } from './date.ts';
 import { HttpError, STATUS_FOR_ERROR } from './errors.ts';
 import { FlowReader } from './flow-reader.ts';
-import { requestFraming } from './framing.ts';
+import { NO_BODY, requestFraming } from './framing.ts';
 import { parseRequestHead, type RequestHead } from './head-parser.ts';
 import { KilnHeaders } from './headers.ts';
 import { Body } from '../web/body.ts';
 import { IncomingBody } from './incoming-body.ts';
-import { chooseFraming, writeMessage, type MessageSink, type OutgoingFraming } from './message-writer.ts';
+import { chooseFraming, singleWrite, writeMessage, type MessageSink, type OutgoingFraming } from './message-writer.ts';
 import { KilnRequest } from './request.ts';
 import { KilnResponse } from './response.ts';
 import { reasonPhrase } from './status.ts';
@@ -74,8 +74,6 @@ export class ServerConnection {
   private servedCount = 0;
   /** Set once run() has closed the flow: no timer of this connection may outlive it. */
   private finished = false;
-  /** Ends `run()` without waiting for the handler (set while running). */
-  private abandon: () => void = nothing;
 
   /** Where responses go: the flow, with a deadline on every write; made with the first response (an attacker's connection never gets one). */
   private sink: MessageSink | null = null;
@@ -102,11 +100,17 @@ export class ServerConnection {
    * an async frame per write.
    */
   private writeWithin(data: Uint8Array): Promise<void> {
+    const accepted = this.startWrite(data);
+    const writeAccepted = (this.writeAccepted ??= () => void (this.writeSinceMs = null));
+    accepted.then(writeAccepted, writeAccepted);
+    return accepted;
+  }
+
+  /** A write under the send deadline; whoever waits for it clears `writeSinceMs` once it is accepted. */
+  private startWrite(data: Uint8Array): Promise<void> {
     const accepted = this.flow.write(data);
     this.writeSinceMs = this.settings.clock.nowMs();
     this.sendTimer ??= this.settings.clock.at(this.writeSinceMs + this.settings.sendTimeoutMs, (this.checkSend ??= () => this.checkSendDue()));
-    const writeAccepted = (this.writeAccepted ??= () => void (this.writeSinceMs = null));
-    accepted.then(writeAccepted, writeAccepted);
     return accepted;
   }
 
@@ -144,25 +148,89 @@ export class ServerConnection {
   /** Resets the connection and stops waiting for its handler, which may never return. */
   abort(): void {
     this.flow.abort();
-    this.abandon();
+    this.finish(true);
   }
 
   /**
    * Serves the connection until it ends, then calls `ended` (always later,
-   * never during this call). Until its first head has arrived whole, the
-   * connection waits with nothing but a pending read (no async frames, no
-   * promise chains): a connection that never completes one, as under a slow
-   * attack, costs little. A failure that escapes the exchange (out of
-   * memory) resets only this connection.
+   * never during this call). Requests go through callbacks, not async
+   * frames: a head waits with nothing but a pending read (a connection that
+   * never completes one, as under a slow attack, costs little), and a
+   * handler that answers at once with a one-write response costs the
+   * server no promise beyond the read and the write. A failure that escapes
+   * the exchange (out of memory) resets only this connection.
    */
   serve(ended: () => void): void {
+    this.ended = ended;
+    this.nextHead();
+  }
+
+  /** Called once the connection is closed (set by serve). */
+  private ended: () => void = nothing;
+  /** Set once the connection stopped serving and is being closed. */
+  private finishing = false;
+
+  /** Waits for the next head, then serves it. */
+  private nextHead(): void {
     this.expectHead();
-    this.reader.whenHeadReady(this.settings.maxHeaderBytes, this.headStarted, true, () => {
-      this.run().then(ended, () => {
-        this.flow.abort();
-        ended();
-      });
+    this.reader.whenHeadReady(this.settings.maxHeaderBytes, this.headStarted, true, this.headReady);
+  }
+
+  private readonly headReady = (): void => {
+    if (this.finishing) return;
+    try {
+      this.exchange();
+    } catch {
+      this.finish(false); // out of memory, or the flow failed under us: nothing left to answer
+    }
+  };
+
+  /** An exchange ended: serves the next request, or ends the connection. */
+  private readonly exchanged = (keepAlive: boolean): void => {
+    this.head = null;
+    this.request = null;
+    this.body = null;
+    if (this.finishing) return;
+    if (keepAlive) this.servedCount++;
+    if (!keepAlive || this.stopping) return this.finish(false);
+    try {
+      this.nextHead();
+    } catch {
+      this.finish(false);
+    }
+  };
+
+  private readonly failed = (): void => {
+    this.head = null;
+    this.request = null;
+    this.body = null;
+    this.finish(false);
+  };
+
+  /**
+   * Closes the connection: first, unless it was abandoned (aborted), ends
+   * its sending side and drains what the client still sends, so that the
+   * last answer is not lost to a reset. Then calls `ended`.
+   */
+  private finish(abandoned: boolean): void {
+    if (this.finishing) return;
+    this.finishing = true;
+    this.close(abandoned).then(this.ended, () => {
+      this.flow.abort();
+      this.ended();
     });
+  }
+
+  private async close(abandoned: boolean): Promise<void> {
+    if (!abandoned) {
+      await this.flow.shutdown().catch(() => undefined);
+      await this.reader.discardRest(LINGER_BYTES, this.settings.clock.nowMs() + LINGER_MS);
+    }
+    await this.flow.close().catch(() => undefined);
+    this.reader.forget();
+    this.finished = true;
+    this.sendTimer?.cancel();
+    this.reader.release();
   }
 
   /** Waits for the next head from now: the header timeout for the first, the idle timeout between requests. */
@@ -180,44 +248,24 @@ export class ServerConnection {
     this.reader.setTimeouts(this.settings.clock.nowMs() + this.settings.headerTimeoutMs, null);
   };
 
-  private async run(): Promise<void> {
-    let abandoned = false;
-    const abandon = new Promise<void>((resolve) => (this.abandon = resolve)).then(() => (abandoned = true));
-    const serving = (async () => {
-      while (!this.stopping && (await this.exchange())) {
-        this.servedCount++;
-        this.expectHead();
-      }
-    })();
-    try {
-      await Promise.race([serving, abandon]);
-    } catch {
-      // The flow failed (reset, closed under us): nothing left to answer.
-    }
-    if (!abandoned) {
-      await this.flow.shutdown().catch(() => undefined);
-      await this.reader.discardRest(LINGER_BYTES, this.settings.clock.nowMs() + LINGER_MS);
-    }
-    await this.flow.close().catch(() => undefined);
-    this.reader.forget();
-    this.finished = true;
-    this.sendTimer?.cancel();
-    this.reader.release();
-    serving.catch(() => undefined); // a handler finishing after an abort has no one to tell
-  }
+  // The exchange in progress, for the callbacks that follow its steps (fields, not an object or closures a request).
+  private head: RequestHead | null = null;
+  private request: KilnRequest | null = null;
+  private body: IncomingBody | null = null;
+  private keepAlive = false;
 
-  /** Serves one request (its head expected since `expectHead`); true when the connection stays open for another. */
-  private async exchange(): Promise<boolean> {
+  /** Serves the request whose head is ready (see `nextHead`); ends by calling `exchanged` or `finish`. */
+  private exchange(): void {
     const s = this.settings;
     let head: RequestHead;
     let body: IncomingBody | null = null;
     try {
-      const bytes = await this.reader.readHead(s.maxHeaderBytes, this.headStarted, true);
-      if (bytes === null) return false;
+      const text = this.reader.takeHead(s.maxHeaderBytes, this.headStarted, true);
+      if (text === null) return this.finish(false);
       this.idle = false;
       this.waitingForHead = false;
       this.reader.setTimeouts(null, null);
-      head = parseRequestHead(bytes, s.maxHeaderCount);
+      head = parseRequestHead(text, s.maxHeaderCount);
       const framing = requestFraming(head, s.maxBodyBytes);
       if (framing.kind !== 'none') {
         const limits = { maxBodyBytes: s.maxBodyBytes, maxLineBytes: MAX_LINE_BYTES, maxTrailerCount: s.maxHeaderCount, fault: 'bad-request' as const };
@@ -225,30 +273,36 @@ export class ServerConnection {
       }
     } catch (err) {
       // Silence from a client that never started a request is not worth an answer.
-      if (!this.idle) await this.refuse(err);
-      return false;
+      if (this.idle) return this.finish(false);
+      void this.refuse(err).then(this.failed, this.failed);
+      return;
     }
     this.onRequest();
 
     const expect = KilnHeaders.getKnown(head.headers, 'expect');
     if (expect !== null && expect.toLowerCase() !== '100-continue') {
-      await this.refuse(new HttpError('bad-request', `unsupported expectation '${expect}'`), 417);
-      return false;
+      void this.refuse(new HttpError('bad-request', `unsupported expectation '${expect}'`), 417).then(this.failed, this.failed);
+      return;
     }
     const connection = KilnHeaders.getKnown(head.headers, 'connection');
-    let keepAlive = head.version === '1.1' ? !hasToken(connection, 'close') : hasToken(connection, 'keep-alive');
+    const keepAlive = head.version === '1.1' ? !hasToken(connection, 'close') : hasToken(connection, 'keep-alive');
 
-    const request = new KilnRequest({
-      method: head.method,
-      target: head.target,
-      version: head.version,
-      headers: head.headers,
-      body,
-      remote: this.flow.remote,
-      local: this.flow.local,
-    });
-    const answer = this.callHandler(request, body, head.method !== 'HEAD');
-    const response = answer instanceof KilnResponse ? answer : await answer;
+    const request = new KilnRequest(head, body, this.flow.remote, this.flow.local);
+    this.head = head;
+    this.request = request;
+    this.body = body;
+    this.keepAlive = keepAlive;
+    const response = this.callHandler(request, body, head.method !== 'HEAD');
+    if (response !== null) this.respond(response);
+  }
+
+  /** Writes the handler's response; then `exchanged` says whether the connection carries another request. */
+  private readonly respond = (response: KilnResponse): void => {
+    if (this.finishing) return; // aborted while the handler was busy
+    const s = this.settings;
+    const head = this.head!;
+    const body = this.body;
+    let keepAlive = this.keepAlive;
     if (body?.failure) keepAlive = false; // where this body ends is unknown now
 
     // The response is the server's now: its fields get the framing, Connection and Date.
@@ -267,36 +321,49 @@ export class ServerConnection {
 
     if (body) body.responseStarted = true;
     const statusLine = `HTTP/1.1 ${response.status} ${response.statusText || reasonPhrase(response.status)}`;
-    try {
-      await writeMessage(this.output, statusLine, headers, response, framing);
-    } catch (err) {
-      if (!(err instanceof FlowError)) {
-        // The handler's body stream failed part way: the response cannot be completed.
-        s.onError(err, request);
-        this.flow.abort();
-      }
-      return false;
-    }
+    this.keepAlive = keepAlive;
+    // Most responses are one write: its acceptance is the one callback (it also ends the send deadline's wait).
+    const whole = singleWrite(statusLine, headers, response, framing);
+    const written = whole !== null ? this.startWrite(whole) : writeMessage(this.output, statusLine, headers, response, framing);
+    written.then(this.written, this.writeFailed);
+  };
 
-    if (keepAlive && body && !body.done) keepAlive = await body.drain();
-    return keepAlive;
-  }
+  private readonly written = (): void => {
+    this.writeSinceMs = null;
+    if (this.request === null || this.finishing) return;
+    const body = this.body;
+    if (this.keepAlive && body && !body.done) body.drain().then(this.exchanged, this.failed);
+    else this.exchanged(this.keepAlive);
+  };
+
+  private readonly writeFailed = (err: unknown): void => {
+    this.writeSinceMs = null;
+    const request = this.request;
+    if (request !== null && !(err instanceof FlowError)) {
+      // The handler's body stream failed part way: the response cannot be completed.
+      this.settings.onError(err, request);
+      this.flow.abort();
+    }
+    this.failed();
+  };
 
   /**
    * The handler's response, with the first chunk of a stream body already
    * pulled (see `prefetchFirstChunk`). Errors become 500, or the 4xx of a
    * request body that failed to arrive. A handler that answers at once is
-   * answered at once: no promise in between.
+   * answered at once, no promise in between; else null, and `respond` is
+   * called once the response is there.
    */
-  private callHandler(request: KilnRequest, body: IncomingBody | null, sendsBody: boolean): KilnResponse | Promise<KilnResponse> {
+  private callHandler(request: KilnRequest, body: IncomingBody | null, sendsBody: boolean): KilnResponse | null {
     let answer: KilnResponse | Promise<KilnResponse>;
     try {
       answer = this.handler(request);
-      if (answer instanceof KilnResponse && !needsPrefetch(checkResponse(answer), sendsBody)) return answer;
+      if (answer instanceof KilnResponse && !needsPrefetch(checkStatus(answer), sendsBody)) return answer;
     } catch (err) {
       return this.handlerFailed(err, request, body);
     }
-    return this.finishHandler(answer, request, body, sendsBody);
+    this.finishHandler(answer, request, body, sendsBody).then(this.respond, this.failed);
+    return null;
   }
 
   private async finishHandler(
@@ -328,13 +395,13 @@ export class ServerConnection {
       headers.delete('transfer-encoding');
       if (s === 204) headers.delete('content-length');
       void Body.discard(response);
-      return { kind: 'none' };
+      return NO_BODY;
     }
     const framing = chooseFraming(headers, response, head.version === '1.1', true);
     if (head.method !== 'HEAD') return framing;
     // HEAD: the same fields as GET would have, no body (RFC 9110 section 9.3.2).
     if (framing.kind === 'until-close') headers.delete('content-length');
-    return { kind: 'none' };
+    return NO_BODY;
   }
 
   /** Answers a request that cannot be served, and gives up the connection. */
@@ -360,6 +427,10 @@ const nothing = (): void => undefined;
 /** What a handler returned, checked to be a final response. */
 function checkResponse(response: unknown): KilnResponse {
   if (!(response instanceof KilnResponse)) throw new TypeError('the handler did not return a Response (lib/web\'s; serveFetch takes others)');
+  return checkStatus(response);
+}
+
+function checkStatus(response: KilnResponse): KilnResponse {
   if (response.status < 200) throw new RangeError(`the handler returned interim status ${response.status}`);
   return response;
 }

@@ -378,10 +378,21 @@ describe('serveHttp: connection limit and eviction', () => {
 describe('serveHttp: shedding load while overloaded', () => {
   it('resets new connections and closes kept-alive ones after their response, then serves again', async () => {
     let short = false;
-    const { listener, server } = startTestServer((req) => new KilnResponse(req.pathname), { overloaded: () => short });
+    // /during answers once released: its connection has a request in progress, so it cannot be evicted for a new one.
+    let release = (): void => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const { listener, server } = startTestServer(
+      async (req) => {
+        if (req.pathname === '/during') await released;
+        return new KilnResponse(req.pathname);
+      },
+      { overloaded: () => short },
+    );
     const kept = listener.connect();
     await kept.write(latin1(GET('/before')));
     expect(decodeLatin1((await kept.read())!)).not.toContain('Connection: close');
+    await kept.write(latin1(GET('/during')));
+    await settle();
 
     short = true;
     const refused = listener.connect();
@@ -389,7 +400,7 @@ describe('serveHttp: shedding load while overloaded', () => {
     await expect(readAll(refused)).rejects.toMatchObject({ code: 'reset' });
     expect(server.shed).toBe(1);
     // The connection in service still gets its answer, and is then closed to free its buffers.
-    await kept.write(latin1(GET('/during')));
+    release();
     const during = await readAll(kept);
     expect(statuses(during)).toEqual([200]);
     expect(during).toContain('Connection: close');

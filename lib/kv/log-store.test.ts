@@ -153,12 +153,12 @@ describe('LogStore on large devices and without durability', () => {
   });
 });
 
-describe('LogStore sector cache', () => {
-  it('gets stay right while the log wraps round a small device many times', async () => {
-    for (const sectorSize of [512, 4096]) {
+describe('LogStore value cache', () => {
+  it('gets stay right while the log wraps round a small device many times, from the device, the cache, or both', async () => {
+    for (const [sectorSize, cacheBytes] of [[512, 0], [4096, 0], [512, 4096], [4096, 4096]] as const) {
       const block = new MemoryBlock({ sectorSize, sectors: (64 * 1024) / sectorSize });
       await formatLogStore(block);
-      const kv = await LogStore.open(block);
+      const kv = await LogStore.open(block, { cacheBytes });
       const random = new SeededRandom(sectorSize);
       const expected = new Map<string, Uint8Array>();
       for (let i = 0; i < 600; i++) {
@@ -172,6 +172,17 @@ describe('LogStore sector cache', () => {
       expect((await kv.check()).generation).toBeGreaterThan(5); // the tail moved round the area
       await kv.close();
     }
+  });
+  it('a value damaged on the device after mounting: corrupt on its get, which reads and checks it; a value kept when written is got without reading', async () => {
+    const block = await formatted();
+    const kv = await LogStore.open(block);
+    const at = Buffer.from(block.storage).indexOf(Buffer.from([1, 2, 3]), 2 * 512); // the value formatted() wrote
+    block.storage[at + 1] ^= 1;
+    await expect(kv.get('a')).rejects.toMatchObject({ code: 'corrupt' });
+    await kv.set('b', new Uint8Array([4, 5, 6]));
+    block.storage.fill(0, 2 * 512); // the whole log gone: a get from the cache does not notice
+    expect(Array.from(await kv.get('b'))).toEqual([4, 5, 6]);
+    await kv.close();
   });
 });
 

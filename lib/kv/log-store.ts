@@ -43,11 +43,11 @@ import {
 } from './format.ts';
 import { KvBase, type ValueMeta } from './kv-base.ts';
 import { MAX_KEY_BYTES, Namespace, type Change } from './namespace.ts';
-import { SectorCache } from './sector-cache.ts';
 import { SmallCopies } from './small-copies.ts';
+import { ValueCache, type Cached } from './value-cache.ts';
 
-/** Where a value is: in the log (`pos` >= 0), or still only in memory (`bytes`, `pos` -1) until its batch is written. */
-interface LogValue extends ValueMeta {
+/** Where a value is: in the log (`pos` >= 0), or still only in memory (`bytes`, `pos` -1) until its batch is written; and perhaps in the value cache too. */
+interface LogValue extends ValueMeta, Cached {
   pos: number;
   bytes: Uint8Array | undefined;
   /** Bytes of its record in the log. */
@@ -59,7 +59,7 @@ export interface LogStoreOptions {
   nonDurable?: boolean;
   /** Wall-clock time in ms since the epoch, for lastModified (default Date.now). */
   now?: () => number;
-  /** Bytes of recently read sectors kept in memory for gets (default 2 MiB, as SQLite's default page cache; 0 for none). */
+  /** Bytes of recently written and read values kept in memory for gets (default 2 MiB, as SQLite's default page cache; 0 for none). */
   cacheBytes?: number;
   /**
    * A checkpoint of the index is written once the log a mount would replay
@@ -128,6 +128,11 @@ function entryBytes(v: LogValue): number {
   return v.record - v.size + indexRecordBytes(0);
 }
 
+/** The index's record of a value found at `pos` in the log, as `r` (its record there) describes it. */
+function inLog(pos: number, r: Record): LogValue {
+  return { pos, bytes: undefined, size: r.size, mtime: r.mtime, crc: r.crc, record: recordBytes(r.key.length, r.size), cachedAt: -1, used: false };
+}
+
 function keyOf(bytes: Uint8Array, seq: number): string {
   try {
     return decodeUtf8(bytes, true);
@@ -149,9 +154,6 @@ const DEFAULT_CHECKPOINT_BYTES = 1 << 20;
 const READ_AHEAD = 1 << 20;
 /** A checkpoint is written when the log to replay is this many times its size: checkpoints cost at most a quarter more writing. */
 const CHECKPOINT_RATIO = 4;
-
-/** Gets of up to this many sectors are cached: a value of up to a sector, wherever it starts. */
-const CACHED_SECTORS = 2;
 
 /** Largest sector size a Block may have (drivers/unix/block.ts's limit). */
 const MAX_SECTOR = 65536;
@@ -215,13 +217,11 @@ export class LogStore extends KvBase<LogValue> {
   private scratch: Uint8Array | undefined;
   private scratchBusy = false;
   private readonly copies = new SmallCopies();
-  private readonly cache: SectorCache;
+  private readonly cache: ValueCache<LogValue>;
   /** While mounting: the piece of the log read last, read ahead in large pieces (see readAhead). */
   private window: { pos: number; bytes: Uint8Array } | null = null;
   private mounting = false;
   private checkpoints = 0;
-  /** Batches begun: a read that saw this change while it ran may hold older bytes, and is not cached. */
-  private writesBegun = 0;
   /** Whether every write so far has been flushed (marks the next batch AFTER_FLUSH). */
   private allFlushed = true;
   private closed = false;
@@ -239,7 +239,7 @@ export class LogStore extends KvBase<LogValue> {
   ) {
     super(now);
     this.s = sb.sectorSize;
-    this.cache = new SectorCache(this.s, cacheBytes);
+    this.cache = new ValueCache(cacheBytes);
     // Room the cleaner always has for a copy, and a sector more for removes made when full.
     this.reserve = sb.maxBatch + this.s;
     this.head = sb.tail;
@@ -293,23 +293,29 @@ export class LogStore extends KvBase<LogValue> {
   }
 
   protected make(key: string, bytes: Uint8Array, mtime: number): LogValue {
-    return { pos: -1, bytes, size: bytes.length, mtime, crc: crc32(bytes), record: recordBytes(utf8Length(key), bytes.length) };
+    return { pos: -1, bytes, size: bytes.length, mtime, crc: crc32(bytes), record: recordBytes(utf8Length(key), bytes.length), cachedAt: -1, used: false };
   }
 
   /**
-   * No async function and one `then` between the device's read and the
-   * caller: a get is mostly this bookkeeping once its sector is cached by
-   * the host, so every promise less shows (the kv benchmark's random gets).
+   * From memory (a value not yet written, or in the value cache: checked
+   * when it entered, so no checksum here) a copy, and no promise waits on
+   * another; else one device read, the checksum, and the value cached. No
+   * async function sits between the device's read and the caller: a get is
+   * mostly this bookkeeping, so every promise less shows.
    */
   protected read(key: string, value: LogValue, offset: number, length: number): Promise<Uint8Array> {
-    if (value.bytes) return Promise.resolve(value.bytes.slice(offset, offset + length));
+    if (value.bytes) return Promise.resolve(this.copies.copy(value.bytes, offset, offset + length));
+    const at = value.cachedAt + offset;
+    if (at >= offset) {
+      value.used = true;
+      return Promise.resolve(this.copies.copy(this.cache.bytes, at, at + length));
+    }
     const pos = value.pos;
-    // From the sector cache, no promise waits on another: what costs most in QuickJS.
-    const cached = this.readCached(pos + offset, length);
-    if (cached && (offset !== 0 || length !== value.size || crc32(cached) === value.crc)) return Promise.resolve(cached);
-    return this.readLog(pos + offset, length, true).then((bytes) => {
-      if (value.pos === pos && (offset !== 0 || length !== value.size || crc32(bytes) === value.crc)) return bytes;
-      return this.readAgain(key, value, pos, offset, length);
+    const whole = offset === 0 && length === value.size;
+    return this.readLog(pos + offset, length).then((bytes) => {
+      if (value.pos !== pos || (whole && crc32(bytes) !== value.crc)) return this.readAgain(key, value, pos, offset, length);
+      if (whole && this.written.get(key) === value) this.cache.keep(value, bytes);
+      return bytes;
     });
   }
 
@@ -407,10 +413,9 @@ export class LogStore extends KvBase<LogValue> {
    * The bytes of the logical range [pos, pos+length), reading whole sectors:
    * a small read goes through a buffer kept for it (allocating the sectors
    * anew for every get cost more than reading them), and only the asked-for
-   * bytes are copied out. A get (`cached`) takes its sectors from the sector
-   * cache when they are there, and leaves them there.
+   * bytes are copied out.
    */
-  private readLog(pos: number, length: number, cached = false): Promise<Uint8Array> {
+  private readLog(pos: number, length: number): Promise<Uint8Array> {
     const start = pos - (pos % this.s);
     const size = roundUp(pos + length, this.s) - start;
     const from = pos - start;
@@ -419,16 +424,10 @@ export class LogStore extends KvBase<LogValue> {
       return this.readArea(start, buffer).then(() => buffer.subarray(from, from + length), readFailed);
     }
     const scratch = (this.scratch ??= new Uint8Array(SCRATCH_BYTES));
-    const at = start % this.sb.areaSize;
-    const count = size / this.s;
-    const first = (this.sb.areaStart + at) / this.s;
-    const cacheable = cached && count <= CACHED_SECTORS && at + size <= this.sb.areaSize;
-    const writes = this.writesBegun;
     this.scratchBusy = true;
     return this.readArea(start, scratch.subarray(0, size)).then(
       () => {
         this.scratchBusy = false;
-        if (cacheable && writes === this.writesBegun) this.cache.keep(first, count, scratch);
         return this.copies.copy(scratch, from, from + length);
       },
       (err: unknown) => {
@@ -460,23 +459,6 @@ export class LogStore extends KvBase<LogValue> {
     return w.bytes.subarray(pos - w.pos, pos - w.pos + length);
   }
 
-  /** The bytes of [pos, pos+length) if a get may take them from the sector cache and all its sectors are there; else null. */
-  private readCached(pos: number, length: number): Uint8Array | null {
-    const start = pos - (pos % this.s);
-    const size = roundUp(pos + length, this.s) - start;
-    const at = start % this.sb.areaSize;
-    const count = size / this.s;
-    if (this.scratchBusy || count > CACHED_SECTORS || at + size > this.sb.areaSize) return null;
-    if (count === 1) {
-      // Most values sit in one sector: copied straight out of the cache.
-      const sector = this.cache.peek((this.sb.areaStart + at) / this.s);
-      return sector ? this.copies.copy(sector, pos - start, pos - start + length) : null;
-    }
-    const scratch = (this.scratch ??= new Uint8Array(SCRATCH_BYTES));
-    if (!this.cache.fill((this.sb.areaStart + at) / this.s, count, scratch)) return null;
-    return this.copies.copy(scratch, pos - start, pos - start + length);
-  }
-
   /** Reads the logical range at `pos` into `buffer` with the device's own errors: one read, or two where it wraps (see onLog). */
   private readArea(pos: number, buffer: Uint8Array): Promise<void> {
     const { areaStart, areaSize } = this.sb;
@@ -503,16 +485,7 @@ export class LogStore extends KvBase<LogValue> {
     }
     sealBatch(batch, { length, storeId: this.sb.storeId, seq: this.nextSeq, count, flags: flags | (this.allFlushed ? AFTER_FLUSH : 0) });
     const pos = this.head;
-    this.writesBegun++;
-    await this.onLog(
-      pos,
-      batch,
-      (offset, part) => {
-        this.cache.forget(offset / this.s, part.length / this.s);
-        return this.block.write(offset, part);
-      },
-      'write',
-    );
+    await this.onLog(pos, batch, (offset, part) => this.block.write(offset, part), 'write');
     this.allFlushed = false;
     if (flush) await this.flush();
     this.head += batch.length;
@@ -569,7 +542,7 @@ export class LogStore extends KvBase<LogValue> {
       if (!(batch.header.flags & CHECKPOINT)) {
         for (const r of batch.records) {
           const key = keyOf(r.key, batch.header.seq);
-          if (r.op === OP_SET) this.replaySet(key, { pos: this.head + r.valueAt, bytes: undefined, size: r.size, mtime: r.mtime, crc: r.crc, record: recordBytes(r.key.length, r.size) }, batch.header.seq);
+          if (r.op === OP_SET) this.replaySet(key, inLog(this.head + r.valueAt, r), batch.header.seq);
           else {
             // A remove may outlive the value it removed (cleaned away before it): nothing to do then.
             this.ns.delete(key);
@@ -605,7 +578,7 @@ export class LogStore extends KvBase<LogValue> {
         const key = keyOf(r.key, seq);
         // Before the checkpoint, and within one area of it (a value the cleaner moved since is before the tail, and a later batch says where it went).
         if (r.pos < checkpointPos - areaSize || r.pos + r.size > checkpointPos) throw new KvError('corrupt', `checkpoint batch ${seq}: '${key}' at log position ${r.pos} is outside the log before it`);
-        this.replaySet(key, { pos: r.pos, bytes: undefined, size: r.size, mtime: r.mtime, crc: r.crc, record: recordBytes(r.key.length, r.size) }, seq);
+        this.replaySet(key, inLog(r.pos, r), seq);
       }
       this.head += batch.span;
       this.nextSeq++;
@@ -626,6 +599,7 @@ export class LogStore extends KvBase<LogValue> {
   private setWritten(key: string, v: LogValue | undefined): void {
     const old = this.written.get(key);
     if (old) {
+      if (old !== v) this.cache.drop(old);
       this.liveBytes -= old.record;
       this.indexBytes -= entryBytes(old);
     }
@@ -704,6 +678,8 @@ export class LogStore extends KvBase<LogValue> {
         const key = decodeUtf8(r.key);
         if (r.value) {
           r.value.pos = at + recordBytes(r.key.length, 0);
+          // Written from these bytes, whose CRC it holds: a get of it soon needs no read.
+          this.cache.keep(r.value, r.value.bytes!);
           r.value.bytes = undefined;
         }
         this.setWritten(key, r.value ?? undefined);

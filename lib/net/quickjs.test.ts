@@ -4,22 +4,13 @@
  * QuickJS (quickjs-emscripten), so a Node-only API or a V8-only behaviour in
  * lib/net fails here rather than inside an image.
  */
-import { buildSync } from 'esbuild';
 import { getQuickJS } from 'quickjs-emscripten';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { bundleForQuickJS } from '../../test/support/quickjs-bundle.ts';
 
 describe('the stack under QuickJS', () => {
   it('exchanges ICMP, UDP and TCP between two stacks on a lossy switch', async () => {
-    const bundle = buildSync({
-      entryPoints: [fileURLToPath(new URL('./quickjs.scenario.ts', import.meta.url))],
-      bundle: true,
-      format: 'iife',
-      target: 'es2020',
-      platform: 'neutral',
-      write: false,
-      logLevel: 'warning',
-    }).outputFiles[0]!.text;
+    const bundle = bundleForQuickJS(new URL('./quickjs.scenario.ts', import.meta.url));
     const vm = (await getQuickJS()).newContext();
     try {
       const evaluated = vm.evalCode(bundle);

@@ -105,8 +105,8 @@ describe('Stack over the interface layer', () => {
     // As QuickJS reports a failed allocation: the SYN and the first data segments meet a full heap.
     const input = b.tcp.input.bind(b.tcp);
     let failures = 3;
-    b.tcp.input = (src, dst, segment) => {
-      if (failures === 0) return input(src, dst, segment);
+    b.tcp.input = (src, dst, bytes, start, end) => {
+      if (failures === 0) return input(src, dst, bytes, start, end);
       failures--;
       const err = new Error('out of memory');
       err.name = 'InternalError';

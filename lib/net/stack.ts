@@ -21,7 +21,6 @@ import {
   type TcpListener,
   type UdpSocket,
 } from '../devices/stack.ts';
-import { isOutOfMemory } from '../errors.ts';
 import { formatIpv4, parseIpv4 } from '../ipv4-text.ts';
 import { DhcpClient, type DhcpOptions } from './dhcp/client.ts';
 import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from './ephemeral-ports.ts';
@@ -38,37 +37,11 @@ import {
   UNREACHABLE_PORT,
   UNREACHABLE_PROTOCOL,
 } from './wire/icmpv4.ts';
-import { IPV4_HEADER_LEN, PROTOCOL_ICMP, PROTOCOL_TCP, PROTOCOL_UDP, type Ipv4View } from './wire/ipv4.ts';
+import { IPV4_HEADER_LEN, PROTOCOL_ICMP, PROTOCOL_TCP, PROTOCOL_UDP } from './wire/ipv4.ts';
 
 
 /** How long `close` waits for packets still resolving their next hop. */
 const CLOSE_DRAIN_MS = 1000;
-
-/**
- * `net`, but a frame whose handling runs out of memory is dropped (and
- * counted) instead of the error escaping to the driver, which would end an
- * image: to the peers it is a lost frame, which they resend, by when memory
- * may have been freed.
- */
-function droppingOnOutOfMemory(net: Net, dropped: () => void): Net {
-  return {
-    mac: net.mac,
-    mtu: net.mtu,
-    ...(net.offload ? { offload: net.offload } : {}),
-    write: (frame, segmentSize) => net.write(frame, segmentSize),
-    onFrame: (handler) =>
-      net.onFrame((frame) => {
-        try {
-          handler(frame);
-        } catch (err) {
-          if (!isOutOfMemory(err)) throw err;
-          dropped();
-        }
-      }),
-    counters: () => net.counters(),
-    close: () => net.close(),
-  };
-}
 
 export interface StackConfig {
   /** Boot arguments: `--ipv4=A/N` and `--ipv4-gateway=G` are taken, the rest ignored. Without `--ipv4`, DHCP. */
@@ -178,12 +151,6 @@ export class NetStack implements Stack {
   readonly udp: UdpLayer;
   readonly tcp: TcpLayer;
   readonly dhcp: DhcpClient | null;
-  /**
-   * Frames dropped because handling them ran out of memory. A plain field,
-   * not the ethernet LayerCounters' dropRx: counting must not allocate (a
-   * new Map entry) while memory is out; counters() adds it to the snapshot.
-   */
-  private outOfMemoryDrops = 0;
   private closed = false;
 
   constructor(
@@ -193,17 +160,11 @@ export class NetStack implements Stack {
     config: StackConfig,
     useDhcp: boolean,
   ) {
-    const guarded = droppingOnOutOfMemory(net, () => void this.outOfMemoryDrops++);
     // TCP first: its memory budget also bounds the interface's ARP queues (it sends only once the interface exists).
     this.tcp = new TcpLayer(
       {
         clock,
         random,
-        sendSegment: (src, dst, segment, segmentSize) => {
-          this.iface.tx.set(segment, PAYLOAD_OFFSET);
-          const result = this.iface.send(src, dst, PROTOCOL_TCP, segment.length, segmentSize);
-          return result === 'sent' || result === 'queued';
-        },
         maxSegmentFor: () => this.iface.mtu - IPV4_HEADER_LEN,
         largeSegmentFor: () => this.iface.largePacket - IPV4_HEADER_LEN,
       },
@@ -211,11 +172,26 @@ export class NetStack implements Stack {
     );
     // Up: the interface hands each packet for us to receive(), which picks its protocol's layer.
     const iface = new NetworkInterface(
-      guarded,
+      net,
       clock,
       randomU32(random),
       {
-        receive: (ip) => this.receive(ip),
+        // A valid IPv4 packet for us, to its protocol's layer; false for a protocol no layer takes.
+        receive: (ip) => {
+          switch (ip.protocol) {
+            case PROTOCOL_TCP:
+              this.tcp.input(ip.source, ip.destination, ip.bytes, ip.payloadStart, ip.payloadEnd);
+              return true;
+            case PROTOCOL_UDP:
+              this.udp.input(ip);
+              return true;
+            case PROTOCOL_ICMP:
+              this.icmp.input(ip);
+              return true;
+            default:
+              return false;
+          }
+        },
         protocolUnreachable: (ip) => this.icmp.sendError(ICMP_DEST_UNREACHABLE, UNREACHABLE_PROTOCOL, ip),
         unresolved: (frame) => this.icmp.undeliverable(frame, ETHERNET_HEADER_LEN, frame.length),
         reassemblyTimedOut: (h) => this.icmp.sendErrorAbout(ICMP_TIME_EXCEEDED, TIME_EXCEEDED_REASSEMBLY, h, 0, h.length, h[9]!),
@@ -225,6 +201,11 @@ export class NetStack implements Stack {
       this.tcp.memory,
     );
     this.iface = iface;
+    // TCP builds its segments in the interface's transmit buffer, where their IPv4 payload goes.
+    this.tcp.buildIn(iface.tx.subarray(PAYLOAD_OFFSET), (src, dst, length, segmentSize) => {
+      const result = iface.send(src, dst, PROTOCOL_TCP, length, segmentSize);
+      return result === 'sent' || result === 'queued';
+    });
     // Down: every layer sends through the interface's Ipv4Output.
     this.icmp = new IcmpLayer(
       {
@@ -240,23 +221,6 @@ export class NetStack implements Stack {
     this.udp = new UdpLayer({ ip: iface, random, portUnreachable: (ip) => this.icmp.sendError(ICMP_DEST_UNREACHABLE, UNREACHABLE_PORT, ip) }, config.udp);
     this.dhcp = useDhcp ? new DhcpClient({ link: iface, udp: this.udp, clock, random }, config.dhcp) : null;
     iface.start();
-  }
-
-  /** A valid IPv4 packet for us, to its protocol's layer; false for a protocol no layer takes. */
-  private receive(ip: Ipv4View): boolean {
-    switch (ip.protocol) {
-      case PROTOCOL_ICMP:
-        this.icmp.input(ip);
-        return true;
-      case PROTOCOL_UDP:
-        this.udp.input(ip);
-        return true;
-      case PROTOCOL_TCP:
-        this.tcp.input(ip.source, ip.destination, ip.bytes.subarray(ip.payloadStart, ip.payloadEnd));
-        return true;
-      default:
-        return false;
-    }
   }
 
   /** Starts DHCP and resolves with the first lease; rejects with StackError('timed-out'). */
@@ -330,7 +294,7 @@ export class NetStack implements Stack {
   counters(): StackCounters {
     const i = this.iface;
     const ethernet = i.ethernetCounters.snapshot();
-    if (this.outOfMemoryDrops > 0) ethernet['rx.dropped.out-of-memory'] = this.outOfMemoryDrops;
+    if (i.outOfMemoryDrops > 0) ethernet['rx.dropped.out-of-memory'] = i.outOfMemoryDrops;
     const out: StackCounters = {
       ethernet,
       arp: { ...i.arpCounters.snapshot(), 'cache.entries': i.arp.size },

@@ -5,6 +5,8 @@
 
 /** One character per byte. */
 export function decodeLatin1(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  // A whole array (a head that came in one read) needs no view of it: a subarray is costly in QuickJS.
+  if (start === 0 && end === bytes.length && end <= 8192) return String.fromCharCode.apply(null, bytes as unknown as number[]);
   let out = '';
   for (let i = start; i < end; i += 8192) {
     out += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 8192)) as unknown as number[]);

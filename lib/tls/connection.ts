@@ -22,6 +22,7 @@ import {
   MAX_PLAINTEXT,
   RECORD_CAPACITY,
   RecordProtection,
+  type RawRecord,
   RecordReader,
   plainRecord,
 } from './record.ts';
@@ -115,7 +116,7 @@ export class TlsConnection {
       this.reader.push(data);
       for (let record = this.reader.next(); record; record = this.error ? null : this.reader.next()) {
         this.counters.recordsIn++;
-        this.onRecord(record.type, record.header, record.body);
+        this.onRecord(record);
         if (this.peerClosed) break;
       }
       // Records are views of `data`, which the caller may reuse: what was not taken is copied.
@@ -123,7 +124,8 @@ export class TlsConnection {
     });
   }
 
-  private onRecord(type: number, header: Uint8Array, body: Uint8Array): void {
+  private onRecord(record: RawRecord): void {
+    const { type, body } = record;
     if (type === CONTENT_CHANGE_CIPHER_SPEC) {
       // Middlebox compatibility (RFC 8446 section 5 and appendix D.4): one byte 0x01, after the first
       // ClientHello and before the handshake ends, dropped.
@@ -145,7 +147,7 @@ export class TlsConnection {
       if (type === CONTENT_ALERT && this.result === null) return this.onContent(type, body);
       throw fail('unexpected_message', 'unprotected record after keys were set');
     }
-    const opened = this.readProtection.open({ type, header, body });
+    const opened = this.readProtection.open(record);
     if (opened === null) {
       if (this.isServer && this.skipEarlyData > 0) return this.skipped(body.length);
       throw fail('bad_record_mac', 'record failed authentication');

@@ -18,11 +18,12 @@ export const MAX_CIPHERTEXT = MAX_PLAINTEXT + 256;
 const HEADER = 5;
 const TAG = 16;
 
+/** A record as the reader gives it: one object per reader, overwritten by its next record. */
 export interface RawRecord {
   type: number;
   /** The fragment; a view into the reader's buffer or the pushed bytes, valid until the next `push`. */
   body: Uint8Array;
-  /** The 5-byte header, the additional data of a protected record. */
+  /** The 5-byte header, the additional data of a protected record (a copy the reader reuses). */
   header: Uint8Array;
 }
 
@@ -40,6 +41,8 @@ export class RecordReader {
   /** The last pushed bytes and how far records were taken from them. */
   private data: Uint8Array = NOTHING;
   private at = 0;
+  /** What `next` returns, refilled for every record: no objects or header views per record. */
+  private readonly current: RawRecord = { type: 0, body: NOTHING, header: new Uint8Array(HEADER) };
 
   /** Adds received bytes; they must stay unchanged until the next `push` (or `keep`). */
   push(data: Uint8Array): void {
@@ -54,7 +57,7 @@ export class RecordReader {
     this.at = 0;
   }
 
-  /** The next complete record, or null until more bytes arrive. Throws `TlsError` on a bad header. */
+  /** The next complete record (the reader's one RawRecord, refilled), or null until more bytes arrive. Throws `TlsError` on a bad header. */
   next(): RawRecord | null {
     if (this.held > 0) {
       // Complete the gathered record: its header first, then its body.
@@ -64,7 +67,7 @@ export class RecordReader {
       this.gather(Math.min(HEADER + length - this.held, this.data.length - this.at));
       if (this.held < HEADER + length) return null;
       this.held = 0;
-      return record(this.buf, 0, length);
+      return this.record(this.buf, 0, length);
     }
     const d = this.data;
     const s = this.at;
@@ -72,11 +75,19 @@ export class RecordReader {
       const length = checkedLength(d, s);
       if (d.length - s >= HEADER + length) {
         this.at = s + HEADER + length;
-        return record(d, s, length);
+        return this.record(d, s, length);
       }
     }
     this.gather(d.length - s);
     return null;
+  }
+
+  private record(b: Uint8Array, s: number, length: number): RawRecord {
+    const r = this.current;
+    r.type = b[s]!;
+    for (let i = 0; i < HEADER; i++) r.header[i] = b[s + i]!;
+    r.body = b.subarray(s + HEADER, s + HEADER + length);
+    return r;
   }
 
   /** Copies the next `n` pushed bytes into the partial record. */
@@ -102,10 +113,6 @@ function checkedLength(b: Uint8Array, s: number): number {
   if (b[s + 1] !== 3) throw fail('decode_error', 'record version is not 3.x');
   if (length > MAX_CIPHERTEXT) throw fail('record_overflow', `record of ${length} bytes`);
   return length;
-}
-
-function record(b: Uint8Array, s: number, length: number): RawRecord {
-  return { type: b[s]!, header: b.subarray(s, s + HEADER), body: b.subarray(s + HEADER, s + HEADER + length) };
 }
 
 function writeHeader(out: Uint8Array, type: number, length: number): void {
@@ -193,6 +200,7 @@ export class RecordProtection {
     let i = inner.length - 1;
     while (i >= 0 && inner[i] === 0) i--;
     if (i < 0) throw fail('unexpected_message', 'protected record without a content type');
-    return { type: inner[i]!, content: inner.subarray(0, i) };
+    // One plain view, also when the provider's memory is a Buffer (whose subarray would be a Buffer again).
+    return { type: inner[i]!, content: new Uint8Array(inner.buffer, inner.byteOffset, i) };
   }
 }

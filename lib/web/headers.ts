@@ -108,14 +108,14 @@ function replace(list: [string, string][], lower: string, value: string): void {
       list[kept++] = [lower, value];
     }
   }
-  list.length = kept;
+  if (kept !== list.length) list.length = kept; // setting an array's length is a slow property set in QuickJS
   if (!found) list.push([lower, value]);
 }
 
 function remove(list: [string, string][], lower: string): void {
   let kept = 0;
   for (let i = 0; i < list.length; i++) if (list[i]![0] !== lower) list[kept++] = list[i]!;
-  list.length = kept;
+  if (kept !== list.length) list.length = kept;
 }
 
 function joined(list: [string, string][], lower: string): string | null {
@@ -180,7 +180,7 @@ export class Headers implements Iterable<[string, string]> {
 
 
   getSetCookie(): string[] {
-    return Headers.valuesOf(this, 'set-cookie');
+    return Headers.valuesOf(this, 'set-cookie').slice();
   }
 
   has(name: string): boolean {
@@ -233,12 +233,12 @@ export class Headers implements Iterable<[string, string]> {
     return headers[LIST];
   }
 
-  /** Every value of the field, in order, not joined. */
-  static valuesOf(headers: Headers, lowerName: string): string[] {
+  /** Every value of the field, in order, not joined (for a field that is absent, as most are, no new array). */
+  static valuesOf(headers: Headers, lowerName: string): readonly string[] {
     const list = headers[LIST];
-    const out: string[] = [];
-    for (let i = 0; i < list.length; i++) if (list[i]![0] === lowerName) out.push(list[i]![1]);
-    return out;
+    let out: string[] | null = null;
+    for (let i = 0; i < list.length; i++) if (list[i]![0] === lowerName) (out ??= []).push(list[i]![1]);
+    return out ?? NO_VALUES;
   }
 
   static getKnown(headers: Headers, lowerName: string): string | null {
@@ -267,3 +267,5 @@ export class Headers implements Iterable<[string, string]> {
 
 // Defaults on the prototype: an instance gets its own value only when it needs another.
 Headers.prototype[IMMUTABLE] = false;
+
+const NO_VALUES: readonly string[] = Object.freeze([]);

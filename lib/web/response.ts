@@ -11,6 +11,9 @@ export interface ResponseInit {
 
 export type ResponseType = 'basic' | 'cors' | 'default' | 'error' | 'opaque' | 'opaqueredirect';
 
+/** The init of a response given none: one object for all of them. */
+const NO_INIT: ResponseInit = Object.freeze({});
+
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 // RFC 9110 reason-phrase: HTAB, SP, VCHAR, obs-text.
@@ -33,7 +36,7 @@ export class Response extends Body {
   declare [URL_KEY]: string;
   declare [REDIRECTED]: boolean;
 
-  constructor(body: BodyInit | null = null, init: ResponseInit = {}) {
+  constructor(body: BodyInit | null = null, init: ResponseInit = NO_INIT) {
     super();
     const status = init.status ?? 200;
     if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`Response: status ${status} is not in 200-599`);

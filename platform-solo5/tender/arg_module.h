@@ -13,13 +13,17 @@
 #include <stdint.h>
 
 struct kiln_options;
+struct kiln_device_kind;
 
 struct kiln_arg_option {
     const char *prefix; /* "--net:" */
-    /* Takes (value) for device (name), both already checked for form;
-     * (arg) is the whole argument, for messages. 0, or -1 with a one-line
-     * reason naming the argument and the form expected. */
-    int (*take)(struct kiln_options *o, const char *arg, const char *name,
+    const struct kiln_device_kind *kind; /* of the device NAME names */
+    /* Takes (value), already checked for form, for (device): the options
+     * entry (a struct kiln_net_opt or kiln_block_opt, as (kind) says) of
+     * the device the argument names; (arg) is the whole argument, for
+     * messages. 0, or -1 with a one-line reason naming the argument and the
+     * form expected. */
+    int (*take)(struct kiln_options *o, void *device, const char *arg,
                 const char *value, char *err, size_t errlen);
 };
 
@@ -36,27 +40,28 @@ extern const struct kiln_arg_module kiln_net_args, kiln_pcap_args,
     kiln_block_args, kiln_fork_args;
 
 /* The kind of device a module's options are about: its name in messages
- * ("network") and the option that attaches one ("--net"). */
+ * ("network"), the option that attaches one ("--net"), and where
+ * kiln_options keeps its devices' options: an array (at offset table) of
+ * entries of (entry_size) bytes, each beginning with the device's name,
+ * and the int counting them (at offset count). */
 struct kiln_device_kind {
     const char *name;
     const char *attach;
+    size_t table;
+    size_t entry_size;
+    size_t count;
 };
 extern const struct kiln_device_kind kiln_net_kind, kiln_block_kind;
 
-/* Device (name) is of (kind) from now on. Its index among the devices of
- * its kind, in the order the line first names them (one more than the
- * kind's count when it is new); -1 with a reason when it is of another
- * kind or the line names too many devices. */
-int kiln_args_claim_name(struct kiln_options *o,
-                         const struct kiln_device_kind *kind, const char *name,
-                         const char *arg, char *err, size_t errlen);
-
-/* Device (name), claimed before, was given its kind's attaching option:
- * options about a device the line never attaches are refused. */
-void kiln_args_attached(struct kiln_options *o, const char *name);
+/* The attaching option's (value) for device (name) into (*slot), its
+ * entry's field for it; refused when the device was attached before.
+ * Options about a device the line never attaches are refused at the end. */
+int kiln_args_attach(struct kiln_options *o, const char **slot,
+                     const char *value, const char *name, const char *arg,
+                     char *err, size_t errlen);
 
 /* The index of device (name) among the devices of (kind) (as
- * kiln_args_claim_name gave it), or -1. */
+ * the line first names them), or -1. */
 int kiln_args_device_index(const struct kiln_options *o,
                            const struct kiln_device_kind *kind,
                            const char *name);

@@ -30,9 +30,13 @@ int kiln_args_decimal(const char *s, uint64_t max, uint64_t *out)
     return 0;
 }
 
-int kiln_args_claim_name(struct kiln_options *o,
-                         const struct kiln_device_kind *kind, const char *name,
-                         const char *arg, char *err, size_t errlen)
+/* Device (name) is of (kind) from now on. Its index among the devices of
+ * its kind, in the order the line first names them (the kind's count when
+ * it is new); -1 with a reason when it is of another kind or the line names
+ * too many devices. */
+static int claim_name(struct kiln_options *o,
+                      const struct kiln_device_kind *kind, const char *name,
+                      const char *arg, char *err, size_t errlen)
 {
     int of_kind = 0;
     for (int i = 0; i < o->n_names; i++) {
@@ -69,11 +73,35 @@ int kiln_args_device_index(const struct kiln_options *o,
     return -1;
 }
 
-void kiln_args_attached(struct kiln_options *o, const char *name)
+/* The options entry of device (name) of (kind), made on first mention
+ * with only its name set; NULL with a reason from claim_name. */
+static void *device_opts(struct kiln_options *o,
+                         const struct kiln_device_kind *kind, const char *name,
+                         const char *arg, char *err, size_t errlen)
 {
+    int i = claim_name(o, kind, name, arg, err, errlen);
+    if (i < 0)
+        return NULL;
+    char *entry = (char *)o + kind->table + (size_t)i * kind->entry_size;
+    int *count = (int *)((char *)o + kind->count);
+    if (i == *count) {
+        strcpy(entry, name);
+        (*count)++;
+    }
+    return entry;
+}
+
+int kiln_args_attach(struct kiln_options *o, const char **slot,
+                     const char *value, const char *name, const char *arg,
+                     char *err, size_t errlen)
+{
+    if (*slot != NULL)
+        return kiln_fail(err, errlen, "%s: '%s' attached twice", arg, name);
+    *slot = value;
     for (int i = 0; i < o->n_names; i++)
         if (strcmp(o->names[i].name, name) == 0)
             o->names[i].attached = 1;
+    return 0;
 }
 
 /* Splits "NAME=VALUE" (the part after "--prefix:"), checking NAME. */
@@ -113,7 +141,10 @@ static int device_option(struct kiln_options *o, const char *arg, char *err,
             const char *value = NULL;
             if (split_name_value(arg, arg + plen, name, &value, err, errlen) != 0)
                 return -1;
-            return opt->take(o, arg, name, value, err, errlen);
+            void *device = device_opts(o, opt->kind, name, arg, err, errlen);
+            if (device == NULL)
+                return -1;
+            return opt->take(o, device, arg, value, err, errlen);
         }
     return kiln_fail(err, errlen, "%s: unknown option (see --help)", arg);
 }

@@ -4,40 +4,27 @@
 #include "args.h"
 #include "fail.h"
 
-#include <string.h>
+#include <stddef.h>
 
-const struct kiln_device_kind kiln_block_kind = {"block", "--block"};
+_Static_assert(offsetof(struct kiln_block_opt, name) == 0,
+               "kiln_args_device_opts sets an entry's name at its start");
+const struct kiln_device_kind kiln_block_kind = {
+    "block", "--block", offsetof(struct kiln_options, block),
+    sizeof(struct kiln_block_opt), offsetof(struct kiln_options, n_block)};
 
-struct kiln_block_opt *kiln_block_opt_named(struct kiln_options *o,
-                                            const char *name, const char *arg,
-                                            char *err, size_t errlen)
-{
-    int i = kiln_args_claim_name(o, &kiln_block_kind, name, arg, err, errlen);
-    if (i == o->n_block)
-        strcpy(o->block[o->n_block++].name, name);
-    return i < 0 ? NULL : &o->block[i];
-}
-
-static int take_path(struct kiln_options *o, const char *arg, const char *name,
+static int take_path(struct kiln_options *o, void *device, const char *arg,
                      const char *value, char *err, size_t errlen)
 {
-    struct kiln_block_opt *d = kiln_block_opt_named(o, name, arg, err, errlen);
-    if (d == NULL)
-        return -1;
-    if (d->path != NULL)
-        return kiln_fail(err, errlen, "%s: '%s' attached twice", arg, name);
-    d->path = value;
-    kiln_args_attached(o, name);
-    return 0;
+    struct kiln_block_opt *d = device;
+    return kiln_args_attach(o, &d->path, value, d->name, arg, err, errlen);
 }
 
-static int take_sector_size(struct kiln_options *o, const char *arg,
-                            const char *name, const char *value, char *err,
+static int take_sector_size(struct kiln_options *o, void *device,
+                            const char *arg, const char *value, char *err,
                             size_t errlen)
 {
-    struct kiln_block_opt *d = kiln_block_opt_named(o, name, arg, err, errlen);
-    if (d == NULL)
-        return -1;
+    (void)o;
+    struct kiln_block_opt *d = device;
     uint64_t n;
     if (kiln_args_decimal(value, 32768, &n) != 0 || n < 512 ||
         (n & (n - 1)) != 0)
@@ -48,8 +35,8 @@ static int take_sector_size(struct kiln_options *o, const char *arg,
 }
 
 static const struct kiln_arg_option options[] = {
-    {"--block:", take_path},
-    {"--block-sector-size:", take_sector_size},
+    {"--block:", &kiln_block_kind, take_path},
+    {"--block-sector-size:", &kiln_block_kind, take_sector_size},
 };
 
 const struct kiln_arg_module kiln_block_args = {

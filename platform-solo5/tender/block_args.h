@@ -6,12 +6,9 @@
 #ifndef KILN_BLOCK_ARGS_H
 #define KILN_BLOCK_ARGS_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 #include "kiln_mft_abi.h"
-
-struct kiln_options;
 
 struct kiln_block_opt {
     char name[KILN_MFT_NAME_SIZE];
@@ -19,11 +16,5 @@ struct kiln_block_opt {
     uint32_t sector_size; /* --block-sector-size, or 0 for the default */
     int fork_refuse;      /* --fork-block:NAME=refuse */
 };
-
-/* The options of block device (name), created on first mention; NULL with
- * a reason when (name) is a network device or there are too many. */
-struct kiln_block_opt *kiln_block_opt_named(struct kiln_options *o,
-                                            const char *name, const char *arg,
-                                            char *err, size_t errlen);
 
 #endif

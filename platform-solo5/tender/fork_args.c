@@ -30,13 +30,12 @@ static int in_pool(const struct kiln_net_opt *d, const char *tap)
 }
 
 /* The comma-separated list of --fork-net into d->fork_taps. */
-static int take_tap_pool(struct kiln_options *o, const char *arg,
-                         const char *name, const char *list, char *err,
+static int take_tap_pool(struct kiln_options *o, void *device,
+                         const char *arg, const char *list, char *err,
                          size_t errlen)
 {
-    struct kiln_net_opt *d = kiln_net_opt_named(o, name, arg, err, errlen);
-    if (d == NULL)
-        return -1;
+    (void)o;
+    struct kiln_net_opt *d = device;
     if (d->n_fork_taps != 0)
         return kiln_fail(err, errlen, "%s: a pool for '%s' given twice", arg,
                          d->name);
@@ -63,16 +62,15 @@ static int take_tap_pool(struct kiln_options *o, const char *arg,
     }
 }
 
-static int take_block_policy(struct kiln_options *o, const char *arg,
-                             const char *name, const char *value, char *err,
+static int take_block_policy(struct kiln_options *o, void *device,
+                             const char *arg, const char *value, char *err,
                              size_t errlen)
 {
-    struct kiln_block_opt *d = kiln_block_opt_named(o, name, arg, err, errlen);
-    if (d == NULL)
-        return -1;
+    (void)o;
+    struct kiln_block_opt *d = device;
     if (strcmp(value, "share") != 0 && strcmp(value, "refuse") != 0)
         return kiln_fail(err, errlen, "%s: expected --fork-block:%s=share or "
-                         "--fork-block:%s=refuse", arg, name, name);
+                         "--fork-block:%s=refuse", arg, d->name, d->name);
     d->fork_refuse = strcmp(value, "refuse") == 0;
     return 0;
 }
@@ -109,8 +107,8 @@ static int check(const struct kiln_options *o, char *err, size_t errlen)
 }
 
 static const struct kiln_arg_option options[] = {
-    {"--fork-net:", take_tap_pool},
-    {"--fork-block:", take_block_policy},
+    {"--fork-net:", &kiln_net_kind, take_tap_pool},
+    {"--fork-block:", &kiln_block_kind, take_block_policy},
 };
 
 const struct kiln_arg_module kiln_fork_args = {

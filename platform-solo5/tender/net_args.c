@@ -4,19 +4,14 @@
 #include "args.h"
 #include "fail.h"
 
+#include <stddef.h>
 #include <string.h>
 
-const struct kiln_device_kind kiln_net_kind = {"network", "--net"};
-
-struct kiln_net_opt *kiln_net_opt_named(struct kiln_options *o,
-                                        const char *name, const char *arg,
-                                        char *err, size_t errlen)
-{
-    int i = kiln_args_claim_name(o, &kiln_net_kind, name, arg, err, errlen);
-    if (i == o->n_net)
-        strcpy(o->net[o->n_net++].name, name);
-    return i < 0 ? NULL : &o->net[i];
-}
+_Static_assert(offsetof(struct kiln_net_opt, name) == 0,
+               "kiln_args_device_opts sets an entry's name at its start");
+const struct kiln_device_kind kiln_net_kind = {
+    "network", "--net", offsetof(struct kiln_options, net),
+    sizeof(struct kiln_net_opt), offsetof(struct kiln_options, n_net)};
 
 static int hex_digit(char c)
 {
@@ -47,25 +42,18 @@ static int parse_mac(const char *s, uint8_t mac[6])
     return 0;
 }
 
-static int take_tap(struct kiln_options *o, const char *arg, const char *name,
+static int take_tap(struct kiln_options *o, void *device, const char *arg,
                     const char *value, char *err, size_t errlen)
 {
-    struct kiln_net_opt *d = kiln_net_opt_named(o, name, arg, err, errlen);
-    if (d == NULL)
-        return -1;
-    if (d->tap != NULL)
-        return kiln_fail(err, errlen, "%s: '%s' attached twice", arg, name);
-    d->tap = value;
-    kiln_args_attached(o, name);
-    return 0;
+    struct kiln_net_opt *d = device;
+    return kiln_args_attach(o, &d->tap, value, d->name, arg, err, errlen);
 }
 
-static int take_mac(struct kiln_options *o, const char *arg, const char *name,
+static int take_mac(struct kiln_options *o, void *device, const char *arg,
                     const char *value, char *err, size_t errlen)
 {
-    struct kiln_net_opt *d = kiln_net_opt_named(o, name, arg, err, errlen);
-    if (d == NULL)
-        return -1;
+    (void)o;
+    struct kiln_net_opt *d = device;
     if (parse_mac(value, d->mac) != 0)
         return kiln_fail(err, errlen, "%s: expected a unicast MAC address "
                          "like 02:00:00:00:00:01", arg);
@@ -73,13 +61,11 @@ static int take_mac(struct kiln_options *o, const char *arg, const char *name,
     return 0;
 }
 
-static int take_offload(struct kiln_options *o, const char *arg,
-                        const char *name, const char *value, char *err,
-                        size_t errlen)
+static int take_offload(struct kiln_options *o, void *device, const char *arg,
+                        const char *value, char *err, size_t errlen)
 {
-    struct kiln_net_opt *d = kiln_net_opt_named(o, name, arg, err, errlen);
-    if (d == NULL)
-        return -1;
+    (void)o;
+    struct kiln_net_opt *d = device;
     if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
         return kiln_fail(err, errlen, "%s: expected on or off", arg);
     d->offload_off = strcmp(value, "off") == 0;
@@ -87,9 +73,9 @@ static int take_offload(struct kiln_options *o, const char *arg,
 }
 
 static const struct kiln_arg_option options[] = {
-    {"--net:", take_tap},
-    {"--net-mac:", take_mac},
-    {"--net-offload:", take_offload},
+    {"--net:", &kiln_net_kind, take_tap},
+    {"--net-mac:", &kiln_net_kind, take_mac},
+    {"--net-offload:", &kiln_net_kind, take_offload},
 };
 
 const struct kiln_arg_module kiln_net_args = {

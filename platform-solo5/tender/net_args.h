@@ -8,15 +8,12 @@
 #ifndef KILN_NET_ARGS_H
 #define KILN_NET_ARGS_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 #include "kiln_mft_abi.h"
 
 #define KILN_FORK_POOL_MAX 64 /* taps in one --fork-net pool */
 #define KILN_TAP_NAME_SIZE 16 /* Linux's IFNAMSIZ, terminator included */
-
-struct kiln_options;
 
 struct kiln_net_opt {
     char name[KILN_MFT_NAME_SIZE];
@@ -29,11 +26,5 @@ struct kiln_net_opt {
     char fork_taps[KILN_FORK_POOL_MAX][KILN_TAP_NAME_SIZE];
     int n_fork_taps;
 };
-
-/* The options of network device (name), created on first mention; NULL
- * with a reason when (name) is a block device or there are too many. */
-struct kiln_net_opt *kiln_net_opt_named(struct kiln_options *o,
-                                        const char *name, const char *arg,
-                                        char *err, size_t errlen);
 
 #endif

@@ -3,18 +3,17 @@
 #include "arg_module.h"
 #include "args.h"
 
-static int take_path(struct kiln_options *o, const char *arg, const char *name,
+static int take_path(struct kiln_options *o, void *device, const char *arg,
                      const char *value, char *err, size_t errlen)
 {
-    struct kiln_net_opt *d = kiln_net_opt_named(o, name, arg, err, errlen);
-    if (d == NULL)
-        return -1;
+    (void)o, (void)arg, (void)err, (void)errlen;
+    struct kiln_net_opt *d = device;
     d->pcap_path = value;
     return 0;
 }
 
 static const struct kiln_arg_option options[] = {
-    {"--net-pcap:", take_path},
+    {"--net-pcap:", &kiln_net_kind, take_path},
 };
 
 const struct kiln_arg_module kiln_pcap_args = {

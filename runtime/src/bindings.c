@@ -25,8 +25,10 @@ JSValue kiln_throw(JSContext *ctx, const char *code, const char *fmt, ...)
     return JS_Throw(ctx, err);
 }
 
-/* For telling buffers from views without throwing. */
-static JSValue array_buffer_ctor, data_view_ctor;
+/* For telling buffers from views without throwing; Uint8Array.prototype
+ * recognises what nearly every call passes with one pointer compare (an
+ * instanceof costs a Symbol.hasInstance look-up and a call). */
+static JSValue array_buffer_ctor, data_view_ctor, uint8_array_proto;
 
 /* The bytes of a DataView: its buffer, offset and length properties. */
 static int data_view_bytes(JSContext *ctx, JSValueConst v, uint8_t **ptr, size_t *len)
@@ -53,24 +55,10 @@ static int data_view_bytes(JSContext *ctx, JSValueConst v, uint8_t **ptr, size_t
     return 0;
 }
 
-int kiln_get_bytes(JSContext *ctx, JSValueConst v, uint8_t **ptr, size_t *len)
+/* The bytes a typed array views; an exception when V is none (or detached). */
+static int typed_array_bytes(JSContext *ctx, JSValueConst v, uint8_t **ptr, size_t *len)
 {
-    /* No exception is built on the way to success (building one costs
-     * microseconds, and this is the drivers' hot path): buffers and
-     * DataViews are recognised by their constructors, anything else is
-     * tried as a typed array. */
-    size_t size;
-    if (JS_IsObject(v) && JS_IsInstanceOf(ctx, v, array_buffer_ctor) > 0) {
-        uint8_t *buf = JS_GetArrayBuffer(ctx, &size, v);
-        if (!buf) /* detached, or a disguised object: the exception is pending */
-            return -1;
-        *ptr = buf;
-        *len = size;
-        return 0;
-    }
-    if (JS_IsObject(v) && JS_IsInstanceOf(ctx, v, data_view_ctor) > 0)
-        return data_view_bytes(ctx, v, ptr, len);
-    size_t offset, bytes, per_element;
+    size_t offset, bytes, per_element, size;
     JSValue ab = JS_GetTypedArrayBuffer(ctx, v, &offset, &bytes, &per_element);
     if (JS_IsException(ab)) {
         JS_FreeValue(ctx, JS_GetException(ctx));
@@ -84,6 +72,36 @@ int kiln_get_bytes(JSContext *ctx, JSValueConst v, uint8_t **ptr, size_t *len)
     *ptr = buf + offset;
     *len = bytes;
     return 0;
+}
+
+int kiln_get_bytes(JSContext *ctx, JSValueConst v, uint8_t **ptr, size_t *len)
+{
+    /* No exception is built on the way to success (building one costs
+     * microseconds, and this is the drivers' hot path): a Uint8Array is
+     * recognised by its prototype (and checked by typed_array_bytes),
+     * buffers and DataViews by their constructors, anything else is tried
+     * as a typed array. */
+    size_t size;
+    if (!JS_IsObject(v))
+        return typed_array_bytes(ctx, v, ptr, len);
+    JSValue proto = JS_GetPrototype(ctx, v);
+    if (JS_IsException(proto)) /* a proxy's trap threw */
+        return -1;
+    int u8 = JS_VALUE_GET_PTR(proto) == JS_VALUE_GET_PTR(uint8_array_proto);
+    JS_FreeValue(ctx, proto);
+    if (u8)
+        return typed_array_bytes(ctx, v, ptr, len);
+    if (JS_IsInstanceOf(ctx, v, array_buffer_ctor) > 0) {
+        uint8_t *buf = JS_GetArrayBuffer(ctx, &size, v);
+        if (!buf) /* detached, or a disguised object: the exception is pending */
+            return -1;
+        *ptr = buf;
+        *len = size;
+        return 0;
+    }
+    if (JS_IsInstanceOf(ctx, v, data_view_ctor) > 0)
+        return data_view_bytes(ctx, v, ptr, len);
+    return typed_array_bytes(ctx, v, ptr, len);
 }
 
 /* write(data): a string (as UTF-8) or bytes, to the console as they are. */
@@ -161,6 +179,21 @@ static JSValue api_memory(JSContext *ctx, JSValueConst this_val, int argc, JSVal
     return o;
 }
 
+/* heapFree(): bytes neither live allocations nor the allocator's pages
+ * hold (a ring needs whole free pages, which partly used spans do not give
+ * back), as one number: a server asks before every request, where
+ * memory()'s object costs a new object and six properties. */
+static JSValue api_heap_free(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val, (void)argc, (void)argv;
+    struct kiln_heap_stats st;
+    kiln_heap_stats(&st);
+    size_t held = st.pages_used * KILN_HEAP_PAGE;
+    if (held < st.in_use)
+        held = st.in_use;
+    return JS_NewFloat64(ctx, held < st.size ? (double)(st.size - held) : 0);
+}
+
 static JSValue api_gc(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     (void)this_val, (void)argc, (void)argv;
@@ -217,6 +250,7 @@ void kiln_bindings_install(JSContext *ctx, JSValueConst api, const char *cmdline
         JS_CFUNC_DEF("wallMs", 0, api_wall_ms),
         JS_CFUNC_DEF("exit", 1, api_exit),
         JS_CFUNC_DEF("memory", 0, api_memory),
+        JS_CFUNC_DEF("heapFree", 0, api_heap_free),
         JS_CFUNC_DEF("gc", 0, api_gc),
         JS_CFUNC_DEF("startup", 0, api_startup),
     };
@@ -224,6 +258,9 @@ void kiln_bindings_install(JSContext *ctx, JSValueConst api, const char *cmdline
     JSValue global = JS_GetGlobalObject(ctx);
     array_buffer_ctor = JS_GetPropertyStr(ctx, global, "ArrayBuffer");
     data_view_ctor = JS_GetPropertyStr(ctx, global, "DataView");
+    JSValue uint8_array_ctor = JS_GetPropertyStr(ctx, global, "Uint8Array");
+    uint8_array_proto = JS_GetPropertyStr(ctx, uint8_array_ctor, "prototype");
+    JS_FreeValue(ctx, uint8_array_ctor);
     JS_FreeValue(ctx, global);
     JS_SetPropertyStr(ctx, api, "cmdline", JS_NewString(ctx, cmdline));
     JS_SetPropertyStr(ctx, api, "argv", split_cmdline(ctx, cmdline));

@@ -27,21 +27,6 @@ static int set_stack_value(JSContext *ctx, JSValueConst error, JSValue value)
     return JS_DefinePropertyValueStr(ctx, error, "stack", value, JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);
 }
 
-/* "Name: message" as Error.prototype.toString makes it; "Error" when a
- * getter of the app's throws, so reading the stack never throws. */
-static void put_header(JSContext *ctx, DynBuf *out, JSValueConst error)
-{
-    size_t len;
-    const char *s = JS_ToCStringLen(ctx, &len, error);
-    if (!s) {
-        JS_FreeValue(ctx, JS_GetException(ctx));
-        dbuf_putstr(out, "Error");
-        return;
-    }
-    dbuf_put(out, (const uint8_t *)s, len);
-    JS_FreeCString(ctx, s);
-}
-
 /* The frames through __kiln.formatStack when the bundle installed one
  * (Kiln's build does: it maps bundle lines to the TypeScript sources); as
  * QuickJS wrote them otherwise, or when the formatter fails. Takes (frames). */
@@ -66,7 +51,9 @@ static JSValue read_stack(JSContext *ctx, JSValueConst this_val, int argc, JSVal
     (void)argc, (void)argv, (void)magic;
     DynBuf out;
     dbuf_init(&out);
-    put_header(ctx, &out, this_val);
+    /* "Name: message" as Error.prototype.toString makes it; "Error" when a
+     * getter of the app's throws, so reading the stack never throws. */
+    kiln_put_string(ctx, &out, this_val, "Error");
     JSValue frames = format_frames(ctx, JS_DupValue(ctx, data[0]));
     size_t len;
     const char *s = JS_ToCStringLen(ctx, &len, frames);

@@ -11,13 +11,16 @@
 #include "cutils.h"
 #include "kiln.h"
 
-static void put_string(JSContext *ctx, DynBuf *out, JSValueConst v)
+/* What console.* prints for a value whose String() throws. */
+#define UNPRINTABLE "[unprintable]"
+
+void kiln_put_string(JSContext *ctx, DynBuf *out, JSValueConst v, const char *fallback)
 {
     size_t len;
     const char *s = JS_ToCStringLen(ctx, &len, v);
     if (!s) {
         JS_FreeValue(ctx, JS_GetException(ctx));
-        dbuf_putstr(out, "[unprintable]");
+        dbuf_putstr(out, fallback);
         return;
     }
     dbuf_put(out, (const uint8_t *)s, len);
@@ -27,25 +30,25 @@ static void put_string(JSContext *ctx, DynBuf *out, JSValueConst v)
 static void put_value(JSContext *ctx, DynBuf *out, JSValueConst v)
 {
     if (JS_IsString(v)) {
-        put_string(ctx, out, v);
+        kiln_put_string(ctx, out, v, UNPRINTABLE);
     } else if (JS_IsError(ctx, v)) {
         /* Its stack starts with "Name: message" (error_stack.c), as Node prints it. */
         JSValue stack = JS_GetPropertyStr(ctx, v, "stack");
         if (JS_IsException(stack))
             JS_FreeValue(ctx, JS_GetException(ctx));
-        put_string(ctx, out, JS_IsString(stack) ? stack : v);
+        kiln_put_string(ctx, out, JS_IsString(stack) ? stack : v, UNPRINTABLE);
         JS_FreeValue(ctx, stack);
     } else if (JS_IsObject(v) && !JS_IsFunction(ctx, v)) {
         JSValue json = JS_JSONStringify(ctx, v, JS_UNDEFINED, JS_UNDEFINED);
         if (JS_IsException(json)) {
             JS_FreeValue(ctx, JS_GetException(ctx));
-            put_string(ctx, out, v);
+            kiln_put_string(ctx, out, v, UNPRINTABLE);
         } else {
-            put_string(ctx, out, JS_IsString(json) ? json : v);
+            kiln_put_string(ctx, out, JS_IsString(json) ? json : v, UNPRINTABLE);
         }
         JS_FreeValue(ctx, json);
     } else {
-        put_string(ctx, out, v);
+        kiln_put_string(ctx, out, v, UNPRINTABLE);
         if (JS_IsBigInt(ctx, v))
             dbuf_putc(out, 'n');
     }

@@ -10,6 +10,8 @@
 #include "quickjs.h"
 #include "solo5.h"
 
+struct DynBuf; /* QuickJS's cutils.h */
+
 #define KILN_EXIT_UNCAUGHT 1  /* like Node: uncaught exception or rejection */
 #define KILN_EXIT_BOOT 255    /* the runtime itself could not start */
 #define KILN_EXIT_TOO_SMALL 2 /* the app does not fit in the heap: give more --mem */
@@ -90,9 +92,15 @@ int kiln_exit_code(JSContext *ctx);
 
 /* globals.c: console, setTimeout & co., queueMicrotask, performance, crypto. */
 void kiln_globals_install(JSContext *ctx, JSValueConst api, JSValueConst global);
+/* Appends String(v) to (out); (fallback) instead when that throws (the
+ * exception is dropped), so printing a value never throws. */
+void kiln_put_string(JSContext *ctx, struct DynBuf *out, JSValueConst v, const char *fallback);
 
 /* text.c: TextEncoder and TextDecoder (UTF-8). */
 void kiln_text_install(JSContext *ctx, JSValueConst global);
+
+/* relative_indexing.c: at() on String, Array and TypedArray prototypes. */
+void kiln_relative_indexing_install(JSContext *ctx, JSValueConst global);
 
 /* checksum.c: __kiln.sumWords, the Internet checksum's sum. */
 void kiln_checksum_install(JSContext *ctx, JSValueConst api);

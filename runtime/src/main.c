@@ -138,6 +138,7 @@ static int run(void *arg)
         kiln_crypto_install(ctx, kiln.api);
     kiln_globals_install(ctx, kiln.api, global);
     kiln_text_install(ctx, global);
+    kiln_relative_indexing_install(ctx, global);
     JS_SetPropertyStr(ctx, global, "__kiln", JS_DupValue(ctx, kiln.api));
     JS_FreeValue(ctx, global);
 

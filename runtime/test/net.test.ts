@@ -67,6 +67,7 @@ __kiln.netWatch(dev.handle, function onInput(h) {
     }
   }
 });
+console.log("watching");
 `;
 
 describe.skipIf(unavailable !== null)('runtime network bindings (hosted, tap in a private namespace)', () => {
@@ -89,12 +90,16 @@ describe.skipIf(unavailable !== null)('runtime network bindings (hosted, tap in 
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Ping once the tap is attached and watched: a frame sent before is lost.
+    const watching = new Promise<void>((resolve) => child.stdout.on('data', () => out.includes('watching\n') && resolve()));
     try {
+      const started = await Promise.race([watching, exited.then(() => 'exited' as const)]);
+      expect(started, out).not.toBe('exited');
       const ping = ip('ping', '-c', '20', '-i', '0.05', '-W', '2', '10.77.0.2').toString();
       expect(ping).toMatch(/20 packets transmitted, 20 received/);
       const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 10_000));
       expect(await Promise.race([exited, timeout])).toBe(0);
-      expect(out).toBe('replied 20\n');
+      expect(out).toBe('watching\nreplied 20\n');
     } finally {
       child.kill('SIGKILL');
     }

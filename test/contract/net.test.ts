@@ -29,11 +29,7 @@ runContract('Net contract: in-memory switch ports', () =>
 runContract('Net contract: SocatNet over loopback datagrams', () =>
   netContract({
     async pair() {
-      const first = await SocatNet.open({ localPort: 0, remotePort: 9 });
-      const b = await SocatNet.open({ localPort: 0, remotePort: first.localPort });
-      const port = first.localPort;
-      first.close();
-      const a = await SocatNet.open({ localPort: port, remotePort: b.localPort });
+      const [a, b] = await SocatNet.loopbackPair();
       return {
         a,
         b,

@@ -28,7 +28,10 @@ const TAP = 'kilnnotes0';
 const HOST_IP = '10.94.0.1';
 const GUEST_IP = '10.94.0.2';
 const URL = `http://${GUEST_IP}`;
-const KILLS = 4;
+/** SIGKILLs of kiln-hvt; KILN_NOTES_KILLS=N makes the test a soak (README.md's figures), its disk growing to hold the notes. */
+const KILLS = Number(process.env.KILN_NOTES_KILLS ?? 4);
+if (!Number.isSafeInteger(KILLS) || KILLS < 1) throw new Error(`KILN_NOTES_KILLS=${process.env.KILN_NOTES_KILLS}: expected a whole number of at least 1`);
+const DISK_MB = Math.max(2, Math.ceil(KILLS / 4));
 const kiln = join(ROOT, 'cli', 'kiln.js');
 const out = join(ROOT, 'build', 'notes-image');
 const disk = join(out, 'disk.img');
@@ -86,7 +89,7 @@ describe.skipIf(skip !== null)('examples/notes as an image (real KVM, curl from 
     await buildPlatform();
     mkdirSync(out, { recursive: true });
     const image = (await buildImage(join(ROOT, 'examples', 'notes', 'app.ts'), 'x86_64', join(out, 'notes.hvt'))).path;
-    expect(kv('create', disk, '--size', '2M', '--force').status).toBe(0);
+    expect(kv('create', disk, '--size', `${DISK_MB}M`, '--force').status).toBe(0);
     expect(kv('put', disk, 'seeded', '--value', 'from the host').status).toBe(0);
     results = await runKvmCases([TENDER, image, disk, ...programFiles(['/usr/bin/curl'])], cases);
   }, 20 * 60_000);

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
 import { expectPassed } from '../harness/expect-passed.ts';
+import { tapNamespaceCases } from '../harness/tap-namespace.ts';
 import { compilerMissing } from '../harness/compiler.ts';
 import type { VmArch } from '../../machine/vm.ts';
 import { buildPlatform, image, lockedMake, outDir, tender } from './build.ts';
@@ -19,6 +20,7 @@ const NETNS = 'kilnimg';
 const TAP = 'kilntap0';
 const HOST_IP = '10.91.0.1';
 const GUEST_IP = '10.91.0.2';
+const namespace = tapNamespaceCases(NETNS, TAP, HOST_IP);
 const GUEST_MAC = '02:00:00:00:91:02';
 const PINGS = 5;
 const IMAGES = ['hello', 'time', 'fpu', 'trap', 'protect', 'blk', 'net', 'hostile'];
@@ -144,13 +146,7 @@ function cases(arch: VmArch, foreign: boolean): KvmCase[] {
         'dd if=/dev/zero of=blk4k.img bs=4096 count=64 2>/dev/null && ' +
         './kiln-hvt --block:storage=blk4k.img --block-sector-size:storage=4096 blk.hvt',
     },
-    {
-      name: 'netns-up',
-      run:
-        `ip netns add ${NETNS} && ip netns exec ${NETNS} ip link set lo up && ` +
-        `ip netns exec ${NETNS} ip tuntap add ${TAP} mode tap && ip netns exec ${NETNS} ip link set ${TAP} up && ` +
-        `ip netns exec ${NETNS} ip addr add ${HOST_IP}/24 dev ${TAP}`,
-    },
+    namespace.up,
     ...(['ring', 'noring'] as const).map((mode) => ({
       name: `net-${mode}`,
       run:
@@ -175,7 +171,7 @@ function cases(arch: VmArch, foreign: boolean): KvmCase[] {
     { name: 'hostile', run: `dd if=/dev/zero of=hostile.img bs=1024 count=64 2>/dev/null && ${hostile()}` },
     ...Object.keys(ARCH[arch].fatal).map((f) => ({ name: `hostile-${f}`, run: hostile(`--fatal=${f}`) })),
     { name: 'hostile-disk', run: 'cmp -n 65536 hostile.img /dev/zero && echo untouched' },
-    { name: 'netns-down', run: `ip netns del ${NETNS}` },
+    namespace.down,
   ];
 }
 

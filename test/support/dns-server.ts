@@ -178,19 +178,36 @@ export class TestDnsServer {
     this.answerer.reset();
   }
 
-  /** Starts on `address` (a loopback address); port 0 picks one, and TCP takes the same number. */
+  /**
+   * Starts on `address` (a loopback address); port 0 picks one, and TCP takes
+   * the same number. A picked UDP port's number may be taken on TCP (another
+   * test's connection has it as its ephemeral port): then both start again on
+   * another pick, a bounded number of times.
+   */
   static async start(address: string, behaviour: Behaviour, port = 0): Promise<TestDnsServer> {
-    const udp = createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(port, address, () => resolve());
-    });
-    const bound = udp.address().port;
-    const tcp = createServer();
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen(bound, address, () => resolve());
-    });
+    for (let attempt = 1; ; attempt++) {
+      const udp = createSocket('udp4');
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind(port, address, () => resolve());
+      });
+      const bound = udp.address().port;
+      const tcp = createServer();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          tcp.once('error', reject);
+          tcp.listen(bound, address, () => resolve());
+        });
+      } catch (err) {
+        await new Promise<void>((resolve) => udp.close(() => resolve()));
+        if (port !== 0 || attempt === 20 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+        continue;
+      }
+      return TestDnsServer.serving(udp, tcp, address, bound, behaviour);
+    }
+  }
+
+  private static serving(udp: Socket, tcp: Server, address: string, bound: number, behaviour: Behaviour): TestDnsServer {
     const server = new TestDnsServer(udp, tcp, address, bound, behaviour);
     udp.on('message', (msg, from) => {
       for (const reply of server.answerer.answer(msg, 'udp')) udp.send(reply, from.port, from.address);

@@ -5,16 +5,6 @@ import { unixRandom } from '../../drivers/unix/random.ts';
 import { createStack } from '../../lib/net/stack.ts';
 import type { Stack } from '../../lib/devices/stack.ts';
 
-/** Two SocatNets aimed at each other on loopback stand in for socat and a tap: same datagram framing. */
-async function joined(): Promise<[SocatNet, SocatNet]> {
-  const first = await SocatNet.open({ localPort: 0, remotePort: 9 });
-  const b = await SocatNet.open({ localPort: 0, remotePort: first.localPort });
-  const port = first.localPort;
-  first.close();
-  const a = await SocatNet.open({ localPort: port, remotePort: b.localPort });
-  return [a, b];
-}
-
 const open: { close(): unknown }[] = [];
 afterEach(async () => {
   for (const o of open.splice(0)) await o.close();
@@ -22,7 +12,7 @@ afterEach(async () => {
 
 describe('SocatNet', () => {
   it('carries one frame per datagram and counts it', async () => {
-    const [a, b] = await joined();
+    const [a, b] = await SocatNet.loopbackPair();
     open.push(a, b);
     const got = new Promise<Uint8Array>((resolve) => b.onFrame((f) => resolve(f.slice())));
     const frame = Uint8Array.from({ length: 1514 }, (_, i) => i & 255);
@@ -35,7 +25,7 @@ describe('SocatNet', () => {
   });
 
   it('refuses bad frames and bad ports with typed errors, and writes after close', async () => {
-    const [a, b] = await joined();
+    const [a, b] = await SocatNet.loopbackPair();
     open.push(b);
     expect(() => a.write(new Uint8Array(13))).toThrow(expect.objectContaining({ code: 'frame-size' }));
     expect(() => a.write(new Uint8Array(1515))).toThrow(expect.objectContaining({ code: 'frame-size' }));
@@ -45,7 +35,7 @@ describe('SocatNet', () => {
   });
 
   it('joins two TypeScript stacks in real time: ping and UDP', async () => {
-    const [na, nb] = await joined();
+    const [na, nb] = await SocatNet.loopbackPair();
     const clock = createUnixClock();
     const a: Stack = await createStack({ net: na, clock, random: unixRandom, config: { args: ['--ipv4=10.9.0.1/24'] } });
     const b: Stack = await createStack({ net: nb, clock, random: unixRandom, config: { args: ['--ipv4=10.9.0.2/24'] } });

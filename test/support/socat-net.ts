@@ -61,6 +61,20 @@ export class SocatNet extends FrameDevice {
     });
   }
 
+  /**
+   * Two SocatNets aimed at each other on loopback: a wire without socat,
+   * root or a tap, speaking socat's framing. The first is bound before the
+   * second's port is known, so it is opened again on the port it got.
+   */
+  static async loopbackPair(): Promise<[SocatNet, SocatNet]> {
+    const first = await SocatNet.open({ localPort: 0, remotePort: 9 });
+    const b = await SocatNet.open({ localPort: 0, remotePort: first.localPort });
+    const port = first.localPort;
+    first.close();
+    const a = await SocatNet.open({ localPort: port, remotePort: b.localPort });
+    return [a, b];
+  }
+
   /** The UDP port bound here. */
   get localPort(): number {
     return this.socket.address().port;

@@ -34,7 +34,8 @@ import {
 import { ArpCache, type ArpOptions } from './arp-cache.ts';
 import { LayerCounters } from './counters.ts';
 import { Reassembler, type ReassemblyOptions } from './reassembly.ts';
-import { Ipv4Routing, NO_ROUTE, isLoopback, isMulticastOrReserved } from './routing.ts';
+import { Ipv4Routing, NO_ROUTE, isMulticastOrReserved } from './routing.ts';
+import { isOutOfMemory } from '../../errors.ts';
 
 /** Where upper layers write a packet's payload in `tx`: after the Ethernet and IPv4 headers. */
 export const PAYLOAD_OFFSET = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN;
@@ -100,8 +101,12 @@ export class NetworkInterface implements Ipv4Output {
   private readonly arpView = new ArpView();
   private readonly arpFrame = new Uint8Array(ETHERNET_HEADER_LEN + ARP_PACKET_LEN);
   private readonly fragmentFrame: Uint8Array;
+  /** The last frame sent from `tx` (see `frameOf`). */
+  private txFrame: Uint8Array = new Uint8Array(0);
   private identification: number;
   private closed = false;
+  /** Frames dropped because handling them ran out of memory (see `input`). */
+  outOfMemoryDrops = 0;
 
   constructor(
     private readonly net: Net,
@@ -137,7 +142,7 @@ export class NetworkInterface implements Ipv4Output {
 
   /** Starts receiving from the Net device. */
   start(): void {
-    this.net.onFrame((frame) => this.input(frame));
+    this.net.onFrame(this.input);
   }
 
   /** Sets the address; announces it with a gratuitous ARP request (RFC 5227 §3). */
@@ -175,20 +180,35 @@ export class NetworkInterface implements Ipv4Output {
     this.net.close();
   }
 
-  /** Handles one received Ethernet frame. Never throws: bad input is counted and dropped. */
-  input(frame: Uint8Array): void {
+  /**
+   * Handles one received Ethernet frame (the device's receive handler
+   * itself: a field, so no closure stands between the device and it). Never
+   * throws: bad input is counted and dropped, and a frame whose handling
+   * runs out of memory is dropped and counted (`outOfMemoryDrops`) instead
+   * of the error escaping to the driver, which would end an image: to the
+   * peers it is a lost frame, which they resend, by when memory may have
+   * been freed.
+   */
+  readonly input = (frame: Uint8Array): void => {
     const eth = this.ethernet;
     const c = this.ethernetCounters;
     c.rx++;
-    if (eth.wrap(frame) !== null) return c.dropRx('truncated');
-    if (eth.isGroupDestination ? !eth.isBroadcast : !macEquals(frame, eth.destinationOffset, this.mac)) {
+    if (eth.wrap(frame, 0, frame.length) !== null) return c.dropRx('truncated');
+    if (eth.isGroupDestination ? !eth.isBroadcast : !macEquals(frame, 0, this.mac)) {
       return c.dropRx('not-for-us');
     }
     const type = eth.etherType;
-    if (type === ETHERTYPE_IPV4) return this.inputIpv4(frame, eth.payloadStart, frame.length);
-    if (type === ETHERTYPE_ARP) return this.inputArp(frame, eth.payloadStart, frame.length);
+    try {
+      if (type === ETHERTYPE_IPV4) return this.inputIpv4(frame, ETHERNET_HEADER_LEN, frame.length);
+      if (type === ETHERTYPE_ARP) return this.inputArp(frame, ETHERNET_HEADER_LEN, frame.length);
+    } catch (err) {
+      if (!isOutOfMemory(err)) throw err;
+      // A plain field, not a LayerCounters drop: counting must not allocate (a new Map entry) while memory is out.
+      this.outOfMemoryDrops++;
+      return;
+    }
     c.dropRx('ethertype');
-  }
+  };
 
   /**
    * Sends `tx[PAYLOAD_OFFSET..PAYLOAD_OFFSET+payloadLength)` as one IPv4
@@ -224,7 +244,7 @@ export class NetworkInterface implements Ipv4Output {
     writeEthernetHeader(this.tx, 0, mac, this.mac, ETHERTYPE_IPV4);
     this.ipv4Counters.tx++;
     this.ipv4Counters.add('tx.large');
-    return this.write(this.tx.subarray(0, end), this.ipv4Counters, segmentSize) ? 'sent' : 'failed';
+    return this.write(this.frameOf(this.tx, 0, end), this.ipv4Counters, segmentSize) ? 'sent' : 'failed';
   }
 
   /** A large TCP packet waiting for ARP: queued as the standard segments the device would have made (the queue sends them whole). */
@@ -262,10 +282,12 @@ export class NetworkInterface implements Ipv4Output {
     const r = this.routing;
     // Our own looped-back packets had their addresses checked when they were sent.
     if (!looped) {
-      if (isMulticastOrReserved(src) || r.isBroadcast(src) || isLoopback(src) || (src === r.address && src !== 0)) {
+      // Tests written out (every packet passes them): multicast, reserved or limited broadcast (224/3), loopback
+      // (127/8), our own address, our subnet's broadcast.
+      if (src >>> 28 >= 0xe || src >>> 24 === 127 || (src === r.address && src !== 0) || src === r.directedBroadcast) {
         return c.dropRx('bad-source');
       }
-      if (isLoopback(dst)) return c.dropRx('bad-destination');
+      if (dst >>> 24 === 127) return c.dropRx('bad-destination');
       if (!r.configured) {
         // Before DHCP binds, only UDP (to the DHCP client) is taken, to any address (RFC 2131 §4.1).
         if (ip.protocol !== PROTOCOL_UDP) return c.dropRx('unconfigured');
@@ -323,7 +345,7 @@ export class NetworkInterface implements Ipv4Output {
     if (ipEnd - ipStart <= this.mtu) {
       writeEthernetHeader(buf, ipStart - ETHERNET_HEADER_LEN, mac, this.mac, ETHERTYPE_IPV4);
       this.ipv4Counters.tx++;
-      return this.write(buf.subarray(ipStart - ETHERNET_HEADER_LEN, ipEnd), this.ipv4Counters) ? 'sent' : 'failed';
+      return this.write(this.frameOf(buf, ipStart - ETHERNET_HEADER_LEN, ipEnd), this.ipv4Counters) ? 'sent' : 'failed';
     }
     return this.fragment(buf, ipStart, ipEnd, mac);
   }
@@ -349,6 +371,13 @@ export class NetworkInterface implements Ipv4Output {
     }
     this.ipv4Counters.tx++;
     return 'sent';
+  }
+
+  /** `buf[start..end)`; from `tx`, the last such view again when it has that length (a view costs QuickJS a constructor call). */
+  private frameOf(buf: Uint8Array, start: number, end: number): Uint8Array {
+    if (buf !== this.tx || start !== 0) return buf.subarray(start, end);
+    if (this.txFrame.length !== end) this.txFrame = buf.subarray(0, end);
+    return this.txFrame;
   }
 
   private write(frame: Uint8Array, counters: LayerCounters, segmentSize = 0): boolean {

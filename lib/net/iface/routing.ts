@@ -31,16 +31,18 @@ export class Ipv4Routing {
   mask = 0;
   /** 0 for none. */
   gateway = 0;
-
-  get configured(): boolean {
-    return this.address !== 0;
-  }
+  /** Whether there is an address (plain fields, kept by `set`: read for every packet). */
+  configured = false;
+  /** Our subnet's directed broadcast, or LIMITED_BROADCAST when there is none (unconfigured, /31, /32: RFC 3021). */
+  directedBroadcast = LIMITED_BROADCAST;
 
   set(address: number, prefix: number, gateway: number): void {
     this.address = address >>> 0;
     this.prefix = prefix;
     this.mask = prefixToMask(prefix);
     this.gateway = gateway >>> 0;
+    this.configured = this.address !== 0;
+    this.directedBroadcast = this.configured && prefix < 31 ? (this.address | ~this.mask) >>> 0 : LIMITED_BROADCAST;
   }
 
   clear(): void {
@@ -49,8 +51,7 @@ export class Ipv4Routing {
 
   /** The limited broadcast, or the directed broadcast of our subnet (not for /31 and /32, RFC 3021). */
   isBroadcast(address: number): boolean {
-    if (address === LIMITED_BROADCAST) return true;
-    return this.prefix < 31 && this.configured && address === (this.address | ~this.mask) >>> 0;
+    return address === LIMITED_BROADCAST || address === this.directedBroadcast;
   }
 
   /** This host: our address or 127.0.0.0/8; such packets loop back inside the stack. */

@@ -6,6 +6,10 @@
  * promises: the Flow above it (flow.ts) and the layer below it (layer.ts)
  * talk to it through small interfaces.
  *
+ * On the per-segment path, sequence comparisons are written out (`((a - b)
+ * | 0) < 0` for `seqLt(a, b)`, `(a + n) >>> 0` for `seqAdd`): a call costs
+ * QuickJS more than the arithmetic.
+ *
  * Timers: each concern keeps a deadline (Infinity when idle) and the
  * connection holds one clock timer armed at the earliest, with a callback
  * bound once, so restarting the retransmission timer on every ACK costs a
@@ -36,7 +40,7 @@ import { RttEstimator } from './rtt.ts';
 import { SackScoreboard } from './sack-scoreboard.ts';
 import { windowShiftFor, writeSynOptions } from './segment-builder.ts';
 import { SendBuffer } from './send-buffer.ts';
-import { seqAdd, seqGe, seqGt, seqLe, seqLt } from './seq.ts';
+import { seqAdd, seqGt, seqLe, seqLt } from './seq.ts';
 
 export const State = {
   Closed: 0,
@@ -55,7 +59,7 @@ export type StateValue = (typeof State)[keyof typeof State];
 /** RFC 9293 §3.7.1: the MSS assumed when the peer sends no MSS option. */
 const DEFAULT_MSS = 536;
 /** Smallest peer MSS honoured, so a tiny MSS cannot make us send a flood of tiny segments. */
-const MIN_MSS = 64;
+export const MIN_MSS = 64;
 /** RFC 9293 §3.8.6.2.1: how long SWS avoidance may hold data back from a small window with nothing in flight (0.1-1 s). */
 const SWS_OVERRIDE_MS = 200;
 /** RFC 7323 §5.5: TS.Recent older than 24 days is invalid for PAWS. */
@@ -85,14 +89,6 @@ export interface ConnectionUser {
 
 /** The notices a connection gathers for its user during an event, as bits. */
 const Notice = { Opened: 1, Readable: 2, Writable: 4, Failed: 8 } as const;
-
-/** What a passive connection tells its listener. */
-export interface ListenerHooks {
-  /** The handshake completed: queue the connection for accept; false when the queue is full. */
-  admit(conn: Connection): boolean;
-  /** The connection left SYN-RECEIVED, one way or the other. */
-  halfOpenDone(conn: Connection): void;
-}
 
 /** What the connection needs from the layer. */
 export interface ConnectionHost {
@@ -131,7 +127,6 @@ export interface PeerSynOptions {
 export class Connection {
   state: StateValue = State.Closed;
   user: ConnectionUser | null = null;
-  listener: ListenerHooks | null = null;
   noDelay: boolean;
   /** Why the connection failed, once it has. */
   error: FlowErrorCode | null = null;
@@ -262,31 +257,23 @@ export class Connection {
     this.schedule();
   }
 
-  /** Passive open: a listener got a SYN and has room; answer with a SYN-ACK. */
-  openPassive(seg: TcpView, iss: number): void {
-    this.iss = iss;
-    this.sndUna = iss;
-    this.sndNxt = iss;
-    this.sndMax = iss;
-    this.cc.recover = iss;
-    this.acceptSyn(seg.seq, seg.window, seg.ack, peerOptionsOf(seg));
-    this.state = State.SynReceived;
-    this.sendSyn();
-    this.schedule();
-  }
-
-  /** A SYN cookie came back valid: the connection starts ESTABLISHED with what the cookie held. */
-  openFromCookie(seg: TcpView, options: PeerSynOptions): void {
+  /**
+   * A listener's handshake completed (a half-open record's, or a SYN
+   * cookie's): the connection starts ESTABLISHED from the peer's ISN `irs`,
+   * the ACK `seg` and the SYN's options.
+   */
+  openEstablished(seg: TcpView, irs: number, options: PeerSynOptions): void {
     const iss = (seg.ack - 1) >>> 0;
     this.iss = iss;
     this.cc.recover = iss;
-    this.acceptSyn((seg.seq - 1) >>> 0, 0, seg.ack, options);
+    this.acceptSyn(irs, 0, seg.ack, options);
     this.sndUna = seg.ack;
     this.sndNxt = seg.ack;
     this.sndMax = seg.ack;
     this.updateWindow(seg.seq, seg.ack, seg.window);
     this.state = State.Established;
     this.host.stats['connections.established']++;
+    this.schedule(); // keepalive, when on
   }
 
   /** Takes the peer's SYN: sequence numbers and negotiated options. */
@@ -369,7 +356,7 @@ export class Connection {
     }
 
     // RFC 7323 §5.3: PAWS, before the sequence number check.
-    if (this.timestamps && seg.hasTimestamp && !(flags & RST) && seqLt(seg.tsVal, this.tsRecent) && now - this.tsRecentAtMs < PAWS_IDLE_MS) {
+    if (this.timestamps && seg.hasTimestamp && !(flags & RST) && ((seg.tsVal - this.tsRecent) | 0) < 0 && now - this.tsRecentAtMs < PAWS_IDLE_MS) {
       this.host.stats['rx.dropped.paws']++;
       this.ackNow = true;
       this.afterEvent();
@@ -380,12 +367,12 @@ export class Connection {
     const wnd = this.receiveBuffer.space;
     let acceptable: boolean;
     if (wnd === 0) acceptable = seq === this.rcvNxt;
-    else if (segLen === 0) acceptable = seqGe(seq, this.rcvNxt) && seqLt(seq, seqAdd(this.rcvNxt, wnd));
+    else if (segLen === 0) acceptable = ((seq - this.rcvNxt) | 0) >= 0 && ((seq - ((this.rcvNxt + wnd) >>> 0)) | 0) < 0;
     else {
-      const last = seqAdd(seq, segLen - 1);
+      const last = ((seq + segLen - 1) >>> 0);
       acceptable =
-        (seqGe(seq, this.rcvNxt) && seqLt(seq, seqAdd(this.rcvNxt, wnd))) ||
-        (seqGe(last, this.rcvNxt) && seqLt(last, seqAdd(this.rcvNxt, wnd)));
+        (((seq - this.rcvNxt) | 0) >= 0 && ((seq - ((this.rcvNxt + wnd) >>> 0)) | 0) < 0) ||
+        (((last - this.rcvNxt) | 0) >= 0 && ((last - ((this.rcvNxt + wnd) >>> 0)) | 0) < 0);
     }
     if (!acceptable) {
       this.host.stats['rx.dropped.out-of-window']++;
@@ -406,7 +393,7 @@ export class Connection {
     this.softError = null; // the path works again
 
     // RFC 7323 §4.3: remember the timestamp to echo.
-    if (this.timestamps && seg.hasTimestamp && seqLe(seq, this.lastAckSent) && seqGe(seg.tsVal, this.tsRecent)) {
+    if (this.timestamps && seg.hasTimestamp && ((seq - this.lastAckSent) | 0) <= 0 && ((seg.tsVal - this.tsRecent) | 0) >= 0) {
       this.tsRecent = seg.tsVal;
       this.tsRecentAtMs = now;
     }
@@ -416,8 +403,6 @@ export class Connection {
       this.host.stats['rx.resets']++;
       if (seq !== this.rcvNxt) {
         this.challengeAck();
-      } else if (this.state === State.SynReceived && this.listener) {
-        this.release(); // RFC 9293: a passive open goes back to LISTEN, silently
       } else if (this.state === State.SynReceived) {
         this.fail('refused');
       } else if (this.state === State.TimeWait) {
@@ -453,11 +438,11 @@ export class Connection {
     // Seventh: segment text, trimmed to what is new and what fits.
     let fin = (flags & FIN) !== 0;
     let segSeq = seq;
-    if (seqLt(segSeq, this.rcvNxt)) {
+    if (((segSeq - this.rcvNxt) | 0) < 0) {
       const cut = Math.min((this.rcvNxt - segSeq) >>> 0, dataLen);
       dataStart += cut;
       dataLen -= cut;
-      segSeq = seqAdd(segSeq, cut);
+      segSeq = ((segSeq + cut) >>> 0);
       if (dataLen === 0 && !(fin && segSeq === this.rcvNxt)) {
         this.host.stats['rx.duplicate-segments']++;
         this.ackNow = true;
@@ -519,13 +504,9 @@ export class Connection {
   private inputAck(seg: TcpView, flags: number, dataLen: number): boolean {
     const ack = seg.ack;
     if (this.state === State.SynReceived) {
-      if (!(seqGt(ack, this.sndUna) && seqLe(ack, this.sndMax))) {
+      if (!(((ack - this.sndUna) | 0) > 0 && ((ack - this.sndMax) | 0) <= 0)) {
         this.sendReset(ack, 0, false);
         this.host.stats['rx.dropped.bad-ack']++;
-        return false;
-      }
-      if (this.listener && !this.listener.admit(this)) {
-        this.host.stats['rx.dropped.accept-queue-full']++;
         return false;
       }
       this.sndUna = ack;
@@ -534,13 +515,13 @@ export class Connection {
       this.becomeEstablished();
       return true;
     }
-    if (seqGt(ack, this.sndMax)) {
+    if (((ack - this.sndMax) | 0) > 0) {
       // Acknowledges something never sent: ACK and drop (RFC 9293; RFC 5961 §5.2).
       this.host.stats['rx.dropped.bad-ack']++;
       this.challengeAck();
       return false;
     }
-    if (seqLt(ack, (this.sndUna - Math.max(this.maxSndWnd, 1)) >>> 0)) {
+    if (((ack - ((this.sndUna - Math.max(this.maxSndWnd, 1)) >>> 0)) | 0) < 0) {
       // RFC 5961 §5.2: too old to be a real acknowledgement.
       this.host.stats['rx.dropped.bad-ack']++;
       this.challengeAck();
@@ -557,7 +538,7 @@ export class Connection {
         if (this.scoreboard.add(seg.sackBlocks[2 * k]!, seg.sackBlocks[2 * k + 1]!, this.sndUna, this.sndMax)) newSack = true;
       }
     }
-    if (seqGt(ack, this.sndUna)) {
+    if (((ack - this.sndUna) | 0) > 0) {
       this.newAck(seg, ack);
     } else if (ack === this.sndUna && this.sndMax !== this.sndUna && windowBefore !== 0) {
       // (Answers to zero-window probes repeat the ACK too, but signal no loss.)
@@ -577,15 +558,15 @@ export class Connection {
     this.sendBuffer.consume(dataAcked);
     const finAcked = this.finQueued && acked > dataAcked;
     this.sndUna = ack;
-    if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
+    if (((this.sndNxt - ack) | 0) < 0) this.sndNxt = ack;
     this.scoreboard.advance(ack);
     this.retries = 0;
-    if (seqLt(this.highRxt, ack)) this.highRxt = ack;
+    if (((this.highRxt - ack) | 0) < 0) this.highRxt = ack;
     acked = dataAcked;
 
     const flight = (this.sndMax - this.sndUna) >>> 0;
     if (this.cc.inRecovery) {
-      if (seqGe(ack, this.cc.recover)) {
+      if (((ack - this.cc.recover) | 0) >= 0) {
         this.cc.exitRecovery(flight);
         this.dupAcks = 0;
       } else {
@@ -626,7 +607,7 @@ export class Connection {
 
   /** RFC 9293 §3.10.7.4: update SND.WND when the segment is newer than the last window update. */
   private updateWindow(seq: number, ack: number, window: number): void {
-    if (seqLt(this.sndWl1, seq) || (this.sndWl1 === seq && seqLe(this.sndWl2, ack))) {
+    if (((this.sndWl1 - seq) | 0) < 0 || (this.sndWl1 === seq && ((this.sndWl2 - ack) | 0) <= 0)) {
       const wasZero = this.sndWnd === 0;
       this.sndWnd = (window << this.sndShift) >>> 0;
       if (this.sndWnd > this.maxSndWnd) this.maxSndWnd = this.sndWnd;
@@ -686,13 +667,13 @@ export class Connection {
     }
     if (fin) {
       this.remoteFinSeen = true;
-      this.remoteFinSeq = seqAdd(seq, length);
+      this.remoteFinSeq = ((seq + length) >>> 0);
     }
     if (length > 0) {
       const hadGap = this.receiveBuffer.hasOutOfOrder;
       const moved = this.receiveBuffer.write(offset, bytes, start, start + length);
       if (moved > 0) {
-        this.rcvNxt = seqAdd(this.rcvNxt, moved);
+        this.rcvNxt = ((this.rcvNxt + moved) >>> 0);
         // RFC 5681 §4.2: ACK at once when a gap fills, else every second full-sized segment
         // (a coalesced one from the device counts as the segments it was made of).
         this.unackedSegments += length > this.rcvMss ? Math.ceil(length / this.rcvMss) : 1;
@@ -711,7 +692,7 @@ export class Connection {
   /** The peer's FIN is next in sequence: consume it. */
   private finArrived(): void {
     this.eof = true;
-    this.rcvNxt = seqAdd(this.rcvNxt, 1);
+    this.rcvNxt = ((this.rcvNxt + 1) >>> 0);
     this.ackNow = true;
     switch (this.state) {
       case State.Established:
@@ -729,7 +710,6 @@ export class Connection {
   }
 
   private becomeEstablished(): void {
-    const wasSynReceived = this.state === State.SynReceived;
     this.state = State.Established;
     this.host.stats['connections.established']++;
     this.connectDeadline = Infinity;
@@ -737,8 +717,7 @@ export class Connection {
     this.retries = 0;
     if (this.synRetransmitted) this.rtt.synRetransmitted();
     this.lastReceiveMs = this.host.clock.nowMs();
-    if (wasSynReceived && this.listener) this.listener.halfOpenDone(this);
-    else this.notice(Notice.Opened);
+    this.notice(Notice.Opened);
   }
 
   private enterTimeWait(): void {
@@ -774,7 +753,7 @@ export class Connection {
     if (this.eof && this.receiveBuffer.buffered === 0) this.receiveBuffer.release();
     if (chunk.length > 0 && this.state !== State.Closed && this.state !== State.TimeWait) {
       const advertised = (this.rcvAdv - this.rcvNxt) | 0;
-      const candidate = seqAdd(this.rcvNxt, this.receiveBuffer.space);
+      const candidate = ((this.rcvNxt + this.receiveBuffer.space) >>> 0);
       const growth = (candidate - this.rcvAdv) | 0;
       if (advertised < this.receiveBuffer.capacity / 2 && growth >= Math.min(this.receiveBuffer.capacity / 2, this.rcvMss)) {
         this.ackNow = true;
@@ -845,16 +824,18 @@ export class Connection {
 
   /** Sends what the windows, Nagle and SWS avoidance allow (RFC 9293 §3.8.6.2.1, RFC 896). */
   private output(): void {
+    // Nothing unsent and no FIN to send: most calls (after every segment received and every read).
+    if (!this.finQueued && this.sendBuffer.length === ((this.sndNxt - this.sndUna) >>> 0)) return;
     const s = this.state;
     if (s !== State.Established && s !== State.CloseWait && s !== State.FinWait1 && s !== State.Closing && s !== State.LastAck) return;
     for (let burst = 0; burst < MAX_BURST; burst++) {
       const offset = (this.sndNxt - this.sndUna) >>> 0;
       const unsent = this.sendBuffer.length - offset;
-      const finPending = this.finQueued && unsent <= 0 && this.sndNxt === seqAdd(this.sndUna, this.sendBuffer.length);
+      const finPending = this.finQueued && unsent <= 0 && this.sndNxt === ((this.sndUna + this.sendBuffer.length) >>> 0);
       if (unsent <= 0 && !finPending) break;
       // Only when there is something to send (the clock is read a few times a request otherwise).
       if (burst === 0 && this.sndUna === this.sndMax && this.host.clock.nowMs() - this.lastSendMs > this.rtt.rtoMs) this.cc.restartAfterIdle();
-      const retransmission = seqLt(this.sndNxt, this.sndMax);
+      const retransmission = ((this.sndNxt - this.sndMax) | 0) < 0;
       const sendWindow = (this.sndUna + this.sndWnd - this.sndNxt) | 0;
       const usable = Math.min(sendWindow, this.congestionAllowance());
       if (unsent <= 0) {
@@ -906,15 +887,15 @@ export class Connection {
     this.sendBuffer.copyOut(offset, len, b, hl);
     this.writeHeader(b, seq, flags, hl);
     this.send(hl + len, len > perSegment ? perSegment : 0);
-    const end = seqAdd(seq, len + (flags & FIN ? 1 : 0));
+    const end = ((seq + len + (flags & FIN ? 1 : 0)) >>> 0);
     // A deadline set while nothing was in flight was a persist or override one: this data needs the RTO.
     const wasIdle = this.sndMax === this.sndUna;
-    if (seqGt(end, this.sndNxt)) this.sndNxt = end;
-    if (seqGt(end, this.sndMax)) {
+    if (((end - this.sndNxt) | 0) > 0) this.sndNxt = end;
+    if (((end - this.sndMax) | 0) > 0) {
       if (!this.timing && !this.timestamps && len > 0) this.startTiming(seq);
       this.sndMax = end;
     }
-    if ((wasIdle || this.rtxDeadline === Infinity) && seqGt(this.sndMax, this.sndUna)) this.rtxDeadline = this.host.clock.nowMs() + this.rtt.rtoMs;
+    if ((wasIdle || this.rtxDeadline === Infinity) && ((this.sndMax - this.sndUna) | 0) > 0) this.rtxDeadline = this.host.clock.nowMs() + this.rtt.rtoMs;
     return len;
   }
 
@@ -977,7 +958,7 @@ export class Connection {
 
   /** The window to advertise, keeping the right edge from shrinking and avoiding silly windows (RFC 9293 §3.8.6.2.2). */
   private windowField(): number {
-    const candidate = seqAdd(this.rcvNxt, this.receiveBuffer.space);
+    const candidate = ((this.rcvNxt + this.receiveBuffer.space) >>> 0);
     const growth = (candidate - this.rcvAdv) | 0;
     if (growth > 0 && (growth >= Math.min(this.receiveBuffer.capacity / 2, this.rcvMss) || ((this.rcvAdv - this.rcvNxt) | 0) <= 0)) {
       this.rcvAdv = candidate;
@@ -1193,10 +1174,6 @@ export class Connection {
   private timedOut(): void {
     const code = this.softError ?? 'timed-out';
     if (code === 'timed-out') this.host.stats['connections.timed-out']++;
-    if (this.state === State.SynReceived && this.listener) {
-      this.release();
-      return;
-    }
     if (this.state !== State.SynSent) this.sendReset(this.sndMax, this.rcvNxt, true);
     this.fail(code);
   }
@@ -1224,11 +1201,9 @@ export class Connection {
   /** Enters CLOSED and leaves the layer's tables. */
   release(): void {
     if (this.state === State.Closed) return;
-    const wasHalfOpen = this.state === State.SynReceived;
     this.state = State.Closed;
     this.cancelTimer();
     this.rtxDeadline = this.delackDeadline = this.keepaliveDeadline = this.closeDeadline = this.connectDeadline = Infinity;
-    if (wasHalfOpen) this.listener?.halfOpenDone(this);
     // Nothing more is sent once closed; unread data stays for the application unless it failed or closed.
     this.sendBuffer.discard();
     if (this.error !== null || this.appClosed) this.receiveBuffer.discard();

@@ -8,16 +8,18 @@ import type { Flow } from '../../devices/flow.ts';
 import type { Random } from '../../devices/random.ts';
 import { StackError, type ConnectOptions, type ListenOptions, type TcpListener } from '../../devices/stack.ts';
 import { ByteBudget } from './byte-budget.ts';
-import { ACK, RST, SYN, FIN, TCP_HEADER_LEN, TcpView, fillTcpChecksum, writeTcpHeader } from '../wire/tcp.ts';
-import { Connection, type ConnectionHost, State } from './connection.ts';
+import { ACK, RST, SYN, FIN, TCP_HEADER_LEN, TcpView, fillTcpChecksum, writeTcpHeader, writeTimestampOption } from '../wire/tcp.ts';
+import { Connection, type ConnectionHost, MIN_MSS, State } from './connection.ts';
 import { newTcpCounters, type TcpCounters } from './counters.ts';
 import { TcpFlow } from './flow.ts';
+import { HALF_OPEN_SACK, HALF_OPEN_TIMESTAMPS, type HalfOpenTable } from './half-open-table.ts';
 import { ConnectionSecrets } from './isn.ts';
 import { TcpListenerSocket, type ListenerHost } from './listener.ts';
 import { resolveTcpOptions, type ResolvedTcpOptions, type TcpOptions } from './options.ts';
 import { windowShiftFor, writeResetFor, writeSynOptions, type SynOptions } from './segment-builder.ts';
+import { initialRtoMs } from './rtt.ts';
 import { SynCookies, decodeCookieTimestamp, encodeCookieTimestamp } from './syn-cookies.ts';
-import { seqGt } from './seq.ts';
+import { seqAdd, seqGe, seqGt, seqLe, seqLt } from './seq.ts';
 import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from '../ephemeral-ports.ts';
 
 export type { TcpOptions } from './options.ts';
@@ -25,8 +27,8 @@ export type { TcpOptions } from './options.ts';
 export interface TcpEnv {
   clock: Clock; // timers via clock.at / clock.nowMs; never read a global clock
   random: Random;
-  /** Sends one TCP segment (header + payload, checksum already filled in) to dst; the IP layer adds the IPv4 header, routes and ARPs. Returns false if it was dropped (no route, ARP queue full). The segment is a view of TCP's transmit buffer, valid only during the call: copy it to keep it. Must not feed anything back into `input` during the call (no layer here is re-entrant). */
-  sendSegment(src: number, dst: number, segment: Uint8Array, segmentSize?: number): boolean;
+  /** Sends one TCP segment (header + payload, checksum already filled in) to dst; the IP layer adds the IPv4 header, routes and ARPs. Returns false if it was dropped (no route, ARP queue full). The segment is a view of TCP's transmit buffer, valid only during the call: copy it to keep it. Must not feed anything back into `input` during the call (no layer here is re-entrant). Absent when the IP layer has TCP build in its buffer instead (`TcpLayer.buildIn`, before anything is sent). */
+  sendSegment?(src: number, dst: number, segment: Uint8Array, segmentSize?: number): boolean;
   /** Largest TCP segment (header+payload) that fits in one IPv4 packet to dst without fragmenting. */
   maxSegmentFor(dst: number): number;
   /**
@@ -66,7 +68,9 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   readonly options: ResolvedTcpOptions;
   readonly stats: TcpCounters = newTcpCounters();
   readonly memory: ByteBudget;
-  readonly tx = new Uint8Array(65536);
+  /** Where segments are built: TCP's own buffer, or the IP layer's (see `buildIn`). */
+  tx: Uint8Array = new Uint8Array(65536);
+  private sendBuilt: ((src: number, dst: number, length: number, segmentSize: number) => boolean) | null = null;
   private readonly view = new TcpView();
   /** Connections by remote address * 2^16 + remote port; the local side is matched within. */
   private readonly connections = new Map<number, Connection[]>();
@@ -82,8 +86,8 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   private challengeCount = 0;
   private synSecond = -1;
   private synCount = 0;
-  /** The options of every cookie SYN-ACK, filled in place (the SYN path allocates nothing until the handshake completes). */
-  private readonly cookieSynOptions: SynOptions = { mss: 0, windowShift: -1, sackPermitted: false, timestamps: false, tsVal: 0, tsEcr: 0 };
+  /** The options of every listener's SYN-ACK, filled in place (the SYN path allocates nothing until the handshake completes). */
+  private readonly synAckOptions: SynOptions = { mss: 0, windowShift: -1, sackPermitted: false, timestamps: false, tsVal: 0, tsEcr: 0 };
   private closed = false;
 
   constructor(
@@ -99,10 +103,21 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     this.cookies = new SynCookies(env.clock, key.subarray(16, 32));
   }
 
-  /** A received segment whose IPv4 header was valid; `segment` is a view valid only during the call. */
-  input(src: number, dst: number, segment: Uint8Array): void {
+  /** A received segment, `bytes[start..end)`, whose IPv4 header was valid; `bytes` is valid only during the call. */
+  input(src: number, dst: number, bytes: Uint8Array, start = 0, end = bytes.length): void {
     if (this.closed) return;
-    this.process(src, dst, segment);
+    this.process(src, dst, bytes, start, end);
+  }
+
+  /**
+   * From now on segments are built in `buffer` (the IP layer's transmit
+   * buffer, where the payload goes) and sent by `send`, which finds
+   * `buffer[0..length)` there: no copy and no view per segment. Called before
+   * anything is sent.
+   */
+  buildIn(buffer: Uint8Array, send: (src: number, dst: number, length: number, segmentSize: number) => boolean): void {
+    this.tx = buffer;
+    this.sendBuilt = send;
   }
 
   /** ICMP destination unreachable about a segment we sent from src:srcPort to dst:dstPort. */
@@ -121,7 +136,9 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     if (list.some((l) => l.address === 0 || localAddress === 0 || l.address === localAddress >>> 0)) {
       throw new StackError('address-in-use', `TCP port ${port} is already listening`);
     }
-    const listener = new TcpListenerSocket(this, localAddress >>> 0, port, backlog);
+    const seed = new Uint32Array(1);
+    this.env.random.fill(new Uint8Array(seed.buffer));
+    const listener = new TcpListenerSocket(this, localAddress >>> 0, port, backlog, this.options.synBacklog, seed[0]!);
     list.push(listener);
     this.listeners.set(port, list);
     return listener;
@@ -147,7 +164,9 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   counters(): Record<string, number> {
     const m = this.memory;
     const memory: Record<string, number> = m.limit === Infinity ? {} : { 'memory.limit': m.limit, 'memory.used': m.used, 'memory.peak': m.peak, 'memory.refusals': m.refusals };
-    return { ...this.stats, 'connections.open': this.connectionCount, ...memory };
+    let halfOpen = 0;
+    for (const list of this.listeners.values()) for (const l of list) halfOpen += l.halfOpen.count;
+    return { ...this.stats, 'connections.open': this.connectionCount + halfOpen, ...memory };
   }
 
   /** Resets every connection and closes every listener. */
@@ -165,7 +184,7 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     this.stats['tx.segments']++;
     this.stats['tx.bytes'] += length;
     if (segmentSize > 0) this.stats['tx.large-segments']++;
-    if (this.env.sendSegment(src, dst, this.tx.subarray(0, length), segmentSize)) return true;
+    if (this.sendBuilt ? this.sendBuilt(src, dst, length, segmentSize) : this.env.sendSegment!(src, dst, this.tx.subarray(0, length), segmentSize)) return true;
     this.stats['tx.dropped']++;
     return false;
   }
@@ -181,10 +200,9 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   /**
    * Whether more SYNs arrived this second than the SYN backlog holds: a
    * burst (a flood, or a crowd), answered statelessly from then on where a
-   * cookie loses nothing. A half-open connection costs a whole connection's
-   * objects (several times a cookie's work, and memory), and a flood whose
-   * half-open connections are reset at once by the spoofed hosts never
-   * fills the backlog that would otherwise switch to cookies.
+   * cookie loses nothing. A flood whose half-open records are reset at once
+   * by the spoofed hosts never fills the table that would otherwise switch
+   * to cookies, and would churn through it.
    */
   private synBurst(): boolean {
     const second = Math.floor(this.clock.nowMs() / 1000);
@@ -222,6 +240,15 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   }
 
   removeListener(listener: TcpListenerSocket): void {
+    // Half-open connections are reset, as a closing listening socket does.
+    const t = listener.halfOpen;
+    for (let r = 0; r < t.capacity && t.count > 0; r++) {
+      if (t.deadline[r] === Infinity) continue;
+      this.sendHalfOpenSegment(t, r, t.iss[r]! + 1, RST | ACK);
+      t.remove(r);
+    }
+    listener.synAckTimer?.cancel();
+    listener.synAckTimer = null;
     const list = this.listeners.get(listener.port);
     if (!list) return;
     const i = list.indexOf(listener);
@@ -241,12 +268,12 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
 
   // Demultiplexing
 
-  private process(src: number, dst: number, segment: Uint8Array): void {
+  private process(src: number, dst: number, bytes: Uint8Array, start: number, end: number): void {
     const c = this.stats;
     c['rx.segments']++;
-    c['rx.bytes'] += segment.length;
+    c['rx.bytes'] += end - start;
     const seg = this.view;
-    const invalid = seg.wrap(segment, 0, segment.length, src, dst);
+    const invalid = seg.wrap(bytes, start, end, src, dst);
     if (invalid) {
       c[`rx.dropped.${invalid}`]++;
       return;
@@ -285,6 +312,11 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   /** RFC 9293 §3.10.7.2: a segment for a listening socket. */
   private listenerInput(listener: TcpListenerSocket, src: number, dst: number, seg: TcpView): void {
     const flags = seg.flags;
+    const halfOpen = listener.halfOpen.find(dst, seg.destinationPort, src, seg.sourcePort);
+    if (halfOpen >= 0) {
+      this.halfOpenInput(listener, halfOpen, seg);
+      return;
+    }
     if (flags & RST) return;
     if (flags & ACK) {
       if (!(flags & SYN) && this.acceptCookie(listener, src, dst, seg)) return;
@@ -302,15 +334,182 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
       this.sendReset(dst, src, seg);
       return;
     }
-    if (listener.halfOpen.size >= this.options.synBacklog || this.memoryTight() || (this.synBurst() && cookieHoldsAll(seg))) {
+    if (listener.halfOpen.full || this.memoryTight() || (this.synBurst() && cookieHoldsAll(seg))) {
       this.sendCookieSynAck(listener, src, dst, seg);
       return;
     }
-    const conn = this.createConnection(dst, seg.destinationPort, src, seg.sourcePort);
-    conn.listener = listener;
-    listener.halfOpen.add(conn);
+    this.openHalf(listener, src, dst, seg);
+  }
+
+  /** A SYN with room in the listener's table: a half-open record and a SYN-ACK (RFC 9293 §3.10.7.2). */
+  private openHalf(listener: TcpListenerSocket, src: number, dst: number, seg: TcpView): void {
+    const t = listener.halfOpen;
+    const localPort = seg.destinationPort;
+    const remotePort = seg.sourcePort;
+    const r = t.add(dst, localPort, src, remotePort);
+    t.irs[r] = seg.seq;
+    t.iss[r] = this.secrets.initialSequence(dst, localPort, src, remotePort);
+    t.peerWindow[r] = seg.window;
+    t.peerMss[r] = seg.mss;
+    t.peerShift[r] = seg.windowShift;
+    t.flags[r] = (seg.sackPermitted ? HALF_OPEN_SACK : 0) | (seg.hasTimestamp ? HALF_OPEN_TIMESTAMPS : 0);
+    t.tsRecent[r] = seg.tsVal;
+    t.tsOffset[r] = this.secrets.timestampOffset(dst, localPort, src, remotePort);
+    const now = this.clock.nowMs();
+    t.sentAtMs[r] = now;
+    t.deadline[r] = now + initialRtoMs(this.options.minRtoMs, this.options.maxRtoMs);
     this.stats['connections.passive']++;
-    conn.openPassive(seg, this.secrets.initialSequence(dst, seg.destinationPort, src, seg.sourcePort));
+    this.sendHalfOpenSynAck(t, r);
+    this.armSynAckTimer(listener, t.deadline[r]!);
+  }
+
+  /**
+   * A segment for a half-open record: RFC 9293 §3.10.7.4 in SYN-RECEIVED,
+   * with RFC 5961's challenge ACKs and RFC 7323's PAWS. The ACK of our
+   * SYN-ACK makes the connection, which then takes any text or FIN it carried.
+   */
+  private halfOpenInput(listener: TcpListenerSocket, r: number, seg: TcpView): void {
+    const t = listener.halfOpen;
+    const c = this.stats;
+    const flags = seg.flags;
+    const seq = seg.seq;
+    const rcvNxt = seqAdd(t.irs[r]!, 1);
+    // A retransmitted SYN: our SYN-ACK was lost, send it again.
+    if ((flags & (SYN | ACK | RST)) === SYN && seq === t.irs[r]) {
+      c['retransmits']++;
+      this.sendHalfOpenSynAck(t, r);
+      return;
+    }
+    const timestamps = (t.flags[r]! & HALF_OPEN_TIMESTAMPS) !== 0;
+    if (timestamps && seg.hasTimestamp && !(flags & RST) && seqLt(seg.tsVal, t.tsRecent[r]!)) {
+      c['rx.dropped.paws']++;
+      return;
+    }
+    const window = this.options.receiveBufferSize;
+    const segLen = seg.payloadLength + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0);
+    const last = segLen > 0 ? seqAdd(seq, segLen - 1) : seq;
+    if (!inWindow(seq, rcvNxt, window) && !inWindow(last, rcvNxt, window)) {
+      c['rx.dropped.out-of-window']++;
+      return;
+    }
+    if (flags & RST) {
+      c['rx.resets']++;
+      // RFC 5961 §3: only a reset at exactly RCV.NXT is believed; a passive open goes back to LISTEN, silently.
+      if (seq === rcvNxt) t.remove(r);
+      else this.halfOpenChallengeAck(t, r);
+      return;
+    }
+    if (flags & SYN) {
+      this.halfOpenChallengeAck(t, r); // RFC 5961 §4
+      return;
+    }
+    if (!(flags & ACK)) {
+      c['rx.dropped.no-ack']++;
+      return;
+    }
+    if (seg.ack !== seqAdd(t.iss[r]!, 1)) {
+      c['rx.dropped.bad-ack']++;
+      this.sendReset(t.localAddress[r]!, t.remoteAddress[r]!, seg);
+      return;
+    }
+    if (listener.acceptQueueFull) {
+      c['rx.dropped.accept-queue-full']++;
+      return; // the record stays: the peer retransmits, by when the application may have accepted
+    }
+    if (this.memoryFull()) {
+      c['rx.dropped.memory']++;
+      return;
+    }
+    // RFC 7323 §4.3: the ACK's timestamp is the one to echo (PAWS above kept it from going back).
+    if (timestamps && seg.hasTimestamp && seqLe(seq, rcvNxt)) t.tsRecent[r] = seg.tsVal;
+    const conn = this.createConnection(t.localAddress[r]!, t.localPort[r]!, t.remoteAddress[r]!, t.remotePort[r]!);
+    conn.openEstablished(seg, t.irs[r]!, {
+      mss: t.peerMss[r]!,
+      windowShift: t.peerShift[r]!,
+      sackPermitted: (t.flags[r]! & HALF_OPEN_SACK) !== 0,
+      timestamps,
+      tsVal: t.tsRecent[r]!,
+    });
+    // Karn: a retransmitted SYN-ACK gives no sample (RFC 6298 §3).
+    if (t.retries[r] === 0) conn.rtt.sample(this.clock.nowMs() - t.sentAtMs[r]!);
+    else conn.rtt.synRetransmitted();
+    t.remove(r);
+    listener.admit(conn);
+    if (seg.payloadLength > 0 || flags & FIN) conn.input(seg);
+  }
+
+  /** SYN-ACK of half-open record `r`. */
+  private sendHalfOpenSynAck(t: HalfOpenTable, r: number): void {
+    const o = this.synAckOptions;
+    const flags = t.flags[r]!;
+    o.mss = Math.max(this.env.maxSegmentFor(t.remoteAddress[r]!) - TCP_HEADER_LEN, MIN_MSS);
+    o.windowShift = t.peerShift[r]! >= 0 ? windowShiftFor(this.options.receiveBufferSize) : -1;
+    o.sackPermitted = (flags & HALF_OPEN_SACK) !== 0;
+    o.timestamps = (flags & HALF_OPEN_TIMESTAMPS) !== 0;
+    o.tsVal = (Math.floor(this.clock.nowMs()) + t.tsOffset[r]!) >>> 0;
+    o.tsEcr = t.tsRecent[r]!;
+    const end = writeSynOptions(this.tx, TCP_HEADER_LEN, o);
+    writeTcpHeader(this.tx, t.localPort[r]!, t.remotePort[r]!, t.iss[r]!, seqAdd(t.irs[r]!, 1), SYN | ACK, Math.min(this.options.receiveBufferSize, 0xffff), end);
+    this.transmit(t.localAddress[r]!, t.remoteAddress[r]!, end);
+  }
+
+  /** RFC 5961 §7: a rate-limited ACK from half-open record `r`. */
+  private halfOpenChallengeAck(t: HalfOpenTable, r: number): void {
+    if (!this.allowChallengeAck()) {
+      this.stats['challenge-acks.suppressed']++;
+      return;
+    }
+    this.stats['challenge-acks']++;
+    this.sendHalfOpenSegment(t, r, seqAdd(t.iss[r]!, 1), ACK);
+  }
+
+  /** A segment without text from half-open record `r`: an ACK or a reset at `seq`, acknowledging the SYN. */
+  private sendHalfOpenSegment(t: HalfOpenTable, r: number, seq: number, flags: number): void {
+    let end = TCP_HEADER_LEN;
+    let window = 0;
+    if (flags & ACK && !(flags & RST)) {
+      if (t.flags[r]! & HALF_OPEN_TIMESTAMPS) end = writeTimestampOption(this.tx, end, (Math.floor(this.clock.nowMs()) + t.tsOffset[r]!) >>> 0, t.tsRecent[r]!);
+      const shift = t.peerShift[r]! >= 0 ? windowShiftFor(this.options.receiveBufferSize) : 0;
+      window = Math.min(this.options.receiveBufferSize >>> shift, 0xffff);
+    }
+    writeTcpHeader(this.tx, t.localPort[r]!, t.remotePort[r]!, seq >>> 0, seqAdd(t.irs[r]!, 1), flags, window, end);
+    if (flags & RST) this.stats['tx.resets']++;
+    this.transmit(t.localAddress[r]!, t.remoteAddress[r]!, end);
+  }
+
+  /** Arms the listener's SYN-ACK timer for `deadline` unless it fires earlier already. */
+  private armSynAckTimer(listener: TcpListenerSocket, deadline: number): void {
+    if (listener.synAckTimer && listener.synAckArmedAt <= deadline) return;
+    listener.synAckTimer?.cancel();
+    listener.synAckArmedAt = deadline;
+    listener.synAckTimer = this.clock.at(deadline, () => this.synAckTimeouts(listener));
+  }
+
+  /** SYN-ACKs due again are resent with backoff; records out of retries go, silently (RFC 9293: back to LISTEN). */
+  private synAckTimeouts(listener: TcpListenerSocket): void {
+    const now = Math.max(this.clock.nowMs(), listener.synAckArmedAt);
+    listener.synAckTimer = null;
+    listener.synAckArmedAt = Infinity;
+    const t = listener.halfOpen;
+    const o = this.options;
+    let next = Infinity;
+    for (let r = 0; r < t.capacity; r++) {
+      const due = t.deadline[r]!;
+      if (due === Infinity) continue;
+      if (due <= now) {
+        if (t.retries[r]! >= o.synRetries) {
+          this.stats['connections.timed-out']++;
+          t.remove(r);
+          continue;
+        }
+        t.retries[r]++;
+        this.stats['retransmits']++;
+        this.sendHalfOpenSynAck(t, r);
+        t.deadline[r] = now + Math.min(initialRtoMs(o.minRtoMs, o.maxRtoMs) * 2 ** t.retries[r]!, o.maxRtoMs);
+      }
+      next = Math.min(next, t.deadline[r]!);
+    }
+    if (next !== Infinity) this.armSynAckTimer(listener, next);
   }
 
   /** RFC 4987 §3.6: a SYN-ACK whose ISN is a cookie; nothing is remembered. */
@@ -324,7 +523,7 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     const tsNow = (Math.floor(this.clock.nowMs()) + this.secrets.timestampOffset(dst, localPort, src, remotePort)) >>> 0;
     // Scaling and SACK are remembered in the timestamp; without timestamps they cannot be offered (RFC 4987 §3.6).
     const shift = seg.windowShift >= 0 && seg.hasTimestamp ? windowShiftFor(this.options.receiveBufferSize) : -1;
-    const o = this.cookieSynOptions;
+    const o = this.synAckOptions;
     o.mss = this.env.maxSegmentFor(src) - TCP_HEADER_LEN;
     o.windowShift = shift;
     o.sackPermitted = seg.hasTimestamp && seg.sackPermitted;
@@ -360,10 +559,9 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     }
     const peer = seg.hasTimestamp ? decodeCookieTimestamp(seg.tsEcr, mss) : { mss, windowShift: -1, sackPermitted: false };
     const conn = this.createConnection(dst, localPort, src, remotePort);
-    conn.openFromCookie(seg, { ...peer, timestamps: seg.hasTimestamp, tsVal: seg.tsVal });
+    conn.openEstablished(seg, (seg.seq - 1) >>> 0, { ...peer, timestamps: seg.hasTimestamp, tsVal: seg.tsVal });
     this.stats['syn-cookies.accepted']++;
     this.stats['connections.passive']++;
-    conn.listener = listener;
     listener.admit(conn);
     // The ACK may carry data or a FIN: process it as an established connection would.
     if (seg.payloadLength > 0 || seg.flags & FIN) conn.input(seg);
@@ -400,14 +598,20 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
    * TIME-WAIT holds little but its state, and a busy server makes many.
    */
   private memoryTight(): boolean {
-    const m = this.memory;
-    const short = (reserve: number): boolean => m.used + CONNECTION_STATE_BYTES > m.limit * (1 - reserve);
-    for (const conn of this.timeWait) {
-      if (!short(TIME_WAIT_RESERVE)) break;
-      this.stats['time-wait.dropped-memory']++;
-      conn.release();
+    if (this.timeWait.size > 0 && this.memoryShort(TIME_WAIT_RESERVE)) {
+      for (const conn of this.timeWait) {
+        if (!this.memoryShort(TIME_WAIT_RESERVE)) break;
+        this.stats['time-wait.dropped-memory']++;
+        conn.release();
+      }
     }
-    return short(COOKIE_RESERVE);
+    return this.memoryShort(COOKIE_RESERVE);
+  }
+
+  /** Whether one more connection would leave less than `reserve` of the budget. */
+  private memoryShort(reserve: number): boolean {
+    const m = this.memory;
+    return m.used + CONNECTION_STATE_BYTES > m.limit * (1 - reserve);
   }
 
   private createConnection(localAddress: number, localPort: number, remoteAddress: number, remotePort: number): Connection {
@@ -435,7 +639,8 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     const list = this.listeners.get(port);
     if (!list) return null;
     let any: TcpListenerSocket | null = null;
-    for (const l of list) {
+    for (let i = 0; i < list.length; i++) {
+      const l = list[i]!;
       if (l.address === address) return l;
       if (l.address === 0) any = l;
     }
@@ -463,4 +668,9 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
  */
 function cookieHoldsAll(seg: TcpView): boolean {
   return seg.hasTimestamp || (seg.windowShift < 0 && !seg.sackPermitted);
+}
+
+/** Whether `seq` lies in the receive window of `window` bytes from `rcvNxt`. */
+function inWindow(seq: number, rcvNxt: number, window: number): boolean {
+  return seqGe(seq, rcvNxt) && seqLt(seq, seqAdd(rcvNxt, window));
 }

@@ -78,10 +78,14 @@ describe('TCP layer memory budget', () => {
     await acceptFromPeer(peer);
     peer.take();
     const syn = (port: number): void => peer.deliver({ srcPort: port, dstPort: 80, seq: 1, flags: SYN, options: opt.mss(1460) });
-    syn(20000); // room: a half-open connection as usual
+    syn(20000); // room: a half-open record as usual, which takes nothing from the budget until its handshake completes
+    const [synAck] = peer.take();
+    expect(peer.layer.memory.used).toBe(C);
+    peer.deliver({ srcPort: 20000, dstPort: 80, seq: 2, ack: synAck!.seq + 1, flags: ACK });
+    expect(peer.layer.memory.used).toBe(2 * C);
     syn(20001); // less than an eighth left: a cookie, nothing kept
     syn(20002);
-    const [, cookie1, cookie2] = peer.take();
+    const [cookie1, cookie2] = peer.take();
     expect(peer.layer.counters()['syn-cookies.sent']).toBe(2);
     expect(peer.layer.memory.used).toBe(2 * C);
 
@@ -110,9 +114,9 @@ describe('TCP layer memory budget', () => {
     peer.deliver({ srcPort: 40000, dstPort: 80, seq: h.peerNext, ack: fin!.seq + 1, flags: ACK | FIN });
     peer.take();
     expect(peer.layer.memory.used).toBe(C);
-    peer.deliver({ srcPort: 20000, dstPort: 80, seq: 1, flags: SYN, options: opt.mss(1460) }); // 2C: room
+    await acceptFromPeer(peer, { port: 81, peerPort: 20000 }); // 2C: room
     expect(peer.layer.counters()['time-wait.dropped-memory']).toBe(0);
-    peer.deliver({ srcPort: 20001, dstPort: 80, seq: 1, flags: SYN, options: opt.mss(1460) }); // 3C: tight, TIME-WAIT goes
+    peer.deliver({ srcPort: 20001, dstPort: 80, seq: 1, flags: SYN, options: opt.mss(1460) }); // one more would make 3C: tight, TIME-WAIT goes
     const c = peer.layer.counters();
     expect(c['time-wait.dropped-memory']).toBe(1);
     expect(c['syn-cookies.sent']).toBe(0);

@@ -14,7 +14,7 @@
  * few bytes and went quiet holds a small ring or none.
  */
 import { UNLIMITED, type MemoryBudget } from '../../devices/memory-budget.ts';
-import { regrow, ringSizeFor } from './ring-size.ts';
+import { regrow, retireRing, ringSizeFor } from './ring-size.ts';
 
 /** Out-of-order ranges kept at most; a segment that would need another is dropped (the peer resends it). */
 export const MAX_OUT_OF_ORDER_RANGES = 16;
@@ -48,6 +48,7 @@ export class ReceiveBuffer {
   release(): void {
     if (this.buffered > 0 || this.rangeCount > 0 || this.ring === null) return;
     this.budget.give(this.ring.length);
+    retireRing(this.ring);
     this.ring = null;
     this.head = 0;
   }

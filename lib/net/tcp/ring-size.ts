@@ -15,14 +15,32 @@ export function ringSizeFor(needed: number, capacity: number): number {
 }
 
 /**
+ * Smallest rings given back, kept for the next connection that needs one
+ * (a keep-alive connection takes and gives back a ring each way every
+ * request, and a new typed array costs QuickJS a constructor call and a
+ * zeroed allocation). Bounded: at most SPARE_RINGS * MIN_RING_BYTES bytes
+ * are held outside every memory budget.
+ */
+const spareRings: Uint8Array[] = [];
+const SPARE_RINGS = 16;
+
+/** Gives a ring back: a smallest one is kept for reuse (its bytes are never read before they are written again). */
+export function retireRing(ring: Uint8Array): void {
+  if (ring.length === MIN_RING_BYTES && spareRings.length < SPARE_RINGS) spareRings.push(ring);
+}
+
+/**
  * A new ring of `size` bytes holding `used` bytes copied from `old` (a ring
- * of its own length) starting at `head`, so that they start at 0.
+ * of its own length, retired) starting at `head`, so that they start at 0.
  */
 export function regrow(old: Uint8Array | null, head: number, used: number, size: number): Uint8Array {
-  const ring = new Uint8Array(size);
-  if (old === null || used === 0) return ring;
-  const first = Math.min(used, old.length - head);
-  ring.set(old.subarray(head, head + first), 0);
-  if (first < used) ring.set(old.subarray(0, used - first), first);
+  const ring = size === MIN_RING_BYTES && spareRings.length > 0 ? spareRings.pop()! : new Uint8Array(size);
+  if (old === null) return ring;
+  if (used > 0) {
+    const first = Math.min(used, old.length - head);
+    ring.set(old.subarray(head, head + first), 0);
+    if (first < used) ring.set(old.subarray(0, used - first), first);
+  }
+  retireRing(old);
   return ring;
 }

@@ -19,8 +19,7 @@ export class RttEstimator {
     private readonly minRtoMs: number,
     private readonly maxRtoMs: number,
   ) {
-    // RFC 6298 §2.1: 1 second before any measurement.
-    this.rtoMs = Math.min(Math.max(1000, minRtoMs), maxRtoMs);
+    this.rtoMs = initialRtoMs(minRtoMs, maxRtoMs);
   }
 
   /** Takes one round-trip measurement (RFC 6298 §2.2, §2.3). */
@@ -50,4 +49,9 @@ export class RttEstimator {
   private clamp(ms: number): number {
     return Math.min(Math.max(ms, this.minRtoMs), this.maxRtoMs);
   }
+}
+
+/** RFC 6298 §2.1: the timeout before any measurement, 1 second within the bounds. */
+export function initialRtoMs(minRtoMs: number, maxRtoMs: number): number {
+  return Math.min(Math.max(1000, minRtoMs), maxRtoMs);
 }

@@ -6,7 +6,7 @@
  * was acknowledged, so idle, half-open and TIME-WAIT connections cost little.
  */
 import { UNLIMITED, type MemoryBudget } from '../../devices/memory-budget.ts';
-import { MIN_RING_BYTES, regrow, ringSizeFor } from './ring-size.ts';
+import { MIN_RING_BYTES, regrow, retireRing, ringSizeFor } from './ring-size.ts';
 
 export class SendBuffer {
   private ring: Uint8Array | null = null;
@@ -27,6 +27,7 @@ export class SendBuffer {
   release(): void {
     if (this.length > 0 || this.ring === null) return;
     this.budget.give(this.ring.length);
+    retireRing(this.ring);
     this.ring = null;
     this.head = 0;
   }

@@ -17,12 +17,12 @@ function sumWordsInJs(bytes: Uint8Array, start: number, end: number, sum: number
   return sum;
 }
 
-let sumWordsImpl: SumWords = sumWordsInJs;
-
-/** Adds `bytes[start..end)` to a running sum: every checksum in the stack goes through here. */
-export function sumWords(bytes: Uint8Array, start: number, end: number, sum = 0): number {
-  return sumWordsImpl(bytes, start, end, sum);
-}
+/**
+ * Adds `bytes[start..end)` to a running sum: every
+ * checksum in the stack goes through here. The platform's function itself
+ * once `useSumWords` gave one (a live binding, not a JavaScript frame around it).
+ */
+export let sumWords: SumWords = sumWordsInJs;
 
 /**
  * Replaces the summing loop with a platform's faster one computing the same
@@ -30,7 +30,7 @@ export function sumWords(bytes: Uint8Array, start: number, end: number, sum = 0)
  * QuickJS); with no argument, goes back to the JavaScript loop.
  */
 export function useSumWords(impl: SumWords = sumWordsInJs): void {
-  sumWordsImpl = impl;
+  sumWords = impl;
 }
 
 /** Folds a running sum to 16 bits and complements it. */
@@ -42,7 +42,9 @@ export function finishChecksum(sum: number): number {
 
 /** Checksum of `bytes[start..end)`. A region that contains a correct checksum sums to 0. */
 export function checksum(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  return finishChecksum(sumWords(bytes, start, end));
+  const sum = sumWords(bytes, start, end, 0);
+  // A platform's sum comes folded already: no call to fold it.
+  return sum <= 0xffff ? ~sum & 0xffff : finishChecksum(sum);
 }
 
 /** The running sum of the IPv4 pseudo-header (RFC 793 §3.1, RFC 768) for UDP and TCP. */

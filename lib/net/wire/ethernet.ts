@@ -1,5 +1,5 @@
 /** Ethernet II frames (IEEE 802.3 with an EtherType; no FCS, the host strips it). */
-import { readU16, writeU16 } from './bytes.ts';
+import { writeU16 } from './bytes.ts';
 import { WireView } from './view.ts';
 
 export const ETHERNET_HEADER_LEN = 14;
@@ -16,30 +16,28 @@ export function macEquals(a: Uint8Array, ai: number, b: Uint8Array, bi = 0): boo
   );
 }
 
-/** A re-pointable view of one Ethernet frame. */
+/** A re-pointable view of one Ethernet frame; `wrap` reads the fields every frame needs into plain fields. */
 export class EthernetView extends WireView {
+  etherType = 0;
+  payloadStart = 0;
+  /** Group bit of the destination: broadcast and multicast. */
+  isGroupDestination = false;
+
   /** Points the view at `bytes[start..end)`; returns the reason it is not a frame, or null. */
   wrap(bytes: Uint8Array, start = 0, end = bytes.length): 'truncated' | null {
-    this.point(bytes, start, end);
-    return end - start < ETHERNET_HEADER_LEN ? 'truncated' : null;
+    this.bytes = bytes;
+    this.start = start;
+    this.end = end;
+    if (end - start < ETHERNET_HEADER_LEN) return 'truncated';
+    this.etherType = (bytes[start + 12]! << 8) | bytes[start + 13]!;
+    this.payloadStart = start + ETHERNET_HEADER_LEN;
+    this.isGroupDestination = (bytes[start]! & 1) === 1;
+    return null;
   }
 
   /** Offset of the destination MAC in `bytes`. */
   get destinationOffset(): number {
     return this.start;
-  }
-
-  get etherType(): number {
-    return readU16(this.bytes, this.start + 12);
-  }
-
-  get payloadStart(): number {
-    return this.start + ETHERNET_HEADER_LEN;
-  }
-
-  /** Group bit of the destination: broadcast and multicast. */
-  get isGroupDestination(): boolean {
-    return (this.bytes[this.start]! & 1) === 1;
   }
 
   get isBroadcast(): boolean {

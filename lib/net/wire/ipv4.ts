@@ -1,5 +1,5 @@
 /** IPv4 headers (RFC 791). */
-import { readU16, readU32, writeU16, writeU32 } from './bytes.ts';
+import { readU16 } from './bytes.ts';
 import { checksum } from './checksum.ts';
 import { WireView } from './view.ts';
 
@@ -17,25 +17,44 @@ const OFFSET_MASK = 0x1fff;
 
 export type Ipv4Invalid = 'truncated' | 'version' | 'header-length' | 'total-length' | 'checksum';
 
-/** A re-pointable view of one IPv4 packet; `wrap` checks every length and the header checksum. */
+/**
+ * A re-pointable view of one IPv4 packet; `wrap` checks every length and the
+ * header checksum, and reads the fields every packet needs into plain fields
+ * (read on every packet, where a getter is a call per read in QuickJS).
+ */
 export class Ipv4View extends WireView {
   headerLength = 0;
   totalLength = 0;
+  protocol = 0;
+  source = 0;
+  destination = 0;
+  payloadStart = 0;
+  payloadEnd = 0;
+  /** Whether the packet is a fragment (more fragments, or an offset). */
+  isFragment = false;
 
   wrap(bytes: Uint8Array, start: number, end: number): Ipv4Invalid | null {
-    this.point(bytes, start, end);
+    this.bytes = bytes;
+    this.start = start;
+    this.end = end;
     if (end - start < IPV4_HEADER_LEN) return 'truncated';
     const vihl = bytes[start]!;
     if (vihl >> 4 !== 4) return 'version';
     const hl = (vihl & 15) * 4;
     if (hl < IPV4_HEADER_LEN) return 'header-length';
-    const total = readU16(bytes, start + 2);
+    const total = (bytes[start + 2]! << 8) | bytes[start + 3]!;
     if (total < hl) return 'total-length';
     // Ethernet pads short frames, so the buffer may be longer than the packet, never shorter.
     if (total > end - start) return 'truncated';
     if (checksum(bytes, start, start + hl) !== 0) return 'checksum';
     this.headerLength = hl;
     this.totalLength = total;
+    this.protocol = bytes[start + 9]!;
+    this.source = ((bytes[start + 12]! << 24) | (bytes[start + 13]! << 16) | (bytes[start + 14]! << 8) | bytes[start + 15]!) >>> 0;
+    this.destination = ((bytes[start + 16]! << 24) | (bytes[start + 17]! << 16) | (bytes[start + 18]! << 8) | bytes[start + 19]!) >>> 0;
+    this.payloadStart = start + hl;
+    this.payloadEnd = start + total;
+    this.isFragment = (((bytes[start + 6]! << 8) | bytes[start + 7]!) & (FLAG_MORE_FRAGMENTS | OFFSET_MASK)) !== 0;
     return null;
   }
 
@@ -52,33 +71,10 @@ export class Ipv4View extends WireView {
     return (readU16(this.bytes, this.start + 6) & OFFSET_MASK) * 8;
   }
 
-  get isFragment(): boolean {
-    return (readU16(this.bytes, this.start + 6) & (FLAG_MORE_FRAGMENTS | OFFSET_MASK)) !== 0;
-  }
-
   get ttl(): number {
     return this.bytes[this.start + 8]!;
   }
 
-  get protocol(): number {
-    return this.bytes[this.start + 9]!;
-  }
-
-  get source(): number {
-    return readU32(this.bytes, this.start + 12);
-  }
-
-  get destination(): number {
-    return readU32(this.bytes, this.start + 16);
-  }
-
-  get payloadStart(): number {
-    return this.start + this.headerLength;
-  }
-
-  get payloadEnd(): number {
-    return this.start + this.totalLength;
-  }
 }
 
 /**
@@ -96,15 +92,28 @@ export function writeIpv4Header(
   src: number,
   dst: number,
 ): void {
+  // Byte stores written out: run for every packet sent, where a helper call per field costs more.
   buf[off] = 0x45;
   buf[off + 1] = 0;
-  writeU16(buf, off + 2, totalLength);
-  writeU16(buf, off + 4, identification);
-  writeU16(buf, off + 6, flagsAndOffset);
+  buf[off + 2] = totalLength >>> 8;
+  buf[off + 3] = totalLength;
+  buf[off + 4] = identification >>> 8;
+  buf[off + 5] = identification;
+  buf[off + 6] = flagsAndOffset >>> 8;
+  buf[off + 7] = flagsAndOffset;
   buf[off + 8] = ttl;
   buf[off + 9] = protocol;
-  writeU16(buf, off + 10, 0);
-  writeU32(buf, off + 12, src);
-  writeU32(buf, off + 16, dst);
-  writeU16(buf, off + 10, checksum(buf, off, off + IPV4_HEADER_LEN));
+  buf[off + 10] = 0;
+  buf[off + 11] = 0;
+  buf[off + 12] = src >>> 24;
+  buf[off + 13] = src >>> 16;
+  buf[off + 14] = src >>> 8;
+  buf[off + 15] = src;
+  buf[off + 16] = dst >>> 24;
+  buf[off + 17] = dst >>> 16;
+  buf[off + 18] = dst >>> 8;
+  buf[off + 19] = dst;
+  const sum = checksum(buf, off, off + IPV4_HEADER_LEN);
+  buf[off + 10] = sum >>> 8;
+  buf[off + 11] = sum;
 }

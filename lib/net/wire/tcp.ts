@@ -5,7 +5,7 @@
  * allocates.
  */
 import { readU16, readU32, writeU16, writeU32 } from './bytes.ts';
-import { finishChecksum, pseudoHeaderSum, sumWords } from './checksum.ts';
+import { finishChecksum, sumWords } from './checksum.ts';
 import { WireView } from './view.ts';
 
 export const TCP_HEADER_LEN = 20;
@@ -39,11 +39,21 @@ export type TcpInvalid = 'truncated' | 'data-offset' | 'options' | 'checksum';
 
 /**
  * A view of one TCP segment. `wrap` checks the lengths, the checksum and the
- * options; afterwards the fields read straight from the bytes and the parsed
- * options sit in plain fields (absent ones are -1 / false).
+ * options, and reads every field once into plain fields (a getter is a call
+ * per read in QuickJS, and the connection reads some fields several times);
+ * the parsed options sit in plain fields too (absent ones are -1 / false).
  */
 export class TcpView extends WireView {
   headerLength = 0;
+  sourcePort = 0;
+  destinationPort = 0;
+  /** Unsigned 32-bit, as on the wire. */
+  seq = 0;
+  ack = 0;
+  flags = 0;
+  window = 0;
+  payloadStart = 0;
+  payloadLength = 0;
 
   mss = -1;
   windowShift = -1;
@@ -57,39 +67,25 @@ export class TcpView extends WireView {
 
   /** Points the view at `bytes[start..end)` received from `src` for `dst`; returns why it is invalid, or null. */
   wrap(bytes: Uint8Array, start: number, end: number, src: number, dst: number): TcpInvalid | null {
-    this.point(bytes, start, end);
+    this.bytes = bytes;
+    this.start = start;
+    this.end = end;
     const length = end - start;
     if (length < TCP_HEADER_LEN) return 'truncated';
     const hl = (bytes[start + 12]! >> 4) * 4;
     if (hl < TCP_HEADER_LEN || hl > length) return 'data-offset';
     if (segmentChecksum(bytes, start, end, src, dst) !== 0) return 'checksum';
     this.headerLength = hl;
+    // Byte reads written out: a helper call per field costs QuickJS more than the reads.
+    this.sourcePort = (bytes[start]! << 8) | bytes[start + 1]!;
+    this.destinationPort = (bytes[start + 2]! << 8) | bytes[start + 3]!;
+    this.seq = ((bytes[start + 4]! << 24) | (bytes[start + 5]! << 16) | (bytes[start + 6]! << 8) | bytes[start + 7]!) >>> 0;
+    this.ack = ((bytes[start + 8]! << 24) | (bytes[start + 9]! << 16) | (bytes[start + 10]! << 8) | bytes[start + 11]!) >>> 0;
+    this.flags = bytes[start + 13]! & 0x3f;
+    this.window = (bytes[start + 14]! << 8) | bytes[start + 15]!;
+    this.payloadStart = start + hl;
+    this.payloadLength = length - hl;
     return this.parseOptions() ? null : 'options';
-  }
-
-  get sourcePort(): number {
-    return readU16(this.bytes, this.start);
-  }
-  get destinationPort(): number {
-    return readU16(this.bytes, this.start + 2);
-  }
-  get seq(): number {
-    return readU32(this.bytes, this.start + 4);
-  }
-  get ack(): number {
-    return readU32(this.bytes, this.start + 8);
-  }
-  get flags(): number {
-    return this.bytes[this.start + 13]! & 0x3f;
-  }
-  get window(): number {
-    return readU16(this.bytes, this.start + 14);
-  }
-  get payloadStart(): number {
-    return this.start + this.headerLength;
-  }
-  get payloadLength(): number {
-    return this.end - this.start - this.headerLength;
   }
 
   /** Parses the options (RFC 9293 §3.2); false when one runs past the header or has a wrong length. */
@@ -102,6 +98,13 @@ export class TcpView extends WireView {
     const b = this.bytes;
     const end = this.start + this.headerLength;
     let i = this.start + TCP_HEADER_LEN;
+    // What nearly every segment of an established connection carries: NOP NOP timestamps, alone.
+    if (end - i === TIMESTAMP_OPTION_LEN && b[i] === OPT_NOP && b[i + 1] === OPT_NOP && b[i + 2] === OPT_TIMESTAMP && b[i + 3] === 10) {
+      this.hasTimestamp = true;
+      this.tsVal = ((b[i + 4]! << 24) | (b[i + 5]! << 16) | (b[i + 6]! << 8) | b[i + 7]!) >>> 0;
+      this.tsEcr = ((b[i + 8]! << 24) | (b[i + 9]! << 16) | (b[i + 10]! << 8) | b[i + 11]!) >>> 0;
+      return true;
+    }
     while (i < end) {
       const kind = b[i]!;
       if (kind === OPT_END) break;
@@ -154,7 +157,9 @@ export class TcpView extends WireView {
 
 /** Checksum over the pseudo-header and `bytes[start..end)`; 0 when a received segment is intact. */
 export function segmentChecksum(bytes: Uint8Array, start: number, end: number, src: number, dst: number): number {
-  return finishChecksum(sumWords(bytes, start, end, pseudoHeaderSum(src, dst, PROTOCOL_TCP, end - start)));
+  // The pseudo-header summed in line (run for every segment each way).
+  const sum = sumWords(bytes, start, end, (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + PROTOCOL_TCP + end - start);
+  return sum <= 0xffff ? ~sum & 0xffff : finishChecksum(sum);
 }
 
 /** Writes the fixed 20-byte header at `b[0..]` with a zero checksum; `headerLength` includes the options. */
@@ -168,21 +173,36 @@ export function writeTcpHeader(
   window: number,
   headerLength: number,
 ): void {
-  writeU16(b, 0, sourcePort);
-  writeU16(b, 2, destinationPort);
-  writeU32(b, 4, seq);
-  writeU32(b, 8, ack);
+  // Byte stores written out: sent on every segment, where a helper call per field costs more than the stores.
+  b[0] = sourcePort >>> 8;
+  b[1] = sourcePort;
+  b[2] = destinationPort >>> 8;
+  b[3] = destinationPort;
+  b[4] = seq >>> 24;
+  b[5] = seq >>> 16;
+  b[6] = seq >>> 8;
+  b[7] = seq;
+  b[8] = ack >>> 24;
+  b[9] = ack >>> 16;
+  b[10] = ack >>> 8;
+  b[11] = ack;
   b[12] = (headerLength / 4) << 4;
   b[13] = flags;
-  writeU16(b, 14, window);
-  writeU16(b, 16, 0);
-  writeU16(b, 18, 0);
+  b[14] = window >>> 8;
+  b[15] = window;
+  b[16] = 0;
+  b[17] = 0;
+  b[18] = 0;
+  b[19] = 0;
 }
 
 /** Fills in the checksum of the segment `b[0..length)` from `src` to `dst`. */
 export function fillTcpChecksum(b: Uint8Array, length: number, src: number, dst: number): void {
-  writeU16(b, 16, 0);
-  writeU16(b, 16, segmentChecksum(b, 0, length, src, dst));
+  b[16] = 0;
+  b[17] = 0;
+  const sum = segmentChecksum(b, 0, length, src, dst);
+  b[16] = sum >>> 8;
+  b[17] = sum;
 }
 
 /** Writes an MSS option at `b[i..i+4)`; returns the next offset. */
@@ -217,8 +237,14 @@ export function writeTimestampOption(b: Uint8Array, i: number, tsVal: number, ts
   b[i + 1] = OPT_NOP;
   b[i + 2] = OPT_TIMESTAMP;
   b[i + 3] = 10;
-  writeU32(b, i + 4, tsVal);
-  writeU32(b, i + 8, tsEcr);
+  b[i + 4] = tsVal >>> 24;
+  b[i + 5] = tsVal >>> 16;
+  b[i + 6] = tsVal >>> 8;
+  b[i + 7] = tsVal;
+  b[i + 8] = tsEcr >>> 24;
+  b[i + 9] = tsEcr >>> 16;
+  b[i + 10] = tsEcr >>> 8;
+  b[i + 11] = tsEcr;
   return i + 12;
 }
 
