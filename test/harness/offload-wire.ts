@@ -105,7 +105,8 @@ export class OffloadWire {
   async echo(start: () => ChildProcess, offload: 'on' | 'off'): Promise<string> {
     const server = start();
     const output = await waitForLine(server, /echo: listening/, 60_000);
-    const exited = new Promise((resolve) => server.on('exit', resolve));
+    // 'close', not 'exit': the server's last lines (the tender's counts) are read by then.
+    const exited = new Promise((resolve) => server.on('close', resolve));
     try {
       const pcap = join(this.dir, `wire-${offload}.pcap`);
       const tapPcap = join(this.dir, `tap-${offload}.pcap`);
@@ -121,7 +122,9 @@ export class OffloadWire {
           .filter(Boolean)
           .map(Number);
       const fromKiln = fields(`ip.src == ${SERVER_IPV4}`);
-      expect(fromKiln.length).toBeGreaterThan(BYTES / 1500);
+      // The capture saw the transfer. Not all of it: on a loaded host dumpcap loses frames (2,600-5,500 of
+      // the ~6,000 seen when it keeps up), so the bound is a quarter; the checks below hold for every frame kept.
+      expect(fromKiln.length).toBeGreaterThan(BYTES / 1500 / 4);
       expect(Math.max(...fromKiln)).toBeLessThanOrEqual(1514);
       // The client's own frames are captured before its veth fills their checksums in: only Kiln's are checked.
       expect(fields(`ip.src == ${SERVER_IPV4} && (ip.checksum.status == "Bad" || tcp.checksum.status != "Good")`)).toEqual([]);
