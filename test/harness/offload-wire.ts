@@ -111,7 +111,9 @@ export class OffloadWire {
       const pcap = join(this.dir, `wire-${offload}.pcap`);
       const tapPcap = join(this.dir, `tap-${offload}.pcap`);
       const captures = [capture(this.client, 'kofc', pcap), capture(this.router, this.tap, tapPcap)];
-      await Promise.all(captures.map((c) => waitForLine(c, /Capturing on/, 30_000)));
+      // Not "Capturing on", which tshark prints before dumpcap has started: an image's transfer is
+      // over in a fraction of a second, and a capture that started late once missed all of it.
+      await Promise.all(captures.map((c) => waitForLine(c, /Capture started/, 30_000)));
       expect(inNs(this.client, process.execPath, '-e', CLIENT_SCRIPT).trim()).toBe('byte-exact');
       for (const c of captures) c.kill('SIGINT');
       await Promise.all(captures.map((c) => new Promise((resolve) => c.on('exit', resolve))));
