@@ -139,6 +139,8 @@ interface AttackResult {
   connectionsRefusedForMemory?: number;
   evicted?: number;
   shed?: number;
+  /** The server's TCP counters after the run (in the JSON only): where normal requests were lost. */
+  tcp?: Record<string, number>;
 }
 
 async function attackRun(server: NativeServer, url: string, mem: number | null, quick: boolean): Promise<AttackResult> {
@@ -174,6 +176,7 @@ async function attackRun(server: NativeServer, url: string, mem: number | null, 
       connectionsRefusedForMemory: tcp['connections.refused-memory'] ?? 0,
       evicted: s.evictedConnections as number,
       shed: s.shedConnections as number,
+      tcp,
     });
   }
   return result;

@@ -302,6 +302,23 @@ describe('serveHttp: connection limit and eviction', () => {
     await server.shutdown();
   });
 
+  it('at maxConnections, lets a waiting client in once a head has waited long enough, though no connection ends', async () => {
+    const { listener, server, clock } = startTestServer((req) => new KilnResponse(req.pathname), { maxConnections: 2 });
+    const idle = [listener.connect(), listener.connect()];
+    for (const flow of idle) await flow.write(latin1('GET /idle'));
+    await settle();
+    const next = listener.connect();
+    await next.write(latin1(GET('/next')));
+    await settle();
+    expect(server.requests).toBe(0); // both heads are too young to evict: the client waits in the listener's queue
+    clock.advance(300);
+    await settle();
+    expect(server.evicted).toBe(1);
+    expect(decodeLatin1((await next.read())!)).toMatch(/\/next$/);
+    for (const flow of [next, ...idle]) flow.abort();
+    await server.shutdown();
+  });
+
   it('waits for a slot when every connection has a request in progress', async () => {
     let release: () => void = () => undefined;
     const slow = new Promise<void>((resolve) => (release = resolve));

@@ -226,12 +226,23 @@ export function serveHttp(listener: TcpListener, handler: Handler, options: Serv
     }
   };
 
+  /** Resolves when a slot is freed or EVICTABLE_AFTER_MS has passed, whichever comes first. */
+  const slotOrEvictable = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const timer = options.clock.at(options.clock.nowMs() + EVICTABLE_AFTER_MS, resolve);
+      slotFreed = () => {
+        timer.cancel();
+        resolve();
+      };
+    });
+
   const acceptLoop = (async () => {
     for (;;) {
       try {
         const flow = await listener.accept();
-        // Full: the new connection takes the place of the one waiting longest for a head, else waits for a slot.
-        while (live.size >= maxConnections && !evictOldest(EVICTABLE_AFTER_MS)) await new Promise<void>((resolve) => (slotFreed = resolve));
+        // Full: the new connection takes the place of the one waiting longest for a head, else waits for a slot, or
+        // until a head has waited long enough to be evicted (meanwhile new clients wait in the listener's queue).
+        while (live.size >= maxConnections && !evictOldest(EVICTABLE_AFTER_MS)) await slotOrEvictable();
         admit(flow);
       } catch (err) {
         if (err instanceof StackError && err.code === 'closed') return;
