@@ -72,15 +72,18 @@ const hasStrace = spawnSync('strace', ['-V']).status === 0;
 if (!hasStrace) console.warn('SKIPPED: unix file Block fdatasync test needs strace');
 
 describe('unix file Block: durability', () => {
-  it.skipIf(!hasStrace)('flush is an fdatasync of the file, after the writes reached it (pwrite)', async () => {
-    const script = join(dir, 'flush.mjs');
-    const image = join(dir, 'flush.img');
+  it.skipIf(!hasStrace).each([
+    ['on the calling thread (the default)', false],
+    ['on a thread of the pool with flushOnThreadPool', true],
+  ])('flush is an fdatasync of the file, after the writes reached it (pwrite), %s', async (_, onPool) => {
+    const script = join(dir, `flush-${onPool}.mjs`);
+    const image = join(dir, `flush-${onPool}.img`);
     await writeFile(image, new Uint8Array(4096));
     await build({
       stdin: {
         contents:
           `import { openFileBlock } from ${JSON.stringify(join(import.meta.dirname, 'block.ts'))};\n` +
-          `const block = await openFileBlock(${JSON.stringify(image)});\n` +
+          `const block = await openFileBlock(${JSON.stringify(image)}, { flushOnThreadPool: ${onPool} });\n` +
           'await block.write(1024, new Uint8Array(512).fill(1));\nawait block.flush();\nawait block.close();\n',
         resolveDir: import.meta.dirname,
         loader: 'ts',
@@ -98,6 +101,10 @@ describe('unix file Block: durability', () => {
     expect(calls[0]).toMatch(/pwrite64\((\d+), .*, 512, 1024\) = 512/);
     const fd = /pwrite64\((\d+),/.exec(calls[0]!)![1];
     expect(calls[1]).toMatch(new RegExp(`fdatasync\\(${fd}\\)\\s+= 0`));
+    // strace -f names the thread of each call once the process has several (Node always has).
+    const thread = (line: string): string => /^\[pid\s+(\d+)\]/.exec(line)?.[1] ?? String(traced.pid);
+    if (onPool) expect(thread(calls[1]!)).not.toBe(thread(calls[0]!));
+    else expect(thread(calls[1]!)).toBe(thread(calls[0]!));
   });
 });
 

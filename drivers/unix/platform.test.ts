@@ -70,11 +70,17 @@ describe('unix platform: block devices', () => {
     [{ KILN_BLOCK_STORAGE_SECTOR_SIZE: 'big' }, /^disk: KILN_BLOCK_STORAGE_SECTOR_SIZE: expected a power of two from 512 to 65536, got 'big'\n$/],
     [{ KILN_BLOCK_STORAGE_SECTOR_SIZE: '1000' }, /^disk: block device 'storage': sector size 1000: expected a power of two/],
     [{ KILN_BLOCK_STORAGE_READ_ONLY: 'yes' }, /^disk: KILN_BLOCK_STORAGE_READ_ONLY: expected 0 or 1, got 'yes'\n$/],
+    [{ KILN_BLOCK_STORAGE_FLUSH: 'pool' }, /^disk: KILN_BLOCK_STORAGE_FLUSH: expected thread-pool or calling-thread, got 'pool'\n$/],
   ])('a bad setting %o: one line, status 2', async (env, line) => {
     const result = await run(diskApp, [], { env: { KILN_BLOCK_STORAGE: disk, ...env } });
     expect(result.code).toBe(2);
     expect(result.stderr.split('\n')).toHaveLength(2);
     expect(result.stderr).toMatch(line);
+  });
+
+  it.each(['thread-pool', 'calling-thread'])('takes KILN_BLOCK_<NAME>_FLUSH=%s', async (flush) => {
+    const result = await run(diskApp, [], { env: { KILN_BLOCK_STORAGE: disk, KILN_BLOCK_STORAGE_FLUSH: flush } });
+    expect(result).toEqual({ code: 0, stdout: 'sector 512 capacity 65536 read-only false\n', stderr: '' });
   });
 
   it('a read-only device makes the app fail on its write, status 1', async () => {

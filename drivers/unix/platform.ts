@@ -11,7 +11,9 @@
  * - block NAME: a regular file named by the environment variable
  *   `KILN_BLOCK_<NAME>` (NAME upper-cased, e.g. `KILN_BLOCK_STORAGE=disk.img`)
  *   or by `options.blockFiles[NAME]`; `KILN_BLOCK_<NAME>_SECTOR_SIZE=N`
- *   (default 512) and `KILN_BLOCK_<NAME>_READ_ONLY=1` refine it.
+ *   (default 512), `KILN_BLOCK_<NAME>_READ_ONLY=1` and
+ *   `KILN_BLOCK_<NAME>_FLUSH=thread-pool` (default `calling-thread`: see
+ *   block.ts) refine it.
  * - net: raw Ethernet is not available to a Node process (no tap access), so
  *   an app declaring `net()` is refused with a line saying so.
  * - pipe, fork: pipe.ts and fork.ts (fork re-executes the program).
@@ -94,6 +96,13 @@ function blockSpec(name: string, options: UnixBootOptions, env: Record<string, s
       throw new ConfigurationError('configuration', `${envName(name, '_READ_ONLY')}: expected 0 or 1, got '${readOnly}'`);
     }
     spec.readOnly = readOnly === '1';
+  }
+  const flush = env[envName(name, '_FLUSH')];
+  if (flush !== undefined) {
+    if (flush !== 'thread-pool' && flush !== 'calling-thread') {
+      throw new ConfigurationError('configuration', `${envName(name, '_FLUSH')}: expected thread-pool or calling-thread, got '${flush}'`);
+    }
+    spec.flushOnThreadPool = flush === 'thread-pool';
   }
   return spec;
 }

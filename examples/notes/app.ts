@@ -12,7 +12,9 @@
  *   GET    /stats       the store's figures
  *
  * Keys are paths (`a/b/c`), percent-decoded. A blank disk is formatted on
- * first start; a disk holding anything else is refused.
+ * first start; a disk holding anything else is refused. On unix,
+ * `KILN_BLOCK_STORAGE_FLUSH=thread-pool` keeps GETs answered while a PUT's
+ * fdatasync runs (lib/kv/README.md has the figures).
  */
 import { block, defineApp, KvError, parseArgs, stack, type Block, type Console, type Kv, type KvErrorCode } from '../../lib/index.ts';
 import { formatLogStore, isBlank, LogStore } from '../../lib/kv/index.ts';
