@@ -307,17 +307,21 @@ export class ServerConnection {
 
     // The response is the server's now: its fields get the framing, Connection and Date.
     const headers = response.headers;
-    if (hasToken(KilnHeaders.getKnown(headers, 'connection'), 'close')) keepAlive = false;
+    const connection = KilnHeaders.getKnown(headers, 'connection');
+    if (connection !== null) {
+      if (hasToken(connection, 'close')) keepAlive = false;
+      KilnHeaders.deleteKnown(headers, 'connection');
+    }
     const framing = this.responseFraming(head, response, headers);
     if (framing.kind === 'until-close') keepAlive = false;
     // A client waiting for 100 Continue that never came may or may not send its body now.
     if (body && !body.started && expectsContinue(head)) keepAlive = false;
     // Stopping, or short of memory: this connection's buffers are better freed than kept for a next request.
     if (this.stopping || s.overloaded()) keepAlive = false;
-    KilnHeaders.deleteKnown(headers, 'connection');
-    if (!keepAlive) KilnHeaders.setKnown(headers, 'connection', 'close');
-    else if (head.version === '1.0') KilnHeaders.setKnown(headers, 'connection', 'keep-alive');
-    if (!KilnHeaders.hasKnown(headers, 'date')) KilnHeaders.setKnown(headers, 'date', s.date.now());
+    // Neither field is in the list now (Connection was taken out above): appended, not set.
+    if (!keepAlive) KilnHeaders.appendParsed(headers, 'connection', 'close');
+    else if (head.version === '1.0') KilnHeaders.appendParsed(headers, 'connection', 'keep-alive');
+    if (!KilnHeaders.hasKnown(headers, 'date')) KilnHeaders.appendParsed(headers, 'date', s.date.now());
 
     if (body) body.responseStarted = true;
     const statusLine = `HTTP/1.1 ${response.status} ${response.statusText || reasonPhrase(response.status)}`;

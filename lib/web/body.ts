@@ -67,7 +67,7 @@ export abstract class Body {
       this[BYTES] = encodeUtf8(String(init));
       type = 'text/plain;charset=UTF-8';
     }
-    if (type !== null && headers !== null && !Headers.hasKnown(headers, 'content-type')) Headers.setKnown(headers, 'content-type', type);
+    if (type !== null && headers !== null && !Headers.hasKnown(headers, 'content-type')) Headers.appendParsed(headers, 'content-type', type);
   }
 
   /** Moves `other`'s body here (Request from a Request), leaving `other` used. */
