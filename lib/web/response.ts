@@ -45,11 +45,8 @@ export class Response extends Body {
     if (statusText !== '' && !REASON_PHRASE.test(statusText)) throw new TypeError('Response: invalid statusText');
     this[STATUS] = status;
     this[STATUS_TEXT] = statusText;
-    this[HEADERS] = new Headers(init.headers);
-    if (body !== null && body !== undefined && status !== 200 && NULL_BODY_STATUS.has(status)) {
-      throw new TypeError(`Response: a ${status} response cannot have a body`);
-    }
-    this.initBody(body, this[HEADERS]);
+    const refusal = body !== null && body !== undefined && status !== 200 && NULL_BODY_STATUS.has(status) ? `Response: a ${status} response cannot have a body` : null;
+    this[HEADERS] = this.initMessage(init.headers, body, refusal);
   }
 
   /**
