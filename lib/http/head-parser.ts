@@ -41,11 +41,37 @@ function parseVersion(text: string, fault: Fault): HttpVersion {
 }
 
 /**
+ * Field lines that parsed before, by their text, as the [lower-case name,
+ * value] they gave: most heads repeat the same few lines (Host, User-Agent,
+ * Accept), and a look-up costs less than checking a line again. Only lines
+ * that parsed go in, so a hit answers as parsing would. Bounded, emptied
+ * when full; the pairs are shared, which is safe as a header list never
+ * changes a pair in place.
+ */
+const parsedLines = new Map<string, readonly [string, string]>();
+const PARSED_LINE_ENTRIES = 256;
+/** Longer lines (cookies, tokens) are parsed each time rather than remembered. */
+const PARSED_LINE_MAX_CHARS = 256;
+
+/**
  * Parses one field line into `headers`: `name ":" OWS value OWS`, the name
  * a token with no whitespace before the colon (RFC 9112 section 5.1), no
  * obs-fold (section 5.2), values without CR, LF, NUL or other controls.
  */
 export function parseFieldLine(line: string, headers: KilnHeaders, maxCount: number, fault: Fault): void {
+  let field = parsedLines.get(line);
+  if (field === undefined) {
+    field = checkFieldLine(line, fault);
+    if (line.length <= PARSED_LINE_MAX_CHARS) {
+      if (parsedLines.size >= PARSED_LINE_ENTRIES) parsedLines.clear();
+      parsedLines.set(line, field);
+    }
+  }
+  if (KilnHeaders.fieldsOf(headers).length >= maxCount) throw new HttpError('header-too-large', `more than ${maxCount} header fields`);
+  KilnHeaders.appendField(headers, field);
+}
+
+function checkFieldLine(line: string, fault: Fault): readonly [string, string] {
   const first = line.charCodeAt(0);
   if (first === 0x20 || first === 0x09) throw new HttpError(fault, 'obsolete line folding in a header field');
   const colon = line.indexOf(':');
@@ -54,8 +80,7 @@ export function parseFieldLine(line: string, headers: KilnHeaders, maxCount: num
   if (!isToken(name)) throw new HttpError(fault, `invalid header name ${JSON.stringify(name.slice(0, 40))}`);
   const value = trimOws(line.slice(colon + 1));
   if (!isFieldValue(value)) throw new HttpError(fault, `invalid characters in header '${name}'`);
-  if (KilnHeaders.fieldsOf(headers).length >= maxCount) throw new HttpError('header-too-large', `more than ${maxCount} header fields`);
-  KilnHeaders.appendParsed(headers, name.toLowerCase(), value);
+  return [name.toLowerCase(), value];
 }
 
 /**
@@ -72,20 +97,29 @@ function parseFieldBlock(head: string, from: number, headers: KilnHeaders, maxCo
   }
 }
 
+/** A request line's parts. */
+interface RequestLine {
+  method: string;
+  target: string;
+  version: HttpVersion;
+}
+
+/** Request lines that parsed before (bounded, like parsedLines): a server sees the same few again and again. */
+const parsedRequestLines = new Map<string, RequestLine>();
+
 /** Parses a request head: request line and fields, including the Host rules of RFC 9112 section 3.2. */
 export function parseRequestHead(head: string, maxHeaderCount: number): RequestHead {
   const lineEnd = startLineEnd(head);
   const requestLine = head.slice(0, lineEnd);
-  const sp1 = requestLine.indexOf(' ');
-  const sp2 = sp1 < 0 ? -1 : requestLine.indexOf(' ', sp1 + 1);
-  if (sp2 < 0 || requestLine.indexOf(' ', sp2 + 1) >= 0) throw new HttpError('bad-request', 'the request line is not "method SP target SP version"');
-  const method = requestLine.slice(0, sp1);
-  const target = requestLine.slice(sp1 + 1, sp2);
-  const versionText = requestLine.slice(sp2 + 1);
-  if (!isToken(method)) throw new HttpError('bad-request', `invalid method ${JSON.stringify(method.slice(0, 20))}`);
-  if (!isRequestTarget(target)) throw new HttpError('bad-request', 'invalid characters in the request target');
-  const version = parseVersion(versionText, 'bad-request');
-  checkTargetForm(method, target);
+  let parsed = parsedRequestLines.get(requestLine);
+  if (parsed === undefined) {
+    parsed = parseRequestLine(requestLine);
+    if (requestLine.length <= PARSED_LINE_MAX_CHARS) {
+      if (parsedRequestLines.size >= PARSED_LINE_ENTRIES) parsedRequestLines.clear();
+      parsedRequestLines.set(requestLine, parsed);
+    }
+  }
+  const { method, target, version } = parsed;
 
   const headers = new KilnHeaders();
   parseFieldBlock(head, lineEnd + 2, headers, maxHeaderCount, 'bad-request');
@@ -96,6 +130,21 @@ export function parseRequestHead(head: string, maxHeaderCount: number): RequestH
     throw new HttpError('bad-request', 'invalid Host header');
   }
   return { method, target, version, headers };
+}
+
+/** `method SP request-target SP HTTP-version`, each part checked. */
+function parseRequestLine(requestLine: string): RequestLine {
+  const sp1 = requestLine.indexOf(' ');
+  const sp2 = sp1 < 0 ? -1 : requestLine.indexOf(' ', sp1 + 1);
+  if (sp2 < 0 || requestLine.indexOf(' ', sp2 + 1) >= 0) throw new HttpError('bad-request', 'the request line is not "method SP target SP version"');
+  const method = requestLine.slice(0, sp1);
+  const target = requestLine.slice(sp1 + 1, sp2);
+  const versionText = requestLine.slice(sp2 + 1);
+  if (!isToken(method)) throw new HttpError('bad-request', `invalid method ${JSON.stringify(method.slice(0, 20))}`);
+  if (!isRequestTarget(target)) throw new HttpError('bad-request', 'invalid characters in the request target');
+  const version = parseVersion(versionText, 'bad-request');
+  checkTargetForm(method, target);
+  return { method, target, version };
 }
 
 /** The four request-target forms (RFC 9112 section 3.2), each only where it belongs. */

@@ -266,6 +266,11 @@ export class Headers implements Iterable<[string, string]> {
   static appendParsed(headers: Headers, lowerName: string, value: string): void {
     headers[LIST].push([lowerName, value]);
   }
+
+  /** Appends a [lower-case name, value] pair already valid, the pair itself (shared: a list never changes a pair in place). */
+  static appendField(headers: Headers, field: readonly [string, string]): void {
+    headers[LIST].push(field as [string, string]);
+  }
 }
 
 // Defaults on the prototype: an instance gets its own value only when it needs another.
