@@ -100,16 +100,16 @@ export class ServerConnection {
    * an async frame per write.
    */
   private writeWithin(data: Uint8Array): Promise<void> {
-    const accepted = this.startWrite(data);
+    const accepted = this.startWrite(data, this.settings.clock.nowMs());
     const writeAccepted = (this.writeAccepted ??= () => void (this.writeSinceMs = null));
     accepted.then(writeAccepted, writeAccepted);
     return accepted;
   }
 
   /** A write under the send deadline; whoever waits for it clears `writeSinceMs` once it is accepted. */
-  private startWrite(data: Uint8Array): Promise<void> {
+  private startWrite(data: Uint8Array, nowMs: number): Promise<void> {
     const accepted = this.flow.write(data);
-    this.writeSinceMs = this.settings.clock.nowMs();
+    this.writeSinceMs = nowMs;
     this.sendTimer ??= this.settings.clock.at(this.writeSinceMs + this.settings.sendTimeoutMs, (this.checkSend ??= () => this.checkSendDue()));
     return accepted;
   }
@@ -321,14 +321,16 @@ export class ServerConnection {
     // Neither field is in the list now (Connection was taken out above): appended, not set.
     if (!keepAlive) KilnHeaders.appendParsed(headers, 'connection', 'close');
     else if (head.version === '1.0') KilnHeaders.appendParsed(headers, 'connection', 'keep-alive');
-    if (!KilnHeaders.hasKnown(headers, 'date')) KilnHeaders.appendParsed(headers, 'date', s.date.now());
+    // One clock reading for the Date field and the send deadline.
+    const nowMs = s.clock.nowMs();
+    if (!KilnHeaders.hasKnown(headers, 'date')) KilnHeaders.appendParsed(headers, 'date', s.date.now(nowMs));
 
     if (body) body.responseStarted = true;
     const statusLine = `HTTP/1.1 ${response.status} ${response.statusText || reasonPhrase(response.status)}`;
     this.keepAlive = keepAlive;
     // Most responses are one write: its acceptance is the one callback (it also ends the send deadline's wait).
     const whole = singleWrite(statusLine, headers, response, framing);
-    const written = whole !== null ? this.startWrite(whole) : writeMessage(this.output, statusLine, headers, response, framing);
+    const written = whole !== null ? this.startWrite(whole, nowMs) : writeMessage(this.output, statusLine, headers, response, framing);
     written.then(this.written, this.writeFailed);
   };
 
