@@ -7,7 +7,7 @@ import { HttpError, type HttpErrorCode } from './errors.ts';
 import type { FlowReader } from './flow-reader.ts';
 import type { BodyFraming } from './framing.ts';
 import { KilnHeaders } from './headers.ts';
-import { parseFieldLines } from './head-parser.ts';
+import { parseFieldLine } from './head-parser.ts';
 
 export interface BodyLimits {
   /** Most body bytes accepted (413 past it). */
@@ -93,6 +93,6 @@ async function* readChunked(reader: FlowReader, limits: BodyLimits): AsyncGenera
   for (;;) {
     const line = await reader.readLine(limits.maxLineBytes);
     if (line === '') return;
-    parseFieldLines([line], trailers, limits.maxTrailerCount, limits.fault);
+    parseFieldLine(line, trailers, limits.maxTrailerCount, limits.fault);
   }
 }

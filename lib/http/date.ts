@@ -17,8 +17,8 @@ export class DateHeader {
 
   constructor(private readonly clock: Clock) {}
 
-  now(): string {
-    const monotonic = this.clock.nowMs();
+  /** @param monotonic the monotonic clock's reading now, when the caller has one (a native call saved) */
+  now(monotonic = this.clock.nowMs()): string {
     if (monotonic < this.validUntilMs) return this.text;
     const wallMs = Number(this.clock.wallNs() / 1_000_000n);
     this.text = formatImfFixdate(Math.floor(wallMs / 1000));

@@ -26,12 +26,8 @@ export interface ResponseHead {
 
 type Fault = Extract<HttpErrorCode, 'bad-request' | 'bad-response'>;
 
-/** Splits a head (Latin-1 text ending in CRLF CRLF, line endings already checked by the reader) into lines. */
-function linesOf(head: string): string[] {
-  const lines = head.split('\r\n');
-  lines.length -= 2; // the empty line and what follows its CRLF
-  return lines;
-}
+/** Where a head's start line ends (its CR; line endings already checked by the reader). */
+const startLineEnd = (head: string): number => head.indexOf('\r\n');
 
 function parseVersion(text: string, fault: Fault): HttpVersion {
   // The two versions nearly every message carries, without a regex run.
@@ -45,50 +41,88 @@ function parseVersion(text: string, fault: Fault): HttpVersion {
 }
 
 /**
- * Parses field lines into `headers`: `name ":" OWS value OWS`, the name a
- * token with no whitespace before the colon (RFC 9112 section 5.1), no
- * obs-fold (section 5.2), values without CR, LF, NUL or other controls.
- * Starts at `lines[first]` (a head's start line is not a field).
+ * Field lines that parsed before, by their text, as the [lower-case name,
+ * value] they gave: most heads repeat the same few lines (Host, User-Agent,
+ * Accept), and a look-up costs less than checking a line again. Only lines
+ * that parsed go in, so a hit answers as parsing would. Bounded, emptied
+ * when full; the pairs are shared, which is safe as a header list never
+ * changes a pair in place.
  */
-export function parseFieldLines(
-  lines: readonly string[],
-  headers: KilnHeaders,
-  maxCount: number,
-  fault: Fault,
-  first = 0,
-): void {
-  for (let i = first; i < lines.length; i++) {
-    const line = lines[i]!;
-    const first = line.charCodeAt(0);
-    if (first === 0x20 || first === 0x09) throw new HttpError(fault, 'obsolete line folding in a header field');
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw new HttpError(fault, `header line without a name and colon: ${JSON.stringify(line.slice(0, 40))}`);
-    const name = line.slice(0, colon);
-    if (!isToken(name)) throw new HttpError(fault, `invalid header name ${JSON.stringify(name.slice(0, 40))}`);
-    const value = trimOws(line.slice(colon + 1));
-    if (!isFieldValue(value)) throw new HttpError(fault, `invalid characters in header '${name}'`);
-    if (KilnHeaders.fieldsOf(headers).length >= maxCount) throw new HttpError('header-too-large', `more than ${maxCount} header fields`);
-    KilnHeaders.appendParsed(headers, name.toLowerCase(), value);
+const parsedLines = new Map<string, readonly [string, string]>();
+const PARSED_LINE_ENTRIES = 256;
+/** Longer lines (cookies, tokens) are parsed each time rather than remembered. */
+const PARSED_LINE_MAX_CHARS = 256;
+
+/**
+ * Parses one field line into `headers`: `name ":" OWS value OWS`, the name
+ * a token with no whitespace before the colon (RFC 9112 section 5.1), no
+ * obs-fold (section 5.2), values without CR, LF, NUL or other controls.
+ */
+export function parseFieldLine(line: string, headers: KilnHeaders, maxCount: number, fault: Fault): void {
+  let field = parsedLines.get(line);
+  if (field === undefined) {
+    field = checkFieldLine(line, fault);
+    if (line.length <= PARSED_LINE_MAX_CHARS) {
+      if (parsedLines.size >= PARSED_LINE_ENTRIES) parsedLines.clear();
+      parsedLines.set(line, field);
+    }
+  }
+  if (KilnHeaders.fieldsOf(headers).length >= maxCount) throw new HttpError('header-too-large', `more than ${maxCount} header fields`);
+  KilnHeaders.appendField(headers, field);
+}
+
+function checkFieldLine(line: string, fault: Fault): readonly [string, string] {
+  const first = line.charCodeAt(0);
+  if (first === 0x20 || first === 0x09) throw new HttpError(fault, 'obsolete line folding in a header field');
+  const colon = line.indexOf(':');
+  if (colon <= 0) throw new HttpError(fault, `header line without a name and colon: ${JSON.stringify(line.slice(0, 40))}`);
+  const name = line.slice(0, colon);
+  if (!isToken(name)) throw new HttpError(fault, `invalid header name ${JSON.stringify(name.slice(0, 40))}`);
+  const value = trimOws(line.slice(colon + 1));
+  if (!isFieldValue(value)) throw new HttpError(fault, `invalid characters in header '${name}'`);
+  return [name.toLowerCase(), value];
+}
+
+/**
+ * Parses a head's field lines, from `from` (just after the start line's
+ * CRLF) up to the empty line that ends it. Line by line with `indexOf`,
+ * not `split`: building the array of lines cost more than parsing them.
+ */
+function parseFieldBlock(head: string, from: number, headers: KilnHeaders, maxCount: number, fault: Fault): void {
+  const end = head.length - 2; // the empty line's CRLF
+  while (from < end) {
+    const lineEnd = head.indexOf('\r\n', from);
+    parseFieldLine(head.slice(from, lineEnd), headers, maxCount, fault);
+    from = lineEnd + 2;
   }
 }
 
+/** A request line's parts. */
+interface RequestLine {
+  method: string;
+  target: string;
+  version: HttpVersion;
+}
+
+/** Request lines that parsed before (bounded, like parsedLines): a server sees the same few again and again. */
+const parsedRequestLines = new Map<string, RequestLine>();
+
 /** Parses a request head: request line and fields, including the Host rules of RFC 9112 section 3.2. */
 export function parseRequestHead(head: string, maxHeaderCount: number): RequestHead {
-  const lines = linesOf(head);
-  const requestLine = lines[0] ?? '';
-  const parts = requestLine.split(' ');
-  if (parts.length !== 3) throw new HttpError('bad-request', 'the request line is not "method SP target SP version"');
-  // Indexed, not destructured: an array pattern runs the iterator protocol.
-  const method = parts[0]!;
-  const target = parts[1]!;
-  const versionText = parts[2]!;
-  if (!isToken(method)) throw new HttpError('bad-request', `invalid method ${JSON.stringify(method.slice(0, 20))}`);
-  if (!isRequestTarget(target)) throw new HttpError('bad-request', 'invalid characters in the request target');
-  const version = parseVersion(versionText, 'bad-request');
-  checkTargetForm(method, target);
+  const lineEnd = startLineEnd(head);
+  const requestLine = head.slice(0, lineEnd);
+  let parsed = parsedRequestLines.get(requestLine);
+  if (parsed === undefined) {
+    parsed = parseRequestLine(requestLine);
+    if (requestLine.length <= PARSED_LINE_MAX_CHARS) {
+      if (parsedRequestLines.size >= PARSED_LINE_ENTRIES) parsedRequestLines.clear();
+      parsedRequestLines.set(requestLine, parsed);
+    }
+  }
+  const { method, target, version } = parsed;
 
   const headers = new KilnHeaders();
-  parseFieldLines(lines, headers, maxHeaderCount, 'bad-request', 1);
+  parseFieldBlock(head, lineEnd + 2, headers, maxHeaderCount, 'bad-request');
   const hosts = KilnHeaders.valuesOf(headers, 'host');
   if (hosts.length > 1) throw new HttpError('bad-request', 'more than one Host header');
   if (version === '1.1' && hosts.length === 0) throw new HttpError('bad-request', 'HTTP/1.1 request without a Host header');
@@ -96,6 +130,21 @@ export function parseRequestHead(head: string, maxHeaderCount: number): RequestH
     throw new HttpError('bad-request', 'invalid Host header');
   }
   return { method, target, version, headers };
+}
+
+/** `method SP request-target SP HTTP-version`, each part checked. */
+function parseRequestLine(requestLine: string): RequestLine {
+  const sp1 = requestLine.indexOf(' ');
+  const sp2 = sp1 < 0 ? -1 : requestLine.indexOf(' ', sp1 + 1);
+  if (sp2 < 0 || requestLine.indexOf(' ', sp2 + 1) >= 0) throw new HttpError('bad-request', 'the request line is not "method SP target SP version"');
+  const method = requestLine.slice(0, sp1);
+  const target = requestLine.slice(sp1 + 1, sp2);
+  const versionText = requestLine.slice(sp2 + 1);
+  if (!isToken(method)) throw new HttpError('bad-request', `invalid method ${JSON.stringify(method.slice(0, 20))}`);
+  if (!isRequestTarget(target)) throw new HttpError('bad-request', 'invalid characters in the request target');
+  const version = parseVersion(versionText, 'bad-request');
+  checkTargetForm(method, target);
+  return { method, target, version };
 }
 
 /** The four request-target forms (RFC 9112 section 3.2), each only where it belongs. */
@@ -109,14 +158,14 @@ function checkTargetForm(method: string, target: string): void {
 
 /** Parses a response head: status line and fields. */
 export function parseResponseHead(head: string, maxHeaderCount: number): ResponseHead {
-  const lines = linesOf(head);
-  const statusLine = lines[0] ?? '';
+  const lineEnd = startLineEnd(head);
+  const statusLine = head.slice(0, lineEnd);
   const m = /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/.exec(statusLine);
   if (!m) throw new HttpError('bad-response', `invalid status line ${JSON.stringify(statusLine.slice(0, 60))}`);
   const version = parseVersion(m[1]!, 'bad-response');
   const reason = m[3] ?? '';
   if (!isFieldValue(reason)) throw new HttpError('bad-response', 'invalid characters in the reason phrase');
   const headers = new KilnHeaders();
-  parseFieldLines(lines, headers, maxHeaderCount, 'bad-response', 1);
+  parseFieldBlock(head, lineEnd + 2, headers, maxHeaderCount, 'bad-response');
   return { status: Number(m[2]), reason, version, headers };
 }

@@ -77,6 +77,9 @@ function startLineBytes(startLine: string): Uint8Array {
   return bytes;
 }
 
+/** The encoded lines of the head being serialized, an array kept from one head to the next. */
+const headLines: Uint8Array[] = [];
+
 /**
  * The head (start line, fields, empty line) as bytes, followed by `body` in
  * the same array when given: one allocation and one write for a small
@@ -84,21 +87,24 @@ function startLineBytes(startLine: string): Uint8Array {
  */
 export function serializeHead(startLine: string, headers: KilnHeaders, body?: Uint8Array): Uint8Array {
   const start = startLineBytes(startLine);
-  const lines: Uint8Array[] = [];
+  const lines = headLines; // reused: nothing here can run another serializeHead before the copy below
   let length = start.length + 2;
   const fields = KilnHeaders.fieldsOf(headers);
-  for (let i = 0; i < fields.length; i++) {
+  const count = fields.length;
+  for (let i = 0; i < count; i++) {
     const line = fieldLine(fields[i]![0], fields[i]![1]);
-    lines.push(line);
+    lines[i] = line;
     length += line.length;
   }
   const out = new Uint8Array(length + (body?.length ?? 0));
   out.set(start);
   let o = start.length;
-  for (let i = 0; i < lines.length; i++) {
-    out.set(lines[i]!, o);
-    o += lines[i]!.length;
+  for (let i = 0; i < count; i++) {
+    const line = lines[i]!;
+    out.set(line, o);
+    o += line.length;
   }
+  if (lines.length > LINE_CACHE_ENTRIES) lines.length = 0; // a head with very many fields does not stay held
   out[o++] = 0x0d;
   out[o++] = 0x0a;
   if (body) out.set(body, o);

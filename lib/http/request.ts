@@ -71,7 +71,9 @@ export class KilnRequest extends Request {
   private split(): void {
     const target = this.target;
     if (target.startsWith('/')) {
-      ({ pathname: this[PATHNAME], search: this[SEARCH] } = splitTarget(target));
+      // The common case without splitTarget's object: a target with no query is its own path.
+      if (target.indexOf('?') < 0) this[PATHNAME] = target;
+      else ({ pathname: this[PATHNAME], search: this[SEARCH] } = splitTarget(target));
       return;
     }
     const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*([^?#]*)/.exec(target);

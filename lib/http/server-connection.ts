@@ -100,16 +100,16 @@ export class ServerConnection {
    * an async frame per write.
    */
   private writeWithin(data: Uint8Array): Promise<void> {
-    const accepted = this.startWrite(data);
+    const accepted = this.startWrite(data, this.settings.clock.nowMs());
     const writeAccepted = (this.writeAccepted ??= () => void (this.writeSinceMs = null));
     accepted.then(writeAccepted, writeAccepted);
     return accepted;
   }
 
   /** A write under the send deadline; whoever waits for it clears `writeSinceMs` once it is accepted. */
-  private startWrite(data: Uint8Array): Promise<void> {
+  private startWrite(data: Uint8Array, nowMs: number): Promise<void> {
     const accepted = this.flow.write(data);
-    this.writeSinceMs = this.settings.clock.nowMs();
+    this.writeSinceMs = nowMs;
     this.sendTimer ??= this.settings.clock.at(this.writeSinceMs + this.settings.sendTimeoutMs, (this.checkSend ??= () => this.checkSendDue()));
     return accepted;
   }
@@ -307,24 +307,30 @@ export class ServerConnection {
 
     // The response is the server's now: its fields get the framing, Connection and Date.
     const headers = response.headers;
-    if (hasToken(KilnHeaders.getKnown(headers, 'connection'), 'close')) keepAlive = false;
+    const connection = KilnHeaders.getKnown(headers, 'connection');
+    if (connection !== null) {
+      if (hasToken(connection, 'close')) keepAlive = false;
+      KilnHeaders.deleteKnown(headers, 'connection');
+    }
     const framing = this.responseFraming(head, response, headers);
     if (framing.kind === 'until-close') keepAlive = false;
     // A client waiting for 100 Continue that never came may or may not send its body now.
     if (body && !body.started && expectsContinue(head)) keepAlive = false;
     // Stopping, or short of memory: this connection's buffers are better freed than kept for a next request.
     if (this.stopping || s.overloaded()) keepAlive = false;
-    KilnHeaders.deleteKnown(headers, 'connection');
-    if (!keepAlive) KilnHeaders.setKnown(headers, 'connection', 'close');
-    else if (head.version === '1.0') KilnHeaders.setKnown(headers, 'connection', 'keep-alive');
-    if (!KilnHeaders.hasKnown(headers, 'date')) KilnHeaders.setKnown(headers, 'date', s.date.now());
+    // Neither field is in the list now (Connection was taken out above): appended, not set.
+    if (!keepAlive) KilnHeaders.appendParsed(headers, 'connection', 'close');
+    else if (head.version === '1.0') KilnHeaders.appendParsed(headers, 'connection', 'keep-alive');
+    // One clock reading for the Date field and the send deadline.
+    const nowMs = s.clock.nowMs();
+    if (!KilnHeaders.hasKnown(headers, 'date')) KilnHeaders.appendParsed(headers, 'date', s.date.now(nowMs));
 
     if (body) body.responseStarted = true;
     const statusLine = `HTTP/1.1 ${response.status} ${response.statusText || reasonPhrase(response.status)}`;
     this.keepAlive = keepAlive;
     // Most responses are one write: its acceptance is the one callback (it also ends the send deadline's wait).
     const whole = singleWrite(statusLine, headers, response, framing);
-    const written = whole !== null ? this.startWrite(whole) : writeMessage(this.output, statusLine, headers, response, framing);
+    const written = whole !== null ? this.startWrite(whole, nowMs) : writeMessage(this.output, statusLine, headers, response, framing);
     written.then(this.written, this.writeFailed);
   };
 

@@ -13,7 +13,7 @@
 import { decodeUtf8Text, encodeUtf8 } from '../text/utf8.ts';
 import { Blob } from './blob.ts';
 import { FormData } from './form-data.ts';
-import { Headers } from './headers.ts';
+import { Headers, type HeadersInit } from './headers.ts';
 import { decodeMultipart, encodeMultipart, multipartBoundary } from './multipart.ts';
 import { ReadableStream } from './readable-stream.ts';
 import { URLSearchParams } from './url-search-params.ts';
@@ -37,11 +37,27 @@ export abstract class Body {
   /** Read other than through `[STREAM]` (whose own state says when it was). */
   declare [USED]: boolean;
 
+  /** The fields of the message around the body (its Content-Type is the body's), or null for a body with no message. */
+  abstract get headers(): Headers | null;
+
+  /**
+   * What constructing a Request or a Response shares: its headers from
+   * `headersInit`, then (unless `refusal` says why the body is not allowed:
+   * a TypeError with that text) its body from `body` with the Content-Type
+   * it implies. Returns the headers.
+   */
+  protected initMessage(headersInit: HeadersInit | undefined, body: BodyInit | null | undefined, refusal: string | null): Headers {
+    const headers = new Headers(headersInit);
+    if (refusal !== null) throw new TypeError(refusal);
+    this.initBody(body, headers);
+    return headers;
+  }
+
   /**
    * Sets the body from `init` (Fetch's "extract a body") and the
    * Content-Type it implies unless `headers` has one.
    */
-  protected initBody(init: BodyInit | null | undefined, headers: Headers | null): void {
+  private initBody(init: BodyInit | null | undefined, headers: Headers | null): void {
     if (init === null || init === undefined) return;
     this[HAS_BODY] = true;
     let type: string | null = null;
@@ -67,7 +83,7 @@ export abstract class Body {
       this[BYTES] = encodeUtf8(String(init));
       type = 'text/plain;charset=UTF-8';
     }
-    if (type !== null && headers !== null && !Headers.hasKnown(headers, 'content-type')) Headers.setKnown(headers, 'content-type', type);
+    if (type !== null && headers !== null && !Headers.hasKnown(headers, 'content-type')) Headers.appendParsed(headers, 'content-type', type);
   }
 
   /** Moves `other`'s body here (Request from a Request), leaving `other` used. */
@@ -263,12 +279,15 @@ Body.prototype[SOURCE] = null;
 Body.prototype[HAS_BODY] = false;
 Body.prototype[USED] = false;
 
-class DetachedBody extends Body {}
+class DetachedBody extends Body {
+  get headers(): null {
+    return null;
+  }
+}
 
 /** The Content-Type of the Request or Response around `body`; '' for a detached body. */
 function contentTypeOf(body: Body): string {
-  const headers = (body as { headers?: unknown }).headers;
-  return headers instanceof Headers ? (headers.get('content-type') ?? '') : '';
+  return body.headers?.get('content-type') ?? '';
 }
 
 function concatBytes(parts: readonly Uint8Array[], total: number): Uint8Array {

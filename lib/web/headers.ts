@@ -113,9 +113,12 @@ function replace(list: [string, string][], lower: string, value: string): void {
 }
 
 function remove(list: [string, string][], lower: string): void {
+  // Most removals find nothing (a server clearing fields a handler rarely sets): look before moving anything.
   let kept = 0;
-  for (let i = 0; i < list.length; i++) if (list[i]![0] !== lower) list[kept++] = list[i]!;
-  if (kept !== list.length) list.length = kept;
+  while (kept < list.length && list[kept]![0] !== lower) kept++;
+  if (kept === list.length) return;
+  for (let i = kept + 1; i < list.length; i++) if (list[i]![0] !== lower) list[kept++] = list[i]!;
+  list.length = kept;
 }
 
 function joined(list: [string, string][], lower: string): string | null {
@@ -259,9 +262,14 @@ export class Headers implements Iterable<[string, string]> {
     headers[LIST].push([lowerName, value]);
   }
 
-  /** Appends a field parsed from the wire: already validated, name already lower case. */
+  /** Appends a field already valid, its name lower case (one parsed from the wire, or one known to be absent). */
   static appendParsed(headers: Headers, lowerName: string, value: string): void {
     headers[LIST].push([lowerName, value]);
+  }
+
+  /** Appends a [lower-case name, value] pair already valid, the pair itself (shared: a list never changes a pair in place). */
+  static appendField(headers: Headers, field: readonly [string, string]): void {
+    headers[LIST].push(field as [string, string]);
   }
 }
 

@@ -56,12 +56,11 @@ export class Request extends Body {
     this[REDIRECT] = init.redirect ?? from?.redirect ?? 'follow';
     const parent = init.signal !== undefined ? init.signal : from?.signal;
     this[SIGNAL] = parent ? AbortSignal.any([parent]) : null;
-    this[HEADERS] = new Headers(init.headers ?? from?.headers);
     const body = init.body;
     const hasBody = (body !== undefined && body !== null) || (body === undefined && from?.body);
-    if (hasBody && (this[METHOD] === 'GET' || this[METHOD] === 'HEAD')) throw new TypeError(`Request: a ${this[METHOD]} request cannot have a body`);
-    if (body !== undefined && body !== null) this.initBody(body, this[HEADERS]);
-    else if (body === undefined && from) this.takeBodyFrom(from);
+    const refusal = hasBody && (this[METHOD] === 'GET' || this[METHOD] === 'HEAD') ? `Request: a ${this[METHOD]} request cannot have a body` : null;
+    this[HEADERS] = this.initMessage(init.headers ?? from?.headers, body, refusal);
+    if (body === undefined && from) this.takeBodyFrom(from);
   }
 
   /**
