@@ -37,7 +37,7 @@ export class NewReno {
   /** New data acknowledged outside recovery. */
   onAck(acked: number): void {
     if (this.cwnd < this.ssthresh) {
-      this.cwnd += Math.min(acked, 2 * this.mss);
+      this.cwnd += acked < 2 * this.mss ? acked : 2 * this.mss;
       return;
     }
     this.avoidanceBytes += acked;

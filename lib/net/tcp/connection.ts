@@ -7,8 +7,9 @@
  * talk to it through small interfaces.
  *
  * On the per-segment path, sequence comparisons are written out (`((a - b)
- * | 0) < 0` for `seqLt(a, b)`, `(a + n) >>> 0` for `seqAdd`): a call costs
- * QuickJS more than the arithmetic.
+ * | 0) < 0` for `seqLt(a, b)`, `(a + n) >>> 0` for `seqAdd`), and so are
+ * minimums and maximums (`a < b ? a : b`): a call costs QuickJS more than
+ * the arithmetic.
  *
  * Timers: each concern keeps a deadline (Infinity when idle) and the
  * connection holds one clock timer armed at the earliest, with a callback
@@ -462,8 +463,11 @@ export class Connection {
   private roomForText(seq: number, length: number): boolean {
     const s = this.state;
     if (this.appClosed || (s !== State.SynReceived && s !== State.Established && s !== State.FinWait1 && s !== State.FinWait2)) return true;
-    const start = Math.max((seq - this.rcvNxt) | 0, 0);
-    const end = Math.min((seq + length - this.rcvNxt) | 0, this.receiveBuffer.space);
+    const after = (seq - this.rcvNxt) | 0;
+    const start = after > 0 ? after : 0;
+    const reach = (seq + length - this.rcvNxt) | 0;
+    const space = this.receiveBuffer.space;
+    const end = reach < space ? reach : space;
     return end <= start || this.receiveBuffer.reserve(end) > start;
   }
 
@@ -554,7 +558,8 @@ export class Connection {
   private newAck(seg: TcpView, ack: number): void {
     let acked = (ack - this.sndUna) >>> 0;
     this.sampleRtt(seg, ack);
-    const dataAcked = Math.min(acked, this.sendBuffer.length);
+    const buffered = this.sendBuffer.length;
+    const dataAcked = acked < buffered ? acked : buffered;
     this.sendBuffer.consume(dataAcked);
     const finAcked = this.finQueued && acked > dataAcked;
     this.sndUna = ack;
@@ -657,11 +662,12 @@ export class Connection {
       return;
     }
     const offset = (seq - this.rcvNxt) >>> 0;
-    const room = this.receiveBuffer.reserve(Math.min(offset + length, this.receiveBuffer.space)) - offset;
+    const space = this.receiveBuffer.space;
+    const room = this.receiveBuffer.reserve(offset + length < space ? offset + length : space) - offset;
     if (length > room) {
       // Beyond the window (a zero-window probe, or a peer ignoring our window), or beyond what the memory budget
       // lets the ring hold now: keep what fits, say where we are.
-      length = Math.max(room, 0);
+      length = room > 0 ? room : 0;
       fin = false;
       this.ackNow = true;
     }
@@ -755,7 +761,8 @@ export class Connection {
       const advertised = (this.rcvAdv - this.rcvNxt) | 0;
       const candidate = ((this.rcvNxt + this.receiveBuffer.space) >>> 0);
       const growth = (candidate - this.rcvAdv) | 0;
-      if (advertised < this.receiveBuffer.capacity / 2 && growth >= Math.min(this.receiveBuffer.capacity / 2, this.rcvMss)) {
+      const half = this.receiveBuffer.capacity / 2;
+      if (advertised < half && growth >= (half < this.rcvMss ? half : this.rcvMss)) {
         this.ackNow = true;
       }
       this.afterEvent();
@@ -837,14 +844,16 @@ export class Connection {
       if (burst === 0 && this.sndUna === this.sndMax && this.host.clock.nowMs() - this.lastSendMs > this.rtt.rtoMs) this.cc.restartAfterIdle();
       const retransmission = ((this.sndNxt - this.sndMax) | 0) < 0;
       const sendWindow = (this.sndUna + this.sndWnd - this.sndNxt) | 0;
-      const usable = Math.min(sendWindow, this.congestionAllowance());
+      const allowance = this.congestionAllowance();
+      const usable = sendWindow < allowance ? sendWindow : allowance;
       if (unsent <= 0) {
         // Only the FIN is left; it takes no window space worth waiting for.
         this.transmitData(this.sndNxt, 0, FIN | ACK);
         if (retransmission) this.host.stats['retransmits']++;
         break;
       }
-      let len = Math.min(unsent, this.largePayloadLimit, Math.max(usable, 0));
+      let len = unsent < this.largePayloadLimit ? unsent : this.largePayloadLimit;
+      if (usable < len) len = usable > 0 ? usable : 0;
       if (len <= 0) break;
       if (len < unsent) {
         // Less than all we have: only a full segment, or half the largest window the peer offered (SWS
@@ -960,11 +969,13 @@ export class Connection {
   private windowField(): number {
     const candidate = ((this.rcvNxt + this.receiveBuffer.space) >>> 0);
     const growth = (candidate - this.rcvAdv) | 0;
-    if (growth > 0 && (growth >= Math.min(this.receiveBuffer.capacity / 2, this.rcvMss) || ((this.rcvAdv - this.rcvNxt) | 0) <= 0)) {
+    const half = this.receiveBuffer.capacity / 2;
+    if (growth > 0 && (growth >= (half < this.rcvMss ? half : this.rcvMss) || ((this.rcvAdv - this.rcvNxt) | 0) <= 0)) {
       this.rcvAdv = candidate;
     }
-    const wnd = Math.max((this.rcvAdv - this.rcvNxt) | 0, 0);
-    return Math.min(wnd >>> this.rcvShift, 0xffff);
+    const advertised = (this.rcvAdv - this.rcvNxt) | 0;
+    const field = advertised > 0 ? advertised >>> this.rcvShift : 0;
+    return field < 0xffff ? field : 0xffff;
   }
 
   private sendAck(): void {
@@ -1049,7 +1060,11 @@ export class Connection {
     } else {
       this.keepaliveDeadline = Infinity;
     }
-    const next = Math.min(this.rtxDeadline, this.delackDeadline, this.keepaliveDeadline, this.closeDeadline, this.connectDeadline);
+    let next = this.rtxDeadline;
+    if (this.delackDeadline < next) next = this.delackDeadline;
+    if (this.keepaliveDeadline < next) next = this.keepaliveDeadline;
+    if (this.closeDeadline < next) next = this.closeDeadline;
+    if (this.connectDeadline < next) next = this.connectDeadline;
     // Nothing due: an armed timer is left to fire once, find nothing and lapse (closing
     // cancels it), rather than cancelled here and armed anew by the next send, every request.
     if (next === Infinity) return;

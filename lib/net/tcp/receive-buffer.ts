@@ -81,7 +81,8 @@ export class ReceiveBuffer {
         this.grow(least);
       }
     }
-    return Math.min(end, this.ring!.length - this.buffered);
+    const room = this.ring!.length - this.buffered;
+    return end < room ? end : room;
   }
 
   private grow(size: number): void {
@@ -115,7 +116,7 @@ export class ReceiveBuffer {
     let pos = (this.head + this.buffered + offset) % ring.length;
     let done = 0;
     while (done < length) {
-      const chunk = Math.min(length - done, ring.length - pos);
+      const chunk = length - done < ring.length - pos ? length - done : ring.length - pos;
       ring.set(src.subarray(start + done, start + done + chunk), pos);
       done += chunk;
       pos = 0;
@@ -126,13 +127,13 @@ export class ReceiveBuffer {
 
   /** Copies up to `max` in-order bytes out for the application and frees their space (the ring too, once empty). */
   read(max: number): Uint8Array {
-    const n = Math.min(max, this.buffered);
+    const n = max < this.buffered ? max : this.buffered;
     const out = new Uint8Array(n);
     if (n === 0) return out;
     const ring = this.ring!;
     let done = 0;
     while (done < n) {
-      const chunk = Math.min(n - done, ring.length - this.head);
+      const chunk = n - done < ring.length - this.head ? n - done : ring.length - this.head;
       out.set(ring.subarray(this.head, this.head + chunk), done);
       done += chunk;
       this.head = (this.head + chunk) % ring.length;

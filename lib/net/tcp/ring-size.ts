@@ -11,7 +11,7 @@ export const MIN_RING_BYTES = 2048;
 export function ringSizeFor(needed: number, capacity: number): number {
   let size = MIN_RING_BYTES;
   while (size < needed && size < capacity) size *= 2;
-  return Math.min(size, capacity);
+  return size < capacity ? size : capacity;
 }
 
 /**

@@ -49,15 +49,15 @@ export class SendBuffer {
    * the writer waits for acknowledgements to make room.
    */
   append(src: Uint8Array, start: number, end: number): number {
-    const wanted = Math.min(end - start, this.free);
+    const wanted = end - start < this.free ? end - start : this.free;
     if (wanted <= 0) return 0;
     this.makeRoom(this.length + wanted);
     const ring = this.ring!;
-    const n = Math.min(wanted, ring.length - this.length);
+    const n = wanted < ring.length - this.length ? wanted : ring.length - this.length;
     let tail = (this.head + this.length) % ring.length;
     let done = 0;
     while (done < n) {
-      const chunk = Math.min(n - done, ring.length - tail);
+      const chunk = n - done < ring.length - tail ? n - done : ring.length - tail;
       ring.set(src.subarray(start + done, start + done + chunk), tail);
       done += chunk;
       tail = 0;
@@ -87,7 +87,7 @@ export class SendBuffer {
     let pos = (this.head + offset) % ring.length;
     let done = 0;
     while (done < length) {
-      const chunk = Math.min(length - done, ring.length - pos);
+      const chunk = length - done < ring.length - pos ? length - done : ring.length - pos;
       dst.set(ring.subarray(pos, pos + chunk), at + done);
       done += chunk;
       pos = 0;
@@ -96,7 +96,7 @@ export class SendBuffer {
 
   /** Drops `n` acknowledged bytes from the front; the ring goes back once empty. */
   consume(n: number): void {
-    const k = Math.min(n, this.length);
+    const k = n < this.length ? n : this.length;
     if (k === 0) return;
     this.head = (this.head + k) % this.ring!.length;
     this.length -= k;
