@@ -94,6 +94,7 @@ class NodeAead implements AeadKey {
   private readonly tag = new Uint8Array(TAG);
 
   constructor(
+    /** GCM or ChaCha20-Poly1305: the same calls; typed as GCM for node:crypto's overloads. */
     private readonly cipher: 'aes-128-gcm',
     key: Uint8Array,
   ) {
