@@ -19,6 +19,13 @@ interface Waiter<T> {
   reject(err: Error): void;
 }
 
+/**
+ * What a write that the send buffer took whole returns: one settled promise
+ * for all of them (making one per write costs QuickJS a promise and its
+ * capability each time; a settled promise is never changed by its users).
+ */
+const WRITTEN: Promise<void> = Promise.resolve();
+
 const MESSAGES: Record<FlowErrorCode, string> = {
   reset: 'connection reset by peer',
   'timed-out': 'connection timed out',
@@ -81,7 +88,7 @@ export class TcpFlow implements Flow, ConnectionUser {
     if (data.length === 0) return Promise.resolve();
     if (this.writes.length === 0) {
       const n = c.write(data, 0, data.length);
-      if (n === data.length) return Promise.resolve();
+      if (n === data.length) return WRITTEN;
       return new Promise((resolve, reject) => this.writes.push({ data, offset: n, resolve, reject }));
     }
     return new Promise((resolve, reject) => this.writes.push({ data, offset: 0, resolve, reject }));
