@@ -237,7 +237,7 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     const t = listener.halfOpen;
     for (let r = 0; r < t.capacity && t.count > 0; r++) {
       if (t.deadline[r] === Infinity) continue;
-      this.sendHalfOpenSegment(t, r, t.iss[r]! + 1, RST | ACK);
+      this.sendHalfOpenSegment(t, r, seqAdd(t.iss[r]!, 1), RST | ACK);
       t.remove(r);
     }
     listener.synAckTimer?.cancel();
