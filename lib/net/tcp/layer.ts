@@ -342,7 +342,6 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     const r = t.add(dst, localPort, src, remotePort);
     t.irs[r] = seg.seq;
     t.iss[r] = this.secrets.initialSequence(dst, localPort, src, remotePort);
-    t.peerWindow[r] = seg.window;
     t.peerMss[r] = seg.mss;
     t.peerShift[r] = seg.windowShift;
     t.flags[r] = (seg.sackPermitted ? HALF_OPEN_SACK : 0) | (seg.hasTimestamp ? HALF_OPEN_TIMESTAMPS : 0);
