@@ -27,8 +27,6 @@ export class HalfOpenTable {
   readonly irs: Uint32Array;
   /** Our ISN. */
   readonly iss: Uint32Array;
-  /** The window in the peer's SYN (never scaled). */
-  readonly peerWindow: Uint16Array;
   /** The peer's MSS option, or -1. */
   readonly peerMss: Int32Array;
   /** The peer's window shift, or -1 when it offered no scaling. */
@@ -64,7 +62,6 @@ export class HalfOpenTable {
     this.remotePort = new Uint16Array(capacity);
     this.irs = new Uint32Array(capacity);
     this.iss = new Uint32Array(capacity);
-    this.peerWindow = new Uint16Array(capacity);
     this.peerMss = new Int32Array(capacity);
     this.peerShift = new Int8Array(capacity);
     this.flags = new Uint8Array(capacity);

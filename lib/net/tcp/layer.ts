@@ -244,7 +244,7 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     const t = listener.halfOpen;
     for (let r = 0; r < t.capacity && t.count > 0; r++) {
       if (t.deadline[r] === Infinity) continue;
-      this.sendHalfOpenSegment(t, r, t.iss[r]! + 1, RST | ACK);
+      this.sendHalfOpenSegment(t, r, seqAdd(t.iss[r]!, 1), RST | ACK);
       t.remove(r);
     }
     listener.synAckTimer?.cancel();
@@ -349,7 +349,6 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     const r = t.add(dst, localPort, src, remotePort);
     t.irs[r] = seg.seq;
     t.iss[r] = this.secrets.initialSequence(dst, localPort, src, remotePort);
-    t.peerWindow[r] = seg.window;
     t.peerMss[r] = seg.mss;
     t.peerShift[r] = seg.windowShift;
     t.flags[r] = (seg.sackPermitted ? HALF_OPEN_SACK : 0) | (seg.hasTimestamp ? HALF_OPEN_TIMESTAMPS : 0);
