@@ -72,7 +72,7 @@ export class ServerConnection {
   }
   private stopping = false;
   private servedCount = 0;
-  /** Set once run() has closed the flow: no timer of this connection may outlive it. */
+  /** Set once close() has closed the flow: no timer of this connection may outlive it. */
   private finished = false;
 
   /** Where responses go: the flow, with a deadline on every write; made with the first response (an attacker's connection never gets one). */
@@ -200,6 +200,7 @@ export class ServerConnection {
     }
   };
 
+  /** The exchange cannot go on (refused, failed, or its handler or body failed): the connection ends. */
   private readonly failed = (): void => {
     this.head = null;
     this.request = null;
