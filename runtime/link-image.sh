@@ -72,7 +72,8 @@ HOSTED_LIB=
 CRYPTO_TARGET=
 CRYPTO_LIBS=
 if [ -n "$CRYPTO" ]; then
-    DEB_ARCH=$([ "$ARCH" = aarch64 ] && echo :arm64)
+    DEB_ARCH=
+    [ "$ARCH" = x86_64 ] || DEB_ARCH=:arm64
     MBEDTLS="/usr/lib/$ARCH-linux-gnu/libmbedcrypto.a"
     BEARSSL="/usr/lib/$ARCH-linux-gnu/libbearssl.a"
     [ -f "$MBEDTLS" ] || die "--crypto needs $MBEDTLS: apt-get install libmbedtls-dev$DEB_ARCH"
