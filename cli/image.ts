@@ -69,10 +69,16 @@ async function loadApp(appFile: string, workDir: string): Promise<{ app: App; fe
 }
 
 /**
- * Whether the bundle holds lib/tls: its images get the runtime's mbedtls
- * bindings (record protection in C) where Debian's libmbedcrypto is
- * installed for the architecture, and do with @noble alone elsewhere.
+ * Whether Debian's libmbedcrypto and libbearssl (AES-GCM) are installed for
+ * the architecture: images that use lib/tls then get the runtime's crypto
+ * bindings (runtime/crypto, record protection in C), and do with @noble
+ * alone elsewhere.
  */
+export function hasCryptoLibs(arch: Arch): boolean {
+  return ['libmbedcrypto.a', 'libbearssl.a'].every((lib) => existsSync(`/usr/lib/${arch}-linux-gnu/${lib}`));
+}
+
+/** Whether the bundle holds lib/tls (its images get the crypto bindings where hasCryptoLibs). */
 function usesTls(sourceMapFile: string): boolean {
   const { sources } = JSON.parse(readFileSync(sourceMapFile, 'utf8')) as { sources: string[] };
   return sources.some((s) => /(^|\/)lib\/tls\//.test(s));
@@ -116,7 +122,7 @@ export async function buildImage(appFile: string, arch: Arch, output: string, pl
   await step('writing the manifest', join(buildRoot, arch, 'kiln-mft'), ['-o', manifestFile, ...entries]);
 
   const linkTarget = platform === 'process' ? 'hosted' : 'hvt';
-  const crypto = usesTls(sourceMap) && existsSync(`/usr/lib/${arch}-linux-gnu/libmbedcrypto.a`) ? ['--crypto'] : [];
+  const crypto = usesTls(sourceMap) && hasCryptoLibs(arch) ? ['--crypto'] : [];
   await step('linking', join(repoRoot, 'runtime', 'link-image.sh'), ['--target', linkTarget, '--arch', arch, '--manifest', manifestFile, ...crypto, '-o', output, bytecode]);
   return { path: output, size: statSync(output).size, sourceMap, appName: app.name, devices: manifest };
 }

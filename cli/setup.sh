@@ -6,12 +6,13 @@ set -eu
 cd "$(dirname "$0")/.."
 
 # Debian packages: compilers for the images, and the real peers and probes the
-# integration tests talk to (README.md, "The tests"); libmbedtls-dev gives
-# images that use lib/tls their crypto in C (runtime/crypto); libssl-dev builds
-# the OpenSSL client of the TLS bulk tests and benchmarks (test/tls/tls-roundtrip.c).
+# integration tests talk to (README.md, "The tests"); libmbedtls-dev and
+# libbearssl-dev (AES-GCM) give images that use lib/tls their crypto in C
+# (runtime/crypto); libssl-dev builds the OpenSSL client of the TLS bulk tests
+# and benchmarks (test/tls/tls-roundtrip.c).
 PACKAGES="musl-dev musl-dev:arm64 musl-tools gcc-aarch64-linux-gnu qemu-system-x86 qemu-system-arm busybox-static cpio xz-utils \
 iproute2 ethtool strace socat iputils-ping netcat-openbsd curl tcpdump tshark wrk iperf3 hping3 dnsmasq python3-scapy valgrind \
-skopeo umoci containerd clang libclang-rt-14-dev openssl libssl-dev libmbedtls-dev libmbedtls-dev:arm64"
+skopeo umoci containerd clang libclang-rt-14-dev openssl libssl-dev libmbedtls-dev libmbedtls-dev:arm64 libbearssl-dev libbearssl-dev:arm64"
 
 # aarch64 tests run Debian's arm64 kernel and user space in an emulated
 # machine: apt must know the arm64 architecture to download them.

@@ -11,8 +11,8 @@
 #   --target hosted  the same runtime as a static Linux program, with the
 #                    Solo5 API over Linux system calls (runtime/hosted/)
 #   --crypto         also link the mbedtls bindings (__kiln.aead, digest,
-#                    hmac; runtime/crypto/) and Debian's libmbedcrypto, for
-#                    apps that use lib/tls
+#                    hmac; runtime/crypto/), Debian's libmbedcrypto and
+#                    libbearssl (AES-GCM), for apps that use lib/tls
 #
 # Builds what it links (make -C runtime, make -C platform-solo5) when needed,
 # refuses an hvt image that could make a Linux system call, and prints the
@@ -67,14 +67,19 @@ LIBGCC=$("$CC" -print-libgcc-file-name)
 HOSTED_LIB=
 [ "$TARGET" = hosted ] && HOSTED_LIB="$B/hosted/libkiln-hosted.a"
 # With --crypto: the bindings whole (they define fopen and glibc's fortify
-# wrappers ahead of musl), then libmbedcrypto for what they use.
+# wrappers ahead of musl), then libmbedcrypto and libbearssl (AES-GCM) for
+# what they use.
 CRYPTO_TARGET=
 CRYPTO_LIBS=
 if [ -n "$CRYPTO" ]; then
+    DEB_ARCH=
+    [ "$ARCH" = x86_64 ] || DEB_ARCH=:arm64
     MBEDTLS="/usr/lib/$ARCH-linux-gnu/libmbedcrypto.a"
-    [ -f "$MBEDTLS" ] || die "--crypto needs $MBEDTLS: apt-get install libmbedtls-dev$([ "$ARCH" = aarch64 ] && echo :arm64)"
+    BEARSSL="/usr/lib/$ARCH-linux-gnu/libbearssl.a"
+    [ -f "$MBEDTLS" ] || die "--crypto needs $MBEDTLS: apt-get install libmbedtls-dev$DEB_ARCH"
+    [ -f "$BEARSSL" ] || die "--crypto needs $BEARSSL: apt-get install libbearssl-dev$DEB_ARCH"
     CRYPTO_TARGET=crypto
-    CRYPTO_LIBS="-Wl,--whole-archive $RTLIB/libkiln-crypto.a -Wl,--no-whole-archive $MBEDTLS"
+    CRYPTO_LIBS="-Wl,--whole-archive $RTLIB/libkiln-crypto.a -Wl,--no-whole-archive $MBEDTLS $BEARSSL"
 fi
 
 # One build at a time: links run in parallel (tests), builds must not.

@@ -16,6 +16,7 @@ import { nobleCryptoProvider } from '../../lib/tls/noble-crypto.ts';
 import { entryBytecode, linkHostedImage } from '../../test/harness/hosted-image.ts';
 import { makePki } from '../../test/support/tls-pki.ts';
 import { repoRoot } from '../../cli/paths.ts';
+import { hasCryptoLibs } from '../../cli/image.ts';
 import { probe } from './crypto-probe.ts';
 
 export async function main(): Promise<number> {
@@ -38,7 +39,8 @@ export async function main(): Promise<number> {
     results[name] = JSON.parse(line) as Record<string, number>;
   };
   runHosted('@noble (QuickJS hosted)', false);
-  if (hasMbedtls) runHosted('@noble + mbedtls bindings (QuickJS hosted)', true);
+  if (hasCryptoLibs('x86_64')) runHosted('@noble + mbedtls bindings (QuickJS hosted)', true);
+  else console.log('bindings: skipped: needs libmbedtls-dev and libbearssl-dev (cli/setup.sh)');
 
   if (hasMbedtls) {
     const probe = join(work, 'mbedtls-probe');

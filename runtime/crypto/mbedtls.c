@@ -1,8 +1,9 @@
 /*
  * mbedtls.c: TLS record protection and hashing in C, from Debian's mbedtls
- * 2.28 (libmbedcrypto), for images whose app uses lib/tls. Interpreted
- * JavaScript protects records at under 1 MB/s; this at about 200 MB/s.
- * Linked only into such images (link-image.sh --crypto), with compat.c.
+ * 2.28 (libmbedcrypto; AES-GCM from BearSSL where it is faster, gcm.c), for
+ * images whose app uses lib/tls. Interpreted JavaScript protects records at
+ * under 1 MB/s; this at 200 MB/s to 2 GB/s. Linked only into such images
+ * (link-image.sh --crypto), with compat.c.
  *
  *   __kiln.aead(seal, alg, key, nonce, aad, input, output) -> boolean
  *       alg 0: AES-GCM (16- or 32-byte key), 1: ChaCha20-Poly1305; 12-byte
@@ -19,7 +20,6 @@
 #include <string.h>
 
 #include <mbedtls/chachapoly.h>
-#include <mbedtls/gcm.h>
 
 #include "crypto.h"
 
@@ -76,20 +76,6 @@ static JSValue api_hmac(JSContext *ctx, JSValueConst this_val, int argc, JSValue
     return JS_UNDEFINED;
 }
 
-static int gcm(int seal, const uint8_t *key, size_t key_len, const uint8_t *nonce, const uint8_t *aad, size_t aad_len,
-               const uint8_t *in, size_t len, uint8_t *out)
-{
-    mbedtls_gcm_context g;
-    mbedtls_gcm_init(&g);
-    int rc = mbedtls_gcm_setkey(&g, MBEDTLS_CIPHER_ID_AES, key, (unsigned)key_len * 8);
-    if (rc == 0)
-        rc = seal ? mbedtls_gcm_crypt_and_tag(&g, MBEDTLS_GCM_ENCRYPT, len, nonce, NONCE_LENGTH, aad, aad_len, in, out,
-                                              TAG_LENGTH, out + len)
-                  : mbedtls_gcm_auth_decrypt(&g, len, nonce, NONCE_LENGTH, aad, aad_len, in + len, TAG_LENGTH, in, out);
-    mbedtls_gcm_free(&g);
-    return rc;
-}
-
 static int chachapoly(int seal, const uint8_t *key, const uint8_t *nonce, const uint8_t *aad, size_t aad_len,
                       const uint8_t *in, size_t len, uint8_t *out)
 {
@@ -125,11 +111,11 @@ static JSValue api_aead(JSContext *ctx, JSValueConst this_val, int argc, JSValue
     size_t len = seal ? in_len : in_len - TAG_LENGTH;
     if (out_len != (seal ? in_len + TAG_LENGTH : len))
         return kiln_throw(ctx, "ERANGE", "aead: output of %zu bytes for %zu bytes of input", out_len, in_len);
-    /* Sealing may run in place (output at input's own address: mbedtls reads each byte before writing it); no
-       other overlap. */
+    /* Sealing may run in place (output at input's own address: mbedtls reads each byte before writing it, BearSSL
+       works in place only); no other overlap. */
     if ((in < out + out_len && out < in + in_len) && len > 0 && !(seal && in == out))
         return kiln_throw(ctx, "EINVAL", "aead: input and output overlap, other than sealing in place");
-    int rc = alg == 0 ? gcm(seal, key, key_len, nonce, aad, aad_len, in, len, out)
+    int rc = alg == 0 ? kiln_aes_gcm(seal, key, key_len, nonce, aad, aad_len, in, len, out)
                       : chachapoly(seal, key, nonce, aad, aad_len, in, len, out);
     if (rc != 0 && !seal) {
         memset(out, 0, out_len); /* no unauthenticated plaintext escapes */

@@ -9,12 +9,12 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImage } from '../../cli/image.ts';
+import { buildImage, hasCryptoLibs } from '../../cli/image.ts';
 import { hasOpenssl, makePki, type Pki } from '../support/tls-pki.ts';
 
 const ROOT = join(__dirname, '..', '..');
-// Images that use lib/tls get the runtime's mbedtls bindings where Debian's libmbedcrypto is installed.
-const PROVIDER = existsSync('/usr/lib/x86_64-linux-gnu/libmbedcrypto.a') ? '@noble + mbedtls' : '@noble';
+// Images that use lib/tls get the runtime's crypto bindings where Debian's libmbedcrypto and libbearssl are installed.
+const PROVIDER = hasCryptoLibs('x86_64') ? '@noble + mbedtls' : '@noble';
 
 function unavailable(): string | null {
   if (process.arch !== 'x64' || process.platform !== 'linux') return 'needs Linux on x86_64';

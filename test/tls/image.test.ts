@@ -19,7 +19,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildImage } from '../../cli/image.ts';
+import { buildImage, hasCryptoLibs } from '../../cli/image.ts';
 import type { VmArch } from '../../machine/vm.ts';
 import { caseResult, kvmSkip, runKvmCases, testArches, type KvmCase, type KvmCaseResult } from '../harness/cases.ts';
 import { imageToolsMissing } from '../harness/compiler.ts';
@@ -38,8 +38,6 @@ const TAPS = { ecdsa: 'kilntls0', rsa: 'kilntls1', client: 'kilntls2', bulk: 'ki
 const SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
 const BULK_BYTES = 64 << 20;
 const BULK_MEM = 16;
-// Images that use lib/tls get the runtime's mbedtls bindings where Debian's libmbedcrypto is installed.
-const mbedtls = (arch: VmArch): boolean => existsSync(`/usr/lib/${arch}-linux-gnu/libmbedcrypto.a`);
 
 const inNs = (command: string): string => `ip netns exec ${NETNS} ${command}`;
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -203,7 +201,8 @@ for (const arch of testArches()) {
 
     it('serves HTTPS with an ECDSA and an RSA chain, and fetches from both with examples/fetch as an image', () => {
       expect(caseResult(results, 'netns-up').status).toBe(0);
-      const provider = mbedtls(arch) ? '@noble + mbedtls' : '@noble';
+      // Images that use lib/tls get the runtime's crypto bindings where Debian's libmbedcrypto and libbearssl are installed.
+      const provider = hasCryptoLibs(arch) ? '@noble + mbedtls' : '@noble';
       expect(output('serve').match(new RegExp(`\\[info\\] https: TLS 1\\.3 \\(${provider.replace('+', '\\+')}\\) on 0\\.0\\.0\\.0:443`, 'g'))).toHaveLength(2);
       for (const name of ['fetch-ecdsa', 'fetch-rsa']) {
         const out = output(name);

@@ -55,6 +55,26 @@ export function crossChecks(other: CryptoProvider): VectorCheck[] {
       },
     },
     {
+      name: `AES-GCM records of any length seal under one provider and open under the other (with ${other.name})`,
+      run(p) {
+        const nonce = hex('000102030405060708090a0b');
+        const aad = hex('1703034011');
+        for (const [suite, keyLength] of [['aes-128-gcm', 16], ['aes-256-gcm', 32]] as const) {
+          const key = Uint8Array.from({ length: keyLength }, (_, i) => i * 7 + 1);
+          for (const length of [0, 1, 15, 16, 17, 127, 129, 4097, 16385]) {
+            const text = Uint8Array.from({ length }, (_, i) => (i * 31 + length) & 0xff);
+            for (const [sealer, opener] of [[p, other], [other, p]] as const) {
+              const sealed = aeadSeal(sealer.aead(suite, key), nonce, aad, text);
+              const what = `${suite}, ${length} bytes sealed by ${sealer.name}`;
+              if (toHex(opener.aead(suite, key).open(nonce, aad, sealed)) !== toHex(text)) throw new Error(`${what}: ${opener.name} opens it to other bytes`);
+              sealed[Math.max(0, length - 1)]! ^= 1;
+              refused(opener.aead(suite, key).open(nonce, aad, sealed), `${what}, one bit flipped, opened by ${opener.name}`);
+            }
+          }
+        }
+      },
+    },
+    {
       name: `X25519 and P-256 shared secrets agree across providers (with ${other.name})`,
       run(p) {
         for (const group of ['x25519', 'p256'] as const) {
@@ -113,13 +133,28 @@ export const VECTOR_CHECKS: VectorCheck[] = [
     },
   },
   {
-    name: 'AES-GCM (NIST test cases 2 and 14) and ChaCha20-Poly1305 (RFC 8439 section 2.8.2), tampering refused',
+    name: 'AES-GCM (NIST test cases 2, 4, 14 and 16) and ChaCha20-Poly1305 (RFC 8439 section 2.8.2), tampering refused',
     run(p) {
       const z12 = new Uint8Array(12);
       const empty = new Uint8Array(0);
       same(aeadSeal(p.aead('aes-128-gcm', new Uint8Array(16)), z12, empty, new Uint8Array(16)), '0388dace60b6a392f328c2b971b2fe78ab6e47d42cec13bdf53a67b21257bddf', 'AES-128-GCM case 2');
       same(aeadSeal(p.aead('aes-256-gcm', new Uint8Array(32)), z12, empty, new Uint8Array(16)), 'cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919', 'AES-256-GCM case 14');
       same(p.aead('aes-128-gcm', new Uint8Array(16)).open(z12, empty, hex('0388dace60b6a392f328c2b971b2fe78ab6e47d42cec13bdf53a67b21257bddf')), '00'.repeat(16), 'AES-128-GCM open');
+      // Cases 4 and 16: additional data and a plaintext that ends inside a block.
+      const gcmKey = hex('feffe9928665731c6d6a8f9467308308');
+      const gcmNonce = hex('cafebabefacedbaddecaf888');
+      const gcmAad = hex('feedfacedeadbeeffeedfacedeadbeefabaddad2');
+      const gcmText = 'd9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39';
+      const case4 = '42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091' + '5bc94fbc3221a5db94fae95ae7121a47';
+      const case16 = '522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662' + '76fc6ece0f4e1768cddf8853bb2d551b';
+      for (const [suite, key, sealed, what] of [['aes-128-gcm', gcmKey, case4, 'AES-128-GCM case 4'], ['aes-256-gcm', hex(toHex(gcmKey).repeat(2)), case16, 'AES-256-GCM case 16']] as const) {
+        same(aeadSeal(p.aead(suite, key), gcmNonce, gcmAad, hex(gcmText)), sealed, what);
+        same(p.aead(suite, key).open(gcmNonce, gcmAad, hex(sealed)), gcmText, `${what} open`);
+        refused(p.aead(suite, key).open(gcmNonce, gcmAad.subarray(1), hex(sealed)), `${what} with other additional data`);
+        const tampered = hex(sealed);
+        tampered[tampered.length - 1]! ^= 0x80;
+        refused(p.aead(suite, key).open(gcmNonce, gcmAad, tampered), `${what} with a tampered tag`);
+      }
       const key = hex('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f');
       const nonce = hex('070000004041424344454647');
       const aad = hex('50515253c0c1c2c3c4c5c6c7');
