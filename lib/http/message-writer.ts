@@ -16,7 +16,7 @@ export type MessageSink = Pick<Flow, 'write' | 'abort'>;
 export type OutgoingFraming = BodyFraming;
 
 /** Bodies up to this size travel in the same write as the head: one segment for small answers. */
-const COALESCE_LIMIT = 16 * 1024;
+export const COALESCE_LIMIT = 16 * 1024;
 
 const CRLF = new Uint8Array([0x0d, 0x0a]);
 const LAST_CHUNK = new Uint8Array([0x30, 0x0d, 0x0a, 0x0d, 0x0a]); // "0\r\n\r\n": no trailers
@@ -51,7 +51,8 @@ function bytesOf(text: string): Uint8Array {
   return out;
 }
 
-function fieldLine(name: string, value: string): Uint8Array {
+/** `Name: value\r\n` as bytes, from the lowercase name and the checked value. */
+export function fieldLine(name: string, value: string): Uint8Array {
   const key = `${name}:${value}`; // a name is a token, so it holds no ':' and the key is unambiguous
   let line = lineCache.get(key);
   if (line === undefined) {
@@ -86,16 +87,20 @@ const headLines: Uint8Array[] = [];
  * message.
  */
 export function serializeHead(startLine: string, headers: KilnHeaders, body?: Uint8Array): Uint8Array {
-  const start = startLineBytes(startLine);
-  const lines = headLines; // reused: nothing here can run another serializeHead before the copy below
-  let length = start.length + 2;
+  const lines = headLines; // reused: nothing here can run another serializeHead before assembleHead copies them
   const fields = KilnHeaders.fieldsOf(headers);
   const count = fields.length;
-  for (let i = 0; i < count; i++) {
-    const line = fieldLine(fields[i]![0], fields[i]![1]);
-    lines[i] = line;
-    length += line.length;
-  }
+  for (let i = 0; i < count; i++) lines[i] = fieldLine(fields[i]![0], fields[i]![1]);
+  const out = assembleHead(startLine, lines, count, body);
+  if (lines.length > LINE_CACHE_ENTRIES) lines.length = 0; // a head with very many fields does not stay held
+  return out;
+}
+
+/** The head from the first `count` encoded field `lines` (see `fieldLine`), then `body` when given, in one array. */
+export function assembleHead(startLine: string, lines: readonly Uint8Array[], count: number, body?: Uint8Array): Uint8Array {
+  const start = startLineBytes(startLine);
+  let length = start.length + 2;
+  for (let i = 0; i < count; i++) length += lines[i]!.length;
   const out = new Uint8Array(length + (body?.length ?? 0));
   out.set(start);
   let o = start.length;
@@ -104,7 +109,6 @@ export function serializeHead(startLine: string, headers: KilnHeaders, body?: Ui
     out.set(line, o);
     o += line.length;
   }
-  if (lines.length > LINE_CACHE_ENTRIES) lines.length = 0; // a head with very many fields does not stay held
   out[o++] = 0x0d;
   out[o++] = 0x0a;
   if (body) out.set(body, o);

@@ -15,7 +15,7 @@ import { parseRequestHead, type RequestHead } from './head-parser.ts';
 import { KilnHeaders } from './headers.ts';
 import { Body } from '../web/body.ts';
 import { IncomingBody } from './incoming-body.ts';
-import { chooseFraming, singleWrite, writeMessage, type MessageSink, type OutgoingFraming } from './message-writer.ts';
+import { assembleHead, chooseFraming, COALESCE_LIMIT, fieldLine, singleWrite, writeMessage, type MessageSink, type OutgoingFraming } from './message-writer.ts';
 import { KilnRequest } from './request.ts';
 import { KilnResponse } from './response.ts';
 import { reasonPhrase } from './status.ts';
@@ -23,7 +23,8 @@ import { hasToken } from './syntax.ts';
 
 /**
  * Answers one request. The response returned belongs to the server from then
- * on: it sets the framing, Connection and Date fields on its headers.
+ * on: it adds the framing, Connection and Date fields to its head (and to its
+ * headers, if its Headers object was made).
  */
 export type Handler = (request: KilnRequest) => KilnResponse | Promise<KilnResponse>;
 
@@ -306,32 +307,45 @@ export class ServerConnection {
     let keepAlive = this.keepAlive;
     if (body?.failure) keepAlive = false; // where this body ends is unknown now
 
-    // The response is the server's now: its fields get the framing, Connection and Date.
-    const headers = response.headers;
-    const connection = KilnHeaders.getKnown(headers, 'connection');
-    if (connection !== null) {
-      if (hasToken(connection, 'close')) keepAlive = false;
-      KilnHeaders.deleteKnown(headers, 'connection');
+    const status = response.status;
+    const impliedType = KilnResponse.impliedContentType(response);
+    const length = Body.knownLength(response);
+    // A response never given a Headers object whose bytes go with the head: its fields are written straight into it.
+    const direct = impliedType !== undefined && length !== null && length <= COALESCE_LIMIT && head.method !== 'HEAD' && status !== 204 && status !== 304;
+    let headers: KilnHeaders | null = null;
+    let framing: OutgoingFraming = NO_BODY; // the direct path needs none
+    if (!direct) {
+      // The response is the server's now: its fields get the framing, Connection and Date.
+      headers = response.headers;
+      const connection = KilnHeaders.getKnown(headers, 'connection');
+      if (connection !== null) {
+        if (hasToken(connection, 'close')) keepAlive = false;
+        KilnHeaders.deleteKnown(headers, 'connection');
+      }
+      framing = this.responseFraming(head, response, headers);
+      if (framing.kind === 'until-close') keepAlive = false;
     }
-    const framing = this.responseFraming(head, response, headers);
-    if (framing.kind === 'until-close') keepAlive = false;
     // A client waiting for 100 Continue that never came may or may not send its body now.
     if (body && !body.started && expectsContinue(head)) keepAlive = false;
     // Stopping, or short of memory: this connection's buffers are better freed than kept for a next request.
     if (this.stopping || s.overloaded()) keepAlive = false;
-    // Neither field is in the list now (Connection was taken out above): appended, not set.
-    if (!keepAlive) KilnHeaders.appendParsed(headers, 'connection', 'close');
-    else if (head.version === '1.0') KilnHeaders.appendParsed(headers, 'connection', 'keep-alive');
+    const connection = !keepAlive ? 'close' : head.version === '1.0' ? 'keep-alive' : null;
     // One clock reading for the Date field and the send deadline.
     const nowMs = s.clock.nowMs();
-    if (!KilnHeaders.hasKnown(headers, 'date')) KilnHeaders.appendParsed(headers, 'date', s.date.now(nowMs));
 
     if (body) body.responseStarted = true;
-    const statusLine = `HTTP/1.1 ${response.status} ${response.statusText || reasonPhrase(response.status)}`;
+    const statusLine = `HTTP/1.1 ${status} ${response.statusText || reasonPhrase(status)}`;
     this.keepAlive = keepAlive;
+    let whole: Uint8Array | null;
+    if (headers === null) whole = directHead(statusLine, impliedType!, length!, connection, s.date.now(nowMs), response);
+    else {
+      // Neither field is in the list now (Connection was taken out above): appended, not set.
+      if (connection !== null) KilnHeaders.appendParsed(headers, 'connection', connection);
+      if (!KilnHeaders.hasKnown(headers, 'date')) KilnHeaders.appendParsed(headers, 'date', s.date.now(nowMs));
+      whole = singleWrite(statusLine, headers, response, framing);
+    }
     // Most responses are one write: its acceptance is the one callback (it also ends the send deadline's wait).
-    const whole = singleWrite(statusLine, headers, response, framing);
-    const written = whole !== null ? this.startWrite(whole, nowMs) : writeMessage(this.output, statusLine, headers, response, framing);
+    const written = whole !== null ? this.startWrite(whole, nowMs) : writeMessage(this.output, statusLine, headers!, response, framing);
     written.then(this.written, this.writeFailed);
   };
 
@@ -449,6 +463,25 @@ function needsPrefetch(response: KilnResponse, sendsBody: boolean): boolean {
 
 function expectsContinue(head: RequestHead): boolean {
   return head.version === '1.1' && (head.headers.get('expect') ?? '').toLowerCase() === '100-continue';
+}
+
+/** The encoded field lines of a direct head, an array kept from one head to the next. */
+const directLines: Uint8Array[] = [];
+
+/**
+ * The head and body of a response with no Headers object and at most
+ * COALESCE_LIMIT bytes of body: the lines a Headers object would have held
+ * by then (Content-Type, Content-Length, Connection, Date, in that order),
+ * without building one.
+ */
+function directHead(statusLine: string, contentType: string | null, length: number, connection: string | null, date: string, response: KilnResponse): Uint8Array {
+  const lines = directLines;
+  let count = 0;
+  if (contentType !== null) lines[count++] = fieldLine('content-type', contentType);
+  lines[count++] = fieldLine('content-length', String(length));
+  if (connection !== null) lines[count++] = fieldLine('connection', connection);
+  lines[count++] = fieldLine('date', date);
+  return assembleHead(statusLine, lines, count, length > 0 ? Body.takeBytes(response)! : undefined);
 }
 
 /** A short plain-text answer naming what was wrong. */

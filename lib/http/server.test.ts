@@ -26,6 +26,31 @@ describe('serveHttp: messages', () => {
     await server.shutdown();
   });
 
+  it('writes the same head for a response whose Headers object was never made as for one whose was', async () => {
+    const bodies: Record<string, () => KilnResponse> = {
+      '/text': () => new KilnResponse('hello'),
+      '/bytes': () => new KilnResponse(new Uint8Array([0x61, 0x62])),
+      '/empty': () => new KilnResponse(null, { status: 404 }),
+    };
+    const { listener, server } = startTestServer((req) => {
+      const response = bodies[req.pathname]!();
+      if (req.search === '?made') void response.headers;
+      return response;
+    });
+    const undated = (wire: string): string => wire.replace(/\r\nDate: [^\r]*/g, '\r\nDate: -');
+    for (const path of Object.keys(bodies)) {
+      for (const extra of ['', 'Connection: close\r\n']) {
+        const lazy = await rawExchange(listener, GET(path, extra) + `GET ${path} HTTP/1.0\r\n\r\n`);
+        const made = await rawExchange(listener, GET(`${path}?made`, extra) + `GET ${path}?made HTTP/1.0\r\n\r\n`);
+        expect(lazy).toMatch(/Date: \w{3}, /);
+        expect(undated(lazy)).toBe(undated(made));
+      }
+    }
+    const text = await rawExchange(listener, GET('/text', 'Connection: close\r\n'));
+    expect(undated(text)).toBe('HTTP/1.1 200 OK\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: 5\r\nConnection: close\r\nDate: -\r\n\r\nhello');
+    await server.shutdown();
+  });
+
   it('counts Content-Length in bytes for text beyond ASCII', async () => {
     const { listener, server } = startTestServer(() => new KilnResponse('héllo €'));
     const wire = await rawExchange(listener, GET('/'));

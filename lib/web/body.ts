@@ -49,16 +49,24 @@ export abstract class Body {
   protected initMessage(headersInit: HeadersInit | undefined, body: BodyInit | null | undefined, refusal: string | null): Headers {
     const headers = new Headers(headersInit);
     if (refusal !== null) throw new TypeError(refusal);
-    this.initBody(body, headers);
+    const type = this.initBody(body);
+    if (type !== null && !Headers.hasKnown(headers, 'content-type')) Headers.appendParsed(headers, 'content-type', type);
     return headers;
   }
 
   /**
-   * Sets the body from `init` (Fetch's "extract a body") and the
-   * Content-Type it implies unless `headers` has one.
+   * `initMessage` with no headers init, the Headers object not made: sets
+   * the body and returns the Content-Type it implies (null for none), the
+   * one field such a message's headers would hold.
    */
-  private initBody(init: BodyInit | null | undefined, headers: Headers | null): void {
-    if (init === null || init === undefined) return;
+  protected initMessageType(body: BodyInit | null | undefined, refusal: string | null): string | null {
+    if (refusal !== null) throw new TypeError(refusal);
+    return this.initBody(body);
+  }
+
+  /** Sets the body from `init` (Fetch's "extract a body"); returns the Content-Type it implies, or null. */
+  private initBody(init: BodyInit | null | undefined): string | null {
+    if (init === null || init === undefined) return null;
     this[HAS_BODY] = true;
     let type: string | null = null;
     if (typeof init === 'string') {
@@ -83,7 +91,7 @@ export abstract class Body {
       this[BYTES] = encodeUtf8(String(init));
       type = 'text/plain;charset=UTF-8';
     }
-    if (type !== null && headers !== null && !Headers.hasKnown(headers, 'content-type')) Headers.appendParsed(headers, 'content-type', type);
+    return type;
   }
 
   /** Moves `other`'s body here (Request from a Request), leaving `other` used. */
@@ -183,7 +191,7 @@ export abstract class Body {
   /** A body with no message around it (what lib/http's client sends). */
   static of(init: BodyInit): Body {
     const body = new DetachedBody();
-    body.initBody(init, null);
+    body.initBody(init);
     return body;
   }
 

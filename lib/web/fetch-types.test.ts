@@ -48,6 +48,18 @@ describe('Response', () => {
     expect(new Response(new URLSearchParams('a=b')).headers.get('content-type')).toMatch(/^application\/x-www-form-urlencoded/);
   });
 
+  it('makes the headers of a response given no headers init when asked: its Content-Type, then one object kept', () => {
+    const text = new Response('x', { status: 404 });
+    const headers = text.headers;
+    expect([...headers]).toEqual([['content-type', 'text/plain;charset=UTF-8']]);
+    headers.set('x-k', 'v');
+    expect(text.headers).toBe(headers);
+    expect(text.headers.get('x-k')).toBe('v');
+    expect([...new Response(new Uint8Array([1])).headers]).toEqual([]);
+    expect([...new Response(null).headers]).toEqual([]);
+    expect([...new Response('y').clone().headers]).toEqual([['content-type', 'text/plain;charset=UTF-8']]);
+  });
+
   it('streams a body chunk by chunk and tees it for clone', async () => {
     const r = new Response(streamOf('ab', 'cd'));
     const copy = r.clone();

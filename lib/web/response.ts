@@ -27,9 +27,13 @@ const STATUS_TEXT = Symbol('statusText');
 const TYPE = Symbol('type');
 const URL_KEY = Symbol('url');
 const REDIRECTED = Symbol('redirected');
+/** A response made without a headers init keeps its Content-Type here, its Headers object made only when asked for. */
+const IMPLIED_TYPE = Symbol('impliedType');
 
 export class Response extends Body {
-  declare [HEADERS]: Headers;
+  /** Null until `headers` is read, for a response made without a headers init. */
+  declare [HEADERS]: Headers | null;
+  declare [IMPLIED_TYPE]: string | null;
   declare [STATUS]: number;
   declare [STATUS_TEXT]: string;
   declare [TYPE]: ResponseType;
@@ -46,7 +50,21 @@ export class Response extends Body {
     this[STATUS] = status;
     this[STATUS_TEXT] = statusText;
     const refusal = body !== null && body !== undefined && status !== 200 && NULL_BODY_STATUS.has(status) ? `Response: a ${status} response cannot have a body` : null;
-    this[HEADERS] = this.initMessage(init.headers, body, refusal);
+    if (init.headers === undefined) {
+      // The common `new Response(text)`: lib/http writes its head without a Headers object (see `impliedContentType`).
+      this[HEADERS] = null;
+      const type = this.initMessageType(body, refusal);
+      if (type !== null) this[IMPLIED_TYPE] = type;
+    } else this[HEADERS] = this.initMessage(init.headers, body, refusal);
+  }
+
+  /**
+   * For lib/http's server: the Content-Type of a response whose Headers
+   * object was never made (null: none), the only field it would hold; or
+   * undefined once it exists, when `headers` is what counts.
+   */
+  static impliedContentType(response: Response): string | null | undefined {
+    return response[HEADERS] === null ? response[IMPLIED_TYPE] : undefined;
   }
 
   /**
@@ -64,7 +82,15 @@ export class Response extends Body {
   }
 
   get headers(): Headers {
-    return this[HEADERS];
+    return this[HEADERS] ?? this.makeHeaders();
+  }
+
+  private makeHeaders(): Headers {
+    const headers = new Headers();
+    const type = this[IMPLIED_TYPE];
+    if (type !== null) Headers.appendParsed(headers, 'content-type', type);
+    this[HEADERS] = headers;
+    return headers;
   }
 
   /** A network error. */
@@ -140,3 +166,4 @@ export class Response extends Body {
 Response.prototype[TYPE] = 'default';
 Response.prototype[URL_KEY] = '';
 Response.prototype[REDIRECTED] = false;
+Response.prototype[IMPLIED_TYPE] = null;
