@@ -477,10 +477,16 @@ const directLines: Uint8Array[] = [];
 function directHead(statusLine: string, contentType: string | null, length: number, connection: string | null, date: string, response: KilnResponse): Uint8Array {
   const lines = directLines;
   let count = 0;
+  const contentLength = String(length);
   if (contentType !== null) lines[count++] = fieldLine('content-type', contentType);
-  lines[count++] = fieldLine('content-length', String(length));
+  lines[count++] = fieldLine('content-length', contentLength);
   if (connection !== null) lines[count++] = fieldLine('connection', connection);
   lines[count++] = fieldLine('date', date);
+  // The response's headers, if ever read, hold what was written (as when the server sets them on a Headers object).
+  KilnResponse.fieldsWritten(
+    response,
+    connection === null ? ['content-length', contentLength, 'date', date] : ['content-length', contentLength, 'connection', connection, 'date', date],
+  );
   return assembleHead(statusLine, lines, count, length > 0 ? Body.takeBytes(response)! : undefined);
 }
 

@@ -32,18 +32,25 @@ describe('serveHttp: messages', () => {
       '/bytes': () => new KilnResponse(new Uint8Array([0x61, 0x62])),
       '/empty': () => new KilnResponse(null, { status: 404 }),
     };
+    const sent: KilnResponse[] = [];
     const { listener, server } = startTestServer((req) => {
       const response = bodies[req.pathname]!();
       if (req.search === '?made') void response.headers;
+      sent.push(response);
       return response;
     });
     const undated = (wire: string): string => wire.replace(/\r\nDate: [^\r]*/g, '\r\nDate: -');
     for (const path of Object.keys(bodies)) {
       for (const extra of ['', 'Connection: close\r\n']) {
+        // And a response's headers read after it was sent hold what was sent, either way.
+        const namesRead = (): string[] => sent.splice(0).map((response) => [...response.headers].map(([name]) => name).join());
         const lazy = await rawExchange(listener, GET(path, extra) + `GET ${path} HTTP/1.0\r\n\r\n`);
+        const lazyNames = namesRead();
         const made = await rawExchange(listener, GET(`${path}?made`, extra) + `GET ${path}?made HTTP/1.0\r\n\r\n`);
         expect(lazy).toMatch(/Date: \w{3}, /);
         expect(undated(lazy)).toBe(undated(made));
+        expect(lazyNames).toEqual(namesRead());
+        expect(lazyNames[0]).toMatch(/^(connection,)?content-length,(content-type,)?date$/);
       }
     }
     const text = await rawExchange(listener, GET('/text', 'Connection: close\r\n'));

@@ -29,11 +29,14 @@ const URL_KEY = Symbol('url');
 const REDIRECTED = Symbol('redirected');
 /** A response made without a headers init keeps its Content-Type here, its Headers object made only when asked for. */
 const IMPLIED_TYPE = Symbol('impliedType');
+/** Fields lib/http's server wrote for such a response, as name, value, name, value: its Headers object gets them too. */
+const WRITTEN_FIELDS = Symbol('writtenFields');
 
 export class Response extends Body {
   /** Null until `headers` is read, for a response made without a headers init. */
   declare [HEADERS]: Headers | null;
   declare [IMPLIED_TYPE]: string | null;
+  declare [WRITTEN_FIELDS]: readonly string[] | null;
   declare [STATUS]: number;
   declare [STATUS_TEXT]: string;
   declare [TYPE]: ResponseType;
@@ -68,6 +71,16 @@ export class Response extends Body {
   }
 
   /**
+   * For lib/http's server: the fields it wrote after the implied
+   * Content-Type of a response with no Headers object (lowercase name,
+   * value, name, value), which that object holds if it is made later, as
+   * it would have had the server set them on it.
+   */
+  static fieldsWritten(response: Response, fields: readonly string[]): void {
+    response[WRITTEN_FIELDS] = fields;
+  }
+
+  /**
    * A response as lib/http's client read it: any status the wire gave, the
    * parsed fields taken as they are, the body read from the connection as
    * it is asked for.
@@ -89,6 +102,8 @@ export class Response extends Body {
     const headers = new Headers();
     const type = this[IMPLIED_TYPE];
     if (type !== null) Headers.appendParsed(headers, 'content-type', type);
+    const written = this[WRITTEN_FIELDS];
+    if (written !== null) for (let i = 0; i < written.length; i += 2) Headers.appendParsed(headers, written[i]!, written[i + 1]!);
     this[HEADERS] = headers;
     return headers;
   }
@@ -167,3 +182,4 @@ Response.prototype[TYPE] = 'default';
 Response.prototype[URL_KEY] = '';
 Response.prototype[REDIRECTED] = false;
 Response.prototype[IMPLIED_TYPE] = null;
+Response.prototype[WRITTEN_FIELDS] = null;
