@@ -110,6 +110,7 @@ export class TlsConnection {
 
   // ---- input ----
 
+  /** Takes bytes from the peer; `data` becomes the connection's (records are decrypted in it, application data handed out as views of it). */
   receive(data: Uint8Array): void {
     if (this.error || !this.started) return;
     this.guard(() => {
@@ -119,8 +120,6 @@ export class TlsConnection {
         this.onRecord(record);
         if (this.peerClosed) break;
       }
-      // Records are views of `data`, which the caller may reuse: what was not taken is copied.
-      this.reader.keep();
     });
   }
 
@@ -167,7 +166,7 @@ export class TlsConnection {
     if (type === CONTENT_HANDSHAKE) return this.onHandshakeBytes(content);
     if (type === CONTENT_APPLICATION_DATA) {
       if (this.result === null) throw fail('unexpected_message', 'application data before the handshake finished');
-      // Decrypted content is fresh memory from the AEAD, never the caller's buffer: no copy needed.
+      // Decrypted content is the connection's (opened in the received bytes it owns, or new memory): no copy needed.
       if (content.length > 0) this.received.push(content);
       return;
     }
