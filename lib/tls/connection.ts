@@ -190,9 +190,9 @@ export class TlsConnection {
       r.push(content);
       return;
     }
-    const joined = new Uint8Array(last!.buffer, last!.byteOffset, last!.length + content.length);
-    if (gap > 0) joined.copyWithin(last!.length, last!.length + gap, last!.length + gap + content.length);
-    r[r.length - 1] = joined;
+    const span = new Uint8Array(last!.buffer, last!.byteOffset, last!.length + gap + content.length);
+    if (gap > 0) span.copyWithin(last!.length, last!.length + gap);
+    r[r.length - 1] = span.subarray(0, last!.length + content.length);
   }
 
   /** Whether `part` lies in the bytes `receive` is taking (the connection's own: anything there not yet handed out is spent). */
