@@ -34,9 +34,6 @@ const MAX_HANDSHAKE_MESSAGE = 1 << 16;
 const MAX_SKIPPED_EARLY_DATA = 1 << 16;
 /** Records under one key before this side moves to the next (well under AES-GCM's 2^24.5, section 5.5). */
 const RECORDS_PER_KEY = 1 << 23;
-/** Full records built back to back in one buffer at most (what TlsFlow lets a writer run ahead: 64 KiB). */
-const RECORDS_PER_BATCH = 4;
-const NO_BYTES = new Uint8Array(0);
 
 export interface HandshakeDriver {
   /** Called once when the connection starts (the client sends its ClientHello here). */
@@ -61,9 +58,6 @@ export class TlsConnection {
   /** The application data record being filled by `write`: content from CONTENT_OFFSET, sealed when full or flushed. */
   private filling: Uint8Array | null = null;
   private filled = 0;
-  /** Where application data records are built back to back (from `batchUsed`), so output taken at once is one view of several. */
-  private batch: Uint8Array = NO_BYTES;
-  private batchUsed = 0;
   private received: Uint8Array[] = [];
   /** The bytes the last `receive` took (the reader holds them too). */
   private receiving: Uint8Array = new Uint8Array(0);
@@ -273,14 +267,7 @@ export class TlsConnection {
   }
 
   private queue(record: Uint8Array): void {
-    // A record right after the previous one in memory (records built in one batch) extends it: no concatenation later.
-    const o = this.output;
-    const last = o.length > 0 ? o[o.length - 1]! : null;
-    if (last !== null && last.buffer === record.buffer && last.byteOffset + last.length === record.byteOffset) {
-      o[o.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.length + record.length);
-    } else {
-      o.push(record);
-    }
+    this.output.push(record);
     this.outputBytes += record.length;
     this.counters.recordsOut++;
   }
@@ -301,7 +288,7 @@ export class TlsConnection {
   write(data: Uint8Array): void {
     if (!this.writable) throw this.error ?? new TlsError('closed', this.closed ? 'write after close' : 'write before the handshake');
     for (let at = 0; at < data.length; ) {
-      this.filling ??= this.nextFilling(data.length - at);
+      this.filling ??= new Uint8Array(RECORD_CAPACITY);
       const n = Math.min(MAX_PLAINTEXT - this.filled, data.length - at);
       this.filling.set(n === data.length ? data : data.subarray(at, at + n), CONTENT_OFFSET + this.filled);
       this.filled += n;
@@ -320,29 +307,8 @@ export class TlsConnection {
     if (this.writeProtection!.sequence >= RECORDS_PER_KEY) this.sendKeyUpdate(false);
     const padding = this.padTo > 1 ? Math.min((this.padTo - ((length + 1) % this.padTo)) % this.padTo, MAX_PLAINTEXT - length) : 0;
     const sealed = this.writeProtection!.sealBuilt(CONTENT_APPLICATION_DATA, record, length, padding);
-    if (record.buffer !== this.batch.buffer) {
-      // A short record is copied out, not kept alive in a buffer sized for the largest.
-      this.queue(sealed.length < RECORD_CAPACITY / 4 ? sealed.slice() : sealed);
-      return;
-    }
-    this.batchUsed += sealed.length;
-    // A batch without room for another record is let go: only the output still refers to it.
-    if (this.batch.length - this.batchUsed < RECORD_CAPACITY) this.batch = NO_BYTES;
-    this.queue(sealed);
-  }
-
-  /**
-   * Room for the next record: after the last one in the batch; for `pending`
-   * bytes of at least a full record, in a new batch sized for them (up to
-   * RECORDS_PER_BATCH records); else in memory of its own.
-   */
-  private nextFilling(pending: number): Uint8Array {
-    if (this.batch.length - this.batchUsed < RECORD_CAPACITY) {
-      if (pending < MAX_PLAINTEXT) return new Uint8Array(RECORD_CAPACITY);
-      this.batch = new Uint8Array(Math.min(RECORDS_PER_BATCH, Math.ceil(pending / MAX_PLAINTEXT)) * RECORD_CAPACITY);
-      this.batchUsed = 0;
-    }
-    return this.batch.subarray(this.batchUsed, this.batchUsed + RECORD_CAPACITY);
+    // A short record is copied out, not kept alive in a buffer sized for the largest.
+    this.queue(sealed.length < RECORD_CAPACITY / 4 ? sealed.slice() : sealed);
   }
 
   /** Sends close_notify; reading goes on until the peer's. */
