@@ -59,6 +59,8 @@ export class TlsConnection {
   private filling: Uint8Array | null = null;
   private filled = 0;
   private received: Uint8Array[] = [];
+  /** The bytes the last `receive` took (the reader holds them too). */
+  private receiving: Uint8Array = new Uint8Array(0);
   private handshakeBuffer: Uint8Array = new Uint8Array(0);
   private readProtection: RecordProtection | null = null;
   private writeProtection: RecordProtection | null = null;
@@ -110,17 +112,17 @@ export class TlsConnection {
 
   // ---- input ----
 
+  /** Takes bytes from the peer; `data` becomes the connection's (records are decrypted in it, application data handed out as views of it). */
   receive(data: Uint8Array): void {
     if (this.error || !this.started) return;
     this.guard(() => {
       this.reader.push(data);
+      this.receiving = data;
       for (let record = this.reader.next(); record; record = this.error ? null : this.reader.next()) {
         this.counters.recordsIn++;
         this.onRecord(record);
         if (this.peerClosed) break;
       }
-      // Records are views of `data`, which the caller may reuse: what was not taken is copied.
-      this.reader.keep();
     });
   }
 
@@ -167,11 +169,36 @@ export class TlsConnection {
     if (type === CONTENT_HANDSHAKE) return this.onHandshakeBytes(content);
     if (type === CONTENT_APPLICATION_DATA) {
       if (this.result === null) throw fail('unexpected_message', 'application data before the handshake finished');
-      // Decrypted content is fresh memory from the AEAD, never the caller's buffer: no copy needed.
-      if (content.length > 0) this.received.push(content);
+      // Decrypted content is the connection's (opened in the received bytes it owns, or new memory): no copy needed.
+      if (content.length > 0) this.keepReceived(content);
       return;
     }
     throw fail('unexpected_message', `record of type ${type}`);
+  }
+
+  /**
+   * Queues received content for `takeReceived`. Records opened in place in
+   * one received buffer are joined there: the content is moved back over the
+   * spent header and tag bytes to follow the previous record's, so a read of
+   * many records hands out one chunk with no copy into new memory.
+   */
+  private keepReceived(content: Uint8Array): void {
+    const r = this.received;
+    const last = r.length > 0 ? r[r.length - 1]! : null;
+    const gap = last !== null && this.inReceiving(last) && this.inReceiving(content) ? content.byteOffset - (last.byteOffset + last.length) : -1;
+    if (gap < 0) {
+      r.push(content);
+      return;
+    }
+    const span = new Uint8Array(last!.buffer, last!.byteOffset, last!.length + gap + content.length);
+    if (gap > 0) span.copyWithin(last!.length, last!.length + gap);
+    r[r.length - 1] = span.subarray(0, last!.length + content.length);
+  }
+
+  /** Whether `part` lies in the bytes `receive` is taking (the connection's own: anything there not yet handed out is spent). */
+  private inReceiving(part: Uint8Array): boolean {
+    const d = this.receiving;
+    return part.buffer === d.buffer && part.byteOffset >= d.byteOffset && part.byteOffset + part.length <= d.byteOffset + d.length;
   }
 
   private onAlert(content: Uint8Array): void {

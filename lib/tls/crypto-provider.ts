@@ -68,6 +68,13 @@ export interface AeadKey {
   sealInPlace(nonce: Uint8Array, aad: Uint8Array, buffer: Uint8Array, length: number): void;
   /** The plaintext in new memory (never a view of `sealed`), or null when authentication fails. */
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null;
+  /**
+   * Like `open`, but the caller gives `sealed` up: the plaintext may be
+   * decrypted in its own bytes (then it is a view of them), which saves the
+   * allocation and copy of a record. On a bad tag null, and the bytes of
+   * `sealed` may have been zeroed (no unauthenticated plaintext is left).
+   */
+  openInPlace(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null;
 }
 
 /** `plaintext` sealed into new memory: ciphertext, then tag. */

@@ -21,6 +21,8 @@ import { TlsServerContext } from './server-handshake.ts';
  */
 const WRITE_AHEAD = 4 * (1 << 14);
 
+const WRITTEN = Promise.resolve();
+
 /** A Flow carrying TLS; reads and writes are application data. */
 export class TlsFlow implements Flow {
   private queue: Uint8Array[] = [];
@@ -71,7 +73,7 @@ export class TlsFlow implements Flow {
   }
 
   private settle(): void {
-    this.waiting = this.waiting.filter((settled) => !settled());
+    if (this.waiting.length > 0) this.waiting = this.waiting.filter((settled) => !settled());
   }
 
   /** Resolves once `done` holds, or rejects with the TCP flow's write failure. */
@@ -124,6 +126,7 @@ export class TlsFlow implements Flow {
           this.truncated = true;
           return null;
         }
+        // A Flow's reads are new memory (our TCP copies out of its ring, Node's sockets allocate per read): the engine may keep and decrypt them.
         this.tls.receive(data);
         this.queue.push(...this.tls.takeReceived());
         // KeyUpdate answers, alerts: sent as they come.
@@ -135,15 +138,19 @@ export class TlsFlow implements Flow {
   }
 
   /** Resolves once `data` is sealed or waiting to be, with less than WRITE_AHEAD bytes not yet taken by the TCP flow. */
-  async write(data: Uint8Array): Promise<void> {
+  write(data: Uint8Array): Promise<void> {
     try {
       this.tls.write(data);
     } catch (err) {
-      throw new FlowError('closed', err instanceof Error ? err.message : String(err));
+      return Promise.reject(new FlowError('closed', err instanceof Error ? err.message : String(err)));
     }
     this.send();
-    await this.until(() => this.tls.unsentBytes < WRITE_AHEAD);
+    // The common case, room at once: one shared settled promise, no closures per write.
+    if (this.writeFailure === null && this.tls.unsentBytes < WRITE_AHEAD) return WRITTEN;
+    return this.until(this.roomToWrite);
   }
+
+  private readonly roomToWrite = (): boolean => this.tls.unsentBytes < WRITE_AHEAD;
 
   /** Moves to new traffic keys; with `requestPeer` the peer moves too (RFC 8446 section 4.6.3). */
   async updateKeys(requestPeer: boolean): Promise<void> {

@@ -24,16 +24,15 @@ function aeadFor(algorithm: AeadAlgorithm, key: Uint8Array): AeadKey {
   if (key.length !== expected) throw new RangeError(`${algorithm} needs a ${expected}-byte key`);
   const make = algorithm === 'chacha20-poly1305' ? chacha20poly1305 : gcm;
   const k = Uint8Array.from(key);
-  return {
-    sealInPlace: (nonce, aad, buffer, length) => buffer.set(make(k, nonce, aad).encrypt(buffer.subarray(0, length))),
-    open: (nonce, aad, sealed) => {
-      try {
-        return make(k, nonce, aad).decrypt(sealed);
-      } catch {
-        return null;
-      }
-    },
+  const open = (nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null => {
+    try {
+      return make(k, nonce, aad).decrypt(sealed);
+    } catch {
+      return null;
+    }
   };
+  // @noble decrypts into new memory: opening "in place" is opening.
+  return { sealInPlace: (nonce, aad, buffer, length) => buffer.set(make(k, nonce, aad).encrypt(buffer.subarray(0, length))), open, openInPlace: open };
 }
 
 function isZero(b: Uint8Array): boolean {

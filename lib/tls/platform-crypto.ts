@@ -60,6 +60,11 @@ function withNative(native: NativePrimitives): CryptoProvider {
           const plaintext = new Uint8Array(sealed.length - AEAD_TAG_LENGTH);
           return native.aead(false, algorithm, k, nonce, aad, sealed, plaintext) ? plaintext : null;
         },
+        openInPlace(nonce, aad, sealed) {
+          if (sealed.length < AEAD_TAG_LENGTH) return null;
+          const plaintext = sealed.subarray(0, sealed.length - AEAD_TAG_LENGTH);
+          return native.aead(false, algorithm, k, nonce, aad, sealed, plaintext) ? plaintext : null;
+        },
       };
     },
   };

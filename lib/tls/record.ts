@@ -30,13 +30,16 @@ export interface RawRecord {
 const NOTHING = new Uint8Array(0);
 
 /**
- * Splits received bytes into records. Whole records are handed out as views
- * of the pushed bytes, with no copy; only a record split across pushes is
- * gathered in the reader's buffer, which holds at most that one record.
+ * Splits received bytes into records. The reader owns what is pushed (the
+ * record layer decrypts in it): whole records are handed out as views of
+ * the pushed bytes, with no copy; a record split across pushes is gathered
+ * in memory of its own, allocated once its header is known, so every body
+ * stays valid (and the reader's alone) after later pushes.
  */
 export class RecordReader {
-  /** The partial record gathered so far (bytes [0, held)). */
-  private buf = new Uint8Array(HEADER + MAX_CIPHERTEXT);
+  /** The partial record: its header gathered so far while `held` < HEADER, then the whole record's own memory. */
+  private partial = new Uint8Array(HEADER);
+  private readonly headerBuffer = this.partial;
   private held = 0;
   /** The last pushed bytes and how far records were taken from them. */
   private data: Uint8Array = NOTHING;
@@ -44,30 +47,30 @@ export class RecordReader {
   /** What `next` returns, refilled for every record: no objects or header views per record. */
   private readonly current: RawRecord = { type: 0, body: NOTHING, header: new Uint8Array(HEADER) };
 
-  /** Adds received bytes; they must stay unchanged until the next `push` (or `keep`). */
+  /** Adds received bytes, which become the reader's: records in them are decrypted where they lie. */
   push(data: Uint8Array): void {
     const rest = this.data.subarray(this.at);
     this.data = rest.length === 0 ? data : concatBytes([rest, data]);
     this.at = 0;
   }
 
-  /** Copies the pushed bytes not yet taken as records, for a caller that stops taking records before the next push. */
-  keep(): void {
-    this.data = this.at < this.data.length ? this.data.slice(this.at) : NOTHING;
-    this.at = 0;
-  }
-
   /** The next complete record (the reader's one RawRecord, refilled), or null until more bytes arrive. Throws `TlsError` on a bad header. */
   next(): RawRecord | null {
     if (this.held > 0) {
-      // Complete the gathered record: its header first, then its body.
+      // Complete the gathered record: its header first, then its body in memory of its own.
       if (this.held < HEADER) this.gather(Math.min(HEADER - this.held, this.data.length - this.at));
       if (this.held < HEADER) return null;
-      const length = checkedLength(this.buf, 0);
-      this.gather(Math.min(HEADER + length - this.held, this.data.length - this.at));
-      if (this.held < HEADER + length) return null;
+      if (this.partial === this.headerBuffer) {
+        const whole = new Uint8Array(HEADER + checkedLength(this.headerBuffer, 0));
+        whole.set(this.headerBuffer);
+        this.partial = whole;
+      }
+      const whole = this.partial;
+      this.gather(Math.min(whole.length - this.held, this.data.length - this.at));
+      if (this.held < whole.length) return null;
       this.held = 0;
-      return this.record(this.buf, 0, length);
+      this.partial = this.headerBuffer;
+      return this.record(whole, 0, whole.length - HEADER);
     }
     const d = this.data;
     const s = this.at;
@@ -78,8 +81,9 @@ export class RecordReader {
         return this.record(d, s, length);
       }
     }
-    this.gather(d.length - s);
-    return null;
+    // A partial record: its header gathered first, then (once its length is known) the rest in memory of its own.
+    this.gather(Math.min(HEADER, d.length - s));
+    return this.held >= HEADER ? this.next() : null;
   }
 
   private record(b: Uint8Array, s: number, length: number): RawRecord {
@@ -93,7 +97,7 @@ export class RecordReader {
   /** Copies the next `n` pushed bytes into the partial record. */
   private gather(n: number): void {
     if (n === 0) return;
-    this.buf.set(this.data.subarray(this.at, this.at + n), this.held);
+    this.partial.set(this.data.subarray(this.at, this.at + n), this.held);
     this.held += n;
     this.at += n;
   }
@@ -131,6 +135,12 @@ export function plainRecord(type: number, fragment: Uint8Array): Uint8Array {
   return out;
 }
 
+/** A record's inner type and content once opened. */
+export interface OpenedRecord {
+  type: number;
+  content: Uint8Array;
+}
+
 /** Where a record's content starts in the buffer it is built in (after its header). */
 export const CONTENT_OFFSET = HEADER;
 /** Bytes of a buffer that can hold any protected record: header, content and padding, the type byte, the tag. */
@@ -144,6 +154,8 @@ export class RecordProtection {
   private seq = 0;
   /** The per-record nonce, rebuilt in place for every record (the AEAD copies it). */
   private readonly nonceBuffer: Uint8Array;
+  /** What `open` returns, refilled for every record. */
+  private readonly opened: OpenedRecord = { type: 0, content: NOTHING };
 
   constructor(
     private readonly aead: AeadKey,
@@ -190,9 +202,13 @@ export class RecordProtection {
     return record.subarray(0, HEADER + inner + TAG);
   }
 
-  /** The inner type and content, or null when the record does not authenticate. */
-  open(record: RawRecord): { type: number; content: Uint8Array } | null {
-    const inner = this.aead.open(this.nonce(), record.header, record.body);
+  /**
+   * The inner type and content (one object, refilled for every record), or
+   * null when the record does not authenticate. Decrypts in the record's own
+   * bytes where the provider can: the content may be a view of them.
+   */
+  open(record: RawRecord): OpenedRecord | null {
+    const inner = this.aead.openInPlace(this.nonce(), record.header, record.body);
     if (inner === null) return null;
     this.seq++;
     if (inner.length > MAX_PLAINTEXT + 1) throw fail('record_overflow', 'decrypted record too long');
@@ -200,7 +216,10 @@ export class RecordProtection {
     let i = inner.length - 1;
     while (i >= 0 && inner[i] === 0) i--;
     if (i < 0) throw fail('unexpected_message', 'protected record without a content type');
+    const opened = this.opened;
+    opened.type = inner[i]!;
     // One plain view, also when the provider's memory is a Buffer (whose subarray would be a Buffer again).
-    return { type: inner[i]!, content: new Uint8Array(inner.buffer, inner.byteOffset, i) };
+    opened.content = new Uint8Array(inner.buffer, inner.byteOffset, i);
+    return opened;
   }
 }

@@ -9,8 +9,9 @@
  *       alg 0: AES-GCM (16- or 32-byte key), 1: ChaCha20-Poly1305; 12-byte
  *       nonce, 16-byte tag after the ciphertext. Sealing writes
  *       input.length + 16 bytes, and may do so in place (output a view
- *       starting where input starts); opening writes input.length - 16 and
- *       returns false (output zeroed) when the tag does not verify.
+ *       starting where input starts); opening writes input.length - 16,
+ *       also in place, and returns false (output zeroed) when the tag does
+ *       not verify.
  *   __kiln.digest(alg, data, output)       alg 0/1/2: SHA-256/384/512
  *   __kiln.hmac(alg, key, data, output)    HMAC with that hash
  *
@@ -111,10 +112,10 @@ static JSValue api_aead(JSContext *ctx, JSValueConst this_val, int argc, JSValue
     size_t len = seal ? in_len : in_len - TAG_LENGTH;
     if (out_len != (seal ? in_len + TAG_LENGTH : len))
         return kiln_throw(ctx, "ERANGE", "aead: output of %zu bytes for %zu bytes of input", out_len, in_len);
-    /* Sealing may run in place (output at input's own address: mbedtls reads each byte before writing it, BearSSL
-       works in place only); no other overlap. */
-    if ((in < out + out_len && out < in + in_len) && len > 0 && !(seal && in == out))
-        return kiln_throw(ctx, "EINVAL", "aead: input and output overlap, other than sealing in place");
+    /* Sealing and opening may run in place (output at input's own address: mbedtls reads each byte before writing
+       it, BearSSL works in place only); no other overlap. */
+    if ((in < out + out_len && out < in + in_len) && len > 0 && in != out)
+        return kiln_throw(ctx, "EINVAL", "aead: input and output overlap, other than in place");
     int rc = alg == 0 ? kiln_aes_gcm(seal, key, key_len, nonce, aad, aad_len, in, len, out)
                       : chachapoly(seal, key, nonce, aad, aad_len, in, len, out);
     if (rc != 0 && !seal) {

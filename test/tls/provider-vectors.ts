@@ -67,8 +67,14 @@ export function crossChecks(other: CryptoProvider): VectorCheck[] {
               const sealed = aeadSeal(sealer.aead(suite, key), nonce, aad, text);
               const what = `${suite}, ${length} bytes sealed by ${sealer.name}`;
               if (toHex(opener.aead(suite, key).open(nonce, aad, sealed)) !== toHex(text)) throw new Error(`${what}: ${opener.name} opens it to other bytes`);
+              if (toHex(opener.aead(suite, key).openInPlace(nonce, aad, sealed.slice())) !== toHex(text)) throw new Error(`${what}: ${opener.name} opens it in place to other bytes`);
               sealed[Math.max(0, length - 1)]! ^= 1;
               refused(opener.aead(suite, key).open(nonce, aad, sealed), `${what}, one bit flipped, opened by ${opener.name}`);
+              const flipped = sealed.slice();
+              refused(opener.aead(suite, key).openInPlace(nonce, aad, flipped), `${what}, one bit flipped, opened in place by ${opener.name}`);
+              // What was not authenticated is not left behind: either untouched ciphertext or zeros, never plaintext.
+              const left = toHex(flipped.subarray(0, length));
+              if (length > 0 && left !== toHex(sealed.subarray(0, length)) && left !== '00'.repeat(length)) throw new Error(`${what}: ${opener.name} left other bytes after a bad tag in place`);
             }
           }
         }
@@ -150,6 +156,7 @@ export const VECTOR_CHECKS: VectorCheck[] = [
       for (const [suite, key, sealed, what] of [['aes-128-gcm', gcmKey, case4, 'AES-128-GCM case 4'], ['aes-256-gcm', hex(toHex(gcmKey).repeat(2)), case16, 'AES-256-GCM case 16']] as const) {
         same(aeadSeal(p.aead(suite, key), gcmNonce, gcmAad, hex(gcmText)), sealed, what);
         same(p.aead(suite, key).open(gcmNonce, gcmAad, hex(sealed)), gcmText, `${what} open`);
+        same(p.aead(suite, key).openInPlace(gcmNonce, gcmAad, hex(sealed)), gcmText, `${what} open in place`);
         refused(p.aead(suite, key).open(gcmNonce, gcmAad.subarray(1), hex(sealed)), `${what} with other additional data`);
         const tampered = hex(sealed);
         tampered[tampered.length - 1]! ^= 0x80;
@@ -163,8 +170,10 @@ export const VECTOR_CHECKS: VectorCheck[] = [
       same(sealed.subarray(sealed.length - 16), '1ae10b594f09e26a7e902ecbd0600691', 'ChaCha20-Poly1305 tag');
       same(sealed.subarray(0, 16), 'd31a8d34648e60db7b86afbc53ef7ec2', 'ChaCha20-Poly1305 ciphertext');
       same(p.aead('chacha20-poly1305', key).open(nonce, aad, sealed), toHex(text), 'ChaCha20-Poly1305 open');
+      same(p.aead('chacha20-poly1305', key).openInPlace(nonce, aad, sealed.slice()), toHex(text), 'ChaCha20-Poly1305 open in place');
       sealed[3]! ^= 1;
       refused(p.aead('chacha20-poly1305', key).open(nonce, aad, sealed), 'tampered ChaCha20-Poly1305');
+      refused(p.aead('chacha20-poly1305', key).openInPlace(nonce, aad, sealed.slice()), 'tampered ChaCha20-Poly1305 opened in place');
       refused(p.aead('aes-256-gcm', new Uint8Array(32)).open(z12, empty, new Uint8Array(15)), 'sealed data shorter than a tag');
     },
   },
