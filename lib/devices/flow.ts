@@ -27,7 +27,9 @@ export interface Endpoint {
  *   with `null` at end of stream (the peer shut down its write side). It
  *   rejects with a `FlowError` when the connection failed. Reading is what
  *   opens the receive window: data the application does not read eventually
- *   stops the sender.
+ *   stops the sender. The bytes are the reader's: the flow never reads or
+ *   writes that memory again, so a reader may keep them or work in place
+ *   (TLS decrypts records where they arrived).
  * - `write(data)` resolves once the bytes are accepted into the bounded send
  *   buffer; while it is full the promise waits (back-pressure). The caller may
  *   reuse `data` once the promise resolves. Rejects with `FlowError`.

@@ -126,7 +126,7 @@ export class TlsFlow implements Flow {
           this.truncated = true;
           return null;
         }
-        // A Flow's reads are new memory (our TCP copies out of its ring, Node's sockets allocate per read): the engine may keep and decrypt them.
+        // A Flow's reads are the reader's (lib/devices/flow.ts): the engine may keep them and decrypt in place.
         this.tls.receive(data);
         this.queue.push(...this.tls.takeReceived());
         // KeyUpdate answers, alerts: sent as they come.
