@@ -53,6 +53,13 @@ export interface LinkCounters {
   corrupted: number;
 }
 
+/** `layer`, building its segments in a buffer of its own as the stack has it build in the IPv4 layer's; `send` gets each as a view, valid during the call. */
+function sendingThrough(layer: TcpLayer, send: (src: number, dst: number, segment: Uint8Array) => boolean): TcpLayer {
+  const tx = new Uint8Array(65536);
+  layer.buildIn(tx, (src, dst, length) => send(src, dst, tx.subarray(0, length)));
+  return layer;
+}
+
 export class TcpLink {
   readonly clock = new VirtualClock();
   readonly a: TcpLayer;
@@ -71,18 +78,10 @@ export class TcpLink {
     this.latencyMs = options.latencyMs ?? 1;
     const mss = (options.mtu ?? 1500) - 20;
     const make = (seed: number, self: () => TcpLayer, peer: () => TcpLayer): TcpLayer =>
-      new TcpLayer(
-        {
-          clock: this.clock,
-          random: new SeededRandom(seed),
-          sendSegment: (src, dst, segment) => {
-            this.send(self(), peer(), src, dst, segment);
-            return true;
-          },
-          maxSegmentFor: () => mss,
-        },
-        options.tcp,
-      );
+      sendingThrough(new TcpLayer({ clock: this.clock, random: new SeededRandom(seed), maxSegmentFor: () => mss }, options.tcp), (src, dst, segment) => {
+        this.send(self(), peer(), src, dst, segment);
+        return true;
+      });
     this.a = make(101, () => this.a, () => this.b);
     this.b = make(202, () => this.b, () => this.a);
   }
@@ -228,7 +227,7 @@ export function craft(src: number, dst: number, s: CraftedSegment): Uint8Array {
 export class RawPeer {
   readonly layer: TcpLayer;
   readonly sent: SentSegment[] = [];
-  /** What sendSegment returns (false simulates a routing failure). */
+  /** What sending a segment returns (false simulates a routing failure). */
   deliverable = true;
 
   constructor(
@@ -236,18 +235,10 @@ export class RawPeer {
     mtu = 1500,
     readonly clock: VirtualClock = new VirtualClock(),
   ) {
-    this.layer = new TcpLayer(
-      {
-        clock: this.clock,
-        random: new SeededRandom(7),
-        sendSegment: (src, dst, segment) => {
-          this.sent.push(parseSent(src, dst, segment));
-          return this.deliverable;
-        },
-        maxSegmentFor: () => mtu - 20,
-      },
-      tcp,
-    );
+    this.layer = sendingThrough(new TcpLayer({ clock: this.clock, random: new SeededRandom(7), maxSegmentFor: () => mtu - 20 }, tcp), (src, dst, segment) => {
+      this.sent.push(parseSent(src, dst, segment));
+      return this.deliverable;
+    });
   }
 
   /** Delivers a crafted segment from ADDRESS_B to the layer. */

@@ -24,15 +24,23 @@ import { EPHEMERAL_COUNT, EPHEMERAL_FIRST } from '../ephemeral-ports.ts';
 
 export type { TcpOptions } from './options.ts';
 
+/**
+ * Sends the TCP segment (header + payload, checksum filled in) at
+ * `buffer[0..length)` of `buildIn`'s buffer to dst; the IP layer adds the
+ * IPv4 header, routes and ARPs. `segmentSize` > 0: payload bytes per
+ * standard segment, for the device to cut. Returns false if it was dropped
+ * (no route, ARP queue full). Must not feed anything back into `input`
+ * during the call (no layer here is re-entrant).
+ */
+export type SegmentSender = (src: number, dst: number, length: number, segmentSize: number) => boolean;
+
 export interface TcpEnv {
   clock: Clock; // timers via clock.at / clock.nowMs; never read a global clock
   random: Random;
-  /** Sends one TCP segment (header + payload, checksum already filled in) to dst; the IP layer adds the IPv4 header, routes and ARPs. Returns false if it was dropped (no route, ARP queue full). The segment is a view of TCP's transmit buffer, valid only during the call: copy it to keep it. Must not feed anything back into `input` during the call (no layer here is re-entrant). Absent when the IP layer has TCP build in its buffer instead (`TcpLayer.buildIn`, before anything is sent). */
-  sendSegment?(src: number, dst: number, segment: Uint8Array, segmentSize?: number): boolean;
   /** Largest TCP segment (header+payload) that fits in one IPv4 packet to dst without fragmenting. */
   maxSegmentFor(dst: number): number;
   /**
-   * Largest TCP segment to dst that `sendSegment` takes with a `segmentSize`
+   * Largest TCP segment to dst that `buildIn`'s sender takes with a `segmentSize`
    * (payload bytes per standard segment), for the device to cut (TCP
    * segmentation offload); absent when it cannot, as if `maxSegmentFor`.
    */
@@ -68,9 +76,11 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   readonly options: ResolvedTcpOptions;
   readonly stats: TcpCounters = newTcpCounters();
   readonly memory: ByteBudget;
-  /** Where segments are built: TCP's own buffer, or the IP layer's (see `buildIn`). */
-  tx: Uint8Array = new Uint8Array(65536);
-  private sendBuilt: ((src: number, dst: number, length: number, segmentSize: number) => boolean) | null = null;
+  /** Where segments are built: the IP layer's buffer (see `buildIn`). */
+  tx: Uint8Array = new Uint8Array(0);
+  private sendBuilt: SegmentSender = () => {
+    throw new Error('TcpLayer: buildIn() must be called before anything is sent');
+  };
   private readonly view = new TcpView();
   /** Connections by remote address * 2^16 + remote port; the local side is matched within. */
   private readonly connections = new Map<number, Connection[]>();
@@ -110,12 +120,11 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
   }
 
   /**
-   * From now on segments are built in `buffer` (the IP layer's transmit
-   * buffer, where the payload goes) and sent by `send`, which finds
-   * `buffer[0..length)` there: no copy and no view per segment. Called before
-   * anything is sent.
+   * Segments are built in `buffer` (the IP layer's transmit buffer, where the
+   * payload goes) and sent by `send`, which finds `buffer[0..length)` there:
+   * no copy and no view per segment. Called before anything is sent.
    */
-  buildIn(buffer: Uint8Array, send: (src: number, dst: number, length: number, segmentSize: number) => boolean): void {
+  buildIn(buffer: Uint8Array, send: SegmentSender): void {
     this.tx = buffer;
     this.sendBuilt = send;
   }
@@ -184,7 +193,7 @@ export class TcpLayer implements ConnectionHost, ListenerHost {
     this.stats['tx.segments']++;
     this.stats['tx.bytes'] += length;
     if (segmentSize > 0) this.stats['tx.large-segments']++;
-    if (this.sendBuilt ? this.sendBuilt(src, dst, length, segmentSize) : this.env.sendSegment!(src, dst, this.tx.subarray(0, length), segmentSize)) return true;
+    if (this.sendBuilt(src, dst, length, segmentSize)) return true;
     this.stats['tx.dropped']++;
     return false;
   }
